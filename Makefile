@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: MIT
+# Makefile - build, test and install jail
+#
+#   make            build ./jail
+#   make deps       install build and test dependencies (Debian 12), create
+#                   the unprivileged test user
+#   make run        a shell in a jail with the default policy
+#   make check      build and run every test (SANITIZE=1: against ASan+UBSan)
+#   make asan       build the ASan+UBSan binary as build-asan/jail
+#   make fuzz       run each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   make lint       cppcheck, clang-tidy, shellcheck
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+PKG_CONFIG ?= pkg-config
+
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libcrypto libssl
+
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+WARN := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wimplicit-fallthrough -Wundef \
+	-Wvla -Wno-format-nonliteral
+HARDEN := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	-fstack-clash-protection -fPIE
+LDHARD := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
+ASANFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -U_FORTIFY_SOURCE
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+AUTOINIT := $(shell echo 'int main(void){return 0;}' | \
+	$(CC) -x c -ftrivial-auto-var-init=zero -Werror -o /dev/null - \
+	2>/dev/null && echo -ftrivial-auto-var-init=zero)
+
+ifeq ($(SANITIZE),1)
+BUILD := build-asan
+MODE_CFLAGS := $(ASANFLAGS) -DJAIL_SANITIZE=1
+MODE_LDFLAGS := -fsanitize=address,undefined -pie -Wl,-z,relro,-z,now
+else
+BUILD := build
+MODE_CFLAGS := $(CFLAGS) $(HARDEN) $(AUTOINIT)
+MODE_LDFLAGS := $(LDHARD)
+endif
+
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS)
+
+SRCS := $(sort $(wildcard *.c))
+LIBSRCS := $(filter-out jail.c,$(SRCS))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIBOBJS := $(LIBSRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+FUZZ_SRCS := $(wildcard fuzz/fuzz-*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/replay/%)
+FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+ifeq ($(SANITIZE),1)
+JAIL_BIN := $(BUILD)/jail
+else
+JAIL_BIN := jail
+endif
+
+.PHONY: all asan check deps run install uninstall fuzz fuzz-smoke lint \
+	clean unit helpers replay bench
+
+all: $(JAIL_BIN)
+
+$(BUILD)/%.o: %.c jail.h | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $(BUILD) $(BUILD)/unit $(BUILD)/replay $(BUILD)/helpers
+
+$(JAIL_BIN): $(OBJS)
+	$(CC) $(MODE_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+asan:
+	$(MAKE) SANITIZE=1 all
+
+# Unit tests link the module objects directly (STYLE 9)
+$(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS) tests/unit/tap.h | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
+
+# Fuzz harnesses also build with a replay main() run by `make check`
+$(BUILD)/replay/%: fuzz/%.c fuzz/replay.c $(LIBOBJS) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< fuzz/replay.c \
+		$(LIBOBJS) $(PKG_LIBS)
+
+# Helpers that run inside the jail are static so they need nothing from
+# the view
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -static \
+		-o $@ $<
+
+unit: $(UNIT_BINS)
+replay: $(FUZZ_REPLAY)
+helpers: $(HELPER_BINS)
+
+check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS)
+	JAIL_BIN=$(abspath $(JAIL_BIN)) BUILD=$(abspath $(BUILD)) \
+		SANITIZE=$(SANITIZE) bash tests/run.sh
+
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+build-fuzz/%: fuzz/%.c $(LIBSRCS) jail.h
+	mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBSRCS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+		n=$${f#build-fuzz/fuzz-}; \
+		mkdir -p build-fuzz/corpus-$$n; \
+		echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			-artifact_prefix=build-fuzz/crash-$$n- \
+			build-fuzz/corpus-$$n fuzz/corpus/$$n; \
+	done
+
+run: $(JAIL_BIN)
+	./$(JAIL_BIN) -- $${SHELL:-/bin/sh}
+
+DEPS := build-essential pkg-config clang libclang-rt-14-dev \
+	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev \
+	libnftables-dev libssl-dev bubblewrap mandoc iproute2 curl \
+	util-linux procps git python3 strace gdb file cppcheck clang-tidy \
+	shellcheck ca-certificates openssl nodejs npm hyperfine dnsutils \
+	socat
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "make deps: run as root (installs packages, creates the" \
+			"test user jailtest)"; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS)
+	id jailtest >/dev/null 2>&1 || useradd -m -s /bin/bash jailtest
+
+install: $(JAIL_BIN)
+	install -D -m 0755 $(JAIL_BIN) $(DESTDIR)$(BINDIR)/jail
+	install -D -m 0644 man/jail.1 $(DESTDIR)$(MANDIR)/man1/jail.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/jail $(DESTDIR)$(MANDIR)/man1/jail.1
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -D_GNU_SOURCE -I. --std=c11 $(SRCS)
+	clang-tidy --quiet $(SRCS) -- $(ALL_CFLAGS)
+	shellcheck -x tests/*.sh tests/escape/*.sh bench/* .ci/run
+
+bench: jail
+	bash bench/startup
+
+clean:
+	rm -rf build build-asan build-fuzz jail
