@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/lib.sh - helpers shared by every t-*.sh test file
+#
+# A test file runs as root (real root, or the developer) and drives jail as
+# $JT_USER: "root", or the unprivileged test user "jailtest". Setup that
+# needs privilege (network namespaces of the test internet, files owned by
+# someone else) is done by the test itself; only jail runs as $JT_USER.
+#
+# Environment from tests/run.sh:
+#   JAIL      staged jail binary (readable by $JT_USER)
+#   HELPERS   staged static helpers (probe, ptyrun, ...)
+#   STAGE     scratch directory readable by $JT_USER
+#   JT_USER   user that runs jail
+#   RESULTS   file collecting one line per result
+
+set -u
+
+T_FILE=$(basename "$0" .sh)
+: "${JT_USER:=$(id -un)}"
+: "${STAGE:?run through tests/run.sh}"
+JT_UID=$(id -u "$JT_USER")
+JT_GID=$(id -g "$JT_USER")
+JT_HOME="$STAGE/home-$JT_USER"
+mkdir -p "$JT_HOME"
+chown "$JT_USER:" "$JT_HOME" 2>/dev/null
+chmod 700 "$JT_HOME"
+
+_result()
+{
+	local kind=$1 name=$2 why=${3:-}
+	local line="$kind - $T_FILE: $name [$JT_USER]"
+	[ -n "$why" ] && line="$line: $why"
+	echo "$line"
+	echo "$kind" >>"$RESULTS"
+}
+
+# t_pass NAME / t_fail NAME WHY / t_skip NAME WHY
+t_pass() { _result ok "$1"; }
+t_fail() { _result FAIL "$1" "${2:-failed}"; }
+t_skip() { _result skip "$1" "${2:?a skip needs a reason}"; }
+
+# as_user CMD...: run CMD as $JT_USER with a clean, predictable environment
+as_user()
+{
+	local envs=(HOME="$JT_HOME" USER="$JT_USER" LOGNAME="$JT_USER"
+		PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+		LANG=C.UTF-8 XDG_STATE_HOME="$JT_HOME/.local/state"
+		XDG_RUNTIME_DIR="$JT_HOME/.run")
+	if [ "$JT_USER" = "$(id -un)" ]; then
+		env -i "${envs[@]}" ${JT_EXTRA_ENV:+"${JT_EXTRA_ENV[@]}"} "$@"
+	else
+		setpriv --reuid="$JT_UID" --regid="$JT_GID" --init-groups \
+			--inh-caps=-all --bounding-set=-all \
+			env -i "${envs[@]}" ${JT_EXTRA_ENV:+"${JT_EXTRA_ENV[@]}"} "$@"
+	fi
+}
+
+# jail ARGS...: run the jail under test as $JT_USER, bounded in time
+jail()
+{
+	as_user timeout -k 5 60 "$JAIL" "$@"
+}
+
+# mkproj NAME: a fresh project directory owned by $JT_USER; prints its path
+mkproj()
+{
+	local d="$STAGE/proj-$JT_USER-$1"
+	rm -rf "$d"
+	mkdir -p "$d"
+	chown -R "$JT_USER:" "$d"
+	echo "$d"
+}
+
+# assert_eq NAME EXPECTED ACTUAL
+assert_eq()
+{
+	if [ "$2" = "$3" ]; then
+		t_pass "$1"
+	else
+		t_fail "$1" "expected [$2], got [$3]"
+	fi
+}
+
+# assert_match NAME ERE TEXT
+assert_match()
+{
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		t_pass "$1"
+	else
+		t_fail "$1" "[$(printf '%s' "$3" | head -c 300)] does not match /$2/"
+	fi
+}
+
+# assert_nomatch NAME ERE TEXT
+assert_nomatch()
+{
+	if printf '%s' "$3" | grep -Eq -- "$2"; then
+		t_fail "$1" "[$(printf '%s' "$3" | grep -E -- "$2" | head -c 300)] matches /$2/"
+	else
+		t_pass "$1"
+	fi
+}
+
+# assert_status NAME EXPECTED CMD...: CMD exits with EXPECTED
+assert_status()
+{
+	local name=$1 want=$2 got
+	shift 2
+	"$@" >/dev/null 2>&1
+	got=$?
+	assert_eq "$name" "$want" "$got"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.05 s until it succeeds
+wait_until()
+{
+	local limit=$1 i=0
+	shift
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -ge $((limit * 20)) ] && return 1
+		sleep 0.05
+	done
+	return 0
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/run.sh - entry point of `make check`
+#
+# Runs the unit tests, the fuzz corpus replay, the man page lint, then every
+# tests/t-*.sh and tests/escape/t-*.sh twice: jail driven as root and as the
+# unprivileged user "jailtest" (created by `make deps`). Ends with the line
+# "N passed, N failed, N skipped".
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+TOP=$PWD
+: "${JAIL_BIN:=$TOP/jail}"
+: "${BUILD:=$TOP/build}"
+
+STAGE=$(mktemp -d /var/tmp/jail-check.XXXXXX)
+chmod 755 "$STAGE"
+RESULTS=$STAGE/results
+: >"$RESULTS"
+export STAGE RESULTS
+trap 'rm -rf "$STAGE"' EXIT
+
+# Stage what the unprivileged user must read: the clone may sit where it
+# cannot (for example under /root).
+mkdir -p "$STAGE/bin" "$STAGE/helpers" "$STAGE/tests"
+cp "$JAIL_BIN" "$STAGE/bin/jail"
+cp -r "$BUILD/helpers/." "$STAGE/helpers/" 2>/dev/null
+cp -r tests/. "$STAGE/tests/"
+cp -r bench man "$STAGE/" 2>/dev/null
+chmod -R a+rX "$STAGE"
+export JAIL="$STAGE/bin/jail" HELPERS="$STAGE/helpers" TOP
+
+record()
+{
+	echo "$1 - $2"
+	echo "$1" >>"$RESULTS"
+}
+
+echo "# unit tests"
+for t in "$BUILD"/unit/test-*; do
+	[ -x "$t" ] || continue
+	if out=$("$t" 2>&1); then
+		record ok "unit: $(basename "$t")"
+	else
+		printf '%s\n' "$out" | grep -v '^ok' | head -20
+		record FAIL "unit: $(basename "$t")"
+	fi
+done
+
+echo "# fuzz corpus replay"
+for r in "$BUILD"/replay/fuzz-*; do
+	[ -x "$r" ] || continue
+	n=${r##*/fuzz-}
+	if out=$("$r" "fuzz/corpus/$n" 2>&1); then
+		record ok "replay: $n ($(printf '%s' "$out" | tail -1))"
+	else
+		printf '%s\n' "$out" | tail -20
+		record FAIL "replay: $n"
+	fi
+done
+
+echo "# man page"
+if out=$(mandoc -T lint -W warning man/jail.1 2>&1) && [ -z "$out" ]; then
+	record ok "man: mandoc -T lint"
+else
+	printf '%s\n' "$out" | head -20
+	record FAIL "man: mandoc -T lint"
+fi
+
+users=("$(id -un)")
+if [ "$(id -u)" = 0 ]; then
+	if id jailtest >/dev/null 2>&1; then
+		users+=(jailtest)
+	else
+		record FAIL "setup: test user jailtest missing (run make deps)"
+	fi
+else
+	echo "# note: not root, so jail runs only as $(id -un); CI runs both"
+fi
+
+for u in "${users[@]}"; do
+	echo "# jail tests as $u"
+	for t in "$STAGE"/tests/t-*.sh "$STAGE"/tests/escape/t-*.sh; do
+		[ -f "$t" ] || continue
+		JT_USER=$u timeout -k 10 600 bash "$t"
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			record FAIL "$(basename "$t") [$u]: exited $rc"
+		fi
+	done
+done
+
+pass=$(grep -c '^ok$' "$RESULTS")
+fail=$(grep -c '^FAIL$' "$RESULTS")
+skip=$(grep -c '^skip$' "$RESULTS")
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
