@@ -156,6 +156,10 @@ struct mount_req {
 	enum origin origin;
 };
 
+/* Addresses of the veth between the jail and its gateway namespace */
+#define JAIL_GATEWAY_IP4 "10.200.0.1"
+#define JAIL_JAIL_IP4 "10.200.0.2"
+
 enum net_mode {
 	NET_NONE,
 	NET_HOST,
@@ -248,10 +252,14 @@ char **creds_build_env(const struct jail_config *cfg, char **host_env);
 
 /**
  * creds_close_fds() - Close every descriptor but 0-2 and --keep-fd ones
+ * @cfg:	validated configuration
+ * @also_keep:	one more descriptor to keep (left close-on-exec), or -1
+ *
+ * Kept --keep-fd descriptors lose close-on-exec so COMMAND inherits them.
  *
  * Return: 0 or negative errno
  */
-int creds_close_fds(const struct jail_config *cfg);
+int creds_close_fds(const struct jail_config *cfg, int also_keep);
 
 /* ---------------------------------------------------------------------
  * fsview.c: the mount view
@@ -266,6 +274,18 @@ int creds_close_fds(const struct jail_config *cfg);
  * Must not: create or modify anything on the host filesystem
  */
 void fsview_build(const struct jail_config *cfg);
+
+/* Project-relative paths protected by default (SPEC "Filesystem view") */
+extern const char *const fsview_default_protect[];
+extern const size_t fsview_n_default_protect;
+
+/**
+ * fsview_protected() - List the protected paths, defaults first
+ * @out:	receives up to @max absolute paths; caller frees each
+ *
+ * Return: number of paths
+ */
+size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max);
 
 /* Paths the jail may write below (inside the view), for Landlock */
 size_t fsview_writable(const struct jail_config *cfg, const char **out,

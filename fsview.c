@@ -1,0 +1,823 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fsview.c - the jail's mount view, built on a fresh tmpfs root
+ *
+ * Theory of operation (all in the setup child, in the new user and mount
+ * namespaces, before pivot_root()):
+ *  1. Make every inherited mount private, so nothing we do propagates to
+ *     the host and nothing the host does later changes the view.
+ *  2. Open every bind source as an O_PATH descriptor *before* anything is
+ *     mounted over host paths, resolving sources that lie inside a writable
+ *     tree with RESOLVE_BENEATH so a symlink the command planted in an
+ *     earlier run cannot point a bind outside that tree.
+ *  3. Mount a tmpfs over /tmp of this mount namespace as the new root.
+ *     Every target is created and opened relative to that root with
+ *     RESOLVE_IN_ROOT, and every mount is attached through descriptors
+ *     (open_tree + mount_setattr + move_mount), so no path string is ever
+ *     resolved twice.
+ *  4. System directories read-only, /proc, /dev, /sys, the tmpfs mounts,
+ *     then the project and the user's mounts ordered by depth so a parent
+ *     is always in place before its children.
+ *  5. Protected paths: each ancestor inside the project becomes a mount
+ *     point (so rename and unlink fail with EBUSY), then the path itself is
+ *     bound read-only onto itself.
+ *  6. The root tmpfs becomes read-only, pivot_root(".", ".") stacks the old
+ *     root under the new one and a lazy unmount drops it.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "jail.h"
+
+/* Attributes every bind gets: a setuid file inside gains nothing */
+#define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#define ATTR_RW (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+
+static const char *const system_dirs[] = {
+	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	"/etc", "/opt",
+};
+
+static const char *const etc_secrets[] = {
+	"/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
+	"/etc/sudoers", "/etc/sudoers.d",
+};
+
+static const char *const dev_nodes[] = {
+	"null", "zero", "full", "random", "urandom", "tty",
+};
+
+/*
+ * Files in /proc that either expose host-wide state or accept writes from
+ * a process whose uid maps to the host's root (a root caller keeps uid 0,
+ * and proc checks some writes against the uid only).
+ */
+static const char *const proc_readonly[] = {
+	"sys", "sysrq-trigger", "irq", "bus", "fs",
+};
+static const char *const proc_masked[] = {
+	"kcore", "keys", "timer_list", "sched_debug", "latency_stats",
+	"kallsyms", "kpageflags", "kpagecount", "kpagecgroup",
+};
+
+const char *const fsview_default_protect[] = {
+	".git/hooks", ".git/config", ".gitmodules", ".jail.conf", ".envrc",
+	".vscode", ".idea", ".mcp.json", ".claude/commands",
+	".claude/agents", ".bashrc", ".zshrc", ".profile", ".bash_profile",
+};
+const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
+
+static int openat2_fd(int dirfd, const char *path, int flags,
+		      unsigned long long resolve)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags | O_CLOEXEC,
+		.resolve = resolve,
+	};
+	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Return: @path relative to @root (which must be a prefix), or NULL */
+static const char *path_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (!strcmp(root, "/"))
+		return path[1] ? path + 1 : ".";
+	if (strncmp(path, root, n))
+		return NULL;
+	if (path[n] == '\0')
+		return ".";
+	if (path[n] != '/')
+		return NULL;
+	return path + n + 1;
+}
+
+/*
+ * Return: the writable tree (project, --rw, --home) that contains @path,
+ * or NULL. Sources inside such a tree are resolved beneath it.
+ */
+static const char *writable_tree_of(const struct jail_config *cfg,
+				    const char *path)
+{
+	const char *best = NULL;
+
+	if (path_under(path, cfg->project))
+		best = cfg->project;
+	if (cfg->home_src && path_under(path, cfg->home_src) &&
+	    (!best || strlen(cfg->home_src) > strlen(best)))
+		best = cfg->home_src;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if (m->kind != MOUNT_RW || !path_under(path, m->path))
+			continue;
+		if (!strcmp(m->path, path))
+			continue;
+		if (!best || strlen(m->path) > strlen(best))
+			best = m->path;
+	}
+	return best;
+}
+
+/**
+ * open_source() - Open a bind source as an O_PATH descriptor
+ * @cfg:	validated configuration
+ * @path:	absolute host path
+ *
+ * Context: setup child, before anything is mounted over host paths
+ * Must: not follow a symlink inside a writable tree to outside it
+ *
+ * Return: O_PATH fd, or negative errno
+ */
+static int open_source(const struct jail_config *cfg, const char *path)
+{
+	const char *tree = writable_tree_of(cfg, path);
+	autoclose int tree_fd = -1;
+
+	if (!tree)
+		return openat2_fd(AT_FDCWD, path, O_PATH,
+				  RESOLVE_NO_MAGICLINKS);
+	tree_fd = openat2_fd(AT_FDCWD, tree, O_PATH | O_DIRECTORY,
+			     RESOLVE_NO_MAGICLINKS);
+	if (tree_fd < 0)
+		return tree_fd;
+	return openat2_fd(tree_fd, path_under(path, tree), O_PATH,
+			  RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+}
+
+/**
+ * open_target() - Open (creating if needed) a mount point in the new root
+ * @root_fd:	the new root
+ * @path:	absolute path inside the view
+ * @is_dir:	create a directory (else an empty file) when missing
+ *
+ * Resolution stays inside the new root whatever symlinks it meets.
+ *
+ * Return: O_PATH fd, or negative errno
+ */
+static int open_target(int root_fd, const char *path, bool is_dir)
+{
+	const unsigned long long res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	autofree char *parent = NULL;
+	autoclose int pfd = -1;
+	const char *name;
+	int fd;
+
+	fd = openat2_fd(root_fd, path, O_PATH, res);
+	if (fd != -ENOENT)
+		return fd;
+	parent = xstrdup(path);
+	name = strrchr(parent, '/');
+	if (!name || !name[1])
+		return -ENOENT;
+	parent[name - parent] = '\0';
+	name = path + (name - parent) + 1;
+	pfd = open_target(root_fd, parent[0] ? parent : "/", true);
+	if (pfd < 0)
+		return pfd;
+	if (is_dir) {
+		if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	} else {
+		fd = openat(pfd, name,
+			    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	return openat2_fd(root_fd, path, O_PATH, res);
+}
+
+/* Attach a detached mount @mnt_fd on @dst_fd. Return: 0 or -errno */
+static int attach(int mnt_fd, int dst_fd)
+{
+	if (move_mount(mnt_fd, "", dst_fd, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/**
+ * bind_fd() - Bind the tree at @src_fd onto @dst_fd with @attr
+ *
+ * The clone is recursive, so submounts keep hiding what they hide, and
+ * @attr is applied recursively, so a read-only bind has no writable
+ * submount.
+ *
+ * Return: 0 or negative errno
+ */
+static int bind_fd(int src_fd, int dst_fd, uint64_t attr)
+{
+	struct mount_attr ma = { .attr_set = attr };
+	autoclose int tree = -1;
+
+	tree = open_tree(src_fd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+				 AT_RECURSIVE);
+	if (tree < 0)
+		return -errno;
+	if (attr && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma,
+				  sizeof(ma)) < 0)
+		return -errno;
+	return attach(tree, dst_fd);
+}
+
+/* Return: a detached mount of a new @fstype, or negative errno */
+static int new_fs(const char *fstype, const char *const *opts,
+		  uint64_t attr)
+{
+	autoclose int fs = -1;
+	int mnt;
+
+	fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	for (; opts && *opts; opts += 2) {
+		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING :
+					   FSCONFIG_SET_FLAG,
+			     opts[0], opts[1], 0) < 0)
+			return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned int)attr);
+	return mnt < 0 ? -errno : mnt;
+}
+
+/* Mount a new @fstype at @path inside the view; die on failure */
+static void mount_fs_at(int root_fd, const char *path, const char *fstype,
+			const char *const *opts, uint64_t attr)
+{
+	autoclose int dst = open_target(root_fd, path, true);
+	autoclose int mnt = -1;
+	int err;
+
+	if (dst < 0) {
+		errno = -dst;
+		die_errno("mount point \"%s\"", path);
+	}
+	mnt = new_fs(fstype, opts, attr);
+	if (mnt < 0) {
+		errno = -mnt;
+		die_errno("mount %s on \"%s\"", fstype, path);
+	}
+	err = attach(mnt, dst);
+	if (err < 0) {
+		errno = -err;
+		die_errno("attach %s on \"%s\"", fstype, path);
+	}
+}
+
+static void tmpfs_at(int root_fd, const char *path, const char *mode,
+		     uint64_t attr)
+{
+	const char *opts[] = { "mode", mode, NULL, NULL };
+
+	mount_fs_at(root_fd, path, "tmpfs", opts, attr);
+}
+
+/* Bind host @src_fd at @path inside the view; die on failure */
+static void bind_at(int root_fd, int src_fd, const char *path, uint64_t attr)
+{
+	struct stat st;
+	autoclose int dst = -1;
+	int err;
+
+	if (fstat(src_fd, &st) < 0)
+		die_errno("stat \"%s\"", path);
+	dst = open_target(root_fd, path, S_ISDIR(st.st_mode));
+	if (dst < 0) {
+		errno = -dst;
+		die_errno("mount point \"%s\"", path);
+	}
+	err = bind_fd(src_fd, dst, attr);
+	if (err < 0) {
+		errno = -err;
+		die_errno("bind \"%s\"", path);
+	}
+}
+
+/* Recreate a top-level symlink such as /bin -> usr/bin */
+static void copy_symlink(int root_fd, const char *path)
+{
+	char target[4096];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+	if (n < 0)
+		die_errno("readlink \"%s\"", path);
+	target[n] = '\0';
+	if (symlinkat(target, root_fd, path + 1) < 0 && errno != EEXIST)
+		die_errno("symlink \"%s\"", path);
+}
+
+/*
+ * An entry of the view still to be mounted once the sources are open:
+ * kept in an array so that it can be sorted by depth.
+ */
+struct view_entry {
+	const char *path;	/* inside the view */
+	int src_fd;		/* O_PATH, -1 for tmpfs/hide, -2 for $HOME */
+	enum mount_kind kind;
+};
+
+struct view {
+	struct view_entry e[JAIL_MAX_MOUNTS + 8];
+	size_t n;
+	int sys_fd[ARRAY_SIZE(system_dirs)];
+	int dev_fd[ARRAY_SIZE(dev_nodes)];
+	int empty_file_fd;	/* used to hide files */
+};
+
+static void view_add(struct view *v, const char *path, int src_fd,
+		     enum mount_kind kind)
+{
+	if (v->n >= ARRAY_SIZE(v->e))
+		die("too many mounts (at most %d)", JAIL_MAX_MOUNTS);
+	v->e[v->n++] = (struct view_entry){ path, src_fd, kind };
+}
+
+static size_t path_depth(const char *p)
+{
+	size_t d = 0;
+
+	for (; *p; p++)
+		d += *p == '/';
+	return d;
+}
+
+/* Stable insertion sort by depth: parents before children, ties in order */
+static void view_sort(struct view *v)
+{
+	for (size_t i = 1; i < v->n; i++)
+		for (size_t j = i; j > 0 && path_depth(v->e[j - 1].path) >
+						    path_depth(v->e[j].path);
+		     j--) {
+			struct view_entry t = v->e[j];
+
+			v->e[j] = v->e[j - 1];
+			v->e[j - 1] = t;
+		}
+}
+
+/* Step 2: open every host-side source before the root is replaced */
+static void open_sources(const struct jail_config *cfg, struct view *v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++)
+		v->sys_fd[i] = open(system_dirs[i],
+				    O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
+		v->dev_fd[i] = open(p, O_PATH | O_CLOEXEC);
+		if (v->dev_fd[i] < 0)
+			die_errno("open \"%s\"", p);
+	}
+	if (cfg->home_src) {
+		int fd = open_source(cfg, cfg->home_src);
+
+		if (fd < 0) {
+			errno = -fd;
+			die_errno("--home \"%s\"", cfg->home_src);
+		}
+		view_add(v, cfg->home, fd, MOUNT_RW);
+	} else {
+		view_add(v, cfg->home, -2, MOUNT_TMPFS);
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+		int fd = -1;
+
+		if (m->kind == MOUNT_PROTECT)
+			continue;
+		if (m->kind == MOUNT_RO || m->kind == MOUNT_RW) {
+			fd = open_source(cfg, m->path);
+			if (fd == -ENOENT && m->is_try)
+				continue;
+			if (fd < 0) {
+				errno = -fd;
+				die_errno("--%s \"%s\"",
+					  m->kind == MOUNT_RO ? "ro" : "rw",
+					  m->path);
+			}
+		}
+		view_add(v, m->path, fd, m->kind);
+	}
+	{
+		int fd = open_source(cfg, cfg->project);
+
+		if (fd < 0) {
+			errno = -fd;
+			die_errno("project \"%s\"", cfg->project);
+		}
+		view_add(v, cfg->project, fd, MOUNT_RW);
+	}
+}
+
+static void build_system(int root_fd, struct view *v)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++) {
+		struct stat st;
+
+		if (v->sys_fd[i] < 0)
+			continue;
+		if (fstatat(v->sys_fd[i], "", &st, AT_EMPTY_PATH) < 0)
+			die_errno("stat \"%s\"", system_dirs[i]);
+		if (S_ISLNK(st.st_mode))
+			copy_symlink(root_fd, system_dirs[i]);
+		else if (S_ISDIR(st.st_mode))
+			bind_at(root_fd, v->sys_fd[i], system_dirs[i], ATTR_RO);
+		close(v->sys_fd[i]);
+		v->sys_fd[i] = -1;
+	}
+}
+
+/* Make @path (inside the view) empty: a read-only tmpfs or empty file */
+static void hide_at(int root_fd, struct view *v, const char *path)
+{
+	autoclose int fd = openat2_fd(root_fd, path, O_PATH,
+				      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	struct stat st;
+	int err;
+
+	if (fd == -ENOENT)
+		return;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die("hide \"%s\": cannot open", path);
+	if (S_ISDIR(st.st_mode)) {
+		tmpfs_at(root_fd, path, "0755", ATTR_RO);
+		return;
+	}
+	err = bind_fd(v->empty_file_fd, fd, ATTR_RO);
+	if (err < 0) {
+		errno = -err;
+		die_errno("hide \"%s\"", path);
+	}
+}
+
+static void hide_etc_secrets(int root_fd, struct view *v)
+{
+	glob_t g;
+
+	for (size_t i = 0; i < ARRAY_SIZE(etc_secrets); i++)
+		hide_at(root_fd, v, etc_secrets[i]);
+	/* The glob runs on the host's /etc, still reachable before pivot */
+	if (glob("/etc/ssh/ssh_host_*_key", GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			hide_at(root_fd, v, g.gl_pathv[i]);
+		globfree(&g);
+	}
+}
+
+/* Write @text to a scratch file in the root tmpfs and bind it on @path */
+static void jail_file_at(int root_fd, const char *path, const char *text)
+{
+	autoclose int fd = -1;
+	autoclose int src = -1;
+	autoclose int dst = -1;
+	const char *scratch = ".jail-scratch";
+	int err;
+
+	fd = openat(root_fd, scratch,
+		    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
+		die_errno("write \"%s\"", path);
+	src = openat(root_fd, scratch, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	dst = open_target(root_fd, path, false);
+	if (src < 0 || dst < 0)
+		die("open \"%s\": cannot create", path);
+	err = bind_fd(src, dst, ATTR_RO);
+	if (err < 0) {
+		errno = -err;
+		die_errno("bind \"%s\"", path);
+	}
+	/* The mount keeps the inode alive; the name goes away */
+	unlinkat(root_fd, scratch, 0);
+}
+
+static void build_etc(const struct jail_config *cfg, int root_fd,
+		      struct view *v)
+{
+	hide_etc_secrets(root_fd, v);
+	if (cfg->net == NET_HOST)
+		return;
+	jail_file_at(root_fd, "/etc/hosts",
+		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+		     "ip6-loopback\n127.0.1.1\tjail\n");
+	jail_file_at(root_fd, "/etc/resolv.conf",
+		     cfg->net == NET_FILTERED ?
+			     "nameserver " JAIL_GATEWAY_IP4 "\n"
+			     "options edns0 trust-ad\n" :
+			     "# no network in this jail\n"
+			     "nameserver 127.0.0.1\n");
+}
+
+static void build_proc(int root_fd, struct view *v)
+{
+	mount_fs_at(root_fd, "/proc", "proc", NULL,
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++) {
+		char p[64];
+		autoclose int fd = -1;
+		int err;
+
+		snprintf(p, sizeof(p), "/proc/%s", proc_readonly[i]);
+		fd = openat2_fd(root_fd, p, O_PATH,
+				RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			die("open \"%s\": cannot open", p);
+		err = bind_fd(fd, fd, ATTR_RO | MOUNT_ATTR_NOEXEC);
+		if (err < 0) {
+			errno = -err;
+			die_errno("read-only \"%s\"", p);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "/proc/%s", proc_masked[i]);
+		hide_at(root_fd, v, p);
+	}
+}
+
+/* Make the mount at @path (inside the view) read-only, not recursively */
+static void make_readonly(int root_fd, const char *path)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	autoclose int fd = openat2_fd(root_fd, path, O_PATH | O_DIRECTORY,
+				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+
+	if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+		die_errno("make \"%s\" read-only", path);
+}
+
+static void build_dev(int root_fd, struct view *v)
+{
+	static const char *const pts_opts[] = {
+		"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL,
+		NULL,
+	};
+	static const char *const links[][2] = {
+		{ "/dev/ptmx", "pts/ptmx" },	   { "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },
+		{ "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+
+	tmpfs_at(root_fd, "/dev", "0755", MOUNT_ATTR_NOSUID |
+						  MOUNT_ATTR_NOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
+		/* Device nodes need a mount without nodev */
+		bind_at(root_fd, v->dev_fd[i], p,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+		close(v->dev_fd[i]);
+		v->dev_fd[i] = -1;
+	}
+	mount_fs_at(root_fd, "/dev/pts", "devpts", pts_opts,
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	tmpfs_at(root_fd, "/dev/shm", "1777",
+		 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][1], root_fd, links[i][0] + 1) < 0)
+			die_errno("symlink \"%s\"", links[i][0]);
+	/* Device nodes are their own mounts, so they stay writable */
+	make_readonly(root_fd, "/dev");
+}
+
+/*
+ * A fresh sysfs shows the jail's own network namespace. Where the kernel
+ * refuses it, the host's /sys is bound read-only with its network
+ * interfaces hidden.
+ */
+static void build_sys(int root_fd, struct view *v)
+{
+	autoclose int dst = open_target(root_fd, "/sys", true);
+	autoclose int mnt = new_fs("sysfs", NULL, ATTR_RO | MOUNT_ATTR_NOEXEC);
+	autoclose int host = -1;
+
+	if (dst < 0)
+		die("mount point \"/sys\": cannot create");
+	if (mnt >= 0 && attach(mnt, dst) == 0)
+		return;
+	host = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (host < 0 || bind_fd(host, dst, ATTR_RO | MOUNT_ATTR_NOEXEC) < 0)
+		die("mount /sys: neither a new sysfs nor a bind is allowed");
+	hide_at(root_fd, v, "/sys/class/net");
+	hide_at(root_fd, v, "/sys/devices/virtual/net");
+}
+
+static void build_entries(int root_fd, struct view *v)
+{
+	view_sort(v);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct view_entry *e = &v->e[i];
+
+		switch (e->kind) {
+		case MOUNT_RO:
+			bind_at(root_fd, e->src_fd, e->path, ATTR_RO);
+			break;
+		case MOUNT_RW:
+			bind_at(root_fd, e->src_fd, e->path, ATTR_RW);
+			break;
+		case MOUNT_TMPFS:
+			/* A throwaway $HOME is private, like a real one */
+			tmpfs_at(root_fd, e->path,
+				 e->src_fd == -2 ? "0700" : "0755", ATTR_RW);
+			break;
+		case MOUNT_HIDE:
+			hide_at(root_fd, v, e->path);
+			break;
+		case MOUNT_PROTECT:
+			break;
+		}
+		if (e->src_fd >= 0)
+			close(e->src_fd);
+	}
+}
+
+/* Make @path a mount point of itself, so rename/unlink give EBUSY */
+static int pin_in_place(int root_fd, const char *path, uint64_t attr)
+{
+	autoclose int fd = openat2_fd(root_fd, path, O_PATH | O_NOFOLLOW,
+				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	/* A symlink cannot be a mount point; the exit check covers it */
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	return bind_fd(fd, fd, attr);
+}
+
+/* Pin every ancestor of @path strictly below @tree, top-down */
+static void pin_ancestors(int root_fd, const char *tree, const char *path)
+{
+	autofree char *p = xstrdup(path);
+
+	for (char *s = p + strlen(tree) + 1; (s = strchr(s, '/')); s++) {
+		int err;
+
+		*s = '\0';
+		err = pin_in_place(root_fd, p, ATTR_RW);
+		*s = '/';
+		if (err == -ENOENT || err == -ELOOP)
+			return;
+		if (err < 0) {
+			errno = -err;
+			die_errno("protect ancestor of \"%s\"", path);
+		}
+	}
+}
+
+static void protect_one(int root_fd, const char *tree, const char *path)
+{
+	int err;
+
+	if (tree)
+		pin_ancestors(root_fd, tree, path);
+	err = pin_in_place(root_fd, path, ATTR_RO);
+	if (err == -ENOENT || err == -ELOOP)
+		return;
+	if (err < 0) {
+		errno = -err;
+		die_errno("protect \"%s\"", path);
+	}
+}
+
+size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fsview_n_default_protect && n < max; i++)
+		out[n++] = xasprintf("%s/%s", cfg->project,
+				     fsview_default_protect[i]);
+	for (size_t i = 0; i < cfg->n_mounts && n < max; i++)
+		if (cfg->mounts[i].kind == MOUNT_PROTECT)
+			out[n++] = xstrdup(cfg->mounts[i].path);
+	return n;
+}
+
+static void build_protect(const struct jail_config *cfg, int root_fd)
+{
+	char *paths[JAIL_MAX_MOUNTS + 32];
+	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
+
+	for (size_t i = 0; i < n; i++) {
+		const char *tree = path_under(paths[i], cfg->project) ?
+					   cfg->project :
+					   writable_tree_of(cfg, paths[i]);
+
+		protect_one(root_fd, tree, paths[i]);
+		free(paths[i]);
+	}
+}
+
+static int make_root(void)
+{
+	const char *opts[] = { "mode", "0755", NULL, NULL };
+	autoclose int dst = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autoclose int mnt = -1;
+	int root_fd;
+
+	if (dst < 0)
+		dst = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (dst < 0 || mnt < 0 || attach(mnt, dst) < 0)
+		die_errno("mount the root tmpfs");
+	root_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		die_errno("open the root tmpfs");
+	return root_fd;
+}
+
+static void make_empty_file(int root_fd, struct view *v)
+{
+	autoclose int fd = openat(root_fd, ".jail-empty",
+				  O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+
+	if (fd < 0)
+		die_errno("create the empty file");
+	v->empty_file_fd = openat(root_fd, ".jail-empty",
+				  O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (v->empty_file_fd < 0)
+		die_errno("open the empty file");
+}
+
+static void pivot(int root_fd, const struct jail_config *cfg)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	unlinkat(root_fd, ".jail-empty", 0);
+	if (mount_setattr(root_fd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
+		die_errno("make the root read-only");
+	if (fchdir(root_fd) < 0)
+		die_errno("chdir to the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die_errno("pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		die_errno("detach the old root");
+	if (chdir(cfg->cwd) < 0 && chdir(cfg->project) < 0)
+		die_errno("chdir \"%s\"", cfg->cwd);
+}
+
+void fsview_build(const struct jail_config *cfg)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+	autoclose int root_fd = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die_errno("make mounts private");
+	open_sources(cfg, v);
+	root_fd = make_root();
+	make_empty_file(root_fd, v);
+	build_system(root_fd, v);
+	build_etc(cfg, root_fd, v);
+	build_proc(root_fd, v);
+	build_dev(root_fd, v);
+	build_sys(root_fd, v);
+	tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);
+	tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
+	tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
+	build_entries(root_fd, v);
+	build_protect(cfg, root_fd);
+	close(v->empty_file_fd);
+	free(v);
+	pivot(root_fd, cfg);
+}
+
+size_t fsview_writable(const struct jail_config *cfg, const char **out,
+		       size_t max)
+{
+	static const char *const fixed[] = { "/tmp", "/var/tmp", "/run",
+					     "/dev" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed) && n < max; i++)
+		out[n++] = fixed[i];
+	if (n < max)
+		out[n++] = cfg->home;
+	if (n < max)
+		out[n++] = cfg->project;
+	for (size_t i = 0; i < cfg->n_mounts && n < max; i++)
+		if (cfg->mounts[i].kind == MOUNT_RW ||
+		    cfg->mounts[i].kind == MOUNT_TMPFS)
+			out[n++] = cfg->mounts[i].path;
+	return n;
+}

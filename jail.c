@@ -1,0 +1,1248 @@
+// SPDX-License-Identifier: MIT
+/*
+ * jail.c - command line, setup sequence, pid 1, terminal relay, exit status
+ *
+ * Theory of operation:
+ *  1. The supervisor (the user's process) parses and validates the command
+ *     line, closes stray descriptors, resolves the project and COMMAND,
+ *     blocks the signals it forwards and clone()s the setup child into new
+ *     user, mount, pid, ipc, uts, cgroup and (unless --net host) network
+ *     namespaces.
+ *  2. The supervisor writes the child's uid/gid maps, then sends "go" over
+ *     a SOCK_SEQPACKET socketpair. The child set PR_SET_PDEATHSIG first and
+ *     treats EOF on the socket as the supervisor's death.
+ *  3. The setup child (pid 1 of the new pid namespace) sets the hostname,
+ *     brings up lo, builds the mount view and pivots into it, opens the
+ *     jail's pseudo-terminal inside its private devpts and passes the
+ *     master to the supervisor.
+ *  4. It forks the command child, drops every capability and re-executes
+ *     this binary as "jail-init" with an empty environment: pid 1 then holds
+ *     no policy, no secret and no host environment. jail-init makes itself
+ *     non-dumpable and only then releases the command child, so nothing in
+ *     the jail can ever ptrace it or read its memory.
+ *  5. The command child starts a new session (taking the pty as its
+ *     controlling terminal), closes stray descriptors, rebuilds the
+ *     environment, drops capabilities, sets no_new_privs, applies Landlock
+ *     and loads the seccomp filter as the last step before execve().
+ *  6. The supervisor relays the terminal, forwards signals to pid 1, kills
+ *     the jail on --timeout, and exits with COMMAND's status, which
+ *     jail-init passes through as its own exit status.
+ *
+ * Errors in either child are sent to the supervisor as one line and
+ * printed there, after the user's terminal has been restored.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include "jail.h"
+
+extern char **environ;
+
+#define INIT_NAME "jail-init"
+
+enum opt_id {
+	OPT_PROJECT = 256,
+	OPT_RO,
+	OPT_RW,
+	OPT_RO_TRY,
+	OPT_RW_TRY,
+	OPT_HIDE,
+	OPT_TMPFS,
+	OPT_PROTECT,
+	OPT_HOME,
+	OPT_ENV,
+	OPT_KEEP_FD,
+	OPT_NET,
+	OPT_TIMEOUT,
+	OPT_SECCOMP_LOG,
+	OPT_LOG,
+	OPT_EXPLAIN,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+struct opt_def {
+	const char *name;
+	int has_arg;
+	const char *metavar;
+	const char *help;
+	int id;
+};
+
+/* The one option table: getopt_long, --help and the man page test use it */
+static const struct opt_def opt_table[] = {
+	{ "project", 1, "DIR", "use DIR as the project (default: git top-level "
+			       "or current directory)", OPT_PROJECT },
+	{ "ro", 1, "PATH", "bind PATH read-only at the same path", OPT_RO },
+	{ "rw", 1, "PATH", "bind PATH read-write at the same path", OPT_RW },
+	{ "ro-try", 1, "PATH", "as --ro, ignored when PATH is missing",
+	  OPT_RO_TRY },
+	{ "rw-try", 1, "PATH", "as --rw, ignored when PATH is missing",
+	  OPT_RW_TRY },
+	{ "hide", 1, "PATH", "make PATH empty inside", OPT_HIDE },
+	{ "tmpfs", 1, "PATH", "mount a fresh tmpfs at PATH", OPT_TMPFS },
+	{ "protect", 1, "PATH", "keep PATH read-only inside a writable bind",
+	  OPT_PROTECT },
+	{ "home", 1, "DIR", "use host DIR as a persistent $HOME", OPT_HOME },
+	{ "env", 1, "NAME[=VALUE]", "pass NAME from the host, or set it",
+	  OPT_ENV },
+	{ "keep-fd", 1, "N", "keep file descriptor N open for COMMAND",
+	  OPT_KEEP_FD },
+	{ "net", 1, "MODE", "network: none or host", OPT_NET },
+	{ "timeout", 1, "DURATION", "kill the jail after DURATION (exit 124)",
+	  OPT_TIMEOUT },
+	{ "seccomp-log", 0, NULL, "log blocked system calls to the audit log",
+	  OPT_SECCOMP_LOG },
+	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG },
+	{ "explain", 0, NULL, "print the resolved policy and run nothing",
+	  OPT_EXPLAIN },
+	{ "help", 0, NULL, "show this help", OPT_HELP },
+	{ "version", 0, NULL, "show the version", OPT_VERSION },
+};
+
+/* Message from the setup child carrying the pty master */
+#define MSG_PTY 'P'
+
+/* What the supervisor sends with "go" */
+struct go_msg {
+	bool has_tty;
+	bool out_is_tty;
+	struct winsize ws;
+	struct termios tio;
+};
+
+/* Supervisor state that die() must be able to undo */
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void restore_terminal(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: jail [OPTION]... [--] COMMAND [ARG]...\n"
+		   "       jail --explain [OPTION]... [--] COMMAND [ARG]...\n"
+		   "Run COMMAND in a disposable Linux jail.\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
+		const struct opt_def *o = &opt_table[i];
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", o->name,
+			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+	fprintf(f, "\nExit status: COMMAND's, 128+N if killed by signal N, "
+		   "124 on timeout,\n125 if jail failed, 126 if COMMAND "
+		   "cannot run, 127 if not found.\nSee jail(1).\n");
+}
+
+static const char *host_home(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && h[0] == '/')
+		return h;
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+		return pw->pw_dir;
+	die("home directory: HOME is not set and the user has none");
+}
+
+/*
+ * Normalise @in lexically: '~' expands to the host home, relative paths
+ * are made absolute against the current directory, and ".", ".." and
+ * repeated slashes are folded. Symlinks are not resolved here: the target
+ * inside the view is the path as written.
+ */
+static char *normalize_path(const char *in, const char *cwd)
+{
+	autofree char *abs = NULL;
+	char *out, *w;
+	const char *r;
+
+	if (!in[0])
+		die("empty path");
+	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0'))
+		abs = xasprintf("%s/%s", host_home(), in + 1);
+	else if (in[0] == '/')
+		abs = xstrdup(in);
+	else
+		abs = xasprintf("%s/%s", cwd, in);
+	out = xcalloc(strlen(abs) + 2, 1);
+	w = out;
+	for (r = abs; *r;) {
+		size_t len;
+
+		while (*r == '/')
+			r++;
+		len = strcspn(r, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && r[0] == '.') {
+		} else if (len == 2 && r[0] == '.' && r[1] == '.') {
+			while (w > out && *--w != '/')
+				;
+			*w = '\0';
+		} else {
+			*w++ = '/';
+			memcpy(w, r, len);
+			w += len;
+			*w = '\0';
+		}
+		r += len;
+	}
+	if (w == out)
+		strcpy(out, "/");
+	return out;
+}
+
+static void add_mount(struct jail_config *cfg, enum mount_kind kind,
+		      const char *path, bool is_try, enum origin origin)
+{
+	struct mount_req *m;
+
+	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)
+		die("too many mount options (at most %d)", JAIL_MAX_MOUNTS);
+	m = &cfg->mounts[cfg->n_mounts++];
+	m->kind = kind;
+	m->path = normalize_path(path, cfg->cwd);
+	m->is_try = is_try;
+	m->origin = origin;
+	if (!strcmp(m->path, "/"))
+		die("mount \"/\": the root of the view cannot be replaced");
+}
+
+static bool valid_env_name(const char *s, size_t len)
+{
+	if (!len || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+static void add_env(struct jail_config *cfg, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	struct env_req *e;
+
+	if (!valid_env_name(arg, len))
+		die("--env \"%s\": not a valid variable name", arg);
+	if (cfg->n_env >= JAIL_MAX_ENV)
+		die("too many --env options (at most %d)", JAIL_MAX_ENV);
+	e = &cfg->env[cfg->n_env++];
+	e->name = strndup(arg, len);
+	if (!e->name)
+		die("out of memory");
+	e->value = eq ? xstrdup(eq + 1) : NULL;
+}
+
+static void add_keep_fd(struct jail_config *cfg, const char *arg)
+{
+	unsigned long long v;
+
+	if (parse_uint(arg, 3, INT_MAX, &v) < 0)
+		die("--keep-fd \"%s\": not a descriptor number of 3 or more",
+		    arg);
+	if (fcntl((int)v, F_GETFD) < 0)
+		die("--keep-fd %llu: not an open descriptor", v);
+	if (cfg->n_keep_fds >= JAIL_MAX_FDS)
+		die("too many --keep-fd options (at most %d)", JAIL_MAX_FDS);
+	cfg->keep_fds[cfg->n_keep_fds++] = (int)v;
+}
+
+static void set_net(struct jail_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "none"))
+		cfg->net = NET_NONE;
+	else if (!strcmp(arg, "host"))
+		cfg->net = NET_HOST;
+	else
+		die("--net \"%s\": unknown mode; use none or host", arg);
+}
+
+static void set_timeout(struct jail_config *cfg, const char *arg)
+{
+	if (parse_duration(arg, &cfg->timeout_ms) < 0)
+		die("--timeout \"%s\": not a duration such as 30, 90s, 5m, 1h",
+		    arg);
+}
+
+static struct option *build_long_options(void)
+{
+	struct option *o = xcalloc(ARRAY_SIZE(opt_table) + 1, sizeof(*o));
+
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		o[i] = (struct option){ opt_table[i].name, opt_table[i].has_arg,
+					NULL, opt_table[i].id };
+	return o;
+}
+
+static void apply_option(struct jail_config *cfg, int id, const char *arg)
+{
+	switch (id) {
+	case OPT_PROJECT:
+		cfg->project = normalize_path(arg, cfg->cwd);
+		break;
+	case OPT_RO:
+	case OPT_RW:
+	case OPT_RO_TRY:
+	case OPT_RW_TRY:
+		add_mount(cfg, id == OPT_RO || id == OPT_RO_TRY ? MOUNT_RO :
+								  MOUNT_RW,
+			  arg, id == OPT_RO_TRY || id == OPT_RW_TRY,
+			  ORIGIN_OPTION);
+		break;
+	case OPT_HIDE:
+		add_mount(cfg, MOUNT_HIDE, arg, false, ORIGIN_OPTION);
+		break;
+	case OPT_TMPFS:
+		add_mount(cfg, MOUNT_TMPFS, arg, false, ORIGIN_OPTION);
+		break;
+	case OPT_PROTECT:
+		add_mount(cfg, MOUNT_PROTECT, arg, false, ORIGIN_OPTION);
+		break;
+	case OPT_HOME:
+		cfg->home_src = normalize_path(arg, cfg->cwd);
+		break;
+	case OPT_ENV:
+		add_env(cfg, arg);
+		break;
+	case OPT_KEEP_FD:
+		add_keep_fd(cfg, arg);
+		break;
+	case OPT_NET:
+		set_net(cfg, arg);
+		break;
+	case OPT_TIMEOUT:
+		set_timeout(cfg, arg);
+		break;
+	case OPT_SECCOMP_LOG:
+		cfg->seccomp_log = true;
+		break;
+	case OPT_LOG:
+		free(cfg->log_path);
+		cfg->log_path = normalize_path(arg, cfg->cwd);
+		break;
+	case OPT_EXPLAIN:
+		cfg->explain = true;
+		break;
+	}
+}
+
+static void parse_args(struct jail_config *cfg, int argc, char **argv)
+{
+	autofree struct option *longopts = build_long_options();
+	int c;
+
+	opterr = 0;
+	/* '+': stop at the first non-option, which is COMMAND */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'h' || c == OPT_HELP) {
+			usage(stdout);
+			exit(0);
+		}
+		if (c == OPT_VERSION) {
+			printf("jail %s\n", JAIL_VERSION);
+			exit(0);
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && optopt < 256)
+				die("unknown option \"-%c\"; see jail --help",
+				    optopt);
+			die("%s \"%s\"; see jail --help",
+			    c == ':' ? "missing value for" :
+				       "unknown or incomplete option",
+			    bad);
+		}
+		apply_option(cfg, c, optarg);
+	}
+	if (optind >= argc)
+		die("no COMMAND given; usage: jail [OPTION]... -- COMMAND "
+		    "[ARG]...");
+	cfg->argv = argv + optind;
+}
+
+/* The git top-level that contains @cwd, else @cwd itself */
+static char *detect_project(const char *cwd)
+{
+	autofree char *p = xstrdup(cwd);
+
+	for (;;) {
+		autofree char *git = xasprintf("%s/.git", p);
+		struct stat st;
+		char *slash;
+
+		if (lstat(git, &st) == 0 &&
+		    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			return TAKE_PTR(p);
+		slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	return xstrdup(cwd);
+}
+
+static bool is_ancestor_or_same(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (!strcmp(a, "/"))
+		return true;
+	return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/');
+}
+
+/*
+ * A project that contains the home directory (or is a system directory)
+ * would make the user's secrets or the system writable: refuse it.
+ */
+static void check_project(const struct jail_config *cfg, const char *home)
+{
+	static const char *const system[] = { "/usr", "/etc", "/bin",
+					      "/sbin", "/lib", "/lib64",
+					      "/opt", "/proc", "/sys",
+					      "/dev", "/boot", "/var" };
+	struct stat st;
+
+	if (stat(cfg->project, &st) < 0 || !S_ISDIR(st.st_mode))
+		die("project \"%s\": not a directory", cfg->project);
+	if (is_ancestor_or_same(cfg->project, home))
+		die("project \"%s\": contains the home directory, which would "
+		    "expose it; run jail in a project directory or pass "
+		    "--project DIR",
+		    cfg->project);
+	for (size_t i = 0; i < ARRAY_SIZE(system); i++)
+		if (is_ancestor_or_same(cfg->project, system[i]) ||
+		    !strcmp(cfg->project, system[i]))
+			die("project \"%s\": refusing to make a system "
+			    "directory writable; pass --project DIR",
+			    cfg->project);
+}
+
+/* Search @name on the host PATH like execvp() would */
+static char *find_on_path(const char *name, const char *cwd)
+{
+	const char *path = getenv("PATH");
+	autofree char *copy = NULL;
+	char *save = NULL;
+
+	if (strchr(name, '/'))
+		return normalize_path(name, cwd);
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	copy = xstrdup(path);
+	for (char *dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		autofree char *cand = NULL;
+
+		if (dir[0] != '/')
+			continue;
+		cand = xasprintf("%s/%s", dir, name);
+		if (access(cand, X_OK) == 0) {
+			struct stat st;
+
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode))
+				return TAKE_PTR(cand);
+		}
+	}
+	return NULL;
+}
+
+static bool path_in_view(const struct jail_config *cfg, const char *p)
+{
+	static const char *const sys[] = { "/usr", "/bin", "/sbin", "/lib",
+					   "/lib32", "/lib64", "/libx32",
+					   "/etc", "/opt" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sys); i++)
+		if (is_ancestor_or_same(sys[i], p))
+			return true;
+	if (is_ancestor_or_same(cfg->project, p))
+		return true;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if ((m->kind == MOUNT_RO || m->kind == MOUNT_RW) &&
+		    is_ancestor_or_same(m->path, p))
+			return true;
+	}
+	return false;
+}
+
+static void add_dir_of(struct jail_config *cfg, const char *file)
+{
+	autofree char *dir = xstrdup(file);
+	char *slash = strrchr(dir, '/');
+
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (!path_in_view(cfg, dir))
+		add_mount(cfg, MOUNT_RO, dir, true, ORIGIN_DEFAULT);
+}
+
+/*
+ * COMMAND found on the host PATH outside the view: bind its directory and
+ * its real file's directory read-only, so that `jail -- claude` works for
+ * an agent installed under the home directory.
+ */
+static void resolve_command(struct jail_config *cfg)
+{
+	autofree char *real = NULL;
+
+	cfg->cmd_path = find_on_path(cfg->argv[0], cfg->cwd);
+	if (!cfg->cmd_path)
+		return;
+	real = realpath(cfg->cmd_path, NULL);
+	if (!real) {
+		free(cfg->cmd_path);
+		cfg->cmd_path = NULL;
+		return;
+	}
+	if (!path_in_view(cfg, cfg->cmd_path))
+		add_dir_of(cfg, cfg->cmd_path);
+	if (!path_in_view(cfg, real))
+		add_dir_of(cfg, real);
+}
+
+static void make_id(struct jail_config *cfg)
+{
+	uint8_t r[8];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		die_errno("getrandom");
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(cfg->id + 2 * i, 3, "%02x", r[i]);
+}
+
+static void config_init(struct jail_config *cfg)
+{
+	char buf[PATH_MAX];
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!getcwd(buf, sizeof(buf)))
+		die_errno("current directory");
+	cfg->cwd = xstrdup(buf);
+	cfg->uid = getuid();
+	cfg->gid = getgid();
+	cfg->net = NET_NONE;
+	make_id(cfg);
+}
+
+/* Cross-option rules, checked before anything is created */
+static void config_validate(struct jail_config *cfg)
+{
+	const char *home = host_home();
+	autofree char *real = NULL;
+
+	if (!cfg->project)
+		cfg->project = detect_project(cfg->cwd);
+	real = realpath(cfg->project, NULL);
+	if (!real)
+		die_errno("project \"%s\"", cfg->project);
+	free(cfg->project);
+	cfg->project = TAKE_PTR(real);
+	check_project(cfg, home);
+	cfg->home = normalize_path(home, "/");
+	if (cfg->home_src) {
+		struct stat st;
+
+		if (stat(cfg->home_src, &st) < 0 || !S_ISDIR(st.st_mode))
+			die("--home \"%s\": not a directory", cfg->home_src);
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+		struct stat st;
+
+		if ((m->kind == MOUNT_RO || m->kind == MOUNT_RW) &&
+		    !m->is_try && stat(m->path, &st) < 0)
+			die("--%s \"%s\": %s; use --%s-try to ignore a "
+			    "missing path",
+			    m->kind == MOUNT_RO ? "ro" : "rw", m->path,
+			    strerror(errno), m->kind == MOUNT_RO ? "ro" : "rw");
+	}
+	cfg->is_tty = isatty(STDIN_FILENO);
+	resolve_command(cfg);
+}
+
+/* Close inherited descriptors but stdio and --keep-fd ones (STYLE 5) */
+static void close_stray_fds(const struct jail_config *cfg)
+{
+	int err = creds_close_fds(cfg, -1);
+
+	if (err < 0) {
+		errno = -err;
+		die_errno("close inherited descriptors");
+	}
+}
+
+static const char *origin_name(enum origin o)
+{
+	static const char *const names[] = { "default", "profile",
+					     "/etc file", "user file",
+					     "project file", "option" };
+
+	return names[o];
+}
+
+static void explain(const struct jail_config *cfg)
+{
+	static const char *const kinds[] = { "ro", "rw", "hide", "tmpfs",
+					     "protect" };
+	char *prot[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+
+	printf("jail %s policy for: %s\n", JAIL_VERSION, cfg->argv[0]);
+	printf("  command   %s\n",
+	       cfg->cmd_path ? cfg->cmd_path : "(searched on PATH inside)");
+	printf("  project   rw       %s  (default: %s)\n", cfg->project,
+	       "git top-level or current directory");
+	printf("  system    ro       /usr /bin /sbin /lib* /etc /opt  "
+	       "(default)\n");
+	printf("  hidden    /etc/shadow /etc/gshadow /etc/sudoers "
+	       "/etc/sudoers.d /etc/ssh/ssh_host_*_key  (default)\n");
+	printf("  tmpfs     /tmp /var/tmp /run /dev/shm  (default)\n");
+	if (cfg->home_src)
+		printf("  home      rw       %s from %s  (option)\n", cfg->home,
+		       cfg->home_src);
+	else
+		printf("  home      tmpfs    %s  (default: throwaway)\n",
+		       cfg->home);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if (m->kind == MOUNT_PROTECT)
+			continue;
+		printf("  mount     %-8s %s%s  (%s%s)\n", kinds[m->kind],
+		       m->path, m->is_try ? " (if present)" : "",
+		       origin_name(m->origin),
+		       m->origin == ORIGIN_DEFAULT ? ": command outside the view"
+						   : "");
+	}
+	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
+	for (size_t i = 0; i < n; i++) {
+		printf("  protect   ro       %s  (%s)\n", prot[i],
+		       i < fsview_n_default_protect ? "default" : "option");
+		free(prot[i]);
+	}
+	printf("  network   %s\n", cfg->net == NET_HOST ? "host (unfiltered)" :
+			       cfg->net == NET_FILTERED ? "filtered" :
+							  "none (loopback only)");
+	printf("  timeout   %s\n", cfg->timeout_ms ? "set" : "none");
+}
+
+/* ---- pid 1 ------------------------------------------------------- */
+
+static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,
+					 SIGQUIT, SIGUSR1, SIGUSR2,
+					 SIGWINCH };
+
+static void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+static sigset_t forwarded_set(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	return set;
+}
+
+static int status_to_exit(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return EXIT_JAIL_FAILED;
+}
+
+/*
+ * jail-init: pid 1 of the jail. Exec'd clean (empty environment, argv of
+ * two numbers). Reaps every child, forwards signals to COMMAND and exits
+ * with COMMAND's status; its exit kills whatever is left in the jail.
+ */
+static int init_main(int argc, char **argv)
+{
+	unsigned long long child, release;
+	sigset_t set = forwarded_set();
+	struct sigaction sa = { .sa_handler = noop_handler };
+	struct signalfd_siginfo si;
+	int sfd;
+
+	/* First: nothing in the jail may ptrace us or read our /proc files */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(EXIT_JAIL_FAILED);
+	if (argc != 3 || getpid() != 1 ||
+	    parse_uint(argv[1], 2, INT_MAX, &child) < 0 ||
+	    parse_uint(argv[2], 0, INT_MAX, &release) < 0)
+		_exit(EXIT_JAIL_FAILED);
+	/* Unhandled signals are dropped for a namespace's init: handle all */
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaction(forwarded_signals[i], &sa, NULL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		_exit(EXIT_JAIL_FAILED);
+	if (write((int)release, "r", 1) != 1)
+		_exit(EXIT_JAIL_FAILED);
+	close((int)release);
+	for (;;) {
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			kill((pid_t)child, (int)si.ssi_signo);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+
+			if (p <= 0)
+				break;
+			if (p == (pid_t)child)
+				_exit(status_to_exit(st));
+		}
+	}
+}
+
+/* ---- command child ----------------------------------------------- */
+
+struct child_ctx {
+	const struct jail_config *cfg;
+	int chan_fd;		/* to the supervisor; close-on-exec */
+	int self_fd;		/* O_PATH of this binary, for jail-init */
+	int slave_fd;		/* pty slave, or -1 */
+	const struct go_msg *go;
+};
+
+static void attach_terminal(int slave_fd)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave_fd, fd) < 0)
+			die_errno("attach the terminal");
+	if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+		die_errno("take the terminal");
+	close(slave_fd);
+}
+
+static __attribute__((noreturn)) void exec_command(const struct child_ctx *c)
+{
+	const struct jail_config *cfg = c->cfg;
+	char **env = creds_build_env(cfg, environ);
+	int err;
+
+	if (cfg->cmd_path)
+		execve(cfg->cmd_path, cfg->argv, env);
+	else
+		execvpe(cfg->argv[0], cfg->argv, env);
+	err = errno;
+	die_status(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC,
+		   "exec \"%s\": %s", cfg->argv[0], strerror(err));
+}
+
+/*
+ * Context: the command child, inside the view, waiting for jail-init
+ * Must: start a new session, drop every privilege, exec COMMAND
+ */
+static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
+						    int release_fd)
+{
+	sigset_t none;
+	char byte;
+	int err;
+
+	if (read(release_fd, &byte, 1) != 1)
+		_exit(EXIT_JAIL_FAILED);
+	close(release_fd);
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (c->slave_fd >= 0)
+		attach_terminal(c->slave_fd);
+	err = creds_close_fds(c->cfg, c->chan_fd);
+	if (err < 0) {
+		errno = -err;
+		die_errno("close descriptors");
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	err = creds_drop_all();
+	if (err < 0) {
+		errno = -err;
+		die_errno("drop privileges");
+	}
+	exec_command(c);
+}
+
+/* ---- setup child (becomes pid 1) ----------------------------------- */
+
+static int send_fd(int sock, char tag, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/*
+ * Open a pseudo-terminal in the jail's own devpts, so that `tty` inside
+ * names a /dev/pts path of the view, and hand the master to the
+ * supervisor. Returns the slave.
+ */
+static int open_jail_pty(const struct child_ctx *c)
+{
+	char name[64];
+	struct termios tio = c->go->tio;
+	autoclose int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int unlock = 0, slave;
+
+	if (master < 0)
+		die_errno("open /dev/ptmx");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 ||
+	    ptsname_r(master, name, sizeof(name)) != 0)
+		die_errno("unlock the pseudo-terminal");
+	slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		die_errno("open \"%s\"", name);
+	/* Output not going to a terminal stays byte-exact (no CR added) */
+	if (!c->go->out_is_tty)
+		tio.c_oflag &= ~(tcflag_t)OPOST;
+	if (tcsetattr(slave, TCSANOW, &tio) < 0 ||
+	    ioctl(slave, TIOCSWINSZ, &c->go->ws) < 0)
+		die_errno("set up the pseudo-terminal");
+	if (send_fd(c->chan_fd, MSG_PTY, master) < 0)
+		die_errno("pass the pseudo-terminal");
+	return slave;
+}
+
+static void redirect_stdio_to_null(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("open /dev/null");
+	for (int i = 0; i < 3; i++)
+		dup2(fd, i);
+	close(fd);
+}
+
+static __attribute__((noreturn)) void become_init(const struct child_ctx *c,
+						  pid_t child, int release_fd)
+{
+	char a1[16], a2[16];
+	char *argv[] = { INIT_NAME, a1, a2, NULL };
+	char *envp[] = { NULL };
+	int err;
+
+	snprintf(a1, sizeof(a1), "%d", (int)child);
+	snprintf(a2, sizeof(a2), "%d", release_fd);
+	redirect_stdio_to_null();
+	err = creds_drop_all();
+	if (err < 0) {
+		errno = -err;
+		die_errno("drop privileges of pid 1");
+	}
+	if (fcntl(release_fd, F_SETFD, 0) < 0)
+		die_errno("release descriptor");
+	syscall(SYS_execveat, c->self_fd, "", argv, envp, AT_EMPTY_PATH);
+	die_errno("exec " INIT_NAME);
+}
+
+static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
+{
+	struct go_msg go;
+	int rel[2];
+	pid_t child;
+
+	die_in_child();
+	die_set_channel(c->chan_fd);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(EXIT_JAIL_FAILED);
+	/* EOF: the supervisor died before releasing us */
+	if (recv(c->chan_fd, &go, sizeof(go), 0) != sizeof(go))
+		_exit(EXIT_JAIL_FAILED);
+	c->go = &go;
+	/* Never hold the user's terminal as controlling tty, even as pid 1 */
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (sethostname("jail", 4) < 0)
+		die_errno("set the hostname");
+	if (c->cfg->net != NET_HOST && netns_loopback_up() < 0)
+		die("network: cannot bring up the loopback interface");
+	fsview_build(c->cfg);
+	c->slave_fd = go.has_tty ? open_jail_pty(c) : -1;
+	if (pipe2(rel, O_CLOEXEC) < 0)
+		die_errno("pipe");
+	child = fork();
+	if (child < 0)
+		die_errno("fork");
+	if (child == 0) {
+		close(rel[1]);
+		command_child(c, rel[0]);
+	}
+	close(rel[0]);
+	if (c->slave_fd >= 0)
+		close(c->slave_fd);
+	become_init(c, child, rel[1]);
+}
+
+/* ---- supervisor -------------------------------------------------- */
+
+struct super {
+	const struct jail_config *cfg;
+	pid_t pid;		/* pid 1 of the jail, as seen here */
+	int chan_fd;
+	int sig_fd;
+	int timer_fd;
+	int master_fd;		/* pty master, or -1 */
+	bool setup_done;
+	bool timed_out;
+	bool stdin_open;
+	int status;		/* wait status of pid 1 once reaped */
+	bool reaped;
+	char inbuf[4096];	/* user's keystrokes not yet written */
+	size_t in_len;
+};
+
+static void recv_from_child(struct super *s)
+{
+	char buf[1100];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(s->chan_fd, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	if (n <= 0) {
+		if (n < 0 && errno == EINTR)
+			return;
+		s->setup_done = true;
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PTY) {
+		memcpy(&s->master_fd, CMSG_DATA(cm), sizeof(int));
+		fcntl(s->master_fd, F_SETFL, O_NONBLOCK);
+		return;
+	}
+	restore_terminal();
+	(void)write_all(STDERR_FILENO, buf, (size_t)n);
+}
+
+static void enter_raw_mode(void)
+{
+	struct termios raw;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+		return;
+	tio_saved = true;
+	raw = saved_tio;
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+}
+
+static void on_signal(struct super *s)
+{
+	struct signalfd_siginfo si;
+
+	if (read(s->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGCHLD) {
+		int st;
+
+		if (!s->reaped && waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->status = st;
+			s->reaped = true;
+		}
+		return;
+	}
+	/* The kernel tells the pty's foreground group about size changes */
+	if (si.ssi_signo == SIGWINCH && s->master_fd >= 0) {
+		struct winsize ws;
+
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(s->master_fd, TIOCSWINSZ, &ws);
+		return;
+	}
+	kill(s->pid, (int)si.ssi_signo);
+}
+
+static void on_timeout(struct super *s)
+{
+	uint64_t n;
+
+	if (read(s->timer_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	s->timed_out = true;
+	kill(s->pid, SIGKILL);
+}
+
+/* Copy what COMMAND wrote to the pty to our stdout */
+static void pump_output(struct super *s)
+{
+	char buf[16384];
+	ssize_t n = read(s->master_fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* EIO: every slave descriptor is closed */
+	close(s->master_fd);
+	s->master_fd = -1;
+}
+
+static void pump_input(struct super *s, short revents)
+{
+	if (s->in_len == 0 && (revents & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t n = read(STDIN_FILENO, s->inbuf, sizeof(s->inbuf));
+
+		if (n > 0)
+			s->in_len = (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			s->stdin_open = false;
+	}
+}
+
+static void flush_input(struct super *s)
+{
+	ssize_t n = write(s->master_fd, s->inbuf, s->in_len);
+
+	if (n > 0) {
+		memmove(s->inbuf, s->inbuf + n, s->in_len - (size_t)n);
+		s->in_len -= (size_t)n;
+	} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		s->in_len = 0;
+	}
+}
+
+static void drain_output(struct super *s)
+{
+	while (s->master_fd >= 0) {
+		char buf[16384];
+		ssize_t n = read(s->master_fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+	}
+}
+
+enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_N };
+
+static void supervise(struct super *s)
+{
+	while (!s->reaped) {
+		struct pollfd p[P_N] = {
+			[P_CHAN] = { s->setup_done ? -1 : s->chan_fd, POLLIN,
+				     0 },
+			[P_SIG] = { s->sig_fd, POLLIN, 0 },
+			[P_TIMER] = { s->timer_fd, POLLIN, 0 },
+			[P_MASTER] = { s->master_fd,
+				       (short)(POLLIN |
+					       (s->in_len ? POLLOUT : 0)),
+				       0 },
+			[P_STDIN] = { s->master_fd >= 0 && s->stdin_open &&
+						      !s->in_len ?
+					      STDIN_FILENO :
+					      -1,
+				      POLLIN, 0 },
+		};
+
+		if (poll(p, P_N, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (p[P_CHAN].revents) {
+			recv_from_child(s);
+			if (s->setup_done && s->master_fd >= 0)
+				enter_raw_mode();
+		}
+		if (p[P_SIG].revents)
+			on_signal(s);
+		if (p[P_TIMER].revents)
+			on_timeout(s);
+		if (s->master_fd >= 0 && (p[P_MASTER].revents & POLLOUT))
+			flush_input(s);
+		if (s->master_fd >= 0 &&
+		    (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR)))
+			pump_output(s);
+		if (p[P_STDIN].revents)
+			pump_input(s, p[P_STDIN].revents);
+	}
+	drain_output(s);
+	/* Error lines sent just before pid 1 exited */
+	while (!s->setup_done) {
+		struct pollfd p = { s->chan_fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		recv_from_child(s);
+	}
+}
+
+static int arm_timer(const struct jail_config *cfg)
+{
+	struct itimerspec its = { 0 };
+	int fd;
+
+	if (!cfg->timeout_ms)
+		return -1;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd < 0)
+		die_errno("timerfd");
+	its.it_value.tv_sec = (time_t)(cfg->timeout_ms / 1000);
+	its.it_value.tv_nsec = (long)(cfg->timeout_ms % 1000) * 1000000;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0)
+		die_errno("timerfd");
+	return fd;
+}
+
+static void fill_go(struct go_msg *go, const struct jail_config *cfg)
+{
+	memset(go, 0, sizeof(*go));
+	go->has_tty = cfg->is_tty && tcgetattr(STDIN_FILENO, &go->tio) == 0;
+	go->out_is_tty = isatty(STDOUT_FILENO);
+	if (go->has_tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &go->ws) < 0)
+		memset(&go->ws, 0, sizeof(go->ws));
+}
+
+static unsigned long clone_flags(const struct jail_config *cfg)
+{
+	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+
+	if (cfg->net != NET_HOST)
+		f |= CLONE_NEWNET;
+	return f;
+}
+
+static void explain_clone_error(int err)
+{
+	if (err == EPERM || err == ENOSPC || err == EACCES)
+		die("user namespaces: creation refused by the kernel (%s); "
+		    "unprivileged user namespaces are disabled or restricted, "
+		    "see jail(1) NOTES",
+		    strerrorname_np(err) ? strerrorname_np(err) : "error");
+	errno = err;
+	die_errno("clone");
+}
+
+static int run_jail(const struct jail_config *cfg)
+{
+	struct super s = { .cfg = cfg, .master_fd = -1, .stdin_open = true };
+	struct child_ctx c = { .cfg = cfg, .slave_fd = -1 };
+	sigset_t set = forwarded_set();
+	struct go_msg go;
+	int sv[2], err;
+
+	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+	if (c.self_fd < 0)
+		die_errno("open /proc/self/exe");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die_errno("socketpair");
+	fill_go(&go, cfg);
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	s.sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (s.sig_fd < 0)
+		die_errno("signalfd");
+	s.pid = (pid_t)syscall(SYS_clone, clone_flags(cfg) | SIGCHLD, NULL,
+			       NULL, NULL, NULL);
+	if (s.pid < 0)
+		explain_clone_error(errno);
+	if (s.pid == 0) {
+		close(sv[0]);
+		c.chan_fd = sv[1];
+		setup_child(&c);
+	}
+	close(sv[1]);
+	close(c.self_fd);
+	s.chan_fd = sv[0];
+	err = creds_write_maps(s.pid, cfg->uid, cfg->gid);
+	if (err < 0) {
+		kill(s.pid, SIGKILL);
+		errno = -err;
+		die_errno("write the user namespace maps");
+	}
+	if (send(s.chan_fd, &go, sizeof(go), MSG_NOSIGNAL) != sizeof(go)) {
+		kill(s.pid, SIGKILL);
+		die_errno("start the jail");
+	}
+	s.timer_fd = arm_timer(cfg);
+	supervise(&s);
+	restore_terminal();
+	if (s.timed_out) {
+		warn("timeout: COMMAND killed after the --timeout limit");
+		return EXIT_TIMEOUT;
+	}
+	return status_to_exit(s.status);
+}
+
+int main(int argc, char **argv)
+{
+	struct jail_config *cfg;
+
+	if (argc > 0 && !strcmp(argv[0], INIT_NAME))
+		return init_main(argc, argv);
+	cfg = xcalloc(1, sizeof(*cfg));
+	config_init(cfg);
+	parse_args(cfg, argc, argv);
+	config_validate(cfg);
+	if (cfg->explain) {
+		explain(cfg);
+		return 0;
+	}
+	close_stray_fds(cfg);
+	die_set_cleanup(restore_terminal);
+	return run_jail(cfg);
+}
