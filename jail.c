@@ -657,6 +657,68 @@ static void explain(const struct jail_config *cfg)
 	printf("  timeout   %s\n", cfg->timeout_ms ? "set" : "none");
 }
 
+/* ---- protected paths, checked on the host at exit ------------------ */
+
+struct protect_snap {
+	char *path;
+	bool existed;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct protect_list {
+	struct protect_snap p[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+};
+
+/* Record what each protected path is before the jail starts */
+static void protect_snapshot(const struct jail_config *cfg,
+			     struct protect_list *l)
+{
+	char *paths[ARRAY_SIZE(l->p)];
+
+	l->n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
+	for (size_t i = 0; i < l->n; i++) {
+		struct stat st;
+
+		l->p[i].path = paths[i];
+		l->p[i].existed = lstat(paths[i], &st) == 0;
+		l->p[i].dev = l->p[i].existed ? st.st_dev : 0;
+		l->p[i].ino = l->p[i].existed ? st.st_ino : 0;
+	}
+}
+
+/*
+ * A protected path that was swapped (through a symlink, or created where
+ * it did not exist) is something the next step outside the jail could run
+ * or trust: say so. Return: number of paths that changed.
+ */
+static size_t protect_verify(const struct protect_list *l)
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct protect_snap *p = &l->p[i];
+		struct stat st;
+		bool exists = lstat(p->path, &st) == 0;
+
+		if (!p->existed && exists) {
+			warn("protected path \"%s\" was created during the "
+			     "run; review it before trusting it",
+			     p->path);
+			changed++;
+		} else if (p->existed &&
+			   (!exists || st.st_dev != p->dev ||
+			    st.st_ino != p->ino)) {
+			warn("protected path \"%s\" was replaced or removed "
+			     "during the run; review it before trusting it",
+			     p->path);
+			changed++;
+		}
+	}
+	return changed;
+}
+
 /* ---- pid 1 ------------------------------------------------------- */
 
 static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,
@@ -1179,6 +1241,7 @@ static void explain_clone_error(int err)
 
 static int run_jail(const struct jail_config *cfg)
 {
+	static struct protect_list prot;
 	struct super s = { .cfg = cfg, .master_fd = -1, .stdin_open = true };
 	struct child_ctx c = { .cfg = cfg, .slave_fd = -1 };
 	sigset_t set = forwarded_set();
@@ -1219,8 +1282,10 @@ static int run_jail(const struct jail_config *cfg)
 		die_errno("start the jail");
 	}
 	s.timer_fd = arm_timer(cfg);
+	protect_snapshot(cfg, &prot);
 	supervise(&s);
 	restore_terminal();
+	protect_verify(&prot);
 	if (s.timed_out) {
 		warn("timeout: COMMAND killed after the --timeout limit");
 		return EXIT_TIMEOUT;

@@ -47,12 +47,15 @@ as_user()
 		PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 		LANG=C.UTF-8 XDG_STATE_HOME="$JT_HOME/.local/state"
 		XDG_RUNTIME_DIR="$JT_HOME/.run")
+	# JT_EXTRA_ENV: more NAME=VALUE words (no spaces in values)
+	# shellcheck disable=SC2206
+	envs+=(${JT_EXTRA_ENV:-})
 	if [ "$JT_USER" = "$(id -un)" ]; then
-		env -i "${envs[@]}" ${JT_EXTRA_ENV:+"${JT_EXTRA_ENV[@]}"} "$@"
+		env -i "${envs[@]}" "$@"
 	else
 		setpriv --reuid="$JT_UID" --regid="$JT_GID" --init-groups \
 			--inh-caps=-all --bounding-set=-all \
-			env -i "${envs[@]}" ${JT_EXTRA_ENV:+"${JT_EXTRA_ENV[@]}"} "$@"
+			env -i "${envs[@]}" "$@"
 	fi
 }
 
