@@ -677,7 +677,7 @@ static void pin_ancestors(int root_fd, const char *tree, const char *path)
 		*s = '\0';
 		err = pin_in_place(root_fd, p, ATTR_RW);
 		*s = '/';
-		if (err == -ENOENT || err == -ELOOP)
+		if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
 			return;
 		if (err < 0) {
 			errno = -err;
@@ -693,7 +693,8 @@ static void protect_one(int root_fd, const char *tree, const char *path)
 	if (tree)
 		pin_ancestors(root_fd, tree, path);
 	err = pin_in_place(root_fd, path, ATTR_RO);
-	if (err == -ENOENT || err == -ELOOP)
+	/* Absent (or below a file): the exit check reports its creation */
+	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
 		return;
 	if (err < 0) {
 		errno = -err;

@@ -555,6 +555,72 @@ static void config_init(struct jail_config *cfg)
 	make_id(cfg);
 }
 
+/* Return: the first line of @path (at most 4 KiB), or NULL */
+static char *read_first_line(const char *path)
+{
+	autofclose FILE *f = fopen(path, "re");
+	char buf[4096];
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return xstrdup(buf);
+}
+
+/* Resolve @rel against directory @base; Return: real path or NULL */
+static char *resolve_against(const char *base, const char *rel)
+{
+	autofree char *p = rel[0] == '/' ? xstrdup(rel) :
+					   xasprintf("%s/%s", base, rel);
+
+	return realpath(p, NULL);
+}
+
+/*
+ * In a git worktree or a submodule, .git is a file naming the real git
+ * dir, which lies outside the project: bind that repository's common git
+ * dir read-write (commits need its objects and refs) and keep its hooks
+ * and config protected, like the project's own.
+ */
+static void add_external_git_dir(struct jail_config *cfg)
+{
+	autofree char *dotgit = xasprintf("%s/.git", cfg->project);
+	autofree char *line = NULL;
+	autofree char *gitdir = NULL;
+	autofree char *common_rel = NULL;
+	autofree char *common = NULL;
+	autofree char *hooks = NULL;
+	autofree char *config = NULL;
+	struct stat st;
+
+	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	/* Rewritten, it could point host git at hooks planted in the project */
+	add_mount(cfg, MOUNT_PROTECT, dotgit, false, ORIGIN_DEFAULT);
+	line = read_first_line(dotgit);
+	if (!line || strncmp(line, "gitdir: ", 8))
+		return;
+	gitdir = resolve_against(cfg->project, line + 8);
+	if (!gitdir)
+		return;
+	{
+		autofree char *cd = xasprintf("%s/commondir", gitdir);
+
+		common_rel = read_first_line(cd);
+	}
+	common = common_rel ? resolve_against(gitdir, common_rel) :
+			      xstrdup(gitdir);
+	if (!common || is_ancestor_or_same(cfg->project, common))
+		return;
+	add_mount(cfg, MOUNT_RW, common, false, ORIGIN_DEFAULT);
+	if (strcmp(common, gitdir) && !is_ancestor_or_same(common, gitdir))
+		add_mount(cfg, MOUNT_RW, gitdir, false, ORIGIN_DEFAULT);
+	hooks = xasprintf("%s/hooks", common);
+	config = xasprintf("%s/config", common);
+	add_mount(cfg, MOUNT_PROTECT, hooks, false, ORIGIN_DEFAULT);
+	add_mount(cfg, MOUNT_PROTECT, config, false, ORIGIN_DEFAULT);
+}
+
 /* Cross-option rules, checked before anything is created */
 static void config_validate(struct jail_config *cfg)
 {
@@ -569,6 +635,7 @@ static void config_validate(struct jail_config *cfg)
 	free(cfg->project);
 	cfg->project = TAKE_PTR(real);
 	check_project(cfg, home);
+	add_external_git_dir(cfg);
 	cfg->home = normalize_path(home, "/");
 	if (cfg->home_src) {
 		struct stat st;
@@ -642,13 +709,20 @@ static void explain(const struct jail_config *cfg)
 		printf("  mount     %-8s %s%s  (%s%s)\n", kinds[m->kind],
 		       m->path, m->is_try ? " (if present)" : "",
 		       origin_name(m->origin),
-		       m->origin == ORIGIN_DEFAULT ? ": command outside the view"
-						   : "");
+		       m->origin != ORIGIN_DEFAULT ? "" :
+		       m->kind == MOUNT_RW ? ": git dir of this worktree" :
+					     ": command outside the view");
 	}
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
-	for (size_t i = 0; i < n; i++) {
-		printf("  protect   ro       %s  (%s)\n", prot[i],
-		       i < fsview_n_default_protect ? "default" : "option");
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const char *why = "default";
+
+		if (i >= fsview_n_default_protect) {
+			while (cfg->mounts[k].kind != MOUNT_PROTECT)
+				k++;
+			why = origin_name(cfg->mounts[k++].origin);
+		}
+		printf("  protect   ro       %s  (%s)\n", prot[i], why);
 		free(prot[i]);
 	}
 	printf("  network   %s\n", cfg->net == NET_HOST ? "host (unfiltered)" :

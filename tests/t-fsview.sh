@@ -97,6 +97,26 @@ u rm -rf .idea
 err=$(jail --protect "$gp/notes.txt" -- sh -c 'echo x >notes.txt' 2>&1)
 assert_match "--protect adds a path" "was created during the run" "$err"
 
+# A git worktree: the main repository's git dir is bound, still protected
+main=$(mkproj wt-main)
+cd "$main" || exit 1
+u git init -q . && u git -c user.name=t -c user.email=t@t commit -q --allow-empty -m init
+wtparent=$(mkproj "wt parent")
+wt="$wtparent/wt with space"
+u git worktree add -q -b wt-branch "$wt" 2>&1
+cd "$wt" || exit 1
+out=$(jail -- sh -c 'echo x >file && git add file &&
+	git -c user.name=t -c user.email=t@t commit -qm wt && echo committed;
+	(echo evil >'"$main"'/.git/hooks/pre-commit) 2>&1;
+	(echo "[x]" >>'"$main"'/.git/config) 2>&1;
+	(echo "gitdir: /tmp" >.git) 2>&1' 2>&1)
+assert_match "a worktree (path with spaces) can commit" "^committed" "$out"
+assert_eq "the main repository's hooks and config, the .git file stay protected" 3 \
+	"$(printf '%s\n' "$out" | grep -c 'Read-only file system')"
+assert_eq "the worktree commit landed" "wt" \
+	"$(u git -C "$main" log -1 --format=%s wt-branch 2>/dev/null)"
+cd "$proj" || exit 1
+
 # Binds: --ro, --rw, --hide, --tmpfs, --home, --project
 cd "$proj" || exit 1
 extra=$(mkproj extra)
