@@ -881,7 +881,6 @@ struct child_ctx {
 	const struct jail_config *cfg;
 	int chan_fd;		/* to the supervisor; close-on-exec */
 	int self_fd;		/* O_PATH of this binary, for jail-init */
-	int slave_fd;		/* pty slave, or -1 */
 	const struct go_msg *go;
 };
 
@@ -910,24 +909,85 @@ static __attribute__((noreturn)) void exec_command(const struct child_ctx *c)
 		   "exec \"%s\": %s", cfg->argv[0], strerror(err));
 }
 
+/* Messages between the setup child (later jail-init) and the command child */
+#define MSG_UNSHARED 'U'	/* command child: nested namespaces made */
+#define MSG_NET_READY 'N'	/* setup child: its network is configured */
+#define MSG_VIEW_READY 'S'	/* setup child: view built, pty slave attached */
+#define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
+
+static int send_msg(int sock, char tag, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 /*
- * Context: the command child, inside the view, waiting for jail-init
+ * Wait for message @want on @sock; a passed descriptor goes to *@fd.
+ * EOF or anything else means the peer died: leave quietly, the peer has
+ * reported its own error.
+ */
+static void expect_msg(int sock, char want, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	char tag = 0;
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || tag != want)
+		_exit(EXIT_JAIL_FAILED);
+	cm = CMSG_FIRSTHDR(&mh);
+	if (fd)
+		*fd = -1;
+	if (fd && cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+}
+
+/*
+ * Context: the command child, forked by the setup child before the view
+ * is built; it waits for the view and then for jail-init's release
  * Must: start a new session, drop every privilege, exec COMMAND
  */
 static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
-						    int release_fd)
+						    int sock)
 {
 	sigset_t none;
-	char byte;
-	int err;
+	int slave_fd = -1, err;
 
-	if (read(release_fd, &byte, 1) != 1)
-		_exit(EXIT_JAIL_FAILED);
-	close(release_fd);
+	expect_msg(sock, MSG_VIEW_READY, &slave_fd);
+	/*
+	 * pivot_root() moved our root, but a working directory is only moved
+	 * when it was the old root: ours still points into the host's tree.
+	 */
+	if (chdir(c->cfg->cwd) < 0 && chdir(c->cfg->project) < 0)
+		die_errno("chdir \"%s\"", c->cfg->cwd);
+	expect_msg(sock, MSG_RELEASE, NULL);
+	close(sock);
 	if (setsid() < 0)
 		die_errno("setsid");
-	if (c->slave_fd >= 0)
-		attach_terminal(c->slave_fd);
+	if (slave_fd >= 0)
+		attach_terminal(slave_fd);
 	err = creds_close_fds(c->cfg, c->chan_fd);
 	if (err < 0) {
 		errno = -err;
@@ -946,23 +1006,6 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 }
 
 /* ---- setup child (becomes pid 1) ----------------------------------- */
-
-static int send_fd(int sock, char tag, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
 
 /*
  * Open a pseudo-terminal in the jail's own devpts, so that `tty` inside
@@ -990,7 +1033,7 @@ static int open_jail_pty(const struct child_ctx *c)
 	if (tcsetattr(slave, TCSANOW, &tio) < 0 ||
 	    ioctl(slave, TIOCSWINSZ, &c->go->ws) < 0)
 		die_errno("set up the pseudo-terminal");
-	if (send_fd(c->chan_fd, MSG_PTY, master) < 0)
+	if (send_msg(c->chan_fd, MSG_PTY, master) < 0)
 		die_errno("pass the pseudo-terminal");
 	return slave;
 }
@@ -1028,10 +1071,27 @@ static __attribute__((noreturn)) void become_init(const struct child_ctx *c,
 	die_errno("exec " INIT_NAME);
 }
 
+static pid_t fork_command_child(const struct child_ctx *c, int sock[2])
+{
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
+		die_errno("socketpair");
+	child = fork();
+	if (child < 0)
+		die_errno("fork");
+	if (child == 0) {
+		close(sock[0]);
+		command_child(c, sock[1]);
+	}
+	close(sock[1]);
+	return child;
+}
+
 static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 {
 	struct go_msg go;
-	int rel[2];
+	int sock[2], slave_fd;
 	pid_t child;
 
 	die_in_child();
@@ -1047,23 +1107,16 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 		die_errno("setsid");
 	if (sethostname("jail", 4) < 0)
 		die_errno("set the hostname");
+	child = fork_command_child(c, sock);
 	if (c->cfg->net != NET_HOST && netns_loopback_up() < 0)
 		die("network: cannot bring up the loopback interface");
 	fsview_build(c->cfg);
-	c->slave_fd = go.has_tty ? open_jail_pty(c) : -1;
-	if (pipe2(rel, O_CLOEXEC) < 0)
-		die_errno("pipe");
-	child = fork();
-	if (child < 0)
-		die_errno("fork");
-	if (child == 0) {
-		close(rel[1]);
-		command_child(c, rel[0]);
-	}
-	close(rel[0]);
-	if (c->slave_fd >= 0)
-		close(c->slave_fd);
-	become_init(c, child, rel[1]);
+	slave_fd = go.has_tty ? open_jail_pty(c) : -1;
+	if (send_msg(sock[0], MSG_VIEW_READY, slave_fd) < 0)
+		die_errno("start the command");
+	if (slave_fd >= 0)
+		close(slave_fd);
+	become_init(c, child, sock[0]);
 }
 
 /* ---- supervisor -------------------------------------------------- */
@@ -1317,7 +1370,7 @@ static int run_jail(const struct jail_config *cfg)
 {
 	static struct protect_list prot;
 	struct super s = { .cfg = cfg, .master_fd = -1, .stdin_open = true };
-	struct child_ctx c = { .cfg = cfg, .slave_fd = -1 };
+	struct child_ctx c = { .cfg = cfg };
 	sigset_t set = forwarded_set();
 	struct go_msg go;
 	int sv[2], err;
