@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * timeit.c - run several commands round-robin and report their wall times
+ *
+ * Usage: timeit RUNS WARMUP VARIANT [:: VARIANT]...
+ *   VARIANT := LABEL [--fd=N:PATH]... COMMAND [ARG]...
+ *
+ * Each round runs every variant once, starting with a different variant
+ * each round, so that drift (frequency scaling, page cache, other load)
+ * affects all variants alike. One run is timed with CLOCK_MONOTONIC from
+ * just before posix_spawnp() to just after waitpid() returns. Every run
+ * gets /dev/null as stdin and stdout (so nothing allocates a terminal),
+ * keeps stderr, and opens each --fd PATH afresh on descriptor N. A run
+ * that does not exit 0 stops the benchmark with exit status 1.
+ *
+ * Output, one line per variant: LABEL MEDIAN_NS P90_NS MIN_NS MEAN_NS
+ */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define MAX_VARIANTS 16
+#define MAX_FDS 4
+
+extern char **environ;
+
+struct variant {
+	const char *label;
+	char **argv;
+	int fd[MAX_FDS];
+	const char *fd_path[MAX_FDS];
+	int n_fds;
+	uint64_t *ns;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t run_once(const struct variant *v)
+{
+	posix_spawn_file_actions_t fa;
+	uint64_t t0, t1;
+	pid_t pid;
+	int st, err;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	for (int i = 0; i < v->n_fds; i++)
+		posix_spawn_file_actions_addopen(&fa, v->fd[i], v->fd_path[i],
+						 O_RDONLY, 0);
+	t0 = now_ns();
+	err = posix_spawnp(&pid, v->argv[0], &fa, NULL, v->argv, environ);
+	if (err) {
+		fprintf(stderr, "timeit: %s: cannot run %s: %s\n", v->label,
+			v->argv[0], strerror(err));
+		exit(1);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		;
+	t1 = now_ns();
+	posix_spawn_file_actions_destroy(&fa);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "timeit: %s: exit status %d\n", v->label,
+			WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		exit(1);
+	}
+	return t1 - t0;
+}
+
+/* Split argv at "::" into variants; Return: number of variants */
+static int parse_variants(int argc, char **argv, struct variant *v)
+{
+	int n = 0;
+
+	for (int i = 0; i < argc;) {
+		struct variant *cur = &v[n];
+
+		if (n == MAX_VARIANTS) {
+			fprintf(stderr, "timeit: too many variants\n");
+			exit(2);
+		}
+		cur->label = argv[i++];
+		while (i < argc && !strncmp(argv[i], "--fd=", 5) &&
+		       cur->n_fds < MAX_FDS) {
+			char *colon = strchr(argv[i] + 5, ':');
+
+			if (!colon) {
+				fprintf(stderr, "timeit: bad %s\n", argv[i]);
+				exit(2);
+			}
+			cur->fd[cur->n_fds] = atoi(argv[i] + 5);
+			cur->fd_path[cur->n_fds++] = colon + 1;
+			i++;
+		}
+		cur->argv = &argv[i];
+		while (i < argc && strcmp(argv[i], "::"))
+			i++;
+		if (cur->argv == &argv[i]) {
+			fprintf(stderr, "timeit: %s: no command\n", cur->label);
+			exit(2);
+		}
+		if (i < argc)
+			argv[i++] = NULL;
+		n++;
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static struct variant v[MAX_VARIANTS];
+	long runs, warmup;
+	int n;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: timeit RUNS WARMUP LABEL CMD... "
+				"[:: LABEL CMD...]...\n");
+		return 2;
+	}
+	runs = strtol(argv[1], NULL, 10);
+	warmup = strtol(argv[2], NULL, 10);
+	if (runs < 1 || warmup < 0) {
+		fprintf(stderr, "timeit: bad RUNS or WARMUP\n");
+		return 2;
+	}
+	n = parse_variants(argc - 3, argv + 3, v);
+	for (int i = 0; i < n; i++) {
+		v[i].ns = calloc((size_t)runs, sizeof(uint64_t));
+		if (!v[i].ns)
+			return 1;
+	}
+	for (long r = 0; r < warmup; r++)
+		for (int i = 0; i < n; i++)
+			run_once(&v[i]);
+	for (long r = 0; r < runs; r++)
+		for (int k = 0; k < n; k++) {
+			int i = (int)((r + k) % n);
+
+			v[i].ns[r] = run_once(&v[i]);
+		}
+	for (int i = 0; i < n; i++) {
+		uint64_t sum = 0, med;
+		long p90 = (runs * 9 + 9) / 10 - 1;
+
+		qsort(v[i].ns, (size_t)runs, sizeof(uint64_t), cmp_u64);
+		for (long r = 0; r < runs; r++)
+			sum += v[i].ns[r];
+		med = runs % 2 ? v[i].ns[runs / 2] :
+				 (v[i].ns[runs / 2 - 1] + v[i].ns[runs / 2]) / 2;
+		printf("%s %llu %llu %llu %llu\n", v[i].label,
+		       (unsigned long long)med,
+		       (unsigned long long)v[i].ns[p90],
+		       (unsigned long long)v[i].ns[0],
+		       (unsigned long long)(sum / (uint64_t)runs));
+	}
+	return 0;
+}
