@@ -314,13 +314,223 @@ int netns_loopback_up(void);
  * policy.c: network policy grammar and matching
  * ------------------------------------------------------------------- */
 
-/* (filled in by policy.c) */
+/* Longest host name in text form, without the trailing dot */
+#define POLICY_NAME_MAX 253
+
+enum policy_verdict {
+	POLICY_ALLOW,
+	POLICY_DENY_NOT_ALLOWED,	/* no allow rule names the host */
+	POLICY_DENY_DENIED,		/* a deny rule names host and port */
+	POLICY_DENY_PORT,		/* allowed, but on other ports only */
+};
+
+/**
+ * policy_parse_rule() - Parse one --allow/--deny value
+ * @spec:	PATTERN[:PORTS], NUL-terminated; untrusted (option or policy
+ *		file, possibly written by the jailed command)
+ * @r:		result; every field is reset (@r->origin to ORIGIN_DEFAULT,
+ *		the caller sets it afterwards)
+ *
+ * PATTERN is a host name ("github.com": lowercased, one trailing dot
+ * stripped, LDH or '_' labels of 1..63 bytes not starting or ending with
+ * '-', at most 253 bytes, last label not starting with a digit), a suffix
+ * pattern ("*.npmjs.org": subdomains only), an IPv4 literal or CIDR
+ * ("10.0.0.0/8"), or an IPv6 literal or CIDR, bare ("2001:db8::/32", then
+ * without ports) or in brackets ("[2001:db8::1]:443"). Host bits of a CIDR
+ * are cleared; an IPv6 rule inside ::ffff:0:0/96 becomes an IPv4 rule.
+ * PORTS is a comma list of at most 8 numbers or ranges ("80,443",
+ * "1-65535"), each 1..65535 with lo <= hi; none means 80,443
+ * (@r->n_ports == 0). @spec is at most 511 bytes.
+ *
+ * Return: 0; -EINVAL (syntax), -ERANGE (port or prefix out of range) or
+ * -E2BIG (more than 8 port items, @spec too long); @r is zeroed on error
+ */
+int policy_parse_rule(const char *spec, struct net_rule *r);
+
+/**
+ * policy_format_rule() - Format a rule as policy_parse_rule() reads it
+ * @r:		a rule from policy_parse_rule()
+ * @out:	buffer, NUL-terminated on success
+ * @out_len:	size of @out
+ *
+ * Return: length written, or -E2BIG
+ */
+int policy_format_rule(const struct net_rule *r, char *out, size_t out_len);
+
+/* Is @port one of @r's ports (80 or 443 when it names none)? */
+bool policy_rule_has_port(const struct net_rule *r, uint16_t port);
+
+/**
+ * policy_rule_matches_name() - Does @r allow/deny @name on @port?
+ * @r:		a rule from policy_parse_rule()
+ * @name:	host name, NUL-terminated; untrusted (SNI, Host, DNS), matched
+ *		case-insensitively without a trailing dot; an invalid name
+ *		matches nothing
+ * @port:	destination port
+ *
+ * An IP rule matches @name only when @name is an IP literal in the rule's
+ * network.
+ */
+bool policy_rule_matches_name(const struct net_rule *r, const char *name,
+			      uint16_t port);
+
+/**
+ * policy_rule_matches_addr() - Does the IP rule @r cover @addr:@port?
+ * @r:		a rule from policy_parse_rule(); name rules match no address
+ * @family:	AF_INET (@addr holds 4 bytes) or AF_INET6 (16 bytes); an
+ *		IPv4-mapped IPv6 address matches IPv4 rules
+ * @addr:	address in network byte order
+ * @port:	destination port
+ */
+bool policy_rule_matches_addr(const struct net_rule *r, int family,
+			      const uint8_t *addr, uint16_t port);
+
+/**
+ * policy_check_name() - Decide a connection to @name:@port
+ * @allow:	allow rules, @n_allow of them
+ * @n_allow:	number of @allow rules
+ * @deny:	deny rules, @n_deny of them; a deny rule without ports denies
+ *		every port
+ * @n_deny:	number of @deny rules
+ * @name:	host name; untrusted, see policy_rule_matches_name()
+ * @port:	destination port
+ *
+ * Deny wins over any allow.
+ *
+ * Return: POLICY_ALLOW, POLICY_DENY_DENIED, POLICY_DENY_PORT (an allow
+ * rule names the host for other ports only) or POLICY_DENY_NOT_ALLOWED
+ */
+enum policy_verdict policy_check_name(const struct net_rule *allow,
+				      size_t n_allow,
+				      const struct net_rule *deny,
+				      size_t n_deny, const char *name,
+				      uint16_t port);
+
+/* As policy_check_name() for an address; only IP rules take part */
+enum policy_verdict policy_check_addr(const struct net_rule *allow,
+				      size_t n_allow,
+				      const struct net_rule *deny,
+				      size_t n_deny, int family,
+				      const uint8_t *addr, uint16_t port);
+
+/* "not allowed", "denied by rule", "port not allowed" (or "allowed") */
+const char *policy_verdict_reason(enum policy_verdict v);
+
+/**
+ * policy_normalize_name() - Validate and lowercase a host name
+ * @in:		name bytes, not necessarily NUL-terminated; untrusted
+ * @len:	length of @in
+ * @out:	result, NUL-terminated; may be @in
+ * @out_len:	size of @out
+ *
+ * Strips one trailing dot. Labels are 1..63 letters, digits, '-' or '_';
+ * no empty labels; at most POLICY_NAME_MAX bytes.
+ *
+ * Return: length of @out, -EINVAL (not a host name) or -E2BIG (@out too
+ * small)
+ */
+int policy_normalize_name(const char *in, size_t len, char *out,
+			  size_t out_len);
+
+/**
+ * policy_addr_is_special() - Is @addr a destination refused by default?
+ * @family:	AF_INET (4 bytes at @addr) or AF_INET6 (16 bytes); any other
+ *		family counts as special
+ * @addr:	address in network byte order
+ *
+ * Special: loopback, unspecified, 0/8, RFC 1918, CGNAT 100.64/10,
+ * link-local (169.254/16 with the cloud metadata address, fe80::/10),
+ * 192.0.0/24, benchmarking 198.18/15, multicast, reserved 240/4 and
+ * broadcast, IPv6 ULA fc00::/7 (with fd00:ec2::254), site-local fec0::/10,
+ * NAT64 local-use 64:ff9b:1::/48, and the IPv4-mapped, IPv4-compatible,
+ * NAT64 64:ff9b::/96, 6to4 2002::/16 and Teredo forms of a special IPv4
+ * address. TEST-NET-2/3 (198.51.100/24, 203.0.113/24) are not special.
+ */
+bool policy_addr_is_special(int family, const uint8_t *addr);
+
+/**
+ * policy_parse_line() - Split one policy-file line into key and value
+ * @line:	the line, with or without its "\n" or "\r\n"; untrusted (a
+ *		project file may come from the jailed command)
+ * @len:	length of @line
+ * @key:	result: [a-z0-9-]+, NUL-terminated ("" for blank/comment)
+ * @key_len:	size of @key
+ * @val:	result: the value, NUL-terminated ("" for a bare flag)
+ * @val_len:	size of @val
+ *
+ * Accepts "key value", "key=value" and a bare "key". The value is the rest
+ * of the line with surrounding blanks trimmed, up to a '#' that follows a
+ * blank, or a double-quoted string with \" and \\ escapes, optionally
+ * followed by blanks and a comment. NUL and control characters other than
+ * tab are refused anywhere in the line.
+ *
+ * Return: 1 (key found), 0 (blank or comment line), -EINVAL (syntax) or
+ * -E2BIG (key or value does not fit)
+ */
+int policy_parse_line(const char *line, size_t len, char *key,
+		      size_t key_len, char *val, size_t val_len);
+
+/**
+ * policy_parse_size() - Parse "1048576", "64k", "512M", "2G", "1T"
+ * @s:		text, NUL-terminated; untrusted
+ * @out:	bytes; suffixes k, M, G, T (either case) are powers of 1024
+ *
+ * Return: 0, -EINVAL (syntax) or -ERANGE (does not fit 64 bits)
+ */
+int policy_parse_size(const char *s, unsigned long long *out);
 
 /* ---------------------------------------------------------------------
  * tls.c, http.c, dns.c: wire formats from inside the jail
  * ------------------------------------------------------------------- */
 
-/* (filled in by tls.c, http.c, dns.c) */
+/* Largest ClientHello message accepted, 4-byte handshake header included */
+#define TLS_HELLO_MAX 16384
+
+struct tls_client_hello {
+	char sni[POLICY_NAME_MAX + 1];	/* normalised host_name, or "" */
+	size_t sni_len;
+	bool has_ech;		/* encrypted_client_hello (0xfe0d) or ESNI */
+	uint16_t version;	/* legacy_version */
+	size_t records_len;	/* bytes of input up to the hello's end */
+};
+
+/**
+ * tls_client_hello_info() - Parse the ClientHello a client sends first
+ * @buf:	the first bytes of a connection from the jail; untrusted
+ * @len:	bytes available so far
+ * @ch:		result, zeroed unless the hello parsed
+ *
+ * Reassembles a ClientHello fragmented over consecutive handshake records
+ * (each 1..16384 bytes, version 3.x) of at most TLS_HELLO_MAX bytes, then
+ * checks every length in it. Refused: a first byte other than 0x16 or a
+ * second other than 3, other record types before the hello's end, a
+ * handshake message other than ClientHello, more than one host_name, an
+ * empty or invalid one (see policy_normalize_name()), any extension type
+ * present twice, more than 128 extensions, trailing bytes after the
+ * extensions.
+ *
+ * Return: length of @ch->sni (> 0), 0 for a complete ClientHello without
+ * server name, -EAGAIN (need more bytes) or -EBADMSG (not a TLS
+ * ClientHello, or malformed)
+ */
+int tls_client_hello_info(const uint8_t *buf, size_t len,
+			  struct tls_client_hello *ch);
+
+/**
+ * tls_parse_sni() - The server name of a ClientHello
+ * @buf:	the first bytes of a connection; untrusted
+ * @len:	bytes available so far
+ * @name:	result, NUL-terminated, lowercase, no trailing dot
+ * @name_len:	size of @name
+ *
+ * As tls_client_hello_info(); use it to learn whether the hello asks for
+ * encrypted_client_hello.
+ *
+ * Return: name length (> 0), 0 (complete hello without server name),
+ * -EAGAIN, -EBADMSG or -E2BIG (@name too small)
+ */
+int tls_parse_sni(const uint8_t *buf, size_t len, char *name,
+		  size_t name_len);
 
 /* ---------------------------------------------------------------------
  * audit.c: the audit log

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-util.c - unit tests for the number parsers and cursors in util.c
+ */
+#include <limits.h>
+
+#include "jail.h"
+#include "tests/unit/tap.h"
+
+static void test_parse_uint(void)
+{
+	unsigned long long v = 7;
+
+	is_int(parse_uint("0", 0, 10, &v), 0, "zero");
+	is_int(v, 0, "zero value");
+	is_int(parse_uint("42", 0, 100, &v), 0, "42");
+	is_int(v, 42, "42 value");
+	is_int(parse_uint("007", 0, 100, &v), 0, "leading zeros");
+	is_int(v, 7, "leading zeros value");
+	is_int(parse_uint("18446744073709551615", 0, ULLONG_MAX, &v), 0,
+	       "ULLONG_MAX");
+	ok(v == ULLONG_MAX, "ULLONG_MAX value");
+	is_int(parse_uint("18446744073709551616", 0, ULLONG_MAX, &v), -ERANGE,
+	       "ULLONG_MAX + 1");
+	is_int(parse_uint("99999999999999999999999", 0, ULLONG_MAX, &v),
+	       -ERANGE, "far overflow");
+	v = 5;
+	is_int(parse_uint("10", 0, 9, &v), -ERANGE, "above max");
+	is_int(v, 5, "out untouched on error");
+	is_int(parse_uint("0", 1, 9, &v), -ERANGE, "below min");
+	is_int(parse_uint("9", 1, 9, &v), 0, "at max");
+	is_int(parse_uint("1", 1, 9, &v), 0, "at min");
+	is_int(parse_uint("", 0, 9, &v), -EINVAL, "empty");
+	is_int(parse_uint(NULL, 0, 9, &v), -EINVAL, "NULL");
+	is_int(parse_uint("-1", 0, 9, &v), -EINVAL, "minus");
+	is_int(parse_uint("+1", 0, 9, &v), -EINVAL, "plus");
+	is_int(parse_uint(" 1", 0, 9, &v), -EINVAL, "leading space");
+	is_int(parse_uint("1 ", 0, 9, &v), -EINVAL, "trailing space");
+	is_int(parse_uint("1x", 0, 9, &v), -EINVAL, "trailing junk");
+	is_int(parse_uint("0x1", 0, 9, &v), -EINVAL, "hex");
+	is_int(parse_uint("1.0", 0, 9, &v), -EINVAL, "decimal point");
+}
+
+static void test_parse_duration(void)
+{
+	unsigned long long ms = 0;
+
+	is_int(parse_duration("90", &ms), 0, "bare seconds");
+	is_int(ms, 90000, "90 -> 90000 ms");
+	is_int(parse_duration("90s", &ms), 0, "90s");
+	is_int(ms, 90000, "90s value");
+	is_int(parse_duration("1.5m", &ms), 0, "1.5m");
+	is_int(ms, 90000, "1.5m value");
+	is_int(parse_duration("250ms", &ms), 0, "250ms");
+	is_int(ms, 250, "250ms value");
+	is_int(parse_duration("2h", &ms), 0, "2h");
+	is_int(ms, 7200000, "2h value");
+	is_int(parse_duration("1d", &ms), 0, "1d");
+	is_int(ms, 86400000, "1d value");
+	is_int(parse_duration("30d", &ms), 0, "30d is the maximum");
+	is_int(parse_duration("31d", &ms), -ERANGE, "31d");
+	is_int(parse_duration("0.001", &ms), 0, "one millisecond");
+	is_int(ms, 1, "0.001 value");
+	is_int(parse_duration(".5", &ms), 0, "leading point");
+	is_int(ms, 500, ".5 value");
+	is_int(parse_duration("0", &ms), -ERANGE, "zero");
+	is_int(parse_duration("0.0001", &ms), -EINVAL, "four decimals");
+	is_int(parse_duration("0.5ms", &ms), -ERANGE, "under 1 ms");
+	is_int(parse_duration("", &ms), -EINVAL, "empty");
+	is_int(parse_duration(NULL, &ms), -EINVAL, "NULL");
+	is_int(parse_duration("s", &ms), -EINVAL, "unit only");
+	is_int(parse_duration("1.", &ms), -EINVAL, "point without digits");
+	is_int(parse_duration("1x", &ms), -EINVAL, "unknown unit");
+	is_int(parse_duration("1 s", &ms), -EINVAL, "space");
+	is_int(parse_duration("-1", &ms), -EINVAL, "negative");
+	is_int(parse_duration("1sec", &ms), -EINVAL, "long unit");
+	is_int(parse_duration("99999999999999999999999999", &ms), -ERANGE,
+	       "overflow");
+	is_int(parse_duration("2592000001ms", &ms), -ERANGE, "30d + 1ms");
+}
+
+static void test_cursor(void)
+{
+	static const uint8_t buf[] = { 1, 2, 3, 4, 5, 6 };
+	struct cursor c = { buf, sizeof(buf) }, sub;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u24;
+
+	is_int(cur_u8(&c, &u8), 0, "u8");
+	is_int(u8, 1, "u8 value");
+	is_int(cur_u16(&c, &u16), 0, "u16");
+	is_int(u16, 0x0203, "u16 big-endian");
+	is_int(cur_u24(&c, &u24), 0, "u24");
+	is_int(u24, 0x040506, "u24 big-endian");
+	is_int(cur_u8(&c, &u8), -EBADMSG, "u8 past end");
+	c.p = buf;
+	c.left = 2;
+	is_int(cur_u24(&c, &u24), -EBADMSG, "u24 short");
+	is_int(c.left, 2, "failed read consumes nothing");
+	is_int(cur_sub(&c, 3, &sub), -EBADMSG, "sub too long");
+	is_int(cur_sub(&c, 1, &sub), 0, "sub");
+	ok(sub.p == buf && sub.left == 1 && c.left == 1, "sub split");
+	is_int(cur_skip(&c, 2), -EBADMSG, "skip too far");
+	is_int(cur_skip(&c, 1), 0, "skip to end");
+	is_int(cur_u16(&c, &u16), -EBADMSG, "u16 at end");
+}
+
+int main(void)
+{
+	test_parse_uint();
+	test_parse_duration();
+	test_cursor();
+	return done_testing();
+}
