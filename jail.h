@@ -217,6 +217,7 @@ struct jail_config {
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
 	char *log_path;			/* audit log file */
+	int log_fd;			/* open O_APPEND on @log_path */
 	char id[17];			/* jail ID, hex */
 };
 
@@ -302,13 +303,93 @@ int netns_loopback_up(void);
  * seccomp_filter.c: the syscall filter
  * ------------------------------------------------------------------- */
 
-/* (filled in by seccomp_filter.c) */
+/**
+ * struct filter_denial - One call refused under --seccomp-log
+ * @pid:	the caller, as the supervisor's pid namespace sees it
+ * @nr:		syscall number (x86_64)
+ * @name:	syscall name, or "syscall_NR" when libseccomp has none
+ * @comm:	the caller's /proc/PID/comm, read while it was still blocked
+ *		in the call (so it cannot be a recycled pid), or ""
+ */
+struct filter_denial {
+	pid_t pid;
+	int nr;
+	char name[64];
+	char comm[16];
+};
+
+/**
+ * filter_load() - Build the default syscall filter and load it
+ * @cfg:	validated configuration; @cfg->seccomp_log turns every
+ *		EPERM/EAFNOSUPPORT rule into a user notification
+ * @notify_fd:	set to the notification listener (O_CLOEXEC) with
+ *		--seccomp-log, else to -1; the caller owns it and must hand
+ *		it to the supervisor before execve()
+ *
+ * Context: command child, the very last step before execve(): after
+ * no_new_privs, after every capability was dropped, after stray fds were
+ * closed and after landlock_restrict()
+ * Must: fail closed; any libseccomp or kernel error is returned
+ * Must not: be followed by anything but handing over @notify_fd and
+ * execve(); with --seccomp-log a denied call blocks until answered
+ *
+ * Return: 0, or negative errno (the caller aborts with exit 125)
+ */
+int filter_load(const struct jail_config *cfg, int *notify_fd);
+
+/**
+ * filter_notify_handle() - Answer one pending --seccomp-log notification
+ * @notify_fd:	listener from filter_load()
+ * @d:		filled in with the refused call
+ *
+ * Answers with the errno the filter gives without --seccomp-log (EPERM,
+ * or EAFNOSUPPORT for socket families). Never blocks: returns -EAGAIN when
+ * nothing is pending, -EPIPE when every filtered process is gone.
+ *
+ * Context: supervisor, outside the jail, when poll() reports @notify_fd
+ * readable
+ *
+ * Return: 0; -ENOENT when the caller died before it was answered (not
+ * worth reporting); other negative errno
+ */
+int filter_notify_handle(int notify_fd, struct filter_denial *d);
+
+/* One line for --explain: the filter's rule count and ABI policy */
+const char *filter_describe(void);
 
 /* ---------------------------------------------------------------------
  * landlock.c: the Landlock fence
  * ------------------------------------------------------------------- */
 
-/* (filled in by landlock.c) */
+/**
+ * landlock_abi() - The kernel's Landlock ABI version
+ *
+ * Return: 1 or more, or 0 when Landlock is absent or disabled
+ */
+int landlock_abi(void);
+
+/**
+ * landlock_restrict() - Allow filesystem writes only beneath @writable
+ * @writable:	paths inside the view (directories or files); a missing one
+ *		is skipped
+ * @n_writable:	number of entries in @writable
+ * @abi_used:	set to the ABI the ruleset was built for, 0 if none
+ *
+ * Handles every write-type right the kernel's ABI knows (ABI 1: write,
+ * remove, make; 2: refer; 3: truncate; 5: device ioctl) and grants them
+ * beneath @writable only; device nodes may be created nowhere, device
+ * ioctls are granted beneath /dev only. Reading and executing stay
+ * unrestricted. On ABI 6 and later, abstract unix sockets and signals are
+ * scoped to the jail's Landlock domain.
+ *
+ * Context: command child, after the mount view is final, after
+ * no_new_privs and the capability drop, just before filter_load()
+ *
+ * Return: 0, -EOPNOTSUPP when the kernel has no Landlock (the caller runs
+ * without it and --explain says so), or another negative errno
+ */
+int landlock_restrict(const char *const *writable, size_t n_writable,
+		      int *abi_used);
 
 /* ---------------------------------------------------------------------
  * policy.c: network policy grammar and matching
@@ -531,6 +612,57 @@ int tls_client_hello_info(const uint8_t *buf, size_t len,
  */
 int tls_parse_sni(const uint8_t *buf, size_t len, char *name,
 		  size_t name_len);
+
+#define HTTP_HEAD_MAX 16384	/* request line and headers, CRLFCRLF included */
+#define HTTP_MAX_HEADERS 100
+
+struct http_head {
+	char method[16];
+	char target[2048];
+	char host[256];		/* normalised; IPv6 literals without brackets */
+	uint16_t host_port;	/* 0: none given */
+	size_t head_len;	/* bytes up to and including the blank line */
+	unsigned int version_minor;	/* HTTP/1.0 or HTTP/1.1 */
+	bool has_host;
+};
+
+/**
+ * http_parse_head() - Parse an HTTP/1.x request head
+ * @buf:	the first bytes of a connection from the jail; untrusted
+ * @len:	bytes available so far
+ * @h:		result, zeroed unless the head parsed
+ *
+ * Request line "METHOD SP TARGET SP HTTP/1.0|1.1" (method a token of at
+ * most 15 bytes, target 1..2047 visible ASCII bytes), header lines until
+ * an empty line, each ending in CRLF or a bare LF. At most HTTP_HEAD_MAX
+ * bytes and HTTP_MAX_HEADERS headers. Refused: obs-fold, a bare CR, NUL
+ * or other control bytes, whitespace before a colon, a second or empty
+ * Host header, a Host that is not host[:port] (host a name, an IPv4
+ * literal or a bracketed IPv6 literal), and an absolute-form target
+ * ("http://host/") naming another host or port than Host (without Host,
+ * the target's authority fills @h->host).
+ *
+ * Return: 0; -EAGAIN (the blank line has not arrived), -EBADMSG (not
+ * HTTP/1, or malformed; a non-token first word fails at once) or -E2BIG
+ * (head, target or header count over the limits)
+ */
+int http_parse_head(const uint8_t *buf, size_t len, struct http_head *h);
+
+/**
+ * http_find_header() - Find the next header named @name
+ * @head:	a head accepted by http_parse_head(); untrusted bytes all
+ *		the same, every read stays within @head_len
+ * @head_len:	its length (&struct http_head.head_len)
+ * @name:	header name, matched case-insensitively
+ * @val_off:	result: offset of the value in @head, OWS trimmed
+ * @val_len:	result: length of the value
+ * @start:	0 for the first match, else the previous @val_off + @val_len
+ *
+ * Return: 0, -ENOENT (no further match), -EBADMSG (malformed header line)
+ * or -EINVAL (@start beyond @head_len)
+ */
+int http_find_header(const uint8_t *head, size_t head_len, const char *name,
+		     size_t *val_off, size_t *val_len, size_t start);
 
 /* ---------------------------------------------------------------------
  * audit.c: the audit log
