@@ -664,6 +664,82 @@ int http_parse_head(const uint8_t *buf, size_t len, struct http_head *h);
 int http_find_header(const uint8_t *head, size_t head_len, const char *name,
 		     size_t *val_off, size_t *val_len, size_t start);
 
+#define DNS_TYPE_A 1
+#define DNS_TYPE_TXT 16
+#define DNS_TYPE_AAAA 28
+#define DNS_TYPE_SVCB 64
+#define DNS_TYPE_HTTPS 65
+#define DNS_TYPE_ANY 255
+#define DNS_RCODE_NOERROR 0
+#define DNS_RCODE_FORMERR 1
+#define DNS_RCODE_SERVFAIL 2
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_NOTIMP 4
+#define DNS_RCODE_REFUSED 5
+/* A question on the wire: a name of at most 255 bytes, type, class */
+#define DNS_QUESTION_MAX (255 + 4)
+
+struct dns_query {
+	uint16_t id;
+	uint16_t flags;		/* RD and CD are echoed in the reply */
+	uint16_t qtype;
+	uint16_t qclass;
+	char name[256];		/* lowercase, no trailing dot; root is "" */
+	size_t question_end;	/* offset of the byte after the question */
+	uint8_t qwire[DNS_QUESTION_MAX];	/* question, uncompressed, case
+						 * kept; echoed in the reply */
+	size_t qwire_len;	/* 0: no question to echo */
+	bool has_edns;		/* an OPT record came along (ignored) */
+	uint16_t edns_udp_size;
+};
+
+/**
+ * dns_parse_query() - Parse a query from a stub resolver in the jail
+ * @buf:	one UDP payload (or TCP message without its length prefix);
+ *		untrusted
+ * @len:	its length
+ * @q:		result
+ *
+ * Accepted: QR 0, opcode 0, exactly one question, no answer or authority
+ * records, at most one additional record which must be an EDNS OPT, no
+ * bytes after it. Names may use compression pointers: at most 16 jumps,
+ * each inside @buf, at most 127 labels and 255 bytes decoded; label types
+ * 01 and 10 are refused.
+ *
+ * Return: 0; -EINVAL when the message is well-formed but the name is not
+ * a host name (labels of letters, digits, '-', '_'): @q is complete but
+ * @q->name is "", answer NXDOMAIN or REFUSED; -EOPNOTSUPP for another
+ * opcode (answer NOTIMP); -EBADMSG when malformed (answer FORMERR). After
+ * -EOPNOTSUPP or -EBADMSG, @q->id and @q->flags are set if @len >= 12 and
+ * @q->qwire_len is 0.
+ */
+int dns_parse_query(const uint8_t *buf, size_t len, struct dns_query *q);
+
+/**
+ * dns_build_reply() - Build the response to @q
+ * @q:		a query from dns_parse_query(); only @q->id, @q->flags and
+ *		@q->qwire/@q->qwire_len are used
+ * @rcode:	DNS_RCODE_*, at most 15
+ * @family:	AF_INET (A records, 4 bytes of each address) or AF_INET6
+ *		(AAAA, 16 bytes); ignored when @n_addrs is 0
+ * @addrs:	@n_addrs addresses, network byte order
+ * @n_addrs:	number of answers; 0 with DNS_RCODE_NOERROR is NODATA
+ * @ttl:	TTL of the answers
+ * @out:	buffer for the message
+ * @out_len:	its size (512 for plain UDP)
+ *
+ * The reply echoes the id, RD, CD and the question (none if
+ * @q->qwire_len is 0), sets QR and RA, and names each answer with a
+ * compression pointer to the question. No authority or additional
+ * records.
+ *
+ * Return: message length, -EINVAL (answers with a nonzero @rcode, without
+ * a question or of an unknown family) or -E2BIG (does not fit @out_len)
+ */
+int dns_build_reply(const struct dns_query *q, unsigned int rcode,
+		    int family, const uint8_t (*addrs)[16], size_t n_addrs,
+		    uint32_t ttl, uint8_t *out, size_t out_len);
+
 /* ---------------------------------------------------------------------
  * audit.c: the audit log
  * ------------------------------------------------------------------- */
