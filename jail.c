@@ -115,8 +115,9 @@ static const struct opt_def opt_table[] = {
 	{ "version", 0, NULL, "show the version", OPT_VERSION },
 };
 
-/* Message from the setup child carrying the pty master */
-#define MSG_PTY 'P'
+/* Messages from the children carrying a descriptor */
+#define MSG_PTY 'P'		/* the pty master */
+#define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
 
 /* What the supervisor sends with "go" */
 struct go_msg {
@@ -552,6 +553,7 @@ static void config_init(struct jail_config *cfg)
 	cfg->uid = getuid();
 	cfg->gid = getgid();
 	cfg->net = NET_NONE;
+	cfg->log_fd = -1;
 	make_id(cfg);
 }
 
@@ -731,6 +733,112 @@ static void explain(const struct jail_config *cfg)
 	printf("  timeout   %s\n", cfg->timeout_ms ? "set" : "none");
 }
 
+/* ---- audit log ----------------------------------------------------- */
+
+/* $XDG_STATE_HOME/jail/log/ID.jsonl, else ~/.local/state/jail/log/ID.jsonl */
+static char *default_log_path(const struct jail_config *cfg)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+
+	if (state && state[0] == '/')
+		return xasprintf("%s/jail/log/%s.jsonl", state, cfg->id);
+	return xasprintf("%s/.local/state/jail/log/%s.jsonl", host_home(),
+			 cfg->id);
+}
+
+/* A log that cannot be written is a setup failure: nothing runs */
+static void open_log(struct jail_config *cfg)
+{
+	if (!cfg->log_path)
+		cfg->log_path = default_log_path(cfg);
+	cfg->log_fd = audit_open(cfg->log_path);
+	if (cfg->log_fd < 0) {
+		errno = -cfg->log_fd;
+		die_errno("audit log \"%s\"", cfg->log_path);
+	}
+}
+
+static const char *net_name(enum net_mode m)
+{
+	return m == NET_HOST ? "host" : m == NET_FILTERED ? "filtered" : "none";
+}
+
+static void audit_start(const struct jail_config *cfg)
+{
+	char cmd[1024] = "";
+	size_t used = 0;
+
+	for (char *const *a = cfg->argv; *a && used < sizeof(cmd) - 1; a++) {
+		int n = snprintf(cmd + used, sizeof(cmd) - used, "%s%s",
+				 used ? " " : "", *a);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	{
+		const struct audit_field f[] = {
+			AF_STR("command", cmd),
+			AF_STR("project", cfg->project),
+			AF_STR("net", net_name(cfg->net)),
+			AF_INT("allow", (long long)cfg->n_allow),
+			AF_INT("deny", (long long)cfg->n_deny),
+			AF_INT("uid", (long long)cfg->uid),
+		};
+
+		audit_write(cfg->log_fd, cfg->id, "start", f, ARRAY_SIZE(f));
+	}
+}
+
+static void audit_exit(const struct jail_config *cfg, int status,
+		       bool timed_out)
+{
+	const struct audit_field f[] = {
+		AF_INT("status", status),
+		AF_STR("reason", timed_out ? "timeout" : NULL),
+	};
+
+	audit_write(cfg->log_fd, cfg->id, "exit", f, ARRAY_SIZE(f));
+}
+
+static void audit_path_event(const struct jail_config *cfg, const char *ev,
+			     const char *path)
+{
+	const struct audit_field f[] = { AF_STR("path", path) };
+
+	audit_write(cfg->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
+}
+
+/*
+ * Count this jail's refusals in its log (the forwarder writes its own
+ * events there) and print the one summary line the contract asks for.
+ */
+static void print_denial_summary(const struct jail_config *cfg)
+{
+	autofclose FILE *f = fopen(cfg->log_path, "re");
+	autofree char *line = NULL;
+	autofree char *tag = xasprintf("\"jail\":\"%s\"", cfg->id);
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		const char *ev;
+
+		if (!strstr(line, tag) || !(ev = strstr(line, "\"event\":\"")))
+			continue;
+		ev += 9;
+		if (!strncmp(ev, "net.deny\"", 9) ||
+		    !strncmp(ev, "dns.deny\"", 9) ||
+		    !strncmp(ev, "syscall.deny\"", 13) ||
+		    !strncmp(ev, "secret.leak\"", 12))
+			n++;
+	}
+	if (n)
+		warn("%zu request%s denied; see %s (jail log %s)", n,
+		     n == 1 ? " was" : "s were", cfg->log_path, cfg->id);
+}
+
 /* ---- protected paths, checked on the host at exit ------------------ */
 
 struct protect_snap {
@@ -767,7 +875,8 @@ static void protect_snapshot(const struct jail_config *cfg,
  * it did not exist) is something the next step outside the jail could run
  * or trust: say so. Return: number of paths that changed.
  */
-static size_t protect_verify(const struct protect_list *l)
+static size_t protect_verify(const struct jail_config *cfg,
+			     const struct protect_list *l)
 {
 	size_t changed = 0;
 
@@ -780,6 +889,7 @@ static size_t protect_verify(const struct protect_list *l)
 			warn("protected path \"%s\" was created during the "
 			     "run; review it before trusting it",
 			     p->path);
+			audit_path_event(cfg, "fs.protected_created", p->path);
 			changed++;
 		} else if (p->existed &&
 			   (!exists || st.st_dev != p->dev ||
@@ -787,6 +897,7 @@ static size_t protect_verify(const struct protect_list *l)
 			warn("protected path \"%s\" was replaced or removed "
 			     "during the run; review it before trusting it",
 			     p->path);
+			audit_path_event(cfg, "fs.protected_changed", p->path);
 			changed++;
 		}
 	}
@@ -964,6 +1075,39 @@ static void expect_msg(int sock, char want, int *fd)
 		memcpy(fd, CMSG_DATA(cm), sizeof(int));
 }
 
+/* Landlock is a second fence; a kernel without it runs without it */
+static void apply_landlock(const struct jail_config *cfg)
+{
+	const char *w[JAIL_MAX_MOUNTS + 8];
+	size_t n = fsview_writable(cfg, w, ARRAY_SIZE(w));
+	int abi = 0, err = landlock_restrict(w, n, &abi);
+
+	if (err < 0 && err != -EOPNOTSUPP) {
+		errno = -err;
+		die_errno("landlock");
+	}
+}
+
+/*
+ * The seccomp filter is the last step before execve(). Under
+ * --seccomp-log its listener goes to the supervisor, which answers and
+ * logs each refused call.
+ */
+static void load_filter(const struct child_ctx *c)
+{
+	int notify_fd = -1, err = filter_load(c->cfg, &notify_fd);
+
+	if (err < 0) {
+		errno = -err;
+		die_errno("seccomp filter");
+	}
+	if (notify_fd >= 0) {
+		if (send_msg(c->chan_fd, MSG_NOTIFY, notify_fd) < 0)
+			die_errno("pass the seccomp listener");
+		close(notify_fd);
+	}
+}
+
 /*
  * Context: the command child, forked by the setup child before the view
  * is built; it waits for the view and then for jail-init's release
@@ -1002,6 +1146,8 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 		errno = -err;
 		die_errno("drop privileges");
 	}
+	apply_landlock(c->cfg);
+	load_filter(c);
 	exec_command(c);
 }
 
@@ -1128,6 +1274,7 @@ struct super {
 	int sig_fd;
 	int timer_fd;
 	int master_fd;		/* pty master, or -1 */
+	int notify_fd;		/* --seccomp-log listener, or -1 */
 	bool setup_done;
 	bool timed_out;
 	bool stdin_open;
@@ -1158,6 +1305,10 @@ static void recv_from_child(struct super *s)
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PTY) {
 		memcpy(&s->master_fd, CMSG_DATA(cm), sizeof(int));
 		fcntl(s->master_fd, F_SETFL, O_NONBLOCK);
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
+		memcpy(&s->notify_fd, CMSG_DATA(cm), sizeof(int));
 		return;
 	}
 	restore_terminal();
@@ -1265,7 +1416,56 @@ static void drain_output(struct super *s)
 	}
 }
 
-enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_N };
+/* /proc/PID/comm of a jailed process, escaped later by the log writer */
+static void read_comm(pid_t pid, char *out, size_t len)
+{
+	char path[64];
+	autoclose int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, len - 1);
+	if (n <= 0)
+		return;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static void audit_syscall_deny(const struct super *s, const char *name,
+			       const char *comm, pid_t pid)
+{
+	const struct audit_field f[] = {
+		AF_STR("syscall", name),
+		AF_STR("comm", comm),
+		AF_INT("pid", pid),
+	};
+
+	audit_write(s->cfg->log_fd, s->cfg->id, "syscall.deny", f,
+		    ARRAY_SIZE(f));
+}
+
+/* Answer one refused system call (--seccomp-log) and record it */
+static void on_seccomp_notify(struct super *s)
+{
+	struct filter_denial d;
+	char comm[64] = "?";
+	int err = filter_notify_handle(s->notify_fd, &d);
+
+	if (err == -ENOENT || err == -EAGAIN || err == -EINTR)
+		return;
+	if (err < 0) {
+		close(s->notify_fd);
+		s->notify_fd = -1;
+		return;
+	}
+	read_comm(d.pid, comm, sizeof(comm));
+	audit_syscall_deny(s, d.name, comm, d.pid);
+}
+
+enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_NOTIFY, P_N };
 
 static void supervise(struct super *s)
 {
@@ -1284,6 +1484,7 @@ static void supervise(struct super *s)
 					      STDIN_FILENO :
 					      -1,
 				      POLLIN, 0 },
+			[P_NOTIFY] = { s->notify_fd, POLLIN, 0 },
 		};
 
 		if (poll(p, P_N, -1) < 0) {
@@ -1307,6 +1508,12 @@ static void supervise(struct super *s)
 			pump_output(s);
 		if (p[P_STDIN].revents)
 			pump_input(s, p[P_STDIN].revents);
+		if (p[P_NOTIFY].revents & POLLIN)
+			on_seccomp_notify(s);
+		else if (p[P_NOTIFY].revents) {
+			close(s->notify_fd);
+			s->notify_fd = -1;
+		}
 	}
 	drain_output(s);
 	/* Error lines sent just before pid 1 exited */
@@ -1369,11 +1576,14 @@ static void explain_clone_error(int err)
 static int run_jail(const struct jail_config *cfg)
 {
 	static struct protect_list prot;
-	struct super s = { .cfg = cfg, .master_fd = -1, .stdin_open = true };
+	struct super s = { .cfg = cfg,
+			   .master_fd = -1,
+			   .notify_fd = -1,
+			   .stdin_open = true };
 	struct child_ctx c = { .cfg = cfg };
 	sigset_t set = forwarded_set();
 	struct go_msg go;
-	int sv[2], err;
+	int sv[2], err, status;
 
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
@@ -1412,13 +1622,26 @@ static int run_jail(const struct jail_config *cfg)
 	protect_snapshot(cfg, &prot);
 	supervise(&s);
 	restore_terminal();
-	protect_verify(&prot);
-	if (s.timed_out) {
+	protect_verify(cfg, &prot);
+	status = s.timed_out ? EXIT_TIMEOUT : status_to_exit(s.status);
+	audit_exit(cfg, status, s.timed_out);
+	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
-		return EXIT_TIMEOUT;
-	}
-	return status_to_exit(s.status);
+	print_denial_summary(cfg);
+	return status;
 }
+
+#ifdef JAIL_SANITIZE
+/*
+ * The configuration lives as long as the process; LeakSanitizer would
+ * report it at every exit. Address and undefined-behaviour checks stay on.
+ */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0:abort_on_error=0:exitcode=99";
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -1435,6 +1658,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	close_stray_fds(cfg);
+	open_log(cfg);
+	audit_start(cfg);
 	die_set_cleanup(restore_terminal);
 	return run_jail(cfg);
 }

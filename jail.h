@@ -744,7 +744,116 @@ int dns_build_reply(const struct dns_query *q, unsigned int rcode,
  * audit.c: the audit log
  * ------------------------------------------------------------------- */
 
-/* (filled in by audit.c) */
+struct timespec;
+
+#define AUDIT_LINE_MAX 4096	/* one event, newline and NUL included */
+#define AUDIT_VALUE_MAX 512	/* string values are cut here, "..." added */
+#define AUDIT_EVENT_MAX_FIELDS 16	/* fields besides ts, jail and event */
+
+enum audit_type {
+	AUDIT_STR,
+	AUDIT_INT,
+};
+
+/* One "key":value member of an event; a NULL @s leaves it out */
+struct audit_field {
+	const char *key;
+	enum audit_type type;
+	const char *s;
+	long long i;
+};
+
+#define AF_STR(k, v)                                                           \
+	((struct audit_field){ .key = (k), .type = AUDIT_STR, .s = (v) })
+#define AF_INT(k, v)                                                           \
+	((struct audit_field){ .key = (k),                                    \
+			       .type = AUDIT_INT,                              \
+			       .i = (long long)(v) })
+
+/**
+ * audit_format() - Format one audit event as a JSON line
+ * @out:	buffer (AUDIT_LINE_MAX is what audit_write() uses)
+ * @out_len:	its size
+ * @ts:		time of the event, printed in UTC with milliseconds
+ * @id:		jail ID
+ * @event:	event name ("net.deny", ...)
+ * @f:		@n fields, in order; keys unique and none of "ts", "jail",
+ *		"event"
+ * @n:		number of fields, at most AUDIT_EVENT_MAX_FIELDS
+ *
+ * Produces {"ts":"2026-11-22T05:00:00.123Z","jail":"ID","event":"EVENT",
+ * ...}\n. Strings may hold anything (they often come from the jail): '"'
+ * and '\' are escaped, control characters and DEL become \u00XX, U+2028/9
+ * become \u2028/9, bytes that are not well-formed UTF-8 become \ufffd,
+ * and a string longer than AUDIT_VALUE_MAX bytes is cut (on a character
+ * boundary) and ends in "...".
+ *
+ * Return: length without the NUL, -E2BIG (does not fit @out_len, or more
+ * than AUDIT_EVENT_MAX_FIELDS fields) or -EINVAL (bad field key or type)
+ */
+int audit_format(char *out, size_t out_len, const struct timespec *ts,
+		 const char *id, const char *event,
+		 const struct audit_field *f, size_t n);
+
+/**
+ * audit_write() - Append one event to the audit log
+ * @fd:		the log, opened by audit_open() (O_APPEND)
+ * @id:		jail ID
+ * @event:	event name
+ * @f:		fields, see audit_format()
+ * @n:		number of fields
+ *
+ * Stamps the event with CLOCK_REALTIME and writes it with one write(), so
+ * lines from several processes never interleave. An event too big for
+ * AUDIT_LINE_MAX is written with shorter values, or failing that with
+ * only "truncated":1, rather than lost.
+ *
+ * Context: any process holding the log fd; does not allocate
+ * Return: 0 or negative errno (-EIO for a short write)
+ */
+int audit_write(int fd, const char *id, const char *event,
+		const struct audit_field *f, size_t n);
+
+/**
+ * audit_open() - Open the audit log for appending, creating it
+ * @path:	log file; missing parent directories are created (0700)
+ *
+ * The file is opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC|O_NOFOLLOW,
+ * created 0600; a FIFO at @path makes it fail instead of blocking.
+ *
+ * Context: setup, before anything is sandboxed
+ * Return: fd or negative errno
+ */
+int audit_open(const char *path);
+
+/* One parsed log line; the strings point into @buf */
+struct audit_event {
+	const char *ts;
+	const char *jail;
+	const char *event;
+	struct audit_field f[AUDIT_EVENT_MAX_FIELDS];
+	size_t n_fields;
+	char buf[AUDIT_LINE_MAX];
+};
+
+/**
+ * audit_parse_line() - Parse one line of an audit log
+ * @line:	the line, with or without its newline; untrusted (the log
+ *		file is the user's, but anything may have been appended)
+ * @len:	its length
+ * @ev:		result; its pointers point into @ev->buf, so do not copy
+ *		the struct
+ *
+ * Accepts a flat JSON object whose values are strings or integers that
+ * fit a long long, with string members "ts", "jail" and "event" and at
+ * most AUDIT_EVENT_MAX_FIELDS others, no key twice. Strings are unescaped
+ * (\uXXXX to UTF-8, a lone surrogate to U+FFFD); raw control characters,
+ * malformed UTF-8 and \u0000 are refused.
+ *
+ * Return: 0, -EBADMSG (not such an object) or -E2BIG (too many fields,
+ * strings over AUDIT_LINE_MAX bytes in all)
+ */
+int audit_parse_line(const char *line, size_t len, struct audit_event *ev);
 
 /* ---------------------------------------------------------------------
  * fwd.c: the forwarder
