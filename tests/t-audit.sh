@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t-audit.sh - the audit log: location, format, events, summary, errors
+. "$(dirname "$0")/lib.sh"
+
+proj=$(mkproj audit)
+cd "$proj" || exit 1
+logdir="$JT_HOME/.local/state/jail/log"
+rm -rf "$logdir"
+
+# check_json FILE: every line is one JSON object with ts, jail and event
+check_json()
+{
+	python3 - "$1" <<'PY'
+import json, re, sys
+ok = True
+for n, line in enumerate(open(sys.argv[1]), 1):
+    o = json.loads(line)
+    if list(o)[:3] != ["ts", "jail", "event"] or \
+       not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["ts"]):
+        print("line %d: %s" % (n, line.strip())); ok = False
+sys.exit(0 if ok else 1)
+PY
+}
+
+jail -- sh -c 'exit 5'
+log=$(ls "$logdir"/*.jsonl 2>/dev/null | head -1)
+assert_match "default log under \$XDG_STATE_HOME/jail/log" "/[0-9a-f]{16}\.jsonl$" "$log"
+assert_eq "the log is private (0600)" "600" "$(stat -c %a "$log" 2>/dev/null)"
+assert_status "every line is well-formed JSON" 0 check_json "$log"
+assert_eq "one start and one exit event" "start exit" \
+	"$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["event"] for l in open(sys.argv[1])))' "$log")"
+assert_match "exit carries COMMAND's status" '"event":"exit","status":5' "$(cat "$log")"
+assert_match "start names the command" '"command":"sh -c exit 5"' "$(cat "$log")"
+
+# --log FILE, and an unwritable log stops everything before it starts
+own="$JT_HOME/audit-own.jsonl"
+rm -f "$own"
+jail --log "$own" -- true
+assert_eq "--log FILE writes there" 2 "$(wc -l <"$own")"
+err=$(jail --log "$proj" -- touch "$proj/ran" 2>&1); rc=$?
+assert_eq "an unwritable log is exit 125" 125 "$rc"
+assert_match "an unwritable log says so in one line" "^jail: audit log \"$proj\": Is a directory$" "$err"
+[ -e "$proj/ran" ] && t_fail "nothing runs without a log" "ran" ||
+	t_pass "nothing runs without a log"
+
+# Refusals are logged and summarised in one line at exit
+rm -f "$own"
+err=$(jail --seccomp-log --log "$own" -- sh -c 'unshare -U true 2>/dev/null; hostname x 2>/dev/null; true' 2>&1)
+assert_match "syscall.deny names the call and the process" \
+	'"event":"syscall.deny","syscall":"unshare","comm":"unshare"' "$(cat "$own")"
+assert_match "the summary line points at the log" \
+	"^jail: [0-9]+ requests were denied; see $own" "$err"
+assert_status "seccomp-log lines are well-formed" 0 check_json "$own"
+err=$(jail --log "$own" -- true 2>&1)
+assert_eq "no summary when nothing was denied" "" "$err"
+
+# Protected paths created during the run are logged
+rm -f "$own"
+jail --log "$own" -- sh -c 'echo x >.envrc' 2>/dev/null
+assert_match "fs.protected_created is logged" \
+	"\"event\":\"fs.protected_created\",\"path\":\"$proj/.envrc\"" "$(cat "$own")"
+exit 0
