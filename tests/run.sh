@@ -90,6 +90,18 @@ for u in "${users[@]}"; do
 	done
 done
 
+echo "# leftovers"
+# Everything a jail creates dies with it: no process may outlive the suite
+sleep 0.5
+left=$(pgrep -af "jail-init|$STAGE/bin/jail" | grep -v pgrep)
+if [ -z "$left" ]; then
+	record ok "no jail process is left on the host"
+else
+	printf '%s\n' "$left" | head -5
+	record FAIL "no jail process is left on the host"
+	pkill -9 -f "jail-init|$STAGE/bin/jail"
+fi
+
 pass=$(grep -c '^ok$' "$RESULTS")
 fail=$(grep -c '^FAIL$' "$RESULTS")
 skip=$(grep -c '^skip$' "$RESULTS")
