@@ -12,6 +12,7 @@
 # jail /var/tmp is a fresh tmpfs, so they are bound read-only at the same
 # path.
 
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 PROBE="$HELPERS/probe"

@@ -4,6 +4,7 @@
 #
 # The test's shell opens a host file on descriptor 7 and runs jail with it
 # inherited; COMMAND must not hold it unless --keep-fd 7 says so.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj fds)

@@ -5,6 +5,7 @@
 # Syscall numbers differ per ABI, so a filter written for x86_64 would not
 # apply to them: the whole process is killed with SIGSYS instead. The
 # probe makes each call (getpid) in a child that cannot dump core.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj foreign-abi)

@@ -7,6 +7,7 @@
 # its argv, its environment and the name of its working directory. Inside,
 # its pid must name no process (or one of the jail's own), and no /proc
 # entry may show the marker.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj host-procs)

@@ -5,6 +5,7 @@
 # settimeofday(NULL, NULL) is a no-op and clock_settime() with a NULL
 # time faults before any check, so an allowed call would answer 0 or
 # EFAULT: EPERM is the filter's.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj host-time)

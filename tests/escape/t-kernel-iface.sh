@@ -8,6 +8,7 @@
 # (KEYCTL_GET_KEYRING_ID, SYSLOG_ACTION_SIZE_BUFFER); keyctl, userfaultfd
 # with UFFD_USER_MODE_ONLY and perf_event_open need no privilege, so EPERM
 # there is the filter's.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj kernel-iface)

@@ -13,6 +13,7 @@
 #  - with --net host the jail shares the host's network namespace, so the
 #    host's abstract sockets are reachable but for the abstract-socket
 #    scope (ABI 6): EPERM.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj landlock)
@@ -41,6 +42,7 @@ extra="$STAGE/landlock-rw-$JT_USER"
 rm -rf "$extra"
 mkdir -p "$extra" "$proj/tmpfs"
 chown "$JT_USER:" "$extra" "$proj/tmpfs"
+# shellcheck disable=SC2016 # expanded by the shell in the jail
 out=$(jail --rw "$extra" --tmpfs "$proj/tmpfs" -- sh -c '
 	for d in "$PWD" /tmp /var/tmp /run "$HOME" /dev/shm "$0" "$1"; do
 		mkdir "$d/lldir" && echo x >"$d/lldir/f" && mv "$d/lldir/f" "$d/lldir/g" &&

@@ -5,6 +5,7 @@
 # The kernel refuses device nodes without CAP_MKNOD; Landlock refuses them
 # first (device creation is granted nowhere), so the answer is EACCES
 # where the kernel has Landlock, EPERM where it does not.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj mknod)

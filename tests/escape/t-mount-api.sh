@@ -8,6 +8,7 @@
 # once for real on a scratch directory of the project and on the probe's
 # own read-only bind. open_tree() on "/" needs no privilege at all, so its
 # EPERM can only come from the filter.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj mount-api)
@@ -26,6 +27,7 @@ assert_eq "nothing appeared in the scratch directory on the host" "" \
 	"$(ls -A scratch)"
 
 # The same through util-linux, as an agent would try it
+# shellcheck disable=SC2016 # expanded by the shell in the jail
 out=$(jail -- sh -c 'mount -t tmpfs none "$PWD/scratch" 2>&1; echo rc=$?;
 	umount /proc 2>&1; echo rc=$?; grep -c " $PWD/scratch " /proc/self/mountinfo')
 assert_match "mount(8) fails" "^rc=[1-9]" "$(printf '%s\n' "$out" | sed -n '/^rc=/p' | sed -n 1p)"

@@ -6,6 +6,7 @@
 # project; the project holds symlinks to both and a symlink that climbs
 # far above the root. Inside, every route must end in ENOENT (or EACCES
 # through pid 1's root) and no byte of either file may show.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj paths)

@@ -7,6 +7,7 @@
 # permission bits and is stopped by the read-only mount (EROFS), an
 # unprivileged caller by the permission bits (EACCES). Landlock would
 # refuse both as a third fence.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj proc-sys)

@@ -5,6 +5,7 @@
 # These run on the host the next time someone uses the project outside
 # the jail, so they stay read-only inside a writable project (EROFS), and
 # .git cannot be renamed away from its protection (EBUSY: a mount point).
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj protected)
@@ -30,7 +31,7 @@ out=$(jprobe rename "$proj/.git/hooks" "$proj/.git/hooksx")
 expect_errno "$out" "rename $proj/.git/hooks $proj/.git/hooksx" EBUSY
 
 assert_eq "no hook appeared on the host" "" \
-	"$(ls .git/hooks | grep -Ev '\.sample$')"
+	"$(find .git/hooks -mindepth 1 ! -name '*.sample')"
 assert_eq "config, .jail.conf and .envrc are unchanged on the host" \
 	"$sum_before" "$(cat .git/config .jail.conf .envrc | sha256sum)"
 if [ -e .gitx ]; then

@@ -6,6 +6,7 @@
 # sets, nothing else) in a directory of its own and binds it read-only;
 # no_new_privs makes execve() ignore the bit. su(1) and mount(8) from the
 # read-only /usr are tried as well.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj setuid)
@@ -39,6 +40,7 @@ else
 	assert_nomatch "su does not make the caller root" "^0$" "$out"
 	assert_match "su fails" "rc=[1-9]" "$out"
 fi
+# shellcheck disable=SC2016 # expanded by the shell in the jail
 out=$(jail -- sh -c 'mkdir -p m; mount -t tmpfs none "$PWD/m" 2>&1; echo rc=$?')
 assert_match "setuid mount(8) fails" "rc=[1-9]" "$out"
 exit 0

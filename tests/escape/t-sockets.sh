@@ -7,6 +7,7 @@
 # surface. The kernel would answer EPERM for AF_PACKET without
 # CAP_NET_RAW; EAFNOSUPPORT shows the filter answered first. The family is
 # compared on all 64 bits, so 1<<32 | AF_PACKET is refused as well.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj sockets)

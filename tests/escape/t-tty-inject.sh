@@ -6,6 +6,7 @@
 # (CVE-2019-10063: with 1<<32 set, a 64-bit comparison is bypassed while
 # the kernel still sees TIOCSTI). Descriptor 999 is closed: an allowed
 # ioctl would answer EBADF there, so EPERM shows the filter answered.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj tty-inject)

@@ -7,6 +7,7 @@
 # them). The jail has its own network namespace, so a name the host
 # listens on is unknown inside (ECONNREFUSED). An ssh agent socket under
 # the caller's home is absent (fresh home) and SSH_AUTH_SOCK is not passed.
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj unix-sockets)

@@ -7,6 +7,7 @@
 # filter the kernel allows it (nesting is permitted), so EPERM here comes
 # from the filter. clone3 passes its flags in memory the filter cannot
 # read, so it answers ENOSYS and libc falls back to clone().
+# shellcheck source=tests/escape/common.sh
 . "$(dirname "$0")/common.sh"
 
 proj=$(mkproj userns)
