@@ -137,20 +137,26 @@ static const char *writable_tree_of(const struct jail_config *cfg,
  *
  * Return: O_PATH fd, or negative errno
  */
-static int open_source(const struct jail_config *cfg, const char *path)
+static int open_source_flags(const struct jail_config *cfg, const char *path,
+			     int flags)
 {
 	const char *tree = writable_tree_of(cfg, path);
 	autoclose int tree_fd = -1;
 
 	if (!tree)
-		return openat2_fd(AT_FDCWD, path, O_PATH,
+		return openat2_fd(AT_FDCWD, path, flags,
 				  RESOLVE_NO_MAGICLINKS);
 	tree_fd = openat2_fd(AT_FDCWD, tree, O_PATH | O_DIRECTORY,
 			     RESOLVE_NO_MAGICLINKS);
 	if (tree_fd < 0)
 		return tree_fd;
-	return openat2_fd(tree_fd, path_under(path, tree), O_PATH,
+	return openat2_fd(tree_fd, path_under(path, tree), flags,
 			  RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+}
+
+static int open_source(const struct jail_config *cfg, const char *path)
+{
+	return open_source_flags(cfg, path, O_PATH);
 }
 
 /**
@@ -399,6 +405,12 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 
 		if (m->kind == MOUNT_PROTECT)
 			continue;
+		if (m->kind == MOUNT_COPY) {
+			fd = open_source_flags(cfg, m->path,
+					       O_RDONLY | O_NOCTTY | O_NONBLOCK);
+			if (fd < 0)
+				continue;
+		}
 		if (m->kind == MOUNT_RO || m->kind == MOUNT_RW) {
 			fd = open_source(cfg, m->path);
 			if (fd == -ENOENT && m->is_try)
@@ -620,6 +632,47 @@ static void build_sys(int root_fd, struct view *v)
 	hide_at(root_fd, v, "/sys/devices/virtual/net");
 }
 
+#define COPY_MAX (16 << 20)
+
+/*
+ * A throwaway copy: the host file's bytes in a new file inside a writable
+ * tmpfs of the view (the jail's $HOME), so the command may change it and
+ * nothing it writes ever reaches the host.
+ */
+static void copy_at(int root_fd, int src_fd, const char *path)
+{
+	const unsigned long long res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	autoclose int dst = -1;
+	autoclose int probe = open_target(root_fd, path, false);
+	struct stat st;
+	char buf[65536];
+	size_t total = 0;
+
+	if (fstat(src_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > COPY_MAX)
+		die("copy \"%s\": not a regular file of at most 16 MiB", path);
+	if (probe < 0) {
+		errno = -probe;
+		die_errno("copy \"%s\"", path);
+	}
+	dst = openat2_fd(root_fd, path, O_WRONLY | O_TRUNC | O_NOFOLLOW, res);
+	if (dst < 0 || fchmod(dst, 0600) < 0) {
+		errno = dst < 0 ? -dst : errno;
+		die_errno("copy \"%s\"", path);
+	}
+	for (;;) {
+		ssize_t n = read(src_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		if (total > COPY_MAX || write_all(dst, buf, (size_t)n) < 0)
+			die("copy \"%s\": write failed", path);
+	}
+}
+
 static void build_entries(int root_fd, struct view *v)
 {
 	view_sort(v);
@@ -640,6 +693,9 @@ static void build_entries(int root_fd, struct view *v)
 			break;
 		case MOUNT_HIDE:
 			hide_at(root_fd, v, e->path);
+			break;
+		case MOUNT_COPY:
+			copy_at(root_fd, e->src_fd, e->path);
 			break;
 		case MOUNT_PROTECT:
 			break;

@@ -59,6 +59,9 @@ void fclosep(FILE **f);
  */
 void die_set_channel(int fd);
 
+/* Prefix every message with "@prefix: " (a policy file and line), or NULL */
+void die_set_prefix(const char *prefix);
+
 /**
  * die_set_cleanup() - Register a function run by die() before exiting
  * @fn:	called once (restores the terminal), or NULL
@@ -136,7 +139,8 @@ enum mount_kind {
 	MOUNT_RW,     /* --rw, --rw-try */
 	MOUNT_HIDE,   /* --hide */
 	MOUNT_TMPFS,  /* --tmpfs */
-	MOUNT_PROTECT /* --protect */
+	MOUNT_PROTECT, /* --protect */
+	MOUNT_COPY,   /* a throwaway copy of a host file (profiles) */
 };
 
 /* Where a piece of policy came from, for --explain */
@@ -216,10 +220,34 @@ struct jail_config {
 	bool seccomp_log;
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
+	const char *profile;		/* agent profile applied, or NULL */
+	char *files[4];			/* policy files read, in order */
+	size_t n_files;
 	char *log_path;			/* audit log file */
 	int log_fd;			/* open O_APPEND on @log_path */
 	char id[17];			/* jail ID, hex */
 };
+
+/* ---------------------------------------------------------------------
+ * config.c: command line, policy files, trust, profiles, --explain
+ * ------------------------------------------------------------------- */
+
+/**
+ * config_load() - Build the configuration from files and the command line
+ *
+ * Context: supervisor, before anything is created
+ * Must: leave every problem as one error line and exit 125
+ */
+void config_load(struct jail_config *cfg, int argc, char **argv);
+
+/* Print the resolved policy (--explain) */
+void config_explain(const struct jail_config *cfg);
+
+/* `jail trust [FILE]`: record FILE's SHA-256 in the trust store */
+int config_trust_main(int argc, char **argv);
+
+/* The host user's home directory (dies when there is none) */
+const char *config_host_home(void);
 
 /* ---------------------------------------------------------------------
  * creds.c: user namespace maps, capabilities, environment
@@ -291,6 +319,36 @@ size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max);
 /* Paths the jail may write below (inside the view), for Landlock */
 size_t fsview_writable(const struct jail_config *cfg, const char **out,
 		       size_t max);
+
+/* ---------------------------------------------------------------------
+ * profiles.c: built-in agent profiles (data)
+ * ------------------------------------------------------------------- */
+
+enum profile_kind {
+	PROF_RW_TRY,	/* as --rw-try */
+	PROF_RO_TRY,	/* as --ro-try */
+	PROF_PROTECT,	/* as --protect (skipped when absent) */
+	PROF_COPY,	/* a throwaway copy in the jail's $HOME */
+	PROF_ALLOW,	/* as --allow */
+	PROF_ENV,	/* as --env */
+};
+
+struct profile_entry {
+	enum profile_kind kind;
+	const char *value;
+};
+
+struct profile {
+	const char *name;	/* also COMMAND's basename that selects it */
+	const char *doc;
+	const struct profile_entry *e;
+	size_t n;
+};
+
+/* Return: the built-in profile @name, or NULL */
+const struct profile *profile_find(const char *name);
+/* Return: the @i-th built-in profile, or NULL past the last */
+const struct profile *profile_at(size_t i);
 
 /* ---------------------------------------------------------------------
  * netns.c: network namespaces and links

@@ -9,6 +9,7 @@
 #include "jail.h"
 
 static int die_channel_fd = -1;
+static const char *die_prefix;
 static bool is_child;
 static void (*die_cleanup)(void);
 
@@ -38,6 +39,11 @@ void die_set_channel(int fd)
 	die_channel_fd = fd;
 }
 
+void die_set_prefix(const char *prefix)
+{
+	die_prefix = prefix;
+}
+
 void die_set_cleanup(void (*fn)(void))
 {
 	die_cleanup = fn;
@@ -57,7 +63,8 @@ void die_in_child(void)
 static void vreport(const char *fmt, va_list ap, int err, bool to_channel)
 {
 	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "jail: ");
+	int n = die_prefix ? snprintf(buf, sizeof(buf), "jail: %s: ", die_prefix)
+			   : snprintf(buf, sizeof(buf), "jail: ");
 
 	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	if (n >= (int)sizeof(buf) - 2)

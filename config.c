@@ -1,0 +1,1183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * config.c - command line, policy files, trust, profiles, --explain
+ *
+ * Every option is first recorded, from the command line and then from the
+ * policy files, because the project (which decides which .jail.conf is
+ * read) may itself come from the command line. They are then applied in
+ * the contract's order: the agent profile first, then /etc/jail/jail.conf,
+ * ~/.config/jail/jail.conf, the project's .jail.conf (only once `jail
+ * trust` recorded its hash) and the command line last. Accumulating
+ * options add up; for single-valued ones the last one wins.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "jail.h"
+
+enum opt_id {
+	OPT_PROJECT = 256,
+	OPT_RO,
+	OPT_RW,
+	OPT_RO_TRY,
+	OPT_RW_TRY,
+	OPT_HIDE,
+	OPT_TMPFS,
+	OPT_PROTECT,
+	OPT_HOME,
+	OPT_ENV,
+	OPT_KEEP_FD,
+	OPT_NET,
+	OPT_TIMEOUT,
+	OPT_SECCOMP_LOG,
+	OPT_LOG,
+	OPT_EXPLAIN,
+	OPT_ALLOW,
+	OPT_DENY,
+	OPT_ALLOW_PRIVATE,
+	OPT_PROFILE,
+	OPT_NO_PROFILE,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+/* The option may appear in a policy file */
+#define OPTF_FILE 1u
+/* ... but not in a project's .jail.conf */
+#define OPTF_NOT_PROJECT 2u
+
+struct opt_def {
+	const char *name;
+	int has_arg;
+	const char *metavar;
+	const char *help;
+	int id;
+	unsigned int flags;
+};
+
+/* The one option table: getopt_long, --help and the man page test use it */
+static const struct opt_def opt_table[] = {
+	{ "project", 1, "DIR", "use DIR as the project (default: git top-level "
+			       "or current directory)", OPT_PROJECT,
+	  OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "ro", 1, "PATH", "bind PATH read-only at the same path", OPT_RO,
+	  OPTF_FILE },
+	{ "rw", 1, "PATH", "bind PATH read-write at the same path", OPT_RW,
+	  OPTF_FILE },
+	{ "ro-try", 1, "PATH", "as --ro, ignored when PATH is missing",
+	  OPT_RO_TRY, OPTF_FILE },
+	{ "rw-try", 1, "PATH", "as --rw, ignored when PATH is missing",
+	  OPT_RW_TRY, OPTF_FILE },
+	{ "hide", 1, "PATH", "make PATH empty inside", OPT_HIDE, OPTF_FILE },
+	{ "tmpfs", 1, "PATH", "mount a fresh tmpfs at PATH", OPT_TMPFS,
+	  OPTF_FILE },
+	{ "protect", 1, "PATH", "keep PATH read-only inside a writable bind",
+	  OPT_PROTECT, OPTF_FILE },
+	{ "home", 1, "DIR", "use host DIR as a persistent $HOME", OPT_HOME,
+	  OPTF_FILE },
+	{ "env", 1, "NAME[=VALUE]", "pass NAME from the host, or set it",
+	  OPT_ENV, OPTF_FILE },
+	{ "keep-fd", 1, "N", "keep file descriptor N open for COMMAND",
+	  OPT_KEEP_FD, 0 },
+	{ "net", 1, "MODE", "network: none or host", OPT_NET, OPTF_FILE },
+	{ "allow", 1, "PATTERN[:PORTS]", "allow connections to a host, "
+					 "*.suffix, IP or CIDR",
+	  OPT_ALLOW, OPTF_FILE },
+	{ "deny", 1, "PATTERN[:PORTS]", "refuse PATTERN even if allowed",
+	  OPT_DENY, OPTF_FILE },
+	{ "allow-private", 0, NULL, "allow private and loopback destinations",
+	  OPT_ALLOW_PRIVATE, OPTF_FILE },
+	{ "profile", 1, "NAME", "add what agent NAME needs (default: by "
+				"COMMAND's name)", OPT_PROFILE, OPTF_FILE },
+	{ "no-profile", 0, NULL, "use no agent profile", OPT_NO_PROFILE,
+	  OPTF_FILE },
+	{ "timeout", 1, "DURATION", "kill the jail after DURATION (exit 124)",
+	  OPT_TIMEOUT, OPTF_FILE },
+	{ "seccomp-log", 0, NULL, "log blocked system calls to the audit log",
+	  OPT_SECCOMP_LOG, OPTF_FILE },
+	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
+	  OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "explain", 0, NULL, "print the resolved policy and run nothing",
+	  OPT_EXPLAIN, 0 },
+	{ "help", 0, NULL, "show this help", OPT_HELP, 0 },
+	{ "version", 0, NULL, "show the version", OPT_VERSION, 0 },
+};
+
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: jail [OPTION]... [--] COMMAND [ARG]...\n"
+		   "       jail --explain [OPTION]... [--] COMMAND [ARG]...\n"
+		   "Run COMMAND in a disposable Linux jail.\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
+		const struct opt_def *o = &opt_table[i];
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", o->name,
+			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+	fprintf(f, "\nExit status: COMMAND's, 128+N if killed by signal N, "
+		   "124 on timeout,\n125 if jail failed, 126 if COMMAND "
+		   "cannot run, 127 if not found.\nSee jail(1).\n");
+}
+
+static const char *host_home(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && h[0] == '/')
+		return h;
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_dir && pw->pw_dir[0] == '/')
+		return pw->pw_dir;
+	die("home directory: HOME is not set and the user has none");
+}
+
+/*
+ * Normalise @in lexically: '~' expands to the host home, relative paths
+ * are made absolute against the current directory, and ".", ".." and
+ * repeated slashes are folded. Symlinks are not resolved here: the target
+ * inside the view is the path as written.
+ */
+static char *normalize_path(const char *in, const char *cwd)
+{
+	autofree char *abs = NULL;
+	char *out, *w;
+	const char *r;
+
+	if (!in[0])
+		die("empty path");
+	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0'))
+		abs = xasprintf("%s/%s", host_home(), in + 1);
+	else if (in[0] == '/')
+		abs = xstrdup(in);
+	else
+		abs = xasprintf("%s/%s", cwd, in);
+	out = xcalloc(strlen(abs) + 2, 1);
+	w = out;
+	for (r = abs; *r;) {
+		size_t len;
+
+		while (*r == '/')
+			r++;
+		len = strcspn(r, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && r[0] == '.') {
+		} else if (len == 2 && r[0] == '.' && r[1] == '.') {
+			while (w > out && *--w != '/')
+				;
+			*w = '\0';
+		} else {
+			*w++ = '/';
+			memcpy(w, r, len);
+			w += len;
+			*w = '\0';
+		}
+		r += len;
+	}
+	if (w == out)
+		strcpy(out, "/");
+	return out;
+}
+
+static void add_mount(struct jail_config *cfg, enum mount_kind kind,
+		      const char *path, bool is_try, enum origin origin)
+{
+	struct mount_req *m;
+
+	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)
+		die("too many mount options (at most %d)", JAIL_MAX_MOUNTS);
+	m = &cfg->mounts[cfg->n_mounts++];
+	m->kind = kind;
+	/* Relative paths in a project's policy file are the project's */
+	m->path = normalize_path(path, origin == ORIGIN_PROJECT_FILE &&
+						       cfg->project ?
+					       cfg->project :
+					       cfg->cwd);
+	m->is_try = is_try;
+	m->origin = origin;
+	if (!strcmp(m->path, "/"))
+		die("mount \"/\": the root of the view cannot be replaced");
+}
+
+static bool valid_env_name(const char *s, size_t len)
+{
+	if (!len || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+static void add_env(struct jail_config *cfg, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	struct env_req *e;
+
+	if (!valid_env_name(arg, len))
+		die("--env \"%s\": not a valid variable name", arg);
+	if (cfg->n_env >= JAIL_MAX_ENV)
+		die("too many --env options (at most %d)", JAIL_MAX_ENV);
+	e = &cfg->env[cfg->n_env++];
+	e->name = strndup(arg, len);
+	if (!e->name)
+		die("out of memory");
+	e->value = eq ? xstrdup(eq + 1) : NULL;
+}
+
+static void add_keep_fd(struct jail_config *cfg, const char *arg)
+{
+	unsigned long long v;
+
+	if (parse_uint(arg, 3, INT_MAX, &v) < 0)
+		die("--keep-fd \"%s\": not a descriptor number of 3 or more",
+		    arg);
+	if (fcntl((int)v, F_GETFD) < 0)
+		die("--keep-fd %llu: not an open descriptor", v);
+	if (cfg->n_keep_fds >= JAIL_MAX_FDS)
+		die("too many --keep-fd options (at most %d)", JAIL_MAX_FDS);
+	cfg->keep_fds[cfg->n_keep_fds++] = (int)v;
+}
+
+static void set_net(struct jail_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "none"))
+		cfg->net = NET_NONE;
+	else if (!strcmp(arg, "host"))
+		cfg->net = NET_HOST;
+	else
+		die("--net \"%s\": unknown mode; use none or host", arg);
+}
+
+static void set_timeout(struct jail_config *cfg, const char *arg)
+{
+	if (parse_duration(arg, &cfg->timeout_ms) < 0)
+		die("--timeout \"%s\": not a duration such as 30, 90s, 5m, 1h",
+		    arg);
+}
+
+static struct option *build_long_options(void)
+{
+	struct option *o = xcalloc(ARRAY_SIZE(opt_table) + 1, sizeof(*o));
+
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		o[i] = (struct option){ opt_table[i].name, opt_table[i].has_arg,
+					NULL, opt_table[i].id };
+	return o;
+}
+
+static void add_rule(struct jail_config *cfg, bool is_allow, const char *arg,
+		     enum origin origin)
+{
+	struct net_rule *rules = is_allow ? cfg->allow : cfg->deny;
+	size_t *n = is_allow ? &cfg->n_allow : &cfg->n_deny;
+	struct net_rule r;
+
+	if (policy_parse_rule(arg, &r) < 0)
+		die("--%s \"%s\": not a host name, *.suffix, IP or CIDR with "
+		    "optional :PORTS (such as github.com, *.npmjs.org:443, "
+		    "10.0.0.0/8:1-65535)",
+		    is_allow ? "allow" : "deny", arg);
+	if (*n >= JAIL_MAX_RULES)
+		die("too many --%s rules (at most %d)",
+		    is_allow ? "allow" : "deny", JAIL_MAX_RULES);
+	r.origin = origin;
+	rules[(*n)++] = r;
+}
+
+/* One option as given: recorded first, applied once the project is known */
+struct opt_req {
+	int id;
+	const char *arg;
+	enum origin origin;
+	const char *where;	/* "FILE:LINE" for policy files, else NULL */
+};
+
+struct opt_reqs {
+	struct opt_req *r;
+	size_t n, cap;
+};
+
+static void record(struct opt_reqs *q, int id, const char *arg,
+		   enum origin origin, const char *where)
+{
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 32;
+		q->r = realloc(q->r, q->cap * sizeof(*q->r));
+		if (!q->r)
+			die("out of memory");
+	}
+	q->r[q->n++] = (struct opt_req){ id, arg ? xstrdup(arg) : NULL,
+					 origin, where };
+}
+
+static void apply_option(struct jail_config *cfg, const struct opt_req *r)
+{
+	const char *arg = r->arg;
+	enum origin o = r->origin;
+	int id = r->id;
+
+	switch (id) {
+	case OPT_PROJECT:
+		break;	/* resolved before anything else */
+	case OPT_RO:
+	case OPT_RW:
+	case OPT_RO_TRY:
+	case OPT_RW_TRY:
+		add_mount(cfg, id == OPT_RO || id == OPT_RO_TRY ? MOUNT_RO :
+								  MOUNT_RW,
+			  arg, id == OPT_RO_TRY || id == OPT_RW_TRY, o);
+		break;
+	case OPT_HIDE:
+		add_mount(cfg, MOUNT_HIDE, arg, false, o);
+		break;
+	case OPT_TMPFS:
+		add_mount(cfg, MOUNT_TMPFS, arg, false, o);
+		break;
+	case OPT_PROTECT:
+		add_mount(cfg, MOUNT_PROTECT, arg, false, o);
+		break;
+	case OPT_HOME:
+		cfg->home_src = normalize_path(arg, cfg->cwd);
+		break;
+	case OPT_ENV:
+		add_env(cfg, arg);
+		break;
+	case OPT_KEEP_FD:
+		add_keep_fd(cfg, arg);
+		break;
+	case OPT_NET:
+		set_net(cfg, arg);
+		break;
+	case OPT_ALLOW:
+	case OPT_DENY:
+		add_rule(cfg, id == OPT_ALLOW, arg, o);
+		break;
+	case OPT_ALLOW_PRIVATE:
+		cfg->allow_private = true;
+		break;
+	case OPT_TIMEOUT:
+		set_timeout(cfg, arg);
+		break;
+	case OPT_SECCOMP_LOG:
+		cfg->seccomp_log = true;
+		break;
+	case OPT_LOG:
+		free(cfg->log_path);
+		cfg->log_path = normalize_path(arg, cfg->cwd);
+		break;
+	case OPT_EXPLAIN:
+		cfg->explain = true;
+		break;
+	}
+}
+
+static void apply_all(struct jail_config *cfg, const struct opt_reqs *q,
+		      enum origin first, enum origin last)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		if (q->r[i].origin < first || q->r[i].origin > last)
+			continue;
+		die_set_prefix(q->r[i].where);
+		apply_option(cfg, &q->r[i]);
+		die_set_prefix(NULL);
+	}
+}
+
+static void parse_args(struct jail_config *cfg, int argc, char **argv,
+		       struct opt_reqs *q)
+{
+	autofree struct option *longopts = build_long_options();
+	int c;
+
+	opterr = 0;
+	/* '+': stop at the first non-option, which is COMMAND */
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'h' || c == OPT_HELP) {
+			usage(stdout);
+			exit(0);
+		}
+		if (c == OPT_VERSION) {
+			printf("jail %s\n", JAIL_VERSION);
+			exit(0);
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (optopt && optopt < 256)
+				die("unknown option \"-%c\"; see jail --help",
+				    optopt);
+			die("%s \"%s\"; see jail --help",
+			    c == ':' ? "missing value for" :
+				       "unknown or incomplete option",
+			    bad);
+		}
+		/* Checked now, so a bad value fails before any file is read */
+		if (c == OPT_KEEP_FD || c == OPT_EXPLAIN)
+			apply_option(cfg, &(struct opt_req){ c, optarg,
+							     ORIGIN_OPTION,
+							     NULL });
+		else
+			record(q, c, optarg, ORIGIN_OPTION, NULL);
+	}
+	if (optind >= argc)
+		die("no COMMAND given; usage: jail [OPTION]... -- COMMAND "
+		    "[ARG]...");
+	cfg->argv = argv + optind;
+}
+
+/* The git top-level that contains @cwd, else @cwd itself */
+static char *detect_project(const char *cwd)
+{
+	autofree char *p = xstrdup(cwd);
+
+	for (;;) {
+		autofree char *git = xasprintf("%s/.git", p);
+		struct stat st;
+		char *slash;
+
+		if (lstat(git, &st) == 0 &&
+		    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			return TAKE_PTR(p);
+		slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+	}
+	return xstrdup(cwd);
+}
+
+static bool is_ancestor_or_same(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (!strcmp(a, "/"))
+		return true;
+	return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/');
+}
+
+/*
+ * A project that contains the home directory (or is a system directory)
+ * would make the user's secrets or the system writable: refuse it.
+ */
+static void check_project(const struct jail_config *cfg, const char *home)
+{
+	static const char *const system[] = { "/usr", "/etc", "/bin",
+					      "/sbin", "/lib", "/lib64",
+					      "/opt", "/proc", "/sys",
+					      "/dev", "/boot", "/var" };
+	struct stat st;
+
+	if (stat(cfg->project, &st) < 0 || !S_ISDIR(st.st_mode))
+		die("project \"%s\": not a directory", cfg->project);
+	if (is_ancestor_or_same(cfg->project, home))
+		die("project \"%s\": contains the home directory, which would "
+		    "expose it; run jail in a project directory or pass "
+		    "--project DIR",
+		    cfg->project);
+	for (size_t i = 0; i < ARRAY_SIZE(system); i++)
+		if (is_ancestor_or_same(cfg->project, system[i]) ||
+		    !strcmp(cfg->project, system[i]))
+			die("project \"%s\": refusing to make a system "
+			    "directory writable; pass --project DIR",
+			    cfg->project);
+}
+
+/* Search @name on the host PATH like execvp() would */
+static char *find_on_path(const char *name, const char *cwd)
+{
+	const char *path = getenv("PATH");
+	autofree char *copy = NULL;
+	char *save = NULL;
+
+	if (strchr(name, '/'))
+		return normalize_path(name, cwd);
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	copy = xstrdup(path);
+	for (char *dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		autofree char *cand = NULL;
+
+		if (dir[0] != '/')
+			continue;
+		cand = xasprintf("%s/%s", dir, name);
+		if (access(cand, X_OK) == 0) {
+			struct stat st;
+
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode))
+				return TAKE_PTR(cand);
+		}
+	}
+	return NULL;
+}
+
+static bool path_in_view(const struct jail_config *cfg, const char *p)
+{
+	static const char *const sys[] = { "/usr", "/bin", "/sbin", "/lib",
+					   "/lib32", "/lib64", "/libx32",
+					   "/etc", "/opt" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sys); i++)
+		if (is_ancestor_or_same(sys[i], p))
+			return true;
+	if (is_ancestor_or_same(cfg->project, p))
+		return true;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if ((m->kind == MOUNT_RO || m->kind == MOUNT_RW) &&
+		    is_ancestor_or_same(m->path, p))
+			return true;
+	}
+	return false;
+}
+
+static void add_dir_of(struct jail_config *cfg, const char *file)
+{
+	autofree char *dir = xstrdup(file);
+	char *slash = strrchr(dir, '/');
+
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (!path_in_view(cfg, dir))
+		add_mount(cfg, MOUNT_RO, dir, true, ORIGIN_DEFAULT);
+}
+
+/*
+ * COMMAND found on the host PATH outside the view: bind its directory and
+ * its real file's directory read-only, so that `jail -- claude` works for
+ * an agent installed under the home directory.
+ */
+static void resolve_command(struct jail_config *cfg)
+{
+	autofree char *real = NULL;
+
+	cfg->cmd_path = find_on_path(cfg->argv[0], cfg->cwd);
+	if (!cfg->cmd_path)
+		return;
+	real = realpath(cfg->cmd_path, NULL);
+	if (!real) {
+		free(cfg->cmd_path);
+		cfg->cmd_path = NULL;
+		return;
+	}
+	if (!path_in_view(cfg, cfg->cmd_path))
+		add_dir_of(cfg, cfg->cmd_path);
+	if (!path_in_view(cfg, real))
+		add_dir_of(cfg, real);
+}
+
+static void make_id(struct jail_config *cfg)
+{
+	uint8_t r[8];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		die_errno("getrandom");
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(cfg->id + 2 * i, 3, "%02x", r[i]);
+}
+
+static void config_init(struct jail_config *cfg)
+{
+	char buf[PATH_MAX];
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!getcwd(buf, sizeof(buf)))
+		die_errno("current directory");
+	cfg->cwd = xstrdup(buf);
+	cfg->uid = getuid();
+	cfg->gid = getgid();
+	cfg->net = NET_NONE;
+	cfg->log_fd = -1;
+	make_id(cfg);
+}
+
+/* Return: the first line of @path (at most 4 KiB), or NULL */
+static char *read_first_line(const char *path)
+{
+	autofclose FILE *f = fopen(path, "re");
+	char buf[4096];
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return xstrdup(buf);
+}
+
+/* Resolve @rel against directory @base; Return: real path or NULL */
+static char *resolve_against(const char *base, const char *rel)
+{
+	autofree char *p = rel[0] == '/' ? xstrdup(rel) :
+					   xasprintf("%s/%s", base, rel);
+
+	return realpath(p, NULL);
+}
+
+/*
+ * In a git worktree or a submodule, .git is a file naming the real git
+ * dir, which lies outside the project: bind that repository's common git
+ * dir read-write (commits need its objects and refs) and keep its hooks
+ * and config protected, like the project's own.
+ */
+static void add_external_git_dir(struct jail_config *cfg)
+{
+	autofree char *dotgit = xasprintf("%s/.git", cfg->project);
+	autofree char *line = NULL;
+	autofree char *gitdir = NULL;
+	autofree char *common_rel = NULL;
+	autofree char *common = NULL;
+	autofree char *hooks = NULL;
+	autofree char *config = NULL;
+	struct stat st;
+
+	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	/* Rewritten, it could point host git at hooks planted in the project */
+	add_mount(cfg, MOUNT_PROTECT, dotgit, false, ORIGIN_DEFAULT);
+	line = read_first_line(dotgit);
+	if (!line || strncmp(line, "gitdir: ", 8))
+		return;
+	gitdir = resolve_against(cfg->project, line + 8);
+	if (!gitdir)
+		return;
+	{
+		autofree char *cd = xasprintf("%s/commondir", gitdir);
+
+		common_rel = read_first_line(cd);
+	}
+	common = common_rel ? resolve_against(gitdir, common_rel) :
+			      xstrdup(gitdir);
+	if (!common || is_ancestor_or_same(cfg->project, common))
+		return;
+	add_mount(cfg, MOUNT_RW, common, false, ORIGIN_DEFAULT);
+	if (strcmp(common, gitdir) && !is_ancestor_or_same(common, gitdir))
+		add_mount(cfg, MOUNT_RW, gitdir, false, ORIGIN_DEFAULT);
+	hooks = xasprintf("%s/hooks", common);
+	config = xasprintf("%s/config", common);
+	add_mount(cfg, MOUNT_PROTECT, hooks, false, ORIGIN_DEFAULT);
+	add_mount(cfg, MOUNT_PROTECT, config, false, ORIGIN_DEFAULT);
+}
+
+/* Cross-option rules, checked before anything is created */
+static void config_validate(struct jail_config *cfg)
+{
+	const char *home = host_home();
+
+	check_project(cfg, home);
+	add_external_git_dir(cfg);
+	cfg->home = normalize_path(home, "/");
+	if (cfg->home_src) {
+		struct stat st;
+
+		if (stat(cfg->home_src, &st) < 0 || !S_ISDIR(st.st_mode))
+			die("--home \"%s\": not a directory", cfg->home_src);
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+		struct stat st;
+
+		if ((m->kind == MOUNT_RO || m->kind == MOUNT_RW) &&
+		    !m->is_try && stat(m->path, &st) < 0)
+			die("--%s \"%s\": %s; use --%s-try to ignore a "
+			    "missing path",
+			    m->kind == MOUNT_RO ? "ro" : "rw", m->path,
+			    strerror(errno), m->kind == MOUNT_RO ? "ro" : "rw");
+	}
+	cfg->is_tty = isatty(STDIN_FILENO);
+	resolve_command(cfg);
+}
+
+static const char *origin_name(enum origin o)
+{
+	static const char *const names[] = { "default", "profile",
+					     "/etc file", "user file",
+					     "project file", "option" };
+
+	return names[o];
+}
+
+/* ---- policy files and trust --------------------------------------- */
+
+#define POLICY_FILE_MAX (1 << 20)
+
+/*
+ * Return: the file's bytes, NUL-terminated (caller frees), or NULL when it
+ * does not exist. A file that exists but cannot be read is an error: a
+ * policy the user wrote must never be skipped silently.
+ */
+static char *read_policy_file(const char *path, size_t *len)
+{
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return NULL;
+		die_errno("policy file \"%s\"", path);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		die("policy file \"%s\": not a regular file", path);
+	if (st.st_size > POLICY_FILE_MAX)
+		die("policy file \"%s\": larger than 1 MiB", path);
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static void sha256_hex(const char *buf, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	if (!EVP_Digest(buf, len, md, &md_len, EVP_sha256(), NULL) ||
+	    md_len != 32)
+		die("sha256: digest failed");
+	for (unsigned int i = 0; i < md_len; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static char *config_dir(void)
+{
+	const char *x = getenv("XDG_CONFIG_HOME");
+
+	if (x && x[0] == '/')
+		return xasprintf("%s/jail", x);
+	return xasprintf("%s/.config/jail", host_home());
+}
+
+static const struct opt_def *find_opt(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		if (!strcmp(opt_table[i].name, name))
+			return &opt_table[i];
+	return NULL;
+}
+
+/* Record every line of a policy file, checking keys and their shape */
+static void record_file(struct opt_reqs *q, const char *path,
+			const char *buf, size_t len, enum origin o)
+{
+	size_t lineno = 0;
+
+	for (const char *l = buf; l < buf + len; lineno++) {
+		const char *nl = memchr(l, '\n', (size_t)(buf + len - l));
+		size_t ll = nl ? (size_t)(nl - l) : (size_t)(buf + len - l);
+		char key[64], val[4096];
+		const struct opt_def *d;
+		int r = policy_parse_line(l, ll, key, sizeof(key), val,
+					  sizeof(val));
+
+		l += ll + (nl ? 1 : 0);
+		if (r < 0)
+			die("%s:%zu: malformed line", path, lineno + 1);
+		if (r == 0)
+			continue;
+		d = find_opt(key);
+		if (!d)
+			die("%s:%zu: unknown option \"%s\"", path, lineno + 1,
+			    key);
+		if (!(d->flags & OPTF_FILE) ||
+		    (o == ORIGIN_PROJECT_FILE && (d->flags & OPTF_NOT_PROJECT)))
+			die("%s:%zu: \"%s\" is not allowed in %s", path,
+			    lineno + 1, key,
+			    o == ORIGIN_PROJECT_FILE ? "a project's .jail.conf"
+						     : "a policy file");
+		if (d->has_arg && !val[0])
+			die("%s:%zu: \"%s\" needs a value", path, lineno + 1,
+			    key);
+		if (!d->has_arg && val[0])
+			die("%s:%zu: \"%s\" takes no value", path, lineno + 1,
+			    key);
+		record(q, d->id, d->has_arg ? val : NULL, o,
+		       xasprintf("%s:%zu", path, lineno + 1));
+	}
+}
+
+static char *trust_store(void)
+{
+	autofree char *dir = config_dir();
+
+	return xasprintf("%s/trusted", dir);
+}
+
+/* Is "@hash @path" a line of the trust store? */
+static bool is_trusted(const char *path, const char *hash)
+{
+	autofree char *store = trust_store();
+	autofclose FILE *f = fopen(store, "re");
+	autofree char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line) > 65 && !strncmp(line, hash, 64) &&
+		    line[64] == ' ' && !strcmp(line + 65, path))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A project's .jail.conf lives where the jailed command may have written
+ * it: it counts only when its exact bytes were trusted by the user.
+ */
+static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
+{
+	autofree char *path = xasprintf("%s/.jail.conf", cfg->project);
+	autofree char *buf = NULL;
+	char hash[65];
+	size_t len = 0;
+
+	buf = read_policy_file(path, &len);
+	if (!buf)
+		return;
+	sha256_hex(buf, len, hash);
+	if (!is_trusted(path, hash))
+		die("project policy \"%s\" is not trusted (new, or changed "
+		    "since it was trusted); review it, then run: jail trust "
+		    "\"%s\"",
+		    path, path);
+	record_file(q, path, buf, len, ORIGIN_PROJECT_FILE);
+	cfg->files[cfg->n_files++] = TAKE_PTR(path);
+}
+
+static void load_file(struct jail_config *cfg, struct opt_reqs *q,
+		      char *path, enum origin o)
+{
+	autofree char *buf = NULL;
+	size_t len = 0;
+
+	buf = read_policy_file(path, &len);
+	if (!buf) {
+		free(path);
+		return;
+	}
+	record_file(q, path, buf, len, o);
+	cfg->files[cfg->n_files++] = path;
+}
+
+/* ---- profiles ------------------------------------------------------ */
+
+static void apply_profile(struct jail_config *cfg, const struct profile *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct profile_entry *e = &p->e[i];
+
+		switch (e->kind) {
+		case PROF_RW_TRY:
+			add_mount(cfg, MOUNT_RW, e->value, true,
+				  ORIGIN_PROFILE);
+			break;
+		case PROF_RO_TRY:
+			add_mount(cfg, MOUNT_RO, e->value, true,
+				  ORIGIN_PROFILE);
+			break;
+		case PROF_PROTECT:
+			add_mount(cfg, MOUNT_PROTECT, e->value, true,
+				  ORIGIN_PROFILE);
+			break;
+		case PROF_COPY:
+			add_mount(cfg, MOUNT_COPY, e->value, true,
+				  ORIGIN_PROFILE);
+			break;
+		case PROF_ALLOW:
+			add_rule(cfg, true, e->value, ORIGIN_PROFILE);
+			break;
+		case PROF_ENV:
+			add_env(cfg, e->value);
+			break;
+		}
+	}
+	cfg->profile = p->name;
+}
+
+/* The highest-precedence request of @id (command line over files) */
+static const struct opt_req *last_req(const struct opt_reqs *q, int id)
+{
+	const struct opt_req *best = NULL;
+
+	for (size_t i = 0; i < q->n; i++)
+		if (q->r[i].id == id &&
+		    (!best || q->r[i].origin >= best->origin))
+			best = &q->r[i];
+	return best;
+}
+
+static void choose_profile(struct jail_config *cfg, const struct opt_reqs *q)
+{
+	const struct opt_req *p = last_req(q, OPT_PROFILE);
+	const struct opt_req *np = last_req(q, OPT_NO_PROFILE);
+	const struct profile *prof;
+	const char *base;
+
+	if (np && (!p || np->origin >= p->origin))
+		return;
+	if (p) {
+		prof = profile_find(p->arg);
+		if (!prof)
+			die("--profile \"%s\": no such profile; built in: "
+			    "claude, codex, gemini, aider, opencode",
+			    p->arg);
+		apply_profile(cfg, prof);
+		return;
+	}
+	base = strrchr(cfg->argv[0], '/');
+	base = base ? base + 1 : cfg->argv[0];
+	prof = profile_find(base);
+	if (prof)
+		apply_profile(cfg, prof);
+}
+
+static void resolve_project(struct jail_config *cfg, const struct opt_reqs *q)
+{
+	const struct opt_req *p = last_req(q, OPT_PROJECT);
+	autofree char *want = p ? normalize_path(p->arg, cfg->cwd) :
+				  detect_project(cfg->cwd);
+	char *real = realpath(want, NULL);
+
+	if (!real)
+		die_errno("project \"%s\"", want);
+	cfg->project = real;
+}
+
+void config_load(struct jail_config *cfg, int argc, char **argv)
+{
+	struct opt_reqs q = { 0 };
+
+	config_init(cfg);
+	parse_args(cfg, argc, argv, &q);
+	load_file(cfg, &q, xstrdup("/etc/jail/jail.conf"),
+		  ORIGIN_SYSTEM_FILE);
+	load_file(cfg, &q, xasprintf("%s/jail.conf", config_dir()),
+		  ORIGIN_USER_FILE);
+	resolve_project(cfg, &q);
+	load_project_file(cfg, &q);
+	choose_profile(cfg, &q);
+	apply_all(cfg, &q, ORIGIN_SYSTEM_FILE, ORIGIN_OPTION);
+	config_validate(cfg);
+}
+
+/* ---- jail trust ---------------------------------------------------- */
+
+static void write_trust_store(const char *path, const char *hash)
+{
+	autofree char *dir = config_dir();
+	autofree char *store = trust_store();
+	autofree char *tmp = xasprintf("%s.%d", store, (int)getpid());
+	autofree char *line = NULL;
+	autofclose FILE *in = NULL;
+	FILE *out;
+	size_t cap = 0;
+
+	/* ~/.config may not exist yet */
+	{
+		autofree char *parent = xstrdup(dir);
+		char *slash = strrchr(parent, '/');
+
+		if (slash && slash != parent) {
+			*slash = '\0';
+			mkdir(parent, 0700);
+		}
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			die_errno("create \"%s\"", dir);
+	}
+	out = fopen(tmp, "we");
+	if (!out)
+		die_errno("write \"%s\"", tmp);
+	in = fopen(store, "re");
+	while (in && getline(&line, &cap, in) > 0) {
+		size_t n = strcspn(line, "\n");
+
+		/* One line per file: an older hash of it is dropped */
+		if (n > 65 && line[64] == ' ' && strlen(path) == n - 65 &&
+		    !strncmp(line + 65, path, n - 65))
+			continue;
+		fputs(line, out);
+	}
+	fprintf(out, "%s %s\n", hash, path);
+	if (fflush(out) != 0 || fsync(fileno(out)) < 0 || fclose(out) != 0)
+		die_errno("write \"%s\"", tmp);
+	if (rename(tmp, store) < 0)
+		die_errno("rename \"%s\"", tmp);
+}
+
+int config_trust_main(int argc, char **argv)
+{
+	struct jail_config *scratch = xcalloc(1, sizeof(*scratch));
+	struct opt_reqs q = { 0 };
+	autofree char *path = NULL;
+	autofree char *buf = NULL;
+	char hash[65];
+	size_t len = 0;
+
+	config_init(scratch);
+	if (argc > 2)
+		die("usage: jail trust [FILE]");
+	if (argc == 2) {
+		path = realpath(argv[1], NULL);
+		if (!path)
+			die_errno("trust \"%s\"", argv[1]);
+	} else {
+		autofree char *proj = detect_project(scratch->cwd);
+
+		path = xasprintf("%s/.jail.conf", proj);
+	}
+	buf = read_policy_file(path, &len);
+	if (!buf)
+		die("trust \"%s\": no such file", path);
+	/* Never trust a file that would be refused when it is read */
+	scratch->project = xstrdup(path);
+	*strrchr(scratch->project, '/') = '\0';
+	record_file(&q, path, buf, len, ORIGIN_PROJECT_FILE);
+	apply_all(scratch, &q, ORIGIN_PROJECT_FILE, ORIGIN_PROJECT_FILE);
+	sha256_hex(buf, len, hash);
+	write_trust_store(path, hash);
+	printf("trusted %s (sha256 %.16s...)\n", path, hash);
+	return 0;
+}
+
+const char *config_host_home(void)
+{
+	return host_home();
+}
+
+static const char *mount_why(const struct mount_req *m)
+{
+	if (m->origin != ORIGIN_DEFAULT)
+		return "";
+	return m->kind == MOUNT_RW ? ": git dir of this worktree" :
+	       m->kind == MOUNT_PROTECT ? ": git metadata" :
+					  ": command outside the view";
+}
+
+static void explain_mounts(const struct jail_config *cfg)
+{
+	static const char *const kinds[] = { "ro", "rw", "hide", "tmpfs",
+					     "protect", "copy" };
+	char *prot[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+
+	printf("Filesystem\n");
+	printf("  %-8s %s  (default: git top-level or current directory)\n",
+	       "rw", cfg->project);
+	printf("  %-8s /usr /bin /sbin /lib* /etc /opt  (default)\n", "ro");
+	printf("  %-8s /etc/shadow /etc/gshadow /etc/sudoers /etc/sudoers.d "
+	       "/etc/ssh/ssh_host_*_key  (default)\n", "hide");
+	printf("  %-8s /tmp /var/tmp /run /dev/shm  (default)\n", "tmpfs");
+	printf("  %-8s /proc of the jail, /sys read-only, minimal /dev  "
+	       "(default)\n", "special");
+	if (cfg->home_src)
+		printf("  %-8s %s from %s  (option)\n", "rw", cfg->home,
+		       cfg->home_src);
+	else
+		printf("  %-8s %s  (default: throwaway home)\n", "tmpfs",
+		       cfg->home);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if (m->kind == MOUNT_PROTECT)
+			continue;
+		printf("  %-8s %s%s  (%s%s)\n", kinds[m->kind], m->path,
+		       m->is_try ? " (if present)" : "",
+		       origin_name(m->origin), mount_why(m));
+	}
+	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const char *why = "default", *extra = "";
+
+		if (i >= fsview_n_default_protect) {
+			while (cfg->mounts[k].kind != MOUNT_PROTECT)
+				k++;
+			why = origin_name(cfg->mounts[k].origin);
+			extra = mount_why(&cfg->mounts[k++]);
+		}
+		printf("  %-8s %s  (%s%s)\n", "protect", prot[i], why, extra);
+		free(prot[i]);
+	}
+}
+
+static void explain_rules(const char *what, const struct net_rule *r,
+			  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char buf[600];
+
+		if (policy_format_rule(&r[i], buf, sizeof(buf)) < 0)
+			snprintf(buf, sizeof(buf), "%s", r[i].pattern);
+		printf("  %-8s %s%s  (%s)\n", what, buf,
+		       r[i].n_ports ? "" : ":80,443",
+		       origin_name(r[i].origin));
+	}
+}
+
+void config_explain(const struct jail_config *cfg)
+{
+	int abi = landlock_abi();
+
+	printf("jail %s: resolved policy for \"%s\"\n\n", JAIL_VERSION,
+	       cfg->argv[0]);
+	printf("Command   %s\n",
+	       cfg->cmd_path ? cfg->cmd_path : "(searched on PATH inside)");
+	printf("Profile   %s\n", cfg->profile ? cfg->profile : "none");
+	printf("Files     ");
+	for (size_t i = 0; i < cfg->n_files; i++)
+		printf("%s%s", i ? ", " : "", cfg->files[i]);
+	printf("%s\n\n", cfg->n_files ? "" : "none");
+	explain_mounts(cfg);
+	printf("\nNetwork   %s\n",
+	       cfg->net == NET_HOST ? "host (unfiltered: the host's network)" :
+	       cfg->net == NET_FILTERED ? "filtered (through the forwarder)" :
+					  "none (loopback only)");
+	explain_rules("allow", cfg->allow, cfg->n_allow);
+	explain_rules("deny", cfg->deny, cfg->n_deny);
+	if (cfg->allow_private)
+		printf("  %-8s private, loopback and link-local destinations  "
+		       "(option)\n", "allow");
+	printf("\nProcess   new user, mount, pid, ipc, uts, cgroup%s "
+	       "namespaces; no capabilities; no_new_privs\n",
+	       cfg->net == NET_HOST ? "" : ", net");
+	printf("  %s%s\n", filter_describe(),
+	       cfg->seccomp_log ? "; refusals logged" : "");
+	if (abi > 0)
+		printf("  landlock: ABI %d, writes only below the writable "
+		       "paths\n", abi);
+	else
+		printf("  landlock: absent on this kernel (layer not "
+		       "applied)\n");
+	printf("  environment: cleared; PATH HOME USER LOGNAME SHELL TERM "
+	       "COLORTERM LANG LC_* TZ EDITOR VISUAL PAGER NO_COLOR kept\n");
+	for (size_t i = 0; i < cfg->n_env; i++)
+		printf("  env      %s%s\n", cfg->env[i].name,
+		       cfg->env[i].value ? "=(set)" : " (from the host)");
+	if (cfg->timeout_ms)
+		printf("  timeout  %llu ms\n", cfg->timeout_ms);
+}
+
