@@ -387,13 +387,15 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 static void apply_all(struct jail_config *cfg, const struct opt_reqs *q,
 		      enum origin first, enum origin last)
 {
-	for (size_t i = 0; i < q->n; i++) {
-		if (q->r[i].origin < first || q->r[i].origin > last)
-			continue;
-		die_set_prefix(q->r[i].where);
-		apply_option(cfg, &q->r[i]);
-		die_set_prefix(NULL);
-	}
+	/* By precedence, then in the order given: the last one wins */
+	for (enum origin o = first; o <= last; o++)
+		for (size_t i = 0; i < q->n; i++) {
+			if (q->r[i].origin != o)
+				continue;
+			die_set_prefix(q->r[i].where);
+			apply_option(cfg, &q->r[i]);
+			die_set_prefix(NULL);
+		}
 }
 
 static void parse_args(struct jail_config *cfg, int argc, char **argv,

@@ -57,8 +57,8 @@ out=$(jail --explain -- touch "$proj/ran" 2>&1); rc=$?
 assert_eq "--explain exits 0" 0 "$rc"
 [ -e "$proj/ran" ] && t_fail "--explain runs nothing" "command ran" ||
 	t_pass "--explain runs nothing"
-assert_match "--explain names the project" "project +rw +$proj" "$out"
-assert_match "--explain lists protected paths" "protect +ro +$proj/.git/hooks" "$out"
+assert_match "--explain names the project" "rw +$proj +\(default" "$out"
+assert_match "--explain lists protected paths" "protect +$proj/.git/hooks +\(default\)" "$out"
 
 # A project containing $HOME is refused
 cd "$JT_HOME" || exit 1
