@@ -103,7 +103,7 @@ assert_eq "pip install into a project venv works" "jtpkg works" "$out"
 # --seccomp-log: the call still fails as without it, and is logged
 log="$JT_HOME/seccomp-log-$$.jsonl"
 rm -f "$log"
-out=$(jail --seccomp-log --log "$log" -- sh -c 'unshare -U true 2>&1; echo rc=$?')
+out=$(jail --seccomp-log --log "$log" -- sh -c 'unshare -U true 2>&1; echo rc=$?' 2>&1)
 assert_match "a refused call still fails (EPERM) under --seccomp-log" \
 	"Operation not permitted" "$out"
 events=$(grep '"event":"syscall.deny"' "$log" 2>/dev/null)
