@@ -194,6 +194,61 @@ static void print_denial_summary(const struct jail_config *cfg)
 		     n == 1 ? " was" : "s were", cfg->log_path, cfg->id);
 }
 
+/* ---- registry of running jails (jail ps) ---------------------------- */
+
+/*
+ * $XDG_RUNTIME_DIR/jail, else $XDG_STATE_HOME/jail/run: never inside any
+ * jail's view (the jail's $HOME and /run are fresh tmpfs mounts).
+ */
+char *jail_runtime_dir(void)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	const char *st = getenv("XDG_STATE_HOME");
+	struct stat sb;
+
+	if (rt && rt[0] == '/' && stat(rt, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return xasprintf("%s/jail", rt);
+	if (st && st[0] == '/')
+		return xasprintf("%s/jail/run", st);
+	return xasprintf("%s/.local/state/jail/run", config_host_home());
+}
+
+static char *run_file;
+
+/* One line in the audit format: ts, jail, "run", pid, command, log */
+static void register_running(const struct jail_config *cfg)
+{
+	autofree char *dir = jail_runtime_dir();
+	char line[AUDIT_LINE_MAX];
+	struct timespec ts;
+	autoclose int fd = -1;
+	const struct audit_field f[] = {
+		AF_INT("pid", getpid()),
+		AF_STR("command", cfg->argv[0]),
+		AF_STR("project", cfg->project),
+		AF_STR("log", cfg->log_path),
+	};
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = audit_format(line, sizeof(line), &ts, cfg->id, "run", f,
+			 ARRAY_SIZE(f));
+	if (n < 0 || mkdir_parents(dir, 0700) < 0)
+		return;
+	run_file = xasprintf("%s/%s.run", dir, cfg->id);
+	fd = open(run_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, line, (size_t)n) < 0) {
+		free(run_file);
+		run_file = NULL;
+	}
+}
+
+static void unregister_running(void)
+{
+	if (run_file)
+		unlink(run_file);
+}
+
 /* ---- protected paths, checked on the host at exit ------------------ */
 
 struct protect_snap {
@@ -998,9 +1053,16 @@ const char *__asan_default_options(void)
 }
 #endif
 
+static void cleanup_at_exit(void)
+{
+	restore_terminal();
+	unregister_running();
+}
+
 int main(int argc, char **argv)
 {
 	struct jail_config *cfg;
+	int status;
 
 	if (argc > 0 && !strcmp(argv[0], INIT_NAME))
 		return init_main(argc, argv);
@@ -1015,6 +1077,9 @@ int main(int argc, char **argv)
 	close_stray_fds(cfg);
 	open_log(cfg);
 	audit_start(cfg);
-	die_set_cleanup(restore_terminal);
-	return run_jail(cfg);
+	register_running(cfg);
+	die_set_cleanup(cleanup_at_exit);
+	status = run_jail(cfg);
+	unregister_running();
+	return status;
 }

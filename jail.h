@@ -109,6 +109,9 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
  */
 int parse_duration(const char *s, unsigned long long *out_ms);
 
+/* mkdir -p @path with @mode for the directories it creates. Return: 0/-errno */
+int mkdir_parents(const char *path, mode_t mode);
+
 /* Write all of @buf to @fd, retrying on EINTR. Return: 0 or -errno */
 int write_all(int fd, const void *buf, size_t len);
 
@@ -248,6 +251,16 @@ int config_trust_main(int argc, char **argv);
 
 /* The host user's home directory (dies when there is none) */
 const char *config_host_home(void);
+
+/*
+ * jail_runtime_dir() - Where running jails register (jail.c), caller frees
+ *
+ * $XDG_RUNTIME_DIR/jail, else $XDG_STATE_HOME/jail/run, else
+ * ~/.local/state/jail/run. Each running jail has ID.run there: one line in
+ * the audit format with event "run" and fields pid (the supervisor),
+ * command, project and log; it is removed when the jail ends.
+ */
+char *jail_runtime_dir(void);
 
 /* ---------------------------------------------------------------------
  * creds.c: user namespace maps, capabilities, environment

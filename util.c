@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "jail.h"
 
@@ -250,6 +251,27 @@ int parse_duration(const char *s, unsigned long long *out_ms)
 	if (ms < 1 || ms > max_ms)
 		return -ERANGE;
 	*out_ms = ms;
+	return 0;
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	autofree char *p = xstrdup(path);
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		{
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) < 0 && errno != EEXIST)
+				return -errno;
+			*s = c;
+		}
+		if (!*s)
+			break;
+	}
 	return 0;
 }
 
