@@ -37,6 +37,10 @@ enum opt_id {
 	OPT_SECCOMP_LOG,
 	OPT_LOG,
 	OPT_EXPLAIN,
+	OPT_RLIMIT,
+	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_CPUS,
 	OPT_ALLOW,
 	OPT_DENY,
 	OPT_ALLOW_PRIVATE,
@@ -98,6 +102,15 @@ static const struct opt_def opt_table[] = {
 	  OPTF_FILE },
 	{ "timeout", 1, "DURATION", "kill the jail after DURATION (exit 124)",
 	  OPT_TIMEOUT, OPTF_FILE },
+	{ "rlimit", 1, "NAME=VALUE", "set a resource limit (nofile=1024, "
+				     "as=4G, nproc=256, core=0 ...)",
+	  OPT_RLIMIT, OPTF_FILE },
+	{ "memory", 1, "SIZE", "limit memory (cgroup v2; such as 4G)",
+	  OPT_MEMORY, OPTF_FILE },
+	{ "pids", 1, "N", "limit the number of processes (cgroup v2)",
+	  OPT_PIDS, OPTF_FILE },
+	{ "cpus", 1, "N", "limit CPU time to N CPUs, such as 1.5 (cgroup v2)",
+	  OPT_CPUS, OPTF_FILE },
 	{ "seccomp-log", 0, NULL, "log blocked system calls to the audit log",
 	  OPT_SECCOMP_LOG, OPTF_FILE },
 	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
@@ -268,6 +281,43 @@ static void set_timeout(struct jail_config *cfg, const char *arg)
 		    arg);
 }
 
+static void add_rlimit(struct jail_config *cfg, const char *arg)
+{
+	struct rlimit_req r;
+	int err = limits_parse_rlimit(arg, &r);
+
+	if (err == -ENOENT)
+		die("--rlimit \"%s\": unknown limit; use as, core, cpu, data, "
+		    "fsize, locks, memlock, msgqueue, nice, nofile, nproc, "
+		    "rss, rtprio, sigpending or stack",
+		    arg);
+	if (err < 0)
+		die("--rlimit \"%s\": not NAME=NUMBER or NAME=unlimited", arg);
+	if (cfg->n_rlimits >= JAIL_MAX_RLIMITS)
+		die("too many --rlimit options (at most %d)", JAIL_MAX_RLIMITS);
+	cfg->rlimits[cfg->n_rlimits++] = r;
+}
+
+/* "1", "1.5", "0.25": hundredths of a CPU, at least 0.01, at most 4096 */
+static void set_cpus(struct jail_config *cfg, const char *arg)
+{
+	unsigned long long whole = 0, frac = 0;
+	const char *dot = strchr(arg, '.');
+	autofree char *w = dot ? strndup(arg, (size_t)(dot - arg)) :
+				 xstrdup(arg);
+
+	if (!w || parse_uint(w, 0, 4096, &whole) < 0 ||
+	    (dot && (strlen(dot + 1) < 1 || strlen(dot + 1) > 2 ||
+		     parse_uint(dot + 1, 0, 99, &frac) < 0)))
+		die("--cpus \"%s\": not a number of CPUs such as 2 or 0.5",
+		    arg);
+	if (dot && strlen(dot + 1) == 1)
+		frac *= 10;
+	cfg->cpu_max_pct = whole * 100 + frac;
+	if (!cfg->cpu_max_pct)
+		die("--cpus \"%s\": must be more than 0", arg);
+}
+
 static struct option *build_long_options(void)
 {
 	struct option *o = xcalloc(ARRAY_SIZE(opt_table) + 1, sizeof(*o));
@@ -370,6 +420,23 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_TIMEOUT:
 		set_timeout(cfg, arg);
+		break;
+	case OPT_RLIMIT:
+		add_rlimit(cfg, arg);
+		break;
+	case OPT_MEMORY:
+		if (policy_parse_size(arg, &cfg->memory_max) < 0 ||
+		    cfg->memory_max < (1 << 20))
+			die("--memory \"%s\": not a size of 1M or more such as "
+			    "512M or 4G",
+			    arg);
+		break;
+	case OPT_PIDS:
+		if (parse_uint(arg, 1, 4194304, &cfg->pids_max) < 0)
+			die("--pids \"%s\": not a number of processes", arg);
+		break;
+	case OPT_CPUS:
+		set_cpus(cfg, arg);
 		break;
 	case OPT_SECCOMP_LOG:
 		cfg->seccomp_log = true;

@@ -48,6 +48,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <linux/sched.h>
 
 #include "jail.h"
 
@@ -551,6 +552,11 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
+	err = limits_apply_rlimits(c->cfg);
+	if (err < 0) {
+		errno = -err;
+		die_errno("--rlimit");
+	}
 	err = creds_drop_all();
 	if (err < 0) {
 		errno = -err;
@@ -983,6 +989,24 @@ static void explain_clone_error(int err)
 	die_errno("clone");
 }
 
+/*
+ * clone() the setup child into its namespaces; with a cgroup, clone3()
+ * starts it inside, so nothing of the jail ever runs outside the limits.
+ */
+static pid_t clone_jail(const struct jail_config *cfg, int cg_fd)
+{
+	struct clone_args args = {
+		.flags = clone_flags(cfg) | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cg_fd,
+	};
+
+	if (cg_fd < 0)
+		return (pid_t)syscall(SYS_clone, clone_flags(cfg) | SIGCHLD,
+				      NULL, NULL, NULL, NULL);
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 static int run_jail(const struct jail_config *cfg)
 {
 	static struct protect_list prot;
@@ -994,6 +1018,8 @@ static int run_jail(const struct jail_config *cfg)
 	sigset_t set = forwarded_set();
 	struct go_msg go;
 	int sv[2], err, status;
+	autofree char *cg_path = NULL;
+	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
 
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
@@ -1006,8 +1032,7 @@ static int run_jail(const struct jail_config *cfg)
 	s.sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (s.sig_fd < 0)
 		die_errno("signalfd");
-	s.pid = (pid_t)syscall(SYS_clone, clone_flags(cfg) | SIGCHLD, NULL,
-			       NULL, NULL, NULL);
+	s.pid = clone_jail(cfg, cg_fd);
 	if (s.pid < 0)
 		explain_clone_error(errno);
 	if (s.pid == 0) {
@@ -1033,6 +1058,7 @@ static int run_jail(const struct jail_config *cfg)
 	supervise(&s);
 	restore_terminal();
 	protect_verify(cfg, &prot);
+	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT : status_to_exit(s.status);
 	audit_exit(cfg, status, s.timed_out);
 	if (s.timed_out)

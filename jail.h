@@ -187,6 +187,13 @@ struct net_rule {
 	enum origin origin;
 };
 
+struct rlimit_req {
+	int resource;		/* RLIMIT_* */
+	unsigned long long value; /* soft and hard limit; RLIM_INFINITY */
+};
+
+#define JAIL_MAX_RLIMITS 16
+
 struct env_req {
 	char *name;
 	char *value;	/* NULL: pass the host's value */
@@ -220,6 +227,11 @@ struct jail_config {
 	bool allow_private;
 
 	unsigned long long timeout_ms;	/* 0: none */
+	struct rlimit_req rlimits[JAIL_MAX_RLIMITS];
+	size_t n_rlimits;
+	unsigned long long memory_max;	/* --memory bytes, 0: none */
+	unsigned long long pids_max;	/* --pids, 0: none */
+	unsigned long long cpu_max_pct;	/* --cpus * 100, 0: none */
 	bool seccomp_log;
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
@@ -261,6 +273,30 @@ const char *config_host_home(void);
  * command, project and log; it is removed when the jail ends.
  */
 char *jail_runtime_dir(void);
+
+/* ---------------------------------------------------------------------
+ * limits.c: rlimits and a delegated cgroup v2 subtree
+ * ------------------------------------------------------------------- */
+
+/* Parse "NAME=VALUE" (--rlimit). Return: 0, -EINVAL or -ENOENT (name) */
+int limits_parse_rlimit(const char *arg, struct rlimit_req *r);
+
+/* Context: command child, before execve(). Return: 0 or -errno */
+int limits_apply_rlimits(const struct jail_config *cfg);
+
+/**
+ * limits_cgroup_create() - Make the jail's cgroup with its limits
+ * @path_out:	receives the cgroup's path (caller frees)
+ *
+ * Context: supervisor, before clone(); dies with one line naming what is
+ * missing when the limits cannot be had
+ * Return: an O_PATH fd of the cgroup for CLONE_INTO_CGROUP, or -1 when no
+ * cgroup limit was asked for
+ */
+int limits_cgroup_create(const struct jail_config *cfg, char **path_out);
+
+/* Remove the jail's (now empty) cgroup */
+void limits_cgroup_remove(const char *path);
 
 /* ---------------------------------------------------------------------
  * creds.c: user namespace maps, capabilities, environment
@@ -369,6 +405,111 @@ const struct profile *profile_at(size_t i);
 
 /* Bring up "lo" in the current network namespace. Return: 0 or -errno */
 int netns_loopback_up(void);
+
+/*
+ * --net filtered: the jail's namespace J holds lo and NETNS_JAIL_IF, the
+ * gateway namespace G holds its veth peer NETNS_GW_IF. G redirects every
+ * TCP connection from J to NETNS_TCP_PORT and every UDP packet to port 53
+ * to NETNS_DNS_PORT, on the gateway's addresses; nothing else leaves J.
+ */
+#define NETNS_GW_IF "gw0"
+#define NETNS_JAIL_IF "eth0"
+#define NETNS_GATEWAY_IP6 "fd6a:696c::1"
+#define NETNS_JAIL_IP6 "fd6a:696c::2"
+#define NETNS_MTU 65520		/* fewer, larger packets over the veth */
+#define NETNS_TCP_PORT 15001	/* the forwarder's listening port in G */
+#define NETNS_DNS_PORT 15053	/* the resolver's UDP port in G */
+/* Name the jail's resolver answers with the gateway under
+ * --allow-host-port */
+#define NETNS_HOST_NAME "host.jail.internal"
+
+/**
+ * netns_create_veth() - Create the veth pair between G and J
+ * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the command child after
+ *			its unshare(CLONE_NEWUSER | CLONE_NEWNET))
+ *
+ * Creates NETNS_GW_IF in the current namespace with its peer
+ * NETNS_JAIL_IF created directly inside J. Both are down, without
+ * addresses.
+ *
+ * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
+ * J's user namespace (true for the parent of J's user namespace)
+ * Return: 0 or negative errno
+ */
+int netns_create_veth(int jail_netns_fd);
+
+/**
+ * netns_config_gateway() - Addresses and links of G
+ * @ipv6:	give the jail IPv6; without it NETNS_GW_IF gets no IPv6
+ *		address at all (disable_ipv6 is set before the link is up)
+ *
+ * lo up; JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF;
+ * NETNS_GW_IF up.
+ *
+ * Context: setup child, in G, after netns_create_veth()
+ * Must not: run in any other namespace (it writes G's own sysctl)
+ * Return: 0 or negative errno
+ */
+int netns_config_gateway(bool ipv6);
+
+/**
+ * netns_config_jail() - Addresses, links and routes of J
+ * @ipv6:	as for netns_config_gateway(); both must agree
+ *
+ * lo up; JAIL_JAIL_IP4/30 (and NETNS_JAIL_IP6/64) on NETNS_JAIL_IF, up;
+ * default route via JAIL_GATEWAY_IP4 (and NETNS_GATEWAY_IP6). Without
+ * @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is no IPv6
+ * route: IPv6 connects fail with ENETUNREACH.
+ *
+ * Context: in J, with CAP_NET_ADMIN over J: the command child right after
+ * its unshare() (it holds every capability of its new user namespace)
+ * once netns_create_veth() has run, or the setup child after setns(J)
+ * Return: 0 or negative errno
+ */
+int netns_config_jail(bool ipv6);
+
+/**
+ * netns_install_rules() - Load the gateway's nftables rules (libnftables)
+ * @tcp_port:	port of the forwarder's TCP listeners in G
+ * @dns_port:	port of the resolver's UDP sockets in G
+ * @ipv6:	as for netns_config_gateway() (one inet table covers both)
+ *
+ * One transaction: table inet jail, prerouting nat redirecting TCP to
+ * @tcp_port and UDP port 53 to @dns_port, other UDP and ICMP echo to G
+ * itself; input accepting only the redirected ports and replies,
+ * rejecting the rest (TCP reset, ICMP administratively prohibited);
+ * forward dropping everything. A failure is printed with warn().
+ *
+ * Context: setup child, in G, after netns_config_gateway()
+ * Return: 0 or negative errno (-EOPNOTSUPP: the kernel refused the rules)
+ */
+int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6);
+
+/* The forwarder's sockets in G; -1 where absent */
+struct netns_listeners {
+	int tcp4_fd;	/* listening on JAIL_GATEWAY_IP4:tcp_port */
+	int tcp6_fd;	/* NETNS_GATEWAY_IP6:tcp_port, IPv6 only */
+	int udp4_fd;	/* DNS on JAIL_GATEWAY_IP4:dns_port */
+	int udp6_fd;	/* DNS on NETNS_GATEWAY_IP6:dns_port */
+	uint16_t tcp_port;
+	uint16_t dns_port;
+};
+
+/**
+ * netns_open_listeners() - Open the forwarder's sockets in G
+ * @l:		result; every fd O_CLOEXEC and O_NONBLOCK, caller closes
+ *		(netns_listeners_close())
+ * @ipv6:	also open the IPv6 sockets
+ *
+ * Context: setup child, in G, after netns_config_gateway(); the fds then
+ * go to the supervisor (SCM_RIGHTS) for the forwarder, which runs in the
+ * host's namespace: the sockets stay in G
+ * Return: 0 or negative errno (then every fd in @l is -1)
+ */
+int netns_open_listeners(struct netns_listeners *l, bool ipv6);
+
+/* Close every fd in @l and set it to -1 */
+void netns_listeners_close(struct netns_listeners *l);
 
 /* ---------------------------------------------------------------------
  * seccomp_filter.c: the syscall filter
