@@ -131,8 +131,7 @@ DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev \
 	libnftables-dev libssl-dev bubblewrap mandoc iproute2 curl \
 	util-linux procps git python3 strace gdb file cppcheck clang-tidy \
-	shellcheck ca-certificates openssl nodejs npm hyperfine dnsutils \
-	socat
+	shellcheck ca-certificates openssl hyperfine dnsutils socat
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then \
@@ -140,6 +139,11 @@ deps:
 			"test user jailtest)"; exit 1; fi
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS)
+	@# Node.js may come from elsewhere (its own npm conflicts with Debian's)
+	command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends nodejs
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends npm
 	id jailtest >/dev/null 2>&1 || useradd -m -s /bin/bash jailtest
 
 install: $(JAIL_BIN)
