@@ -1,10 +1,42 @@
 // SPDX-License-Identifier: MIT
 /*
- * netns.c - network namespaces: links, addresses and routes (libnl-route-3)
+ * netns.c - network namespaces: links, addresses and routes (libnl-route-3),
+ * the gateway's rules (libnftables) and the forwarder's listening sockets
+ *
+ * Two network namespaces take part in `--net filtered`:
+ *
+ *   J, the jail's: lo and NETNS_JAIL_IF (10.200.0.2/30), default route via
+ *      the gateway. Owned by a nested user namespace that holds nothing
+ *      else, so not even a capability COMMAND should never have could reach
+ *      the gateway's rules.
+ *   G, the gateway's: NETNS_GW_IF (10.200.0.1/30), the veth peer of J's
+ *      link. Its nftables rules redirect every TCP connection from J to the
+ *      forwarder's listening socket and every DNS query to its resolver;
+ *      everything else from J is redirected to G itself only to be rejected
+ *      there (TCP reset, ICMP administratively prohibited), so clients fail
+ *      at once instead of waiting for a timeout. G never forwards a packet.
+ *
+ * The listening sockets live in G, but the process that accepts on them
+ * (the forwarder) runs in the host's namespace: a socket keeps the
+ * namespace it was created in, and SO_ORIGINAL_DST looks the connection up
+ * in G's conntrack table. Outbound sockets are created by the forwarder in
+ * the host's namespace.
+ *
+ * Without IPv6, neither veth end gets any IPv6 address (disable_ipv6 is set
+ * on both before they come up, so not even a link-local one appears) and
+ * IPv6 connects in the jail fail at once with ENETUNREACH.
  */
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <nftables/libnftables.h>
+#include <sys/socket.h>
 
 #include "jail.h"
 
@@ -20,8 +52,36 @@ static void rtnl_link_putp(struct rtnl_link **l)
 		rtnl_link_put(*l);
 }
 
+static void rtnl_addr_putp(struct rtnl_addr **a)
+{
+	if (*a)
+		rtnl_addr_put(*a);
+}
+
+static void rtnl_route_putp(struct rtnl_route **r)
+{
+	if (*r)
+		rtnl_route_put(*r);
+}
+
+static void nl_addr_putp(struct nl_addr **a)
+{
+	if (*a)
+		nl_addr_put(*a);
+}
+
+static void nft_ctx_freep(struct nft_ctx **c)
+{
+	if (*c)
+		nft_ctx_free(*c);
+}
+
 #define autonlsock __attribute__((cleanup(nl_socket_freep)))
 #define autolink __attribute__((cleanup(rtnl_link_putp)))
+#define autoaddr __attribute__((cleanup(rtnl_addr_putp)))
+#define autoroute __attribute__((cleanup(rtnl_route_putp)))
+#define autonladdr __attribute__((cleanup(nl_addr_putp)))
+#define autonft __attribute__((cleanup(nft_ctx_freep)))
 
 /* libnl returns its own error codes; map the ones setup can meet */
 static int nl_to_errno(int err)
@@ -36,6 +96,12 @@ static int nl_to_errno(int err)
 	case NLE_OBJ_NOTFOUND:
 	case NLE_NODEV:
 		return -ENODEV;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
 	default:
 		return -EIO;
 	}
@@ -85,4 +151,338 @@ int netns_loopback_up(void)
 	if (!s)
 		return -EIO;
 	return netns_set_link_up(s, "lo");
+}
+
+int netns_create_veth(int jail_netns_fd)
+{
+	autonlsock struct nl_sock *s = route_socket();
+	autolink struct rtnl_link *veth = NULL;
+	struct rtnl_link *peer;
+	int err;
+
+	if (!s)
+		return -EIO;
+	veth = rtnl_link_veth_alloc();
+	if (!veth)
+		return -ENOMEM;
+	rtnl_link_set_name(veth, NETNS_GW_IF);
+	rtnl_link_set_mtu(veth, NETNS_MTU);
+	/* The peer belongs to @veth and is freed with it */
+	peer = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(peer, NETNS_JAIL_IF);
+	rtnl_link_set_mtu(peer, NETNS_MTU);
+	/*
+	 * Created directly inside J: the jail end never exists in G, so no
+	 * window where G holds two links, and no rename or move later.
+	 */
+	rtnl_link_set_ns_fd(peer, jail_netns_fd);
+	err = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(peer);
+	return err < 0 ? nl_to_errno(err) : 0;
+}
+
+/*
+ * Set /proc/sys/net/ipv6/conf/@ifname/disable_ipv6 of the current netns.
+ * /proc/sys/net always shows the namespace of the process that opens it,
+ * whatever procfs instance it is reached through, so this never touches
+ * the host's settings. A kernel without IPv6 has no such file: nothing to
+ * disable then.
+ */
+static int disable_ipv6(const char *ifname)
+{
+	char path[96];
+	autoclose int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return write_all(fd, "1\n", 2);
+}
+
+/*
+ * Add @cidr ("10.200.0.1/30") to link @ifname. IPv6 addresses skip
+ * duplicate address detection: nothing else is on the link, and a
+ * tentative address could not be used for the first second or so.
+ */
+static int add_address(struct nl_sock *s, const char *ifname, const char *cidr,
+		       int family)
+{
+	autoaddr struct rtnl_addr *a = rtnl_addr_alloc();
+	autonladdr struct nl_addr *local = NULL;
+	int ifindex, err;
+
+	if (!a)
+		return -ENOMEM;
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex)
+		return -ENODEV;
+	err = nl_addr_parse(cidr, family, &local);
+	if (err < 0)
+		return nl_to_errno(err);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, family);
+	err = rtnl_addr_set_local(a, local);
+	if (err < 0)
+		return nl_to_errno(err);
+	rtnl_addr_set_prefixlen(a, (int)nl_addr_get_prefixlen(local));
+	if (family == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	err = rtnl_addr_add(s, a, NLM_F_CREATE | NLM_F_EXCL);
+	return err < 0 ? nl_to_errno(err) : 0;
+}
+
+/* Default route of @family via @gateway on @ifname */
+static int add_default_route(struct nl_sock *s, const char *ifname,
+			     const char *gateway, int family)
+{
+	autoroute struct rtnl_route *r = rtnl_route_alloc();
+	autonladdr struct nl_addr *dst = NULL;
+	autonladdr struct nl_addr *gw = NULL;
+	struct rtnl_nexthop *nh;
+	int ifindex = (int)if_nametoindex(ifname), err;
+
+	if (!r)
+		return -ENOMEM;
+	if (!ifindex)
+		return -ENODEV;
+	err = nl_addr_parse("default", family, &dst);
+	if (err >= 0)
+		err = nl_addr_parse(gateway, family, &gw);
+	if (err < 0)
+		return nl_to_errno(err);
+	nh = rtnl_route_nh_alloc();
+	if (!nh)
+		return -ENOMEM;
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, gw);
+	/* The route owns @nh from here on */
+	rtnl_route_add_nexthop(r, nh);
+	rtnl_route_set_family(r, (uint8_t)family);
+	rtnl_route_set_table(r, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(r, RTPROT_STATIC);
+	rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
+	err = rtnl_route_set_dst(r, dst);
+	if (err >= 0)
+		err = rtnl_route_add(s, r, NLM_F_CREATE | NLM_F_EXCL);
+	return err < 0 ? nl_to_errno(err) : 0;
+}
+
+int netns_config_gateway(bool ipv6)
+{
+	autonlsock struct nl_sock *s = route_socket();
+	int err;
+
+	if (!s)
+		return -EIO;
+	err = netns_set_link_up(s, "lo");
+	if (err < 0)
+		return err;
+	/* Before the link is up: no link-local address may ever appear */
+	if (!ipv6) {
+		err = disable_ipv6(NETNS_GW_IF);
+		if (err < 0)
+			return err;
+	}
+	err = add_address(s, NETNS_GW_IF, JAIL_GATEWAY_IP4 "/30", AF_INET);
+	if (err >= 0 && ipv6)
+		err = add_address(s, NETNS_GW_IF, NETNS_GATEWAY_IP6 "/64",
+				  AF_INET6);
+	if (err < 0)
+		return err;
+	return netns_set_link_up(s, NETNS_GW_IF);
+}
+
+int netns_config_jail(bool ipv6)
+{
+	autonlsock struct nl_sock *s = route_socket();
+	int err;
+
+	if (!s)
+		return -EIO;
+	err = netns_set_link_up(s, "lo");
+	if (err < 0)
+		return err;
+	if (!ipv6) {
+		err = disable_ipv6(NETNS_JAIL_IF);
+		if (err < 0)
+			return err;
+	}
+	err = add_address(s, NETNS_JAIL_IF, JAIL_JAIL_IP4 "/30", AF_INET);
+	if (err >= 0 && ipv6)
+		err = add_address(s, NETNS_JAIL_IF, NETNS_JAIL_IP6 "/64",
+				  AF_INET6);
+	if (err >= 0)
+		err = netns_set_link_up(s, NETNS_JAIL_IF);
+	if (err >= 0)
+		err = add_default_route(s, NETNS_JAIL_IF, JAIL_GATEWAY_IP4,
+					AF_INET);
+	if (err >= 0 && ipv6)
+		err = add_default_route(s, NETNS_JAIL_IF, NETNS_GATEWAY_IP6,
+					AF_INET6);
+	return err;
+}
+
+/*
+ * The gateway's whole ruleset, loaded in one transaction: either all of
+ * it is in place or nothing is (and setup fails closed).
+ *
+ * prerouting (nat): from the jail, every TCP connection goes to the
+ *   forwarder; UDP to port 53 (whatever the address) goes to the resolver;
+ *   other UDP and ICMP echo are redirected to the gateway itself so that
+ *   input can reject them: a reject statement is not allowed in
+ *   prerouting, and a packet that is not for G would otherwise be dropped
+ *   silently (G does not forward), leaving QUIC and ping to time out.
+ * input (filter): replies and the redirected ports pass, IPv6 neighbour
+ *   discovery passes (the jail must find its router), everything else is
+ *   rejected: TCP with a reset, the rest with ICMP administratively
+ *   prohibited (icmpx picks the ICMPv6 equivalent).
+ * forward: nothing, ever.
+ */
+static const char rules_fmt[] =
+	"table inet jail {\n"
+	"	chain prerouting {\n"
+	"		type nat hook prerouting priority dstnat; policy accept;\n"
+	"		iifname != \"" NETNS_GW_IF "\" return\n"
+	"		meta l4proto tcp redirect to :%u\n"
+	"		udp dport 53 redirect to :%u\n"
+	"		meta l4proto { udp, icmp } redirect\n"
+	"		icmpv6 type echo-request redirect\n"
+	"	}\n"
+	"	chain input {\n"
+	"		type filter hook input priority filter; policy drop;\n"
+	"		iif \"lo\" accept\n"
+	"		iifname != \"" NETNS_GW_IF "\" drop\n"
+	"		ct state established,related accept\n"
+	"		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }"
+	" accept\n"
+	"		ct status dnat tcp dport %u accept\n"
+	"		ct status dnat udp dport %u accept\n"
+	"		meta l4proto tcp reject with tcp reset\n"
+	"		reject with icmpx admin-prohibited\n"
+	"	}\n"
+	"	chain forward {\n"
+	"		type filter hook forward priority filter; policy drop;\n"
+	"	}\n"
+	"}\n";
+
+int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6)
+{
+	autonft struct nft_ctx *ctx = NULL;
+	char buf[sizeof(rules_fmt) + 32];
+	const char *msg;
+	int n;
+
+	/* One inet table covers both families; without IPv6 the v6 rules
+	 * simply never see a packet */
+	(void)ipv6;
+
+	if (!tcp_port || !dns_port)
+		return -EINVAL;
+	n = snprintf(buf, sizeof(buf), rules_fmt, tcp_port, dns_port,
+		     tcp_port, dns_port);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -E2BIG;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	/* Keep libnftables quiet: errors are reported by the caller */
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	if (nft_run_cmd_from_buffer(ctx, buf) == 0)
+		return 0;
+	msg = nft_ctx_get_error_buffer(ctx);
+	if (msg && *msg)
+		warn("nftables: %.*s", (int)strcspn(msg, "\n"), msg);
+	return -EOPNOTSUPP;
+}
+
+/* A non-blocking socket of @type bound to @addr:@port in the current netns */
+static int bound_socket(int family, int type, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	autoclose int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				  0);
+	int one = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		/* The IPv4 side has its own socket */
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			       sizeof(one)) < 0)
+			return -errno;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &a->sin6_addr);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &a->sin_addr);
+		len = sizeof(*a);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		return -errno;
+	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+void netns_listeners_close(struct netns_listeners *l)
+{
+	close_fdp(&l->tcp4_fd);
+	close_fdp(&l->tcp6_fd);
+	close_fdp(&l->udp4_fd);
+	close_fdp(&l->udp6_fd);
+	l->tcp4_fd = l->tcp6_fd = l->udp4_fd = l->udp6_fd = -1;
+}
+
+int netns_open_listeners(struct netns_listeners *l, bool ipv6)
+{
+	int err = 0;
+
+	*l = (struct netns_listeners){ .tcp4_fd = -1,
+				       .tcp6_fd = -1,
+				       .udp4_fd = -1,
+				       .udp6_fd = -1,
+				       .tcp_port = NETNS_TCP_PORT,
+				       .dns_port = NETNS_DNS_PORT };
+	l->tcp4_fd = bound_socket(AF_INET, SOCK_STREAM, JAIL_GATEWAY_IP4,
+				  l->tcp_port);
+	l->udp4_fd = bound_socket(AF_INET, SOCK_DGRAM, JAIL_GATEWAY_IP4,
+				  l->dns_port);
+	if (ipv6) {
+		l->tcp6_fd = bound_socket(AF_INET6, SOCK_STREAM,
+					  NETNS_GATEWAY_IP6, l->tcp_port);
+		l->udp6_fd = bound_socket(AF_INET6, SOCK_DGRAM,
+					  NETNS_GATEWAY_IP6, l->dns_port);
+	}
+	if (l->tcp4_fd < 0)
+		err = l->tcp4_fd;
+	else if (l->udp4_fd < 0)
+		err = l->udp4_fd;
+	else if (ipv6 && l->tcp6_fd < 0)
+		err = l->tcp6_fd;
+	else if (ipv6 && l->udp6_fd < 0)
+		err = l->udp6_fd;
+	if (err < 0) {
+		/* Negative values are errors, not descriptors */
+		if (l->tcp4_fd < 0)
+			l->tcp4_fd = -1;
+		if (l->udp4_fd < 0)
+			l->udp4_fd = -1;
+		if (l->tcp6_fd < 0)
+			l->tcp6_fd = -1;
+		if (l->udp6_fd < 0)
+			l->udp6_fd = -1;
+		netns_listeners_close(l);
+	}
+	return err;
 }
