@@ -51,9 +51,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-/* Bit the kernel sets in x32 syscall numbers (arch/x86 __X32_SYSCALL_BIT) */
-#define X32_SYSCALL_BIT 0x40000000
-
 /* x86_64 numbers of calls newer than the libseccomp syscall table */
 #define NR_OPEN_TREE_ATTR 467
 
@@ -292,12 +289,14 @@ static int add_personality_rules(struct filter_build *b)
 
 /**
  * filter_build() - Create the default filter in a new libseccomp context
- * @b:		filled in; @b->ctx must be released by the caller
+ * @b:		filled in
  * @is_log:	denied calls notify the supervisor instead of failing
+ * @ctx:	set to the new context, also on failure; caller releases it
  *
  * Return: 0 or negative errno
  */
-static int filter_build(struct filter_build *b, bool is_log)
+static int filter_build(struct filter_build *b, bool is_log,
+			scmp_filter_ctx *ctx)
 {
 	int err;
 
@@ -305,12 +304,13 @@ static int filter_build(struct filter_build *b, bool is_log)
 	b->deny = is_log ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
 	b->deny_af = is_log ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EAFNOSUPPORT);
 	b->ctx = seccomp_init(SCMP_ACT_ALLOW);
+	*ctx = b->ctx;
 	if (!b->ctx)
 		return -ENOMEM;
 	/*
 	 * The context holds the native ABI only: a call through int 0x80
 	 * (i386) does not match it and takes the bad-arch action; libseccomp
-	 * sends x32 numbers (nr | X32_SYSCALL_BIT, audit arch x86_64) to the
+	 * sends x32 numbers (nr | 0x40000000, audit arch x86_64) to the
 	 * same action when x32 is not in the filter (checked by the tests).
 	 */
 	err = seccomp_attr_set(b->ctx, SCMP_FLTATR_ACT_BADARCH,
@@ -341,8 +341,7 @@ int filter_load(const struct jail_config *cfg, int *notify_fd)
 	int err;
 
 	*notify_fd = -1;
-	err = filter_build(&b, is_log);
-	ctx = b.ctx;
+	err = filter_build(&b, is_log, &ctx);
 	if (err < 0)
 		return err;
 	err = seccomp_load(ctx);
@@ -449,8 +448,7 @@ const char *filter_describe(void)
 	autoscmp scmp_filter_ctx ctx = NULL;
 	int err;
 
-	err = filter_build(&b, false);
-	ctx = b.ctx;
+	err = filter_build(&b, false, &ctx);
 	if (err < 0)
 		snprintf(line, sizeof(line),
 			 "seccomp: default filter cannot be built (%s)",
