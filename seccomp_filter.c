@@ -269,7 +269,8 @@ static int add_personality_rules(struct filter_build *b)
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t next = refused[(i + 1) % n];
 
-		cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, refused[i] | next, refused[i]);
+		cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, refused[i] | next,
+			      refused[i]);
 		err = add_named(b, b->deny, "personality", 1, &cmp);
 		if (err < 0)
 			return err;

@@ -321,7 +321,8 @@ static int cmd_host_pid(int argc, char **argv)
 	remote.iov_base = BAD_PTR;
 	remote.iov_len = 1;
 	TRY("process_vm_writev",
-	    syscall(SYS_process_vm_writev, pid, &local, 1UL, &remote, 1UL, 0UL));
+	    syscall(SYS_process_vm_writev, pid, &local, 1UL, &remote, 1UL,
+		    0UL));
 	TRY("process_vm_readv",
 	    syscall(SYS_process_vm_readv, pid, &local, 1UL, &remote, 1UL, 0UL));
 	close_if(TRY("pidfd_open", syscall(SYS_pidfd_open, pid, 0)));
@@ -759,10 +760,12 @@ static int cmd_sockets(int argc, char **argv)
 		{ "af_inet6-raw", AF_INET6, SOCK_RAW, IPPROTO_ICMPV6 },
 		{ "af_inet-packet", AF_INET, SOCK_PACKET, 0 },
 		{ "netlink-audit", AF_NETLINK, SOCK_RAW, NETLINK_AUDIT },
-		{ "netlink-netfilter", AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER },
+		{ "netlink-netfilter", AF_NETLINK, SOCK_RAW,
+		  NETLINK_NETFILTER },
 		{ "netlink-uevent", AF_NETLINK, SOCK_DGRAM,
 		  NETLINK_KOBJECT_UEVENT },
-		{ "netlink-sock-diag", AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG },
+		{ "netlink-sock-diag", AF_NETLINK, SOCK_RAW,
+		  NETLINK_SOCK_DIAG },
 		{ "netlink-route-hi", AF_NETLINK, SOCK_RAW, 1L << 32 },
 		{ "af_key", AF_KEY, SOCK_RAW, 2 },
 		{ "af_alg", AF_ALG, SOCK_SEQPACKET, 0 },
@@ -966,7 +969,8 @@ static int cmd_connect_path(int argc, char **argv)
 static int cmd_env(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
-		printf("env %s=%s\n", argv[i], getenv(argv[i]) ? "set" : "unset");
+		printf("env %s=%s\n", argv[i],
+		       getenv(argv[i]) ? "set" : "unset");
 	return 0;
 }
 
