@@ -22,8 +22,11 @@
  *    the request because the kernel truncates it to an unsigned int
  *    (CVE-2019-10063: a 64-bit comparison is bypassed with 1<<32 set).
  *  - socket() of a family other than AF_UNIX, AF_INET, AF_INET6 and
- *    AF_NETLINK, and AF_NETLINK with a protocol other than NETLINK_ROUTE:
- *    EAFNOSUPPORT. Raw and packet sockets of AF_INET/AF_INET6: EPERM.
+ *    AF_NETLINK, and AF_NETLINK with a protocol other than NETLINK_ROUTE,
+ *    and socketpair() of anything but AF_UNIX: EAFNOSUPPORT. Raw and
+ *    packet sockets of AF_INET/AF_INET6: EPERM. NETLINK_ROUTE stays
+ *    read-only without a rule: changing links, addresses or routes needs
+ *    CAP_NET_ADMIN, which the command does not have.
  *  - personality(): only the query (0xffffffff) and values made of
  *    PER_LINUX32, UNAME26 and ADDR_NO_RANDOMIZE; anything else (notably
  *    READ_IMPLIES_EXEC) answers EPERM.
@@ -80,7 +83,7 @@ static const char *const denied_calls[] = {
 	/* mount API and namespaces */
 	"mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen",
 	"fsmount", "fsconfig", "fspick", "mount_setattr", "setns",
-	/* file handles bypass path-based checks (CVE-2014 "shocker") */
+	/* file handles bypass the path walk (the 2014 "shocker" escape) */
 	"open_by_handle_at", "name_to_handle_at",
 	/* machine state */
 	"swapon", "swapoff", "reboot", "acct", "settimeofday", "clock_settime",
@@ -103,7 +106,6 @@ static const uint64_t clone_ns_flags[] = {
 
 /* personality() bits a process may set on itself (gdb, setarch) */
 #define PERSONA_ALLOWED_BITS (PER_LINUX32 | UNAME26 | ADDR_NO_RANDOMIZE)
-#define PERSONA_QUERY 0xffffffffU
 
 /**
  * struct filter_build - Filter under construction
