@@ -299,6 +299,111 @@ int limits_cgroup_create(const struct jail_config *cfg, char **path_out);
 void limits_cgroup_remove(const char *path);
 
 /* ---------------------------------------------------------------------
+ * logview.c: jail log and jail ps
+ * ------------------------------------------------------------------- */
+
+struct audit_event;
+
+/*
+ * Fields of net.allow that logview.c shows as bytes up (sent from the
+ * jail) and down (received): "bytes_up" and "bytes_down".
+ */
+
+/**
+ * logview_log_main() - `jail log [--json] [ID|FILE]`
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is "log"
+ *
+ * ID is a jail ID, or the start of one, with a log in
+ * $XDG_STATE_HOME/jail/log (else ~/.local/state/jail/log); FILE is a path,
+ * "-" standard input; with neither, the newest log there. Prints one line
+ * per event (local time, event, where, decision and reason, bytes of
+ * net.allow), then totals; a line that does not parse is shown as
+ * "(unreadable line N)" and counted. --json copies the file unchanged.
+ *
+ * Context: the user's shell, outside any jail; reads only
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int logview_log_main(int argc, char **argv);
+
+/**
+ * logview_ps_main() - `jail ps`: the user's running jails
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is "ps"
+ *
+ * Lists each ID.run of the registry (see jail_runtime_dir()) whose
+ * supervisor is still alive: ID, PID, STARTED, COMMAND, and the number of
+ * net.allow and of *.deny/secret.leak events of that jail in its log. An
+ * entry whose pid is gone, or now belongs to a later process, is stale:
+ * it is skipped and its file removed.
+ *
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int logview_ps_main(int argc, char **argv);
+
+/**
+ * logview_render_event() - One audit event as a line for a person
+ * @ev:		a parsed event; every string in it is untrusted
+ * @out:	buffer; always NUL-terminated, without a newline
+ * @out_len:	its size; 8 * AUDIT_LINE_MAX always holds a whole line
+ *
+ * Local time (HH:MM:SS.mmm), event, where (host:port, name, path or
+ * syscall), the decision and its reason. Every value is escaped: no
+ * control character, C1 control, bidi control or line separator reaches
+ * @out, and a backslash is doubled. A line that does not fit is cut.
+ *
+ * Return: length of @out
+ */
+size_t logview_render_event(const struct audit_event *ev, char *out,
+			    size_t out_len);
+
+/* ---------------------------------------------------------------------
+ * hints.c: why user namespaces are refused, and what to do
+ * ------------------------------------------------------------------- */
+
+/* What the host shows about user namespaces; -1: absent or unreadable */
+struct hints_userns {
+	int err;			/* errno of clone(CLONE_NEWUSER) */
+	bool is_root;			/* effective uid 0 */
+	long long max_user_namespaces;	/* /proc/sys/user/max_... */
+	long long unprivileged_userns_clone; /* Debian's kernel sysctl */
+	long long apparmor_restrict;	/* kernel.apparmor_restrict_unpr... */
+	int seccomp_mode;		/* "Seccomp:" of /proc/self/status */
+	bool in_container;		/* /.dockerenv, /run/.containerenv, or
+					 * a container engine in
+					 * /proc/1/cgroup */
+	bool in_jail;			/* JAIL=1 in the environment */
+};
+
+/* Gather @h for a clone() that failed with @err; reads /proc only */
+void hints_userns_facts(struct hints_userns *h, int err);
+
+/**
+ * hints_userns_choose() - The hint for a refused user namespace
+ * @h:		facts from hints_userns_facts()
+ *
+ * Pure. In order: user.max_user_namespaces 0, the limit reached (ENOSPC),
+ * kernel.unprivileged_userns_clone 0, a jail inside a jail, a container's
+ * seccomp profile, AppArmor's restriction (Ubuntu 23.10 and later), any
+ * other seccomp filter.
+ *
+ * Return: one line (what to run, which flag), static; NULL when none of
+ * these applies
+ */
+const char *hints_userns_choose(const struct hints_userns *h);
+
+/**
+ * hints_userns_refusal() - hints_userns_choose() for this host
+ * @err:	errno of the failed clone(CLONE_NEWUSER), or of the first
+ *		setup step that failed with EPERM in the new namespace (under
+ *		AppArmor's restriction clone() succeeds, and the namespace
+ *		then has no capabilities)
+ *
+ * Return: the hint, static, or NULL
+ */
+const char *hints_userns_refusal(int err);
+
+/* ---------------------------------------------------------------------
  * creds.c: user namespace maps, capabilities, environment
  * ------------------------------------------------------------------- */
 

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hints.c - why the kernel refused a user namespace, and what to do
+ *
+ * When clone(CLONE_NEWUSER) fails, the errno alone does not say which of
+ * the usual suspects refused it. hints_userns_facts() gathers what the
+ * host shows (sysctls, container markers, our own seccomp state) and
+ * hints_userns_choose(), a pure function, picks the one-line hint. Only
+ * files under /proc and two container marker files are read; nothing is
+ * changed.
+ */
+#include <fcntl.h>
+#include <limits.h>
+
+#include "jail.h"
+
+/* Read a small file into @buf (NUL-terminated). Return: length or -errno */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t used = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (used + 1 < len) {
+		ssize_t n = read(fd, buf + used, len - 1 - used);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	return (ssize_t)used;
+}
+
+/* An integer sysctl, or -1 when it is absent or unreadable */
+static long long read_sysctl(const char *path)
+{
+	char buf[32];
+	unsigned long long v;
+
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_uint(buf, 0, LLONG_MAX, &v) < 0)
+		return -1;
+	return (long long)v;
+}
+
+/* Seccomp mode of this process from /proc/self/status, or -1 */
+static int seccomp_mode(void)
+{
+	char buf[4096];
+	const char *p;
+
+	if (read_small("/proc/self/status", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, "\nSeccomp:");
+	if (!p)
+		return -1;
+	p += strlen("\nSeccomp:");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p >= '0' && *p <= '2' ? *p - '0' : -1;
+}
+
+static bool in_container(void)
+{
+	static const char *const engines[] = { "docker", "containerd",
+					       "kubepods", "libpod", "lxc" };
+	char buf[4096];
+
+	if (access("/.dockerenv", F_OK) == 0 ||
+	    access("/run/.containerenv", F_OK) == 0)
+		return true;
+	if (read_small("/proc/1/cgroup", buf, sizeof(buf)) <= 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(engines); i++)
+		if (strstr(buf, engines[i]))
+			return true;
+	return false;
+}
+
+void hints_userns_facts(struct hints_userns *h, int err)
+{
+	const char *jail = getenv("JAIL");
+
+	memset(h, 0, sizeof(*h));
+	h->err = err;
+	h->is_root = geteuid() == 0;
+	h->max_user_namespaces = read_sysctl("/proc/sys/user/max_user_namespaces");
+	h->unprivileged_userns_clone =
+		read_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
+	h->apparmor_restrict = read_sysctl(
+		"/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	h->seccomp_mode = seccomp_mode();
+	h->in_container = in_container();
+	h->in_jail = jail && !strcmp(jail, "1");
+}
+
+const char *hints_userns_choose(const struct hints_userns *h)
+{
+	if (h->max_user_namespaces == 0)
+		return "user namespaces are disabled (user.max_user_namespaces "
+		       "is 0); enable them: sudo sysctl -w "
+		       "user.max_user_namespaces=15000";
+	if (h->err == ENOSPC)
+		return "the user namespace limit is reached (see "
+		       "user.max_user_namespaces); raise it: sudo sysctl -w "
+		       "user.max_user_namespaces=15000";
+	if (h->unprivileged_userns_clone == 0 && !h->is_root)
+		return "unprivileged user namespaces are disabled "
+		       "(kernel.unprivileged_userns_clone is 0); enable them: "
+		       "sudo sysctl -w kernel.unprivileged_userns_clone=1";
+	if (h->in_jail && h->seccomp_mode == 2)
+		return "already inside a jail, whose seccomp filter refuses "
+		       "new user namespaces; run jail outside it";
+	if (h->in_container && h->seccomp_mode == 2)
+		return "inside a container whose seccomp profile refuses user "
+		       "namespaces; run it with --security-opt "
+		       "seccomp=unconfined, or --security-opt seccomp=PROFILE "
+		       "with a profile that allows clone and unshare with "
+		       "CLONE_NEWUSER";
+	if (h->apparmor_restrict == 1 && !h->is_root)
+		return "AppArmor restricts unprivileged user namespaces "
+		       "(kernel.apparmor_restrict_unprivileged_userns is 1); "
+		       "load jail's profile with: sudo make install (it "
+		       "installs /etc/apparmor.d/jail), or for a jail binary "
+		       "elsewhere: sudo sysctl -w "
+		       "kernel.apparmor_restrict_unprivileged_userns=0";
+	if (h->seccomp_mode == 2)
+		return "a seccomp filter on this process (a sandbox or "
+		       "container jail runs in) refuses user namespaces; run "
+		       "jail outside it";
+	return NULL;
+}
+
+const char *hints_userns_refusal(int err)
+{
+	struct hints_userns h;
+
+	hints_userns_facts(&h, err);
+	return hints_userns_choose(&h);
+}
