@@ -626,7 +626,8 @@ void netns_listeners_close(struct netns_listeners *l);
  * @nr:		syscall number (x86_64)
  * @name:	syscall name, or "syscall_NR" when libseccomp has none
  * @comm:	the caller's /proc/PID/comm, read while it was still blocked
- *		in the call (so it cannot be a recycled pid), or ""
+ *		in the call (so it cannot be a recycled pid), or ""; chosen
+ *		by the process (untrusted): escape it before printing
  */
 struct filter_denial {
 	pid_t pid;
