@@ -1,0 +1,2085 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fwd.c - the forwarder: the jail's only way out, and its resolver
+ *
+ * One process, outside the jail, in the host's network namespace. Its
+ * listening sockets were made in the gateway namespace G (netns.c), whose
+ * rules redirect every TCP connection and every DNS query from the jail to
+ * them; its outbound sockets are made here, in the host's namespace.
+ *
+ * Per TCP connection (all input from the jail is untrusted):
+ *  1. accept; recover the destination the jail asked for with
+ *     SO_ORIGINAL_DST from G's conntrack. The gateway's own address is
+ *     --allow-host-port: dial the host's 127.0.0.1 on an allowed port,
+ *     refuse anything else.
+ *  2. Peek (MSG_PEEK: nothing is consumed, nothing is copied twice) until
+ *     the first bytes name a host: TLS ClientHello SNI, else HTTP/1 Host,
+ *     else the name this resolver handed out for the destination address
+ *     ("pinned"), else the address itself. A ClientHello whose SNI is not
+ *     among the names pinned to its destination, or a ClientHello without
+ *     SNI to port 443 of a pinned address, is refused. A client that says
+ *     nothing for FWD_SILENT_MS (server-speaks-first protocols) is named
+ *     from the pin; one that sends an incomplete request for
+ *     FWD_FIRST_BYTES_MS is refused.
+ *  3. policy_check_name(); then resolve the name on the host (resolver
+ *     processes, getaddrinfo(): /etc/hosts, then DNS), drop every address
+ *     that is special (policy_addr_is_special(), or one of this host's own)
+ *     unless --allow-private or an allow rule names it, and dial what is
+ *     left: the jail's own choice of address only matters as a preference
+ *     among the addresses resolved here. TLS goes through the upstream
+ *     proxy with CONNECT when there is one.
+ *  4. splice(2) both ways through pipes lent from a pool only while bytes
+ *     are in flight, so idle connections hold no pipe; half-close is
+ *     passed on with shutdown(SHUT_WR).
+ * Every refusal resets the jail's connection at once (SO_LINGER 0).
+ *
+ * DNS: the resolver answers A (and AAAA when the jail has IPv6) for
+ * allowed names with what the host resolves, after the same address
+ * filter; HTTPS/SVCB and AAAA without IPv6 get NODATA, other types
+ * REFUSED; names not allowed NXDOMAIN, without any lookup on the host (no
+ * DNS exfiltration). Malformed queries are dropped. Every address handed
+ * out is pinned to its name for step 2.
+ *
+ * The process is single-threaded around one epoll loop; nothing blocks
+ * but the resolver processes, which only ever run getaddrinfo().
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "jail.h"
+
+/* <linux/netfilter_ipv4.h> and <linux/netfilter_ipv6/ip6_tables.h> */
+#ifndef SO_ORIGINAL_DST
+#define SO_ORIGINAL_DST 80
+#endif
+#ifndef IP6T_SO_ORIGINAL_DST
+#define IP6T_SO_ORIGINAL_DST 80
+#endif
+
+#define FWD_PEEK_MAX (TLS_HELLO_MAX + 4096)	/* hello + record headers */
+#define FWD_SILENT_MS 1000	/* client said nothing: name it from the pin */
+#define FWD_FIRST_BYTES_MS 10000	/* incomplete first request */
+#define FWD_CONNECT_MS 10000	/* per address dialed */
+#define FWD_TICK_MS 200
+#define FWD_PIPE_SIZE (1 << 20)
+#define FWD_PIPE_POOL 32	/* idle pipes kept for reuse */
+#define FWD_PUMP_ROUNDS 16	/* splice rounds per direction per turn */
+#define FWD_MAX_ADDRS 8		/* addresses kept per name and family */
+#define FWD_RESOLVERS 4		/* concurrent host lookups */
+#define FWD_CACHE 512		/* names resolved on the host */
+#define FWD_CACHE_MS 30000
+#define FWD_NEG_CACHE_MS 5000
+#define FWD_LOOKUP_MS 20000	/* a lookup not answered by then failed */
+#define FWD_PINS 1024		/* (address, name) pairs handed out */
+#define FWD_DNS_WAITS 256	/* queries waiting for a lookup */
+#define FWD_DNS_TTL 30
+#define FWD_DNS_MAX 512		/* reply size: plain UDP */
+#define FWD_OWN_ADDRS 64
+#define FWD_OWN_REFRESH_MS 5000
+#define FWD_LOG_RATE 100	/* deny events per second, burst 10x */
+#define FWD_EVENTS 256
+
+enum tag {
+	T_LISTEN,	/* index: 0 IPv4, 1 IPv6 */
+	T_UDP,		/* index: 0 IPv4, 1 IPv6 */
+	T_TIMER,
+	T_SIGNAL,
+	T_RESOLVER,
+	T_JAIL,		/* index: connection, with its generation */
+	T_UP,
+};
+
+enum conn_state {
+	C_FREE,
+	C_PEEK,		/* waiting for the first bytes */
+	C_RESOLVE,	/* allowed, waiting for the host's resolver */
+	C_CONNECT,	/* dialing */
+	C_PROXY,	/* CONNECT sent to the upstream proxy */
+	C_SPLICE,	/* relaying */
+};
+
+struct addr {
+	int family;	/* AF_INET: 4 bytes of @a are used */
+	uint8_t a[16];
+};
+
+/* One direction of a connection */
+struct pump {
+	int pipe_r;
+	int pipe_w;
+	size_t pending;	/* bytes in the pipe */
+	bool eof;	/* the source sent FIN */
+	bool shut;	/* FIN passed on to the destination */
+};
+
+struct conn {
+	enum conn_state state;
+	uint32_t gen;
+	int jail_fd;
+	int up_fd;
+	struct addr dst;	/* where the jail was going */
+	uint16_t port;
+	bool got_bytes;
+	bool is_tls;
+	bool via_proxy;
+	bool allowed;		/* net.allow is written at close */
+	bool on_ready;
+	int slot;		/* name cache slot while C_RESOLVE */
+	unsigned int n_cand, next_cand;
+	struct addr cand[2 * FWD_MAX_ADDRS];
+	struct addr peer;	/* dialed */
+	uint64_t t_start, deadline, silent_deadline;
+	uint64_t up_bytes, down_bytes;
+	struct pump up;		/* jail -> host */
+	struct pump down;	/* host -> jail */
+	char name[POLICY_NAME_MAX + 1];
+};
+
+/* A name resolved on the host */
+struct name_entry {
+	char name[POLICY_NAME_MAX + 1];
+	bool used;
+	bool pending;
+	uint32_t req_id;
+	uint64_t t;		/* lookup sent, or answer's expiry */
+	int rcode;		/* DNS_RCODE_*; NOERROR with no address: NODATA */
+	uint8_t n4, n6;
+	uint8_t a4[FWD_MAX_ADDRS][4];
+	uint8_t a6[FWD_MAX_ADDRS][16];
+};
+
+/* Messages between the forwarder and its resolver processes */
+struct res_req {
+	uint32_t id;
+	char name[POLICY_NAME_MAX + 1];
+};
+
+struct res_resp {
+	uint32_t id;
+	int32_t gai;
+	uint8_t n4, n6;
+	uint8_t a4[FWD_MAX_ADDRS][4];
+	uint8_t a6[FWD_MAX_ADDRS][16];
+};
+
+struct pin {
+	struct addr addr;
+	char name[POLICY_NAME_MAX + 1];
+};
+
+/* A DNS query waiting for a lookup */
+struct dns_wait {
+	bool used;
+	int fd;
+	int slot;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	struct dns_query q;
+};
+
+struct proxy {
+	bool on;
+	bool broken;	/* set but unusable: TLS fails closed */
+	struct sockaddr_storage sa;
+	socklen_t sa_len;
+	char auth[760];	/* "Proxy-Authorization: ...\r\n" or "" */
+	char desc[520];	/* host:port, for the log */
+};
+
+struct fwd {
+	const struct fwd_params *p;
+	const struct jail_config *cfg;
+	int ep_fd;
+	int timer_fd;
+	int sig_fd;
+	int res_fd;
+	int reserve_fd;
+	int listen_fd[2];
+	int udp_fd[2];
+	uint64_t now;
+	struct conn *conns;
+	unsigned int max_conns;
+	unsigned int *free_idx;
+	unsigned int n_free;
+	unsigned int hiwater;
+	unsigned int *ready;
+	unsigned int n_ready;
+	int pool[FWD_PIPE_POOL][2];
+	unsigned int n_pool;
+	int pipe_size;
+	struct name_entry *cache;
+	uint32_t req_seq;
+	struct pin *pins;
+	unsigned int pin_next;
+	struct dns_wait *waits;
+	struct addr own[FWD_OWN_ADDRS];
+	unsigned int n_own;
+	uint64_t own_at;
+	struct proxy proxy;
+	unsigned int log_tokens;
+	unsigned long long suppressed;
+	uint64_t log_at;
+	uint8_t scratch[FWD_PEEK_MAX];
+};
+
+static void pump_both(struct fwd *f, struct conn *c);
+static void decide(struct fwd *f, struct conn *c, const char *claimed,
+		   bool is_tls);
+
+/* ---- small helpers ------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t tag_of(enum tag t, uint32_t idx, uint32_t gen)
+{
+	return (uint64_t)t | ((uint64_t)(gen & 0xffffff) << 8) |
+	       ((uint64_t)idx << 32);
+}
+
+static int ep_add(struct fwd *f, int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(f->ep_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0,    0,
+					      0, 0, 0, 0, 0xff, 0xff };
+
+/* ::ffff:a.b.c.d is a.b.c.d: dial and check it as IPv4 */
+static void addr_unmap(struct addr *a)
+{
+	if (a->family == AF_INET6 && !memcmp(a->a, v4_mapped_prefix, 12)) {
+		memmove(a->a, a->a + 12, 4);
+		memset(a->a + 4, 0, 12);
+		a->family = AF_INET;
+	}
+}
+
+static size_t addr_len(const struct addr *a)
+{
+	return a->family == AF_INET ? 4 : 16;
+}
+
+static bool addr_eq(const struct addr *x, const struct addr *y)
+{
+	return x->family == y->family && !memcmp(x->a, y->a, addr_len(x));
+}
+
+static void addr_set(struct addr *a, int family, const void *bytes)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	memcpy(a->a, bytes, family == AF_INET ? 4 : 16);
+}
+
+/* Fill @ss from @a and @port. Return: its length */
+static socklen_t addr_to_sa(const struct addr *a, uint16_t port,
+			    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(port);
+		memcpy(&s->sin_addr, a->a, 4);
+		return sizeof(*s);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a->a, 16);
+	return sizeof(*s6);
+}
+
+static bool addr_from_sa(const struct sockaddr_storage *ss, struct addr *a,
+			 uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+
+		addr_set(a, AF_INET, &s->sin_addr);
+		if (port)
+			*port = ntohs(s->sin_port);
+		return true;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+
+		addr_set(a, AF_INET6, &s->sin6_addr);
+		if (port)
+			*port = ntohs(s->sin6_port);
+		addr_unmap(a);
+		return true;
+	}
+	return false;
+}
+
+static const char *addr_str(const struct addr *a, char *buf, size_t len)
+{
+	if (!a->family || !inet_ntop(a->family, a->a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Is @name an IP literal? Then @a holds it */
+static bool parse_ip_literal(const char *name, struct addr *a)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET, name, b) == 1) {
+		addr_set(a, AF_INET, b);
+		return true;
+	}
+	if (inet_pton(AF_INET6, name, b) == 1) {
+		addr_set(a, AF_INET6, b);
+		addr_unmap(a);
+		return true;
+	}
+	return false;
+}
+
+/* The gateway's addresses: --allow-host-port, nothing else */
+static bool is_gateway(const struct addr *a)
+{
+	struct addr gw;
+
+	if (a->family == AF_INET)
+		return parse_ip_literal(JAIL_GATEWAY_IP4, &gw) &&
+		       addr_eq(a, &gw);
+	return parse_ip_literal(NETNS_GATEWAY_IP6, &gw) && addr_eq(a, &gw);
+}
+
+static void set_nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* Close @fd so that the peer sees a reset, not an orderly end */
+static void close_reset(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* ---- audit log ----------------------------------------------------- */
+
+/*
+ * Deny events come from the jail's choices; a hostile command could use
+ * them to fill the disk. A token bucket bounds them; what it drops is
+ * counted and reported as one "log.suppressed" event later.
+ */
+static bool log_budget(struct fwd *f)
+{
+	if (f->log_tokens) {
+		f->log_tokens--;
+		return true;
+	}
+	f->suppressed++;
+	return false;
+}
+
+static void log_refill(struct fwd *f)
+{
+	uint64_t secs = (f->now - f->log_at) / 1000;
+
+	if (!secs)
+		return;
+	f->log_at = f->now;
+	f->log_tokens = (unsigned int)(f->log_tokens + secs * FWD_LOG_RATE);
+	if (f->log_tokens > 10 * FWD_LOG_RATE)
+		f->log_tokens = 10 * FWD_LOG_RATE;
+	if (f->suppressed && f->p->log_fd >= 0) {
+		const struct audit_field fl[] = {
+			AF_INT("count", f->suppressed),
+		};
+
+		audit_write(f->p->log_fd, f->p->jail_id, "log.suppressed", fl,
+			    ARRAY_SIZE(fl));
+		f->suppressed = 0;
+	}
+}
+
+static void log_write(struct fwd *f, const char *event,
+		      const struct audit_field *fl, size_t n)
+{
+	if (f->p->log_fd >= 0)
+		audit_write(f->p->log_fd, f->p->jail_id, event, fl, n);
+}
+
+static void log_deny(struct fwd *f, const struct conn *c, const char *reason)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const struct audit_field fl[] = {
+		AF_STR("host", c->name[0] ? c->name : NULL),
+		AF_STR("ip", addr_str(&c->dst, ip, sizeof(ip))),
+		AF_INT("port", c->port),
+		AF_STR("reason", reason),
+	};
+
+	if (log_budget(f))
+		log_write(f, "net.deny", fl, ARRAY_SIZE(fl));
+}
+
+static void log_error(struct fwd *f, const struct conn *c, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const struct audit_field fl[] = {
+		AF_STR("host", c->name),
+		AF_STR("ip", c->peer.family ? addr_str(&c->peer, ip, sizeof(ip)) :
+					      NULL),
+		AF_INT("port", c->port),
+		AF_STR("error", why),
+	};
+
+	if (log_budget(f))
+		log_write(f, "net.error", fl, ARRAY_SIZE(fl));
+}
+
+static void log_allow(struct fwd *f, const struct conn *c)
+{
+	char ip[INET6_ADDRSTRLEN];
+	const struct audit_field fl[] = {
+		AF_STR("host", c->name),
+		AF_STR("ip", addr_str(&c->peer, ip, sizeof(ip))),
+		AF_INT("port", c->port),
+		AF_INT("bytes_up", c->up_bytes),
+		AF_INT("bytes_down", c->down_bytes),
+		AF_INT("duration_ms", f->now - c->t_start),
+		AF_STR("proxy", c->via_proxy ? f->proxy.desc : NULL),
+	};
+
+	log_write(f, "net.allow", fl, ARRAY_SIZE(fl));
+}
+
+static const char *qtype_name(uint16_t t, char *buf, size_t len)
+{
+	static const struct {
+		uint16_t t;
+		const char *s;
+	} names[] = { { 1, "A" },     { 2, "NS" },     { 5, "CNAME" },
+		      { 6, "SOA" },   { 12, "PTR" },   { 15, "MX" },
+		      { 16, "TXT" },  { 28, "AAAA" },  { 33, "SRV" },
+		      { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].t == t)
+			return names[i].s;
+	snprintf(buf, len, "TYPE%u", t);
+	return buf;
+}
+
+static void log_dns_deny(struct fwd *f, const struct dns_query *q,
+			 const char *reason)
+{
+	char tbuf[16];
+	const struct audit_field fl[] = {
+		AF_STR("name", q->name),
+		AF_STR("qtype", qtype_name(q->qtype, tbuf, sizeof(tbuf))),
+		AF_STR("reason", reason),
+	};
+
+	if (log_budget(f))
+		log_write(f, "dns.deny", fl, ARRAY_SIZE(fl));
+}
+
+/* ---- addresses the forwarder refuses to dial ------------------------ */
+
+static void own_addrs_refresh(struct fwd *f)
+{
+	struct ifaddrs *ifa = NULL;
+
+	f->own_at = f->now;
+	if (getifaddrs(&ifa) < 0)
+		return;	/* keep the previous list */
+	f->n_own = 0;
+	for (struct ifaddrs *i = ifa; i && f->n_own < FWD_OWN_ADDRS;
+	     i = i->ifa_next) {
+		struct addr a;
+
+		if (!i->ifa_addr ||
+		    !addr_from_sa((struct sockaddr_storage *)i->ifa_addr, &a,
+				  NULL))
+			continue;
+		f->own[f->n_own++] = a;
+	}
+	freeifaddrs(ifa);
+}
+
+static bool is_own_addr(const struct fwd *f, const struct addr *a)
+{
+	for (unsigned int i = 0; i < f->n_own; i++)
+		if (addr_eq(&f->own[i], a))
+			return true;
+	return false;
+}
+
+/* Does an allow rule name @a, on @port or (@port 0) on any of its ports? */
+static bool named_by_allow(const struct fwd *f, const struct addr *a,
+			   uint16_t port)
+{
+	const struct jail_config *cfg = f->cfg;
+
+	for (size_t i = 0; i < cfg->n_allow; i++) {
+		const struct net_rule *r = &cfg->allow[i];
+		uint16_t p = port;
+
+		if (!r->is_ip)
+			continue;
+		if (!p)
+			p = r->n_ports ? r->port_lo[0] : 443;
+		if (policy_rule_matches_addr(r, a->family, a->a, p))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * May the forwarder dial @a (on @port; 0: on some port)?
+ * Return: NULL if so, else the reason for the log
+ */
+static const char *addr_refused(const struct fwd *f, const struct addr *a,
+				uint16_t port)
+{
+	const struct jail_config *cfg = f->cfg;
+
+	if (port && policy_check_addr(cfg->allow, 0, cfg->deny, cfg->n_deny,
+				      a->family, a->a,
+				      port) == POLICY_DENY_DENIED)
+		return "address denied by rule";
+	if (cfg->allow_private || named_by_allow(f, a, port))
+		return NULL;
+	if (policy_addr_is_special(a->family, a->a))
+		return "private address";
+	if (is_own_addr(f, a))
+		return "address of this host";
+	return NULL;
+}
+
+/* ---- pins: which names the resolver handed out for an address ------- */
+
+static void pin_add(struct fwd *f, const struct addr *a, const char *name)
+{
+	struct pin *p;
+
+	for (unsigned int i = 0; i < FWD_PINS; i++)
+		if (addr_eq(&f->pins[i].addr, a) &&
+		    !strcmp(f->pins[i].name, name))
+			return;
+	p = &f->pins[f->pin_next++ % FWD_PINS];
+	p->addr = *a;
+	snprintf(p->name, sizeof(p->name), "%.*s", POLICY_NAME_MAX, name);
+}
+
+/* Is (@a, @name) pinned? With @name NULL: is anything pinned to @a? */
+static const char *pin_find(const struct fwd *f, const struct addr *a,
+			    const char *name)
+{
+	for (unsigned int i = 0; i < FWD_PINS; i++) {
+		const struct pin *p = &f->pins[i];
+
+		if (p->addr.family && addr_eq(&p->addr, a) &&
+		    (!name || !strcmp(p->name, name)))
+			return p->name;
+	}
+	return NULL;
+}
+
+/* ---- the name cache and the resolver processes ---------------------- */
+
+static __attribute__((noreturn)) void resolver_main(int sock)
+{
+	struct res_req rq;
+	struct res_resp rs;
+
+	prctl(PR_SET_NAME, "jail-resolve", 0, 0, 0);
+	for (;;) {
+		struct addrinfo hints = { .ai_family = AF_UNSPEC,
+					  .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_ADDRCONFIG };
+		struct addrinfo *res = NULL;
+		ssize_t n = recv(sock, &rq, sizeof(rq), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		if (n != sizeof(rq))
+			continue;
+		rq.name[POLICY_NAME_MAX] = '\0';
+		memset(&rs, 0, sizeof(rs));
+		rs.id = rq.id;
+		rs.gai = getaddrinfo(rq.name, NULL, &hints, &res);
+		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+			struct addr a;
+			bool dup = false;
+
+			if (!addr_from_sa((struct sockaddr_storage *)
+						  ai->ai_addr,
+					  &a, NULL))
+				continue;
+			if (a.family == AF_INET && rs.n4 < FWD_MAX_ADDRS) {
+				for (unsigned int i = 0; i < rs.n4; i++)
+					dup |= !memcmp(rs.a4[i], a.a, 4);
+				if (!dup)
+					memcpy(rs.a4[rs.n4++], a.a, 4);
+			} else if (a.family == AF_INET6 &&
+				   rs.n6 < FWD_MAX_ADDRS) {
+				for (unsigned int i = 0; i < rs.n6; i++)
+					dup |= !memcmp(rs.a6[i], a.a, 16);
+				if (!dup)
+					memcpy(rs.a6[rs.n6++], a.a, 16);
+			}
+		}
+		if (res)
+			freeaddrinfo(res);
+		if (send(sock, &rs, sizeof(rs), MSG_NOSIGNAL) < 0 &&
+		    errno != EINTR)
+			_exit(0);
+	}
+}
+
+/*
+ * Fork the resolver processes. They share one end of a SOCK_SEQPACKET
+ * pair: each request goes to whichever is idle, each reply comes back
+ * whole. They keep no other descriptor and die with the forwarder.
+ */
+static int resolvers_start(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	for (int i = 0; i < FWD_RESOLVERS; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -errno;
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+			if (dup2(sv[1], 3) < 0)
+				_exit(1);
+			close_range(4, ~0U, 0);
+			resolver_main(3);
+		}
+	}
+	close(sv[1]);
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	return sv[0];
+}
+
+static int cache_find(const struct fwd *f, const char *name)
+{
+	for (int i = 0; i < FWD_CACHE; i++) {
+		const struct name_entry *e = &f->cache[i];
+
+		if (e->used && (e->pending || e->t > f->now) &&
+		    !strcmp(e->name, name))
+			return i;
+	}
+	return -1;
+}
+
+/* A slot for a new lookup: a free or expired one, else the oldest answer */
+static int cache_victim(const struct fwd *f)
+{
+	int best = -1;
+
+	for (int i = 0; i < FWD_CACHE; i++) {
+		const struct name_entry *e = &f->cache[i];
+
+		if (!e->used || (!e->pending && e->t <= f->now))
+			return i;
+		if (!e->pending && (best < 0 || e->t < f->cache[best].t))
+			best = i;
+	}
+	return best;
+}
+
+/*
+ * Look @name up on the host, or find it in the cache.
+ * Return: the slot (*@ready: the answer is there), or -EBUSY when every
+ * slot waits for a lookup or the resolvers' queue is full
+ */
+static int cache_lookup(struct fwd *f, const char *name, bool *ready)
+{
+	struct res_req rq = { 0 };
+	struct name_entry *e;
+	int slot = cache_find(f, name);
+
+	if (slot >= 0) {
+		*ready = !f->cache[slot].pending;
+		return slot;
+	}
+	slot = cache_victim(f);
+	if (slot < 0)
+		return -EBUSY;
+	e = &f->cache[slot];
+	rq.id = ((f->req_seq++ & 0xffffu) << 16) | (uint32_t)slot;
+	snprintf(rq.name, sizeof(rq.name), "%s", name);
+	if (send(f->res_fd, &rq, sizeof(rq), MSG_NOSIGNAL) != sizeof(rq))
+		return -EBUSY;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->used = e->pending = true;
+	e->req_id = rq.id;
+	e->t = f->now;
+	*ready = false;
+	return slot;
+}
+
+/* ---- connections: lifetime ------------------------------------------ */
+
+static struct conn *conn_get(struct fwd *f, uint64_t tag)
+{
+	uint32_t idx = (uint32_t)(tag >> 32);
+	struct conn *c;
+
+	if (idx >= f->max_conns)
+		return NULL;
+	c = &f->conns[idx];
+	if (c->state == C_FREE || (c->gen & 0xffffff) != ((tag >> 8) & 0xffffff))
+		return NULL;
+	return c;
+}
+
+static unsigned int conn_idx(const struct fwd *f, const struct conn *c)
+{
+	return (unsigned int)(c - f->conns);
+}
+
+static void pipe_put(struct fwd *f, struct pump *p)
+{
+	if (p->pipe_r < 0)
+		return;
+	/* A pipe with bytes in it belongs to its connection only */
+	if (!p->pending && f->n_pool < FWD_PIPE_POOL) {
+		f->pool[f->n_pool][0] = p->pipe_r;
+		f->pool[f->n_pool][1] = p->pipe_w;
+		f->n_pool++;
+	} else {
+		close(p->pipe_r);
+		close(p->pipe_w);
+	}
+	p->pipe_r = p->pipe_w = -1;
+	p->pending = 0;
+}
+
+static int pipe_get(struct fwd *f, struct pump *p)
+{
+	int fds[2];
+
+	if (f->n_pool) {
+		f->n_pool--;
+		p->pipe_r = f->pool[f->n_pool][0];
+		p->pipe_w = f->pool[f->n_pool][1];
+		return 0;
+	}
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/*
+	 * Larger pipes mean fewer splice calls. Past the user's pipe page
+	 * budget the kernel refuses (EPERM); the default size still works.
+	 */
+	if (f->pipe_size > 0 &&
+	    fcntl(fds[1], F_SETPIPE_SZ, f->pipe_size) < 0 && errno == EPERM)
+		f->pipe_size = 0;
+	p->pipe_r = fds[0];
+	p->pipe_w = fds[1];
+	return 0;
+}
+
+static void conn_free(struct fwd *f, struct conn *c, bool reset)
+{
+	/* Allowed and dialed: the one net.allow line, with its byte counts */
+	if (c->allowed && c->peer.family)
+		log_allow(f, c);
+	if (reset) {
+		close_reset(c->jail_fd);
+		close_reset(c->up_fd);
+	} else {
+		if (c->jail_fd >= 0)
+			close(c->jail_fd);
+		if (c->up_fd >= 0)
+			close(c->up_fd);
+	}
+	pipe_put(f, &c->up);
+	pipe_put(f, &c->down);
+	c->jail_fd = c->up_fd = -1;
+	c->state = C_FREE;
+	c->gen++;
+	f->free_idx[f->n_free++] = conn_idx(f, c);
+}
+
+static void conn_deny(struct fwd *f, struct conn *c, const char *reason)
+{
+	log_deny(f, c, reason);
+	conn_free(f, c, true);
+}
+
+/* An allowed connection that could not be made */
+static void conn_fail(struct fwd *f, struct conn *c, const char *why)
+{
+	c->allowed = false;
+	log_error(f, c, why);
+	conn_free(f, c, true);
+}
+
+static struct conn *conn_new(struct fwd *f, int jail_fd)
+{
+	struct conn *c;
+	uint32_t gen;
+	unsigned int idx;
+	bool on_ready;
+
+	if (!f->n_free)
+		return NULL;
+	idx = f->free_idx[--f->n_free];
+	c = &f->conns[idx];
+	gen = c->gen;
+	/* Still listed if it was freed while on the ready list */
+	on_ready = c->on_ready;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	c->on_ready = on_ready;
+	c->jail_fd = jail_fd;
+	c->up_fd = -1;
+	c->up.pipe_r = c->up.pipe_w = -1;
+	c->down.pipe_r = c->down.pipe_w = -1;
+	c->slot = -1;
+	c->t_start = f->now;
+	if (idx + 1 > f->hiwater)
+		f->hiwater = idx + 1;
+	return c;
+}
+
+/* ---- connections: relaying ------------------------------------------ */
+
+/*
+ * Move bytes @src -> @p's pipe -> @dst until one side would block, the
+ * source ends, or FWD_PUMP_ROUNDS rounds are done (then *@more is set:
+ * the connection goes on the ready list, so one busy connection cannot
+ * starve the others).
+ *
+ * Return: 0, or negative errno when either socket failed
+ */
+static int pump(struct fwd *f, struct pump *p, int src, int dst,
+		uint64_t *count, bool *more)
+{
+	int err;
+
+	for (int round = 0;; round++) {
+		ssize_t n;
+
+		if (round == FWD_PUMP_ROUNDS) {
+			*more = true;
+			break;
+		}
+		if (!p->pending) {
+			if (p->eof)
+				break;
+			if (p->pipe_w < 0 && (err = pipe_get(f, p)) < 0)
+				return err;
+			n = splice(src, NULL, p->pipe_w, NULL, FWD_PIPE_SIZE,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n == 0) {
+				p->eof = true;
+				break;
+			}
+			if (n < 0 && errno == EAGAIN)
+				break;	/* EPOLLIN on @src brings us back */
+			if (n < 0)
+				return -errno;
+			p->pending = (size_t)n;
+		}
+		n = splice(p->pipe_r, NULL, dst, NULL, p->pending,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EAGAIN)
+			break;	/* EPOLLOUT on @dst brings us back */
+		if (n < 0)
+			return -errno;
+		p->pending -= (size_t)n;
+		*count += (uint64_t)n;
+	}
+	if (!p->pending)
+		pipe_put(f, p);
+	if (p->eof && !p->pending && !p->shut) {
+		shutdown(dst, SHUT_WR);
+		p->shut = true;
+	}
+	return 0;
+}
+
+static void ready_add(struct fwd *f, struct conn *c)
+{
+	if (c->on_ready)
+		return;
+	c->on_ready = true;
+	f->ready[f->n_ready++] = conn_idx(f, c);
+}
+
+static void pump_both(struct fwd *f, struct conn *c)
+{
+	bool more = false;
+	int err;
+
+	err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes, &more);
+	if (err >= 0)
+		err = pump(f, &c->down, c->up_fd, c->jail_fd, &c->down_bytes,
+			   &more);
+	if (err < 0) {
+		/* One side reset or failed: tell the other the same way */
+		conn_free(f, c, true);
+		return;
+	}
+	if (c->up.shut && c->down.shut) {
+		conn_free(f, c, false);
+		return;
+	}
+	if (more)
+		ready_add(f, c);
+}
+
+static void enter_splice(struct fwd *f, struct conn *c)
+{
+	c->state = C_SPLICE;
+	c->deadline = 0;
+	/* The first bytes are still queued in the jail's socket */
+	pump_both(f, c);
+}
+
+/* ---- connections: dialing ------------------------------------------- */
+
+static void connect_next(struct fwd *f, struct conn *c);
+
+static void proxy_target(const struct conn *c, char *buf, size_t len)
+{
+	struct addr a;
+
+	if (parse_ip_literal(c->name, &a) && a.family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", c->name, c->port);
+	else
+		snprintf(buf, len, "%s:%u", c->name, c->port);
+}
+
+static void proxy_send(struct fwd *f, struct conn *c)
+{
+	char target[POLICY_NAME_MAX + 16];
+	char req[2048];
+	int n;
+
+	proxy_target(c, target, sizeof(target));
+	n = snprintf(req, sizeof(req),
+		     "CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", target,
+		     target, f->proxy.auth);
+	/* A fresh socket's send buffer takes a short request whole */
+	if (n < 0 || (size_t)n >= sizeof(req) ||
+	    send(c->up_fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+		conn_fail(f, c, "upstream proxy: cannot send CONNECT");
+		return;
+	}
+	c->state = C_PROXY;
+	c->deadline = f->now + FWD_CONNECT_MS;
+}
+
+/* The proxy's answer to CONNECT: consume exactly its head, then relay */
+static void proxy_read(struct fwd *f, struct conn *c)
+{
+	char *buf = (char *)f->scratch, *end;
+	ssize_t n = recv(c->up_fd, buf, 4095, MSG_PEEK);
+	size_t head;
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n <= 0) {
+		conn_fail(f, c, "upstream proxy closed the connection");
+		return;
+	}
+	buf[n] = '\0';
+	end = strstr(buf, "\r\n\r\n");
+	if (!end) {
+		if (n >= 4095)
+			conn_fail(f, c, "upstream proxy: reply too long");
+		return;
+	}
+	head = (size_t)(end - buf) + 4;
+	if (strncmp(buf, "HTTP/1.", 7) || strlen(buf) < 12 || buf[9] != '2') {
+		char why[64];
+
+		snprintf(why, sizeof(why), "upstream proxy refused: %.3s",
+			 strlen(buf) >= 12 ? buf + 9 : "?");
+		conn_fail(f, c, why);
+		return;
+	}
+	if (recv(c->up_fd, buf, head, 0) != (ssize_t)head) {
+		conn_fail(f, c, "upstream proxy: short read");
+		return;
+	}
+	enter_splice(f, c);
+}
+
+/* Start a non-blocking connect to @a:@port. Return: 0 or -errno */
+static int dial(struct fwd *f, struct conn *c, const struct addr *a,
+		const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = socket(ss->ss_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	set_nodelay(fd);
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0 &&
+	    errno != EINPROGRESS) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (ep_add(f, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		   tag_of(T_UP, conn_idx(f, c), c->gen)) < 0) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->up_fd = fd;
+	c->peer = *a;
+	c->state = C_CONNECT;
+	c->deadline = f->now + FWD_CONNECT_MS;
+	return 0;
+}
+
+static void connect_next(struct fwd *f, struct conn *c)
+{
+	struct sockaddr_storage ss;
+	int err = -EHOSTUNREACH;
+
+	if (c->up_fd >= 0) {
+		close(c->up_fd);
+		c->up_fd = -1;
+	}
+	if (c->via_proxy) {
+		/* One try: the proxy is the only way out */
+		if (c->next_cand++ == 0 && f->proxy.on && !f->proxy.broken) {
+			struct addr pa;
+
+			addr_from_sa(&f->proxy.sa, &pa, NULL);
+			err = dial(f, c, &pa, &f->proxy.sa, f->proxy.sa_len);
+			if (err >= 0)
+				return;
+		}
+		conn_fail(f, c, "upstream proxy unreachable");
+		return;
+	}
+	while (c->next_cand < c->n_cand) {
+		const struct addr *a = &c->cand[c->next_cand++];
+		socklen_t len = addr_to_sa(a, c->port, &ss);
+
+		err = dial(f, c, a, &ss, len);
+		if (err >= 0)
+			return;
+	}
+	conn_fail(f, c, strerror(-err));
+}
+
+static void on_connected(struct fwd *f, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->up_fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == EINPROGRESS)
+		return;
+	if (err) {
+		connect_next(f, c);
+		return;
+	}
+	if (c->via_proxy)
+		proxy_send(f, c);
+	else
+		enter_splice(f, c);
+}
+
+/*
+ * The name's addresses, filtered: the jail's destination first if it is
+ * among them (clients that pick an address keep their choice, as long as
+ * this host resolved it too).
+ */
+static void set_candidates(struct fwd *f, struct conn *c,
+			   const struct name_entry *e, const char **why)
+{
+	struct addr all[2 * FWD_MAX_ADDRS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < e->n4; i++)
+		addr_set(&all[n++], AF_INET, e->a4[i]);
+	for (unsigned int i = 0; i < e->n6; i++) {
+		addr_set(&all[n], AF_INET6, e->a6[i]);
+		addr_unmap(&all[n++]);
+	}
+	c->n_cand = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const char *r = addr_refused(f, &all[i], c->port);
+
+		if (r) {
+			*why = r;
+			continue;
+		}
+		if (addr_eq(&all[i], &c->dst) && c->n_cand) {
+			c->cand[c->n_cand++] = c->cand[0];
+			c->cand[0] = all[i];
+		} else {
+			c->cand[c->n_cand++] = all[i];
+		}
+	}
+}
+
+static void on_name_resolved(struct fwd *f, struct conn *c,
+			     const struct name_entry *e)
+{
+	const char *why = "no address";
+
+	c->slot = -1;
+	if (e->rcode != DNS_RCODE_NOERROR || (!e->n4 && !e->n6)) {
+		/* Behind a proxy the host may resolve nothing itself */
+		if (c->via_proxy) {
+			connect_next(f, c);
+			return;
+		}
+		conn_fail(f, c, e->rcode == DNS_RCODE_NXDOMAIN ?
+					"name does not resolve" :
+					"name resolution failed");
+		return;
+	}
+	set_candidates(f, c, e, &why);
+	if (!c->n_cand) {
+		c->allowed = false;
+		conn_deny(f, c, why);
+		return;
+	}
+	connect_next(f, c);
+}
+
+/* An allowed name or address: find where to dial */
+static void start_resolve(struct fwd *f, struct conn *c)
+{
+	struct addr lit;
+	bool ready = false;
+	int slot;
+
+	c->allowed = true;
+	if (parse_ip_literal(c->name, &lit)) {
+		const char *why = addr_refused(f, &lit, c->port);
+
+		if (why) {
+			c->allowed = false;
+			conn_deny(f, c, why);
+			return;
+		}
+		c->cand[0] = lit;
+		c->n_cand = 1;
+		connect_next(f, c);
+		return;
+	}
+	slot = cache_lookup(f, c->name, &ready);
+	if (slot < 0) {
+		conn_fail(f, c, "too many lookups in flight");
+		return;
+	}
+	if (ready) {
+		on_name_resolved(f, c, &f->cache[slot]);
+		return;
+	}
+	c->slot = slot;
+	c->state = C_RESOLVE;
+}
+
+/* ---- connections: naming and deciding ------------------------------- */
+
+static void decide(struct fwd *f, struct conn *c, const char *claimed,
+		   bool is_tls)
+{
+	const struct jail_config *cfg = f->cfg;
+	const char *pinned = pin_find(f, &c->dst, NULL);
+	enum policy_verdict v;
+	char ip[INET6_ADDRSTRLEN];
+
+	addr_str(&c->dst, ip, sizeof(ip));
+	if (is_tls && *claimed && pinned && !pin_find(f, &c->dst, claimed)) {
+		snprintf(c->name, sizeof(c->name), "%s", claimed);
+		conn_deny(f, c, "server name does not match the resolved name");
+		return;
+	}
+	if (is_tls && !*claimed && pinned && c->port == 443) {
+		snprintf(c->name, sizeof(c->name), "%s", pinned);
+		conn_deny(f, c, "no server name");
+		return;
+	}
+	snprintf(c->name, sizeof(c->name), "%s",
+		 *claimed ? claimed : pinned ? pinned : ip);
+	c->is_tls = is_tls;
+	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
+			      c->name, c->port);
+	if (v != POLICY_ALLOW) {
+		if (!strcmp(c->name, ip))
+			c->name[0] = '\0';	/* no name: log the address */
+		conn_deny(f, c, policy_verdict_reason(v));
+		return;
+	}
+	c->via_proxy = is_tls && f->proxy.on;
+	c->deadline = 0;
+	start_resolve(f, c);
+}
+
+/*
+ * Look at what the jail sent so far, without consuming it.
+ * Context: C_PEEK, on every new segment (edge-triggered)
+ */
+static void classify(struct fwd *f, struct conn *c)
+{
+	char name[POLICY_NAME_MAX + 1] = "";
+	struct http_head h;
+	ssize_t n = recv(c->jail_fd, f->scratch, sizeof(f->scratch), MSG_PEEK);
+	int r;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* Gone before saying anything: nothing to log */
+		conn_free(f, c, n < 0);
+		return;
+	}
+	c->got_bytes = true;
+	if (f->scratch[0] == 0x16) {
+		r = tls_parse_sni(f->scratch, (size_t)n, name, sizeof(name));
+		if (r >= 0) {
+			decide(f, c, r > 0 ? name : "", true);
+			return;
+		}
+	} else {
+		r = http_parse_head(f->scratch, (size_t)n, &h);
+		if (r == 0) {
+			decide(f, c, h.host, false);
+			return;
+		}
+	}
+	if (r == -EAGAIN) {
+		if ((size_t)n >= sizeof(f->scratch))
+			conn_deny(f, c, "request head too large");
+		return;
+	}
+	/* Neither TLS nor HTTP/1: only a pin or the address can name it */
+	decide(f, c, "", false);
+}
+
+/* --allow-host-port: the gateway's address stands for the host */
+static void host_port_conn(struct fwd *f, struct conn *c)
+{
+	const struct fwd_params *p = f->p;
+
+	snprintf(c->name, sizeof(c->name), "%s", NETNS_HOST_NAME);
+	for (size_t i = 0; i < p->n_host_ports; i++) {
+		if (p->host_ports[i] != c->port)
+			continue;
+		c->allowed = true;
+		parse_ip_literal("127.0.0.1", &c->cand[0]);
+		c->n_cand = 1;
+		connect_next(f, c);
+		return;
+	}
+	conn_deny(f, c, c->port == 53 ? "DNS over TCP is not served" :
+					"host port not allowed");
+}
+
+static int original_dst(int fd, int family, struct addr *a, uint16_t *port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	int r;
+
+	if (family == AF_INET6)
+		r = getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &ss, &len);
+	else
+		r = getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len);
+	if (r < 0)
+		return -errno;
+	return addr_from_sa(&ss, a, port) ? 0 : -EAFNOSUPPORT;
+}
+
+static void accept_one(struct fwd *f, int fd, int family)
+{
+	struct conn *c = conn_new(f, fd);
+
+	if (!c) {
+		/* At the limit: refuse at once rather than queue */
+		close_reset(fd);
+		if (log_budget(f))
+			log_write(f, "net.deny",
+				  (const struct audit_field[]){ AF_STR(
+					  "reason", "too many connections") },
+				  1);
+		return;
+	}
+	if (original_dst(fd, family, &c->dst, &c->port) < 0) {
+		conn_deny(f, c, "no original destination");
+		return;
+	}
+	set_nodelay(fd);
+	if (ep_add(f, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		   tag_of(T_JAIL, conn_idx(f, c), c->gen)) < 0) {
+		conn_free(f, c, true);
+		return;
+	}
+	if (is_gateway(&c->dst)) {
+		host_port_conn(f, c);
+		return;
+	}
+	c->state = C_PEEK;
+	c->silent_deadline = f->now + FWD_SILENT_MS;
+	c->deadline = f->now + FWD_FIRST_BYTES_MS;
+}
+
+static void on_listen(struct fwd *f, int idx)
+{
+	int lfd = f->listen_fd[idx];
+
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0 && errno == ECONNABORTED)
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    f->reserve_fd >= 0) {
+			/* Free one descriptor to refuse the connection */
+			close(f->reserve_fd);
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			close_reset(fd);
+			f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		if (fd < 0)
+			return;
+		accept_one(f, fd, idx ? AF_INET6 : AF_INET);
+	}
+}
+
+static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
+			  uint32_t ev)
+{
+	switch (c->state) {
+	case C_PEEK:
+		if (!is_up)
+			classify(f, c);
+		return;
+	case C_CONNECT:
+		if (is_up)
+			on_connected(f, c);
+		else if (ev & (EPOLLERR | EPOLLHUP))
+			conn_free(f, c, true);
+		return;
+	case C_PROXY:
+		if (is_up)
+			proxy_read(f, c);
+		else if (ev & (EPOLLERR | EPOLLHUP))
+			conn_free(f, c, true);
+		return;
+	case C_RESOLVE:
+		if (ev & (EPOLLERR | EPOLLHUP))
+			conn_free(f, c, true);
+		return;
+	case C_SPLICE:
+		pump_both(f, c);
+		return;
+	case C_FREE:
+		return;
+	}
+}
+
+/* ---- DNS --------------------------------------------------------------- */
+
+static void dns_send(struct fwd *f, int fd, const struct sockaddr_storage *peer,
+		     socklen_t peer_len, const struct dns_query *q,
+		     unsigned int rcode, int family, const uint8_t (*a)[16],
+		     size_t n)
+{
+	uint8_t out[FWD_DNS_MAX];
+	int len = dns_build_reply(q, rcode, family, a, n, FWD_DNS_TTL, out,
+				  sizeof(out));
+
+	(void)f;
+	if (len > 0)
+		sendto(fd, out, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		       (const struct sockaddr *)peer, peer_len);
+}
+
+/* Is @name allowed on at least one port? Deny rules win, as always */
+static bool dns_name_allowed(const struct fwd *f, const char *name)
+{
+	const struct jail_config *cfg = f->cfg;
+
+	for (size_t i = 0; i < cfg->n_allow; i++) {
+		const struct net_rule *r = &cfg->allow[i];
+		uint16_t ports[16] = { 80, 443 };
+		size_t n = 2;
+
+		if (r->is_ip)
+			continue;
+		if (r->n_ports) {
+			n = 0;
+			for (size_t k = 0; k < r->n_ports && k < 8; k++) {
+				ports[n++] = r->port_lo[k];
+				ports[n++] = r->port_hi[k];
+			}
+		}
+		for (size_t k = 0; k < n; k++)
+			if (policy_rule_matches_name(r, name, ports[k]) &&
+			    policy_check_name(cfg->allow, cfg->n_allow,
+					      cfg->deny, cfg->n_deny, name,
+					      ports[k]) == POLICY_ALLOW)
+				return true;
+	}
+	return false;
+}
+
+/* Answer @q from the cache entry @e; pin what is handed out */
+static void dns_answer(struct fwd *f, int fd,
+		       const struct sockaddr_storage *peer, socklen_t peer_len,
+		       const struct dns_query *q, const struct name_entry *e)
+{
+	int family = q->qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
+	unsigned int total = family == AF_INET ? e->n4 : e->n6;
+	uint8_t out[FWD_MAX_ADDRS][16];
+	size_t n = 0;
+
+	if (e->rcode != DNS_RCODE_NOERROR) {
+		dns_send(f, fd, peer, peer_len, q, (unsigned int)e->rcode, 0,
+			 NULL, 0);
+		return;
+	}
+	for (unsigned int i = 0; i < total; i++) {
+		struct addr a;
+
+		addr_set(&a, family, family == AF_INET ? e->a4[i] : e->a6[i]);
+		if (addr_refused(f, &a, 0))
+			continue;
+		memcpy(out[n++], a.a, 16);
+		addr_unmap(&a);
+		pin_add(f, &a, q->name);
+	}
+	if (total && !n)
+		log_dns_deny(f, q, "private address");
+	dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR, family,
+		 (const uint8_t(*)[16])out, n);
+}
+
+/* NETNS_HOST_NAME: the gateway, under --allow-host-port */
+static void dns_host_name(struct fwd *f, int fd,
+			  const struct sockaddr_storage *peer,
+			  socklen_t peer_len, const struct dns_query *q)
+{
+	uint8_t a[1][16] = { { 0 } };
+	bool v4 = q->qtype == DNS_TYPE_A;
+
+	if (v4)
+		inet_pton(AF_INET, JAIL_GATEWAY_IP4, a[0]);
+	else
+		inet_pton(AF_INET6, NETNS_GATEWAY_IP6, a[0]);
+	if (v4 || (q->qtype == DNS_TYPE_AAAA && f->p->ipv6))
+		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR,
+			 v4 ? AF_INET : AF_INET6, (const uint8_t(*)[16])a, 1);
+	else
+		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR, 0, NULL,
+			 0);
+}
+
+static void dns_wait_add(struct fwd *f, int fd,
+			 const struct sockaddr_storage *peer,
+			 socklen_t peer_len, const struct dns_query *q,
+			 int slot)
+{
+	for (int i = 0; i < FWD_DNS_WAITS; i++) {
+		struct dns_wait *w = &f->waits[i];
+
+		if (w->used)
+			continue;
+		w->used = true;
+		w->fd = fd;
+		w->slot = slot;
+		w->peer = *peer;
+		w->peer_len = peer_len;
+		w->q = *q;
+		return;
+	}
+	dns_send(f, fd, peer, peer_len, q, DNS_RCODE_SERVFAIL, 0, NULL, 0);
+}
+
+static void dns_query(struct fwd *f, int fd,
+		      const struct sockaddr_storage *peer, socklen_t peer_len,
+		      const struct dns_query *q)
+{
+	bool ready = false;
+	int slot;
+
+	if (q->qclass != 1) {
+		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_REFUSED, 0, NULL,
+			 0);
+		return;
+	}
+	if (f->p->n_host_ports && !strcmp(q->name, NETNS_HOST_NAME)) {
+		dns_host_name(f, fd, peer, peer_len, q);
+		return;
+	}
+	if (!dns_name_allowed(f, q->name)) {
+		log_dns_deny(f, q, "not allowed");
+		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NXDOMAIN, 0, NULL,
+			 0);
+		return;
+	}
+	if (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) {
+		bool nodata = q->qtype == DNS_TYPE_HTTPS ||
+			      q->qtype == DNS_TYPE_SVCB;
+
+		dns_send(f, fd, peer, peer_len, q,
+			 nodata ? DNS_RCODE_NOERROR : DNS_RCODE_REFUSED, 0,
+			 NULL, 0);
+		return;
+	}
+	if (q->qtype == DNS_TYPE_AAAA && !f->p->ipv6) {
+		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR, 0, NULL,
+			 0);
+		return;
+	}
+	slot = cache_lookup(f, q->name, &ready);
+	if (slot < 0)
+		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_SERVFAIL, 0, NULL,
+			 0);
+	else if (ready)
+		dns_answer(f, fd, peer, peer_len, q, &f->cache[slot]);
+	else
+		dns_wait_add(f, fd, peer, peer_len, q, slot);
+}
+
+static void dns_packet(struct fwd *f, int fd,
+		       const struct sockaddr_storage *peer, socklen_t peer_len,
+		       size_t len)
+{
+	struct dns_query q;
+	int err = dns_parse_query(f->scratch, len, &q);
+
+	if (err == -EOPNOTSUPP) {
+		dns_send(f, fd, peer, peer_len, &q, DNS_RCODE_NOTIMP, 0, NULL,
+			 0);
+		return;
+	}
+	if (err == -EINVAL) {
+		/* Well-formed, but no host name: nothing to look up */
+		log_dns_deny(f, &q, "not a host name");
+		dns_send(f, fd, peer, peer_len, &q, DNS_RCODE_NXDOMAIN, 0,
+			 NULL, 0);
+		return;
+	}
+	if (err < 0)
+		return;	/* malformed: dropped */
+	dns_query(f, fd, peer, peer_len, &q);
+}
+
+static void on_udp(struct fwd *f, int idx)
+{
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage peer;
+		socklen_t peer_len = sizeof(peer);
+		ssize_t n = recvfrom(f->udp_fd[idx], f->scratch,
+				     sizeof(f->scratch), MSG_DONTWAIT,
+				     (struct sockaddr *)&peer, &peer_len);
+
+		if (n < 0)
+			return;
+		dns_packet(f, f->udp_fd[idx], &peer, peer_len, (size_t)n);
+	}
+}
+
+/* ---- resolver answers ------------------------------------------------- */
+
+/* Slot @slot has its answer (or failed): wake whoever waits for it */
+static void lookup_done(struct fwd *f, int slot)
+{
+	const struct name_entry *e = &f->cache[slot];
+
+	for (int i = 0; i < FWD_DNS_WAITS; i++) {
+		struct dns_wait *w = &f->waits[i];
+
+		if (!w->used || w->slot != slot)
+			continue;
+		w->used = false;
+		dns_answer(f, w->fd, &w->peer, w->peer_len, &w->q, e);
+	}
+	for (unsigned int i = 0; i < f->hiwater; i++) {
+		struct conn *c = &f->conns[i];
+
+		if (c->state == C_RESOLVE && c->slot == slot)
+			on_name_resolved(f, c, e);
+	}
+}
+
+static int gai_rcode(int gai)
+{
+	switch (gai) {
+	case 0:
+		return DNS_RCODE_NOERROR;
+	case EAI_NONAME:
+		return DNS_RCODE_NXDOMAIN;
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY:
+#endif
+		return DNS_RCODE_NOERROR;	/* NODATA */
+	default:
+		return DNS_RCODE_SERVFAIL;
+	}
+}
+
+static void on_resolver(struct fwd *f)
+{
+	for (int i = 0; i < 64; i++) {
+		struct res_resp rs;
+		struct name_entry *e;
+		ssize_t n = recv(f->res_fd, &rs, sizeof(rs), MSG_DONTWAIT);
+		uint32_t slot;
+
+		if (n < 0)
+			return;
+		if (n != sizeof(rs))
+			continue;
+		slot = rs.id & 0xffff;
+		if (slot >= FWD_CACHE)
+			continue;
+		e = &f->cache[slot];
+		if (!e->pending || e->req_id != rs.id)
+			continue;	/* late answer to a lookup given up */
+		e->pending = false;
+		e->rcode = gai_rcode(rs.gai);
+		e->n4 = rs.n4 <= FWD_MAX_ADDRS ? rs.n4 : 0;
+		e->n6 = rs.n6 <= FWD_MAX_ADDRS ? rs.n6 : 0;
+		memcpy(e->a4, rs.a4, sizeof(e->a4));
+		memcpy(e->a6, rs.a6, sizeof(e->a6));
+		e->t = f->now + (e->rcode == DNS_RCODE_NOERROR && (e->n4 || e->n6) ?
+					 FWD_CACHE_MS :
+					 FWD_NEG_CACHE_MS);
+		lookup_done(f, (int)slot);
+	}
+}
+
+/* ---- timers and signals ------------------------------------------------ */
+
+static void tick_conn(struct fwd *f, struct conn *c)
+{
+	switch (c->state) {
+	case C_PEEK:
+		if (!c->got_bytes && f->now >= c->silent_deadline)
+			decide(f, c, "", false);
+		else if (f->now >= c->deadline)
+			conn_deny(f, c, "no request in time");
+		return;
+	case C_CONNECT:
+		if (f->now >= c->deadline)
+			connect_next(f, c);
+		return;
+	case C_PROXY:
+		if (f->now >= c->deadline)
+			conn_fail(f, c, "upstream proxy: no reply in time");
+		return;
+	default:
+		return;
+	}
+}
+
+static void on_tick(struct fwd *f)
+{
+	uint64_t n;
+
+	if (read(f->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	log_refill(f);
+	for (unsigned int i = 0; i < f->hiwater; i++)
+		tick_conn(f, &f->conns[i]);
+	for (int i = 0; i < FWD_CACHE; i++) {
+		struct name_entry *e = &f->cache[i];
+
+		if (e->used && e->pending && f->now - e->t >= FWD_LOOKUP_MS) {
+			e->pending = false;
+			e->rcode = DNS_RCODE_SERVFAIL;
+			e->t = f->now + FWD_NEG_CACHE_MS;
+			lookup_done(f, i);
+		}
+	}
+	if (f->now - f->own_at >= FWD_OWN_REFRESH_MS)
+		own_addrs_refresh(f);
+}
+
+static __attribute__((noreturn)) void shut_down(struct fwd *f)
+{
+	f->now = now_ms();
+	for (unsigned int i = 0; i < f->hiwater; i++)
+		if (f->conns[i].state != C_FREE && f->conns[i].allowed &&
+		    f->conns[i].peer.family)
+			log_allow(f, &f->conns[i]);
+	_exit(0);
+}
+
+static void on_signal(struct fwd *f)
+{
+	struct signalfd_siginfo si;
+
+	if (read(f->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	shut_down(f);
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+static void base64(const char *in, char *out, size_t out_len)
+{
+	size_t n = strlen(in);
+
+	if (out_len < 4 * ((n + 2) / 3) + 1) {
+		out[0] = '\0';
+		return;
+	}
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in,
+			(int)n);
+}
+
+/* %XX in a URL's user:password */
+static void url_unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		unsigned int v;
+
+		if (s[0] == '%' && s[1] && s[2] && sscanf(s + 1, "%2x", &v) == 1) {
+			*o++ = (char)v;
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * "http://[user:pass@]host[:port][/]": resolved once, here, before the
+ * jail says anything. An https:// proxy (TLS to the proxy itself) is not
+ * supported: TLS connections then fail closed instead of going direct.
+ */
+static void proxy_setup(struct proxy *px, const char *url)
+{
+	char buf[512], creds[512] = "", b64[700], *host, *at, *port, *end;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+
+	if (!url || !*url)
+		return;
+	px->on = true;
+	px->broken = true;
+	if (strlen(url) >= sizeof(buf)) {
+		warn("upstream proxy: URL too long");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", url);
+	host = buf;
+	if (!strncasecmp(host, "http://", 7)) {
+		host += 7;
+	} else if (strstr(host, "://")) {
+		warn("upstream proxy: only http:// proxies are supported");
+		return;
+	}
+	at = strrchr(host, '@');
+	if (at) {
+		*at = '\0';
+		snprintf(creds, sizeof(creds), "%s", host);
+		host = at + 1;
+	}
+	end = strchr(host, '/');
+	if (end)
+		*end = '\0';
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (!end)
+			return;
+		*end = '\0';
+		port = end[1] == ':' ? end + 2 : NULL;
+		host++;
+	} else {
+		port = strrchr(host, ':');
+		if (port)
+			*port++ = '\0';
+	}
+	if (getaddrinfo(host, port && *port ? port : "80", &hints, &res) ||
+	    !res) {
+		warn("upstream proxy: cannot resolve \"%s\"", host);
+		return;
+	}
+	memcpy(&px->sa, res->ai_addr, res->ai_addrlen);
+	px->sa_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	snprintf(px->desc, sizeof(px->desc), "%s:%s", host,
+		 port && *port ? port : "80");
+	if (creds[0]) {
+		url_unescape(creds);
+		base64(creds, b64, sizeof(b64));
+		snprintf(px->auth, sizeof(px->auth),
+			 "Proxy-Authorization: Basic %s\r\n", b64);
+	}
+	px->broken = false;
+}
+
+/* Keep 0-2 and @keep, close every other inherited descriptor */
+static void close_others(const int *keep, size_t n)
+{
+	int sorted[8];
+	unsigned int from = 3;
+	size_t m = 0;
+
+	for (size_t i = 0; i < n && m < ARRAY_SIZE(sorted); i++)
+		if (keep[i] > 2)
+			sorted[m++] = keep[i];
+	for (size_t i = 1; i < m; i++)
+		for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+			int t = sorted[j];
+
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	for (size_t i = 0; i < m; i++) {
+		if ((unsigned int)sorted[i] > from)
+			close_range(from, (unsigned int)sorted[i] - 1, 0);
+		from = (unsigned int)sorted[i] + 1;
+	}
+	close_range(from, ~0U, 0);
+}
+
+/* Every capability gone (a root caller's forwarder has them all) */
+static int drop_privileges(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_flag_value_t v = CAP_CLEAR;
+	int err = 0;
+
+	if (!caps)
+		return -errno;
+	for (cap_value_t i = 0; i <= CAP_LAST_CAP && v == CAP_CLEAR; i++)
+		if (cap_get_flag(caps, i, CAP_PERMITTED, &v) < 0)
+			v = CAP_CLEAR;
+	cap_free(caps);
+	if (v == CAP_SET)
+		err = creds_drop_all();
+	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		err = -errno;
+	return err;
+}
+
+/* The connection limit the descriptor limit allows: 6 fds each, at most */
+static unsigned int conn_limit(const struct fwd_params *p)
+{
+	struct rlimit rl;
+	unsigned int want = p->max_conns ? p->max_conns : FWD_MAX_CONNS;
+	rlim_t fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		fit = rl.rlim_cur > 64 + 2 * FWD_PIPE_POOL ?
+			      (rl.rlim_cur - 64 - 2 * FWD_PIPE_POOL) / 6 :
+			      1;
+		if (fit < want)
+			want = (unsigned int)fit;
+	}
+	return want ? want : 1;
+}
+
+static void setup_loop(struct fwd *f)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	f->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	f->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	f->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	if (f->sig_fd < 0 || f->ep_fd < 0 || f->timer_fd < 0)
+		die_errno("forwarder: setup");
+	struct itimerspec its = {
+		.it_interval = { 0, FWD_TICK_MS * 1000000L },
+		.it_value = { 0, FWD_TICK_MS * 1000000L },
+	};
+	timerfd_settime(f->timer_fd, 0, &its, NULL);
+	for (int i = 0; i < 2; i++) {
+		if (f->listen_fd[i] >= 0 &&
+		    ep_add(f, f->listen_fd[i], EPOLLIN, tag_of(T_LISTEN, i, 0)))
+			die_errno("forwarder: epoll");
+		if (f->udp_fd[i] >= 0 &&
+		    ep_add(f, f->udp_fd[i], EPOLLIN, tag_of(T_UDP, i, 0)))
+			die_errno("forwarder: epoll");
+	}
+	if (ep_add(f, f->timer_fd, EPOLLIN, tag_of(T_TIMER, 0, 0)) ||
+	    ep_add(f, f->sig_fd, EPOLLIN, tag_of(T_SIGNAL, 0, 0)) ||
+	    ep_add(f, f->res_fd, EPOLLIN, tag_of(T_RESOLVER, 0, 0)))
+		die_errno("forwarder: epoll");
+}
+
+static void setup(struct fwd *f, const struct fwd_params *p)
+{
+	const int keep[] = { p->tcp4_fd, p->tcp6_fd, p->udp4_fd, p->udp6_fd,
+			     p->log_fd };
+	int err;
+
+	f->p = p;
+	f->cfg = p->cfg;
+	f->listen_fd[0] = p->tcp4_fd;
+	f->listen_fd[1] = p->tcp6_fd;
+	f->udp_fd[0] = p->udp4_fd;
+	f->udp_fd[1] = p->udp6_fd;
+	close_others(keep, ARRAY_SIZE(keep));
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);	/* resolver processes reap themselves */
+	f->max_conns = conn_limit(p);
+	f->conns = xcalloc(f->max_conns, sizeof(*f->conns));
+	f->free_idx = xcalloc(f->max_conns, sizeof(*f->free_idx));
+	f->ready = xcalloc(f->max_conns, sizeof(*f->ready));
+	for (unsigned int i = 0; i < f->max_conns; i++)
+		f->free_idx[f->n_free++] = f->max_conns - 1 - i;
+	f->cache = xcalloc(FWD_CACHE, sizeof(*f->cache));
+	f->pins = xcalloc(FWD_PINS, sizeof(*f->pins));
+	f->waits = xcalloc(FWD_DNS_WAITS, sizeof(*f->waits));
+	f->pipe_size = FWD_PIPE_SIZE;
+	f->log_tokens = 10 * FWD_LOG_RATE;
+	f->now = f->log_at = now_ms();
+	proxy_setup(&f->proxy, p->upstream_proxy);
+	own_addrs_refresh(f);
+	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	f->res_fd = resolvers_start();
+	if (f->res_fd < 0) {
+		errno = -f->res_fd;
+		die_errno("forwarder: start the resolvers");
+	}
+	err = drop_privileges();
+	if (err < 0) {
+		errno = -err;
+		die_errno("forwarder: drop privileges");
+	}
+	setup_loop(f);
+}
+
+static void dispatch(struct fwd *f, const struct epoll_event *ev)
+{
+	uint64_t tag = ev->data.u64;
+	uint32_t idx = (uint32_t)(tag >> 32);
+	struct conn *c;
+
+	switch ((enum tag)(tag & 0xff)) {
+	case T_LISTEN:
+		on_listen(f, (int)idx);
+		return;
+	case T_UDP:
+		on_udp(f, (int)idx);
+		return;
+	case T_TIMER:
+		on_tick(f);
+		return;
+	case T_SIGNAL:
+		on_signal(f);
+		return;
+	case T_RESOLVER:
+		on_resolver(f);
+		return;
+	case T_JAIL:
+	case T_UP:
+		c = conn_get(f, tag);
+		if (c)
+			on_conn_event(f, c, (tag & 0xff) == T_UP, ev->events);
+		return;
+	}
+}
+
+/* Connections that stopped at FWD_PUMP_ROUNDS get another turn */
+static void run_ready(struct fwd *f)
+{
+	unsigned int n = f->n_ready;
+	unsigned int idx[FWD_EVENTS];
+
+	if (n > FWD_EVENTS)
+		n = FWD_EVENTS;
+	memcpy(idx, f->ready, n * sizeof(*idx));
+	memmove(f->ready, f->ready + n, (f->n_ready - n) * sizeof(*idx));
+	f->n_ready -= n;
+	for (unsigned int i = 0; i < n; i++) {
+		struct conn *c = &f->conns[idx[i]];
+
+		c->on_ready = false;
+		if (c->state == C_SPLICE)
+			pump_both(f, c);
+	}
+}
+
+void fwd_run(const struct fwd_params *p)
+{
+	static struct fwd fw;
+	struct fwd *f = &fw;
+	struct epoll_event ev[FWD_EVENTS];
+
+	die_in_child();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    (p->parent && getppid() != p->parent))
+		_exit(0);
+	prctl(PR_SET_NAME, "jail-fwd", 0, 0, 0);
+	setup(f, p);
+	for (;;) {
+		int n = epoll_wait(f->ep_fd, ev, FWD_EVENTS,
+				   f->n_ready ? 0 : -1);
+
+		if (n < 0 && errno != EINTR)
+			die_errno("forwarder: epoll_wait");
+		f->now = now_ms();
+		for (int i = 0; i < n; i++)
+			dispatch(f, &ev[i]);
+		if (f->n_ready)
+			run_ready(f);
+	}
+}
