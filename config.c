@@ -44,6 +44,8 @@ enum opt_id {
 	OPT_ALLOW,
 	OPT_DENY,
 	OPT_ALLOW_PRIVATE,
+	OPT_ALLOW_HOST_PORT,
+	OPT_NO_UPSTREAM_PROXY,
 	OPT_PROFILE,
 	OPT_NO_PROFILE,
 	OPT_HELP,
@@ -88,7 +90,8 @@ static const struct opt_def opt_table[] = {
 	  OPT_ENV, OPTF_FILE },
 	{ "keep-fd", 1, "N", "keep file descriptor N open for COMMAND",
 	  OPT_KEEP_FD, 0 },
-	{ "net", 1, "MODE", "network: none or host", OPT_NET, OPTF_FILE },
+	{ "net", 1, "MODE", "network: filtered (default), none or host",
+	  OPT_NET, OPTF_FILE },
 	{ "allow", 1, "PATTERN[:PORTS]", "allow connections to a host, "
 					 "*.suffix, IP or CIDR",
 	  OPT_ALLOW, OPTF_FILE },
@@ -96,6 +99,11 @@ static const struct opt_def opt_table[] = {
 	  OPT_DENY, OPTF_FILE },
 	{ "allow-private", 0, NULL, "allow private and loopback destinations",
 	  OPT_ALLOW_PRIVATE, OPTF_FILE },
+	{ "allow-host-port", 1, "PORT", "let the jail reach the host's "
+					"127.0.0.1:PORT as host.jail.internal",
+	  OPT_ALLOW_HOST_PORT, OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "no-upstream-proxy", 0, NULL, "ignore the host's https_proxy",
+	  OPT_NO_UPSTREAM_PROXY, OPTF_FILE },
 	{ "profile", 1, "NAME", "add what agent NAME needs (default: by "
 				"COMMAND's name)", OPT_PROFILE, OPTF_FILE },
 	{ "no-profile", 0, NULL, "use no agent profile", OPT_NO_PROFILE,
@@ -270,8 +278,11 @@ static void set_net(struct jail_config *cfg, const char *arg)
 		cfg->net = NET_NONE;
 	else if (!strcmp(arg, "host"))
 		cfg->net = NET_HOST;
+	else if (!strcmp(arg, "filtered"))
+		cfg->net = NET_FILTERED;
 	else
-		die("--net \"%s\": unknown mode; use none or host", arg);
+		die("--net \"%s\": unknown mode; use filtered, none or host",
+		    arg);
 }
 
 static void set_timeout(struct jail_config *cfg, const char *arg)
@@ -417,6 +428,19 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_ALLOW_PRIVATE:
 		cfg->allow_private = true;
+		break;
+	case OPT_ALLOW_HOST_PORT: {
+		unsigned long long port;
+
+		if (parse_uint(arg, 1, 65535, &port) < 0)
+			die("--allow-host-port \"%s\": not a port number", arg);
+		if (cfg->n_host_ports >= ARRAY_SIZE(cfg->host_ports))
+			die("too many --allow-host-port options (at most 16)");
+		cfg->host_ports[cfg->n_host_ports++] = (uint16_t)port;
+		break;
+	}
+	case OPT_NO_UPSTREAM_PROXY:
+		cfg->no_upstream_proxy = true;
 		break;
 	case OPT_TIMEOUT:
 		set_timeout(cfg, arg);
@@ -670,7 +694,7 @@ static void config_init(struct jail_config *cfg)
 	cfg->cwd = xstrdup(buf);
 	cfg->uid = getuid();
 	cfg->gid = getgid();
-	cfg->net = NET_NONE;
+	cfg->net = NET_FILTERED;
 	cfg->log_fd = -1;
 	make_id(cfg);
 }

@@ -34,14 +34,11 @@ static void cap_freep(cap_t *c)
 
 #define autocap __attribute__((cleanup(cap_freep)))
 
-/* Write @text to /proc/@pid/@file in one write(), as the kernel requires */
-static int write_proc_file(pid_t pid, const char *file, const char *text)
+/* Write @text to @file of a /proc/PID directory in one write() */
+static int write_proc_file(int proc_fd, const char *file, const char *text)
 {
-	char path[64];
-	autoclose int fd = -1;
+	autoclose int fd = openat(proc_fd, file, O_WRONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	return write_all(fd, text, strlen(text));
@@ -49,19 +46,31 @@ static int write_proc_file(pid_t pid, const char *file, const char *text)
 
 int creds_write_maps(pid_t pid, uid_t uid, gid_t gid)
 {
+	char path[64];
+	autoclose int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return creds_write_maps_at(fd, uid, gid);
+}
+
+int creds_write_maps_at(int proc_fd, uid_t uid, gid_t gid)
+{
 	char map[64];
 	int err;
 
-	err = write_proc_file(pid, "setgroups", "deny");
+	err = write_proc_file(proc_fd, "setgroups", "deny");
 	/* Kernels before 3.19 have no setgroups file; nothing to deny there */
 	if (err < 0 && err != -ENOENT)
 		return err;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	err = write_proc_file(pid, "uid_map", map);
+	err = write_proc_file(proc_fd, "uid_map", map);
 	if (err < 0)
 		return err;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-	return write_proc_file(pid, "gid_map", map);
+	return write_proc_file(proc_fd, "gid_map", map);
 }
 
 /*

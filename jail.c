@@ -59,6 +59,7 @@ extern char **environ;
 /* Messages from the children carrying a descriptor */
 #define MSG_PTY 'P'		/* the pty master */
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
+#define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
 
 /* What the supervisor sends with "go" */
 struct go_msg {
@@ -530,6 +531,28 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 	sigset_t none;
 	int slave_fd = -1, err;
 
+	/*
+	 * The jail's network namespace belongs to a user namespace of its
+	 * own, nested in the setup child's: even a capability COMMAND should
+	 * never have could not reach the gateway's rules.
+	 */
+	if (c->cfg->net == NET_FILTERED) {
+		int self;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			die_errno("unshare the jail's network namespace");
+		/*
+		 * Our pid means nothing in the setup child's /proc (still the
+		 * host's): hand over our /proc directory itself.
+		 */
+		self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (self < 0)
+			die_errno("open /proc/self");
+		if (send_msg(sock, MSG_UNSHARED, self) < 0)
+			_exit(EXIT_JAIL_FAILED);
+		close(self);
+		expect_msg(sock, MSG_NET_READY, NULL);
+	}
 	expect_msg(sock, MSG_VIEW_READY, &slave_fd);
 	/*
 	 * pivot_root() moved our root, but a working directory is only moved
@@ -633,6 +656,100 @@ static __attribute__((noreturn)) void become_init(const struct child_ctx *c,
 	die_errno("exec " INIT_NAME);
 }
 
+static void die_err(int err, const char *what)
+{
+	errno = -err;
+	die_errno("%s", what);
+}
+
+static int open_net_ns(int proc_fd)
+{
+	int fd = openat(proc_fd, "ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("open a network namespace");
+	return fd;
+}
+
+/* Hand the forwarder's sockets to the supervisor in one message */
+static void send_listeners(int chan, const struct netns_listeners *l)
+{
+	const int all[4] = { l->tcp4_fd, l->tcp6_fd, l->udp4_fd, l->udp6_fd };
+	char cbuf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
+	char payload[5] = { MSG_LISTENERS };
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf };
+	struct cmsghdr *cm;
+	int fds[4];
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		payload[1 + i] = all[i] >= 0;
+		if (all[i] >= 0)
+			fds[n++] = all[i];
+	}
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0)
+		die_errno("pass the forwarder's sockets");
+}
+
+/*
+ * --net filtered. We are in the gateway namespace G; the command child
+ * has made the jail's namespace J. Link them with a veth, put the
+ * redirect rules and the forwarder's sockets in G, and configure J from
+ * inside it.
+ *
+ * Context: setup child, before the view is built
+ * Return: an fd of G; the caller stays in J until the view (and its
+ * sysfs, which shows J's interfaces) is built, then returns to G
+ */
+static int setup_gateway(const struct child_ctx *c, int sock)
+{
+	const struct jail_config *cfg = c->cfg;
+	struct netns_listeners l;
+	autoclose int child_proc = -1;
+	autoclose int self_proc = -1;
+	autoclose int jfd = -1;
+	int gfd, err;
+
+	expect_msg(sock, MSG_UNSHARED, &child_proc);
+	if (child_proc < 0)
+		die("network: the command child sent no /proc handle");
+	err = creds_write_maps_at(child_proc, cfg->uid, cfg->gid);
+	if (err < 0)
+		die_err(err, "map the jail's nested user namespace");
+	self_proc = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self_proc < 0)
+		die_errno("open /proc/self");
+	jfd = open_net_ns(child_proc);
+	gfd = open_net_ns(self_proc);
+	if ((err = netns_create_veth(jfd)) < 0)
+		die_err(err, "network: create the veth");
+	if ((err = netns_config_gateway(cfg->ipv6)) < 0)
+		die_err(err, "network: configure the gateway");
+	if ((err = netns_install_rules(NETNS_TCP_PORT, NETNS_DNS_PORT,
+				       cfg->ipv6)) < 0)
+		die_err(err, "network: install the gateway rules");
+	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
+		die_err(err, "network: open the forwarder's sockets");
+	send_listeners(c->chan_fd, &l);
+	netns_listeners_close(&l);
+	if (setns(jfd, CLONE_NEWNET) < 0)
+		die_errno("network: enter the jail's namespace");
+	if ((err = netns_config_jail(cfg->ipv6)) < 0)
+		die_err(err, "network: configure the jail's interface");
+	if (send_msg(sock, MSG_NET_READY, -1) < 0)
+		die_errno("start the command");
+	return gfd;
+}
+
 static pid_t fork_command_child(const struct child_ctx *c, int sock[2])
 {
 	pid_t child;
@@ -654,6 +771,7 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 {
 	struct go_msg go;
 	int sock[2], slave_fd;
+	autoclose int gw_fd = -1;
 	pid_t child;
 
 	die_in_child();
@@ -670,9 +788,14 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 	if (sethostname("jail", 4) < 0)
 		die_errno("set the hostname");
 	child = fork_command_child(c, sock);
-	if (c->cfg->net != NET_HOST && netns_loopback_up() < 0)
+	if (c->cfg->net == NET_FILTERED)
+		gw_fd = setup_gateway(c, sock[0]);
+	else if (c->cfg->net == NET_NONE && netns_loopback_up() < 0)
 		die("network: cannot bring up the loopback interface");
 	fsview_build(c->cfg);
+	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
+	if (gw_fd >= 0 && setns(gw_fd, CLONE_NEWNET) < 0)
+		die_errno("network: return to the gateway namespace");
 	slave_fd = go.has_tty ? open_jail_pty(c) : -1;
 	if (send_msg(sock[0], MSG_VIEW_READY, slave_fd) < 0)
 		die_errno("start the command");
@@ -691,6 +814,9 @@ struct super {
 	int timer_fd;
 	int master_fd;		/* pty master, or -1 */
 	int notify_fd;		/* --seccomp-log listener, or -1 */
+	pid_t fwd_pid;		/* the forwarder, or 0 */
+	int fwd_status;		/* its wait status once reaped */
+	bool fwd_died;		/* it stopped while the jail ran */
 	bool setup_done;
 	bool timed_out;
 	bool stdin_open;
@@ -700,10 +826,68 @@ struct super {
 	size_t in_len;
 };
 
+/*
+ * The forwarder runs outside the jail in the host's namespaces, as a
+ * child of the supervisor. It gets the listening sockets (which live in
+ * the gateway namespace) and the log; we keep no copy of the sockets, so
+ * when it stops nothing listens and the jail has no way out.
+ */
+static void start_forwarder(struct super *s, const char *present, int *fds,
+			    size_t n)
+{
+	const struct jail_config *cfg = s->cfg;
+	int slot[4] = { -1, -1, -1, -1 };
+	const char *proxy = NULL;
+	struct fwd_params p;
+	size_t k = 0;
+	pid_t pid;
+
+	for (size_t i = 0; i < 4 && k < n; i++)
+		if (present[i])
+			slot[i] = fds[k++];
+	if (!cfg->no_upstream_proxy) {
+		proxy = getenv("https_proxy");
+		if (!proxy || !*proxy)
+			proxy = getenv("HTTPS_PROXY");
+	}
+	p = (struct fwd_params){
+		.cfg = cfg,
+		.tcp4_fd = slot[0],
+		.tcp6_fd = slot[1],
+		.udp4_fd = slot[2],
+		.udp6_fd = slot[3],
+		.log_fd = cfg->log_fd,
+		.jail_id = cfg->id,
+		.upstream_proxy = proxy && *proxy ? proxy : NULL,
+		.host_ports = cfg->host_ports,
+		.n_host_ports = cfg->n_host_ports,
+		.ipv6 = cfg->ipv6,
+		.parent = getpid(),
+	};
+	pid = fork();
+	if (pid < 0) {
+		kill(s->pid, SIGKILL);
+		die_errno("start the forwarder");
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		die_in_child();
+		die_set_channel(-1);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		fwd_run(&p);
+	}
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	s->fwd_pid = pid;
+}
+
 static void recv_from_child(struct super *s)
 {
 	char buf[1100];
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -727,6 +911,17 @@ static void recv_from_child(struct super *s)
 		memcpy(&s->notify_fd, CMSG_DATA(cm), sizeof(int));
 		return;
 	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&
+	    n == 5 && !s->fwd_pid) {
+		int fds[4];
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (nfd > 4)
+			nfd = 4;
+		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+		start_forwarder(s, buf + 1, fds, nfd);
+		return;
+	}
 	restore_terminal();
 	(void)write_all(STDERR_FILENO, buf, (size_t)n);
 }
@@ -743,6 +938,43 @@ static void enter_raw_mode(void)
 	tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
 }
 
+static void reap_children(struct super *s)
+{
+	int st;
+
+	if (!s->reaped && waitpid(s->pid, &st, WNOHANG) == s->pid) {
+		s->status = st;
+		s->reaped = true;
+	}
+	if (s->fwd_pid > 0 && waitpid(s->fwd_pid, &st, WNOHANG) == s->fwd_pid) {
+		s->fwd_status = st;
+		s->fwd_pid = -1;
+		/* Fail closed: without its forwarder the jail is stopped */
+		if (!s->reaped) {
+			s->fwd_died = true;
+			kill(s->pid, SIGKILL);
+		}
+	}
+}
+
+/* Let the forwarder log its open connections, then wait for it */
+static void stop_forwarder(struct super *s)
+{
+	if (s->fwd_pid <= 0)
+		return;
+	kill(s->fwd_pid, SIGTERM);
+	for (int i = 0; i < 300; i++) {
+		if (waitpid(s->fwd_pid, &s->fwd_status, WNOHANG) == s->fwd_pid) {
+			s->fwd_pid = -1;
+			return;
+		}
+		usleep(10000);
+	}
+	kill(s->fwd_pid, SIGKILL);
+	waitpid(s->fwd_pid, &s->fwd_status, 0);
+	s->fwd_pid = -1;
+}
+
 static void on_signal(struct super *s)
 {
 	struct signalfd_siginfo si;
@@ -750,12 +982,7 @@ static void on_signal(struct super *s)
 	if (read(s->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo == SIGCHLD) {
-		int st;
-
-		if (!s->reaped && waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->status = st;
-			s->reaped = true;
-		}
+		reap_children(s);
 		return;
 	}
 	/* The kernel tells the pty's foreground group about size changes */
@@ -832,24 +1059,6 @@ static void drain_output(struct super *s)
 	}
 }
 
-/* /proc/PID/comm of a jailed process, escaped later by the log writer */
-static void read_comm(pid_t pid, char *out, size_t len)
-{
-	char path[64];
-	autoclose int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, out, len - 1);
-	if (n <= 0)
-		return;
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-}
-
 static void audit_syscall_deny(const struct super *s, const char *name,
 			       const char *comm, pid_t pid)
 {
@@ -867,7 +1076,6 @@ static void audit_syscall_deny(const struct super *s, const char *name,
 static void on_seccomp_notify(struct super *s)
 {
 	struct filter_denial d;
-	char comm[64] = "?";
 	int err = filter_notify_handle(s->notify_fd, &d);
 
 	if (err == -ENOENT || err == -EAGAIN || err == -EINTR)
@@ -877,8 +1085,8 @@ static void on_seccomp_notify(struct super *s)
 		s->notify_fd = -1;
 		return;
 	}
-	read_comm(d.pid, comm, sizeof(comm));
-	audit_syscall_deny(s, d.name, comm, d.pid);
+	/* Read while the caller was still blocked in the refused call */
+	audit_syscall_deny(s, d.name, d.comm[0] ? d.comm : "?", d.pid);
 }
 
 enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_NOTIFY, P_N };
@@ -1056,10 +1264,19 @@ static int run_jail(const struct jail_config *cfg)
 	s.timer_fd = arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	supervise(&s);
+	stop_forwarder(&s);
 	restore_terminal();
+	if (s.fwd_died)
+		warn("forwarder: stopped while the jail ran (%s %d); the jail was "
+		     "stopped with it, so it had no way out",
+		     WIFSIGNALED(s.fwd_status) ? "signal" : "status",
+		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
+						 WEXITSTATUS(s.fwd_status));
 	protect_verify(cfg, &prot);
 	limits_cgroup_remove(cg_path);
-	status = s.timed_out ? EXIT_TIMEOUT : status_to_exit(s.status);
+	status = s.timed_out ? EXIT_TIMEOUT :
+		 s.fwd_died  ? EXIT_JAIL_FAILED :
+			       status_to_exit(s.status);
 	audit_exit(cfg, status, s.timed_out);
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");

@@ -225,6 +225,10 @@ struct jail_config {
 	struct net_rule deny[JAIL_MAX_RULES];
 	size_t n_deny;
 	bool allow_private;
+	uint16_t host_ports[16];	/* --allow-host-port */
+	size_t n_host_ports;
+	bool no_upstream_proxy;
+	bool ipv6;			/* the jail gets IPv6 (not yet) */
 
 	unsigned long long timeout_ms;	/* 0: none */
 	struct rlimit_req rlimits[JAIL_MAX_RLIMITS];
@@ -414,6 +418,9 @@ const char *hints_userns_refusal(int err);
  * Return: 0 or negative errno
  */
 int creds_write_maps(pid_t pid, uid_t uid, gid_t gid);
+
+/* As creds_write_maps(), for the process whose /proc directory is @proc_fd */
+int creds_write_maps_at(int proc_fd, uid_t uid, gid_t gid);
 
 /**
  * creds_drop_all() - Empty every capability set, lock securebits, set
@@ -1177,6 +1184,73 @@ int audit_parse_line(const char *line, size_t len, struct audit_event *ev);
  * fwd.c: the forwarder
  * ------------------------------------------------------------------- */
 
-/* (filled in by fwd.c) */
+#define FWD_MAX_CONNS 4096	/* concurrent TCP connections, at most */
+#define FWD_MAX_HOST_PORTS 32	/* --allow-host-port entries */
+
+/**
+ * struct fwd_params - What the forwarder process is given
+ * @cfg:		validated configuration: @cfg->allow, @cfg->deny,
+ *			@cfg->allow_private (the forwarder's copy after fork)
+ * @tcp4_fd:		TCP listener in G (netns_open_listeners()), or -1
+ * @tcp6_fd:		IPv6 TCP listener in G, or -1
+ * @udp4_fd:		DNS socket in G, or -1
+ * @udp6_fd:		IPv6 DNS socket in G, or -1
+ * @log_fd:		audit log (O_APPEND), or -1
+ * @jail_id:		jail ID for the audit log
+ * @upstream_proxy:	"http://[USER:PASS@]HOST[:PORT][/]" from the host's
+ *			https_proxy/HTTPS_PROXY, or NULL (no proxy, or
+ *			--no-upstream-proxy): allowed TLS connections then go
+ *			out through it with CONNECT
+ * @host_ports:		--allow-host-port ports, @n_host_ports of them: a
+ *			connection from the jail to the gateway's address
+ *			(or NETNS_HOST_NAME) on one of them reaches the
+ *			host's 127.0.0.1 on the same port
+ * @n_host_ports:	at most FWD_MAX_HOST_PORTS
+ * @ipv6:		the jail has IPv6: AAAA queries are answered
+ * @parent:		the supervisor's pid: the forwarder exits at once if
+ *			its parent is not (or no longer) @parent; 0: no check
+ * @max_conns:		concurrent connections, 0 for the default; also
+ *			bounded by RLIMIT_NOFILE
+ */
+struct fwd_params {
+	const struct jail_config *cfg;
+	int tcp4_fd;
+	int tcp6_fd;
+	int udp4_fd;
+	int udp6_fd;
+	int log_fd;
+	const char *jail_id;
+	const char *upstream_proxy;
+	const uint16_t *host_ports;
+	size_t n_host_ports;
+	bool ipv6;
+	pid_t parent;
+	unsigned int max_conns;
+};
+
+/**
+ * fwd_run() - The forwarder process: serve the jail's TCP and DNS
+ * @p:		parameters; the fds are taken over
+ *
+ * Closes every other inherited descriptor, raises its RLIMIT_NOFILE soft
+ * limit, sets PR_SET_PDEATHSIG, forks its resolver processes (blocking
+ * getaddrinfo() on the host, one lookup each), drops every capability
+ * and sets no_new_privs, then runs one epoll loop: TCP connections from
+ * the jail are named (TLS SNI, HTTP Host, else the name the resolver
+ * handed out for the destination), checked against the policy, resolved
+ * on the host and dialed there, then spliced both ways; DNS queries are
+ * answered for allowed names only. Writes net.allow (at close), net.deny,
+ * net.error and dns.deny events.
+ *
+ * SIGTERM (or SIGINT, SIGHUP): writes net.allow for every open allowed
+ * connection and exits 0, so the supervisor should send it after
+ * reaping the jail, wait for the forwarder, then write the exit event.
+ *
+ * Context: a process forked by the supervisor outside the jail, in the
+ * host's namespaces, before anything else reads from the jail
+ * Must not: return; it exits 0 on SIGTERM or when its parent dies, 125
+ * when it cannot start
+ */
+void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
 
 #endif /* JAIL_H */
