@@ -12,7 +12,7 @@ jail -- sh -c 'trap "echo got-term; exit 3" TERM; sleep 30 & wait' \
 	>"$STAGE/sig.out" 2>&1 &
 jpid=$!
 sleep 1
-kill -TERM "$(pgrep -f -n "^$JAIL -- sh -c trap")"
+kill -TERM "$(pgrep -f -o "^$JAIL -- sh -c trap")"
 wait "$jpid"; rc=$?
 assert_eq "SIGTERM forwarded, COMMAND's status returned" 3 "$rc"
 assert_match "COMMAND saw SIGTERM" "got-term" "$(cat "$STAGE/sig.out")"
@@ -30,7 +30,7 @@ assert_eq "background processes die with COMMAND" 0 "$left"
 # kill -9 of jail kills the whole jail
 as_user "$JAIL" -- sh -c "sleep 9998.$RANDOM; true" >/dev/null 2>&1 &
 if wait_until 5 pgrep -f "^sleep 9998\." >/dev/null; then
-	kill -9 "$(pgrep -f "^$JAIL -- sh -c sleep 9998")"
+	kill -9 "$(pgrep -f -o "^$JAIL -- sh -c sleep 9998")"
 	if wait_until 5 sh -c '! pgrep -f "sleep 9998\." >/dev/null'; then
 		t_pass "kill -9 of jail leaves no process"
 	else
@@ -61,7 +61,7 @@ assert_match "ptrace of pid 1 fails" "^-1 Operation not permitted" "$out"
 # COMMAND in its own session: kill(0, SIGSTOP) cannot stop jail
 as_user "$JAIL" -- sh -c 'kill -STOP 0; echo never' >"$STAGE/stop.out" 2>&1 &
 sleep 1
-jpid=$(pgrep -f "^$JAIL -- sh -c kill -STOP 0")
+jpid=$(pgrep -f -o "^$JAIL -- sh -c kill -STOP 0")
 st=$(ps -o stat= -p "$jpid" | tr -d ' ')
 case "$st" in
 T*) t_fail "kill(0, SIGSTOP) inside does not stop jail" "jail state $st"
