@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fwd.c - the forwarder: the jail's only way out, and its resolver
+ * fwd.c - the forwarder: the jail's only way out
  *
  * One process, outside the jail, in the host's network namespace. Its
  * listening sockets were made in the gateway namespace G (netns.c), whose
@@ -33,19 +33,14 @@
  *     passed on with shutdown(SHUT_WR).
  * Every refusal resets the jail's connection at once (SO_LINGER 0).
  *
- * DNS: the resolver answers A (and AAAA when the jail has IPv6) for
- * allowed names with what the host resolves, after the same address
- * filter; HTTPS/SVCB and AAAA without IPv6 get NODATA, other types
- * REFUSED; names not allowed NXDOMAIN, without any lookup on the host (no
- * DNS exfiltration). Malformed queries are dropped. Every address handed
- * out is pinned to its name for step 2.
+ * DNS queries are answered by dnsd.c, in this same process; it also
+ * resolves names for step 3 and keeps the pins for step 2.
  *
  * The process is single-threaded around one epoll loop; nothing blocks
  * but the resolver processes, which only ever run getaddrinfo().
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -78,18 +73,6 @@
 #define FWD_PIPE_SIZE (1 << 20)
 #define FWD_PIPE_POOL 32	/* idle pipes kept for reuse */
 #define FWD_PUMP_ROUNDS 16	/* splice rounds per direction per turn */
-#define FWD_MAX_ADDRS 8		/* addresses kept per name and family */
-#define FWD_RESOLVERS 4		/* concurrent host lookups */
-#define FWD_CACHE 512		/* names resolved on the host */
-#define FWD_CACHE_MS 30000
-#define FWD_NEG_CACHE_MS 5000
-#define FWD_LOOKUP_MS 20000	/* a lookup not answered by then failed */
-#define FWD_PINS 1024		/* (address, name) pairs handed out */
-#define FWD_DNS_WAITS 256	/* queries waiting for a lookup */
-#define FWD_DNS_TTL 30
-#define FWD_DNS_MAX 512		/* reply size: plain UDP */
-#define FWD_OWN_ADDRS 64
-#define FWD_OWN_REFRESH_MS 5000
 #define FWD_LOG_RATE 100	/* deny events per second, burst 10x */
 #define FWD_EVENTS 256
 
@@ -112,11 +95,6 @@ enum conn_state {
 	C_SPLICE,	/* relaying */
 };
 
-struct addr {
-	int family;	/* AF_INET: 4 bytes of @a are used */
-	uint8_t a[16];
-};
-
 /* One direction of a connection */
 struct pump {
 	int pipe_r;
@@ -131,7 +109,7 @@ struct conn {
 	uint32_t gen;
 	int jail_fd;
 	int up_fd;
-	struct addr dst;	/* where the jail was going */
+	struct dnsd_addr dst;	/* where the jail was going */
 	uint16_t port;
 	bool got_bytes;
 	bool is_tls;
@@ -140,55 +118,13 @@ struct conn {
 	bool on_ready;
 	int slot;		/* name cache slot while C_RESOLVE */
 	unsigned int n_cand, next_cand;
-	struct addr cand[2 * FWD_MAX_ADDRS];
-	struct addr peer;	/* dialed */
+	struct dnsd_addr cand[2 * DNSD_MAX_ADDRS];
+	struct dnsd_addr peer;	/* dialed */
 	uint64_t t_start, deadline, silent_deadline;
 	uint64_t up_bytes, down_bytes;
 	struct pump up;		/* jail -> host */
 	struct pump down;	/* host -> jail */
 	char name[POLICY_NAME_MAX + 1];
-};
-
-/* A name resolved on the host */
-struct name_entry {
-	char name[POLICY_NAME_MAX + 1];
-	bool used;
-	bool pending;
-	uint32_t req_id;
-	uint64_t t;		/* lookup sent, or answer's expiry */
-	int rcode;		/* DNS_RCODE_*; NOERROR with no address: NODATA */
-	uint8_t n4, n6;
-	uint8_t a4[FWD_MAX_ADDRS][4];
-	uint8_t a6[FWD_MAX_ADDRS][16];
-};
-
-/* Messages between the forwarder and its resolver processes */
-struct res_req {
-	uint32_t id;
-	char name[POLICY_NAME_MAX + 1];
-};
-
-struct res_resp {
-	uint32_t id;
-	int32_t gai;
-	uint8_t n4, n6;
-	uint8_t a4[FWD_MAX_ADDRS][4];
-	uint8_t a6[FWD_MAX_ADDRS][16];
-};
-
-struct pin {
-	struct addr addr;
-	char name[POLICY_NAME_MAX + 1];
-};
-
-/* A DNS query waiting for a lookup */
-struct dns_wait {
-	bool used;
-	int fd;
-	int slot;
-	struct sockaddr_storage peer;
-	socklen_t peer_len;
-	struct dns_query q;
 };
 
 struct proxy {
@@ -206,7 +142,6 @@ struct fwd {
 	int ep_fd;
 	int timer_fd;
 	int sig_fd;
-	int res_fd;
 	int reserve_fd;
 	int listen_fd[2];
 	int udp_fd[2];
@@ -221,14 +156,7 @@ struct fwd {
 	int pool[FWD_PIPE_POOL][2];
 	unsigned int n_pool;
 	int pipe_size;
-	struct name_entry *cache;
-	uint32_t req_seq;
-	struct pin *pins;
-	unsigned int pin_next;
-	struct dns_wait *waits;
-	struct addr own[FWD_OWN_ADDRS];
-	unsigned int n_own;
-	uint64_t own_at;
+	struct dnsd *dns;
 	struct proxy proxy;
 	unsigned int log_tokens;
 	unsigned long long suppressed;
@@ -263,38 +191,8 @@ static int ep_add(struct fwd *f, int fd, uint32_t events, uint64_t tag)
 	return epoll_ctl(f->ep_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0,    0,
-					      0, 0, 0, 0, 0xff, 0xff };
-
-/* ::ffff:a.b.c.d is a.b.c.d: dial and check it as IPv4 */
-static void addr_unmap(struct addr *a)
-{
-	if (a->family == AF_INET6 && !memcmp(a->a, v4_mapped_prefix, 12)) {
-		memmove(a->a, a->a + 12, 4);
-		memset(a->a + 4, 0, 12);
-		a->family = AF_INET;
-	}
-}
-
-static size_t addr_len(const struct addr *a)
-{
-	return a->family == AF_INET ? 4 : 16;
-}
-
-static bool addr_eq(const struct addr *x, const struct addr *y)
-{
-	return x->family == y->family && !memcmp(x->a, y->a, addr_len(x));
-}
-
-static void addr_set(struct addr *a, int family, const void *bytes)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = family;
-	memcpy(a->a, bytes, family == AF_INET ? 4 : 16);
-}
-
 /* Fill @ss from @a and @port. Return: its length */
-static socklen_t addr_to_sa(const struct addr *a, uint16_t port,
+static socklen_t addr_to_sa(const struct dnsd_addr *a, uint16_t port,
 			    struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -314,62 +212,15 @@ static socklen_t addr_to_sa(const struct addr *a, uint16_t port,
 	return sizeof(*s6);
 }
 
-static bool addr_from_sa(const struct sockaddr_storage *ss, struct addr *a,
-			 uint16_t *port)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-
-		addr_set(a, AF_INET, &s->sin_addr);
-		if (port)
-			*port = ntohs(s->sin_port);
-		return true;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-
-		addr_set(a, AF_INET6, &s->sin6_addr);
-		if (port)
-			*port = ntohs(s->sin6_port);
-		addr_unmap(a);
-		return true;
-	}
-	return false;
-}
-
-static const char *addr_str(const struct addr *a, char *buf, size_t len)
-{
-	if (!a->family || !inet_ntop(a->family, a->a, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-/* Is @name an IP literal? Then @a holds it */
-static bool parse_ip_literal(const char *name, struct addr *a)
-{
-	uint8_t b[16];
-
-	if (inet_pton(AF_INET, name, b) == 1) {
-		addr_set(a, AF_INET, b);
-		return true;
-	}
-	if (inet_pton(AF_INET6, name, b) == 1) {
-		addr_set(a, AF_INET6, b);
-		addr_unmap(a);
-		return true;
-	}
-	return false;
-}
-
 /* The gateway's addresses: --allow-host-port, nothing else */
-static bool is_gateway(const struct addr *a)
+static bool is_gateway(const struct dnsd_addr *a)
 {
-	struct addr gw;
+	struct dnsd_addr gw;
 
 	if (a->family == AF_INET)
-		return parse_ip_literal(JAIL_GATEWAY_IP4, &gw) &&
-		       addr_eq(a, &gw);
-	return parse_ip_literal(NETNS_GATEWAY_IP6, &gw) && addr_eq(a, &gw);
+		return dnsd_addr_parse(JAIL_GATEWAY_IP4, &gw) &&
+		       dnsd_addr_eq(a, &gw);
+	return dnsd_addr_parse(NETNS_GATEWAY_IP6, &gw) && dnsd_addr_eq(a, &gw);
 }
 
 static void set_nodelay(int fd)
@@ -440,7 +291,7 @@ static void log_deny(struct fwd *f, const struct conn *c, const char *reason)
 	char ip[INET6_ADDRSTRLEN];
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name[0] ? c->name : NULL),
-		AF_STR("ip", addr_str(&c->dst, ip, sizeof(ip))),
+		AF_STR("ip", dnsd_addr_str(&c->dst, ip, sizeof(ip))),
 		AF_INT("port", c->port),
 		AF_STR("reason", reason),
 	};
@@ -454,7 +305,7 @@ static void log_error(struct fwd *f, const struct conn *c, const char *why)
 	char ip[INET6_ADDRSTRLEN];
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name),
-		AF_STR("ip", c->peer.family ? addr_str(&c->peer, ip, sizeof(ip)) :
+		AF_STR("ip", c->peer.family ? dnsd_addr_str(&c->peer, ip, sizeof(ip)) :
 					      NULL),
 		AF_INT("port", c->port),
 		AF_STR("error", why),
@@ -469,7 +320,7 @@ static void log_allow(struct fwd *f, const struct conn *c)
 	char ip[INET6_ADDRSTRLEN];
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name),
-		AF_STR("ip", addr_str(&c->peer, ip, sizeof(ip))),
+		AF_STR("ip", dnsd_addr_str(&c->peer, ip, sizeof(ip))),
 		AF_INT("port", c->port),
 		AF_INT("bytes_up", c->up_bytes),
 		AF_INT("bytes_down", c->down_bytes),
@@ -478,283 +329,6 @@ static void log_allow(struct fwd *f, const struct conn *c)
 	};
 
 	log_write(f, "net.allow", fl, ARRAY_SIZE(fl));
-}
-
-static const char *qtype_name(uint16_t t, char *buf, size_t len)
-{
-	static const struct {
-		uint16_t t;
-		const char *s;
-	} names[] = { { 1, "A" },     { 2, "NS" },     { 5, "CNAME" },
-		      { 6, "SOA" },   { 12, "PTR" },   { 15, "MX" },
-		      { 16, "TXT" },  { 28, "AAAA" },  { 33, "SRV" },
-		      { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" } };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].t == t)
-			return names[i].s;
-	snprintf(buf, len, "TYPE%u", t);
-	return buf;
-}
-
-static void log_dns_deny(struct fwd *f, const struct dns_query *q,
-			 const char *reason)
-{
-	char tbuf[16];
-	const struct audit_field fl[] = {
-		AF_STR("name", q->name),
-		AF_STR("qtype", qtype_name(q->qtype, tbuf, sizeof(tbuf))),
-		AF_STR("reason", reason),
-	};
-
-	if (log_budget(f))
-		log_write(f, "dns.deny", fl, ARRAY_SIZE(fl));
-}
-
-/* ---- addresses the forwarder refuses to dial ------------------------ */
-
-static void own_addrs_refresh(struct fwd *f)
-{
-	struct ifaddrs *ifa = NULL;
-
-	f->own_at = f->now;
-	if (getifaddrs(&ifa) < 0)
-		return;	/* keep the previous list */
-	f->n_own = 0;
-	for (struct ifaddrs *i = ifa; i && f->n_own < FWD_OWN_ADDRS;
-	     i = i->ifa_next) {
-		struct addr a;
-
-		if (!i->ifa_addr ||
-		    !addr_from_sa((struct sockaddr_storage *)i->ifa_addr, &a,
-				  NULL))
-			continue;
-		f->own[f->n_own++] = a;
-	}
-	freeifaddrs(ifa);
-}
-
-static bool is_own_addr(const struct fwd *f, const struct addr *a)
-{
-	for (unsigned int i = 0; i < f->n_own; i++)
-		if (addr_eq(&f->own[i], a))
-			return true;
-	return false;
-}
-
-/* Does an allow rule name @a, on @port or (@port 0) on any of its ports? */
-static bool named_by_allow(const struct fwd *f, const struct addr *a,
-			   uint16_t port)
-{
-	const struct jail_config *cfg = f->cfg;
-
-	for (size_t i = 0; i < cfg->n_allow; i++) {
-		const struct net_rule *r = &cfg->allow[i];
-		uint16_t p = port;
-
-		if (!r->is_ip)
-			continue;
-		if (!p)
-			p = r->n_ports ? r->port_lo[0] : 443;
-		if (policy_rule_matches_addr(r, a->family, a->a, p))
-			return true;
-	}
-	return false;
-}
-
-/*
- * May the forwarder dial @a (on @port; 0: on some port)?
- * Return: NULL if so, else the reason for the log
- */
-static const char *addr_refused(const struct fwd *f, const struct addr *a,
-				uint16_t port)
-{
-	const struct jail_config *cfg = f->cfg;
-
-	if (port && policy_check_addr(cfg->allow, 0, cfg->deny, cfg->n_deny,
-				      a->family, a->a,
-				      port) == POLICY_DENY_DENIED)
-		return "address denied by rule";
-	if (cfg->allow_private || named_by_allow(f, a, port))
-		return NULL;
-	if (policy_addr_is_special(a->family, a->a))
-		return "private address";
-	if (is_own_addr(f, a))
-		return "address of this host";
-	return NULL;
-}
-
-/* ---- pins: which names the resolver handed out for an address ------- */
-
-static void pin_add(struct fwd *f, const struct addr *a, const char *name)
-{
-	struct pin *p;
-
-	for (unsigned int i = 0; i < FWD_PINS; i++)
-		if (addr_eq(&f->pins[i].addr, a) &&
-		    !strcmp(f->pins[i].name, name))
-			return;
-	p = &f->pins[f->pin_next++ % FWD_PINS];
-	p->addr = *a;
-	snprintf(p->name, sizeof(p->name), "%.*s", POLICY_NAME_MAX, name);
-}
-
-/* Is (@a, @name) pinned? With @name NULL: is anything pinned to @a? */
-static const char *pin_find(const struct fwd *f, const struct addr *a,
-			    const char *name)
-{
-	for (unsigned int i = 0; i < FWD_PINS; i++) {
-		const struct pin *p = &f->pins[i];
-
-		if (p->addr.family && addr_eq(&p->addr, a) &&
-		    (!name || !strcmp(p->name, name)))
-			return p->name;
-	}
-	return NULL;
-}
-
-/* ---- the name cache and the resolver processes ---------------------- */
-
-static __attribute__((noreturn)) void resolver_main(int sock)
-{
-	struct res_req rq;
-	struct res_resp rs;
-
-	prctl(PR_SET_NAME, "jail-resolve", 0, 0, 0);
-	for (;;) {
-		struct addrinfo hints = { .ai_family = AF_UNSPEC,
-					  .ai_socktype = SOCK_STREAM,
-					  .ai_flags = AI_ADDRCONFIG };
-		struct addrinfo *res = NULL;
-		ssize_t n = recv(sock, &rq, sizeof(rq), 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(0);
-		if (n != sizeof(rq))
-			continue;
-		rq.name[POLICY_NAME_MAX] = '\0';
-		memset(&rs, 0, sizeof(rs));
-		rs.id = rq.id;
-		rs.gai = getaddrinfo(rq.name, NULL, &hints, &res);
-		for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-			struct addr a;
-			bool dup = false;
-
-			if (!addr_from_sa((struct sockaddr_storage *)
-						  ai->ai_addr,
-					  &a, NULL))
-				continue;
-			if (a.family == AF_INET && rs.n4 < FWD_MAX_ADDRS) {
-				for (unsigned int i = 0; i < rs.n4; i++)
-					dup |= !memcmp(rs.a4[i], a.a, 4);
-				if (!dup)
-					memcpy(rs.a4[rs.n4++], a.a, 4);
-			} else if (a.family == AF_INET6 &&
-				   rs.n6 < FWD_MAX_ADDRS) {
-				for (unsigned int i = 0; i < rs.n6; i++)
-					dup |= !memcmp(rs.a6[i], a.a, 16);
-				if (!dup)
-					memcpy(rs.a6[rs.n6++], a.a, 16);
-			}
-		}
-		if (res)
-			freeaddrinfo(res);
-		if (send(sock, &rs, sizeof(rs), MSG_NOSIGNAL) < 0 &&
-		    errno != EINTR)
-			_exit(0);
-	}
-}
-
-/*
- * Fork the resolver processes. They share one end of a SOCK_SEQPACKET
- * pair: each request goes to whichever is idle, each reply comes back
- * whole. They keep no other descriptor and die with the forwarder.
- */
-static int resolvers_start(void)
-{
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	for (int i = 0; i < FWD_RESOLVERS; i++) {
-		pid_t pid = fork();
-
-		if (pid < 0)
-			return -errno;
-		if (pid == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-			if (dup2(sv[1], 3) < 0)
-				_exit(1);
-			close_range(4, ~0U, 0);
-			resolver_main(3);
-		}
-	}
-	close(sv[1]);
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
-	return sv[0];
-}
-
-static int cache_find(const struct fwd *f, const char *name)
-{
-	for (int i = 0; i < FWD_CACHE; i++) {
-		const struct name_entry *e = &f->cache[i];
-
-		if (e->used && (e->pending || e->t > f->now) &&
-		    !strcmp(e->name, name))
-			return i;
-	}
-	return -1;
-}
-
-/* A slot for a new lookup: a free or expired one, else the oldest answer */
-static int cache_victim(const struct fwd *f)
-{
-	int best = -1;
-
-	for (int i = 0; i < FWD_CACHE; i++) {
-		const struct name_entry *e = &f->cache[i];
-
-		if (!e->used || (!e->pending && e->t <= f->now))
-			return i;
-		if (!e->pending && (best < 0 || e->t < f->cache[best].t))
-			best = i;
-	}
-	return best;
-}
-
-/*
- * Look @name up on the host, or find it in the cache.
- * Return: the slot (*@ready: the answer is there), or -EBUSY when every
- * slot waits for a lookup or the resolvers' queue is full
- */
-static int cache_lookup(struct fwd *f, const char *name, bool *ready)
-{
-	struct res_req rq = { 0 };
-	struct name_entry *e;
-	int slot = cache_find(f, name);
-
-	if (slot >= 0) {
-		*ready = !f->cache[slot].pending;
-		return slot;
-	}
-	slot = cache_victim(f);
-	if (slot < 0)
-		return -EBUSY;
-	e = &f->cache[slot];
-	rq.id = ((f->req_seq++ & 0xffffu) << 16) | (uint32_t)slot;
-	snprintf(rq.name, sizeof(rq.name), "%s", name);
-	if (send(f->res_fd, &rq, sizeof(rq), MSG_NOSIGNAL) != sizeof(rq))
-		return -EBUSY;
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	e->used = e->pending = true;
-	e->req_id = rq.id;
-	e->t = f->now;
-	*ready = false;
-	return slot;
 }
 
 /* ---- connections: lifetime ------------------------------------------ */
@@ -983,9 +557,9 @@ static void connect_next(struct fwd *f, struct conn *c);
 
 static void proxy_target(const struct conn *c, char *buf, size_t len)
 {
-	struct addr a;
+	struct dnsd_addr a;
 
-	if (parse_ip_literal(c->name, &a) && a.family == AF_INET6)
+	if (dnsd_addr_parse(c->name, &a) && a.family == AF_INET6)
 		snprintf(buf, len, "[%s]:%u", c->name, c->port);
 	else
 		snprintf(buf, len, "%s:%u", c->name, c->port);
@@ -1048,7 +622,7 @@ static void proxy_read(struct fwd *f, struct conn *c)
 }
 
 /* Start a non-blocking connect to @a:@port. Return: 0 or -errno */
-static int dial(struct fwd *f, struct conn *c, const struct addr *a,
+static int dial(struct fwd *f, struct conn *c, const struct dnsd_addr *a,
 		const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family,
@@ -1088,9 +662,9 @@ static void connect_next(struct fwd *f, struct conn *c)
 	if (c->via_proxy) {
 		/* One try: the proxy is the only way out */
 		if (c->next_cand++ == 0 && f->proxy.on && !f->proxy.broken) {
-			struct addr pa;
+			struct dnsd_addr pa;
 
-			addr_from_sa(&f->proxy.sa, &pa, NULL);
+			dnsd_addr_from_sa(&f->proxy.sa, &pa, NULL);
 			err = dial(f, c, &pa, &f->proxy.sa, f->proxy.sa_len);
 			if (err >= 0)
 				return;
@@ -1099,7 +673,7 @@ static void connect_next(struct fwd *f, struct conn *c)
 		return;
 	}
 	while (c->next_cand < c->n_cand) {
-		const struct addr *a = &c->cand[c->next_cand++];
+		const struct dnsd_addr *a = &c->cand[c->next_cand++];
 		socklen_t len = addr_to_sa(a, c->port, &ss);
 
 		err = dial(f, c, a, &ss, len);
@@ -1134,26 +708,24 @@ static void on_connected(struct fwd *f, struct conn *c)
  * this host resolved it too).
  */
 static void set_candidates(struct fwd *f, struct conn *c,
-			   const struct name_entry *e, const char **why)
+			   const struct dnsd_answer *e, const char **why)
 {
-	struct addr all[2 * FWD_MAX_ADDRS];
+	struct dnsd_addr all[2 * DNSD_MAX_ADDRS];
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < e->n4; i++)
-		addr_set(&all[n++], AF_INET, e->a4[i]);
-	for (unsigned int i = 0; i < e->n6; i++) {
-		addr_set(&all[n], AF_INET6, e->a6[i]);
-		addr_unmap(&all[n++]);
-	}
+	for (unsigned int i = 0; i < e->n4 && i < DNSD_MAX_ADDRS; i++)
+		dnsd_addr_set(&all[n++], AF_INET, e->a4[i]);
+	for (unsigned int i = 0; i < e->n6 && i < DNSD_MAX_ADDRS; i++)
+		dnsd_addr_set(&all[n++], AF_INET6, e->a6[i]);
 	c->n_cand = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		const char *r = addr_refused(f, &all[i], c->port);
+		const char *r = dnsd_addr_refused(f->dns, &all[i], c->port);
 
 		if (r) {
 			*why = r;
 			continue;
 		}
-		if (addr_eq(&all[i], &c->dst) && c->n_cand) {
+		if (dnsd_addr_eq(&all[i], &c->dst) && c->n_cand) {
 			c->cand[c->n_cand++] = c->cand[0];
 			c->cand[0] = all[i];
 		} else {
@@ -1163,7 +735,7 @@ static void set_candidates(struct fwd *f, struct conn *c,
 }
 
 static void on_name_resolved(struct fwd *f, struct conn *c,
-			     const struct name_entry *e)
+			     const struct dnsd_answer *e)
 {
 	const char *why = "no address";
 
@@ -1191,13 +763,13 @@ static void on_name_resolved(struct fwd *f, struct conn *c,
 /* An allowed name or address: find where to dial */
 static void start_resolve(struct fwd *f, struct conn *c)
 {
-	struct addr lit;
-	bool ready = false;
+	const struct dnsd_answer *a = NULL;
+	struct dnsd_addr lit;
 	int slot;
 
 	c->allowed = true;
-	if (parse_ip_literal(c->name, &lit)) {
-		const char *why = addr_refused(f, &lit, c->port);
+	if (dnsd_addr_parse(c->name, &lit)) {
+		const char *why = dnsd_addr_refused(f->dns, &lit, c->port);
 
 		if (why) {
 			c->allowed = false;
@@ -1209,17 +781,30 @@ static void start_resolve(struct fwd *f, struct conn *c)
 		connect_next(f, c);
 		return;
 	}
-	slot = cache_lookup(f, c->name, &ready);
+	slot = dnsd_lookup(f->dns, c->name, f->now, &a);
 	if (slot < 0) {
 		conn_fail(f, c, "too many lookups in flight");
 		return;
 	}
-	if (ready) {
-		on_name_resolved(f, c, &f->cache[slot]);
+	if (a) {
+		on_name_resolved(f, c, a);
 		return;
 	}
 	c->slot = slot;
 	c->state = C_RESOLVE;
+}
+
+/* dnsd_waiter.done(): a lookup some connections may wait for finished */
+static void lookup_done(void *ctx, int slot, const struct dnsd_answer *a)
+{
+	struct fwd *f = ctx;
+
+	for (unsigned int i = 0; i < f->hiwater; i++) {
+		struct conn *c = &f->conns[i];
+
+		if (c->state == C_RESOLVE && c->slot == slot)
+			on_name_resolved(f, c, a);
+	}
 }
 
 /* ---- connections: naming and deciding ------------------------------- */
@@ -1228,12 +813,12 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 		   bool is_tls)
 {
 	const struct jail_config *cfg = f->cfg;
-	const char *pinned = pin_find(f, &c->dst, NULL);
+	const char *pinned = dnsd_pinned(f->dns, &c->dst, NULL);
 	enum policy_verdict v;
 	char ip[INET6_ADDRSTRLEN];
 
-	addr_str(&c->dst, ip, sizeof(ip));
-	if (is_tls && *claimed && pinned && !pin_find(f, &c->dst, claimed)) {
+	dnsd_addr_str(&c->dst, ip, sizeof(ip));
+	if (is_tls && *claimed && pinned && !dnsd_pinned(f->dns, &c->dst, claimed)) {
 		snprintf(c->name, sizeof(c->name), "%s", claimed);
 		conn_deny(f, c, "server name does not match the resolved name");
 		return;
@@ -1310,7 +895,7 @@ static void host_port_conn(struct fwd *f, struct conn *c)
 		if (p->host_ports[i] != c->port)
 			continue;
 		c->allowed = true;
-		parse_ip_literal("127.0.0.1", &c->cand[0]);
+		dnsd_addr_parse("127.0.0.1", &c->cand[0]);
 		c->n_cand = 1;
 		connect_next(f, c);
 		return;
@@ -1319,7 +904,7 @@ static void host_port_conn(struct fwd *f, struct conn *c)
 					"host port not allowed");
 }
 
-static int original_dst(int fd, int family, struct addr *a, uint16_t *port)
+static int original_dst(int fd, int family, struct dnsd_addr *a, uint16_t *port)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
@@ -1331,7 +916,7 @@ static int original_dst(int fd, int family, struct addr *a, uint16_t *port)
 		r = getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len);
 	if (r < 0)
 		return -errno;
-	return addr_from_sa(&ss, a, port) ? 0 : -EAFNOSUPPORT;
+	return dnsd_addr_from_sa(&ss, a, port) ? 0 : -EAFNOSUPPORT;
 }
 
 static void accept_one(struct fwd *f, int fd, int family)
@@ -1423,282 +1008,6 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 	}
 }
 
-/* ---- DNS --------------------------------------------------------------- */
-
-static void dns_send(struct fwd *f, int fd, const struct sockaddr_storage *peer,
-		     socklen_t peer_len, const struct dns_query *q,
-		     unsigned int rcode, int family, const uint8_t (*a)[16],
-		     size_t n)
-{
-	uint8_t out[FWD_DNS_MAX];
-	int len = dns_build_reply(q, rcode, family, a, n, FWD_DNS_TTL, out,
-				  sizeof(out));
-
-	(void)f;
-	if (len > 0)
-		sendto(fd, out, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL,
-		       (const struct sockaddr *)peer, peer_len);
-}
-
-/* Is @name allowed on at least one port? Deny rules win, as always */
-static bool dns_name_allowed(const struct fwd *f, const char *name)
-{
-	const struct jail_config *cfg = f->cfg;
-
-	for (size_t i = 0; i < cfg->n_allow; i++) {
-		const struct net_rule *r = &cfg->allow[i];
-		uint16_t ports[16] = { 80, 443 };
-		size_t n = 2;
-
-		if (r->is_ip)
-			continue;
-		if (r->n_ports) {
-			n = 0;
-			for (size_t k = 0; k < r->n_ports && k < 8; k++) {
-				ports[n++] = r->port_lo[k];
-				ports[n++] = r->port_hi[k];
-			}
-		}
-		for (size_t k = 0; k < n; k++)
-			if (policy_rule_matches_name(r, name, ports[k]) &&
-			    policy_check_name(cfg->allow, cfg->n_allow,
-					      cfg->deny, cfg->n_deny, name,
-					      ports[k]) == POLICY_ALLOW)
-				return true;
-	}
-	return false;
-}
-
-/* Answer @q from the cache entry @e; pin what is handed out */
-static void dns_answer(struct fwd *f, int fd,
-		       const struct sockaddr_storage *peer, socklen_t peer_len,
-		       const struct dns_query *q, const struct name_entry *e)
-{
-	int family = q->qtype == DNS_TYPE_A ? AF_INET : AF_INET6;
-	unsigned int total = family == AF_INET ? e->n4 : e->n6;
-	uint8_t out[FWD_MAX_ADDRS][16];
-	size_t n = 0;
-
-	if (e->rcode != DNS_RCODE_NOERROR) {
-		dns_send(f, fd, peer, peer_len, q, (unsigned int)e->rcode, 0,
-			 NULL, 0);
-		return;
-	}
-	for (unsigned int i = 0; i < total; i++) {
-		struct addr a;
-
-		addr_set(&a, family, family == AF_INET ? e->a4[i] : e->a6[i]);
-		if (addr_refused(f, &a, 0))
-			continue;
-		memcpy(out[n++], a.a, 16);
-		addr_unmap(&a);
-		pin_add(f, &a, q->name);
-	}
-	if (total && !n)
-		log_dns_deny(f, q, "private address");
-	dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR, family,
-		 (const uint8_t(*)[16])out, n);
-}
-
-/* NETNS_HOST_NAME: the gateway, under --allow-host-port */
-static void dns_host_name(struct fwd *f, int fd,
-			  const struct sockaddr_storage *peer,
-			  socklen_t peer_len, const struct dns_query *q)
-{
-	uint8_t a[1][16] = { { 0 } };
-	bool v4 = q->qtype == DNS_TYPE_A;
-
-	if (v4)
-		inet_pton(AF_INET, JAIL_GATEWAY_IP4, a[0]);
-	else
-		inet_pton(AF_INET6, NETNS_GATEWAY_IP6, a[0]);
-	if (v4 || (q->qtype == DNS_TYPE_AAAA && f->p->ipv6))
-		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR,
-			 v4 ? AF_INET : AF_INET6, (const uint8_t(*)[16])a, 1);
-	else
-		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR, 0, NULL,
-			 0);
-}
-
-static void dns_wait_add(struct fwd *f, int fd,
-			 const struct sockaddr_storage *peer,
-			 socklen_t peer_len, const struct dns_query *q,
-			 int slot)
-{
-	for (int i = 0; i < FWD_DNS_WAITS; i++) {
-		struct dns_wait *w = &f->waits[i];
-
-		if (w->used)
-			continue;
-		w->used = true;
-		w->fd = fd;
-		w->slot = slot;
-		w->peer = *peer;
-		w->peer_len = peer_len;
-		w->q = *q;
-		return;
-	}
-	dns_send(f, fd, peer, peer_len, q, DNS_RCODE_SERVFAIL, 0, NULL, 0);
-}
-
-static void dns_query(struct fwd *f, int fd,
-		      const struct sockaddr_storage *peer, socklen_t peer_len,
-		      const struct dns_query *q)
-{
-	bool ready = false;
-	int slot;
-
-	if (q->qclass != 1) {
-		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_REFUSED, 0, NULL,
-			 0);
-		return;
-	}
-	if (f->p->n_host_ports && !strcmp(q->name, NETNS_HOST_NAME)) {
-		dns_host_name(f, fd, peer, peer_len, q);
-		return;
-	}
-	if (!dns_name_allowed(f, q->name)) {
-		log_dns_deny(f, q, "not allowed");
-		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NXDOMAIN, 0, NULL,
-			 0);
-		return;
-	}
-	if (q->qtype != DNS_TYPE_A && q->qtype != DNS_TYPE_AAAA) {
-		bool nodata = q->qtype == DNS_TYPE_HTTPS ||
-			      q->qtype == DNS_TYPE_SVCB;
-
-		dns_send(f, fd, peer, peer_len, q,
-			 nodata ? DNS_RCODE_NOERROR : DNS_RCODE_REFUSED, 0,
-			 NULL, 0);
-		return;
-	}
-	if (q->qtype == DNS_TYPE_AAAA && !f->p->ipv6) {
-		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_NOERROR, 0, NULL,
-			 0);
-		return;
-	}
-	slot = cache_lookup(f, q->name, &ready);
-	if (slot < 0)
-		dns_send(f, fd, peer, peer_len, q, DNS_RCODE_SERVFAIL, 0, NULL,
-			 0);
-	else if (ready)
-		dns_answer(f, fd, peer, peer_len, q, &f->cache[slot]);
-	else
-		dns_wait_add(f, fd, peer, peer_len, q, slot);
-}
-
-static void dns_packet(struct fwd *f, int fd,
-		       const struct sockaddr_storage *peer, socklen_t peer_len,
-		       size_t len)
-{
-	struct dns_query q;
-	int err = dns_parse_query(f->scratch, len, &q);
-
-	if (err == -EOPNOTSUPP) {
-		dns_send(f, fd, peer, peer_len, &q, DNS_RCODE_NOTIMP, 0, NULL,
-			 0);
-		return;
-	}
-	if (err == -EINVAL) {
-		/* Well-formed, but no host name: nothing to look up */
-		log_dns_deny(f, &q, "not a host name");
-		dns_send(f, fd, peer, peer_len, &q, DNS_RCODE_NXDOMAIN, 0,
-			 NULL, 0);
-		return;
-	}
-	if (err < 0)
-		return;	/* malformed: dropped */
-	dns_query(f, fd, peer, peer_len, &q);
-}
-
-static void on_udp(struct fwd *f, int idx)
-{
-	for (int i = 0; i < 64; i++) {
-		struct sockaddr_storage peer;
-		socklen_t peer_len = sizeof(peer);
-		ssize_t n = recvfrom(f->udp_fd[idx], f->scratch,
-				     sizeof(f->scratch), MSG_DONTWAIT,
-				     (struct sockaddr *)&peer, &peer_len);
-
-		if (n < 0)
-			return;
-		dns_packet(f, f->udp_fd[idx], &peer, peer_len, (size_t)n);
-	}
-}
-
-/* ---- resolver answers ------------------------------------------------- */
-
-/* Slot @slot has its answer (or failed): wake whoever waits for it */
-static void lookup_done(struct fwd *f, int slot)
-{
-	const struct name_entry *e = &f->cache[slot];
-
-	for (int i = 0; i < FWD_DNS_WAITS; i++) {
-		struct dns_wait *w = &f->waits[i];
-
-		if (!w->used || w->slot != slot)
-			continue;
-		w->used = false;
-		dns_answer(f, w->fd, &w->peer, w->peer_len, &w->q, e);
-	}
-	for (unsigned int i = 0; i < f->hiwater; i++) {
-		struct conn *c = &f->conns[i];
-
-		if (c->state == C_RESOLVE && c->slot == slot)
-			on_name_resolved(f, c, e);
-	}
-}
-
-static int gai_rcode(int gai)
-{
-	switch (gai) {
-	case 0:
-		return DNS_RCODE_NOERROR;
-	case EAI_NONAME:
-		return DNS_RCODE_NXDOMAIN;
-#ifdef EAI_NODATA
-	case EAI_NODATA:
-#endif
-#ifdef EAI_ADDRFAMILY
-	case EAI_ADDRFAMILY:
-#endif
-		return DNS_RCODE_NOERROR;	/* NODATA */
-	default:
-		return DNS_RCODE_SERVFAIL;
-	}
-}
-
-static void on_resolver(struct fwd *f)
-{
-	for (int i = 0; i < 64; i++) {
-		struct res_resp rs;
-		struct name_entry *e;
-		ssize_t n = recv(f->res_fd, &rs, sizeof(rs), MSG_DONTWAIT);
-		uint32_t slot;
-
-		if (n < 0)
-			return;
-		if (n != sizeof(rs))
-			continue;
-		slot = rs.id & 0xffff;
-		if (slot >= FWD_CACHE)
-			continue;
-		e = &f->cache[slot];
-		if (!e->pending || e->req_id != rs.id)
-			continue;	/* late answer to a lookup given up */
-		e->pending = false;
-		e->rcode = gai_rcode(rs.gai);
-		e->n4 = rs.n4 <= FWD_MAX_ADDRS ? rs.n4 : 0;
-		e->n6 = rs.n6 <= FWD_MAX_ADDRS ? rs.n6 : 0;
-		memcpy(e->a4, rs.a4, sizeof(e->a4));
-		memcpy(e->a6, rs.a6, sizeof(e->a6));
-		e->t = f->now + (e->rcode == DNS_RCODE_NOERROR && (e->n4 || e->n6) ?
-					 FWD_CACHE_MS :
-					 FWD_NEG_CACHE_MS);
-		lookup_done(f, (int)slot);
-	}
-}
-
 /* ---- timers and signals ------------------------------------------------ */
 
 static void tick_conn(struct fwd *f, struct conn *c)
@@ -1732,18 +1041,7 @@ static void on_tick(struct fwd *f)
 	log_refill(f);
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		tick_conn(f, &f->conns[i]);
-	for (int i = 0; i < FWD_CACHE; i++) {
-		struct name_entry *e = &f->cache[i];
-
-		if (e->used && e->pending && f->now - e->t >= FWD_LOOKUP_MS) {
-			e->pending = false;
-			e->rcode = DNS_RCODE_SERVFAIL;
-			e->t = f->now + FWD_NEG_CACHE_MS;
-			lookup_done(f, i);
-		}
-	}
-	if (f->now - f->own_at >= FWD_OWN_REFRESH_MS)
-		own_addrs_refresh(f);
+	dnsd_tick(f->dns, f->now);
 }
 
 static __attribute__((noreturn)) void shut_down(struct fwd *f)
@@ -1960,7 +1258,8 @@ static void setup_loop(struct fwd *f)
 	}
 	if (ep_add(f, f->timer_fd, EPOLLIN, tag_of(T_TIMER, 0, 0)) ||
 	    ep_add(f, f->sig_fd, EPOLLIN, tag_of(T_SIGNAL, 0, 0)) ||
-	    ep_add(f, f->res_fd, EPOLLIN, tag_of(T_RESOLVER, 0, 0)))
+	    ep_add(f, dnsd_lookup_fd(f->dns), EPOLLIN,
+		   tag_of(T_RESOLVER, 0, 0)))
 		die_errno("forwarder: epoll");
 }
 
@@ -1985,20 +1284,12 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	f->ready = xcalloc(f->max_conns, sizeof(*f->ready));
 	for (unsigned int i = 0; i < f->max_conns; i++)
 		f->free_idx[f->n_free++] = f->max_conns - 1 - i;
-	f->cache = xcalloc(FWD_CACHE, sizeof(*f->cache));
-	f->pins = xcalloc(FWD_PINS, sizeof(*f->pins));
-	f->waits = xcalloc(FWD_DNS_WAITS, sizeof(*f->waits));
 	f->pipe_size = FWD_PIPE_SIZE;
 	f->log_tokens = 10 * FWD_LOG_RATE;
 	f->now = f->log_at = now_ms();
 	proxy_setup(&f->proxy, p->upstream_proxy);
-	own_addrs_refresh(f);
 	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	f->res_fd = resolvers_start();
-	if (f->res_fd < 0) {
-		errno = -f->res_fd;
-		die_errno("forwarder: start the resolvers");
-	}
+	f->dns = dnsd_new(p, (struct dnsd_waiter){ lookup_done, f }, f->now);
 	err = drop_privileges();
 	if (err < 0) {
 		errno = -err;
@@ -2018,7 +1309,7 @@ static void dispatch(struct fwd *f, const struct epoll_event *ev)
 		on_listen(f, (int)idx);
 		return;
 	case T_UDP:
-		on_udp(f, (int)idx);
+		dnsd_on_query(f->dns, f->udp_fd[idx & 1], f->now);
 		return;
 	case T_TIMER:
 		on_tick(f);
@@ -2027,7 +1318,7 @@ static void dispatch(struct fwd *f, const struct epoll_event *ev)
 		on_signal(f);
 		return;
 	case T_RESOLVER:
-		on_resolver(f);
+		dnsd_on_lookup(f->dns, f->now);
 		return;
 	case T_JAIL:
 	case T_UP:

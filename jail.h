@@ -1253,4 +1253,111 @@ struct fwd_params {
  */
 void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
 
+/* ---------------------------------------------------------------------
+ * dnsd.c: the jail's resolver and the host lookups (forwarder process)
+ * ------------------------------------------------------------------- */
+
+#define DNSD_MAX_ADDRS 8	/* addresses kept per name and family */
+
+/* An IP address; IPv4-mapped IPv6 addresses are kept as IPv4 */
+struct dnsd_addr {
+	int family;	/* AF_INET: the first 4 bytes of @a */
+	uint8_t a[16];
+};
+
+/* What the host's resolver said about a name */
+struct dnsd_answer {
+	int rcode;	/* DNS_RCODE_*; NOERROR without addresses: NODATA */
+	unsigned int n4;
+	unsigned int n6;
+	uint8_t a4[DNSD_MAX_ADDRS][4];
+	uint8_t a6[DNSD_MAX_ADDRS][16];
+};
+
+struct dnsd;
+
+/* Called when a lookup started by dnsd_lookup() has its answer */
+struct dnsd_waiter {
+	void (*done)(void *ctx, int slot, const struct dnsd_answer *a);
+	void *ctx;
+};
+
+/**
+ * dnsd_new() - Set up the resolver and fork its lookup processes
+ * @p:		the forwarder's parameters (policy, log, IPv6, host ports)
+ * @w:		told about every finished lookup
+ * @now:	CLOCK_MONOTONIC in milliseconds
+ *
+ * The lookup processes run blocking getaddrinfo() on the host (its
+ * /etc/hosts, then DNS), one name at a time each; they keep no descriptor
+ * but their socket and die with the forwarder.
+ *
+ * Context: forwarder setup, before privileges are dropped and before
+ * anything is read from the jail
+ * Return: the resolver (lives as long as the process); dies on failure
+ */
+struct dnsd *dnsd_new(const struct fwd_params *p, struct dnsd_waiter w,
+		      uint64_t now);
+
+/* The socket answers from the lookup processes arrive on (poll it) */
+int dnsd_lookup_fd(const struct dnsd *d);
+
+/* Read the lookup answers that arrived; dnsd_waiter.done() for each */
+void dnsd_on_lookup(struct dnsd *d, uint64_t now);
+
+/* Answer the queries waiting on the jail's DNS socket @fd (non-blocking) */
+void dnsd_on_query(struct dnsd *d, int fd, uint64_t now);
+
+/* Give up lookups that took too long, refresh this host's addresses */
+void dnsd_tick(struct dnsd *d, uint64_t now);
+
+/**
+ * dnsd_lookup() - Resolve @name on the host, or find it in the cache
+ * @d:		the resolver
+ * @name:	an allowed host name
+ * @now:	CLOCK_MONOTONIC in milliseconds
+ * @a:		set to the answer when it is already known, else to NULL
+ *		(dnsd_waiter.done() brings it later, with the same slot)
+ *
+ * Return: the cache slot, or -EBUSY (too many lookups in flight)
+ */
+int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
+		const struct dnsd_answer **a);
+
+/**
+ * dnsd_pinned() - Names the resolver handed out for an address
+ * @d:		the resolver
+ * @a:		destination address
+ * @name:	NULL: any name; else only @name
+ *
+ * Return: a pinned name for @a (@name itself when given), or NULL
+ */
+const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
+			const char *name);
+
+/**
+ * dnsd_addr_refused() - May the forwarder dial or hand out @a?
+ * @d:		the resolver (policy, this host's addresses)
+ * @a:		address
+ * @port:	destination port; 0: any port (for DNS answers)
+ *
+ * Refused: an IP deny rule covers it (with @port), or it is special
+ * (policy_addr_is_special()) or one of this host's own addresses, unless
+ * --allow-private or an IP allow rule names it.
+ *
+ * Return: NULL if allowed, else the reason for the audit log
+ */
+const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
+			      uint16_t port);
+
+/* Address helpers shared with fwd.c */
+void dnsd_addr_set(struct dnsd_addr *a, int family, const void *bytes);
+bool dnsd_addr_eq(const struct dnsd_addr *x, const struct dnsd_addr *y);
+/* From a sockaddr_in/in6; IPv4-mapped becomes IPv4. Return: false if
+ * neither */
+bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port);
+/* An IP literal ("198.51.100.7", "2001:db8::1")? Return: true, @a set */
+bool dnsd_addr_parse(const char *s, struct dnsd_addr *a);
+const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
+
 #endif /* JAIL_H */
