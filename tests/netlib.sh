@@ -35,6 +35,7 @@ NET_IP_DNSONLY=198.51.100.12
 NET_IP_DNS=198.51.100.53
 NET_IP_NET2=203.0.113.10
 NET_IP_DENIED=203.0.113.66
+JAIL_GATEWAY_IP=10.200.0.1	# JAIL_GATEWAY_IP4
 NET_HOST_PORT=18080		# served on H's 127.0.0.1, allowed in tests
 NET_HOST_PORT_OTHER=18081	# served on H's 127.0.0.1, never allowed
 NET_PIDS=()
@@ -111,7 +112,7 @@ class Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(chunk[:k])
                 n -= k
             return
-        if self.path in ("/", "/hello"):
+        if self.path == "/" or self.path.startswith("/hello"):
             body = ("hello server=%s port=%s host=%s sni=%s\n"
                     % (local, self.server.port, host, sni)).encode()
             self.send_response(200)

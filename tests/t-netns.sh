@@ -1,0 +1,315 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t-netns.sh - --net filtered: the forwarder, the resolver, the gateway's
+# rules and the audit log, against a test internet (tests/netlib.sh) built
+# in namespaces this file makes; nothing leaves the machine
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+
+if ! net_enter "$@"; then
+	t_fail "test internet" "needs root to make its own network namespaces"
+	exit 0
+fi
+if ! net_setup; then
+	t_fail "test internet" "setup failed: $(cat "$NET_DIR"/*.err 2>/dev/null | head -5)"
+	exit 0
+fi
+
+proj=$(mkproj netns)
+cd "$proj" || exit 1
+LOG="$proj/audit.jsonl"
+CA="$NET_DIR/ca.pem"
+
+# nj ARGS... -- CMD: jail with the filtered network, the test CA and
+# $LOG; the log is emptied first
+nj()
+{
+	rm -f "$LOG"
+	jail --net filtered --log "$LOG" --ro "$NET_DIR" "$@"
+}
+
+# events NAME: how many events of that name the log holds
+events()
+{
+	grep -c "\"event\":\"$1\"" "$LOG" 2>/dev/null
+}
+
+# elapsed CMD...: run CMD in the jail's python, print "ok SECONDS" or
+# "fail SECONDS ERROR"; the time is measured inside the jail, so jail's
+# own startup does not count
+cat >"$proj/timed.py" <<'EOF'
+import socket, ssl, sys, time, urllib.request
+url = sys.argv[1]
+ctx = ssl.create_default_context(cafile=sys.argv[2]) if len(sys.argv) > 2 else None
+t = time.monotonic()
+try:
+    body = urllib.request.urlopen(url, timeout=10, context=ctx).read()
+    print("ok %.3f %s" % (time.monotonic() - t, body.decode().strip()))
+except Exception as e:
+    print("fail %.3f %s" % (time.monotonic() - t, e))
+EOF
+chown "$JT_USER:" "$proj/timed.py"
+
+# fast_fail NAME OUT: OUT is "fail SECONDS ..." with SECONDS below 1
+fast_fail()
+{
+	local s
+	s=$(printf '%s\n' "$2" | awk '$1 == "fail" { print ($2 < 1.0) ? "fast" : "slow " $2 }' | head -1)
+	assert_eq "$1" fast "${s:-[$2]}"
+}
+
+# ---- what must work ------------------------------------------------------
+
+net_reset_logs
+out=$(nj --allow allowed.test -- curl -sS --max-time 5 http://allowed.test/ 2>&1)
+assert_match "curl: an allowed name over HTTP" "^hello server=$NET_IP_ALLOWED port=80 host=allowed.test" "$out"
+assert_eq "curl: one net.allow event" 1 "$(events net.allow)"
+
+out=$(nj --allow allowed.test -- curl -sS --max-time 5 --cacert "$CA" https://allowed.test/ 2>&1)
+assert_match "curl: an allowed name over HTTPS" "^hello server=$NET_IP_ALLOWED port=443 host=allowed.test sni=allowed.test" "$out"
+
+out=$(nj --allow dnsonly.test -- curl -sS --max-time 5 http://dnsonly.test/ 2>&1)
+assert_match "a name only DNS knows, resolved on the host" "^hello server=$NET_IP_DNSONLY " "$out"
+
+rm -rf "$proj/clone"
+out=$(nj --allow allowed.test -- git clone -q http://allowed.test/repo.git "$proj/clone" 2>&1)
+assert_eq "git clone over dumb HTTP" "jail test repo" "$(cat "$proj/clone/README" 2>/dev/null || echo "$out")"
+
+out=$(nj --allow allowed.test -- python3 "$proj/timed.py" https://allowed.test/ "$CA" 2>&1)
+assert_match "python urllib over HTTPS" "^ok .* server=$NET_IP_ALLOWED port=443" "$out"
+
+out=$(nj --allow allowed.test --env NODE_EXTRA_CA_CERTS="$CA" -- node -e '
+fetch("https://allowed.test/").then(r => r.text()).then(t => process.stdout.write(t))
+	.catch(e => { console.error(String(e.cause || e)); process.exit(1); })' 2>&1)
+assert_match "node fetch over HTTPS" "^hello server=$NET_IP_ALLOWED port=443" "$out"
+
+out=$(nj --allow allowed.test -- sh -c 'curl -sS --max-time 20 -o /dev/null -w "%{size_download}" http://allowed.test/bytes/52428800' 2>&1)
+assert_eq "50 MB arrive whole" 52428800 "$out"
+
+out=$(nj --allow allowed.test -- python3 -c '
+import socket
+s = socket.create_connection(("allowed.test", 80), timeout=5)
+s.sendall(b"GET /hello HTTP/1.0\r\nHost: allowed.test\r\n\r\n")
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.split(b"\r\n\r\n", 1)[1].decode().strip())' 2>&1)
+assert_match "half-close: the reply still comes after the request's FIN" "^hello server=$NET_IP_ALLOWED" "$out"
+
+out=$(nj --allow allowed.test --allow '*.allowed.test' -- curl -sS --max-time 5 http://www.allowed.test/ 2>&1)
+assert_match "a suffix pattern allows a subdomain" "^hello .*host=www.allowed.test" "$out"
+
+# ---- what must fail, and fail fast ----------------------------------------
+
+net_reset_logs
+out=$(nj --allow allowed.test -- python3 "$proj/timed.py" http://other.test/ 2>&1)
+fast_fail "a denied name fails within 1 s (resolver)" "$out"
+assert_match "the resolver answers NXDOMAIN for it, logged as dns.deny" '"event":"dns.deny","name":"other.test","qtype":"A","reason":"not allowed"' "$(cat "$LOG")"
+
+out=$(nj --allow allowed.test -- python3 -c '
+import socket, time
+t = time.monotonic()
+s = socket.create_connection(("'"$NET_IP_OTHER"'", 80), timeout=10)
+s.sendall(b"GET / HTTP/1.1\r\nHost: other.test\r\n\r\n")
+try:
+    print("fail %.3f" % (time.monotonic() - t) if not s.recv(100) else "got data")
+except Exception as e:
+    print("fail %.3f %s" % (time.monotonic() - t, e))' 2>&1)
+fast_fail "a denied Host is reset within 1 s" "$out"
+assert_match "net.deny names host, address, port and reason" '"event":"net.deny","host":"other.test","ip":"198.51.100.11","port":80,"reason":"not allowed"' "$(cat "$LOG")"
+
+out=$(nj --allow allowed.test -- python3 "$proj/timed.py" http://allowed.test:8080/ 2>&1)
+fast_fail "an allowed name on another port fails" "$out"
+assert_match "... logged as port not allowed" '"host":"allowed.test","ip":"198.51.100.10","port":8080,"reason":"port not allowed"' "$(cat "$LOG")"
+out=$(nj --allow allowed.test:8080 -- curl -sS --max-time 5 http://allowed.test:8080/ 2>&1)
+assert_match "... and works once that port is allowed" "^hello server=$NET_IP_ALLOWED port=8080" "$out"
+
+out=$(nj --allow allowed.test -- python3 "$proj/timed.py" "http://$NET_IP_OTHER/" 2>&1)
+fast_fail "an IP literal fails unless allowed" "$out"
+out=$(nj --allow "$NET_IP_OTHER" -- curl -sS --max-time 5 "http://$NET_IP_OTHER/" 2>&1)
+assert_match "an allowed IP literal works" "^hello server=$NET_IP_OTHER " "$out"
+out=$(nj --allow 203.0.113.0/24 -- curl -sS --max-time 5 "http://203.0.113.11/" 2>&1)
+assert_match "an allowed CIDR works" "^hello server=203.0.113.11 " "$out"
+out=$(nj --allow allowed.test --deny allowed.test -- python3 "$proj/timed.py" http://allowed.test/ 2>&1)
+fast_fail "--deny wins over --allow" "$out"
+
+# The forwarder dials what it resolved, never the address the jail chose
+net_reset_logs
+out=$(nj --allow allowed.test -- curl -sS --max-time 5 --resolve "allowed.test:80:$NET_IP_DENIED" http://allowed.test/ 2>&1)
+assert_match "Host of an allowed name sent to a denied address reaches the allowed host" "^hello server=$NET_IP_ALLOWED port=80" "$out"
+out=$(nj --allow allowed.test -- curl -sS --max-time 5 --cacert "$CA" --resolve "allowed.test:443:$NET_IP_DENIED" https://allowed.test/ 2>&1)
+assert_match "SNI of an allowed name sent to a denied address reaches the allowed host" "^hello server=$NET_IP_ALLOWED port=443 .*sni=allowed.test" "$out"
+assert_nomatch "the denied address saw no connection" "^conn $NET_IP_DENIED " "$(net_log conn)"
+
+# A TLS server name must match the name the resolver handed out for the
+# address (both names are allowed here)
+out=$(nj --allow allowed.test --allow net2.test -- sh -c "getent hosts allowed.test >/dev/null; curl -sS --max-time 5 --cacert $CA --resolve net2.test:443:$NET_IP_ALLOWED https://net2.test/" 2>&1)
+assert_nomatch "SNI that does not match the pinned name is refused" "^hello" "$out"
+assert_match "... logged as such" '"host":"net2.test","ip":"198.51.100.10","port":443,"reason":"server name does not match' "$(cat "$LOG")"
+out=$(nj --allow allowed.test -- python3 -c '
+import socket, ssl
+socket.gethostbyname("allowed.test")
+ctx = ssl.create_default_context(cafile="'"$CA"'")
+ctx.check_hostname = False
+try:
+    s = ctx.wrap_socket(socket.create_connection(("'"$NET_IP_ALLOWED"'", 443), timeout=5))
+    print("connected")
+except Exception as e:
+    print("refused", e)' 2>&1)
+assert_match "no SNI on 443 to a pinned address is refused" "^refused" "$out"
+
+# Names that resolve to special addresses
+for n in local.test private.test meta.test self.test; do
+	out=$(nj --allow "$n" -- python3 "$proj/timed.py" "http://$n/" 2>&1)
+	assert_match "$n: refused" "^fail" "$out"
+	assert_match "$n: the reason is logged" '"name":"'"$n"'","qtype":"A","reason":"(private address|address of this host)"' "$(cat "$LOG")"
+	out=$(nj --allow "$n" -- curl -sS --max-time 5 --resolve "$n:80:$NET_IP_ALLOWED" "http://$n/" 2>&1)
+	assert_nomatch "$n: refused when the jail picks the address itself" "^hello" "$out"
+	assert_match "$n: ... and logged" '"event":"net.deny","host":"'"$n"'",.*"reason":"(private address|address of this host)"' "$(cat "$LOG")"
+done
+out=$(nj --allow 127.0.0.1 -- curl -sS --max-time 5 "http://127.0.0.1:$NET_HOST_PORT/" 2>&1)
+assert_nomatch "the host's loopback is not the jail's" "^hello" "$out"
+
+# No DNS exfiltration: the real DNS server never hears a name not allowed
+net_reset_logs
+nj --allow dnsonly.test -- sh -c '
+	getent hosts secret.evil.test; getent ahosts x1.secret.evil.test
+	curl -s --max-time 3 http://secret.evil.test/
+	python3 -c "import socket; socket.getaddrinfo(\"y2.secret.evil.test\", 80)"
+	getent hosts dnsonly.test' >/dev/null 2>&1
+assert_nomatch "the DNS server saw no query for a name not allowed" "evil" "$(net_log dns)"
+assert_match "... while allowed names were resolved" "^query dnsonly.test " "$(net_log dns)"
+assert_match "TXT for an allowed name is refused" "status: REFUSED" \
+	"$(nj --allow allowed.test -- dig +tries=1 +time=2 @"$JAIL_GATEWAY_IP" allowed.test TXT 2>&1)"
+assert_match "HTTPS records of an allowed name are empty" "status: NOERROR.*ANSWER: 0" \
+	"$(nj --allow allowed.test -- dig +tries=1 +time=2 @"$JAIL_GATEWAY_IP" allowed.test HTTPS 2>&1 | tr '\n' ' ')"
+out=$(nj --allow allowed.test -- python3 -c '
+import socket
+s = socket.create_connection(("'"$JAIL_GATEWAY_IP"'", 53), timeout=3)
+try:
+    print("data" if s.recv(10) else "closed")
+except Exception as e:
+    print("reset", e)' 2>&1)
+assert_match "DNS over TCP is refused cleanly" "^(reset|closed)" "$out"
+
+# UDP and ICMP leave nothing
+net_reset_logs
+icmp_before=$(net_icmp_in)
+out=$(nj --allow allowed.test -- python3 -c '
+import socket, time
+for host, port in (("'"$NET_IP_ALLOWED"'", 9999), ("'"$NET_IP_ALLOWED"'", 443)):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.connect((host, port))
+    t = time.monotonic()
+    try:
+        s.send(b"x" * 100)
+        s.recv(100)
+        print("answered")
+    except Exception as e:
+        print("fail %.3f %s" % (time.monotonic() - t, e))
+try:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+    s.sendto(b"\x08\x00\x00\x00\x00\x01\x00\x01", ("'"$NET_IP_ALLOWED"'", 0))
+    print("icmp sent")
+except Exception as e:
+    print("icmp refused", e)' 2>&1)
+fast_fail "UDP is rejected at once (QUIC falls back)" "$out"
+assert_eq "no UDP datagram reached the internet" "" "$(net_log udp)"
+assert_eq "no ICMP message reached the internet" "$icmp_before" "$(net_icmp_in)"
+out=$(nj --allow allowed.test -- sh -c 'grep -v " lo$" /proc/net/if_inet6; python3 -c "
+import socket
+s = socket.socket(socket.AF_INET6)
+try:
+    s.connect((\"2001:db8::1\", 80))
+except OSError as e:
+    print(e.errno)"' 2>&1)
+assert_eq "no IPv6 but loopback; IPv6 connects fail with ENETUNREACH" 101 "$out"
+
+# ---- the audit log -----------------------------------------------------------
+
+err=$(nj --allow allowed.test -- sh -c '
+	curl -s --max-time 5 -o /dev/null http://allowed.test/
+	python3 -c "import socket; socket.gethostbyname(\"other.test\")" 2>/dev/null
+	curl -s --max-time 5 -o /dev/null --resolve other.test:80:'"$NET_IP_OTHER"' http://other.test/
+	true' 2>&1)
+log_ok=$(python3 - "$LOG" <<'PY'
+import json, re, sys
+n = {}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert list(o)[:3] == ["ts", "jail", "event"], line
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["ts"]), line
+    n[o["event"]] = n.get(o["event"], 0) + 1
+    if o["event"] == "net.allow":
+        assert o["host"] == "allowed.test" and o["ip"] == "198.51.100.10", line
+        assert o["port"] == 80 and o["bytes_up"] > 0 and o["bytes_down"] > 0, line
+        assert o["duration_ms"] >= 0, line
+print(" ".join("%s=%d" % kv for kv in sorted(n.items())))
+PY
+)
+assert_eq "one well-formed line per event" "dns.deny=1 exit=1 net.allow=1 net.deny=1 start=1" "$log_ok"
+assert_match "the summary line counts the denials" "^jail: 2 requests were denied; see $LOG" "$err"
+
+# ---- --allow-host-port ------------------------------------------------------
+
+out=$(nj --allow-host-port "$NET_HOST_PORT" -- sh -c "
+	curl -sS --max-time 5 http://$JAIL_GATEWAY_IP:$NET_HOST_PORT/
+	curl -sS --max-time 5 http://host.jail.internal:$NET_HOST_PORT/" 2>&1)
+assert_eq "--allow-host-port reaches the host's 127.0.0.1, by address and by name" 2 \
+	"$(printf '%s\n' "$out" | grep -c '^hello server=127.0.0.1 ')"
+out=$(nj --allow-host-port "$NET_HOST_PORT" -- curl -sS --max-time 5 "http://$JAIL_GATEWAY_IP:$NET_HOST_PORT_OTHER/" 2>&1)
+assert_nomatch "... and no other port of it" "^hello" "$out"
+out=$(nj -- curl -sS --max-time 5 "http://$JAIL_GATEWAY_IP:$NET_HOST_PORT/" 2>&1)
+assert_nomatch "without it the host's loopback is out of reach" "^hello" "$out"
+
+# ---- the forwarder stops: the jail has no way out ----------------------------
+
+# fwd_pids: forwarders in this test's network namespace (ours only)
+fwd_pids()
+{
+	local p me
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = jail-fwd ] || continue
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		echo "${p#/proc/}"
+	done
+}
+
+net_reset_logs
+rm -f "$proj/ready" "$proj/go"
+(
+	nj --allow allowed.test -- sh -c "
+		curl -sf --max-time 5 -o /dev/null http://allowed.test/hello/first &&
+			touch $proj/ready
+		i=0
+		while [ ! -e $proj/go ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done
+		curl -s --max-time 3 -o /dev/null http://allowed.test/hello/second
+		curl -s --max-time 3 -o /dev/null http://$NET_IP_ALLOWED/hello/third" \
+		>"$proj/killed.out" 2>&1
+	echo $? >"$proj/killed.rc"
+) &
+bg=$!
+if wait_until 10 test -e "$proj/ready"; then
+	pids=$(fwd_pids)
+	assert_match "the forwarder runs outside the jail, in the host's namespace" "^[0-9]+$" "$(echo "$pids" | head -1)"
+	for p in $pids; do
+		kill -9 "$p"
+	done
+	t0=$(date +%s)
+	touch "$proj/go"
+	wait "$bg"
+	assert_nomatch "after the forwarder died nothing reached the internet" "/(second|third)" "$(net_log http)"
+	assert_match "the jail was stopped with it" "^[1-9][0-9]*$" "$(cat "$proj/killed.rc")"
+	assert_eq "... promptly" 1 "$(($(date +%s) - t0 < 5))"
+else
+	wait "$bg"
+	t_fail "the forwarder stops: the jail has no way out" "the first request failed: $(cat "$proj/killed.out")"
+fi
+
+net_cleanup
