@@ -39,6 +39,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -322,11 +323,6 @@ static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,
 					 SIGQUIT, SIGUSR1, SIGUSR2,
 					 SIGWINCH };
 
-static void noop_handler(int sig)
-{
-	(void)sig;
-}
-
 static sigset_t forwarded_set(void)
 {
 	sigset_t set;
@@ -347,63 +343,13 @@ static int status_to_exit(int st)
 	return EXIT_JAIL_FAILED;
 }
 
-/*
- * jail-init: pid 1 of the jail. Exec'd clean (empty environment, argv of
- * two numbers). Reaps every child, forwards signals to COMMAND and exits
- * with COMMAND's status; its exit kills whatever is left in the jail.
- */
-static int init_main(int argc, char **argv)
-{
-	unsigned long long child, release;
-	sigset_t set = forwarded_set();
-	struct sigaction sa = { .sa_handler = noop_handler };
-	struct signalfd_siginfo si;
-	int sfd;
-
-	/* First: nothing in the jail may ptrace us or read our /proc files */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		_exit(EXIT_JAIL_FAILED);
-	if (argc != 3 || getpid() != 1 ||
-	    parse_uint(argv[1], 2, INT_MAX, &child) < 0 ||
-	    parse_uint(argv[2], 0, INT_MAX, &release) < 0)
-		_exit(EXIT_JAIL_FAILED);
-	/* Unhandled signals are dropped for a namespace's init: handle all */
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-		sigaction(forwarded_signals[i], &sa, NULL);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0)
-		_exit(EXIT_JAIL_FAILED);
-	if (write((int)release, "r", 1) != 1)
-		_exit(EXIT_JAIL_FAILED);
-	close((int)release);
-	for (;;) {
-		ssize_t n = read(sfd, &si, sizeof(si));
-
-		if (n != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD) {
-			kill((pid_t)child, (int)si.ssi_signo);
-			continue;
-		}
-		for (;;) {
-			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
-
-			if (p <= 0)
-				break;
-			if (p == (pid_t)child)
-				_exit(status_to_exit(st));
-		}
-	}
-}
-
 /* ---- command child ----------------------------------------------- */
 
 struct child_ctx {
 	const struct jail_config *cfg;
 	int chan_fd;		/* to the supervisor; close-on-exec */
-	int self_fd;		/* O_PATH of this binary, for jail-init */
+	int init_fd;		/* sealed memfd holding jail-init, or -1 */
+	int self_fd;		/* O_PATH of this binary, jail-init's fallback */
 	const struct go_msg *go;
 };
 
@@ -505,9 +451,10 @@ static void apply_landlock(const struct jail_config *cfg)
  * --seccomp-log its listener goes to the supervisor, which answers and
  * logs each refused call.
  */
-static void load_filter(const struct child_ctx *c)
+static void load_filter(const struct child_ctx *c,
+			const struct filter_prog *prog)
 {
-	int notify_fd = -1, err = filter_load(c->cfg, &notify_fd);
+	int notify_fd = -1, err = filter_install(prog, &notify_fd);
 
 	if (err < 0) {
 		errno = -err;
@@ -528,9 +475,16 @@ static void load_filter(const struct child_ctx *c)
 static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 						    int sock)
 {
+	struct filter_prog prog;
 	sigset_t none;
 	int slave_fd = -1, err;
 
+	/* Built now, while pid 1 builds the view: installing it is cheap */
+	err = filter_prepare(c->cfg, &prog);
+	if (err < 0) {
+		errno = -err;
+		die_errno("seccomp filter");
+	}
 	/*
 	 * The jail's network namespace belongs to a user namespace of its
 	 * own, nested in the setup child's: even a capability COMMAND should
@@ -586,7 +540,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 		die_errno("drop privileges");
 	}
 	apply_landlock(c->cfg);
-	load_filter(c);
+	load_filter(c, &prog);
 	exec_command(c);
 }
 
@@ -652,6 +606,9 @@ static __attribute__((noreturn)) void become_init(const struct child_ctx *c,
 	}
 	if (fcntl(release_fd, F_SETFD, 0) < 0)
 		die_errno("release descriptor");
+	if (c->init_fd >= 0)
+		syscall(SYS_execveat, c->init_fd, "", argv, envp, AT_EMPTY_PATH);
+	/* A kernel that refuses to execute memfds: this binary is jail-init */
 	syscall(SYS_execveat, c->self_fd, "", argv, envp, AT_EMPTY_PATH);
 	die_errno("exec " INIT_NAME);
 }
@@ -1215,6 +1172,34 @@ static pid_t clone_jail(const struct jail_config *cfg, int cg_fd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+/*
+ * jail-init in a sealed memfd: executing it costs a fraction of loading
+ * this binary and its libraries again. Return: the memfd, or -1.
+ */
+static int make_init_memfd(void)
+{
+	size_t len = (size_t)(jail_init_elf_end - jail_init_elf);
+	int fd = memfd_create(INIT_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING |
+						 MFD_EXEC);
+
+	/* Kernels before 6.3 know no MFD_EXEC; their memfds are executable */
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create(INIT_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, jail_init_elf, len) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+					   F_SEAL_WRITE) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int run_jail(const struct jail_config *cfg)
 {
 	static struct protect_list prot;
@@ -1232,6 +1217,7 @@ static int run_jail(const struct jail_config *cfg)
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
 		die_errno("open /proc/self/exe");
+	c.init_fd = make_init_memfd();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno("socketpair");
 	fill_go(&go, cfg);
@@ -1250,6 +1236,8 @@ static int run_jail(const struct jail_config *cfg)
 	}
 	close(sv[1]);
 	close(c.self_fd);
+	if (c.init_fd >= 0)
+		close(c.init_fd);
 	s.chan_fd = sv[0];
 	err = creds_write_maps(s.pid, cfg->uid, cfg->gid);
 	if (err < 0) {

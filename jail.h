@@ -15,6 +15,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+struct sock_filter;
+
 #define JAIL_VERSION "0.1.0"
 
 /* ---------------------------------------------------------------------
@@ -246,6 +248,17 @@ struct jail_config {
 	int log_fd;			/* open O_APPEND on @log_path */
 	char id[17];			/* jail ID, hex */
 };
+
+/* ---------------------------------------------------------------------
+ * init.c, initblob.c: pid 1 of the jail
+ * ------------------------------------------------------------------- */
+
+/* jail-init's main: exec'd as pid 1 with argv "jail-init CHILD RELEASE_FD" */
+int init_main(int argc, char **argv);
+
+/* The standalone jail-init program (a static ELF) inside this binary */
+extern const unsigned char jail_init_elf[];
+extern const unsigned char jail_init_elf_end[];
 
 /* ---------------------------------------------------------------------
  * config.c: command line, policy files, trust, profiles, --explain
@@ -661,6 +674,32 @@ struct filter_denial {
  * Return: 0, or negative errno (the caller aborts with exit 125)
  */
 int filter_load(const struct jail_config *cfg, int *notify_fd);
+
+/* A filter built ahead of time: BPF instructions ready for seccomp() */
+struct filter_prog {
+	struct sock_filter *insns;	/* caller frees */
+	unsigned short len;
+	bool is_log;
+};
+
+/**
+ * filter_prepare() - Build the default filter into a BPF program
+ *
+ * The expensive part of filter_load(), done early (in the command child
+ * while pid 1 builds the view) so that filter_install() is one system call.
+ *
+ * Return: 0 or negative errno
+ */
+int filter_prepare(const struct jail_config *cfg, struct filter_prog *prog);
+
+/**
+ * filter_install() - Load a prepared filter into the calling thread
+ * @notify_fd:	receives the --seccomp-log listener, or -1
+ *
+ * Context: the last step before execve(), with no_new_privs set
+ * Return: 0 or negative errno
+ */
+int filter_install(const struct filter_prog *prog, int *notify_fd);
 
 /**
  * filter_notify_handle() - Answer one pending --seccomp-log notification

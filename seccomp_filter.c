@@ -38,6 +38,10 @@
  * ABI kill stay as they are: the first is not an attack, the second must
  * not depend on a userspace answer.
  */
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <sys/stat.h>
+#include <sys/mman.h>
 #include <linux/netlink.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -336,29 +340,72 @@ static int filter_build(struct filter_build *b, bool is_log,
 	return err < 0 ? err : 0;
 }
 
-int filter_load(const struct jail_config *cfg, int *notify_fd)
+int filter_prepare(const struct jail_config *cfg, struct filter_prog *prog)
 {
 	struct filter_build b;
 	autoscmp scmp_filter_ctx ctx = NULL;
-	bool is_log = cfg && cfg->seccomp_log;
+	autoclose int fd = -1;
+	struct stat st;
+	ssize_t n;
 	int err;
 
-	*notify_fd = -1;
-	err = filter_build(&b, is_log, &ctx);
+	memset(prog, 0, sizeof(*prog));
+	prog->is_log = cfg && cfg->seccomp_log;
+	err = filter_build(&b, prog->is_log, &ctx);
 	if (err < 0)
 		return err;
-	err = seccomp_load(ctx);
+	/* The exported program is exactly what seccomp_load() would load */
+	fd = memfd_create("jail-filter", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = seccomp_export_bpf(ctx, fd);
 	if (err < 0)
 		return err;
-	if (is_log) {
-		int fd = seccomp_notify_fd(ctx);
-
-		/* A log filter without its listener would hang every caller */
-		if (fd < 0)
-			return fd;
-		*notify_fd = fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	prog->insns = xmalloc((size_t)st.st_size);
+	n = pread(fd, prog->insns, (size_t)st.st_size, 0);
+	if (n != st.st_size) {
+		free(prog->insns);
+		prog->insns = NULL;
+		return n < 0 ? -errno : -EIO;
 	}
+	prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
 	return 0;
+}
+
+int filter_install(const struct filter_prog *prog, int *notify_fd)
+{
+	struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
+	unsigned int flags = prog->is_log ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+	long ret;
+
+	*notify_fd = -1;
+	if (!prog->insns || !prog->len)
+		return -EINVAL;
+	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+	if (ret < 0)
+		return -errno;
+	/* A log filter without its listener would hang every caller */
+	if (prog->is_log)
+		*notify_fd = (int)ret;
+	return 0;
+}
+
+int filter_load(const struct jail_config *cfg, int *notify_fd)
+{
+	struct filter_prog prog;
+	int err = filter_prepare(cfg, &prog);
+
+	*notify_fd = -1;
+	if (err < 0)
+		return err;
+	err = filter_install(&prog, notify_fd);
+	free(prog.insns);
+	return err;
 }
 
 /*

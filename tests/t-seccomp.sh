@@ -86,7 +86,7 @@ echo '{"name":"localpkg","version":"1.0.0","main":"index.js"}' >localpkg/package
 echo 'module.exports = () => "localpkg works";' >localpkg/index.js
 echo '{"name":"app","version":"1.0.0"}' >package.json
 chown -R "$JT_USER:" localpkg package.json
-out=$(jail -- sh -c 'npm install ./localpkg --offline --no-audit --no-fund >/dev/null 2>&1;
+out=$(jail --net none -- sh -c 'npm install ./localpkg --offline --no-audit --no-fund >/dev/null 2>&1;
 	node -e "console.log(require(\"localpkg\")())"' 2>&1)
 assert_eq "npm install of a local package works" "localpkg works" "$out"
 
