@@ -479,12 +479,6 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 	sigset_t none;
 	int slave_fd = -1, err;
 
-	/* Built now, while pid 1 builds the view: installing it is cheap */
-	err = filter_prepare(c->cfg, &prog);
-	if (err < 0) {
-		errno = -err;
-		die_errno("seccomp filter");
-	}
 	/*
 	 * The jail's network namespace belongs to a user namespace of its
 	 * own, nested in the setup child's: even a capability COMMAND should
@@ -505,8 +499,15 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 		if (send_msg(sock, MSG_UNSHARED, self) < 0)
 			_exit(EXIT_JAIL_FAILED);
 		close(self);
-		expect_msg(sock, MSG_NET_READY, NULL);
 	}
+	/* Built while pid 1 builds the network and the view */
+	err = filter_prepare(c->cfg, &prog);
+	if (err < 0) {
+		errno = -err;
+		die_errno("seccomp filter");
+	}
+	if (c->cfg->net == NET_FILTERED)
+		expect_msg(sock, MSG_NET_READY, NULL);
 	expect_msg(sock, MSG_VIEW_READY, &slave_fd);
 	/*
 	 * pivot_root() moved our root, but a working directory is only moved
@@ -914,21 +915,25 @@ static void reap_children(struct super *s)
 	}
 }
 
-/* Let the forwarder log its open connections, then wait for it */
+/* Let the forwarder log its open connections, then wait for it (3 s) */
 static void stop_forwarder(struct super *s)
 {
+	autoclose int pfd = -1;
+
 	if (s->fwd_pid <= 0)
 		return;
+	pfd = (int)syscall(SYS_pidfd_open, s->fwd_pid, 0);
 	kill(s->fwd_pid, SIGTERM);
-	for (int i = 0; i < 300; i++) {
-		if (waitpid(s->fwd_pid, &s->fwd_status, WNOHANG) == s->fwd_pid) {
-			s->fwd_pid = -1;
-			return;
-		}
-		usleep(10000);
+	if (pfd >= 0) {
+		struct pollfd p = { pfd, POLLIN, 0 };
+
+		while (poll(&p, 1, 3000) < 0 && errno == EINTR)
+			;
 	}
-	kill(s->fwd_pid, SIGKILL);
-	waitpid(s->fwd_pid, &s->fwd_status, 0);
+	if (waitpid(s->fwd_pid, &s->fwd_status, WNOHANG) != s->fwd_pid) {
+		kill(s->fwd_pid, SIGKILL);
+		waitpid(s->fwd_pid, &s->fwd_status, 0);
+	}
 	s->fwd_pid = -1;
 }
 

@@ -26,6 +26,7 @@
  * on both before they come up, so not even a link-local one appears) and
  * IPv6 connects in the jail fail at once with ENETUNREACH.
  */
+#include <dlfcn.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -70,10 +71,56 @@ static void nl_addr_putp(struct nl_addr **a)
 		nl_addr_put(*a);
 }
 
+/*
+ * libnftables is loaded when a filtered jail needs it. Linked like the
+ * other libraries it (and its five dependencies, none with a static
+ * archive) would be loaded and resolved at every start of every jail.
+ */
+static struct {
+	__typeof__(&nft_ctx_new) ctx_new;
+	__typeof__(&nft_ctx_free) ctx_free;
+	__typeof__(&nft_ctx_buffer_output) buffer_output;
+	__typeof__(&nft_ctx_buffer_error) buffer_error;
+	__typeof__(&nft_run_cmd_from_buffer) run_cmd_from_buffer;
+	__typeof__(&nft_ctx_get_error_buffer) get_error_buffer;
+} nft;
+
+/* Return: 0, or -ENOENT when libnftables cannot be loaded */
+static int load_nftables(void)
+{
+	static const char *const names[] = { "libnftables.so.1",
+					      "libnftables.so" };
+	void *h = NULL;
+
+	if (nft.ctx_new)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+	nft.ctx_free = (__typeof__(nft.ctx_free))dlsym(h, "nft_ctx_free");
+	nft.buffer_output = (__typeof__(nft.buffer_output))dlsym(
+		h, "nft_ctx_buffer_output");
+	nft.buffer_error = (__typeof__(nft.buffer_error))dlsym(
+		h, "nft_ctx_buffer_error");
+	nft.run_cmd_from_buffer = (__typeof__(nft.run_cmd_from_buffer))dlsym(
+		h, "nft_run_cmd_from_buffer");
+	nft.get_error_buffer = (__typeof__(nft.get_error_buffer))dlsym(
+		h, "nft_ctx_get_error_buffer");
+	nft.ctx_new = (__typeof__(nft.ctx_new))dlsym(h, "nft_ctx_new");
+	if (!nft.ctx_new || !nft.ctx_free || !nft.buffer_output ||
+	    !nft.buffer_error || !nft.run_cmd_from_buffer ||
+	    !nft.get_error_buffer) {
+		nft.ctx_new = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static void nft_ctx_freep(struct nft_ctx **c)
 {
 	if (*c)
-		nft_ctx_free(*c);
+		nft.ctx_free(*c);
 }
 
 #define autonlsock __attribute__((cleanup(nl_socket_freep)))
@@ -384,15 +431,19 @@ int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6)
 		     tcp_port, dns_port);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -E2BIG;
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (load_nftables() < 0) {
+		warn("nftables: cannot load libnftables.so.1 (%s)", dlerror());
+		return -ENOENT;
+	}
+	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
 	/* Keep libnftables quiet: errors are reported by the caller */
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	if (nft_run_cmd_from_buffer(ctx, buf) == 0)
+	nft.buffer_output(ctx);
+	nft.buffer_error(ctx);
+	if (nft.run_cmd_from_buffer(ctx, buf) == 0)
 		return 0;
-	msg = nft_ctx_get_error_buffer(ctx);
+	msg = nft.get_error_buffer(ctx);
 	if (msg && *msg)
 		warn("nftables: %.*s", (int)strcspn(msg, "\n"), msg);
 	return -EOPNOTSUPP;
