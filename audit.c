@@ -159,7 +159,10 @@ static int check_fields(const struct audit_field *f, size_t n)
 	if (n > AUDIT_EVENT_MAX_FIELDS)
 		return -E2BIG;
 	for (i = 0; i < n; i++) {
-		if (!f[i].key || !f[i].key[0] || is_reserved_key(f[i].key) ||
+		/* A key is never cut: two cut keys could become one */
+		if (!f[i].key || !f[i].key[0] ||
+		    strnlen(f[i].key, AUDIT_VALUE_MAX + 1) > AUDIT_VALUE_MAX ||
+		    is_reserved_key(f[i].key) ||
 		    (f[i].type != AUDIT_STR && f[i].type != AUDIT_INT))
 			return -EINVAL;
 		for (j = 0; j < i; j++)
@@ -187,7 +190,7 @@ static int format_line(char *buf, size_t buf_len, const struct timespec *ts,
 		if (f[i].type == AUDIT_STR && !f[i].s)
 			continue;
 		put(&o, ",", 1);
-		put_string(&o, f[i].key, cap);
+		put_string(&o, f[i].key, AUDIT_VALUE_MAX);
 		put(&o, ":", 1);
 		if (f[i].type == AUDIT_STR) {
 			put_string(&o, f[i].s, cap);
@@ -485,7 +488,8 @@ static int read_member(struct reader *r, struct audit_event *ev)
 	err = read_string(r, &fld.key);
 	if (err)
 		return err;
-	if (key_seen(ev, fld.key))
+	/* audit_format() refuses an empty key: never take one back */
+	if (!fld.key[0] || key_seen(ev, fld.key))
 		return -EBADMSG;
 	skip_ws(&r->in);
 	if (cur_u8(&r->in, &ch) || ch != ':')
