@@ -1150,11 +1150,12 @@ static unsigned long clone_flags(const struct jail_config *cfg)
 
 static void explain_clone_error(int err)
 {
-	if (err == EPERM || err == ENOSPC || err == EACCES)
-		die("user namespaces: creation refused by the kernel (%s); "
-		    "unprivileged user namespaces are disabled or restricted, "
-		    "see jail(1) NOTES",
-		    strerrorname_np(err) ? strerrorname_np(err) : "error");
+	const char *hint = hints_userns_refusal(err);
+
+	if (err == EPERM || err == ENOSPC || err == EACCES || err == EINVAL)
+		die("user namespaces: creation refused by the kernel (%s); %s",
+		    strerrorname_np(err) ? strerrorname_np(err) : "error",
+		    hint ? hint : "see jail(1) NOTES");
 	errno = err;
 	die_errno("clone");
 }
@@ -1304,6 +1305,10 @@ int main(int argc, char **argv)
 		return init_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "trust"))
 		return config_trust_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "log"))
+		return logview_log_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "ps"))
+		return logview_ps_main(argc - 1, argv + 1);
 	cfg = xcalloc(1, sizeof(*cfg));
 	config_load(cfg, argc, argv);
 	if (cfg->explain) {
