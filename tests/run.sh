@@ -93,13 +93,13 @@ done
 echo "# leftovers"
 # Everything a jail creates dies with it: no process may outlive the suite
 sleep 0.5
-left=$(pgrep -af "jail-init|$STAGE/bin/jail" | grep -v pgrep)
+left=$(pgrep -af "^jail-init |^$STAGE/bin/jail |$STAGE/.*serve\.py" | grep -v pgrep)
 if [ -z "$left" ]; then
 	record ok "no jail process is left on the host"
 else
 	printf '%s\n' "$left" | head -5
 	record FAIL "no jail process is left on the host"
-	pkill -9 -f "jail-init|$STAGE/bin/jail"
+	pkill -9 -f "^jail-init |^$STAGE/bin/jail |$STAGE/.*serve\.py"
 fi
 
 pass=$(grep -c '^ok$' "$RESULTS")
