@@ -791,6 +791,8 @@ int logview_log_main(int argc, char **argv)
 	path = resolve_log(arg);
 	f = !strcmp(path, "-") ? fdopen(dup(STDIN_FILENO), "r") :
 				 open_log(path, false);
+	if (!f && errno == EINVAL)
+		die("log \"%s\": not a regular file", path);
 	if (!f)
 		die_errno("log \"%s\"", path);
 	if (json)
@@ -855,6 +857,53 @@ static void count_in_log(struct ps_entry *e, const char *log_path)
 	}
 }
 
+/* The start of a /proc file, NUL-terminated. Return: length or -errno */
+static ssize_t read_proc(const char *path, char *buf, size_t len)
+{
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Start of the process in clock ticks after boot. Return: 0 or -errno */
+static int start_ticks(const char *stat_path, unsigned long long *ticks)
+{
+	char buf[1024];
+	const char *p;
+
+	if (read_proc(stat_path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/* comm may hold spaces and parentheses: fields follow the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+				"%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 ticks) != 1)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Boot time in seconds since the epoch, or 0 */
+static unsigned long long boot_time(void)
+{
+	static char buf[65536];
+	unsigned long long btime = 0;
+	const char *p;
+
+	if (read_proc("/proc/stat", buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "\nbtime ");
+	if (!p || sscanf(p + 1, "btime %llu", &btime) != 1)
+		return 0;
+	return btime;
+}
+
 /*
  * Is the registered supervisor @pid still running? Gone (ESRCH) means the
  * entry is stale. A pid that now belongs to a process started after the
@@ -862,33 +911,22 @@ static void count_in_log(struct ps_entry *e, const char *log_path)
  */
 static bool pid_alive(long long pid, const char *ts)
 {
-	char path[64], buf[1024];
-	autofclose FILE *f = NULL;
-	unsigned long long start_ticks, btime = 0;
+	unsigned long long ticks, btime;
+	long hz = sysconf(_SC_CLK_TCK);
+	char stat_path[64];
 	unsigned int ms;
 	time_t reg;
-	char *p;
 
 	if (pid <= 0 || pid > INT_MAX ||
 	    (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
 		return false;
-	snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
-	f = fopen(path, "re");
-	/* comm may hold spaces and parentheses: fields follow the last ')' */
-	if (!f || !fgets(buf, sizeof(buf), f) || !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-			  "%*d %*d %*d %*d %*d %*d %llu",
-		   &start_ticks) != 1)
-		return true;
-	fclose(TAKE_PTR(f));
-	f = fopen("/proc/stat", "re");
-	while (f && fgets(buf, sizeof(buf), f))
-		if (sscanf(buf, "btime %llu", &btime) == 1)
-			break;
-	if (!btime || parse_ts(ts, &reg, &ms) < 0)
+	snprintf(stat_path, sizeof(stat_path), "/proc/%lld/stat", pid);
+	btime = boot_time();
+	if (start_ticks(stat_path, &ticks) < 0 || !btime || hz <= 0 ||
+	    parse_ts(ts, &reg, &ms) < 0)
 		return true;
 	/* btime and the tick count are coarse: allow a few seconds */
-	return btime + start_ticks / (unsigned long long)sysconf(_SC_CLK_TCK) <=
+	return btime + ticks / (unsigned long long)hz <=
 	       (unsigned long long)reg + 5;
 }
 

@@ -63,7 +63,7 @@ static void round_trip(void)
 			if (strlen(ev.f[i].key) > AUDIT_VALUE_MAX)
 				return;
 	}
-	if (n < 0 || (size_t)n >= sizeof(line) || line[n - 1] != '\n')
+	if (n <= 0 || (size_t)n >= sizeof(line) || line[n - 1] != '\n')
 		__builtin_trap();
 	if (audit_parse_line(line, (size_t)n, &back) != 0)
 		__builtin_trap();
