@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -845,13 +844,14 @@ static char *read_policy_file(const char *path, size_t *len)
 
 static void sha256_hex(const char *buf, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
+	uint8_t md[32];
+	int err = crypto_sha256(buf, len, md);
 
-	if (!EVP_Digest(buf, len, md, &md_len, EVP_sha256(), NULL) ||
-	    md_len != 32)
-		die("sha256: digest failed");
-	for (unsigned int i = 0; i < md_len; i++)
+	if (err < 0) {
+		errno = -err;
+		die_errno("sha256 of a policy file (libcrypto.so.3)");
+	}
+	for (unsigned int i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 

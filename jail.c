@@ -1316,6 +1316,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	close_stray_fds(cfg);
+	if (cfg->net == NET_HOST)
+		warn("--net host: the jail shares the host's network, "
+		     "unfiltered: nothing limits where it connects");
 	open_log(cfg);
 	audit_start(cfg);
 	register_running(cfg);

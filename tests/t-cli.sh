@@ -60,6 +60,11 @@ assert_eq "--explain exits 0" 0 "$rc"
 assert_match "--explain names the project" "rw +$proj +\(default" "$out"
 assert_match "--explain lists protected paths" "protect +$proj/.git/hooks +\(default\)" "$out"
 
+# --net host is unfiltered, and says so
+err=$(jail --net host -- true 2>&1)
+assert_match "--net host prints a warning" "^jail: --net host: .*unfiltered" "$err"
+assert_eq "--net none prints nothing" "" "$(jail --net none -- true 2>&1)"
+
 # A project containing $HOME is refused
 cd "$JT_HOME" || exit 1
 err=$(jail -- true 2>&1); rc=$?
