@@ -106,4 +106,55 @@ for p in claude codex gemini aider opencode; do
 	assert_match "built-in profile $p exists" "Profile +$p" \
 		"$(jail --explain --profile $p -- true)"
 done
+# --explain matches what the jail really mounts: every single-path entry
+# it prints is a mount point inside, read-only or read-write as it says
+ex=$(mkproj explain)
+cd "$ex" || exit 1
+u git init -q .
+u mkdir -p "$JT_HOME/.claude/commands" "$ex/data" "$ex/.vscode"
+u sh -c "echo '{}' >'$JT_HOME/.claude/settings.json'; echo d >'$ex/data/f'"
+args=(--profile claude --ro "$ex/data" --tmpfs "$ex/scratch-tmp" --rw-try /nonexistent)
+jail --explain "${args[@]}" -- true >"$STAGE/explain-$JT_USER.txt"
+jail "${args[@]}" -- cat /proc/self/mountinfo >"$STAGE/mountinfo-$JT_USER.txt"
+out=$(python3 - "$STAGE/explain-$JT_USER.txt" "$STAGE/mountinfo-$JT_USER.txt" <<'PY'
+import os, re, sys
+explain = open(sys.argv[1]).read().splitlines()
+mounts = {}
+for line in open(sys.argv[2]):
+    f = line.split()
+    dash = f.index("-")
+    mp = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), f[4])
+    opts = f[5].split(",")
+    mounts[mp] = ("ro" if "ro" in opts else "rw", f[dash + 1])
+want = {"rw": "rw", "ro": "ro", "protect": "ro", "tmpfs": None}
+checked, bad = 0, []
+for line in explain:
+    m = re.match(r"^  (rw|ro|protect|tmpfs) +(/.*?)( \(if present\))?  \((.*)\)$", line)
+    if not m:
+        continue
+    kind, path, maybe = m.group(1), m.group(2), m.group(3)
+    paths = path.split(" ") if m.group(4) == "default" and " /" in path else [path]
+    for p in paths:
+        if "*" in p:
+            continue
+        if (maybe or kind == "protect") and not os.path.lexists(p):
+            continue
+        if os.path.islink(p) and kind == "ro":
+            continue
+        checked += 1
+        got = mounts.get(p)
+        if not got:
+            bad.append("%s %s: not a mount point inside" % (kind, p))
+        elif want[kind] and got[0] != want[kind]:
+            bad.append("%s %s: mounted %s" % (kind, p, got[0]))
+        elif kind == "tmpfs" and got[1] != "tmpfs":
+            bad.append("tmpfs %s: is %s" % (p, got[1]))
+print("checked %d" % checked)
+for b in bad:
+    print(b)
+PY
+)
+assert_match "--explain entries were compared" "^checked ([1-9][0-9]+)" "$out"
+assert_eq "--explain matches /proc/self/mountinfo inside" "" \
+	"$(printf '%s\n' "$out" | sed 1d)"
 exit 0
