@@ -1162,6 +1162,23 @@ const char *config_host_home(void)
 	return host_home();
 }
 
+/*
+ * $XDG_RUNTIME_DIR/jail, else $XDG_STATE_HOME/jail/run: never inside any
+ * jail's view (the jail's $HOME and /run are fresh tmpfs mounts).
+ */
+char *jail_runtime_dir(void)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	const char *st = getenv("XDG_STATE_HOME");
+	struct stat sb;
+
+	if (rt && rt[0] == '/' && stat(rt, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return xasprintf("%s/jail", rt);
+	if (st && st[0] == '/')
+		return xasprintf("%s/jail/run", st);
+	return xasprintf("%s/.local/state/jail/run", config_host_home());
+}
+
 static const char *mount_why(const struct mount_req *m)
 {
 	if (m->origin != ORIGIN_DEFAULT)

@@ -199,23 +199,6 @@ static void print_denial_summary(const struct jail_config *cfg)
 
 /* ---- registry of running jails (jail ps) ---------------------------- */
 
-/*
- * $XDG_RUNTIME_DIR/jail, else $XDG_STATE_HOME/jail/run: never inside any
- * jail's view (the jail's $HOME and /run are fresh tmpfs mounts).
- */
-char *jail_runtime_dir(void)
-{
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	const char *st = getenv("XDG_STATE_HOME");
-	struct stat sb;
-
-	if (rt && rt[0] == '/' && stat(rt, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return xasprintf("%s/jail", rt);
-	if (st && st[0] == '/')
-		return xasprintf("%s/jail/run", st);
-	return xasprintf("%s/.local/state/jail/run", config_host_home());
-}
-
 static char *run_file;
 
 /* One line in the audit format: ts, jail, "run", pid, command, log */
