@@ -127,3 +127,18 @@ wait_until()
 	done
 	return 0
 }
+
+# The static probe (tests/helpers/probe.c) that tries things from inside
+PROBE="${HELPERS:-}/probe"
+
+# jprobe_with JAIL_OPTION... -- SUBCOMMAND [ARG]...
+jprobe_with()
+{
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	jail "${opts[@]}" --ro "$HELPERS" -- "$PROBE" "$@" 2>&1
+}

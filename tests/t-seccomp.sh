@@ -12,18 +12,6 @@
 proj=$(mkproj seccomp)
 cd "$proj" || exit 1
 
-# run_probe JAIL_OPTION... -- SUBCOMMAND [ARG]...: the static probe inside
-run_probe()
-{
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	jail "${opts[@]}" --ro "$HELPERS" -- "$HELPERS/probe" "$@" 2>&1
-}
-
 out=$(jail -- sh -c 'grep Seccomp /proc/self/status')
 assert_match "Seccomp mode 2 (filter)" "^Seccomp:[[:space:]]2$" \
 	"$(printf '%s\n' "$out" | sed -n 1p)"
@@ -111,14 +99,14 @@ assert_match "syscall.deny is logged with the syscall name" \
 	'"syscall":"unshare"' "$events"
 assert_match "syscall.deny names the process" '"comm":"unshare"' "$events"
 rm -f "$log"
-out=$(run_probe --seccomp-log --log "$log" -- sockets)
+out=$(jprobe_with --seccomp-log --log "$log" -- sockets)
 assert_match "a refused family still answers EAFNOSUPPORT" \
 	"^af_packet-raw errno=EAFNOSUPPORT$" "$out"
 assert_match "a raw socket still answers EPERM" "^af_inet-raw errno=EPERM$" "$out"
 assert_match "socket() refusals are logged" '"syscall":"socket"' \
 	"$(grep '"event":"syscall.deny"' "$log" 2>/dev/null)"
 rm -f "$log"
-out=$(run_probe --seccomp-log --log "$log" -- userns)
+out=$(jprobe_with --seccomp-log --log "$log" -- userns)
 assert_match "clone3 stays ENOSYS under --seccomp-log" \
 	"^clone3-newuser errno=ENOSYS$" "$out"
 assert_nomatch "clone3 is not logged (not an attack)" '"syscall":"clone3"' \

@@ -15,24 +15,11 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-PROBE="$HELPERS/probe"
 
 # jprobe SUBCOMMAND [ARG]...: run the probe in a default jail
 jprobe()
 {
 	jail --ro "$HELPERS" -- "$PROBE" "$@" 2>&1
-}
-
-# jprobe_with JAIL_OPTION... -- SUBCOMMAND [ARG]...
-jprobe_with()
-{
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	jail "${opts[@]}" --ro "$HELPERS" -- "$PROBE" "$@" 2>&1
 }
 
 # result OUTPUT WHAT: the probe's line for attempt WHAT, e.g. "mount errno=EPERM"
