@@ -83,8 +83,10 @@ all: $(JAIL_BIN)
 $(BUILD)/%.o: %.c jail.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD):
-	mkdir -p $(BUILD) $(BUILD)/unit $(BUILD)/replay $(BUILD)/helpers
+# Each output directory is its own target: one that exists (an older
+# build) must not keep its subdirectories from being made
+$(BUILD) $(BUILD)/unit $(BUILD)/replay $(BUILD)/helpers:
+	mkdir -p $@
 
 # pid 1 of the jail: freestanding, static, a few KiB, carried inside the
 # binary (initblob.c). No libc, so no stack protector (it would read a
@@ -111,17 +113,17 @@ asan:
 	$(MAKE) SANITIZE=1 all
 
 # Unit tests link the module objects directly (STYLE 9)
-$(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS) tests/unit/tap.h | $(BUILD)
+$(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS) tests/unit/tap.h | $(BUILD)/unit
 	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
 
 # Fuzz harnesses also build with a replay main() run by `make check`
-$(BUILD)/replay/%: fuzz/%.c fuzz/replay.c $(LIBOBJS) | $(BUILD)
+$(BUILD)/replay/%: fuzz/%.c fuzz/replay.c $(LIBOBJS) | $(BUILD)/replay
 	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< fuzz/replay.c \
 		$(LIBOBJS) $(PKG_LIBS)
 
 # Helpers that run inside the jail are static so they need nothing from
 # the view
-$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -static \
 		-o $@ $<
 
