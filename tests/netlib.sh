@@ -35,6 +35,7 @@ NET_IP_DNSONLY=198.51.100.12
 NET_IP_DNS=198.51.100.53
 NET_IP_NET2=203.0.113.10
 NET_IP_DENIED=203.0.113.66
+# shellcheck disable=SC2034 # used by the test files
 JAIL_GATEWAY_IP=10.200.0.1	# JAIL_GATEWAY_IP4
 NET_HOST_PORT=18080		# served on H's 127.0.0.1, allowed in tests
 NET_HOST_PORT_OTHER=18081	# served on H's 127.0.0.1, never allowed
@@ -355,5 +356,6 @@ net_log()
 # net_icmp_in: ICMP messages the internet namespace has received so far
 net_icmp_in()
 {
+	# shellcheck disable=SC2016 # awk's $3
 	net_in awk '/^Icmp:/ { if (++n == 2) print $3 }' /proc/net/snmp
 }
