@@ -240,9 +240,9 @@ const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
 {
 	const struct jail_config *cfg = d->cfg;
 
-	if (port && policy_check_addr(cfg->allow, 0, cfg->deny, cfg->n_deny,
-				      a->family, a->a,
-				      port) == POLICY_DENY_DENIED)
+	/* With @port 0 only deny rules without ports (every port) match */
+	if (policy_check_addr(cfg->allow, 0, cfg->deny, cfg->n_deny,
+			      a->family, a->a, port) == POLICY_DENY_DENIED)
 		return "address denied by rule";
 	if (cfg->allow_private || named_by_allow(d, a, port))
 		return NULL;

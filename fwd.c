@@ -1279,6 +1279,12 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);	/* resolver processes reap themselves */
 	f->max_conns = conn_limit(p);
+	/* Before the lookup processes are forked: they inherit nothing */
+	err = drop_privileges();
+	if (err < 0) {
+		errno = -err;
+		die_errno("forwarder: drop privileges");
+	}
 	f->conns = xcalloc(f->max_conns, sizeof(*f->conns));
 	f->free_idx = xcalloc(f->max_conns, sizeof(*f->free_idx));
 	f->ready = xcalloc(f->max_conns, sizeof(*f->ready));
@@ -1290,11 +1296,6 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	proxy_setup(&f->proxy, p->upstream_proxy);
 	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	f->dns = dnsd_new(p, (struct dnsd_waiter){ lookup_done, f }, f->now);
-	err = drop_privileges();
-	if (err < 0) {
-		errno = -err;
-		die_errno("forwarder: drop privileges");
-	}
 	setup_loop(f);
 }
 
