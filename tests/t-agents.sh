@@ -192,6 +192,10 @@ for a in codex gemini; do
 	done
 done
 
+# The home is shared with the other tests: leave it as it was
+rm -rf "$JT_HOME/.claude" "$JT_HOME/.claude.json" "$JT_HOME/.codex" \
+	"$JT_HOME/.gemini" "$JT_HOME/.ssh"
+
 # --- claude -p through the filtered network is the network tests' part
 if ! as_user "$JAIL" --help | grep -q -- '--net MODE.*filtered'; then
 	t_skip "claude -p against a test Messages API" \

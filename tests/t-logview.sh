@@ -234,4 +234,8 @@ if [ -e "$rundir/00000000000000bb.run" ]; then
 else
 	t_pass "a stale entry's file is removed"
 fi
+
+# The home is shared with the other tests: leave no logs behind
+rm -rf "$logdir" "$own" "$bad" "$esc" "$net" "$emptyhome" \
+	"$STAGE/lv-json.$JT_USER"
 exit 0
