@@ -9,7 +9,8 @@
 #
 #   H  nh0 198.51.100.1/24, nh1 203.0.113.1/24,
 #      /etc/hosts and /etc/resolv.conf bind-mounted (this mount namespace
-#      only), a server on H's own 127.0.0.1 (--allow-host-port)
+#      only), servers on H's own 127.0.0.1 (--allow-host-port) and an
+#      upstream CONNECT proxy there (Basic auth user:pa@ss, optional)
 #   I  the "internet", a namespace held by a background `unshare --net
 #      sleep`: ni0 198.51.100.10-.12 and .53 (DNS), ni1 203.0.113.10-.12
 #      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA), a DNS server
@@ -39,6 +40,7 @@ NET_IP_DENIED=203.0.113.66
 JAIL_GATEWAY_IP=10.200.0.1	# JAIL_GATEWAY_IP4
 NET_HOST_PORT=18080		# served on H's 127.0.0.1, allowed in tests
 NET_HOST_PORT_OTHER=18081	# served on H's 127.0.0.1, never allowed
+NET_PROXY_PORT=18090		# an upstream CONNECT proxy on H's 127.0.0.1
 NET_PIDS=()
 
 # net_enter ARGS...: re-execute the calling test file in its own network
@@ -201,6 +203,67 @@ def udp_sink():
         log("udp.log", "udp %s %d" % (peer[0], len(data)))
 
 
+def proxy_conn(c):
+    # An upstream HTTP proxy: CONNECT only, Basic auth "user:pa@ss"
+    c.settimeout(10)
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 8192:
+        b = c.recv(4096)
+        if not b:
+            return
+        head += b
+    head, rest = head.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    method, target = lines[0].split()[:2]
+    auth = "none"
+    for l in lines[1:]:
+        k, _, v = l.partition(":")
+        if k.lower() == "proxy-authorization":
+            auth = "ok" if v.strip() == "Basic dXNlcjpwYUBzcw==" else "bad"
+    log("proxy.log", "%s %s auth=%s" % (method, target, auth))
+    if method != "CONNECT" or auth == "bad":
+        c.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
+        return
+    host, port = target.rsplit(":", 1)
+    u = socket.create_connection((host, int(port)), timeout=10)
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    if rest:
+        u.sendall(rest)
+
+    def pipe(a, b):
+        try:
+            while True:
+                x = a.recv(65536)
+                if not x:
+                    break
+                b.sendall(x)
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+    t = threading.Thread(target=pipe, args=(u, c), daemon=True)
+    t.start()
+    pipe(c, u)
+    t.join()
+
+
+def proxy_server(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(64)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=proxy_one, args=(c,), daemon=True).start()
+
+
+def proxy_one(c):
+    try:
+        proxy_conn(c)
+    except OSError:
+        pass
+    c.close()
+
+
 if role == "internet":
     for port, tls in ((80, False), (8080, False), (443, True)):
         threading.Thread(target=Server(port, tls).serve_forever,
@@ -210,9 +273,13 @@ if role == "internet":
     open(os.path.join(d, "ready-internet"), "w").close()
     threading.Event().wait()
 else:
-    # H's own loopback: the --allow-host-port services
+    # H's own loopback: the --allow-host-port services and an upstream
+    # proxy on the last port
+    ports = [int(p) for p in sys.argv[3:]]
+    threading.Thread(target=proxy_server, args=(ports.pop(),),
+                     daemon=True).start()
     servers = []
-    for port in (int(p) for p in sys.argv[3:]):
+    for port in ports:
         srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         srv.port = port
         srv.handle_error = lambda *a: None
@@ -328,7 +395,7 @@ EOF
 		>"$NET_DIR/internet.err" 2>&1 &
 	NET_PIDS+=("$!")
 	python3 "$NET_DIR/serve.py" "$NET_DIR" host "$NET_HOST_PORT" \
-		"$NET_HOST_PORT_OTHER" >"$NET_DIR/host.err" 2>&1 &
+		"$NET_HOST_PORT_OTHER" "$NET_PROXY_PORT" >"$NET_DIR/host.err" 2>&1 &
 	NET_PIDS+=("$!")
 	wait_until 10 test -f "$NET_DIR/ready-internet" || return 1
 	wait_until 10 test -f "$NET_DIR/ready-host" || return 1
@@ -342,12 +409,12 @@ EOF
 net_reset_logs()
 {
 	local f
-	for f in http conn dns udp; do
+	for f in http conn dns udp proxy; do
 		: >"$NET_DIR/$f.log"
 	done
 }
 
-# net_log NAME: print a server log (http, conn, dns, udp)
+# net_log NAME: print a server log (http, conn, dns, udp, proxy)
 net_log()
 {
 	cat "$NET_DIR/$1.log"

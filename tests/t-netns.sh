@@ -189,11 +189,13 @@ assert_match "HTTPS records of an allowed name are empty" "status: NOERROR.*ANSW
 	"$(nj --allow allowed.test -- dig +tries=1 +time=2 @"$JAIL_GATEWAY_IP" allowed.test HTTPS 2>&1 | tr '\n' ' ')"
 out=$(nj --allow allowed.test -- python3 -c '
 import socket
-s = socket.create_connection(("'"$JAIL_GATEWAY_IP"'", 53), timeout=3)
 try:
+    s = socket.create_connection(("'"$JAIL_GATEWAY_IP"'", 53), timeout=3)
     print("data" if s.recv(10) else "closed")
+except ConnectionResetError as e:
+    print("reset", e)
 except Exception as e:
-    print("reset", e)' 2>&1)
+    print("other", e)' 2>&1)
 assert_match "DNS over TCP is refused cleanly" "^(reset|closed)" "$out"
 
 # UDP and ICMP leave nothing
@@ -266,6 +268,36 @@ out=$(nj --allow-host-port "$NET_HOST_PORT" -- curl -sS --max-time 5 "http://$JA
 assert_nomatch "... and no other port of it" "^hello" "$out"
 out=$(nj -- curl -sS --max-time 5 "http://$JAIL_GATEWAY_IP:$NET_HOST_PORT/" 2>&1)
 assert_nomatch "without it the host's loopback is out of reach" "^hello" "$out"
+
+# ---- the host's upstream proxy -----------------------------------------------
+
+proxy="http://127.0.0.1:$NET_PROXY_PORT"
+net_reset_logs
+out=$(JT_EXTRA_ENV="https_proxy=$proxy" nj --allow allowed.test -- sh -c "
+	curl -sS --max-time 5 --cacert $CA https://allowed.test/
+	curl -sS --max-time 5 http://allowed.test/" 2>&1)
+assert_eq "with https_proxy set, allowed HTTPS and HTTP work" 2 \
+	"$(printf '%s\n' "$out" | grep -c "^hello server=$NET_IP_ALLOWED ")"
+assert_eq "TLS goes out through the proxy with CONNECT, plain HTTP does not" \
+	"CONNECT allowed.test:443 auth=none" "$(net_log proxy)"
+assert_match "net.allow names the proxy" "\"proxy\":\"127.0.0.1:$NET_PROXY_PORT\"" "$(cat "$LOG")"
+net_reset_logs
+out=$(JT_EXTRA_ENV="HTTPS_PROXY=http://user:pa%40ss@127.0.0.1:$NET_PROXY_PORT" \
+	nj --allow allowed.test -- curl -sS --max-time 5 --cacert "$CA" https://allowed.test/ 2>&1)
+assert_match "HTTPS_PROXY with credentials" "^hello server=$NET_IP_ALLOWED " "$out"
+assert_eq "... sent as Basic auth" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
+net_reset_logs
+out=$(JT_EXTRA_ENV="https_proxy=$proxy" nj --allow allowed.test -- curl -sS --max-time 5 \
+	--cacert "$CA" --resolve "other.test:443:$NET_IP_OTHER" https://other.test/ 2>&1)
+assert_eq "a denied name never reaches the proxy" "" "$(net_log proxy)"
+out=$(JT_EXTRA_ENV="https_proxy=$proxy" nj --allow allowed.test --no-upstream-proxy -- \
+	curl -sS --max-time 5 --cacert "$CA" https://allowed.test/ 2>&1)
+assert_match "--no-upstream-proxy goes direct" "^hello server=$NET_IP_ALLOWED " "$out"
+assert_eq "... the proxy saw nothing" "" "$(net_log proxy)"
+out=$(JT_EXTRA_ENV="https_proxy=http://user:wrong@127.0.0.1:$NET_PROXY_PORT" \
+	nj --allow allowed.test -- curl -sS --max-time 5 --cacert "$CA" https://allowed.test/ 2>&1)
+assert_nomatch "a proxy that refuses: the connection fails" "^hello" "$out"
+assert_match "... logged as net.error" '"event":"net.error",.*"error":"upstream proxy refused: 407"' "$(cat "$LOG")"
 
 # ---- the forwarder stops: the jail has no way out ----------------------------
 
