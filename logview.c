@@ -804,24 +804,6 @@ int logview_log_main(int argc, char **argv)
 
 /* ---- jail ps ------------------------------------------------------ */
 
-/*
- * The registry: the directory jail_runtime_dir() in jail.c names, worked
- * out the same way here because the unit tests and fuzz harnesses link
- * every module but jail.c.
- */
-static char *runtime_dir(void)
-{
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	const char *st = getenv("XDG_STATE_HOME");
-	struct stat sb;
-
-	if (rt && rt[0] == '/' && stat(rt, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return xasprintf("%s/jail", rt);
-	if (st && st[0] == '/')
-		return xasprintf("%s/jail/run", st);
-	return xasprintf("%s/.local/state/jail/run", config_host_home());
-}
-
 struct ps_entry {
 	char id[72];
 	char ts[32];
@@ -1023,7 +1005,7 @@ int logview_ps_main(int argc, char **argv)
 	}
 	if (argc > 1)
 		die("ps: takes no arguments; usage: jail ps");
-	dir = runtime_dir();
+	dir = jail_runtime_dir();
 	d = opendir(dir);
 	if (!d && errno != ENOENT)
 		die_errno("ps: registry \"%s\"", dir);
