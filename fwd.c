@@ -66,7 +66,7 @@
 #endif
 
 #define FWD_PEEK_MAX (TLS_HELLO_MAX + 4096)	/* hello + record headers */
-#define FWD_SILENT_MS 1000	/* client said nothing: name it from the pin */
+#define FWD_SILENT_MS 1000	/* a silent client is named from the pin */
 #define FWD_FIRST_BYTES_MS 10000	/* incomplete first request */
 #define FWD_CONNECT_MS 10000	/* per address dialed */
 #define FWD_TICK_MS 200
@@ -302,11 +302,13 @@ static void log_deny(struct fwd *f, const struct conn *c, const char *reason)
 
 static void log_error(struct fwd *f, const struct conn *c, const char *why)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
+	const char *ip = c->peer.family ?
+				 dnsd_addr_str(&c->peer, buf, sizeof(buf)) :
+				 NULL;
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name),
-		AF_STR("ip", c->peer.family ? dnsd_addr_str(&c->peer, ip, sizeof(ip)) :
-					      NULL),
+		AF_STR("ip", ip),
 		AF_INT("port", c->port),
 		AF_STR("error", why),
 	};
@@ -341,7 +343,8 @@ static struct conn *conn_get(struct fwd *f, uint64_t tag)
 	if (idx >= f->max_conns)
 		return NULL;
 	c = &f->conns[idx];
-	if (c->state == C_FREE || (c->gen & 0xffffff) != ((tag >> 8) & 0xffffff))
+	if (c->state == C_FREE ||
+	    (c->gen & 0xffffff) != ((tag >> 8) & 0xffffff))
 		return NULL;
 	return c;
 }
@@ -490,7 +493,7 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 				break;
 			}
 			if (n < 0 && errno == EAGAIN)
-				break;	/* EPOLLIN on @src brings us back */
+				break;	/* EPOLLIN on @src: back here */
 			if (n < 0)
 				return -errno;
 			p->pending = (size_t)n;
@@ -818,7 +821,8 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	char ip[INET6_ADDRSTRLEN];
 
 	dnsd_addr_str(&c->dst, ip, sizeof(ip));
-	if (is_tls && *claimed && pinned && !dnsd_pinned(f->dns, &c->dst, claimed)) {
+	if (is_tls && *claimed && pinned &&
+	    !dnsd_pinned(f->dns, &c->dst, claimed)) {
 		snprintf(c->name, sizeof(c->name), "%s", claimed);
 		conn_deny(f, c, "server name does not match the resolved name");
 		return;
@@ -1085,7 +1089,8 @@ static void url_unescape(char *s)
 	for (; *s; s++) {
 		unsigned int v;
 
-		if (s[0] == '%' && s[1] && s[2] && sscanf(s + 1, "%2x", &v) == 1) {
+		if (s[0] == '%' && s[1] && s[2] &&
+		    sscanf(s + 1, "%2x", &v) == 1) {
 			*o++ = (char)v;
 			s += 2;
 		} else {
@@ -1277,7 +1282,7 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	f->udp_fd[1] = p->udp6_fd;
 	close_others(keep, ARRAY_SIZE(keep));
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN);	/* resolver processes reap themselves */
+	signal(SIGCHLD, SIG_IGN);	/* lookup processes reap themselves */
 	f->max_conns = conn_limit(p);
 	/* Before the lookup processes are forked: they inherit nothing */
 	err = drop_privileges();
