@@ -336,9 +336,10 @@ net_setup()
 	rm -rf "$NET_DIR"
 	mkdir -p "$NET_DIR/www"
 	trap net_cleanup EXIT
+	trap 'net_cleanup; exit 1' INT TERM
 
 	ip link set lo up
-	unshare --net sleep 100000 &
+	unshare --net sleep 3600 &
 	NET_INET_PID=$!
 	NET_PIDS+=("$NET_INET_PID")
 	# unshare execs sleep once the namespace exists
