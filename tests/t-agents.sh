@@ -73,8 +73,15 @@ for a in claude codex gemini; do
 	# is a launcher that loads a native binary from a sibling package
 	# (@openai/codex-linux-x64), so its install tree must be visible.
 	[ "$a" = codex ] && extra=(--ro "$AGENTS")
-	out=$(jail "${extra[@]}" -- "$BIN/$a" --version 2>&1); rc=$?
-	assert_eq "$a --version inside the jail exits 0" 0 "$rc"
+	# jail's own --timeout, inside the test's bound, says when it hung
+	out=$(jail --timeout 45 "${extra[@]}" -- "$BIN/$a" --version 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		t_pass "$a --version inside the jail exits 0"
+	else
+		t_fail "$a --version inside the jail exits 0" \
+			"exit $rc: $(printf '%s\n' "$out" | tail -3 | tr '\n' ' ')"
+	fi
 	assert_match "$a --version inside the jail prints its version" \
 		"${VERSION_RE[$a]}" "$(printf '%s\n' "$out" | tail -1)"
 	assert_match "$a: its profile is chosen by COMMAND's name" \
