@@ -649,10 +649,62 @@ static void add_dir_of(struct jail_config *cfg, const char *file)
 		add_mount(cfg, MOUNT_RO, dir, true, ORIGIN_DEFAULT);
 }
 
+/* Return: the first line of @path (at most 4 KiB), or NULL */
+static char *read_first_line(const char *path)
+{
+	autofclose FILE *f = fopen(path, "re");
+	char buf[4096];
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return xstrdup(buf);
+}
+
+/*
+ * An npm package's entry point needs its package tree: bind the top-most
+ * node_modules directory above @real read-only, when there is one.
+ */
+static void add_node_modules_of(struct jail_config *cfg, const char *real)
+{
+	const char *nm = strstr(real, "/node_modules/");
+	autofree char *top = NULL;
+
+	if (!nm)
+		return;
+	top = strndup(real, (size_t)(nm - real) + strlen("/node_modules"));
+	if (top && !path_in_view(cfg, top))
+		add_mount(cfg, MOUNT_RO, top, true, ORIGIN_DEFAULT);
+}
+
+/*
+ * A script's "#!/usr/bin/env NAME" interpreter found outside the view
+ * (node under ~/.nvm, python in a pyenv) is bound like COMMAND itself.
+ */
+static void add_interpreter_of(struct jail_config *cfg, const char *script)
+{
+	autofree char *line = read_first_line(script);
+	autofree char *interp = NULL;
+	autofree char *real = NULL;
+	char name[256];
+
+	if (!line || sscanf(line, "#!/usr/bin/env %255s", name) != 1 ||
+	    strchr(name, '/'))
+		return;
+	interp = find_on_path(name, cfg->cwd);
+	if (!interp || !(real = realpath(interp, NULL)))
+		return;
+	if (!path_in_view(cfg, interp))
+		add_dir_of(cfg, interp);
+	if (!path_in_view(cfg, real))
+		add_dir_of(cfg, real);
+}
+
 /*
  * COMMAND found on the host PATH outside the view: bind its directory and
  * its real file's directory read-only, so that `jail -- claude` works for
- * an agent installed under the home directory.
+ * an agent installed under the home directory; with its package tree and
+ * interpreter where it needs them.
  */
 static void resolve_command(struct jail_config *cfg)
 {
@@ -669,8 +721,11 @@ static void resolve_command(struct jail_config *cfg)
 	}
 	if (!path_in_view(cfg, cfg->cmd_path))
 		add_dir_of(cfg, cfg->cmd_path);
-	if (!path_in_view(cfg, real))
+	if (!path_in_view(cfg, real)) {
+		add_node_modules_of(cfg, real);
 		add_dir_of(cfg, real);
+	}
+	add_interpreter_of(cfg, real);
 }
 
 static void make_id(struct jail_config *cfg)
@@ -698,17 +753,6 @@ static void config_init(struct jail_config *cfg)
 	make_id(cfg);
 }
 
-/* Return: the first line of @path (at most 4 KiB), or NULL */
-static char *read_first_line(const char *path)
-{
-	autofclose FILE *f = fopen(path, "re");
-	char buf[4096];
-
-	if (!f || !fgets(buf, sizeof(buf), f))
-		return NULL;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return xstrdup(buf);
-}
 
 /* Resolve @rel against directory @base; Return: real path or NULL */
 static char *resolve_against(const char *base, const char *rel)
@@ -764,6 +808,19 @@ static void add_external_git_dir(struct jail_config *cfg)
 	add_mount(cfg, MOUNT_PROTECT, config, false, ORIGIN_DEFAULT);
 }
 
+/* Is @path below a tree the jail may write (project, --rw, --home)? */
+static bool writable_inside(const struct jail_config *cfg, const char *path)
+{
+	if (is_ancestor_or_same(cfg->project, path) ||
+	    (cfg->home_src && is_ancestor_or_same(cfg->home_src, path)))
+		return true;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == MOUNT_RW &&
+		    is_ancestor_or_same(cfg->mounts[i].path, path))
+			return true;
+	return false;
+}
+
 /* Cross-option rules, checked before anything is created */
 static void config_validate(struct jail_config *cfg)
 {
@@ -791,6 +848,10 @@ static void config_validate(struct jail_config *cfg)
 	}
 	cfg->is_tty = isatty(STDIN_FILENO);
 	resolve_command(cfg);
+	if (cfg->log_path && writable_inside(cfg, cfg->log_path))
+		warn("--log \"%s\": the jail can write there, so its events "
+		     "could be forged; keep the log outside the project",
+		     cfg->log_path);
 }
 
 static const char *origin_name(enum origin o)

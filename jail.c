@@ -1230,7 +1230,14 @@ static int run_jail(const struct jail_config *cfg)
 	s.chan_fd = sv[0];
 	err = creds_write_maps(s.pid, cfg->uid, cfg->gid);
 	if (err < 0) {
+		const char *hint = hints_userns_refusal(-err);
+
 		kill(s.pid, SIGKILL);
+		/* AppArmor's restriction lets clone() pass and fails here */
+		if (hint)
+			die("user namespaces: the kernel refused the uid map "
+			    "(%s); %s",
+			    strerrorname_np(-err), hint);
 		errno = -err;
 		die_errno("write the user namespace maps");
 	}
