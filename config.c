@@ -45,6 +45,7 @@ enum opt_id {
 	OPT_ALLOW_PRIVATE,
 	OPT_ALLOW_HOST_PORT,
 	OPT_NO_UPSTREAM_PROXY,
+	OPT_SECRET,
 	OPT_PROFILE,
 	OPT_NO_PROFILE,
 	OPT_HELP,
@@ -103,6 +104,13 @@ static const struct opt_def opt_table[] = {
 	  OPT_ALLOW_HOST_PORT, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "no-upstream-proxy", 0, NULL, "ignore the host's https_proxy",
 	  OPT_NO_UPSTREAM_PROXY, OPTF_FILE },
+	/* Not in a project's file: it could send a host secret to a host
+	 * the project names */
+	{ "secret", 1, "NAME@HOST[,HOST...]", "give NAME a placeholder inside; "
+					     "the forwarder puts its host "
+					     "value into requests to HOST "
+					     "(NAME=@FILE@HOST: from FILE)",
+	  OPT_SECRET, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "profile", 1, "NAME", "add what agent NAME needs (default: by "
 				"COMMAND's name)", OPT_PROFILE, OPTF_FILE },
 	{ "no-profile", 0, NULL, "use no agent profile", OPT_NO_PROFILE,
@@ -440,6 +448,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 	}
 	case OPT_NO_UPSTREAM_PROXY:
 		cfg->no_upstream_proxy = true;
+		break;
+	case OPT_SECRET:
+		secrets_add(cfg, arg, o);
 		break;
 	case OPT_TIMEOUT:
 		set_timeout(cfg, arg);
@@ -821,6 +832,29 @@ static bool writable_inside(const struct jail_config *cfg, const char *path)
 	return false;
 }
 
+/*
+ * Secrets need the forwarder: a profile's are dropped without it, an
+ * explicit one is an error. Then their values are read (secrets.c).
+ */
+static void validate_secrets(struct jail_config *cfg)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < cfg->n_secrets; i++) {
+		if (cfg->net == NET_FILTERED) {
+			cfg->secrets[w++] = cfg->secrets[i];
+			continue;
+		}
+		if (cfg->secrets[i].origin != ORIGIN_PROFILE)
+			die("--secret %s: needs --net filtered (the forwarder "
+			    "puts the value into requests)",
+			    cfg->secrets[i].name);
+	}
+	cfg->n_secrets = w;
+	if (!cfg->explain)
+		secrets_prepare(cfg);
+}
+
 /* Cross-option rules, checked before anything is created */
 static void config_validate(struct jail_config *cfg)
 {
@@ -848,6 +882,7 @@ static void config_validate(struct jail_config *cfg)
 	}
 	cfg->is_tty = isatty(STDIN_FILENO);
 	resolve_command(cfg);
+	validate_secrets(cfg);
 	if (cfg->log_path && writable_inside(cfg, cfg->log_path))
 		warn("--log \"%s\": the jail can write there, so its events "
 		     "could be forged; keep the log outside the project",
@@ -1040,6 +1075,24 @@ static void load_file(struct jail_config *cfg, struct opt_reqs *q,
 
 /* ---- profiles ------------------------------------------------------ */
 
+/*
+ * A profile's secret applies only when the host has the variable set (and
+ * the network is filtered, checked in config_validate()): then its base
+ * URL variable points the client at the broker.
+ */
+static void apply_profile_secret(struct jail_config *cfg,
+				 const struct profile_entry *e)
+{
+	autofree char *name = strndup(e->value, strcspn(e->value, "@"));
+	const char *v = name ? getenv(name) : NULL;
+
+	if (!v || !*v)
+		return;
+	secrets_add(cfg, e->value, ORIGIN_PROFILE);
+	if (e->env)
+		add_env(cfg, e->env);
+}
+
 static void apply_profile(struct jail_config *cfg, const struct profile *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -1067,6 +1120,9 @@ static void apply_profile(struct jail_config *cfg, const struct profile *p)
 			break;
 		case PROF_ENV:
 			add_env(cfg, e->value);
+			break;
+		case PROF_SECRET:
+			apply_profile_secret(cfg, e);
 			break;
 		}
 	}
@@ -1350,5 +1406,16 @@ void config_explain(const struct jail_config *cfg)
 		       cfg->env[i].value ? "=(set)" : " (from the host)");
 	if (cfg->timeout_ms)
 		printf("  timeout  %llu ms\n", cfg->timeout_ms);
+	for (size_t i = 0; i < cfg->n_secrets; i++) {
+		const struct secret_req *sr = &cfg->secrets[i];
+
+		printf("  secret   %s (from %s%s) for", sr->name,
+		       sr->file ? "file " : "the host environment",
+		       sr->file ? sr->file : "");
+		for (size_t k = 0; k < sr->n_hosts; k++)
+			printf(" %s", sr->hosts[k]);
+		printf(", base URL http://%s%s  (%s)\n", sr->hosts[0],
+		       SECRETS_BROKER_SUFFIX, origin_name(sr->origin));
+	}
 }
 

@@ -201,7 +201,7 @@ static void env_set(char **env, size_t *n, const char *name,
 
 char **creds_build_env(const struct jail_config *cfg, char **host_env)
 {
-	size_t cap = 8 + JAIL_MAX_ENV, n = 0;
+	size_t cap = 8 + JAIL_MAX_ENV + JAIL_MAX_SECRETS, n = 0;
 	char **env;
 
 	for (char **e = host_env; e && *e; e++)
@@ -233,5 +233,9 @@ char **creds_build_env(const struct jail_config *cfg, char **host_env)
 		}
 		env_set(env, &n, r->name, v);
 	}
+	/* Last: a secret's placeholder wins over any --env of its name */
+	for (size_t i = 0; i < cfg->n_secrets; i++)
+		env_set(env, &n, cfg->secrets[i].name,
+			cfg->secrets[i].placeholder);
 	return env;
 }

@@ -201,6 +201,32 @@ struct env_req {
 	char *value;	/* NULL: pass the host's value */
 };
 
+/* ---- secrets (secrets.c) ---- */
+#define JAIL_MAX_SECRETS 16
+#define SECRETS_VALUE_MAX 4096		/* bytes of a value, NUL excluded */
+#define SECRETS_HOSTS_MAX 8		/* hosts a secret is bound to */
+#define SECRETS_PLACEHOLDER_MAX 200	/* placeholder bytes, NUL excluded */
+#define SECRETS_RANDOM_MIN 32		/* random characters, at least */
+/* "HOST.jail.internal": the broker name of a bound HOST (plain HTTP) */
+#define SECRETS_BROKER_SUFFIX ".jail.internal"
+/* The address the jail's resolver gives every broker name (TEST-NET-1:
+ * never a real destination; the gateway redirects every TCP connection) */
+#define SECRETS_BROKER_IP4 "192.0.2.1"
+
+/* One --secret */
+struct secret_req {
+	char *name;		/* environment variable inside and outside */
+	char *file;		/* NAME=@FILE: read from FILE, else NULL */
+	char hosts[SECRETS_HOSTS_MAX][256];	/* normalised host names */
+	size_t n_hosts;
+	/* What NAME holds inside: made fresh for every jail */
+	char placeholder[SECRETS_PLACEHOLDER_MAX + 1];
+	/* The real value, in the supervisor's wipe-on-fork vault: every
+	 * forked or cloned process sees zeros there (secrets_reveal()) */
+	const char *value;
+	enum origin origin;
+};
+
 struct jail_config {
 	char *const *argv;	/* COMMAND and its arguments */
 	char *cmd_path;		/* COMMAND resolved on the host PATH, or NULL */
@@ -247,6 +273,8 @@ struct jail_config {
 	char *log_path;			/* audit log file */
 	int log_fd;			/* open O_APPEND on @log_path */
 	char id[17];			/* jail ID, hex */
+	struct secret_req secrets[JAIL_MAX_SECRETS];	/* --secret */
+	size_t n_secrets;
 };
 
 /* ---------------------------------------------------------------------
@@ -269,6 +297,33 @@ int crypto_sha256(const void *buf, size_t len, uint8_t out[32]);
 
 /* Base64 of @in into @out, NUL-terminated. Return: length or -errno */
 int crypto_base64(const void *in, size_t len, char *out, size_t out_len);
+
+struct crypto_tls;
+
+/**
+ * crypto_tls_connect() - TLS client on a connected socket (libssl)
+ * @fd:		blocking TCP socket; not taken over
+ * @host:	server name: sent as SNI and verified against the
+ *		certificate, which must chain to the host's trust store
+ *		(OpenSSL's default paths)
+ * @out:	the session; crypto_tls_free() it
+ *
+ * Offers TLS 1.2 and later, ALPN http/1.1 only.
+ *
+ * Return: 0; -ENOENT (no libssl), -EPROTO (handshake or verification
+ * failed: @why names the reason), or another negative errno
+ */
+int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
+		       char *why, size_t why_len);
+
+/* Return: bytes read, 0 at the end of the stream, or -EIO */
+ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
+/* Bytes already decrypted and not yet read */
+size_t crypto_tls_pending(struct crypto_tls *t);
+/* Write all of @buf. Return: 0 or -EIO */
+int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
+/* Send close_notify and free the session; NULL is fine */
+void crypto_tls_free(struct crypto_tls *t);
 
 /* ---------------------------------------------------------------------
  * config.c: command line, policy files, trust, profiles, --explain
@@ -515,11 +570,14 @@ enum profile_kind {
 	PROF_COPY,	/* a throwaway copy in the jail's $HOME */
 	PROF_ALLOW,	/* as --allow */
 	PROF_ENV,	/* as --env */
+	PROF_SECRET,	/* as --secret, when the host has NAME set; then
+			 * @env too (the client's base URL) */
 };
 
 struct profile_entry {
 	enum profile_kind kind;
 	const char *value;
+	const char *env;	/* PROF_SECRET: "NAME=VALUE" to set with it */
 };
 
 struct profile {
@@ -1228,6 +1286,137 @@ struct audit_event {
  * strings over AUDIT_LINE_MAX bytes in all)
  */
 int audit_parse_line(const char *line, size_t len, struct audit_event *ev);
+
+/* ---------------------------------------------------------------------
+ * secrets.c: placeholders for host secrets, header substitution
+ * ------------------------------------------------------------------- */
+
+/**
+ * secrets_add() - Record one --secret value
+ * @cfg:	configuration
+ * @arg:	"NAME@HOST[,HOST...]" or "NAME=@FILE@HOST[,HOST...]"
+ * @origin:	where it came from; a later NAME replaces an earlier one
+ *
+ * Parses only: nothing is read. Dies with one line on a bad value.
+ */
+void secrets_add(struct jail_config *cfg, const char *arg,
+		 enum origin origin);
+
+/**
+ * secrets_prepare() - Read every secret's value and make its placeholder
+ * @cfg:	validated configuration
+ *
+ * Each value (NAME from the environment, or the first line of FILE, at
+ * most SECRETS_VALUE_MAX bytes) goes to a vault mapped MADV_WIPEONFORK and
+ * MADV_DONTDUMP: every process forked or cloned afterwards, the jail's
+ * first, sees zeros there. The host's NAME=value environment string is
+ * wiped in place and removed, so nothing forked later inherits it either.
+ *
+ * Context: supervisor, in config_load(), before any fork or clone
+ * Must: die with one line when a value is missing or empty
+ */
+void secrets_prepare(struct jail_config *cfg);
+
+/**
+ * secrets_reveal() - Copy the values out of the vault
+ *
+ * Context: supervisor, after the jail was cloned, right before forking
+ * the forwarder; the copy goes to the forwarder with the fork
+ * Return: @cfg->n_secrets strings (NULL when there are none); free with
+ * secrets_forget()
+ */
+char **secrets_reveal(const struct jail_config *cfg);
+
+/* Wipe (explicit_bzero) and free a secrets_reveal() array */
+void secrets_forget(char **values, size_t n);
+
+/**
+ * secrets_make_placeholder() - A placeholder shaped like @value
+ * @value:	the real value; only its prefix and alphabet are looked at
+ * @value_len:	its length
+ * @rnd:	random bytes
+ * @rnd_len:	how many; 4 * SECRETS_PLACEHOLDER_MAX is always enough
+ * @out:	result, NUL-terminated
+ * @out_len:	its size, at least SECRETS_PLACEHOLDER_MAX + 1
+ *
+ * Pure. Keeps a known prefix ("sk-ant-", "sk-proj-", "sk-", "ghp_",
+ * "github_pat_"), then as many random characters as @value has after it,
+ * at least SECRETS_RANDOM_MIN, at most SECRETS_PLACEHOLDER_MAX in all,
+ * drawn without bias from letters and digits (and '-' and '_' when
+ * @value has them).
+ *
+ * Return: length of @out, -EAGAIN (not enough random bytes) or -E2BIG
+ */
+int secrets_make_placeholder(const char *value, size_t value_len,
+			     const uint8_t *rnd, size_t rnd_len, char *out,
+			     size_t out_len);
+
+/* What the forwarder knows of one secret while rewriting a request */
+struct secrets_sub {
+	const char *name;
+	const char *placeholder;
+	const char *value;	/* NULL: not bound to this request's host */
+	size_t value_len;
+};
+
+/**
+ * secrets_scan() - Find a placeholder in bytes from the jail
+ * @buf:	untrusted bytes (a request head, a DNS name)
+ * @len:	their length
+ * @subs:	the secrets, @n of them
+ * @n:		at most JAIL_MAX_SECRETS
+ *
+ * Pure. Matches case-insensitively (DNS names are lowercased), in @buf
+ * as it is and with every '.' removed (a placeholder split over DNS
+ * labels), and inside every "Basic" credential (base64-decoded) of an
+ * Authorization or Proxy-Authorization header when @buf is a head.
+ *
+ * Return: index of the first secret found, or -ENOENT
+ */
+int secrets_scan(const uint8_t *buf, size_t len,
+		 const struct secrets_sub *subs, size_t n);
+
+/**
+ * secrets_rewrite_head() - The request head to send to a bound host
+ * @head:	a head accepted by http_parse_head(); untrusted
+ * @head_len:	its length (&struct http_head.head_len)
+ * @host:	the real host: the value of the new Host header
+ * @subs:	the secrets; those with a @value are bound to @host
+ * @n:		at most JAIL_MAX_SECRETS
+ * @out:	result
+ * @out_len:	its size
+ * @injected:	bit i set when secret i was substituted
+ * @leaked:	set to the index of an unbound secret's placeholder found,
+ *		or -1
+ *
+ * Pure. The request line is kept; Host becomes @host; Connection,
+ * Keep-Alive, Proxy-Connection, Upgrade and TE are dropped and
+ * "Connection: close" is added, so that each request has its own
+ * connection; in every other header value each placeholder of a bound
+ * secret becomes its value, inside "Basic" credentials of Authorization
+ * and Proxy-Authorization too (decoded, substituted, encoded again).
+ * Lines end in CRLF. Bounds: a Basic credential decodes to at most 6 KiB.
+ *
+ * Return: length of @out; -EACCES when the placeholder of a secret not
+ * bound to @host appears anywhere (@leaked says which); -EBADMSG
+ * (malformed) or -E2BIG (@out too small)
+ */
+int secrets_rewrite_head(const uint8_t *head, size_t head_len,
+			 const char *host, const struct secrets_sub *subs,
+			 size_t n, uint8_t *out, size_t out_len,
+			 uint32_t *injected, int *leaked);
+
+/**
+ * secrets_broker_host() - The bound host a broker name stands for
+ * @name:	a normalised host name from the jail (Host header, DNS)
+ * @cfg:	configuration with the secrets
+ *
+ * Return: the bound host (in @cfg) when @name is
+ * "HOST" SECRETS_BROKER_SUFFIX for a host some secret is bound to, else
+ * NULL
+ */
+const char *secrets_broker_host(const struct jail_config *cfg,
+				const char *name);
 
 /* ---------------------------------------------------------------------
  * fwd.c: the forwarder

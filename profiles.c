@@ -10,7 +10,9 @@
  */
 #include "jail.h"
 
-#define E(k, v) { PROF_##k, v }
+#define E(k, v) { PROF_##k, v, NULL }
+/* A secret brokered to its API, with the base URL that reaches the broker */
+#define SECRET(v, url) { PROF_SECRET, v, url }
 
 static const struct profile_entry claude[] = {
 	E(RW_TRY, "~/.claude"),
@@ -33,6 +35,8 @@ static const struct profile_entry claude[] = {
 	E(ENV, "ANTHROPIC_MODEL"),
 	E(ENV, "CLAUDE_CODE_USE_BEDROCK"),
 	E(ENV, "DISABLE_AUTOUPDATER=1"),
+	SECRET("ANTHROPIC_API_KEY@api.anthropic.com",
+	       "ANTHROPIC_BASE_URL=http://api.anthropic.com.jail.internal"),
 };
 
 static const struct profile_entry codex[] = {
@@ -45,6 +49,8 @@ static const struct profile_entry codex[] = {
 	E(ALLOW, "chatgpt.com:443"),
 	E(ALLOW, "auth.openai.com:443"),
 	E(ENV, "OPENAI_BASE_URL"),
+	SECRET("OPENAI_API_KEY@api.openai.com",
+	       "OPENAI_BASE_URL=http://api.openai.com.jail.internal/v1"),
 };
 
 static const struct profile_entry gemini[] = {

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-secrets.c - unit tests for secrets.c's pure functions
+ */
+#include "jail.h"
+#include "tests/unit/tap.h"
+
+#define PH_A "sk-ant-PLACEHOLDERaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define PH_B "ghp_PLACEHOLDERbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static struct secrets_sub subs[2] = {
+	{ "A", PH_A, "sk-ant-REAL-value", 17 },
+	{ "B", PH_B, NULL, 0 },	/* bound elsewhere */
+};
+
+static uint8_t out[65536];
+
+static int rewrite(const char *head, uint32_t *inj, int *leaked)
+{
+	int r = secrets_rewrite_head((const uint8_t *)head, strlen(head),
+				     "api.example.com", subs, 2, out,
+				     sizeof(out) - 1, inj, leaked);
+
+	out[r > 0 ? r : 0] = '\0';
+	return r;
+}
+
+static void test_placeholder(void)
+{
+	uint8_t rnd[4 * SECRETS_PLACEHOLDER_MAX];
+	char ph[SECRETS_PLACEHOLDER_MAX + 1];
+	static const char *const vals[] = { "sk-ant-api03-abc", "ghp_x",
+					    "github_pat_11AB_cd", "plain" };
+	int r;
+
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)(i * 37 + 11);
+	for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
+		r = secrets_make_placeholder(vals[i], strlen(vals[i]), rnd,
+					     sizeof(rnd), ph, sizeof(ph));
+		ok(r >= SECRETS_RANDOM_MIN, "placeholder for %s: %s", vals[i],
+		   ph);
+		ok(strstr(ph, vals[i]) == NULL, "does not hold the value");
+	}
+	r = secrets_make_placeholder("sk-ant-x", 8, rnd, sizeof(rnd), ph,
+				     sizeof(ph));
+	ok(!strncmp(ph, "sk-ant-", 7) && r == 7 + SECRETS_RANDOM_MIN,
+	   "sk-ant- prefix kept, 32 random");
+	r = secrets_make_placeholder("sk-proj-x", 9, rnd, sizeof(rnd), ph,
+				     sizeof(ph));
+	ok(!strncmp(ph, "sk-proj-", 8), "sk-proj- prefix kept");
+	r = secrets_make_placeholder("plainvalue", 10, rnd, sizeof(rnd), ph,
+				     sizeof(ph));
+	ok(r == SECRETS_RANDOM_MIN && !strchr(ph, '-') && !strchr(ph, '_'),
+	   "no prefix, alphanumeric: %s", ph);
+	r = secrets_make_placeholder("plain", 5, rnd, 10, ph, sizeof(ph));
+	is_int(r, -EAGAIN, "too few random bytes");
+	r = secrets_make_placeholder("plain", 5, rnd, sizeof(rnd), ph, 10);
+	is_int(r, -E2BIG, "small buffer");
+	memset(rnd, 255, sizeof(rnd));
+	r = secrets_make_placeholder("plain", 5, rnd, sizeof(rnd), ph,
+				     sizeof(ph));
+	is_int(r, -EAGAIN, "biased bytes are all rejected");
+}
+
+static void test_rewrite(void)
+{
+	uint32_t inj;
+	int leaked, r;
+	char want[1024];
+	static const char basic_in[] = "Basic dXNlcjpzay1hbnQtUExBQ0VIT0xERV"
+				       "JhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+				       "YWFhYWE=";
+
+	r = rewrite("POST /v1/messages HTTP/1.1\r\n"
+		    "Host: api.example.com.jail.internal\r\n"
+		    "x-api-key: " PH_A "\r\n"
+		    "Connection: keep-alive\r\n"
+		    "Authorization: Bearer " PH_A "\r\n"
+		    "Content-Length: 2\r\n\r\n",
+		    &inj, &leaked);
+	ok(r > 0, "rewrite: %d", r);
+	is_str((char *)out,
+	       "POST /v1/messages HTTP/1.1\r\n"
+	       "Host: api.example.com\r\n"
+	       "x-api-key: sk-ant-REAL-value\r\n"
+	       "Authorization: Bearer sk-ant-REAL-value\r\n"
+	       "Content-Length: 2\r\n"
+	       "Connection: close\r\n\r\n",
+	       "placeholder replaced, Host set, Connection: close");
+	is_int((int)inj, 1, "secret A injected");
+
+	/* base64("user:" PH_A) */
+	snprintf(want, sizeof(want),
+		 "GET / HTTP/1.1\nHost: x.jail.internal\n"
+		 "authorization:   %s\n\n",
+		 basic_in);
+	r = rewrite(want, &inj, &leaked);
+	ok(r > 0 && inj == 1, "Basic: substituted");
+	/* base64("user:sk-ant-REAL-value") */
+	ok(strstr((char *)out, "authorization: Basic "
+			       "dXNlcjpzay1hbnQtUkVBTC12YWx1ZQ==\r\n") != NULL,
+	   "Basic: re-encoded: %s", out);
+
+	r = rewrite("GET / HTTP/1.1\r\nHost: a\r\nX-T: " PH_B "\r\n\r\n",
+		    &inj, &leaked);
+	is_int(r, -EACCES, "unbound placeholder refused");
+	is_int(leaked, 1, "which one");
+	r = rewrite("GET /?k=" PH_B " HTTP/1.1\r\nHost: a\r\n\r\n", &inj,
+		    &leaked);
+	is_int(r, -EACCES, "unbound placeholder in the target refused");
+	r = rewrite("GET / HTTP/1.1\r\nHost: a\r\nX: no colon\r\nbad\r\n\r\n",
+		    &inj, &leaked);
+	is_int(r, -EBADMSG, "header without colon");
+	r = rewrite("GET / HTTP/1.1\r\nHost: a\r\n", &inj, &leaked);
+	is_int(r, -EBADMSG, "no blank line");
+	r = secrets_rewrite_head((const uint8_t *)"GET / HTTP/1.1\r\n\r\n",
+				 18, "h", subs, 2, out, 10, &inj, &leaked);
+	is_int(r, -E2BIG, "small buffer");
+}
+
+static void test_scan(void)
+{
+	const char *dns = "sk-ant-placeholderaaaaaaaaaaaa.aaaaaaaaaaaaaaaaaa"
+			  ".allowed.test";
+	const char *b = "GET / HTTP/1.1\r\nHost: h\r\nProxy-Authorization: "
+			"Basic dXNlcjpzay1hbnQtUExBQ0VIT0xERVJhYWFhYWFhYWFh"
+			"YWFhYWFhYWFhYWFhYWFhYWFhYWE=\r\n\r\n";
+
+	is_int(secrets_scan((const uint8_t *)dns, strlen(dns), subs, 2), 0,
+	       "split over labels, lowercased");
+	is_int(secrets_scan((const uint8_t *)b, strlen(b), subs, 2), 0,
+	       "inside Basic");
+	is_int(secrets_scan((const uint8_t *)"x.allowed.test", 14, subs, 2),
+	       -ENOENT, "clean name");
+	is_int(secrets_scan((const uint8_t *)PH_B, strlen(PH_B), subs, 2), 1,
+	       "second secret");
+}
+
+int main(void)
+{
+	test_placeholder();
+	test_rewrite();
+	test_scan();
+	return done_testing();
+}
