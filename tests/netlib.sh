@@ -59,6 +59,16 @@ net_in()
 	nsenter --net="/proc/$NET_INET_PID/ns/net" "$@"
 }
 
+# net_spawn CMD...: start CMD in the internet namespace in the background;
+# net_cleanup stops it. Not through a function call: a backgrounded
+# function is a subshell, and $! would name the subshell, not CMD
+# (nsenter execs CMD, so here $! is CMD itself).
+net_spawn()
+{
+	nsenter --net="/proc/$NET_INET_PID/ns/net" "$@" &
+	NET_PIDS+=("$!")
+}
+
 net_cleanup()
 {
 	local p
@@ -392,9 +402,8 @@ EOF
 	: >"$NET_DIR/udp.log"
 	chmod -R a+rX "$NET_DIR"
 
-	net_in python3 "$NET_DIR/serve.py" "$NET_DIR" internet \
-		>"$NET_DIR/internet.err" 2>&1 &
-	NET_PIDS+=("$!")
+	net_spawn python3 "$NET_DIR/serve.py" "$NET_DIR" internet \
+		>"$NET_DIR/internet.err" 2>&1
 	python3 "$NET_DIR/serve.py" "$NET_DIR" host "$NET_HOST_PORT" \
 		"$NET_HOST_PORT_OTHER" "$NET_PROXY_PORT" >"$NET_DIR/host.err" 2>&1 &
 	NET_PIDS+=("$!")

@@ -17,7 +17,7 @@ fi
 
 proj=$(mkproj netns)
 cd "$proj" || exit 1
-LOG="$proj/audit.jsonl"
+LOG="$JT_HOME/netns-audit.jsonl"
 CA="$NET_DIR/ca.pem"
 
 # nj ARGS... -- CMD: jail with the filtered network, the test CA and
