@@ -841,6 +841,16 @@ static void validate_secrets(struct jail_config *cfg)
 	size_t w = 0;
 
 	for (size_t i = 0; i < cfg->n_secrets; i++) {
+		autofree char *real = cfg->secrets[i].file ?
+					      realpath(cfg->secrets[i].file,
+						       NULL) :
+					      NULL;
+
+		if (real && path_in_view(cfg, real))
+			die("--secret %s: \"%s\" is visible inside the jail; "
+			    "keep the file outside the project and the bound "
+			    "paths",
+			    cfg->secrets[i].name, cfg->secrets[i].file);
 		if (cfg->net == NET_FILTERED) {
 			cfg->secrets[w++] = cfg->secrets[i];
 			continue;
@@ -1078,15 +1088,19 @@ static void load_file(struct jail_config *cfg, struct opt_reqs *q,
 /*
  * A profile's secret applies only when the host has the variable set (and
  * the network is filtered, checked in config_validate()): then its base
- * URL variable points the client at the broker.
+ * URL variable points the client at the broker. A base URL the host sets
+ * itself (a gateway of its own) is left alone, and so is the secret.
  */
 static void apply_profile_secret(struct jail_config *cfg,
 				 const struct profile_entry *e)
 {
 	autofree char *name = strndup(e->value, strcspn(e->value, "@"));
+	autofree char *url = e->env ? strndup(e->env, strcspn(e->env, "=")) :
+				      NULL;
 	const char *v = name ? getenv(name) : NULL;
+	const char *host_url = url ? getenv(url) : NULL;
 
-	if (!v || !*v)
+	if (!v || !*v || (host_url && *host_url))
 		return;
 	secrets_add(cfg, e->value, ORIGIN_PROFILE);
 	if (e->env)

@@ -10,6 +10,8 @@
  * TLS to hosts a secret is brokered to, is loaded the same way.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -95,6 +97,7 @@ int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
 	X(SSL_write)                                                           \
 	X(SSL_pending)                                                         \
 	X(SSL_shutdown)                                                        \
+	X(SSL_get_error)                                                       \
 	X(X509_verify_cert_error_string)
 
 #define SSL_MEMBER(f) __typeof__(&f) f;
@@ -106,6 +109,7 @@ static struct {
 struct crypto_tls {
 	SSL_CTX *ctx;
 	SSL *ssl;
+	int fd;
 };
 
 /* Return: 0, or -ENOENT when libssl (or one of its functions) is missing */
@@ -163,6 +167,11 @@ static SSL_CTX *make_ctx(void)
 		return NULL;
 	}
 	ssl_fn.SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* A write cut short by a full socket is retried from where it was */
+	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE,
+			    SSL_MODE_ENABLE_PARTIAL_WRITE |
+				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+			    NULL);
 	return ctx;
 }
 
@@ -198,18 +207,47 @@ int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 		crypto_tls_free(t);
 		return -EPROTO;
 	}
+	/* From now on a read that finds no application data (only a TLS 1.3
+	 * session ticket, say) returns instead of waiting for more */
+	t->fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		crypto_tls_free(t);
+		return -errno;
+	}
 	*out = t;
 	return 0;
+}
+
+/* Wait until @t's socket can do what OpenSSL asked for. Return: 0/-EIO */
+static int tls_wait(struct crypto_tls *t, int n)
+{
+	int e = ssl_fn.SSL_get_error(t->ssl, n);
+	struct pollfd pf = { .fd = t->fd };
+
+	if (e == SSL_ERROR_WANT_READ)
+		pf.events = POLLIN;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		pf.events = POLLOUT;
+	else
+		return -EIO;
+	/* A peer that takes no bytes for a minute is gone */
+	return poll(&pf, 1, 60000) == 1 ? 0 : -EIO;
 }
 
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
 {
 	int n = ssl_fn.SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX :
 							     (int)len);
+	int e;
 
+	if (n > 0)
+		return n;
+	e = ssl_fn.SSL_get_error(t->ssl, n);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -EAGAIN;
 	/* A peer that closes without close_notify ends the stream too: the
 	 * response's own framing (or Connection: close) says if it was cut */
-	return n > 0 ? n : n == 0 ? 0 : -EIO;
+	return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? 0 : -EIO;
 }
 
 size_t crypto_tls_pending(struct crypto_tls *t)
@@ -227,8 +265,11 @@ int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
 		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
 		int n = ssl_fn.SSL_write(t->ssl, p, chunk);
 
-		if (n <= 0)
-			return -EIO;
+		if (n <= 0) {
+			if (tls_wait(t, n) < 0)
+				return -EIO;
+			continue;
+		}
 		p += n;
 		len -= (size_t)n;
 	}

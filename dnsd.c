@@ -594,6 +594,40 @@ static void answer_host_name(const struct dnsd *d, const struct dns_peer *to,
 	}
 }
 
+/*
+ * --secret (broker.c): a name carrying a placeholder is refused and
+ * logged; a broker name is answered with SECRETS_BROKER_IP4 (any address
+ * does: the gateway redirects every connection to the forwarder, which
+ * goes by the Host header). Return: true when @q was answered
+ */
+static bool secret_query(struct dnsd *d, const struct dns_peer *to,
+			 const struct dns_query *q)
+{
+	uint8_t a[1][16] = { { 0 } };
+	int leak = broker_dns_leak(d->p, q->name);
+
+	if (leak >= 0) {
+		if (d->log_tokens) {
+			d->log_tokens--;
+			broker_log_leak(d->p, (size_t)leak, "dns", q->name);
+		} else {
+			d->suppressed++;
+		}
+		reply_empty(to, q, DNS_RCODE_REFUSED);
+		return true;
+	}
+	if (!secrets_broker_host(d->cfg, q->name))
+		return false;
+	if (q->qtype == DNS_TYPE_A) {
+		inet_pton(AF_INET, SECRETS_BROKER_IP4, a[0]);
+		reply(to, q, DNS_RCODE_NOERROR, AF_INET,
+		      (const uint8_t(*)[16])a, 1);
+	} else {
+		reply_empty(to, q, DNS_RCODE_NOERROR);
+	}
+	return true;
+}
+
 static void wait_add(struct dnsd *d, const struct dns_peer *to,
 		     const struct dns_query *q, int slot)
 {
@@ -627,6 +661,8 @@ static void query(struct dnsd *d, const struct dns_peer *to,
 		answer_host_name(d, to, q);
 		return;
 	}
+	if (secret_query(d, to, q))
+		return;
 	if (!name_allowed(d, q->name)) {
 		log_deny(d, q, "not allowed");
 		reply_empty(to, q, DNS_RCODE_NXDOMAIN);

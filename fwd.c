@@ -849,6 +849,24 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 }
 
 /*
+ * --secret (broker.c): a request to a broker name goes to a broker
+ * process of its own; one carrying a placeholder elsewhere is refused.
+ * Return: true when @c was handed over or refused (and freed)
+ */
+static bool secrets_hook(struct fwd *f, struct conn *c,
+			 const struct http_head *h)
+{
+	int v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h);
+
+	if (v == BROKER_PASS)
+		return false;
+	/* The broker keeps the socket: our epoll must stop watching it */
+	epoll_ctl(f->ep_fd, EPOLL_CTL_DEL, c->jail_fd, NULL);
+	conn_free(f, c, v == BROKER_REFUSED);
+	return true;
+}
+
+/*
  * Look at what the jail sent so far, without consuming it.
  * Context: C_PEEK, on every new segment (edge-triggered)
  */
@@ -875,10 +893,10 @@ static void classify(struct fwd *f, struct conn *c)
 		}
 	} else {
 		r = http_parse_head(f->scratch, (size_t)n, &h);
-		if (r == 0) {
+		if (r == 0 && !secrets_hook(f, c, &h))
 			decide(f, c, h.host, false);
+		if (r == 0)
 			return;
-		}
 	}
 	if (r == -EAGAIN) {
 		if ((size_t)n >= sizeof(f->scratch))

@@ -779,6 +779,8 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 	const struct jail_config *cfg = s->cfg;
 	int slot[4] = { -1, -1, -1, -1 };
 	const char *proxy = NULL;
+	/* After the jail was cloned: only the forwarder gets a copy */
+	char **secret_values = secrets_reveal(cfg);
 	struct fwd_params p;
 	size_t k = 0;
 	pid_t pid;
@@ -804,6 +806,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.n_host_ports = cfg->n_host_ports,
 		.ipv6 = cfg->ipv6,
 		.parent = getpid(),
+		.secret_values = secret_values,
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -820,6 +823,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		signal(SIGPIPE, SIG_IGN);
 		fwd_run(&p);
 	}
+	secrets_forget(secret_values, cfg->n_secrets);
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
 	s->fwd_pid = pid;

@@ -308,7 +308,8 @@ struct crypto_tls;
  *		(OpenSSL's default paths)
  * @out:	the session; crypto_tls_free() it
  *
- * Offers TLS 1.2 and later, ALPN http/1.1 only.
+ * Offers TLS 1.2 and later, ALPN http/1.1 only. The handshake blocks;
+ * afterwards @fd is non-blocking.
  *
  * Return: 0; -ENOENT (no libssl), -EPROTO (handshake or verification
  * failed: @why names the reason), or another negative errno
@@ -316,11 +317,12 @@ struct crypto_tls;
 int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 		       char *why, size_t why_len);
 
-/* Return: bytes read, 0 at the end of the stream, or -EIO */
+/* Return: bytes read, 0 at the end of the stream, -EAGAIN (nothing yet:
+ * poll the socket) or -EIO */
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
 /* Bytes already decrypted and not yet read */
 size_t crypto_tls_pending(struct crypto_tls *t);
-/* Write all of @buf. Return: 0 or -EIO */
+/* Write all of @buf, waiting for the socket as needed. Return: 0/-EIO */
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
 /* Send close_notify and free the session; NULL is fine */
 void crypto_tls_free(struct crypto_tls *t);
@@ -1449,6 +1451,8 @@ const char *secrets_broker_host(const struct jail_config *cfg,
  *			its parent is not (or no longer) @parent; 0: no check
  * @max_conns:		concurrent connections, 0 for the default; also
  *			bounded by RLIMIT_NOFILE
+ * @secret_values:	the real value of each of @cfg->secrets (from
+ *			secrets_reveal()), or NULL when there are none
  */
 struct fwd_params {
 	const struct jail_config *cfg;
@@ -1464,6 +1468,7 @@ struct fwd_params {
 	bool ipv6;
 	pid_t parent;
 	unsigned int max_conns;
+	char *const *secret_values;
 };
 
 /**
@@ -1490,6 +1495,43 @@ struct fwd_params {
  * when it cannot start
  */
 void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
+
+/* ---------------------------------------------------------------------
+ * broker.c: requests to hosts a secret is bound to (forwarder process)
+ * ------------------------------------------------------------------- */
+
+struct dnsd;
+
+enum broker_verdict {
+	BROKER_PASS,	/* not for the broker, no placeholder: carry on */
+	BROKER_TAKEN,	/* a broker process serves it: close, no reset */
+	BROKER_REFUSED,	/* logged; reset the connection */
+};
+
+/**
+ * broker_http() - Look at a plain-HTTP request head from the jail
+ * @p:		the forwarder's parameters (secrets, policy, log)
+ * @d:		the resolver, for the address policy
+ * @jail_fd:	the connection; nothing has been read from it yet
+ * @buf:	its first bytes (peeked); untrusted
+ * @h:		@buf's head, from http_parse_head()
+ *
+ * A head for HOST SECRETS_BROKER_SUFFIX, HOST bound and allowed on port
+ * 443, is served by a process forked here (see broker.c); any other head
+ * carrying a placeholder is refused and logged as secret.leak.
+ *
+ * Context: forwarder, C_PEEK
+ * Return: enum broker_verdict
+ */
+int broker_http(const struct fwd_params *p, const struct dnsd *d,
+		int jail_fd, const uint8_t *buf, const struct http_head *h);
+
+/* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
+int broker_dns_leak(const struct fwd_params *p, const char *name);
+
+/* Write secret.leak: secret @secret (its name) found in @where for @host */
+void broker_log_leak(const struct fwd_params *p, size_t secret,
+		     const char *where, const char *host);
 
 /* ---------------------------------------------------------------------
  * dnsd.c: the jail's resolver and the host lookups (forwarder process)

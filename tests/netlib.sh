@@ -13,7 +13,8 @@
 #      upstream CONNECT proxy there (Basic auth user:pa@ss, optional)
 #   I  the "internet", a namespace held by a background `unshare --net
 #      sleep`: ni0 198.51.100.10-.12 and .53 (DNS), ni1 203.0.113.10-.12
-#      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA), a DNS server
+#      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA; /echo answers
+#      with the request's headers and body), a DNS server
 #      on 198.51.100.53 that records every query it receives, a UDP sink
 #      on 9999 that records every datagram
 #
@@ -125,6 +126,16 @@ class Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(chunk[:k])
                 n -= k
             return
+        if self.path.startswith("/echo"):
+            # The request's headers and body, as the server got them
+            n = int(self.headers.get("Content-Length", "0") or 0)
+            body = "".join("%s: %s\n" % kv for kv in self.headers.items())
+            body = (body + "\n").encode() + self.rfile.read(n)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path == "/" or self.path.startswith("/hello"):
             body = ("hello server=%s port=%s host=%s sni=%s\n"
                     % (local, self.server.port, host, sni)).encode()
@@ -134,6 +145,9 @@ class Handler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
+
+    def do_POST(self):
+        self.do_GET()
 
 
 class Server(ThreadingHTTPServer):

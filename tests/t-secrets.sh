@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t-secrets.sh - --secret: the jail holds a placeholder, the forwarder's
+# broker puts the real value into requests to the bound host over verified
+# TLS, and a placeholder sent anywhere else is refused; against the test
+# internet (tests/netlib.sh), whose CA this file's mount namespace adds to
+# the host's trust store
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+
+if ! net_enter "$@"; then
+	t_fail "test internet" "needs root to make its own network namespaces"
+	exit 0
+fi
+if ! net_setup; then
+	t_fail "test internet" "setup failed: $(cat "$NET_DIR"/*.err 2>/dev/null | head -5)"
+	exit 0
+fi
+
+proj=$(mkproj secrets)
+cd "$proj" || exit 1
+# Outside the project: the jail cannot write it
+logdir="$STAGE/secrets-log-$JT_USER"
+mkdir -p "$logdir"
+chown "$JT_USER:" "$logdir"
+LOG="$logdir/audit.jsonl"
+ALL_LOGS="$STAGE/secrets-logs-$JT_USER"
+: >"$ALL_LOGS"
+# A fresh value per run; made on the host, never shown to the jail
+REAL="sk-ant-api03-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+JT_EXTRA_ENV="K=$REAL"
+BROKER=http://allowed.test.jail.internal
+
+# sj ARGS... -- CMD: jail with the filtered network, the secret K bound to
+# allowed.test and $LOG (emptied first, kept in $ALL_LOGS)
+sj()
+{
+	local rc
+	rm -f "$LOG"
+	jail --net filtered --log "$LOG" --allow allowed.test \
+		--secret K@allowed.test "$@"
+	rc=$?
+	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
+	return $rc
+}
+
+events()
+{
+	grep -c "\"event\":\"$1\"" "$LOG" 2>/dev/null
+}
+
+# ---- the placeholder -----------------------------------------------------
+
+ph=$(sj -- printenv K 2>&1)
+assert_match "K holds a placeholder with the value's prefix" '^sk-ant-[A-Za-z0-9_-]{32,}$' "$ph"
+assert_nomatch "the placeholder is not the value" "$REAL" "$ph"
+ph2=$(sj -- printenv K 2>&1)
+if [ -n "$ph" ] && [ "$ph" != "$ph2" ]; then
+	t_pass "a fresh placeholder for every jail"
+else
+	t_fail "a fresh placeholder for every jail" "[$ph] [$ph2]"
+fi
+
+out=$(JT_EXTRA_ENV="" sj -- true 2>&1)
+assert_match "a secret not set on the host is an error" "K: not set in the environment" "$out"
+out=$(jail --net none --secret K@allowed.test -- true 2>&1)
+assert_match "--secret needs the filtered network" "needs --net filtered" "$out"
+
+# ---- an upstream the host does not trust --------------------------------
+
+net_reset_logs
+out=$(sj -- curl -sS --max-time 10 "$BROKER/echo" 2>&1)
+assert_match "a certificate from an unknown CA is refused" "upstream TLS refused" "$out"
+assert_match "... and logged" '"event":"net.deny","host":"allowed.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
+assert_eq "... and no request reached the server" "" "$(grep ' /echo' "$NET_DIR/http.log")"
+
+# The test CA joins the host's trust store, in this mount namespace only:
+# Debian's OpenSSL reads /usr/lib/ssl/cert.pem, a link to this bundle
+cat /etc/ssl/certs/ca-certificates.crt "$NET_DIR/ca.pem" >"$NET_DIR/bundle.pem"
+chmod a+r "$NET_DIR/bundle.pem"
+mount --bind "$NET_DIR/bundle.pem" /etc/ssl/certs/ca-certificates.crt
+
+# A name the server's certificate does not hold, at the same address
+printf '%s\t%s\n' "$NET_IP_ALLOWED" wrongname.test >>"$NET_DIR/hosts"
+out=$(jail --net filtered --allow wrongname.test --secret K@wrongname.test \
+	-- curl -sS --max-time 10 http://wrongname.test.jail.internal/echo 2>&1)
+assert_match "a certificate for another name is refused" "upstream TLS refused" "$out"
+
+# ---- brokered requests ---------------------------------------------------
+
+net_reset_logs
+out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER"'/echo' 2>&1)
+assert_match "the server gets the real value" "^x-api-key: $REAL\$" "$out"
+assert_match "... with Host set to the bound host" "^Host: allowed.test\$" "$out"
+assert_match "... and Connection: close" "^Connection: close\$" "$out"
+assert_match "secret.inject is logged" '"event":"secret.inject","name":"K","host":"allowed.test"' "$(cat "$LOG")"
+assert_match "the server saw one request, over TLS" "^req $NET_IP_ALLOWED 443 allowed.test allowed.test /echo\$" "$(net_log http)"
+
+out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER/echo?1 $BROKER/echo?2" 2>&1)
+assert_eq "two requests: each substituted on its own connection" 2 "$(printf '%s\n' "$out" | grep -c "^x-api-key: $REAL\$")"
+assert_eq "... two secret.inject events" 2 "$(events secret.inject)"
+
+out=$(sj -- sh -c 'curl -sS --max-time 10 -u "user:$K" '"$BROKER"'/echo' 2>&1)
+want=$(printf 'user:%s' "$REAL" | base64 -w0)
+assert_match "Authorization: Basic is decoded, substituted, encoded" "^Authorization: Basic $want\$" "$out"
+
+out=$(sj -- sh -c 'printf "{\"k\":1}" | curl -sS --max-time 10 -H "Authorization: Bearer $K" -H "Content-Type: application/json" --data-binary @- '"$BROKER"'/echo' 2>&1)
+assert_match "POST: the body arrives" '^\{"k":1\}$' "$out"
+assert_match "POST: Bearer substituted" "^Authorization: Bearer $REAL\$" "$out"
+
+secret_file="$STAGE/secret-$JT_USER.txt"
+printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
+chown "$JT_USER:" "$secret_file"
+chmod 600 "$secret_file"
+out=$(jail --net filtered --allow allowed.test --secret "F=@$secret_file@allowed.test" \
+	-- sh -c 'curl -sS --max-time 10 -H "x-f: $F" '"$BROKER"'/echo' 2>&1)
+assert_match "NAME=@FILE: the file's first line is the value" "^x-f: $REAL-from-file\$" "$out"
+cp "$secret_file" "$proj/key.txt"
+out=$(jail --net filtered --allow allowed.test --secret "F=@$proj/key.txt@allowed.test" -- true 2>&1)
+assert_match "a secret file visible inside the jail is refused" "visible inside the jail" "$out"
+rm -f "$proj/key.txt"
+
+# ---- the value never enters the jail --------------------------------------
+
+# Searches every process's environ and readable memory for the value
+# without ever holding it whole: the halves are compared apart
+cat >"$proj/scan.py" <<'EOF'
+import os, re, sys
+a, b = sys.argv[1].encode(), sys.argv[2].encode()
+ph = os.environ["K"].encode()
+found, ph_seen, scanned = [], 0, 0
+
+def search(data, where):
+    global ph_seen
+    i = data.find(a)
+    while i >= 0:
+        if data[i + len(a):i + len(a) + len(b)] == b:
+            found.append(where)
+        i = data.find(a, i + 1)
+    if ph in data:
+        ph_seen += 1
+
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        with open("/proc/%s/environ" % pid, "rb") as f:
+            search(f.read(), pid + " environ")
+        with open("/proc/%s/maps" % pid) as m, open("/proc/%s/mem" % pid, "rb", 0) as mem:
+            for line in m:
+                r = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
+                if not r or "[vvar" in line or "[vsyscall" in line:
+                    continue
+                lo, hi = int(r.group(1), 16), int(r.group(2), 16)
+                try:
+                    mem.seek(lo)
+                    search(mem.read(hi - lo), pid + " mem")
+                except OSError:
+                    pass
+        scanned += 1
+    except OSError:
+        pass
+print("scanned=%d found=%s placeholder_seen=%d" % (scanned, ",".join(found) or "none", ph_seen))
+EOF
+chown "$JT_USER:" "$proj/scan.py"
+half=$(( ${#REAL} / 2 ))
+out=$(sj -- sh -c 'curl -sS --max-time 10 -o /dev/null -H "x-api-key: $K" '"$BROKER"'/echo; sleep 30 & python3 '"$proj/scan.py ${REAL:0:$half} ${REAL:$half}"'; kill $!' 2>&1)
+assert_match "no process in the jail holds the value (environ, memory)" "^scanned=[2-9][0-9]* found=none placeholder_seen=[1-9]" "$out"
+
+sj -- sh -c 'env >"$PWD/env.txt"; cp /proc/self/environ "$PWD/environ.bin"; curl -sS --max-time 10 -o "$PWD/resp.txt" -H "x-api-key: $K" '"$BROKER"'/echo' >/dev/null 2>&1
+assert_match "the jail wrote files holding the placeholder" "^K=sk-ant-" "$(grep '^K=' "$proj/env.txt")"
+assert_eq "... none of them holds the value" "" "$(grep -rlF -e "$REAL" "$proj" --exclude=resp.txt)"
+
+# ---- leaks are refused -----------------------------------------------------
+
+net_reset_logs
+out=$(sj --allow other.test -- sh -c 'curl -sS --max-time 5 -H "x-api-key: $K" http://other.test/echo' 2>&1)
+assert_match "the placeholder to another host over HTTP is refused" "curl: \(5[26]\)" "$out"
+assert_match "... logged as secret.leak" '"event":"secret.leak","name":"K","where":"http-header","host":"other.test"' "$(cat "$LOG")"
+assert_eq "... and never reached the server" "" "$(net_log http)"
+
+out=$(sj --allow other.test -- sh -c 'curl -sS --max-time 5 -u "me:$K" http://other.test/echo' 2>&1)
+assert_match "... inside Basic credentials too" '"event":"secret.leak","name":"K","where":"http-header"' "$(cat "$LOG")"
+
+out=$(sj --allow '*.allowed.test' -- sh -c 'getent hosts "$K.allowed.test" || echo refused' 2>/dev/null)
+assert_eq "the placeholder in a DNS name is refused" refused "$out"
+assert_match "... logged as secret.leak" '"event":"secret.leak","name":"K","where":"dns"' "$(cat "$LOG")"
+out=$(sj --allow '*.allowed.test' -- sh -c 'h=$(printf %s "$K" | cut -c1-30).$(printf %s "$K" | cut -c31-); getent hosts "$h.allowed.test" || echo refused' 2>/dev/null)
+assert_eq "... also split over labels" refused "$out"
+assert_eq "no DNS query carried it out" "" "$(grep -iF -e "${ph:7:20}" "$NET_DIR/dns.log")"
+
+# ---- the log -----------------------------------------------------------------
+
+if [ -s "$ALL_LOGS" ] && ! grep -qF "$REAL" "$ALL_LOGS"; then
+	t_pass "the value never appears in the audit log"
+else
+	t_fail "the value never appears in the audit log" "$(grep -cF "$REAL" "$ALL_LOGS") lines"
+fi
+
+out=$(jail --explain --net filtered --secret K@allowed.test -- true 2>&1)
+assert_match "--explain names the secret and its base URL" "secret +K .*allowed.test.*http://allowed.test.jail.internal" "$out"
+
+# ---- profiles ----------------------------------------------------------------
+
+out=$(JT_EXTRA_ENV="ANTHROPIC_API_KEY=$REAL" jail --net filtered --profile claude -- sh -c 'echo "$ANTHROPIC_BASE_URL $ANTHROPIC_API_KEY"' 2>&1)
+assert_match "claude profile: the key is brokered through the base URL" "^http://api.anthropic.com.jail.internal sk-ant-[A-Za-z0-9_-]{32,}\$" "$out"
+out=$(JT_EXTRA_ENV="OPENAI_API_KEY=sk-proj-$REAL" jail --net filtered --profile codex -- sh -c 'echo "$OPENAI_BASE_URL $OPENAI_API_KEY"' 2>&1)
+assert_match "codex profile: the same for OpenAI" "^http://api.openai.com.jail.internal/v1 sk-proj-[A-Za-z0-9_-]{32,}\$" "$out"
+out=$(jail --net filtered --profile claude -- sh -c 'echo "[${ANTHROPIC_BASE_URL:-}] [${ANTHROPIC_API_KEY:-}]"' 2>&1)
+assert_eq "... and nothing without a key on the host" "[] []" "$out"
