@@ -100,6 +100,7 @@ int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
 	X(SSL_get_error)                                                       \
 	X(X509_verify_cert_error_string)
 
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
 #define SSL_MEMBER(f) __typeof__(&f) f;
 static struct {
 	SSL_FUNCS(SSL_MEMBER)

@@ -150,11 +150,13 @@ static void take_from_env(const char *name, char *slot)
 			*w++ = *e;
 			continue;
 		}
-		if (strlen(*e + len + 1) > SECRETS_VALUE_MAX)
+		size_t vlen = strlen(*e + len + 1);
+
+		if (vlen > SECRETS_VALUE_MAX)
 			die("--secret %s: the value is longer than %d bytes",
 			    name, SECRETS_VALUE_MAX);
-		strcpy(slot, *e + len + 1);
-		explicit_bzero(*e + len + 1, strlen(*e + len + 1));
+		memcpy(slot, *e + len + 1, vlen + 1);
+		explicit_bzero(*e + len + 1, vlen);
 	}
 	if (w)
 		*w = NULL;

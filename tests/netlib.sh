@@ -14,7 +14,8 @@
 #   I  the "internet", a namespace held by a background `unshare --net
 #      sleep`: ni0 198.51.100.10-.12 and .53 (DNS), ni1 203.0.113.10-.12
 #      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA; /echo answers
-#      with the request's headers and body), a DNS server
+#      with the request's headers and body, /sse streams two events 2 s
+#      apart), a DNS server
 #      on 198.51.100.53 that records every query it receives, a UDP sink
 #      on 9999 that records every datagram
 #
@@ -87,7 +88,7 @@ _net_write_server()
 	cat >"$NET_DIR/serve.py" <<'EOF'
 # Test internet servers: HTTP, HTTPS, DNS, UDP sink. One line per
 # connection, request, query or datagram goes to a log.
-import os, socket, socketserver, ssl, struct, sys, threading
+import os, socket, socketserver, ssl, struct, sys, threading, time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 d = sys.argv[1]
@@ -125,6 +126,18 @@ class Handler(SimpleHTTPRequestHandler):
                 k = min(n, len(chunk))
                 self.wfile.write(chunk[:k])
                 n -= k
+            return
+        if self.path == "/sse":
+            # Server-sent events: one now, one 2 s later, then the end
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"data: one\n\n")
+            self.wfile.flush()
+            time.sleep(2)
+            self.wfile.write(b"data: two\n\n")
+            self.close_connection = True
             return
         if self.path.startswith("/echo"):
             # The request's headers and body, as the server got them

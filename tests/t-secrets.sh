@@ -108,6 +108,22 @@ out=$(sj -- sh -c 'printf "{\"k\":1}" | curl -sS --max-time 10 -H "Authorization
 assert_match "POST: the body arrives" '^\{"k":1\}$' "$out"
 assert_match "POST: Bearer substituted" "^Authorization: Bearer $REAL\$" "$out"
 
+out=$(sj -- python3 -c '
+import socket, time
+s = socket.create_connection(("allowed.test.jail.internal", 80), timeout=10)
+s.sendall(b"GET /sse HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
+t, data, first = time.monotonic(), b"", None
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+    if first is None and b"data: one" in data:
+        first = time.monotonic() - t
+print("first=%s all=%.1f two=%s" % ("early" if first is not None and first < 1.5 else first,
+      time.monotonic() - t, b"data: two" in data))' 2>&1)
+assert_match "server-sent events stream through the broker" "^first=early all=[2-9].* two=True" "$out"
+
 secret_file="$STAGE/secret-$JT_USER.txt"
 printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
 chown "$JT_USER:" "$secret_file"
