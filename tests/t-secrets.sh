@@ -222,3 +222,11 @@ out=$(JT_EXTRA_ENV="OPENAI_API_KEY=sk-proj-$REAL" jail --net filtered --profile 
 assert_match "codex profile: the same for OpenAI" "^http://api.openai.com.jail.internal/v1 sk-proj-[A-Za-z0-9_-]{32,}\$" "$out"
 out=$(jail --net filtered --profile claude -- sh -c 'echo "[${ANTHROPIC_BASE_URL:-}] [${ANTHROPIC_API_KEY:-}]"' 2>&1)
 assert_eq "... and nothing without a key on the host" "[] []" "$out"
+
+# ---- a project's file may not bind secrets -----------------------------------
+
+proj2=$(mkproj secrets-conf)
+printf 'secret K@allowed.test\n' >"$proj2/.jail.conf"
+chown "$JT_USER:" "$proj2/.jail.conf"
+out=$(cd "$proj2" && as_user "$JAIL" trust 2>&1)
+assert_match "secret in a project's .jail.conf is refused" '"secret" is not allowed in a project'"'"'s .jail.conf' "$out"
