@@ -15,7 +15,8 @@
 #      sleep`: ni0 198.51.100.10-.12 and .53 (DNS), ni1 203.0.113.10-.12
 #      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA; /echo answers
 #      with the request's headers and body, /sse streams two events 2 s
-#      apart), a DNS server
+#      apart, POST /v1/messages answers like the Anthropic API and logs the
+#      key to api.log), a DNS server
 #      on 198.51.100.53 that records every query it receives, a UDP sink
 #      on 9999 that records every datagram
 #
@@ -88,7 +89,7 @@ _net_write_server()
 	cat >"$NET_DIR/serve.py" <<'EOF'
 # Test internet servers: HTTP, HTTPS, DNS, UDP sink. One line per
 # connection, request, query or datagram goes to a log.
-import os, socket, socketserver, ssl, struct, sys, threading, time
+import json, os, socket, socketserver, ssl, struct, sys, threading, time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 d = sys.argv[1]
@@ -160,7 +161,58 @@ class Handler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def do_POST(self):
+        if self.path.startswith("/v1/messages"):
+            self.messages()
+            return
         self.do_GET()
+
+    def messages(self):
+        # Just enough of the Anthropic Messages API for a real client:
+        # every request gets the same one-line answer, streamed or not
+        n = int(self.headers.get("Content-Length", "0") or 0)
+        req = json.loads(self.rfile.read(n) or b"{}")
+        log("api.log", "messages key=%s stream=%s" % (
+            self.headers.get("x-api-key", "-"), bool(req.get("stream"))))
+        text = "hello from the test server"
+        msg = {"id": "msg_test", "type": "message", "role": "assistant",
+               "model": req.get("model", "test"), "content": [],
+               "stop_reason": None, "stop_sequence": None,
+               "usage": {"input_tokens": 1, "output_tokens": 1}}
+        if not req.get("stream"):
+            msg["content"] = [{"type": "text", "text": text}]
+            msg["stop_reason"] = "end_turn"
+            body = json.dumps(msg).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        events = [
+            ("message_start", {"type": "message_start", "message": msg}),
+            ("content_block_start", {"type": "content_block_start",
+                                     "index": 0, "content_block":
+                                     {"type": "text", "text": ""}}),
+            ("content_block_delta", {"type": "content_block_delta",
+                                     "index": 0, "delta":
+                                     {"type": "text_delta", "text": text}}),
+            ("content_block_stop", {"type": "content_block_stop",
+                                    "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta":
+                               {"stop_reason": "end_turn",
+                                "stop_sequence": None},
+                               "usage": {"output_tokens": 5}}),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for name, data in events:
+            self.wfile.write(("event: %s\ndata: %s\n\n" % (
+                name, json.dumps(data))).encode())
+            self.wfile.flush()
+        self.close_connection = True
 
 
 class Server(ThreadingHTTPServer):
@@ -446,12 +498,12 @@ EOF
 net_reset_logs()
 {
 	local f
-	for f in http conn dns udp proxy; do
+	for f in http conn dns udp proxy api; do
 		: >"$NET_DIR/$f.log"
 	done
 }
 
-# net_log NAME: print a server log (http, conn, dns, udp, proxy)
+# net_log NAME: print a server log (http, conn, dns, udp, proxy, api)
 net_log()
 {
 	cat "$NET_DIR/$1.log"

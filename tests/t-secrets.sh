@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck disable=SC2016 # $K and friends are expanded inside the jail
 # t-secrets.sh - --secret: the jail holds a placeholder, the forwarder's
 # broker puts the real value into requests to the bound host over verified
 # TLS, and a placeholder sent anywhere else is refused; against the test
@@ -28,6 +29,7 @@ ALL_LOGS="$STAGE/secrets-logs-$JT_USER"
 : >"$ALL_LOGS"
 # A fresh value per run; made on the host, never shown to the jail
 REAL="sk-ant-api03-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# shellcheck disable=SC2034 # read by lib.sh's as_user
 JT_EXTRA_ENV="K=$REAL"
 BROKER=http://allowed.test.jail.internal
 
@@ -203,14 +205,6 @@ out=$(sj --allow '*.allowed.test' -- sh -c 'h=$(printf %s "$K" | cut -c1-30).$(p
 assert_eq "... also split over labels" refused "$out"
 assert_eq "no DNS query carried it out" "" "$(grep -iF -e "${ph:7:20}" "$NET_DIR/dns.log")"
 
-# ---- the log -----------------------------------------------------------------
-
-if [ -s "$ALL_LOGS" ] && ! grep -qF "$REAL" "$ALL_LOGS"; then
-	t_pass "the value never appears in the audit log"
-else
-	t_fail "the value never appears in the audit log" "$(grep -cF "$REAL" "$ALL_LOGS") lines"
-fi
-
 out=$(jail --explain --net filtered --secret K@allowed.test -- true 2>&1)
 assert_match "--explain names the secret and its base URL" "secret +K .*allowed.test.*http://allowed.test.jail.internal" "$out"
 
@@ -230,3 +224,28 @@ printf 'secret K@allowed.test\n' >"$proj2/.jail.conf"
 chown "$JT_USER:" "$proj2/.jail.conf"
 out=$(cd "$proj2" && as_user "$JAIL" trust 2>&1)
 assert_match "secret in a project's .jail.conf is refused" '"secret" is not allowed in a project'"'"'s .jail.conf' "$out"
+
+# ---- a real client: Claude Code through the broker --------------------------
+
+CLAUDE=${JAIL_AGENTS_DIR:-/var/tmp/jail-agents}/node_modules/.bin/claude
+if [ -x "$CLAUDE" ]; then
+	net_reset_logs
+	rm -f "$LOG"
+	out=$(JT_EXTRA_ENV="ANTHROPIC_API_KEY=$REAL ANTHROPIC_BASE_URL=http://allowed.test.jail.internal" \
+		jail --net filtered --log "$LOG" --allow allowed.test \
+		--secret ANTHROPIC_API_KEY@allowed.test --ro "${CLAUDE%/node_modules/*}" \
+		-- "$CLAUDE" -p hi 2>&1)
+	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
+	assert_match "claude -p gets the test server's answer" "hello from the test server" "$out"
+	assert_match "... and the server saw the real key" "^messages key=$REAL " "$(net_log api)"
+else
+	t_skip "claude -p through the broker" "Claude Code is not installed in ${CLAUDE%/node_modules/*} (t-agents.sh installs it)"
+fi
+
+# ---- the log -----------------------------------------------------------------
+
+if [ -s "$ALL_LOGS" ] && ! grep -qF "$REAL" "$ALL_LOGS"; then
+	t_pass "the value never appears in the audit log"
+else
+	t_fail "the value never appears in the audit log" "$(grep -cF "$REAL" "$ALL_LOGS") lines"
+fi
