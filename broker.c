@@ -13,8 +13,9 @@
  *     substitution; a placeholder of a secret bound elsewhere refuses the
  *     request (secret.leak);
  *  3. resolves HOST on the host, skips the addresses the policy refuses,
- *     connects to port 443 and speaks TLS with certificate and host name
- *     verification against the host's trust store (crypto.c);
+ *     connects to port 443 (or asks the host's upstream proxy to, with
+ *     CONNECT) and speaks TLS with certificate and host name verification
+ *     against the host's trust store (crypto.c);
  *  4. relays the rest of the request and the response as it arrives
  *     (server-sent events stream through), until either side closes.
  * Blocking I/O in a process of its own keeps the forwarder's loop free.
@@ -178,6 +179,55 @@ static int dial(const struct fwd_params *p, const struct dnsd *d,
 	return fd;
 }
 
+/* Read a CONNECT answer up to its blank line. Return: true on 2xx */
+static bool proxy_answer_ok(int fd)
+{
+	char buf[8192];
+	size_t got = 0;
+
+	/* Byte by byte: nothing after the blank line may be consumed */
+	while (got < sizeof(buf) - 1) {
+		ssize_t n = recv(fd, buf + got, 1, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got++;
+		buf[got] = '\0';
+		if (got >= 4 && !memcmp(buf + got - 4, "\r\n\r\n", 4))
+			return !strncmp(buf, "HTTP/1.", 7) && got > 12 &&
+			       buf[8] == ' ' && buf[9] == '2';
+	}
+	return false;
+}
+
+/* Return: a socket tunnelled to @host:443 by the upstream proxy, or -1 */
+static int dial_proxy(const struct broker_proxy *px, const char *host)
+{
+	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
+	const struct sockaddr *sa = px->sa;
+	char req[2048];
+	int fd, n;
+
+	n = snprintf(req, sizeof(req),
+		     "CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n%s\r\n",
+		     host, host, px->auth);
+	if (n < 0 || (size_t)n >= sizeof(req))
+		return -1;
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, sa, px->sa_len) < 0 ||
+	    write_all(fd, req, (size_t)n) < 0 || !proxy_answer_ok(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Relay both ways until the server closes. Return: bytes up and down */
 static void relay(int jail_fd, struct crypto_tls *t, int up_fd,
 		  long long *up, long long *down)
@@ -259,7 +309,8 @@ static void log_refused(const struct fwd_params *p, const char *host,
  */
 static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 					    const struct dnsd *d, int jail_fd,
-					    const char *host)
+					    const char *host,
+					    const struct broker_proxy *px)
 {
 	static uint8_t in[HTTP_HEAD_MAX], out[BROKER_OUT_MAX];
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
@@ -289,9 +340,11 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	}
 	if (len < 0)
 		fail(jail_fd, "400 Bad Request", "request head refused");
-	up_fd = dial(p, d, host, &peer);
+	memset(&peer, 0, sizeof(peer));
+	up_fd = px->sa ? dial_proxy(px, host) : dial(p, d, host, &peer);
 	if (up_fd < 0) {
-		log_refused(p, host, "no allowed address answered");
+		log_refused(p, host, px->sa ? "upstream proxy refused CONNECT" :
+					      "no allowed address answered");
 		fail(jail_fd, "502 Bad Gateway", "cannot connect upstream");
 	}
 	if (crypto_tls_connect(up_fd, host, &t, why, sizeof(why)) < 0) {
@@ -316,7 +369,9 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	{
 		const struct audit_field f[] = {
 			AF_STR("host", host),
-			AF_STR("ip", dnsd_addr_str(&peer, ip, sizeof(ip))),
+			AF_STR("ip", peer.family ? dnsd_addr_str(&peer, ip,
+								 sizeof(ip)) :
+						   NULL),
 			AF_INT("port", 443),
 			AF_INT("bytes_up", up + (long long)got),
 			AF_INT("bytes_down", down),
@@ -329,7 +384,8 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 }
 
 int broker_http(const struct fwd_params *p, const struct dnsd *d,
-		int jail_fd, const uint8_t *buf, const struct http_head *h)
+		int jail_fd, const uint8_t *buf, const struct http_head *h,
+		const struct broker_proxy *px)
 {
 	const struct jail_config *cfg = p->cfg;
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
@@ -356,12 +412,17 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		log_refused(p, host, policy_verdict_reason(v));
 		return BROKER_REFUSED;
 	}
+	if (px->is_broken) {
+		/* As for spliced TLS: never around a proxy the host set */
+		log_refused(p, host, "upstream proxy unusable");
+		return BROKER_REFUSED;
+	}
 	pid = fork();
 	if (pid < 0) {
 		log_refused(p, host, "cannot start the broker");
 		return BROKER_REFUSED;
 	}
 	if (pid == 0)
-		serve(p, d, jail_fd, host);
+		serve(p, d, jail_fd, host, px);
 	return BROKER_TAKEN;
 }

@@ -856,7 +856,11 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 static bool secrets_hook(struct fwd *f, struct conn *c,
 			 const struct http_head *h)
 {
-	int v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h);
+	const struct broker_proxy px = {
+		f->proxy.on ? &f->proxy.sa : NULL, f->proxy.sa_len,
+		f->proxy.auth, f->proxy.broken
+	};
+	int v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
 
 	if (v == BROKER_PASS)
 		return false;

@@ -1502,6 +1502,14 @@ void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
 
 struct dnsd;
 
+/* The host's upstream proxy, as the forwarder parsed it */
+struct broker_proxy {
+	const void *sa;		/* its address (sockaddr), NULL: none */
+	unsigned int sa_len;
+	const char *auth;	/* "Proxy-Authorization: ...\r\n" or "" */
+	bool is_broken;		/* set but unusable: fail closed */
+};
+
 enum broker_verdict {
 	BROKER_PASS,	/* not for the broker, no placeholder: carry on */
 	BROKER_TAKEN,	/* a broker process serves it: close, no reset */
@@ -1515,6 +1523,7 @@ enum broker_verdict {
  * @jail_fd:	the connection; nothing has been read from it yet
  * @buf:	its first bytes (peeked); untrusted
  * @h:		@buf's head, from http_parse_head()
+ * @px:		the upstream proxy: brokered TLS goes through it (CONNECT)
  *
  * A head for HOST SECRETS_BROKER_SUFFIX, HOST bound and allowed on port
  * 443, is served by a process forked here (see broker.c); any other head
@@ -1524,7 +1533,8 @@ enum broker_verdict {
  * Return: enum broker_verdict
  */
 int broker_http(const struct fwd_params *p, const struct dnsd *d,
-		int jail_fd, const uint8_t *buf, const struct http_head *h);
+		int jail_fd, const uint8_t *buf, const struct http_head *h,
+		const struct broker_proxy *px);
 
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);

@@ -126,6 +126,12 @@ print("first=%s all=%.1f two=%s" % ("early" if first is not None and first < 1.5
       time.monotonic() - t, b"data: two" in data))' 2>&1)
 assert_match "server-sent events stream through the broker" "^first=early all=[2-9].* two=True" "$out"
 
+net_reset_logs
+out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY_PORT" \
+	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER"'/echo' 2>&1)
+assert_match "with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
+assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
+
 secret_file="$STAGE/secret-$JT_USER.txt"
 printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
 chown "$JT_USER:" "$secret_file"
