@@ -153,6 +153,33 @@ fuzz: $(FUZZ_BINS)
 			build-fuzz/corpus-$$n fuzz/corpus/$$n; \
 	done
 
+# A few seconds of each harness (FUZZ_SMOKE_SECONDS), from the checked-in
+# seeds into a scratch corpus; a finding fails, its input is left in
+# build-fuzz/crash-NAME-*
+FUZZ_SMOKE_SECONDS ?= 5
+fuzz-smoke: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+		n=$${f#build-fuzz/fuzz-}; \
+		rm -rf build-fuzz/smoke-$$n; mkdir -p build-fuzz/smoke-$$n; \
+		if $$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=4096 \
+			-artifact_prefix=build-fuzz/crash-$$n- \
+			build-fuzz/smoke-$$n fuzz/corpus/$$n \
+			>build-fuzz/smoke-$$n.log 2>&1; then \
+			echo "fuzz-smoke $$n: $$(grep -o 'Done [0-9]* runs' \
+				build-fuzz/smoke-$$n.log)"; \
+		else \
+			tail -30 build-fuzz/smoke-$$n.log; \
+			echo "fuzz-smoke $$n: FAILED"; exit 1; \
+		fi; \
+	done
+
+# Not part of check: SOAK_SECONDS (default 600) of steady traffic through
+# one forwarder, whose memory must stay flat (bench/soak; needs root)
+SOAK_SECONDS ?= 600
+.PHONY: soak
+soak: $(JAIL_BIN)
+	SOAK_SECONDS=$(SOAK_SECONDS) JAIL=$(abspath $(JAIL_BIN)) bash bench/soak
+
 run: $(JAIL_BIN)
 	./$(JAIL_BIN) -- $${SHELL:-/bin/sh}
 
