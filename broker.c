@@ -35,6 +35,24 @@
 #define BROKER_IO_MS 10000		/* head, connect, handshake */
 #define BROKER_IDLE_MS (10 * 60 * 1000)	/* a stream silent this long ends */
 #define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
+#define BROKER_MAX 64			/* broker processes at once */
+
+/*
+ * The broker processes alive, so that a jail cannot make the forwarder
+ * fork without bound. They reap themselves (SIGCHLD is ignored), so
+ * liveness is asked with kill(0): a pid recycled meanwhile by another
+ * process of the user holds its slot a little longer, nothing worse.
+ */
+static pid_t brokers[BROKER_MAX];
+
+/* Return: a free slot in brokers[], or -1 when all are alive */
+static int broker_slot(void)
+{
+	for (int i = 0; i < BROKER_MAX; i++)
+		if (!brokers[i] || kill(brokers[i], 0) < 0)
+			return i;
+	return -1;
+}
 
 static void log_event(const struct fwd_params *p, const char *event,
 		      const struct audit_field *f, size_t n)
@@ -394,6 +412,7 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 	size_t n;
 	int i;
 	pid_t pid;
+	int slot;
 
 	if (!cfg->n_secrets)
 		return BROKER_PASS;
@@ -417,12 +436,15 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		log_refused(p, host, "upstream proxy unusable");
 		return BROKER_REFUSED;
 	}
-	pid = fork();
+	slot = broker_slot();
+	pid = slot < 0 ? -1 : fork();
 	if (pid < 0) {
-		log_refused(p, host, "cannot start the broker");
+		log_refused(p, host, slot < 0 ? "too many brokered requests" :
+						"cannot start the broker");
 		return BROKER_REFUSED;
 	}
 	if (pid == 0)
 		serve(p, d, jail_fd, host, px);
+	brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

@@ -132,6 +132,30 @@ out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY
 assert_match "with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
 assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
 
+out=$(sj -- python3 -c '
+import socket, time
+ss = []
+for i in range(70):
+    s = socket.create_connection(("allowed.test.jail.internal", 80), timeout=15)
+    s.sendall(b"GET /sse HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
+    ss.append(s)
+    time.sleep(0.01)
+ok = 0
+for s in ss:
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    ok += b"data: two" in data
+print("streams=%d" % ok)' 2>/dev/null)
+assert_eq "at most 64 brokered requests at once" "streams=64" "$out"
+assert_match "... the others refused and logged" '"reason":"too many brokered requests"' "$(cat "$LOG")"
+
 secret_file="$STAGE/secret-$JT_USER.txt"
 printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
 chown "$JT_USER:" "$secret_file"
