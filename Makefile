@@ -249,7 +249,7 @@ lint:
 	@printf '%s\n' $(SRCS) | xargs -P "$$(nproc)" -I{} sh -c \
 		'out=$$(clang-tidy --quiet {} -- $(TIDY_FLAGS) 2>&1) || \
 			{ printf "%s\n" "$$out"; exit 1; }'
-	shellcheck -x $(SCRIPTS)
+	shellcheck -x -P SCRIPTDIR $(SCRIPTS)
 
 bench: jail
 	bash bench/startup
