@@ -185,17 +185,39 @@ start_transfer()
 {
 	net_reset_logs
 	rm -f "$logs/$1.jsonl"
+	WHY="no jail process"
 	bg_jail "$proj/$1.out" "$proj/$1.err" --log "$logs/$1.jsonl" \
 		--allow allowed.test -- curl -sS -o /dev/null --limit-rate 1M \
 		"http://allowed.test$BIG" || return 1
-	wait_until 10 cmd_is curl || return 1
-	wait_until 10 grep -q "$BIG" "$NET_DIR/http.log" || return 1
+	WHY="COMMAND did not become curl"
+	wait_until 20 cmd_is curl || return 1
+	WHY="the request did not reach the server"
+	wait_until 20 grep -q "$BIG" "$NET_DIR/http.log" || return 1
 	sleep 0.5
+	WHY="no forwarder"
+	wait_until 10 fwd_up || return 1
 	PIDS=$(descendants "$SUP" | paste -sd ' ')
 	# The jail's own namespaces: pid 1 is in the gateway's network
 	# namespace G, COMMAND in J; both in the jail's mount namespace
 	NSIDS=$(ns_ids "$INIT" "$CMD" | grep -vxF "$(ns_ids $$)" | paste -sd ' ')
+	WHY="forwarder [$FWD], namespaces [$NSIDS]"
 	[ -n "$FWD" ] && [ "$(echo "$NSIDS" | wc -w)" = 3 ]
+}
+
+# stop_bg: kill what bg_jail started, if it still runs
+stop_bg()
+{
+	# shellcheck disable=SC2046 # a list of pids
+	kill -KILL $(descendants "$BG") 2>/dev/null
+	wait "$BG" 2>/dev/null
+}
+
+# fwd_up: jail_parts, and the forwarder runs under its own name (the
+# jail does not wait for that before it starts COMMAND)
+# shellcheck disable=SC2317 # run through wait_until
+fwd_up()
+{
+	jail_parts && [ -n "$FWD" ]
 }
 
 # cmd_is NAME: jail_parts, and COMMAND has become NAME
@@ -227,8 +249,8 @@ if start_transfer fwdkill; then
 	nothing_left "forwarder killed" "$PIDS" "$NSIDS"
 else
 	t_fail "forwarder killed: a transfer through the jail" \
-		"did not start: $(head -3 "$proj/fwdkill.err")"
-	kill "$BG" 2>/dev/null; wait "$BG" 2>/dev/null
+		"did not start: $WHY; $(head -3 "$proj/fwdkill.err")"
+	stop_bg
 fi
 
 # ---- the supervisor killed mid-transfer ----------------------------------
@@ -241,20 +263,27 @@ if start_transfer supkill; then
 	nothing_left "supervisor killed" "$PIDS" "$NSIDS"
 else
 	t_fail "supervisor killed: a transfer through the jail" \
-		"did not start: $(head -3 "$proj/supkill.err")"
-	kill "$BG" 2>/dev/null; wait "$BG" 2>/dev/null
+		"did not start: $WHY; $(head -3 "$proj/supkill.err")"
+	stop_bg
 fi
 
 # ---- COMMAND killed by a signal --------------------------------------------
 
 for sig in TERM KILL SEGV ABRT INT; do
 	n=$(kill -l "$sig")
+	CMD=
 	bg_jail "$proj/sig.out" "$proj/sig.err" --net none -- sleep 30 &&
-		wait_until 10 cmd_is sleep
-	kill -s "$sig" "$CMD" 2>/dev/null
-	wait "$BG"
+		wait_until 20 cmd_is sleep
+	if [ -n "$CMD" ]; then
+		kill -s "$sig" "$CMD"
+		wait "$BG"
+		rc=$?
+	else
+		rc="no COMMAND: $(head -3 "$proj/sig.err")"
+		stop_bg
+	fi
 	assert_eq "COMMAND killed by SIG$sig from the host: exit $((128 + n))" \
-		$((128 + n)) $?
+		$((128 + n)) "$rc"
 	assert_eq "... and jail says nothing about it" "" "$(cat "$proj/sig.err")"
 done
 assert_status "COMMAND's own segmentation fault: exit 139" 139 \
@@ -465,7 +494,7 @@ net_reset_logs
 rm -f "$logs/slow.jsonl"
 if bg_jail "$proj/slow.out" "$proj/slow.err" --log "$logs/slow.jsonl" \
 	--allow allowed.test -- python3 "$proj/slow.py" "$NSLOW" &&
-	wait_until 10 jail_parts; then
+	wait_until 20 fwd_up; then
 	rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$FWD/status")
 	peak=$rss0
 	fdmax=0
@@ -506,7 +535,7 @@ if bg_jail "$proj/slow.out" "$proj/slow.err" --log "$logs/slow.jsonl" \
 	fi
 else
 	t_fail "slow-loris" "the jail did not start: $(head -3 "$proj/slow.err")"
-	kill "$BG" 2>/dev/null; wait "$BG" 2>/dev/null
+	stop_bg
 fi
 
 exit 0
