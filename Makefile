@@ -134,7 +134,7 @@ helpers: $(HELPER_BINS)
 
 check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS)
 	JAIL_BIN=$(abspath $(JAIL_BIN)) BUILD=$(abspath $(BUILD)) \
-		SANITIZE=$(SANITIZE) bash tests/run.sh
+		SANITIZE=$(SANITIZE) ONLY='$(ONLY)' bash tests/run.sh
 
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

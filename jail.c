@@ -121,10 +121,16 @@ static const char *net_name(enum net_mode m)
 	return m == NET_HOST ? "host" : m == NET_FILTERED ? "filtered" : "none";
 }
 
+/*
+ * The start line is the log's first write: a log that opens but cannot
+ * take a line (a full filesystem) fails the jail like one that cannot open,
+ * so nothing runs unrecorded
+ */
 static void audit_start(const struct jail_config *cfg)
 {
 	char cmd[1024] = "";
 	size_t used = 0;
+	int err;
 
 	for (char *const *a = cfg->argv; *a && used < sizeof(cmd) - 1; a++) {
 		int n = snprintf(cmd + used, sizeof(cmd) - used, "%s%s",
@@ -144,7 +150,12 @@ static void audit_start(const struct jail_config *cfg)
 			AF_INT("uid", (long long)cfg->uid),
 		};
 
-		audit_write(cfg->log_fd, cfg->id, "start", f, ARRAY_SIZE(f));
+		err = audit_write(cfg->log_fd, cfg->id, "start", f,
+				  ARRAY_SIZE(f));
+	}
+	if (err < 0) {
+		errno = -err;
+		die_errno("audit log \"%s\"", cfg->log_path);
 	}
 }
 
