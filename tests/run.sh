@@ -96,13 +96,17 @@ done
 echo "# leftovers"
 # Everything a jail creates dies with it: no process may outlive the suite
 sleep 0.5
-left=$(pgrep -af "^jail-init |^$STAGE/bin/jail |$STAGE/.*serve\.py" | grep -v pgrep)
+# With ONLY, other suites may run beside this one: look at this stage's
+# processes only (every jail-init is some suite's otherwise)
+procs="^jail-init |^$STAGE/bin/jail |$STAGE/.*serve\.py"
+[ -n "${ONLY:-}" ] && procs="^$STAGE/bin/jail |$STAGE/.*serve\.py"
+left=$(pgrep -af "$procs" | grep -v pgrep)
 if [ -z "$left" ]; then
 	record ok "no jail process is left on the host"
 else
 	printf '%s\n' "$left" | head -5
 	record FAIL "no jail process is left on the host"
-	pkill -9 -f "^jail-init |^$STAGE/bin/jail |$STAGE/.*serve\.py"
+	pkill -9 -f "$procs"
 fi
 
 pass=$(grep -c '^ok$' "$RESULTS")
