@@ -10,6 +10,7 @@
 #   make fuzz       run each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint       cppcheck, clang-tidy, shellcheck
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      bench/startup; make bench-deps installs srt for bench/net
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -77,7 +78,7 @@ JAIL_BIN := jail
 endif
 
 .PHONY: all asan check deps run install uninstall fuzz fuzz-smoke lint \
-	clean unit helpers replay bench
+	clean unit helpers replay bench bench-deps
 
 all: $(JAIL_BIN)
 
@@ -253,6 +254,12 @@ lint:
 
 bench: jail
 	bash bench/startup
+
+# What the benchmarks compare against, beyond make deps: srt
+# (@anthropic-ai/sandbox-runtime, from npm) and the ripgrep it needs
+bench-deps: deps
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ripgrep
+	command -v srt >/dev/null || npm install -g @anthropic-ai/sandbox-runtime
 
 clean:
 	rm -rf build build-asan build-fuzz jail

@@ -212,7 +212,7 @@ static char *normalize_path(const char *in, const char *cwd)
 		r += len;
 	}
 	if (w == out)
-		strcpy(out, "/");
+		memcpy(out, "/", 2);	/* @out has room for 2 bytes at least */
 	return out;
 }
 
@@ -554,6 +554,7 @@ static char *detect_project(const char *cwd)
 		if (lstat(git, &st) == 0 &&
 		    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
 			return TAKE_PTR(p);
+		// cppcheck-suppress nullPointer ; p is only NULL after the return
 		slash = strrchr(p, '/');
 		if (!slash || slash == p)
 			break;
@@ -663,10 +664,15 @@ static void add_dir_of(struct jail_config *cfg, const char *file)
 /* Return: the first line of @path (at most 4 KiB), or NULL */
 static char *read_first_line(const char *path)
 {
-	autofclose FILE *f = fopen(path, "re");
+	FILE *f = fopen(path, "re");
 	char buf[4096];
+	bool is_read;
 
-	if (!f || !fgets(buf, sizeof(buf), f))
+	if (!f)
+		return NULL;
+	is_read = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (!is_read)
 		return NULL;
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return xstrdup(buf);
@@ -957,7 +963,7 @@ static void sha256_hex(const char *buf, size_t len, char out[65])
 		errno = -err;
 		die_errno("sha256 of a policy file (libcrypto.so.3)");
 	}
-	for (unsigned int i = 0; i < sizeof(md); i++)
+	for (size_t i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
@@ -1013,7 +1019,8 @@ static void record_file(struct opt_reqs *q, const char *path,
 		if (!d->has_arg && val[0])
 			die("%s:%zu: \"%s\" takes no value", path, lineno + 1,
 			    key);
-		record(q, d->id, d->has_arg ? val : NULL, o,
+		/* @val is "" for an option without one */
+		record(q, d->id, val, o,
 		       xasprintf("%s:%zu", path, lineno + 1));
 	}
 }

@@ -1103,17 +1103,27 @@ static void base64(const char *in, char *out, size_t out_len)
 			(int)n);
 }
 
-/* %XX in a URL's user:password */
+/* Return: the value of hex digit @c, or -1 */
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/* %XX (two hex digits) in a URL's user:password; anything else is kept */
 static void url_unescape(char *s)
 {
 	char *o = s;
 
 	for (; *s; s++) {
-		unsigned int v;
+		int hi = s[0] == '%' ? hex_digit(s[1]) : -1;
+		int lo = hi >= 0 ? hex_digit(s[2]) : -1;
 
-		if (s[0] == '%' && s[1] && s[2] &&
-		    sscanf(s + 1, "%2x", &v) == 1) {
-			*o++ = (char)v;
+		if (lo >= 0) {
+			*o++ = (char)(hi << 4 | lo);
 			s += 2;
 		} else {
 			*o++ = *s;
@@ -1246,8 +1256,8 @@ static unsigned int conn_limit(const struct fwd_params *p)
 			setrlimit(RLIMIT_NOFILE, &rl);
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
-		fit = rl.rlim_cur > 64 + 2 * FWD_PIPE_POOL ?
-			      (rl.rlim_cur - 64 - 2 * FWD_PIPE_POOL) / 6 :
+		fit = rl.rlim_cur > 64 + 2 * (rlim_t)FWD_PIPE_POOL ?
+			      (rl.rlim_cur - 64 - 2 * (rlim_t)FWD_PIPE_POOL) / 6 :
 			      1;
 		if (fit < want)
 			want = (unsigned int)fit;

@@ -123,10 +123,11 @@ static int parse_authority(const uint8_t *s, size_t len, char *host,
 		text[n] = '\0';
 		if (inet_pton(AF_INET6, text, addr) != 1)
 			return -EBADMSG;
-		for (i = 0; i <= n; i++)
-			host[i] = text[i] >= 'A' && text[i] <= 'F' ?
-					  (char)(text[i] - 'A' + 'a') :
-					  text[i];
+		for (i = 0; i <= n; i++) {
+			host[i] = text[i];
+			if (text[i] >= 'A' && text[i] <= 'F')
+				host[i] = (char)(text[i] - 'A' + 'a');
+		}
 		n += 2;
 	} else {
 		const uint8_t *colon = memchr(s, ':', len);

@@ -634,11 +634,11 @@ static void send_listeners(int chan, const struct netns_listeners *l)
 			     .msg_iovlen = 1,
 			     .msg_control = cbuf };
 	struct cmsghdr *cm;
-	int fds[4];
+	int fds[4] = { -1, -1, -1, -1 };
 	size_t n = 0;
 
 	for (size_t i = 0; i < 4; i++) {
-		payload[1 + i] = all[i] >= 0;
+		payload[1 + i] = (char)(all[i] >= 0);
 		if (all[i] >= 0)
 			fds[n++] = all[i];
 	}
@@ -733,6 +733,7 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 	/* EOF: the supervisor died before releasing us */
 	if (recv(c->chan_fd, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
+	// cppcheck-suppress autoVariables ; setup_child() never returns
 	c->go = &go;
 	/* Never hold the user's terminal as controlling tty, even as pid 1 */
 	if (setsid() < 0)
@@ -842,7 +843,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 
 static void recv_from_child(struct super *s)
 {
-	char buf[1100];
+	char buf[1100] = "";
 	char cbuf[CMSG_SPACE(4 * sizeof(int))];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
 	struct msghdr mh = { .msg_iov = &iov,
@@ -1186,6 +1187,7 @@ static pid_t clone_jail(const struct jail_config *cfg, int cg_fd)
  */
 static int make_init_memfd(void)
 {
+	// cppcheck-suppress comparePointers ; both bound one .incbin blob
 	size_t len = (size_t)(jail_init_elf_end - jail_init_elf);
 	int fd = memfd_create(INIT_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING |
 						 MFD_EXEC);

@@ -854,6 +854,29 @@ static ssize_t read_proc(const char *path, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * The number in the space-separated field that follows @skip others at
+ * @p. Return: 0 or -EBADMSG
+ */
+static int nth_number(const char *p, unsigned int skip,
+		      unsigned long long *out)
+{
+	char num[24];
+	size_t len;
+
+	for (unsigned int i = 0; i < skip; i++) {
+		p += strspn(p, " ");
+		p += strcspn(p, " \n");
+	}
+	p += strspn(p, " ");
+	len = strcspn(p, " \n");
+	if (!len || len >= sizeof(num))
+		return -EBADMSG;
+	memcpy(num, p, len);
+	num[len] = '\0';
+	return parse_uint(num, 0, ULLONG_MAX, out) < 0 ? -EBADMSG : 0;
+}
+
 /* Start of the process in clock ticks after boot. Return: 0 or -errno */
 static int start_ticks(const char *stat_path, unsigned long long *ticks)
 {
@@ -862,13 +885,14 @@ static int start_ticks(const char *stat_path, unsigned long long *ticks)
 
 	if (read_proc(stat_path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
-	/* comm may hold spaces and parentheses: fields follow the last ')' */
+	/*
+	 * comm may hold spaces and parentheses: fields follow the last ')'.
+	 * Field 22 (starttime) follows state and 18 more
+	 */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-				"%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			 ticks) != 1)
+	if (!p)
 		return -EBADMSG;
-	return 0;
+	return nth_number(p + 1, 19, ticks);
 }
 
 /* Boot time in seconds since the epoch, or 0 */
@@ -881,7 +905,7 @@ static unsigned long long boot_time(void)
 	if (read_proc("/proc/stat", buf, sizeof(buf)) <= 0)
 		return 0;
 	p = strstr(buf, "\nbtime ");
-	if (!p || sscanf(p + 1, "btime %llu", &btime) != 1)
+	if (!p || nth_number(p + 6, 0, &btime) < 0)
 		return 0;
 	return btime;
 }

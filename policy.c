@@ -25,7 +25,10 @@ static bool is_digit(char c)
 
 static char to_lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	/* Not a ?: expression: C would promote both arms to int */
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c - 'A' + 'a');
+	return c;
 }
 
 static bool is_label_char(char c)

@@ -5,8 +5,9 @@
 # Runs the unit tests, the fuzz corpus replay, the man page lint, then every
 # tests/t-*.sh and tests/escape/t-*.sh twice: jail driven as root and as the
 # unprivileged user "jailtest" (created by `make deps`). Ends with the line
-# "N passed, N failed, N skipped". ONLY=GLOB (make check ONLY=t-faults)
-# runs just the jail test files whose name matches, for a quick look.
+# "N passed, N failed, N skipped". ONLY='GLOB...' (make check
+# ONLY='t-faults* t-cli*') runs just the jail test files whose name matches
+# one of the globs, for a quick look.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -79,12 +80,23 @@ else
 	echo "# note: not root, so jail runs only as $(id -un); CI runs both"
 fi
 
+# is_selected NAME: NAME matches one of the globs in ONLY (all when unset)
+read -ra only_globs <<<"${ONLY:-*}"
+is_selected()
+{
+	local g
+	for g in "${only_globs[@]}"; do
+		# shellcheck disable=SC2254 # a glob on purpose
+		case $1 in $g) return 0 ;; esac
+	done
+	return 1
+}
+
 for u in "${users[@]}"; do
 	echo "# jail tests as $u"
 	for t in "$STAGE"/tests/t-*.sh "$STAGE"/tests/escape/t-*.sh; do
 		[ -f "$t" ] || continue
-		# shellcheck disable=SC2254 # ONLY is a glob on purpose
-		case ${t##*/} in ${ONLY:-*}) ;; *) continue ;; esac
+		is_selected "${t##*/}" || continue
 		JT_USER=$u timeout -k 10 600 bash "$t"
 		rc=$?
 		if [ "$rc" != 0 ]; then

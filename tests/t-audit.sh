@@ -9,6 +9,7 @@ logdir="$JT_HOME/.local/state/jail/log"
 rm -rf "$logdir"
 
 # check_json FILE: every line is one JSON object with ts, jail and event
+# shellcheck disable=SC2317 # called through assert_status
 check_json()
 {
 	python3 - "$1" <<'PY'
@@ -24,7 +25,7 @@ PY
 }
 
 jail -- sh -c 'exit 5'
-log=$(ls "$logdir"/*.jsonl 2>/dev/null | head -1)
+log=$(find "$logdir" -maxdepth 1 -name '*.jsonl' 2>/dev/null | head -1)
 assert_match "default log under \$XDG_STATE_HOME/jail/log" "/[0-9a-f]{16}\.jsonl$" "$log"
 assert_eq "the log is private (0600)" "600" "$(stat -c %a "$log" 2>/dev/null)"
 assert_status "every line is well-formed JSON" 0 check_json "$log"
@@ -41,8 +42,11 @@ assert_eq "--log FILE writes there" 2 "$(wc -l <"$own")"
 err=$(jail --log "$proj" -- touch "$proj/ran" 2>&1); rc=$?
 assert_eq "an unwritable log is exit 125" 125 "$rc"
 assert_match "an unwritable log says so in one line" "^jail: audit log \"$proj\": Is a directory$" "$err"
-[ -e "$proj/ran" ] && t_fail "nothing runs without a log" "ran" ||
+if [ -e "$proj/ran" ]; then
+	t_fail "nothing runs without a log" "ran"
+else
 	t_pass "nothing runs without a log"
+fi
 
 # Refusals are logged and summarised in one line at exit
 rm -f "$own"

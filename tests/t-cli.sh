@@ -55,8 +55,11 @@ else t_fail "--timeout kills promptly" "took ${ms} ms"; fi
 # --explain runs nothing and shows the view
 out=$(jail --explain -- touch "$proj/ran" 2>&1); rc=$?
 assert_eq "--explain exits 0" 0 "$rc"
-[ -e "$proj/ran" ] && t_fail "--explain runs nothing" "command ran" ||
+if [ -e "$proj/ran" ]; then
+	t_fail "--explain runs nothing" "command ran"
+else
 	t_pass "--explain runs nothing"
+fi
 assert_match "--explain names the project" "rw +$proj +\(default" "$out"
 assert_match "--explain lists protected paths" "protect +$proj/.git/hooks +\(default\)" "$out"
 

@@ -16,6 +16,7 @@ env FROMFILE=yes   # trailing comment
 env "QUOTED=a b"
 timeout 30s
 CONF
+# shellcheck disable=SC2016 # expanded by the shell inside the jail
 out=$(jail -- sh -c 'echo "$FROMFILE|$QUOTED"')
 assert_eq "the user's jail.conf applies" "yes|a b" "$out"
 assert_match "--explain lists the file" "Files +$ucfg/jail.conf" \
@@ -75,9 +76,12 @@ assert_eq "a session file lands on the host" "session" "$(cat "$c/projects/s.jso
 assert_eq "settings, commands, agents and CLAUDE.md stay read-only" 5 \
 	"$(printf '%s\n' "$out" | grep -cE 'Read-only file system|Device or resource busy')"
 assert_eq "settings.json did not change" '{"hooks":{}}' "$(cat "$c/settings.json")"
-[ ! -e "$c/commands/pwn.md" ] && [ ! -e "$c/agents/pwn.md" ] &&
-	t_pass "no command or agent was planted" ||
+if [ ! -e "$c/commands/pwn.md" ] && [ ! -e "$c/agents/pwn.md" ]; then
+	t_pass "no command or agent was planted"
+else
 	t_fail "no command or agent was planted" "$(ls "$c/commands" "$c/agents")"
+fi
+# shellcheck disable=SC2088 # a test name, not a path
 assert_match "~/.claude.json is writable inside" "copy-ok" "$out"
 assert_eq "... but the host's copy is untouched" '{"mcpServers":{}}' \
 	"$(cat "$JT_HOME/.claude.json")"
