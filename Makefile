@@ -137,12 +137,18 @@ check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS)
 	JAIL_BIN=$(abspath $(JAIL_BIN)) BUILD=$(abspath $(BUILD)) \
 		SANITIZE=$(SANITIZE) ONLY='$(ONLY)' bash tests/run.sh
 
-FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BASE := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fno-sanitize-recover=all
+FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
+FUZZ_OBJ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LIBSRCS := $(filter-out initblob.c,$(LIBSRCS))
-build-fuzz/%: fuzz/%.c $(FUZZ_LIBSRCS) jail.h
-	mkdir -p build-fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBSRCS) $(PKG_LIBS)
+FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
+# The module objects are built once for every harness
+build-fuzz/obj:
+	mkdir -p $@
+build-fuzz/obj/%.o: %.c jail.h | build-fuzz/obj
+	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+build-fuzz/%: fuzz/%.c $(FUZZ_LIBOBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBOBJS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do \
