@@ -19,6 +19,7 @@ APPARMOR_DIR ?= /etc/apparmor.d
 CC ?= cc
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
 PKG_CONFIG ?= pkg-config
 
 PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libcrypto libssl
@@ -133,8 +134,11 @@ unit: $(UNIT_BINS)
 replay: $(FUZZ_REPLAY)
 helpers: $(HELPER_BINS)
 
-check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS)
+# The suite also runs each libFuzzer harness for FUZZ_SMOKE_SECONDS
+check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS) $(FUZZ_BINS)
 	JAIL_BIN=$(abspath $(JAIL_BIN)) BUILD=$(abspath $(BUILD)) \
+		FUZZ_DIR=$(abspath build-fuzz) \
+		FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) \
 		SANITIZE=$(SANITIZE) ONLY='$(ONLY)' bash tests/run.sh
 
 FUZZ_BASE := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fno-sanitize-recover=all
@@ -143,6 +147,7 @@ FUZZ_OBJ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LIBSRCS := $(filter-out initblob.c,$(LIBSRCS))
 FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
 # The module objects are built once for every harness
+.SECONDARY: $(FUZZ_LIBOBJS)
 build-fuzz/obj:
 	mkdir -p $@
 build-fuzz/obj/%.o: %.c jail.h | build-fuzz/obj
@@ -163,7 +168,6 @@ fuzz: $(FUZZ_BINS)
 # A few seconds of each harness (FUZZ_SMOKE_SECONDS), from the checked-in
 # seeds into a scratch corpus; a finding fails, its input is left in
 # build-fuzz/crash-NAME-*
-FUZZ_SMOKE_SECONDS ?= 5
 fuzz-smoke: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do \
 		n=$${f#build-fuzz/fuzz-}; \

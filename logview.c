@@ -504,13 +504,17 @@ static FILE *open_log(const char *path, bool nofollow)
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
 		int err = errno;
 
-		if (!err || err == EAGAIN)
-			err = EINVAL;
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : err;
+		errno = err;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* errno is still whatever an earlier call left there */
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		return NULL;
 	}
 	fcntl(fd, F_SETFL, 0);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run.sh - entry point of `make check`
 #
-# Runs the unit tests, the fuzz corpus replay, the man page lint, then every
+# Runs the unit tests, the fuzz corpus replay, a few seconds of each
+# libFuzzer harness (FUZZ_DIR), the man page lint, then every
 # tests/t-*.sh and tests/escape/t-*.sh twice: jail driven as root and as the
 # unprivileged user "jailtest" (created by `make deps`). Ends with the line
 # "N passed, N failed, N skipped". ONLY='GLOB...' (make check
@@ -58,6 +59,22 @@ for r in "$BUILD"/replay/fuzz-*; do
 	else
 		printf '%s\n' "$out" | tail -20
 		record FAIL "replay: $n"
+	fi
+done
+
+echo "# fuzz smoke (${FUZZ_SMOKE_SECONDS:-3} s each)"
+for f in "${FUZZ_DIR:-$TOP/build-fuzz}"/fuzz-*; do
+	[ -x "$f" ] || continue
+	n=${f##*/fuzz-}
+	mkdir -p "$STAGE/fuzz/$n"
+	if out=$("$f" -max_total_time="${FUZZ_SMOKE_SECONDS:-3}" -max_len=4096 \
+		-artifact_prefix="$STAGE/fuzz/crash-$n-" \
+		"$STAGE/fuzz/$n" "fuzz/corpus/$n" 2>&1); then
+		record ok "fuzz-smoke: $n ($(printf '%s\n' "$out" |
+			grep -o 'Done [0-9]* runs'))"
+	else
+		printf '%s\n' "$out" | tail -30
+		record FAIL "fuzz-smoke: $n (its input is printed above)"
 	fi
 done
 

@@ -266,5 +266,7 @@ int main(void)
 	test_refused(d);
 	test_queries(d, &cfg);
 	test_log();
+	/* The forwarder keeps its resolver for life; here it is one block */
+	free(d);
 	return done_testing();
 }
