@@ -33,6 +33,19 @@ cp -r bench man "$STAGE/" 2>/dev/null
 chmod -R a+rX "$STAGE"
 export JAIL="$STAGE/bin/jail" HELPERS="$STAGE/helpers" TOP
 
+# What the host has before any jail ran: after the suite it must have the
+# same mounts, links and named network namespaces (jails and test
+# internets live in namespaces of their own)
+host_state()
+{
+	awk '{ print $5 }' /proc/self/mountinfo | sort
+	echo "# links"
+	ip -o link show 2>/dev/null | awk -F': ' '{ print $2 }' | sort
+	echo "# netns"
+	find /run/netns -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort
+}
+host_state >"$STAGE/host-before"
+
 record()
 {
 	echo "$1 - $2"
@@ -136,6 +149,16 @@ else
 	printf '%s\n' "$left" | head -5
 	record FAIL "no jail process is left on the host"
 	pkill -9 -f "$procs"
+fi
+
+host_state >"$STAGE/host-after"
+if [ -n "${ONLY:-}" ]; then
+	echo "# host mounts, links and netns: not compared (ONLY: other suites may run)"
+elif changed=$(diff "$STAGE/host-before" "$STAGE/host-after"); then
+	record ok "no mount, link or network namespace is left on the host"
+else
+	printf '%s\n' "$changed" | head -10
+	record FAIL "no mount, link or network namespace is left on the host"
 fi
 
 pass=$(grep -c '^ok$' "$RESULTS")
