@@ -44,7 +44,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
@@ -1091,16 +1090,14 @@ static void on_signal(struct fwd *f)
 
 /* ---- setup --------------------------------------------------------------- */
 
-static void base64(const char *in, char *out, size_t out_len)
+/*
+ * Through crypto.c, which loads libcrypto on first use: linked into the
+ * binary, libcrypto's constructor (CPU feature probing) would run at the
+ * start of every jail. Return: true when @out holds the encoding
+ */
+static bool base64(const char *in, char *out, size_t out_len)
 {
-	size_t n = strlen(in);
-
-	if (out_len < 4 * ((n + 2) / 3) + 1) {
-		out[0] = '\0';
-		return;
-	}
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in,
-			(int)n);
+	return crypto_base64(in, strlen(in), out, out_len) >= 0;
 }
 
 /* Return: the value of hex digit @c, or -1 */
@@ -1191,7 +1188,11 @@ static void proxy_setup(struct proxy *px, const char *url)
 		 port && *port ? port : "80");
 	if (creds[0]) {
 		url_unescape(creds);
-		base64(creds, b64, sizeof(b64));
+		if (!base64(creds, b64, sizeof(b64))) {
+			warn("upstream proxy: cannot encode its credentials "
+			     "(libcrypto.so.3)");
+			return;	/* stays broken: fail closed */
+		}
 		snprintf(px->auth, sizeof(px->auth),
 			 "Proxy-Authorization: Basic %s\r\n", b64);
 	}
