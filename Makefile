@@ -41,7 +41,7 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # resolving their symbols at every start (-z now) cost more than the rest
 # of the jail's setup. libnftables has none: netns.c loads it (dlopen)
 # when a filtered jail needs it.
-STATIC_LIBS := -Wl,-Bstatic -lseccomp -lcap -lnl-route-3 -lnl-3 -lssl \
+STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -lssl \
 	-lcrypto -Wl,-Bdynamic -lpthread -ldl -lm
 AUTOINIT := $(shell echo 'int main(void){return 0;}' | \
 	$(CC) -x c -ftrivial-auto-var-init=zero -Werror -o /dev/null - \
@@ -58,11 +58,13 @@ MODE_LDFLAGS := $(LDHARD)
 endif
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS) \
-	-DJAIL_INIT_BIN=\"$(BUILD)/jail-init\"
+	-DJAIL_INIT_BIN=\"$(BUILD)/jail-init\" \
+	-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\"
 
 SRCS := $(sort $(wildcard *.c))
 LIBSRCS := $(filter-out jail.c,$(SRCS))
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# seccomp_rules.c (libseccomp) runs at build time only, through filtergen
+OBJS := $(filter-out $(BUILD)/seccomp_rules.o,$(SRCS:%.c=$(BUILD)/%.o))
 LIBOBJS := $(LIBSRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
@@ -102,6 +104,18 @@ $(BUILD)/jail-init: init.c | $(BUILD)
 	strip $@
 
 $(BUILD)/initblob.o: $(BUILD)/jail-init
+
+# The seccomp filter, compiled from seccomp_rules.c with libseccomp on the
+# build machine and carried by filterblob.c
+$(BUILD)/filtergen: tools/filtergen.c $(BUILD)/seccomp_rules.o \
+		$(BUILD)/util.o | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< $(BUILD)/seccomp_rules.o \
+		$(BUILD)/util.o $(PKG_LIBS)
+
+$(BUILD)/filter-blob.inc: $(BUILD)/filtergen
+	$(BUILD)/filtergen >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/filterblob.o: $(BUILD)/filter-blob.inc
 
 ifeq ($(SANITIZE),1)
 BIN_LIBS := $(PKG_LIBS)
@@ -151,7 +165,9 @@ FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
 build-fuzz/obj:
 	mkdir -p $@
 build-fuzz/obj/%.o: %.c jail.h | build-fuzz/obj
-	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) \
+		-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\" -c -o $@ $<
+build-fuzz/obj/filterblob.o: build/filter-blob.inc
 build-fuzz/%: fuzz/%.c $(FUZZ_LIBOBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBOBJS) $(PKG_LIBS)
 
@@ -248,16 +264,18 @@ uninstall:
 # clang-tidy reads .clang-tidy and runs one file per core, printing only
 # the files with findings.
 LINT_DEFS := -D_GNU_SOURCE -D__linux__ -D__$(shell uname -m)__ \
-	-DJAIL_INIT_BIN=\"build/jail-init\"
+	-DJAIL_INIT_BIN=\"build/jail-init\" \
+	-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\"
 TIDY_FLAGS := -std=gnu11 -I. $(LINT_DEFS) $(PKG_CFLAGS)
 SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak .ci/run
 
-lint:
+LINT_SRCS := $(SRCS) tools/filtergen.c
+lint: build/filter-blob.inc
 	cppcheck --quiet --error-exitcode=1 --inline-suppr \
 		--enable=warning,portability,performance --std=c11 -I. \
-		$(LINT_DEFS) $(SRCS)
-	@echo "clang-tidy $(SRCS)"
-	@printf '%s\n' $(SRCS) | xargs -P "$$(nproc)" -I{} sh -c \
+		$(LINT_DEFS) $(LINT_SRCS)
+	@echo "clang-tidy $(LINT_SRCS)"
+	@printf '%s\n' $(LINT_SRCS) | xargs -P "$$(nproc)" -I{} sh -c \
 		'out=$$(clang-tidy --quiet {} -- $(TIDY_FLAGS) 2>&1) || \
 			{ printf "%s\n" "$$out"; exit 1; }'
 	shellcheck -x -P SCRIPTDIR $(SCRIPTS)

@@ -14,6 +14,7 @@
  * the exact socket family boundary, and the --seccomp-log listener.
  */
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -475,6 +476,32 @@ static void test_landlock(void)
 		diag("could not remove %s", ll_dir);
 }
 
+/* The programs carried in the binary are what the rules compile to now */
+static void check_blob(void)
+{
+	const struct filter_blob *blobs[] = { &filter_blob_deny,
+					      &filter_blob_log };
+
+	for (int is_log = 0; is_log <= 1; is_log++) {
+		const struct filter_blob *b = blobs[is_log];
+		struct filter_prog prog;
+		unsigned int n_rules = 0;
+		int err = filter_compile(is_log, &prog, &n_rules);
+
+		ok(!err && prog.len == b->len && n_rules == b->n_rules &&
+			   !memcmp(prog.insns, b->insns,
+				   b->len * sizeof(*prog.insns)),
+		   "%s: the carried program is the compiled rule set (%u "
+		   "instructions, %u rules)",
+		   is_log ? "--seccomp-log" : "default", b->len, b->n_rules);
+		free(prog.insns);
+	}
+	is_str(filter_blob_names[__NR_openat], "openat",
+	       "the syscall name table names openat");
+	is_int((long)filter_blob_arch, (long)filter_native_arch(),
+	       "the carried programs are for the native ABI");
+}
+
 int main(void)
 {
 	struct results r;
@@ -485,6 +512,7 @@ int main(void)
 	ok(sscanf(desc, "seccomp: default filter (%u rules)", &rules) == 1 &&
 		   rules > 50,
 	   "filter_describe: %s", desc);
+	check_blob();
 	st = in_child(check_personality, &r);
 	ok(WIFEXITED(st) && !WEXITSTATUS(st), "personality child exits");
 	ok(r.v[0] > 3000, "personality: %ld values tried", r.v[0]);

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/*
+ * filtergen.c - compile the sandbox filter at build time
+ *
+ * Usage: filtergen > FILE
+ *
+ * Writes, as C for filterblob.c, both variants of the filter that
+ * seccomp_rules.c describes (EPERM answers, and user notifications for
+ * --seccomp-log), their rule counts, the native audit arch, and the name
+ * of every native syscall number below FILTER_NAMES_MAX (for
+ * syscall.deny events). Runs on the build machine, which is the
+ * architecture the binary is for.
+ */
+#include <linux/filter.h>
+
+#include "jail.h"
+
+static void print_program(const char *var, bool is_log)
+{
+	struct filter_prog prog;
+	unsigned int n_rules = 0;
+	int err = filter_compile(is_log, &prog, &n_rules);
+
+	if (err < 0) {
+		fprintf(stderr, "filtergen: cannot compile the filter: %s\n",
+			strerror(-err));
+		exit(1);
+	}
+	printf("static const struct sock_filter %s_insns[] = {\n", var);
+	for (unsigned int i = 0; i < prog.len; i++) {
+		const struct sock_filter *f = &prog.insns[i];
+
+		printf("\t{ 0x%04x, %u, %u, 0x%08x },\n", f->code, f->jt,
+		       f->jf, f->k);
+	}
+	printf("};\n\nconst struct filter_blob %s = {\n"
+	       "\t.insns = %s_insns,\n\t.len = %u,\n\t.n_rules = %u,\n};\n\n",
+	       var, var, prog.len, n_rules);
+	free(prog.insns);
+}
+
+int main(void)
+{
+	printf("/* Written by tools/filtergen.c: do not edit */\n\n");
+	print_program("filter_blob_deny", false);
+	print_program("filter_blob_log", true);
+	printf("const uint32_t filter_blob_arch = 0x%08x;\n\n",
+	       filter_native_arch());
+	printf("const char *const filter_blob_names[FILTER_NAMES_MAX] = {\n");
+	for (int nr = 0; nr < FILTER_NAMES_MAX; nr++) {
+		const char *name = filter_syscall_name_of(nr);
+
+		if (name)
+			printf("\t[%d] = \"%s\",\n", nr, name);
+	}
+	printf("};\n");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
