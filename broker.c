@@ -164,10 +164,11 @@ static size_t read_head(int fd, uint8_t *buf, size_t cap,
 	fail(fd, "431 Request Header Fields Too Large", "request too large");
 }
 
-/* Return: a connected socket to an allowed address of @host:443, or -1 */
+/* Return: a connected socket to an allowed address of @host:@port, or -1 */
 static int dial(const struct fwd_params *p, const struct dnsd *d,
-		const char *host, struct dnsd_addr *peer)
+		const char *host, uint16_t port, struct dnsd_addr *peer)
 {
+	char service[8];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res = NULL;
@@ -175,13 +176,14 @@ static int dial(const struct fwd_params *p, const struct dnsd *d,
 	int fd = -1;
 
 	hints.ai_family = p->ipv6 ? AF_UNSPEC : AF_INET;
-	if (getaddrinfo(host, "443", &hints, &res))
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res))
 		return -1;
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		uint16_t port;
+		uint16_t got_port;
 
-		if (!dnsd_addr_from_sa(ai->ai_addr, peer, &port) ||
-		    dnsd_addr_refused(d, peer, 443))
+		if (!dnsd_addr_from_sa(ai->ai_addr, peer, &got_port) ||
+		    dnsd_addr_refused(d, peer, port))
 			continue;
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -220,8 +222,9 @@ static bool proxy_answer_ok(int fd)
 	return false;
 }
 
-/* Return: a socket tunnelled to @host:443 by the upstream proxy, or -1 */
-static int dial_proxy(const struct broker_proxy *px, const char *host)
+/* Return: a socket tunnelled to @host:@port by the upstream proxy, or -1 */
+static int dial_proxy(const struct broker_proxy *px, const char *host,
+		      uint16_t port)
 {
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	const struct sockaddr *sa = px->sa;
@@ -229,8 +232,8 @@ static int dial_proxy(const struct broker_proxy *px, const char *host)
 	int fd, n;
 
 	n = snprintf(req, sizeof(req),
-		     "CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n%s\r\n",
-		     host, host, px->auth);
+		     "CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n%s\r\n",
+		     host, port, host, port, px->auth);
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -1;
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -309,16 +312,22 @@ static void log_injected(const struct fwd_params *p, const char *host,
 	}
 }
 
-static void log_refused(const struct fwd_params *p, const char *host,
-			const char *reason)
+static void log_refused_port(const struct fwd_params *p, const char *host,
+			     uint16_t port, const char *reason)
 {
 	const struct audit_field f[] = {
 		AF_STR("host", host),
-		AF_INT("port", 443),
+		AF_INT("port", port),
 		AF_STR("reason", reason),
 	};
 
 	log_event(p, "net.deny", f, ARRAY_SIZE(f));
+}
+
+static void log_refused(const struct fwd_params *p, const char *host,
+			const char *reason)
+{
+	log_refused_port(p, host, 443, reason);
 }
 
 /*
@@ -359,7 +368,8 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	if (len < 0)
 		fail(jail_fd, "400 Bad Request", "request head refused");
 	memset(&peer, 0, sizeof(peer));
-	up_fd = px->sa ? dial_proxy(px, host) : dial(p, d, host, &peer);
+	up_fd = px->sa ? dial_proxy(px, host, 443) :
+			 dial(p, d, host, 443, &peer);
 	if (up_fd < 0) {
 		log_refused(p, host, px->sa ? "upstream proxy refused CONNECT" :
 					      "no allowed address answered");
@@ -445,6 +455,447 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 	}
 	if (pid == 0)
 		serve(p, d, jail_fd, host, px);
+	brokers[slot] = pid;
+	return BROKER_TAKEN;
+}
+
+/* ---- TLS interception ------------------------------------------------- */
+
+#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
+#define ICPT_LEAVES (JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX)
+
+/* One intercepted connection (the process's only one) */
+struct icpt {
+	const struct fwd_params *p;
+	const char *host;		/* the bound host the SNI named */
+	uint16_t port;
+	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
+	int jail_fd;
+	struct crypto_tls *jail;
+	struct crypto_tls *up;
+	struct dnsd_addr peer;
+	struct secrets_sub subs[JAIL_MAX_SECRETS];
+	size_t n_subs;
+	bool has_unbound;		/* placeholders to look for in bodies */
+	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
+	uint64_t body_left;		/* RQ_LENGTH */
+	struct http_chunked chunked;	/* RQ_CHUNKED */
+	struct secrets_stream scan;
+	size_t in_len;
+	long long up_bytes;
+	long long down_bytes;
+	long long n_requests;
+	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
+	uint8_t down[ICPT_BUF];
+	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
+};
+
+/*
+ * The leaf certificates made so far, one per bound host. Made in the
+ * forwarder on the first connection for a name, so that every process
+ * forked for a later one inherits it instead of signing again.
+ */
+static struct {
+	char name[POLICY_NAME_MAX + 1];
+	struct crypto_leaf *leaf;
+} leaves[ICPT_LEAVES];
+static size_t n_leaves;
+
+static bool is_bound(const struct jail_config *cfg, const char *host)
+{
+	for (size_t i = 0; i < cfg->n_secrets; i++)
+		for (size_t k = 0; k < cfg->secrets[i].n_hosts; k++)
+			if (!strcmp(cfg->secrets[i].hosts[k], host))
+				return true;
+	return false;
+}
+
+/* Return: the leaf for @host (a bound host), made now if need be, or NULL */
+static struct crypto_leaf *leaf_for(const struct fwd_params *p,
+				    const char *host)
+{
+	for (size_t i = 0; i < n_leaves; i++)
+		if (!strcmp(leaves[i].name, host))
+			return leaves[i].leaf;
+	/* Bound hosts are at most ICPT_LEAVES names: the table never fills */
+	if (n_leaves == ICPT_LEAVES ||
+	    crypto_leaf_new(p->ca, host, &leaves[n_leaves].leaf) < 0)
+		return NULL;
+	snprintf(leaves[n_leaves].name, sizeof(leaves[0].name), "%s", host);
+	return leaves[n_leaves++].leaf;
+}
+
+/* net.allow for the connection, then the end of the process */
+static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
+{
+	char ip[64];
+	const struct audit_field f[] = {
+		AF_STR("host", ic->host),
+		AF_STR("ip", ic->peer.family ?
+				     dnsd_addr_str(&ic->peer, ip, sizeof(ip)) :
+				     NULL),
+		AF_INT("port", ic->port),
+		AF_INT("bytes_up", ic->up_bytes),
+		AF_INT("bytes_down", ic->down_bytes),
+		AF_INT("requests", ic->n_requests),
+		AF_STR("via", "tls interception"),
+	};
+
+	explicit_bzero(ic->out, sizeof(ic->out));
+	crypto_tls_free(ic->up);
+	crypto_tls_free(ic->jail);
+	shutdown(ic->jail_fd, SHUT_WR);
+	if (ic->up)
+		log_event(ic->p, "net.allow", f, ARRAY_SIZE(f));
+	_exit(0);
+}
+
+/* Answer the jail with a short error over its TLS and end */
+static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
+						  const char *status,
+						  const char *why)
+{
+	char buf[640];
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n"
+			 "jail: %s\n",
+			 status, strlen(why) + 7, why);
+
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)crypto_tls_write(ic->jail, buf, (size_t)n);
+	icpt_finish(ic);
+}
+
+/**
+ * intercept_request() - Decide on one request of an intercepted connection
+ * @ic:		the connection; @ic->host is the bound host it goes to
+ * @h:		the request's head as the jail sent it: method, target
+ *		(path), Host
+ * @why:	set to the reason when the request is refused
+ *
+ * Every request of every intercepted connection passes here once its
+ * head is parsed, before any byte of it goes upstream: the one place
+ * for per-request policy. It may take its time (the connection is this
+ * process's alone, and the jail waits for the answer), so a check that
+ * asks a person, such as holding a git push (POST .../git-receive-pack)
+ * until someone approves it, belongs here.
+ *
+ * Return: NULL to send the request on, else the HTTP status to refuse
+ * it with (the connection then ends)
+ */
+static const char *intercept_request(const struct icpt *ic,
+				     const struct http_head *h,
+				     const char **why)
+{
+	uint16_t port = h->host_port ? h->host_port : 443;
+
+	/* The secrets go where the TLS connection (its SNI) said, and the
+	 * server must not be asked for another of its names */
+	if (!h->has_host || strcmp(h->host, ic->host) || port != ic->port) {
+		*why = "the request's Host is not the host of its connection";
+		return "421 Misdirected Request";
+	}
+	return NULL;
+}
+
+/* A head in @b: check, rewrite and send it; set up for its body */
+static void icpt_head(struct icpt *ic, const uint8_t *b,
+		      const struct http_head *h)
+{
+	const struct fwd_params *p = ic->p;
+	struct http_framing fr;
+	const char *status, *why = "";
+	uint32_t injected = 0;
+	int leaked = -1, len, r;
+
+	r = http_request_framing(b, h->head_len, h, &fr);
+	if (r == -ENOTSUP)
+		icpt_refuse(ic, "501 Not Implemented",
+			    "a transfer coding other than chunked");
+	if (r < 0)
+		icpt_refuse(ic, "400 Bad Request",
+			    "the request's length is ambiguous");
+	status = intercept_request(ic, h, &why);
+	if (status) {
+		log_refused_port(p, ic->host, ic->port, why);
+		icpt_refuse(ic, status, why);
+	}
+	len = secrets_rewrite_request(b, h->head_len, ic->authority, ic->subs,
+				      ic->n_subs, ic->out, sizeof(ic->out),
+				      &injected, &leaked);
+	if (len == -EACCES) {
+		broker_log_leak(p, (size_t)leaked, "http-header", ic->host);
+		icpt_refuse(ic, "403 Forbidden",
+			    "a secret's placeholder was sent to a host it is "
+			    "not bound to");
+	}
+	if (len < 0)
+		icpt_refuse(ic, "400 Bad Request", "request head refused");
+	log_injected(p, ic->host, injected);
+	r = crypto_tls_write(ic->up, ic->out, (size_t)len);
+	explicit_bzero(ic->out, (size_t)len);
+	if (r < 0)
+		icpt_finish(ic);
+	ic->up_bytes += len;
+	ic->n_requests++;
+	memset(&ic->scan, 0, sizeof(ic->scan));
+	memset(&ic->chunked, 0, sizeof(ic->chunked));
+	ic->body_left = fr.length;
+	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
+							     RQ_HEAD;
+}
+
+/* Body bytes from the jail: refused if they carry a foreign placeholder */
+static void icpt_scan(struct icpt *ic, const uint8_t *b, size_t len)
+{
+	int i;
+
+	if (!ic->has_unbound || !len)
+		return;
+	i = secrets_scan_stream(&ic->scan, b, len, ic->subs, ic->n_subs);
+	if (i < 0)
+		return;
+	broker_log_leak(ic->p, (size_t)i, "http-body", ic->host);
+	icpt_refuse(ic, "403 Forbidden",
+		    "a secret's placeholder was sent to a host it is not "
+		    "bound to");
+}
+
+/* Send @len body bytes on as they are */
+static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
+{
+	if (len && crypto_tls_write(ic->up, b, len) < 0)
+		icpt_finish(ic);
+	ic->up_bytes += (long long)len;
+}
+
+/*
+ * Take every whole head and every body byte in @ic->in; keep an
+ * incomplete head for the next read. Requests follow each other on the
+ * connection: a body's framing says where the next head starts.
+ */
+static void icpt_from_jail(struct icpt *ic)
+{
+	size_t pos = 0, body = 0;	/* body bytes from @body not yet sent */
+	bool is_more = true;
+
+	while (pos < ic->in_len && is_more) {
+		const uint8_t *b = ic->in + pos;
+		size_t left = ic->in_len - pos, dl = 0, n;
+		struct http_head h;
+		int r;
+
+		switch (ic->state) {
+		case RQ_HEAD:
+			r = http_parse_head(b, left, &h);
+			if (r == -EAGAIN) {
+				is_more = false;
+				break;
+			}
+			if (r == -E2BIG)
+				icpt_refuse(ic,
+					    "431 Request Header Fields Too Large",
+					    "request head too large");
+			if (r < 0)
+				icpt_refuse(ic, "400 Bad Request",
+					    "malformed request");
+			icpt_head(ic, b, &h);
+			pos += h.head_len;
+			body = pos;
+			break;
+		case RQ_LENGTH:
+			n = ic->body_left < left ? (size_t)ic->body_left : left;
+			icpt_scan(ic, b, n);
+			pos += n;
+			ic->body_left -= n;
+			if (!ic->body_left)
+				ic->state = RQ_HEAD;
+			break;
+		case RQ_CHUNKED:
+			r = http_chunked_feed(&ic->chunked, b, left, &dl);
+			if (r < 0)
+				icpt_refuse(ic, "400 Bad Request",
+					    "malformed chunked body");
+			icpt_scan(ic, b, dl);
+			pos += (size_t)r;
+			if (http_chunked_done(&ic->chunked))
+				ic->state = RQ_HEAD;
+			else if (!r)
+				is_more = false;	/* cannot happen */
+			break;
+		}
+		if (ic->state == RQ_HEAD && pos > body) {
+			icpt_send(ic, ic->in + body, pos - body);
+			body = pos;
+		}
+	}
+	if (ic->state != RQ_HEAD && pos > body)
+		icpt_send(ic, ic->in + body, pos - body);
+	memmove(ic->in, ic->in + pos, ic->in_len - pos);
+	ic->in_len -= pos;
+}
+
+/* Relay until the server closes, or the jail closes and the server follows */
+static void icpt_relay(struct icpt *ic, int up_fd)
+{
+	bool is_jail_eof = false;
+
+	for (;;) {
+		struct pollfd pf[2] = {
+			{ .fd = is_jail_eof ? -1 : ic->jail_fd,
+			  .events = POLLIN },
+			{ .fd = up_fd, .events = POLLIN },
+		};
+		bool jp = !is_jail_eof && crypto_tls_pending(ic->jail);
+		bool upp = crypto_tls_pending(ic->up);
+		ssize_t n;
+
+		if (!jp && !upp) {
+			int r = poll(pf, 2, is_jail_eof ? BROKER_IO_MS :
+							  BROKER_IDLE_MS);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return;
+		}
+		if (upp)
+			pf[1].revents = POLLIN;
+		if (jp)
+			pf[0].revents = POLLIN;
+		if (pf[1].revents) {
+			n = crypto_tls_read(ic->up, ic->down, sizeof(ic->down));
+			if (n == 0 || n == -EIO)
+				return;
+			if (n > 0) {
+				if (crypto_tls_write(ic->jail, ic->down,
+						     (size_t)n) < 0)
+					return;
+				ic->down_bytes += n;
+			}
+		}
+		if (!pf[0].revents)
+			continue;
+		n = crypto_tls_read(ic->jail, ic->in + ic->in_len,
+				    sizeof(ic->in) - ic->in_len);
+		if (n == 0 || n == -EIO) {
+			/* The responses still come; the server is told */
+			is_jail_eof = true;
+			crypto_tls_close_notify(ic->up);
+		} else if (n > 0) {
+			ic->in_len += (size_t)n;
+			icpt_from_jail(ic);
+		}
+	}
+}
+
+/* Connect and verify upstream, or answer the jail why not */
+static int icpt_connect(struct icpt *ic, const struct dnsd *d,
+			const struct broker_proxy *px)
+{
+	char why[256], reason[300];
+	int up_fd;
+
+	up_fd = px->sa ? dial_proxy(px, ic->host, ic->port) :
+			 dial(ic->p, d, ic->host, ic->port, &ic->peer);
+	if (up_fd < 0) {
+		log_refused_port(ic->p, ic->host, ic->port,
+				 px->sa ? "upstream proxy refused CONNECT" :
+					  "no allowed address answered");
+		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
+	}
+	if (crypto_tls_connect(up_fd, ic->host, &ic->up, why, sizeof(why)) <
+	    0) {
+		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
+			 why);
+		log_refused_port(ic->p, ic->host, ic->port, reason);
+		icpt_refuse(ic, "502 Bad Gateway", reason);
+	}
+	return up_fd;
+}
+
+/*
+ * One intercepted connection, start to end.
+ * Context: a process forked from the forwarder for @jail_fd, whose
+ * ClientHello is still unread
+ */
+static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
+						const struct dnsd *d,
+						int jail_fd, const char *host,
+						uint16_t port,
+						const struct broker_proxy *px,
+						const struct crypto_leaf *leaf)
+{
+	static struct icpt ic;
+	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
+	char why[256];
+	int up_fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
+	close_all_but(jail_fd, p->log_fd);
+	ic.p = p;
+	ic.host = host;
+	ic.port = port;
+	ic.jail_fd = jail_fd;
+	ic.n_subs = make_subs(p, host, ic.subs);
+	for (size_t i = 0; i < ic.n_subs; i++)
+		ic.has_unbound |= !ic.subs[i].value;
+	if (port == 443)
+		snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	else
+		snprintf(ic.authority, sizeof(ic.authority), "%s:%u", host,
+			 port);
+	fcntl(jail_fd, F_SETFL, 0);
+	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (crypto_tls_accept(jail_fd, leaf, &ic.jail, why, sizeof(why)) <
+	    0) {
+		const struct audit_field f[] = {
+			AF_STR("host", host),
+			AF_INT("port", port),
+			AF_STR("reason", "TLS from the jail failed (a client "
+					 "that does not trust the jail's CA?)"),
+		};
+
+		log_event(p, "net.error", f, ARRAY_SIZE(f));
+		_exit(0);
+	}
+	up_fd = icpt_connect(&ic, d, px);
+	icpt_relay(&ic, up_fd);
+	icpt_finish(&ic);
+}
+
+int broker_tls(const struct fwd_params *p, const struct dnsd *d,
+	       int jail_fd, const char *sni, uint16_t port,
+	       const struct broker_proxy *px)
+{
+	struct crypto_leaf *leaf;
+	pid_t pid;
+	int slot;
+
+	if (!p->ca || !*sni || !is_bound(p->cfg, sni))
+		return BROKER_PASS;
+	if (px->is_broken) {
+		log_refused_port(p, sni, port, "upstream proxy unusable");
+		return BROKER_REFUSED;
+	}
+	leaf = leaf_for(p, sni);
+	if (!leaf) {
+		log_refused_port(p, sni, port, "cannot make a certificate");
+		return BROKER_REFUSED;
+	}
+	slot = broker_slot();
+	pid = slot < 0 ? -1 : fork();
+	if (pid < 0) {
+		log_refused_port(p, sni, port,
+				 slot < 0 ? "too many brokered requests" :
+					    "cannot start the broker");
+		return BROKER_REFUSED;
+	}
+	if (pid == 0)
+		intercept(p, d, jail_fd, sni, port, px, leaf);
 	brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

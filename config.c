@@ -761,6 +761,7 @@ static void config_init(struct jail_config *cfg)
 	cfg->gid = getgid();
 	cfg->net = NET_FILTERED;
 	cfg->log_fd = -1;
+	cfg->ca_bundle_fd = -1;
 	make_id(cfg);
 }
 

@@ -144,7 +144,19 @@ class Handler(SimpleHTTPRequestHandler):
             # The request's headers and body, as the server got them
             n = int(self.headers.get("Content-Length", "0") or 0)
             body = "".join("%s: %s\n" % kv for kv in self.headers.items())
-            body = (body + "\n").encode() + self.rfile.read(n)
+            if self.headers.get("Transfer-Encoding", "") == "chunked":
+                data = b""
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0], 16)
+                    if not size:
+                        while self.rfile.readline() not in (b"\r\n", b""):
+                            pass
+                        break
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+            else:
+                data = self.rfile.read(n)
+            body = (body + "\n").encode() + data
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
