@@ -45,6 +45,32 @@
  */
 static pid_t brokers[BROKER_MAX];
 
+/* SIGTERM in an interception process: log the connection and end */
+static volatile sig_atomic_t is_stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	is_stopping = 1;
+}
+
+void broker_stop_all(void)
+{
+	bool is_alive = true;
+
+	for (int i = 0; i < BROKER_MAX; i++)
+		if (brokers[i] && kill(brokers[i], SIGTERM) < 0)
+			brokers[i] = 0;
+	/* A moment for their last log lines, no more */
+	for (int round = 0; round < 50 && is_alive; round++) {
+		is_alive = false;
+		for (int i = 0; i < BROKER_MAX; i++)
+			is_alive |= brokers[i] && kill(brokers[i], 0) == 0;
+		if (is_alive)
+			usleep(10000);
+	}
+}
+
 /* Return: a free slot in brokers[], or -1 when all are alive */
 static int broker_slot(void)
 {
@@ -351,6 +377,12 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	size_t got, n = make_subs(p, host, subs);
 	int leaked = -1, len, up_fd;
 
+	sigset_t term;
+
+	/* broker_stop_all()'s SIGTERM ends it at once */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
 	close_all_but(jail_fd, p->log_fd);
@@ -736,24 +768,29 @@ static void icpt_from_jail(struct icpt *ic)
 	ic->in_len -= pos;
 }
 
-/* Relay until the server closes, or the jail closes and the server follows */
+/* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic, int up_fd)
 {
-	bool is_jail_eof = false;
+	sigset_t term, none;
 
-	for (;;) {
+	/* Taken only inside ppoll(): no stop request falls between the
+	 * check and the wait */
+	sigemptyset(&none);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	while (!is_stopping) {
 		struct pollfd pf[2] = {
-			{ .fd = is_jail_eof ? -1 : ic->jail_fd,
-			  .events = POLLIN },
+			{ .fd = ic->jail_fd, .events = POLLIN },
 			{ .fd = up_fd, .events = POLLIN },
 		};
-		bool jp = !is_jail_eof && crypto_tls_pending(ic->jail);
+		bool jp = crypto_tls_pending(ic->jail);
 		bool upp = crypto_tls_pending(ic->up);
 		ssize_t n;
 
 		if (!jp && !upp) {
-			int r = poll(pf, 2, is_jail_eof ? BROKER_IO_MS :
-							  BROKER_IDLE_MS);
+			struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
+			int r = ppoll(pf, 2, &ts, &none);
 
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -779,11 +816,11 @@ static void icpt_relay(struct icpt *ic, int up_fd)
 			continue;
 		n = crypto_tls_read(ic->jail, ic->in + ic->in_len,
 				    sizeof(ic->in) - ic->in_len);
-		if (n == 0 || n == -EIO) {
-			/* The responses still come; the server is told */
-			is_jail_eof = true;
-			crypto_tls_close_notify(ic->up);
-		} else if (n > 0) {
+		/* A client closes once it has the responses it wanted (TLS
+		 * clients do not half-close): so does the connection */
+		if (n == 0 || n == -EIO)
+			return;
+		if (n > 0) {
 			ic->in_len += (size_t)n;
 			icpt_from_jail(ic);
 		}
@@ -832,7 +869,16 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	char why[256];
 	int up_fd;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t term;
+
+	/* SIGTERM (the forwarder stopping, or its death) ends the relay
+	 * with the connection logged; no SA_RESTART: poll() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
 	close_all_but(jail_fd, p->log_fd);
 	ic.p = p;

@@ -1099,6 +1099,7 @@ static void on_tick(struct fwd *f)
 
 static __attribute__((noreturn)) void shut_down(struct fwd *f)
 {
+	broker_stop_all();
 	f->now = now_ms();
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		if (f->conns[i].state != C_FREE && f->conns[i].allowed &&

@@ -1737,6 +1737,15 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 	       int jail_fd, const char *sni, uint16_t port,
 	       const struct broker_proxy *px);
 
+/*
+ * broker_stop_all() - SIGTERM every broker process, wait for them a little
+ *
+ * Interception processes then write net.allow for their connection;
+ * waits at most half a second.
+ * Context: forwarder, stopping
+ */
+void broker_stop_all(void);
+
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);
 
