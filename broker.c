@@ -25,6 +25,8 @@
  */
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -190,6 +192,14 @@ static size_t read_head(int fd, uint8_t *buf, size_t cap,
 	fail(fd, "431 Request Header Fields Too Large", "request too large");
 }
 
+/* Small writes (a head, a TLS handshake message) go out at once */
+static void set_nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 /* Return: a connected socket to an allowed address of @host:@port, or -1 */
 static int dial(const struct fwd_params *p, const struct dnsd *d,
 		const char *host, uint16_t port, struct dnsd_addr *peer)
@@ -216,6 +226,7 @@ static int dial(const struct fwd_params *p, const struct dnsd *d,
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		set_nodelay(fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 			close(fd);
 			fd = -1;
@@ -267,6 +278,7 @@ static int dial_proxy(const struct broker_proxy *px, const char *host,
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	set_nodelay(fd);
 	if (connect(fd, sa, px->sa_len) < 0 ||
 	    write_all(fd, req, (size_t)n) < 0 || !proxy_answer_ok(fd)) {
 		close(fd);
@@ -478,6 +490,8 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		log_refused(p, host, "upstream proxy unusable");
 		return BROKER_REFUSED;
 	}
+	/* Loaded once here, the trust store serves every broker process */
+	(void)crypto_tls_client_init();
 	slot = broker_slot();
 	pid = slot < 0 ? -1 : fork();
 	if (pid < 0) {
@@ -768,6 +782,29 @@ static void icpt_from_jail(struct icpt *ic)
 	ic->in_len -= pos;
 }
 
+/*
+ * What the server sent, to the jail as it comes (a stream stays a
+ * stream), in writes of up to ICPT_BUF: every record already read
+ * joins the write. Return: 0, or -1 when either side is done
+ */
+static int icpt_to_jail(struct icpt *ic)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	do {
+		n = crypto_tls_read(ic->up, ic->down + got,
+				    sizeof(ic->down) - got);
+		if (n > 0)
+			got += (size_t)n;
+	} while (n > 0 && got < sizeof(ic->down) &&
+		 crypto_tls_pending(ic->up));
+	if (got && crypto_tls_write(ic->jail, ic->down, got) < 0)
+		return -1;
+	ic->down_bytes += (long long)got;
+	return n == 0 || n == -EIO ? -1 : 0;
+}
+
 /* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic, int up_fd)
 {
@@ -801,17 +838,8 @@ static void icpt_relay(struct icpt *ic, int up_fd)
 			pf[1].revents = POLLIN;
 		if (jp)
 			pf[0].revents = POLLIN;
-		if (pf[1].revents) {
-			n = crypto_tls_read(ic->up, ic->down, sizeof(ic->down));
-			if (n == 0 || n == -EIO)
-				return;
-			if (n > 0) {
-				if (crypto_tls_write(ic->jail, ic->down,
-						     (size_t)n) < 0)
-					return;
-				ic->down_bytes += n;
-			}
-		}
+		if (pf[1].revents && icpt_to_jail(ic) < 0)
+			return;
 		if (!pf[0].revents)
 			continue;
 		n = crypto_tls_read(ic->jail, ic->in + ic->in_len,
@@ -928,6 +956,8 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 		return BROKER_REFUSED;
 	}
 	leaf = leaf_for(p, sni);
+	/* The trust store too, once, for every interception process */
+	(void)crypto_tls_client_init();
 	if (!leaf) {
 		log_refused_port(p, sni, port, "cannot make a certificate");
 		return BROKER_REFUSED;

@@ -100,6 +100,7 @@ int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
 	X(SSL_read)                                                            \
 	X(SSL_write)                                                           \
 	X(SSL_pending)                                                         \
+	X(SSL_has_pending)                                                     \
 	X(SSL_shutdown)                                                        \
 	X(SSL_get_error)                                                       \
 	X(X509_verify_cert_error_string)                                       \
@@ -117,7 +118,7 @@ static struct {
 #undef SSL_MEMBER
 
 struct crypto_tls {
-	SSL_CTX *ctx;	/* owned: a client's; a server's belongs to its leaf */
+	SSL_CTX *ctx;	/* NULL: shared (client_ctx, or a leaf's) */
 	SSL *ssl;
 	int fd;
 };
@@ -160,6 +161,20 @@ void crypto_tls_free(struct crypto_tls *t)
 	free(t);
 }
 
+/*
+ * A write cut short by a full socket is retried from where it was; reads
+ * take every record the socket holds at once (read-ahead), so that a
+ * stream costs one read(2) per many records, not two per record
+ */
+static void set_modes(SSL_CTX *ctx)
+{
+	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE,
+			    SSL_MODE_ENABLE_PARTIAL_WRITE |
+				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+			    NULL);
+	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+}
+
 /* The context: the host's trust store, TLS 1.2 or later, http/1.1 only */
 static SSL_CTX *make_ctx(void)
 {
@@ -177,12 +192,26 @@ static SSL_CTX *make_ctx(void)
 		return NULL;
 	}
 	ssl_fn.SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	/* A write cut short by a full socket is retried from where it was */
-	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE,
-			    SSL_MODE_ENABLE_PARTIAL_WRITE |
-				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
-			    NULL);
+	set_modes(ctx);
 	return ctx;
+}
+
+/*
+ * The client context, made once: loading the trust store (the whole
+ * system bundle) is most of a connection's setup. Made before a fork,
+ * it serves every process forked afterwards.
+ */
+static SSL_CTX *client_ctx;
+
+int crypto_tls_client_init(void)
+{
+	int err = load_ssl();
+
+	if (err < 0)
+		return err;
+	if (!client_ctx)
+		client_ctx = make_ctx();
+	return client_ctx ? 0 : -EIO;
 }
 
 int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
@@ -190,17 +219,18 @@ int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 {
 	struct crypto_tls *t;
 	long v;
-	int err = load_ssl();
+	int err = crypto_tls_client_init();
 
 	*out = NULL;
 	snprintf(why, why_len, "TLS setup failed");
-	if (err < 0) {
+	if (err == -ENOENT) {
 		snprintf(why, why_len, "libssl not found");
 		return err;
 	}
+	if (err < 0)
+		return err;
 	t = xcalloc(1, sizeof(*t));
-	t->ctx = make_ctx();
-	t->ssl = t->ctx ? ssl_fn.SSL_new(t->ctx) : NULL;
+	t->ssl = ssl_fn.SSL_new(client_ctx);
 	if (!t->ssl || ssl_fn.SSL_set_fd(t->ssl, fd) != 1 ||
 	    ssl_fn.SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
 			    TLSEXT_NAMETYPE_host_name, (void *)host) != 1 ||
@@ -270,6 +300,10 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 {
 	int n = ssl_fn.SSL_pending(t->ssl);
 
+	/* With read-ahead, records read from the socket but not yet
+	 * decrypted are pending too: poll() would not see them */
+	if (n <= 0 && ssl_fn.SSL_has_pending(t->ssl))
+		return 1;
 	return n > 0 ? (size_t)n : 0;
 }
 
@@ -595,10 +629,7 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
 	/* The context holds its own reference now */
 	x5.X509_free(cert);
 	ssl_fn.SSL_CTX_set_alpn_select_cb(l->ctx, alpn_select, NULL);
-	ssl_fn.SSL_CTX_ctrl(l->ctx, SSL_CTRL_MODE,
-			    SSL_MODE_ENABLE_PARTIAL_WRITE |
-				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
-			    NULL);
+	set_modes(l->ctx);
 	*out = l;
 	return 0;
 }

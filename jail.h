@@ -321,6 +321,10 @@ struct crypto_tls;
 int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 		       char *why, size_t why_len);
 
+/* Load libssl and the host's trust store for crypto_tls_connect() now,
+ * e.g. before forking the processes that will connect. Return: 0/-errno */
+int crypto_tls_client_init(void);
+
 /* Return: bytes read, 0 at the end of the stream, -EAGAIN (nothing yet:
  * poll the socket) or -EIO */
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);

@@ -359,6 +359,8 @@ chown "$JT_USER:" "$proj/scan.py"
 half=$(( ${#REAL} / 2 ))
 out=$(sj -- sh -c 'curl -sS --max-time 10 -o /dev/null -H "x-api-key: $K" '"$BROKER"'/echo; sleep 30 & python3 '"$proj/scan.py ${REAL:0:$half} ${REAL:$half}"'; kill $!' 2>&1)
 assert_match "no process in the jail holds the value (environ, memory)" "^scanned=[2-9][0-9]* found=none placeholder_seen=[1-9]" "$out"
+out=$(sj -- sh -c 'curl -sS --max-time 10 -o /dev/null -H "x-api-key: $K" https://allowed.test/echo; sleep 30 & python3 '"$proj/scan.py ${REAL:0:$half} ${REAL:$half}"'; kill $!' 2>&1)
+assert_match "... also after an intercepted request" "^scanned=[2-9][0-9]* found=none placeholder_seen=[1-9]" "$out"
 
 sj -- sh -c 'env >"$PWD/env.txt"; cp /proc/self/environ "$PWD/environ.bin"; curl -sS --max-time 10 -o "$PWD/resp.txt" -H "x-api-key: $K" '"$BROKER"'/echo' >/dev/null 2>&1
 assert_match "the jail wrote files holding the placeholder" "^K=sk-ant-" "$(grep '^K=' "$proj/env.txt")"
@@ -415,8 +417,19 @@ if [ -x "$CLAUDE" ]; then
 	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
 	assert_match "claude -p gets the test server's answer" "hello from the test server" "$out"
 	assert_match "... and the server saw the real key" "^messages key=$REAL " "$(net_log api)"
+	net_reset_logs
+	rm -f "$LOG"
+	out=$(JT_EXTRA_ENV="ANTHROPIC_API_KEY=$REAL ANTHROPIC_BASE_URL=https://allowed.test" \
+		jail --net filtered --log "$LOG" --allow allowed.test \
+		--secret ANTHROPIC_API_KEY@allowed.test --ro "${CLAUDE%/node_modules/*}" \
+		-- "$CLAUDE" -p hi 2>&1)
+	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
+	assert_match "claude -p over TLS straight to the host (intercepted) gets the answer" "hello from the test server" "$out"
+	assert_match "... and the server saw the real key" "^messages key=$REAL " "$(net_log api)"
+	assert_match "... secret.inject logged" '"event":"secret.inject","name":"ANTHROPIC_API_KEY","host":"allowed.test"' "$(cat "$LOG")"
 else
 	t_skip "claude -p through the broker" "Claude Code is not installed in ${CLAUDE%/node_modules/*} (t-agents.sh installs it)"
+	t_skip "claude -p through interception" "Claude Code is not installed in ${CLAUDE%/node_modules/*} (t-agents.sh installs it)"
 fi
 
 # ---- the log -----------------------------------------------------------------
