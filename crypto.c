@@ -81,6 +81,8 @@ int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
 
 /* ---- TLS client (libssl) -------------------------------------------- */
 
+#define CRYPTO_READ_BUF (1 << 18)	/* read-ahead: up to 16 records */
+
 /* Every libssl function used: one member each, typed from its prototype */
 #define SSL_FUNCS(X)                                                           \
 	X(TLS_client_method)                                                   \
@@ -101,6 +103,7 @@ int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
 	X(SSL_write)                                                           \
 	X(SSL_pending)                                                         \
 	X(SSL_has_pending)                                                     \
+	X(SSL_CTX_set_default_read_buffer_len)                                 \
 	X(SSL_shutdown)                                                        \
 	X(SSL_get_error)                                                       \
 	X(X509_verify_cert_error_string)                                       \
@@ -173,6 +176,7 @@ static void set_modes(SSL_CTX *ctx)
 				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
 			    NULL);
 	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+	ssl_fn.SSL_CTX_set_default_read_buffer_len(ctx, CRYPTO_READ_BUF);
 }
 
 /* The context: the host's trust store, TLS 1.2 or later, http/1.1 only */
