@@ -239,7 +239,7 @@ uninstall:
 LINT_DEFS := -D_GNU_SOURCE -D__linux__ -D__$(shell uname -m)__ \
 	-DJAIL_INIT_BIN=\"build/jail-init\"
 TIDY_FLAGS := -std=gnu11 -I. $(LINT_DEFS) $(PKG_CFLAGS)
-SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak .ci/run
+SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak bench/tls .ci/run
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --inline-suppr \

@@ -508,7 +508,7 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 /* ---- TLS interception ------------------------------------------------- */
 
 #define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
-#define ICPT_LEAVES (JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX)
+#define ICPT_LEAVES ((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX)
 
 /* One intercepted connection (the process's only one) */
 struct icpt {
