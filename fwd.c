@@ -23,8 +23,8 @@
  *     FWD_FIRST_BYTES_MS is refused.
  *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
  *     handed to an interception process (broker_tls()); else resolve the
- *     name on the host (resolver
- *     processes, getaddrinfo(): /etc/hosts, then DNS), drop every address
+ *     name on the host (resolver processes, getaddrinfo(): /etc/hosts,
+ *     then DNS), drop every address
  *     that is special (policy_addr_is_special(), or one of this host's own)
  *     unless --allow-private or an allow rule names it, and dial what is
  *     left: the jail's own choice of address only matters as a preference

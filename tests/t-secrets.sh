@@ -315,6 +315,38 @@ assert_match "... a CA limited to the bound hosts" "Permitted:.*DNS:allowed.test
 out=$(jail --net filtered -- sh -c 'echo "[${SSL_CERT_FILE:-}]"; grep -c "BEGIN CERTIFICATE" /etc/ssl/certs/ca-certificates.crt' 2>&1)
 assert_eq "without a secret: no CA, no variables, the host's bundle" "[] $n_host" "$(printf '%s' "$out" | tr '\n' ' ')"
 
+# ssl_maps: "COMM:N" for jail's supervisor and forwarder in this network
+# namespace, N the libssl/libcrypto mappings each holds
+ssl_maps()
+{
+	local p me comm
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		comm=$(cat "$p/comm" 2>/dev/null)
+		[ "$comm" = jail ] || [ "$comm" = jail-fwd ] || continue
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		echo "$comm:$(grep -c 'libssl\|libcrypto' "$p/maps" 2>/dev/null)"
+	done | sort -u | tr '\n' ' '
+}
+jail --net filtered -- sleep 3 >/dev/null 2>&1 &
+bg=$!
+for _ in $(seq 100); do
+	out=$(ssl_maps)
+	case $out in *jail-fwd:*) break ;; esac
+	sleep 0.05
+done
+wait "$bg"
+assert_eq "without a secret: neither supervisor nor forwarder loads OpenSSL" "jail-fwd:0 jail:0 " "$out"
+JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 3 >/dev/null 2>&1 &
+bg=$!
+for _ in $(seq 100); do
+	out=$(ssl_maps)
+	case $out in *jail-fwd:*) break ;; esac
+	sleep 0.05
+done
+wait "$bg"
+assert_match "... with one, both have it loaded (the CA is made at start)" "^jail-fwd:[1-9][0-9]* jail:[1-9][0-9]* \$" "$out"
+
 # ---- the value never enters the jail --------------------------------------
 
 # Searches every process's environ and readable memory for the value
