@@ -22,6 +22,22 @@
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
+ *
+ * TLS straight to a bound host is intercepted (broker_tls()): the
+ * forwarder signs a certificate for the name with the jail's CA (once per
+ * name, kept for the processes it forks later) and forks a process for
+ * the connection, which terminates the jail's TLS with it (ALPN http/1.1
+ * only: HTTP/2 is never offered), dials the host as above, and relays
+ * request after request on the kept-alive connection: each head passes
+ * intercept_request() (the seam for per-request policy), is rewritten by
+ * secrets_rewrite_request() and logged as secret.inject; each body is
+ * followed by its Content-Length or chunked framing (http.c) to find the
+ * next head, and searched for the placeholders of secrets bound elsewhere
+ * (secrets_scan_stream()). Framing it cannot follow ends the connection.
+ * Responses are not parsed: they stream back as they come.
+ *
+ * Every broker process, of either kind, holds a slot of brokers[], so
+ * that one table bounds them all and broker_stop_all() reaches them.
  */
 #include <fcntl.h>
 #include <netdb.h>
