@@ -658,6 +658,11 @@ static const char *intercept_request(const struct icpt *ic,
 		*why = "the request's Host is not the host of its connection";
 		return "421 Misdirected Request";
 	}
+	/* A tunnel's bytes have no request boundaries left to follow */
+	if (!strcmp(h->method, "CONNECT")) {
+		*why = "CONNECT is not carried on an intercepted connection";
+		return "405 Method Not Allowed";
+	}
 	return NULL;
 }
 

@@ -272,6 +272,8 @@ out=$(sj -- python3 "$proj/raw.py" 'POST /echo HTTP/1.1\r\nHost: allowed.test\r\
 assert_eq "a transfer coding other than chunked is refused" "HTTP/1.1 501 Not Implemented" "$out"
 out=$(sj --allow other.test -- python3 "$proj/raw.py" 'GET /echo HTTP/1.1\r\nHost: other.test\r\n\r\n' 2>/dev/null)
 assert_eq "a request for another Host on the bound host's connection is refused" "HTTP/1.1 421 Misdirected Request" "$out"
+out=$(sj -- python3 "$proj/raw.py" 'CONNECT allowed.test:443 HTTP/1.1\r\nHost: allowed.test\r\n\r\n' 2>/dev/null)
+assert_eq "CONNECT inside an intercepted connection is refused" "HTTP/1.1 405 Method Not Allowed" "$out"
 assert_eq "... none of them reached the server" "" "$(net_log http)"
 # The head has gone on by the time the body shows its framing: the
 # request is cut off upstream, the jail gets the refusal
