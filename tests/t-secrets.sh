@@ -145,7 +145,7 @@ import socket, time
 ss = []
 for i in range(70):
     s = socket.create_connection(("allowed.test.jail.internal", 80), timeout=15)
-    s.sendall(b"GET /sse HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
+    s.sendall(b"GET /sse?slow HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
     ss.append(s)
     time.sleep(0.01)
 ok = 0
@@ -163,6 +163,37 @@ for s in ss:
 print("streams=%d" % ok)' 2>/dev/null)
 assert_eq "at most 64 brokered requests at once" "streams=64" "$out"
 assert_match "... the others refused and logged" '"reason":"too many brokered requests"' "$(cat "$LOG")"
+out=$(sj -- python3 -c '
+import socket, ssl, time
+ctx = ssl.create_default_context()
+ss = []
+for i in range(70):
+    try:
+        if i % 2:
+            s = socket.create_connection(("allowed.test.jail.internal", 80), timeout=15)
+            s.sendall(b"GET /sse?slow HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
+        else:
+            s = ctx.wrap_socket(socket.create_connection(("allowed.test", 443), timeout=15),
+                                server_hostname="allowed.test")
+            s.sendall(b"GET /sse?slow HTTP/1.1\r\nHost: allowed.test\r\n\r\n")
+        ss.append(s)
+    except OSError:
+        pass
+    time.sleep(0.01)
+ok = 0
+for s in ss:
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    ok += b"data: two" in data
+print("streams=%d" % ok)' 2>/dev/null)
+assert_eq "intercepted connections and brokered requests share the 64 slots" "streams=64" "$out"
 
 secret_file="$STAGE/secret-$JT_USER.txt"
 printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
