@@ -542,7 +542,8 @@ struct icpt {
 	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
 	uint64_t body_left;		/* RQ_LENGTH */
 	struct http_chunked chunked;	/* RQ_CHUNKED */
-	struct secrets_stream scan;
+	struct secrets_stream scan;	/* the body's data */
+	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
 	size_t in_len;
 	long long up_bytes;
 	long long down_bytes;
@@ -707,6 +708,7 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	ic->up_bytes += len;
 	ic->n_requests++;
 	memset(&ic->scan, 0, sizeof(ic->scan));
+	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
 	memset(&ic->chunked, 0, sizeof(ic->chunked));
 	ic->body_left = fr.length;
 	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
@@ -714,13 +716,14 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 }
 
 /* Body bytes from the jail: refused if they carry a foreign placeholder */
-static void icpt_scan(struct icpt *ic, const uint8_t *b, size_t len)
+static void icpt_scan(struct icpt *ic, struct secrets_stream *st,
+		      const uint8_t *b, size_t len)
 {
 	int i;
 
 	if (!ic->has_unbound || !len)
 		return;
-	i = secrets_scan_stream(&ic->scan, b, len, ic->subs, ic->n_subs);
+	i = secrets_scan_stream(st, b, len, ic->subs, ic->n_subs);
 	if (i < 0)
 		return;
 	broker_log_leak(ic->p, (size_t)i, "http-body", ic->host);
@@ -773,7 +776,7 @@ static void icpt_from_jail(struct icpt *ic)
 			break;
 		case RQ_LENGTH:
 			n = ic->body_left < left ? (size_t)ic->body_left : left;
-			icpt_scan(ic, b, n);
+			icpt_scan(ic, &ic->scan, b, n);
 			pos += n;
 			ic->body_left -= n;
 			if (!ic->body_left)
@@ -784,7 +787,10 @@ static void icpt_from_jail(struct icpt *ic)
 			if (r < 0)
 				icpt_refuse(ic, "400 Bad Request",
 					    "malformed chunked body");
-			icpt_scan(ic, b, dl);
+			/* The data alone (a placeholder cut by a chunk
+			 * boundary), and every byte (trailer fields) */
+			icpt_scan(ic, &ic->scan, b, dl);
+			icpt_scan(ic, &ic->scan_raw, b, (size_t)r);
 			pos += (size_t)r;
 			if (http_chunked_done(&ic->chunked))
 				ic->state = RQ_HEAD;

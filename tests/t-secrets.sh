@@ -327,6 +327,8 @@ c.request("POST", "/echo", body=iter([b"x" * 70000 + j[:10], j[10:]]), encode_ch
           headers={"Transfer-Encoding": "chunked"})
 print(c.getresponse().status)' 2>/dev/null)
 assert_eq "... also split over two chunks" 403 "$out"
+out=$(JT_EXTRA_ENV="K=$REAL J=other-$REAL" sj --secret J@other.test --allow other.test -- sh -c 'python3 '"$proj/raw.py"' "POST /echo HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-J: $J\r\n\r\n"' 2>/dev/null)
+assert_eq "... and in a chunked body's trailer" "HTTP/1.1 403 Forbidden" "$out"
 
 # Another allowed host, no secret bound there: spliced end to end
 net_reset_logs
