@@ -28,6 +28,7 @@ static long follow(const uint8_t *b, size_t len, size_t step,
 
 	memset(&st, 0, sizeof(st));
 	*out_len = 0;
+	*is_done = false;
 	while (pos < len && !http_chunked_done(&st)) {
 		size_t n = len - pos < step ? len - pos : step, dl = 7;
 		int r = http_chunked_feed(&st, b + pos, n, &dl);
