@@ -139,6 +139,11 @@ out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY
 	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER"'/echo' 2>&1)
 assert_match "with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
 assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
+net_reset_logs
+out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY_PORT" \
+	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo' 2>&1)
+assert_match "intercepted TLS with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
+assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
 
 out=$(sj -- python3 -c '
 import socket, time
