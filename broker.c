@@ -22,9 +22,27 @@
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
+ *
+ * TLS straight to a bound host is intercepted (broker_tls()): the
+ * forwarder signs a certificate for the name with the jail's CA (once per
+ * name, kept for the processes it forks later) and forks a process for
+ * the connection, which terminates the jail's TLS with it (ALPN http/1.1
+ * only: HTTP/2 is never offered), dials the host as above, and relays
+ * request after request on the kept-alive connection: each head passes
+ * intercept_request() (the seam for per-request policy), is rewritten by
+ * secrets_rewrite_request() and logged as secret.inject; each body is
+ * followed by its Content-Length or chunked framing (http.c) to find the
+ * next head, and searched for the placeholders of secrets bound elsewhere
+ * (secrets_scan_stream()). Framing it cannot follow ends the connection.
+ * Responses are not parsed: they stream back as they come.
+ *
+ * Every broker process, of either kind, holds a slot of brokers[], so
+ * that one table bounds them all and broker_stop_all() reaches them.
  */
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -44,6 +62,32 @@
  * process of the user holds its slot a little longer, nothing worse.
  */
 static pid_t brokers[BROKER_MAX];
+
+/* SIGTERM in an interception process: log the connection and end */
+static volatile sig_atomic_t is_stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	is_stopping = 1;
+}
+
+void broker_stop_all(void)
+{
+	bool is_alive = true;
+
+	for (int i = 0; i < BROKER_MAX; i++)
+		if (brokers[i] && kill(brokers[i], SIGTERM) < 0)
+			brokers[i] = 0;
+	/* A moment for their last log lines, no more */
+	for (int round = 0; round < 50 && is_alive; round++) {
+		is_alive = false;
+		for (int i = 0; i < BROKER_MAX; i++)
+			is_alive |= brokers[i] && kill(brokers[i], 0) == 0;
+		if (is_alive)
+			usleep(10000);
+	}
+}
 
 /* Return: a free slot in brokers[], or -1 when all are alive */
 static int broker_slot(void)
@@ -164,10 +208,19 @@ static size_t read_head(int fd, uint8_t *buf, size_t cap,
 	fail(fd, "431 Request Header Fields Too Large", "request too large");
 }
 
-/* Return: a connected socket to an allowed address of @host:443, or -1 */
-static int dial(const struct fwd_params *p, const struct dnsd *d,
-		const char *host, struct dnsd_addr *peer)
+/* Small writes (a head, a TLS handshake message) go out at once */
+static void set_nodelay(int fd)
 {
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* Return: a connected socket to an allowed address of @host:@port, or -1 */
+static int dial(const struct fwd_params *p, const struct dnsd *d,
+		const char *host, uint16_t port, struct dnsd_addr *peer)
+{
+	char service[8];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res = NULL;
@@ -175,19 +228,21 @@ static int dial(const struct fwd_params *p, const struct dnsd *d,
 	int fd = -1;
 
 	hints.ai_family = p->ipv6 ? AF_UNSPEC : AF_INET;
-	if (getaddrinfo(host, "443", &hints, &res))
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res))
 		return -1;
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		uint16_t port;
+		uint16_t got_port;
 
-		if (!dnsd_addr_from_sa(ai->ai_addr, peer, &port) ||
-		    dnsd_addr_refused(d, peer, 443))
+		if (!dnsd_addr_from_sa(ai->ai_addr, peer, &got_port) ||
+		    dnsd_addr_refused(d, peer, port))
 			continue;
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		set_nodelay(fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 			close(fd);
 			fd = -1;
@@ -220,8 +275,9 @@ static bool proxy_answer_ok(int fd)
 	return false;
 }
 
-/* Return: a socket tunnelled to @host:443 by the upstream proxy, or -1 */
-static int dial_proxy(const struct broker_proxy *px, const char *host)
+/* Return: a socket tunnelled to @host:@port by the upstream proxy, or -1 */
+static int dial_proxy(const struct broker_proxy *px, const char *host,
+		      uint16_t port)
 {
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	const struct sockaddr *sa = px->sa;
@@ -229,8 +285,8 @@ static int dial_proxy(const struct broker_proxy *px, const char *host)
 	int fd, n;
 
 	n = snprintf(req, sizeof(req),
-		     "CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n%s\r\n",
-		     host, host, px->auth);
+		     "CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n%s\r\n",
+		     host, port, host, port, px->auth);
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -1;
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -238,6 +294,7 @@ static int dial_proxy(const struct broker_proxy *px, const char *host)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	set_nodelay(fd);
 	if (connect(fd, sa, px->sa_len) < 0 ||
 	    write_all(fd, req, (size_t)n) < 0 || !proxy_answer_ok(fd)) {
 		close(fd);
@@ -309,16 +366,22 @@ static void log_injected(const struct fwd_params *p, const char *host,
 	}
 }
 
-static void log_refused(const struct fwd_params *p, const char *host,
-			const char *reason)
+static void log_refused_port(const struct fwd_params *p, const char *host,
+			     uint16_t port, const char *reason)
 {
 	const struct audit_field f[] = {
 		AF_STR("host", host),
-		AF_INT("port", 443),
+		AF_INT("port", port),
 		AF_STR("reason", reason),
 	};
 
 	log_event(p, "net.deny", f, ARRAY_SIZE(f));
+}
+
+static void log_refused(const struct fwd_params *p, const char *host,
+			const char *reason)
+{
+	log_refused_port(p, host, 443, reason);
 }
 
 /*
@@ -342,6 +405,12 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	size_t got, n = make_subs(p, host, subs);
 	int leaked = -1, len, up_fd;
 
+	sigset_t term;
+
+	/* broker_stop_all()'s SIGTERM ends it at once */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
 	close_all_but(jail_fd, p->log_fd);
@@ -359,7 +428,8 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	if (len < 0)
 		fail(jail_fd, "400 Bad Request", "request head refused");
 	memset(&peer, 0, sizeof(peer));
-	up_fd = px->sa ? dial_proxy(px, host) : dial(p, d, host, &peer);
+	up_fd = px->sa ? dial_proxy(px, host, 443) :
+			 dial(p, d, host, 443, &peer);
 	if (up_fd < 0) {
 		log_refused(p, host, px->sa ? "upstream proxy refused CONNECT" :
 					      "no allowed address answered");
@@ -436,6 +506,8 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		log_refused(p, host, "upstream proxy unusable");
 		return BROKER_REFUSED;
 	}
+	/* Loaded once here, the trust store serves every broker process */
+	(void)crypto_tls_client_init();
 	slot = broker_slot();
 	pid = slot < 0 ? -1 : fork();
 	if (pid < 0) {
@@ -445,6 +517,488 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 	}
 	if (pid == 0)
 		serve(p, d, jail_fd, host, px);
+	brokers[slot] = pid;
+	return BROKER_TAKEN;
+}
+
+/* ---- TLS interception ------------------------------------------------- */
+
+#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
+#define ICPT_LEAVES ((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX)
+
+/* One intercepted connection (the process's only one) */
+struct icpt {
+	const struct fwd_params *p;
+	const char *host;		/* the bound host the SNI named */
+	uint16_t port;
+	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
+	int jail_fd;
+	struct crypto_tls *jail;
+	struct crypto_tls *up;
+	struct dnsd_addr peer;
+	struct secrets_sub subs[JAIL_MAX_SECRETS];
+	size_t n_subs;
+	bool has_unbound;		/* placeholders to look for in bodies */
+	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
+	uint64_t body_left;		/* RQ_LENGTH */
+	struct http_chunked chunked;	/* RQ_CHUNKED */
+	struct secrets_stream scan;	/* the body's data */
+	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
+	size_t in_len;
+	long long up_bytes;
+	long long down_bytes;
+	long long n_requests;
+	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
+	uint8_t down[ICPT_BUF];
+	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
+};
+
+/*
+ * The leaf certificates made so far, one per bound host. Made in the
+ * forwarder on the first connection for a name, so that every process
+ * forked for a later one inherits it instead of signing again.
+ */
+static struct {
+	char name[POLICY_NAME_MAX + 1];
+	struct crypto_leaf *leaf;
+} leaves[ICPT_LEAVES];
+static size_t n_leaves;
+
+static bool is_bound(const struct jail_config *cfg, const char *host)
+{
+	for (size_t i = 0; i < cfg->n_secrets; i++)
+		for (size_t k = 0; k < cfg->secrets[i].n_hosts; k++)
+			if (!strcmp(cfg->secrets[i].hosts[k], host))
+				return true;
+	return false;
+}
+
+/* Return: the leaf for @host (a bound host), made now if need be, or NULL */
+static struct crypto_leaf *leaf_for(const struct fwd_params *p,
+				    const char *host)
+{
+	for (size_t i = 0; i < n_leaves; i++)
+		if (!strcmp(leaves[i].name, host))
+			return leaves[i].leaf;
+	/* Bound hosts are at most ICPT_LEAVES names: the table never fills */
+	if (n_leaves == ICPT_LEAVES ||
+	    crypto_leaf_new(p->ca, host, &leaves[n_leaves].leaf) < 0)
+		return NULL;
+	snprintf(leaves[n_leaves].name, sizeof(leaves[0].name), "%s", host);
+	return leaves[n_leaves++].leaf;
+}
+
+/* net.allow for the connection, then the end of the process */
+static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
+{
+	char ip[64];
+	const struct audit_field f[] = {
+		AF_STR("host", ic->host),
+		AF_STR("ip", ic->peer.family ?
+				     dnsd_addr_str(&ic->peer, ip, sizeof(ip)) :
+				     NULL),
+		AF_INT("port", ic->port),
+		AF_INT("bytes_up", ic->up_bytes),
+		AF_INT("bytes_down", ic->down_bytes),
+		AF_INT("requests", ic->n_requests),
+		AF_STR("via", "tls interception"),
+	};
+
+	explicit_bzero(ic->out, sizeof(ic->out));
+	crypto_tls_free(ic->up);
+	crypto_tls_free(ic->jail);
+	shutdown(ic->jail_fd, SHUT_WR);
+	if (ic->up)
+		log_event(ic->p, "net.allow", f, ARRAY_SIZE(f));
+	_exit(0);
+}
+
+/* Answer the jail with a short error over its TLS and end */
+static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
+						  const char *status,
+						  const char *why)
+{
+	char buf[640];
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n"
+			 "jail: %s\n",
+			 status, strlen(why) + 7, why);
+
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)crypto_tls_write(ic->jail, buf, (size_t)n);
+	icpt_finish(ic);
+}
+
+/**
+ * intercept_request() - Decide on one request of an intercepted connection
+ * @ic:		the connection; @ic->host is the bound host it goes to
+ * @h:		the request's head as the jail sent it: method, target
+ *		(path), Host
+ * @why:	set to the reason when the request is refused
+ *
+ * Every request of every intercepted connection passes here once its
+ * head is parsed, before any byte of it goes upstream: the one place
+ * for per-request policy. It may take its time (the connection is this
+ * process's alone, and the jail waits for the answer), so a check that
+ * asks a person, such as holding a git push (POST .../git-receive-pack)
+ * until someone approves it, belongs here.
+ *
+ * Return: NULL to send the request on, else the HTTP status to refuse
+ * it with (the connection then ends)
+ */
+static const char *intercept_request(const struct icpt *ic,
+				     const struct http_head *h,
+				     const char **why)
+{
+	uint16_t port = h->host_port ? h->host_port : 443;
+
+	/* The secrets go where the TLS connection (its SNI) said, and the
+	 * server must not be asked for another of its names */
+	if (!h->has_host || strcmp(h->host, ic->host) || port != ic->port) {
+		*why = "the request's Host is not the host of its connection";
+		return "421 Misdirected Request";
+	}
+	/* A tunnel's bytes have no request boundaries left to follow */
+	if (!strcmp(h->method, "CONNECT")) {
+		*why = "CONNECT is not carried on an intercepted connection";
+		return "405 Method Not Allowed";
+	}
+	return NULL;
+}
+
+/* A head in @b: check, rewrite and send it; set up for its body */
+static void icpt_head(struct icpt *ic, const uint8_t *b,
+		      const struct http_head *h)
+{
+	const struct fwd_params *p = ic->p;
+	struct http_framing fr;
+	const char *status, *why = "";
+	uint32_t injected = 0;
+	int leaked = -1, len, r;
+
+	r = http_request_framing(b, h->head_len, h, &fr);
+	if (r == -ENOTSUP)
+		icpt_refuse(ic, "501 Not Implemented",
+			    "a transfer coding other than chunked");
+	if (r < 0)
+		icpt_refuse(ic, "400 Bad Request",
+			    "the request's length is ambiguous");
+	status = intercept_request(ic, h, &why);
+	if (status) {
+		log_refused_port(p, ic->host, ic->port, why);
+		icpt_refuse(ic, status, why);
+	}
+	len = secrets_rewrite_request(b, h->head_len, ic->authority, ic->subs,
+				      ic->n_subs, ic->out, sizeof(ic->out),
+				      &injected, &leaked);
+	if (len == -EACCES) {
+		broker_log_leak(p, (size_t)leaked, "http-header", ic->host);
+		icpt_refuse(ic, "403 Forbidden",
+			    "a secret's placeholder was sent to a host it is "
+			    "not bound to");
+	}
+	if (len < 0)
+		icpt_refuse(ic, "400 Bad Request", "request head refused");
+	log_injected(p, ic->host, injected);
+	r = crypto_tls_write(ic->up, ic->out, (size_t)len);
+	explicit_bzero(ic->out, (size_t)len);
+	if (r < 0)
+		icpt_finish(ic);
+	ic->up_bytes += len;
+	ic->n_requests++;
+	memset(&ic->scan, 0, sizeof(ic->scan));
+	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
+	memset(&ic->chunked, 0, sizeof(ic->chunked));
+	ic->body_left = fr.length;
+	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
+							     RQ_HEAD;
+}
+
+/* Body bytes from the jail: refused if they carry a foreign placeholder */
+static void icpt_scan(struct icpt *ic, struct secrets_stream *st,
+		      const uint8_t *b, size_t len)
+{
+	int i;
+
+	if (!ic->has_unbound || !len)
+		return;
+	i = secrets_scan_stream(st, b, len, ic->subs, ic->n_subs);
+	if (i < 0)
+		return;
+	broker_log_leak(ic->p, (size_t)i, "http-body", ic->host);
+	icpt_refuse(ic, "403 Forbidden",
+		    "a secret's placeholder was sent to a host it is not "
+		    "bound to");
+}
+
+/* Send @len body bytes on as they are */
+static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
+{
+	if (len && crypto_tls_write(ic->up, b, len) < 0)
+		icpt_finish(ic);
+	ic->up_bytes += (long long)len;
+}
+
+/*
+ * Take every whole head and every body byte in @ic->in; keep an
+ * incomplete head for the next read. Requests follow each other on the
+ * connection: a body's framing says where the next head starts.
+ */
+static void icpt_from_jail(struct icpt *ic)
+{
+	size_t pos = 0, body = 0;	/* body bytes from @body not yet sent */
+	bool is_more = true;
+
+	while (pos < ic->in_len && is_more) {
+		const uint8_t *b = ic->in + pos;
+		size_t left = ic->in_len - pos, dl = 0, n;
+		struct http_head h;
+		int r;
+
+		switch (ic->state) {
+		case RQ_HEAD:
+			r = http_parse_head(b, left, &h);
+			if (r == -EAGAIN) {
+				is_more = false;
+				break;
+			}
+			if (r == -E2BIG)
+				icpt_refuse(ic,
+					    "431 Request Header Fields Too Large",
+					    "request head too large");
+			if (r < 0)
+				icpt_refuse(ic, "400 Bad Request",
+					    "malformed request");
+			icpt_head(ic, b, &h);
+			pos += h.head_len;
+			body = pos;
+			break;
+		case RQ_LENGTH:
+			n = ic->body_left < left ? (size_t)ic->body_left : left;
+			icpt_scan(ic, &ic->scan, b, n);
+			pos += n;
+			ic->body_left -= n;
+			if (!ic->body_left)
+				ic->state = RQ_HEAD;
+			break;
+		case RQ_CHUNKED:
+			r = http_chunked_feed(&ic->chunked, b, left, &dl);
+			if (r < 0)
+				icpt_refuse(ic, "400 Bad Request",
+					    "malformed chunked body");
+			/* The data alone (a placeholder cut by a chunk
+			 * boundary), and every byte (trailer fields) */
+			icpt_scan(ic, &ic->scan, b, dl);
+			icpt_scan(ic, &ic->scan_raw, b, (size_t)r);
+			pos += (size_t)r;
+			if (http_chunked_done(&ic->chunked))
+				ic->state = RQ_HEAD;
+			else if (!r)
+				is_more = false;	/* cannot happen */
+			break;
+		}
+		if (ic->state == RQ_HEAD && pos > body) {
+			icpt_send(ic, ic->in + body, pos - body);
+			body = pos;
+		}
+	}
+	if (ic->state != RQ_HEAD && pos > body)
+		icpt_send(ic, ic->in + body, pos - body);
+	memmove(ic->in, ic->in + pos, ic->in_len - pos);
+	ic->in_len -= pos;
+}
+
+/*
+ * What the server sent, to the jail as it comes (a stream stays a
+ * stream), in writes of up to ICPT_BUF: every record already read
+ * joins the write. Return: 0, or -1 when either side is done
+ */
+static int icpt_to_jail(struct icpt *ic)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	do {
+		n = crypto_tls_read(ic->up, ic->down + got,
+				    sizeof(ic->down) - got);
+		if (n > 0)
+			got += (size_t)n;
+	} while (n > 0 && got < sizeof(ic->down) &&
+		 crypto_tls_pending(ic->up));
+	if (got && crypto_tls_write(ic->jail, ic->down, got) < 0)
+		return -1;
+	ic->down_bytes += (long long)got;
+	return n == 0 || n == -EIO ? -1 : 0;
+}
+
+/* Relay until either side closes, is silent too long, or SIGTERM */
+static void icpt_relay(struct icpt *ic, int up_fd)
+{
+	sigset_t term, none;
+
+	/* Taken only inside ppoll(): no stop request falls between the
+	 * check and the wait */
+	sigemptyset(&none);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	while (!is_stopping) {
+		struct pollfd pf[2] = {
+			{ .fd = ic->jail_fd, .events = POLLIN },
+			{ .fd = up_fd, .events = POLLIN },
+		};
+		bool jp = crypto_tls_pending(ic->jail);
+		bool upp = crypto_tls_pending(ic->up);
+		ssize_t n;
+
+		if (!jp && !upp) {
+			struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
+			int r = ppoll(pf, 2, &ts, &none);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return;
+		}
+		if (upp)
+			pf[1].revents = POLLIN;
+		if (jp)
+			pf[0].revents = POLLIN;
+		if (pf[1].revents && icpt_to_jail(ic) < 0)
+			return;
+		if (!pf[0].revents)
+			continue;
+		n = crypto_tls_read(ic->jail, ic->in + ic->in_len,
+				    sizeof(ic->in) - ic->in_len);
+		/* A client closes once it has the responses it wanted (TLS
+		 * clients do not half-close): so does the connection */
+		if (n == 0 || n == -EIO)
+			return;
+		if (n > 0) {
+			ic->in_len += (size_t)n;
+			icpt_from_jail(ic);
+		}
+	}
+}
+
+/* Connect and verify upstream, or answer the jail why not */
+static int icpt_connect(struct icpt *ic, const struct dnsd *d,
+			const struct broker_proxy *px)
+{
+	char why[256], reason[300];
+	int up_fd;
+
+	up_fd = px->sa ? dial_proxy(px, ic->host, ic->port) :
+			 dial(ic->p, d, ic->host, ic->port, &ic->peer);
+	if (up_fd < 0) {
+		log_refused_port(ic->p, ic->host, ic->port,
+				 px->sa ? "upstream proxy refused CONNECT" :
+					  "no allowed address answered");
+		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
+	}
+	if (crypto_tls_connect(up_fd, ic->host, &ic->up, why, sizeof(why)) <
+	    0) {
+		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
+			 why);
+		log_refused_port(ic->p, ic->host, ic->port, reason);
+		icpt_refuse(ic, "502 Bad Gateway", reason);
+	}
+	return up_fd;
+}
+
+/*
+ * One intercepted connection, start to end.
+ * Context: a process forked from the forwarder for @jail_fd, whose
+ * ClientHello is still unread
+ */
+static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
+						const struct dnsd *d,
+						int jail_fd, const char *host,
+						uint16_t port,
+						const struct broker_proxy *px,
+						const struct crypto_leaf *leaf)
+{
+	static struct icpt ic;
+	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
+	char why[256];
+	int up_fd;
+
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t term;
+
+	/* SIGTERM (the forwarder stopping, or its death) ends the relay
+	 * with the connection logged; no SA_RESTART: poll() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
+	close_all_but(jail_fd, p->log_fd);
+	ic.p = p;
+	ic.host = host;
+	ic.port = port;
+	ic.jail_fd = jail_fd;
+	ic.n_subs = make_subs(p, host, ic.subs);
+	for (size_t i = 0; i < ic.n_subs; i++)
+		ic.has_unbound |= !ic.subs[i].value;
+	if (port == 443)
+		snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	else
+		snprintf(ic.authority, sizeof(ic.authority), "%s:%u", host,
+			 port);
+	fcntl(jail_fd, F_SETFL, 0);
+	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (crypto_tls_accept(jail_fd, leaf, &ic.jail, why, sizeof(why)) <
+	    0) {
+		const struct audit_field f[] = {
+			AF_STR("host", host),
+			AF_INT("port", port),
+			AF_STR("reason", "TLS from the jail failed (a client "
+					 "that does not trust the jail's CA?)"),
+		};
+
+		log_event(p, "net.error", f, ARRAY_SIZE(f));
+		_exit(0);
+	}
+	up_fd = icpt_connect(&ic, d, px);
+	icpt_relay(&ic, up_fd);
+	icpt_finish(&ic);
+}
+
+int broker_tls(const struct fwd_params *p, const struct dnsd *d,
+	       int jail_fd, const char *sni, uint16_t port,
+	       const struct broker_proxy *px)
+{
+	struct crypto_leaf *leaf;
+	pid_t pid;
+	int slot;
+
+	if (!p->ca || !*sni || !is_bound(p->cfg, sni))
+		return BROKER_PASS;
+	if (px->is_broken) {
+		log_refused_port(p, sni, port, "upstream proxy unusable");
+		return BROKER_REFUSED;
+	}
+	leaf = leaf_for(p, sni);
+	/* The trust store too, once, for every interception process */
+	(void)crypto_tls_client_init();
+	if (!leaf) {
+		log_refused_port(p, sni, port, "cannot make a certificate");
+		return BROKER_REFUSED;
+	}
+	slot = broker_slot();
+	pid = slot < 0 ? -1 : fork();
+	if (pid < 0) {
+		log_refused_port(p, sni, port,
+				 slot < 0 ? "too many brokered requests" :
+					    "cannot start the broker");
+		return BROKER_REFUSED;
+	}
+	if (pid == 0)
+		intercept(p, d, jail_fd, sni, port, px, leaf);
 	brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

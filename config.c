@@ -767,6 +767,7 @@ static void config_init(struct jail_config *cfg)
 	cfg->gid = getgid();
 	cfg->net = NET_FILTERED;
 	cfg->log_fd = -1;
+	cfg->ca_bundle_fd = -1;
 	make_id(cfg);
 }
 
@@ -1435,8 +1436,14 @@ void config_explain(const struct jail_config *cfg)
 		       sr->file ? sr->file : "");
 		for (size_t k = 0; k < sr->n_hosts; k++)
 			printf(" %s", sr->hosts[k]);
-		printf(", base URL http://%s%s  (%s)\n", sr->hosts[0],
-		       SECRETS_BROKER_SUFFIX, origin_name(sr->origin));
+		printf(", base URL http://%s%s or TLS to https://%s "
+		       "(intercepted)  (%s)\n",
+		       sr->hosts[0], SECRETS_BROKER_SUFFIX, sr->hosts[0],
+		       origin_name(sr->origin));
 	}
+	if (cfg->n_secrets && cfg->net == NET_FILTERED)
+		printf("  ca       a CA of this run for the secrets' hosts, in the "
+		       "system CA bundle and SSL_CERT_FILE NODE_EXTRA_CA_CERTS "
+		       "REQUESTS_CA_BUNDLE CURL_CA_BUNDLE GIT_SSL_CAINFO\n");
 }
 

@@ -199,9 +199,19 @@ static void env_set(char **env, size_t *n, const char *name,
 	env[*n] = NULL;
 }
 
+/* Named to the CA bundle when TLS to bound hosts is intercepted */
+static const char *const ca_vars[] = {
+	"SSL_CERT_FILE",	/* OpenSSL, Python's ssl, Go, Ruby */
+	"NODE_EXTRA_CA_CERTS",	/* Node.js: added to its own roots */
+	"REQUESTS_CA_BUNDLE",	/* Python requests */
+	"CURL_CA_BUNDLE",	/* curl */
+	"GIT_SSL_CAINFO",	/* git over https */
+};
+
 char **creds_build_env(const struct jail_config *cfg, char **host_env)
 {
-	size_t cap = 8 + JAIL_MAX_ENV + JAIL_MAX_SECRETS, n = 0;
+	size_t cap = 8 + JAIL_MAX_ENV + JAIL_MAX_SECRETS + ARRAY_SIZE(ca_vars),
+	       n = 0;
 	char **env;
 
 	for (char **e = host_env; e && *e; e++)
@@ -215,6 +225,10 @@ char **creds_build_env(const struct jail_config *cfg, char **host_env)
 	env_set(env, &n, "HOME", cfg->home);
 	env_set(env, &n, "JAIL", "1");
 	env_set(env, &n, "TMPDIR", "/tmp");
+	/* Clients that do not read the system bundle path trust the jail's
+	 * CA through these; an explicit --env of the same name wins */
+	for (size_t i = 0; cfg->ca_bundle_path && i < ARRAY_SIZE(ca_vars); i++)
+		env_set(env, &n, ca_vars[i], cfg->ca_bundle_path);
 	for (size_t i = 0; i < cfg->n_env; i++) {
 		const struct env_req *r = &cfg->env[i];
 		const char *v = r->value;

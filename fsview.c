@@ -487,8 +487,10 @@ static void hide_etc_secrets(int root_fd, struct view *v)
 	}
 }
 
-/* Write @text to a scratch file in the root tmpfs and bind it on @path */
-static void jail_file_at(int root_fd, const char *path, const char *text)
+/* Write @len bytes of @data to a scratch file in the root tmpfs, bind it
+ * on @path */
+static void jail_data_at(int root_fd, const char *path, const void *data,
+			 size_t len)
 {
 	autoclose int fd = -1;
 	autoclose int src = -1;
@@ -498,7 +500,7 @@ static void jail_file_at(int root_fd, const char *path, const char *text)
 
 	fd = openat(root_fd, scratch,
 		    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
+	if (fd < 0 || write_all(fd, data, len) < 0)
 		die_errno("write \"%s\"", path);
 	src = openat(root_fd, scratch, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	dst = open_target(root_fd, path, false);
@@ -511,6 +513,54 @@ static void jail_file_at(int root_fd, const char *path, const char *text)
 	}
 	/* The mount keeps the inode alive; the name goes away */
 	unlinkat(root_fd, scratch, 0);
+}
+
+static void jail_file_at(int root_fd, const char *path, const char *text)
+{
+	jail_data_at(root_fd, path, text, strlen(text));
+}
+
+/*
+ * The CA bundle (the host's and the jail CA's certificate, from the
+ * supervisor's memfd) over every system bundle path of the view. A path
+ * that is a symlink gets the bundle on its target, once per file.
+ */
+static void build_ca_bundle(const struct jail_config *cfg, int root_fd)
+{
+	struct stat st, done[SECRETS_N_BUNDLE_PATHS];
+	autofree char *buf = NULL;
+	size_t n_done = 0;
+	ssize_t n;
+
+	if (fstat(cfg->ca_bundle_fd, &st) < 0 || st.st_size <= 0)
+		die("CA bundle: the supervisor wrote none");
+	buf = xmalloc((size_t)st.st_size);
+	/* pread: the supervisor's writes moved the shared file offset */
+	n = pread(cfg->ca_bundle_fd, buf, (size_t)st.st_size, 0);
+	if (n != st.st_size)
+		die_errno("CA bundle: read");
+	for (size_t i = 0; i < SECRETS_N_BUNDLE_PATHS; i++) {
+		const char *path = secrets_bundle_paths[i];
+		autoclose int fd = openat2_fd(root_fd, path, O_PATH,
+					      RESOLVE_IN_ROOT |
+						      RESOLVE_NO_MAGICLINKS);
+		bool is_done = false;
+		struct stat t;
+
+		if (fd < 0 || fstat(fd, &t) < 0 || !S_ISREG(t.st_mode))
+			continue;
+		for (size_t k = 0; k < n_done; k++)
+			is_done |= done[k].st_dev == t.st_dev &&
+				   done[k].st_ino == t.st_ino;
+		if (is_done)
+			continue;
+		done[n_done++] = t;
+		jail_data_at(root_fd, path, buf, (size_t)n);
+	}
+	if (!n_done)
+		die("CA bundle: no system bundle in the view (looked for "
+		    "\"%s\" and others)",
+		    secrets_bundle_paths[0]);
 }
 
 static void build_etc(const struct jail_config *cfg, int root_fd,
@@ -528,6 +578,8 @@ static void build_etc(const struct jail_config *cfg, int root_fd,
 			     "options edns0 trust-ad\n" :
 			     "# no network in this jail\n"
 			     "nameserver 127.0.0.1\n");
+	if (cfg->ca_bundle_fd >= 0)
+		build_ca_bundle(cfg, root_fd);
 }
 
 /*

@@ -21,8 +21,10 @@
  *     nothing for FWD_SILENT_MS (server-speaks-first protocols) is named
  *     from the pin; one that sends an incomplete request for
  *     FWD_FIRST_BYTES_MS is refused.
- *  3. policy_check_name(); then resolve the name on the host (resolver
- *     processes, getaddrinfo(): /etc/hosts, then DNS), drop every address
+ *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
+ *     handed to an interception process (broker_tls()); else resolve the
+ *     name on the host (resolver processes, getaddrinfo(): /etc/hosts,
+ *     then DNS), drop every address
  *     that is special (policy_addr_is_special(), or one of this host's own)
  *     unless --allow-private or an allow rule names it, and dial what is
  *     left: the jail's own choice of address only matters as a preference
@@ -811,6 +813,32 @@ static void lookup_done(void *ctx, int slot, const struct dnsd_answer *a)
 
 /* ---- connections: naming and deciding ------------------------------- */
 
+/* The host's upstream proxy as broker.c takes it */
+static struct broker_proxy broker_px(const struct fwd *f)
+{
+	return (struct broker_proxy){ f->proxy.on ? &f->proxy.sa : NULL,
+				      f->proxy.sa_len, f->proxy.auth,
+				      f->proxy.broken };
+}
+
+/*
+ * --secret (broker.c): allowed TLS whose SNI is a bound host goes to an
+ * interception process of its own. Return: true when @c was handed over
+ * or refused (and freed)
+ */
+static bool intercept_hook(struct fwd *f, struct conn *c, const char *sni)
+{
+	const struct broker_proxy px = broker_px(f);
+	int v = broker_tls(f->p, f->dns, c->jail_fd, sni, c->port, &px);
+
+	if (v == BROKER_PASS)
+		return false;
+	/* The process keeps the socket: our epoll must stop watching it */
+	epoll_ctl(f->ep_fd, EPOLL_CTL_DEL, c->jail_fd, NULL);
+	conn_free(f, c, v == BROKER_REFUSED);
+	return true;
+}
+
 static void decide(struct fwd *f, struct conn *c, const char *claimed,
 		   bool is_tls)
 {
@@ -842,6 +870,8 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 		conn_deny(f, c, policy_verdict_reason(v));
 		return;
 	}
+	if (is_tls && intercept_hook(f, c, claimed))
+		return;
 	c->via_proxy = is_tls && f->proxy.on;
 	c->deadline = 0;
 	start_resolve(f, c);
@@ -855,10 +885,7 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 static bool secrets_hook(struct fwd *f, struct conn *c,
 			 const struct http_head *h)
 {
-	const struct broker_proxy px = {
-		f->proxy.on ? &f->proxy.sa : NULL, f->proxy.sa_len,
-		f->proxy.auth, f->proxy.broken
-	};
+	const struct broker_proxy px = broker_px(f);
 	int v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
 
 	if (v == BROKER_PASS)
@@ -1071,6 +1098,7 @@ static void on_tick(struct fwd *f)
 
 static __attribute__((noreturn)) void shut_down(struct fwd *f)
 {
+	broker_stop_all();
 	f->now = now_ms();
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		if (f->conns[i].state != C_FREE && f->conns[i].allowed &&

@@ -8,6 +8,11 @@
  * where a header ends or which host is meant: no obs-fold, no bare CR, no
  * whitespace before a colon, one Host header, and an absolute-form target
  * must name the same host as the Host header.
+ *
+ * For requests whose body the forwarder follows (TLS interception), it
+ * also reads Content-Length and Transfer-Encoding, and the chunked
+ * framing of a body, byte by byte: whatever two servers could read as
+ * different request boundaries is refused.
  */
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -318,4 +323,215 @@ int http_find_header(const uint8_t *head, size_t head_len, const char *name,
 		}
 	}
 	return -ENOENT;
+}
+
+/* ---- request bodies: Content-Length and chunked framing ------------- */
+
+#define HTTP_LENGTH_DIGITS 18	/* < 10^18: no overflow in 64 bits */
+
+/*
+ * Content-Length (RFC 9110 8.6): 1DIGIT, nothing else. A list ("5, 5")
+ * is refused rather than collapsed.
+ */
+static int parse_length(const uint8_t *v, size_t len, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (!len || len > HTTP_LENGTH_DIGITS)
+		return -EBADMSG;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EBADMSG;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* How many @name headers @head holds, the last one's value in @off/@len */
+static int count_header(const uint8_t *head, size_t head_len,
+			const char *name, size_t *off, size_t *len)
+{
+	size_t start = 0, o, l;
+	int n = 0, r;
+
+	/* Each match lies further on: at most HTTP_MAX_HEADERS rounds */
+	while ((r = http_find_header(head, head_len, name, &o, &l, start)) ==
+	       0) {
+		if (++n > HTTP_MAX_HEADERS)
+			return -EBADMSG;
+		*off = o;
+		*len = l;
+		start = o + l;
+	}
+	return r == -ENOENT ? n : r;
+}
+
+int http_request_framing(const uint8_t *head, size_t head_len,
+			 const struct http_head *h, struct http_framing *fr)
+{
+	size_t cl_off = 0, cl_len = 0, te_off = 0, te_len = 0;
+	int n_cl = count_header(head, head_len, "content-length", &cl_off,
+				&cl_len);
+	int n_te = count_header(head, head_len, "transfer-encoding", &te_off,
+				&te_len);
+
+	memset(fr, 0, sizeof(*fr));
+	if (n_cl < 0 || n_te < 0)
+		return -EBADMSG;
+	/* RFC 9112 6.1: both at once is how requests are smuggled */
+	if (n_cl > 1 || (n_cl && n_te))
+		return -EBADMSG;
+	if (n_te) {
+		/* Only "chunked", once: any other coding's end is unknown */
+		if (n_te > 1 || h->version_minor == 0 || te_len != 7 ||
+		    strncasecmp((const char *)head + te_off, "chunked", 7))
+			return -ENOTSUP;
+		fr->is_chunked = true;
+		return 0;
+	}
+	if (n_cl)
+		return parse_length(head + cl_off, cl_len, &fr->length);
+	return 0;
+}
+
+enum {
+	CH_SIZE,	/* hex digits of chunk-size */
+	CH_EXT,		/* after ';': chunk extensions up to CR */
+	CH_SIZE_LF,	/* CR seen after the size line */
+	CH_DATA,
+	CH_DATA_CR,	/* CRLF after the data */
+	CH_DATA_LF,
+	CH_TRAILER,	/* start of a trailer line, or the final CRLF */
+	CH_TRAILER_LINE,
+	CH_TRAILER_LF,
+	CH_END_LF,	/* CR of the final empty line seen */
+	CH_DONE,
+};
+
+static int hex_digit(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (uint8_t)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One framing byte @c. Return: 0 or -EBADMSG */
+static int chunked_byte(struct http_chunked *st, uint8_t c)
+{
+	int d;
+
+	switch (st->state) {
+	case CH_SIZE:
+		d = hex_digit(c);
+		if (d >= 0) {
+			if (++st->line_len > HTTP_CHUNK_DIGITS)
+				return -EBADMSG;
+			st->left = st->left << 4 | (uint64_t)d;
+			return 0;
+		}
+		if (!st->line_len)
+			return -EBADMSG;
+		if (c == ';') {
+			st->state = CH_EXT;
+			return 0;
+		}
+		if (c != '\r')
+			return -EBADMSG;
+		st->state = CH_SIZE_LF;
+		return 0;
+	case CH_EXT:
+		if (c == '\r') {
+			st->state = CH_SIZE_LF;
+			return 0;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f ||
+		    ++st->line_len > HTTP_CHUNK_LINE_MAX)
+			return -EBADMSG;
+		return 0;
+	case CH_SIZE_LF:
+		if (c != '\n')
+			return -EBADMSG;
+		st->line_len = 0;
+		st->state = st->left ? CH_DATA : CH_TRAILER;
+		return 0;
+	case CH_DATA_CR:
+		if (c != '\r')
+			return -EBADMSG;
+		st->state = CH_DATA_LF;
+		return 0;
+	case CH_DATA_LF:
+		if (c != '\n')
+			return -EBADMSG;
+		st->state = CH_SIZE;
+		return 0;
+	case CH_TRAILER:
+		if (c == '\r') {
+			st->state = CH_END_LF;
+			return 0;
+		}
+		if (++st->n_trailers > HTTP_MAX_HEADERS)
+			return -EBADMSG;
+		st->state = CH_TRAILER_LINE;
+		st->line_len = 0;
+		/* The first byte of a field name: tchar */
+		return is_tchar(c) ? 0 : -EBADMSG;
+	case CH_TRAILER_LINE:
+		if (c == '\r') {
+			st->state = CH_TRAILER_LF;
+			return 0;
+		}
+		if (!is_value_char(c) || ++st->line_len > HTTP_HEAD_MAX)
+			return -EBADMSG;
+		return 0;
+	case CH_TRAILER_LF:
+		if (c != '\n')
+			return -EBADMSG;
+		st->state = CH_TRAILER;
+		return 0;
+	case CH_END_LF:
+		if (c != '\n')
+			return -EBADMSG;
+		st->state = CH_DONE;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+int http_chunked_feed(struct http_chunked *st, const uint8_t *buf,
+		      size_t len, size_t *data_len)
+{
+	size_t i = 0;
+
+	*data_len = 0;
+	if (st->state == CH_DONE)
+		return 0;
+	if (st->state == CH_DATA) {
+		size_t n = st->left < len ? (size_t)st->left : len;
+
+		if (n > INT32_MAX)
+			n = INT32_MAX;
+		st->left -= n;
+		if (!st->left)
+			st->state = CH_DATA_CR;
+		*data_len = n;
+		return (int)(n > INT32_MAX ? INT32_MAX : n);
+	}
+	/* Framing bytes up to the next data, the end, or INT32_MAX */
+	while (i < len && i < INT32_MAX && st->state != CH_DATA &&
+	       st->state != CH_DONE) {
+		if (st->state == CH_SIZE && !st->line_len)
+			st->left = 0;
+		if (chunked_byte(st, buf[i]) < 0)
+			return -EBADMSG;
+		i++;
+	}
+	return (int)i;
+}
+
+bool http_chunked_done(const struct http_chunked *st)
+{
+	return st->state == CH_DONE;
 }

@@ -8,7 +8,9 @@
  *     blocks the signals it forwards and clone()s the setup child into new
  *     user, mount, pid, ipc, uts, cgroup and (unless --net host) network
  *     namespaces.
- *  2. The supervisor writes the child's uid/gid maps, then sends "go" over
+ *  2. The supervisor writes the child's uid/gid maps, makes the jail's CA
+ *     when a --secret needs one (only now, so that no process of the jail
+ *     ever held its key), then sends "go" over
  *     a SOCK_SEQPACKET socketpair. The child set PR_SET_PDEATHSIG first and
  *     treats EOF on the socket as the supervisor's death.
  *  3. The setup child (pid 1 of the new pid namespace) sets the hostname,
@@ -770,6 +772,7 @@ struct super {
 	pid_t fwd_pid;		/* the forwarder, or 0 */
 	int fwd_status;		/* its wait status once reaped */
 	bool fwd_died;		/* it stopped while the jail ran */
+	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
 	bool setup_done;
 	bool timed_out;
 	bool stdin_open;
@@ -819,6 +822,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.ipv6 = cfg->ipv6,
 		.parent = getpid(),
 		.secret_values = secret_values,
+		.ca = s->ca,
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -1258,6 +1262,9 @@ static int run_jail(const struct jail_config *cfg)
 		errno = -err;
 		die_errno("write the user namespace maps");
 	}
+	/* Now, not before the clone: the jail never had the CA's key */
+	if (cfg->ca_bundle_fd >= 0)
+		s.ca = secrets_make_ca(cfg);
 	if (send(s.chan_fd, &go, sizeof(go), MSG_NOSIGNAL) != sizeof(go)) {
 		kill(s.pid, SIGKILL);
 		die_errno("start the jail");
@@ -1297,6 +1304,24 @@ const char *__asan_default_options(void)
 }
 #endif
 
+/*
+ * --secret: the memfd the supervisor fills with the CA bundle once the
+ * jail is cloned; the setup child inherits it and binds its content
+ * over the system bundle paths of the view
+ */
+static void open_ca_bundle(struct jail_config *cfg)
+{
+	cfg->ca_bundle_path = secrets_bundle_path();
+	if (!cfg->ca_bundle_path)
+		die("--secret: no system CA bundle on this host (looked for "
+		    "\"%s\" and %d other paths); without one the bound "
+		    "hosts' certificates cannot be verified",
+		    secrets_bundle_paths[0], SECRETS_N_BUNDLE_PATHS - 1);
+	cfg->ca_bundle_fd = memfd_create("jail-ca-bundle", MFD_CLOEXEC);
+	if (cfg->ca_bundle_fd < 0)
+		die_errno("--secret: memfd_create");
+}
+
 static void cleanup_at_exit(void)
 {
 	restore_terminal();
@@ -1323,6 +1348,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	close_stray_fds(cfg);
+	if (cfg->n_secrets)
+		open_ca_bundle(cfg);
 	if (cfg->net == NET_HOST)
 		warn("--net host: the jail shares the host's network, "
 		     "unfiltered: nothing limits where it connects");

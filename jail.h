@@ -276,6 +276,10 @@ struct jail_config {
 	char id[17];			/* jail ID, hex */
 	struct secret_req secrets[JAIL_MAX_SECRETS];	/* --secret */
 	size_t n_secrets;
+	/* With secrets: the host's CA bundle, and a memfd that gets it and
+	 * the jail CA's certificate (secrets_make_ca()); else NULL, -1 */
+	const char *ca_bundle_path;
+	int ca_bundle_fd;
 };
 
 /* ---------------------------------------------------------------------
@@ -318,6 +322,10 @@ struct crypto_tls;
 int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 		       char *why, size_t why_len);
 
+/* Load libssl and the host's trust store for crypto_tls_connect() now,
+ * e.g. before forking the processes that will connect. Return: 0/-errno */
+int crypto_tls_client_init(void);
+
 /* Return: bytes read, 0 at the end of the stream, -EAGAIN (nothing yet:
  * poll the socket) or -EIO */
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
@@ -327,6 +335,56 @@ size_t crypto_tls_pending(struct crypto_tls *t);
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
 /* Send close_notify and free the session; NULL is fine */
 void crypto_tls_free(struct crypto_tls *t);
+/* Send close_notify, keep the session for reading */
+void crypto_tls_close_notify(struct crypto_tls *t);
+
+struct crypto_ca;
+struct crypto_leaf;
+
+/**
+ * crypto_ca_new() - A fresh certificate authority (libcrypto)
+ * @names:	host names it may sign for (a critical nameConstraints
+ *		extension permits these and their subdomains only)
+ * @n:		how many
+ * @cn:		its subject's common name
+ * @out:	the CA, key included; it stays in this process's memory
+ *		(and that of processes forked from it), never in a file
+ * @pem:	its certificate in PEM, caller frees
+ *
+ * An ECDSA P-256 key and a self-signed certificate (CA:TRUE, pathlen 0,
+ * keyCertSign), valid from an hour ago for 30 days.
+ *
+ * Return: 0, -ENOENT (no libcrypto/libssl) or -EIO
+ */
+int crypto_ca_new(const char *const *names, size_t n, const char *cn,
+		  struct crypto_ca **out, char **pem);
+
+/* Free @ca and clear its keys; NULL is fine */
+void crypto_ca_free(struct crypto_ca *ca);
+
+/**
+ * crypto_leaf_new() - A server certificate for @name, signed by @ca
+ * @ca:		from crypto_ca_new(); its one leaf key is made on first use
+ * @name:	the server name (subjectAltName DNS:@name)
+ * @out:	a TLS server context presenting it, kept for the process's
+ *		life; ALPN: http/1.1 when the client offers it, else none
+ *
+ * Return: 0, -ENOENT or -EIO
+ */
+int crypto_leaf_new(struct crypto_ca *ca, const char *name,
+		    struct crypto_leaf **out);
+
+/**
+ * crypto_tls_accept() - TLS server on a connected socket with @leaf
+ * @fd:		blocking TCP socket; not taken over
+ *
+ * The handshake blocks; afterwards @fd is non-blocking and the session
+ * works with crypto_tls_read() and the rest.
+ *
+ * Return: 0; -EPROTO (handshake failed) or another negative errno
+ */
+int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
+		      struct crypto_tls **out, char *why, size_t why_len);
 
 /* ---------------------------------------------------------------------
  * config.c: command line, policy files, trust, profiles, --explain
@@ -1150,6 +1208,64 @@ int http_parse_head(const uint8_t *buf, size_t len, struct http_head *h);
 int http_find_header(const uint8_t *head, size_t head_len, const char *name,
 		     size_t *val_off, size_t *val_len, size_t start);
 
+/* How a request's body ends (http_request_framing()) */
+struct http_framing {
+	bool is_chunked;	/* Transfer-Encoding: chunked */
+	uint64_t length;	/* else Content-Length, 0 when none */
+};
+
+/**
+ * http_request_framing() - Where the body of a request ends
+ * @head:	a head that http_parse_head() accepted; untrusted
+ * @head_len:	its length
+ * @h:		its parse
+ * @fr:		result
+ *
+ * RFC 9112 6: Transfer-Encoding "chunked" (alone, once, HTTP/1.1 only),
+ * else one Content-Length of at most 18 digits, else no body. Refused:
+ * Content-Length twice (even with equal values) or as a list, both
+ * headers at once (request smuggling), any other transfer coding.
+ *
+ * Return: 0, -EBADMSG or -ENOTSUP (a transfer coding other than chunked)
+ */
+int http_request_framing(const uint8_t *head, size_t head_len,
+			 const struct http_head *h, struct http_framing *fr);
+
+#define HTTP_CHUNK_DIGITS 15	/* hex digits of a chunk size: < 2^60 */
+#define HTTP_CHUNK_LINE_MAX 4096	/* a size line with its extensions */
+
+/* State of a chunked body being followed; zero it to start */
+struct http_chunked {
+	unsigned int state;
+	uint64_t left;		/* bytes of the current chunk (or its size) */
+	size_t line_len;
+	size_t n_trailers;
+};
+
+/**
+ * http_chunked_feed() - Follow the chunked framing of a request body
+ * @st:		state, zeroed at the start of the body
+ * @buf:	the next bytes of the body; untrusted
+ * @len:	how many
+ * @data_len:	set to the return value when the bytes taken are chunk
+ *		data, else to 0 (they were framing)
+ *
+ * Takes a prefix of @buf that is either all framing or all data, so that
+ * a caller can look at the data alone; call again with the rest. Strict:
+ * CRLF only (no bare LF), 1..15 hex digits, extensions of printable bytes
+ * within 4096 bytes a line, trailer fields as header fields (at most
+ * HTTP_MAX_HEADERS lines of at most HTTP_HEAD_MAX bytes), CRLF after
+ * every chunk's data. Bytes after the body's end are not taken.
+ *
+ * Return: bytes taken (0 only when @len is 0 or the body has ended), or
+ * -EBADMSG
+ */
+int http_chunked_feed(struct http_chunked *st, const uint8_t *buf,
+		      size_t len, size_t *data_len);
+
+/* Has @st seen the body's last byte? */
+bool http_chunked_done(const struct http_chunked *st);
+
 #define DNS_TYPE_A 1
 #define DNS_TYPE_TXT 16
 #define DNS_TYPE_AAAA 28
@@ -1461,6 +1577,68 @@ int secrets_rewrite_head(const uint8_t *head, size_t head_len,
 			 uint32_t *injected, int *leaked);
 
 /**
+ * secrets_rewrite_request() - A request head for a kept-alive connection
+ *
+ * As secrets_rewrite_head(), for a request of an intercepted TLS
+ * connection: the same substitution and refusal, Host becomes @host
+ * ("HOST" or "HOST:PORT"), the hop-by-hop headers are dropped, but no
+ * "Connection: close" is added, so the connection carries the next
+ * request too.
+ */
+int secrets_rewrite_request(const uint8_t *head, size_t head_len,
+			    const char *host, const struct secrets_sub *subs,
+			    size_t n, uint8_t *out, size_t out_len,
+			    uint32_t *injected, int *leaked);
+
+/* The end of the body bytes secrets_scan_stream() saw; zero it to start */
+struct secrets_stream {
+	uint8_t tail[SECRETS_PLACEHOLDER_MAX - 1];
+	size_t tail_len;
+};
+
+/**
+ * secrets_scan_stream() - Look for unbound placeholders in a body
+ * @st:		state carried from one piece of the body to the next
+ * @buf:	the next piece; untrusted
+ * @len:	its length
+ * @subs:	the secrets; only those without a @value are searched
+ * @n:		at most JAIL_MAX_SECRETS
+ *
+ * Pure. Finds a placeholder as its bytes appear (case and all), also
+ * when it straddles two pieces. Not found: encoded forms (base64,
+ * percent- or JSON-escapes, compression) and a placeholder cut apart by
+ * chunked framing unless the caller passes the chunk data alone.
+ *
+ * Return: index of the first secret found, -ENOENT, or -EINVAL (@st
+ * corrupt)
+ */
+int secrets_scan_stream(struct secrets_stream *st, const uint8_t *buf,
+			size_t len, const struct secrets_sub *subs, size_t n);
+
+#define SECRETS_N_BUNDLE_PATHS 6
+/* Where distributions keep the system's CA bundle, most common first */
+extern const char *const secrets_bundle_paths[SECRETS_N_BUNDLE_PATHS];
+
+/* The first of secrets_bundle_paths[] that is a file here, or NULL */
+const char *secrets_bundle_path(void);
+
+/**
+ * secrets_make_ca() - The jail's CA, and the bundle the jail trusts
+ * @cfg:	configuration with secrets, @cfg->ca_bundle_path and
+ *		@cfg->ca_bundle_fd set
+ *
+ * Makes a CA restricted (nameConstraints) to the hosts the secrets are
+ * bound to, and writes the host's bundle followed by the CA's
+ * certificate to @cfg->ca_bundle_fd. Loads libcrypto and libssl.
+ *
+ * Context: supervisor, after the jail was cloned (no process of the
+ * jail ever holds the key) and before it is released to build its view
+ * Must: die with one line when it cannot
+ * Return: the CA, for the forwarder
+ */
+struct crypto_ca *secrets_make_ca(const struct jail_config *cfg);
+
+/**
  * secrets_broker_host() - The bound host a broker name stands for
  * @name:	a normalised host name from the jail (Host header, DNS)
  * @cfg:	configuration with the secrets
@@ -1505,6 +1683,8 @@ const char *secrets_broker_host(const struct jail_config *cfg,
  *			bounded by RLIMIT_NOFILE
  * @secret_values:	the real value of each of @cfg->secrets (from
  *			secrets_reveal()), or NULL when there are none
+ * @ca:			the jail's CA (secrets_make_ca()), or NULL: allowed
+ *			TLS to a bound host is then intercepted (broker.c)
  */
 struct fwd_params {
 	const struct jail_config *cfg;
@@ -1521,6 +1701,7 @@ struct fwd_params {
 	pid_t parent;
 	unsigned int max_conns;
 	char *const *secret_values;
+	struct crypto_ca *ca;
 };
 
 /**
@@ -1587,6 +1768,39 @@ enum broker_verdict {
 int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		int jail_fd, const uint8_t *buf, const struct http_head *h,
 		const struct broker_proxy *px);
+
+/**
+ * broker_tls() - Intercept an allowed TLS connection to a bound host
+ * @p:		the forwarder's parameters (secrets, CA, log)
+ * @d:		the resolver, for the address policy
+ * @jail_fd:	the connection; its ClientHello has only been peeked at
+ * @sni:	the server name it asked for, allowed by the policy
+ * @port:	the port it asked for
+ * @px:		the upstream proxy
+ *
+ * When @sni is a host some secret is bound to, a process forked here
+ * (its slot counted with the brokers') terminates the jail's TLS with a
+ * certificate for @sni signed by the jail's CA (made here on first use,
+ * kept for later connections), connects to the real host with verified
+ * TLS, and relays request after request: each head is checked, its
+ * placeholders replaced (secrets_rewrite_request()), each body followed
+ * by its framing and searched for foreign placeholders.
+ *
+ * Context: forwarder, when a TLS connection was allowed
+ * Return: enum broker_verdict
+ */
+int broker_tls(const struct fwd_params *p, const struct dnsd *d,
+	       int jail_fd, const char *sni, uint16_t port,
+	       const struct broker_proxy *px);
+
+/*
+ * broker_stop_all() - SIGTERM every broker process, wait for them a little
+ *
+ * Interception processes then write net.allow for their connection;
+ * waits at most half a second.
+ * Context: forwarder, stopping
+ */
+void broker_stop_all(void);
 
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);

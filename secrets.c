@@ -9,12 +9,21 @@
  * placeholder for the value in requests it brokers to a bound host, and
  * refuses any request or DNS name that carries a placeholder elsewhere.
  *
+ * For TLS straight to a bound host, the supervisor makes a CA for this
+ * jail alone (secrets_make_ca()), after the jail was cloned so that no
+ * process of the jail ever held its key; the jail trusts it through a
+ * bundle file, the host's bundle and its certificate, bound over the
+ * system bundle paths (fsview.c). The forwarder signs a certificate for
+ * each bound host the jail connects to and terminates TLS with it.
+ *
  * The functions that look at bytes from the jail (secrets_scan(),
- * secrets_rewrite_head()) are pure: no I/O, no allocation.
+ * secrets_rewrite_head(), secrets_scan_stream()) are pure: no I/O, no
+ * allocation.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "jail.h"
 
@@ -610,10 +619,11 @@ static int rewrite_header(struct out_buf *o, const uint8_t *line,
 	return 0;
 }
 
-int secrets_rewrite_head(const uint8_t *head, size_t head_len,
-			 const char *host, const struct secrets_sub *subs,
-			 size_t n, uint8_t *out, size_t out_len,
-			 uint32_t *injected, int *leaked)
+/* secrets_rewrite_head(); @is_keep_alive: no "Connection: close" */
+static int rewrite_head(const uint8_t *head, size_t head_len,
+			const char *host, const struct secrets_sub *subs,
+			size_t n, uint8_t *out, size_t out_len,
+			uint32_t *injected, int *leaked, bool is_keep_alive)
 {
 	struct out_buf o = { out, 0, out_len, false };
 	size_t pos = 0;
@@ -656,8 +666,70 @@ int secrets_rewrite_head(const uint8_t *head, size_t head_len,
 	}
 	if (!is_end)
 		return -EBADMSG;
-	puts_(&o, "Connection: close\r\n\r\n");
+	puts_(&o, is_keep_alive ? "\r\n" : "Connection: close\r\n\r\n");
 	return o.is_full ? -E2BIG : (int)o.len;
+}
+
+int secrets_rewrite_head(const uint8_t *head, size_t head_len,
+			 const char *host, const struct secrets_sub *subs,
+			 size_t n, uint8_t *out, size_t out_len,
+			 uint32_t *injected, int *leaked)
+{
+	return rewrite_head(head, head_len, host, subs, n, out, out_len,
+			    injected, leaked, false);
+}
+
+int secrets_rewrite_request(const uint8_t *head, size_t head_len,
+			    const char *host, const struct secrets_sub *subs,
+			    size_t n, uint8_t *out, size_t out_len,
+			    uint32_t *injected, int *leaked)
+{
+	return rewrite_head(head, head_len, host, subs, n, out, out_len,
+			    injected, leaked, true);
+}
+
+/* ---- request bodies ------------------------------------------------- */
+
+int secrets_scan_stream(struct secrets_stream *st, const uint8_t *buf,
+			size_t len, const struct secrets_sub *subs, size_t n)
+{
+	/* The seam: the last bytes before @buf and the first of @buf */
+	uint8_t seam[2 * SECRETS_PLACEHOLDER_MAX];
+	size_t head = len < SECRETS_PLACEHOLDER_MAX - 1 ?
+			      len :
+			      SECRETS_PLACEHOLDER_MAX - 1;
+	size_t keep;
+
+	if (st->tail_len > sizeof(st->tail))
+		return -EINVAL;
+	memcpy(seam, st->tail, st->tail_len);
+	memcpy(seam + st->tail_len, buf, head);
+	for (size_t i = 0; i < n && i < JAIL_MAX_SECRETS; i++) {
+		size_t pl = strlen(subs[i].placeholder);
+
+		if (subs[i].value || !pl || pl > SECRETS_PLACEHOLDER_MAX)
+			continue;
+		/* memmem is linear (two-way): no quadratic worst case */
+		if (memmem(seam, st->tail_len + head, subs[i].placeholder,
+			   pl) ||
+		    memmem(buf, len, subs[i].placeholder, pl))
+			return (int)i;
+	}
+	/* Keep what a placeholder cut by the next boundary could start in */
+	keep = SECRETS_PLACEHOLDER_MAX - 1;
+	if (len >= keep) {
+		memcpy(st->tail, buf + len - keep, keep);
+		st->tail_len = keep;
+	} else {
+		size_t old = st->tail_len + len > keep ?
+				     keep - len :
+				     st->tail_len;
+
+		memmove(st->tail, st->tail + st->tail_len - old, old);
+		memcpy(st->tail + old, buf, len);
+		st->tail_len = old + len;
+	}
+	return -ENOENT;
 }
 
 const char *secrets_broker_host(const struct jail_config *cfg,
@@ -676,4 +748,77 @@ const char *secrets_broker_host(const struct jail_config *cfg,
 				return h;
 		}
 	return NULL;
+}
+
+/* ---- the per-jail CA ------------------------------------------------ */
+
+/* Where distributions keep the system's CA bundle (PEM) */
+const char *const secrets_bundle_paths[SECRETS_N_BUNDLE_PATHS] = {
+	"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Ubuntu, Arch */
+	"/etc/pki/tls/certs/ca-bundle.crt",	/* Fedora, RHEL */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+	"/etc/ssl/ca-bundle.pem",		/* openSUSE */
+	"/etc/ssl/cert.pem",			/* Alpine */
+	"/etc/pki/tls/cacert.pem",		/* OpenELEC */
+};
+
+const char *secrets_bundle_path(void)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < SECRETS_N_BUNDLE_PATHS; i++)
+		if (stat(secrets_bundle_paths[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			return secrets_bundle_paths[i];
+	return NULL;
+}
+
+/* Copy the host's bundle at @path to @fd. Return: 0 or -errno */
+static int copy_bundle(const char *path, int fd)
+{
+	autoclose int in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char buf[65536];
+	ssize_t n;
+
+	if (in < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (write_all(fd, buf, (size_t)n) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+struct crypto_ca *secrets_make_ca(const struct jail_config *cfg)
+{
+	const char *names[JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX];
+	struct crypto_ca *ca = NULL;
+	autofree char *pem = NULL;
+	size_t n = 0;
+	int err;
+
+	for (size_t i = 0; i < cfg->n_secrets; i++)
+		for (size_t k = 0; k < cfg->secrets[i].n_hosts; k++)
+			names[n++] = cfg->secrets[i].hosts[k];
+	err = crypto_ca_new(names, n, "jail CA for this run only", &ca, &pem);
+	if (err == -ENOENT)
+		die("--secret: libssl/libcrypto (OpenSSL 3) not found; they "
+		    "are needed to intercept TLS to the bound hosts");
+	if (err < 0)
+		die("--secret: cannot make the jail's CA");
+	err = copy_bundle(cfg->ca_bundle_path, cfg->ca_bundle_fd);
+	if (err < 0) {
+		errno = -err;
+		die_errno("--secret: read the CA bundle \"%s\"",
+			  cfg->ca_bundle_path);
+	}
+	/* A bundle whose last line lacks its newline still ends here */
+	if (write_all(cfg->ca_bundle_fd, "\n", 1) < 0 ||
+	    write_all(cfg->ca_bundle_fd, pem, strlen(pem)) < 0)
+		die_errno("--secret: write the CA bundle");
+	return ca;
 }

@@ -128,15 +128,17 @@ class Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(chunk[:k])
                 n -= k
             return
-        if self.path == "/sse":
-            # Server-sent events: one now, one 2 s later, then the end
+        if self.path in ("/sse", "/sse?slow"):
+            # Server-sent events: one now, one 2 s later (6 s when slow,
+            # for streams that must overlap however loaded the machine
+            # is), then the end
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(b"data: one\n\n")
             self.wfile.flush()
-            time.sleep(2)
+            time.sleep(6 if self.path.endswith("slow") else 2)
             self.wfile.write(b"data: two\n\n")
             self.close_connection = True
             return
@@ -144,7 +146,19 @@ class Handler(SimpleHTTPRequestHandler):
             # The request's headers and body, as the server got them
             n = int(self.headers.get("Content-Length", "0") or 0)
             body = "".join("%s: %s\n" % kv for kv in self.headers.items())
-            body = (body + "\n").encode() + self.rfile.read(n)
+            if self.headers.get("Transfer-Encoding", "") == "chunked":
+                data = b""
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0], 16)
+                    if not size:
+                        while self.rfile.readline() not in (b"\r\n", b""):
+                            pass
+                        break
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+            else:
+                data = self.rfile.read(n)
+            body = (body + "\n").encode() + data
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -75,6 +75,10 @@ out=$(sj -- curl -sS --max-time 10 "$BROKER/echo" 2>&1)
 assert_match "a certificate from an unknown CA is refused" "upstream TLS refused" "$out"
 assert_match "... and logged" '"event":"net.deny","host":"allowed.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
 assert_eq "... and no request reached the server" "" "$(grep ' /echo' "$NET_DIR/http.log")"
+out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo' 2>&1)
+assert_match "intercepted TLS: the unknown CA is refused with a clear answer" "^jail: upstream TLS refused: .*certificate" "$out"
+assert_match "... and logged" '"event":"net.deny","host":"allowed.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
+assert_eq "... and no request reached the server" "" "$(grep ' /echo' "$NET_DIR/http.log")"
 
 # The test CA joins the host's trust store, in this mount namespace only:
 # Debian's OpenSSL reads /usr/lib/ssl/cert.pem, a link to this bundle
@@ -87,6 +91,10 @@ printf '%s\t%s\n' "$NET_IP_ALLOWED" wrongname.test >>"$NET_DIR/hosts"
 out=$(jail --net filtered --allow wrongname.test --secret K@wrongname.test \
 	-- curl -sS --max-time 10 http://wrongname.test.jail.internal/echo 2>&1)
 assert_match "a certificate for another name is refused" "upstream TLS refused" "$out"
+out=$(jail --net filtered --allow wrongname.test --secret K@wrongname.test \
+	--log "$LOG" -- curl -sS --max-time 10 https://wrongname.test/echo 2>&1)
+assert_match "intercepted TLS: a certificate for another name is refused" "^jail: upstream TLS refused: .*mismatch" "$out"
+assert_match "... and logged" '"event":"net.deny","host":"wrongname.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
 
 # ---- brokered requests ---------------------------------------------------
 
@@ -131,13 +139,18 @@ out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY
 	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER"'/echo' 2>&1)
 assert_match "with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
 assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
+net_reset_logs
+out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY_PORT" \
+	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo' 2>&1)
+assert_match "intercepted TLS with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
+assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
 
 out=$(sj -- python3 -c '
 import socket, time
 ss = []
 for i in range(70):
     s = socket.create_connection(("allowed.test.jail.internal", 80), timeout=15)
-    s.sendall(b"GET /sse HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
+    s.sendall(b"GET /sse?slow HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
     ss.append(s)
     time.sleep(0.01)
 ok = 0
@@ -155,6 +168,37 @@ for s in ss:
 print("streams=%d" % ok)' 2>/dev/null)
 assert_eq "at most 64 brokered requests at once" "streams=64" "$out"
 assert_match "... the others refused and logged" '"reason":"too many brokered requests"' "$(cat "$LOG")"
+out=$(sj -- python3 -c '
+import socket, ssl, time
+ctx = ssl.create_default_context()
+ss = []
+for i in range(70):
+    try:
+        if i % 2:
+            s = socket.create_connection(("allowed.test.jail.internal", 80), timeout=15)
+            s.sendall(b"GET /sse?slow HTTP/1.1\r\nHost: allowed.test.jail.internal\r\n\r\n")
+        else:
+            s = ctx.wrap_socket(socket.create_connection(("allowed.test", 443), timeout=15),
+                                server_hostname="allowed.test")
+            s.sendall(b"GET /sse?slow HTTP/1.1\r\nHost: allowed.test\r\n\r\n")
+        ss.append(s)
+    except OSError:
+        pass
+    time.sleep(0.01)
+ok = 0
+for s in ss:
+    data = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    ok += b"data: two" in data
+print("streams=%d" % ok)' 2>/dev/null)
+assert_eq "intercepted connections and brokered requests share the 64 slots" "streams=64" "$out"
 
 secret_file="$STAGE/secret-$JT_USER.txt"
 printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
@@ -167,6 +211,185 @@ cp "$secret_file" "$proj/key.txt"
 out=$(jail --net filtered --allow allowed.test --secret "F=@$proj/key.txt@allowed.test" -- true 2>&1)
 assert_match "a secret file visible inside the jail is refused" "visible inside the jail" "$out"
 rm -f "$proj/key.txt"
+
+# ---- TLS straight to the bound host: interception --------------------------
+
+net_reset_logs
+out=$(sj -- sh -c 'echo "env=$K"; curl -sS --max-time 10 -H "Authorization: Bearer $K" https://allowed.test/echo' 2>&1)
+assert_match "TLS to the bound host: the server gets the real value" "^Authorization: Bearer $REAL\$" "$out"
+assert_match "... while the jail's environment holds the placeholder" "^env=sk-ant-[A-Za-z0-9_-]{32,}\$" "$out"
+assert_nomatch "... and never the value" "^env=$REAL" "$out"
+assert_match "... Host is the bound host" "^Host: allowed.test\$" "$out"
+assert_match "... the server saw it over TLS with the real SNI" "^req $NET_IP_ALLOWED 443 allowed.test allowed.test /echo\$" "$(net_log http)"
+assert_match "... secret.inject is logged" '"event":"secret.inject","name":"K","host":"allowed.test"' "$(cat "$LOG")"
+assert_match "... net.allow says it was intercepted" '"event":"net.allow","host":"allowed.test",.*"requests":1,"via":"tls interception"' "$(cat "$LOG")"
+
+net_reset_logs
+out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo?1 https://allowed.test/echo?2' 2>&1)
+assert_eq "two requests on one kept-alive connection: both substituted" 2 "$(printf '%s\n' "$out" | grep -c "^x-api-key: $REAL\$")"
+assert_eq "... over one connection to the server" 1 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
+assert_eq "... two secret.inject events" 2 "$(events secret.inject)"
+assert_match "... one net.allow with two requests" '"requests":2,"via":"tls interception"' "$(cat "$LOG")"
+
+out=$(sj -- sh -c 'curl -sS --max-time 10 -u "user:$K" https://allowed.test/echo' 2>&1)
+want=$(printf 'user:%s' "$REAL" | base64 -w0)
+assert_match "intercepted Basic auth: decoded, substituted, encoded" "^Authorization: Basic $want\$" "$out"
+
+out=$(sj -- sh -c 'curl -sS --max-time 10 --http2 -v -o /dev/null https://allowed.test/echo' 2>&1)
+assert_match "HTTP/2 is not offered to the jail: http/1.1 is chosen" "ALPN: server accepted http/1.1" "$out"
+assert_match "... the certificate the jail sees is the jail CA's" "issuer: CN=jail CA for this run only" "$out"
+
+net_reset_logs
+out=$(sj -- python3 -c '
+import http.client, os, ssl
+c = http.client.HTTPSConnection("allowed.test", timeout=10, context=ssl.create_default_context())
+c.request("POST", "/echo", body=iter([b"abc", b"def"]), encode_chunked=True,
+          headers={"x-api-key": os.environ["K"], "Transfer-Encoding": "chunked"})
+print(c.getresponse().read().decode())
+c.request("POST", "/echo", body=b"0123456789", headers={"x-two": os.environ["K"]})
+print(c.getresponse().read().decode())
+c.request("GET", "/echo", headers={"x-three": os.environ["K"]})
+print(c.getresponse().read().decode())' 2>&1)
+assert_match "a chunked body is followed to its end" "^abcdef\$" "$out"
+assert_match "... the request after it is substituted too" "^x-two: $REAL\$" "$out"
+assert_match "... and the one after a Content-Length body" "^x-three: $REAL\$" "$out"
+assert_match "... python's ssl trusts the jail CA (SSL_CERT_FILE)" "^x-api-key: $REAL\$" "$out"
+assert_eq "... three requests, three secret.inject" 3 "$(events secret.inject)"
+
+out=$(sj -- python3 -c '
+import os, urllib.request
+r = urllib.request.Request("https://allowed.test/echo", headers={"x-api-key": os.environ["K"]})
+print(urllib.request.urlopen(r, timeout=10).read().decode())' 2>&1)
+assert_match "python urllib through interception" "^X-Api-Key: $REAL\$" "$out"
+
+if command -v node >/dev/null; then
+	out=$(sj -- node -e '
+fetch("https://allowed.test/echo", { headers: { "x-api-key": process.env.K } })
+	.then((r) => r.text()).then((t) => console.log(t), (e) => console.log("error", e.cause || e))' 2>&1)
+	assert_match "node fetch through interception (NODE_EXTRA_CA_CERTS)" "^x-api-key: $REAL\$" "$out"
+else
+	t_skip "node fetch through interception" "node is not installed"
+fi
+
+out=$(sj -- python3 -c '
+import socket, ssl, time
+s = ssl.create_default_context().wrap_socket(socket.create_connection(("allowed.test", 443), timeout=10), server_hostname="allowed.test")
+s.sendall(b"GET /sse HTTP/1.1\r\nHost: allowed.test\r\n\r\n")
+t, data, first = time.monotonic(), b"", None
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+    if first is None and b"data: one" in data:
+        first = time.monotonic() - t
+print("first=%s all=%.1f two=%s" % ("early" if first is not None and first < 1.5 else first,
+      time.monotonic() - t, b"data: two" in data))' 2>&1)
+assert_match "server-sent events stream through interception" "^first=early all=[2-9].* two=True" "$out"
+
+# Request framing that two servers could read differently is refused
+cat >"$proj/raw.py" <<'PY'
+import socket, ssl, sys
+s = ssl.create_default_context().wrap_socket(socket.create_connection(("allowed.test", 443), timeout=10), server_hostname="allowed.test")
+s.sendall(sys.argv[1].encode().decode("unicode_escape").encode())
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.decode(errors="replace").split("\r\n")[0])
+PY
+chown "$JT_USER:" "$proj/raw.py"
+net_reset_logs
+out=$(sj -- python3 "$proj/raw.py" 'POST /echo HTTP/1.1\r\nHost: allowed.test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' 2>&1)
+assert_eq "Content-Length with Transfer-Encoding is refused" "HTTP/1.1 400 Bad Request" "$out"
+out=$(sj -- python3 "$proj/raw.py" 'POST /echo HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n' 2>&1)
+assert_eq "a transfer coding other than chunked is refused" "HTTP/1.1 501 Not Implemented" "$out"
+out=$(sj --allow other.test -- python3 "$proj/raw.py" 'GET /echo HTTP/1.1\r\nHost: other.test\r\n\r\n' 2>/dev/null)
+assert_eq "a request for another Host on the bound host's connection is refused" "HTTP/1.1 421 Misdirected Request" "$out"
+out=$(sj -- python3 "$proj/raw.py" 'CONNECT allowed.test:443 HTTP/1.1\r\nHost: allowed.test\r\n\r\n' 2>/dev/null)
+assert_eq "CONNECT inside an intercepted connection is refused" "HTTP/1.1 405 Method Not Allowed" "$out"
+assert_eq "... none of them reached the server" "" "$(net_log http)"
+# The head has gone on by the time the body shows its framing: the
+# request is cut off upstream, the jail gets the refusal
+out=$(sj -- python3 "$proj/raw.py" 'POST /echo HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n' 2>&1)
+assert_eq "a chunk size line ending in a bare LF is refused" "HTTP/1.1 400 Bad Request" "$out"
+
+# A placeholder of a secret bound elsewhere, over intercepted TLS
+net_reset_logs
+out=$(JT_EXTRA_ENV="K=$REAL J=other-$REAL" sj --secret J@other.test --allow other.test -- sh -c 'curl -sS --max-time 10 -H "x-j: $J" https://allowed.test/echo' 2>&1)
+assert_match "a foreign placeholder in an intercepted head is refused" "^jail: a secret's placeholder was sent to a host it is not bound to" "$out"
+assert_match "... logged as secret.leak" '"event":"secret.leak","name":"J","where":"http-header","host":"allowed.test"' "$(cat "$LOG")"
+out=$(JT_EXTRA_ENV="K=$REAL J=other-$REAL" sj --secret J@other.test --allow other.test -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" --data-binary "{\"j\":\"$J\"}" https://allowed.test/echo' 2>&1)
+assert_match "a foreign placeholder in an intercepted body is refused" "^jail: a secret's placeholder was sent to a host it is not bound to" "$out"
+assert_match "... logged as secret.leak" '"event":"secret.leak","name":"J","where":"http-body","host":"allowed.test"' "$(cat "$LOG")"
+out=$(JT_EXTRA_ENV="K=$REAL J=other-$REAL" sj --secret J@other.test --allow other.test -- python3 -c '
+import http.client, os, ssl
+c = http.client.HTTPSConnection("allowed.test", timeout=10, context=ssl.create_default_context())
+j = os.environ["J"].encode()
+c.request("POST", "/echo", body=iter([b"x" * 70000 + j[:10], j[10:]]), encode_chunked=True,
+          headers={"Transfer-Encoding": "chunked"})
+print(c.getresponse().status)' 2>/dev/null)
+assert_eq "... also split over two chunks" 403 "$out"
+out=$(JT_EXTRA_ENV="K=$REAL J=other-$REAL" sj --secret J@other.test --allow other.test -- sh -c 'python3 '"$proj/raw.py"' "POST /echo HTTP/1.1\r\nHost: allowed.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-J: $J\r\n\r\n"' 2>/dev/null)
+assert_eq "... and in a chunked body's trailer" "HTTP/1.1 403 Forbidden" "$out"
+
+# Another allowed host, no secret bound there: spliced end to end
+net_reset_logs
+out=$(sj --allow other.test -- sh -c 'curl -sS -v --max-time 10 -H "x-api-key: $K" https://other.test/echo' 2>&1)
+assert_match "TLS to a host without a secret is spliced: the real certificate" "issuer: CN=jail-test-ca" "$out"
+assert_match "... so the placeholder there is not seen (only intercepted hosts are scanned)" "^x-api-key: sk-ant-" "$out"
+assert_nomatch "... and it is never the value" "$REAL" "$out"
+
+# The bundle the jail trusts
+out=$(sj -- sh -c 'for v in SSL_CERT_FILE NODE_EXTRA_CA_CERTS REQUESTS_CA_BUNDLE CURL_CA_BUNDLE GIT_SSL_CAINFO; do printenv $v; done | sort -u; grep -c "BEGIN CERTIFICATE" /etc/ssl/certs/ca-certificates.crt; grep -c "PRIVATE KEY" /etc/ssl/certs/ca-certificates.crt; echo x 2>/dev/null >>/etc/ssl/certs/ca-certificates.crt && echo writable' 2>&1)
+assert_eq "the CA variables all name the system bundle path" "/etc/ssl/certs/ca-certificates.crt" "$(printf '%s\n' "$out" | grep '^/')"
+n_host=$(grep -c "BEGIN CERTIFICATE" /etc/ssl/certs/ca-certificates.crt)
+assert_eq "... the bundle is the host's and one more certificate" "$((n_host + 1))" "$(printf '%s\n' "$out" | sed -n 2p)"
+assert_eq "... and holds no private key" 0 "$(printf '%s\n' "$out" | sed -n 3p)"
+assert_nomatch "... and is read-only" writable "$out"
+out=$(sj -- sh -c 'awk "/BEGIN CERT/ { c = \"\" } { c = c \$0 \"\\n\" } END { printf \"%s\", c }" /etc/ssl/certs/ca-certificates.crt | openssl x509 -noout -subject -ext basicConstraints,nameConstraints' 2>&1)
+assert_match "... its last certificate is the jail CA" "subject=CN = jail CA for this run only" "$out"
+assert_match "... a CA limited to the bound hosts" "Permitted:.*DNS:allowed.test" "$(printf '%s' "$out" | tr '\n' ' ')"
+out=$(jail --net filtered -- sh -c 'echo "[${SSL_CERT_FILE:-}]"; grep -c "BEGIN CERTIFICATE" /etc/ssl/certs/ca-certificates.crt' 2>&1)
+assert_eq "without a secret: no CA, no variables, the host's bundle" "[] $n_host" "$(printf '%s' "$out" | tr '\n' ' ')"
+
+# ssl_maps: "COMM:N" for jail's supervisor and forwarder in this network
+# namespace, N the libssl/libcrypto mappings each holds
+ssl_maps()
+{
+	local p me comm
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		comm=$(cat "$p/comm" 2>/dev/null)
+		[ "$comm" = jail ] || [ "$comm" = jail-fwd ] || continue
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		echo "$comm:$(grep -c 'libssl\|libcrypto' "$p/maps" 2>/dev/null)"
+	done | sort -u | tr '\n' ' '
+}
+jail --net filtered -- sleep 3 >/dev/null 2>&1 &
+bg=$!
+for _ in $(seq 100); do
+	out=$(ssl_maps)
+	case $out in *jail-fwd:*) break ;; esac
+	sleep 0.05
+done
+wait "$bg"
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "without a secret: neither supervisor nor forwarder loads OpenSSL" "the sanitizer build links libssl dynamically"
+else
+	assert_eq "without a secret: neither supervisor nor forwarder loads OpenSSL" "jail-fwd:0 jail:0 " "$out"
+fi
+JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 3 >/dev/null 2>&1 &
+bg=$!
+for _ in $(seq 100); do
+	out=$(ssl_maps)
+	case $out in *jail-fwd:*) break ;; esac
+	sleep 0.05
+done
+wait "$bg"
+assert_match "... with one, both have it loaded (the CA is made at start)" "^jail-fwd:[1-9][0-9]* jail:[1-9][0-9]* \$" "$out"
 
 # ---- the value never enters the jail --------------------------------------
 
@@ -212,6 +435,8 @@ chown "$JT_USER:" "$proj/scan.py"
 half=$(( ${#REAL} / 2 ))
 out=$(sj -- sh -c 'curl -sS --max-time 10 -o /dev/null -H "x-api-key: $K" '"$BROKER"'/echo; sleep 30 & python3 '"$proj/scan.py ${REAL:0:$half} ${REAL:$half}"'; kill $!' 2>&1)
 assert_match "no process in the jail holds the value (environ, memory)" "^scanned=[2-9][0-9]* found=none placeholder_seen=[1-9]" "$out"
+out=$(sj -- sh -c 'curl -sS --max-time 10 -o /dev/null -H "x-api-key: $K" https://allowed.test/echo; sleep 30 & python3 '"$proj/scan.py ${REAL:0:$half} ${REAL:$half}"'; kill $!' 2>&1)
+assert_match "... also after an intercepted request" "^scanned=[2-9][0-9]* found=none placeholder_seen=[1-9]" "$out"
 
 sj -- sh -c 'env >"$PWD/env.txt"; cp /proc/self/environ "$PWD/environ.bin"; curl -sS --max-time 10 -o "$PWD/resp.txt" -H "x-api-key: $K" '"$BROKER"'/echo' >/dev/null 2>&1
 assert_match "the jail wrote files holding the placeholder" "^K=sk-ant-" "$(grep '^K=' "$proj/env.txt")"
@@ -268,8 +493,19 @@ if [ -x "$CLAUDE" ]; then
 	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
 	assert_match "claude -p gets the test server's answer" "hello from the test server" "$out"
 	assert_match "... and the server saw the real key" "^messages key=$REAL " "$(net_log api)"
+	net_reset_logs
+	rm -f "$LOG"
+	out=$(JT_EXTRA_ENV="ANTHROPIC_API_KEY=$REAL ANTHROPIC_BASE_URL=https://allowed.test" \
+		jail --net filtered --log "$LOG" --allow allowed.test \
+		--secret ANTHROPIC_API_KEY@allowed.test --ro "${CLAUDE%/node_modules/*}" \
+		-- "$CLAUDE" -p hi 2>&1)
+	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
+	assert_match "claude -p over TLS straight to the host (intercepted) gets the answer" "hello from the test server" "$out"
+	assert_match "... and the server saw the real key" "^messages key=$REAL " "$(net_log api)"
+	assert_match "... secret.inject logged" '"event":"secret.inject","name":"ANTHROPIC_API_KEY","host":"allowed.test"' "$(cat "$LOG")"
 else
 	t_skip "claude -p through the broker" "Claude Code is not installed in ${CLAUDE%/node_modules/*} (t-agents.sh installs it)"
+	t_skip "claude -p through interception" "Claude Code is not installed in ${CLAUDE%/node_modules/*} (t-agents.sh installs it)"
 fi
 
 # ---- the log -----------------------------------------------------------------

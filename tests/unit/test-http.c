@@ -272,8 +272,145 @@ static void test_find(void)
 	       "truncated head");
 }
 
+static int framing(const char *head, struct http_framing *fr)
+{
+	int r = parse(head);
+
+	if (r)
+		return r;
+	return http_request_framing((const uint8_t *)head, h.head_len, &h, fr);
+}
+
+static void test_framing(void)
+{
+	struct http_framing fr;
+
+	is_int(framing(curl_get, &fr), 0, "GET: no body");
+	ok(!fr.is_chunked && !fr.length, "... length 0");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n",
+		       &fr),
+	       0, "Content-Length");
+	is_int(fr.length, 12, "... 12");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\ntransfer-encoding: "
+		       "Chunked\r\n\r\n",
+		       &fr),
+	       0, "chunked, any case");
+	ok(fr.is_chunked, "... chunked");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+		       "Content-Length: 1\r\n\r\n",
+		       &fr),
+	       -EBADMSG, "two Content-Length, even equal");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\n",
+		       &fr),
+	       -EBADMSG, "a list");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n",
+		       &fr),
+	       -EBADMSG, "a sign");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+		       "1000000000000000000\r\n\r\n",
+		       &fr),
+	       -EBADMSG, "19 digits");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+		       "999999999999999999\r\n\r\n",
+		       &fr),
+	       0, "18 digits");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+		       "Transfer-Encoding: chunked\r\n\r\n",
+		       &fr),
+	       -EBADMSG, "Content-Length with Transfer-Encoding");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+		       "gzip, chunked\r\n\r\n",
+		       &fr),
+	       -ENOTSUP, "another coding");
+	is_int(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+		       "chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+		       &fr),
+	       -ENOTSUP, "chunked twice");
+	is_int(framing("POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: "
+		       "chunked\r\n\r\n",
+		       &fr),
+	       -ENOTSUP, "chunked in HTTP/1.0");
+}
+
+/* Feed @body in pieces of @step; Return: data bytes, or -errno */
+static long chunked(const char *body, size_t len, size_t step, char *data,
+		    size_t *used)
+{
+	struct http_chunked st = { 0 };
+	size_t pos = 0, w = 0;
+
+	while (pos < len && !http_chunked_done(&st)) {
+		size_t n = len - pos < step ? len - pos : step, dl = 0;
+		int r = http_chunked_feed(&st, (const uint8_t *)body + pos, n,
+					  &dl);
+
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		if (dl) {
+			memcpy(data + w, body + pos, dl);
+			w += dl;
+		}
+		pos += (size_t)r;
+	}
+	*used = pos;
+	return http_chunked_done(&st) ? (long)w : -EAGAIN;
+}
+
+static void test_chunked(void)
+{
+	static const char body[] = "3\r\nabc\r\nA;ext=\"x y\"\r\n0123456789\r\n"
+				   "0\r\nX-Trailer: t\r\n\r\nGET / HTTP/1.1";
+	size_t end = strlen(body) - strlen("GET / HTTP/1.1"), used;
+	char data[64];
+	int bad = 0;
+
+	for (size_t step = 1; step <= sizeof(body); step++) {
+		long n = chunked(body, sizeof(body) - 1, step, data, &used);
+
+		bad += n != 13 || used != end || memcmp(data, "abc0123456789", 13);
+	}
+	is_int(bad, 0, "every piece size: 13 data bytes, stops at the end");
+	is_int(chunked("0\r\n\r\n", 5, 100, data, &used), 0, "empty body");
+	is_int(chunked("3\nabc\r\n0\r\n\r\n", 13, 100, data, &used), -EBADMSG,
+	       "bare LF after the size");
+	is_int(chunked("3\r\nabc\n0\r\n\r\n", 13, 100, data, &used), -EBADMSG,
+	       "bare LF after the data");
+	is_int(chunked("3\r\nabcd\r\n0\r\n\r\n", 15, 100, data, &used),
+	       -EBADMSG, "data longer than its size");
+	is_int(chunked(" 3\r\nabc\r\n0\r\n\r\n", 15, 100, data, &used),
+	       -EBADMSG, "space before the size");
+	is_int(chunked("\r\n", 2, 100, data, &used), -EBADMSG, "no size");
+	is_int(chunked("-1\r\n", 4, 100, data, &used), -EBADMSG, "negative");
+	is_int(chunked("1000000000000000\r\n", 18, 100, data, &used), -EBADMSG,
+	       "16 hex digits");
+	is_int(chunked("3;\x01\r\nabc\r\n0\r\n\r\n", 16, 100, data, &used),
+	       -EBADMSG, "control byte in an extension");
+	is_int(chunked("0\r\n: x\r\n\r\n", 10, 100, data, &used), -EBADMSG,
+	       "trailer without a name");
+	is_int(chunked("0\r\nX: a\rb\r\n\r\n", 14, 100, data, &used),
+	       -EBADMSG, "bare CR in a trailer");
+	is_int(chunked("3\r\nab", 5, 100, data, &used), -EAGAIN,
+	       "incomplete: wants more");
+	{
+		struct http_chunked st = { 0 };
+		size_t dl = 0;
+		static char line[HTTP_CHUNK_LINE_MAX + 8];
+
+		memset(line, 'x', sizeof(line));
+		line[0] = '1';
+		line[1] = ';';
+		is_int(http_chunked_feed(&st, (const uint8_t *)line,
+					 sizeof(line), &dl),
+		       -EBADMSG, "a size line over HTTP_CHUNK_LINE_MAX");
+	}
+}
+
 int main(void)
 {
+	test_framing();
+	test_chunked();
 	test_good();
 	test_absolute();
 	test_bad();

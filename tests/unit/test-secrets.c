@@ -137,10 +137,87 @@ static void test_scan(void)
 	       "second secret");
 }
 
+static void test_rewrite_request(void)
+{
+	static const char head[] = "POST /v1 HTTP/1.1\r\nHost: api.example.com\r\n"
+				   "Connection: keep-alive\r\n"
+				   "x-api-key: " PH_A "\r\n"
+				   "Content-Length: 2\r\n\r\n";
+	uint32_t inj = 0;
+	int leaked = 0;
+	int r = secrets_rewrite_request((const uint8_t *)head, strlen(head),
+					"api.example.com:8443", subs, 2, out,
+					sizeof(out) - 1, &inj, &leaked);
+
+	out[r > 0 ? r : 0] = '\0';
+	ok(r > 0, "kept-alive rewrite");
+	ok(strstr((char *)out, "x-api-key: sk-ant-REAL-value\r\n") != NULL,
+	   "substituted");
+	ok(strstr((char *)out, "Host: api.example.com:8443\r\n") != NULL,
+	   "Host with the port");
+	ok(!strstr((char *)out, "Connection"), "no Connection header at all");
+	ok(r > 4 && !memcmp(out + r - 4, "\r\n\r\n", 4) &&
+		   strstr((char *)out, "Content-Length: 2\r\n\r\n"),
+	   "ends after the last header");
+	is_int(inj, 1, "injected A");
+	r = secrets_rewrite_request((const uint8_t *)"GET / HTTP/1.1\r\nX: " PH_B
+				    "\r\n\r\n",
+				    23 + strlen(PH_B), "h", subs, 2, out,
+				    sizeof(out), &inj, &leaked);
+	is_int(r, -EACCES, "unbound placeholder refused");
+	is_int(leaked, 1, "... B");
+}
+
+/* Scan @body cut into pieces of @step bytes */
+static int scan_in_steps(const char *body, size_t step)
+{
+	struct secrets_stream st = { .tail_len = 0 };
+	size_t len = strlen(body);
+
+	for (size_t i = 0; i < len; i += step) {
+		size_t n = len - i < step ? len - i : step;
+		int r = secrets_scan_stream(&st, (const uint8_t *)body + i, n,
+					    subs, 2);
+
+		if (r != -ENOENT)
+			return r;
+	}
+	return -ENOENT;
+}
+
+static void test_scan_stream(void)
+{
+	static char big[70000];
+	int bad = 0;
+
+	is_int(scan_in_steps("{\"k\":\"" PH_B "\"}", 4096), 1,
+	       "a foreign placeholder in one piece");
+	is_int(scan_in_steps("{\"k\":\"" PH_A "\"}", 4096), -ENOENT,
+	       "a bound one is not searched");
+	for (size_t step = 1; step < 60; step++)
+		bad += scan_in_steps("xx" PH_B "yy", step) != 1;
+	is_int(bad, 0, "found across every cut, pieces of 1..59 bytes");
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(big + 65530, PH_B, strlen(PH_B));
+	is_int(scan_in_steps(big, 65536), 1, "across a 64 KiB boundary");
+	is_int(scan_in_steps(big, 7), 1, "in small pieces");
+	memcpy(big + 65530, "ghp_PLACEHOLDERbbbb-", 20);
+	is_int(scan_in_steps(big, 65536), -ENOENT, "a prefix alone is not it");
+	{
+		struct secrets_stream st = { .tail_len = sizeof(st.tail) + 1 };
+
+		is_int(secrets_scan_stream(&st, (const uint8_t *)"x", 1, subs,
+					   2),
+		       -EINVAL, "corrupt state refused");
+	}
+}
+
 int main(void)
 {
 	test_placeholder();
 	test_rewrite();
 	test_scan();
+	test_rewrite_request();
+	test_scan_stream();
 	return done_testing();
 }
