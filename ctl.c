@@ -492,7 +492,7 @@ static size_t list_jails(int dir_fd, char (*ids)[17], size_t max)
 static int open_registry(void)
 {
 	autofree char *dir = jail_runtime_dir();
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 && errno != ENOENT)
 		die_errno("registry \"%s\"", dir);
