@@ -252,7 +252,8 @@ static int parse_verb(struct cursor *c, const char *w, int n,
 			       -EBADMSG :
 			       0;
 	case CTL_ERR:
-		return get_rest(c, m->text, CTL_TEXT_MAX);
+		/* A reason is never empty */
+		return at_end(c) ? -EBADMSG : get_rest(c, m->text, CTL_TEXT_MAX);
 	case CTL_PENDING:
 	case CTL_SECRETS:
 	case CTL_END:
