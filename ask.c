@@ -63,7 +63,7 @@ struct ctl_client {
 struct ask_srv {
 	const struct jail_config *cfg;
 	int chan_fd;		/* our end of the ask channel */
-	int fwd_end_fd;		/* the forwarder's end, until it has it */
+	int fwd_end_fd;		/* the forwarder's end, until forked */
 	int ctl_fd;		/* listening control socket, or -1 */
 	unsigned long long seq;
 	struct ask asks[ASK_MAX];
@@ -489,8 +489,8 @@ static void serve_pending(const struct ask_srv *srv, int fd)
 		if (a->used)
 			reply(fd, "ask %llu %llu %s %s %u%s%s\n", a->seq,
 			      (unsigned long long)((now - a->t_start) / 1000),
-			      a->kind, a->host, a->port, a->detail[0] ? " " : "",
-			      a->detail);
+			      a->kind, a->host, a->port,
+			      a->detail[0] ? " " : "", a->detail);
 	}
 	reply(fd, "end\n");
 }

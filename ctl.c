@@ -253,7 +253,8 @@ static int parse_verb(struct cursor *c, const char *w, int n,
 			       0;
 	case CTL_ERR:
 		/* A reason is never empty */
-		return at_end(c) ? -EBADMSG : get_rest(c, m->text, CTL_TEXT_MAX);
+		return at_end(c) ? -EBADMSG :
+				   get_rest(c, m->text, CTL_TEXT_MAX);
 	case CTL_PENDING:
 	case CTL_SECRETS:
 	case CTL_END:
@@ -384,7 +385,8 @@ static bool is_jail_id(const char *s, size_t len)
 	if (len != 16)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -479,7 +481,8 @@ static size_t list_jails(int dir_fd, char (*ids)[17], size_t max)
 		size_t len = strlen(de->d_name);
 		size_t sl = strlen(CTL_SOCK_SUFFIX);
 
-		if (len <= sl || strcmp(de->d_name + len - sl, CTL_SOCK_SUFFIX) ||
+		if (len <= sl ||
+		    strcmp(de->d_name + len - sl, CTL_SOCK_SUFFIX) ||
 		    !is_jail_id(de->d_name, len - sl))
 			continue;
 		memcpy(ids[n], de->d_name, len - sl);
@@ -536,8 +539,8 @@ static int pending_main(void)
 			if (m->verb != CTL_ASK)
 				continue;
 			if (!header)
-				printf("%-16s  %-7s  %-30s %5s  %7s  %s\n", "ID",
-				       "KIND", "HOST", "PORT", "WAITING",
+				printf("%-16s  %-7s  %-30s %5s  %7s  %s\n",
+				       "ID", "KIND", "HOST", "PORT", "WAITING",
 				       "DETAIL");
 			header = true;
 			printf("%-16s  %-7s  %-30s %5u  %6llus  %s\n", js[i].id,
@@ -665,7 +668,8 @@ int ctl_main(int argc, char **argv)
 	char host[ASK_HOST_MAX + 1];
 	struct dnsd_addr lit;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("Usage: jail pending\n"
 		       "       jail approve|always|deny [ID] HOST\n"
 		       "       jail revoke [ID] NAME\n"

@@ -895,8 +895,9 @@ static void ask_hold(struct fwd *f, struct conn *c, const char *detail)
 		a = &f->asks[idx];
 		fd = ask_send(f->p->ask_fd, "connect", c->name, c->port,
 			      detail);
-		if (fd < 0 || ep_add(f, fd, EPOLLIN,
-				     tag_of(T_ASK, (uint32_t)idx, a->gen)) < 0) {
+		if (fd < 0 ||
+		    ep_add(f, fd, EPOLLIN,
+			   tag_of(T_ASK, (uint32_t)idx, a->gen)) < 0) {
 			if (fd >= 0)
 				close(fd);
 			conn_deny(f, c, "cannot ask");

@@ -1740,7 +1740,7 @@ struct ctl_msg {
 	unsigned long long wait_s;		/* CTL_ASK: seconds held */
 	unsigned long long count;		/* CTL_OK */
 	char kind[ASK_KIND_MAX + 1];		/* CTL_ASK */
-	char host[ASK_HOST_MAX + 1];		/* CTL_ASK; CTL_ANSWER: TOKEN */
+	char host[ASK_HOST_MAX + 1];		/* CTL_ASK; CTL_ANSWER's TOKEN */
 	uint16_t port;				/* CTL_ASK */
 	char detail[ASK_DETAIL_MAX + 1];	/* CTL_ASK, may be "" */
 	char name[CTL_NAME_MAX + 1];		/* CTL_SECRET, CTL_REVOKE */
