@@ -224,6 +224,63 @@ out=$(nj --ask --ask-timeout 1 -- curl -sS --max-time 20 http://allowed.test/ 2>
 assert_eq "a new jail asks again" 1 "$(events ask)"
 assert_nomatch "... (and times out here)" "^hello" "$out"
 
+# ---- the terminal prompt ------------------------------------------------------
+
+# On a terminal (python's pty), without --approve-cmd: the word is printed
+# before COMMAND starts, the prompt shows it, COMMAND's output pauses while
+# it is up, and the key that answers it never reaches COMMAND
+out=$(as_user timeout -k 5 60 python3 - "$JAIL" "$LOG" <<'PY'
+import os, pty, re, select, sys, time
+jail, log = sys.argv[1:3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(jail, [jail, "--net", "filtered", "--log", log, "--ask",
+        "--ask-timeout", "30", "--", "sh", "-c",
+        'echo start; (i=0; while [ $i -lt 40 ]; do echo tick; sleep 0.1; '
+        'i=$((i+1)); done) & curl -sS --max-time 25 http://allowed.test/; '
+        'wait; read line; echo "got:$line"'])
+buf = b""
+def until(pat, secs):
+    global buf
+    end = time.time() + secs
+    while True:
+        m = re.search(pat, buf)
+        if m or time.time() >= end:
+            return m
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return re.search(pat, buf)
+            if not d:
+                return re.search(pat, buf)
+            buf += d
+w = until(rb'shows the word "([a-z0-9-]+)"', 20)
+s = until(rb'start', 20)
+print("word-before-command", bool(w and s and w.start() < s.start()))
+p = until(rb'\[jail ([a-z0-9-]+)\]\S* connect allowed\.test port 80 \(http\)\? '
+          rb'\[y\] allow once', 20)
+print("prompt-word", bool(w and p and p.group(1) == w.group(1)))
+if p:
+    until(rb'$^', 1.5)
+    print("ticks-while-prompting", buf[p.end():].count(b"tick"))
+os.write(fd, b"y")
+print("allowed", bool(until(rb'hello server=', 20)))
+until(rb'$^', 0.3)
+os.write(fd, b"hello\r")
+g = until(rb'got:[^\r\n]*', 30)
+print(g.group(0).decode() if g else "got:none")
+os.waitpid(pid, 0)
+PY
+)
+assert_match "terminal: the word is printed before COMMAND starts" "^word-before-command True" "$out"
+assert_match "... the prompt shows the same word" "^prompt-word True" "$out"
+assert_match "... COMMAND's output pauses while it is up" "^ticks-while-prompting 0" "$out"
+assert_match "... y allows the request" "^allowed True" "$out"
+assert_match "... and the key never reached COMMAND" "^got:hello\$" "$out"
+assert_match "... logged as ask.answer by terminal" '"event":"ask.answer",.*"host":"allowed.test","port":80,"answer":"allow","by":"terminal"' "$(cat "$LOG" 2>/dev/null)"
+
 # ---- two jails, one host: ambiguous ----------------------------------------------
 
 L2="$work/bg2.jsonl"
