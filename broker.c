@@ -136,11 +136,12 @@ unsigned int broker_revoke(const struct fwd_params *p, size_t secret)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)brokers[i]);
 		st = fopen(path, "re");
+		/* "PID (COMM) STATE PPID ...": COMM may hold anything */
 		if (st && fgets(line, sizeof(line), st)) {
 			const char *rp = strrchr(line, ')');
 
-			if (rp)
-				sscanf(rp + 1, " %*c %d", &ppid);
+			if (rp && rp[1] == ' ' && rp[2] && rp[3] == ' ')
+				ppid = (int)strtol(rp + 4, NULL, 10);
 		}
 		if (ppid == getpid() && kill(brokers[i], SIGKILL) == 0)
 			killed++;

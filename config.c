@@ -497,7 +497,7 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 			    arg);
 		break;
 	case OPT_APPROVE_CMD:
-		if (!*arg)
+		if (!arg || !*arg)
 			die("--approve-cmd: an empty command");
 		free(cfg->approve_cmd);
 		cfg->approve_cmd = xstrdup(arg);

@@ -295,7 +295,7 @@ void ctl_printable(const char *in, char *out, size_t out_len)
 	if (!out_len)
 		return;
 	for (; in && in[i] && i + 1 < out_len; i++)
-		out[i] = in[i] >= 0x20 && in[i] <= 0x7e ? in[i] : '?';
+		out[i] = (char)(in[i] >= 0x20 && in[i] <= 0x7e ? in[i] : '?');
 	out[i] = '\0';
 }
 
@@ -322,8 +322,8 @@ static bool same_namespaces(pid_t pid)
 
 	snprintf(p, sizeof(p), "%d", (int)pid);
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-		ino_t a, b;
-		dev_t da, db;
+		ino_t a = 0, b = 0;
+		dev_t da = 0, db = 0;
 
 		if (ns_ino("self", kinds[i], &a, &da) < 0 ||
 		    ns_ino(p, kinds[i], &b, &db) < 0 || a != b || da != db)
@@ -418,7 +418,7 @@ static int ctl_connect(int dir_fd, const char *id)
 /* Read lines until "end", "ok" or "err"; Return: 0 or negative errno */
 static int read_reply(int fd, struct jail_conn *j)
 {
-	char buf[CTL_LINE_MAX * 4];
+	char buf[CTL_LINE_MAX * 4] = "";
 	size_t have = 0;
 
 	j->n_lines = 0;

@@ -88,6 +88,7 @@
 #define FWD_MAX_ASKS 32		/* names asked about at once */
 #define FWD_MAX_HELD 256	/* connections held for an answer */
 #define FWD_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
+#define FWD_ASK_RATE 10		/* new questions per second, burst 3x */
 
 enum tag {
 	T_LISTEN,	/* index: 0 IPv4, 1 IPv6 */
@@ -187,6 +188,7 @@ struct fwd {
 	struct proxy proxy;
 	struct fwd_ask asks[FWD_MAX_ASKS];
 	unsigned int n_held;
+	unsigned int ask_tokens;
 	unsigned int log_tokens;
 	unsigned long long suppressed;
 	uint64_t log_at;
@@ -294,6 +296,9 @@ static void log_refill(struct fwd *f)
 	if (!secs)
 		return;
 	f->log_at = f->now;
+	f->ask_tokens = (unsigned int)(f->ask_tokens + secs * FWD_ASK_RATE);
+	if (f->ask_tokens > 3 * FWD_ASK_RATE)
+		f->ask_tokens = 3 * FWD_ASK_RATE;
 	f->log_tokens = (unsigned int)(f->log_tokens + secs * FWD_LOG_RATE);
 	if (f->log_tokens > 10 * FWD_LOG_RATE)
 		f->log_tokens = 10 * FWD_LOG_RATE;
@@ -892,6 +897,13 @@ static void ask_hold(struct fwd *f, struct conn *c, const char *detail)
 			conn_deny(f, c, "too many questions at once");
 			return;
 		}
+		/* Each question runs --approve-cmd, logs, maybe prompts: a
+		 * jail that makes up names does not get to flood them */
+		if (!f->ask_tokens) {
+			conn_deny(f, c, "too many questions; try again later");
+			return;
+		}
+		f->ask_tokens--;
 		a = &f->asks[idx];
 		fd = ask_send(f->p->ask_fd, "connect", c->name, c->port,
 			      detail);
@@ -1557,6 +1569,7 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 		f->free_idx[f->n_free++] = f->max_conns - 1 - i;
 	f->pipe_size = FWD_PIPE_SIZE;
 	f->log_tokens = 10 * FWD_LOG_RATE;
+	f->ask_tokens = 3 * FWD_ASK_RATE;
 	f->now = f->log_at = now_ms();
 	proxy_setup(&f->proxy, p->upstream_proxy);
 	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

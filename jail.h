@@ -269,6 +269,7 @@ struct jail_config {
 	bool seccomp_log;
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
+	bool ask;			/* --ask: undecided names are asked */
 	const char *profile;		/* agent profile applied, or NULL */
 	char *files[4];			/* policy files read, in order */
 	size_t n_files;
@@ -277,7 +278,6 @@ struct jail_config {
 	char id[17];			/* jail ID, hex */
 	struct secret_req secrets[JAIL_MAX_SECRETS];	/* --secret */
 	size_t n_secrets;
-	bool ask;			/* --ask: undecided names are asked */
 	unsigned long long ask_timeout;	/* --ask-timeout seconds */
 	char *approve_cmd;		/* --approve-cmd CMD, or NULL */
 	char hold_push[JAIL_MAX_HOLD_PUSH][256];	/* --hold-push, normalised */

@@ -176,7 +176,8 @@ else
 fi
 assert_match "jail pending: ID, kind, host, port, waiting time" "^[0-9a-f]{16} +connect +dnsonly.test +80 +[0-9]+s +http" "$(jctl pending 2>&1)"
 assert_eq "while it waits, the DNS server has seen no query for it" "" "$(net_log dns | grep dnsonly)"
-sock=$(ls "$RUNDIR"/*.sock 2>/dev/null | head -1)
+socks=("$RUNDIR"/*.sock)
+sock=${socks[0]}
 assert_eq "the control socket is 0600" "600" "$(stat -c %a "$sock" 2>/dev/null)"
 assert_eq "... in a 0700 directory" "700" "$(stat -c %a "$RUNDIR" 2>/dev/null)"
 out=$(jctl approve dnsonly.test 2>&1)

@@ -109,12 +109,9 @@ static void test_bad(void)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		is_int(parse(bad[i]), -EBADMSG, "refused: bad[%zu]", i);
 	is_int(ctl_parse("pending\0x", 9, &m), -EBADMSG, "a NUL inside");
-	memset(big, 'a', sizeof(big));
-	memcpy(big, "err ", 4);
+	snprintf(big, sizeof(big), "err %0*d", (int)sizeof(big) - 5, 0);
 	is_int(ctl_parse(big, sizeof(big), &m), -E2BIG, "a line too long");
-	memset(host, 'a', sizeof(host));
-	memcpy(host, "answer deny ", 12);
-	host[12 + 256] = '\0';
+	snprintf(host, sizeof(host), "answer deny %0256d", 0);
 	is_int(parse(host), -EBADMSG, "a host of 256 bytes");
 	host[12 + 255] = '\0';
 	is_int(parse(host), 0, "a host of 255 bytes");
