@@ -682,11 +682,16 @@ static void on_key(struct ask_srv *srv)
 	ssize_t n = read(STDIN_FILENO, keys, sizeof(keys));
 	struct ask *a;
 
-	if (n <= 0 || srv->prompt < 0) {
-		if (n == 0)
-			srv->can_prompt = false;
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* The terminal is gone: the question waits for the others */
+		srv->can_prompt = false;
+		prompt_end(srv, "(no terminal)");
 		return;
 	}
+	if (srv->prompt < 0)
+		return;
 	a = &srv->asks[srv->prompt];
 	for (ssize_t i = 0; i < n; i++) {
 		char k = keys[i];
