@@ -1100,7 +1100,16 @@ static bool secrets_hook(struct fwd *f, struct conn *c,
 		f->proxy.on ? &f->proxy.sa : NULL, f->proxy.sa_len,
 		f->proxy.auth, f->proxy.broken
 	};
-	int v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
+	int v;
+
+	/*
+	 * A "revoke" queued before this connection came must take effect
+	 * before a broker (a copy of our memory) is forked for it: epoll
+	 * may report the two in either order
+	 */
+	if (f->cfg->n_secrets && f->p->ask_fd >= 0)
+		on_ask_chan(f);
+	v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
 
 	if (v == BROKER_PASS)
 		return false;
