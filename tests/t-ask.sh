@@ -199,6 +199,7 @@ wait "${BG[0]}"
 BG=()
 fails_within "... and the waiting request fails at once" 5 "$(cat "$work/bg1.out")"
 assert_match "ask.answer deny by socket is logged" '"event":"ask.answer",.*"host":"secret.evil.test",.*"answer":"deny","by":"socket"' "$(cat "$L1")"
+assert_match "jail log shows the question and who answered it" "ask.answer +secret.evil.test:80 +deny by socket" "$(jctl log "$L1" 2>&1)"
 assert_nomatch "the DNS server never saw the denied name" "evil" "$(net_log dns)"
 
 # ---- timeout ----------------------------------------------------------------------
