@@ -160,6 +160,23 @@ assert_match "the denied connection is logged as net.deny" '"event":"net.deny","
 assert_nomatch "the DNS server never saw the denied name" "evil" "$(net_log dns)"
 assert_eq "no dns.deny for a name held for asking" 0 "$(events dns.deny)"
 
+out=$(nj --ask --approve-cmd "$work/approve.sh" -- sh -c '
+	python3 '"$proj"'/timed.py http://'"$NET_IP_NET2"'/
+	python3 -c "
+import socket
+s = socket.create_connection((\"198.18.3.3\", 80), timeout=10)
+s.sendall(b\"\\x00\\x01 not http\")
+try:
+    print(\"unpinned:\", s.recv(10))
+except OSError as e:
+    print(\"unpinned: refused\")
+"' 2>&1)
+assert_match "an address without a name is asked about as itself" '"event":"ask",.*"host":"'"$NET_IP_NET2"'","port":80' "$(cat "$LOG")"
+assert_match "... and denied here by approve-cmd" '"event":"ask.answer",.*"host":"'"$NET_IP_NET2"'",.*"answer":"deny","by":"cmd"' "$(cat "$LOG")"
+assert_match "an ask address the resolver never handed out is refused" "^unpinned: (refused|b'')" "$out"
+assert_match "... without asking" '"event":"net.deny","ip":"198.18.3.3","port":80,"reason":"not allowed"' "$(cat "$LOG")"
+assert_nomatch "... no question about it" '"event":"ask",[^}]*198.18.3.3' "$(cat "$LOG")"
+
 out=$(nj --ask --approve-cmd "$work/approve.sh" -- curl -sS --max-time 20 http://dnsonly.test/ 2>&1)
 assert_match "an approved name that only DNS knows is resolved after approval" "^hello server=$NET_IP_DNSONLY " "$out"
 assert_match "... and then the DNS server saw it" "^query dnsonly.test " "$(net_log dns)"
