@@ -89,6 +89,10 @@ void broker_stop_all(void)
 	}
 }
 
+/* Bit i: secret i was revoked (jail revoke); inherited by every broker
+ * forked afterwards */
+static uint32_t revoked;
+
 /* Return: a free slot in brokers[], or -1 when all are alive */
 static int broker_slot(void)
 {
@@ -112,8 +116,10 @@ void broker_log_leak(const struct fwd_params *p, size_t secret,
 		AF_STR("name", p->cfg->secrets[secret].name),
 		AF_STR("where", where),
 		AF_STR("host", host),
-		AF_STR("reason", "placeholder sent to a host it is not "
-				 "bound to"),
+		AF_STR("reason", broker_is_revoked(secret) ?
+					 "placeholder of a revoked secret" :
+					 "placeholder sent to a host it is not "
+					 "bound to"),
 	};
 
 	log_event(p, "secret.leak", f, ARRAY_SIZE(f));
@@ -133,12 +139,59 @@ static size_t make_subs(const struct fwd_params *p, const char *host,
 			is_bound |= !strcmp(s->hosts[k], host);
 		subs[i] = (struct secrets_sub){ s->name, s->placeholder, NULL,
 						0 };
-		if (is_bound && p->secret_values && p->secret_values[i]) {
+		/* Revoked: bound nowhere, so its placeholder is a leak */
+		if (is_bound && !broker_is_revoked(i) && p->secret_values &&
+		    p->secret_values[i]) {
 			subs[i].value = p->secret_values[i];
 			subs[i].value_len = strlen(p->secret_values[i]);
 		}
 	}
 	return cfg->n_secrets;
+}
+
+bool broker_is_revoked(size_t secret)
+{
+	return secret < 32 && (revoked & (1u << secret));
+}
+
+unsigned int broker_revoke(const struct fwd_params *p, size_t secret)
+{
+	unsigned int killed = 0;
+
+	if (secret >= p->cfg->n_secrets || secret >= 32)
+		return 0;
+	revoked |= 1u << secret;
+	if (p->secret_values && p->secret_values[secret])
+		explicit_bzero(p->secret_values[secret],
+			       strlen(p->secret_values[secret]));
+	/*
+	 * Every broker holds every value (a fork of our memory): none may
+	 * send this one again. A slot whose pid was recycled by another of
+	 * the user's processes would be hit too, so only our children are
+	 * killed: pidfd_open() fails for a pid that is not alive, and the
+	 * parent check rules out a stranger.
+	 */
+	for (int i = 0; i < BROKER_MAX; i++) {
+		char path[64], line[256];
+		autofclose FILE *st = NULL;
+		int ppid = -1;
+
+		if (!brokers[i])
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)brokers[i]);
+		st = fopen(path, "re");
+		/* "PID (COMM) STATE PPID ...": COMM may hold anything */
+		if (st && fgets(line, sizeof(line), st)) {
+			const char *rp = strrchr(line, ')');
+
+			if (rp && rp[1] == ' ' && rp[2] && rp[3] == ' ')
+				ppid = (int)strtol(rp + 4, NULL, 10);
+		}
+		if (ppid == getpid() && kill(brokers[i], SIGKILL) == 0)
+			killed++;
+		brokers[i] = 0;
+	}
+	return killed;
 }
 
 int broker_dns_leak(const struct fwd_params *p, const char *name)

@@ -46,6 +46,10 @@ enum opt_id {
 	OPT_ALLOW_HOST_PORT,
 	OPT_NO_UPSTREAM_PROXY,
 	OPT_SECRET,
+	OPT_ASK,
+	OPT_ASK_TIMEOUT,
+	OPT_APPROVE_CMD,
+	OPT_HOLD_PUSH,
 	OPT_PROFILE,
 	OPT_NO_PROFILE,
 	OPT_HELP,
@@ -111,6 +115,19 @@ static const struct opt_def opt_table[] = {
 					     "value into requests to HOST "
 					     "(NAME=@FILE@HOST: from FILE)",
 	  OPT_SECRET, OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "ask", 0, NULL, "hold connections to names no rule decides and "
+			  "ask (jail approve, --approve-cmd, the terminal)",
+	  OPT_ASK, OPTF_FILE },
+	{ "ask-timeout", 1, "SEC", "deny what is not answered in SEC seconds "
+				   "(default 60)",
+	  OPT_ASK_TIMEOUT, OPTF_FILE },
+	/* Not in a project's file: it would run a command on the host */
+	{ "approve-cmd", 1, "CMD", "run CMD on the host for each ask; exit 0 "
+				   "allows",
+	  OPT_APPROVE_CMD, OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "hold-push", 1, "HOST", "refuse git over SSH to HOST (port 22) with "
+				  "a reason pointing to HTTPS",
+	  OPT_HOLD_PUSH, OPTF_FILE },
 	{ "profile", 1, "NAME", "add what agent NAME needs (default: by "
 				"COMMAND's name)", OPT_PROFILE, OPTF_FILE },
 	{ "no-profile", 0, NULL, "use no agent profile", OPT_NO_PROFILE,
@@ -391,6 +408,21 @@ static void record(struct opt_reqs *q, int id, const char *arg,
 					 origin, where };
 }
 
+static void add_hold_push(struct jail_config *cfg, const char *arg)
+{
+	char name[256];
+
+	if (policy_normalize_name(arg, strlen(arg), name, sizeof(name)) < 0)
+		die("--hold-push \"%s\": not a host name", arg);
+	for (size_t i = 0; i < cfg->n_hold_push; i++)
+		if (!strcmp(cfg->hold_push[i], name))
+			return;
+	if (cfg->n_hold_push == JAIL_MAX_HOLD_PUSH)
+		die("too many --hold-push options (at most %d)",
+		    JAIL_MAX_HOLD_PUSH);
+	memcpy(cfg->hold_push[cfg->n_hold_push++], name, sizeof(name));
+}
+
 static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 {
 	const char *arg = r->arg;
@@ -454,6 +486,24 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_TIMEOUT:
 		set_timeout(cfg, arg);
+		break;
+	case OPT_ASK:
+		cfg->ask = true;
+		break;
+	case OPT_ASK_TIMEOUT:
+		if (parse_uint(arg, 1, 86400, &cfg->ask_timeout) < 0)
+			die("--ask-timeout \"%s\": not a number of seconds "
+			    "from 1 to 86400",
+			    arg);
+		break;
+	case OPT_APPROVE_CMD:
+		if (!arg || !*arg)
+			die("--approve-cmd: an empty command");
+		free(cfg->approve_cmd);
+		cfg->approve_cmd = xstrdup(arg);
+		break;
+	case OPT_HOLD_PUSH:
+		add_hold_push(cfg, arg);
 		break;
 	case OPT_RLIMIT:
 		add_rlimit(cfg, arg);
@@ -872,6 +922,23 @@ static void validate_secrets(struct jail_config *cfg)
 		secrets_prepare(cfg);
 }
 
+/* --ask and its companions need the forwarder; none is half-applied */
+static void validate_ask(struct jail_config *cfg)
+{
+	if (cfg->ask && cfg->net != NET_FILTERED)
+		die("--ask: needs --net filtered (the forwarder holds the "
+		    "connections)");
+	if (cfg->n_hold_push && cfg->net != NET_FILTERED)
+		die("--hold-push: needs --net filtered (the forwarder refuses "
+		    "the pushes)");
+	if (!cfg->ask && cfg->approve_cmd)
+		die("--approve-cmd: needs --ask");
+	if (!cfg->ask && cfg->ask_timeout)
+		die("--ask-timeout: needs --ask");
+	if (!cfg->ask_timeout)
+		cfg->ask_timeout = JAIL_ASK_TIMEOUT_DEFAULT;
+}
+
 /* Cross-option rules, checked before anything is created */
 static void config_validate(struct jail_config *cfg)
 {
@@ -900,6 +967,7 @@ static void config_validate(struct jail_config *cfg)
 	cfg->is_tty = isatty(STDIN_FILENO);
 	resolve_command(cfg);
 	validate_secrets(cfg);
+	validate_ask(cfg);
 	if (cfg->log_path && writable_inside(cfg, cfg->log_path))
 		warn("--log \"%s\": the jail can write there, so its events "
 		     "could be forged; keep the log outside the project",
@@ -1410,6 +1478,16 @@ void config_explain(const struct jail_config *cfg)
 	if (cfg->allow_private)
 		printf("  %-8s private, loopback and link-local destinations  "
 		       "(option)\n", "allow");
+	if (cfg->ask)
+		printf("  %-8s names no rule decides are held and asked; "
+		       "denied after %llu s%s%s\n",
+		       "ask", cfg->ask_timeout,
+		       cfg->approve_cmd ? "; --approve-cmd " : "",
+		       cfg->approve_cmd ? cfg->approve_cmd : "");
+	for (size_t i = 0; i < cfg->n_hold_push; i++)
+		printf("  %-8s %s: git over SSH (port 22) refused, push over "
+		       "HTTPS\n",
+		       "hold", cfg->hold_push[i]);
 	printf("\nProcess   new user, mount, pid, ipc, uts, cgroup%s "
 	       "namespaces; no capabilities; no_new_privs\n",
 	       cfg->net == NET_HOST ? "" : ", net");

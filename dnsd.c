@@ -14,7 +14,14 @@
  *    this host's own); all refused gives NODATA and a dns.deny;
  *  - HTTPS and SVCB: NODATA, so clients use plain SNI rather than ECH;
  *    AAAA without IPv6: NODATA; other types: REFUSED;
- *  - malformed queries: dropped; other opcodes: NOTIMP.
+ *  - malformed queries: dropped; other opcodes: NOTIMP;
+ *  - --ask, names no rule decides: A with an ask address (DNSD_ASK_NET4,
+ *    special, never dialed) pinned to the name, AAAA NODATA; nothing is
+ *    looked up and nothing is logged. The name becomes connectable, the
+ *    forwarder asks when a connection comes, and the host resolves it only
+ *    after a person allowed it: a name nobody approved never reaches the
+ *    host's resolver (a query is all DNS exfiltration needs). A name
+ *    answered "always" is answered like an allowed one from then on.
  *
  * Every address handed out is pinned to its name: the forwarder names a
  * connection from its pin when the client does not, and refuses a TLS
@@ -107,6 +114,10 @@ struct dnsd {
 	struct pin pins[DNSD_PINS];
 	unsigned int pin_next;
 	struct dns_wait waits[DNSD_WAITS];
+	char ask_names[DNSD_ASK_PINS][POLICY_NAME_MAX + 1];
+	unsigned int ask_next;
+	char approved[DNSD_APPROVED][POLICY_NAME_MAX + 1];
+	unsigned int n_approved;
 	struct dnsd_addr own[DNSD_OWN_ADDRS];
 	unsigned int n_own;
 	uint64_t own_at;
@@ -268,9 +279,64 @@ static void pin_add(struct dnsd *d, const struct dnsd_addr *a,
 	snprintf(p->name, sizeof(p->name), "%.*s", POLICY_NAME_MAX, name);
 }
 
+/* 198.18.0.0 + 1 + @i: the ask address of ask_names[@i] */
+static void ask_addr(unsigned int i, struct dnsd_addr *a)
+{
+	uint8_t b[4];
+
+	inet_pton(AF_INET, DNSD_ASK_NET4, b);
+	i++;
+	b[2] = (uint8_t)(i >> 8);
+	b[3] = (uint8_t)i;
+	dnsd_addr_set(a, AF_INET, b);
+}
+
+/* Return: the index in ask_names[] of ask address @a, or -1 */
+static int ask_index(const struct dnsd_addr *a)
+{
+	uint8_t base[4];
+	unsigned int i;
+
+	inet_pton(AF_INET, DNSD_ASK_NET4, base);
+	if (a->family != AF_INET || memcmp(a->a, base, 2))
+		return -1;
+	i = ((unsigned int)a->a[2] << 8 | a->a[3]);
+	return i >= 1 && i <= DNSD_ASK_PINS ? (int)i - 1 : -1;
+}
+
+bool dnsd_is_ask_addr(const struct dnsd_addr *a)
+{
+	uint8_t base[4];
+
+	inet_pton(AF_INET, DNSD_ASK_NET4, base);
+	return a->family == AF_INET && !memcmp(a->a, base, 2);
+}
+
+/* The ask address for @name: its own, else the oldest one recycled */
+static void ask_pin(struct dnsd *d, const char *name, struct dnsd_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < DNSD_ASK_PINS; i++)
+		if (!strcmp(d->ask_names[i], name))
+			break;
+	if (i == DNSD_ASK_PINS) {
+		i = d->ask_next++ % DNSD_ASK_PINS;
+		snprintf(d->ask_names[i], sizeof(d->ask_names[i]), "%.*s",
+			 POLICY_NAME_MAX, name);
+	}
+	ask_addr(i, a);
+}
+
 const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
 			const char *name)
 {
+	int k = ask_index(a);
+
+	if (k >= 0 && d->ask_names[k][0])
+		return !name || !strcmp(d->ask_names[k], name) ?
+			       d->ask_names[k] :
+			       NULL;
 	for (unsigned int i = 0; i < DNSD_PINS; i++) {
 		const struct pin *p = &d->pins[i];
 
@@ -545,6 +611,86 @@ static bool name_allowed(const struct dnsd *d, const char *name)
 	return false;
 }
 
+bool dnsd_is_approved(const struct dnsd *d, const char *name)
+{
+	for (unsigned int i = 0; i < d->n_approved; i++)
+		if (!strcmp(d->approved[i], name))
+			return true;
+	return false;
+}
+
+void dnsd_approve(struct dnsd *d, const char *name)
+{
+	if (dnsd_is_approved(d, name))
+		return;
+	/* Full: the oldest "always" is forgotten, and asked again */
+	if (d->n_approved == DNSD_APPROVED) {
+		memmove(d->approved[0], d->approved[1],
+			sizeof(d->approved[0]) * (DNSD_APPROVED - 1));
+		d->n_approved--;
+	}
+	snprintf(d->approved[d->n_approved++], sizeof(d->approved[0]), "%s",
+		 name);
+}
+
+/* Does a deny rule name @name, on any port? */
+static bool name_denied_somewhere(const struct dnsd *d, const char *name)
+{
+	const struct jail_config *cfg = d->cfg;
+
+	for (size_t i = 0; i < cfg->n_deny; i++) {
+		const struct net_rule *r = &cfg->deny[i];
+
+		if (r->is_ip)
+			continue;
+		if (!r->n_ports &&
+		    policy_check_name(NULL, 0, r, 1, name, 443) ==
+			    POLICY_DENY_DENIED)
+			return true;
+		for (size_t k = 0; k < r->n_ports && k < 8; k++)
+			if (policy_rule_matches_name(r, name, r->port_lo[k]))
+				return true;
+	}
+	return false;
+}
+
+bool dnsd_undecided(const struct dnsd *d, const char *name)
+{
+	const struct jail_config *cfg = d->cfg;
+
+	for (size_t i = 0; i < cfg->n_allow; i++) {
+		const struct net_rule *r = &cfg->allow[i];
+
+		/* An allow rule for other ports decides the name too */
+		if (!r->is_ip &&
+		    policy_check_name(r, 1, NULL, 0, name, 443) !=
+			    POLICY_DENY_NOT_ALLOWED)
+			return false;
+	}
+	return !name_denied_somewhere(d, name);
+}
+
+/* --ask: an undecided name gets its ask address, nothing else happens */
+static void answer_ask(struct dnsd *d, const struct dns_peer *to,
+		       const struct dns_query *q)
+{
+	uint8_t out[1][16] = { { 0 } };
+	struct dnsd_addr a;
+
+	if (q->qtype != DNS_TYPE_A) {
+		bool nodata = q->qtype == DNS_TYPE_AAAA ||
+			      q->qtype == DNS_TYPE_HTTPS ||
+			      q->qtype == DNS_TYPE_SVCB;
+
+		reply_empty(to, q,
+			    nodata ? DNS_RCODE_NOERROR : DNS_RCODE_REFUSED);
+		return;
+	}
+	ask_pin(d, q->name, &a);
+	memcpy(out[0], a.a, 4);
+	reply(to, q, DNS_RCODE_NOERROR, AF_INET, (const uint8_t(*)[16])out, 1);
+}
+
 /* Answer @q from @e; pin what is handed out */
 static void answer(struct dnsd *d, const struct dns_peer *to,
 		   const struct dns_query *q, const struct dnsd_answer *e)
@@ -663,7 +809,12 @@ static void query(struct dnsd *d, const struct dns_peer *to,
 	}
 	if (secret_query(d, to, q))
 		return;
-	if (!name_allowed(d, q->name)) {
+	if (!name_allowed(d, q->name) && !dnsd_is_approved(d, q->name)) {
+		if (d->cfg->ask && d->p->ask_fd >= 0 && *q->name &&
+		    dnsd_undecided(d, q->name)) {
+			answer_ask(d, to, q);
+			return;
+		}
 		log_deny(d, q, "not allowed");
 		reply_empty(to, q, DNS_RCODE_NXDOMAIN);
 		return;

@@ -35,6 +35,16 @@
  *     passed on with shutdown(SHUT_WR).
  * Every refusal resets the jail's connection at once (SO_LINGER 0).
  *
+ * --ask: a name no rule decides (policy_check_name() says "not allowed"
+ * and no deny rule names it) is held in C_ASK: nothing more is read, the
+ * client just waits, while the supervisor asks a person (ask.c). One ask
+ * covers every connection held for the same name and port; at most
+ * FWD_MAX_ASKS asks and FWD_MAX_HELD held connections, more are refused.
+ * "allow" resumes at step 3 (the host resolves the name only now),
+ * "always" does so and lets the name through for the rest of the run,
+ * "deny", the supervisor's end closing or no answer by --ask-timeout
+ * (plus a margin) refuses.
+ *
  * DNS queries are answered by dnsd.c, in this same process; it also
  * resolves names for step 3 and keeps the pins for step 2.
  *
@@ -76,6 +86,10 @@
 #define FWD_PUMP_ROUNDS 16	/* splice rounds per direction per turn */
 #define FWD_LOG_RATE 100	/* deny events per second, burst 10x */
 #define FWD_EVENTS 256
+#define FWD_MAX_ASKS 32		/* names asked about at once */
+#define FWD_MAX_HELD 256	/* connections held for an answer */
+#define FWD_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
+#define FWD_ASK_RATE 10		/* new questions per second, burst 3x */
 
 enum tag {
 	T_LISTEN,	/* index: 0 IPv4, 1 IPv6 */
@@ -85,11 +99,14 @@ enum tag {
 	T_RESOLVER,
 	T_JAIL,		/* index: connection, with its generation */
 	T_UP,
+	T_ASKCHAN,	/* the ask channel: "revoke NAME" from the supervisor */
+	T_ASK,		/* index: ask, with its generation */
 };
 
 enum conn_state {
 	C_FREE,
 	C_PEEK,		/* waiting for the first bytes */
+	C_ASK,		/* held until a person answers (--ask) */
 	C_RESOLVE,	/* allowed, waiting for the host's resolver */
 	C_CONNECT,	/* dialing */
 	C_PROXY,	/* CONNECT sent to the upstream proxy */
@@ -118,6 +135,7 @@ struct conn {
 	bool allowed;		/* net.allow is written at close */
 	bool on_ready;
 	int slot;		/* name cache slot while C_RESOLVE */
+	int ask;		/* index into fwd.asks while C_ASK */
 	unsigned int n_cand, next_cand;
 	struct dnsd_addr cand[2 * DNSD_MAX_ADDRS];
 	struct dnsd_addr peer;	/* dialed */
@@ -125,6 +143,16 @@ struct conn {
 	uint64_t up_bytes, down_bytes;
 	struct pump up;		/* jail -> host */
 	struct pump down;	/* host -> jail */
+	char name[POLICY_NAME_MAX + 1];
+};
+
+/* One question to the supervisor, for every connection to one name:port */
+struct fwd_ask {
+	bool used;
+	uint32_t gen;
+	int reply_fd;
+	uint16_t port;
+	unsigned int n_conns;
 	char name[POLICY_NAME_MAX + 1];
 };
 
@@ -159,6 +187,9 @@ struct fwd {
 	int pipe_size;
 	struct dnsd *dns;
 	struct proxy proxy;
+	struct fwd_ask asks[FWD_MAX_ASKS];
+	unsigned int n_held;
+	unsigned int ask_tokens;
 	unsigned int log_tokens;
 	unsigned long long suppressed;
 	uint64_t log_at;
@@ -266,6 +297,9 @@ static void log_refill(struct fwd *f)
 	if (!secs)
 		return;
 	f->log_at = f->now;
+	f->ask_tokens = (unsigned int)(f->ask_tokens + secs * FWD_ASK_RATE);
+	if (f->ask_tokens > 3 * FWD_ASK_RATE)
+		f->ask_tokens = 3 * FWD_ASK_RATE;
 	f->log_tokens = (unsigned int)(f->log_tokens + secs * FWD_LOG_RATE);
 	if (f->log_tokens > 10 * FWD_LOG_RATE)
 		f->log_tokens = 10 * FWD_LOG_RATE;
@@ -396,8 +430,12 @@ static int pipe_get(struct fwd *f, struct pump *p)
 	return 0;
 }
 
+static void ask_release(struct fwd *f, struct conn *c);
+
 static void conn_free(struct fwd *f, struct conn *c, bool reset)
 {
+	if (c->state == C_ASK)
+		ask_release(f, c);
 	/* Allowed and dialed: the one net.allow line, with its byte counts */
 	if (c->allowed && c->peer.family)
 		log_allow(f, c);
@@ -811,6 +849,200 @@ static void lookup_done(void *ctx, int slot, const struct dnsd_answer *a)
 	}
 }
 
+/* ---- connections: held for a person's answer (--ask) ---------------- */
+
+static void ask_close(struct fwd *f, struct fwd_ask *a)
+{
+	if (a->reply_fd >= 0) {
+		epoll_ctl(f->ep_fd, EPOLL_CTL_DEL, a->reply_fd, NULL);
+		close(a->reply_fd);
+	}
+	a->reply_fd = -1;
+	a->used = false;
+	a->gen++;
+}
+
+/* @c leaves C_ASK without the answer (its client went away) */
+static void ask_release(struct fwd *f, struct conn *c)
+{
+	struct fwd_ask *a = &f->asks[c->ask];
+
+	f->n_held--;
+	/* Closing the reply descriptor tells the supervisor: ask.cancel */
+	if (--a->n_conns == 0)
+		ask_close(f, a);
+}
+
+/* Hold @c until the supervisor answers for its name and port */
+static void ask_hold(struct fwd *f, struct conn *c, const char *detail)
+{
+	struct fwd_ask *a = NULL;
+	int idx = -1, fd;
+
+	if (f->n_held >= FWD_MAX_HELD) {
+		conn_deny(f, c, "too many connections held for an answer");
+		return;
+	}
+	for (int i = 0; i < FWD_MAX_ASKS && !a; i++) {
+		struct fwd_ask *x = &f->asks[i];
+
+		if (x->used && x->port == c->port && !strcmp(x->name, c->name))
+			a = x;
+		else if (!x->used && idx < 0)
+			idx = i;
+	}
+	if (a) {
+		idx = (int)(a - f->asks);
+	} else {
+		if (idx < 0) {
+			conn_deny(f, c, "too many questions at once");
+			return;
+		}
+		/* Each question runs --approve-cmd, logs, maybe prompts: a
+		 * jail that makes up names does not get to flood them */
+		if (!f->ask_tokens) {
+			conn_deny(f, c, "too many questions; try again later");
+			return;
+		}
+		f->ask_tokens--;
+		a = &f->asks[idx];
+		fd = ask_send(f->p->ask_fd, "connect", c->name, c->port,
+			      detail);
+		if (fd < 0 ||
+		    ep_add(f, fd, EPOLLIN,
+			   tag_of(T_ASK, (uint32_t)idx, a->gen)) < 0) {
+			if (fd >= 0)
+				close(fd);
+			conn_deny(f, c, "cannot ask");
+			return;
+		}
+		a->used = true;
+		a->reply_fd = fd;
+		a->port = c->port;
+		a->n_conns = 0;
+		snprintf(a->name, sizeof(a->name), "%s", c->name);
+	}
+	a->n_conns++;
+	f->n_held++;
+	c->state = C_ASK;
+	c->ask = idx;
+	/* The supervisor times out first; this is for a supervisor stuck */
+	c->deadline = f->now + f->cfg->ask_timeout * 1000 + FWD_ASK_MARGIN_MS;
+}
+
+/* The supervisor answered (or let go of) ask @idx */
+static void on_ask_answer(struct fwd *f, uint64_t tag)
+{
+	uint32_t idx = (uint32_t)(tag >> 32);
+	struct fwd_ask *a = idx < FWD_MAX_ASKS ? &f->asks[idx] : NULL;
+	char by[ASK_HOST_MAX + 1] = "", why[ASK_HOST_MAX + 64];
+	int r;
+
+	if (!a || !a->used || (a->gen & 0xffffff) != ((tag >> 8) & 0xffffff))
+		return;
+	r = ask_read_answer(a->reply_fd, by);
+	if (r == -EAGAIN)
+		return;
+	if (r == ASK_ALWAYS)
+		dnsd_approve(f->dns, a->name);
+	if (r == ASK_DENY)
+		snprintf(why, sizeof(why), "denied when asked (%s)", by);
+	else
+		snprintf(why, sizeof(why), "no answer");
+	for (unsigned int i = 0; i < f->hiwater; i++) {
+		struct conn *c = &f->conns[i];
+
+		if (c->state != C_ASK || c->ask != (int)idx)
+			continue;
+		f->n_held--;
+		a->n_conns--;
+		c->state = C_PEEK;
+		c->deadline = 0;
+		if (r == ASK_ALLOW || r == ASK_ALWAYS)
+			start_resolve(f, c);
+		else
+			conn_deny(f, c, why);
+	}
+	ask_close(f, a);
+}
+
+/* "revoke NAME" from the supervisor (jail revoke) */
+static void on_ask_chan(struct fwd *f)
+{
+	char buf[CTL_LINE_MAX];
+	struct ctl_msg m;
+
+	for (int round = 0; round < 16; round++) {
+		ssize_t n = recv(f->p->ask_fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n == 0) {
+			/* The supervisor is gone; it kills us soon enough */
+			epoll_ctl(f->ep_fd, EPOLL_CTL_DEL, f->p->ask_fd, NULL);
+			return;
+		}
+		if (n < 0)
+			return;
+		if (ctl_parse(buf, (size_t)n, &m) < 0 || m.verb != CTL_REVOKE)
+			continue;
+		for (size_t i = 0; i < f->cfg->n_secrets; i++) {
+			unsigned int killed;
+
+			if (strcmp(f->cfg->secrets[i].name, m.name) ||
+			    broker_is_revoked(i))
+				continue;
+			killed = broker_revoke(f->p, i);
+			log_write(f, "secret.revoke",
+				  (const struct audit_field[]){
+					  AF_STR("name", m.name),
+					  AF_INT("brokers_stopped", killed) },
+				  2);
+		}
+	}
+}
+
+/*
+ * --hold-push HOST: git over SSH to HOST is refused, whatever the rules
+ * say, with a reason that points to HTTPS (where a push can be held).
+ * Return: true when @c was refused
+ */
+static bool hold_push_ssh(struct fwd *f, struct conn *c)
+{
+	char why[POLICY_NAME_MAX + 128];
+
+	if (c->port != 22)
+		return false;
+	for (size_t i = 0; i < f->cfg->n_hold_push; i++) {
+		if (strcmp(f->cfg->hold_push[i], c->name))
+			continue;
+		snprintf(why, sizeof(why),
+			 "git over SSH to %s is refused (--hold-push); push "
+			 "over HTTPS instead",
+			 c->name);
+		conn_deny(f, c, why);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * --ask: no rule decided @c. Return: true when it was held or refused
+ * here, false when it goes ahead (its name was answered "always")
+ */
+static bool ask_hook(struct fwd *f, struct conn *c, const char *ip,
+		     const char *detail)
+{
+	if (!strcmp(c->name, ip) && dnsd_is_ask_addr(&c->dst)) {
+		/* An ask address the resolver never handed out */
+		c->name[0] = '\0';
+		conn_deny(f, c, "not allowed");
+		return true;
+	}
+	if (dnsd_is_approved(f->dns, c->name))
+		return false;
+	ask_hold(f, c, detail);
+	return true;
+}
+
 /* ---- connections: naming and deciding ------------------------------- */
 
 /* The host's upstream proxy as broker.c takes it */
@@ -829,7 +1061,12 @@ static struct broker_proxy broker_px(const struct fwd *f)
 static bool intercept_hook(struct fwd *f, struct conn *c, const char *sni)
 {
 	const struct broker_proxy px = broker_px(f);
-	int v = broker_tls(f->p, f->dns, c->jail_fd, sni, c->port, &px);
+	int v;
+
+	/* As for brokered plain HTTP: a queued revoke comes first */
+	if (f->p->ask_fd >= 0)
+		on_ask_chan(f);
+	v = broker_tls(f->p, f->dns, c->jail_fd, sni, c->port, &px);
 
 	if (v == BROKER_PASS)
 		return false;
@@ -862,8 +1099,17 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	snprintf(c->name, sizeof(c->name), "%s",
 		 *claimed ? claimed : pinned ? pinned : ip);
 	c->is_tls = is_tls;
+	if (hold_push_ssh(f, c))
+		return;
 	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
 			      c->name, c->port);
+	c->via_proxy = is_tls && f->proxy.on;
+	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0) {
+		if (ask_hook(f, c, ip,
+			     is_tls ? "tls" : *claimed ? "http" : "tcp"))
+			return;
+		v = POLICY_ALLOW;	/* answered "always" before */
+	}
 	if (v != POLICY_ALLOW) {
 		if (!strcmp(c->name, ip))
 			c->name[0] = '\0';	/* no name: log the address */
@@ -872,7 +1118,6 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	}
 	if (is_tls && intercept_hook(f, c, claimed))
 		return;
-	c->via_proxy = is_tls && f->proxy.on;
 	c->deadline = 0;
 	start_resolve(f, c);
 }
@@ -886,7 +1131,16 @@ static bool secrets_hook(struct fwd *f, struct conn *c,
 			 const struct http_head *h)
 {
 	const struct broker_proxy px = broker_px(f);
-	int v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
+	int v;
+
+	/*
+	 * A "revoke" queued before this connection came must take effect
+	 * before a broker (a copy of our memory) is forked for it: epoll
+	 * may report the two in either order
+	 */
+	if (f->cfg->n_secrets && f->p->ask_fd >= 0)
+		on_ask_chan(f);
+	v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
 
 	if (v == BROKER_PASS)
 		return false;
@@ -1049,6 +1303,7 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 			conn_free(f, c, true);
 		return;
 	case C_RESOLVE:
+	case C_ASK:
 		if (ev & (EPOLLERR | EPOLLHUP))
 			conn_free(f, c, true);
 		return;
@@ -1078,6 +1333,10 @@ static void tick_conn(struct fwd *f, struct conn *c)
 	case C_PROXY:
 		if (f->now >= c->deadline)
 			conn_fail(f, c, "upstream proxy: no reply in time");
+		return;
+	case C_ASK:
+		if (f->now >= c->deadline)
+			conn_deny(f, c, "no answer in time");
 		return;
 	default:
 		return;
@@ -1322,6 +1581,11 @@ static void setup_loop(struct fwd *f)
 		    ep_add(f, f->udp_fd[i], EPOLLIN, tag_of(T_UDP, i, 0)))
 			die_errno("forwarder: epoll");
 	}
+	if (f->p->ask_fd >= 0 &&
+	    ep_add(f, f->p->ask_fd, EPOLLIN, tag_of(T_ASKCHAN, 0, 0)))
+		die_errno("forwarder: epoll");
+	for (int i = 0; i < FWD_MAX_ASKS; i++)
+		f->asks[i].reply_fd = -1;
 	if (ep_add(f, f->timer_fd, EPOLLIN, tag_of(T_TIMER, 0, 0)) ||
 	    ep_add(f, f->sig_fd, EPOLLIN, tag_of(T_SIGNAL, 0, 0)) ||
 	    ep_add(f, dnsd_lookup_fd(f->dns), EPOLLIN,
@@ -1332,7 +1596,7 @@ static void setup_loop(struct fwd *f)
 static void setup(struct fwd *f, const struct fwd_params *p)
 {
 	const int keep[] = { p->tcp4_fd, p->tcp6_fd, p->udp4_fd, p->udp6_fd,
-			     p->log_fd };
+			     p->log_fd, p->ask_fd };
 	int err;
 
 	f->p = p;
@@ -1358,6 +1622,7 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 		f->free_idx[f->n_free++] = f->max_conns - 1 - i;
 	f->pipe_size = FWD_PIPE_SIZE;
 	f->log_tokens = 10 * FWD_LOG_RATE;
+	f->ask_tokens = 3 * FWD_ASK_RATE;
 	f->now = f->log_at = now_ms();
 	proxy_setup(&f->proxy, p->upstream_proxy);
 	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1386,6 +1651,12 @@ static void dispatch(struct fwd *f, const struct epoll_event *ev)
 		return;
 	case T_RESOLVER:
 		dnsd_on_lookup(f->dns, f->now);
+		return;
+	case T_ASKCHAN:
+		on_ask_chan(f);
+		return;
+	case T_ASK:
+		on_ask_answer(f, tag);
 		return;
 	case T_JAIL:
 	case T_UP:

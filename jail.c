@@ -27,8 +27,9 @@
  *     environment, drops capabilities, sets no_new_privs, applies Landlock
  *     and loads the seccomp filter as the last step before execve().
  *  6. The supervisor relays the terminal, forwards signals to pid 1, kills
- *     the jail on --timeout, and exits with COMMAND's status, which
- *     jail-init passes through as its own exit status.
+ *     the jail on --timeout, serves the asks of --ask and the control
+ *     socket (ask.c), and exits with COMMAND's status, which jail-init
+ *     passes through as its own exit status.
  *
  * Errors in either child are sent to the supervisor as one line and
  * printed there, after the user's terminal has been restored.
@@ -780,6 +781,8 @@ struct super {
 	bool reaped;
 	char inbuf[4096];	/* user's keystrokes not yet written */
 	size_t in_len;
+	struct ask_srv *ask;	/* --ask, control socket; or NULL */
+	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
 };
 
 /*
@@ -823,6 +826,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.parent = getpid(),
 		.secret_values = secret_values,
 		.ca = s->ca,
+		.ask_fd = s->ask_fwd_fd,
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -842,6 +846,8 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 	secrets_forget(secret_values, cfg->n_secrets);
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
+	ask_srv_forwarder_started(s->ask);
+	s->ask_fwd_fd = -1;
 	s->fwd_pid = pid;
 }
 
@@ -1056,10 +1062,25 @@ static void on_seccomp_notify(struct super *s)
 
 enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_NOTIFY, P_N };
 
+#define P_ASK_MAX (ASK_MAX + 16)	/* ask.c's descriptors */
+
+/*
+ * While a terminal prompt is up (ask.c), COMMAND's output waits in the
+ * pty and the user's keys go to the prompt alone.
+ */
+static void pause_for_prompt(const struct super *s, struct pollfd *p)
+{
+	if (!ask_srv_prompting(s->ask))
+		return;
+	p[P_MASTER].fd = s->in_len ? s->master_fd : -1;
+	p[P_MASTER].events = POLLOUT;
+	p[P_STDIN].fd = -1;
+}
+
 static void supervise(struct super *s)
 {
 	while (!s->reaped) {
-		struct pollfd p[P_N] = {
+		struct pollfd p[P_N + P_ASK_MAX] = {
 			[P_CHAN] = { s->setup_done ? -1 : s->chan_fd, POLLIN,
 				     0 },
 			[P_SIG] = { s->sig_fd, POLLIN, 0 },
@@ -1075,12 +1096,18 @@ static void supervise(struct super *s)
 				      POLLIN, 0 },
 			[P_NOTIFY] = { s->notify_fd, POLLIN, 0 },
 		};
+		size_t n_ask;
+		bool paused;
 
-		if (poll(p, P_N, -1) < 0) {
+		pause_for_prompt(s, p);
+		n_ask = ask_srv_pollfds(s->ask, p + P_N, P_ASK_MAX);
+		paused = ask_srv_prompting(s->ask);
+		if (poll(p, P_N + n_ask, ask_srv_timeout(s->ask)) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
 		}
+		ask_srv_events(s->ask, p + P_N, n_ask);
 		if (p[P_CHAN].revents) {
 			recv_from_child(s);
 			if (s->setup_done && s->master_fd >= 0)
@@ -1092,7 +1119,7 @@ static void supervise(struct super *s)
 			on_timeout(s);
 		if (s->master_fd >= 0 && (p[P_MASTER].revents & POLLOUT))
 			flush_input(s);
-		if (s->master_fd >= 0 &&
+		if (s->master_fd >= 0 && !paused &&
 		    (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR)))
 			pump_output(s);
 		if (p[P_STDIN].revents)
@@ -1216,7 +1243,8 @@ static int run_jail(const struct jail_config *cfg)
 	struct super s = { .cfg = cfg,
 			   .master_fd = -1,
 			   .notify_fd = -1,
-			   .stdin_open = true };
+			   .stdin_open = true,
+			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg };
 	sigset_t set = forwarded_set();
 	struct go_msg go;
@@ -1230,6 +1258,8 @@ static int run_jail(const struct jail_config *cfg)
 	c.init_fd = make_init_memfd();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno("socketpair");
+	/* Before the jail exists: the prompt's word is printed now */
+	s.ask = ask_srv_new(cfg);
 	fill_go(&go, cfg);
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -1249,6 +1279,8 @@ static int run_jail(const struct jail_config *cfg)
 	if (c.init_fd >= 0)
 		close(c.init_fd);
 	s.chan_fd = sv[0];
+	/* After clone(): nothing of the jail holds these descriptors */
+	s.ask_fwd_fd = ask_srv_start(s.ask);
 	err = creds_write_maps(s.pid, cfg->uid, cfg->gid);
 	if (err < 0) {
 		const char *hint = hints_userns_refusal(-err);
@@ -1272,6 +1304,7 @@ static int run_jail(const struct jail_config *cfg)
 	s.timer_fd = arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	supervise(&s);
+	ask_srv_stop(s.ask);
 	stop_forwarder(&s);
 	restore_terminal();
 	if (s.fwd_died)
@@ -1326,6 +1359,7 @@ static void cleanup_at_exit(void)
 {
 	restore_terminal();
 	unregister_running();
+	ask_srv_unlink();
 }
 
 int main(int argc, char **argv)
@@ -1341,6 +1375,11 @@ int main(int argc, char **argv)
 		return logview_log_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "ps"))
 		return logview_ps_main(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "pending") ||
+			 !strcmp(argv[1], "approve") ||
+			 !strcmp(argv[1], "always") || !strcmp(argv[1], "deny") ||
+			 !strcmp(argv[1], "revoke")))
+		return ctl_main(argc - 1, argv + 1);
 	cfg = xcalloc(1, sizeof(*cfg));
 	config_load(cfg, argc, argv);
 	if (cfg->explain) {

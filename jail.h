@@ -139,6 +139,8 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
 #define JAIL_MAX_ENV 128
 #define JAIL_MAX_FDS 32
 #define JAIL_MAX_RULES 256
+#define JAIL_MAX_HOLD_PUSH 16
+#define JAIL_ASK_TIMEOUT_DEFAULT 60	/* seconds */
 
 enum mount_kind {
 	MOUNT_RO,     /* --ro, --ro-try */
@@ -268,6 +270,7 @@ struct jail_config {
 	bool seccomp_log;
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
+	bool ask;			/* --ask: undecided names are asked */
 	const char *profile;		/* agent profile applied, or NULL */
 	char *files[4];			/* policy files read, in order */
 	size_t n_files;
@@ -280,6 +283,10 @@ struct jail_config {
 	 * the jail CA's certificate (secrets_make_ca()); else NULL, -1 */
 	const char *ca_bundle_path;
 	int ca_bundle_fd;
+	unsigned long long ask_timeout;	/* --ask-timeout seconds */
+	char *approve_cmd;		/* --approve-cmd CMD, or NULL */
+	char hold_push[JAIL_MAX_HOLD_PUSH][256];	/* --hold-push, normalised */
+	size_t n_hold_push;
 };
 
 /* ---------------------------------------------------------------------
@@ -1685,6 +1692,9 @@ const char *secrets_broker_host(const struct jail_config *cfg,
  *			secrets_reveal()), or NULL when there are none
  * @ca:			the jail's CA (secrets_make_ca()), or NULL: allowed
  *			TLS to a bound host is then intercepted (broker.c)
+ * @ask_fd:		the ask channel to the supervisor (ask.c), or -1:
+ *			asks go out on it (ask_send()), and "revoke NAME"
+ *			comes in on it; only the forwarder reads it
  */
 struct fwd_params {
 	const struct jail_config *cfg;
@@ -1702,6 +1712,7 @@ struct fwd_params {
 	unsigned int max_conns;
 	char *const *secret_values;
 	struct crypto_ca *ca;
+	int ask_fd;
 };
 
 /**
@@ -1805,6 +1816,24 @@ void broker_stop_all(void);
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);
 
+/**
+ * broker_revoke() - Stop injecting secret @secret for the rest of the run
+ * @p:		the forwarder's parameters; the value in @p->secret_values
+ *		is wiped (explicit_bzero)
+ * @secret:	index into @p->cfg->secrets
+ *
+ * Every broker process alive is killed (they may hold the value), and
+ * from then on a request that carries the secret's placeholder is refused
+ * and logged as secret.leak, to its bound hosts too.
+ *
+ * Context: forwarder
+ * Return: the number of broker processes killed
+ */
+unsigned int broker_revoke(const struct fwd_params *p, size_t secret);
+
+/* Has broker_revoke() been called for @secret? */
+bool broker_is_revoked(size_t secret);
+
 /* Write secret.leak: secret @secret (its name) found in @where for @host */
 void broker_log_leak(const struct fwd_params *p, size_t secret,
 		     const char *where, const char *host);
@@ -1906,6 +1935,29 @@ const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
 const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
 			      uint16_t port);
 
+/*
+ * --ask: a name no rule decides is answered with an address of
+ * DNSD_ASK_NET (198.18.0.0/15, benchmarking: special, never dialed)
+ * pinned to the name; nothing about it leaves the machine until a person
+ * allowed it. The forwarder names a connection to that address from the
+ * pin and asks.
+ */
+#define DNSD_ASK_NET4 "198.18.0.0"
+#define DNSD_ASK_PINS 1024	/* names with an ask address at once */
+#define DNSD_APPROVED 256	/* names answered "always" */
+
+/* Is @name decided by no rule (neither allowed nor denied on any port)? */
+bool dnsd_undecided(const struct dnsd *d, const char *name);
+
+/* Record @name as allowed for the rest of the run ("always") */
+void dnsd_approve(struct dnsd *d, const char *name);
+
+/* Was @name answered "always"? */
+bool dnsd_is_approved(const struct dnsd *d, const char *name);
+
+/* Is @a in DNSD_ASK_NET4/16, where ask addresses come from? */
+bool dnsd_is_ask_addr(const struct dnsd_addr *a);
+
 /* Address helpers shared with fwd.c */
 void dnsd_addr_set(struct dnsd_addr *a, int family, const void *bytes);
 bool dnsd_addr_eq(const struct dnsd_addr *x, const struct dnsd_addr *y);
@@ -1915,5 +1967,200 @@ bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port);
 /* An IP literal ("198.51.100.7", "2001:db8::1")? Return: true, @a set */
 bool dnsd_addr_parse(const char *s, struct dnsd_addr *a);
 const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
+
+/* ---------------------------------------------------------------------
+ * ctl.c: the ask channel and control socket line protocol; jail pending,
+ * approve, always, deny, revoke
+ * ------------------------------------------------------------------- */
+
+#define ASK_KIND_MAX 15		/* [a-z]: "connect", "push" */
+#define ASK_HOST_MAX 255	/* a host name or an IP literal */
+#define ASK_DETAIL_MAX 200	/* printable ASCII */
+#define CTL_NAME_MAX 63		/* a secret's name */
+#define CTL_TEXT_MAX 400	/* an error's text */
+#define CTL_LINE_MAX 1024	/* one line, newline included */
+
+enum ask_answer {
+	ASK_DENY,
+	ASK_ALLOW,	/* this request */
+	ASK_ALWAYS,	/* this name, for the rest of the run */
+};
+
+enum ctl_verb {
+	CTL_ASK,	/* "ask SEQ WAIT KIND HOST PORT [DETAIL]" */
+	CTL_ANSWER,	/* "answer allow|always|deny TOKEN" */
+	CTL_PENDING,	/* "pending" */
+	CTL_SECRETS,	/* "secrets" */
+	CTL_SECRET,	/* "secret NAME active|revoked" */
+	CTL_REVOKE,	/* "revoke NAME" */
+	CTL_END,	/* "end" */
+	CTL_OK,		/* "ok COUNT" */
+	CTL_ERR,	/* "err TEXT" */
+};
+
+/* One line of the protocol, parsed */
+struct ctl_msg {
+	enum ctl_verb verb;
+	enum ask_answer answer;			/* CTL_ANSWER */
+	unsigned long long seq;			/* CTL_ASK */
+	unsigned long long wait_s;		/* CTL_ASK: seconds held */
+	unsigned long long count;		/* CTL_OK */
+	char kind[ASK_KIND_MAX + 1];		/* CTL_ASK */
+	char host[ASK_HOST_MAX + 1];		/* CTL_ASK; CTL_ANSWER's TOKEN */
+	uint16_t port;				/* CTL_ASK */
+	char detail[ASK_DETAIL_MAX + 1];	/* CTL_ASK, may be "" */
+	char name[CTL_NAME_MAX + 1];		/* CTL_SECRET, CTL_REVOKE */
+	bool is_revoked;			/* CTL_SECRET */
+	char text[CTL_TEXT_MAX + 1];		/* CTL_ERR */
+};
+
+/**
+ * ctl_parse() - Parse one line of the ask and control protocol
+ * @line:	the line, with or without its "\n"; untrusted: it comes from
+ *		another process (the forwarder, which reads the jail; a
+ *		client of the control socket; a jail's supervisor)
+ * @len:	its length, at most CTL_LINE_MAX
+ * @m:		result
+ *
+ * Pure. Words are separated by one space. KIND is [a-z]{1,15}; HOST and
+ * TOKEN are 1..255 bytes of letters, digits and ".-_:"; PORT is 0..65535;
+ * SEQ, WAIT and COUNT are decimal numbers of at most 12 digits without a
+ * leading zero; NAME is an environment variable name of at most 63
+ * bytes; DETAIL and TEXT are the rest of the line, printable ASCII, at
+ * most ASK_DETAIL_MAX / CTL_TEXT_MAX bytes. Nothing else is accepted:
+ * no other control byte, no empty word, no trailing junk.
+ *
+ * Return: 0, -EBADMSG (not a line of the protocol) or -E2BIG (too long)
+ */
+int ctl_parse(const char *line, size_t len, struct ctl_msg *m);
+
+/* "allow", "always", "deny" */
+const char *ask_answer_name(enum ask_answer a);
+
+/* Copy @in to @out (size @out_len) as printable ASCII: others become '?' */
+void ctl_printable(const char *in, char *out, size_t out_len);
+
+/**
+ * ctl_peer_check() - Is the peer of unix socket @fd a host process of ours?
+ * @fd:		a connected AF_UNIX socket
+ * @why:	the reason when it is not
+ * @why_len:	its size
+ *
+ * The peer (SO_PEERCRED, taken at connect time) must have our uid or be
+ * root, and be in our user and pid namespaces (/proc/PID/ns), so that no
+ * process inside a jail passes whatever it can reach. The pid is pinned
+ * with SO_PEERPIDFD where the kernel has it (pidfd_open() otherwise) and
+ * checked alive after the namespaces were read: a pid recycled meanwhile
+ * fails the check.
+ *
+ * Return: 0, or -EPERM with @why set
+ */
+int ctl_peer_check(int fd, char *why, size_t why_len);
+
+/* The control socket of jail @id in the registry @dir_fd: "ID.sock" */
+#define CTL_SOCK_SUFFIX ".sock"
+
+/**
+ * ctl_main() - `jail pending`, `jail approve|always|deny [ID] HOST`,
+ * `jail revoke [ID] NAME`
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is the subcommand
+ *
+ * Talks to the control socket of each running jail of the user (see
+ * jail_runtime_dir()), each checked with ctl_peer_check().
+ *
+ * Context: the user's shell, outside any jail
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int ctl_main(int argc, char **argv);
+
+/* ---------------------------------------------------------------------
+ * ask.c: asks, answered out of band (supervisor), and the asking side
+ * ------------------------------------------------------------------- */
+
+#define ASK_MAX 64		/* asks held at once, per jail */
+
+/**
+ * ask_send() - Ask the supervisor about a request
+ * @chan_fd:	the ask channel (&struct fwd_params.ask_fd); any process
+ *		holding it may ask (the forwarder, a broker process)
+ * @kind:	[a-z]{1,15}: "connect", "push"
+ * @host:	the host name or address asked about
+ * @port:	its port
+ * @detail:	a few words for the person (made printable), or ""
+ *
+ * Sends "ask 0 0 KIND HOST PORT DETAIL" with a fresh descriptor for the
+ * answer (SCM_RIGHTS). Never blocks.
+ *
+ * Return: the descriptor the answer arrives on (O_NONBLOCK, O_CLOEXEC;
+ * read it with ask_read_answer()), or negative errno (-EAGAIN: the
+ * supervisor is behind: deny)
+ */
+int ask_send(int chan_fd, const char *kind, const char *host, uint16_t port,
+	     const char *detail);
+
+/**
+ * ask_read_answer() - Read the answer from an ask_send() descriptor
+ * @fd:		the descriptor
+ * @by:		who answered ("cmd", "socket", "terminal", "timeout",
+ *		"limit"), at least ASK_HOST_MAX + 1 bytes
+ *
+ * Return: enum ask_answer, -EAGAIN (not yet) or another negative errno
+ * (the supervisor is gone, or sent junk: deny)
+ */
+int ask_read_answer(int fd, char *by);
+
+struct ask_srv;
+struct pollfd;
+
+/**
+ * ask_srv_new() - The supervisor's ask service, before the jail exists
+ * @cfg:	validated configuration
+ *
+ * With --ask on a terminal (and no --approve-cmd), chooses the word every
+ * terminal prompt shows and prints it on stderr now, before COMMAND runs.
+ *
+ * Context: supervisor, before clone()
+ * Return: the service, or NULL when neither --ask nor --secret is given
+ */
+struct ask_srv *ask_srv_new(const struct jail_config *cfg);
+
+/**
+ * ask_srv_start() - Open the ask channel and the control socket
+ * @srv:	from ask_srv_new(), or NULL (then -1 is returned)
+ *
+ * The control socket is jail_runtime_dir()/ID.sock, 0600 in a 0700
+ * directory, removed by ask_srv_stop().
+ *
+ * Context: supervisor, after clone(), before the forwarder is forked
+ * Return: the forwarder's end of the ask channel (it is closed here once
+ * the forwarder has it: call ask_srv_forwarder_started()), or -1
+ */
+int ask_srv_start(struct ask_srv *srv);
+
+/* The forwarder was forked with the channel: drop our copy of its end */
+void ask_srv_forwarder_started(struct ask_srv *srv);
+
+/* Fill @p with the descriptors to poll; Return: how many (<= @max) */
+size_t ask_srv_pollfds(struct ask_srv *srv, struct pollfd *p, size_t max);
+
+/* Handle what poll() reported in @p (from ask_srv_pollfds()) */
+void ask_srv_events(struct ask_srv *srv, const struct pollfd *p, size_t n);
+
+/* Milliseconds until the next ask times out, or -1 */
+int ask_srv_timeout(const struct ask_srv *srv);
+
+/* Answer asks whose time is up; reap --approve-cmd children */
+void ask_srv_tick(struct ask_srv *srv);
+
+/* Is a terminal prompt on screen? Then the supervisor relays neither
+ * COMMAND's output nor the user's keystrokes (they answer the prompt) */
+bool ask_srv_prompting(const struct ask_srv *srv);
+
+/* Deny what is held, stop the --approve-cmd children, remove the socket */
+void ask_srv_stop(struct ask_srv *srv);
+
+/* Remove the control socket (die() cleanup; async-signal-safe enough) */
+void ask_srv_unlink(void);
 
 #endif /* JAIL_H */

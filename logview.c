@@ -375,6 +375,21 @@ static void decision_info(const struct audit_event *ev, struct sbuf *b)
 	}
 	if (!strcmp(ev->event, "run") && FINT(ev, &n, "pid"))
 		sb_printf(b, "pid %lld", n);
+	/* --ask: what was asked, what the answer was and who gave it */
+	if (!strcmp(ev->event, "ask") && (s = FSTR(ev, "kind"))) {
+		sb_safe(b, s, 32);
+		if ((s = FSTR(ev, "detail"))) {
+			sb_str(b, " ");
+			sb_safe(b, s, 200);
+		}
+	}
+	if (!strcmp(ev->event, "ask.answer") && (s = FSTR(ev, "answer"))) {
+		sb_safe(b, s, 32);
+		if ((s = FSTR(ev, "by"))) {
+			sb_str(b, " by ");
+			sb_safe(b, s, 32);
+		}
+	}
 	if ((s = FSTR(ev, "reason")))
 		sb_safe(b, s, 200);
 }

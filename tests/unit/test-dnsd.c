@@ -230,6 +230,57 @@ static void test_queries(struct dnsd *d, struct jail_config *c)
 	c->allow_private = false;
 }
 
+/* --ask: undecided names get an ask address, and nothing is looked up */
+static void test_ask(struct dnsd *d, struct jail_config *c,
+		     struct fwd_params *p)
+{
+	uint8_t m[512], first[4];
+	struct reply r;
+	struct dnsd_addr a = { 0 };
+
+	c->ask = true;
+	p->ask_fd = 0;	/* only its presence matters here */
+	ok(dnsd_undecided(d, "undecided.test"), "a name no rule names");
+	ok(!dnsd_undecided(d, "localhost"), "an allowed name is decided");
+	ok(!dnsd_undecided(d, "blocked.test"), "a denied name is decided");
+	ok(!dnsd_undecided(d, "ports.test"),
+	   "a name allowed on other ports is decided");
+	ok(!dnsd_undecided(d, "ssh.blocked22.test"),
+	   "a name denied on one port is decided");
+	n_done = 0;
+	r = ask(d, m, query(m, 20, 0, "undecided.test", DNS_TYPE_A));
+	ok(r.rcode == DNS_RCODE_NOERROR && r.ancount == 1 &&
+		   r.addr[0] == 198 && r.addr[1] == 18,
+	   "--ask: an undecided name gets an address in 198.18/16");
+	is_int(n_done, 0, "... without any lookup on the host");
+	dnsd_addr_set(&a, AF_INET, r.addr);
+	ok(dnsd_is_ask_addr(&a), "... an ask address");
+	is_str(dnsd_pinned(d, &a, NULL), "undecided.test", "... pinned to it");
+	is_str(dnsd_pinned(d, &a, "other.test"), NULL, "... to it alone");
+	memcpy(first, r.addr, 4);
+	r = ask(d, m, query(m, 21, 0, "undecided.test", DNS_TYPE_A));
+	ok(r.ancount == 1 && !memcmp(r.addr, first, 4),
+	   "... the same address again");
+	r = ask(d, m, query(m, 22, 0, "second.test", DNS_TYPE_A));
+	ok(r.ancount == 1 && memcmp(r.addr, first, 4),
+	   "another name, another address");
+	r = ask(d, m, query(m, 23, 0, "undecided.test", DNS_TYPE_AAAA));
+	ok(r.rcode == DNS_RCODE_NOERROR && !r.ancount, "... AAAA: NODATA");
+	r = ask(d, m, query(m, 24, 0, "undecided.test", DNS_TYPE_TXT));
+	is_int(r.rcode, DNS_RCODE_REFUSED, "... TXT: REFUSED");
+	r = ask(d, m, query(m, 25, 0, "blocked.test", DNS_TYPE_A));
+	is_int(r.rcode, DNS_RCODE_NXDOMAIN, "a denied name: NXDOMAIN still");
+	is_int(n_done, 0, "no lookup for any of them");
+	ok(!dnsd_is_approved(d, "undecided.test"), "not approved yet");
+	dnsd_approve(d, "undecided.test");
+	ok(dnsd_is_approved(d, "undecided.test"), "approved: always");
+	ok(!dnsd_is_approved(d, "second.test"), "... that name alone");
+	a = A("198.51.100.7");
+	ok(!dnsd_is_ask_addr(&a), "a real address is no ask address");
+	c->ask = false;
+	p->ask_fd = -1;
+}
+
 static void test_log(void)
 {
 	char buf[4096] = "";
@@ -250,13 +301,18 @@ int main(void)
 	struct fwd_params p = { .cfg = &cfg,
 				.jail_id = "0123456789abcdef",
 				.host_ports = ports,
-				.n_host_ports = 1 };
-	struct dnsd *d;
+				.n_host_ports = 1,
+				.ask_fd = -1 };
+	/* Lives as long as the process (static: LeakSanitizer agrees) */
+	static struct dnsd *d;
 
 	add_rule(cfg.allow, &cfg.n_allow, "localhost");
 	add_rule(cfg.allow, &cfg.n_allow, "10.0.0.0/8");
 	add_rule(cfg.deny, &cfg.n_deny, "10.9.0.0/16");
 	add_rule(cfg.deny, &cfg.n_deny, "198.51.100.9:443");
+	add_rule(cfg.deny, &cfg.n_deny, "blocked.test");
+	add_rule(cfg.deny, &cfg.n_deny, "*.blocked22.test:22");
+	add_rule(cfg.allow, &cfg.n_allow, "ports.test:8080");
 	log_fd = mkstemp(path);
 	unlink(path);
 	p.log_fd = log_fd;
@@ -265,6 +321,7 @@ int main(void)
 	test_addr();
 	test_refused(d);
 	test_queries(d, &cfg);
+	test_ask(d, &cfg, &p);
 	test_log();
 	/* The forwarder keeps its resolver for life; here it is one block */
 	free(d);

@@ -1,0 +1,394 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# shellcheck disable=SC2016 # $K and friends are expanded inside the jail
+# t-ask.sh - --ask: connections to names no rule decides are held and
+# answered out of band (--approve-cmd, jail approve/always/deny over the
+# control socket, --ask-timeout); jail revoke; --hold-push; against the
+# test internet (tests/netlib.sh)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+
+if ! net_enter "$@"; then
+	t_fail "test internet" "needs root to make its own network namespaces"
+	exit 0
+fi
+if ! net_setup; then
+	t_fail "test internet" "setup failed: $(cat "$NET_DIR"/*.err 2>/dev/null | head -5)"
+	exit 0
+fi
+
+proj=$(mkproj ask)
+cd "$proj" || exit 1
+# Outside the project: the jail cannot write the logs
+work="$STAGE/ask-$JT_USER"
+rm -rf "$work"
+mkdir -p "$work"
+chown "$JT_USER:" "$work"
+LOG="$work/audit.jsonl"
+RUNDIR="$JT_HOME/.run/jail"	# lib.sh's XDG_RUNTIME_DIR, + /jail
+mkdir -p "$JT_HOME/.run"
+chown "$JT_USER:" "$JT_HOME/.run"
+chmod 700 "$JT_HOME/.run"
+BG=()
+
+# nj ARGS... -- CMD: a filtered jail logging to $LOG (emptied first)
+nj()
+{
+	rm -f "$LOG"
+	jail --net filtered --log "$LOG" "$@"
+}
+
+# bgj LOGFILE OUTFILE ARGS...: a filtered jail in the background
+bgj()
+{
+	local log=$1 out=$2
+	shift 2
+	rm -f "$log"
+	jail --net filtered --log "$log" "$@" >"$out" 2>&1 &
+	BG+=("$!")
+}
+
+jctl()
+{
+	as_user "$JAIL" "$@"
+}
+
+# pending_has HOST: jail pending lists HOST
+pending_has()
+{
+	jctl pending 2>/dev/null | awk -v h="$1" '$3 == h { f = 1 } END { exit !f }'
+}
+
+events()
+{
+	grep -c "\"event\":\"$1\"" "${2:-$LOG}" 2>/dev/null
+}
+
+# Bounded: a jail left behind by a failed check ends by itself
+cleanup_bg()
+{
+	local p
+	for p in "${BG[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${BG[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	BG=()
+}
+trap 'cleanup_bg; net_cleanup' EXIT
+
+cat >"$proj/timed.py" <<'EOF'
+import sys, time, urllib.request
+t = time.monotonic()
+try:
+    body = urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2]) if len(sys.argv) > 2 else 20).read()
+    print("ok %.3f %s" % (time.monotonic() - t, body.decode().strip()))
+except Exception as e:
+    print("fail %.3f %s" % (time.monotonic() - t, e))
+EOF
+chown "$JT_USER:" "$proj/timed.py"
+
+# fails_within NAME LIMIT OUT: OUT is "fail SECONDS ..." with SECONDS < LIMIT
+fails_within()
+{
+	local s
+	s=$(printf '%s\n' "$3" | awk -v l="$2" '$1 == "fail" { print ($2 < l) ? "fast" : "slow " $2 }' | head -1)
+	assert_eq "$1" fast "${s:-[$3]}"
+}
+
+# ---- options ----------------------------------------------------------------
+
+out=$(jail --net none --ask -- true 2>&1)
+assert_match "--ask needs the filtered network" "^jail: --ask: needs --net filtered" "$out"
+assert_status "... exit 125" 125 jail --net none --ask -- true
+out=$(jail --net filtered --approve-cmd true -- true 2>&1)
+assert_match "--approve-cmd needs --ask" "^jail: --approve-cmd: needs --ask" "$out"
+out=$(jail --net filtered --ask --ask-timeout 0 -- true 2>&1)
+assert_match "--ask-timeout 0 is refused" "^jail: --ask-timeout \"0\": not a number of seconds" "$out"
+out=$(jail --net filtered --ask --ask-timeout 5x -- true 2>&1)
+assert_match "--ask-timeout with junk is refused" "not a number of seconds" "$out"
+out=$(jail --net filtered --hold-push 'bad host!' -- true 2>&1)
+assert_match "--hold-push needs a host name" "^jail: --hold-push \"bad host!\": not a host name" "$out"
+out=$(jail --explain --net filtered --ask --ask-timeout 7 --hold-push Allowed.TEST -- true 2>&1)
+assert_match "--explain shows --ask and its timeout" "ask +names no rule decides are held and asked; denied after 7 s" "$out"
+assert_match "--explain shows --hold-push, normalised" "hold +allowed.test: git over SSH" "$out"
+printf 'approve-cmd true\n' >"$proj/.jail.conf"
+chown "$JT_USER:" "$proj/.jail.conf"
+out=$(jctl trust 2>&1)
+assert_match "a project's .jail.conf cannot set --approve-cmd" '"approve-cmd" is not allowed in a project'"'"'s .jail.conf' "$out"
+rm -f "$proj/.jail.conf"
+
+# ---- CLI errors ------------------------------------------------------------
+
+out=$(jctl approve 2>&1)
+assert_match "jail approve without HOST is a usage error" "^jail: approve: usage: jail approve \[ID\] HOST" "$out"
+assert_status "... exit 125" 125 jctl approve
+out=$(jctl approve nothing.test 2>&1)
+assert_match "jail approve with nothing pending says so" "^jail: approve \"nothing.test\": no running jail of yours has a request for it pending; see jail pending" "$out"
+assert_status "... exit 125" 125 jctl approve nothing.test
+assert_status "jail pending with no jail: exit 0" 0 jctl pending
+out=$(jctl revoke 'not a name' 2>&1)
+assert_match "jail revoke checks the name" "not a secret's name" "$out"
+
+# ---- --approve-cmd ---------------------------------------------------------
+
+cat >"$work/approve.sh" <<EOF
+#!/bin/sh
+env | grep '^JAIL_' | sort >"$work/env-\$JAIL_ASK_HOST"
+[ "\$JAIL_ASK_HOST" = allowed.test ] || [ "\$JAIL_ASK_HOST" = dnsonly.test ]
+EOF
+chmod 755 "$work/approve.sh"
+chown "$JT_USER:" "$work/approve.sh"
+
+net_reset_logs
+out=$(nj --ask --approve-cmd "$work/approve.sh" -- sh -c '
+	curl -sS --max-time 20 http://allowed.test/; echo
+	python3 '"$proj"'/timed.py http://secret.evil.test/' 2>&1)
+assert_match "approve-cmd exit 0: the request gets the server's answer" "^hello server=$NET_IP_ALLOWED port=80 host=allowed.test" "$out"
+fails_within "approve-cmd exit 1: the request fails promptly" 5 "$(printf '%s\n' "$out" | grep '^fail')"
+env_a=$(cat "$work/env-allowed.test" 2>/dev/null)
+assert_match "approve-cmd gets JAIL_ASK_HOST" "^JAIL_ASK_HOST=allowed.test$" "$env_a"
+assert_match "... JAIL_ASK_KIND" "^JAIL_ASK_KIND=connect$" "$env_a"
+assert_match "... JAIL_ASK_PORT" "^JAIL_ASK_PORT=80$" "$env_a"
+assert_match "... JAIL_ASK_DETAIL" "^JAIL_ASK_DETAIL=http$" "$env_a"
+assert_match "... JAIL_ID, the jail's ID" "^JAIL_ID=[0-9a-f]{16}$" "$env_a"
+assert_match "ask is logged with kind, host, port and detail" '"event":"ask","seq":1,"kind":"connect","host":"allowed.test","port":80,"detail":"http"' "$(cat "$LOG")"
+assert_match "ask.answer allow by cmd is logged" '"event":"ask.answer","seq":1,"kind":"connect","host":"allowed.test","port":80,"answer":"allow","by":"cmd"' "$(cat "$LOG")"
+assert_match "ask.answer deny by cmd is logged" '"event":"ask.answer",.*"host":"secret.evil.test","port":80,"answer":"deny","by":"cmd"' "$(cat "$LOG")"
+assert_match "the denied connection is logged as net.deny" '"event":"net.deny","host":"secret.evil.test",.*"reason":"denied when asked \(cmd\)"' "$(cat "$LOG")"
+assert_nomatch "the DNS server never saw the denied name" "evil" "$(net_log dns)"
+assert_eq "no dns.deny for a name held for asking" 0 "$(events dns.deny)"
+
+out=$(nj --ask --approve-cmd "$work/approve.sh" -- sh -c '
+	python3 '"$proj"'/timed.py http://'"$NET_IP_NET2"'/
+	python3 -c "
+import socket
+s = socket.create_connection((\"198.18.3.3\", 80), timeout=10)
+s.sendall(b\"\\x00\\x01 not http\")
+try:
+    print(\"unpinned:\", s.recv(10))
+except OSError as e:
+    print(\"unpinned: refused\")
+"' 2>&1)
+assert_match "an address without a name is asked about as itself" '"event":"ask",.*"host":"'"$NET_IP_NET2"'","port":80' "$(cat "$LOG")"
+assert_match "... and denied here by approve-cmd" '"event":"ask.answer",.*"host":"'"$NET_IP_NET2"'",.*"answer":"deny","by":"cmd"' "$(cat "$LOG")"
+assert_match "an ask address the resolver never handed out is refused" "^unpinned: (refused|b'')" "$out"
+assert_match "... without asking" '"event":"net.deny","ip":"198.18.3.3","port":80,"reason":"not allowed"' "$(cat "$LOG")"
+assert_nomatch "... no question about it" '"event":"ask",[^}]*198.18.3.3' "$(cat "$LOG")"
+
+out=$(nj --ask --approve-cmd "$work/approve.sh" -- curl -sS --max-time 20 http://dnsonly.test/ 2>&1)
+assert_match "an approved name that only DNS knows is resolved after approval" "^hello server=$NET_IP_DNSONLY " "$out"
+assert_match "... and then the DNS server saw it" "^query dnsonly.test " "$(net_log dns)"
+
+# ---- jail approve from outside, while the client waits ------------------------
+
+net_reset_logs
+L1="$work/bg1.jsonl"
+bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- curl -sS --max-time 35 http://dnsonly.test/
+if wait_until 20 pending_has dnsonly.test; then
+	t_pass "jail pending shows the held request"
+else
+	t_fail "jail pending shows the held request" "$(jctl pending 2>&1 | head -5)"
+fi
+assert_match "jail pending: ID, kind, host, port, waiting time" "^[0-9a-f]{16} +connect +dnsonly.test +80 +[0-9]+s +http" "$(jctl pending 2>&1)"
+assert_eq "while it waits, the DNS server has seen no query for it" "" "$(net_log dns | grep dnsonly)"
+socks=("$RUNDIR"/*.sock)
+sock=${socks[0]}
+assert_eq "the control socket is 0600" "600" "$(stat -c %a "$sock" 2>/dev/null)"
+assert_eq "... in a 0700 directory" "700" "$(stat -c %a "$RUNDIR" 2>/dev/null)"
+out=$(jctl approve dnsonly.test 2>&1)
+assert_match "jail approve answers it" "^[0-9a-f]{16}: allowed dnsonly.test \(1 request\)" "$out"
+wait "${BG[0]}"
+BG=()
+assert_match "... and the waiting request completes" "^hello server=$NET_IP_DNSONLY " "$(cat "$work/bg1.out")"
+assert_match "ask.answer allow by socket is logged" '"event":"ask.answer",.*"host":"dnsonly.test","port":80,"answer":"allow","by":"socket"' "$(cat "$L1")"
+assert_eq "the control socket is removed at exit" "" "$(ls "$RUNDIR"/*.sock 2>/dev/null)"
+
+# ---- jail deny ---------------------------------------------------------------
+
+net_reset_logs
+bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- python3 "$proj/timed.py" http://secret.evil.test/ 35
+wait_until 20 pending_has secret.evil.test
+out=$(jctl deny secret.evil.test 2>&1)
+assert_match "jail deny answers it" "^[0-9a-f]{16}: denied secret.evil.test \(1 request\)" "$out"
+wait "${BG[0]}"
+BG=()
+fails_within "... and the waiting request fails at once" 5 "$(cat "$work/bg1.out")"
+assert_match "ask.answer deny by socket is logged" '"event":"ask.answer",.*"host":"secret.evil.test",.*"answer":"deny","by":"socket"' "$(cat "$L1")"
+assert_match "jail log shows the question and who answered it" "ask.answer +secret.evil.test:80 +deny by socket" "$(jctl log "$L1" 2>&1)"
+assert_nomatch "the DNS server never saw the denied name" "evil" "$(net_log dns)"
+
+# ---- timeout ----------------------------------------------------------------------
+
+net_reset_logs
+out=$(nj --ask --ask-timeout 2 -- python3 "$proj/timed.py" http://exfil.other.test/ 30 2>&1)
+assert_match "unanswered, the request is denied after --ask-timeout" "^fail " "$out"
+assert_match "... logged as ask.answer deny by timeout" '"event":"ask.answer",.*"host":"exfil.other.test",.*"answer":"deny","by":"timeout"' "$(cat "$LOG")"
+assert_nomatch "... and the DNS server never saw the name" "exfil" "$(net_log dns)"
+
+# ---- always: this name, for this run -------------------------------------------
+
+bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- sh -c '
+	curl -sS --max-time 35 http://allowed.test/; echo
+	curl -sS --max-time 35 http://allowed.test/; echo'
+wait_until 20 pending_has allowed.test
+out=$(jctl always allowed.test 2>&1)
+assert_match "jail always answers it" "^[0-9a-f]{16}: always allowed allowed.test" "$out"
+wait "${BG[0]}"
+BG=()
+assert_eq "both connections get through" 2 "$(grep -c "^hello server=$NET_IP_ALLOWED" "$work/bg1.out")"
+assert_eq "... and only the first was asked" 1 "$(events ask "$L1")"
+out=$(nj --ask --ask-timeout 1 -- curl -sS --max-time 20 http://allowed.test/ 2>&1)
+assert_eq "a new jail asks again" 1 "$(events ask)"
+assert_nomatch "... (and times out here)" "^hello" "$out"
+
+# ---- the terminal prompt ------------------------------------------------------
+
+# On a terminal (python's pty), without --approve-cmd: the word is printed
+# before COMMAND starts, the prompt shows it, COMMAND's output pauses while
+# it is up, and the key that answers it never reaches COMMAND
+out=$(as_user timeout -k 5 60 python3 - "$JAIL" "$LOG" <<'PY'
+import os, pty, re, select, sys, time
+jail, log = sys.argv[1:3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(jail, [jail, "--net", "filtered", "--log", log, "--ask",
+        "--ask-timeout", "30", "--", "sh", "-c",
+        'echo start; (i=0; while [ $i -lt 40 ]; do echo tick; sleep 0.1; '
+        'i=$((i+1)); done) & curl -sS --max-time 25 http://allowed.test/; '
+        'wait; read line; echo "got:$line"'])
+buf = b""
+def until(pat, secs):
+    global buf
+    end = time.time() + secs
+    while True:
+        m = re.search(pat, buf)
+        if m or time.time() >= end:
+            return m
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return re.search(pat, buf)
+            if not d:
+                return re.search(pat, buf)
+            buf += d
+w = until(rb'shows the word "([a-z0-9-]+)"', 20)
+s = until(rb'start', 20)
+print("word-before-command", bool(w and s and w.start() < s.start()))
+p = until(rb'\[jail ([a-z0-9-]+)\]\S* connect allowed\.test port 80 \(http\)\? '
+          rb'\[y\] allow once', 20)
+print("prompt-word", bool(w and p and p.group(1) == w.group(1)))
+if p:
+    until(rb'$^', 1.5)
+    print("ticks-while-prompting", buf[p.end():].count(b"tick"))
+os.write(fd, b"y")
+print("allowed", bool(until(rb'hello server=', 20)))
+until(rb'$^', 0.3)
+os.write(fd, b"hello\r")
+g = until(rb'got:[^\r\n]*', 30)
+print(g.group(0).decode() if g else "got:none")
+os.waitpid(pid, 0)
+PY
+)
+assert_match "terminal: the word is printed before COMMAND starts" "^word-before-command True" "$out"
+assert_match "... the prompt shows the same word" "^prompt-word True" "$out"
+assert_match "... COMMAND's output pauses while it is up" "^ticks-while-prompting 0" "$out"
+assert_match "... y allows the request" "^allowed True" "$out"
+assert_match "... and the key never reached COMMAND" "^got:hello\$" "$out"
+assert_match "... logged as ask.answer by terminal" '"event":"ask.answer",.*"host":"allowed.test","port":80,"answer":"allow","by":"terminal"' "$(cat "$LOG" 2>/dev/null)"
+
+# ---- two jails, one host: ambiguous ----------------------------------------------
+
+L2="$work/bg2.jsonl"
+bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- curl -sS --max-time 35 http://allowed.test/
+bgj "$L2" "$work/bg2.out" --ask --ask-timeout 40 -- curl -sS --max-time 35 http://allowed.test/
+wait_until 20 eval '[ "$(jctl pending 2>/dev/null | grep -c " allowed.test ")" -ge 2 ]'
+out=$(jctl approve allowed.test 2>&1)
+assert_match "two jails hold the host: jail approve HOST is ambiguous" "^jail: approve \"allowed.test\": pending in several jails \([0-9a-f]{16}, [0-9a-f]{16}\); name one: jail approve ID allowed.test" "$out"
+assert_status "... exit 125" 125 jctl approve allowed.test
+id2=$(grep -o '"jail":"[0-9a-f]*"' "$L2" | head -1 | cut -d'"' -f4)
+out=$(jctl approve "${id2:0:6}" allowed.test 2>&1)
+assert_match "jail approve ID HOST picks one (an ID prefix will do)" "^$id2: allowed allowed.test" "$out"
+wait "${BG[1]}"
+assert_match "... whose request completes" "^hello server=$NET_IP_ALLOWED" "$(cat "$work/bg2.out")"
+out=$(jctl deny allowed.test 2>&1)
+assert_match "... and then HOST alone names the other" "^[0-9a-f]{16}: denied allowed.test" "$out"
+wait "${BG[0]}"
+BG=()
+
+# ---- the control socket from inside a jail --------------------------------------
+
+out=$(nj --ask -- sh -c "ls '$RUNDIR' 2>&1; ls '$JT_HOME/.run' 2>&1; ls /run/user 2>&1" 2>&1)
+assert_match "inside, the socket directory is absent" "$RUNDIR.*No such file" "$out"
+out=$(nj --ask -- python3 -c '
+import glob, socket
+paths = glob.glob("'"$RUNDIR"'/*.sock") + glob.glob("/run/user/*/jail/*.sock")
+print("found", paths) if paths else print("none")' 2>&1)
+assert_eq "inside, no control socket can be found" "none" "$out"
+
+bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- curl -sS --max-time 35 http://other.test/
+wait_until 20 pending_has other.test
+out=$(jail --net none --rw "$JT_HOME/.run" --env XDG_RUNTIME_DIR="$JT_HOME/.run" -- "$JAIL" approve other.test 2>&1)
+rc=$?
+assert_eq "jail approve inside a jail, the socket bound in: refused" 125 "$rc"
+assert_match "... the inner client does not trust the socket either" "not served by a jail of yours" "$out"
+assert_match "... the supervisor refused the peer and logged it" '"event":"ctl.refused","reason":"(process [0-9]+ is inside a jail|the peer is in another pid namespace)' "$(cat "$L1")"
+if pending_has other.test; then
+	t_pass "... and the request is still pending"
+else
+	t_fail "... and the request is still pending" "$(jctl pending 2>&1)"
+fi
+assert_eq "... never answered from inside" 0 "$(grep -c '"event":"ask.answer"' "$L1")"
+jctl deny other.test >/dev/null 2>&1
+wait "${BG[0]}"
+BG=()
+
+# ---- jail revoke --------------------------------------------------------------------
+
+# The test CA joins the host's trust store, in this mount namespace only
+cat /etc/ssl/certs/ca-certificates.crt "$NET_DIR/ca.pem" >"$NET_DIR/bundle.pem"
+chmod a+r "$NET_DIR/bundle.pem"
+mount --bind "$NET_DIR/bundle.pem" /etc/ssl/certs/ca-certificates.crt
+REAL="sk-ant-api03-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+rm -f "$proj/asked" "$proj/go"
+JT_EXTRA_ENV="K=$REAL" bgj "$L1" "$work/bg1.out" --allow allowed.test --secret K@allowed.test -- sh -c '
+	curl -sS --max-time 10 -H "x-api-key: $K" http://allowed.test.jail.internal/echo
+	echo "--- revoke"
+	: >asked
+	i=0; while [ ! -e go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	curl -sS --max-time 10 -H "x-api-key: $K" http://allowed.test.jail.internal/echo
+	echo "rc=$?"'
+wait_until 20 test -e "$proj/asked"
+out=$(jctl revoke K 2>&1)
+assert_match "jail revoke K" "^[0-9a-f]{16}: secret K revoked" "$out"
+: >"$proj/go"
+wait "${BG[0]}"
+BG=()
+before=$(sed -n '/^--- revoke/q;p' "$work/bg1.out")
+after=$(sed -n '/^--- revoke/,$p' "$work/bg1.out")
+assert_match "before revoke, the server gets the value" "^x-api-key: $REAL\$" "$before"
+assert_nomatch "after revoke, the value is never sent" "$REAL" "$after"
+assert_match "... the request is refused" "403|placeholder" "$after"
+assert_match "secret.revoke is logged" '"event":"secret.revoke","name":"K"' "$(cat "$L1")"
+assert_match "... and the refused request as secret.leak" '"event":"secret.leak","name":"K","where":"http-header","host":"allowed.test","reason":"placeholder of a revoked secret"' "$(cat "$L1")"
+out=$(jctl revoke K 2>&1)
+assert_match "no jail left with K: jail revoke says so" "no running jail of yours has this secret" "$out"
+
+# ---- --hold-push: git over SSH is refused -------------------------------------------
+
+out=$(nj --allow allowed.test --hold-push allowed.test -- python3 -c '
+import socket
+s = socket.create_connection(("allowed.test", 22), timeout=10)
+try:
+    print("got", s.recv(100))
+except Exception as e:
+    print("refused", type(e).__name__)' 2>&1)
+assert_match "--hold-push: a connection to port 22 of HOST fails" "^(refused|got b'')" "$out"
+assert_match "... with the HTTPS reason in the log" '"event":"net.deny","host":"allowed.test","ip":"198.51.100.10","port":22,"reason":"git over SSH to allowed.test is refused \(--hold-push\); push over HTTPS instead"' "$(cat "$LOG")"
+out=$(nj --allow allowed.test --hold-push allowed.test --ro "$NET_DIR" -- curl -sS --max-time 10 --cacert "$NET_DIR/ca.pem" https://allowed.test/ 2>&1)
+assert_match "... while HTTPS to HOST still works" "^hello server=$NET_IP_ALLOWED port=443" "$out"
+
+cleanup_bg
