@@ -162,7 +162,16 @@ struct mount_req {
 	enum mount_kind kind;
 	char *path;	/* absolute, '~' expanded, normalised */
 	bool is_try;	/* missing source is not an error */
+	bool is_gitdir;	/* a worktree's git dir outside the project */
 	enum origin origin;
+};
+
+/* --review[=MODE] */
+enum review_mode {
+	REVIEW_OFF,	/* the project is bound read-write */
+	REVIEW_ASK,	/* --review: summary, then ask on the terminal */
+	REVIEW_KEEP,	/* --review=keep: kept for jail review ID */
+	REVIEW_PATCH,	/* --review=patch:FILE */
 };
 
 /* Addresses of the veth between the jail and its gateway namespace */
@@ -275,6 +284,9 @@ struct jail_config {
 	char id[17];			/* jail ID, hex */
 	struct secret_req secrets[JAIL_MAX_SECRETS];	/* --secret */
 	size_t n_secrets;
+	enum review_mode review;	/* --review */
+	char *review_patch;		/* --review=patch:FILE, absolute */
+	char *review_dir;		/* the review's state directory */
 };
 
 /* ---------------------------------------------------------------------
@@ -790,6 +802,135 @@ int filter_notify_handle(int notify_fd, struct filter_denial *d);
 
 /* One line for --explain: the filter's rule count and ABI policy */
 const char *filter_describe(void);
+
+/* ---------------------------------------------------------------------
+ * review.c: --review and jail review
+ * ------------------------------------------------------------------- */
+
+/* $XDG_STATE_HOME/jail/review, else ~/.local/state/jail/review; caller
+ * frees. Each review is ID/ there: upper/, work/ and meta */
+char *review_state_root(void);
+
+/**
+ * review_prepare() - Create the review's state directory
+ * @cfg:	configuration with @cfg->review set; @cfg->review_dir is set
+ *
+ * Makes ID/ (0700, in a 0700 root owned by the user), its upper/ (with
+ * the project's mode: the overlay's root shows it) and work/, and the
+ * meta file (project, command, log, extra protected paths).
+ *
+ * Context: supervisor, after the log is open, before clone()
+ * Must: die with one line on any failure
+ */
+void review_prepare(struct jail_config *cfg);
+
+/**
+ * review_finish() - Summarise the run's changes and act on --review
+ * @cfg:	validated configuration
+ *
+ * Prints the summary (A/M/D lines, protected paths marked '!', the
+ * diffstat) and logs "review"; then, by mode: writes the patch
+ * (review.patch) and removes the state; keeps it (review.keep); or asks
+ * on the terminal: apply (review.apply), discard (review.discard) or
+ * keep. Without a terminal --review keeps. No changes: the state goes.
+ *
+ * Context: supervisor, after the jail is gone and the terminal restored
+ * Return: 0, or negative errno when the patch could not be written or an
+ * apply failed (the state is then kept and the message says where)
+ */
+int review_finish(const struct jail_config *cfg);
+
+/* die() during a run: remove an empty review, else say where it is */
+void review_abandon(const struct jail_config *cfg);
+
+/**
+ * review_main() - `jail review [ID [apply [--protected] | discard |
+ * patch FILE]]`
+ *
+ * Without ID: lists the kept reviews. ID (or a unique start of one):
+ * shows the summary. Refuses a state directory or review not owned by
+ * the user or open to others.
+ *
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int review_main(int argc, char **argv);
+
+/* ---------------------------------------------------------------------
+ * diff.c: git-style unified diffs (--review)
+ * ------------------------------------------------------------------- */
+
+#define DIFF_CONTEXT 3			/* lines of context around a change */
+#define DIFF_MAX_LINES 500000		/* lines per side diffed line by line */
+#define DIFF_MAX_COST 50000000ULL	/* Myers steps per file pair */
+
+/* One side of a file: absent, or @len bytes with a git mode */
+struct diff_blob {
+	bool is_present;
+	bool is_too_large;	/* not read (shown as a binary file) */
+	unsigned int mode;	/* 0100644, 0100755 or 0120000 */
+	const uint8_t *data;	/* a symlink's target for 0120000 */
+	size_t len;
+};
+
+/* What diff_entry() found */
+struct diff_stat {
+	size_t insertions;
+	size_t deletions;
+	bool is_binary;		/* "Binary files ... differ": no hunks */
+	bool is_too_large;	/* more than DIFF_MAX_LINES lines */
+	bool is_coarse;		/* the cost bound cut the search short */
+};
+
+/* Where diff_entry() writes; @write returns 0 or a negative errno */
+struct diff_sink {
+	int (*write)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
+/* Lines in @p as a diff counts them (a last line without "\n" counts) */
+size_t diff_count_lines(const uint8_t *p, size_t len);
+
+/* git's rule: a NUL in the first 8000 bytes makes a file binary */
+bool diff_is_binary(const uint8_t *p, size_t len);
+
+/* Bytes of work area diff_entry() needs for @na and @nb lines, 0 when
+ * either is over DIFF_MAX_LINES */
+size_t diff_work_size(size_t na, size_t nb);
+
+/**
+ * diff_entry() - One file's entry of a git-style patch
+ * @path:	path relative to the project, at most 4096 bytes; quoted as
+ *		git quotes names (C escapes in double quotes) when it holds
+ *		a control character, '"', '\\' or a byte >= 0x7f
+ * @old:	the project's side (absent: a new file)
+ * @new:	the changed side (absent: a deleted file); both untrusted
+ * @work:	work area of diff_work_size(lines of @old, lines of @new)
+ *		bytes, suitably aligned (malloc'ed)
+ * @work_len:	its size
+ * @sink:	receives the text
+ * @st:		insertions, deletions, and whether the entry is binary
+ *
+ * Pure. Writes "diff --git a/P b/P", then "new file mode M", "deleted
+ * file mode M" or "old mode M"/"new mode M", then "--- a/P", "+++ b/P"
+ * ("/dev/null" for an absent side) and the hunks: DIFF_CONTEXT lines of
+ * context, changes closer than twice that merged, "\\ No newline at end
+ * of file" after a last line without one. A side with a NUL in its first
+ * 8000 bytes, marked too large, or over DIFF_MAX_LINES lines gives
+ * "Binary files a/P and b/P differ" instead of hunks. Identical sides
+ * write nothing. Time is bounded by DIFF_MAX_COST comparisons: past it
+ * the rest of the file is diffed coarsely (still a correct patch).
+ *
+ * Return: 0; -EINVAL (both absent, bad path), -ENOMEM (@work_len too
+ * small) or the sink's error
+ */
+int diff_entry(const char *path, const struct diff_blob *old,
+	       const struct diff_blob *new, void *work, size_t work_len,
+	       const struct diff_sink *sink, struct diff_stat *st);
+
+/* "N files changed, N insertions(+), N deletions(-)" exactly as git
+ * prints it. Return: length, or -E2BIG */
+int diff_stat_line(size_t files, size_t ins, size_t del, char *out,
+		   size_t out_len);
 
 /* ---------------------------------------------------------------------
  * landlock.c: the Landlock fence
