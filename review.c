@@ -878,7 +878,7 @@ static int review_scan(struct review *r)
 		r->n_mod += c->kind == 'M';
 		r->n_del += c->kind == 'D' && !c->is_quiet;
 		r->n_other += c->kind == '?';
-		r->n_prot += c->is_protected;
+		r->n_prot += c->is_protected && !c->is_quiet;
 	}
 	count_diffs(r);
 	return 0;
@@ -1153,7 +1153,7 @@ static size_t review_apply(struct review *r, bool with_protected,
 		int err;
 
 		if (c->kind == '?' || (c->is_protected && !with_protected)) {
-			if (c->is_protected) {
+			if (c->is_protected && !c->is_quiet) {
 				fputs("jail: review: skipped protected \"",
 				      stderr);
 				put_safe(stderr, c->path);
@@ -1237,6 +1237,11 @@ static int do_apply(struct review *r, bool with_protected)
 	if (failed || skipped) {
 		say_kept(r, failed ? "some changes failed" :
 				     "some changes were skipped");
+		if (!failed && !with_protected && r->n_prot)
+			fprintf(stderr, "jail: review %s: jail review %s apply "
+					"--protected applies the protected "
+					"changes too\n",
+				r->id, r->id);
 		return failed ? -EIO : 0;
 	}
 	return remove_state(r->dir);
@@ -1360,7 +1365,14 @@ int review_finish(const struct jail_config *cfg)
 	log_counts(&r);
 	if (!r.n) {
 		fprintf(stderr, "jail: review: no changes to the project\n");
-		err = remove_state(r.dir);
+		/* The CI form always leaves its patch, empty here */
+		err = cfg->review == REVIEW_PATCH ?
+			      write_patch(&r, cfg->review_patch) :
+			      0;
+		if (err < 0)
+			warn("review: write the patch \"%s\": %s",
+			     cfg->review_patch, strerror(-err));
+		remove_state(r.dir);
 		review_free(&r);
 		return err;
 	}

@@ -67,12 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (st.is_binary)
 		return 0;
-	for (size_t i = 0, bol = 1; i < m.len; i++) {
-		if (bol && m.buf[i] == '+' && !(i + 3 < m.len &&
-						 !memcmp(m.buf + i, "+++ ", 4)))
+	/* Count the hunks' lines: everything after the first "@@" */
+	for (size_t i = 0, bol = 1, in_hunks = 0; i < m.len; i++) {
+		if (bol && m.buf[i] == '@')
+			in_hunks = 1;
+		if (in_hunks && bol && m.buf[i] == '+')
 			plus++;
-		if (bol && m.buf[i] == '-' && !(i + 3 < m.len &&
-						 !memcmp(m.buf + i, "--- ", 4)))
+		if (in_hunks && bol && m.buf[i] == '-')
 			minus++;
 		bol = m.buf[i] == '\n';
 	}
