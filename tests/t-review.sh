@@ -27,7 +27,7 @@ review_id()
 }
 
 # state_left: what is left in the review state directory
-state_left() { ls -A "$state" 2>/dev/null | tr '\n' ' '; }
+state_left() { find "$state" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null; }
 
 proj=$(mkproj review)
 cd "$proj" || exit 1
@@ -85,6 +85,7 @@ assert_match "patch: no newline marker" "^\\\\ No newline at end of file" "$(cat
 assert_match "patch: mode change" "^old mode 100644" "$(cat "$patch")"
 
 # A binary change is listed, and git apply's refusal is said
+# shellcheck disable=SC2016 # expanded by the inner sh
 u sh -c 'printf "a\0b" >"$1/bin.dat"' _ "$proj"
 err=$(jail --review=patch:"$patch" -- sh -c 'printf "a\0c" >bin.dat' 2>&1)
 assert_match "patch: a binary file says git apply refuses it" \
