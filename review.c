@@ -1395,7 +1395,8 @@ int review_finish(const struct jail_config *cfg)
 		err = remove_state(r.dir);
 		break;
 	case REVIEW_ASK:
-		if (cfg->is_tty) {
+		/* The question must be seen where it is answered */
+		if (cfg->is_tty && isatty(STDERR_FILENO)) {
 			err = finish_ask(&r);
 			break;
 		}
@@ -1541,6 +1542,29 @@ static int list_reviews(const char *root)
 	return 0;
 }
 
+/*
+ * Is jail @id still running? Its upper layer may still change, and is
+ * still mounted: refuse to touch it then (jail ps's registry).
+ */
+static bool is_running(const char *id)
+{
+	autofree char *dir = jail_runtime_dir();
+	autofree char *path = xasprintf("%s/%s.run", dir, id);
+	autofclose FILE *f = fopen(path, "re");
+	static struct audit_event ev;
+	char line[AUDIT_LINE_MAX];
+
+	if (!f || !fgets(line, sizeof(line), f))
+		return false;
+	if (audit_parse_line(line, strcspn(line, "\n"), &ev) < 0)
+		return false;
+	for (size_t i = 0; i < ev.n_fields; i++)
+		if (!strcmp(ev.f[i].key, "pid") && ev.f[i].type == AUDIT_INT &&
+		    ev.f[i].i > 0 && ev.f[i].i <= INT_MAX)
+			return kill((pid_t)ev.f[i].i, 0) == 0 || errno == EPERM;
+	return false;
+}
+
 static __attribute__((noreturn)) void review_usage(void)
 {
 	die("usage: jail review [ID [apply [--protected] | discard | patch "
@@ -1574,6 +1598,10 @@ int review_main(int argc, char **argv)
 		   (argc == 4 && !strcmp(verb, "patch"))))
 		review_usage();
 	find_review(root, argv[1], &r);
+	if (strcmp(verb, "show") && is_running(r.id))
+		die("review %s: that jail is still running; wait until it "
+		    "ends",
+		    r.id);
 	if (strcmp(verb, "patch") && strcmp(verb, "show") && r.log) {
 		r.log_fd = audit_open(r.log);
 		if (r.log_fd < 0)

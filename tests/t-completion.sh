@@ -29,9 +29,9 @@ bcomp()
 }
 
 # "--review[=MODE]" is offered as "--review"
-opts=$(as_user "$JAIL" --help | awk '$1 ~ /^--[a-z]/ { sub(/\[.*/, "", $1); print $1 }' | sort)
+help_opts=$(as_user "$JAIL" --help | awk '$1 ~ /^--[a-z]/ { sub(/\[.*/, "", $1); print $1 }' | sort)
 got=$(bcomp jail - | tr ' ' '\n' | grep -v '^--$' | sort)
-assert_eq "bash: every option of jail --help is offered" "$opts" "$got"
+assert_eq "bash: every option of jail --help is offered" "$help_opts" "$got"
 assert_eq "bash: --pro" "--profile --project --protect" "$(bcomp jail --pro)"
 assert_eq "bash: --net values" "filtered host none" "$(bcomp jail --net '')"
 assert_eq "bash: --net=VALUE in one word" "--net=filtered" \

@@ -93,6 +93,18 @@ assert_match "patch: a binary file says git apply refuses it" \
 assert_match "patch: the binary entry" "^Binary files a/bin.dat and b/bin.dat differ" "$(cat "$patch")"
 u rm -f "$proj/bin.dat"
 
+# A review of a jail that still runs is not touched
+jail --review=keep -- sh -c 'echo r >running.txt; sleep 4' >/dev/null 2>&1 &
+jpid=$!
+wait_until 10 sh -c "find '$state' -mindepth 2 -name running.txt | grep -q ."
+rid=$(find "$state" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | head -1)
+err=$(u "$JAIL" review "$rid" apply 2>&1); rc=$?
+assert_eq "apply of a running jail's review is refused" 125 "$rc"
+assert_match "apply of a running jail's review: why" "still running" "$err"
+wait "$jpid" 2>/dev/null
+u "$JAIL" review "$rid" discard >/dev/null 2>&1
+assert_eq "(running.txt never landed)" "no" "$([ -e running.txt ] && echo yes || echo no)"
+
 # Without a terminal plain --review keeps the changes and says so
 err=$(jail --review -- sh -c 'echo kept >k.txt' 2>&1 </dev/null)
 id=$(review_id "$err")
