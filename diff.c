@@ -228,7 +228,7 @@ static void put_range(struct out *o, char sign, size_t first, size_t count)
 }
 
 /* Equal lines between two changes at most this many: one hunk */
-#define MERGE_GAP (2 * DIFF_CONTEXT)
+#define MERGE_GAP ((size_t)2 * DIFF_CONTEXT)
 
 /*
  * Emit the hunks for the marked lines. Walks a and b in step: in a change,

@@ -870,7 +870,8 @@ static int review_scan(struct review *r)
 	ufd = dup(r->upper_fd);
 	lfd = dup(r->project_fd);
 	scan_dir(r, "", ufd, lfd, is_opaque(ufd));
-	qsort(r->c, r->n, sizeof(*r->c), cmp_change);
+	if (r->n)
+		qsort(r->c, r->n, sizeof(*r->c), cmp_change);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct change *c = &r->c[i];
 
@@ -889,7 +890,8 @@ static int review_scan(struct review *r)
 /* @s with control bytes shown as '?', for the terminal */
 static void put_safe(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "?");
+	     *p; p++)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
 }
 
@@ -999,6 +1001,7 @@ static int file_write(void *ctx, const void *p, size_t n)
 static int write_patch(struct review *r, const char *path)
 {
 	autofree char *tmp = NULL;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	autofree struct change **order = xcalloc(r->n + 1, sizeof(*order));
 	int fd, err = 0;
 	struct diff_sink sink = { file_write, &fd };
@@ -1550,13 +1553,16 @@ static bool is_running(const char *id)
 {
 	autofree char *dir = jail_runtime_dir();
 	autofree char *path = xasprintf("%s/%s.run", dir, id);
-	autofclose FILE *f = fopen(path, "re");
+	FILE *f = fopen(path, "re");
 	static struct audit_event ev;
 	char line[AUDIT_LINE_MAX];
+	bool has_line;
 
-	if (!f || !fgets(line, sizeof(line), f))
+	if (!f)
 		return false;
-	if (audit_parse_line(line, strcspn(line, "\n"), &ev) < 0)
+	has_line = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (!has_line || audit_parse_line(line, strcspn(line, "\n"), &ev) < 0)
 		return false;
 	for (size_t i = 0; i < ev.n_fields; i++)
 		if (!strcmp(ev.f[i].key, "pid") && ev.f[i].type == AUDIT_INT &&

@@ -83,6 +83,15 @@ assert_match "patch: deleted file mode" "^deleted file mode 100644" "$(cat "$pat
 assert_match "patch: new file mode of a symlink" "^new file mode 120000" "$(cat "$patch")"
 assert_match "patch: no newline marker" "^\\\\ No newline at end of file" "$(cat "$patch")"
 assert_match "patch: mode change" "^old mode 100644" "$(cat "$patch")"
+assert_eq "patch: no temporary file is left beside it" "" \
+	"$(find "$JT_HOME" -maxdepth 1 -name '*.jail-*')"
+plog=$(grep -l '"event":"review.patch"' "$JT_HOME/.local/state/jail/log/"*.jsonl | head -1)
+assert_match "patch: the log has the review's counts" \
+	'"event":"review".*"added":[1-9].*"deleted":[1-9]' "$(cat "$plog" 2>/dev/null)"
+assert_match "patch: the log names the patch" \
+	"\"event\":\"review.patch\",\"file\":\"$patch\"" "$(cat "$plog" 2>/dev/null)"
+assert_match "--explain shows the overlay" "overlay +$proj" \
+	"$(jail --review=patch:"$patch" --explain -- true)"
 
 # A binary change is listed, and git apply's refusal is said
 # shellcheck disable=SC2016 # expanded by the inner sh
@@ -120,6 +129,8 @@ out=$(u "$JAIL" review "$id" discard 2>&1); rc=$?
 assert_eq "jail review ID discard exits 0" 0 "$rc"
 assert_eq "discard: the review is gone" "" "$(state_left)"
 assert_eq "discard: nothing landed" "no" "$([ -e k.txt ] && echo yes || echo no)"
+assert_match "discard: logged" '"event":"review.discard"' \
+	"$(cat "$JT_HOME/.local/state/jail/log/$id.jsonl" 2>/dev/null)"
 
 # --review=keep, then jail review ID apply lands the changes
 err=$(jail --review=keep -- sh -c "$cmd" 2>&1)
@@ -130,6 +141,10 @@ out=$(u "$JAIL" review "$id" apply 2>&1); rc=$?
 assert_eq "apply exits 0" 0 "$rc"
 assert_eq "apply lands exactly what the command did" "$(tree "$ref")" "$(tree "$proj")"
 assert_eq "apply: the review is gone" "" "$(state_left)"
+assert_match "apply: logged in the jail's log" '"event":"review.apply","applied":[1-9][0-9]*,"skipped":0,"failed":0' \
+	"$(cat "$JT_HOME/.local/state/jail/log/$id.jsonl" 2>/dev/null)"
+assert_eq "apply: no temporary file is left in the project" "" \
+	"$(find "$proj" -name '.jail-review-*')"
 u git -C "$proj" checkout -q -- . 2>/dev/null
 gitu -C "$proj" reset -q --hard
 gitu -C "$proj" clean -qfdx
