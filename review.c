@@ -30,6 +30,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <poll.h>
@@ -420,9 +421,40 @@ static int remove_state(const char *dir)
 
 /* ---- comparing the upper layer with the project --------------------- */
 
+/*
+ * Inside .git, more than hooks and config make git run code: the config
+ * and hooks of submodules and of worktrees (core.fsmonitor, hooksPath).
+ * Protected for the review too; '*' is one path component.
+ */
+static const char *const git_protect[] = {
+	".git/config.worktree", ".git/modules/*/config", ".git/modules/*/hooks",
+	".git/worktrees/*/config.worktree", ".git/info/attributes",
+};
+
+/* Does @rel, or its first components, match @pattern? */
+static bool under_pattern(const char *rel, const char *pattern)
+{
+	size_t comps = 1, len = 0;
+	char buf[PATH_MAX];
+
+	for (const char *p = pattern; *p; p++)
+		comps += *p == '/';
+	for (size_t seen = 0; rel[len]; len++)
+		if (rel[len] == '/' && ++seen == comps)
+			break;
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, rel, len);
+	buf[len] = '\0';
+	return fnmatch(pattern, buf, FNM_PATHNAME) == 0;
+}
+
 static bool is_protected_path(const struct review *r, const char *rel,
 			      char kind)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(git_protect); i++)
+		if (under_pattern(rel, git_protect[i]))
+			return true;
 	for (size_t i = 0; i < fsview_n_default_protect + r->n_protect; i++) {
 		const char *p = i < fsview_n_default_protect ?
 					fsview_default_protect[i] :

@@ -225,6 +225,10 @@ err=$(jail --review=keep -- sh -c 'mkdir -p .git/hooks && echo evil >.git/hooks/
 id=$(review_id "$err")
 assert_match "protected: .git/hooks is listed and marked" "^A! .git/hooks/pre-commit" "$err"
 assert_match "protected: .envrc is listed and marked" "^A! .envrc" "$err"
+u mkdir -p "$proj/.git/modules/sub"
+err2=$(jail --review=patch:"$patch" -- sh -c 'echo "[core]" >.git/modules/sub/config' 2>&1)
+assert_match "protected: a submodule's git config is marked" "^A! .git/modules/sub/config" "$err2"
+u rm -rf "$proj/.git/modules"
 out=$(u "$JAIL" review "$id" patch - 2>&1)
 assert_nomatch "protected: not in the patch" "envrc|hooks" "$out"
 assert_match "protected: the rest is in the patch" "^\+\+\+ b/fine.txt" "$out"
