@@ -804,7 +804,7 @@ int filter_notify_handle(int notify_fd, struct filter_denial *d);
 const char *filter_describe(void);
 
 /* ---------------------------------------------------------------------
- * review.c: --review and jail review
+ * review.c: --review's changes: compared, listed, written, applied
  * ------------------------------------------------------------------- */
 
 /* $XDG_STATE_HOME/jail/review, else ~/.local/state/jail/review; caller
@@ -823,6 +823,114 @@ char *review_state_root(void);
  * Must: die with one line on any failure
  */
 void review_prepare(struct jail_config *cfg);
+
+struct audit_field;
+
+#define REVIEW_MAX_PROTECT (JAIL_MAX_MOUNTS + 32)
+
+enum review_ftype {
+	REVIEW_FT_NONE,		/* absent */
+	REVIEW_FT_REG,
+	REVIEW_FT_LNK,
+	REVIEW_FT_DIR,
+	REVIEW_FT_OTHER,	/* FIFO, socket, device: never applied */
+};
+
+/* One changed path; kind 'A' added, 'M' modified, 'D' deleted, '?' other */
+struct review_change {
+	char *path;		/* relative to the project */
+	char kind;		/* 'A', 'M', 'D', '?' (never applied) */
+	enum review_ftype old_t, new_t;
+	unsigned int old_mode, new_mode;	/* permission bits */
+	bool is_protected;
+	bool is_quiet;		/* a directory with changes listed below */
+	bool in_patch;		/* has a patch entry */
+	size_t ins, del;
+	bool is_binary;
+};
+
+/* A review: its state directory, meta, and the changes once scanned */
+struct review {
+	char *dir;		/* the state directory */
+	char id[17];
+	char *project;
+	char *command;
+	char *log;
+	char *protect[REVIEW_MAX_PROTECT];	/* relative to the project */
+	size_t n_protect;
+	int upper_fd;		/* O_PATH directories */
+	int project_fd;
+	struct review_change *c;
+	size_t n, cap;
+	bool is_truncated;
+	int log_fd;
+	size_t n_add, n_mod, n_del, n_prot, n_other, n_binary, n_files;
+	size_t ins, del;
+};
+
+/* The review's meta file into @r (@r->dir set). Return: 0 or -errno
+ * (-EPERM: not the user's, or writable by others; -EBADMSG: malformed) */
+int review_read_meta(struct review *r);
+
+/* A directory of the user's, not a symlink, closed to others? 0/-errno */
+int review_check_private_dir(const char *path);
+
+/* Remove a review's state directory, whatever the command left in its
+ * upper layer (any depth, any modes). Return: 0 or -errno */
+int review_remove_state(const char *dir);
+
+/* The names in directory @fd, unsorted; free with review_free_names() */
+size_t review_list_dir(int fd, char ***out);
+void review_free_names(char **v, size_t n);
+
+/**
+ * review_scan() - Compare the review's upper layer with its project
+ * @r:		@r->dir, @r->project and @r->protect set; upper_fd and
+ *		project_fd are opened here
+ *
+ * Fills @r->c (sorted by path, a deletion before an addition of the same
+ * path) and the counts, and diffs every change a patch can carry for the
+ * diffstat. The upper layer is untrusted: see review.c.
+ *
+ * Return: 0 or -errno
+ */
+int review_scan(struct review *r);
+
+/* The summary on stderr: A/M/D/? lines, '!' for protected, diffstat */
+void review_print_summary(const struct review *r);
+
+/* Write the git patch of @r to @path ("-": stdout) through a temporary
+ * file renamed over it. Return: 0 or -errno */
+int review_write_patch(struct review *r, const char *path);
+
+/**
+ * review_apply() - Apply the scanned changes to the project
+ * @r:			a scanned review
+ * @with_protected:	apply changes to protected paths too
+ * @skipped:		set to the changes left out (protected, special)
+ *
+ * Through descriptors of the project, RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS, final components never followed; logs
+ * review.apply. Return: the number of changes that failed
+ */
+size_t review_apply(struct review *r, bool with_protected, size_t *skipped);
+
+/* Free what review_scan() and review_read_meta() allocated */
+void review_free(struct review *r);
+
+/* Log @event (the review's jail ID) when @r->log_fd is open */
+void review_log(struct review *r, const char *event,
+		const struct audit_field *f, size_t n);
+
+/* Log "review" with the counts */
+void review_log_counts(struct review *r);
+
+/* Print @s with control bytes as '?' */
+void review_put_safe(FILE *f, const char *s);
+
+/* ---------------------------------------------------------------------
+ * reviewcmd.c: --review at exit, and jail review
+ * ------------------------------------------------------------------- */
 
 /**
  * review_finish() - Summarise the run's changes and act on --review

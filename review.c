@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * review.c - --review: the project's changes kept aside, shown, and
- * applied or discarded by a person; `jail review`
+ * review.c - --review: the project's changes, kept aside in an overlay's
+ * upper layer, compared with the project, listed, written as a git patch
+ * and applied (reviewcmd.c decides which, and when)
  *
  * Under --review the project is an overlayfs inside the jail (fsview.c)
  * whose upper layer is $XDG_STATE_HOME/jail/review/ID/upper on the host,
@@ -33,54 +34,17 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
-#include <termios.h>
-#include <time.h>
 
 #include "jail.h"
 
 #define REVIEW_MAX_CHANGES 100000	/* entries listed, at most */
 #define REVIEW_MAX_FILE (32u << 20)	/* bytes of a file diffed */
 #define REVIEW_META_MAX (64u << 10)
-#define REVIEW_MAX_PROTECT (JAIL_MAX_MOUNTS + 32)
 #define REVIEW_SHOW_MAX 200		/* summary lines before "..." */
 
-enum ftype { FT_NONE, FT_REG, FT_LNK, FT_DIR, FT_OTHER };
-
-struct change {
-	char *path;		/* relative to the project */
-	char kind;		/* 'A', 'M', 'D', '?' (never applied) */
-	enum ftype old_t, new_t;
-	unsigned int old_mode, new_mode;	/* permission bits */
-	bool is_protected;
-	bool is_quiet;		/* a directory with changes listed below */
-	bool in_patch;		/* has a patch entry */
-	size_t ins, del;
-	bool is_binary;
-};
-
-struct review {
-	char *dir;		/* the state directory */
-	char id[17];
-	char *project;
-	char *command;
-	char *log;
-	char *protect[REVIEW_MAX_PROTECT];	/* relative to the project */
-	size_t n_protect;
-	int upper_fd;		/* O_PATH directories */
-	int project_fd;
-	struct change *c;
-	size_t n, cap;
-	bool is_truncated;
-	int log_fd;
-	size_t n_add, n_mod, n_del, n_prot, n_other, n_binary, n_files;
-	size_t ins, del;
-};
 
 static int openat2_fd(int dirfd, const char *path, int flags,
 		      unsigned long long resolve)
@@ -102,10 +66,10 @@ static int open_beneath(int root, const char *rel, int flags)
 				  RESOLVE_NO_MAGICLINKS);
 }
 
-static enum ftype ftype_of(mode_t m)
+static enum review_ftype ftype_of(mode_t m)
 {
-	return S_ISREG(m) ? FT_REG : S_ISLNK(m) ? FT_LNK : S_ISDIR(m) ? FT_DIR :
-							       FT_OTHER;
+	return S_ISREG(m) ? REVIEW_FT_REG : S_ISLNK(m) ? REVIEW_FT_LNK : S_ISDIR(m) ? REVIEW_FT_DIR :
+							       REVIEW_FT_OTHER;
 }
 
 /* A whiteout: the character device 0/0 */
@@ -134,7 +98,7 @@ char *review_state_root(void)
 }
 
 /* Owned by us, not a symlink, nobody else may enter. Return: 0/-errno */
-static int check_private_dir(const char *path)
+int review_check_private_dir(const char *path)
 {
 	struct stat st;
 
@@ -198,7 +162,7 @@ void review_prepare(struct jail_config *cfg)
 
 	err = mkdir_parents(root, 0700);
 	if (err == 0)
-		err = check_private_dir(root);
+		err = review_check_private_dir(root);
 	if (err < 0) {
 		errno = -err;
 		die_errno("--review: state directory \"%s\" (must be the "
@@ -218,7 +182,7 @@ void review_prepare(struct jail_config *cfg)
 }
 
 /* Read meta into @r. Return: 0 or -errno (-EBADMSG: malformed) */
-static int read_meta(struct review *r)
+int review_read_meta(struct review *r)
 {
 	autofree char *path = xasprintf("%s/meta", r->dir);
 	autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -263,8 +227,8 @@ static int read_meta(struct review *r)
 
 /* ---- removing a tree ----------------------------------------------- */
 
-static size_t list_dir(int fd, char ***out);
-static void free_names(char **v, size_t n);
+size_t review_list_dir(int fd, char ***out);
+void review_free_names(char **v, size_t n);
 
 /*
  * Remove @name in @parent_fd and everything below it, whatever modes the
@@ -395,10 +359,10 @@ static int remove_beneath(int pfd, const char *name, int depth)
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = list_dir(fd, &names);
+	n = review_list_dir(fd, &names);
 	for (size_t i = 0; i < n && !err; i++)
 		err = remove_beneath(fd, names[i], depth + 1);
-	free_names(names, n);
+	review_free_names(names, n);
 	close(fd);
 	if (err)
 		return err;
@@ -406,7 +370,7 @@ static int remove_beneath(int pfd, const char *name, int depth)
 }
 
 /* Remove the review's state directory. Return: 0 or -errno */
-static int remove_state(const char *dir)
+int review_remove_state(const char *dir)
 {
 	autofree char *parent = xstrdup(dir);
 	char *slash = strrchr(parent, '/');
@@ -471,9 +435,9 @@ static bool is_protected_path(const struct review *r, const char *rel,
 	return false;
 }
 
-static struct change *add_change(struct review *r, const char *rel, char kind)
+static struct review_change *add_change(struct review *r, const char *rel, char kind)
 {
-	struct change *c;
+	struct review_change *c;
 
 	if (r->n >= REVIEW_MAX_CHANGES) {
 		r->is_truncated = true;
@@ -499,7 +463,7 @@ static char *join(const char *dir, const char *name)
 }
 
 /* The names in directory @fd, sorted; caller frees. Return: count */
-static size_t list_dir(int fd, char ***out)
+size_t review_list_dir(int fd, char ***out)
 {
 	DIR *d = fdopendir(dup(fd));
 	struct dirent *de;
@@ -525,7 +489,7 @@ static size_t list_dir(int fd, char ***out)
 	return n;
 }
 
-static void free_names(char **v, size_t n)
+void review_free_names(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -536,7 +500,7 @@ static void free_names(char **v, size_t n)
 static void add_deleted(struct review *r, const char *rel,
 			const struct stat *st)
 {
-	struct change *c = add_change(r, rel, 'D');
+	struct review_change *c = add_change(r, rel, 'D');
 	size_t first = r->n;
 	autoclose int fd = -1;
 	char **names;
@@ -546,12 +510,12 @@ static void add_deleted(struct review *r, const char *rel,
 		return;
 	c->old_t = ftype_of(st->st_mode);
 	c->old_mode = st->st_mode & 0777;
-	if (c->old_t != FT_DIR)
+	if (c->old_t != REVIEW_FT_DIR)
 		return;
 	fd = open_beneath(r->project_fd, rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
-	n = list_dir(fd, &names);
+	n = review_list_dir(fd, &names);
 	for (size_t i = 0; i < n; i++) {
 		autofree char *sub = join(rel, names[i]);
 		struct stat cst;
@@ -559,16 +523,16 @@ static void add_deleted(struct review *r, const char *rel,
 		if (fstatat(fd, names[i], &cst, AT_SYMLINK_NOFOLLOW) == 0)
 			add_deleted(r, sub, &cst);
 	}
-	free_names(names, n);
+	review_free_names(names, n);
 	if (r->n > first)
 		r->c[first - 1].is_quiet = true;
 }
 
 /* Are the bytes (or targets) of @rel the same in both trees? */
-static bool same_content(struct review *r, const char *rel, enum ftype t,
+static bool same_content(struct review *r, const char *rel, enum review_ftype t,
 			 const struct stat *ust, const struct stat *lst)
 {
-	if (t == FT_LNK) {
+	if (t == REVIEW_FT_LNK) {
 		char a[PATH_MAX], b[PATH_MAX];
 		autofree char *parent = xstrdup(rel);
 		char *slash = strrchr(parent, '/');
@@ -623,8 +587,8 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 	struct stat ust, lst;
 	bool has_lower = lfd >= 0 &&
 			 fstatat(lfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0;
-	enum ftype ut, lt = has_lower ? ftype_of(lst.st_mode) : FT_NONE;
-	struct change *c;
+	enum review_ftype ut, lt = has_lower ? ftype_of(lst.st_mode) : REVIEW_FT_NONE;
+	struct review_change *c;
 
 	if (fstatat(ufd, name, &ust, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
@@ -634,7 +598,7 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 		return;
 	}
 	ut = ftype_of(ust.st_mode);
-	if (ut == FT_OTHER) {
+	if (ut == REVIEW_FT_OTHER) {
 		if ((c = add_change(r, sub, '?'))) {
 			c->new_t = ut;
 			c->old_t = lt;
@@ -645,7 +609,7 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 		add_deleted(r, sub, &lst);
 		has_lower = false;
 	}
-	if (ut == FT_DIR) {
+	if (ut == REVIEW_FT_DIR) {
 		autoclose int cu = open_beneath(ufd, name,
 						O_RDONLY | O_DIRECTORY);
 		autoclose int cl = has_lower ? open_beneath(lfd, name,
@@ -661,7 +625,7 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 			c = add_change(r, sub, has_lower ? 'M' : 'A');
 		if (c) {
 			c->old_t = lt;
-			c->new_t = FT_DIR;
+			c->new_t = REVIEW_FT_DIR;
 			c->old_mode = has_lower ? lst.st_mode & 0777 : 0;
 			c->new_mode = ust.st_mode & 0777;
 		}
@@ -691,12 +655,12 @@ static void scan_dir(struct review *r, const char *rel, int ufd, int lfd,
 		     bool opaque)
 {
 	char **names, **lnames = NULL;
-	size_t n = list_dir(ufd, &names), ln = 0;
+	size_t n = review_list_dir(ufd, &names), ln = 0;
 
 	for (size_t i = 0; i < n && !r->is_truncated; i++)
 		scan_entry(r, rel, names[i], ufd, lfd);
 	if (opaque && lfd >= 0)
-		ln = list_dir(lfd, &lnames);
+		ln = review_list_dir(lfd, &lnames);
 	for (size_t i = 0; i < ln; i++) {
 		struct stat st;
 		autofree char *sub = join(rel, lnames[i]);
@@ -706,13 +670,13 @@ static void scan_dir(struct review *r, const char *rel, int ufd, int lfd,
 			continue;
 		add_deleted(r, sub, &st);
 	}
-	free_names(lnames, ln);
-	free_names(names, n);
+	review_free_names(lnames, ln);
+	review_free_names(names, n);
 }
 
 static int cmp_change(const void *x, const void *y)
 {
-	const struct change *a = x, *b = y;
+	const struct review_change *a = x, *b = y;
 	int c = strcmp(a->path, b->path);
 	static const char order[] = "D?MA";
 
@@ -723,10 +687,10 @@ static int cmp_change(const void *x, const void *y)
 }
 
 /* Is a change of @c expressible in a patch git applies? */
-static bool patchable(const struct change *c)
+static bool patchable(const struct review_change *c)
 {
-	bool reg_or_lnk_old = c->old_t == FT_REG || c->old_t == FT_LNK;
-	bool reg_or_lnk_new = c->new_t == FT_REG || c->new_t == FT_LNK;
+	bool reg_or_lnk_old = c->old_t == REVIEW_FT_REG || c->old_t == REVIEW_FT_LNK;
+	bool reg_or_lnk_new = c->new_t == REVIEW_FT_REG || c->new_t == REVIEW_FT_LNK;
 
 	if (c->is_protected || c->kind == '?')
 		return false;
@@ -740,15 +704,15 @@ static bool patchable(const struct change *c)
 	return reg_or_lnk_old && reg_or_lnk_new;
 }
 
-static unsigned int git_mode(enum ftype t, unsigned int perm)
+static unsigned int git_mode(enum review_ftype t, unsigned int perm)
 {
-	if (t == FT_LNK)
+	if (t == REVIEW_FT_LNK)
 		return 0120000;
 	return perm & 0100 ? 0100755 : 0100644;
 }
 
 /* Read one side of @c into @b (caller frees *@buf). Return: 0/-errno */
-static int load_blob(int root, const char *rel, enum ftype t,
+static int load_blob(int root, const char *rel, enum review_ftype t,
 		     unsigned int perm, struct diff_blob *b, char **buf)
 {
 	autofree char *parent = xstrdup(rel);
@@ -759,7 +723,7 @@ static int load_blob(int root, const char *rel, enum ftype t,
 
 	*buf = NULL;
 	*b = (struct diff_blob){ .is_present = true, .mode = git_mode(t, perm) };
-	if (t == FT_LNK) {
+	if (t == REVIEW_FT_LNK) {
 		autoclose int pfd = -1;
 		ssize_t n;
 
@@ -818,7 +782,7 @@ static int count_write(void *ctx, const void *p, size_t n)
  * A type change is two changes already: a deletion and an addition.
  * Return: bytes of the entry, or -errno
  */
-static ssize_t diff_change(struct review *r, struct change *c,
+static ssize_t diff_change(struct review *r, struct review_change *c,
 			   const struct diff_sink *sink)
 {
 	struct counting_sink cs = { sink, 0 };
@@ -853,12 +817,12 @@ static ssize_t diff_change(struct review *r, struct change *c,
 
 /* Deletions first, so that git removes a directory before a file of its
  * name is created (and the other way round) */
-static void patch_order(struct review *r, int pass, struct change **out,
+static void patch_order(struct review *r, int pass, struct review_change **out,
 			size_t *n)
 {
 	*n = 0;
 	for (size_t i = 0; i < r->n; i++) {
-		struct change *c = &r->c[i];
+		struct review_change *c = &r->c[i];
 
 		if (!c->in_patch)
 			continue;
@@ -873,7 +837,7 @@ static void patch_order(struct review *r, int pass, struct change **out,
 static void count_diffs(struct review *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		struct change *c = &r->c[i];
+		struct review_change *c = &r->c[i];
 
 		if (!patchable(c) || diff_change(r, c, NULL) <= 0)
 			continue;
@@ -887,7 +851,7 @@ static void count_diffs(struct review *r)
 }
 
 /* Scan the upper layer of @r against its project */
-static int review_scan(struct review *r)
+int review_scan(struct review *r)
 {
 	autofree char *up = xasprintf("%s/upper", r->dir);
 	autoclose int ufd = -1;
@@ -905,7 +869,7 @@ static int review_scan(struct review *r)
 	if (r->n)
 		qsort(r->c, r->n, sizeof(*r->c), cmp_change);
 	for (size_t i = 0; i < r->n; i++) {
-		const struct change *c = &r->c[i];
+		const struct review_change *c = &r->c[i];
 
 		r->n_add += c->kind == 'A' && !c->is_quiet;
 		r->n_mod += c->kind == 'M';
@@ -920,14 +884,14 @@ static int review_scan(struct review *r)
 /* ---- the summary ----------------------------------------------------- */
 
 /* @s with control bytes shown as '?', for the terminal */
-static void put_safe(FILE *f, const char *s)
+void review_put_safe(FILE *f, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)(s ? s : "?");
 	     *p; p++)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
 }
 
-static const char *type_name(enum ftype t)
+static const char *type_name(enum review_ftype t)
 {
 	static const char *const names[] = { "absent", "file", "symlink",
 					     "directory", "special file" };
@@ -935,22 +899,22 @@ static const char *type_name(enum ftype t)
 	return names[t];
 }
 
-static void print_change(const struct review *r, const struct change *c)
+static void print_change(const struct review *r, const struct review_change *c)
 {
 	fprintf(stderr, "%c%c ", c->kind, c->is_protected ? '!' : ' ');
-	put_safe(stderr, c->path);
-	if (c->new_t == FT_DIR || (c->kind == 'D' && c->old_t == FT_DIR))
+	review_put_safe(stderr, c->path);
+	if (c->new_t == REVIEW_FT_DIR || (c->kind == 'D' && c->old_t == REVIEW_FT_DIR))
 		fputc('/', stderr);
 	if (c->kind == 'M' && c->old_mode != c->new_mode)
 		fprintf(stderr, "  (mode %o -> %o)", c->old_mode, c->new_mode);
-	if (c->kind == 'A' && c->new_t == FT_LNK) {
+	if (c->kind == 'A' && c->new_t == REVIEW_FT_LNK) {
 		struct diff_blob b;
 		autofree char *buf = NULL;
 
-		if (load_blob(r->upper_fd, c->path, FT_LNK, 0, &b, &buf) == 0) {
+		if (load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b, &buf) == 0) {
 			buf[b.len] = '\0';
 			fputs(" -> ", stderr);
-			put_safe(stderr, buf);
+			review_put_safe(stderr, buf);
 		}
 	}
 	if (c->in_patch && (c->ins || c->del))
@@ -964,18 +928,18 @@ static void print_change(const struct review *r, const struct change *c)
 	if (c->is_protected)
 		fputs("  (protected: not applied unless asked for)", stderr);
 	else if (!c->in_patch && c->kind != '?' &&
-		 (c->new_t != FT_DIR && c->old_t != FT_DIR))
+		 (c->new_t != REVIEW_FT_DIR && c->old_t != REVIEW_FT_DIR))
 		fputs("  (not in a patch)", stderr);
 	fputc('\n', stderr);
 }
 
-static void print_summary(const struct review *r)
+void review_print_summary(const struct review *r)
 {
 	char stat[128];
 	size_t shown = 0;
 
 	fprintf(stderr, "jail: review %s: changes to \"", r->id);
-	put_safe(stderr, r->project);
+	review_put_safe(stderr, r->project);
 	fputs("\"\n", stderr);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->c[i].is_quiet)
@@ -998,14 +962,14 @@ static void print_summary(const struct review *r)
 			r->n_prot, r->n_prot == 1 ? "" : "s");
 }
 
-static void log_event(struct review *r, const char *event,
+void review_log(struct review *r, const char *event,
 		      const struct audit_field *f, size_t n)
 {
 	if (r->log_fd >= 0)
 		audit_write(r->log_fd, r->id, event, f, n);
 }
 
-static void log_counts(struct review *r)
+void review_log_counts(struct review *r)
 {
 	const struct audit_field f[] = {
 		AF_STR("project", r->project),
@@ -1019,7 +983,7 @@ static void log_counts(struct review *r)
 		AF_INT("deletions", r->del),
 	};
 
-	log_event(r, "review", f, ARRAY_SIZE(f));
+	review_log(r, "review", f, ARRAY_SIZE(f));
 }
 
 /* ---- the patch ------------------------------------------------------- */
@@ -1030,19 +994,20 @@ static int file_write(void *ctx, const void *p, size_t n)
 }
 
 /* Write the patch to @path through a temporary file renamed over it */
-static int write_patch(struct review *r, const char *path)
+int review_write_patch(struct review *r, const char *path)
 {
-	autofree char *tmp = NULL;
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	autofree struct change **order = xcalloc(r->n + 1, sizeof(*order));
-	int fd, err = 0;
+	const bool to_stdout = !strcmp(path, "-");
+	autofree char *tmp = to_stdout ? NULL :
+					 xasprintf("%s.jail-%d", path,
+						   (int)getpid());
+	/* An array of pointers (all pointers have one size here) */
+	autofree struct review_change **order = xcalloc(r->n + 1,
+							sizeof(void *));
+	int fd = STDOUT_FILENO, err = 0;
 	struct diff_sink sink = { file_write, &fd };
 	size_t n;
 
-	if (!strcmp(path, "-")) {
-		fd = STDOUT_FILENO;
-	} else {
-		tmp = xasprintf("%s.jail-%d", path, (int)getpid());
+	if (tmp) {
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				       O_CLOEXEC,
 			  0644);
@@ -1057,7 +1022,7 @@ static int write_patch(struct review *r, const char *path)
 			err = w < 0 ? (int)w : 0;
 		}
 	}
-	if (fd == STDOUT_FILENO)
+	if (!tmp)
 		return err;
 	if (!err && (fsync(fd) < 0 || close(fd) < 0))
 		err = -errno;
@@ -1121,7 +1086,7 @@ static int copy_in(struct review *r, const char *rel, int pfd,
 }
 
 /* Apply one change. Return: 0 or -errno */
-static int apply_change(struct review *r, const struct change *c)
+static int apply_change(struct review *r, const struct review_change *c)
 {
 	const char *name;
 	autoclose int pfd = open_parent(r, c->path, &name);
@@ -1138,7 +1103,7 @@ static int apply_change(struct review *r, const struct change *c)
 	exists = fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (c->kind == 'D')
 		return exists ? remove_beneath(pfd, name, 0) : 0;
-	if (c->new_t == FT_DIR) {
+	if (c->new_t == REVIEW_FT_DIR) {
 		autoclose int dfd = -1;
 
 		if (exists && !S_ISDIR(st.st_mode) &&
@@ -1155,11 +1120,11 @@ static int apply_change(struct review *r, const struct change *c)
 		return 0;
 	}
 	tmp = xasprintf(".jail-review-%s-%d", r->id, (int)getpid());
-	if (c->new_t == FT_LNK) {
+	if (c->new_t == REVIEW_FT_LNK) {
 		struct diff_blob b;
 		autofree char *target = NULL;
 
-		err = load_blob(r->upper_fd, c->path, FT_LNK, 0, &b, &target);
+		err = load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b, &target);
 		if (err < 0)
 			return err;
 		target[b.len] = '\0';
@@ -1177,21 +1142,21 @@ static int apply_change(struct review *r, const struct change *c)
 
 /* Apply every change (protected ones with @with_protected). Return:
  * number of changes that failed or were skipped */
-static size_t review_apply(struct review *r, bool with_protected,
+size_t review_apply(struct review *r, bool with_protected,
 			   size_t *skipped)
 {
 	size_t failed = 0, applied = 0;
 
 	*skipped = 0;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct change *c = &r->c[i];
+		const struct review_change *c = &r->c[i];
 		int err;
 
 		if (c->kind == '?' || (c->is_protected && !with_protected)) {
 			if (c->is_protected && !c->is_quiet) {
 				fputs("jail: review: skipped protected \"",
 				      stderr);
-				put_safe(stderr, c->path);
+				review_put_safe(stderr, c->path);
 				fputs("\"\n", stderr);
 			}
 			++*skipped;
@@ -1200,7 +1165,7 @@ static size_t review_apply(struct review *r, bool with_protected,
 		err = apply_change(r, c);
 		if (err < 0) {
 			fputs("jail: review: apply \"", stderr);
-			put_safe(stderr, c->path);
+			review_put_safe(stderr, c->path);
 			fprintf(stderr, "\": %s%s\n", strerror(-err),
 				err == -ELOOP ? " (a symlink in the project's "
 						"way: not followed)" :
@@ -1218,17 +1183,17 @@ static size_t review_apply(struct review *r, bool with_protected,
 			AF_INT("protected", with_protected ? r->n_prot : 0),
 		};
 
-		log_event(r, "review.apply", f, ARRAY_SIZE(f));
+		review_log(r, "review.apply", f, ARRAY_SIZE(f));
 	}
 	fprintf(stderr, "jail: review: applied %zu change%s to \"", applied,
 		applied == 1 ? "" : "s");
-	put_safe(stderr, r->project);
+	review_put_safe(stderr, r->project);
 	fprintf(stderr, "\"%s\n", failed ? "; some failed (listed above)" :
 					   "");
 	return failed;
 }
 
-static void review_free(struct review *r)
+void review_free(struct review *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		free(r->c[i].path);
@@ -1245,446 +1210,3 @@ static void review_free(struct review *r)
 		close(r->project_fd);
 }
 
-static void say_kept(const struct review *r, const char *why)
-{
-	fprintf(stderr,
-		"jail: review %s: %s; the changes are kept in \"%s/upper\": "
-		"jail review %s (summary), jail review %s apply, jail review "
-		"%s discard\n",
-		r->id, why, r->dir, r->id, r->id, r->id);
-}
-
-static void do_discard(struct review *r)
-{
-	int err = remove_state(r->dir);
-
-	log_event(r, "review.discard", NULL, 0);
-	if (err < 0)
-		warn("review: remove \"%s\": %s", r->dir, strerror(-err));
-}
-
-/* Apply, then drop the state unless something was skipped or failed */
-static int do_apply(struct review *r, bool with_protected)
-{
-	size_t skipped = 0;
-	size_t failed = review_apply(r, with_protected, &skipped);
-
-	if (failed || skipped) {
-		say_kept(r, failed ? "some changes failed" :
-				     "some changes were skipped");
-		if (!failed && !with_protected && r->n_prot)
-			fprintf(stderr, "jail: review %s: jail review %s apply "
-					"--protected applies the protected "
-					"changes too\n",
-				r->id, r->id);
-		return failed ? -EIO : 0;
-	}
-	return remove_state(r->dir);
-}
-
-/* ---- asking on the terminal ------------------------------------------ */
-
-/*
- * Read one answer from the user's terminal (stdin). COMMAND is gone and
- * the relay is over; typeahead from the run is dropped first, so nothing
- * typed for COMMAND answers this. SIGINT, SIGTERM and SIGHUP (blocked by
- * the supervisor) end the question. Return: the answer's first letter,
- * lowercased, '\n' for an empty answer, 0 for none (EOF, a signal).
- */
-static int ask(const char *question)
-{
-	sigset_t set;
-	autoclose int sfd = -1;
-	char line[64];
-	size_t len = 0;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	tcflush(STDIN_FILENO, TCIFLUSH);
-	fputs(question, stderr);
-	fflush(stderr);
-	while (len < sizeof(line) - 1) {
-		struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 },
-				       { sfd, POLLIN, 0 } };
-		ssize_t n;
-
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return 0;
-		}
-		if (p[1].revents) {
-			fputc('\n', stderr);
-			return 0;
-		}
-		n = read(STDIN_FILENO, line + len, 1);
-		if (n <= 0)
-			return 0;
-		if (line[len] == '\n')
-			break;
-		len++;
-	}
-	line[len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if (line[i] != ' ' && line[i] != '\t')
-			return line[i] | 0x20;
-	return '\n';
-}
-
-static int finish_ask(struct review *r)
-{
-	bool with_protected = false;
-	int a = 'x';
-
-	for (int tries = 0; tries < 3 && a != 'y' && a != 'n' && a != '\n' &&
-			    a != 'k' && a;
-	     tries++)
-		a = ask("jail: apply these changes to the project? "
-			"[y]es, [N]o (discard), [k]eep for later: ");
-	if (a == 'y') {
-		if (r->n_prot) {
-			fprintf(stderr,
-				"jail: %zu change%s to protected paths (marked "
-				"!) can make the host run code later\n",
-				r->n_prot, r->n_prot == 1 ? "" : "s");
-			with_protected = ask("jail: apply the protected changes "
-					     "too? [y/N]: ") == 'y';
-		}
-		return do_apply(r, with_protected);
-	}
-	if (a == 'n' || a == '\n') {
-		do_discard(r);
-		fprintf(stderr, "jail: review: discarded; the project is "
-				"unchanged\n");
-		return 0;
-	}
-	log_event(r, "review.keep",
-		  (const struct audit_field[]){ AF_STR("dir", r->dir) }, 1);
-	say_kept(r, a == 'k' ? "kept" : "no answer");
-	return 0;
-}
-
-int review_finish(const struct jail_config *cfg)
-{
-	struct review r = { .upper_fd = -1, .project_fd = -1,
-			    .log_fd = cfg->log_fd };
-	int err;
-
-	r.dir = xstrdup(cfg->review_dir);
-	r.project = xstrdup(cfg->project);
-	memcpy(r.id, cfg->id, sizeof(r.id));
-	{
-		char *prot[REVIEW_MAX_PROTECT];
-		size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
-		size_t plen = strlen(cfg->project);
-
-		for (size_t i = 0; i < n; i++) {
-			if (i >= fsview_n_default_protect &&
-			    !strncmp(prot[i], cfg->project, plen) &&
-			    prot[i][plen] == '/')
-				r.protect[r.n_protect++] =
-					xstrdup(prot[i] + plen + 1);
-			free(prot[i]);
-		}
-	}
-	err = review_scan(&r);
-	if (err < 0) {
-		say_kept(&r, "the changes could not be read");
-		review_free(&r);
-		return err;
-	}
-	log_counts(&r);
-	if (!r.n) {
-		fprintf(stderr, "jail: review: no changes to the project\n");
-		/* The CI form always leaves its patch, empty here */
-		err = cfg->review == REVIEW_PATCH ?
-			      write_patch(&r, cfg->review_patch) :
-			      0;
-		if (err < 0)
-			warn("review: write the patch \"%s\": %s",
-			     cfg->review_patch, strerror(-err));
-		remove_state(r.dir);
-		review_free(&r);
-		return err;
-	}
-	print_summary(&r);
-	switch (cfg->review) {
-	case REVIEW_PATCH:
-		err = write_patch(&r, cfg->review_patch);
-		if (err < 0) {
-			warn("review: write the patch \"%s\": %s",
-			     cfg->review_patch, strerror(-err));
-			say_kept(&r, "no patch was written");
-			break;
-		}
-		log_event(&r, "review.patch", (const struct audit_field[]){
-				      AF_STR("file", cfg->review_patch),
-				      AF_INT("files", r.n_files) }, 2);
-		fprintf(stderr, "jail: review: patch written to \"%s\"; the "
-				"project is untouched\n",
-			cfg->review_patch);
-		err = remove_state(r.dir);
-		break;
-	case REVIEW_ASK:
-		/* The question must be seen where it is answered */
-		if (cfg->is_tty && isatty(STDERR_FILENO)) {
-			err = finish_ask(&r);
-			break;
-		}
-		/* No terminal to ask on: nothing lands unasked */
-		log_event(&r, "review.keep", (const struct audit_field[]){
-				      AF_STR("dir", r.dir) }, 1);
-		say_kept(&r, "no terminal to ask on");
-		break;
-	default:
-		log_event(&r, "review.keep", (const struct audit_field[]){
-				      AF_STR("dir", r.dir) }, 1);
-		say_kept(&r, "kept for later");
-		break;
-	}
-	review_free(&r);
-	return err;
-}
-
-void review_abandon(const struct jail_config *cfg)
-{
-	autofree char *up = NULL;
-	autoclose int fd = -1;
-	char **names;
-	size_t n;
-
-	if (!cfg || !cfg->review_dir)
-		return;
-	up = xasprintf("%s/upper", cfg->review_dir);
-	fd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		/* Only part of it was made */
-		remove_state(cfg->review_dir);
-		return;
-	}
-	n = list_dir(fd, &names);
-	free_names(names, n);
-	if (!n) {
-		remove_state(cfg->review_dir);
-		return;
-	}
-	fprintf(stderr, "jail: review %s: the changes are kept in \"%s\"; "
-			"jail review %s shows them\n",
-		cfg->id, cfg->review_dir, cfg->id);
-}
-
-/* ---- jail review ----------------------------------------------------- */
-
-static bool is_id_prefix(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > 16)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* Find the kept review whose ID starts with @prefix; dies otherwise */
-static void find_review(const char *root, const char *prefix, struct review *r)
-{
-	autoclose int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char **names;
-	size_t n, hits = 0;
-	const char *hit = NULL;
-	int err;
-
-	if (!is_id_prefix(prefix))
-		die("review \"%s\": not a jail ID (16 hex digits, or the start "
-		    "of one)",
-		    prefix);
-	if (fd < 0)
-		die("review %s: no such review (none kept in \"%s\")", prefix,
-		    root);
-	err = check_private_dir(root);
-	if (err < 0)
-		die("review: \"%s\": %s; refusing a state directory that is "
-		    "not the user's own with mode 0700",
-		    root, strerror(-err));
-	n = list_dir(fd, &names);
-	for (size_t i = 0; i < n; i++)
-		if (!strncmp(names[i], prefix, strlen(prefix)) &&
-		    strlen(names[i]) == 16 && is_id_prefix(names[i])) {
-			hits++;
-			hit = names[i];
-		}
-	if (hits != 1)
-		die("review %s: %s", prefix,
-		    hits ? "more than one review starts so; give more of the ID" :
-			   "no such review; jail review lists the kept ones");
-	memcpy(r->id, hit, 17);
-	r->dir = xasprintf("%s/%s", root, hit);
-	free_names(names, n);
-	err = check_private_dir(r->dir);
-	if (err < 0)
-		die("review %s: \"%s\": %s; refusing a review not owned by the "
-		    "user or open to others",
-		    r->id, r->dir, strerror(-err));
-	err = read_meta(r);
-	if (err < 0)
-		die("review %s: \"%s/meta\": %s", r->id, r->dir,
-		    err == -EBADMSG ? "malformed" : strerror(-err));
-}
-
-static int list_reviews(const char *root)
-{
-	autoclose int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char **names;
-	size_t n, shown = 0;
-
-	if (fd < 0 || check_private_dir(root) < 0) {
-		printf("no kept reviews\n");
-		return 0;
-	}
-	n = list_dir(fd, &names);
-	for (size_t i = 0; i < n; i++) {
-		struct review r = { .upper_fd = -1, .project_fd = -1 };
-		struct stat st;
-		char when[32] = "?";
-
-		if (strlen(names[i]) != 16 || !is_id_prefix(names[i]))
-			continue;
-		r.dir = xasprintf("%s/%s", root, names[i]);
-		if (check_private_dir(r.dir) == 0 && read_meta(&r) == 0) {
-			if (!shown++)
-				printf("%-16s  %-16s  %s\n", "ID", "KEPT SINCE",
-				       "PROJECT  (COMMAND)");
-			if (stat(r.dir, &st) == 0)
-				strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
-					 localtime(&st.st_mtime));
-			printf("%-16s  %-16s  ", names[i], when);
-			put_safe(stdout, r.project);
-			fputs("  (", stdout);
-			put_safe(stdout, r.command ? r.command : "?");
-			fputs(")\n", stdout);
-		}
-		review_free(&r);
-	}
-	free_names(names, n);
-	if (!shown)
-		printf("no kept reviews\n");
-	return 0;
-}
-
-/*
- * Is jail @id still running? Its upper layer may still change, and is
- * still mounted: refuse to touch it then (jail ps's registry).
- */
-static bool is_running(const char *id)
-{
-	autofree char *dir = jail_runtime_dir();
-	autofree char *path = xasprintf("%s/%s.run", dir, id);
-	FILE *f = fopen(path, "re");
-	static struct audit_event ev;
-	char line[AUDIT_LINE_MAX];
-	bool has_line;
-
-	if (!f)
-		return false;
-	has_line = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	if (!has_line || audit_parse_line(line, strcspn(line, "\n"), &ev) < 0)
-		return false;
-	for (size_t i = 0; i < ev.n_fields; i++)
-		if (!strcmp(ev.f[i].key, "pid") && ev.f[i].type == AUDIT_INT &&
-		    ev.f[i].i > 0 && ev.f[i].i <= INT_MAX)
-			return kill((pid_t)ev.f[i].i, 0) == 0 || errno == EPERM;
-	return false;
-}
-
-static __attribute__((noreturn)) void review_usage(void)
-{
-	die("usage: jail review [ID [apply [--protected] | discard | patch "
-	    "FILE]]");
-}
-
-int review_main(int argc, char **argv)
-{
-	autofree char *root = review_state_root();
-	struct review r = { .upper_fd = -1, .project_fd = -1, .log_fd = -1 };
-	const char *verb = argc > 2 ? argv[2] : "show";
-	bool with_protected = false;
-	int err;
-
-	if (argc < 2)
-		return list_reviews(root);
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("Usage: jail review                 list kept reviews\n"
-		       "       jail review ID              show its summary\n"
-		       "       jail review ID apply [--protected]\n"
-		       "       jail review ID discard\n"
-		       "       jail review ID patch FILE   (FILE - for "
-		       "standard output)\n");
-		return 0;
-	}
-	if (!strcmp(verb, "apply") && argc == 4 &&
-	    !strcmp(argv[3], "--protected"))
-		with_protected = true;
-	else if (!(argc == 2 || (argc == 3 && (!strcmp(verb, "apply") ||
-					       !strcmp(verb, "discard"))) ||
-		   (argc == 4 && !strcmp(verb, "patch"))))
-		review_usage();
-	find_review(root, argv[1], &r);
-	if (strcmp(verb, "show") && is_running(r.id))
-		die("review %s: that jail is still running; wait until it "
-		    "ends",
-		    r.id);
-	if (strcmp(verb, "patch") && strcmp(verb, "show") && r.log) {
-		r.log_fd = audit_open(r.log);
-		if (r.log_fd < 0)
-			warn("review: audit log \"%s\": %s; not logged",
-			     r.log, strerror(-r.log_fd));
-	}
-	if (!strcmp(verb, "patch") && strcmp(argv[3], "-")) {
-		autofree char *dir = xstrdup(argv[3]);
-		char *slash = strrchr(dir, '/');
-
-		if (slash)
-			*slash = '\0';
-		if (access(slash ? (dir[0] ? dir : "/") : ".", W_OK) < 0)
-			die("review %s: patch \"%s\": %s", r.id, argv[3],
-			    strerror(errno));
-	}
-	if (!strcmp(verb, "discard")) {
-		do_discard(&r);
-		fprintf(stderr, "jail: review %s: discarded\n", r.id);
-		review_free(&r);
-		return 0;
-	}
-	err = review_scan(&r);
-	if (err < 0)
-		die("review %s: read the changes: %s", r.id, strerror(-err));
-	if (!strcmp(verb, "show")) {
-		if (r.n)
-			print_summary(&r);
-		else
-			fprintf(stderr, "jail: review %s: no changes left to "
-					"apply\n",
-				r.id);
-		review_free(&r);
-		return 0;
-	}
-	if (!strcmp(verb, "patch")) {
-		err = write_patch(&r, argv[3]);
-		if (err < 0)
-			die("review %s: write \"%s\": %s", r.id, argv[3],
-			    strerror(-err));
-		review_free(&r);
-		return 0;
-	}
-	print_summary(&r);
-	err = do_apply(&r, with_protected);
-	review_free(&r);
-	return err < 0 ? EXIT_JAIL_FAILED : 0;
-}
