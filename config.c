@@ -1465,9 +1465,9 @@ static void explain_mounts(const struct jail_config *cfg)
 	if (cfg->review) {
 		autofree char *root = review_state_root();
 
-		printf("  %-8s the project's changes go to %s/%s/upper, "
+		printf("  %-8s the project's changes go to %s/ID/upper, "
 		       "outside the view, until reviewed  (%s)\n",
-		       "review", root, cfg->id,
+		       "review", root,
 		       cfg->review == REVIEW_PATCH ? "--review=patch" :
 		       cfg->review == REVIEW_KEEP  ? "--review=keep" :
 						     "--review");
