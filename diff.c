@@ -114,7 +114,8 @@ static int middle_snake(struct dctx *c, size_t a0, size_t n, size_t b0,
 				       &c->b[b0 + (size_t)y]))
 				x++, y++, c->cost++;
 			vf[k] = (int)x;
-			if (odd && delta - k >= -(d - 1) && delta - k <= d - 1 &&
+			if (odd && delta - k >= -(d - 1) &&
+			    delta - k <= d - 1 &&
 			    vf[k] + vb[delta - k] >= (long)n) {
 				*sx = (size_t)x;
 				*sy = (size_t)y;
@@ -410,9 +411,10 @@ int diff_entry(const char *path, const struct diff_blob *old,
 	if (same_data || (old->is_present ? old->len : 0) +
 				 (new->is_present ? new->len : 0) == 0)
 		return o.err;
-	st->is_binary = old->is_too_large || new->is_too_large ||
-			(old->is_present && diff_is_binary(old->data, old->len)) ||
-			(new->is_present && diff_is_binary(new->data, new->len));
+	st->is_binary =
+		old->is_too_large || new->is_too_large ||
+		(old->is_present && diff_is_binary(old->data, old->len)) ||
+		(new->is_present && diff_is_binary(new->data, new->len));
 	if (!st->is_binary) {
 		err = text_body(&o, path, old, new, work, work_len, st);
 		if (err == -E2BIG)
@@ -448,13 +450,13 @@ int diff_stat_line(size_t files, size_t ins, size_t del, char *out,
 	/* git's print_stat_summary(): a zero count shows only when the
 	 * other one is zero too */
 	if (files && (ins || !del) && n >= 0 && (size_t)n < out_len) {
-		k = snprintf(out + n, out_len - (size_t)n, ", %zu insertion%s(+)",
-			     ins, ins == 1 ? "" : "s");
+		k = snprintf(out + n, out_len - (size_t)n,
+			     ", %zu insertion%s(+)", ins, ins == 1 ? "" : "s");
 		n = k < 0 ? k : n + k;
 	}
 	if (files && (del || !ins) && n >= 0 && (size_t)n < out_len) {
-		k = snprintf(out + n, out_len - (size_t)n, ", %zu deletion%s(-)",
-			     del, del == 1 ? "" : "s");
+		k = snprintf(out + n, out_len - (size_t)n,
+			     ", %zu deletion%s(-)", del, del == 1 ? "" : "s");
 		n = k < 0 ? k : n + k;
 	}
 	if (n < 0 || (size_t)n >= out_len)

@@ -704,8 +704,10 @@ static int overlay_layers(int fs, int lower, int upper, int work, bool by_fd)
 		int r;
 
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", fds[i]);
-		r = by_fd ? fsconfig(fs, FSCONFIG_SET_FD, keys[i], NULL, fds[i]) :
-			    fsconfig(fs, FSCONFIG_SET_STRING, keys[i], p, 0);
+		if (by_fd)
+			r = fsconfig(fs, FSCONFIG_SET_FD, keys[i], NULL, fds[i]);
+		else
+			r = fsconfig(fs, FSCONFIG_SET_STRING, keys[i], p, 0);
 		if (r < 0)
 			return -errno;
 	}

@@ -44,6 +44,7 @@
 #define REVIEW_MAX_FILE (32u << 20)	/* bytes of a file diffed */
 #define REVIEW_META_MAX (64u << 10)
 #define REVIEW_SHOW_MAX 200		/* summary lines before "..." */
+#define REVIEW_MAX_DEPTH 128		/* directory levels looked into */
 
 
 static int openat2_fd(int dirfd, const char *path, int flags,
@@ -68,8 +69,11 @@ static int open_beneath(int root, const char *rel, int flags)
 
 static enum review_ftype ftype_of(mode_t m)
 {
-	return S_ISREG(m) ? REVIEW_FT_REG : S_ISLNK(m) ? REVIEW_FT_LNK : S_ISDIR(m) ? REVIEW_FT_DIR :
-							       REVIEW_FT_OTHER;
+	if (S_ISREG(m))
+		return REVIEW_FT_REG;
+	if (S_ISLNK(m))
+		return REVIEW_FT_LNK;
+	return S_ISDIR(m) ? REVIEW_FT_DIR : REVIEW_FT_OTHER;
 }
 
 /* A whiteout: the character device 0/0 */
@@ -219,7 +223,8 @@ int review_read_meta(struct review *r)
 			r->command = xstrdup(v);
 		else if (!strcmp(k, "log") && !r->log)
 			r->log = xstrdup(v);
-		else if (!strcmp(k, "protect") && r->n_protect < REVIEW_MAX_PROTECT)
+		else if (!strcmp(k, "protect") &&
+			 r->n_protect < REVIEW_MAX_PROTECT)
 			r->protect[r->n_protect++] = xstrdup(v);
 	}
 	return r->project && r->project[0] == '/' ? 0 : -EBADMSG;
@@ -269,15 +274,17 @@ static int remove_tree(int parent_fd, const char *name)
 		while ((de = readdir(d))) {
 			struct stat st;
 
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			const char *nm = de->d_name;
+
+			if (!strcmp(nm, ".") || !strcmp(nm, ".."))
 				continue;
-			if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				continue;
 			if (S_ISDIR(st.st_mode)) {
-				sub = xstrdup(de->d_name);
+				sub = xstrdup(nm);
 				break;
 			}
-			if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT) {
+			if (unlinkat(fd, nm, 0) < 0 && errno != ENOENT) {
 				err = -errno;
 				break;
 			}
@@ -420,9 +427,9 @@ static bool is_protected_path(const struct review *r, const char *rel,
 		if (under_pattern(rel, git_protect[i]))
 			return true;
 	for (size_t i = 0; i < fsview_n_default_protect + r->n_protect; i++) {
-		const char *p = i < fsview_n_default_protect ?
-					fsview_default_protect[i] :
-					r->protect[i - fsview_n_default_protect];
+		const size_t nd = fsview_n_default_protect;
+		const char *p = i < nd ? fsview_default_protect[i] :
+					 r->protect[i - nd];
 		size_t pl = strlen(p), rl = strlen(rel);
 
 		if (!strncmp(rel, p, pl) && (rel[pl] == '\0' || rel[pl] == '/'))
@@ -435,7 +442,8 @@ static bool is_protected_path(const struct review *r, const char *rel,
 	return false;
 }
 
-static struct review_change *add_change(struct review *r, const char *rel, char kind)
+static struct review_change *add_change(struct review *r, const char *rel,
+					char kind)
 {
 	struct review_change *c;
 
@@ -455,6 +463,23 @@ static struct review_change *add_change(struct review *r, const char *rel, char 
 	c->kind = kind;
 	c->is_protected = is_protected_path(r, rel, kind);
 	return c;
+}
+
+/*
+ * Past REVIEW_MAX_DEPTH levels the walk stops (the stack and the
+ * descriptor table stay bounded) and the review is marked truncated:
+ * then nothing is applied or written as a patch.
+ */
+static bool too_deep(struct review *r, const char *rel)
+{
+	size_t d = 0;
+
+	for (const char *p = rel; *p; p++)
+		d += *p == '/';
+	if (d < REVIEW_MAX_DEPTH)
+		return false;
+	r->is_truncated = true;
+	return true;
 }
 
 static char *join(const char *dir, const char *name)
@@ -510,7 +535,7 @@ static void add_deleted(struct review *r, const char *rel,
 		return;
 	c->old_t = ftype_of(st->st_mode);
 	c->old_mode = st->st_mode & 0777;
-	if (c->old_t != REVIEW_FT_DIR)
+	if (c->old_t != REVIEW_FT_DIR || too_deep(r, rel))
 		return;
 	fd = open_beneath(r->project_fd, rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
@@ -587,7 +612,9 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 	struct stat ust, lst;
 	bool has_lower = lfd >= 0 &&
 			 fstatat(lfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0;
-	enum review_ftype ut, lt = has_lower ? ftype_of(lst.st_mode) : REVIEW_FT_NONE;
+	enum review_ftype ut;
+	enum review_ftype lt = has_lower ? ftype_of(lst.st_mode) :
+					   REVIEW_FT_NONE;
 	struct review_change *c;
 
 	if (fstatat(ufd, name, &ust, AT_SYMLINK_NOFOLLOW) < 0)
@@ -612,13 +639,12 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 	if (ut == REVIEW_FT_DIR) {
 		autoclose int cu = open_beneath(ufd, name,
 						O_RDONLY | O_DIRECTORY);
-		autoclose int cl = has_lower ? open_beneath(lfd, name,
-							    O_RDONLY |
-								    O_DIRECTORY) :
+		const int dflags = O_RDONLY | O_DIRECTORY;
+		autoclose int cl = has_lower ? open_beneath(lfd, name, dflags) :
 					       -1;
 		size_t at = r->n;
 
-		if (cu < 0)
+		if (cu < 0 || too_deep(r, sub))
 			return;
 		c = NULL;
 		if (!has_lower || (lst.st_mode & 0777) != (ust.st_mode & 0777))
@@ -689,8 +715,10 @@ static int cmp_change(const void *x, const void *y)
 /* Is a change of @c expressible in a patch git applies? */
 static bool patchable(const struct review_change *c)
 {
-	bool reg_or_lnk_old = c->old_t == REVIEW_FT_REG || c->old_t == REVIEW_FT_LNK;
-	bool reg_or_lnk_new = c->new_t == REVIEW_FT_REG || c->new_t == REVIEW_FT_LNK;
+	bool reg_or_lnk_old = c->old_t == REVIEW_FT_REG ||
+			      c->old_t == REVIEW_FT_LNK;
+	bool reg_or_lnk_new = c->new_t == REVIEW_FT_REG ||
+			      c->new_t == REVIEW_FT_LNK;
 
 	if (c->is_protected || c->kind == '?')
 		return false;
@@ -722,7 +750,8 @@ static int load_blob(int root, const char *rel, enum review_ftype t,
 	size_t got = 0;
 
 	*buf = NULL;
-	*b = (struct diff_blob){ .is_present = true, .mode = git_mode(t, perm) };
+	*b = (struct diff_blob){ .is_present = true,
+				 .mode = git_mode(t, perm) };
 	if (t == REVIEW_FT_LNK) {
 		autoclose int pfd = -1;
 		ssize_t n;
@@ -903,7 +932,8 @@ static void print_change(const struct review *r, const struct review_change *c)
 {
 	fprintf(stderr, "%c%c ", c->kind, c->is_protected ? '!' : ' ');
 	review_put_safe(stderr, c->path);
-	if (c->new_t == REVIEW_FT_DIR || (c->kind == 'D' && c->old_t == REVIEW_FT_DIR))
+	if (c->new_t == REVIEW_FT_DIR ||
+	    (c->kind == 'D' && c->old_t == REVIEW_FT_DIR))
 		fputc('/', stderr);
 	if (c->kind == 'M' && c->old_mode != c->new_mode)
 		fprintf(stderr, "  (mode %o -> %o)", c->old_mode, c->new_mode);
@@ -911,7 +941,8 @@ static void print_change(const struct review *r, const struct review_change *c)
 		struct diff_blob b;
 		autofree char *buf = NULL;
 
-		if (load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b, &buf) == 0) {
+		if (!load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b,
+			       &buf)) {
 			buf[b.len] = '\0';
 			fputs(" -> ", stderr);
 			review_put_safe(stderr, buf);
@@ -951,9 +982,10 @@ void review_print_summary(const struct review *r)
 		print_change(r, &r->c[i]);
 	}
 	if (r->is_truncated)
-		fprintf(stderr, "jail: review: more than %d changes; only the "
-				"first are listed and applied\n",
-			REVIEW_MAX_CHANGES);
+		fprintf(stderr, "jail: review: more than %d changes or %d "
+				"directory levels: only part is listed, and "
+				"nothing can be applied or made a patch\n",
+			REVIEW_MAX_CHANGES, REVIEW_MAX_DEPTH);
 	diff_stat_line(r->n_files, r->ins, r->del, stat, sizeof(stat));
 	fprintf(stderr, " %s\n", stat);
 	if (r->n_prot)
@@ -1007,6 +1039,8 @@ int review_write_patch(struct review *r, const char *path)
 	struct diff_sink sink = { file_write, &fd };
 	size_t n;
 
+	if (r->is_truncated)
+		return -E2BIG;
 	if (tmp) {
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				       O_CLOEXEC,
@@ -1124,7 +1158,8 @@ static int apply_change(struct review *r, const struct review_change *c)
 		struct diff_blob b;
 		autofree char *target = NULL;
 
-		err = load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b, &target);
+		err = load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b,
+				&target);
 		if (err < 0)
 			return err;
 		target[b.len] = '\0';
@@ -1142,12 +1177,17 @@ static int apply_change(struct review *r, const struct review_change *c)
 
 /* Apply every change (protected ones with @with_protected). Return:
  * number of changes that failed or were skipped */
-size_t review_apply(struct review *r, bool with_protected,
-			   size_t *skipped)
+size_t review_apply(struct review *r, bool with_protected, size_t *skipped)
 {
 	size_t failed = 0, applied = 0;
 
 	*skipped = 0;
+	if (r->is_truncated) {
+		fputs("jail: review: not applied: the change is too large to "
+		      "review\n",
+		      stderr);
+		return 1;
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct review_change *c = &r->c[i];
 		int err;

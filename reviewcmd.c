@@ -123,8 +123,8 @@ static int finish_ask(struct review *r)
 				"jail: %zu change%s to protected paths (marked "
 				"!) can make the host run code later\n",
 				r->n_prot, r->n_prot == 1 ? "" : "s");
-			with_protected = ask("jail: apply the protected changes "
-					     "too? [y/N]: ") == 'y';
+			with_protected = ask("jail: apply the protected "
+					     "changes too? [y/N]: ") == 'y';
 		}
 		return do_apply(r, with_protected);
 	}
@@ -258,7 +258,8 @@ static bool is_id_prefix(const char *s)
 	if (!n || n > 16)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -293,7 +294,7 @@ static void find_review(const char *root, const char *prefix, struct review *r)
 		}
 	if (hits != 1)
 		die("review %s: %s", prefix,
-		    hits ? "more than one review starts so; give more of the ID" :
+		    hits ? "more than one review starts so; give more of it" :
 			   "no such review; jail review lists the kept ones");
 	memcpy(r->id, hit, 17);
 	r->dir = xasprintf("%s/%s", root, hit);
@@ -328,7 +329,8 @@ static int list_reviews(const char *root)
 		if (strlen(names[i]) != 16 || !is_id_prefix(names[i]))
 			continue;
 		r.dir = xasprintf("%s/%s", root, names[i]);
-		if (review_check_private_dir(r.dir) == 0 && review_read_meta(&r) == 0) {
+		if (!review_check_private_dir(r.dir) &&
+		    !review_read_meta(&r)) {
 			if (!shown++)
 				printf("%-16s  %-16s  %s\n", "ID", "KEPT SINCE",
 				       "PROJECT  (COMMAND)");

@@ -47,11 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = (struct diff_blob){ .is_present = !(data[0] & 8),
 				.mode = modes[data[0] % 3],
 				.data = data + 1,
-				.len = sep ? (size_t)(sep - data - 1) : size - 1 };
+				.len = sep ? (size_t)(sep - data - 1) :
+					     size - 1 };
 	b = (struct diff_blob){ .is_present = !(data[0] & 16) || !a.is_present,
 				.mode = modes[(data[0] >> 5) % 3],
 				.data = sep ? sep + 1 : data + size,
-				.len = sep ? size - (size_t)(sep + 1 - data) : 0 };
+				.len = sep ? size - (size_t)(sep + 1 - data) :
+					     0 };
 	na = diff_count_lines(a.data, a.len);
 	nb = diff_count_lines(b.data, b.len);
 	wl = diff_work_size(na, nb);

@@ -125,7 +125,8 @@ static int diffapply(const uint8_t *old, size_t old_len, const uint8_t *patch,
 			const uint8_t *ol;
 			size_t oll;
 
-			if (da_old_line(old, old_len, next_old, &ol, &oll) < 0 ||
+			if (da_old_line(old, old_len, next_old, &ol,
+					&oll) < 0 ||
 			    o + oll > out_cap)
 				return -1;
 			memcpy(out + o, ol, oll);
