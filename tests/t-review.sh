@@ -288,6 +288,17 @@ assert_eq "terminal: n lands nothing" "no" "$([ -e "$proj/tty-n.txt" ] && echo y
 assert_eq "terminal: nothing is left in the review state" "" "$(state_left)"
 u rm -f "$proj/tty-y.txt"
 
+# Too deep to review: listed in part, no patch, exit 125, kept
+# shellcheck disable=SC2016 # expanded inside the jail
+err=$(jail --review=patch:"$patch" -- sh -c 'mkdir -p "$(seq -s/ 1 140)" && touch "$(seq -s/ 1 140)/f"' 2>&1); rc=$?
+assert_eq "too deep: no patch, exit 125" 125 "$rc"
+assert_match "too deep: says so" "directory levels: only part is listed" "$err"
+id=$(review_id "$err")
+out=$(u "$JAIL" review "$id" apply 2>&1); rc=$?
+assert_eq "too deep: apply refuses" 125 "$rc"
+u "$JAIL" review "$id" discard >/dev/null 2>&1
+assert_eq "too deep: discard removes it all" "" "$(state_left)"
+
 # No change: said, and nothing left
 err=$(jail --review -- true 2>&1 </dev/null)
 assert_match "no change: said" "no changes to the project" "$err"
