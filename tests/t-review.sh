@@ -217,6 +217,29 @@ fi
 assert_eq "a symlink in the project's way: the review is gone" "" "$(state_left)"
 u rm -rf "$proj/sub"
 
+# A real race on the host: while changes to sub/ are applied, another
+# process keeps swapping sub between a directory and a symlink out of the
+# project. Whatever the timing, nothing may be written outside.
+# shellcheck disable=SC2016 # expanded by the inner sh
+u sh -c 'i=0; while [ $i -lt 400 ]; do
+	rm -rf "$1/sub"; ln -s "$2" "$1/sub"; rm -f "$1/sub"; mkdir "$1/sub"
+	i=$((i + 1)); done' _ "$proj" "$outside" &
+flipper=$!
+runs=0
+while kill -0 "$flipper" 2>/dev/null && [ "$runs" -lt 30 ]; do
+	u mkdir -p "$proj/sub" 2>/dev/null
+	err=$(jail --review=keep -- sh -c 'mkdir -p sub 2>/dev/null; echo race >sub/new' 2>&1)
+	id=$(review_id "$err")
+	[ -n "$id" ] && u "$JAIL" review "$id" apply >/dev/null 2>&1
+	[ -n "$id" ] && u "$JAIL" review "$id" discard >/dev/null 2>&1
+	runs=$((runs + 1))
+done
+wait "$flipper"
+assert_eq "a symlink swapped in during apply: nothing written outside ($runs runs)" "" \
+	"$(ls -A "$outside")"
+u rm -rf "$proj/sub"
+assert_eq "(the race left no review behind)" "" "$(state_left)"
+
 # Protected paths: .git/hooks (absent here, so creatable in the overlay)
 # and .envrc are listed, skipped by default, applied only when asked for
 u rm -rf "$proj/.git/hooks"
