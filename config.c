@@ -572,6 +572,16 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 				       "unknown or incomplete option",
 			    bad);
 		}
+		/* "--review keep" would run a COMMAND named keep */
+		if (c == OPT_REVIEW && !optarg && optind < argc &&
+		    (!strcmp(argv[optind], "ask") ||
+		     !strcmp(argv[optind], "keep") ||
+		     !strcmp(argv[optind], "off") ||
+		     !strncmp(argv[optind], "patch:", 6)))
+			die("--review %s: the mode goes after \"=\" "
+			    "(--review=%s); to run a command of that name, "
+			    "write --review -- %s",
+			    argv[optind], argv[optind], argv[optind]);
 		/* Checked now, so a bad value fails before any file is read */
 		if (c == OPT_KEEP_FD || c == OPT_EXPLAIN)
 			apply_option(cfg, &(struct opt_req){ c, optarg,

@@ -158,6 +158,9 @@ for args in "--review=bogus" "--review=patch:/proc/x.patch" "--review=patch:" \
 	assert_match "bad input [$args] is one jail: line" "^jail: --review=" "$err"
 	assert_eq "bad input [$args] is one line" 1 "$(printf '%s\n' "$err" | wc -l)"
 done
+err=$(jail --review keep -- true 2>&1); rc=$?
+assert_eq "--review keep (a separate word) exits 125" 125 "$rc"
+assert_match "--review keep: the mode goes after =" 'goes after "=" \(--review=keep\)' "$err"
 for args in "0123456789abcdef" "nothex" "0123456789abcdef bogus"; do
 	# shellcheck disable=SC2086
 	err=$(u "$JAIL" review $args 2>&1); rc=$?
