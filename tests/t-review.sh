@@ -277,17 +277,18 @@ u rm -rf "$proj/.git/hooks"
 u mkdir "$proj/.git/hooks"
 
 # The terminal: y applies, n keeps nothing
-# ask ANSWER JAIL_ARGS...: run jail on a fresh terminal, answer the
-# question with ANSWER; prints what the terminal showed
+# ask ANSWERS JAIL_ARGS...: run jail on a fresh terminal and answer its
+# questions, one comma-separated ANSWER each ("^C" sends an interrupt);
+# prints what the terminal showed
 ask()
 {
 	as_user timeout -k 5 60 python3 - "$@" <<'PY'
 import os, pty, select, sys, time
-ans = sys.argv[1].encode()
+answers = sys.argv[1].split(",")
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
-buf, sent, deadline = b"", False, time.time() + 40
+buf, sent, deadline = b"", 0, time.time() + 40
 while time.time() < deadline:
     r, _, _ = select.select([fd], [], [], 0.2)
     if r:
@@ -298,9 +299,11 @@ while time.time() < deadline:
         if not d:
             break
         buf += d
-    if not sent and b"[k]eep for later: " in buf:
-        os.write(fd, ans + b"\n")
-        sent = True
+    if sent < len(answers) and buf.count(b"jail: apply ") > sent and \
+            buf.endswith(b": "):
+        a = answers[sent]
+        os.write(fd, b"\x03" if a == "^C" else a.encode() + b"\n")
+        sent += 1
 os.waitpid(pid, 0)
 print(buf.decode(errors="replace").replace("\r", ""))
 PY
@@ -313,6 +316,22 @@ assert_match "terminal: n discards" "discarded; the project is unchanged" "$out"
 assert_eq "terminal: n lands nothing" "no" "$([ -e "$proj/tty-n.txt" ] && echo yes || echo no)"
 assert_eq "terminal: nothing is left in the review state" "" "$(state_left)"
 u rm -f "$proj/tty-y.txt"
+out=$(ask '^C' "$JAIL" --review -- sh -c 'echo c >tty-c.txt')
+assert_match "terminal: Ctrl-C keeps the changes" "no answer; the changes are kept" "$out"
+assert_eq "terminal: Ctrl-C lands nothing" "no" "$([ -e "$proj/tty-c.txt" ] && echo yes || echo no)"
+u "$JAIL" review "$(review_id "$out")" discard >/dev/null 2>&1
+out=$(ask y,n "$JAIL" --review -- sh -c 'echo e >.envrc; echo p >tty-p.txt')
+assert_match "terminal: protected changes get a second question" \
+	"apply the protected changes too\?" "$out"
+if [ ! -e "$proj/.envrc" ] && [ -e "$proj/tty-p.txt" ]; then
+	t_pass "terminal: y, then n: the protected change is skipped, the rest lands"
+else
+	t_fail "terminal: y, then n: the protected change is skipped, the rest lands" "$out"
+fi
+u "$JAIL" review "$(review_id "$out")" discard >/dev/null 2>&1
+out=$(ask y,y "$JAIL" --review -- sh -c 'echo e >.envrc')
+assert_eq "terminal: y, then y: the protected change lands" "e" "$(cat "$proj/.envrc" 2>/dev/null)"
+u rm -f "$proj/tty-p.txt" "$proj/.envrc"
 
 # Too deep to review: listed in part, no patch, exit 125, kept
 # shellcheck disable=SC2016 # expanded inside the jail
