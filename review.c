@@ -236,6 +236,50 @@ size_t review_list_dir(int fd, char ***out);
 void review_free_names(char **v, size_t n);
 
 /*
+ * Unlink every entry of directory @fd that is not a directory; return in
+ * *@sub the name of a subdirectory (caller frees), or NULL when none is
+ * left. Return: 0 or -errno
+ */
+static int clear_files(int fd, char **sub)
+{
+	DIR *d = fdopendir(dup(fd));
+	struct dirent *de;
+	int err = 0;
+
+	*sub = NULL;
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d))) {
+		const char *nm = de->d_name;
+		struct stat st;
+
+		if (!strcmp(nm, ".") || !strcmp(nm, "..") ||
+		    fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			*sub = xstrdup(nm);
+			break;
+		}
+		if (unlinkat(fd, nm, 0) < 0 && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	return err;
+}
+
+/* Push @name on the stack of names between the top and @fd */
+static void push_name(char ***stack, size_t *depth, size_t *cap, char *name)
+{
+	if (*depth == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		*stack = realloc(*stack, *cap * sizeof(**stack));
+		if (!*stack)
+			die("out of memory");
+	}
+	(*stack)[(*depth)++] = name;
+}
+
+/*
  * Remove @name in @parent_fd and everything below it, whatever modes the
  * command left on its directories. Holds one descriptor at a time (it
  * climbs back with ".."), so no depth exhausts the descriptor table; the
@@ -245,7 +289,7 @@ void review_free_names(char **v, size_t n);
  */
 static int remove_tree(int parent_fd, const char *name)
 {
-	char **stack = NULL;
+	char **stack = NULL, *sub = NULL;
 	size_t depth = 0, cap = 0;
 	int fd, err = 0;
 
@@ -262,73 +306,33 @@ static int remove_tree(int parent_fd, const char *name)
 		return unlinkat(parent_fd, name, 0) < 0 ? -errno : 0;
 	}
 	(void)!fchmod(fd, 0700);
-	for (;;) {
-		DIR *d = fdopendir(dup(fd));
-		struct dirent *de;
-		char *sub = NULL;
+	while (!err && (err = clear_files(fd, &sub)) == 0) {
+		int next;
 
-		if (!d) {
-			err = -errno;
-			break;
-		}
-		while ((de = readdir(d))) {
-			struct stat st;
-
-			const char *nm = de->d_name;
-
-			if (!strcmp(nm, ".") || !strcmp(nm, ".."))
-				continue;
-			if (fstatat(fd, nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				continue;
-			if (S_ISDIR(st.st_mode)) {
-				sub = xstrdup(nm);
-				break;
-			}
-			if (unlinkat(fd, nm, 0) < 0 && errno != ENOENT) {
-				err = -errno;
-				break;
-			}
-		}
-		closedir(d);
-		if (err)
-			break;
 		if (sub) {
-			int cfd;
-
+			/* Down into @sub, whatever mode the command left */
 			(void)!fchmodat(fd, sub, 0700, AT_SYMLINK_NOFOLLOW);
-			cfd = openat(fd, sub, O_RDONLY | O_DIRECTORY |
-						      O_NOFOLLOW | O_CLOEXEC);
-			if (cfd < 0) {
+			next = openat(fd, sub, O_RDONLY | O_DIRECTORY |
+						       O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0) {
 				err = -errno;
 				free(sub);
 				break;
 			}
-			if (depth == cap) {
-				cap = cap ? 2 * cap : 16;
-				stack = realloc(stack, cap * sizeof(*stack));
-				if (!stack)
-					die("out of memory");
-			}
-			stack[depth++] = sub;
-			close(fd);
-			fd = cfd;
-			continue;
-		}
-		if (!depth)
-			break;
-		{
-			int up = openat(fd, "..", O_RDONLY | O_DIRECTORY |
-							  O_CLOEXEC);
-			char *done = stack[--depth];
-
-			close(fd);
-			fd = up;
-			if (fd < 0 || unlinkat(fd, done, AT_REMOVEDIR) < 0)
+			push_name(&stack, &depth, &cap, sub);
+		} else if (depth) {
+			/* Empty: up, and remove it */
+			sub = stack[--depth];
+			next = openat(fd, "..", O_RDONLY | O_DIRECTORY |
+							O_CLOEXEC);
+			if (next < 0 || unlinkat(next, sub, AT_REMOVEDIR) < 0)
 				err = -errno;
-			free(done);
-			if (err)
-				break;
+			free(sub);
+		} else {
+			break;
 		}
+		close(fd);
+		fd = next;
 	}
 	if (fd >= 0)
 		close(fd);

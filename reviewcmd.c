@@ -107,6 +107,13 @@ static int ask(const char *question)
 	return '\n';
 }
 
+static void log_keep(struct review *r, const char *why)
+{
+	review_log(r, "review.keep",
+		   (const struct audit_field[]){ AF_STR("dir", r->dir) }, 1);
+	say_kept(r, why);
+}
+
 static int finish_ask(struct review *r)
 {
 	bool with_protected = false;
@@ -134,10 +141,49 @@ static int finish_ask(struct review *r)
 				"unchanged\n");
 		return 0;
 	}
-	review_log(r, "review.keep",
-		  (const struct audit_field[]){ AF_STR("dir", r->dir) }, 1);
-	say_kept(r, a == 'k' ? "kept" : "no answer");
+	log_keep(r, a == 'k' ? "kept" : "no answer");
 	return 0;
+}
+
+/* The review of this run: state, project, and the --protect paths */
+static void review_of(const struct jail_config *cfg, struct review *r)
+{
+	char *prot[REVIEW_MAX_PROTECT];
+	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
+	size_t plen = strlen(cfg->project);
+
+	r->dir = xstrdup(cfg->review_dir);
+	r->project = xstrdup(cfg->project);
+	memcpy(r->id, cfg->id, sizeof(r->id));
+	for (size_t i = 0; i < n; i++) {
+		if (i >= fsview_n_default_protect &&
+		    !strncmp(prot[i], cfg->project, plen) &&
+		    prot[i][plen] == '/')
+			r->protect[r->n_protect++] =
+				xstrdup(prot[i] + plen + 1);
+		free(prot[i]);
+	}
+}
+
+/* --review=patch:FILE. Return: 0, or -errno (the review is then kept) */
+static int finish_patch(struct review *r, const char *file)
+{
+	int err = review_write_patch(r, file);
+
+	if (err < 0) {
+		warn("review: write the patch \"%s\": %s", file,
+		     strerror(-err));
+		say_kept(r, "no patch was written");
+		return err;
+	}
+	review_log(r, "review.patch",
+		   (const struct audit_field[]){ AF_STR("file", file),
+						 AF_INT("files", r->n_files) },
+		   2);
+	fprintf(stderr, "jail: review: patch written to \"%s\"; the project "
+			"is untouched\n",
+		file);
+	return review_remove_state(r->dir);
 }
 
 int review_finish(const struct jail_config *cfg)
@@ -146,23 +192,7 @@ int review_finish(const struct jail_config *cfg)
 			    .log_fd = cfg->log_fd };
 	int err;
 
-	r.dir = xstrdup(cfg->review_dir);
-	r.project = xstrdup(cfg->project);
-	memcpy(r.id, cfg->id, sizeof(r.id));
-	{
-		char *prot[REVIEW_MAX_PROTECT];
-		size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
-		size_t plen = strlen(cfg->project);
-
-		for (size_t i = 0; i < n; i++) {
-			if (i >= fsview_n_default_protect &&
-			    !strncmp(prot[i], cfg->project, plen) &&
-			    prot[i][plen] == '/')
-				r.protect[r.n_protect++] =
-					xstrdup(prot[i] + plen + 1);
-			free(prot[i]);
-		}
-	}
+	review_of(cfg, &r);
 	err = review_scan(&r);
 	if (err < 0) {
 		say_kept(&r, "the changes could not be read");
@@ -184,40 +214,17 @@ int review_finish(const struct jail_config *cfg)
 		return err;
 	}
 	review_print_summary(&r);
-	switch (cfg->review) {
-	case REVIEW_PATCH:
-		err = review_write_patch(&r, cfg->review_patch);
-		if (err < 0) {
-			warn("review: write the patch \"%s\": %s",
-			     cfg->review_patch, strerror(-err));
-			say_kept(&r, "no patch was written");
-			break;
-		}
-		review_log(&r, "review.patch", (const struct audit_field[]){
-				      AF_STR("file", cfg->review_patch),
-				      AF_INT("files", r.n_files) }, 2);
-		fprintf(stderr, "jail: review: patch written to \"%s\"; the "
-				"project is untouched\n",
-			cfg->review_patch);
-		err = review_remove_state(r.dir);
-		break;
-	case REVIEW_ASK:
+	if (cfg->review == REVIEW_PATCH)
+		err = finish_patch(&r, cfg->review_patch);
+	else if (cfg->review == REVIEW_ASK && cfg->is_tty &&
+		 isatty(STDERR_FILENO))
 		/* The question must be seen where it is answered */
-		if (cfg->is_tty && isatty(STDERR_FILENO)) {
-			err = finish_ask(&r);
-			break;
-		}
+		err = finish_ask(&r);
+	else if (cfg->review == REVIEW_ASK)
 		/* No terminal to ask on: nothing lands unasked */
-		review_log(&r, "review.keep", (const struct audit_field[]){
-				      AF_STR("dir", r.dir) }, 1);
-		say_kept(&r, "no terminal to ask on");
-		break;
-	default:
-		review_log(&r, "review.keep", (const struct audit_field[]){
-				      AF_STR("dir", r.dir) }, 1);
-		say_kept(&r, "kept for later");
-		break;
-	}
+		log_keep(&r, "no terminal to ask on");
+	else
+		log_keep(&r, "kept for later");
 	review_free(&r);
 	return err;
 }
