@@ -52,6 +52,7 @@ enum opt_id {
 	OPT_HOLD_PUSH,
 	OPT_PROFILE,
 	OPT_NO_PROFILE,
+	OPT_REVIEW,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -143,6 +144,11 @@ static const struct opt_def opt_table[] = {
 	  OPT_PIDS, OPTF_FILE },
 	{ "cpus", 1, "N", "limit CPU time to N CPUs, such as 1.5 (cgroup v2)",
 	  OPT_CPUS, OPTF_FILE },
+	/* MODE only as --review=MODE: a separate word is COMMAND */
+	{ "review", 2, "MODE", "keep the project's changes aside and review "
+			       "them at exit: ask (default), keep, "
+			       "patch:FILE or off",
+	  OPT_REVIEW, OPTF_FILE },
 	{ "seccomp-log", 0, NULL, "log blocked system calls to the audit log",
 	  OPT_SECCOMP_LOG, OPTF_FILE },
 	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
@@ -163,8 +169,13 @@ static void usage(FILE *f)
 		const struct opt_def *o = &opt_table[i];
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s%s%s", o->name,
-			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		if (o->has_arg == 2)
+			snprintf(left, sizeof(left), "--%s[=%s]", o->name,
+				 o->metavar);
+		else
+			snprintf(left, sizeof(left), "--%s%s%s", o->name,
+				 o->metavar ? " " : "",
+				 o->metavar ? o->metavar : "");
 		fprintf(f, "  %-26s %s\n", left, o->help);
 	}
 	fprintf(f, "\nExit status: COMMAND's, 128+N if killed by signal N, "
@@ -353,6 +364,37 @@ static void set_cpus(struct jail_config *cfg, const char *arg)
 		die("--cpus \"%s\": must be more than 0", arg);
 }
 
+/*
+ * --review[=MODE]. A project's .jail.conf may ask for a review but not
+ * turn it off, nor name a file for jail to write.
+ */
+static void set_review(struct jail_config *cfg, const char *arg,
+		       enum origin o)
+{
+	const char *m = arg ? arg : "ask";
+
+	free(cfg->review_patch);
+	cfg->review_patch = NULL;
+	if (!strcmp(m, "ask"))
+		cfg->review = REVIEW_ASK;
+	else if (!strcmp(m, "keep"))
+		cfg->review = REVIEW_KEEP;
+	else if (!strcmp(m, "off"))
+		cfg->review = REVIEW_OFF;
+	else if (!strncmp(m, "patch:", 6) && m[6]) {
+		cfg->review = REVIEW_PATCH;
+		cfg->review_patch = normalize_path(m + 6, cfg->cwd);
+	} else
+		die("--review=%s: unknown mode; use --review, --review=keep, "
+		    "--review=patch:FILE or --review=off",
+		    m);
+	if (o == ORIGIN_PROJECT_FILE &&
+	    (cfg->review == REVIEW_OFF || cfg->review == REVIEW_PATCH))
+		die("review %s: a project's .jail.conf may only ask for a "
+		    "review (review, review keep)",
+		    m);
+}
+
 static struct option *build_long_options(void)
 {
 	struct option *o = xcalloc(ARRAY_SIZE(opt_table) + 1, sizeof(*o));
@@ -532,6 +574,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 	case OPT_EXPLAIN:
 		cfg->explain = true;
 		break;
+	case OPT_REVIEW:
+		set_review(cfg, arg, o);
+		break;
 	}
 }
 
@@ -577,6 +622,16 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 				       "unknown or incomplete option",
 			    bad);
 		}
+		/* "--review keep" would run a COMMAND named keep */
+		if (c == OPT_REVIEW && !optarg && optind < argc &&
+		    (!strcmp(argv[optind], "ask") ||
+		     !strcmp(argv[optind], "keep") ||
+		     !strcmp(argv[optind], "off") ||
+		     !strncmp(argv[optind], "patch:", 6)))
+			die("--review %s: the mode goes after \"=\" "
+			    "(--review=%s); to run a command of that name, "
+			    "write --review -- %s",
+			    argv[optind], argv[optind], argv[optind]);
 		/* Checked now, so a bad value fails before any file is read */
 		if (c == OPT_KEEP_FD || c == OPT_EXPLAIN)
 			apply_option(cfg, &(struct opt_req){ c, optarg,
@@ -867,9 +922,15 @@ static void add_external_git_dir(struct jail_config *cfg)
 			      xstrdup(gitdir);
 	if (!common || is_ancestor_or_same(cfg->project, common))
 		return;
-	add_mount(cfg, MOUNT_RW, common, false, ORIGIN_DEFAULT);
-	if (strcmp(common, gitdir) && !is_ancestor_or_same(common, gitdir))
-		add_mount(cfg, MOUNT_RW, gitdir, false, ORIGIN_DEFAULT);
+	/* Under --review nothing may land unreviewed: read-only then */
+	add_mount(cfg, cfg->review ? MOUNT_RO : MOUNT_RW, common, false,
+		  ORIGIN_DEFAULT);
+	cfg->mounts[cfg->n_mounts - 1].is_gitdir = true;
+	if (strcmp(common, gitdir) && !is_ancestor_or_same(common, gitdir)) {
+		add_mount(cfg, cfg->review ? MOUNT_RO : MOUNT_RW, gitdir,
+			  false, ORIGIN_DEFAULT);
+		cfg->mounts[cfg->n_mounts - 1].is_gitdir = true;
+	}
 	hooks = xasprintf("%s/hooks", common);
 	config = xasprintf("%s/config", common);
 	add_mount(cfg, MOUNT_PROTECT, hooks, false, ORIGIN_DEFAULT);
@@ -939,6 +1000,63 @@ static void validate_ask(struct jail_config *cfg)
 		cfg->ask_timeout = JAIL_ASK_TIMEOUT_DEFAULT;
 }
 
+/* Can a file be made next to @path? Tried for real: access() says yes
+ * to root for /proc */
+static void probe_writable(const char *path, const char *dir)
+{
+	autofree char *probe = xasprintf("%s.jail-%d", path, (int)getpid());
+	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				     O_CLOEXEC,
+		      0600);
+
+	if (fd < 0)
+		die("--review=patch:%s: cannot write in \"%s\": %s", path,
+		    dir, strerror(errno));
+	close(fd);
+	unlink(probe);
+}
+
+/*
+ * --review: the overlay's upper directory must be invisible to the jail,
+ * no writable bind may bypass the overlay, and the patch must be writable
+ * before anything runs.
+ */
+static void validate_review(struct jail_config *cfg)
+{
+	autofree char *root = NULL;
+
+	if (!cfg->review)
+		return;
+	root = review_state_root();
+	if (path_in_view(cfg, root) || writable_inside(cfg, root) ||
+	    is_ancestor_or_same(root, cfg->project))
+		die("--review: the review directory \"%s\" would be visible "
+		    "inside the jail; set XDG_STATE_HOME outside the project "
+		    "and the bound paths",
+		    root);
+	if (cfg->home_src && is_ancestor_or_same(cfg->project, cfg->home_src))
+		die("--review: --home \"%s\" lies inside the project and "
+		    "would bypass the review",
+		    cfg->home_src);
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == MOUNT_RW &&
+		    is_ancestor_or_same(cfg->project, cfg->mounts[i].path))
+			die("--review: --rw \"%s\" lies inside the project and "
+			    "would bypass the review",
+			    cfg->mounts[i].path);
+	if (cfg->review == REVIEW_PATCH) {
+		autofree char *dir = xstrdup(cfg->review_patch);
+		struct stat st;
+
+		*strrchr(dir, '/') = '\0';
+		if (stat(cfg->review_patch, &st) == 0 && !S_ISREG(st.st_mode))
+			die("--review=patch:%s: not a regular file",
+			    cfg->review_patch);
+		if (!cfg->explain)
+			probe_writable(cfg->review_patch, dir[0] ? dir : "/");
+	}
+}
+
 /* Cross-option rules, checked before anything is created */
 static void config_validate(struct jail_config *cfg)
 {
@@ -968,6 +1086,7 @@ static void config_validate(struct jail_config *cfg)
 	resolve_command(cfg);
 	validate_secrets(cfg);
 	validate_ask(cfg);
+	validate_review(cfg);
 	if (cfg->log_path && writable_inside(cfg, cfg->log_path))
 		warn("--log \"%s\": the jail can write there, so its events "
 		     "could be forged; keep the log outside the project",
@@ -1082,14 +1201,13 @@ static void record_file(struct opt_reqs *q, const char *path,
 			    lineno + 1, key,
 			    o == ORIGIN_PROJECT_FILE ? "a project's .jail.conf"
 						     : "a policy file");
-		if (d->has_arg && !val[0])
+		if (d->has_arg == 1 && !val[0])
 			die("%s:%zu: \"%s\" needs a value", path, lineno + 1,
 			    key);
 		if (!d->has_arg && val[0])
 			die("%s:%zu: \"%s\" takes no value", path, lineno + 1,
 			    key);
-		/* @val is "" for an option without one */
-		record(q, d->id, val, o,
+		record(q, d->id, d->has_arg && val[0] ? val : NULL, o,
 		       xasprintf("%s:%zu", path, lineno + 1));
 	}
 }
@@ -1390,8 +1508,11 @@ static const char *mount_why(const struct mount_req *m)
 {
 	if (m->origin != ORIGIN_DEFAULT)
 		return "";
-	return m->kind == MOUNT_RW ? ": git dir of this worktree" :
-	       m->kind == MOUNT_PROTECT ? ": git metadata" :
+	if (m->is_gitdir)
+		return m->kind == MOUNT_RW ? ": git dir of this worktree" :
+					     ": git dir of this worktree, "
+					     "read-only under --review";
+	return m->kind == MOUNT_PROTECT ? ": git metadata" :
 					  ": command outside the view";
 }
 
@@ -1404,7 +1525,7 @@ static void explain_mounts(const struct jail_config *cfg)
 
 	printf("Filesystem\n");
 	printf("  %-8s %s  (default: git top-level or current directory)\n",
-	       "rw", cfg->project);
+	       cfg->review ? "overlay" : "rw", cfg->project);
 	printf("  %-8s /usr /bin /sbin /lib* /etc /opt  (default)\n", "ro");
 	printf("  %-8s /etc/shadow /etc/gshadow /etc/sudoers /etc/sudoers.d "
 	       "/etc/ssh/ssh_host_*_key  (default)\n", "hide");
@@ -1425,6 +1546,16 @@ static void explain_mounts(const struct jail_config *cfg)
 		printf("  %-8s %s%s  (%s%s)\n", kinds[m->kind], m->path,
 		       m->is_try ? " (if present)" : "",
 		       origin_name(m->origin), mount_why(m));
+	}
+	if (cfg->review) {
+		autofree char *root = review_state_root();
+
+		printf("  %-8s the project's changes go to %s/ID/upper, "
+		       "outside the view, until reviewed  (%s)\n",
+		       "review", root,
+		       cfg->review == REVIEW_PATCH ? "--review=patch" :
+		       cfg->review == REVIEW_KEEP  ? "--review=keep" :
+						     "--review");
 	}
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	for (size_t i = 0, k = 0; i < n; i++) {

@@ -18,6 +18,10 @@
  *  4. System directories read-only, /proc, /dev, /sys, the tmpfs mounts,
  *     then the project and the user's mounts ordered by depth so a parent
  *     is always in place before its children.
+ *     Under --review the project is an overlayfs whose lower layer is the
+ *     project and whose upper layer lies in the review's state directory
+ *     (opened in step 2), so nothing the command writes reaches the
+ *     project; the protected paths below are bound on top of it.
  *  5. Protected paths: each ancestor inside the project becomes a mount
  *     point (so rename and unlink fail with EBUSY), then the path itself is
  *     bound read-only onto itself.
@@ -330,6 +334,7 @@ struct view_entry {
 	const char *path;	/* inside the view */
 	int src_fd;		/* O_PATH, -1 for tmpfs/hide, -2 for $HOME */
 	enum mount_kind kind;
+	bool is_overlay;	/* the project under --review */
 };
 
 struct view {
@@ -338,6 +343,8 @@ struct view {
 	int sys_fd[ARRAY_SIZE(system_dirs)];
 	int dev_fd[ARRAY_SIZE(dev_nodes)];
 	int empty_file_fd;	/* used to hide files */
+	int upper_fd;		/* --review: the overlay's upper and work */
+	int work_fd;
 };
 
 static void view_add(struct view *v, const char *path, int src_fd,
@@ -345,7 +352,7 @@ static void view_add(struct view *v, const char *path, int src_fd,
 {
 	if (v->n >= ARRAY_SIZE(v->e))
 		die("too many mounts (at most %d)", JAIL_MAX_MOUNTS);
-	v->e[v->n++] = (struct view_entry){ path, src_fd, kind };
+	v->e[v->n++] = (struct view_entry){ path, src_fd, kind, false };
 }
 
 static size_t path_depth(const char *p)
@@ -369,6 +376,21 @@ static void view_sort(struct view *v)
 			v->e[j] = v->e[j - 1];
 			v->e[j - 1] = t;
 		}
+}
+
+/*
+ * --review: the upper and work directories of the project's overlay, in
+ * the review's state directory on the host (0700, never in the view)
+ */
+static void open_review_dirs(const struct jail_config *cfg, struct view *v)
+{
+	autofree char *up = xasprintf("%s/upper", cfg->review_dir);
+	autofree char *wk = xasprintf("%s/work", cfg->review_dir);
+
+	v->upper_fd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	v->work_fd = open(wk, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (v->upper_fd < 0 || v->work_fd < 0)
+		die_errno("--review: open \"%s\"", cfg->review_dir);
 }
 
 /* Step 2: open every host-side source before the root is replaced */
@@ -422,14 +444,21 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 		view_add(v, m->path, fd, m->kind);
 	}
 	{
-		int fd = open_source(cfg, cfg->project);
+		/* An overlay layer is given as an open directory */
+		int fd = cfg->review ? open_source_flags(cfg, cfg->project,
+							 O_RDONLY |
+								 O_DIRECTORY) :
+				       open_source(cfg, cfg->project);
 
 		if (fd < 0) {
 			errno = -fd;
 			die_errno("project \"%s\"", cfg->project);
 		}
 		view_add(v, cfg->project, fd, MOUNT_RW);
+		v->e[v->n - 1].is_overlay = cfg->review != REVIEW_OFF;
 	}
+	if (cfg->review)
+		open_review_dirs(cfg, v);
 }
 
 static void build_system(int root_fd, struct view *v)
@@ -711,6 +740,74 @@ static void copy_at(int root_fd, int src_fd, const char *path)
 	}
 }
 
+/*
+ * Configure the overlay's layers as descriptors (Linux 6.13 and later),
+ * else as /proc/self/fd paths, which name the very directories opened in
+ * step 2 whatever happened to their paths since.
+ */
+static int overlay_layers(int fs, int lower, int upper, int work, bool by_fd)
+{
+	const char *keys[] = { by_fd ? "lowerdir+" : "lowerdir", "upperdir",
+			       "workdir" };
+	const int fds[] = { lower, upper, work };
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		char p[32];
+		int r;
+
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fds[i]);
+		if (by_fd)
+			r = fsconfig(fs, FSCONFIG_SET_FD, keys[i], NULL, fds[i]);
+		else
+			r = fsconfig(fs, FSCONFIG_SET_STRING, keys[i], p, 0);
+		if (r < 0)
+			return -errno;
+	}
+	/* In a user namespace overlayfs keeps its metadata in user.* */
+	if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* --review: the project as an overlay whose writes go to the upper dir */
+static void overlay_at(int root_fd, struct view *v, const struct view_entry *e)
+{
+	autoclose int dst = open_target(root_fd, e->path, true);
+	autoclose int fs = -1;
+	autoclose int mnt = -1;
+	int err = -ENOENT;
+
+	if (dst < 0) {
+		errno = -dst;
+		die_errno("mount point \"%s\"", e->path);
+	}
+	for (int by_fd = 1; by_fd >= 0 && err < 0; by_fd--) {
+		if (fs >= 0)
+			close(fs);
+		fs = fsopen("overlay", FSOPEN_CLOEXEC);
+		if (fs < 0)
+			break;
+		err = overlay_layers(fs, e->src_fd, v->upper_fd, v->work_fd,
+				     by_fd);
+	}
+	if (fs < 0 || err < 0) {
+		errno = fs < 0 ? errno : -err;
+		die_errno("--review: mount an overlay on \"%s\" (the kernel "
+			  "needs unprivileged overlayfs, Linux 5.11 or later)",
+			  e->path);
+	}
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0 || (err = attach(mnt, dst)) < 0) {
+		errno = mnt < 0 ? errno : -err;
+		die_errno("--review: attach the overlay on \"%s\"", e->path);
+	}
+	close(v->upper_fd);
+	close(v->work_fd);
+	v->upper_fd = v->work_fd = -1;
+}
+
 static void build_entries(int root_fd, struct view *v)
 {
 	view_sort(v);
@@ -722,7 +819,10 @@ static void build_entries(int root_fd, struct view *v)
 			bind_at(root_fd, e->src_fd, e->path, ATTR_RO);
 			break;
 		case MOUNT_RW:
-			bind_at(root_fd, e->src_fd, e->path, ATTR_RW);
+			if (e->is_overlay)
+				overlay_at(root_fd, v, e);
+			else
+				bind_at(root_fd, e->src_fd, e->path, ATTR_RW);
 			break;
 		case MOUNT_TMPFS:
 			/* A throwaway $HOME is private, like a real one */
@@ -877,6 +977,7 @@ void fsview_build(const struct jail_config *cfg)
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
 
+	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(cfg, v);

@@ -30,6 +30,10 @@
  *     the jail on --timeout, serves the asks of --ask and the control
  *     socket (ask.c), and exits with COMMAND's status, which jail-init
  *     passes through as its own exit status.
+ *  7. Under --review, once the jail is gone (so nothing can still change
+ *     the overlay's upper layer) and the terminal is restored, the
+ *     supervisor shows the changes and writes, keeps, applies or
+ *     discards them (review.c).
  *
  * Errors in either child are sent to the supervisor as one line and
  * printed there, after the user's terminal has been restored.
@@ -76,6 +80,8 @@ struct go_msg {
 /* Supervisor state that die() must be able to undo */
 static struct termios saved_tio;
 static bool tio_saved;
+static const struct jail_config *review_cfg;	/* --review, until done */
+static bool review_done;
 
 static void restore_terminal(void)
 {
@@ -151,6 +157,10 @@ static void audit_start(const struct jail_config *cfg)
 			AF_INT("allow", (long long)cfg->n_allow),
 			AF_INT("deny", (long long)cfg->n_deny),
 			AF_INT("uid", (long long)cfg->uid),
+			AF_STR("review", cfg->review == REVIEW_ASK ? "ask" :
+					 cfg->review == REVIEW_KEEP ? "keep" :
+					 cfg->review == REVIEW_PATCH ? "patch" :
+								       NULL),
 		};
 
 		err = audit_write(cfg->log_fd, cfg->id, "start", f,
@@ -1318,6 +1328,15 @@ static int run_jail(const struct jail_config *cfg)
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died  ? EXIT_JAIL_FAILED :
 			       status_to_exit(s.status);
+	/* The jail is gone: nothing can change the upper layer any more */
+	if (cfg->review) {
+		int rerr = review_finish(cfg);
+
+		review_done = true;
+		/* The CI form's result is the patch: no patch, no success */
+		if (rerr < 0 && cfg->review == REVIEW_PATCH)
+			status = EXIT_JAIL_FAILED;
+	}
 	audit_exit(cfg, status, s.timed_out);
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
@@ -1360,6 +1379,8 @@ static void cleanup_at_exit(void)
 	restore_terminal();
 	unregister_running();
 	ask_srv_unlink();
+	if (!review_done)
+		review_abandon(review_cfg);
 }
 
 int main(int argc, char **argv)
@@ -1380,6 +1401,8 @@ int main(int argc, char **argv)
 			 !strcmp(argv[1], "always") || !strcmp(argv[1], "deny") ||
 			 !strcmp(argv[1], "revoke")))
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "review"))
+		return review_main(argc - 1, argv + 1);
 	cfg = xcalloc(1, sizeof(*cfg));
 	config_load(cfg, argc, argv);
 	if (cfg->explain) {
@@ -1396,6 +1419,10 @@ int main(int argc, char **argv)
 	audit_start(cfg);
 	register_running(cfg);
 	die_set_cleanup(cleanup_at_exit);
+	if (cfg->review) {
+		review_prepare(cfg);
+		review_cfg = cfg;
+	}
 	status = run_jail(cfg);
 	unregister_running();
 	return status;

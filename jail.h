@@ -165,7 +165,16 @@ struct mount_req {
 	enum mount_kind kind;
 	char *path;	/* absolute, '~' expanded, normalised */
 	bool is_try;	/* missing source is not an error */
+	bool is_gitdir;	/* a worktree's git dir outside the project */
 	enum origin origin;
+};
+
+/* --review[=MODE] */
+enum review_mode {
+	REVIEW_OFF,	/* the project is bound read-write */
+	REVIEW_ASK,	/* --review: summary, then ask on the terminal */
+	REVIEW_KEEP,	/* --review=keep: kept for jail review ID */
+	REVIEW_PATCH,	/* --review=patch:FILE */
 };
 
 /* Addresses of the veth between the jail and its gateway namespace */
@@ -287,6 +296,9 @@ struct jail_config {
 	char *approve_cmd;		/* --approve-cmd CMD, or NULL */
 	char hold_push[JAIL_MAX_HOLD_PUSH][256];	/* --hold-push, normalised */
 	size_t n_hold_push;
+	enum review_mode review;	/* --review */
+	char *review_patch;		/* --review=patch:FILE, absolute */
+	char *review_dir;		/* the review's state directory */
 };
 
 /* ---------------------------------------------------------------------
@@ -907,6 +919,243 @@ const char *filter_syscall_name_of(int nr);
 
 /* The native ABI's audit arch, as libseccomp sees it */
 uint32_t filter_native_arch(void);
+
+/* ---------------------------------------------------------------------
+ * review.c: --review's changes: compared, listed, written, applied
+ * ------------------------------------------------------------------- */
+
+/* $XDG_STATE_HOME/jail/review, else ~/.local/state/jail/review; caller
+ * frees. Each review is ID/ there: upper/, work/ and meta */
+char *review_state_root(void);
+
+/**
+ * review_prepare() - Create the review's state directory
+ * @cfg:	configuration with @cfg->review set; @cfg->review_dir is set
+ *
+ * Makes ID/ (0700, in a 0700 root owned by the user), its upper/ (with
+ * the project's mode: the overlay's root shows it) and work/, and the
+ * meta file (project, command, log, extra protected paths).
+ *
+ * Context: supervisor, after the log is open, before clone()
+ * Must: die with one line on any failure
+ */
+void review_prepare(struct jail_config *cfg);
+
+struct audit_field;
+
+#define REVIEW_MAX_PROTECT (JAIL_MAX_MOUNTS + 32)
+
+enum review_ftype {
+	REVIEW_FT_NONE,		/* absent */
+	REVIEW_FT_REG,
+	REVIEW_FT_LNK,
+	REVIEW_FT_DIR,
+	REVIEW_FT_OTHER,	/* FIFO, socket, device: never applied */
+};
+
+/* One changed path; kind 'A' added, 'M' modified, 'D' deleted, '?' other */
+struct review_change {
+	char *path;		/* relative to the project */
+	char kind;		/* 'A', 'M', 'D', '?' (never applied) */
+	enum review_ftype old_t, new_t;
+	unsigned int old_mode, new_mode;	/* permission bits */
+	bool is_protected;
+	bool is_quiet;		/* a directory with changes listed below */
+	bool in_patch;		/* has a patch entry */
+	size_t ins, del;
+	bool is_binary;
+};
+
+/* A review: its state directory, meta, and the changes once scanned */
+struct review {
+	char *dir;		/* the state directory */
+	char id[17];
+	char *project;
+	char *command;
+	char *log;
+	char *protect[REVIEW_MAX_PROTECT];	/* relative to the project */
+	size_t n_protect;
+	int upper_fd;		/* O_PATH directories */
+	int project_fd;
+	struct review_change *c;
+	size_t n, cap;
+	bool is_truncated;
+	int log_fd;
+	size_t n_add, n_mod, n_del, n_prot, n_other, n_binary, n_files;
+	size_t ins, del;
+};
+
+/* The review's meta file into @r (@r->dir set). Return: 0 or -errno
+ * (-EPERM: not the user's, or writable by others; -EBADMSG: malformed) */
+int review_read_meta(struct review *r);
+
+/* A directory of the user's, not a symlink, closed to others? 0/-errno */
+int review_check_private_dir(const char *path);
+
+/* Remove a review's state directory, whatever the command left in its
+ * upper layer (any depth, any modes). Return: 0 or -errno */
+int review_remove_state(const char *dir);
+
+/* The names in directory @fd, unsorted; free with review_free_names() */
+size_t review_list_dir(int fd, char ***out);
+void review_free_names(char **v, size_t n);
+
+/**
+ * review_scan() - Compare the review's upper layer with its project
+ * @r:		@r->dir, @r->project and @r->protect set; upper_fd and
+ *		project_fd are opened here
+ *
+ * Fills @r->c (sorted by path, a deletion before an addition of the same
+ * path) and the counts, and diffs every change a patch can carry for the
+ * diffstat. The upper layer is untrusted: see review.c.
+ *
+ * Return: 0 or -errno
+ */
+int review_scan(struct review *r);
+
+/* The summary on stderr: A/M/D/? lines, '!' for protected, diffstat */
+void review_print_summary(const struct review *r);
+
+/* Write the git patch of @r to @path ("-": stdout) through a temporary
+ * file renamed over it. Return: 0 or -errno */
+int review_write_patch(struct review *r, const char *path);
+
+/**
+ * review_apply() - Apply the scanned changes to the project
+ * @r:			a scanned review
+ * @with_protected:	apply changes to protected paths too
+ * @skipped:		set to the changes left out (protected, special)
+ *
+ * Through descriptors of the project, RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS, final components never followed; logs
+ * review.apply. Return: the number of changes that failed
+ */
+size_t review_apply(struct review *r, bool with_protected, size_t *skipped);
+
+/* Free what review_scan() and review_read_meta() allocated */
+void review_free(struct review *r);
+
+/* Log @event (the review's jail ID) when @r->log_fd is open */
+void review_log(struct review *r, const char *event,
+		const struct audit_field *f, size_t n);
+
+/* Log "review" with the counts */
+void review_log_counts(struct review *r);
+
+/* Print @s with control bytes as '?' */
+void review_put_safe(FILE *f, const char *s);
+
+/* ---------------------------------------------------------------------
+ * reviewcmd.c: --review at exit, and jail review
+ * ------------------------------------------------------------------- */
+
+/**
+ * review_finish() - Summarise the run's changes and act on --review
+ * @cfg:	validated configuration
+ *
+ * Prints the summary (A/M/D lines, protected paths marked '!', the
+ * diffstat) and logs "review"; then, by mode: writes the patch
+ * (review.patch) and removes the state; keeps it (review.keep); or asks
+ * on the terminal: apply (review.apply), discard (review.discard) or
+ * keep. Without a terminal --review keeps. No changes: the state goes.
+ *
+ * Context: supervisor, after the jail is gone and the terminal restored
+ * Return: 0, or negative errno when the patch could not be written or an
+ * apply failed (the state is then kept and the message says where)
+ */
+int review_finish(const struct jail_config *cfg);
+
+/* die() during a run: remove an empty review, else say where it is */
+void review_abandon(const struct jail_config *cfg);
+
+/**
+ * review_main() - `jail review [ID [apply [--protected] | discard |
+ * patch FILE]]`
+ *
+ * Without ID: lists the kept reviews. ID (or a unique start of one):
+ * shows the summary. Refuses a state directory or review not owned by
+ * the user or open to others.
+ *
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int review_main(int argc, char **argv);
+
+/* ---------------------------------------------------------------------
+ * diff.c: git-style unified diffs (--review)
+ * ------------------------------------------------------------------- */
+
+#define DIFF_CONTEXT 3			/* lines of context around a change */
+#define DIFF_MAX_LINES 500000		/* lines per side diffed line by line */
+#define DIFF_MAX_COST 50000000ULL	/* Myers steps per file pair */
+
+/* One side of a file: absent, or @len bytes with a git mode */
+struct diff_blob {
+	bool is_present;
+	bool is_too_large;	/* not read (shown as a binary file) */
+	unsigned int mode;	/* 0100644, 0100755 or 0120000 */
+	const uint8_t *data;	/* a symlink's target for 0120000 */
+	size_t len;
+};
+
+/* What diff_entry() found */
+struct diff_stat {
+	size_t insertions;
+	size_t deletions;
+	bool is_binary;		/* "Binary files ... differ": no hunks */
+	bool is_too_large;	/* more than DIFF_MAX_LINES lines */
+	bool is_coarse;		/* the cost bound cut the search short */
+};
+
+/* Where diff_entry() writes; @write returns 0 or a negative errno */
+struct diff_sink {
+	int (*write)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
+/* Lines in @p as a diff counts them (a last line without "\n" counts) */
+size_t diff_count_lines(const uint8_t *p, size_t len);
+
+/* git's rule: a NUL in the first 8000 bytes makes a file binary */
+bool diff_is_binary(const uint8_t *p, size_t len);
+
+/* Bytes of work area diff_entry() needs for @na and @nb lines, 0 when
+ * either is over DIFF_MAX_LINES */
+size_t diff_work_size(size_t na, size_t nb);
+
+/**
+ * diff_entry() - One file's entry of a git-style patch
+ * @path:	path relative to the project, at most 4096 bytes; quoted as
+ *		git quotes names (C escapes in double quotes) when it holds
+ *		a control character, '"', '\\' or a byte >= 0x7f
+ * @old:	the project's side (absent: a new file)
+ * @new:	the changed side (absent: a deleted file); both untrusted
+ * @work:	work area of diff_work_size(lines of @old, lines of @new)
+ *		bytes, suitably aligned (malloc'ed)
+ * @work_len:	its size
+ * @sink:	receives the text
+ * @st:		insertions, deletions, and whether the entry is binary
+ *
+ * Pure. Writes "diff --git a/P b/P", then "new file mode M", "deleted
+ * file mode M" or "old mode M"/"new mode M", then "--- a/P", "+++ b/P"
+ * ("/dev/null" for an absent side) and the hunks: DIFF_CONTEXT lines of
+ * context, changes closer than twice that merged, "\\ No newline at end
+ * of file" after a last line without one. A side with a NUL in its first
+ * 8000 bytes, marked too large, or over DIFF_MAX_LINES lines gives
+ * "Binary files a/P and b/P differ" instead of hunks. Identical sides
+ * write nothing. Time is bounded by DIFF_MAX_COST comparisons: past it
+ * the rest of the file is diffed coarsely (still a correct patch).
+ *
+ * Return: 0; -EINVAL (both absent, bad path), -ENOMEM (@work_len too
+ * small) or the sink's error
+ */
+int diff_entry(const char *path, const struct diff_blob *old,
+	       const struct diff_blob *new, void *work, size_t work_len,
+	       const struct diff_sink *sink, struct diff_stat *st);
+
+/* "N files changed, N insertions(+), N deletions(-)" exactly as git
+ * prints it. Return: length, or -E2BIG */
+int diff_stat_line(size_t files, size_t ins, size_t del, char *out,
+		   size_t out_len);
 
 /* ---------------------------------------------------------------------
  * landlock.c: the Landlock fence

@@ -12,8 +12,10 @@ _jail_opts()
 
 	if [ -z "${_jail_opts_cache:-}" ] ||
 		[ "${_jail_opts_bin:-}" != "$bin" ]; then
-		_jail_opts_cache=$(command "$bin" --help 2>/dev/null | awk \
-			'$1 ~ /^--[a-z0-9-]+$/ { print $1, ($2 ~ /^[A-Z]/ ? $2 : "") }')
+		# "--opt[=MODE]" takes its value only after "=": a flag here
+		_jail_opts_cache=$(command "$bin" --help 2>/dev/null | awk '
+			$1 ~ /^--[a-z0-9-]+\[=[A-Z]+\]$/ { sub(/\[.*/, "", $1); print $1, ""; next }
+			$1 ~ /^--[a-z0-9-]+$/ { print $1, ($2 ~ /^[A-Z]/ ? $2 : "") }')
 		_jail_opts_bin=$bin
 	fi
 	printf '%s\n' "$_jail_opts_cache"
@@ -88,11 +90,35 @@ _jail_logs()
 	COMPREPLY+=($(compgen -W "${ids[*]}" -- "$cur"))
 }
 
-# _jail_sub: words after a subcommand (trust, log, ps)
+# _jail_reviews: IDs of the reviews kept by --review
+_jail_reviews()
+{
+	local dir=${XDG_STATE_HOME:-$HOME/.local/state}/jail/review f ids=()
+
+	for f in "$dir"/*; do
+		[ -f "$f/meta" ] && ids+=("${f##*/}")
+	done
+	# shellcheck disable=SC2207
+	COMPREPLY+=($(compgen -W "${ids[*]}" -- "$cur"))
+}
+
+# _jail_sub: words after a subcommand (trust, log, ps, review)
 _jail_sub()
 {
 	case ${COMP_WORDS[1]} in
 	trust) _jail_files -f ;;
+	review)
+		if [ "$COMP_CWORD" = 2 ]; then
+			_jail_reviews
+		elif [ "$COMP_CWORD" = 3 ]; then
+			# shellcheck disable=SC2207
+			COMPREPLY=($(compgen -W "apply discard patch" -- "$cur"))
+		elif [ "${COMP_WORDS[3]}" = apply ]; then
+			# shellcheck disable=SC2207
+			COMPREPLY=($(compgen -W "--protected" -- "$cur"))
+		else
+			_jail_files -f
+		fi ;;
 	log)
 		if [[ $cur == -* ]]; then
 			# shellcheck disable=SC2207
@@ -111,7 +137,7 @@ _jail()
 
 	COMPREPLY=()
 	case ${COMP_WORDS[1]:-} in
-	trust | log | ps)
+	trust | log | ps | review)
 		if [ "$COMP_CWORD" -gt 1 ]; then
 			_jail_sub
 			return 0
@@ -172,7 +198,7 @@ _jail()
 	fi
 	if [ "$COMP_CWORD" = 1 ]; then
 		# shellcheck disable=SC2207
-		COMPREPLY=($(compgen -W "trust log ps" -- "$cur"))
+		COMPREPLY=($(compgen -W "trust log ps review" -- "$cur"))
 	fi
 	_jail_command "$COMP_CWORD"
 	return 0

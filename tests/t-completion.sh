@@ -28,7 +28,8 @@ bcomp()
 		_ "$bindir" "$comp" "$@" 2>/dev/null
 }
 
-help_opts=$(as_user "$JAIL" --help | awk '$1 ~ /^--[a-z]/ { print $1 }' | sort)
+# "--review[=MODE]" is offered as "--review"
+help_opts=$(as_user "$JAIL" --help | awk '$1 ~ /^--[a-z]/ { sub(/\[.*/, "", $1); print $1 }' | sort)
 got=$(bcomp jail - | tr ' ' '\n' | grep -v '^--$' | sort)
 assert_eq "bash: every option of jail --help is offered" "$help_opts" "$got"
 assert_eq "bash: --pro" "--profile --project --protect" "$(bcomp jail --pro)"
@@ -42,6 +43,9 @@ assert_eq "bash: --profile values" \
 assert_match "bash: subcommands" "(^| )trust( |$)" "$(bcomp jail tr)"
 assert_match "bash: log and ps" "(^| )log( |$)" "$(bcomp jail lo)"
 assert_match "bash: ps" "(^| )ps( |$)" "$(bcomp jail p)"
+assert_match "bash: review" "(^| )review( |$)" "$(bcomp jail rev)"
+assert_eq "bash: jail review ID actions" "apply discard patch" \
+	"$(bcomp jail review 0123456789abcdef '')"
 assert_eq "bash: jail log --json" "--json" "$(bcomp jail log --j)"
 assert_eq "bash: path options complete files" "/etc/hostname" \
 	"$(bcomp jail --ro /etc/hostnam)"
