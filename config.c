@@ -371,7 +371,8 @@ static void set_cpus(struct jail_config *cfg, const char *arg)
 static void set_review(struct jail_config *cfg, const char *arg,
 		       enum origin o)
 {
-	const char *m = arg ? arg : "ask";
+	/* "" is a policy file's "review" without a value */
+	const char *m = arg && *arg ? arg : "ask";
 
 	free(cfg->review_patch);
 	cfg->review_patch = NULL;
@@ -622,6 +623,9 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 				       "unknown or incomplete option",
 			    bad);
 		}
+		if (c == OPT_REVIEW && optarg && !*optarg)
+			die("--review=: no mode given; use --review, "
+			    "--review=keep, --review=patch:FILE or --review=off");
 		/* "--review keep" would run a COMMAND named keep */
 		if (c == OPT_REVIEW && !optarg && optind < argc &&
 		    (!strcmp(argv[optind], "ask") ||
@@ -1207,7 +1211,8 @@ static void record_file(struct opt_reqs *q, const char *path,
 		if (!d->has_arg && val[0])
 			die("%s:%zu: \"%s\" takes no value", path, lineno + 1,
 			    key);
-		record(q, d->id, d->has_arg && val[0] ? val : NULL, o,
+		/* @val is "" for an option without a value */
+		record(q, d->id, val, o,
 		       xasprintf("%s:%zu", path, lineno + 1));
 	}
 }
