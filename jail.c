@@ -23,9 +23,10 @@
  *     non-dumpable and only then releases the command child, so nothing in
  *     the jail can ever ptrace it or read its memory.
  *  5. The command child starts a new session (taking the pty as its
- *     controlling terminal), closes stray descriptors, rebuilds the
- *     environment, drops capabilities, sets no_new_privs, applies Landlock
- *     and loads the seccomp filter as the last step before execve().
+ *     controlling terminal), rebuilds the environment, drops capabilities,
+ *     sets no_new_privs and applies Landlock while pid 1 re-executes
+ *     itself; once released, it closes stray descriptors and loads the
+ *     seccomp filter as the last step before execve().
  *  6. The supervisor relays the terminal, forwards signals to pid 1, kills
  *     the jail on --timeout, serves the asks of --ask and the control
  *     socket (ask.c), and exits with COMMAND's status, which jail-init
@@ -522,17 +523,10 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 	 */
 	if (chdir(c->cfg->cwd) < 0 && chdir(c->cfg->project) < 0)
 		die_errno("chdir \"%s\"", c->cfg->cwd);
-	expect_msg(sock, MSG_RELEASE, NULL);
-	close(sock);
 	if (setsid() < 0)
 		die_errno("setsid");
 	if (slave_fd >= 0)
 		attach_terminal(slave_fd);
-	err = creds_close_fds(c->cfg, c->chan_fd);
-	if (err < 0) {
-		errno = -err;
-		die_errno("close descriptors");
-	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int s = 1; s < NSIG; s++)
@@ -548,6 +542,18 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 		die_errno("drop privileges");
 	}
 	apply_landlock(c->cfg);
+	/*
+	 * Everything above runs while pid 1 replaces itself with jail-init;
+	 * COMMAND's own code must not run before pid 1 is clean, so only
+	 * what is left waits for the release
+	 */
+	expect_msg(sock, MSG_RELEASE, NULL);
+	close(sock);
+	err = creds_close_fds(c->cfg, c->chan_fd);
+	if (err < 0) {
+		errno = -err;
+		die_errno("close descriptors");
+	}
 	load_filter(c, &prog);
 	exec_command(c);
 }
