@@ -391,4 +391,39 @@ assert_match "... with the HTTPS reason in the log" '"event":"net.deny","host":"
 out=$(nj --allow allowed.test --hold-push allowed.test --ro "$NET_DIR" -- curl -sS --max-time 10 --cacert "$NET_DIR/ca.pem" https://allowed.test/ 2>&1)
 assert_match "... while HTTPS to HOST still works" "^hello server=$NET_IP_ALLOWED port=443" "$out"
 
+# ---- --ask with --review: approve a name from outside, review the change -------
+# The session of README's "Human in the loop": the agent fetches from a name
+# nobody allowed, a person approves it from a second terminal, and what the
+# agent wrote waits for review instead of landing.
+
+net_reset_logs
+rm -f "$proj/fetched.txt"
+L1="$work/hitl.jsonl"
+bgj "$L1" "$work/hitl.out" --ask --ask-timeout 40 --review=keep -- sh -c \
+	'curl -sS --max-time 35 http://dnsonly.test/ >fetched.txt; echo done'
+if wait_until 20 pending_has dnsonly.test; then
+	t_pass "--ask --review: the fetch waits for an answer"
+else
+	t_fail "--ask --review: the fetch waits for an answer" "$(jctl pending 2>&1 | head -3)"
+fi
+out=$(jctl approve dnsonly.test 2>&1)
+assert_match "--ask --review: jail approve from outside" "^[0-9a-f]{16}: allowed dnsonly.test" "$out"
+wait "${BG[0]}"
+BG=()
+rid=$(sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' "$work/hitl.out" | head -1)
+assert_match "--ask --review: the run ends with a kept review" "^[0-9a-f]{16}\$" "$rid"
+assert_eq "--ask --review: nothing landed in the project yet" "no" \
+	"$([ -e "$proj/fetched.txt" ] && echo yes || echo no)"
+patch=$(jctl review "$rid" patch - 2>/dev/null)
+assert_match "--ask --review: the patch adds what the approved fetch returned" \
+	"^\+hello server=$NET_IP_DNSONLY " "$patch"
+assert_match "... as a new file" "^new file mode 100644" "$patch"
+jctl review "$rid" apply >/dev/null 2>&1
+assert_match "--ask --review: applied, the change lands" "^hello server=$NET_IP_DNSONLY " \
+	"$(cat "$proj/fetched.txt" 2>/dev/null)"
+assert_match "... and the log has the question, the answer and the review" \
+	'"event":"ask".*"event":"ask.answer".*"answer":"allow","by":"socket".*"event":"review"' \
+	"$(tr '\n' ' ' <"$L1")"
+rm -f "$proj/fetched.txt"
+
 cleanup_bg
