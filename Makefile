@@ -118,7 +118,10 @@ $(BUILD)/filter-blob.inc: $(BUILD)/filtergen
 $(BUILD)/filterblob.o: $(BUILD)/filter-blob.inc
 
 ifeq ($(SANITIZE),1)
-BIN_LIBS := $(PKG_LIBS)
+# As in the product: libssl, libcrypto and libnftables are loaded on
+# first use, libseccomp only runs at build time
+BIN_LIBS := $(shell $(PKG_CONFIG) --libs libcap libnl-3.0 libnl-route-3.0 \
+	2>/dev/null) -ldl
 else
 BIN_LIBS := $(STATIC_LIBS)
 endif
