@@ -73,18 +73,6 @@ const char *const fsview_default_protect[] = {
 };
 const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
 
-static int openat2_fd(int dirfd, const char *path, int flags,
-		      unsigned long long resolve)
-{
-	struct open_how how = {
-		.flags = (unsigned long long)flags | O_CLOEXEC,
-		.resolve = resolve,
-	};
-	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* Return: @path relative to @root (which must be a prefix), or NULL */
 static const char *path_under(const char *path, const char *root)
 {

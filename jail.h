@@ -118,6 +118,13 @@ int mkdir_parents(const char *path, mode_t mode);
 /* Write all of @buf to @fd, retrying on EINTR. Return: 0 or -errno */
 int write_all(int fd, const void *buf, size_t len);
 
+/*
+ * openat2(2) of @path under @dirfd with @flags (O_CLOEXEC added) and
+ * RESOLVE_* @resolve. Return: the descriptor, or -errno
+ */
+int openat2_fd(int dirfd, const char *path, int flags,
+	       unsigned long long resolve);
+
 /* Bounded cursor over untrusted bytes (STYLE 7) */
 struct cursor {
 	const uint8_t *p;

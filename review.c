@@ -47,18 +47,6 @@
 #define REVIEW_MAX_DEPTH 128		/* directory levels looked into */
 
 
-static int openat2_fd(int dirfd, const char *path, int flags,
-		      unsigned long long resolve)
-{
-	struct open_how how = {
-		.flags = (unsigned long long)flags | O_CLOEXEC,
-		.resolve = resolve,
-	};
-	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* @rel beneath @root, no symlink anywhere on the way */
 static int open_beneath(int root, const char *rel, int flags)
 {

@@ -2,10 +2,13 @@
 /*
  * util.c - error reporting, allocation, number parsing, bounded cursors
  */
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "jail.h"
 
@@ -341,4 +344,16 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub)
 	c->p += n;
 	c->left -= n;
 	return 0;
+}
+
+int openat2_fd(int dirfd, const char *path, int flags,
+	       unsigned long long resolve)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)flags | O_CLOEXEC,
+		.resolve = resolve,
+	};
+	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
 }
