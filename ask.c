@@ -19,6 +19,10 @@
  *    shows a word printed before COMMAND started (so COMMAND cannot draw
  *    a look-alike), and the keys that answer it never reach COMMAND;
  *  - --ask-timeout: deny.
+ * An "always" is remembered per kind and host: a later ask of that kind
+ * for the host is answered at once (by "always"). The forwarder keeps
+ * its own for connections; this memory serves the asks of processes that
+ * live for one connection only (held pushes, broker.c).
  * Every ask and every answer goes to the audit log (ask, ask.answer).
  * "revoke NAME" on the control socket goes to the forwarder (broker.c
  * does the revoking); the supervisor wipes its own copy of the value.

@@ -36,6 +36,17 @@
  * (secrets_scan_stream()). Framing it cannot follow ends the connection.
  * Responses are not parsed: they stream back as they come.
  *
+ * TLS to a --hold-push host is intercepted the same way (without a secret
+ * of its own, only the foreign placeholders are looked for). A git push
+ * there, POST REPO/git-receive-pack, is held in the process: its head
+ * and its body as they come stay here until the command list (push.c)
+ * has arrived; then the supervisor is asked (ask_send(), kind "push",
+ * the repository and refs as detail) while nothing more is read. Allowed,
+ * the held bytes go upstream and the relay goes on; denied, the rest of
+ * the body is read away and git gets a receive-pack report refusing every
+ * ref. A push body that cannot be read (compressed, malformed, too long
+ * a command list) is refused, never sent unasked.
+ *
  * Every broker process, of either kind, holds a slot of brokers[], so
  * that one table bounds them all and broker_stop_all() reaches them.
  */

@@ -2430,7 +2430,7 @@ int ask_send(int chan_fd, const char *kind, const char *host, uint16_t port,
  * ask_read_answer() - Read the answer from an ask_send() descriptor
  * @fd:		the descriptor
  * @by:		who answered ("cmd", "socket", "terminal", "timeout",
- *		"limit"), at least ASK_HOST_MAX + 1 bytes
+ *		"limit", "always"), at least ASK_HOST_MAX + 1 bytes
  *
  * Return: enum ask_answer, -EAGAIN (not yet) or another negative errno
  * (the supervisor is gone, or sent junk: deny)
