@@ -247,6 +247,39 @@ assert_match "unanswered: git push fails after --ask-timeout" "remote rejected.*
 assert_eq "... the server's ref did not move" "$INIT" "$(server_head)"
 assert_match "... ask.answer deny by timeout" '"event":"ask.answer",.*"kind":"push",.*"answer":"deny","by":"timeout"' "$(cat "$LOG")"
 
+# ---- a host no rule allows, allowed when asked: still intercepted -----------------------
+
+server_repo
+net_reset_logs
+cat >"$work/connect-only.sh" <<EOF
+#!/bin/sh
+echo "\$JAIL_ASK_KIND" >>"$work/kinds"
+[ "\$JAIL_ASK_KIND" = connect ]
+EOF
+chmod 755 "$work/connect-only.sh"
+chown "$JT_USER:" "$work/connect-only.sh"
+rm -f "$LOG" "$work/kinds"
+out=$(jail --net filtered --log "$LOG" --ask --hold-push allowed.test --approve-cmd "$work/connect-only.sh" -- sh push.sh 2>&1)
+assert_match "connection allowed when asked, push denied: git push fails" "remote rejected.*held and denied \(cmd\)" "$out"
+assert_eq "... the server's ref did not move" "$INIT" "$(server_head)"
+assert_match "... the connection was asked about" "^connect$" "$(cat "$work/kinds" 2>/dev/null)"
+assert_match "... and then the push" "^push$" "$(cat "$work/kinds" 2>/dev/null)"
+
+# ---- only HTTPS to a held host ------------------------------------------------------------
+
+out=$(pj -- curl -sS --max-time 10 http://allowed.test/ 2>&1)
+assert_nomatch "plain HTTP to a held host is refused" "^hello" "$out"
+assert_match "... with the reason in the log" '"event":"net.deny","host":"allowed.test",.*"port":80,"reason":"only HTTPS to allowed.test is carried \(--hold-push\); a push over anything else could not be held"' "$(cat "$LOG")"
+out=$(pj -- python3 -c '
+import socket
+s = socket.create_connection(("allowed.test", 22), timeout=10)
+try:
+    print("got", s.recv(100))
+except Exception as e:
+    print("refused", type(e).__name__)' 2>&1)
+assert_match "git over SSH to a held host is refused" "^(refused|got b'')" "$out"
+assert_match "... pointing to HTTPS" '"port":22,"reason":"git over SSH to allowed.test is refused \(--hold-push\); push over HTTPS instead"' "$(cat "$LOG")"
+
 # ---- what jail cannot read is refused, never sent unasked ----------------------------
 
 server_repo
