@@ -1581,7 +1581,9 @@ int push_parse_commands(const uint8_t *buf, size_t len,
 bool push_is_receive_pack(const struct http_head *h, char *repo,
 			  size_t repo_len);
 
-/* "REPO: REF, REF (new), REF (delete) and N more" in @out, cut to fit */
+/* "REPO: REF, REF (new), REF (delete) and N more" in @out (at least 64
+ * bytes), cut to fit: a REPO longer than half of it is cut ("..."), refs
+ * that do not fit are counted */
 void push_detail(const char *repo, const uint8_t *buf,
 		 const struct push_cmds *c, char *out, size_t out_len);
 

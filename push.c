@@ -252,9 +252,14 @@ void push_detail(const char *repo, const uint8_t *buf,
 	size_t w, i;
 	int n;
 
-	if (!out_len)
+	if (out_len < 64)
 		return;
-	n = snprintf(out, out_len, "%s:", *repo ? repo : "/");
+	/* A long path leaves room for the refs, or at least their count */
+	if (strlen(repo) > out_len / 2)
+		n = snprintf(out, out_len, "%.*s...:", (int)(out_len / 2 - 3),
+			     repo);
+	else
+		n = snprintf(out, out_len, "%s:", *repo ? repo : "/");
 	w = n < 0 ? 0 : (size_t)n < out_len ? (size_t)n : out_len - 1;
 	for (i = 0; i < c->n_cmds; i++) {
 		const struct push_cmd *cmd = &c->cmds[i];

@@ -222,8 +222,18 @@ static void test_detail(void)
 	push_detail("/r.git", buf, &c, d, sizeof(d));
 	is_str(d, "/r.git: refs/heads/main, refs/heads/new (new), "
 		  "refs/heads/gone (delete)", "detail");
-	push_detail("", buf, &c, d, 30);
-	is_str(d, "/: refs/heads/main and 2 more", "cut to fit, counted");
+	push_detail("", buf, &c, d, 64);
+	is_str(d, "/: refs/heads/main, refs/heads/new (new) and 1 more",
+	       "cut to fit, counted");
+	{
+		char repo[300];
+
+		memset(repo, 'r', sizeof(repo) - 1);
+		repo[sizeof(repo) - 1] = '\0';
+		push_detail(repo, buf, &c, d, sizeof(d));
+		ok(strlen(d) < sizeof(d) && strstr(d, "...: refs/heads/main"),
+		   "a long repository path is cut, the refs still show");
+	}
 
 	blen = 0;
 	for (int i = 0; i < 40; i++)
