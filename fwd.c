@@ -45,6 +45,10 @@
  * "deny", the supervisor's end closing or no answer by --ask-timeout
  * (plus a margin) refuses.
  *
+ * --hold-push HOST: only TLS to HOST is carried, and always intercepted
+ * (broker.c holds its git pushes for an answer); SSH, plain HTTP and
+ * anything else to HOST is refused.
+ *
  * DNS queries are answered by dnsd.c, in this same process; it also
  * resolves names for step 3 and keeps the pins for step 2.
  *
