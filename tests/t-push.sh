@@ -176,6 +176,7 @@ assert_match "ask is logged with kind push and the detail" '"event":"ask","seq":
 assert_match "... ask.answer deny by cmd" '"event":"ask.answer","seq":1,"kind":"push","host":"allowed.test","port":443,"answer":"deny","by":"cmd"' "$(cat "$LOG")"
 assert_match "... and the refusal as net.deny" '"event":"net.deny","host":"allowed.test","port":443,"reason":"push to allowed.test held and denied \(cmd\)"' "$(cat "$LOG")"
 assert_eq "... one question: the clone before it was not asked" 1 "$(events ask)"
+assert_match "jail log shows the push question with its refs" "ask +allowed.test:443 +push /git/repo.git: refs/heads/main" "$(jctl log "$LOG" 2>&1)"
 
 # Chunked (a push larger than http.postBuffer): git first probes with an
 # empty command list, which passes; the push itself is held
