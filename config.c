@@ -127,7 +127,7 @@ static const struct opt_def opt_table[] = {
 				   "allows",
 	  OPT_APPROVE_CMD, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "hold-push", 1, "HOST", "hold HTTPS git pushes to HOST for an answer "
-				  "(intercepted); refuse git over SSH to it",
+				  "(intercepted); carry only TLS to HOST",
 	  OPT_HOLD_PUSH, OPTF_FILE },
 	{ "profile", 1, "NAME", "add what agent NAME needs (default: by "
 				"COMMAND's name)", OPT_PROFILE, OPTF_FILE },
