@@ -19,6 +19,10 @@
  *    shows a word printed before COMMAND started (so COMMAND cannot draw
  *    a look-alike), and the keys that answer it never reach COMMAND;
  *  - --ask-timeout: deny.
+ * An "always" is remembered per kind and host: a later ask of that kind
+ * for the host is answered at once (by "always"). The forwarder keeps
+ * its own for connections; this memory serves the asks of processes that
+ * live for one connection only (held pushes, broker.c).
  * Every ask and every answer goes to the audit log (ask, ask.answer).
  * "revoke NAME" on the control socket goes to the forwarder (broker.c
  * does the revoking); the supervisor wipes its own copy of the value.
@@ -39,6 +43,7 @@
 #define ASK_CLIENTS 8		/* control connections at once */
 #define ASK_CLIENT_MS 2000	/* a client says its line by then */
 #define ASK_WORD_MAX 40
+#define ASK_ALWAYS_MAX 64	/* (kind, host) answered "always" */
 
 struct ask {
 	bool used;
@@ -71,6 +76,16 @@ struct ask_srv {
 	bool can_prompt;
 	int prompt;		/* index of the ask on screen, or -1 */
 	char word[ASK_WORD_MAX];
+	/*
+	 * "always" answers, for the asks whose asker cannot keep them: an
+	 * interception process holds one connection, the next push to the
+	 * host comes in another. The forwarder keeps its own for connects.
+	 */
+	struct {
+		char kind[ASK_KIND_MAX + 1];
+		char host[ASK_HOST_MAX + 1];
+	} always[ASK_ALWAYS_MAX];
+	size_t n_always;
 	/* where each pollfd came from, for ask_srv_events() */
 	int poll_kind[2 + ASK_CLIENTS + ASK_MAX + 1];
 	int poll_idx[2 + ASK_CLIENTS + ASK_MAX + 1];
@@ -207,7 +222,7 @@ struct ask_srv *ask_srv_new(const struct jail_config *cfg)
 {
 	struct ask_srv *srv;
 
-	if (!cfg->ask && !cfg->n_secrets)
+	if (!cfg->ask && !cfg->n_secrets && !cfg->n_hold_push)
 		return NULL;
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = cfg;
@@ -217,8 +232,9 @@ struct ask_srv *ask_srv_new(const struct jail_config *cfg)
 		srv->clients[i].fd = -1;
 	for (size_t i = 0; i < ASK_MAX; i++)
 		srv->asks[i].reply_fd = -1;
-	srv->can_prompt = cfg->ask && !cfg->approve_cmd && cfg->is_tty &&
-			  isatty(STDERR_FILENO);
+	/* --hold-push alone asks about pushes */
+	srv->can_prompt = (cfg->ask || cfg->n_hold_push) && !cfg->approve_cmd &&
+			  cfg->is_tty && isatty(STDERR_FILENO);
 	if (srv->can_prompt) {
 		choose_word(srv->word, sizeof(srv->word));
 		/* Before COMMAND runs: it never sees this line */
@@ -321,10 +337,32 @@ static void tell(int fd, enum ask_answer ans, const char *by)
 	close(fd);
 }
 
+static bool is_always(const struct ask_srv *srv, const char *kind,
+		      const char *host)
+{
+	for (size_t i = 0; i < srv->n_always; i++)
+		if (!strcmp(srv->always[i].kind, kind) &&
+		    !strcasecmp(srv->always[i].host, host))
+			return true;
+	return false;
+}
+
+static void remember_always(struct ask_srv *srv, const struct ask *a)
+{
+	/* Full: later asks are asked again, never wrongly allowed */
+	if (is_always(srv, a->kind, a->host) || srv->n_always == ASK_ALWAYS_MAX)
+		return;
+	memcpy(srv->always[srv->n_always].kind, a->kind, sizeof(a->kind));
+	memcpy(srv->always[srv->n_always].host, a->host, sizeof(a->host));
+	srv->n_always++;
+}
+
 /* Answer @a, log it, free its slot */
 static void answer(struct ask_srv *srv, struct ask *a, enum ask_answer ans,
 		   const char *by)
 {
+	if (ans == ASK_ALWAYS)
+		remember_always(srv, a);
 	if (srv->prompt == (int)(a - srv->asks))
 		prompt_end(srv, !strcmp(by, "terminal") ?
 					ask_answer_name(ans) :
@@ -417,7 +455,9 @@ static void new_ask(struct ask_srv *srv, const struct ctl_msg *m, int fd)
 	memcpy(a->host, m->host, sizeof(a->host));
 	memcpy(a->detail, m->detail, sizeof(a->detail));
 	log_ask(srv, a);
-	if (srv->cfg->approve_cmd)
+	if (is_always(srv, a->kind, a->host))
+		answer(srv, a, ASK_ALWAYS, "always");
+	else if (srv->cfg->approve_cmd)
 		start_cmd(srv, a);
 }
 

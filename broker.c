@@ -36,6 +36,17 @@
  * (secrets_scan_stream()). Framing it cannot follow ends the connection.
  * Responses are not parsed: they stream back as they come.
  *
+ * TLS to a --hold-push host is intercepted the same way (without a secret
+ * of its own, only the foreign placeholders are looked for). A git push
+ * there, POST REPO/git-receive-pack, is held in the process: its head
+ * and its body as they come stay here until the command list (push.c)
+ * has arrived; then the supervisor is asked (ask_send(), kind "push",
+ * the repository and refs as detail) while nothing more is read. Allowed,
+ * the held bytes go upstream and the relay goes on; denied, the rest of
+ * the body is read away and git gets a receive-pack report refusing every
+ * ref. A push body that cannot be read (compressed, malformed, too long
+ * a command list) is refused, never sent unasked.
+ *
  * Every broker process, of either kind, holds a slot of brokers[], so
  * that one table bounds them all and broker_stop_all() reaches them.
  */
@@ -47,6 +58,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "jail.h"
 
@@ -221,20 +233,27 @@ static __attribute__((noreturn)) void fail(int jail_fd, const char *status,
 	_exit(0);
 }
 
-/* Everything but @a and @b closed (the forwarder's other descriptors) */
-static void close_all_but(int a, int b)
+/* Every descriptor from 3 up but the @n in @keep closed (the
+ * forwarder's others); negative entries are ignored */
+static void close_all_but(const int *keep, size_t n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned int from = 3;
 
-	if (lo < 0) {
-		lo = hi;
-		hi = -1;
+	/* Ascending: at most @n rounds, each skipping the lowest kept */
+	for (size_t round = 0; round <= n; round++) {
+		int next = -1;
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from &&
+			    (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		if ((unsigned int)next > from)
+			close_range(from, (unsigned int)next - 1, 0);
+		from = (unsigned int)next + 1;
 	}
-	if (lo > 3)
-		close_range(3, (unsigned int)lo - 1, 0);
-	if (hi > lo + 1)
-		close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
-	close_range((unsigned int)(hi > lo ? hi : lo) + 1, ~0U, 0);
+	close_range(from, ~0U, 0);
 }
 
 /* Read the head the forwarder peeked at. Return: bytes in @buf */
@@ -259,6 +278,14 @@ static size_t read_head(int fd, uint8_t *buf, size_t cap,
 			fail(fd, "400 Bad Request", "malformed request");
 	}
 	fail(fd, "431 Request Header Fields Too Large", "request too large");
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Small writes (a head, a TLS handshake message) go out at once */
@@ -466,7 +493,7 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
-	close_all_but(jail_fd, p->log_fd);
+	close_all_but((const int[]){ jail_fd, p->log_fd }, 2);
 	fcntl(jail_fd, F_SETFL, 0);
 	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	got = read_head(jail_fd, in, sizeof(in), &h);
@@ -577,15 +604,22 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 /* ---- TLS interception ------------------------------------------------- */
 
 #define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
-#define ICPT_LEAVES ((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX)
+#define ICPT_LEAVES \
+	((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX + JAIL_MAX_HOLD_PUSH)
+#define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
+#define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
+#define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
 
 /* One intercepted connection (the process's only one) */
 struct icpt {
 	const struct fwd_params *p;
-	const char *host;		/* the bound host the SNI named */
+	const struct dnsd *d;
+	const struct broker_proxy *px;
+	const char *host;		/* the bound or held host the SNI named */
 	uint16_t port;
 	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
 	int jail_fd;
+	int up_fd;
 	struct crypto_tls *jail;
 	struct crypto_tls *up;
 	struct dnsd_addr peer;
@@ -601,6 +635,20 @@ struct icpt {
 	long long up_bytes;
 	long long down_bytes;
 	long long n_requests;
+	/* --hold-push: a push's head, held in @out until it is answered */
+	bool is_held;			/* pushes to @host are held */
+	enum { PUSH_NONE, PUSH_COLLECT, PUSH_DRAIN } push;
+	char repo[256];
+	size_t out_len;			/* the held head in @out */
+	uint32_t injected;		/* its secrets, logged when sent */
+	size_t hold_len;
+	size_t list_len;
+	unsigned long long drained;
+	char why[ASK_HOST_MAX + 128];	/* PUSH_DRAIN: the refusal */
+	struct push_cmds cmds;
+	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
+	uint8_t list[PUSH_LIST_MAX];	/* its data: the command list */
+	uint8_t reply[PUSH_REPORT_MAX + 1024];
 	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
 	uint8_t down[ICPT_BUF];
 	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
@@ -623,6 +671,15 @@ static bool is_bound(const struct jail_config *cfg, const char *host)
 		for (size_t k = 0; k < cfg->secrets[i].n_hosts; k++)
 			if (!strcmp(cfg->secrets[i].hosts[k], host))
 				return true;
+	return false;
+}
+
+/* --hold-push HOST */
+static bool is_held(const struct jail_config *cfg, const char *host)
+{
+	for (size_t i = 0; i < cfg->n_hold_push; i++)
+		if (!strcmp(cfg->hold_push[i], host))
+			return true;
 	return false;
 }
 
@@ -683,28 +740,55 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 	icpt_finish(ic);
 }
 
+/* Connect and verify upstream (@ic->up_fd, @ic->up), or answer the jail
+ * why not */
+static void icpt_connect(struct icpt *ic)
+{
+	const struct broker_proxy *px = ic->px;
+	char why[256], reason[300];
+
+	ic->up_fd = px->sa ? dial_proxy(px, ic->host, ic->port) :
+			     dial(ic->p, ic->d, ic->host, ic->port, &ic->peer);
+	if (ic->up_fd < 0) {
+		log_refused_port(ic->p, ic->host, ic->port,
+				 px->sa ? "upstream proxy refused CONNECT" :
+					  "no allowed address answered");
+		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
+	}
+	if (crypto_tls_connect(ic->up_fd, ic->host, &ic->up, why,
+			       sizeof(why)) < 0) {
+		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
+			 why);
+		log_refused_port(ic->p, ic->host, ic->port, reason);
+		icpt_refuse(ic, "502 Bad Gateway", reason);
+	}
+}
+
 /**
  * intercept_request() - Decide on one request of an intercepted connection
- * @ic:		the connection; @ic->host is the bound host it goes to
+ * @ic:		the connection; @ic->host is the bound or held host it
+ *		goes to
  * @h:		the request's head as the jail sent it: method, target
  *		(path), Host
  * @why:	set to the reason when the request is refused
  *
  * Every request of every intercepted connection passes here once its
  * head is parsed, before any byte of it goes upstream: the one place
- * for per-request policy. It may take its time (the connection is this
- * process's alone, and the jail waits for the answer), so a check that
- * asks a person, such as holding a git push (POST .../git-receive-pack)
- * until someone approves it, belongs here.
+ * for per-request policy. A git push to a --hold-push host (POST
+ * REPO/git-receive-pack) is marked for holding (@ic->push): its head
+ * and body stay here until its command list has arrived and a person
+ * answered the ask (icpt_push_take()). The GET .../info/refs that
+ * precedes it and every fetch pass: they change nothing on the server.
  *
- * Return: NULL to send the request on, else the HTTP status to refuse
- * it with (the connection then ends)
+ * Return: NULL to send the request on (or hold it), else the HTTP status
+ * to refuse it with (the connection then ends)
  */
-static const char *intercept_request(const struct icpt *ic,
+static const char *intercept_request(struct icpt *ic,
 				     const struct http_head *h,
-				     const char **why)
+				     const uint8_t *head, const char **why)
 {
 	uint16_t port = h->host_port ? h->host_port : 443;
+	size_t off, len;
 
 	/* The secrets go where the TLS connection (its SNI) said, and the
 	 * server must not be asked for another of its names */
@@ -717,10 +801,35 @@ static const char *intercept_request(const struct icpt *ic,
 		*why = "CONNECT is not carried on an intercepted connection";
 		return "405 Method Not Allowed";
 	}
+	if (!ic->is_held ||
+	    !push_is_receive_pack(h, ic->repo, sizeof(ic->repo)))
+		return NULL;
+	/*
+	 * git compresses fetch requests only, but another client may
+	 * compress a push: its refs cannot be read without an inflater,
+	 * and a push is never sent unasked
+	 */
+	if (http_find_header(head, h->head_len, "Content-Encoding", &off,
+			     &len, 0) == 0 &&
+	    !(len == 8 && !strncasecmp((const char *)head + off, "identity",
+				       8))) {
+		*why = "a push with a compressed body cannot be held "
+		       "(--hold-push); push without Content-Encoding";
+		return "415 Unsupported Media Type";
+	}
+	ic->push = PUSH_COLLECT;
 	return NULL;
 }
 
-/* A head in @b: check, rewrite and send it; set up for its body */
+/* Send @len bytes on as they are */
+static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
+{
+	if (len && crypto_tls_write(ic->up, b, len) < 0)
+		icpt_finish(ic);
+	ic->up_bytes += (long long)len;
+}
+
+/* A head in @b: check, rewrite and send (or hold) it; set up for its body */
 static void icpt_head(struct icpt *ic, const uint8_t *b,
 		      const struct http_head *h)
 {
@@ -737,7 +846,7 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	if (r < 0)
 		icpt_refuse(ic, "400 Bad Request",
 			    "the request's length is ambiguous");
-	status = intercept_request(ic, h, &why);
+	status = intercept_request(ic, h, b, &why);
 	if (status) {
 		log_refused_port(p, ic->host, ic->port, why);
 		icpt_refuse(ic, status, why);
@@ -753,12 +862,6 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	}
 	if (len < 0)
 		icpt_refuse(ic, "400 Bad Request", "request head refused");
-	log_injected(p, ic->host, injected);
-	r = crypto_tls_write(ic->up, ic->out, (size_t)len);
-	explicit_bzero(ic->out, (size_t)len);
-	if (r < 0)
-		icpt_finish(ic);
-	ic->up_bytes += len;
 	ic->n_requests++;
 	memset(&ic->scan, 0, sizeof(ic->scan));
 	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
@@ -766,6 +869,188 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	ic->body_left = fr.length;
 	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
 							     RQ_HEAD;
+	/* A push without a body updates nothing: it goes on */
+	if (ic->push == PUSH_COLLECT && ic->state != RQ_HEAD) {
+		ic->out_len = (size_t)len;
+		ic->injected = injected;
+		ic->hold_len = ic->list_len = 0;
+		return;
+	}
+	ic->push = PUSH_NONE;
+	log_injected(p, ic->host, injected);
+	icpt_send(ic, ic->out, (size_t)len);
+	explicit_bzero(ic->out, (size_t)len);
+}
+
+/* The held push goes upstream after all: its head and what came of it */
+static void icpt_push_release(struct icpt *ic)
+{
+	struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN | POLLRDHUP };
+
+	/*
+	 * The answer may have taken minutes: a server that closed the idle
+	 * connection meanwhile (or said anything unasked) is dialed again;
+	 * nothing of the held request has reached it yet
+	 */
+	if (poll(&pf, 1, 0) > 0 || crypto_tls_pending(ic->up)) {
+		crypto_tls_free(ic->up);
+		ic->up = NULL;
+		close(ic->up_fd);
+		icpt_connect(ic);
+	}
+	log_injected(ic->p, ic->host, ic->injected);
+	icpt_send(ic, ic->out, ic->out_len);
+	explicit_bzero(ic->out, ic->out_len);
+	icpt_send(ic, ic->hold, ic->hold_len);
+	ic->push = PUSH_NONE;
+}
+
+/* Log a refused push as net.deny and read its body away (PUSH_DRAIN) */
+static void icpt_push_deny(struct icpt *ic, const char *by)
+{
+	snprintf(ic->why, sizeof(ic->why), "push to %s held and %s", ic->host,
+		 by);
+	log_refused_port(ic->p, ic->host, ic->port, ic->why);
+	explicit_bzero(ic->out, ic->out_len);
+	ic->push = PUSH_DRAIN;
+	ic->drained = 0;
+}
+
+/*
+ * Wait for the answer on @fd, the jail's client and SIGTERM alike.
+ * Return: enum ask_answer, or -1 (no answer in time, or the supervisor
+ * is gone)
+ */
+static int icpt_push_wait(struct icpt *ic, int fd, char *by)
+{
+	/* The supervisor times out first; this is for a supervisor stuck */
+	uint64_t end = mono_ms() + ic->p->cfg->ask_timeout * 1000 +
+		       ICPT_ASK_MARGIN_MS;
+	sigset_t none;
+
+	sigemptyset(&none);
+	for (uint64_t now = mono_ms(); now < end && !is_stopping;
+	     now = mono_ms()) {
+		struct pollfd pf[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = ic->jail_fd, .events = POLLRDHUP },
+		};
+		struct timespec ts = { (time_t)((end - now) / 1000),
+				       (long)((end - now) % 1000) * 1000000 };
+		int r = ppoll(pf, 2, &ts, &none);
+
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		/* The client gave up: closing @fd tells the supervisor */
+		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			close(fd);
+			icpt_finish(ic);
+		}
+		r = ask_read_answer(fd, by);
+		if (r != -EAGAIN)
+			return r < 0 ? -1 : r;
+	}
+	return -1;
+}
+
+/* The command list is complete: ask, then send the push on or refuse it */
+static void icpt_push_ask(struct icpt *ic)
+{
+	char detail[ASK_DETAIL_MAX + 1], by[ASK_HOST_MAX + 1] = "";
+	int fd, r;
+
+	push_detail(ic->repo, ic->list, &ic->cmds, detail, sizeof(detail));
+	fd = ask_send(ic->p->ask_fd, "push", ic->host, ic->port, detail);
+	if (fd < 0) {
+		icpt_push_deny(ic, "not asked (the supervisor is busy)");
+		return;
+	}
+	r = icpt_push_wait(ic, fd, by);
+	close(fd);
+	if (r == ASK_ALLOW || r == ASK_ALWAYS) {
+		icpt_push_release(ic);
+		return;
+	}
+	if (r == ASK_DENY) {
+		char how[ASK_HOST_MAX + 16];
+
+		snprintf(how, sizeof(how), "denied (%s)", by);
+		icpt_push_deny(ic, how);
+		return;
+	}
+	icpt_push_deny(ic, "not answered");
+}
+
+/*
+ * A denied push's body has ended: answer it as receive-pack would, so
+ * that git shows the reason ("! [remote rejected] REF (WHY)" and
+ * "remote: jail: WHY"), else with a 403 and the reason as text
+ */
+static __attribute__((noreturn)) void icpt_push_refused(struct icpt *ic)
+{
+	char head[256];
+	int len = push_refusal(ic->list, &ic->cmds, ic->why, ic->reply,
+			       sizeof(ic->reply));
+	int n;
+
+	if (len < 0)
+		icpt_refuse(ic, "403 Forbidden", ic->why);
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 200 OK\r\n"
+		     "Content-Type: application/x-git-receive-pack-result\r\n"
+		     "Cache-Control: no-cache\r\nContent-Length: %d\r\n"
+		     "Connection: close\r\n\r\n",
+		     len);
+	if (crypto_tls_write(ic->jail, head, (size_t)n) == 0)
+		(void)crypto_tls_write(ic->jail, ic->reply, (size_t)len);
+	icpt_finish(ic);
+}
+
+/*
+ * Body bytes of a held push: @raw (@raw_len bytes as they came) of
+ * which the first @data_len are data (the rest chunked framing).
+ * Context: @ic->push is PUSH_COLLECT or PUSH_DRAIN
+ */
+static void icpt_push_take(struct icpt *ic, const uint8_t *raw,
+			   size_t raw_len, size_t data_len)
+{
+	size_t n;
+	int r;
+
+	if (ic->push == PUSH_DRAIN) {
+		ic->drained += raw_len;
+		if (ic->drained > ICPT_DRAIN_MAX)
+			icpt_push_refused(ic);
+		return;
+	}
+	if (raw_len > sizeof(ic->hold) - ic->hold_len)
+		icpt_refuse(ic, "413 Content Too Large",
+			    "a push's command list too long to hold "
+			    "(--hold-push)");
+	memcpy(ic->hold + ic->hold_len, raw, raw_len);
+	ic->hold_len += raw_len;
+	n = data_len < sizeof(ic->list) - ic->list_len ?
+		    data_len :
+		    sizeof(ic->list) - ic->list_len;
+	memcpy(ic->list + ic->list_len, raw, n);
+	ic->list_len += n;
+	r = push_parse_commands(ic->list, ic->list_len, &ic->cmds);
+	if (r == -EAGAIN)
+		return;
+	if (r == -E2BIG)
+		icpt_refuse(ic, "413 Content Too Large",
+			    "a push's command list too long to hold "
+			    "(--hold-push)");
+	if (r < 0)
+		icpt_refuse(ic, "400 Bad Request",
+			    "a push whose command list is malformed");
+	/* Nothing to update (git probes with an empty list): on it goes */
+	if (!ic->cmds.n_cmds)
+		icpt_push_release(ic);
+	else
+		icpt_push_ask(ic);
 }
 
 /* Body bytes from the jail: refused if they carry a foreign placeholder */
@@ -785,18 +1070,11 @@ static void icpt_scan(struct icpt *ic, struct secrets_stream *st,
 		    "bound to");
 }
 
-/* Send @len body bytes on as they are */
-static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
-{
-	if (len && crypto_tls_write(ic->up, b, len) < 0)
-		icpt_finish(ic);
-	ic->up_bytes += (long long)len;
-}
-
 /*
  * Take every whole head and every body byte in @ic->in; keep an
  * incomplete head for the next read. Requests follow each other on the
- * connection: a body's framing says where the next head starts.
+ * connection: a body's framing says where the next head starts. A held
+ * push takes its body bytes piece by piece (icpt_push_take()).
  */
 static void icpt_from_jail(struct icpt *ic)
 {
@@ -834,6 +1112,7 @@ static void icpt_from_jail(struct icpt *ic)
 			ic->body_left -= n;
 			if (!ic->body_left)
 				ic->state = RQ_HEAD;
+			dl = n;
 			break;
 		case RQ_CHUNKED:
 			r = http_chunked_feed(&ic->chunked, b, left, &dl);
@@ -850,6 +1129,17 @@ static void icpt_from_jail(struct icpt *ic)
 			else if (!r)
 				is_more = false;	/* cannot happen */
 			break;
+		}
+		if (ic->push != PUSH_NONE && pos > body) {
+			icpt_push_take(ic, b, pos - body, dl);
+			body = pos;
+			/* Its body ended before the command list did */
+			if (ic->state == RQ_HEAD && ic->push == PUSH_COLLECT)
+				icpt_refuse(ic, "400 Bad Request",
+					    "a push whose command list is "
+					    "cut short");
+			if (ic->state == RQ_HEAD && ic->push == PUSH_DRAIN)
+				icpt_push_refused(ic);
 		}
 		if (ic->state == RQ_HEAD && pos > body) {
 			icpt_send(ic, ic->in + body, pos - body);
@@ -886,7 +1176,7 @@ static int icpt_to_jail(struct icpt *ic)
 }
 
 /* Relay until either side closes, is silent too long, or SIGTERM */
-static void icpt_relay(struct icpt *ic, int up_fd)
+static void icpt_relay(struct icpt *ic)
 {
 	sigset_t term, none;
 
@@ -897,9 +1187,10 @@ static void icpt_relay(struct icpt *ic, int up_fd)
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
 	while (!is_stopping) {
+		/* A held push may have dialed again: read the fd anew */
 		struct pollfd pf[2] = {
 			{ .fd = ic->jail_fd, .events = POLLIN },
-			{ .fd = up_fd, .events = POLLIN },
+			{ .fd = ic->up_fd, .events = POLLIN },
 		};
 		bool jp = crypto_tls_pending(ic->jail);
 		bool upp = crypto_tls_pending(ic->up);
@@ -935,31 +1226,6 @@ static void icpt_relay(struct icpt *ic, int up_fd)
 	}
 }
 
-/* Connect and verify upstream, or answer the jail why not */
-static int icpt_connect(struct icpt *ic, const struct dnsd *d,
-			const struct broker_proxy *px)
-{
-	char why[256], reason[300];
-	int up_fd;
-
-	up_fd = px->sa ? dial_proxy(px, ic->host, ic->port) :
-			 dial(ic->p, d, ic->host, ic->port, &ic->peer);
-	if (up_fd < 0) {
-		log_refused_port(ic->p, ic->host, ic->port,
-				 px->sa ? "upstream proxy refused CONNECT" :
-					  "no allowed address answered");
-		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
-	}
-	if (crypto_tls_connect(up_fd, ic->host, &ic->up, why, sizeof(why)) <
-	    0) {
-		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
-			 why);
-		log_refused_port(ic->p, ic->host, ic->port, reason);
-		icpt_refuse(ic, "502 Bad Gateway", reason);
-	}
-	return up_fd;
-}
-
 /*
  * One intercepted connection, start to end.
  * Context: a process forked from the forwarder for @jail_fd, whose
@@ -975,7 +1241,6 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	static struct icpt ic;
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	char why[256];
-	int up_fd;
 
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigset_t term;
@@ -988,11 +1253,15 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
-	close_all_but(jail_fd, p->log_fd);
+	/* The ask channel: a held push asks on it (ask_send()) */
+	close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
 	ic.p = p;
 	ic.host = host;
 	ic.port = port;
 	ic.jail_fd = jail_fd;
+	ic.up_fd = -1;
+	/* Without an ask channel (cannot happen) a push is refused */
+	ic.is_held = is_held(p->cfg, host);
 	ic.n_subs = make_subs(p, host, ic.subs);
 	for (size_t i = 0; i < ic.n_subs; i++)
 		ic.has_unbound |= !ic.subs[i].value;
@@ -1016,8 +1285,10 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 		log_event(p, "net.error", f, ARRAY_SIZE(f));
 		_exit(0);
 	}
-	up_fd = icpt_connect(&ic, d, px);
-	icpt_relay(&ic, up_fd);
+	ic.d = d;
+	ic.px = px;
+	icpt_connect(&ic);
+	icpt_relay(&ic);
 	icpt_finish(&ic);
 }
 
@@ -1029,7 +1300,7 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 	pid_t pid;
 	int slot;
 
-	if (!p->ca || !*sni || !is_bound(p->cfg, sni))
+	if (!p->ca || !*sni || (!is_bound(p->cfg, sni) && !is_held(p->cfg, sni)))
 		return BROKER_PASS;
 	if (px->is_broken) {
 		log_refused_port(p, sni, port, "upstream proxy unusable");

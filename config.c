@@ -126,8 +126,8 @@ static const struct opt_def opt_table[] = {
 	{ "approve-cmd", 1, "CMD", "run CMD on the host for each ask; exit 0 "
 				   "allows",
 	  OPT_APPROVE_CMD, OPTF_FILE | OPTF_NOT_PROJECT },
-	{ "hold-push", 1, "HOST", "refuse git over SSH to HOST (port 22) with "
-				  "a reason pointing to HTTPS",
+	{ "hold-push", 1, "HOST", "hold HTTPS git pushes to HOST for an answer "
+				  "(intercepted); carry only TLS to HOST",
 	  OPT_HOLD_PUSH, OPTF_FILE },
 	{ "profile", 1, "NAME", "add what agent NAME needs (default: by "
 				"COMMAND's name)", OPT_PROFILE, OPTF_FILE },
@@ -996,10 +996,11 @@ static void validate_ask(struct jail_config *cfg)
 	if (cfg->n_hold_push && cfg->net != NET_FILTERED)
 		die("--hold-push: needs --net filtered (the forwarder refuses "
 		    "the pushes)");
-	if (!cfg->ask && cfg->approve_cmd)
-		die("--approve-cmd: needs --ask");
-	if (!cfg->ask && cfg->ask_timeout)
-		die("--ask-timeout: needs --ask");
+	/* --hold-push asks too (about pushes only) */
+	if (!cfg->ask && !cfg->n_hold_push && cfg->approve_cmd)
+		die("--approve-cmd: needs --ask or --hold-push");
+	if (!cfg->ask && !cfg->n_hold_push && cfg->ask_timeout)
+		die("--ask-timeout: needs --ask or --hold-push");
 	if (!cfg->ask_timeout)
 		cfg->ask_timeout = JAIL_ASK_TIMEOUT_DEFAULT;
 }
@@ -1621,8 +1622,8 @@ void config_explain(const struct jail_config *cfg)
 		       cfg->approve_cmd ? "; --approve-cmd " : "",
 		       cfg->approve_cmd ? cfg->approve_cmd : "");
 	for (size_t i = 0; i < cfg->n_hold_push; i++)
-		printf("  %-8s %s: git over SSH (port 22) refused, push over "
-		       "HTTPS\n",
+		printf("  %-8s %s: git over SSH (port 22) refused; HTTPS "
+		       "pushes intercepted and held until answered\n",
 		       "hold", cfg->hold_push[i]);
 	printf("\nProcess   new user, mount, pid, ipc, uts, cgroup%s "
 	       "namespaces; no capabilities; no_new_privs\n",
@@ -1655,8 +1656,8 @@ void config_explain(const struct jail_config *cfg)
 		       sr->hosts[0], SECRETS_BROKER_SUFFIX, sr->hosts[0],
 		       origin_name(sr->origin));
 	}
-	if (cfg->n_secrets && cfg->net == NET_FILTERED)
-		printf("  ca       a CA of this run for the secrets' hosts, in the "
+	if ((cfg->n_secrets || cfg->n_hold_push) && cfg->net == NET_FILTERED)
+		printf("  ca       a CA of this run for the intercepted hosts, in the "
 		       "system CA bundle and SSL_CERT_FILE NODE_EXTRA_CA_CERTS "
 		       "REQUESTS_CA_BUNDLE CURL_CA_BUNDLE GIT_SSL_CAINFO\n");
 }

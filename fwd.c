@@ -45,6 +45,10 @@
  * "deny", the supervisor's end closing or no answer by --ask-timeout
  * (plus a margin) refuses.
  *
+ * --hold-push HOST: only TLS to HOST is carried, and always intercepted
+ * (broker.c holds its git pushes for an answer); SSH, plain HTTP and
+ * anything else to HOST is refused.
+ *
  * DNS queries are answered by dnsd.c, in this same process; it also
  * resolves names for step 3 and keeps the pins for step 2.
  *
@@ -131,6 +135,7 @@ struct conn {
 	uint16_t port;
 	bool got_bytes;
 	bool is_tls;
+	bool has_sni;		/* @name is the ClientHello's server name */
 	bool via_proxy;
 	bool allowed;		/* net.allow is written at close */
 	bool on_ready;
@@ -431,6 +436,7 @@ static int pipe_get(struct fwd *f, struct pump *p)
 }
 
 static void ask_release(struct fwd *f, struct conn *c);
+static bool intercept_hook(struct fwd *f, struct conn *c, const char *sni);
 
 static void conn_free(struct fwd *f, struct conn *c, bool reset)
 {
@@ -958,10 +964,12 @@ static void on_ask_answer(struct fwd *f, uint64_t tag)
 		a->n_conns--;
 		c->state = C_PEEK;
 		c->deadline = 0;
-		if (r == ASK_ALLOW || r == ASK_ALWAYS)
-			start_resolve(f, c);
-		else
+		if (r != ASK_ALLOW && r != ASK_ALWAYS)
 			conn_deny(f, c, why);
+		/* Allowed now, TLS to a bound or held host is intercepted as
+		 * if a rule had allowed it: a push there is still held */
+		else if (!c->has_sni || !intercept_hook(f, c, c->name))
+			start_resolve(f, c);
 	}
 	ask_close(f, a);
 }
@@ -1001,22 +1009,27 @@ static void on_ask_chan(struct fwd *f)
 }
 
 /*
- * --hold-push HOST: git over SSH to HOST is refused, whatever the rules
- * say, with a reason that points to HTTPS (where a push can be held).
- * Return: true when @c was refused
+ * --hold-push HOST: only TLS to HOST is carried, and intercepted, so that
+ * a push can be held; git over SSH, plain HTTP (whose later requests on
+ * the connection would be spliced unread) and any other protocol to HOST
+ * are refused, whatever the rules say, with a reason that points to
+ * HTTPS. Return: true when @c was refused
  */
-static bool hold_push_ssh(struct fwd *f, struct conn *c)
+static bool hold_push_refuse(struct fwd *f, struct conn *c)
 {
 	char why[POLICY_NAME_MAX + 128];
 
-	if (c->port != 22)
+	if (c->is_tls && c->port != 22)
 		return false;
 	for (size_t i = 0; i < f->cfg->n_hold_push; i++) {
 		if (strcmp(f->cfg->hold_push[i], c->name))
 			continue;
 		snprintf(why, sizeof(why),
-			 "git over SSH to %s is refused (--hold-push); push "
-			 "over HTTPS instead",
+			 c->port == 22 ?
+				 "git over SSH to %s is refused (--hold-push); "
+				 "push over HTTPS instead" :
+				 "only HTTPS to %s is carried (--hold-push); a "
+				 "push over anything else could not be held",
 			 c->name);
 		conn_deny(f, c, why);
 		return true;
@@ -1099,7 +1112,8 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	snprintf(c->name, sizeof(c->name), "%s",
 		 *claimed ? claimed : pinned ? pinned : ip);
 	c->is_tls = is_tls;
-	if (hold_push_ssh(f, c))
+	c->has_sni = is_tls && *claimed;
+	if (hold_push_refuse(f, c))
 		return;
 	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
 			      c->name, c->port);

@@ -1363,21 +1363,23 @@ const char *__asan_default_options(void)
 #endif
 
 /*
- * --secret: the memfd the supervisor fills with the CA bundle once the
- * jail is cloned; the setup child inherits it and binds its content
- * over the system bundle paths of the view
+ * --secret, --hold-push: the memfd the supervisor fills with the CA
+ * bundle once the jail is cloned; the setup child inherits it and binds
+ * its content over the system bundle paths of the view
  */
 static void open_ca_bundle(struct jail_config *cfg)
 {
+	const char *opt = cfg->n_secrets ? "--secret" : "--hold-push";
+
 	cfg->ca_bundle_path = secrets_bundle_path();
 	if (!cfg->ca_bundle_path)
-		die("--secret: no system CA bundle on this host (looked for "
-		    "\"%s\" and %d other paths); without one the bound "
+		die("%s: no system CA bundle on this host (looked for "
+		    "\"%s\" and %d other paths); without one the intercepted "
 		    "hosts' certificates cannot be verified",
-		    secrets_bundle_paths[0], SECRETS_N_BUNDLE_PATHS - 1);
+		    opt, secrets_bundle_paths[0], SECRETS_N_BUNDLE_PATHS - 1);
 	cfg->ca_bundle_fd = memfd_create("jail-ca-bundle", MFD_CLOEXEC);
 	if (cfg->ca_bundle_fd < 0)
-		die_errno("--secret: memfd_create");
+		die_errno("%s: memfd_create", opt);
 }
 
 static void cleanup_at_exit(void)
@@ -1416,7 +1418,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	close_stray_fds(cfg);
-	if (cfg->n_secrets)
+	if (cfg->n_secrets || cfg->n_hold_push)
 		open_ca_bundle(cfg);
 	if (cfg->net == NET_HOST)
 		warn("--net host: the jail shares the host's network, "

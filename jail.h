@@ -295,8 +295,9 @@ struct jail_config {
 	char id[17];			/* jail ID, hex */
 	struct secret_req secrets[JAIL_MAX_SECRETS];	/* --secret */
 	size_t n_secrets;
-	/* With secrets: the host's CA bundle, and a memfd that gets it and
-	 * the jail CA's certificate (secrets_make_ca()); else NULL, -1 */
+	/* With secrets or --hold-push: the host's CA bundle, and a memfd
+	 * that gets it and the jail CA's certificate (secrets_make_ca());
+	 * else NULL, -1 */
 	const char *ca_bundle_path;
 	int ca_bundle_fd;
 	unsigned long long ask_timeout;	/* --ask-timeout seconds */
@@ -1529,6 +1530,85 @@ int http_chunked_feed(struct http_chunked *st, const uint8_t *buf,
 /* Has @st seen the body's last byte? */
 bool http_chunked_done(const struct http_chunked *st);
 
+/* ---------------------------------------------------------------------
+ * push.c: git smart-HTTP pushes (--hold-push): the receive-pack command
+ * list, the ask's detail, the refusal git shows
+ * ------------------------------------------------------------------- */
+
+#define PUSH_LIST_MAX 65536	/* bytes of a command list held at most */
+#define PUSH_CMDS_MAX 1024	/* commands in it (each is >= 87 bytes) */
+#define PUSH_REPORT_MAX (1 << 17)	/* a refusal's report */
+
+/* One "OLD NEW REFNAME" command */
+struct push_cmd {
+	size_t ref_off;		/* REFNAME in the parsed bytes */
+	size_t ref_len;
+	bool is_create;		/* OLD is all zeros */
+	bool is_delete;		/* NEW is all zeros */
+};
+
+struct push_cmds {
+	struct push_cmd cmds[PUSH_CMDS_MAX];
+	size_t n_cmds;
+	size_t end;		/* bytes up to and including the flush */
+	bool has_report_status;	/* report-status or report-status-v2 */
+	size_t sideband_max;	/* side-band(-64k) packet size, or 0 */
+	bool is_signed;		/* the commands came in a push-cert block */
+};
+
+/**
+ * push_parse_commands() - The command list of a receive-pack request
+ * @buf:	the request body's first bytes (chunked framing and any
+ *		content coding already removed); untrusted
+ * @len:	bytes available so far
+ * @out:	result; REFNAMEs stay in @buf (@out->cmds[i].ref_off)
+ *
+ * Pure. pkt-lines of 5..65520 bytes (4 hex digits of length each) up to
+ * the first flush (0000): "shallow SHA" lines (skipped), commands "OLD
+ * NEW REFNAME" (object names of 40 or 64 hex digits, REFNAME without
+ * control bytes or spaces), capabilities after a NUL, and a push-cert
+ * block whose commands (between the empty line that ends its header and
+ * the signature) count too. Anything else is refused, as receive-pack
+ * refuses it. At most PUSH_CMDS_MAX commands in PUSH_LIST_MAX bytes.
+ *
+ * Return: 0 (the list is complete; it may be empty), -EAGAIN (more bytes
+ * needed), -EBADMSG or -E2BIG
+ */
+int push_parse_commands(const uint8_t *buf, size_t len,
+			struct push_cmds *out);
+
+/**
+ * push_is_receive_pack() - Is @h a push, "POST REPO/git-receive-pack"?
+ * @h:		a parsed request head; untrusted
+ * @repo:	set to REPO, the repository's path ("/" when empty)
+ * @repo_len:	its size
+ *
+ * Return: true for a push (the query string, if any, is ignored)
+ */
+bool push_is_receive_pack(const struct http_head *h, char *repo,
+			  size_t repo_len);
+
+/* "REPO: REF, REF (new), REF (delete) and N more" in @out (at least 64
+ * bytes), cut to fit: a REPO longer than half of it is cut ("..."), refs
+ * that do not fit are counted */
+void push_detail(const char *repo, const uint8_t *buf,
+		 const struct push_cmds *c, char *out, size_t out_len);
+
+/**
+ * push_refusal() - A receive-pack result refusing every ref of a push
+ * @buf:	the bytes @c was parsed from
+ * @c:		the parsed command list
+ * @why:	the reason git shows ("ng REF WHY" and, with side-band,
+ *		"remote: jail: WHY"); printable, no LF
+ * @out:	result: the response body
+ * @out_len:	its size
+ *
+ * Return: the body's length, -ENOTSUP (the client asked for no
+ * report-status: it would show nothing) or -E2BIG
+ */
+int push_refusal(const uint8_t *buf, const struct push_cmds *c,
+		 const char *why, uint8_t *out, size_t out_len);
+
 #define DNS_TYPE_A 1
 #define DNS_TYPE_TXT 16
 #define DNS_TYPE_AAAA 28
@@ -1887,11 +1967,11 @@ const char *secrets_bundle_path(void);
 
 /**
  * secrets_make_ca() - The jail's CA, and the bundle the jail trusts
- * @cfg:	configuration with secrets, @cfg->ca_bundle_path and
- *		@cfg->ca_bundle_fd set
+ * @cfg:	configuration with secrets or --hold-push hosts,
+ *		@cfg->ca_bundle_path and @cfg->ca_bundle_fd set
  *
  * Makes a CA restricted (nameConstraints) to the hosts the secrets are
- * bound to, and writes the host's bundle followed by the CA's
+ * bound to and the --hold-push hosts, and writes the host's bundle followed by the CA's
  * certificate to @cfg->ca_bundle_fd. Loads libcrypto and libssl.
  *
  * Context: supervisor, after the jail was cloned (no process of the
@@ -2359,7 +2439,7 @@ int ask_send(int chan_fd, const char *kind, const char *host, uint16_t port,
  * ask_read_answer() - Read the answer from an ask_send() descriptor
  * @fd:		the descriptor
  * @by:		who answered ("cmd", "socket", "terminal", "timeout",
- *		"limit"), at least ASK_HOST_MAX + 1 bytes
+ *		"limit", "always"), at least ASK_HOST_MAX + 1 bytes
  *
  * Return: enum ask_answer, -EAGAIN (not yet) or another negative errno
  * (the supervisor is gone, or sent junk: deny)
@@ -2377,7 +2457,8 @@ struct pollfd;
  * terminal prompt shows and prints it on stderr now, before COMMAND runs.
  *
  * Context: supervisor, before clone()
- * Return: the service, or NULL when neither --ask nor --secret is given
+ * Return: the service, or NULL when none of --ask, --secret and
+ * --hold-push is given
  */
 struct ask_srv *ask_srv_new(const struct jail_config *cfg);
 

@@ -795,7 +795,9 @@ static int copy_bundle(const char *path, int fd)
 
 struct crypto_ca *secrets_make_ca(const struct jail_config *cfg)
 {
-	const char *names[JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX];
+	const char *names[JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX +
+			  JAIL_MAX_HOLD_PUSH];
+	const char *opt = cfg->n_secrets ? "--secret" : "--hold-push";
 	struct crypto_ca *ca = NULL;
 	autofree char *pem = NULL;
 	size_t n = 0;
@@ -804,21 +806,31 @@ struct crypto_ca *secrets_make_ca(const struct jail_config *cfg)
 	for (size_t i = 0; i < cfg->n_secrets; i++)
 		for (size_t k = 0; k < cfg->secrets[i].n_hosts; k++)
 			names[n++] = cfg->secrets[i].hosts[k];
+	/* The CA may sign for the intercepted names only */
+	for (size_t i = 0; i < cfg->n_hold_push; i++) {
+		bool is_dup = false;
+
+		for (size_t k = 0; k < n; k++)
+			is_dup |= !strcmp(names[k], cfg->hold_push[i]);
+		if (!is_dup)
+			names[n++] = cfg->hold_push[i];
+	}
 	err = crypto_ca_new(names, n, "jail CA for this run only", &ca, &pem);
 	if (err == -ENOENT)
-		die("--secret: libssl/libcrypto (OpenSSL 3) not found; they "
-		    "are needed to intercept TLS to the bound hosts");
+		die("%s: libssl/libcrypto (OpenSSL 3) not found; they are "
+		    "needed to intercept TLS to the %s hosts",
+		    opt, cfg->n_secrets ? "bound" : "held");
 	if (err < 0)
-		die("--secret: cannot make the jail's CA");
+		die("%s: cannot make the jail's CA", opt);
 	err = copy_bundle(cfg->ca_bundle_path, cfg->ca_bundle_fd);
 	if (err < 0) {
 		errno = -err;
-		die_errno("--secret: read the CA bundle \"%s\"",
+		die_errno("%s: read the CA bundle \"%s\"", opt,
 			  cfg->ca_bundle_path);
 	}
 	/* A bundle whose last line lacks its newline still ends here */
 	if (write_all(cfg->ca_bundle_fd, "\n", 1) < 0 ||
 	    write_all(cfg->ca_bundle_fd, pem, strlen(pem)) < 0)
-		die_errno("--secret: write the CA bundle");
+		die_errno("%s: write the CA bundle", opt);
 	return ca;
 }

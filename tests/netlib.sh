@@ -16,9 +16,10 @@
 #      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA; /echo answers
 #      with the request's headers and body, /sse streams two events 2 s
 #      apart, POST /v1/messages answers like the Anthropic API and logs the
-#      key to api.log), a DNS server
-#      on 198.51.100.53 that records every query it receives, a UDP sink
-#      on 9999 that records every datagram
+#      key to api.log, /git/REPO is git's smart HTTP (git-http-backend) for
+#      the bare repositories in $NET_DIR/git, logged to git.log), a DNS
+#      server on 198.51.100.53 that records every query it receives, a UDP
+#      sink on 9999 that records every datagram
 #
 # The servers never sit on H's own addresses (the forwarder rightly
 # refuses those). Every server writes one line per connection or query to
@@ -89,7 +90,8 @@ _net_write_server()
 	cat >"$NET_DIR/serve.py" <<'EOF'
 # Test internet servers: HTTP, HTTPS, DNS, UDP sink. One line per
 # connection, request, query or datagram goes to a log.
-import json, os, socket, socketserver, ssl, struct, sys, threading, time
+import json, os, socket, socketserver, ssl, struct, subprocess, sys
+import threading, time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 d = sys.argv[1]
@@ -111,7 +113,58 @@ class Handler(SimpleHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "") == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if not size:
+                    while self.rfile.readline() not in (b"\r\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")
+                                   or 0))
+
+    def git(self):
+        # git's smart HTTP: /git/REPO/... through git-http-backend (CGI),
+        # for the bare repositories a test puts in $NET_DIR/git
+        path, _, query = self.path[4:].partition("?")
+        body = self.read_body() if self.command == "POST" else b""
+        log("git.log", "git %s %s%s" % (self.command, path,
+                                        "?" + query if query else ""))
+        env = {"GIT_PROJECT_ROOT": os.path.join(d, "git"),
+               "GIT_HTTP_EXPORT_ALL": "1", "PATH_INFO": path,
+               "QUERY_STRING": query, "REQUEST_METHOD": self.command,
+               "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+               "CONTENT_LENGTH": str(len(body)), "REMOTE_USER": "t",
+               "REMOTE_ADDR": self.client_address[0],
+               "PATH": "/usr/bin:/bin", "HOME": d}
+        if self.headers.get("Git-Protocol"):
+            env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
+        out = subprocess.run(["/usr/lib/git-core/git-http-backend"],
+                             input=body, env=env, capture_output=True,
+                             timeout=60).stdout
+        head, _, data = out.partition(b"\r\n\r\n")
+        status, hdrs = 200, []
+        for line in head.decode("latin-1").split("\r\n"):
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                status = int(v.split()[0])
+            elif k:
+                hdrs.append((k, v.strip()))
+        self.send_response(status)
+        for k, v in hdrs:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_GET(self):
+        if self.path.startswith("/git/"):
+            self.git()
+            return
         local = self.connection.getsockname()[0]
         sni = getattr(self.connection, "jail_sni", "") or "-"
         host = self.headers.get("Host", "-")
@@ -175,6 +228,9 @@ class Handler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def do_POST(self):
+        if self.path.startswith("/git/"):
+            self.git()
+            return
         if self.path.startswith("/v1/messages"):
             self.messages()
             return
@@ -493,6 +549,7 @@ EOF
 	: >"$NET_DIR/conn.log"
 	: >"$NET_DIR/dns.log"
 	: >"$NET_DIR/udp.log"
+	: >"$NET_DIR/git.log"
 	chmod -R a+rX "$NET_DIR"
 
 	net_spawn python3 "$NET_DIR/serve.py" "$NET_DIR" internet \
@@ -512,12 +569,12 @@ EOF
 net_reset_logs()
 {
 	local f
-	for f in http conn dns udp proxy api; do
+	for f in http conn dns udp proxy api git; do
 		: >"$NET_DIR/$f.log"
 	done
 }
 
-# net_log NAME: print a server log (http, conn, dns, udp, proxy, api)
+# net_log NAME: print a server log (http, conn, dns, udp, proxy, api, git)
 net_log()
 {
 	cat "$NET_DIR/$1.log"

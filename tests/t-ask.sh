@@ -388,8 +388,9 @@ except Exception as e:
     print("refused", type(e).__name__)' 2>&1)
 assert_match "--hold-push: a connection to port 22 of HOST fails" "^(refused|got b'')" "$out"
 assert_match "... with the HTTPS reason in the log" '"event":"net.deny","host":"allowed.test","ip":"198.51.100.10","port":22,"reason":"git over SSH to allowed.test is refused \(--hold-push\); push over HTTPS instead"' "$(cat "$LOG")"
-out=$(nj --allow allowed.test --hold-push allowed.test --ro "$NET_DIR" -- curl -sS --max-time 10 --cacert "$NET_DIR/ca.pem" https://allowed.test/ 2>&1)
+out=$(nj --allow allowed.test --hold-push allowed.test -- curl -sS --max-time 10 https://allowed.test/ 2>&1)
 assert_match "... while HTTPS to HOST still works" "^hello server=$NET_IP_ALLOWED port=443" "$out"
+assert_match "... intercepted (t-push.sh holds the pushes)" '"event":"net.allow","host":"allowed.test",.*"via":"tls interception"' "$(cat "$LOG")"
 
 # ---- --ask with --review: approve a name from outside, review the change -------
 # The session of README's "Human in the loop": the agent fetches from a name
