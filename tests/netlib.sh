@@ -57,6 +57,20 @@ net_enter()
 		bash "$0" "$@"
 }
 
+# net_start ARGS...: net_enter, then net_setup; a test file that cannot
+# have its test internet records one failure and ends there
+net_start()
+{
+	if ! net_enter "$@"; then
+		t_fail "test internet" "needs root to make its own network namespaces"
+		exit 0
+	fi
+	if ! net_setup; then
+		t_fail "test internet" "setup failed: $(cat "$NET_DIR"/*.err 2>/dev/null | head -5)"
+		exit 0
+	fi
+}
+
 # net_in CMD...: run CMD in the internet namespace
 net_in()
 {

@@ -7,14 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 
-if ! net_enter "$@"; then
-	t_fail "test internet" "needs root to make its own network namespaces"
-	exit 0
-fi
-if ! net_setup; then
-	t_fail "test internet" "setup failed: $(cat "$NET_DIR"/*.err 2>/dev/null | head -5)"
-	exit 0
-fi
+net_start "$@"
 
 proj=$(mkproj load)
 cd "$proj" || exit 1
