@@ -71,6 +71,27 @@ net_start()
 	fi
 }
 
+# events NAME [FILE]: how many events of that name FILE ($LOG) holds
+events()
+{
+	grep -c "\"event\":\"$1\"" "${2:-$LOG}" 2>/dev/null
+}
+
+# Jails a test started in the background (bgj and the like) add their pid
+# to NET_BG; cleanup_bg stops them, so a failed check leaves none behind
+NET_BG=()
+cleanup_bg()
+{
+	local p
+	for p in "${NET_BG[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${NET_BG[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	NET_BG=()
+}
+
 # net_in CMD...: run CMD in the internet namespace
 net_in()
 {
@@ -211,21 +232,8 @@ class Handler(SimpleHTTPRequestHandler):
             return
         if self.path.startswith("/echo"):
             # The request's headers and body, as the server got them
-            n = int(self.headers.get("Content-Length", "0") or 0)
             body = "".join("%s: %s\n" % kv for kv in self.headers.items())
-            if self.headers.get("Transfer-Encoding", "") == "chunked":
-                data = b""
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0], 16)
-                    if not size:
-                        while self.rfile.readline() not in (b"\r\n", b""):
-                            pass
-                        break
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-            else:
-                data = self.rfile.read(n)
-            body = (body + "\n").encode() + data
+            body = (body + "\n").encode() + self.read_body()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -22,7 +22,6 @@ RUNDIR="$JT_HOME/.run/jail"	# lib.sh's XDG_RUNTIME_DIR, + /jail
 mkdir -p "$JT_HOME/.run"
 chown "$JT_USER:" "$JT_HOME/.run"
 chmod 700 "$JT_HOME/.run"
-BG=()
 
 # nj ARGS... -- CMD: a filtered jail logging to $LOG (emptied first)
 nj()
@@ -38,7 +37,7 @@ bgj()
 	shift 2
 	rm -f "$log"
 	jail --net filtered --log "$log" "$@" >"$out" 2>&1 &
-	BG+=("$!")
+	NET_BG+=("$!")
 }
 
 jctl()
@@ -52,23 +51,6 @@ pending_has()
 	jctl pending 2>/dev/null | awk -v h="$1" '$3 == h { f = 1 } END { exit !f }'
 }
 
-events()
-{
-	grep -c "\"event\":\"$1\"" "${2:-$LOG}" 2>/dev/null
-}
-
-# Bounded: a jail left behind by a failed check ends by itself
-cleanup_bg()
-{
-	local p
-	for p in "${BG[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${BG[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	BG=()
-}
 trap 'cleanup_bg; net_cleanup' EXIT
 
 cat >"$proj/timed.py" <<'EOF'
@@ -192,8 +174,8 @@ assert_eq "the control socket is 0600" "600" "$(stat -c %a "$sock" 2>/dev/null)"
 assert_eq "... in a 0700 directory" "700" "$(stat -c %a "$RUNDIR" 2>/dev/null)"
 out=$(jctl approve dnsonly.test 2>&1)
 assert_match "jail approve answers it" "^[0-9a-f]{16}: allowed dnsonly.test \(1 request\)" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 assert_match "... and the waiting request completes" "^hello server=$NET_IP_DNSONLY " "$(cat "$work/bg1.out")"
 assert_match "ask.answer allow by socket is logged" '"event":"ask.answer",.*"host":"dnsonly.test","port":80,"answer":"allow","by":"socket"' "$(cat "$L1")"
 assert_eq "the control socket is removed at exit" "" "$(ls "$RUNDIR"/*.sock 2>/dev/null)"
@@ -205,8 +187,8 @@ bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- python3 "$proj/timed.py" htt
 wait_until 20 pending_has secret.evil.test
 out=$(jctl deny secret.evil.test 2>&1)
 assert_match "jail deny answers it" "^[0-9a-f]{16}: denied secret.evil.test \(1 request\)" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 fails_within "... and the waiting request fails at once" 5 "$(cat "$work/bg1.out")"
 assert_match "ask.answer deny by socket is logged" '"event":"ask.answer",.*"host":"secret.evil.test",.*"answer":"deny","by":"socket"' "$(cat "$L1")"
 assert_match "jail log shows the question and who answered it" "ask.answer +secret.evil.test:80 +deny by socket" "$(jctl log "$L1" 2>&1)"
@@ -228,8 +210,8 @@ bgj "$L1" "$work/bg1.out" --ask --ask-timeout 40 -- sh -c '
 wait_until 20 pending_has allowed.test
 out=$(jctl always allowed.test 2>&1)
 assert_match "jail always answers it" "^[0-9a-f]{16}: always allowed allowed.test" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 assert_eq "both connections get through" 2 "$(grep -c "^hello server=$NET_IP_ALLOWED" "$work/bg1.out")"
 assert_eq "... and only the first was asked" 1 "$(events ask "$L1")"
 out=$(nj --ask --ask-timeout 1 -- curl -sS --max-time 20 http://allowed.test/ 2>&1)
@@ -305,12 +287,12 @@ assert_status "... exit 125" 125 jctl approve allowed.test
 id2=$(grep -o '"jail":"[0-9a-f]*"' "$L2" | head -1 | cut -d'"' -f4)
 out=$(jctl approve "${id2:0:6}" allowed.test 2>&1)
 assert_match "jail approve ID HOST picks one (an ID prefix will do)" "^$id2: allowed allowed.test" "$out"
-wait "${BG[1]}"
+wait "${NET_BG[1]}"
 assert_match "... whose request completes" "^hello server=$NET_IP_ALLOWED" "$(cat "$work/bg2.out")"
 out=$(jctl deny allowed.test 2>&1)
 assert_match "... and then HOST alone names the other" "^[0-9a-f]{16}: denied allowed.test" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 
 # ---- the control socket from inside a jail --------------------------------------
 
@@ -336,8 +318,8 @@ else
 fi
 assert_eq "... never answered from inside" 0 "$(grep -c '"event":"ask.answer"' "$L1")"
 jctl deny other.test >/dev/null 2>&1
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 
 # ---- jail revoke --------------------------------------------------------------------
 
@@ -358,8 +340,8 @@ wait_until 20 test -e "$proj/asked"
 out=$(jctl revoke K 2>&1)
 assert_match "jail revoke K" "^[0-9a-f]{16}: secret K revoked" "$out"
 : >"$proj/go"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 before=$(sed -n '/^--- revoke/q;p' "$work/bg1.out")
 after=$(sed -n '/^--- revoke/,$p' "$work/bg1.out")
 assert_match "before revoke, the server gets the value" "^x-api-key: $REAL\$" "$before"
@@ -402,8 +384,8 @@ else
 fi
 out=$(jctl approve dnsonly.test 2>&1)
 assert_match "--ask --review: jail approve from outside" "^[0-9a-f]{16}: allowed dnsonly.test" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 rid=$(sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' "$work/hitl.out" | head -1)
 assert_match "--ask --review: the run ends with a kept review" "^[0-9a-f]{16}\$" "$rid"
 assert_eq "--ask --review: nothing landed in the project yet" "no" \

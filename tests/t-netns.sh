@@ -21,12 +21,6 @@ nj()
 	jail --net filtered --log "$LOG" --ro "$NET_DIR" "$@"
 }
 
-# events NAME: how many events of that name the log holds
-events()
-{
-	grep -c "\"event\":\"$1\"" "$LOG" 2>/dev/null
-}
-
 # elapsed CMD...: run CMD in the jail's python, print "ok SECONDS" or
 # "fail SECONDS ERROR"; the time is measured inside the jail, so jail's
 # own startup does not count

@@ -22,7 +22,6 @@ LOG="$work/audit.jsonl"
 mkdir -p "$JT_HOME/.run"
 chown "$JT_USER:" "$JT_HOME/.run"
 chmod 700 "$JT_HOME/.run"
-BG=()
 URL=https://allowed.test/git/repo.git
 SRV="$NET_DIR/git/repo.git"
 
@@ -90,7 +89,7 @@ bgj()
 	rm -f "$LOG"
 	jail --net filtered --log "$LOG" --allow allowed.test \
 		--hold-push allowed.test "$@" >"$out" 2>&1 &
-	BG+=("$!")
+	NET_BG+=("$!")
 }
 
 jctl()
@@ -104,22 +103,6 @@ pending_push()
 	jctl pending 2>/dev/null | awk '$2 == "push" && $3 == "allowed.test" { f = 1 } END { exit !f }'
 }
 
-events()
-{
-	grep -c "\"event\":\"$1\"" "$LOG" 2>/dev/null
-}
-
-cleanup_bg()
-{
-	local p
-	for p in "${BG[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${BG[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	BG=()
-}
 trap 'cleanup_bg; net_cleanup' EXIT
 
 # ---- options -----------------------------------------------------------------
@@ -213,8 +196,8 @@ assert_eq "... not yet on the server" "$INIT" "$(server_head)"
 sleep 11
 out=$(jctl approve allowed.test 2>&1)
 assert_match "jail approve answers it" "^[0-9a-f]{16}: allowed allowed.test \(1 request\)" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 assert_match "... and git push succeeds" "push rc=0" "$(cat "$work/bg.out")"
 assert_eq "... the server's ref moved to the new commit" "$(cat "$proj/new-head" 2>/dev/null)" "$(server_head)"
 assert_match "... ask.answer allow by socket" '"event":"ask.answer",.*"kind":"push",.*"answer":"allow","by":"socket"' "$(cat "$LOG")"
@@ -226,8 +209,8 @@ bgj "$work/bg.out" --ask-timeout 60 -- sh -c 'sh push.sh; sh push.sh'
 wait_until 30 pending_push
 out=$(jctl always allowed.test 2>&1)
 assert_match "jail always answers the push" "^[0-9a-f]{16}: always allowed allowed.test" "$out"
-wait "${BG[0]}"
-BG=()
+wait "${NET_BG[0]}"
+NET_BG=()
 assert_eq "both pushes succeed" 2 "$(grep -c 'push rc=0' "$work/bg.out")"
 assert_eq "... the server has the second" "$(cat "$proj/new-head" 2>/dev/null)" "$(server_head)"
 assert_match "... the second was answered at once from the first's always" '"event":"ask.answer","seq":2,"kind":"push",.*"answer":"always","by":"always"' "$(cat "$LOG")"
