@@ -1494,17 +1494,43 @@ const char *config_host_home(void)
 }
 
 /*
- * $XDG_RUNTIME_DIR/jail, else $XDG_STATE_HOME/jail/run: never inside any
- * jail's view (the jail's $HOME and /run are fresh tmpfs mounts).
+ * /dev/shm/jail-UID, made private to us, or NULL. /dev/shm is sticky, so
+ * once the directory is ours with mode 0700 nobody else can rename,
+ * replace or enter it; one squatted by another user is not used.
+ */
+static char *private_shm_dir(void)
+{
+	char *dir = xasprintf("/dev/shm/jail-%u", (unsigned)getuid());
+	struct stat sb;
+
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST) || lstat(dir, &sb) < 0 ||
+	    !S_ISDIR(sb.st_mode) || sb.st_uid != getuid() ||
+	    (sb.st_mode & 077)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * $XDG_RUNTIME_DIR/jail, else /dev/shm/jail-UID, else
+ * $XDG_STATE_HOME/jail/run: never inside any jail's view (the jail's
+ * $HOME, /run and /dev/shm are fresh tmpfs mounts). Entries here live as
+ * long as a jail runs, so a memory filesystem suits them: a disk would
+ * create and delete an inode at every run.
  */
 char *jail_runtime_dir(void)
 {
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	const char *st = getenv("XDG_STATE_HOME");
 	struct stat sb;
+	char *shm;
 
 	if (rt && rt[0] == '/' && stat(rt, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return xasprintf("%s/jail", rt);
+	shm = private_shm_dir();
+	if (shm)
+		return shm;
 	if (st && st[0] == '/')
 		return xasprintf("%s/jail/run", st);
 	return xasprintf("%s/.local/state/jail/run", config_host_home());

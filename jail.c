@@ -70,6 +70,13 @@ extern char **environ;
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
 #define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
 
+/*
+ * From the supervisor, once the audit log holds the start line: COMMAND
+ * waits for it, so nothing runs unrecorded, while the log is created in
+ * parallel with the jail's setup
+ */
+#define MSG_LOG_READY 'A'
+
 /* What the supervisor sends with "go" */
 struct go_msg {
 	bool has_tty;
@@ -114,16 +121,11 @@ static char *default_log_path(const struct jail_config *cfg)
 			 cfg->id);
 }
 
-/* A log that cannot be written is a setup failure: nothing runs */
-static void open_log(struct jail_config *cfg)
+/* Return: 0 or negative errno */
+static int open_log(struct jail_config *cfg)
 {
-	if (!cfg->log_path)
-		cfg->log_path = default_log_path(cfg);
 	cfg->log_fd = audit_open(cfg->log_path);
-	if (cfg->log_fd < 0) {
-		errno = -cfg->log_fd;
-		die_errno("audit log \"%s\"", cfg->log_path);
-	}
+	return cfg->log_fd < 0 ? cfg->log_fd : 0;
 }
 
 static const char *net_name(enum net_mode m)
@@ -134,9 +136,9 @@ static const char *net_name(enum net_mode m)
 /*
  * The start line is the log's first write: a log that opens but cannot
  * take a line (a full filesystem) fails the jail like one that cannot open,
- * so nothing runs unrecorded
+ * so nothing runs unrecorded. Return: 0 or negative errno
  */
-static void audit_start(const struct jail_config *cfg)
+static int audit_start(const struct jail_config *cfg)
 {
 	char cmd[1024] = "";
 	size_t used = 0;
@@ -167,10 +169,7 @@ static void audit_start(const struct jail_config *cfg)
 		err = audit_write(cfg->log_fd, cfg->id, "start", f,
 				  ARRAY_SIZE(f));
 	}
-	if (err < 0) {
-		errno = -err;
-		die_errno("audit log \"%s\"", cfg->log_path);
-	}
+	return err < 0 ? err : 0;
 }
 
 static void audit_exit(const struct jail_config *cfg, int status,
@@ -508,6 +507,12 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 			_exit(EXIT_JAIL_FAILED);
 		close(self);
 	}
+	/*
+	 * Bringing lo up takes a while in the kernel: done here, it runs
+	 * alongside pid 1 building the view
+	 */
+	if (c->cfg->net == NET_NONE && netns_loopback_up() < 0)
+		die("network: cannot bring up the loopback interface");
 	/* Built while pid 1 builds the network and the view */
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
@@ -549,6 +554,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 	 */
 	expect_msg(sock, MSG_RELEASE, NULL);
 	close(sock);
+	expect_msg(c->chan_fd, MSG_LOG_READY, NULL);
 	err = creds_close_fds(c->cfg, c->chan_fd);
 	if (err < 0) {
 		errno = -err;
@@ -762,8 +768,6 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 	child = fork_command_child(c, sock);
 	if (c->cfg->net == NET_FILTERED)
 		gw_fd = setup_gateway(c, sock[0]);
-	else if (c->cfg->net == NET_NONE && netns_loopback_up() < 0)
-		die("network: cannot bring up the loopback interface");
 	fsview_build(c->cfg);
 	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
 	if (gw_fd >= 0 && setns(gw_fd, CLONE_NEWNET) < 0)
@@ -1253,7 +1257,31 @@ static int make_init_memfd(void)
 	return fd;
 }
 
-static int run_jail(const struct jail_config *cfg)
+/*
+ * Context: supervisor, after "go", while the jail builds its namespaces
+ * and view. A failure here is fatal before COMMAND runs: COMMAND waits
+ * for MSG_LOG_READY, and pid 1 dies with us.
+ */
+static void start_log(struct jail_config *cfg, pid_t jail_pid, int chan_fd)
+{
+	char ready = MSG_LOG_READY;
+	int err = open_log(cfg);
+
+	if (!err)
+		err = audit_start(cfg);
+	if (err) {
+		/* Reaped first, so that the error is the only line */
+		kill(jail_pid, SIGKILL);
+		waitpid(jail_pid, NULL, 0);
+		errno = -err;
+		die_errno("audit log \"%s\"", cfg->log_path);
+	}
+	register_running(cfg);
+	/* A jail that already died has reported why; supervise() sees it */
+	(void)send(chan_fd, &ready, 1, MSG_NOSIGNAL);
+}
+
+static int run_jail(struct jail_config *cfg)
 {
 	static struct protect_list prot;
 	struct super s = { .cfg = cfg,
@@ -1317,6 +1345,7 @@ static int run_jail(const struct jail_config *cfg)
 		kill(s.pid, SIGKILL);
 		die_errno("start the jail");
 	}
+	start_log(cfg, s.pid, s.chan_fd);
 	s.timer_fd = arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	supervise(&s);
@@ -1423,9 +1452,9 @@ int main(int argc, char **argv)
 	if (cfg->net == NET_HOST)
 		warn("--net host: the jail shares the host's network, "
 		     "unfiltered: nothing limits where it connects");
-	open_log(cfg);
-	audit_start(cfg);
-	register_running(cfg);
+	/* Named now (--review records it), created once the jail is cloned */
+	if (!cfg->log_path)
+		cfg->log_path = default_log_path(cfg);
 	die_set_cleanup(cleanup_at_exit);
 	if (cfg->review) {
 		review_prepare(cfg);

@@ -151,6 +151,12 @@ else
 	pkill -9 -f "$procs"
 fi
 
+# The jail registry's /dev/shm fallback (no XDG_RUNTIME_DIR in the tests):
+# empty once every jail ended, and removed like the rest of the stage
+for u in "${users[@]}"; do
+	rmdir "/dev/shm/jail-$(id -u "$u")" 2>/dev/null || true
+done
+
 host_state >"$STAGE/host-after"
 if [ -n "${ONLY:-}" ]; then
 	echo "# host mounts, links and netns: not compared (ONLY: other suites may run)"

@@ -19,7 +19,7 @@ jl() { as_user timeout -k 5 30 "$JAIL" "$@"; }
 if [ -d "$JT_HOME/.run" ]; then
 	rundir="$JT_HOME/.run/jail"
 else
-	rundir="$JT_HOME/.local/state/jail/run"
+	rundir="/dev/shm/jail-$JT_UID"
 fi
 
 # --- a log with a refused call, a protected path created, then a timeout
@@ -219,6 +219,47 @@ else
 fi
 wait "$bg"
 assert_eq "jail ps lists nothing once it ended" "" "$(ps_row)"
+
+# --- no runtime directory: the registry is a private /dev/shm/jail-UID;
+# one that is not ours alone is never used, the state directory is
+shmdir="/dev/shm/jail-$JT_UID"
+staterun="$JT_HOME/.local/state/jail/run"
+export JT_EXTRA_ENV="XDG_RUNTIME_DIR=$JT_HOME/.no-runtime-dir"
+# shellcheck disable=SC2317 # called through wait_until
+ps_sleep() { ps_row | grep -q ' sleep '; }
+jail -- sleep 3 </dev/null >/dev/null 2>&1 &
+bg=$!
+if wait_until 10 ps_sleep; then
+	t_pass "no XDG_RUNTIME_DIR: jail ps lists the running jail"
+else
+	t_fail "no XDG_RUNTIME_DIR: jail ps lists the running jail" "$(jl ps 2>&1)"
+fi
+rid=$(ps_row | awk '{print $1}')
+assert_eq "no XDG_RUNTIME_DIR: the registry is /dev/shm/jail-UID, mode 0700" \
+	"700 $JT_USER" "$(stat -c '%a %U' "$shmdir" 2>&1)"
+assert_eq "no XDG_RUNTIME_DIR: the running jail's entry is there" "$rid.run" \
+	"$(cd "$shmdir" && ls -- "$rid.run" 2>&1)"
+wait "$bg"
+mv "$shmdir" "$shmdir.moved"
+mkdir -m 0777 "$shmdir"
+chown 65534 "$shmdir"
+rm -rf "$staterun"
+jail -- sleep 3 </dev/null >/dev/null 2>&1 &
+bg=$!
+if wait_until 10 ps_sleep; then
+	t_pass "a squatted /dev/shm/jail-UID: jail ps still lists the jail"
+else
+	t_fail "a squatted /dev/shm/jail-UID: jail ps still lists the jail" \
+		"$(jl ps 2>&1)"
+fi
+assert_eq "a squatted /dev/shm/jail-UID: nothing is written there" "" \
+	"$(ls -A "$shmdir" 2>&1)"
+assert_match "a squatted /dev/shm/jail-UID: the entry is in the state dir" \
+	'^[0-9a-f]{16}\.run$' "$(ls "$staterun" 2>&1)"
+wait "$bg"
+rmdir "$shmdir"
+mv "$shmdir.moved" "$shmdir"
+unset JT_EXTRA_ENV
 
 # A stale entry (its supervisor is gone) is skipped and removed
 sh -c 'exit 0' &
