@@ -960,7 +960,8 @@ static void pivot(int root_fd, const struct jail_config *cfg)
 		die_errno("chdir \"%s\"", cfg->cwd);
 }
 
-void fsview_build(const struct jail_config *cfg)
+void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+		  void *arg)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
@@ -975,10 +976,14 @@ void fsview_build(const struct jail_config *cfg)
 	build_etc(cfg, root_fd, v);
 	build_proc(root_fd, v);
 	build_dev(root_fd, v);
-	build_sys(root_fd, v);
 	tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);
 	tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
 	tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
+	/* As late as may be: the caller may have to wait for its netns */
+	if (before_sys)
+		before_sys(arg);
+	build_sys(root_fd, v);
+	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);

@@ -358,6 +358,12 @@ struct child_ctx {
 	int init_fd;		/* sealed memfd holding jail-init, or -1 */
 	int self_fd;		/* O_PATH of this binary, jail-init's fallback */
 	const struct go_msg *go;
+	/*
+	 * --net filtered, setup child: opened before the command child can
+	 * pivot (after that our /proc is the jail's read-only one)
+	 */
+	int proc_fd;		/* the host's procfs */
+	int gw_netns_fd;	/* G */
 };
 
 static void attach_terminal(int slave_fd)
@@ -385,10 +391,13 @@ static __attribute__((noreturn)) void exec_command(const struct child_ctx *c)
 		   "exec \"%s\": %s", cfg->argv[0], strerror(err));
 }
 
-/* Messages between the setup child (later jail-init) and the command child */
-#define MSG_UNSHARED 'U'	/* command child: nested namespaces made */
-#define MSG_NET_READY 'N'	/* setup child: its network is configured */
-#define MSG_VIEW_READY 'S'	/* setup child: view built, pty slave attached */
+/*
+ * Messages between the setup child (later jail-init), the command child
+ * and, under --net filtered, the namespace helper
+ */
+#define MSG_UNSHARED 'U'	/* helper: the jail's namespaces are made */
+#define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
+#define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
 #define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
 
 static int send_msg(int sock, char tag, int fd)
@@ -474,60 +483,59 @@ static void load_filter(const struct child_ctx *c,
 	}
 }
 
+static int open_jail_pty(const struct child_ctx *c);
+
+/* --net filtered: fsview_build() calls this right before /sys is made */
+static void enter_jail_netns(void *arg)
+{
+	int sock = *(const int *)arg, jfd = -1;
+
+	/* A fresh sysfs shows the namespace of the process that mounts it */
+	expect_msg(sock, MSG_NET_NS, &jfd);
+	if (jfd < 0 || setns(jfd, CLONE_NEWNET) < 0)
+		die_errno("network: enter the jail's namespace");
+	close(jfd);
+}
+
 /*
- * Context: the command child, forked by the setup child before the view
- * is built; it waits for the view and then for jail-init's release
+ * The jail's network namespace belongs to a user namespace of its own,
+ * nested in the setup child's: even a capability COMMAND should never
+ * have could not reach the gateway's rules. Joined once the view is
+ * built, since from there on nothing can be mounted.
+ */
+static void enter_jail_userns(int sock)
+{
+	int ufd = -1;
+
+	expect_msg(sock, MSG_NET_READY, &ufd);
+	if (ufd < 0 || setns(ufd, CLONE_NEWUSER) < 0)
+		die_errno("network: enter the jail's user namespace");
+	close(ufd);
+}
+
+/*
+ * Context: the command child, forked by the setup child right after
+ * "go"; it builds the view while pid 1 sets up the network and replaces
+ * itself with jail-init
  * Must: start a new session, drop every privilege, exec COMMAND
  */
 static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 						    int sock)
 {
+	const bool filtered = c->cfg->net == NET_FILTERED;
 	struct filter_prog prog;
 	sigset_t none;
 	int slave_fd = -1, err;
 
-	/*
-	 * The jail's network namespace belongs to a user namespace of its
-	 * own, nested in the setup child's: even a capability COMMAND should
-	 * never have could not reach the gateway's rules.
-	 */
-	if (c->cfg->net == NET_FILTERED) {
-		int self;
-
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-			die_errno("unshare the jail's network namespace");
-		/*
-		 * Our pid means nothing in the setup child's /proc (still the
-		 * host's): hand over our /proc directory itself.
-		 */
-		self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (self < 0)
-			die_errno("open /proc/self");
-		if (send_msg(sock, MSG_UNSHARED, self) < 0)
-			_exit(EXIT_JAIL_FAILED);
-		close(self);
-	}
-	/*
-	 * Bringing lo up takes a while in the kernel: done here, it runs
-	 * alongside pid 1 building the view
-	 */
-	if (c->cfg->net == NET_NONE && netns_loopback_up() < 0)
-		die("network: cannot bring up the loopback interface");
-	/* Built while pid 1 builds the network and the view */
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
 		errno = -err;
 		die_errno("seccomp filter");
 	}
-	if (c->cfg->net == NET_FILTERED)
-		expect_msg(sock, MSG_NET_READY, NULL);
-	expect_msg(sock, MSG_VIEW_READY, &slave_fd);
-	/*
-	 * pivot_root() moved our root, but a working directory is only moved
-	 * when it was the old root: ours still points into the host's tree.
-	 */
-	if (chdir(c->cfg->cwd) < 0 && chdir(c->cfg->project) < 0)
-		die_errno("chdir \"%s\"", c->cfg->cwd);
+	fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock);
+	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
+	if (filtered)
+		enter_jail_userns(sock);
 	if (setsid() < 0)
 		die_errno("setsid");
 	if (slave_fd >= 0)
@@ -548,9 +556,9 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 	}
 	apply_landlock(c->cfg);
 	/*
-	 * Everything above runs while pid 1 replaces itself with jail-init;
-	 * COMMAND's own code must not run before pid 1 is clean, so only
-	 * what is left waits for the release
+	 * Everything above runs while pid 1 sets up the network and replaces
+	 * itself with jail-init; COMMAND's own code must not run before pid
+	 * 1 is clean, so only what is left waits for the release
 	 */
 	expect_msg(sock, MSG_RELEASE, NULL);
 	close(sock);
@@ -678,53 +686,125 @@ static void send_listeners(int chan, const struct netns_listeners *l)
 }
 
 /*
- * --net filtered. We are in the gateway namespace G; the command child
- * has made the jail's namespace J. Link them with a veth, put the
- * redirect rules and the forwarder's sockets in G, and configure J from
- * inside it.
- *
- * Context: setup child, before the view is built
- * Return: an fd of G; the caller stays in J until the view (and its
- * sysfs, which shows J's interfaces) is built, then returns to G
+ * --net filtered: the namespace helper, a child of the setup child that
+ * makes the jail's user and network namespaces (U2, J) and only lives
+ * until the setup child holds descriptors of them
  */
-static int setup_gateway(const struct child_ctx *c, int sock)
+static __attribute__((noreturn)) void ns_helper(int sock, int proc_fd)
+{
+	char byte;
+	int self;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		die_errno("unshare the jail's network namespace");
+	/*
+	 * Our pid means nothing in the setup child's /proc (the host's): hand
+	 * over our directory there itself. Not through the path /proc, which
+	 * may already be the jail's read-only procfs
+	 */
+	self = openat(proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0)
+		die_errno("open /proc/self");
+	if (send_msg(sock, MSG_UNSHARED, self) < 0)
+		_exit(EXIT_JAIL_FAILED);
+	/* EOF: the setup child has what it needs (or died) */
+	while (read(sock, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Start the namespace helper. Return: our end of its socket */
+static int start_ns_helper(const struct child_ctx *c, int c_sock)
+{
+	int hs[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+		die_errno("socketpair");
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		close(hs[0]);
+		close(c_sock);
+		ns_helper(hs[1], c->proc_fd);
+	}
+	close(hs[1]);
+	return hs[0];
+}
+
+/*
+ * Receive the helper's /proc directory, map U2, open the descriptors of
+ * U2 and J and let the helper go. Return: J's descriptor
+ */
+static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
+{
+	autoclose int proc = -1;
+	int jfd;
+
+	expect_msg(hs, MSG_UNSHARED, &proc);
+	if (proc < 0)
+		die("network: the namespace helper sent no /proc handle");
+	{
+		int err = creds_write_maps_at(proc, c->cfg->uid, c->cfg->gid);
+
+		if (err < 0)
+			die_err(err, "map the jail's nested user namespace");
+	}
+	jfd = open_net_ns(proc);
+	*userns_fd = openat(proc, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (*userns_fd < 0)
+		die_errno("open the jail's user namespace");
+	/* Held by our descriptors now; jail-init reaps the helper */
+	close(hs);
+	return jfd;
+}
+
+/*
+ * --net filtered. We are in the gateway namespace G. Make the jail's
+ * namespace J (in its own user namespace U2), link G and J with a veth,
+ * put the redirect rules and the forwarder's sockets in G, and configure
+ * J from inside it. J goes to the command child as soon as it exists (its
+ * /sys shows J), U2 once J is ready.
+ *
+ * Context: setup child, while the command child builds the view
+ */
+static void setup_gateway(const struct child_ctx *c, int sock)
 {
 	const struct jail_config *cfg = c->cfg;
 	struct netns_listeners l;
-	autoclose int child_proc = -1;
-	autoclose int self_proc = -1;
 	autoclose int jfd = -1;
-	int gfd, err;
+	autoclose int ufd = -1;
+	int hs = start_ns_helper(c, sock), err;
 
-	expect_msg(sock, MSG_UNSHARED, &child_proc);
-	if (child_proc < 0)
-		die("network: the command child sent no /proc handle");
-	err = creds_write_maps_at(child_proc, cfg->uid, cfg->gid);
-	if (err < 0)
-		die_err(err, "map the jail's nested user namespace");
-	self_proc = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (self_proc < 0)
-		die_errno("open /proc/self");
-	jfd = open_net_ns(child_proc);
-	gfd = open_net_ns(self_proc);
-	if ((err = netns_create_veth(jfd)) < 0)
-		die_err(err, "network: create the veth");
-	if ((err = netns_config_gateway(cfg->ipv6)) < 0)
-		die_err(err, "network: configure the gateway");
+	/*
+	 * The rules name the gateway's link, not the jail's namespace: they
+	 * are loaded while the helper makes J, and are in place before any
+	 * link exists
+	 */
 	if ((err = netns_install_rules(NETNS_TCP_PORT, NETNS_DNS_PORT,
 				       cfg->ipv6)) < 0)
 		die_err(err, "network: install the gateway rules");
+	jfd = take_jail_netns(c, hs, &ufd);
+	if (send_msg(sock, MSG_NET_NS, jfd) < 0)
+		die_errno("start the command");
+	if ((err = netns_create_veth(jfd)) < 0)
+		die_err(err, "network: create the veth");
+	if ((err = netns_config_gateway(c->proc_fd, cfg->ipv6)) < 0)
+		die_err(err, "network: configure the gateway");
 	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
 		die_err(err, "network: open the forwarder's sockets");
 	send_listeners(c->chan_fd, &l);
 	netns_listeners_close(&l);
 	if (setns(jfd, CLONE_NEWNET) < 0)
 		die_errno("network: enter the jail's namespace");
-	if ((err = netns_config_jail(cfg->ipv6)) < 0)
+	if ((err = netns_config_jail(c->proc_fd, cfg->ipv6)) < 0)
 		die_err(err, "network: configure the jail's interface");
-	if (send_msg(sock, MSG_NET_READY, -1) < 0)
+	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
+	if (setns(c->gw_netns_fd, CLONE_NEWNET) < 0)
+		die_errno("network: return to the gateway namespace");
+	if (send_msg(sock, MSG_NET_READY, ufd) < 0)
 		die_errno("start the command");
-	return gfd;
 }
 
 static pid_t fork_command_child(const struct child_ctx *c, int sock[2])
@@ -747,8 +827,7 @@ static pid_t fork_command_child(const struct child_ctx *c, int sock[2])
 static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 {
 	struct go_msg go;
-	int sock[2], slave_fd;
-	autoclose int gw_fd = -1;
+	int sock[2];
 	pid_t child;
 
 	die_in_child();
@@ -765,18 +844,27 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 		die_errno("setsid");
 	if (sethostname("jail", 4) < 0)
 		die_errno("set the hostname");
+	/*
+	 * The command child's pivot_root() moves every root and working
+	 * directory that is the old root: ours too, so pid 1 keeps nothing
+	 * of the host's tree
+	 */
+	if (chdir("/") < 0)
+		die_errno("chdir /");
+	if (c->cfg->net == NET_FILTERED) {
+		c->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c->proc_fd < 0)
+			die_errno("open /proc");
+		c->gw_netns_fd = openat(c->proc_fd, "self/ns/net",
+					O_RDONLY | O_CLOEXEC);
+		if (c->gw_netns_fd < 0)
+			die_errno("open the gateway namespace");
+	}
 	child = fork_command_child(c, sock);
 	if (c->cfg->net == NET_FILTERED)
-		gw_fd = setup_gateway(c, sock[0]);
-	fsview_build(c->cfg);
-	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
-	if (gw_fd >= 0 && setns(gw_fd, CLONE_NEWNET) < 0)
-		die_errno("network: return to the gateway namespace");
-	slave_fd = go.has_tty ? open_jail_pty(c) : -1;
-	if (send_msg(sock[0], MSG_VIEW_READY, slave_fd) < 0)
-		die_errno("start the command");
-	if (slave_fd >= 0)
-		close(slave_fd);
+		setup_gateway(c, sock[0]);
+	else if (c->cfg->net == NET_NONE && netns_loopback_up() < 0)
+		die("network: cannot bring up the loopback interface");
 	become_init(c, child, sock[0]);
 }
 
@@ -1289,7 +1377,7 @@ static int run_jail(struct jail_config *cfg)
 			   .notify_fd = -1,
 			   .stdin_open = true,
 			   .ask_fwd_fd = -1 };
-	struct child_ctx c = { .cfg = cfg };
+	struct child_ctx c = { .cfg = cfg, .proc_fd = -1, .gw_netns_fd = -1 };
 	sigset_t set = forwarded_set();
 	struct go_msg go;
 	int sv[2], err, status;

@@ -624,12 +624,16 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
 /**
  * fsview_build() - Build the jail's root and pivot into it
  * @cfg:	validated configuration
+ * @before_sys:	NULL, or called right before /sys is mounted: a fresh sysfs
+ *		shows the network namespace of the process that mounts it
+ * @arg:	passed to @before_sys
  *
- * Context: setup child, in the new user and mount namespaces
+ * Context: command child, in the jail's user, mount and pid namespaces
  * Must: open every source before anything is mounted over it
  * Must not: create or modify anything on the host filesystem
  */
-void fsview_build(const struct jail_config *cfg);
+void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+		  void *arg);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];
@@ -721,6 +725,8 @@ int netns_create_veth(int jail_netns_fd);
 
 /**
  * netns_config_gateway() - Addresses and links of G
+ * @proc_fd:	a directory descriptor of a writable procfs (its
+ *		/proc/sys/net shows the caller's current netns)
  * @ipv6:	give the jail IPv6; without it NETNS_GW_IF gets no IPv6
  *		address at all (disable_ipv6 is set before the link is up)
  *
@@ -731,10 +737,11 @@ int netns_create_veth(int jail_netns_fd);
  * Must not: run in any other namespace (it writes G's own sysctl)
  * Return: 0 or negative errno
  */
-int netns_config_gateway(bool ipv6);
+int netns_config_gateway(int proc_fd, bool ipv6);
 
 /**
  * netns_config_jail() - Addresses, links and routes of J
+ * @proc_fd:	as for netns_config_gateway()
  * @ipv6:	as for netns_config_gateway(); both must agree
  *
  * lo up; JAIL_JAIL_IP4/30 (and NETNS_JAIL_IP6/64) on NETNS_JAIL_IF, up;
@@ -742,12 +749,11 @@ int netns_config_gateway(bool ipv6);
  * @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is no IPv6
  * route: IPv6 connects fail with ENETUNREACH.
  *
- * Context: in J, with CAP_NET_ADMIN over J: the command child right after
- * its unshare() (it holds every capability of its new user namespace)
- * once netns_create_veth() has run, or the setup child after setns(J)
+ * Context: in J, with CAP_NET_ADMIN over J: the setup child after
+ * setns(J), once netns_create_veth() has run
  * Return: 0 or negative errno
  */
-int netns_config_jail(bool ipv6);
+int netns_config_jail(int proc_fd, bool ipv6);
 
 /**
  * netns_install_rules() - Load the gateway's nftables rules (libnftables)

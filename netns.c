@@ -229,20 +229,20 @@ int netns_create_veth(int jail_netns_fd)
 }
 
 /*
- * Set /proc/sys/net/ipv6/conf/@ifname/disable_ipv6 of the current netns.
- * /proc/sys/net always shows the namespace of the process that opens it,
- * whatever procfs instance it is reached through, so this never touches
- * the host's settings. A kernel without IPv6 has no such file: nothing to
- * disable then.
+ * Set sys/net/ipv6/conf/@ifname/disable_ipv6 of the current netns, below
+ * the procfs directory @proc_fd. /proc/sys/net always shows the namespace
+ * of the process that opens it, whatever procfs instance it is reached
+ * through, so this never touches the host's settings. A kernel without
+ * IPv6 has no such file: nothing to disable then.
  */
-static int disable_ipv6(const char *ifname)
+static int disable_ipv6(int proc_fd, const char *ifname)
 {
 	char path[96];
 	autoclose int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	snprintf(path, sizeof(path), "sys/net/ipv6/conf/%s/disable_ipv6",
 		 ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = openat(proc_fd, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return write_all(fd, "1\n", 2);
@@ -316,7 +316,7 @@ static int add_default_route(struct nl_sock *s, const char *ifname,
 	return err < 0 ? nl_to_errno(err) : 0;
 }
 
-int netns_config_gateway(bool ipv6)
+int netns_config_gateway(int proc_fd, bool ipv6)
 {
 	autonlsock struct nl_sock *s = route_socket();
 	int err;
@@ -328,7 +328,7 @@ int netns_config_gateway(bool ipv6)
 		return err;
 	/* Before the link is up: no link-local address may ever appear */
 	if (!ipv6) {
-		err = disable_ipv6(NETNS_GW_IF);
+		err = disable_ipv6(proc_fd, NETNS_GW_IF);
 		if (err < 0)
 			return err;
 	}
@@ -341,7 +341,7 @@ int netns_config_gateway(bool ipv6)
 	return netns_set_link_up(s, NETNS_GW_IF);
 }
 
-int netns_config_jail(bool ipv6)
+int netns_config_jail(int proc_fd, bool ipv6)
 {
 	autonlsock struct nl_sock *s = route_socket();
 	int err;
@@ -352,7 +352,7 @@ int netns_config_jail(bool ipv6)
 	if (err < 0)
 		return err;
 	if (!ipv6) {
-		err = disable_ipv6(NETNS_JAIL_IF);
+		err = disable_ipv6(proc_fd, NETNS_JAIL_IF);
 		if (err < 0)
 			return err;
 	}
