@@ -12,21 +12,26 @@
  *     when a --secret needs one (only now, so that no process of the jail
  *     ever held its key), then sends "go" over
  *     a SOCK_SEQPACKET socketpair. The child set PR_SET_PDEATHSIG first and
- *     treats EOF on the socket as the supervisor's death.
- *  3. The setup child (pid 1 of the new pid namespace) sets the hostname,
- *     brings up lo, builds the mount view and pivots into it, opens the
- *     jail's pseudo-terminal inside its private devpts and passes the
- *     master to the supervisor.
- *  4. It forks the command child, drops every capability and re-executes
- *     this binary as "jail-init" with an empty environment: pid 1 then holds
- *     no policy, no secret and no host environment. jail-init makes itself
- *     non-dumpable and only then releases the command child, so nothing in
- *     the jail can ever ptrace it or read its memory.
- *  5. The command child starts a new session (taking the pty as its
- *     controlling terminal), rebuilds the environment, drops capabilities,
- *     sets no_new_privs and applies Landlock while pid 1 re-executes
- *     itself; once released, it closes stray descriptors and loads the
- *     seccomp filter as the last step before execve().
+ *     treats EOF on the socket as the supervisor's death. While the jail
+ *     sets itself up, the supervisor creates the audit log with its start
+ *     line and the registry entry, then sends "log ready".
+ *  3. The setup child (pid 1 of the new pid namespace) sets the hostname
+ *     and forks the command child. Then it brings up lo (or, under --net
+ *     filtered, loads the gateway rules and links the gateway and the
+ *     jail's namespaces, see setup_gateway()), drops every capability and
+ *     re-executes this binary as "jail-init" with an empty environment:
+ *     pid 1 then holds no policy, no secret and no host environment.
+ *     jail-init makes itself non-dumpable and only then releases the
+ *     command child, so nothing in the jail can ever ptrace it or read its
+ *     memory.
+ *  4. Meanwhile the command child builds the mount view and pivots into
+ *     it (pid 1's root moves with it), opens the jail's pseudo-terminal
+ *     inside its private devpts and passes the master to the supervisor.
+ *  5. It starts a new session (taking the pty as its controlling
+ *     terminal), drops capabilities, sets no_new_privs and applies
+ *     Landlock; once released by jail-init and told the log is ready, it
+ *     closes stray descriptors and loads the seccomp filter as the last
+ *     step before execve() with the rebuilt environment.
  *  6. The supervisor relays the terminal, forwards signals to pid 1, kills
  *     the jail on --timeout, serves the asks of --ask and the control
  *     socket (ask.c), and exits with COMMAND's status, which jail-init
@@ -761,10 +766,49 @@ static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
 }
 
 /*
+ * --net filtered: the gateway's rules are loaded by a child of their own
+ * while pid 1 makes the links (libnftables alone takes milliseconds).
+ * They name the gateway's link, not the jail's namespace, so they may go
+ * in before it exists. Return: the loader's pid
+ */
+static pid_t start_rules_loader(const struct child_ctx *c, int c_sock)
+{
+	pid_t pid = fork();
+	char why[256];
+	int err;
+
+	if (pid < 0)
+		die_errno("fork");
+	if (pid > 0)
+		return pid;
+	close(c_sock);
+	err = netns_install_rules(NETNS_TCP_PORT, NETNS_DNS_PORT, c->cfg->ipv6,
+				  why, sizeof(why));
+	if (err < 0 && why[0])
+		die("network: install the gateway rules: %s", why);
+	if (err < 0)
+		die_err(err, "network: install the gateway rules");
+	_exit(0);
+}
+
+/* COMMAND is released only once the rules are in place */
+static void wait_rules_loader(pid_t pid)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("network: wait for the gateway rules");
+	/* A loader that failed has reported why */
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		_exit(EXIT_JAIL_FAILED);
+}
+
+/*
  * --net filtered. We are in the gateway namespace G. Make the jail's
  * namespace J (in its own user namespace U2), link G and J with a veth,
- * put the redirect rules and the forwarder's sockets in G, and configure
- * J from inside it. J goes to the command child as soon as it exists (its
+ * put the redirect rules (loaded meanwhile) and the forwarder's sockets
+ * in G, and configure J from inside it. J goes to the command child as soon as it exists (its
  * /sys shows J), U2 once J is ready.
  *
  * Context: setup child, while the command child builds the view
@@ -775,16 +819,9 @@ static void setup_gateway(const struct child_ctx *c, int sock)
 	struct netns_listeners l;
 	autoclose int jfd = -1;
 	autoclose int ufd = -1;
+	pid_t rules = start_rules_loader(c, sock);
 	int hs = start_ns_helper(c, sock), err;
 
-	/*
-	 * The rules name the gateway's link, not the jail's namespace: they
-	 * are loaded while the helper makes J, and are in place before any
-	 * link exists
-	 */
-	if ((err = netns_install_rules(NETNS_TCP_PORT, NETNS_DNS_PORT,
-				       cfg->ipv6)) < 0)
-		die_err(err, "network: install the gateway rules");
 	jfd = take_jail_netns(c, hs, &ufd);
 	if (send_msg(sock, MSG_NET_NS, jfd) < 0)
 		die_errno("start the command");
@@ -803,6 +840,7 @@ static void setup_gateway(const struct child_ctx *c, int sock)
 	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
 	if (setns(c->gw_netns_fd, CLONE_NEWNET) < 0)
 		die_errno("network: return to the gateway namespace");
+	wait_rules_loader(rules);
 	if (send_msg(sock, MSG_NET_READY, ufd) < 0)
 		die_errno("start the command");
 }

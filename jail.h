@@ -765,12 +765,15 @@ int netns_config_jail(int proc_fd, bool ipv6);
  * @tcp_port and UDP port 53 to @dns_port, other UDP and ICMP echo to G
  * itself; input accepting only the redirected ports and replies,
  * rejecting the rest (TCP reset, ICMP administratively prohibited);
- * forward dropping everything. A failure is printed with warn().
+ * forward dropping everything. On failure, @why (@why_len bytes) holds
+ * what libnftables said, or why it could not be loaded, or "".
  *
- * Context: setup child, in G, after netns_config_gateway()
+ * Context: a child of the setup child, in G, while the links are made:
+ * the rules match NETNS_GW_IF by name, whether it exists yet or not
  * Return: 0 or negative errno (-EOPNOTSUPP: the kernel refused the rules)
  */
-int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6);
+int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6,
+			char *why, size_t why_len);
 
 /* The forwarder's sockets in G; -1 where absent */
 struct netns_listeners {

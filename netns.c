@@ -417,7 +417,8 @@ static const char rules_fmt[] =
 	"	}\n"
 	"}\n";
 
-int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6)
+int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6,
+			char *why, size_t why_len)
 {
 	autonft struct nft_ctx *ctx = NULL;
 	char buf[sizeof(rules_fmt) + 32];
@@ -434,8 +435,11 @@ int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6)
 		     tcp_port, dns_port);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -E2BIG;
+	if (why_len)
+		why[0] = '\0';
 	if (load_nftables() < 0) {
-		warn("nftables: cannot load libnftables.so.1 (%s)", dlerror());
+		snprintf(why, why_len, "cannot load libnftables.so.1 (%s)",
+			 dlerror());
 		return -ENOENT;
 	}
 	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
@@ -448,7 +452,8 @@ int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6)
 		return 0;
 	msg = nft.get_error_buffer(ctx);
 	if (msg && *msg)
-		warn("nftables: %.*s", (int)strcspn(msg, "\n"), msg);
+		snprintf(why, why_len, "nftables: %.*s",
+			 (int)strcspn(msg, "\n"), msg);
 	return -EOPNOTSUPP;
 }
 

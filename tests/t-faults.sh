@@ -531,4 +531,39 @@ else
 	stop_bg
 fi
 
+# --- gateway rules the kernel refuses: the jail fails closed, in one line.
+# A stand-in libnftables in the project (visible on the host and in the
+# view alike) refuses every ruleset the way the kernel would
+stub="$proj/.nft-stub"
+mkdir -p "$stub"
+cat >"$stub/stub.c" <<'EOF_STUB'
+static int dummy;
+void *nft_ctx_new(unsigned int flags) { (void)flags; return &dummy; }
+void nft_ctx_free(void *ctx) { (void)ctx; }
+int nft_ctx_buffer_output(void *ctx) { (void)ctx; return 0; }
+int nft_ctx_buffer_error(void *ctx) { (void)ctx; return 0; }
+int nft_run_cmd_from_buffer(void *ctx, const char *buf)
+{ (void)ctx; (void)buf; return -1; }
+const char *nft_ctx_get_error_buffer(void *ctx)
+{ (void)ctx; return "Error: Could not process rule: Operation not permitted\n"; }
+EOF_STUB
+if cc -shared -fPIC -o "$stub/libnftables.so.1" "$stub/stub.c"; then
+	chown -R "$JT_USER:" "$stub"
+	rm -f "$proj/ran"
+	err=$(JT_EXTRA_ENV="LD_LIBRARY_PATH=$stub" jail -- touch "$proj/ran" 2>&1)
+	rc=$?
+	assert_eq "gateway rules refused: exit 125" 125 "$rc"
+	assert_eq "gateway rules refused: one clear line" \
+		"jail: network: install the gateway rules: nftables: Error: Could not process rule: Operation not permitted" \
+		"$err"
+	if [ -e "$proj/ran" ]; then
+		t_fail "gateway rules refused: COMMAND never runs" "COMMAND ran"
+	else
+		t_pass "gateway rules refused: COMMAND never runs"
+	fi
+else
+	t_fail "gateway rules refused" "cannot build the stand-in libnftables"
+fi
+rm -rf "$stub"
+
 exit 0
