@@ -16,7 +16,8 @@
  *     sets itself up, the supervisor creates the audit log with its start
  *     line and the registry entry, then sends "log ready".
  *  3. The setup child (pid 1 of the new pid namespace) sets the hostname
- *     and forks the command child. Then it brings up lo (or, under --net
+ *     and forks the command child while the supervisor writes the maps,
+ *     and relays "go" to it. Then it brings up lo (or, under --net
  *     filtered, loads the gateway rules and links the gateway and the
  *     jail's namespaces, see setup_gateway()), drops every capability and
  *     re-executes this binary as "jail-init" with an empty environment:
@@ -519,16 +520,19 @@ static void enter_jail_userns(int sock)
 }
 
 /*
- * Context: the command child, forked by the setup child right after
- * "go"; it builds the view while pid 1 sets up the network and replaces
- * itself with jail-init
+ * Context: the command child, forked by the setup child before "go"
+ * (which the setup child relays); it builds the view while pid 1 sets up
+ * the network and replaces itself with jail-init
  * Must: start a new session, drop every privilege, exec COMMAND
  */
-static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
+static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 						    int sock)
 {
-	const bool filtered = c->cfg->net == NET_FILTERED;
+	const bool filtered = ctx->cfg->net == NET_FILTERED;
+	struct child_ctx cc = *ctx;
+	const struct child_ctx *c = &cc;
 	struct filter_prog prog;
+	struct go_msg go;
 	sigset_t none;
 	int slave_fd = -1, err;
 
@@ -537,6 +541,10 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *c,
 		errno = -err;
 		die_errno("seccomp filter");
 	}
+	/* "go", relayed by the setup child: our maps are written */
+	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
+		_exit(EXIT_JAIL_FAILED);
+	cc.go = &go;
 	fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock);
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
 	if (filtered)
@@ -872,11 +880,6 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 	die_set_channel(c->chan_fd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(EXIT_JAIL_FAILED);
-	/* EOF: the supervisor died before releasing us */
-	if (recv(c->chan_fd, &go, sizeof(go), 0) != sizeof(go))
-		_exit(EXIT_JAIL_FAILED);
-	// cppcheck-suppress autoVariables ; setup_child() never returns
-	c->go = &go;
 	/* Never hold the user's terminal as controlling tty, even as pid 1 */
 	if (setsid() < 0)
 		die_errno("setsid");
@@ -898,7 +901,13 @@ static __attribute__((noreturn)) void setup_child(struct child_ctx *c)
 		if (c->gw_netns_fd < 0)
 			die_errno("open the gateway namespace");
 	}
+	/* Forked while the supervisor writes our maps; it waits for "go" */
 	child = fork_command_child(c, sock);
+	/* EOF: the supervisor died before releasing us */
+	if (recv(c->chan_fd, &go, sizeof(go), 0) != sizeof(go))
+		_exit(EXIT_JAIL_FAILED);
+	if (send(sock[0], &go, sizeof(go), MSG_NOSIGNAL) != sizeof(go))
+		_exit(EXIT_JAIL_FAILED);
 	if (c->cfg->net == NET_FILTERED)
 		setup_gateway(c, sock[0]);
 	else if (c->cfg->net == NET_NONE && netns_loopback_up() < 0)
