@@ -726,23 +726,32 @@ static __attribute__((noreturn)) void ns_helper(int sock, int proc_fd)
 	_exit(0);
 }
 
-/* Start the namespace helper. Return: our end of its socket */
-static int start_ns_helper(const struct child_ctx *c, int c_sock)
+/*
+ * Fork a child linked to us by a socketpair: the parent keeps @sock[0],
+ * the child @sock[1]. Return: as fork(), never negative
+ */
+static pid_t fork_with_socket(int sock[2])
 {
-	int hs[2];
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, hs) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
 		die_errno("socketpair");
 	pid = fork();
 	if (pid < 0)
 		die_errno("fork");
-	if (pid == 0) {
-		close(hs[0]);
+	close(sock[pid == 0 ? 0 : 1]);
+	return pid;
+}
+
+/* Start the namespace helper. Return: our end of its socket */
+static int start_ns_helper(const struct child_ctx *c, int c_sock)
+{
+	int hs[2];
+
+	if (fork_with_socket(hs) == 0) {
 		close(c_sock);
 		ns_helper(hs[1], c->proc_fd);
 	}
-	close(hs[1]);
 	return hs[0];
 }
 
@@ -855,18 +864,10 @@ static void setup_gateway(const struct child_ctx *c, int sock)
 
 static pid_t fork_command_child(const struct child_ctx *c, int sock[2])
 {
-	pid_t child;
+	pid_t child = fork_with_socket(sock);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
-		die_errno("socketpair");
-	child = fork();
-	if (child < 0)
-		die_errno("fork");
-	if (child == 0) {
-		close(sock[0]);
+	if (child == 0)
 		command_child(c, sock[1]);
-	}
-	close(sock[1]);
 	return child;
 }
 

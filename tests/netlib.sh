@@ -79,17 +79,23 @@ events()
 
 # Jails a test started in the background (bgj and the like) add their pid
 # to NET_BG; cleanup_bg stops them, so a failed check leaves none behind
+# shellcheck disable=SC2034 # filled by the test files, read through stop_pids
 NET_BG=()
-cleanup_bg()
+cleanup_bg() { stop_pids NET_BG; }
+
+# stop_pids ARRAY: kill every pid in the array named ARRAY, reap them all,
+# then empty it
+stop_pids()
 {
+	local -n _pids=$1
 	local p
-	for p in "${NET_BG[@]}"; do
+	for p in "${_pids[@]}"; do
 		kill "$p" 2>/dev/null
 	done
-	for p in "${NET_BG[@]}"; do
+	for p in "${_pids[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	NET_BG=()
+	_pids=()
 }
 
 # net_in CMD...: run CMD in the internet namespace
@@ -108,17 +114,7 @@ net_spawn()
 	NET_PIDS+=("$!")
 }
 
-net_cleanup()
-{
-	local p
-	for p in "${NET_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${NET_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	NET_PIDS=()
-}
+net_cleanup() { stop_pids NET_PIDS; }
 
 _net_write_server()
 {
