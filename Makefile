@@ -61,16 +61,21 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS) 
 	-DJAIL_INIT_BIN=\"$(BUILD)/jail-init\" \
 	-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\"
 
-SRCS := $(sort $(wildcard *.c))
-LIBSRCS := $(filter-out jail.c,$(SRCS))
-# seccomp_rules.c (libseccomp) runs at build time only, through filtergen
-OBJS := $(filter-out $(BUILD)/seccomp_rules.o,$(SRCS:%.c=$(BUILD)/%.o))
+# The setup modules at the root; each other subsystem in its folder
+SUBDIRS := config fwd parse cmd host
+SRCS := $(sort $(wildcard *.c)) $(sort $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c)))
+HDRS := jail.h tools/filtergen.h $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.h))
+# tools/seccomp_rules.c (libseccomp) runs at build time only, through
+# filtergen; the unit tests link it to compare the carried filter
+RULES_SRC := tools/seccomp_rules.c
+LIBSRCS := $(filter-out jail.c,$(SRCS)) $(RULES_SRC)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS := $(LIBSRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
-FUZZ_SRCS := $(wildcard fuzz/fuzz-*.c)
-FUZZ_REPLAY := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/replay/%)
-FUZZ_BINS := $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/replay/%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 
@@ -85,7 +90,8 @@ endif
 
 all: $(JAIL_BIN)
 
-$(BUILD)/%.o: %.c jail.h | $(BUILD)
+$(BUILD)/%.o: %.c $(HDRS) | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Each output directory is its own target: one that exists (an older
@@ -107,10 +113,10 @@ $(BUILD)/initblob.o: $(BUILD)/jail-init
 
 # The seccomp filter, compiled from seccomp_rules.c with libseccomp on the
 # build machine and carried by filterblob.c
-$(BUILD)/filtergen: tools/filtergen.c $(BUILD)/seccomp_rules.o \
+$(BUILD)/filtergen: tools/filtergen.c $(BUILD)/tools/seccomp_rules.o \
 		$(BUILD)/util.o | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< $(BUILD)/seccomp_rules.o \
-		$(BUILD)/util.o $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< \
+		$(BUILD)/tools/seccomp_rules.o $(BUILD)/util.o $(PKG_LIBS)
 
 $(BUILD)/filter-blob.inc: $(BUILD)/filtergen
 	$(BUILD)/filtergen >$@.tmp && mv $@.tmp $@
@@ -137,8 +143,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS) tests/unit/tap.h | $(BUILD)/unit
 	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
 
 # Fuzz harnesses also build with a replay main() run by `make check`
-$(BUILD)/replay/%: fuzz/%.c fuzz/replay.c $(LIBOBJS) | $(BUILD)/replay
-	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< fuzz/replay.c \
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBOBJS) | $(BUILD)/replay
+	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 		$(LIBOBJS) $(PKG_LIBS)
 
 # Helpers that run inside the jail are static so they need nothing from
@@ -161,17 +167,18 @@ check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS) $(FUZZ_BINS)
 FUZZ_BASE := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fno-sanitize-recover=all
 FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_OBJ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIBSRCS := $(filter-out initblob.c,$(LIBSRCS))
+FUZZ_LIBSRCS := $(filter-out initblob.c $(RULES_SRC),$(LIBSRCS))
 FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
 # The module objects are built once for every harness
 .SECONDARY: $(FUZZ_LIBOBJS)
 build-fuzz/obj:
 	mkdir -p $@
-build-fuzz/obj/%.o: %.c jail.h | build-fuzz/obj
+build-fuzz/obj/%.o: %.c $(HDRS) | build-fuzz/obj
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) \
 		-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\" -c -o $@ $<
 build-fuzz/obj/filterblob.o: build/filter-blob.inc
-build-fuzz/%: fuzz/%.c $(FUZZ_LIBOBJS)
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBOBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBOBJS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
@@ -181,7 +188,7 @@ fuzz: $(FUZZ_BINS)
 		echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 			-artifact_prefix=build-fuzz/crash-$$n- \
-			build-fuzz/corpus-$$n fuzz/corpus/$$n; \
+			build-fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
 	done
 
 # A few seconds of each harness (FUZZ_SMOKE_SECONDS), from the checked-in
@@ -193,7 +200,7 @@ fuzz-smoke: $(FUZZ_BINS)
 		rm -rf build-fuzz/smoke-$$n; mkdir -p build-fuzz/smoke-$$n; \
 		if $$f -max_total_time=$(FUZZ_SMOKE_SECONDS) -max_len=4096 \
 			-artifact_prefix=build-fuzz/crash-$$n- \
-			build-fuzz/smoke-$$n fuzz/corpus/$$n \
+			build-fuzz/smoke-$$n tests/fuzz/corpus/$$n \
 			>build-fuzz/smoke-$$n.log 2>&1; then \
 			echo "fuzz-smoke $$n: $$(grep -o 'Done [0-9]* runs' \
 				build-fuzz/smoke-$$n.log)"; \
@@ -272,7 +279,7 @@ LINT_DEFS := -D_GNU_SOURCE -D__linux__ -D__$(shell uname -m)__ \
 TIDY_FLAGS := -std=gnu11 -I. $(LINT_DEFS) $(PKG_CFLAGS)
 SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak bench/tls .ci/run
 
-LINT_SRCS := $(SRCS) tools/filtergen.c
+LINT_SRCS := $(SRCS) tools/filtergen.c $(RULES_SRC)
 lint: build/filter-blob.inc
 	cppcheck --quiet --error-exitcode=1 --inline-suppr \
 		--enable=warning,portability,performance --std=c11 -I. \

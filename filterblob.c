@@ -10,6 +10,7 @@
 #include <linux/filter.h>
 
 #include "jail.h"
+#include "tools/filtergen.h"
 
 #ifndef JAIL_FILTER_BLOB
 #error "JAIL_FILTER_BLOB must name the file tools/filtergen.c wrote"

@@ -37,6 +37,7 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+#include "fwd/fwd.h"
 
 /* Attributes every bind gets: a setuid file inside gains nothing */
 #define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)

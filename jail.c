@@ -66,6 +66,10 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "config/config.h"
+#include "fwd/fwd.h"
+#include "cmd/cmd.h"
+#include "host/host.h"
 
 extern char **environ;
 

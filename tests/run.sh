@@ -67,7 +67,7 @@ echo "# fuzz corpus replay"
 for r in "$BUILD"/replay/fuzz-*; do
 	[ -x "$r" ] || continue
 	n=${r##*/fuzz-}
-	if out=$("$r" "fuzz/corpus/$n" 2>&1); then
+	if out=$("$r" "tests/fuzz/corpus/$n" 2>&1); then
 		record ok "replay: $n ($(printf '%s' "$out" | tail -1))"
 	else
 		printf '%s\n' "$out" | tail -20
@@ -82,7 +82,7 @@ for f in "${FUZZ_DIR:-$TOP/build-fuzz}"/fuzz-*; do
 	mkdir -p "$STAGE/fuzz/$n"
 	if out=$("$f" -max_total_time="${FUZZ_SMOKE_SECONDS:-3}" -max_len=4096 \
 		-artifact_prefix="$STAGE/fuzz/crash-$n-" \
-		"$STAGE/fuzz/$n" "fuzz/corpus/$n" 2>&1); then
+		"$STAGE/fuzz/$n" "tests/fuzz/corpus/$n" 2>&1); then
 		record ok "fuzz-smoke: $n ($(printf '%s\n' "$out" |
 			grep -o 'Done [0-9]* runs'))"
 	else

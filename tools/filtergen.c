@@ -14,6 +14,7 @@
 #include <linux/filter.h>
 
 #include "jail.h"
+#include "tools/filtergen.h"
 
 static void print_program(const char *var, bool is_log)
 {

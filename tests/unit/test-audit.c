@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "jail.h"
+#include "parse/parse.h"
 #include "tests/unit/tap.h"
 
 static char line[AUDIT_LINE_MAX];

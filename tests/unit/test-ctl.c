@@ -3,6 +3,7 @@
  * test-ctl.c - unit tests for ctl.c: the ask and control line protocol
  */
 #include "jail.h"
+#include "cmd/cmd.h"
 #include "tests/unit/tap.h"
 
 static struct ctl_msg m;

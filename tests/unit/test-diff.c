@@ -4,6 +4,7 @@
  * apply back exactly, the bounds
  */
 #include "jail.h"
+#include "parse/parse.h"
 #include "tests/unit/diffapply.h"
 #include "tests/unit/tap.h"
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "jail.h"
+#include "parse/parse.h"
 #include "tests/unit/tap.h"
 
 /* What glibc's stub resolver sends for "getent ahostsv4 Example.ORG" */

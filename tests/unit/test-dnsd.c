@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "jail.h"
+#include "fwd/fwd.h"
+#include "parse/parse.h"
 #include "tests/unit/tap.h"
 
 static struct jail_config cfg;

@@ -3,6 +3,7 @@
  * test-http.c - unit tests for http.c
  */
 #include "jail.h"
+#include "parse/parse.h"
 #include "tests/unit/tap.h"
 
 static const char curl_get[] =

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "jail.h"
+#include "parse/parse.h"
 #include "tests/unit/tap.h"
 
 static int rule(const char *spec, struct net_rule *r)

@@ -3,6 +3,8 @@
  * test-push.c - unit tests for push.c
  */
 #include "jail.h"
+#include "parse/parse.h"
+#include "cmd/cmd.h"
 #include "tests/unit/tap.h"
 
 #define Z40 "0000000000000000000000000000000000000000"

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 
 #include "jail.h"
+#include "tools/filtergen.h"
 #include "tests/unit/tap.h"
 
 #define PERSONA_ALLOWED (PER_LINUX32 | UNAME26 | ADDR_NO_RANDOMIZE)

@@ -3,6 +3,7 @@
  * test-secrets.c - unit tests for secrets.c's pure functions
  */
 #include "jail.h"
+#include "fwd/fwd.h"
 #include "tests/unit/tap.h"
 
 #define PH_A "sk-ant-PLACEHOLDERaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

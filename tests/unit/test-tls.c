@@ -3,6 +3,7 @@
  * test-tls.c - unit tests for tls.c
  */
 #include "jail.h"
+#include "parse/parse.h"
 #include "tests/unit/tap.h"
 
 /* Captured from "openssl s_client -connect 127.0.0.1:PORT -servername

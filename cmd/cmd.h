@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd.h - what a person runs: jail log, ps, review, pending, approve, revoke
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include "jail.h"
+#include "parse/parse.h"
+
+/* ---------------------------------------------------------------------
+ * logview.c: jail log and jail ps
+ * ------------------------------------------------------------------- */
+
+struct audit_event;
+
+/*
+ * Fields of net.allow that logview.c shows as bytes up (sent from the
+ * jail) and down (received): "bytes_up" and "bytes_down".
+ */
+
+/**
+ * logview_log_main() - `jail log [--json] [ID|FILE]`
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is "log"
+ *
+ * ID is a jail ID, or the start of one, with a log in
+ * $XDG_STATE_HOME/jail/log (else ~/.local/state/jail/log); FILE is a path,
+ * "-" standard input; with neither, the newest log there. Prints one line
+ * per event (local time, event, where, decision and reason, bytes of
+ * net.allow), then totals; a line that does not parse is shown as
+ * "(unreadable line N)" and counted. --json copies the file unchanged.
+ *
+ * Context: the user's shell, outside any jail; reads only
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int logview_log_main(int argc, char **argv);
+
+/**
+ * logview_ps_main() - `jail ps`: the user's running jails
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is "ps"
+ *
+ * Lists each ID.run of the registry (see jail_runtime_dir()) whose
+ * supervisor is still alive: ID, PID, STARTED, COMMAND, and the number of
+ * net.allow and of *.deny/secret.leak events of that jail in its log. An
+ * entry whose pid is gone, or now belongs to a later process, is stale:
+ * it is skipped and its file removed.
+ *
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int logview_ps_main(int argc, char **argv);
+
+/**
+ * logview_render_event() - One audit event as a line for a person
+ * @ev:		a parsed event; every string in it is untrusted
+ * @out:	buffer; always NUL-terminated, without a newline
+ * @out_len:	its size; 8 * AUDIT_LINE_MAX always holds a whole line
+ *
+ * Local time (HH:MM:SS.mmm), event, where (host:port, name, path or
+ * syscall), the decision and its reason. Every value is escaped: no
+ * control character, C1 control, bidi control or line separator reaches
+ * @out, and a backslash is doubled. A line that does not fit is cut.
+ *
+ * Return: length of @out
+ */
+size_t logview_render_event(const struct audit_event *ev, char *out,
+			    size_t out_len);
+
+
+/* ---------------------------------------------------------------------
+ * reviewcmd.c: --review at exit, and jail review
+ * ------------------------------------------------------------------- */
+
+/**
+ * review_finish() - Summarise the run's changes and act on --review
+ * @cfg:	validated configuration
+ *
+ * Prints the summary (A/M/D lines, protected paths marked '!', the
+ * diffstat) and logs "review"; then, by mode: writes the patch
+ * (review.patch) and removes the state; keeps it (review.keep); or asks
+ * on the terminal: apply (review.apply), discard (review.discard) or
+ * keep. Without a terminal --review keeps. No changes: the state goes.
+ *
+ * Context: supervisor, after the jail is gone and the terminal restored
+ * Return: 0, or negative errno when the patch could not be written or an
+ * apply failed (the state is then kept and the message says where)
+ */
+int review_finish(const struct jail_config *cfg);
+
+/* die() during a run: remove an empty review, else say where it is */
+void review_abandon(const struct jail_config *cfg);
+
+/**
+ * review_main() - `jail review [ID [apply [--protected] | discard |
+ * patch FILE]]`
+ *
+ * Without ID: lists the kept reviews. ID (or a unique start of one):
+ * shows the summary. Refuses a state directory or review not owned by
+ * the user or open to others.
+ *
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int review_main(int argc, char **argv);
+
+
+/* ---------------------------------------------------------------------
+ * ctl.c: the ask channel and control socket line protocol; jail pending,
+ * approve, always, deny, revoke
+ * ------------------------------------------------------------------- */
+
+#define ASK_KIND_MAX 15		/* [a-z]: "connect", "push" */
+#define ASK_HOST_MAX 255	/* a host name or an IP literal */
+#define ASK_DETAIL_MAX 200	/* printable ASCII */
+#define CTL_NAME_MAX 63		/* a secret's name */
+#define CTL_TEXT_MAX 400	/* an error's text */
+#define CTL_LINE_MAX 1024	/* one line, newline included */
+
+enum ask_answer {
+	ASK_DENY,
+	ASK_ALLOW,	/* this request */
+	ASK_ALWAYS,	/* this name, for the rest of the run */
+};
+
+enum ctl_verb {
+	CTL_ASK,	/* "ask SEQ WAIT KIND HOST PORT [DETAIL]" */
+	CTL_ANSWER,	/* "answer allow|always|deny TOKEN" */
+	CTL_PENDING,	/* "pending" */
+	CTL_SECRETS,	/* "secrets" */
+	CTL_SECRET,	/* "secret NAME active|revoked" */
+	CTL_REVOKE,	/* "revoke NAME" */
+	CTL_END,	/* "end" */
+	CTL_OK,		/* "ok COUNT" */
+	CTL_ERR,	/* "err TEXT" */
+};
+
+/* One line of the protocol, parsed */
+struct ctl_msg {
+	enum ctl_verb verb;
+	enum ask_answer answer;			/* CTL_ANSWER */
+	unsigned long long seq;			/* CTL_ASK */
+	unsigned long long wait_s;		/* CTL_ASK: seconds held */
+	unsigned long long count;		/* CTL_OK */
+	char kind[ASK_KIND_MAX + 1];		/* CTL_ASK */
+	char host[ASK_HOST_MAX + 1];		/* CTL_ASK; CTL_ANSWER's TOKEN */
+	uint16_t port;				/* CTL_ASK */
+	char detail[ASK_DETAIL_MAX + 1];	/* CTL_ASK, may be "" */
+	char name[CTL_NAME_MAX + 1];		/* CTL_SECRET, CTL_REVOKE */
+	bool is_revoked;			/* CTL_SECRET */
+	char text[CTL_TEXT_MAX + 1];		/* CTL_ERR */
+};
+
+/**
+ * ctl_parse() - Parse one line of the ask and control protocol
+ * @line:	the line, with or without its "\n"; untrusted: it comes from
+ *		another process (the forwarder, which reads the jail; a
+ *		client of the control socket; a jail's supervisor)
+ * @len:	its length, at most CTL_LINE_MAX
+ * @m:		result
+ *
+ * Pure. Words are separated by one space. KIND is [a-z]{1,15}; HOST and
+ * TOKEN are 1..255 bytes of letters, digits and ".-_:"; PORT is 0..65535;
+ * SEQ, WAIT and COUNT are decimal numbers of at most 12 digits without a
+ * leading zero; NAME is an environment variable name of at most 63
+ * bytes; DETAIL and TEXT are the rest of the line, printable ASCII, at
+ * most ASK_DETAIL_MAX / CTL_TEXT_MAX bytes. Nothing else is accepted:
+ * no other control byte, no empty word, no trailing junk.
+ *
+ * Return: 0, -EBADMSG (not a line of the protocol) or -E2BIG (too long)
+ */
+int ctl_parse(const char *line, size_t len, struct ctl_msg *m);
+
+/* "allow", "always", "deny" */
+const char *ask_answer_name(enum ask_answer a);
+
+/* Copy @in to @out (size @out_len) as printable ASCII: others become '?' */
+void ctl_printable(const char *in, char *out, size_t out_len);
+
+/**
+ * ctl_peer_check() - Is the peer of unix socket @fd a host process of ours?
+ * @fd:		a connected AF_UNIX socket
+ * @why:	the reason when it is not
+ * @why_len:	its size
+ *
+ * The peer (SO_PEERCRED, taken at connect time) must have our uid or be
+ * root, and be in our user and pid namespaces (/proc/PID/ns), so that no
+ * process inside a jail passes whatever it can reach. The pid is pinned
+ * with SO_PEERPIDFD where the kernel has it (pidfd_open() otherwise) and
+ * checked alive after the namespaces were read: a pid recycled meanwhile
+ * fails the check.
+ *
+ * Return: 0, or -EPERM with @why set
+ */
+int ctl_peer_check(int fd, char *why, size_t why_len);
+
+/* The control socket of jail @id in the registry @dir_fd: "ID.sock" */
+#define CTL_SOCK_SUFFIX ".sock"
+
+/**
+ * ctl_main() - `jail pending`, `jail approve|always|deny [ID] HOST`,
+ * `jail revoke [ID] NAME`
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is the subcommand
+ *
+ * Talks to the control socket of each running jail of the user (see
+ * jail_runtime_dir()), each checked with ctl_peer_check().
+ *
+ * Context: the user's shell, outside any jail
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int ctl_main(int argc, char **argv);
+
+
+#endif /* CMD_H */

@@ -1,0 +1,1073 @@
+// SPDX-License-Identifier: MIT
+/*
+ * logview.c - jail log and jail ps: audit logs and running jails for a person
+ *
+ * Both read files whose values come from inside a jail (host names, paths,
+ * process names), always through audit_parse_line(). Everything printed is
+ * escaped first, so that no value can move the cursor, recolour or retitle
+ * the terminal, or reorder the line with bidi controls. A line that does
+ * not parse is shown and counted, never fatal. Nothing here writes, except
+ * that jail ps removes the registry entry of a jail that is gone.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "jail.h"
+#include "parse/parse.h"
+#include "config/config.h"
+#include "cmd/cmd.h"
+
+#define PS_MAX_JAILS 256	/* registry entries listed by jail ps */
+#define PS_COMMAND_MAX 40	/* code points of COMMAND shown by jail ps */
+#define LOG_MAX_KINDS 16	/* kinds of denial counted separately */
+
+/* ---- escaping for the terminal ------------------------------------ */
+
+/* A small string builder: cut, never overflowing, when full */
+struct sbuf {
+	char *p;
+	size_t len;
+	size_t used;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (!b->len)
+		return;
+	if (n > b->len - 1 - b->used)
+		n = b->len - 1 - b->used;
+	memcpy(b->p + b->used, s, n);
+	b->used += n;
+	b->p[b->used] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
+							  sizeof(tmp) - 1);
+}
+
+/*
+ * Decode one UTF-8 sequence at @s (at most @left bytes). The parser only
+ * hands out well-formed UTF-8, but a bad byte still decodes as itself
+ * (length 1, code point 0xFFFFFFFF) so that it is escaped, not skipped.
+ */
+static size_t utf8_decode(const uint8_t *s, size_t left, uint32_t *cp)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	uint32_t v;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xc2 || s[0] > 0xf4 || n > left)
+		goto bad;
+	v = s[0] & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			goto bad;
+		v = v << 6 | (s[i] & 0x3fu);
+	}
+	*cp = v;
+	return n;
+bad:
+	*cp = 0xffffffffu;
+	return 1;
+}
+
+/* Code points a terminal would act on, or that reorder or split text */
+static bool is_unsafe_cp(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c ||
+	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff ||
+	       cp == 0xffffffffu;
+}
+
+/*
+ * Append @s escaped: unsafe code points become \xNN or \uNNNN and a
+ * backslash becomes "\\", so an escape in the output is never ambiguous.
+ * At most @max code points of @s are shown, then "...".
+ */
+static void sb_safe(struct sbuf *b, const char *s, size_t max)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t left = strlen(s), shown = 0;
+
+	while (left) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, left, &cp);
+
+		if (shown++ == max) {
+			sb_str(b, "...");
+			return;
+		}
+		if (cp == 0xffffffffu || cp < 0x20 || cp == 0x7f)
+			sb_printf(b, "\\x%02x", p[0]);
+		else if (is_unsafe_cp(cp))
+			sb_printf(b, "\\u%04x", (unsigned int)cp);
+		else if (cp == '\\')
+			sb_str(b, "\\\\");
+		else
+			sb_put(b, (const char *)p, n);
+		p += n;
+		left -= n;
+	}
+}
+
+/* ---- events ------------------------------------------------------- */
+
+enum ev_class {
+	EV_INFO,
+	EV_ALLOW,	/* net.allow */
+	EV_DENY,	/* *.deny, secret.leak */
+	EV_WARN,	/* fs.protected_* */
+};
+
+static enum ev_class classify(const char *event)
+{
+	size_t n = strlen(event);
+
+	if (!strcmp(event, "net.allow"))
+		return EV_ALLOW;
+	if ((n > 5 && !strcmp(event + n - 5, ".deny")) ||
+	    !strcmp(event, "secret.leak"))
+		return EV_DENY;
+	if (!strncmp(event, "fs.protected_", 13))
+		return EV_WARN;
+	return EV_INFO;
+}
+
+static const struct audit_field *field(const struct audit_event *ev,
+				       const char *key)
+{
+	for (size_t i = 0; i < ev->n_fields; i++)
+		if (!strcmp(ev->f[i].key, key))
+			return &ev->f[i];
+	return NULL;
+}
+
+/* The first of @keys present as a string, or NULL */
+static const char *fstr(const struct audit_event *ev, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const struct audit_field *f = field(ev, *keys);
+
+		if (f && f->type == AUDIT_STR)
+			return f->s;
+	}
+	return NULL;
+}
+
+#define FSTR(ev, ...) fstr((ev), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* The first of @keys present as an integer */
+static bool fint(const struct audit_event *ev, const char *const *keys,
+		 long long *v)
+{
+	for (; *keys; keys++) {
+		const struct audit_field *f = field(ev, *keys);
+
+		if (f && f->type == AUDIT_INT) {
+			*v = f->i;
+			return true;
+		}
+	}
+	return false;
+}
+
+#define FINT(ev, v, ...)                                                       \
+	fint((ev), (const char *const[]){ __VA_ARGS__, NULL }, (v))
+
+/* "2026-11-22T05:00:00.123Z", exactly as audit_format() writes it */
+static int parse_ts(const char *s, time_t *sec, unsigned int *ms)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	struct tm tm = { 0 };
+	int v[7] = { 0 };
+	const int at[7] = { 0, 5, 8, 11, 14, 17, 20 },
+		  w[7] = { 4, 2, 2, 2, 2, 2, 3 };
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(pat) - 1; i++)
+		if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
+			return -EINVAL;
+	for (int i = 0; i < 7; i++)
+		for (int j = 0; j < w[i]; j++)
+			v[i] = v[i] * 10 + (s[at[i] + j] - '0');
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 60)
+		return -EINVAL;
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	*sec = timegm(&tm);
+	*ms = (unsigned int)v[6];
+	return 0;
+}
+
+/* 1234 -> "1.2 KiB" */
+static void sb_bytes(struct sbuf *b, long long n)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	size_t u = 0;
+
+	if (n < 1024) {
+		sb_printf(b, "%lld B", n);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		v /= 1024;
+		u++;
+	}
+	sb_printf(b, "%.1f %s", v, unit[u]);
+}
+
+/* host:port, [v6]:port, with the address after a name when both exist */
+static void where_endpoint(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *host = FSTR(ev, "host", "name", "sni");
+	const char *ip = FSTR(ev, "ip", "addr");
+	const char *shown = host ? host : ip;
+	long long port;
+
+	if (!shown)
+		return;
+	if (!host && strchr(shown, ':'))
+		sb_str(b, "[");
+	sb_safe(b, shown, 253);
+	if (!host && strchr(shown, ':'))
+		sb_str(b, "]");
+	if (FINT(ev, &port, "port"))
+		sb_printf(b, ":%lld", port);
+	if (host && ip) {
+		sb_str(b, " (");
+		sb_safe(b, ip, 64);
+		sb_str(b, ")");
+	}
+}
+
+static void where_syscall(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *name = FSTR(ev, "syscall");
+	const char *comm = FSTR(ev, "comm");
+	long long pid;
+
+	sb_safe(b, name ? name : "?", 64);
+	if (comm) {
+		sb_str(b, " by ");
+		sb_safe(b, comm, 64);
+	}
+	if (FINT(ev, &pid, "pid"))
+		sb_printf(b, " (pid %lld)", pid);
+}
+
+static void where_secret(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *name = FSTR(ev, "secret", "name");
+	const char *to = FSTR(ev, "host", "where");
+
+	sb_safe(b, name ? name : "?", 128);
+	if (to) {
+		sb_str(b, " to ");
+		sb_safe(b, to, 253);
+	}
+}
+
+/* Every field as key=value, for events this viewer does not know */
+static void where_generic(const struct audit_event *ev, struct sbuf *b)
+{
+	for (size_t i = 0; i < ev->n_fields; i++) {
+		if (i)
+			sb_str(b, " ");
+		sb_safe(b, ev->f[i].key, 64);
+		sb_str(b, "=");
+		if (ev->f[i].type == AUDIT_INT)
+			sb_printf(b, "%lld", ev->f[i].i);
+		else
+			sb_safe(b, ev->f[i].s, 128);
+	}
+}
+
+/* start, exit, run: what the jail was and how it ended */
+static bool where_lifecycle(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *cmd = FSTR(ev, "command");
+	long long st;
+
+	if (!strcmp(ev->event, "start") || !strcmp(ev->event, "run")) {
+		sb_safe(b, cmd ? cmd : "?", 200);
+		return true;
+	}
+	if (strcmp(ev->event, "exit"))
+		return false;
+	if (FINT(ev, &st, "status")) {
+		sb_printf(b, "status %lld", st);
+		if (st > 128 && st < 128 + 65)
+			sb_printf(b, " (signal %lld)", st - 128);
+	}
+	return true;
+}
+
+/* The "where" column: what the event is about */
+static void render_where(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *e = ev->event;
+	const char *s;
+
+	if (where_lifecycle(ev, b))
+		return;
+	if (!strncmp(e, "net.", 4) || !strncmp(e, "ask", 3))
+		where_endpoint(ev, b);
+	else if (!strncmp(e, "syscall.", 8))
+		where_syscall(ev, b);
+	else if (!strncmp(e, "secret.", 7))
+		where_secret(ev, b);
+	else if (!strncmp(e, "dns.", 4) && (s = FSTR(ev, "name", "host",
+						   "qname")))
+		sb_safe(b, s, 253);
+	else if (!strncmp(e, "fs.", 3) && (s = FSTR(ev, "path")))
+		sb_safe(b, s, 512);
+	else
+		where_generic(ev, b);
+}
+
+static void decision_info(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *s;
+	long long n;
+
+	if (!strcmp(ev->event, "start")) {
+		if ((s = FSTR(ev, "project"))) {
+			sb_str(b, "project ");
+			sb_safe(b, s, 200);
+		}
+		if ((s = FSTR(ev, "net"))) {
+			sb_str(b, ", network ");
+			sb_safe(b, s, 32);
+		}
+		if (FINT(ev, &n, "allow") && n)
+			sb_printf(b, ", %lld allow rule%s", n, n == 1 ? "" : "s");
+		return;
+	}
+	if (!strcmp(ev->event, "run") && FINT(ev, &n, "pid"))
+		sb_printf(b, "pid %lld", n);
+	/* --ask: what was asked, what the answer was and who gave it */
+	if (!strcmp(ev->event, "ask") && (s = FSTR(ev, "kind"))) {
+		sb_safe(b, s, 32);
+		if ((s = FSTR(ev, "detail"))) {
+			sb_str(b, " ");
+			sb_safe(b, s, 200);
+		}
+	}
+	if (!strcmp(ev->event, "ask.answer") && (s = FSTR(ev, "answer"))) {
+		sb_safe(b, s, 32);
+		if ((s = FSTR(ev, "by"))) {
+			sb_str(b, " by ");
+			sb_safe(b, s, 32);
+		}
+	}
+	if ((s = FSTR(ev, "reason")))
+		sb_safe(b, s, 200);
+}
+
+/* The decision column: allowed or denied, and why */
+static void render_decision(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *reason = FSTR(ev, "reason");
+	long long up, down;
+
+	switch (classify(ev->event)) {
+	case EV_DENY:
+		sb_str(b, "denied");
+		break;
+	case EV_ALLOW:
+		sb_str(b, "allowed");
+		if (FINT(ev, &up, "bytes_up", "up", "sent") &&
+		    FINT(ev, &down, "bytes_down", "down", "received")) {
+			sb_str(b, ", up ");
+			sb_bytes(b, up);
+			sb_str(b, ", down ");
+			sb_bytes(b, down);
+		}
+		break;
+	case EV_WARN:
+		sb_str(b, !strcmp(ev->event, "fs.protected_created") ?
+				  "warning: created during the run" :
+				  "warning: replaced or removed during the run");
+		return;
+	case EV_INFO:
+		decision_info(ev, b);
+		return;
+	}
+	if (reason) {
+		sb_str(b, ": ");
+		sb_safe(b, reason, 200);
+	}
+}
+
+/* Pad @b with spaces to @col bytes (at least one space) */
+static void sb_pad(struct sbuf *b, size_t start, size_t col)
+{
+	do
+		sb_str(b, " ");
+	while (b->used - start < col);
+}
+
+size_t logview_render_event(const struct audit_event *ev, char *out,
+			    size_t out_len)
+{
+	struct sbuf b = { out, out_len, 0 };
+	struct tm tm;
+	unsigned int ms;
+	time_t sec;
+
+	if (!out_len)
+		return 0;
+	out[0] = '\0';
+	if (parse_ts(ev->ts, &sec, &ms) == 0 && localtime_r(&sec, &tm))
+		sb_printf(&b, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min,
+			  tm.tm_sec, ms);
+	else
+		sb_str(&b, "??:??:??.???");
+	sb_pad(&b, 0, 14);
+	sb_safe(&b, ev->event, 32);
+	sb_pad(&b, 14, 21);
+	{
+		size_t at = b.used;
+
+		render_where(ev, &b);
+		sb_pad(&b, at, 32);
+	}
+	render_decision(ev, &b);
+	while (b.used && b.p[b.used - 1] == ' ')
+		b.p[--b.used] = '\0';
+	return b.used;
+}
+
+/* ---- reading logs ------------------------------------------------- */
+
+struct line_reader {
+	FILE *f;
+	unsigned long lineno;
+	size_t len;
+	bool too_long;		/* longer than any line audit_write() writes */
+	char buf[AUDIT_LINE_MAX];
+};
+
+/* Return: true when a line (possibly the last, without "\n") was read */
+static bool read_line(struct line_reader *r)
+{
+	int ch;
+
+	r->len = 0;
+	r->too_long = false;
+	while ((ch = getc_unlocked(r->f)) != EOF && ch != '\n') {
+		if (r->len < sizeof(r->buf))
+			r->buf[r->len++] = (char)ch;
+		else
+			r->too_long = true;
+	}
+	if (ch == EOF && !r->len && !r->too_long)
+		return false;
+	r->lineno++;
+	return true;
+}
+
+static bool is_blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+/*
+ * Open a log for reading: regular files only, so that a FIFO or a device
+ * in its place cannot hang or surprise us. Return: stream, or NULL with
+ * errno set.
+ */
+static FILE *open_log(const char *path, bool nofollow)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+				    (nofollow ? O_NOFOLLOW : 0));
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* errno is still whatever an earlier call left there */
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, 0);
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+struct totals {
+	unsigned long events, allowed, denied, warnings, unreadable;
+	struct {
+		char kind[32];
+		unsigned long n;
+	} kinds[LOG_MAX_KINDS];
+	size_t n_kinds;
+};
+
+/* Count @ev; denials by kind, the event name up to its first dot */
+static void count_event(struct totals *t, const struct audit_event *ev)
+{
+	size_t len = strcspn(ev->event, "."), i;
+
+	t->events++;
+	switch (classify(ev->event)) {
+	case EV_ALLOW:
+		t->allowed++;
+		return;
+	case EV_WARN:
+		t->warnings++;
+		return;
+	case EV_INFO:
+		return;
+	case EV_DENY:
+		break;
+	}
+	t->denied++;
+	if (len >= sizeof(t->kinds[0].kind))
+		len = sizeof(t->kinds[0].kind) - 1;
+	for (i = 0; i < t->n_kinds; i++)
+		if (!strncmp(t->kinds[i].kind, ev->event, len) &&
+		    !t->kinds[i].kind[len])
+			break;
+	if (i == t->n_kinds) {
+		if (i == LOG_MAX_KINDS)
+			i--;	/* the last slot then counts the rest too */
+		else
+			t->n_kinds++;
+		memcpy(t->kinds[i].kind, ev->event, len);
+		t->kinds[i].kind[len] = '\0';
+	}
+	t->kinds[i].n++;
+}
+
+static void print_totals(const struct totals *t)
+{
+	char line[1024];
+	struct sbuf b = { line, sizeof(line), 0 };
+
+	sb_printf(&b, "%lu event%s: %lu allowed, %lu denied", t->events,
+		  t->events == 1 ? "" : "s", t->allowed, t->denied);
+	for (size_t i = 0; i < t->n_kinds; i++) {
+		sb_str(&b, i ? ", " : " (");
+		sb_safe(&b, t->kinds[i].kind, 31);
+		sb_printf(&b, " %lu", t->kinds[i].n);
+	}
+	if (t->n_kinds)
+		sb_str(&b, ")");
+	if (t->warnings)
+		sb_printf(&b, ", %lu warning%s", t->warnings,
+			  t->warnings == 1 ? "" : "s");
+	if (t->unreadable)
+		sb_printf(&b, "; %lu unreadable line%s", t->unreadable,
+			  t->unreadable == 1 ? "" : "s");
+	printf("\n%s\n", line);
+}
+
+struct view_state {
+	bool has_jail;
+	char jail[72];		/* the last event's jail, cut */
+	char day[16];		/* its local date */
+};
+
+/* A "jail ID" header whenever the jail changes, a date when the day does */
+static void print_headers(const struct audit_event *ev, struct view_state *v)
+{
+	char line[256], day[16] = "";
+	struct sbuf b = { line, sizeof(line), 0 };
+	unsigned int ms;
+	struct tm tm;
+	time_t sec;
+
+	if (parse_ts(ev->ts, &sec, &ms) == 0 && localtime_r(&sec, &tm))
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	if (!v->has_jail || strncmp(v->jail, ev->jail, sizeof(v->jail) - 1)) {
+		sb_str(&b, "jail ");
+		sb_safe(&b, ev->jail, 64);
+		if (day[0])
+			sb_printf(&b, " on %s", day);
+		printf("%s%s\n", v->has_jail ? "\n" : "", line);
+		snprintf(v->jail, sizeof(v->jail), "%s", ev->jail);
+		v->has_jail = true;
+	} else if (day[0] && strcmp(day, v->day)) {
+		printf("(%s)\n", day);
+	}
+	snprintf(v->day, sizeof(v->day), "%s", day);
+}
+
+static int render_log(FILE *f)
+{
+	static struct line_reader r;
+	static struct audit_event ev;
+	static char out[8 * AUDIT_LINE_MAX];
+	struct totals t = { 0 };
+	struct view_state v = { 0 };
+
+	r.f = f;
+	r.lineno = 0;
+	while (read_line(&r)) {
+		if (!r.too_long && is_blank(r.buf, r.len))
+			continue;
+		if (r.too_long || audit_parse_line(r.buf, r.len, &ev) < 0) {
+			printf("(unreadable line %lu)\n", r.lineno);
+			t.unreadable++;
+			continue;
+		}
+		print_headers(&ev, &v);
+		logview_render_event(&ev, out, sizeof(out));
+		printf("%s\n", out);
+		count_event(&t, &ev);
+	}
+	if (ferror(f))
+		die_errno("read the log");
+	print_totals(&t);
+	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+}
+
+/* --json: the file's bytes, unchanged */
+static int copy_log(FILE *f)
+{
+	char buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n)
+			break;
+	if (ferror(f))
+		die_errno("read the log");
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_JAIL_FAILED;
+}
+
+/* ---- finding logs ------------------------------------------------- */
+
+/* $XDG_STATE_HOME/jail/log, else ~/.local/state/jail/log (as jail.c) */
+static char *log_dir(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+
+	if (state && state[0] == '/')
+		return xasprintf("%s/jail/log", state);
+	return xasprintf("%s/.local/state/jail/log", config_host_home());
+}
+
+static bool is_hex_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n && n <= 64 && !s[n];
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/*
+ * The log whose ID starts with @prefix (NULL: the newest log). Caller
+ * frees; dies when there is none, or @prefix is ambiguous.
+ */
+static char *find_log(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	autofree char *best = NULL;
+	struct timespec best_t = { 0, 0 };
+	unsigned int matches = 0;
+	struct dirent *de;
+	char *path;
+
+	if (!d && errno != ENOENT)
+		die_errno("log directory \"%s\"", dir);
+	while (d && (de = readdir(d))) {
+		struct stat st;
+
+		if (!has_suffix(de->d_name, ".jsonl") ||
+		    (prefix && strncmp(de->d_name, prefix, strlen(prefix))) ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		matches++;
+		if (!best || st.st_mtim.tv_sec > best_t.tv_sec ||
+		    (st.st_mtim.tv_sec == best_t.tv_sec &&
+		     st.st_mtim.tv_nsec > best_t.tv_nsec)) {
+			free(best);
+			best = xstrdup(de->d_name);
+			best_t = st.st_mtim;
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!best && prefix)
+		die("log \"%s\": no such jail ID in \"%s\", and no such file",
+		    prefix, dir);
+	if (!best)
+		die("log: no audit logs in \"%s\"; name an ID or a FILE", dir);
+	if (prefix && matches > 1)
+		die("log \"%s\": %u jail IDs start with it; give more of it",
+		    prefix, matches);
+	path = xasprintf("%s/%s", dir, best);
+	return path;
+}
+
+/* ID (or a unique prefix of one) in the log directory, else a FILE */
+static char *resolve_log(const char *arg)
+{
+	autofree char *dir = log_dir();
+	autofree char *exact = NULL;
+	struct stat st;
+
+	if (!arg)
+		return find_log(dir, NULL);
+	if (!strcmp(arg, "-") || strchr(arg, '/') || !is_hex_id(arg))
+		return xstrdup(arg);
+	exact = xasprintf("%s/%s.jsonl", dir, arg);
+	if (stat(exact, &st) == 0)
+		return TAKE_PTR(exact);
+	if (stat(arg, &st) == 0)
+		return xstrdup(arg);
+	return find_log(dir, arg);
+}
+
+static void log_usage(FILE *f)
+{
+	fprintf(f, "Usage: jail log [--json] [ID|FILE]\n"
+		   "Show an audit log: one line per event, totals at the end.\n"
+		   "ID is a jail ID (or the start of one) in $XDG_STATE_HOME/"
+		   "jail/log;\nwithout ID or FILE, the newest log there. "
+		   "--json prints the JSON Lines as they are.\n");
+}
+
+int logview_log_main(int argc, char **argv)
+{
+	const char *arg = NULL;
+	autofree char *path = NULL;
+	autofclose FILE *f = NULL;
+	bool json = false, opts_done = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!opts_done && !strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!opts_done && (!strcmp(argv[i], "--help") ||
+					  !strcmp(argv[i], "-h"))) {
+			log_usage(stdout);
+			return 0;
+		} else if (!opts_done && !strcmp(argv[i], "--")) {
+			opts_done = true;
+		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
+			die("log: unknown option \"%s\"; usage: jail log "
+			    "[--json] [ID|FILE]", argv[i]);
+		} else if (arg) {
+			die("log: one ID or FILE at most; usage: jail log "
+			    "[--json] [ID|FILE]");
+		} else {
+			arg = argv[i];
+		}
+	}
+	path = resolve_log(arg);
+	f = !strcmp(path, "-") ? fdopen(dup(STDIN_FILENO), "r") :
+				 open_log(path, false);
+	if (!f && errno == EINVAL)
+		die("log \"%s\": not a regular file", path);
+	if (!f)
+		die_errno("log \"%s\"", path);
+	if (json)
+		return copy_log(f);
+	if (strcmp(path, "-"))
+		printf("log %s\n", path);
+	return render_log(f);
+}
+
+/* ---- jail ps ------------------------------------------------------ */
+
+struct ps_entry {
+	char id[72];
+	char ts[32];
+	long long pid;
+	char command[PS_COMMAND_MAX * 8];
+	unsigned long allowed, denied;
+};
+
+/* This jail's allowed and denied events in its log (it may hold others) */
+static void count_in_log(struct ps_entry *e, const char *log_path)
+{
+	static struct line_reader r;
+	static struct audit_event ev;
+	autofclose FILE *f = open_log(log_path, true);
+
+	if (!f)
+		return;
+	r.f = f;
+	while (read_line(&r)) {
+		if (r.too_long || audit_parse_line(r.buf, r.len, &ev) < 0 ||
+		    strcmp(ev.jail, e->id))
+			continue;
+		switch (classify(ev.event)) {
+		case EV_ALLOW:
+			e->allowed++;
+			break;
+		case EV_DENY:
+			e->denied++;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* The start of a /proc file, NUL-terminated. Return: length or -errno */
+static ssize_t read_proc(const char *path, char *buf, size_t len)
+{
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * The number in the space-separated field that follows @skip others at
+ * @p. Return: 0 or -EBADMSG
+ */
+static int nth_number(const char *p, unsigned int skip,
+		      unsigned long long *out)
+{
+	char num[24];
+	size_t len;
+
+	for (unsigned int i = 0; i < skip; i++) {
+		p += strspn(p, " ");
+		p += strcspn(p, " \n");
+	}
+	p += strspn(p, " ");
+	len = strcspn(p, " \n");
+	if (!len || len >= sizeof(num))
+		return -EBADMSG;
+	memcpy(num, p, len);
+	num[len] = '\0';
+	return parse_uint(num, 0, ULLONG_MAX, out) < 0 ? -EBADMSG : 0;
+}
+
+/* Start of the process in clock ticks after boot. Return: 0 or -errno */
+static int start_ticks(const char *stat_path, unsigned long long *ticks)
+{
+	char buf[1024];
+	const char *p;
+
+	if (read_proc(stat_path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/*
+	 * comm may hold spaces and parentheses: fields follow the last ')'.
+	 * Field 22 (starttime) follows state and 18 more
+	 */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EBADMSG;
+	return nth_number(p + 1, 19, ticks);
+}
+
+/* Boot time in seconds since the epoch, or 0 */
+static unsigned long long boot_time(void)
+{
+	static char buf[65536];
+	unsigned long long btime = 0;
+	const char *p;
+
+	if (read_proc("/proc/stat", buf, sizeof(buf)) <= 0)
+		return 0;
+	p = strstr(buf, "\nbtime ");
+	if (!p || nth_number(p + 6, 0, &btime) < 0)
+		return 0;
+	return btime;
+}
+
+/*
+ * Is the registered supervisor @pid still running? Gone (ESRCH) means the
+ * entry is stale. A pid that now belongs to a process started after the
+ * jail registered was reused: stale too.
+ */
+static bool pid_alive(long long pid, const char *ts)
+{
+	unsigned long long ticks, btime;
+	long hz = sysconf(_SC_CLK_TCK);
+	char stat_path[64];
+	unsigned int ms;
+	time_t reg;
+
+	if (pid <= 0 || pid > INT_MAX ||
+	    (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return false;
+	snprintf(stat_path, sizeof(stat_path), "/proc/%lld/stat", pid);
+	btime = boot_time();
+	if (start_ticks(stat_path, &ticks) < 0 || !btime || hz <= 0 ||
+	    parse_ts(ts, &reg, &ms) < 0)
+		return true;
+	/* btime and the tick count are coarse: allow a few seconds */
+	return btime + ticks / (unsigned long long)hz <=
+	       (unsigned long long)reg + 5;
+}
+
+/* Read one ID.run file. Return: 1 listed, 0 skipped (stale or unreadable) */
+static int read_entry(int dir_fd, const char *name, struct ps_entry *e)
+{
+	static struct audit_event ev;
+	char buf[AUDIT_LINE_MAX];
+	autoclose int fd = openat(dir_fd, name,
+				  O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+					  O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	const char *cmd, *log;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	if (n <= 0 || audit_parse_line(buf, (size_t)n, &ev) < 0 ||
+	    strcmp(ev.event, "run") || !FINT(&ev, &e->pid, "pid"))
+		return 0;
+	if (!pid_alive(e->pid, ev.ts)) {
+		unlinkat(dir_fd, name, 0);
+		return 0;
+	}
+	snprintf(e->id, sizeof(e->id), "%s", ev.jail);
+	snprintf(e->ts, sizeof(e->ts), "%s", ev.ts);
+	cmd = FSTR(&ev, "command");
+	{
+		struct sbuf b = { e->command, sizeof(e->command), 0 };
+
+		sb_safe(&b, cmd ? cmd : "?", PS_COMMAND_MAX);
+	}
+	e->allowed = e->denied = 0;
+	log = FSTR(&ev, "log");
+	if (log)
+		count_in_log(e, log);
+	return 1;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct ps_entry *)a)->ts,
+		      ((const struct ps_entry *)b)->ts);
+}
+
+/* HH:MM:SS today, else YYYY-MM-DD HH:MM, in local time */
+static void format_started(const char *ts, char *out, size_t len)
+{
+	struct tm tm, now_tm;
+	time_t sec, now = time(NULL);
+	unsigned int ms;
+
+	snprintf(out, len, "?");
+	if (parse_ts(ts, &sec, &ms) < 0 || !localtime_r(&sec, &tm) ||
+	    !localtime_r(&now, &now_tm))
+		return;
+	if (tm.tm_year == now_tm.tm_year && tm.tm_yday == now_tm.tm_yday)
+		strftime(out, len, "%H:%M:%S", &tm);
+	else
+		strftime(out, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+static void print_ps(const struct ps_entry *e, size_t n)
+{
+	char started[32];
+	char id[80];
+
+	printf("%-16s  %-7s  %-16s  %-*s  %7s  %6s\n", "ID", "PID", "STARTED",
+	       PS_COMMAND_MAX, "COMMAND", "ALLOWED", "DENIED");
+	for (size_t i = 0; i < n; i++) {
+		struct sbuf b = { id, sizeof(id), 0 };
+
+		sb_safe(&b, e[i].id, 64);
+		format_started(e[i].ts, started, sizeof(started));
+		printf("%-16s  %-7lld  %-16s  %-*s  %7lu  %6lu\n", id,
+		       e[i].pid, started, PS_COMMAND_MAX, e[i].command,
+		       e[i].allowed, e[i].denied);
+	}
+}
+
+int logview_ps_main(int argc, char **argv)
+{
+	static struct ps_entry entries[PS_MAX_JAILS];
+	autofree char *dir = NULL;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: jail ps\nList your running jails: ID, PID, "
+		       "STARTED, COMMAND, ALLOWED, DENIED.\n");
+		return 0;
+	}
+	if (argc > 1)
+		die("ps: takes no arguments; usage: jail ps");
+	dir = jail_runtime_dir();
+	d = opendir(dir);
+	if (!d && errno != ENOENT)
+		die_errno("ps: registry \"%s\"", dir);
+	while (d && (de = readdir(d))) {
+		if (!has_suffix(de->d_name, ".run"))
+			continue;
+		if (n == PS_MAX_JAILS) {
+			warn("ps: more than %d jails; the rest are not listed",
+			     PS_MAX_JAILS);
+			break;
+		}
+		n += (size_t)read_entry(dirfd(d), de->d_name, &entries[n]);
+	}
+	if (d)
+		closedir(d);
+	qsort(entries, n, sizeof(entries[0]), cmp_entry);
+	print_ps(entries, n);
+	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - the configuration: options, policy files, trust, profiles
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include "jail.h"
+
+/* ---------------------------------------------------------------------
+ * config.c: command line, policy files, trust, profiles, --explain
+ * ------------------------------------------------------------------- */
+
+/**
+ * config_load() - Build the configuration from files and the command line
+ *
+ * Context: supervisor, before anything is created
+ * Must: leave every problem as one error line and exit 125
+ */
+void config_load(struct jail_config *cfg, int argc, char **argv);
+
+/* Print the resolved policy (--explain) */
+void config_explain(const struct jail_config *cfg);
+
+/* `jail trust [FILE]`: record FILE's SHA-256 in the trust store */
+int config_trust_main(int argc, char **argv);
+
+/* The host user's home directory (dies when there is none) */
+const char *config_host_home(void);
+
+/*
+ * jail_runtime_dir() - Where running jails register (jail.c), caller frees
+ *
+ * $XDG_RUNTIME_DIR/jail, else $XDG_STATE_HOME/jail/run, else
+ * ~/.local/state/jail/run. Each running jail has ID.run there: one line in
+ * the audit format with event "run" and fields pid (the supervisor),
+ * command, project and log; it is removed when the jail ends.
+ */
+char *jail_runtime_dir(void);
+
+
+/* ---------------------------------------------------------------------
+ * profiles.c: built-in agent profiles (data)
+ * ------------------------------------------------------------------- */
+
+enum profile_kind {
+	PROF_RW_TRY,	/* as --rw-try */
+	PROF_RO_TRY,	/* as --ro-try */
+	PROF_PROTECT,	/* as --protect (skipped when absent) */
+	PROF_COPY,	/* a throwaway copy in the jail's $HOME */
+	PROF_ALLOW,	/* as --allow */
+	PROF_ENV,	/* as --env */
+	PROF_SECRET,	/* as --secret, when the host has NAME set; then
+			 * @env too (the client's base URL) */
+};
+
+struct profile_entry {
+	enum profile_kind kind;
+	const char *value;
+	const char *env;	/* PROF_SECRET: "NAME=VALUE" to set with it */
+};
+
+struct profile {
+	const char *name;	/* also COMMAND's basename that selects it */
+	const char *doc;
+	const struct profile_entry *e;
+	size_t n;
+};
+
+/* Return: the built-in profile @name, or NULL */
+const struct profile *profile_find(const char *name);
+/* Return: the @i-th built-in profile, or NULL past the last */
+const struct profile *profile_at(size_t i);
+
+
+#endif /* CONFIG_H */

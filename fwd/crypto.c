@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: MIT
+/*
+ * crypto.c - OpenSSL's libcrypto, loaded on first use
+ *
+ * Every start of every jail would otherwise pay for libcrypto: linked
+ * dynamically, its symbols are resolved at exec (-z now); linked
+ * statically, its relocations are. Only policy-file trust (SHA-256) and
+ * upstream proxy credentials (base64) need it, so it is loaded (dlopen)
+ * the first time one of them runs. libssl, for the forwarder's verified
+ * TLS to hosts a secret is brokered to, is loaded the same way, and so
+ * are the certificate functions of the per-jail CA (crypto_ca_new()),
+ * which only a jail with a secret makes.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/random.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "jail.h"
+#include "fwd/fwd.h"
+
+static struct {
+	__typeof__(&EVP_Digest) digest;
+	__typeof__(&EVP_sha256) sha256;
+	__typeof__(&EVP_EncodeBlock) encode_block;
+} cr;
+
+/* Return: 0, or -ENOENT when libcrypto cannot be loaded */
+static int load_crypto(void)
+{
+	static const char *const names[] = { "libcrypto.so.3",
+					      "libcrypto.so" };
+	void *h = NULL;
+
+	if (cr.digest)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+	cr.sha256 = (__typeof__(cr.sha256))dlsym(h, "EVP_sha256");
+	cr.encode_block = (__typeof__(cr.encode_block))dlsym(h, "EVP_EncodeBlock");
+	cr.digest = (__typeof__(cr.digest))dlsym(h, "EVP_Digest");
+	if (!cr.digest || !cr.sha256 || !cr.encode_block) {
+		cr.digest = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int crypto_sha256(const void *buf, size_t len, uint8_t out[32])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	int err = load_crypto();
+
+	if (err < 0)
+		return err;
+	if (!cr.digest(buf, len, md, &md_len, cr.sha256(), NULL) ||
+	    md_len != 32)
+		return -EIO;
+	memcpy(out, md, 32);
+	return 0;
+}
+
+int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
+{
+	int err = load_crypto();
+
+	if (err < 0)
+		return err;
+	/* 4 bytes out for every 3 in, and the NUL EVP_EncodeBlock adds */
+	if (len > (size_t)INT32_MAX / 2 || out_len < 4 * ((len + 2) / 3) + 1)
+		return -E2BIG;
+	return cr.encode_block((unsigned char *)out, (const unsigned char *)in,
+			       (int)len);
+}
+
+/* ---- TLS client (libssl) -------------------------------------------- */
+
+#define CRYPTO_READ_BUF (1 << 18)	/* read-ahead: up to 16 records */
+
+/* Every libssl function used: one member each, typed from its prototype */
+#define SSL_FUNCS(X)                                                           \
+	X(TLS_client_method)                                                   \
+	X(SSL_CTX_new)                                                         \
+	X(SSL_CTX_free)                                                        \
+	X(SSL_CTX_ctrl)                                                        \
+	X(SSL_CTX_set_default_verify_paths)                                    \
+	X(SSL_CTX_set_verify)                                                  \
+	X(SSL_CTX_set_alpn_protos)                                             \
+	X(SSL_new)                                                             \
+	X(SSL_free)                                                            \
+	X(SSL_ctrl)                                                            \
+	X(SSL_set_fd)                                                          \
+	X(SSL_set1_host)                                                       \
+	X(SSL_connect)                                                         \
+	X(SSL_get_verify_result)                                               \
+	X(SSL_read)                                                            \
+	X(SSL_write)                                                           \
+	X(SSL_pending)                                                         \
+	X(SSL_has_pending)                                                     \
+	X(SSL_CTX_set_default_read_buffer_len)                                 \
+	X(SSL_shutdown)                                                        \
+	X(SSL_get_error)                                                       \
+	X(X509_verify_cert_error_string)                                       \
+	X(TLS_server_method)                                                   \
+	X(SSL_CTX_use_certificate)                                             \
+	X(SSL_CTX_use_PrivateKey)                                              \
+	X(SSL_CTX_set_alpn_select_cb)                                          \
+	X(SSL_accept)
+
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
+#define SSL_MEMBER(f) __typeof__(&f) f;
+static struct {
+	SSL_FUNCS(SSL_MEMBER)
+} ssl_fn;
+#undef SSL_MEMBER
+
+struct crypto_tls {
+	SSL_CTX *ctx;	/* NULL: shared (client_ctx, or a leaf's) */
+	SSL *ssl;
+	int fd;
+};
+
+/* Return: 0, or -ENOENT when libssl (or one of its functions) is missing */
+static int load_ssl(void)
+{
+	static const char *const names[] = { "libssl.so.3", "libssl.so" };
+	static bool is_loaded;
+	void *h = NULL;
+	bool is_missing = false;
+
+	if (is_loaded)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+#define SSL_LOAD(f)                                                            \
+	ssl_fn.f = (__typeof__(ssl_fn.f))dlsym(h, #f);                         \
+	is_missing |= !ssl_fn.f;
+	SSL_FUNCS(SSL_LOAD)
+#undef SSL_LOAD
+	if (is_missing)
+		return -ENOENT;
+	is_loaded = true;
+	return 0;
+}
+
+void crypto_tls_free(struct crypto_tls *t)
+{
+	if (!t)
+		return;
+	if (t->ssl) {
+		ssl_fn.SSL_shutdown(t->ssl);
+		ssl_fn.SSL_free(t->ssl);
+	}
+	if (t->ctx)
+		ssl_fn.SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+/*
+ * A write cut short by a full socket is retried from where it was; reads
+ * take every record the socket holds at once (read-ahead), so that a
+ * stream costs one read(2) per many records, not two per record
+ */
+static void set_modes(SSL_CTX *ctx)
+{
+	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE,
+			    SSL_MODE_ENABLE_PARTIAL_WRITE |
+				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+			    NULL);
+	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+	ssl_fn.SSL_CTX_set_default_read_buffer_len(ctx, CRYPTO_READ_BUF);
+}
+
+/* The context: the host's trust store, TLS 1.2 or later, http/1.1 only */
+static SSL_CTX *make_ctx(void)
+{
+	static const unsigned char alpn[] = "\x08http/1.1";
+	SSL_CTX *ctx = ssl_fn.SSL_CTX_new(ssl_fn.TLS_client_method());
+
+	if (!ctx)
+		return NULL;
+	if (ssl_fn.SSL_CTX_set_default_verify_paths(ctx) != 1 ||
+	    ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION,
+				TLS1_2_VERSION, NULL) != 1 ||
+	    /* 0 is success here, unlike everywhere else */
+	    ssl_fn.SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1)) {
+		ssl_fn.SSL_CTX_free(ctx);
+		return NULL;
+	}
+	ssl_fn.SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	set_modes(ctx);
+	return ctx;
+}
+
+/*
+ * The client context, made once: loading the trust store (the whole
+ * system bundle) is most of a connection's setup. Made before a fork,
+ * it serves every process forked afterwards.
+ */
+static SSL_CTX *client_ctx;
+
+int crypto_tls_client_init(void)
+{
+	int err = load_ssl();
+
+	if (err < 0)
+		return err;
+	if (!client_ctx)
+		client_ctx = make_ctx();
+	return client_ctx ? 0 : -EIO;
+}
+
+int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
+		       char *why, size_t why_len)
+{
+	struct crypto_tls *t;
+	long v;
+	int err = crypto_tls_client_init();
+
+	*out = NULL;
+	snprintf(why, why_len, "TLS setup failed");
+	if (err == -ENOENT) {
+		snprintf(why, why_len, "libssl not found");
+		return err;
+	}
+	if (err < 0)
+		return err;
+	t = xcalloc(1, sizeof(*t));
+	t->ssl = ssl_fn.SSL_new(client_ctx);
+	if (!t->ssl || ssl_fn.SSL_set_fd(t->ssl, fd) != 1 ||
+	    ssl_fn.SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+			    TLSEXT_NAMETYPE_host_name, (void *)host) != 1 ||
+	    ssl_fn.SSL_set1_host(t->ssl, host) != 1) {
+		crypto_tls_free(t);
+		return -EIO;
+	}
+	if (ssl_fn.SSL_connect(t->ssl) != 1) {
+		v = ssl_fn.SSL_get_verify_result(t->ssl);
+		snprintf(why, why_len, "%s",
+			 v != X509_V_OK ?
+				 ssl_fn.X509_verify_cert_error_string(v) :
+				 "TLS handshake failed");
+		crypto_tls_free(t);
+		return -EPROTO;
+	}
+	/* From now on a read that finds no application data (only a TLS 1.3
+	 * session ticket, say) returns instead of waiting for more */
+	t->fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		crypto_tls_free(t);
+		return -errno;
+	}
+	*out = t;
+	return 0;
+}
+
+/* Wait until @t's socket can do what OpenSSL asked for. Return: 0/-EIO */
+static int tls_wait(struct crypto_tls *t, int n)
+{
+	int e = ssl_fn.SSL_get_error(t->ssl, n);
+	struct pollfd pf = { .fd = t->fd };
+
+	if (e == SSL_ERROR_WANT_READ)
+		pf.events = POLLIN;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		pf.events = POLLOUT;
+	else
+		return -EIO;
+	/* A peer that takes no bytes for a minute is gone */
+	return poll(&pf, 1, 60000) == 1 ? 0 : -EIO;
+}
+
+ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
+{
+	int n = ssl_fn.SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX :
+							     (int)len);
+	int e;
+
+	if (n > 0)
+		return n;
+	e = ssl_fn.SSL_get_error(t->ssl, n);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -EAGAIN;
+	/* A peer that closes without close_notify ends the stream too: the
+	 * response's own framing (or Connection: close) says if it was cut */
+	return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? 0 : -EIO;
+}
+
+void crypto_tls_close_notify(struct crypto_tls *t)
+{
+	/* Non-blocking: sent if the socket takes it, else nothing */
+	ssl_fn.SSL_shutdown(t->ssl);
+}
+
+size_t crypto_tls_pending(struct crypto_tls *t)
+{
+	int n = ssl_fn.SSL_pending(t->ssl);
+
+	/* With read-ahead, records read from the socket but not yet
+	 * decrypted are pending too: poll() would not see them */
+	if (n <= 0 && ssl_fn.SSL_has_pending(t->ssl))
+		return 1;
+	return n > 0 ? (size_t)n : 0;
+}
+
+int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
+		int n = ssl_fn.SSL_write(t->ssl, p, chunk);
+
+		if (n <= 0) {
+			if (tls_wait(t, n) < 0)
+				return -EIO;
+			continue;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- the per-jail CA and its leaf certificates ----------------------- */
+
+/* Every libcrypto function the CA uses, loaded like SSL_FUNCS */
+#define X509_FUNCS(X)                                                          \
+	X(EVP_PKEY_Q_keygen)                                                   \
+	X(EVP_PKEY_free)                                                       \
+	X(EVP_sha256)                                                          \
+	X(X509_new)                                                            \
+	X(X509_free)                                                           \
+	X(X509_set_version)                                                    \
+	X(X509_get_serialNumber)                                               \
+	X(ASN1_INTEGER_set_uint64)                                             \
+	X(X509_getm_notBefore)                                                 \
+	X(X509_getm_notAfter)                                                  \
+	X(X509_gmtime_adj)                                                     \
+	X(X509_set_pubkey)                                                     \
+	X(X509_get_subject_name)                                               \
+	X(X509_NAME_add_entry_by_txt)                                          \
+	X(X509_set_issuer_name)                                                \
+	X(X509V3_set_ctx)                                                      \
+	X(X509V3_EXT_conf_nid)                                                 \
+	X(X509_add_ext)                                                        \
+	X(X509_EXTENSION_free)                                                 \
+	X(X509_sign)                                                           \
+	X(BIO_new)                                                             \
+	X(BIO_s_mem)                                                           \
+	X(BIO_free)                                                            \
+	X(BIO_ctrl)                                                            \
+	X(PEM_write_bio_X509)
+
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
+#define X509_MEMBER(f) __typeof__(&f) f;
+static struct {
+	X509_FUNCS(X509_MEMBER)
+} x5;
+#undef X509_MEMBER
+
+/* The CA's key never leaves this process and the ones forked from it */
+struct crypto_ca {
+	EVP_PKEY *key;
+	X509 *cert;
+	EVP_PKEY *leaf_key;	/* one key for every leaf, made with the first */
+};
+
+struct crypto_leaf {
+	SSL_CTX *ctx;
+};
+
+#define CA_DAYS 30	/* longer than any jail runs; the CA dies with it */
+
+/* Return: 0, or -ENOENT when libcrypto or libssl is missing */
+static int load_x509(void)
+{
+	static bool is_loaded;
+	void *h = NULL;
+	bool is_missing = false;
+	int err = load_ssl();
+
+	if (is_loaded || err < 0)
+		return err;
+	/* Already loaded by libssl: this only takes another reference */
+	h = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		h = dlopen("libcrypto.so", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+#define X509_LOAD(f)                                                           \
+	x5.f = (__typeof__(x5.f))dlsym(h, #f);                                 \
+	is_missing |= !x5.f;
+	X509_FUNCS(X509_LOAD)
+#undef X509_LOAD
+	if (is_missing)
+		return -ENOENT;
+	is_loaded = true;
+	return 0;
+}
+
+static EVP_PKEY *new_p256(void)
+{
+	return x5.EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+}
+
+/* One X509v3 extension of @cert. Return: 0 or -EIO */
+static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	int ok;
+
+	memset(&ctx, 0, sizeof(ctx));
+	x5.X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+	ext = x5.X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	if (!ext)
+		return -EIO;
+	ok = x5.X509_add_ext(cert, ext, -1);
+	x5.X509_EXTENSION_free(ext);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * A certificate for @key named @cn, valid from an hour ago (clocks
+ * disagree) for CA_DAYS, with a random serial; signed later.
+ * Return: the certificate, or NULL
+ */
+static X509 *new_cert(EVP_PKEY *key, const char *cn)
+{
+	X509 *cert = x5.X509_new();
+	uint64_t serial;
+
+	if (!cert)
+		return NULL;
+	if (getrandom(&serial, sizeof(serial), 0) != sizeof(serial) ||
+	    !x5.X509_set_version(cert, 2) ||
+	    !x5.ASN1_INTEGER_set_uint64(x5.X509_get_serialNumber(cert),
+					serial >> 1) ||
+	    !x5.X509_gmtime_adj(x5.X509_getm_notBefore(cert), -3600) ||
+	    !x5.X509_gmtime_adj(x5.X509_getm_notAfter(cert),
+				(long)CA_DAYS * 86400) ||
+	    !x5.X509_set_pubkey(cert, key) ||
+	    !x5.X509_NAME_add_entry_by_txt(x5.X509_get_subject_name(cert),
+					   "CN", MBSTRING_ASC,
+					   (const unsigned char *)cn, -1, -1,
+					   0)) {
+		x5.X509_free(cert);
+		return NULL;
+	}
+	return cert;
+}
+
+void crypto_ca_free(struct crypto_ca *ca)
+{
+	if (!ca)
+		return;
+	/* EVP_PKEY_free() clears the private key before freeing it */
+	if (ca->key)
+		x5.EVP_PKEY_free(ca->key);
+	if (ca->leaf_key)
+		x5.EVP_PKEY_free(ca->leaf_key);
+	if (ca->cert)
+		x5.X509_free(ca->cert);
+	free(ca);
+}
+
+/* "permitted;DNS:a,permitted;DNS:b": the names the CA may vouch for */
+static char *name_constraints(const char *const *names, size_t n)
+{
+	size_t len = 16, w;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(names[i]) + 16;
+	s = xmalloc(len);
+	w = (size_t)snprintf(s, len, "critical");
+	for (size_t i = 0; i < n && w < len; i++)
+		w += (size_t)snprintf(s + w, len - w, ",permitted;DNS:%s",
+				      names[i]);
+	return s;
+}
+
+/* The CA certificate as PEM, NUL-terminated; caller frees */
+static char *cert_pem(X509 *cert)
+{
+	BIO *bio = x5.BIO_new(x5.BIO_s_mem());
+	char *data = NULL, *pem = NULL;
+	long len;
+
+	if (!bio)
+		return NULL;
+	if (x5.PEM_write_bio_X509(bio, cert)) {
+		len = x5.BIO_ctrl(bio, BIO_CTRL_INFO, 0, &data);
+		if (len > 0 && data) {
+			pem = xmalloc((size_t)len + 1);
+			memcpy(pem, data, (size_t)len);
+			pem[len] = '\0';
+		}
+	}
+	x5.BIO_free(bio);
+	return pem;
+}
+
+int crypto_ca_new(const char *const *names, size_t n, const char *cn,
+		  struct crypto_ca **out, char **pem)
+{
+	struct crypto_ca *ca;
+	autofree char *nc = NULL;
+	int err = load_x509();
+
+	*out = NULL;
+	*pem = NULL;
+	if (err < 0)
+		return err;
+	ca = xcalloc(1, sizeof(*ca));
+	ca->key = new_p256();
+	ca->cert = ca->key ? new_cert(ca->key, cn) : NULL;
+	nc = name_constraints(names, n);
+	if (!ca->cert ||
+	    !x5.X509_set_issuer_name(ca->cert,
+				     x5.X509_get_subject_name(ca->cert)) ||
+	    add_ext(ca->cert, ca->cert, NID_basic_constraints,
+		    "critical,CA:TRUE,pathlen:0") < 0 ||
+	    add_ext(ca->cert, ca->cert, NID_key_usage,
+		    "critical,keyCertSign,cRLSign") < 0 ||
+	    add_ext(ca->cert, ca->cert, NID_subject_key_identifier, "hash") <
+		    0 ||
+	    (n && add_ext(ca->cert, ca->cert, NID_name_constraints, nc) < 0) ||
+	    !x5.X509_sign(ca->cert, ca->key, x5.EVP_sha256())) {
+		crypto_ca_free(ca);
+		return -EIO;
+	}
+	*pem = cert_pem(ca->cert);
+	if (!*pem) {
+		crypto_ca_free(ca);
+		return -EIO;
+	}
+	*out = ca;
+	return 0;
+}
+
+/*
+ * ALPN towards the jail: http/1.1 when the client offers it, else none
+ * (the client then speaks HTTP/1.1 anyway). HTTP/2 is never chosen: the
+ * interception reads HTTP/1 requests only.
+ */
+static int alpn_select(SSL *ssl, const unsigned char **out,
+		       unsigned char *out_len, const unsigned char *in,
+		       unsigned int in_len, void *arg)
+{
+	static const unsigned char h1[] = "http/1.1";
+
+	(void)ssl;
+	(void)arg;
+	for (unsigned int i = 0; i < in_len;) {
+		unsigned int l = in[i];
+
+		if (i + 1 + l > in_len)
+			break;
+		if (l == sizeof(h1) - 1 && !memcmp(in + i + 1, h1, l)) {
+			*out = in + i + 1;
+			*out_len = (unsigned char)l;
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += 1 + l;
+	}
+	return SSL_TLSEXT_ERR_NOACK;
+}
+
+/* The leaf for @name: SAN = @name, signed by @ca. Return: NULL on error */
+static X509 *new_leaf(struct crypto_ca *ca, const char *name)
+{
+	char san[300];
+	X509 *cert;
+
+	if (snprintf(san, sizeof(san), "DNS:%s", name) >= (int)sizeof(san))
+		return NULL;
+	cert = new_cert(ca->leaf_key, name);
+	if (!cert)
+		return NULL;
+	if (!x5.X509_set_issuer_name(cert, x5.X509_get_subject_name(ca->cert)) ||
+	    add_ext(cert, ca->cert, NID_basic_constraints, "critical,CA:FALSE") <
+		    0 ||
+	    add_ext(cert, ca->cert, NID_key_usage, "critical,digitalSignature") <
+		    0 ||
+	    add_ext(cert, ca->cert, NID_ext_key_usage, "serverAuth") < 0 ||
+	    add_ext(cert, ca->cert, NID_subject_alt_name, san) < 0 ||
+	    add_ext(cert, ca->cert, NID_authority_key_identifier, "keyid") <
+		    0 ||
+	    !x5.X509_sign(cert, ca->key, x5.EVP_sha256())) {
+		x5.X509_free(cert);
+		return NULL;
+	}
+	return cert;
+}
+
+int crypto_leaf_new(struct crypto_ca *ca, const char *name,
+		    struct crypto_leaf **out)
+{
+	struct crypto_leaf *l;
+	X509 *cert;
+	int err = load_x509();
+
+	*out = NULL;
+	if (err < 0)
+		return err;
+	if (!ca->leaf_key)
+		ca->leaf_key = new_p256();
+	cert = ca->leaf_key ? new_leaf(ca, name) : NULL;
+	if (!cert)
+		return -EIO;
+	l = xcalloc(1, sizeof(*l));
+	l->ctx = ssl_fn.SSL_CTX_new(ssl_fn.TLS_server_method());
+	if (!l->ctx || ssl_fn.SSL_CTX_use_certificate(l->ctx, cert) != 1 ||
+	    ssl_fn.SSL_CTX_use_PrivateKey(l->ctx, ca->leaf_key) != 1 ||
+	    ssl_fn.SSL_CTX_ctrl(l->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION,
+				TLS1_2_VERSION, NULL) != 1) {
+		x5.X509_free(cert);
+		if (l->ctx)
+			ssl_fn.SSL_CTX_free(l->ctx);
+		free(l);
+		return -EIO;
+	}
+	/* The context holds its own reference now */
+	x5.X509_free(cert);
+	ssl_fn.SSL_CTX_set_alpn_select_cb(l->ctx, alpn_select, NULL);
+	set_modes(l->ctx);
+	*out = l;
+	return 0;
+}
+
+int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
+		      struct crypto_tls **out, char *why, size_t why_len)
+{
+	struct crypto_tls *t;
+
+	*out = NULL;
+	snprintf(why, why_len, "TLS handshake with the client failed");
+	t = xcalloc(1, sizeof(*t));
+	t->ssl = ssl_fn.SSL_new(leaf->ctx);
+	if (!t->ssl || ssl_fn.SSL_set_fd(t->ssl, fd) != 1) {
+		crypto_tls_free(t);
+		return -EIO;
+	}
+	if (ssl_fn.SSL_accept(t->ssl) != 1) {
+		crypto_tls_free(t);
+		return -EPROTO;
+	}
+	t->fd = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		crypto_tls_free(t);
+		return -errno;
+	}
+	*out = t;
+	return 0;
+}

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd.h - the forwarder: event loop, brokers, resolver, TLS, secrets data plane
+ */
+#ifndef FWD_H
+#define FWD_H
+
+#include "jail.h"
+#include "parse/parse.h"
+
+/* ---------------------------------------------------------------------
+ * crypto.c: libcrypto, loaded on first use
+ * ------------------------------------------------------------------- */
+
+/* SHA-256 of @buf. Return: 0, -ENOENT (no libcrypto) or -EIO */
+int crypto_sha256(const void *buf, size_t len, uint8_t out[32]);
+
+/* Base64 of @in into @out, NUL-terminated. Return: length or -errno */
+int crypto_base64(const void *in, size_t len, char *out, size_t out_len);
+
+struct crypto_tls;
+
+/**
+ * crypto_tls_connect() - TLS client on a connected socket (libssl)
+ * @fd:		blocking TCP socket; not taken over
+ * @host:	server name: sent as SNI and verified against the
+ *		certificate, which must chain to the host's trust store
+ *		(OpenSSL's default paths)
+ * @out:	the session; crypto_tls_free() it
+ *
+ * Offers TLS 1.2 and later, ALPN http/1.1 only. The handshake blocks;
+ * afterwards @fd is non-blocking.
+ *
+ * Return: 0; -ENOENT (no libssl), -EPROTO (handshake or verification
+ * failed: @why names the reason), or another negative errno
+ */
+int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
+		       char *why, size_t why_len);
+
+/* Load libssl and the host's trust store for crypto_tls_connect() now,
+ * e.g. before forking the processes that will connect. Return: 0/-errno */
+int crypto_tls_client_init(void);
+
+/* Return: bytes read, 0 at the end of the stream, -EAGAIN (nothing yet:
+ * poll the socket) or -EIO */
+ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
+/* Bytes already decrypted and not yet read */
+size_t crypto_tls_pending(struct crypto_tls *t);
+/* Write all of @buf, waiting for the socket as needed. Return: 0/-EIO */
+int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
+/* Send close_notify and free the session; NULL is fine */
+void crypto_tls_free(struct crypto_tls *t);
+/* Send close_notify, keep the session for reading */
+void crypto_tls_close_notify(struct crypto_tls *t);
+
+struct crypto_ca;
+struct crypto_leaf;
+
+/**
+ * crypto_ca_new() - A fresh certificate authority (libcrypto)
+ * @names:	host names it may sign for (a critical nameConstraints
+ *		extension permits these and their subdomains only)
+ * @n:		how many
+ * @cn:		its subject's common name
+ * @out:	the CA, key included; it stays in this process's memory
+ *		(and that of processes forked from it), never in a file
+ * @pem:	its certificate in PEM, caller frees
+ *
+ * An ECDSA P-256 key and a self-signed certificate (CA:TRUE, pathlen 0,
+ * keyCertSign), valid from an hour ago for 30 days.
+ *
+ * Return: 0, -ENOENT (no libcrypto/libssl) or -EIO
+ */
+int crypto_ca_new(const char *const *names, size_t n, const char *cn,
+		  struct crypto_ca **out, char **pem);
+
+/* Free @ca and clear its keys; NULL is fine */
+void crypto_ca_free(struct crypto_ca *ca);
+
+/**
+ * crypto_leaf_new() - A server certificate for @name, signed by @ca
+ * @ca:		from crypto_ca_new(); its one leaf key is made on first use
+ * @name:	the server name (subjectAltName DNS:@name)
+ * @out:	a TLS server context presenting it, kept for the process's
+ *		life; ALPN: http/1.1 when the client offers it, else none
+ *
+ * Return: 0, -ENOENT or -EIO
+ */
+int crypto_leaf_new(struct crypto_ca *ca, const char *name,
+		    struct crypto_leaf **out);
+
+/**
+ * crypto_tls_accept() - TLS server on a connected socket with @leaf
+ * @fd:		blocking TCP socket; not taken over
+ *
+ * The handshake blocks; afterwards @fd is non-blocking and the session
+ * works with crypto_tls_read() and the rest.
+ *
+ * Return: 0; -EPROTO (handshake failed) or another negative errno
+ */
+int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
+		      struct crypto_tls **out, char *why, size_t why_len);
+
+
+/* ---------------------------------------------------------------------
+ * secrets.c: placeholders for host secrets, header substitution
+ * ------------------------------------------------------------------- */
+
+/**
+ * secrets_add() - Record one --secret value
+ * @cfg:	configuration
+ * @arg:	"NAME@HOST[,HOST...]" or "NAME=@FILE@HOST[,HOST...]"
+ * @origin:	where it came from; a later NAME replaces an earlier one
+ *
+ * Parses only: nothing is read. Dies with one line on a bad value.
+ */
+void secrets_add(struct jail_config *cfg, const char *arg,
+		 enum origin origin);
+
+/**
+ * secrets_prepare() - Read every secret's value and make its placeholder
+ * @cfg:	validated configuration
+ *
+ * Each value (NAME from the environment, or the first line of FILE, at
+ * most SECRETS_VALUE_MAX bytes) goes to a vault mapped MADV_WIPEONFORK and
+ * MADV_DONTDUMP: every process forked or cloned afterwards, the jail's
+ * first, sees zeros there. The host's NAME=value environment string is
+ * wiped in place and removed, so nothing forked later inherits it either.
+ *
+ * Context: supervisor, in config_load(), before any fork or clone
+ * Must: die with one line when a value is missing or empty
+ */
+void secrets_prepare(struct jail_config *cfg);
+
+/**
+ * secrets_reveal() - Copy the values out of the vault
+ *
+ * Context: supervisor, after the jail was cloned, right before forking
+ * the forwarder; the copy goes to the forwarder with the fork
+ * Return: @cfg->n_secrets strings (NULL when there are none); free with
+ * secrets_forget()
+ */
+char **secrets_reveal(const struct jail_config *cfg);
+
+/* Wipe (explicit_bzero) and free a secrets_reveal() array */
+void secrets_forget(char **values, size_t n);
+
+/**
+ * secrets_make_placeholder() - A placeholder shaped like @value
+ * @value:	the real value; only its prefix and alphabet are looked at
+ * @value_len:	its length
+ * @rnd:	random bytes
+ * @rnd_len:	how many; 4 * SECRETS_PLACEHOLDER_MAX is always enough
+ * @out:	result, NUL-terminated
+ * @out_len:	its size, at least SECRETS_PLACEHOLDER_MAX + 1
+ *
+ * Pure. Keeps a known prefix ("sk-ant-", "sk-proj-", "sk-", "ghp_",
+ * "github_pat_"), then as many random characters as @value has after it,
+ * at least SECRETS_RANDOM_MIN, at most SECRETS_PLACEHOLDER_MAX in all,
+ * drawn without bias from letters and digits (and '-' and '_' when
+ * @value has them).
+ *
+ * Return: length of @out, -EAGAIN (not enough random bytes) or -E2BIG
+ */
+int secrets_make_placeholder(const char *value, size_t value_len,
+			     const uint8_t *rnd, size_t rnd_len, char *out,
+			     size_t out_len);
+
+/* What the forwarder knows of one secret while rewriting a request */
+struct secrets_sub {
+	const char *name;
+	const char *placeholder;
+	const char *value;	/* NULL: not bound to this request's host */
+	size_t value_len;
+};
+
+/**
+ * secrets_scan() - Find a placeholder in bytes from the jail
+ * @buf:	untrusted bytes (a request head, a DNS name)
+ * @len:	their length
+ * @subs:	the secrets, @n of them
+ * @n:		at most JAIL_MAX_SECRETS
+ *
+ * Pure. Matches case-insensitively (DNS names are lowercased), in @buf
+ * as it is and with every '.' removed (a placeholder split over DNS
+ * labels), and inside every "Basic" credential (base64-decoded) of an
+ * Authorization or Proxy-Authorization header when @buf is a head.
+ *
+ * Return: index of the first secret found, or -ENOENT
+ */
+int secrets_scan(const uint8_t *buf, size_t len,
+		 const struct secrets_sub *subs, size_t n);
+
+/**
+ * secrets_rewrite_head() - The request head to send to a bound host
+ * @head:	a head accepted by http_parse_head(); untrusted
+ * @head_len:	its length (&struct http_head.head_len)
+ * @host:	the real host: the value of the new Host header
+ * @subs:	the secrets; those with a @value are bound to @host
+ * @n:		at most JAIL_MAX_SECRETS
+ * @out:	result
+ * @out_len:	its size
+ * @injected:	bit i set when secret i was substituted
+ * @leaked:	set to the index of an unbound secret's placeholder found,
+ *		or -1
+ *
+ * Pure. The request line is kept; Host becomes @host; Connection,
+ * Keep-Alive, Proxy-Connection, Upgrade and TE are dropped and
+ * "Connection: close" is added, so that each request has its own
+ * connection; in every other header value each placeholder of a bound
+ * secret becomes its value, inside "Basic" credentials of Authorization
+ * and Proxy-Authorization too (decoded, substituted, encoded again).
+ * Lines end in CRLF. Bounds: a Basic credential decodes to at most 6 KiB.
+ *
+ * Return: length of @out; -EACCES when the placeholder of a secret not
+ * bound to @host appears anywhere (@leaked says which); -EBADMSG
+ * (malformed) or -E2BIG (@out too small)
+ */
+int secrets_rewrite_head(const uint8_t *head, size_t head_len,
+			 const char *host, const struct secrets_sub *subs,
+			 size_t n, uint8_t *out, size_t out_len,
+			 uint32_t *injected, int *leaked);
+
+/**
+ * secrets_rewrite_request() - A request head for a kept-alive connection
+ *
+ * As secrets_rewrite_head(), for a request of an intercepted TLS
+ * connection: the same substitution and refusal, Host becomes @host
+ * ("HOST" or "HOST:PORT"), the hop-by-hop headers are dropped, but no
+ * "Connection: close" is added, so the connection carries the next
+ * request too.
+ */
+int secrets_rewrite_request(const uint8_t *head, size_t head_len,
+			    const char *host, const struct secrets_sub *subs,
+			    size_t n, uint8_t *out, size_t out_len,
+			    uint32_t *injected, int *leaked);
+
+/* The end of the body bytes secrets_scan_stream() saw; zero it to start */
+struct secrets_stream {
+	uint8_t tail[SECRETS_PLACEHOLDER_MAX - 1];
+	size_t tail_len;
+};
+
+/**
+ * secrets_scan_stream() - Look for unbound placeholders in a body
+ * @st:		state carried from one piece of the body to the next
+ * @buf:	the next piece; untrusted
+ * @len:	its length
+ * @subs:	the secrets; only those without a @value are searched
+ * @n:		at most JAIL_MAX_SECRETS
+ *
+ * Pure. Finds a placeholder as its bytes appear (case and all), also
+ * when it straddles two pieces. Not found: encoded forms (base64,
+ * percent- or JSON-escapes, compression) and a placeholder cut apart by
+ * chunked framing unless the caller passes the chunk data alone.
+ *
+ * Return: index of the first secret found, -ENOENT, or -EINVAL (@st
+ * corrupt)
+ */
+int secrets_scan_stream(struct secrets_stream *st, const uint8_t *buf,
+			size_t len, const struct secrets_sub *subs, size_t n);
+
+#define SECRETS_N_BUNDLE_PATHS 6
+/* Where distributions keep the system's CA bundle, most common first */
+extern const char *const secrets_bundle_paths[SECRETS_N_BUNDLE_PATHS];
+
+/* The first of secrets_bundle_paths[] that is a file here, or NULL */
+const char *secrets_bundle_path(void);
+
+/**
+ * secrets_make_ca() - The jail's CA, and the bundle the jail trusts
+ * @cfg:	configuration with secrets or --hold-push hosts,
+ *		@cfg->ca_bundle_path and @cfg->ca_bundle_fd set
+ *
+ * Makes a CA restricted (nameConstraints) to the hosts the secrets are
+ * bound to and the --hold-push hosts, and writes the host's bundle followed by the CA's
+ * certificate to @cfg->ca_bundle_fd. Loads libcrypto and libssl.
+ *
+ * Context: supervisor, after the jail was cloned (no process of the
+ * jail ever holds the key) and before it is released to build its view
+ * Must: die with one line when it cannot
+ * Return: the CA, for the forwarder
+ */
+struct crypto_ca *secrets_make_ca(const struct jail_config *cfg);
+
+/**
+ * secrets_broker_host() - The bound host a broker name stands for
+ * @name:	a normalised host name from the jail (Host header, DNS)
+ * @cfg:	configuration with the secrets
+ *
+ * Return: the bound host (in @cfg) when @name is
+ * "HOST" SECRETS_BROKER_SUFFIX for a host some secret is bound to, else
+ * NULL
+ */
+const char *secrets_broker_host(const struct jail_config *cfg,
+				const char *name);
+
+
+/* ---------------------------------------------------------------------
+ * fwd.c: the forwarder
+ * ------------------------------------------------------------------- */
+
+#define FWD_MAX_CONNS 4096	/* concurrent TCP connections, at most */
+#define FWD_MAX_HOST_PORTS 32	/* --allow-host-port entries */
+
+/**
+ * struct fwd_params - What the forwarder process is given
+ * @cfg:		validated configuration: @cfg->allow, @cfg->deny,
+ *			@cfg->allow_private (the forwarder's copy after fork)
+ * @tcp4_fd:		TCP listener in G (netns_open_listeners()), or -1
+ * @tcp6_fd:		IPv6 TCP listener in G, or -1
+ * @udp4_fd:		DNS socket in G, or -1
+ * @udp6_fd:		IPv6 DNS socket in G, or -1
+ * @log_fd:		audit log (O_APPEND), or -1
+ * @jail_id:		jail ID for the audit log
+ * @upstream_proxy:	"http://[USER:PASS@]HOST[:PORT][/]" from the host's
+ *			https_proxy/HTTPS_PROXY, or NULL (no proxy, or
+ *			--no-upstream-proxy): allowed TLS connections then go
+ *			out through it with CONNECT
+ * @host_ports:		--allow-host-port ports, @n_host_ports of them: a
+ *			connection from the jail to the gateway's address
+ *			(or NETNS_HOST_NAME) on one of them reaches the
+ *			host's 127.0.0.1 on the same port
+ * @n_host_ports:	at most FWD_MAX_HOST_PORTS
+ * @ipv6:		the jail has IPv6: AAAA queries are answered
+ * @parent:		the supervisor's pid: the forwarder exits at once if
+ *			its parent is not (or no longer) @parent; 0: no check
+ * @max_conns:		concurrent connections, 0 for the default; also
+ *			bounded by RLIMIT_NOFILE
+ * @secret_values:	the real value of each of @cfg->secrets (from
+ *			secrets_reveal()), or NULL when there are none
+ * @ca:			the jail's CA (secrets_make_ca()), or NULL: allowed
+ *			TLS to a bound host is then intercepted (broker.c)
+ * @ask_fd:		the ask channel to the supervisor (ask.c), or -1:
+ *			asks go out on it (ask_send()), and "revoke NAME"
+ *			comes in on it; only the forwarder reads it
+ */
+struct fwd_params {
+	const struct jail_config *cfg;
+	int tcp4_fd;
+	int tcp6_fd;
+	int udp4_fd;
+	int udp6_fd;
+	int log_fd;
+	const char *jail_id;
+	const char *upstream_proxy;
+	const uint16_t *host_ports;
+	size_t n_host_ports;
+	bool ipv6;
+	pid_t parent;
+	unsigned int max_conns;
+	char *const *secret_values;
+	struct crypto_ca *ca;
+	int ask_fd;
+};
+
+/**
+ * fwd_run() - The forwarder process: serve the jail's TCP and DNS
+ * @p:		parameters; the fds are taken over
+ *
+ * Closes every other inherited descriptor, raises its RLIMIT_NOFILE soft
+ * limit, sets PR_SET_PDEATHSIG, forks its resolver processes (blocking
+ * getaddrinfo() on the host, one lookup each), drops every capability
+ * and sets no_new_privs, then runs one epoll loop: TCP connections from
+ * the jail are named (TLS SNI, HTTP Host, else the name the resolver
+ * handed out for the destination), checked against the policy, resolved
+ * on the host and dialed there, then spliced both ways; DNS queries are
+ * answered for allowed names only. Writes net.allow (at close), net.deny,
+ * net.error and dns.deny events.
+ *
+ * SIGTERM (or SIGINT, SIGHUP): writes net.allow for every open allowed
+ * connection and exits 0, so the supervisor should send it after
+ * reaping the jail, wait for the forwarder, then write the exit event.
+ *
+ * Context: a process forked by the supervisor outside the jail, in the
+ * host's namespaces, before anything else reads from the jail
+ * Must not: return; it exits 0 on SIGTERM or when its parent dies, 125
+ * when it cannot start
+ */
+void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
+
+
+/* ---------------------------------------------------------------------
+ * broker.c: requests to hosts a secret is bound to (forwarder process)
+ * ------------------------------------------------------------------- */
+
+struct dnsd;
+
+/* The host's upstream proxy, as the forwarder parsed it */
+struct broker_proxy {
+	const void *sa;		/* its address (sockaddr), NULL: none */
+	unsigned int sa_len;
+	const char *auth;	/* "Proxy-Authorization: ...\r\n" or "" */
+	bool is_broken;		/* set but unusable: fail closed */
+};
+
+enum broker_verdict {
+	BROKER_PASS,	/* not for the broker, no placeholder: carry on */
+	BROKER_TAKEN,	/* a broker process serves it: close, no reset */
+	BROKER_REFUSED,	/* logged; reset the connection */
+};
+
+/**
+ * broker_http() - Look at a plain-HTTP request head from the jail
+ * @p:		the forwarder's parameters (secrets, policy, log)
+ * @d:		the resolver, for the address policy
+ * @jail_fd:	the connection; nothing has been read from it yet
+ * @buf:	its first bytes (peeked); untrusted
+ * @h:		@buf's head, from http_parse_head()
+ * @px:		the upstream proxy: brokered TLS goes through it (CONNECT)
+ *
+ * A head for HOST SECRETS_BROKER_SUFFIX, HOST bound and allowed on port
+ * 443, is served by a process forked here (see broker.c); any other head
+ * carrying a placeholder is refused and logged as secret.leak.
+ *
+ * Context: forwarder, C_PEEK
+ * Return: enum broker_verdict
+ */
+int broker_http(const struct fwd_params *p, const struct dnsd *d,
+		int jail_fd, const uint8_t *buf, const struct http_head *h,
+		const struct broker_proxy *px);
+
+/**
+ * broker_tls() - Intercept an allowed TLS connection to a bound host
+ * @p:		the forwarder's parameters (secrets, CA, log)
+ * @d:		the resolver, for the address policy
+ * @jail_fd:	the connection; its ClientHello has only been peeked at
+ * @sni:	the server name it asked for, allowed by the policy
+ * @port:	the port it asked for
+ * @px:		the upstream proxy
+ *
+ * When @sni is a host some secret is bound to, a process forked here
+ * (its slot counted with the brokers') terminates the jail's TLS with a
+ * certificate for @sni signed by the jail's CA (made here on first use,
+ * kept for later connections), connects to the real host with verified
+ * TLS, and relays request after request: each head is checked, its
+ * placeholders replaced (secrets_rewrite_request()), each body followed
+ * by its framing and searched for foreign placeholders.
+ *
+ * Context: forwarder, when a TLS connection was allowed
+ * Return: enum broker_verdict
+ */
+int broker_tls(const struct fwd_params *p, const struct dnsd *d,
+	       int jail_fd, const char *sni, uint16_t port,
+	       const struct broker_proxy *px);
+
+/*
+ * broker_stop_all() - SIGTERM every broker process, wait for them a little
+ *
+ * Interception processes then write net.allow for their connection;
+ * waits at most half a second.
+ * Context: forwarder, stopping
+ */
+void broker_stop_all(void);
+
+/* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
+int broker_dns_leak(const struct fwd_params *p, const char *name);
+
+/**
+ * broker_revoke() - Stop injecting secret @secret for the rest of the run
+ * @p:		the forwarder's parameters; the value in @p->secret_values
+ *		is wiped (explicit_bzero)
+ * @secret:	index into @p->cfg->secrets
+ *
+ * Every broker process alive is killed (they may hold the value), and
+ * from then on a request that carries the secret's placeholder is refused
+ * and logged as secret.leak, to its bound hosts too.
+ *
+ * Context: forwarder
+ * Return: the number of broker processes killed
+ */
+unsigned int broker_revoke(const struct fwd_params *p, size_t secret);
+
+/* Has broker_revoke() been called for @secret? */
+bool broker_is_revoked(size_t secret);
+
+/* Write secret.leak: secret @secret (its name) found in @where for @host */
+void broker_log_leak(const struct fwd_params *p, size_t secret,
+		     const char *where, const char *host);
+
+
+/* ---------------------------------------------------------------------
+ * dnsd.c: the jail's resolver and the host lookups (forwarder process)
+ * ------------------------------------------------------------------- */
+
+#define DNSD_MAX_ADDRS 8	/* addresses kept per name and family */
+
+/* An IP address; IPv4-mapped IPv6 addresses are kept as IPv4 */
+struct dnsd_addr {
+	int family;	/* AF_INET: the first 4 bytes of @a */
+	uint8_t a[16];
+};
+
+/* What the host's resolver said about a name */
+struct dnsd_answer {
+	int rcode;	/* DNS_RCODE_*; NOERROR without addresses: NODATA */
+	unsigned int n4;
+	unsigned int n6;
+	uint8_t a4[DNSD_MAX_ADDRS][4];
+	uint8_t a6[DNSD_MAX_ADDRS][16];
+};
+
+struct dnsd;
+
+/* Called when a lookup started by dnsd_lookup() has its answer */
+struct dnsd_waiter {
+	void (*done)(void *ctx, int slot, const struct dnsd_answer *a);
+	void *ctx;
+};
+
+/**
+ * dnsd_new() - Set up the resolver and fork its lookup processes
+ * @p:		the forwarder's parameters (policy, log, IPv6, host ports)
+ * @w:		told about every finished lookup
+ * @now:	CLOCK_MONOTONIC in milliseconds
+ *
+ * The lookup processes run blocking getaddrinfo() on the host (its
+ * /etc/hosts, then DNS), one name at a time each; they keep no descriptor
+ * but their socket and die with the forwarder.
+ *
+ * Context: forwarder setup, before privileges are dropped and before
+ * anything is read from the jail
+ * Return: the resolver (lives as long as the process); dies on failure
+ */
+struct dnsd *dnsd_new(const struct fwd_params *p, struct dnsd_waiter w,
+		      uint64_t now);
+
+/* The socket answers from the lookup processes arrive on (poll it) */
+int dnsd_lookup_fd(const struct dnsd *d);
+
+/* Read the lookup answers that arrived; dnsd_waiter.done() for each */
+void dnsd_on_lookup(struct dnsd *d, uint64_t now);
+
+/* Answer the queries waiting on the jail's DNS socket @fd (non-blocking) */
+void dnsd_on_query(struct dnsd *d, int fd, uint64_t now);
+
+/* Give up lookups that took too long, refresh this host's addresses */
+void dnsd_tick(struct dnsd *d, uint64_t now);
+
+/**
+ * dnsd_lookup() - Resolve @name on the host, or find it in the cache
+ * @d:		the resolver
+ * @name:	an allowed host name
+ * @now:	CLOCK_MONOTONIC in milliseconds
+ * @a:		set to the answer when it is already known, else to NULL
+ *		(dnsd_waiter.done() brings it later, with the same slot)
+ *
+ * Return: the cache slot, or -EBUSY (too many lookups in flight)
+ */
+int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
+		const struct dnsd_answer **a);
+
+/**
+ * dnsd_pinned() - Names the resolver handed out for an address
+ * @d:		the resolver
+ * @a:		destination address
+ * @name:	NULL: any name; else only @name
+ *
+ * Return: a pinned name for @a (@name itself when given), or NULL
+ */
+const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
+			const char *name);
+
+/**
+ * dnsd_addr_refused() - May the forwarder dial or hand out @a?
+ * @d:		the resolver (policy, this host's addresses)
+ * @a:		address
+ * @port:	destination port; 0: any port (for DNS answers)
+ *
+ * Refused: an IP deny rule covers it (with @port), or it is special
+ * (policy_addr_is_special()) or one of this host's own addresses, unless
+ * --allow-private or an IP allow rule names it.
+ *
+ * Return: NULL if allowed, else the reason for the audit log
+ */
+const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
+			      uint16_t port);
+
+/*
+ * --ask: a name no rule decides is answered with an address of
+ * DNSD_ASK_NET (198.18.0.0/15, benchmarking: special, never dialed)
+ * pinned to the name; nothing about it leaves the machine until a person
+ * allowed it. The forwarder names a connection to that address from the
+ * pin and asks.
+ */
+#define DNSD_ASK_NET4 "198.18.0.0"
+#define DNSD_ASK_PINS 1024	/* names with an ask address at once */
+#define DNSD_APPROVED 256	/* names answered "always" */
+
+/* Is @name decided by no rule (neither allowed nor denied on any port)? */
+bool dnsd_undecided(const struct dnsd *d, const char *name);
+
+/* Record @name as allowed for the rest of the run ("always") */
+void dnsd_approve(struct dnsd *d, const char *name);
+
+/* Was @name answered "always"? */
+bool dnsd_is_approved(const struct dnsd *d, const char *name);
+
+/* Is @a in DNSD_ASK_NET4/16, where ask addresses come from? */
+bool dnsd_is_ask_addr(const struct dnsd_addr *a);
+
+/* Address helpers shared with fwd.c */
+void dnsd_addr_set(struct dnsd_addr *a, int family, const void *bytes);
+bool dnsd_addr_eq(const struct dnsd_addr *x, const struct dnsd_addr *y);
+/* From a sockaddr_in/in6; IPv4-mapped becomes IPv4. Return: false if
+ * neither */
+bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port);
+/* An IP literal ("198.51.100.7", "2001:db8::1")? Return: true, @a set */
+bool dnsd_addr_parse(const char *s, struct dnsd_addr *a);
+const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
+
+
+#endif /* FWD_H */

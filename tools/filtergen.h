@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * filtergen.h - the syscall filters compiled at build time: the rules
+ * (seccomp_rules.c, libseccomp, build machine only) and the programs
+ * carried in the binary (filterblob.c)
+ */
+#ifndef FILTERGEN_H
+#define FILTERGEN_H
+
+#include "jail.h"
+
+/* ---- the filter carried in the binary (filterblob.c) ---- */
+
+#define FILTER_NAMES_MAX 512	/* syscall numbers named in the table */
+
+/**
+ * struct filter_blob - One variant of the filter, compiled at build time
+ * @insns:	its BPF program (struct sock_filter, 8 bytes each)
+ * @len:	instructions
+ * @n_rules:	libseccomp rules it was compiled from
+ */
+struct filter_blob {
+	const struct sock_filter *insns;
+	unsigned short len;
+	unsigned int n_rules;
+};
+
+/* EPERM answers; user notifications instead (--seccomp-log) */
+extern const struct filter_blob filter_blob_deny, filter_blob_log;
+/* Audit arch of the native ABI the programs were compiled for */
+extern const uint32_t filter_blob_arch;
+/* Name of each native syscall number below FILTER_NAMES_MAX, or NULL */
+extern const char *const filter_blob_names[FILTER_NAMES_MAX];
+
+/* ---- seccomp_rules.c: the rules, with libseccomp (build time) ---- */
+
+/**
+ * filter_compile() - Compile the default filter's rules into BPF
+ * @is_log:	denied calls notify the supervisor instead of failing
+ * @prog:	filled in; caller frees @prog->insns
+ * @n_rules:	set to the number of libseccomp rules
+ *
+ * Context: tools/filtergen.c at build time, and the unit tests; never
+ * linked into jail itself
+ * Return: 0 or negative errno
+ */
+int filter_compile(bool is_log, struct filter_prog *prog,
+		   unsigned int *n_rules);
+
+/* libseccomp's name of native syscall @nr (static buffer), or NULL */
+const char *filter_syscall_name_of(int nr);
+
+/* The native ABI's audit arch, as libseccomp sees it */
+uint32_t filter_native_arch(void);
+
+#endif /* FILTERGEN_H */
