@@ -67,7 +67,7 @@ SRCS := $(sort $(wildcard *.c)) $(sort $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.
 HDRS := jail.h tools/filtergen.h $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.h))
 # tools/seccomp_rules.c (libseccomp) runs at build time only, through
 # filtergen; the unit tests link it to compare the carried filter
-RULES_SRC := tools/seccomp_rules.c
+RULES_SRC := tools/seccomp_rules.c tools/fwd_rules.c
 LIBSRCS := $(filter-out jail.c,$(SRCS)) $(RULES_SRC)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS := $(LIBSRCS:%.c=$(BUILD)/%.o)
@@ -113,10 +113,10 @@ $(BUILD)/initblob.o: $(BUILD)/jail-init
 
 # The seccomp filter, compiled from seccomp_rules.c with libseccomp on the
 # build machine and carried by filterblob.c
-$(BUILD)/filtergen: tools/filtergen.c $(BUILD)/tools/seccomp_rules.o \
-		$(BUILD)/util.o | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< \
-		$(BUILD)/tools/seccomp_rules.o $(BUILD)/util.o $(PKG_LIBS)
+RULES_OBJS := $(RULES_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/filtergen: tools/filtergen.c $(RULES_OBJS) $(BUILD)/util.o | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(MODE_LDFLAGS) -o $@ $< $(RULES_OBJS) \
+		$(BUILD)/util.o $(PKG_LIBS)
 
 $(BUILD)/filter-blob.inc: $(BUILD)/filtergen
 	$(BUILD)/filtergen >$@.tmp && mv $@.tmp $@
@@ -167,7 +167,8 @@ check: $(JAIL_BIN) $(UNIT_BINS) $(FUZZ_REPLAY) $(HELPER_BINS) $(FUZZ_BINS)
 FUZZ_BASE := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fno-sanitize-recover=all
 FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_OBJ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIBSRCS := $(filter-out initblob.c $(RULES_SRC),$(LIBSRCS))
+# The harnesses need no jail-init (initblob.c) nor the code that runs it
+FUZZ_LIBSRCS := $(filter-out initblob.c child.c $(RULES_SRC),$(LIBSRCS))
 FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
 # The module objects are built once for every harness
 .SECONDARY: $(FUZZ_LIBOBJS)

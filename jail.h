@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
+#include <termios.h>
 #include <unistd.h>
 
 struct sock_filter;
@@ -320,6 +323,141 @@ struct jail_config {
 
 
 /* ---------------------------------------------------------------------
+ * The setup processes: the setup child and the command child (child.c),
+ * the supervisor (supervisor.c), and the gateway's setup (netns.c)
+ * ------------------------------------------------------------------- */
+
+#define INIT_NAME "jail-init"
+
+/*
+ * Messages on the setup sockets, one tag byte each, some carrying a
+ * descriptor (SCM_RIGHTS). To the supervisor:
+ */
+#define MSG_PTY 'P'		/* the pty master */
+#define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
+#define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
+/*
+ * From the supervisor, once the audit log holds the start line: COMMAND
+ * waits for it, so nothing runs unrecorded, while the log is created in
+ * parallel with the jail's setup
+ */
+#define MSG_LOG_READY 'A'
+/*
+ * Between the setup child (later jail-init), the command child and, under
+ * --net filtered, the namespace helper
+ */
+#define MSG_UNSHARED 'U'	/* helper: the jail's namespaces are made */
+#define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
+#define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
+#define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
+
+/* What the supervisor sends with "go": the user's terminal, if any */
+struct go_msg {
+	bool has_tty;
+	bool out_is_tty;
+	struct winsize ws;
+	struct termios tio;
+};
+
+/* What the setup child and the command child work from */
+struct child_ctx {
+	const struct jail_config *cfg;
+	int chan_fd;		/* to the supervisor; close-on-exec */
+	int init_fd;		/* sealed memfd holding jail-init, or -1 */
+	int self_fd;		/* O_PATH of this binary, jail-init's fallback */
+	const struct go_msg *go;
+	/*
+	 * --net filtered, setup child: opened before the command child can
+	 * pivot (after that our /proc is the jail's read-only one)
+	 */
+	int proc_fd;		/* the host's procfs */
+	int gw_netns_fd;	/* G */
+};
+
+/* Send @tag (and @fd when >= 0) on @sock. Return: 0 or negative errno */
+int setup_send_msg(int sock, char tag, int fd);
+/*
+ * Wait for message @want on @sock; a passed descriptor goes to *@fd. EOF
+ * or anything else means the peer died: _exit() quietly, the peer has
+ * reported its own error.
+ */
+void setup_expect_msg(int sock, char want, int *fd);
+/* fork() a child linked by a socketpair: parent keeps @sock[0], child
+ * @sock[1]. Return: as fork(), never negative (dies instead) */
+pid_t fork_with_socket(int sock[2]);
+
+/**
+ * child_setup() - The setup child: becomes pid 1 (jail-init)
+ * @c:	context; @c->chan_fd is its end of the supervisor's socket
+ *
+ * Context: the clone()d child, in the new namespaces, before its maps are
+ * written (it forks the command child meanwhile, then waits for "go")
+ */
+__attribute__((noreturn)) void child_setup(struct child_ctx *c);
+
+/* jail-init in a sealed memfd (exec'd by pid 1). Return: memfd or -1 */
+int child_init_memfd(void);
+
+/**
+ * netns_setup_gateway() - Make and link the jail's network namespace
+ * @c:		the setup child's context (host procfs, G's descriptor)
+ * @sock:	the command child's socket: J goes to it as soon as it
+ *		exists (its /sys shows J), the jail's user namespace once J
+ *		is configured
+ *
+ * Context: setup child in the gateway namespace G (--net filtered), while
+ * the command child builds the view; the forwarder's sockets go to the
+ * supervisor over @c->chan_fd
+ */
+void netns_setup_gateway(const struct child_ctx *c, int sock);
+
+struct crypto_ca;
+struct ask_srv;
+
+/* The supervisor's state while the jail runs (supervisor.c) */
+struct super {
+	const struct jail_config *cfg;
+	pid_t pid;		/* pid 1 of the jail, as seen here */
+	int chan_fd;
+	int sig_fd;
+	int timer_fd;
+	int master_fd;		/* pty master, or -1 */
+	int notify_fd;		/* --seccomp-log listener, or -1 */
+	pid_t fwd_pid;		/* the forwarder, or 0 */
+	int fwd_status;		/* its wait status once reaped */
+	bool fwd_died;		/* it stopped while the jail ran */
+	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
+	bool setup_done;
+	bool timed_out;
+	bool stdin_open;
+	int status;		/* wait status of pid 1 once reaped */
+	bool reaped;
+	char inbuf[4096];	/* user's keystrokes not yet written */
+	size_t in_len;
+	struct ask_srv *ask;	/* --ask, control socket; or NULL */
+	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
+};
+
+/* The signals forwarded to the jail, and SIGCHLD */
+sigset_t super_signals(void);
+/* The user's terminal as it was (also die()'s cleanup) */
+void super_restore_terminal(void);
+/* What "go" carries: whether stdin is a terminal, its modes and size */
+void super_fill_go(struct go_msg *go, const struct jail_config *cfg);
+/* --timeout's timerfd, or -1 without one */
+int super_arm_timer(const struct jail_config *cfg);
+/**
+ * super_run() - Relay, forward, serve asks until pid 1 is reaped
+ *
+ * Context: supervisor, once "go" was sent; returns with @s->status set
+ */
+void super_run(struct super *s);
+/* Let the forwarder log its open connections, then wait for it (3 s) */
+void super_stop_forwarder(struct super *s);
+/* A wait status as jail's exit status (128+N for signal N) */
+int super_status_to_exit(int st);
+
+/* ---------------------------------------------------------------------
  * init.c, initblob.c: pid 1 of the jail
  * ------------------------------------------------------------------- */
 
@@ -507,98 +645,6 @@ int netns_loopback_up(void);
  * --allow-host-port */
 #define NETNS_HOST_NAME "host.jail.internal"
 
-/**
- * netns_create_veth() - Create the veth pair between G and J
- * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the command child after
- *			its unshare(CLONE_NEWUSER | CLONE_NEWNET))
- *
- * Creates NETNS_GW_IF in the current namespace with its peer
- * NETNS_JAIL_IF created directly inside J. Both are down, without
- * addresses.
- *
- * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
- * J's user namespace (true for the parent of J's user namespace)
- * Return: 0 or negative errno
- */
-int netns_create_veth(int jail_netns_fd);
-
-/**
- * netns_config_gateway() - Addresses and links of G
- * @proc_fd:	a directory descriptor of a writable procfs (its
- *		/proc/sys/net shows the caller's current netns)
- * @ipv6:	give the jail IPv6; without it NETNS_GW_IF gets no IPv6
- *		address at all (disable_ipv6 is set before the link is up)
- *
- * lo up; JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF;
- * NETNS_GW_IF up.
- *
- * Context: setup child, in G, after netns_create_veth()
- * Must not: run in any other namespace (it writes G's own sysctl)
- * Return: 0 or negative errno
- */
-int netns_config_gateway(int proc_fd, bool ipv6);
-
-/**
- * netns_config_jail() - Addresses, links and routes of J
- * @proc_fd:	as for netns_config_gateway()
- * @ipv6:	as for netns_config_gateway(); both must agree
- *
- * lo up; JAIL_JAIL_IP4/30 (and NETNS_JAIL_IP6/64) on NETNS_JAIL_IF, up;
- * default route via JAIL_GATEWAY_IP4 (and NETNS_GATEWAY_IP6). Without
- * @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is no IPv6
- * route: IPv6 connects fail with ENETUNREACH.
- *
- * Context: in J, with CAP_NET_ADMIN over J: the setup child after
- * setns(J), once netns_create_veth() has run
- * Return: 0 or negative errno
- */
-int netns_config_jail(int proc_fd, bool ipv6);
-
-/**
- * netns_install_rules() - Load the gateway's nftables rules (libnftables)
- * @tcp_port:	port of the forwarder's TCP listeners in G
- * @dns_port:	port of the resolver's UDP sockets in G
- * @ipv6:	as for netns_config_gateway() (one inet table covers both)
- *
- * One transaction: table inet jail, prerouting nat redirecting TCP to
- * @tcp_port and UDP port 53 to @dns_port, other UDP and ICMP echo to G
- * itself; input accepting only the redirected ports and replies,
- * rejecting the rest (TCP reset, ICMP administratively prohibited);
- * forward dropping everything. On failure, @why (@why_len bytes) holds
- * what libnftables said, or why it could not be loaded, or "".
- *
- * Context: a child of the setup child, in G, while the links are made:
- * the rules match NETNS_GW_IF by name, whether it exists yet or not
- * Return: 0 or negative errno (-EOPNOTSUPP: the kernel refused the rules)
- */
-int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6,
-			char *why, size_t why_len);
-
-/* The forwarder's sockets in G; -1 where absent */
-struct netns_listeners {
-	int tcp4_fd;	/* listening on JAIL_GATEWAY_IP4:tcp_port */
-	int tcp6_fd;	/* NETNS_GATEWAY_IP6:tcp_port, IPv6 only */
-	int udp4_fd;	/* DNS on JAIL_GATEWAY_IP4:dns_port */
-	int udp6_fd;	/* DNS on NETNS_GATEWAY_IP6:dns_port */
-	uint16_t tcp_port;
-	uint16_t dns_port;
-};
-
-/**
- * netns_open_listeners() - Open the forwarder's sockets in G
- * @l:		result; every fd O_CLOEXEC and O_NONBLOCK, caller closes
- *		(netns_listeners_close())
- * @ipv6:	also open the IPv6 sockets
- *
- * Context: setup child, in G, after netns_config_gateway(); the fds then
- * go to the supervisor (SCM_RIGHTS) for the forwarder, which runs in the
- * host's namespace: the sockets stay in G
- * Return: 0 or negative errno (then every fd in @l is -1)
- */
-int netns_open_listeners(struct netns_listeners *l, bool ipv6);
-
-/* Close every fd in @l and set it to -1 */
-void netns_listeners_close(struct netns_listeners *l);
 
 
 /* ---------------------------------------------------------------------

@@ -38,8 +38,20 @@
 #include <netlink/route/route.h>
 #include <nftables/libnftables.h>
 #include <sys/socket.h>
+#include <sched.h>
+#include <sys/wait.h>
 
 #include "jail.h"
+
+/* The forwarder's sockets in G; -1 where absent */
+struct netns_listeners {
+	int tcp4_fd;	/* listening on JAIL_GATEWAY_IP4:tcp_port */
+	int tcp6_fd;	/* NETNS_GATEWAY_IP6:tcp_port, IPv6 only */
+	int udp4_fd;	/* DNS on JAIL_GATEWAY_IP4:dns_port */
+	int udp6_fd;	/* DNS on NETNS_GATEWAY_IP6:dns_port */
+	uint16_t tcp_port;
+	uint16_t dns_port;
+};
 
 static void nl_socket_freep(struct nl_sock **s)
 {
@@ -200,7 +212,20 @@ int netns_loopback_up(void)
 	return netns_set_link_up(s, "lo");
 }
 
-int netns_create_veth(int jail_netns_fd)
+/**
+ * netns_create_veth() - Create the veth pair between G and J
+ * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the command child after
+ *			its unshare(CLONE_NEWUSER | CLONE_NEWNET))
+ *
+ * Creates NETNS_GW_IF in the current namespace with its peer
+ * NETNS_JAIL_IF created directly inside J. Both are down, without
+ * addresses.
+ *
+ * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
+ * J's user namespace (true for the parent of J's user namespace)
+ * Return: 0 or negative errno
+ */
+static int netns_create_veth(int jail_netns_fd)
 {
 	autonlsock struct nl_sock *s = route_socket();
 	autolink struct rtnl_link *veth = NULL;
@@ -316,7 +341,21 @@ static int add_default_route(struct nl_sock *s, const char *ifname,
 	return err < 0 ? nl_to_errno(err) : 0;
 }
 
-int netns_config_gateway(int proc_fd, bool ipv6)
+/**
+ * netns_config_gateway() - Addresses and links of G
+ * @proc_fd:	a directory descriptor of a writable procfs (its
+ *		/proc/sys/net shows the caller's current netns)
+ * @ipv6:	give the jail IPv6; without it NETNS_GW_IF gets no IPv6
+ *		address at all (disable_ipv6 is set before the link is up)
+ *
+ * lo up; JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF;
+ * NETNS_GW_IF up.
+ *
+ * Context: setup child, in G, after netns_create_veth()
+ * Must not: run in any other namespace (it writes G's own sysctl)
+ * Return: 0 or negative errno
+ */
+static int netns_config_gateway(int proc_fd, bool ipv6)
 {
 	autonlsock struct nl_sock *s = route_socket();
 	int err;
@@ -341,7 +380,21 @@ int netns_config_gateway(int proc_fd, bool ipv6)
 	return netns_set_link_up(s, NETNS_GW_IF);
 }
 
-int netns_config_jail(int proc_fd, bool ipv6)
+/**
+ * netns_config_jail() - Addresses, links and routes of J
+ * @proc_fd:	as for netns_config_gateway()
+ * @ipv6:	as for netns_config_gateway(); both must agree
+ *
+ * lo up; JAIL_JAIL_IP4/30 (and NETNS_JAIL_IP6/64) on NETNS_JAIL_IF, up;
+ * default route via JAIL_GATEWAY_IP4 (and NETNS_GATEWAY_IP6). Without
+ * @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is no IPv6
+ * route: IPv6 connects fail with ENETUNREACH.
+ *
+ * Context: in J, with CAP_NET_ADMIN over J: the setup child after
+ * setns(J), once netns_create_veth() has run
+ * Return: 0 or negative errno
+ */
+static int netns_config_jail(int proc_fd, bool ipv6)
 {
 	autonlsock struct nl_sock *s = route_socket();
 	int err;
@@ -417,7 +470,24 @@ static const char rules_fmt[] =
 	"	}\n"
 	"}\n";
 
-int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6,
+/**
+ * netns_install_rules() - Load the gateway's nftables rules (libnftables)
+ * @tcp_port:	port of the forwarder's TCP listeners in G
+ * @dns_port:	port of the resolver's UDP sockets in G
+ * @ipv6:	as for netns_config_gateway() (one inet table covers both)
+ *
+ * One transaction: table inet jail, prerouting nat redirecting TCP to
+ * @tcp_port and UDP port 53 to @dns_port, other UDP and ICMP echo to G
+ * itself; input accepting only the redirected ports and replies,
+ * rejecting the rest (TCP reset, ICMP administratively prohibited);
+ * forward dropping everything. On failure, @why (@why_len bytes) holds
+ * what libnftables said, or why it could not be loaded, or "".
+ *
+ * Context: a child of the setup child, in G, while the links are made:
+ * the rules match NETNS_GW_IF by name, whether it exists yet or not
+ * Return: 0 or negative errno (-EOPNOTSUPP: the kernel refused the rules)
+ */
+static int netns_install_rules(uint16_t tcp_port, uint16_t dns_port, bool ipv6,
 			char *why, size_t why_len)
 {
 	autonft struct nft_ctx *ctx = NULL;
@@ -494,7 +564,8 @@ static int bound_socket(int family, int type, const char *addr, uint16_t port)
 	return TAKE_FD(fd);
 }
 
-void netns_listeners_close(struct netns_listeners *l)
+/* Close every fd in @l and set it to -1 */
+static void netns_listeners_close(struct netns_listeners *l)
 {
 	close_fdp(&l->tcp4_fd);
 	close_fdp(&l->tcp6_fd);
@@ -503,7 +574,19 @@ void netns_listeners_close(struct netns_listeners *l)
 	l->tcp4_fd = l->tcp6_fd = l->udp4_fd = l->udp6_fd = -1;
 }
 
-int netns_open_listeners(struct netns_listeners *l, bool ipv6)
+
+/**
+ * netns_open_listeners() - Open the forwarder's sockets in G
+ * @l:		result; every fd O_CLOEXEC and O_NONBLOCK, caller closes
+ *		(netns_listeners_close())
+ * @ipv6:	also open the IPv6 sockets
+ *
+ * Context: setup child, in G, after netns_config_gateway(); the fds then
+ * go to the supervisor (SCM_RIGHTS) for the forwarder, which runs in the
+ * host's namespace: the sockets stay in G
+ * Return: 0 or negative errno (then every fd in @l is -1)
+ */
+static int netns_open_listeners(struct netns_listeners *l, bool ipv6)
 {
 	int err = 0;
 
@@ -544,4 +627,197 @@ int netns_open_listeners(struct netns_listeners *l, bool ipv6)
 		netns_listeners_close(l);
 	}
 	return err;
+}
+
+/* ---- the gateway, set up by the setup child (--net filtered) ------ */
+
+static void die_err(int err, const char *what)
+{
+	errno = -err;
+	die_errno("%s", what);
+}
+
+static int open_net_ns(int proc_fd)
+{
+	int fd = openat(proc_fd, "ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("open a network namespace");
+	return fd;
+}
+
+/* Hand the forwarder's sockets to the supervisor in one message */
+static void send_listeners(int chan, const struct netns_listeners *l)
+{
+	const int all[4] = { l->tcp4_fd, l->tcp6_fd, l->udp4_fd, l->udp6_fd };
+	char cbuf[CMSG_SPACE(4 * sizeof(int))] = { 0 };
+	char payload[5] = { MSG_LISTENERS };
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf };
+	struct cmsghdr *cm;
+	int fds[4] = { -1, -1, -1, -1 };
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		payload[1 + i] = (char)(all[i] >= 0);
+		if (all[i] >= 0)
+			fds[n++] = all[i];
+	}
+	mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0)
+		die_errno("pass the forwarder's sockets");
+}
+
+/*
+ * --net filtered: the namespace helper, a child of the setup child that
+ * makes the jail's user and network namespaces (U2, J) and only lives
+ * until the setup child holds descriptors of them
+ */
+static __attribute__((noreturn)) void ns_helper(int sock, int proc_fd)
+{
+	char byte;
+	int self;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		die_errno("unshare the jail's network namespace");
+	/*
+	 * Our pid means nothing in the setup child's /proc (the host's): hand
+	 * over our directory there itself. Not through the path /proc, which
+	 * may already be the jail's read-only procfs
+	 */
+	self = openat(proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0)
+		die_errno("open /proc/self");
+	if (setup_send_msg(sock, MSG_UNSHARED, self) < 0)
+		_exit(EXIT_JAIL_FAILED);
+	/* EOF: the setup child has what it needs (or died) */
+	while (read(sock, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Start the namespace helper. Return: our end of its socket */
+static int start_ns_helper(const struct child_ctx *c, int c_sock)
+{
+	int hs[2];
+
+	if (fork_with_socket(hs) == 0) {
+		close(c_sock);
+		ns_helper(hs[1], c->proc_fd);
+	}
+	return hs[0];
+}
+
+/*
+ * Receive the helper's /proc directory, map U2, open the descriptors of
+ * U2 and J and let the helper go. Return: J's descriptor
+ */
+static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
+{
+	autoclose int proc = -1;
+	int jfd;
+
+	setup_expect_msg(hs, MSG_UNSHARED, &proc);
+	if (proc < 0)
+		die("network: the namespace helper sent no /proc handle");
+	{
+		int err = creds_write_maps_at(proc, c->cfg->uid, c->cfg->gid);
+
+		if (err < 0)
+			die_err(err, "map the jail's nested user namespace");
+	}
+	jfd = open_net_ns(proc);
+	*userns_fd = openat(proc, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (*userns_fd < 0)
+		die_errno("open the jail's user namespace");
+	/* Held by our descriptors now; jail-init reaps the helper */
+	close(hs);
+	return jfd;
+}
+
+/*
+ * --net filtered: the gateway's rules are loaded by a child of their own
+ * while pid 1 makes the links (libnftables alone takes milliseconds).
+ * They name the gateway's link, not the jail's namespace, so they may go
+ * in before it exists. Return: the loader's pid
+ */
+static pid_t start_rules_loader(const struct child_ctx *c, int c_sock)
+{
+	pid_t pid = fork();
+	char why[256];
+	int err;
+
+	if (pid < 0)
+		die_errno("fork");
+	if (pid > 0)
+		return pid;
+	close(c_sock);
+	err = netns_install_rules(NETNS_TCP_PORT, NETNS_DNS_PORT, c->cfg->ipv6,
+				  why, sizeof(why));
+	if (err < 0 && why[0])
+		die("network: install the gateway rules: %s", why);
+	if (err < 0)
+		die_err(err, "network: install the gateway rules");
+	_exit(0);
+}
+
+/* COMMAND is released only once the rules are in place */
+static void wait_rules_loader(pid_t pid)
+{
+	int st = 0;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("network: wait for the gateway rules");
+	/* A loader that failed has reported why */
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		_exit(EXIT_JAIL_FAILED);
+}
+
+/*
+ * --net filtered. We are in the gateway namespace G. Make the jail's
+ * namespace J (in its own user namespace U2), link G and J with a veth,
+ * put the redirect rules (loaded meanwhile) and the forwarder's sockets
+ * in G, and configure J from inside it. J goes to the command child as soon as it exists (its
+ * /sys shows J), U2 once J is ready.
+ *
+ * Context: setup child, while the command child builds the view
+ */
+void netns_setup_gateway(const struct child_ctx *c, int sock)
+{
+	const struct jail_config *cfg = c->cfg;
+	struct netns_listeners l;
+	autoclose int jfd = -1;
+	autoclose int ufd = -1;
+	pid_t rules = start_rules_loader(c, sock);
+	int hs = start_ns_helper(c, sock), err;
+
+	jfd = take_jail_netns(c, hs, &ufd);
+	if (setup_send_msg(sock, MSG_NET_NS, jfd) < 0)
+		die_errno("start the command");
+	if ((err = netns_create_veth(jfd)) < 0)
+		die_err(err, "network: create the veth");
+	if ((err = netns_config_gateway(c->proc_fd, cfg->ipv6)) < 0)
+		die_err(err, "network: configure the gateway");
+	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
+		die_err(err, "network: open the forwarder's sockets");
+	send_listeners(c->chan_fd, &l);
+	netns_listeners_close(&l);
+	if (setns(jfd, CLONE_NEWNET) < 0)
+		die_errno("network: enter the jail's namespace");
+	if ((err = netns_config_jail(c->proc_fd, cfg->ipv6)) < 0)
+		die_err(err, "network: configure the jail's interface");
+	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
+	if (setns(c->gw_netns_fd, CLONE_NEWNET) < 0)
+		die_errno("network: return to the gateway namespace");
+	wait_rules_loader(rules);
+	if (setup_send_msg(sock, MSG_NET_READY, ufd) < 0)
+		die_errno("start the command");
 }

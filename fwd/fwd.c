@@ -1505,6 +1505,16 @@ static void proxy_setup(struct proxy *px, const char *url)
 }
 
 /* Keep 0-2 and @keep, close every other inherited descriptor */
+static void redirect_stdin_to_null(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && fd != STDIN_FILENO) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+}
+
 static void close_others(const int *keep, size_t n)
 {
 	int sorted[8];
@@ -1527,26 +1537,6 @@ static void close_others(const int *keep, size_t n)
 		from = (unsigned int)sorted[i] + 1;
 	}
 	close_range(from, ~0U, 0);
-}
-
-/* Every capability gone (a root caller's forwarder has them all) */
-static int drop_privileges(void)
-{
-	cap_t caps = cap_get_proc();
-	cap_flag_value_t v = CAP_CLEAR;
-	int err = 0;
-
-	if (!caps)
-		return -errno;
-	for (cap_value_t i = 0; i <= CAP_LAST_CAP && v == CAP_CLEAR; i++)
-		if (cap_get_flag(caps, i, CAP_PERMITTED, &v) < 0)
-			v = CAP_CLEAR;
-	cap_free(caps);
-	if (v == CAP_SET)
-		err = creds_drop_all();
-	else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		err = -errno;
-	return err;
 }
 
 /* The connection limit the descriptor limit allows: 6 fds each, at most */
@@ -1623,15 +1613,20 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	f->listen_fd[1] = p->tcp6_fd;
 	f->udp_fd[0] = p->udp4_fd;
 	f->udp_fd[1] = p->udp6_fd;
+	/* The user's terminal is nothing the forwarder reads */
+	redirect_stdin_to_null();
 	close_others(keep, ARRAY_SIZE(keep));
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);	/* lookup processes reap themselves */
 	f->max_conns = conn_limit(p);
-	/* Before the lookup processes are forked: they inherit nothing */
-	err = drop_privileges();
+	/*
+	 * Before the lookup processes are forked (they inherit the fence)
+	 * and before the first byte from the jail is read
+	 */
+	err = fwd_fence();
 	if (err < 0) {
 		errno = -err;
-		die_errno("forwarder: drop privileges");
+		die_errno("forwarder: fence itself");
 	}
 	f->conns = xcalloc(f->max_conns, sizeof(*f->conns));
 	f->free_idx = xcalloc(f->max_conns, sizeof(*f->free_idx));

@@ -610,4 +610,18 @@ bool dnsd_addr_parse(const char *s, struct dnsd_addr *a);
 const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
 
 
+/* ---------------------------------------------------------------------
+ * fence.c: the forwarder's own fence
+ * ------------------------------------------------------------------- */
+
+/**
+ * fwd_fence() - Drop every capability, set no_new_privs, and install the
+ * forwarder's syscall allowlist (kill on anything else)
+ *
+ * Context: the forwarder, once its sockets and log are open and before it
+ * reads anything from the jail; its later children inherit the fence
+ * Return: 0 or negative errno (the forwarder then dies: the jail with it)
+ */
+int fwd_fence(void);
+
 #endif /* FWD_H */

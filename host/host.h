@@ -225,4 +225,52 @@ void ask_srv_stop(struct ask_srv *srv);
 void ask_srv_unlink(void);
 
 
+/* ---------------------------------------------------------------------
+ * record.c: the run's record on the host (audit log, registry, summary)
+ * ------------------------------------------------------------------- */
+
+/* $XDG_STATE_HOME/jail/log/ID.jsonl, else ~/.local/state/jail/log/... */
+char *record_default_log_path(const struct jail_config *cfg);
+/* Open @cfg->log_path into @cfg->log_fd. Return: 0 or negative errno */
+int record_open_log(struct jail_config *cfg);
+/*
+ * The start line is the log's first write: a log that opens but cannot
+ * take a line (a full filesystem) fails the jail like one that cannot
+ * open, so nothing runs unrecorded. Return: 0 or negative errno
+ */
+int record_start(const struct jail_config *cfg);
+void record_exit(const struct jail_config *cfg, int status, bool timed_out);
+void record_path_event(const struct jail_config *cfg, const char *ev,
+		       const char *path);
+/* The one summary line at exit when anything was denied */
+void record_denial_summary(const struct jail_config *cfg);
+/* The registry entry `jail ps` reads (best effort), and its removal */
+void record_register(const struct jail_config *cfg);
+void record_unregister(void);
+
+/* ---------------------------------------------------------------------
+ * protect.c: protected paths, checked on the host at exit
+ * ------------------------------------------------------------------- */
+
+struct protect_snap {
+	char *path;
+	bool existed;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct protect_list {
+	struct protect_snap p[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+};
+
+/* Record what each protected path is before the jail starts */
+void protect_snapshot(const struct jail_config *cfg, struct protect_list *l);
+/*
+ * Warn about and log each protected path that was created, replaced or
+ * removed during the run. Return: how many changed
+ */
+size_t protect_verify(const struct jail_config *cfg,
+		      const struct protect_list *l);
+
 #endif /* HOST_H */

@@ -6,7 +6,8 @@
  *
  * Writes, as C for filterblob.c, both variants of the filter that
  * seccomp_rules.c describes (EPERM answers, and user notifications for
- * --seccomp-log), their rule counts, the native audit arch, and the name
+ * --seccomp-log), the forwarder's allowlist (fwd_rules.c), their rule
+ * counts, the native audit arch, and the name
  * of every native syscall number below FILTER_NAMES_MAX (for
  * syscall.deny events). Runs on the build machine, which is the
  * architecture the binary is for.
@@ -16,11 +17,12 @@
 #include "jail.h"
 #include "tools/filtergen.h"
 
-static void print_program(const char *var, bool is_log)
+static void print_program(const char *var, int which)
 {
 	struct filter_prog prog;
 	unsigned int n_rules = 0;
-	int err = filter_compile(is_log, &prog, &n_rules);
+	int err = which == 2 ? fwd_filter_compile(&prog, &n_rules) :
+			       filter_compile(which == 1, &prog, &n_rules);
 
 	if (err < 0) {
 		fprintf(stderr, "filtergen: cannot compile the filter: %s\n",
@@ -43,8 +45,9 @@ static void print_program(const char *var, bool is_log)
 int main(void)
 {
 	printf("/* Written by tools/filtergen.c: do not edit */\n\n");
-	print_program("filter_blob_deny", false);
-	print_program("filter_blob_log", true);
+	print_program("filter_blob_deny", 0);
+	print_program("filter_blob_log", 1);
+	print_program("filter_blob_fwd", 2);
 	printf("const uint32_t filter_blob_arch = 0x%08x;\n\n",
 	       filter_native_arch());
 	printf("const char *const filter_blob_names[FILTER_NAMES_MAX] = {\n");

@@ -47,6 +47,22 @@ extern const char *const filter_blob_names[FILTER_NAMES_MAX];
 int filter_compile(bool is_log, struct filter_prog *prog,
 		   unsigned int *n_rules);
 
+/* Export libseccomp context @ctx as BPF into @prog (caller frees insns) */
+int filter_export(void *ctx, struct filter_prog *prog);
+
+/**
+ * fwd_filter_compile() - Compile the forwarder's allowlist (fwd_rules.c)
+ * @prog:	filled in; caller frees @prog->insns
+ * @n_rules:	set to the number of libseccomp rules
+ *
+ * Context: tools/filtergen.c at build time, and the unit tests
+ * Return: 0 or negative errno
+ */
+int fwd_filter_compile(struct filter_prog *prog, unsigned int *n_rules);
+
+/* The forwarder's allowlist, carried in the binary (filterblob.c) */
+extern const struct filter_blob filter_blob_fwd;
+
 /* libseccomp's name of native syscall @nr (static buffer), or NULL */
 const char *filter_syscall_name_of(int nr);
 

@@ -302,22 +302,13 @@ static int filter_build(struct filter_build *b, bool is_log,
 	return err < 0 ? err : 0;
 }
 
-int filter_compile(bool is_log, struct filter_prog *prog,
-		   unsigned int *n_rules)
+int filter_export(void *ctx, struct filter_prog *prog)
 {
-	struct filter_build b;
-	autoscmp scmp_filter_ctx ctx = NULL;
 	autoclose int fd = -1;
 	struct stat st;
 	ssize_t n;
 	int err;
 
-	memset(prog, 0, sizeof(*prog));
-	prog->is_log = is_log;
-	err = filter_build(&b, is_log, &ctx);
-	if (err < 0)
-		return err;
-	*n_rules = b.n_rules;
 	/* The exported program is exactly what seccomp_load() would load */
 	fd = memfd_create("jail-filter", MFD_CLOEXEC);
 	if (fd < 0)
@@ -339,6 +330,22 @@ int filter_compile(bool is_log, struct filter_prog *prog,
 	}
 	prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
 	return 0;
+}
+
+int filter_compile(bool is_log, struct filter_prog *prog,
+		   unsigned int *n_rules)
+{
+	struct filter_build b;
+	autoscmp scmp_filter_ctx ctx = NULL;
+	int err;
+
+	memset(prog, 0, sizeof(*prog));
+	prog->is_log = is_log;
+	err = filter_build(&b, is_log, &ctx);
+	if (err < 0)
+		return err;
+	*n_rules = b.n_rules;
+	return filter_export(ctx, prog);
 }
 
 const char *filter_syscall_name_of(int nr)

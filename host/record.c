@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/*
+ * record.c - the run's record on the host: the audit log's start and exit
+ * lines, the registry entry `jail ps` reads, the summary line at exit
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "jail.h"
+#include "config/config.h"
+#include "host/host.h"
+
+/* $XDG_STATE_HOME/jail/log/ID.jsonl, else ~/.local/state/jail/log/ID.jsonl */
+char *record_default_log_path(const struct jail_config *cfg)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+
+	if (state && state[0] == '/')
+		return xasprintf("%s/jail/log/%s.jsonl", state, cfg->id);
+	return xasprintf("%s/.local/state/jail/log/%s.jsonl", config_host_home(),
+			 cfg->id);
+}
+
+/* Return: 0 or negative errno */
+int record_open_log(struct jail_config *cfg)
+{
+	cfg->log_fd = audit_open(cfg->log_path);
+	return cfg->log_fd < 0 ? cfg->log_fd : 0;
+}
+
+static const char *net_name(enum net_mode m)
+{
+	return m == NET_HOST ? "host" : m == NET_FILTERED ? "filtered" : "none";
+}
+
+/*
+ * The start line is the log's first write: a log that opens but cannot
+ * take a line (a full filesystem) fails the jail like one that cannot open,
+ * so nothing runs unrecorded. Return: 0 or negative errno
+ */
+int record_start(const struct jail_config *cfg)
+{
+	char cmd[1024] = "";
+	size_t used = 0;
+	int err;
+
+	for (char *const *a = cfg->argv; *a && used < sizeof(cmd) - 1; a++) {
+		int n = snprintf(cmd + used, sizeof(cmd) - used, "%s%s",
+				 used ? " " : "", *a);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	{
+		const struct audit_field f[] = {
+			AF_STR("command", cmd),
+			AF_STR("project", cfg->project),
+			AF_STR("net", net_name(cfg->net)),
+			AF_INT("allow", (long long)cfg->n_allow),
+			AF_INT("deny", (long long)cfg->n_deny),
+			AF_INT("uid", (long long)cfg->uid),
+			AF_STR("review", cfg->review == REVIEW_ASK ? "ask" :
+					 cfg->review == REVIEW_KEEP ? "keep" :
+					 cfg->review == REVIEW_PATCH ? "patch" :
+								       NULL),
+		};
+
+		err = audit_write(cfg->log_fd, cfg->id, "start", f,
+				  ARRAY_SIZE(f));
+	}
+	return err < 0 ? err : 0;
+}
+
+void record_exit(const struct jail_config *cfg, int status,
+		       bool timed_out)
+{
+	const struct audit_field f[] = {
+		AF_INT("status", status),
+		AF_STR("reason", timed_out ? "timeout" : NULL),
+	};
+
+	audit_write(cfg->log_fd, cfg->id, "exit", f, ARRAY_SIZE(f));
+}
+
+void record_path_event(const struct jail_config *cfg, const char *ev,
+			     const char *path)
+{
+	const struct audit_field f[] = { AF_STR("path", path) };
+
+	audit_write(cfg->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
+}
+
+/*
+ * Count this jail's refusals in its log (the forwarder writes its own
+ * events there) and print the one summary line the contract asks for.
+ */
+void record_denial_summary(const struct jail_config *cfg)
+{
+	autofclose FILE *f = fopen(cfg->log_path, "re");
+	autofree char *line = NULL;
+	autofree char *tag = xasprintf("\"jail\":\"%s\"", cfg->id);
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		const char *ev;
+
+		if (!strstr(line, tag) || !(ev = strstr(line, "\"event\":\"")))
+			continue;
+		ev += 9;
+		if (!strncmp(ev, "net.deny\"", 9) ||
+		    !strncmp(ev, "dns.deny\"", 9) ||
+		    !strncmp(ev, "syscall.deny\"", 13) ||
+		    !strncmp(ev, "secret.leak\"", 12))
+			n++;
+	}
+	if (n)
+		warn("%zu request%s denied; see %s (jail log %s)", n,
+		     n == 1 ? " was" : "s were", cfg->log_path, cfg->id);
+}
+
+static char *run_file;
+
+/* One line in the audit format: ts, jail, "run", pid, command, log */
+void record_register(const struct jail_config *cfg)
+{
+	autofree char *dir = jail_runtime_dir();
+	char line[AUDIT_LINE_MAX];
+	struct timespec ts;
+	autoclose int fd = -1;
+	const struct audit_field f[] = {
+		AF_INT("pid", getpid()),
+		AF_STR("command", cfg->argv[0]),
+		AF_STR("project", cfg->project),
+		AF_STR("log", cfg->log_path),
+	};
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = audit_format(line, sizeof(line), &ts, cfg->id, "run", f,
+			 ARRAY_SIZE(f));
+	if (n < 0 || mkdir_parents(dir, 0700) < 0)
+		return;
+	run_file = xasprintf("%s/%s.run", dir, cfg->id);
+	fd = open(run_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, line, (size_t)n) < 0) {
+		free(run_file);
+		run_file = NULL;
+	}
+}
+
+void record_unregister(void)
+{
+	if (run_file)
+		unlink(run_file);
+}

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: MIT
+/*
+ * supervisor.c - the supervisor loop: the user's process while the jail
+ * runs
+ *
+ * Theory of operation: one poll() loop over the setup channel (error lines,
+ * the pty master, the --seccomp-log listener, the forwarder's sockets),
+ * a signalfd (forwarded signals, SIGCHLD), the --timeout timer, the pty
+ * master and the user's terminal (the relay), and the ask server's
+ * descriptors (ask.c). The user's terminal is in raw mode while the jail
+ * has a pty, and restored on every way out (super_restore_terminal() is
+ * also die()'s cleanup). The forwarder is forked from here once the
+ * gateway's sockets arrive, after the jail was cloned, so that no process
+ * of the jail ever held a secret; when it dies the jail is killed (fail
+ * closed). The loop ends when pid 1 is reaped.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <linux/sched.h>
+
+#include "jail.h"
+#include "fwd/fwd.h"
+#include "host/host.h"
+
+/* Supervisor state that die() must be able to undo */
+static struct termios saved_tio;
+
+static bool tio_saved;
+
+void super_restore_terminal(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+}
+
+static const int forwarded_signals[] = { SIGINT,  SIGTERM, SIGHUP,
+					 SIGQUIT, SIGUSR1, SIGUSR2,
+					 SIGWINCH };
+
+sigset_t super_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	return set;
+}
+
+int super_status_to_exit(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return EXIT_JAIL_FAILED;
+}
+
+/*
+ * The forwarder runs outside the jail in the host's namespaces, as a
+ * child of the supervisor. It gets the listening sockets (which live in
+ * the gateway namespace) and the log; we keep no copy of the sockets, so
+ * when it stops nothing listens and the jail has no way out.
+ */
+static void start_forwarder(struct super *s, const char *present, int *fds,
+			    size_t n)
+{
+	const struct jail_config *cfg = s->cfg;
+	int slot[4] = { -1, -1, -1, -1 };
+	const char *proxy = NULL;
+	/* After the jail was cloned: only the forwarder gets a copy */
+	char **secret_values = secrets_reveal(cfg);
+	struct fwd_params p;
+	size_t k = 0;
+	pid_t pid;
+
+	for (size_t i = 0; i < 4 && k < n; i++)
+		if (present[i])
+			slot[i] = fds[k++];
+	if (!cfg->no_upstream_proxy) {
+		proxy = getenv("https_proxy");
+		if (!proxy || !*proxy)
+			proxy = getenv("HTTPS_PROXY");
+	}
+	p = (struct fwd_params){
+		.cfg = cfg,
+		.tcp4_fd = slot[0],
+		.tcp6_fd = slot[1],
+		.udp4_fd = slot[2],
+		.udp6_fd = slot[3],
+		.log_fd = cfg->log_fd,
+		.jail_id = cfg->id,
+		.upstream_proxy = proxy && *proxy ? proxy : NULL,
+		.host_ports = cfg->host_ports,
+		.n_host_ports = cfg->n_host_ports,
+		.ipv6 = cfg->ipv6,
+		.parent = getpid(),
+		.secret_values = secret_values,
+		.ca = s->ca,
+		.ask_fd = s->ask_fwd_fd,
+	};
+	pid = fork();
+	if (pid < 0) {
+		kill(s->pid, SIGKILL);
+		die_errno("start the forwarder");
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		die_in_child();
+		die_set_channel(-1);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		fwd_run(&p);
+	}
+	secrets_forget(secret_values, cfg->n_secrets);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	ask_srv_forwarder_started(s->ask);
+	s->ask_fwd_fd = -1;
+	s->fwd_pid = pid;
+}
+
+static void recv_from_child(struct super *s)
+{
+	char buf[1100] = "";
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(s->chan_fd, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	if (n <= 0) {
+		if (n < 0 && errno == EINTR)
+			return;
+		s->setup_done = true;
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PTY) {
+		memcpy(&s->master_fd, CMSG_DATA(cm), sizeof(int));
+		fcntl(s->master_fd, F_SETFL, O_NONBLOCK);
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
+		memcpy(&s->notify_fd, CMSG_DATA(cm), sizeof(int));
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&
+	    n == 5 && !s->fwd_pid) {
+		int fds[4];
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (nfd > 4)
+			nfd = 4;
+		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+		start_forwarder(s, buf + 1, fds, nfd);
+		return;
+	}
+	super_restore_terminal();
+	(void)write_all(STDERR_FILENO, buf, (size_t)n);
+}
+
+static void enter_raw_mode(void)
+{
+	struct termios raw;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+		return;
+	tio_saved = true;
+	raw = saved_tio;
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSADRAIN, &raw);
+}
+
+static void reap_children(struct super *s)
+{
+	int st;
+
+	if (!s->reaped && waitpid(s->pid, &st, WNOHANG) == s->pid) {
+		s->status = st;
+		s->reaped = true;
+	}
+	if (s->fwd_pid > 0 && waitpid(s->fwd_pid, &st, WNOHANG) == s->fwd_pid) {
+		s->fwd_status = st;
+		s->fwd_pid = -1;
+		/* Fail closed: without its forwarder the jail is stopped */
+		if (!s->reaped) {
+			s->fwd_died = true;
+			kill(s->pid, SIGKILL);
+		}
+	}
+}
+
+/* Let the forwarder log its open connections, then wait for it (3 s) */
+void super_stop_forwarder(struct super *s)
+{
+	autoclose int pfd = -1;
+
+	if (s->fwd_pid <= 0)
+		return;
+	pfd = (int)syscall(SYS_pidfd_open, s->fwd_pid, 0);
+	kill(s->fwd_pid, SIGTERM);
+	if (pfd >= 0) {
+		struct pollfd p = { pfd, POLLIN, 0 };
+
+		while (poll(&p, 1, 3000) < 0 && errno == EINTR)
+			;
+	}
+	if (waitpid(s->fwd_pid, &s->fwd_status, WNOHANG) != s->fwd_pid) {
+		kill(s->fwd_pid, SIGKILL);
+		waitpid(s->fwd_pid, &s->fwd_status, 0);
+	}
+	s->fwd_pid = -1;
+}
+
+static void on_signal(struct super *s)
+{
+	struct signalfd_siginfo si;
+
+	if (read(s->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	if (si.ssi_signo == SIGCHLD) {
+		reap_children(s);
+		return;
+	}
+	/* The kernel tells the pty's foreground group about size changes */
+	if (si.ssi_signo == SIGWINCH && s->master_fd >= 0) {
+		struct winsize ws;
+
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(s->master_fd, TIOCSWINSZ, &ws);
+		return;
+	}
+	kill(s->pid, (int)si.ssi_signo);
+}
+
+static void on_timeout(struct super *s)
+{
+	uint64_t n;
+
+	if (read(s->timer_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	s->timed_out = true;
+	kill(s->pid, SIGKILL);
+}
+
+/* Copy what COMMAND wrote to the pty to our stdout */
+static void pump_output(struct super *s)
+{
+	char buf[16384];
+	ssize_t n = read(s->master_fd, buf, sizeof(buf));
+
+	if (n > 0) {
+		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* EIO: every slave descriptor is closed */
+	close(s->master_fd);
+	s->master_fd = -1;
+}
+
+static void pump_input(struct super *s, short revents)
+{
+	if (s->in_len == 0 && (revents & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t n = read(STDIN_FILENO, s->inbuf, sizeof(s->inbuf));
+
+		if (n > 0)
+			s->in_len = (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			s->stdin_open = false;
+	}
+}
+
+static void flush_input(struct super *s)
+{
+	ssize_t n = write(s->master_fd, s->inbuf, s->in_len);
+
+	if (n > 0) {
+		memmove(s->inbuf, s->inbuf + n, s->in_len - (size_t)n);
+		s->in_len -= (size_t)n;
+	} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		s->in_len = 0;
+	}
+}
+
+static void drain_output(struct super *s)
+{
+	while (s->master_fd >= 0) {
+		char buf[16384];
+		ssize_t n = read(s->master_fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+	}
+}
+
+static void audit_syscall_deny(const struct super *s, const char *name,
+			       const char *comm, pid_t pid)
+{
+	const struct audit_field f[] = {
+		AF_STR("syscall", name),
+		AF_STR("comm", comm),
+		AF_INT("pid", pid),
+	};
+
+	audit_write(s->cfg->log_fd, s->cfg->id, "syscall.deny", f,
+		    ARRAY_SIZE(f));
+}
+
+/* Answer one refused system call (--seccomp-log) and record it */
+static void on_seccomp_notify(struct super *s)
+{
+	struct filter_denial d;
+	int err = filter_notify_handle(s->notify_fd, &d);
+
+	if (err == -ENOENT || err == -EAGAIN || err == -EINTR)
+		return;
+	if (err < 0) {
+		close(s->notify_fd);
+		s->notify_fd = -1;
+		return;
+	}
+	/* Read while the caller was still blocked in the refused call */
+	audit_syscall_deny(s, d.name, d.comm[0] ? d.comm : "?", d.pid);
+}
+
+enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_NOTIFY, P_N };
+
+#define P_ASK_MAX (ASK_MAX + 16)	/* ask.c's descriptors */
+
+/*
+ * While a terminal prompt is up (ask.c), COMMAND's output waits in the
+ * pty and the user's keys go to the prompt alone.
+ */
+static void pause_for_prompt(const struct super *s, struct pollfd *p)
+{
+	if (!ask_srv_prompting(s->ask))
+		return;
+	p[P_MASTER].fd = s->in_len ? s->master_fd : -1;
+	p[P_MASTER].events = POLLOUT;
+	p[P_STDIN].fd = -1;
+}
+
+void super_run(struct super *s)
+{
+	while (!s->reaped) {
+		struct pollfd p[P_N + P_ASK_MAX] = {
+			[P_CHAN] = { s->setup_done ? -1 : s->chan_fd, POLLIN,
+				     0 },
+			[P_SIG] = { s->sig_fd, POLLIN, 0 },
+			[P_TIMER] = { s->timer_fd, POLLIN, 0 },
+			[P_MASTER] = { s->master_fd,
+				       (short)(POLLIN |
+					       (s->in_len ? POLLOUT : 0)),
+				       0 },
+			[P_STDIN] = { s->master_fd >= 0 && s->stdin_open &&
+						      !s->in_len ?
+					      STDIN_FILENO :
+					      -1,
+				      POLLIN, 0 },
+			[P_NOTIFY] = { s->notify_fd, POLLIN, 0 },
+		};
+		size_t n_ask;
+		bool paused;
+
+		pause_for_prompt(s, p);
+		n_ask = ask_srv_pollfds(s->ask, p + P_N, P_ASK_MAX);
+		paused = ask_srv_prompting(s->ask);
+		if (poll(p, P_N + n_ask, ask_srv_timeout(s->ask)) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		ask_srv_events(s->ask, p + P_N, n_ask);
+		if (p[P_CHAN].revents) {
+			recv_from_child(s);
+			if (s->setup_done && s->master_fd >= 0)
+				enter_raw_mode();
+		}
+		if (p[P_SIG].revents)
+			on_signal(s);
+		if (p[P_TIMER].revents)
+			on_timeout(s);
+		if (s->master_fd >= 0 && (p[P_MASTER].revents & POLLOUT))
+			flush_input(s);
+		if (s->master_fd >= 0 && !paused &&
+		    (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR)))
+			pump_output(s);
+		if (p[P_STDIN].revents)
+			pump_input(s, p[P_STDIN].revents);
+		if (p[P_NOTIFY].revents & POLLIN)
+			on_seccomp_notify(s);
+		else if (p[P_NOTIFY].revents) {
+			close(s->notify_fd);
+			s->notify_fd = -1;
+		}
+	}
+	drain_output(s);
+	/* Error lines sent just before pid 1 exited */
+	while (!s->setup_done) {
+		struct pollfd p = { s->chan_fd, POLLIN, 0 };
+
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		recv_from_child(s);
+	}
+}
+
+int super_arm_timer(const struct jail_config *cfg)
+{
+	struct itimerspec its = { 0 };
+	int fd;
+
+	if (!cfg->timeout_ms)
+		return -1;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd < 0)
+		die_errno("timerfd");
+	its.it_value.tv_sec = (time_t)(cfg->timeout_ms / 1000);
+	its.it_value.tv_nsec = (long)(cfg->timeout_ms % 1000) * 1000000;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0)
+		die_errno("timerfd");
+	return fd;
+}
+
+void super_fill_go(struct go_msg *go, const struct jail_config *cfg)
+{
+	memset(go, 0, sizeof(*go));
+	go->has_tty = cfg->is_tty && tcgetattr(STDIN_FILENO, &go->tio) == 0;
+	go->out_is_tty = isatty(STDOUT_FILENO);
+	if (go->has_tty && ioctl(STDIN_FILENO, TIOCGWINSZ, &go->ws) < 0)
+		memset(&go->ws, 0, sizeof(go->ws));
+}
