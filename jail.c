@@ -262,38 +262,16 @@ static void cleanup_at_exit(void)
 		review_abandon(review_cfg);
 }
 
-int main(int argc, char **argv)
+/*
+ * Step 2: the host resources the run needs, opened before the jail
+ * exists. The configuration is final from here on: what these steps make
+ * (the CA bundle's memfd, the log's name, the review's directories) is
+ * recorded beside it, never in place of what the user asked for.
+ */
+static void open_host_resources(struct jail_config *cfg)
 {
-	struct jail_config *cfg;
-	int status;
-
-	if (argc > 0 && !strcmp(argv[0], INIT_NAME))
-		return init_main(argc, argv);
-	if (argc > 1 && !strcmp(argv[1], "trust"))
-		return config_trust_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "log"))
-		return logview_log_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "ps"))
-		return logview_ps_main(argc - 1, argv + 1);
-	if (argc > 1 && (!strcmp(argv[1], "pending") ||
-			 !strcmp(argv[1], "approve") ||
-			 !strcmp(argv[1], "always") || !strcmp(argv[1], "deny") ||
-			 !strcmp(argv[1], "revoke")))
-		return ctl_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "review"))
-		return review_main(argc - 1, argv + 1);
-	cfg = xcalloc(1, sizeof(*cfg));
-	config_load(cfg, argc, argv);
-	if (cfg->explain) {
-		config_explain(cfg);
-		return 0;
-	}
-	close_stray_fds(cfg);
 	if (cfg->n_secrets || cfg->n_hold_push)
 		open_ca_bundle(cfg);
-	if (cfg->net == NET_HOST)
-		warn("--net host: the jail shares the host's network, "
-		     "unfiltered: nothing limits where it connects");
 	/* Named now (--review records it), created once the jail is cloned */
 	if (!cfg->log_path)
 		cfg->log_path = record_default_log_path(cfg);
@@ -302,7 +280,51 @@ int main(int argc, char **argv)
 		review_prepare(cfg);
 		review_cfg = cfg;
 	}
+}
+
+/* jail [OPTION]... [--] COMMAND [ARG]...: the steps, in order */
+static int jail_main(int argc, char **argv)
+{
+	struct jail_config *cfg = xcalloc(1, sizeof(*cfg));
+	int status;
+
+	config_load(cfg, argc, argv);
+	if (cfg->explain) {
+		config_explain(cfg);
+		return 0;
+	}
+	close_stray_fds(cfg);
+	if (cfg->net == NET_HOST)
+		warn("--net host: the jail shares the host's network, "
+		     "unfiltered: nothing limits where it connects");
+	open_host_resources(cfg);
 	status = run_jail(cfg);
 	record_unregister();
 	return status;
+}
+
+/* What a person runs besides a jail: `jail NAME ARG...` */
+static const struct subcommand {
+	const char *name;
+	int (*main)(int argc, char **argv);
+} subcommands[] = {
+	{ "trust", config_trust_main },	  /* config/: trust a .jail.conf */
+	{ "log", logview_log_main },	  /* cmd/: render an audit log */
+	{ "ps", logview_ps_main },	  /* cmd/: the user's running jails */
+	{ "pending", ctl_main },	  /* cmd/: asks waiting for an answer */
+	{ "approve", ctl_main },	  /* cmd/: answer an ask */
+	{ "always", ctl_main },
+	{ "deny", ctl_main },
+	{ "revoke", ctl_main },		  /* cmd/: stop injecting a secret */
+	{ "review", review_main },	  /* cmd/: a kept --review */
+};
+
+int main(int argc, char **argv)
+{
+	if (argc > 0 && !strcmp(argv[0], INIT_NAME))
+		return init_main(argc, argv);
+	for (size_t i = 0; argc > 1 && i < ARRAY_SIZE(subcommands); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].main(argc - 1, argv + 1);
+	return jail_main(argc, argv);
 }

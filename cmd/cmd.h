@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd.h - what a person runs: jail log, ps, review, pending, approve, revoke
+ * cmd.h - what a person runs: jail log, ps, review, pending, approve,
+ * always, deny, revoke
+ *
+ * Theory of operation: each subcommand is one `*_main(argc, argv)` that
+ * jail.c's table of subcommands calls with argv[0] the subcommand's name.
+ * None of them builds a jail. They read what running or finished jails
+ * left on the host (audit logs, the registry under the runtime
+ * directory, kept reviews) or talk to a running supervisor over its
+ * control socket (ctl.c). Every value they print came from inside a jail
+ * at some point, so it is escaped before it reaches the terminal.
+ *   logview.c   jail log, jail ps
+ *   reviewcmd.c --review at exit (summary, question) and jail review ID
+ *   ctl.c       the control socket's line protocol; jail pending,
+ *               approve, always, deny, revoke
  */
 #ifndef CMD_H
 #define CMD_H

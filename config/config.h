@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * config.h - the configuration: options, policy files, trust, profiles
+ * config.h - the configuration: options, policy files, trust, profiles,
+ * --explain
+ *
+ * Theory of operation: config_load() turns the command line, the policy
+ * files and the agent profile into one struct jail_config (jail.h), and
+ * validates it; after that nothing changes what the user asked for.
+ * Options are recorded first and applied in the contract's order
+ * (profile, /etc/jail/jail.conf, ~/.config/jail/jail.conf, the project's
+ * trusted .jail.conf, the command line). Opening host resources is a
+ * later step of jail.c's, not this folder's.
+ *   config.c    the option table, parsing, policy files and trust,
+ *               validation, --explain
+ *   profiles.c  the built-in agent profiles (data)
  */
 #ifndef CONFIG_H
 #define CONFIG_H

@@ -1,6 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fwd.h - the forwarder: event loop, brokers, resolver, TLS, secrets data plane
+ * fwd.h - the forwarder: the jail's only way out
+ *
+ * Theory of operation: one process outside the jail, in the host's
+ * network namespace, forked by the supervisor once the gateway's sockets
+ * exist (fwd.c has the whole story). It fences itself first (fence.c),
+ * then serves one epoll loop: TCP connections from the jail are named
+ * (SNI, Host, the resolver's pins), judged by the policy, resolved on the
+ * host and dialed by name (fwd.c); DNS queries are answered by its own
+ * resolver (dnsd.c); connections to hosts a secret is bound to, or held
+ * for pushes, are handed to interception processes (broker.c) that end
+ * and re-make TLS (crypto.c) and substitute placeholders (secrets.c).
+ *   fwd.c       the event loop, connections, dialing, splice
+ *   dnsd.c      the jail's resolver, host lookups, the address type
+ *   broker.c    interception and the plain-HTTP broker names
+ *   secrets.c   placeholders: made, substituted, scanned for leaks
+ *   crypto.c    libcrypto/libssl: the jail's CA, leaf certificates, TLS
+ *   fence.c     capabilities, no_new_privs, the syscall allowlist
  */
 #ifndef FWD_H
 #define FWD_H

@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * host.h - what the supervisor holds on the host for a run: asks, review
+ * host.h - what the supervisor holds on the host for one run
+ *
+ * Theory of operation: the pieces of a run that live outside the jail,
+ * in the supervisor (or its helpers), for as long as the jail runs:
+ *   ask.c       the ask server: the control socket under the runtime
+ *               directory, --approve-cmd, the terminal prompt; the
+ *               forwarder asks over a socketpair
+ *   review.c    --review's overlay: its directories, and at exit the
+ *               comparison, the summary, the patch and the apply
+ *   record.c    the run's record: the audit log's start and exit lines,
+ *               the registry entry jail ps reads, the summary line
+ *   protect.c   protected paths, checked from outside at exit
+ * Files they read back from trees the jail could write are hostile input
+ * (regular files only, bounded, resolved beneath their tree).
  */
 #ifndef HOST_H
 #define HOST_H

@@ -1,6 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * parse.h - pure parsers of untrusted bytes: TLS, HTTP, DNS, push, policy, diff
+ * parse.h - the pure parsers: bytes from inside the jail or from files it
+ * could write, in; a struct, out
+ *
+ * Theory of operation: everything here is a function of its arguments.
+ * No I/O, no globals, no allocation, never die(): bytes in, a struct out,
+ * a negative errno back (-EINVAL, -EBADMSG, -E2BIG). Input is read
+ * through the bounded cursor (struct cursor) or explicit lengths, and
+ * every loop has a stated bound. That is what lets the unit tests
+ * (tests/unit/) and the libFuzzer harnesses (tests/fuzz/) link these
+ * files directly, and what lets the forwarder and the supervisor call
+ * them on hostile input. One file per wire format:
+ *   tls.c       TLS ClientHello and its SNI
+ *   http.c      HTTP/1 request heads, body framing (Content-Length,
+ *               chunked)
+ *   dns.c       DNS queries and the answers built for them
+ *   push.c      git smart-HTTP receive-pack command lists (--hold-push)
+ *   policy.c    the network policy's grammar and its matching
+ *   diff.c      unified diffs (--review)
+ *   auditlog.c  one audit log line read back (jail log)
  */
 #ifndef PARSE_H
 #define PARSE_H

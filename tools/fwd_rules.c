@@ -41,7 +41,7 @@ static const char *const fwd_allowed[] = {
 	/* I/O on descriptors */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "close",
 	"lseek", "splice", "tee", "pipe", "pipe2", "dup", "dup2", "dup3",
-	"fcntl", "sendfile",
+	"fcntl", "sendfile", "close_range",
 	/* files, read-only (openat: add_open_rules()): NSS configuration,
 	 * the trust store, /dev/null */
 	"newfstatat", "fstat", "stat", "lstat", "statx", "access",
