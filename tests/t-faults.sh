@@ -566,4 +566,48 @@ else
 fi
 rm -rf "$stub"
 
+# ---- the forwarder's fence: a forbidden call kills it, and the jail ------
+
+# fwd_call ARGS: make the running forwarder ($FWD) call syscall(ARGS), with
+# gdb from outside, as root: to the filter it is the forwarder's own call
+fwd_call()
+{
+	timeout -k 5 60 gdb -q -batch -nx -p "$FWD" \
+		-ex "call (long)syscall($1)" -ex detach >/dev/null 2>&1
+}
+
+if ! command -v gdb >/dev/null; then
+	t_fail "forwarder fence" "gdb is missing (make deps installs it)"
+else
+	rm -f "$proj/fence.err"
+	bg_jail "$proj/fence.out" "$proj/fence.err" \
+		--log "$logs/fence.jsonl" -- sleep 30
+	if wait_until 10 fwd_up; then
+		# The control: an allowed call leaves the forwarder and the
+		# jail running, so what follows is the filter's doing
+		fwd_call "39"	# getpid
+		sleep 0.5
+		if [ -n "$(alive "$FWD")" ] && [ -n "$(alive "$SUP")" ]; then
+			t_pass "forwarder fence: an allowed call (getpid) is harmless"
+		else
+			t_fail "forwarder fence: an allowed call (getpid) is harmless" \
+				"$(cat "$proj/fence.err")"
+		fi
+		fwd_call "165, 0, 0, 0, 0, 0"	# mount
+		wait "$BG"
+		rc=$?
+		assert_eq "forwarder fence: mount() from the forwarder: jail exits 125" \
+			125 "$rc"
+		assert_eq "forwarder fence: ... the filter killed it (SIGSYS), one line says so" \
+			"jail: forwarder: stopped while the jail ran (signal 31); the jail was stopped with it, so it had no way out" \
+			"$(cat "$proj/fence.err")"
+		assert_match "forwarder fence: ... the log records exit 125" \
+			'"event":"exit","status":125' "$(cat "$logs/fence.jsonl")"
+	else
+		t_fail "forwarder fence: a jail with a forwarder" \
+			"$(head -3 "$proj/fence.err")"
+		stop_bg
+	fi
+fi
+
 exit 0

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -23,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -503,6 +505,104 @@ static void check_blob(void)
 	       "the carried programs are for the native ABI");
 }
 
+/* ---- the forwarder's allowlist (tools/fwd_rules.c) ---- */
+
+static int fwd_probe;	/* which call fwd_child() makes under the fence */
+
+/*
+ * Install the forwarder's fence and make one call: allowed ones return
+ * and the child exits 0, forbidden ones kill it with SIGSYS
+ */
+static void fwd_child(struct results *r)
+{
+	struct sock_fprog prog = {
+		.len = filter_blob_fwd.len,
+		.filter = (struct sock_filter *)filter_blob_fwd.insns,
+	};
+	pid_t child;
+	int fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		r->v[0] = -errno;
+		return;
+	}
+	switch (fwd_probe) {
+	case 0:
+		r->v[0] = getpid() > 0;
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		r->v[1] = fd >= 0;
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		r->v[2] = fd >= 0;
+		r->v[3] = kill(getpid(), 0) == 0;
+		child = fork();
+		if (child == 0)
+			_exit(0);
+		r->v[4] = child > 0 && waitpid(child, NULL, 0) == child;
+		break;
+	case 1:
+		syscall(SYS_execve, "/bin/true", NULL, NULL);
+		break;
+	case 2:
+		open("/dev/null", O_WRONLY | O_CLOEXEC);
+		break;
+	case 3:
+		socket(AF_PACKET, SOCK_RAW, 0);
+		break;
+	case 4:
+		unshare(CLONE_NEWUSER);
+		break;
+	case 5:
+		syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL,
+			NULL);
+		break;
+	case 6:
+		ioctl(STDIN_FILENO, TIOCSTI, "x");
+		break;
+	case 7:
+		kill(getppid(), SIGSTOP);
+		break;
+	case 8:
+		syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0);
+		break;
+	}
+}
+
+static void test_fwd_filter(void)
+{
+	static const char *const forbidden[] = {
+		NULL, "execve", "open for writing", "a packet socket",
+		"unshare(CLONE_NEWUSER)", "clone(CLONE_NEWNET)",
+		"ioctl(TIOCSTI)", "kill(SIGSTOP)", "ptrace",
+	};
+	struct filter_prog prog;
+	unsigned int n_rules = 0;
+	struct results r;
+	int err = fwd_filter_compile(&prog, &n_rules), st;
+
+	ok(!err && prog.len == filter_blob_fwd.len &&
+		   n_rules == filter_blob_fwd.n_rules &&
+		   !memcmp(prog.insns, filter_blob_fwd.insns,
+			   prog.len * sizeof(*prog.insns)),
+	   "forwarder: the carried allowlist is the compiled one (%u "
+	   "instructions, %u rules)", filter_blob_fwd.len,
+	   filter_blob_fwd.n_rules);
+	free(prog.insns);
+	fwd_probe = 0;
+	st = in_child(fwd_child, &r);
+	ok(WIFEXITED(st) && !WEXITSTATUS(st) && r.v[0] == 1 && r.v[1] == 1 &&
+		   r.v[2] == 1 && r.v[3] == 1 && r.v[4] == 1,
+	   "forwarder: getpid, an inet socket, a read-only open, kill(0) "
+	   "and fork pass (status %#x)", st);
+	for (fwd_probe = 1; fwd_probe < (int)ARRAY_SIZE(forbidden);
+	     fwd_probe++) {
+		st = in_child(fwd_child, &r);
+		ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+		   "forwarder: %s kills the process (status %#x)",
+		   forbidden[fwd_probe], st);
+	}
+}
+
 int main(void)
 {
 	struct results r;
@@ -524,5 +624,6 @@ int main(void)
 	test_abis();
 	test_notify();
 	test_landlock();
+	test_fwd_filter();
 	return done_testing();
 }
