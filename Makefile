@@ -37,12 +37,13 @@ ASANFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-# The product links the libraries that ship static archives statically:
-# resolving their symbols at every start (-z now) cost more than the rest
-# of the jail's setup. libnftables has none: netns.c loads it (dlopen)
-# when a filtered jail needs it.
-STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -lssl \
-	-lcrypto -Wl,-Bdynamic -lpthread -ldl -lm
+# The product links libcap and libnl statically: resolving their symbols
+# at every start (-z now) cost more than the rest of the jail's setup.
+# libnftables (netns.c), libcrypto and libssl (fwd/crypto.c) are loaded
+# with dlopen() by the jails that need them, so nothing references them
+# at link time and --as-needed leaves them out.
+STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -Wl,-Bdynamic \
+	-lpthread -ldl -lm
 AUTOINIT := $(shell echo 'int main(void){return 0;}' | \
 	$(CC) -x c -ftrivial-auto-var-init=zero -Werror -o /dev/null - \
 	2>/dev/null && echo -ftrivial-auto-var-init=zero)

@@ -136,6 +136,17 @@ int openat2_fd(int dirfd, const char *path, int flags,
  */
 size_t utf8_len(const uint8_t *p, size_t left);
 
+/* An environment variable's name: [A-Za-z_][A-Za-z0-9_]*, not empty */
+bool env_name_valid(const char *s, size_t len);
+
+/*
+ * Base64 (RFC 4648, standard alphabet, padded) of @len bytes at @in into
+ * @out (@cap bytes, no NUL added). Return: length written, or -E2BIG
+ */
+int base64_encode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+/* The reverse. Return: length written, -EBADMSG (not base64) or -E2BIG */
+int base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+
 /* Bounded cursor over untrusted bytes (STYLE 7) */
 struct cursor {
 	const uint8_t *p;

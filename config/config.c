@@ -268,25 +268,13 @@ static void add_mount(struct jail_config *cfg, enum mount_kind kind,
 		die("mount \"/\": the root of the view cannot be replaced");
 }
 
-static bool valid_env_name(const char *s, size_t len)
-{
-	if (!len || (s[0] >= '0' && s[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return false;
-	return true;
-}
-
 static void add_env(struct jail_config *cfg, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 	struct env_req *e;
 
-	if (!valid_env_name(arg, len))
+	if (!env_name_valid(arg, len))
 		die("--env \"%s\": not a valid variable name", arg);
 	if (cfg->n_env >= JAIL_MAX_ENV)
 		die("too many --env options (at most %d)", JAIL_MAX_ENV);

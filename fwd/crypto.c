@@ -5,7 +5,7 @@
  * Every start of every jail would otherwise pay for libcrypto: linked
  * dynamically, its symbols are resolved at exec (-z now); linked
  * statically, its relocations are. Only policy-file trust (SHA-256) and
- * upstream proxy credentials (base64) need it, so it is loaded (dlopen)
+ * the CA and TLS interception need it, so it is loaded (dlopen)
  * the first time one of them runs. libssl, for the forwarder's verified
  * TLS to hosts a secret is brokered to, is loaded the same way, and so
  * are the certificate functions of the per-jail CA (crypto_ca_new()),
@@ -26,7 +26,6 @@
 static struct {
 	__typeof__(&EVP_Digest) digest;
 	__typeof__(&EVP_sha256) sha256;
-	__typeof__(&EVP_EncodeBlock) encode_block;
 } cr;
 
 /* Return: 0, or -ENOENT when libcrypto cannot be loaded */
@@ -43,9 +42,8 @@ static int load_crypto(void)
 	if (!h)
 		return -ENOENT;
 	cr.sha256 = (__typeof__(cr.sha256))dlsym(h, "EVP_sha256");
-	cr.encode_block = (__typeof__(cr.encode_block))dlsym(h, "EVP_EncodeBlock");
 	cr.digest = (__typeof__(cr.digest))dlsym(h, "EVP_Digest");
-	if (!cr.digest || !cr.sha256 || !cr.encode_block) {
+	if (!cr.digest || !cr.sha256) {
 		cr.digest = NULL;
 		return -ENOENT;
 	}
@@ -65,19 +63,6 @@ int crypto_sha256(const void *buf, size_t len, uint8_t out[32])
 		return -EIO;
 	memcpy(out, md, 32);
 	return 0;
-}
-
-int crypto_base64(const void *in, size_t len, char *out, size_t out_len)
-{
-	int err = load_crypto();
-
-	if (err < 0)
-		return err;
-	/* 4 bytes out for every 3 in, and the NUL EVP_EncodeBlock adds */
-	if (len > (size_t)INT32_MAX / 2 || out_len < 4 * ((len + 2) / 3) + 1)
-		return -E2BIG;
-	return cr.encode_block((unsigned char *)out, (const unsigned char *)in,
-			       (int)len);
 }
 
 /* ---- TLS client (libssl) -------------------------------------------- */

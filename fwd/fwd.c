@@ -1395,16 +1395,18 @@ static void on_signal(struct fwd *f)
 
 /* ---- setup --------------------------------------------------------------- */
 
-/*
- * Through crypto.c, which loads libcrypto on first use: linked into the
- * binary, libcrypto's constructor (CPU feature probing) would run at the
- * start of every jail. Return: true when @out holds the encoding
- */
+/* Return: true when @out holds the base64 of @in, NUL-terminated */
 static bool base64(const char *in, char *out, size_t out_len)
 {
-	return crypto_base64(in, strlen(in), out, out_len) >= 0;
-}
+	int n = out_len ? base64_encode((const uint8_t *)in, strlen(in),
+					(uint8_t *)out, out_len - 1) :
+			  -E2BIG;
 
+	if (n < 0)
+		return false;
+	out[n] = '\0';
+	return true;
+}
 /* Return: the value of hex digit @c, or -1 */
 static int hex_digit(char c)
 {

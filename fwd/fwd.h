@@ -31,9 +31,6 @@
 /* SHA-256 of @buf. Return: 0, -ENOENT (no libcrypto) or -EIO */
 int crypto_sha256(const void *buf, size_t len, uint8_t out[32]);
 
-/* Base64 of @in into @out, NUL-terminated. Return: length or -errno */
-int crypto_base64(const void *in, size_t len, char *out, size_t out_len);
-
 struct crypto_tls;
 
 /**

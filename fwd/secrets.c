@@ -34,18 +34,6 @@ extern char **environ;
 
 /* ---- parsing the option ------------------------------------------- */
 
-static bool valid_name(const char *s, size_t len)
-{
-	if (!len || (s[0] >= '0' && s[0] <= '9'))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!(s[i] == '_' || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return false;
-	return true;
-}
-
 static void parse_hosts(struct secret_req *s, const char *arg,
 			const char *list)
 {
@@ -102,7 +90,7 @@ void secrets_add(struct jail_config *cfg, const char *arg,
 		name_len = (size_t)(at - arg);
 		hosts = at + 1;
 	}
-	if (!valid_name(arg, name_len))
+	if (!env_name_valid(arg, name_len))
 		die("--secret \"%s\": not a valid variable name", arg);
 	name = strndup(arg, name_len);
 	if (!name)
@@ -317,72 +305,6 @@ int secrets_make_placeholder(const char *value, size_t value_len,
 	return (int)(plen + want);
 }
 
-/* ---- base64 (RFC 4648, standard alphabet) --------------------------- */
-
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int b64_val(uint8_t c)
-{
-	const char *p = c ? strchr(b64, c) : NULL;
-
-	return p ? (int)(p - b64) : -1;
-}
-
-/* Return: decoded length, -EBADMSG (not base64) or -E2BIG */
-static int b64_decode(const uint8_t *in, size_t len, uint8_t *out,
-		      size_t cap)
-{
-	uint32_t acc = 0;
-	size_t bits = 0, w = 0, pad = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		int v;
-
-		if (in[i] == '=') {
-			pad++;
-			continue;
-		}
-		v = b64_val(in[i]);
-		if (v < 0 || pad)
-			return -EBADMSG;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (w >= cap)
-				return -E2BIG;
-			out[w++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -EBADMSG;
-	return (int)w;
-}
-
-/* Return: encoded length (padded), or -E2BIG */
-static int b64_encode(const uint8_t *in, size_t len, uint8_t *out,
-		      size_t cap)
-{
-	size_t w = 0;
-
-	if (cap < 4 * ((len + 2) / 3))
-		return -E2BIG;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[w++] = (uint8_t)b64[(v >> 18) & 63];
-		out[w++] = (uint8_t)b64[(v >> 12) & 63];
-		out[w++] = i + 1 < len ? (uint8_t)b64[(v >> 6) & 63] : '=';
-		out[w++] = i + 2 < len ? (uint8_t)b64[v & 63] : '=';
-	}
-	return (int)w;
-}
-
 /* ---- scanning ------------------------------------------------------- */
 
 #define BASIC_MAX 6144	/* decoded bytes of one Basic credential */
@@ -454,7 +376,7 @@ static int basic_decode(const uint8_t *v, size_t len, uint8_t *out,
 			return -ENOENT;
 	while (i < len && v[i] == ' ')
 		i++;
-	return b64_decode(v + i, len - i, out, cap);
+	return base64_decode(v + i, len - i, out, cap);
 }
 
 static bool is_auth_header(const uint8_t *name, size_t len)
@@ -571,7 +493,7 @@ static int substitute_basic(struct out_buf *o, const uint8_t *v, size_t len,
 	explicit_bzero(dec, sizeof(dec));
 	if (so.is_full)
 		return -E2BIG;
-	e = b64_encode(sub, so.len, enc, sizeof(enc));
+	e = base64_encode(sub, so.len, enc, sizeof(enc));
 	explicit_bzero(sub, sizeof(sub));
 	if (e < 0)
 		return e;
