@@ -270,6 +270,9 @@ static void cleanup_at_exit(void)
  */
 static void open_host_resources(struct jail_config *cfg)
 {
+	/* The secrets' values go into the vault; the jail gets placeholders */
+	if (cfg->n_secrets)
+		secrets_prepare(cfg);
 	if (cfg->n_secrets || cfg->n_hold_push)
 		open_ca_bundle(cfg);
 	/* Named now (--review records it), created once the jail is cloned */

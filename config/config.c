@@ -975,8 +975,6 @@ static void validate_secrets(struct jail_config *cfg)
 			    cfg->secrets[i].name);
 	}
 	cfg->n_secrets = w;
-	if (!cfg->explain)
-		secrets_prepare(cfg);
 }
 
 /* --ask and its companions need the forwarder; none is half-applied */

@@ -140,7 +140,8 @@ void secrets_add(struct jail_config *cfg, const char *arg,
  * first, sees zeros there. The host's NAME=value environment string is
  * wiped in place and removed, so nothing forked later inherits it either.
  *
- * Context: supervisor, in config_load(), before any fork or clone
+ * Context: supervisor, when host resources are opened (jail.c), before
+ * any fork or clone
  * Must: die with one line when a value is missing or empty
  */
 void secrets_prepare(struct jail_config *cfg);

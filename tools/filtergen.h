@@ -47,6 +47,10 @@ extern const char *const filter_blob_names[FILTER_NAMES_MAX];
 int filter_compile(bool is_log, struct filter_prog *prog,
 		   unsigned int *n_rules);
 
+/* A libseccomp context (scmp_filter_ctx) released when it goes out of scope */
+void filter_ctx_releasep(void **ctx);
+#define autoscmp __attribute__((cleanup(filter_ctx_releasep)))
+
 /* Export libseccomp context @ctx as BPF into @prog (caller frees insns) */
 int filter_export(void *ctx, struct filter_prog *prog);
 

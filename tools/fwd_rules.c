@@ -87,14 +87,6 @@ static const uint64_t fwd_clone_ns = CLONE_NEWNS | CLONE_NEWCGROUP |
 				     CLONE_NEWUSER | CLONE_NEWPID |
 				     CLONE_NEWNET | 0x00000080 /* NEWTIME */;
 
-static void release_ctx(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
-#define autoscmp __attribute__((cleanup(release_ctx)))
-
 struct fwd_build {
 	scmp_filter_ctx ctx;
 	unsigned int n_rules;

@@ -30,14 +30,6 @@
 /* x86_64 numbers of calls newer than the libseccomp syscall table */
 #define NR_OPEN_TREE_ATTR 467
 
-static void release_ctx(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
-#define autoscmp __attribute__((cleanup(release_ctx)))
-
 /*
  * Calls that answer EPERM unconditionally. Each either needs a capability
  * the jail never has, or exposes kernel code an unprivileged process can
@@ -300,6 +292,12 @@ static int filter_build(struct filter_build *b, bool is_log,
 	if (!err)
 		err = add_personality_rules(b);
 	return err < 0 ? err : 0;
+}
+
+void filter_ctx_releasep(void **ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
 }
 
 int filter_export(void *ctx, struct filter_prog *prog)
