@@ -272,12 +272,26 @@ struct protect_snap {
 	bool existed;
 	dev_t dev;
 	ino_t ino;
+	mode_t type;	/* S_IFMT bits */
+	char *target;	/* a symlink's target, or NULL */
 };
 
 struct protect_list {
 	struct protect_snap p[JAIL_MAX_MOUNTS + 32];
 	size_t n;
 };
+
+/* @path's symlink target (caller frees), or NULL */
+static char *link_target(const char *path)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
 
 /* Record what each protected path is before the jail starts */
 static void protect_snapshot(const struct jail_config *cfg,
@@ -293,7 +307,31 @@ static void protect_snapshot(const struct jail_config *cfg,
 		l->p[i].existed = lstat(paths[i], &st) == 0;
 		l->p[i].dev = l->p[i].existed ? st.st_dev : 0;
 		l->p[i].ino = l->p[i].existed ? st.st_ino : 0;
+		l->p[i].type = l->p[i].existed ? st.st_mode & S_IFMT : 0;
+		l->p[i].target = l->p[i].existed && S_ISLNK(st.st_mode) ?
+					 link_target(paths[i]) :
+					 NULL;
 	}
+}
+
+/*
+ * Is the protected path @p still what it was? A symlink cannot be a mount
+ * point, so it is not pinned: another symlink may take its place, and a
+ * file system may give the new one the old inode number. Its target and
+ * type are compared as well.
+ */
+static bool is_same_protected(const struct protect_snap *p,
+			      const struct stat *st)
+{
+	autofree char *now = NULL;
+
+	if (st->st_dev != p->dev || st->st_ino != p->ino ||
+	    (st->st_mode & S_IFMT) != p->type)
+		return false;
+	if (!p->target)
+		return true;
+	now = link_target(p->path);
+	return now && !strcmp(now, p->target);
 }
 
 /*
@@ -318,8 +356,7 @@ static size_t protect_verify(const struct jail_config *cfg,
 			audit_path_event(cfg, "fs.protected_created", p->path);
 			changed++;
 		} else if (p->existed &&
-			   (!exists || st.st_dev != p->dev ||
-			    st.st_ino != p->ino)) {
+			   (!exists || !is_same_protected(p, &st))) {
 			warn("protected path \"%s\" was replaced or removed "
 			     "during the run; review it before trusting it",
 			     p->path);
