@@ -540,6 +540,21 @@ int logview_log_main(int argc, char **argv);
 int logview_ps_main(int argc, char **argv);
 
 /**
+ * logview_escape() - @s made printable for a terminal
+ * @s:		untrusted text (file names, commands)
+ * @out:	buffer; always NUL-terminated
+ * @out_len:	its size; 6 * strlen(@s) + 8 always holds all of @s
+ *
+ * Control bytes, C1 controls (UTF-8 encoded too), bidi and line
+ * separator code points and bytes that are no UTF-8 become \xNN or
+ * \uNNNN; a backslash is doubled. The one escaping of every text jail
+ * shows from inside a jail (logs, reviews).
+ *
+ * Return: length of @out
+ */
+size_t logview_escape(const char *s, char *out, size_t out_len);
+
+/**
  * logview_render_event() - One audit event as a line for a person
  * @ev:		a parsed event; every string in it is untrusted
  * @out:	buffer; always NUL-terminated, without a newline
@@ -1020,6 +1035,9 @@ struct review {
 	char *log;
 	char *protect[REVIEW_MAX_PROTECT];	/* relative to the project */
 	size_t n_protect;
+	char **alias;		/* where protected paths resolve, and the
+				 * symlinks on the way (reviewpath.c) */
+	size_t n_alias;
 	int upper_fd;		/* O_PATH directories */
 	int project_fd;
 	struct review_change *c;
@@ -1058,8 +1076,9 @@ void review_free_names(char **v, size_t n);
  */
 int review_scan(struct review *r);
 
-/* The summary on stderr: A/M/D/? lines, '!' for protected, diffstat */
-void review_print_summary(const struct review *r);
+/* The summary on stderr: A/M/D/? lines, '!' for protected, diffstat.
+ * Return: how many changes it did not show (past its first lines) */
+size_t review_print_summary(const struct review *r);
 
 /* Write the git patch of @r to @path ("-": stdout) through a temporary
  * file renamed over it. Return: 0 or -errno */
