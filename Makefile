@@ -88,6 +88,9 @@ all: $(JAIL_BIN)
 $(BUILD)/%.o: %.c jail.h | $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+$(BUILD)/config.o $(BUILD)/gitdirs.o: gitdirs.h
+$(BUILD)/review.o $(BUILD)/reviewpath.o: reviewpath.h
+
 # Each output directory is its own target: one that exists (an older
 # build) must not keep its subdirectories from being made
 $(BUILD) $(BUILD)/unit $(BUILD)/replay $(BUILD)/helpers:

@@ -45,7 +45,7 @@ const char *gitdirs_forbidden(const char *dir, const char *project,
 /* A git dir outside the project that a .git file leads to */
 struct gitdirs_found {
 	char gitdir[PATH_MAX];	/* the .git file's target (real path) */
-	char common[PATH_MAX];	/* its common dir; == gitdir without one */
+	char common[PATH_MAX];	/* its common dir, else == gitdir */
 	char why[2 * PATH_MAX + 256];	/* what pointed back, or why not */
 };
 

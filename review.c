@@ -178,7 +178,8 @@ void review_prepare(struct jail_config *cfg)
 int review_read_meta(struct review *r)
 {
 	autofree char *path = xasprintf("%s/meta", r->dir);
-	autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					      O_CLOEXEC);
 	autofree char *buf = NULL;
 	struct stat st;
 	ssize_t len;
@@ -449,8 +450,9 @@ static bool is_git_control(const struct review_change *c)
 		if (p[4] == '\0')
 			return c->kind == 'D' || c->new_t != REVIEW_FT_DIR ||
 			       (c->kind == 'M' && c->old_t != REVIEW_FT_DIR);
+		/* The project's own: is_protected_path() */
 		if (p == c->path)
-			continue;	/* the project's: is_protected_path() */
+			continue;
 		if (under_pattern(p, ".git/hooks") ||
 		    under_pattern(p, ".git/config"))
 			return true;

@@ -32,7 +32,7 @@ int review_resolve(const struct review *r, const char *rel, bool is_whole,
 
 /**
  * review_alias_protected() - Where the protected paths really lie
- * @r:		a review with upper_fd and project_fd open, @r->protect set
+ * @r:		a review, upper_fd and project_fd open, @r->protect set
  * @paths:	protected paths relative to the project
  * @n_paths:	entries of @paths
  *

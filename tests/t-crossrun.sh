@@ -181,6 +181,10 @@ if [ "$rc" -ne 124 ] && [ "$rc" -ne 0 ]; then
 else
 	t_fail "a FIFO as the command: no hang at interpreter detection" "rc $rc: $out"
 fi
+# A --log in the project, made a FIFO by the run: the exit does not hang
+out=$(as_user timeout -k 5 30 "$JAIL" --log "$fp/l.jsonl" -- sh -c 'rm l.jsonl && mkfifo l.jsonl' 2>&1); rc=$?
+assert_eq "a --log made a FIFO: the exit does not hang" 0 "$rc"
+u rm -f l.jsonl tool
 check_decoy "FIFOs"
 
 # ---- 4. review: protection by resolved path -----------------------------
