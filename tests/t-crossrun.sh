@@ -290,6 +290,7 @@ os.waitpid(pid, 0)
 print(buf.decode(errors="replace").replace("\r", ""))
 PY
 }
+# shellcheck disable=SC2016 # expanded by the shell inside the jail
 many='mkdir m && for i in $(seq 1 230); do echo $i >m/f$i; done'
 out=$(qa y,y,n "$JAIL" --review -- sh -c "$many")
 assert_match "review: the question says how many changes it hides" \
