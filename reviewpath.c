@@ -21,6 +21,7 @@
 #include "reviewpath.h"
 
 #define REVIEW_MAX_LINKS 40	/* symlinks followed in one resolution */
+#define REVIEW_MAX_ALIAS (4 * (size_t)REVIEW_MAX_PROTECT)
 
 /* The directory @dir ("" for the top) beneath @root, or -errno */
 static int open_dir_beneath(int root, const char *dir)
@@ -104,7 +105,7 @@ static int splice_target(const struct review *r, const char *target, char *rest,
 		    sizeof(tmp) ||
 	    strlen(tmp) >= size)
 		return -ENAMETOOLONG;
-	strcpy(rest, tmp);
+	memcpy(rest, tmp, strlen(tmp) + 1);
 	return 0;
 }
 
@@ -117,7 +118,7 @@ int review_resolve(const struct review *r, const char *rel, bool is_whole,
 
 	if (strlen(rel) >= sizeof(rest) || size < 1)
 		return -ENAMETOOLONG;
-	strcpy(rest, rel);
+	memcpy(rest, rel, strlen(rel) + 1);
 	out[0] = '\0';
 	while (rest[0] && !err) {
 		size_t len = strcspn(rest, "/");
@@ -144,7 +145,7 @@ int review_resolve(const struct review *r, const char *rel, bool is_whole,
 		if (links) {
 			char link[PATH_MAX];
 
-			strcpy(link, out);
+			snprintf(link, sizeof(link), "%s", out);
 			if (!push_comp(link, sizeof(link), comp, len))
 				links(ctx, link);
 		}
@@ -160,7 +161,7 @@ static void add_alias(struct review *r, const char *path)
 	for (size_t i = 0; i < r->n_alias; i++)
 		if (!strcmp(r->alias[i], path))
 			return;
-	if (r->n_alias >= REVIEW_MAX_PROTECT * 4)
+	if (r->n_alias >= REVIEW_MAX_ALIAS)
 		return;
 	r->alias = realloc(r->alias, (r->n_alias + 1) * sizeof(*r->alias));
 	if (!r->alias)
