@@ -394,6 +394,9 @@ int review_remove_state(const char *dir)
 static const char *const git_protect[] = {
 	".git/config.worktree", ".git/modules/*/config", ".git/modules/*/hooks",
 	".git/worktrees/*/config.worktree", ".git/info/attributes",
+	/* Pointers: they choose the git dir host git uses next */
+	".git/commondir", ".git/worktrees/*/commondir",
+	".git/worktrees/*/gitdir", ".git/modules/*/commondir",
 };
 
 /* Does @rel, or its first components, match @pattern? */
@@ -496,6 +499,10 @@ static void alias_protected(struct review *r)
 		paths[n++] = fsview_default_protect[i];
 	for (size_t i = 0; i < r->n_protect && n < ARRAY_SIZE(paths); i++)
 		paths[n++] = r->protect[i];
+	for (size_t i = 0; i < ARRAY_SIZE(git_protect) && n < ARRAY_SIZE(paths);
+	     i++)
+		if (!strchr(git_protect[i], '*'))
+			paths[n++] = git_protect[i];
 	review_alias_protected(r, paths, n);
 }
 

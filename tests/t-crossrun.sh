@@ -225,6 +225,15 @@ u "$JAIL" review "$id" apply >/dev/null 2>&1
 assert_eq "review apply: no .git file landed" "no" \
 	"$([ -e .git ] || [ -e s/.git ] && echo yes || echo no)"
 u "$JAIL" review "$id" discard >/dev/null 2>&1
+# A commondir written into the project's own .git is marked too
+gitu init -q .
+out=$(jail --review=keep -- sh -c "echo '$decoy.git' >.git/commondir" 2>&1)
+id=$(printf '%s\n' "$out" | sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' | head -1)
+assert_match "review: .git/commondir is marked" "A! \.git/commondir" "$out"
+u "$JAIL" review "$id" apply >/dev/null 2>&1
+assert_eq "review apply: .git/commondir did not land" "no" \
+	"$([ -e .git/commondir ] && echo yes || echo no)"
+u "$JAIL" review "$id" discard >/dev/null 2>&1
 
 # ---- 5. a protected symlink swapped for another -------------------------
 sp=$(mkproj crossrun-symlink)
