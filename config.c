@@ -1330,27 +1330,37 @@ static bool is_trusted(const char *path, const char *hash)
  * A project's .jail.conf lives where the jailed command may have written
  * it: it counts only when its exact bytes were trusted by the user.
  */
-static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
+/*
+ * The bytes of @project's .jail.conf (named @path), or NULL when there is
+ * none. The jail may have written it: a regular file beneath the project
+ * only, never a symlink out of it, never a FIFO waited on.
+ */
+static char *read_project_policy(const char *project, const char *path,
+				 size_t *len)
 {
-	autofree char *path = xasprintf("%s/.jail.conf", cfg->project);
-	autofree char *buf = NULL;
-	autoclose int pfd = open(cfg->project,
-				 O_PATH | O_DIRECTORY | O_CLOEXEC);
-	autoclose int fd = -1;
-	char hash[65];
-	size_t len = 0;
+	autoclose int pfd = open(project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autoclose int fd = pfd < 0 ? -ENOENT :
+				     open_untrusted(pfd, ".jail.conf");
 
-	/* The jail may have written it: never a symlink out of the project */
-	fd = pfd < 0 ? -ENOENT : open_untrusted(pfd, ".jail.conf");
 	if (fd == -ENOENT)
-		return;
+		return NULL;
 	if (fd < 0)
 		die("project policy \"%s\": %s; remove it or make it a "
 		    "regular file",
 		    path,
 		    fd == -EINVAL || fd == -ELOOP ? "not a regular file" :
 						    strerror(-fd));
-	buf = read_policy_fd(fd, path, &len);
+	return read_policy_fd(fd, path, len);
+}
+
+static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
+{
+	autofree char *path = xasprintf("%s/.jail.conf", cfg->project);
+	autofree char *buf = NULL;
+	char hash[65];
+	size_t len = 0;
+
+	buf = read_project_policy(cfg->project, path, &len);
 	if (!buf)
 		return;
 	sha256_hex(buf, len, hash);
@@ -1564,12 +1574,13 @@ int config_trust_main(int argc, char **argv)
 		path = realpath(argv[1], NULL);
 		if (!path)
 			die_errno("trust \"%s\"", argv[1]);
+		buf = read_policy_file(path, &len);
 	} else {
 		autofree char *proj = detect_project(scratch->cwd);
 
 		path = xasprintf("%s/.jail.conf", proj);
+		buf = read_project_policy(proj, path, &len);
 	}
-	buf = read_policy_file(path, &len);
 	if (!buf)
 		die("trust \"%s\": no such file", path);
 	/* Never trust a file that would be refused when it is read */

@@ -173,6 +173,9 @@ u rm -f .jail.conf
 jail -- sh -c "ln -s '$decoy.rc' .jail.conf" 2>/dev/null || u ln -s "$decoy.rc" .jail.conf
 out=$(jail -- true 2>&1); rc=$?
 assert_eq "a symlink at .jail.conf: refused (125)" 125 "$rc"
+out=$(u "$JAIL" trust 2>&1); rc=$?
+assert_eq "jail trust of a symlink at .jail.conf: refused (125)" 125 "$rc"
+assert_nomatch "jail trust of a symlink: the target is not read" "decoy" "$out"
 u rm -f .jail.conf
 jail -- mkfifo tool
 out=$(as_user timeout -k 5 20 "$JAIL" -- ./tool 2>&1); rc=$?
