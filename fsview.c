@@ -99,9 +99,11 @@ static const char *writable_tree_of(const struct jail_config *cfg,
 {
 	const char *best = NULL;
 
-	if (path_under(path, cfg->project))
+	/* A tree's own root is resolved beneath the tree around it */
+	if (path_under(path, cfg->project) && strcmp(path, cfg->project))
 		best = cfg->project;
 	if (cfg->home_src && path_under(path, cfg->home_src) &&
+	    strcmp(path, cfg->home_src) &&
 	    (!best || strlen(cfg->home_src) > strlen(best)))
 		best = cfg->home_src;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -136,12 +138,17 @@ static int open_source_flags(const struct jail_config *cfg, const char *path,
 	if (!tree)
 		return openat2_fd(AT_FDCWD, path, flags,
 				  RESOLVE_NO_MAGICLINKS);
-	tree_fd = openat2_fd(AT_FDCWD, tree, O_PATH | O_DIRECTORY,
-			     RESOLVE_NO_MAGICLINKS);
+	/*
+	 * The tree itself may lie in another writable tree (a --home in the
+	 * project): opened the same way, so that no symlink an earlier run
+	 * planted on the way is followed. Each step takes a shorter tree.
+	 */
+	tree_fd = open_source_flags(cfg, tree, O_PATH | O_DIRECTORY);
 	if (tree_fd < 0)
 		return tree_fd;
 	return openat2_fd(tree_fd, path_under(path, tree), flags,
-			  RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				  RESOLVE_NO_MAGICLINKS);
 }
 
 static int open_source(const struct jail_config *cfg, const char *path)
@@ -420,7 +427,12 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 				continue;
 		}
 		if (m->kind == MOUNT_RO || m->kind == MOUNT_RW) {
-			fd = open_source(cfg, m->path);
+			/* A git dir is a real path (gitdirs.c): no symlink */
+			fd = m->is_gitdir ?
+				     openat2_fd(AT_FDCWD, m->path, O_PATH,
+						RESOLVE_NO_SYMLINKS |
+							RESOLVE_NO_MAGICLINKS) :
+				     open_source(cfg, m->path);
 			if (fd == -ENOENT && m->is_try)
 				continue;
 			if (fd < 0) {

@@ -130,6 +130,33 @@ int write_all(int fd, const void *buf, size_t len);
 int openat2_fd(int dirfd, const char *path, int flags,
 	       unsigned long long resolve);
 
+/**
+ * open_untrusted() - Open a file of a tree the jail could write, to read it
+ * @dirfd:	the tree (resolved beneath it), or AT_FDCWD for an absolute
+ *		path already made real (no symlink may be met either way)
+ * @rel:	path of the file
+ *
+ * O_NONBLOCK|O_NOFOLLOW and RESOLVE_NO_SYMLINKS, then a type check: a FIFO
+ * or a device never blocks the caller, a symlink is never followed.
+ *
+ * Return: descriptor of a regular file, or -errno (-EINVAL: not regular)
+ */
+int open_untrusted(int dirfd, const char *rel);
+
+/**
+ * read_untrusted() - Read a small file of a tree the jail could write
+ * @dirfd, @rel:	as open_untrusted()
+ * @buf:		destination, NUL-terminated
+ * @size:		size of @buf; more than @size - 1 bytes is -EFBIG
+ *
+ * Return: bytes read, or -errno
+ */
+ssize_t read_untrusted(int dirfd, const char *rel, char *buf, size_t size);
+
+/* As read_untrusted(), but the first @size - 1 bytes of a larger file */
+ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
+			    size_t size);
+
 /*
  * Length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none
@@ -277,6 +304,7 @@ struct jail_config {
 	char *cwd;		/* absolute current directory, kept inside */
 	char *home;		/* $HOME path inside (same as outside) */
 	char *home_src;		/* --home DIR: persistent host dir, or NULL */
+	char *gitdir_why;	/* why the .git file's git dir is bound */
 	uid_t uid;
 	gid_t gid;
 

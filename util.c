@@ -538,3 +538,73 @@ int base64_encode(const uint8_t *in, size_t len, uint8_t *out,
 	}
 	return (int)w;
 }
+
+int open_untrusted(int dirfd, const char *rel)
+{
+	unsigned long long res = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	autoclose int fd = -1;
+	struct stat st;
+
+	if (dirfd != AT_FDCWD)
+		res |= RESOLVE_BENEATH;
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	fd = openat2_fd(dirfd, rel,
+			O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY, res);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return TAKE_FD(fd);
+}
+
+/* Up to @size bytes of @fd into @buf. Return: bytes read, or -errno */
+static ssize_t read_bounded(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t read_untrusted(int dirfd, const char *rel, char *buf, size_t size)
+{
+	autoclose int fd = open_untrusted(dirfd, rel);
+	ssize_t got;
+
+	if (fd < 0)
+		return fd;
+	/* One byte more than fits tells a file too large from one that fits */
+	got = read_bounded(fd, buf, size);
+	if (got < 0)
+		return got;
+	if ((size_t)got >= size)
+		return -EFBIG;
+	buf[got] = '\0';
+	return got;
+}
+
+ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
+			    size_t size)
+{
+	autoclose int fd = open_untrusted(dirfd, rel);
+	ssize_t got;
+
+	if (fd < 0)
+		return fd;
+	got = read_bounded(fd, buf, size - 1);
+	if (got >= 0)
+		buf[got] = '\0';
+	return got;
+}

@@ -135,6 +135,16 @@ static void sb_safe(struct sbuf *b, const char *s, size_t max)
 	}
 }
 
+size_t logview_escape(const char *s, char *out, size_t out_len)
+{
+	struct sbuf b = { out, out_len, 0 };
+
+	if (out_len)
+		out[0] = '\0';
+	sb_safe(&b, s, SIZE_MAX);
+	return b.used;
+}
+
 /* ---- events ------------------------------------------------------- */
 
 enum ev_class {

@@ -63,14 +63,14 @@ static int do_apply(struct review *r, bool with_protected)
  * Read one answer from the user's terminal (stdin). COMMAND is gone and
  * the relay is over; typeahead from the run is dropped first, so nothing
  * typed for COMMAND answers this. SIGINT, SIGTERM and SIGHUP (blocked by
- * the supervisor) end the question. Return: the answer's first letter,
- * lowercased, '\n' for an empty answer, 0 for none (EOF, a signal).
+ * the supervisor) end the question. The answer's line, trimmed, is left
+ * in @line (@size bytes). Return: its first letter, lowercased, '\n' for
+ * an empty answer, 0 for none (EOF, a signal).
  */
-static int ask(const char *question)
+static int ask_line(const char *question, char *line, size_t size)
 {
 	sigset_t set;
 	autoclose int sfd = -1;
-	char line[64];
 	size_t len = 0;
 
 	sigemptyset(&set);
@@ -82,7 +82,8 @@ static int ask(const char *question)
 	tcflush(STDIN_FILENO, TCIFLUSH);
 	fputs(question, stderr);
 	fflush(stderr);
-	while (len < sizeof(line) - 1) {
+	line[0] = '\0';
+	while (len < size - 1) {
 		struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 },
 				       { sfd, POLLIN, 0 } };
 		ssize_t n;
@@ -104,10 +105,22 @@ static int ask(const char *question)
 		len++;
 	}
 	line[len] = '\0';
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
+		       line[len - 1] == '\r'))
+		line[--len] = '\0';
 	for (size_t i = 0; i < len; i++)
-		if (line[i] != ' ' && line[i] != '\t')
-			return line[i] | 0x20;
+		if (line[i] != ' ' && line[i] != '\t') {
+			memmove(line, line + i, len - i + 1);
+			return line[0] | 0x20;
+		}
 	return '\n';
+}
+
+static int ask(const char *question)
+{
+	char line[64];
+
+	return ask_line(question, line, sizeof(line));
 }
 
 static void log_keep(struct review *r, const char *why)
@@ -117,7 +130,27 @@ static void log_keep(struct review *r, const char *why)
 	say_kept(r, why);
 }
 
-static int finish_ask(struct review *r)
+/*
+ * Changes the summary did not show are applied only on an answer that
+ * says so: "y" alone would apply what nobody saw
+ */
+static int ask_unseen(const struct review *r, size_t hidden)
+{
+	char q[256], line[64];
+	int a;
+
+	snprintf(q, sizeof(q),
+		 "jail: %zu change%s not shown above; type \"apply all\" to "
+		 "apply them unseen, [N]o (discard), [k]eep for later (jail "
+		 "review %s patch FILE shows them all): ",
+		 hidden, hidden == 1 ? " was" : "s were", r->id);
+	a = ask_line(q, line, sizeof(line));
+	if (!strcmp(line, "apply all"))
+		return 'y';
+	return a == 'y' ? 'x' : a;
+}
+
+static int finish_ask(struct review *r, size_t hidden)
 {
 	bool with_protected = false;
 	int a = 'x';
@@ -125,8 +158,9 @@ static int finish_ask(struct review *r)
 	for (int tries = 0; tries < 3 && a != 'y' && a != 'n' && a != '\n' &&
 			    a != 'k' && a;
 	     tries++)
-		a = ask("jail: apply these changes to the project? "
-			"[y]es, [N]o (discard), [k]eep for later: ");
+		a = hidden ? ask_unseen(r, hidden) :
+			     ask("jail: apply these changes to the project? "
+				 "[y]es, [N]o (discard), [k]eep for later: ");
 	if (a == 'y') {
 		if (r->n_prot) {
 			fprintf(stderr,
@@ -193,6 +227,7 @@ int review_finish(const struct jail_config *cfg)
 {
 	struct review r = { .upper_fd = -1, .project_fd = -1,
 			    .log_fd = cfg->log_fd };
+	size_t hidden;
 	int err;
 
 	review_of(cfg, &r);
@@ -216,13 +251,13 @@ int review_finish(const struct jail_config *cfg)
 		review_free(&r);
 		return err;
 	}
-	review_print_summary(&r);
+	hidden = review_print_summary(&r);
 	if (cfg->review == REVIEW_PATCH)
 		err = finish_patch(&r, cfg->review_patch);
 	else if (cfg->review == REVIEW_ASK && cfg->is_tty &&
 		 isatty(STDERR_FILENO))
 		/* The question must be seen where it is answered */
-		err = finish_ask(&r);
+		err = finish_ask(&r, hidden);
 	else if (cfg->review == REVIEW_ASK)
 		/* No terminal to ask on: nothing lands unasked */
 		log_keep(&r, "no terminal to ask on");
@@ -460,6 +495,13 @@ int review_main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(verb, "patch")) {
+		/* The patch carries the command's bytes as they are */
+		if (!strcmp(argv[3], "-") && isatty(STDOUT_FILENO))
+			die("review %s: patch -: standard output is a "
+			    "terminal, which the command's bytes could "
+			    "command; redirect it: jail review %s patch - | "
+			    "less, or jail review %s patch FILE",
+			    r.id, r.id, r.id);
 		err = review_write_patch(&r, argv[3]);
 		if (err < 0)
 			die("review %s: write \"%s\": %s", r.id, argv[3],

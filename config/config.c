@@ -13,10 +13,12 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "config/config.h"
 #include "jail.h"
 #include "config/config.h"
 #include "fwd/fwd.h"
@@ -762,18 +764,16 @@ static void add_dir_of(struct jail_config *cfg, const char *file)
 		add_mount(cfg, MOUNT_RO, dir, true, ORIGIN_DEFAULT);
 }
 
-/* Return: the first line of @path (at most 4 KiB), or NULL */
+/*
+ * Return: the first line of @path (at most 4 KiB), or NULL. @path may lie
+ * in a tree the jail could write: a regular file only, never a blocking
+ * open (read_untrusted()).
+ */
 static char *read_first_line(const char *path)
 {
-	FILE *f = fopen(path, "re");
 	char buf[4096];
-	bool is_read;
 
-	if (!f)
-		return NULL;
-	is_read = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (!is_read)
+	if (read_untrusted_head(AT_FDCWD, path, buf, sizeof(buf)) < 0)
 		return NULL;
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return xstrdup(buf);
@@ -873,62 +873,81 @@ static void config_init(struct jail_config *cfg)
 }
 
 
-/* Resolve @rel against directory @base; Return: real path or NULL */
-static char *resolve_against(const char *base, const char *rel)
-{
-	autofree char *p = rel[0] == '/' ? xstrdup(rel) :
-					   xasprintf("%s/%s", base, rel);
+static char *config_dir(void);
 
-	return realpath(p, NULL);
+/*
+ * jail's own directories: a git pointer leading there could let the jail
+ * rewrite a kept review, the trust store or the registry
+ */
+static size_t jail_state_dirs(const struct jail_config *cfg, char **out)
+{
+	autofree char *review = review_state_root();
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	size_t n = 0;
+
+	/* The parent of review/ holds the logs and the registry as well */
+	*strrchr(review, '/') = '\0';
+	out[n++] = xstrdup(review);
+	out[n++] = config_dir();
+	/* jail_runtime_dir()'s others lie under /dev or the state dir */
+	out[n++] = rt && rt[0] == '/' ? xasprintf("%s/jail", rt) : NULL;
+	if (cfg->log_path) {
+		out[n] = xstrdup(cfg->log_path);
+		*strrchr(out[n++], '/') = '\0';
+	}
+	return n;
+}
+
+static void add_git_mount(struct jail_config *cfg, const char *dir)
+{
+	/* Under --review nothing may land unreviewed: read-only then */
+	add_mount(cfg, cfg->review ? MOUNT_RO : MOUNT_RW, dir, false,
+		  ORIGIN_DEFAULT);
+	cfg->mounts[cfg->n_mounts - 1].is_gitdir = true;
 }
 
 /*
  * In a git worktree or a submodule, .git is a file naming the real git
  * dir, which lies outside the project: bind that repository's common git
  * dir read-write (commits need its objects and refs) and keep its hooks
- * and config protected, like the project's own.
+ * and config protected, like the project's own. The .git file and what
+ * it leads to are the jail's to write, so they are followed only to a
+ * git dir that points back (gitdirs.c); else one warning, and no bind.
  */
-static void add_external_git_dir(struct jail_config *cfg)
+static void add_external_git_dir(struct jail_config *cfg, const char *home)
 {
 	autofree char *dotgit = xasprintf("%s/.git", cfg->project);
-	autofree char *line = NULL;
-	autofree char *gitdir = NULL;
-	autofree char *common_rel = NULL;
-	autofree char *common = NULL;
+	autofree struct gitdirs_found *g = xcalloc(1, sizeof(*g));
 	autofree char *hooks = NULL;
 	autofree char *config = NULL;
+	char *state[4];
+	size_t n_state = jail_state_dirs(cfg, state);
 	struct stat st;
+	int r;
 
-	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode))
+	if (lstat(dotgit, &st) == 0 && S_ISREG(st.st_mode))
+		/* Rewritten, it could point host git at planted hooks */
+		add_mount(cfg, MOUNT_PROTECT, dotgit, false, ORIGIN_DEFAULT);
+	r = gitdirs_follow(cfg->project, home, (const char *const *)state,
+			   n_state, g);
+	for (size_t i = 0; i < n_state; i++)
+		free(state[i]);
+	if (r < 0) {
+		warn("warning: git pointer \"%s\" not followed: %s; running "
+		     "without binding it",
+		     dotgit, g->why);
 		return;
-	/* Rewritten, it could point host git at hooks planted in the project */
-	add_mount(cfg, MOUNT_PROTECT, dotgit, false, ORIGIN_DEFAULT);
-	line = read_first_line(dotgit);
-	if (!line || strncmp(line, "gitdir: ", 8))
-		return;
-	gitdir = resolve_against(cfg->project, line + 8);
-	if (!gitdir)
-		return;
-	{
-		autofree char *cd = xasprintf("%s/commondir", gitdir);
-
-		common_rel = read_first_line(cd);
 	}
-	common = common_rel ? resolve_against(gitdir, common_rel) :
-			      xstrdup(gitdir);
-	if (!common || is_ancestor_or_same(cfg->project, common))
+	if (r == 0)
 		return;
-	/* Under --review nothing may land unreviewed: read-only then */
-	add_mount(cfg, cfg->review ? MOUNT_RO : MOUNT_RW, common, false,
-		  ORIGIN_DEFAULT);
-	cfg->mounts[cfg->n_mounts - 1].is_gitdir = true;
-	if (strcmp(common, gitdir) && !is_ancestor_or_same(common, gitdir)) {
-		add_mount(cfg, cfg->review ? MOUNT_RO : MOUNT_RW, gitdir,
-			  false, ORIGIN_DEFAULT);
-		cfg->mounts[cfg->n_mounts - 1].is_gitdir = true;
-	}
-	hooks = xasprintf("%s/hooks", common);
-	config = xasprintf("%s/config", common);
+	cfg->gitdir_why = xstrdup(g->why);
+	if (!is_ancestor_or_same(cfg->project, g->common))
+		add_git_mount(cfg, g->common);
+	if (strcmp(g->common, g->gitdir) &&
+	    !is_ancestor_or_same(g->common, g->gitdir))
+		add_git_mount(cfg, g->gitdir);
+	hooks = xasprintf("%s/hooks", g->common);
+	config = xasprintf("%s/config", g->common);
 	add_mount(cfg, MOUNT_PROTECT, hooks, false, ORIGIN_DEFAULT);
 	add_mount(cfg, MOUNT_PROTECT, config, false, ORIGIN_DEFAULT);
 }
@@ -944,6 +963,49 @@ static bool writable_inside(const struct jail_config *cfg, const char *path)
 		    is_ancestor_or_same(cfg->mounts[i].path, path))
 			return true;
 	return false;
+}
+
+/* Is @path refused by the writable tree @tree around it? (see below) */
+static void check_beneath(const char *tree, const char *path,
+			  const char *what)
+{
+	autoclose int tfd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autoclose int fd = -1;
+	const char *rel = path + strlen(tree) + (strcmp(tree, "/") ? 1 : 0);
+
+	if (tfd < 0)
+		return;
+	fd = openat2_fd(tfd, rel, O_PATH,
+			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				RESOLVE_NO_MAGICLINKS);
+	if (fd == -ELOOP || fd == -EXDEV)
+		die("%s \"%s\": a symlink inside the writable tree \"%s\"; "
+		    "refusing to follow it (a jail could have planted it); "
+		    "give the real path",
+		    what, path, tree);
+}
+
+/*
+ * A source inside a tree the jail may write (project, --rw, --home) is
+ * opened beneath that tree with symlinks refused (fsview.c): say so here,
+ * in one line, before anything is set up
+ */
+static void check_source(const struct jail_config *cfg, const char *path,
+			 const char *what)
+{
+	if (strcmp(cfg->project, path) &&
+	    is_ancestor_or_same(cfg->project, path))
+		check_beneath(cfg->project, path, what);
+	if (cfg->home_src && strcmp(cfg->home_src, path) &&
+	    is_ancestor_or_same(cfg->home_src, path))
+		check_beneath(cfg->home_src, path, what);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if (m->kind == MOUNT_RW && strcmp(m->path, path) &&
+		    is_ancestor_or_same(m->path, path))
+			check_beneath(m->path, path, what);
+	}
 }
 
 /*
@@ -1058,11 +1120,12 @@ static void config_validate(struct jail_config *cfg)
 	const char *home = host_home();
 
 	check_project(cfg, home);
-	add_external_git_dir(cfg);
+	add_external_git_dir(cfg, home);
 	cfg->home = normalize_path(home, "/");
 	if (cfg->home_src) {
 		struct stat st;
 
+		check_source(cfg, cfg->home_src, "--home");
 		if (stat(cfg->home_src, &st) < 0 || !S_ISDIR(st.st_mode))
 			die("--home \"%s\": not a directory", cfg->home_src);
 	}
@@ -1070,6 +1133,10 @@ static void config_validate(struct jail_config *cfg)
 		const struct mount_req *m = &cfg->mounts[i];
 		struct stat st;
 
+		if ((m->kind == MOUNT_RO || m->kind == MOUNT_RW) &&
+		    !m->is_gitdir)
+			check_source(cfg, m->path,
+				     m->kind == MOUNT_RO ? "--ro" : "--rw");
 		if ((m->kind == MOUNT_RO || m->kind == MOUNT_RW) &&
 		    !m->is_try && stat(m->path, &st) < 0)
 			die("--%s \"%s\": %s; use --%s-try to ignore a "
@@ -1106,18 +1173,13 @@ static const char *origin_name(enum origin o)
  * does not exist. A file that exists but cannot be read is an error: a
  * policy the user wrote must never be skipped silently.
  */
-static char *read_policy_file(const char *path, size_t *len)
+/* The bytes of the open policy file @fd (named @path), bounded */
+static char *read_policy_fd(int fd, const char *path, size_t *len)
 {
-	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 	char *buf;
 	size_t got = 0;
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return NULL;
-		die_errno("policy file \"%s\"", path);
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		die("policy file \"%s\": not a regular file", path);
 	if (st.st_size > POLICY_FILE_MAX)
@@ -1135,6 +1197,20 @@ static char *read_policy_file(const char *path, size_t *len)
 	buf[got] = '\0';
 	*len = got;
 	return buf;
+}
+
+static char *read_policy_file(const char *path, size_t *len)
+{
+	/* O_NONBLOCK: a FIFO planted there must not hang the start */
+	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					      O_NONBLOCK);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return NULL;
+		die_errno("policy file \"%s\"", path);
+	}
+	return read_policy_fd(fd, path, len);
 }
 
 static void sha256_hex(const char *buf, size_t len, char out[65])
@@ -1219,10 +1295,16 @@ static char *trust_store(void)
 static bool is_trusted(const char *path, const char *hash)
 {
 	autofree char *store = trust_store();
-	autofclose FILE *f = fopen(store, "re");
+	/* Never waits on a FIFO, whoever could write there */
+	int fd = open(store, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	autofclose FILE *f = NULL;
 	autofree char *line = NULL;
 	size_t cap = 0;
 
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+			!(f = fdopen(fd, "r"))))
+		close(fd);
 	if (!f)
 		return false;
 	while (getline(&line, &cap, f) > 0) {
@@ -1238,6 +1320,29 @@ static bool is_trusted(const char *path, const char *hash)
  * A project's .jail.conf lives where the jailed command may have written
  * it: it counts only when its exact bytes were trusted by the user.
  */
+/*
+ * The bytes of @project's .jail.conf (named @path), or NULL when there is
+ * none. The jail may have written it: a regular file beneath the project
+ * only, never a symlink out of it, never a FIFO waited on.
+ */
+static char *read_project_policy(const char *project, const char *path,
+				 size_t *len)
+{
+	autoclose int pfd = open(project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autoclose int fd = pfd < 0 ? -ENOENT :
+				     open_untrusted(pfd, ".jail.conf");
+
+	if (fd == -ENOENT)
+		return NULL;
+	if (fd < 0)
+		die("project policy \"%s\": %s; remove it or make it a "
+		    "regular file",
+		    path,
+		    fd == -EINVAL || fd == -ELOOP ? "not a regular file" :
+						    strerror(-fd));
+	return read_policy_fd(fd, path, len);
+}
+
 static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
 {
 	autofree char *path = xasprintf("%s/.jail.conf", cfg->project);
@@ -1245,7 +1350,7 @@ static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
 	char hash[65];
 	size_t len = 0;
 
-	buf = read_policy_file(path, &len);
+	buf = read_project_policy(cfg->project, path, &len);
 	if (!buf)
 		return;
 	sha256_hex(buf, len, hash);
@@ -1459,12 +1564,13 @@ int config_trust_main(int argc, char **argv)
 		path = realpath(argv[1], NULL);
 		if (!path)
 			die_errno("trust \"%s\"", argv[1]);
+		buf = read_policy_file(path, &len);
 	} else {
 		autofree char *proj = detect_project(scratch->cwd);
 
 		path = xasprintf("%s/.jail.conf", proj);
+		buf = read_project_policy(proj, path, &len);
 	}
-	buf = read_policy_file(path, &len);
 	if (!buf)
 		die("trust \"%s\": no such file", path);
 	/* Never trust a file that would be refused when it is read */
@@ -1569,6 +1675,9 @@ static void explain_mounts(const struct jail_config *cfg)
 		       m->is_try ? " (if present)" : "",
 		       origin_name(m->origin), mount_why(m));
 	}
+	if (cfg->gitdir_why)
+		printf("  %-8s .git file followed: %s  (default)\n", "git",
+		       cfg->gitdir_why);
 	if (cfg->review) {
 		autofree char *root = review_state_root();
 

@@ -6,10 +6,23 @@
  * second look, from outside, once the jail is gone: what each path was
  * before the run, and whether it is still that.
  */
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "jail.h"
 #include "host/host.h"
+
+/* @path's symlink target (caller frees), or NULL */
+static char *link_target(const char *path)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
 
 /* Record what each protected path is before the jail starts */
 void protect_snapshot(const struct jail_config *cfg,
@@ -25,7 +38,31 @@ void protect_snapshot(const struct jail_config *cfg,
 		l->p[i].existed = lstat(paths[i], &st) == 0;
 		l->p[i].dev = l->p[i].existed ? st.st_dev : 0;
 		l->p[i].ino = l->p[i].existed ? st.st_ino : 0;
+		l->p[i].type = l->p[i].existed ? st.st_mode & S_IFMT : 0;
+		l->p[i].target = l->p[i].existed && S_ISLNK(st.st_mode) ?
+					 link_target(paths[i]) :
+					 NULL;
 	}
+}
+
+/*
+ * Is the protected path @p still what it was? A symlink cannot be a mount
+ * point, so it is not pinned: another symlink may take its place, and a
+ * file system may give the new one the old inode number. Its target and
+ * type are compared as well.
+ */
+static bool is_same_protected(const struct protect_snap *p,
+			      const struct stat *st)
+{
+	autofree char *now = NULL;
+
+	if (st->st_dev != p->dev || st->st_ino != p->ino ||
+	    (st->st_mode & S_IFMT) != p->type)
+		return false;
+	if (!p->target)
+		return true;
+	now = link_target(p->path);
+	return now && !strcmp(now, p->target);
 }
 
 /*
@@ -50,8 +87,7 @@ size_t protect_verify(const struct jail_config *cfg,
 			record_path_event(cfg, "fs.protected_created", p->path);
 			changed++;
 		} else if (p->existed &&
-			   (!exists || st.st_dev != p->dev ||
-			    st.st_ino != p->ino)) {
+			   (!exists || !is_same_protected(p, &st))) {
 			warn("protected path \"%s\" was replaced or removed "
 			     "during the run; review it before trusting it",
 			     p->path);

@@ -98,13 +98,24 @@ void record_path_event(const struct jail_config *cfg, const char *ev,
  */
 void record_denial_summary(const struct jail_config *cfg)
 {
-	autofclose FILE *f = fopen(cfg->log_path, "re");
+	/* A --log the jail could write may be a FIFO by now: never wait */
+	int fd = open(cfg->log_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+					     O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	autofclose FILE *f = NULL;
 	autofree char *line = NULL;
 	autofree char *tag = xasprintf("\"jail\":\"%s\"", cfg->id);
 	size_t cap = 0, n = 0;
 
-	if (!f)
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
 		return;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
 	while (getline(&line, &cap, f) > 0) {
 		const char *ev;
 

@@ -42,6 +42,7 @@
 #include "config/config.h"
 #include "parse/parse.h"
 #include "host/host.h"
+#include "cmd/cmd.h"
 
 #define REVIEW_MAX_CHANGES 100000	/* entries listed, at most */
 #define REVIEW_MAX_FILE (32u << 20)	/* bytes of a file diffed */
@@ -180,7 +181,8 @@ void review_prepare(struct jail_config *cfg)
 int review_read_meta(struct review *r)
 {
 	autofree char *path = xasprintf("%s/meta", r->dir);
-	autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	autoclose int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					      O_CLOEXEC);
 	autofree char *buf = NULL;
 	struct stat st;
 	ssize_t len;
@@ -395,6 +397,9 @@ int review_remove_state(const char *dir)
 static const char *const git_protect[] = {
 	".git/config.worktree", ".git/modules/*/config", ".git/modules/*/hooks",
 	".git/worktrees/*/config.worktree", ".git/info/attributes",
+	/* Pointers: they choose the git dir host git uses next */
+	".git/commondir", ".git/worktrees/*/commondir",
+	".git/worktrees/*/gitdir", ".git/modules/*/commondir",
 };
 
 /* Does @rel, or its first components, match @pattern? */
@@ -435,6 +440,73 @@ static bool is_protected_path(const struct review *r, const char *rel,
 			return true;
 	}
 	return false;
+}
+
+/*
+ * A .git entry at any depth: as a file or a symlink it points git at
+ * another git dir; a nested repository's hooks and config run like the
+ * project's own. Return: is @c such a change?
+ */
+static bool is_git_control(const struct review_change *c)
+{
+	for (const char *p = c->path; p;
+	     p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
+		if (strncmp(p, ".git", 4) || (p[4] != '\0' && p[4] != '/'))
+			continue;
+		if (p[4] == '\0')
+			return c->kind == 'D' || c->new_t != REVIEW_FT_DIR ||
+			       (c->kind == 'M' && c->old_t != REVIEW_FT_DIR);
+		/* The project's own: is_protected_path() */
+		if (p == c->path)
+			continue;
+		if (under_pattern(p, ".git/hooks") ||
+		    under_pattern(p, ".git/config"))
+			return true;
+		for (size_t i = 0; i < ARRAY_SIZE(git_protect); i++)
+			if (under_pattern(p, git_protect[i]))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Decided once the scan is complete, on resolved paths too: a change
+ * beneath a symlink that leads onto a protected path, and a symlink on
+ * the way to one, are protected (reviewpath.c)
+ */
+static bool is_protected_change(const struct review *r,
+				const struct review_change *c)
+{
+	char real[PATH_MAX];
+
+	if (is_protected_path(r, c->path, c->kind) || is_git_control(c) ||
+	    review_is_aliased(r, c->path, c->kind))
+		return true;
+	if (review_resolve(r, c->path, false, real, sizeof(real), NULL,
+			   NULL) < 0)
+		return false;
+	return strcmp(real, c->path) &&
+	       (is_protected_path(r, real, c->kind) ||
+		review_is_aliased(r, real, c->kind));
+}
+
+/* Resolve the protected paths before anything is compared with them */
+static void alias_protected(struct review *r)
+{
+	const char *paths[REVIEW_MAX_PROTECT + 64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < fsview_n_default_protect &&
+			   n < ARRAY_SIZE(paths);
+	     i++)
+		paths[n++] = fsview_default_protect[i];
+	for (size_t i = 0; i < r->n_protect && n < ARRAY_SIZE(paths); i++)
+		paths[n++] = r->protect[i];
+	for (size_t i = 0; i < ARRAY_SIZE(git_protect) && n < ARRAY_SIZE(paths);
+	     i++)
+		if (!strchr(git_protect[i], '*'))
+			paths[n++] = git_protect[i];
+	review_alias_protected(r, paths, n);
 }
 
 static struct review_change *add_change(struct review *r, const char *rel,
@@ -889,11 +961,14 @@ int review_scan(struct review *r)
 		return -errno;
 	ufd = dup(r->upper_fd);
 	lfd = dup(r->project_fd);
+	alias_protected(r);
 	scan_dir(r, "", ufd, lfd, is_opaque(ufd));
 	if (r->n)
 		qsort(r->c, r->n, sizeof(*r->c), cmp_change);
 	for (size_t i = 0; i < r->n; i++) {
-		const struct review_change *c = &r->c[i];
+		struct review_change *c = &r->c[i];
+
+		c->is_protected = is_protected_change(r, c);
 
 		r->n_add += c->kind == 'A' && !c->is_quiet;
 		r->n_mod += c->kind == 'M';
@@ -907,12 +982,15 @@ int review_scan(struct review *r)
 
 /* ---- the summary ----------------------------------------------------- */
 
-/* @s with control bytes shown as '?', for the terminal */
+/* @s made printable for the terminal (logview_escape()) */
 void review_put_safe(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : "?");
-	     *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+	const char *in = s ? s : "?";
+	size_t n = 6 * strlen(in) + 8;
+	autofree char *buf = xmalloc(n);
+
+	logview_escape(in, buf, n);
+	fputs(buf, f);
 }
 
 static const char *type_name(enum review_ftype t)
@@ -959,10 +1037,10 @@ static void print_change(const struct review *r, const struct review_change *c)
 	fputc('\n', stderr);
 }
 
-void review_print_summary(const struct review *r)
+size_t review_print_summary(const struct review *r)
 {
 	char stat[128];
-	size_t shown = 0;
+	size_t shown = 0, hidden = 0;
 
 	fprintf(stderr, "jail: review %s: changes to \"", r->id);
 	review_put_safe(stderr, r->project);
@@ -970,12 +1048,17 @@ void review_print_summary(const struct review *r)
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->c[i].is_quiet)
 			continue;
-		if (shown++ == REVIEW_SHOW_MAX) {
-			fprintf(stderr, "... (%zu more)\n", r->n - i);
-			break;
+		if (shown == REVIEW_SHOW_MAX) {
+			hidden++;
+			continue;
 		}
+		shown++;
 		print_change(r, &r->c[i]);
 	}
+	if (hidden)
+		fprintf(stderr, "... (%zu more not shown; jail review %s patch "
+				"FILE writes them all)\n",
+			hidden, r->id);
 	if (r->is_truncated)
 		fprintf(stderr, "jail: review: more than %d changes or %d "
 				"directory levels: only part is listed, and "
@@ -987,6 +1070,7 @@ void review_print_summary(const struct review *r)
 		fprintf(stderr, "jail: review: %zu change%s to protected paths "
 				"(marked !): skipped unless asked for\n",
 			r->n_prot, r->n_prot == 1 ? "" : "s");
+	return hidden;
 }
 
 void review_log(struct review *r, const char *event,
@@ -1235,6 +1319,9 @@ void review_free(struct review *r)
 	free(r->c);
 	for (size_t i = 0; i < r->n_protect; i++)
 		free(r->protect[i]);
+	for (size_t i = 0; i < r->n_alias; i++)
+		free(r->alias[i]);
+	free(r->alias);
 	free(r->project);
 	free(r->command);
 	free(r->log);
