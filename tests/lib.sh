@@ -19,6 +19,7 @@ set -u
 T_FILE=$(basename "$0" .sh)
 : "${JT_USER:=$(id -un)}"
 : "${STAGE:?run through tests/run.sh}"
+: "${SKIPS:=$STAGE/skips}"
 JT_UID=$(id -u "$JT_USER")
 JT_GID=$(id -g "$JT_USER")
 JT_HOME="$STAGE/home-$JT_USER"
@@ -33,12 +34,24 @@ _result()
 	[ -n "$why" ] && line="$line: $why"
 	echo "$line"
 	echo "$kind" >>"$RESULTS"
+	[ "$kind" = skip ] && echo "${_skip_kind:-other} $line" >>"$SKIPS"
 }
 
 # t_pass NAME / t_fail NAME WHY / t_skip NAME WHY
+#
+# Every skip is recorded with its reason in $SKIPS; a skip in a security
+# test file (JT_SECURITY=1, set by run.sh) fails the suite on a machine with
+# user namespaces. t_skip_optional NAME WHY: a check that needs a program
+# the machine may lack (a package from the network), not a fence
 t_pass() { _result ok "$1"; }
 t_fail() { _result FAIL "$1" "${2:-failed}"; }
-t_skip() { _result skip "$1" "${2:?a skip needs a reason}"; }
+t_skip()
+{
+	local _skip_kind=other
+	[ "${JT_SECURITY:-0}" = 1 ] && _skip_kind=security
+	_result skip "$1" "${2:?a skip needs a reason}"
+}
+t_skip_optional() { _result skip "$1" "${2:?a skip needs a reason}"; }
 
 # as_user CMD...: run CMD as $JT_USER with a clean, predictable environment
 as_user()
