@@ -174,7 +174,7 @@ is_security()
 {
 	case ${1#"$STAGE"/tests/} in
 	escape/*) return 0 ;;
-	t-creds.sh | t-fsview.sh | t-limits.sh | t-netns.sh | t-process.sh | \
+	t-creds.sh | t-fsview.sh | t-netns.sh | t-process.sh | \
 		t-seccomp.sh | t-secrets.sh) return 0 ;;
 	esac
 	return 1

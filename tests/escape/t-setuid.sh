@@ -37,7 +37,7 @@ assert_match "NoNewPrivs is 1" "^NoNewPrivs:[[:space:]]1$" "$out"
 # works outside the jail (the control). As another user, su is seen from
 # beside it while it waits for a password: with the bit honoured its
 # effective uid would be 0
-log="$STAGE/setuid-$JT_USER.jsonl"
+log="$JT_HOME/setuid.jsonl"	# writable by the test user
 if is_root; then
 	assert_status "control: su as root works outside the jail" 0 \
 		su -c true root </dev/null
