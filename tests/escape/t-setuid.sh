@@ -47,10 +47,12 @@ if is_root; then
 else
 	# su_ids: su's Uid and CapEff lines while it waits for a password
 	# shellcheck disable=SC2016 # expanded by the shell that runs it
-	su_ids='sleep 10 2>/dev/null | exec su -c true root 2>/dev/null & p=$!
+	su_ids='rm -f su.in; mkfifo su.in; sleep 10 >su.in & s=$!
+		su -c true root <su.in 2>/dev/null & p=$!
 		i=0; while [ $i -lt 100 ] && [ "$(cat /proc/$p/comm)" != su ]; do
 			sleep 0.1; i=$((i + 1)); done
-		grep -E "^(Uid|CapEff):" "/proc/$p/status"; kill "$p"'
+		grep -E "^(Uid|CapEff):" "/proc/$p/status"; kill "$p" "$s"
+		rm -f su.in'
 	out=$(as_user sh -c "$su_ids" 2>&1)
 	assert_match "control: outside the jail su runs with effective uid 0" \
 		"Uid:[[:space:]]+${JT_UID}[[:space:]]+0[[:space:]]" "$out"
