@@ -19,6 +19,7 @@ set -u
 T_FILE=$(basename "$0" .sh)
 : "${JT_USER:=$(id -un)}"
 : "${STAGE:?run through tests/run.sh}"
+: "${SKIPS:=$STAGE/skips}"
 JT_UID=$(id -u "$JT_USER")
 JT_GID=$(id -g "$JT_USER")
 JT_HOME="$STAGE/home-$JT_USER"
@@ -33,12 +34,26 @@ _result()
 	[ -n "$why" ] && line="$line: $why"
 	echo "$line"
 	echo "$kind" >>"$RESULTS"
+	if [ "$kind" = skip ]; then
+		echo "${_skip_kind:-other} $line" >>"$SKIPS"
+	fi
 }
 
 # t_pass NAME / t_fail NAME WHY / t_skip NAME WHY
+#
+# Every skip is recorded with its reason in $SKIPS; a skip in a security
+# test file (JT_SECURITY=1, set by run.sh) fails the suite on a machine with
+# user namespaces. t_skip_optional NAME WHY: a check that needs a program
+# the machine may lack (a package from the network), not a fence
 t_pass() { _result ok "$1"; }
 t_fail() { _result FAIL "$1" "${2:-failed}"; }
-t_skip() { _result skip "$1" "${2:?a skip needs a reason}"; }
+t_skip()
+{
+	local _skip_kind=other
+	[ "${JT_SECURITY:-0}" = 1 ] && _skip_kind=security
+	_result skip "$1" "${2:?a skip needs a reason}"
+}
+t_skip_optional() { _result skip "$1" "${2:?a skip needs a reason}"; }
 
 # as_user CMD...: run CMD as $JT_USER with a clean, predictable environment
 as_user()
@@ -141,4 +156,98 @@ jprobe_with()
 	done
 	shift
 	jail "${opts[@]}" --ro "$HELPERS" -- "$PROBE" "$@" 2>&1
+}
+
+# u CMD...: CMD as $JT_USER (short for as_user); jctl ARGS...: jail's
+# commands (approve, pending, ps, review, ...) as $JT_USER, outside a jail
+u() { as_user "$@"; }
+jctl() { as_user "$JAIL" "$@"; }
+
+# fails_within NAME LIMIT OUT: OUT (from timed.py) is "fail SECONDS ..."
+# with SECONDS below LIMIT: a refusal that comes at once, not a timeout
+fails_within()
+{
+	local s
+	s=$(printf '%s\n' "$3" | awk -v l="$2" '$1 == "fail" { print ($2 < l) ? "fast" : "slow " $2 }' | head -1)
+	assert_eq "$1" fast "${s:-[$3]}"
+}
+
+# install_timed DIR: put tests/helpers/timed.py (URL [TIMEOUT [CAFILE]]:
+# prints "ok SECONDS BODY" or "fail SECONDS ERROR", timed inside the jail)
+# into DIR, readable by $JT_USER
+install_timed()
+{
+	cp "$(dirname "${BASH_SOURCE[0]}")/helpers/timed.py" "$1/timed.py"
+	chown "$JT_USER:" "$1/timed.py"
+}
+
+# in_script CMD: run the shell command CMD as $JT_USER in a new pty
+# (script(1)) with stdin at EOF; prints its output without CRs. script
+# answers the EOF of its stdin by typing the terminal's EOF character, a
+# NUL while jail holds the terminal in raw mode; its echo inside, "^@", is
+# not CMD's and is dropped
+in_script()
+{
+	as_user timeout -k 5 60 script -qefc "$1" /dev/null </dev/null |
+		tr -d '\r' | sed 's/\^@//g'
+}
+
+# review_id TEXT: the ID of the first "jail: review ID:" line
+review_id()
+{
+	printf '%s\n' "$1" | sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' |
+		head -1
+}
+
+# descendants PID: PID and every process below it, one per line
+descendants()
+{
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2; pids[NR] = $1 }
+		END {
+			keep[root] = 1; print root
+			for (changed = 1; changed; ) {
+				changed = 0
+				for (i = 1; i <= NR; i++) {
+					p = pids[i]
+					if (!(p in keep) && (parent[p] in keep)) {
+						keep[p] = 1; print p; changed = 1
+					}
+				}
+			}
+		}'
+}
+
+# pid_below PID COMM: the first process named COMM at or below PID (the
+# jail supervisor "jail", "jail-fwd", "jail-init" of a jail the test
+# started); how every test finds its own processes. pid 1 runs from a
+# memfd, so its comm is "memfd:jail-init"
+pid_below()
+{
+	local p c
+	for p in $(descendants "$1"); do
+		c=$(cat "/proc/$p/comm" 2>/dev/null)
+		if [ "$c" = "$2" ] || [ "$c" = "memfd:$2" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The jail registry's directory for as_user's environment, worked out as
+# jail_runtime_dir() does: $XDG_RUNTIME_DIR/jail when that directory
+# exists, otherwise the private /dev/shm/jail-UID. Tests give $JT_USER its
+# own XDG_RUNTIME_DIR (see as_user), so they never share the latter
+JT_RUNDIR="$JT_HOME/.run"
+mkdir -p "$JT_RUNDIR"
+chown "$JT_USER:" "$JT_RUNDIR" 2>/dev/null
+chmod 700 "$JT_RUNDIR"
+jail_runtime_dir()
+{
+	if [ -d "$JT_RUNDIR" ]; then
+		echo "$JT_RUNDIR/jail"
+	else
+		echo "/dev/shm/jail-$JT_UID"
+	fi
 }

@@ -46,11 +46,11 @@ assert_status "not found is 127" 127 jail -- no-such-command-xyz
 assert_status "not executable is 126" 126 jail -- /etc/hostname
 err=$(jail -- no-such-command-xyz 2>&1)
 assert_match "not found says why" '^jail: exec "no-such-command-xyz": No such file' "$err"
-start=$(date +%s%N)
+start=$(date +%s)
 assert_status "--timeout gives 124" 124 jail --timeout 0.5 -- sleep 20
-ms=$((($(date +%s%N) - start) / 1000000))
-if [ "$ms" -lt 5000 ]; then t_pass "--timeout kills promptly (${ms} ms)"
-else t_fail "--timeout kills promptly" "took ${ms} ms"; fi
+took=$(($(date +%s) - start))
+if [ "$took" -lt 10 ]; then t_pass "--timeout 0.5 kills within 10 s, not at sleep's 20"
+else t_fail "--timeout 0.5 kills within 10 s" "took $took s"; fi
 
 # --explain runs nothing and shows the view
 out=$(jail --explain -- touch "$proj/ran" 2>&1); rc=$?

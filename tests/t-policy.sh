@@ -5,7 +5,6 @@
 
 proj=$(mkproj policy)
 cd "$proj" || exit 1
-u() { as_user "$@"; }
 ucfg="$JT_HOME/.config/jail"
 u mkdir -p "$ucfg"
 

@@ -14,22 +14,11 @@ net_start "$@"
 proj=$(mkproj push)
 cd "$proj" || exit 1
 # Outside the project: the jail cannot write the logs
-work="$STAGE/push-$JT_USER"
-rm -rf "$work"
-mkdir -p "$work"
-chown "$JT_USER:" "$work"
-LOG="$work/audit.jsonl"
-mkdir -p "$JT_HOME/.run"
-chown "$JT_USER:" "$JT_HOME/.run"
-chmod 700 "$JT_HOME/.run"
+net_workdir push
 URL=https://allowed.test/git/repo.git
 SRV="$NET_DIR/git/repo.git"
 
-# The test CA joins the host's trust store (the forwarder verifies the
-# server with it), in this mount namespace only
-cat /etc/ssl/certs/ca-certificates.crt "$NET_DIR/ca.pem" >"$NET_DIR/bundle.pem"
-chmod a+r "$NET_DIR/bundle.pem"
-mount --bind "$NET_DIR/bundle.pem" /etc/ssl/certs/ca-certificates.crt
+net_trust_test_ca
 
 # server_repo: a fresh bare repository on the server, one commit on main,
 # pushes allowed (http.receivepack)
@@ -72,30 +61,9 @@ EOF
 chmod 755 "$work/answer.sh"
 chown "$JT_USER:" "$work/answer.sh"
 
-# pj ARGS... -- CMD: a filtered jail allowing allowed.test, pushes to it
-# held, logging to $LOG (emptied first)
-pj()
-{
-	rm -f "$LOG"
-	jail --net filtered --log "$LOG" --allow allowed.test \
-		--hold-push allowed.test "$@"
-}
-
-# bgj OUTFILE ARGS...: pj in the background
-bgj()
-{
-	local out=$1
-	shift
-	rm -f "$LOG"
-	jail --net filtered --log "$LOG" --allow allowed.test \
-		--hold-push allowed.test "$@" >"$out" 2>&1 &
-	NET_BG+=("$!")
-}
-
-jctl()
-{
-	as_user "$JAIL" "$@"
-}
+# pj ARGS... -- CMD: nj allowing allowed.test, pushes to it held
+NJ_OPTS=(--allow allowed.test --hold-push allowed.test)
+pj() { nj "$@"; }
 
 # pending_push: jail pending lists a push to allowed.test
 pending_push()
@@ -183,7 +151,7 @@ assert_eq "... the pushed objects are whole on the server" "" "$(printf '%s\n' "
 
 server_repo
 net_reset_logs
-bgj "$work/bg.out" --ask-timeout 60 -- sh push.sh
+bgj "$LOG" "$work/bg.out" --ask-timeout 60 -- sh push.sh
 if wait_until 30 pending_push; then
 	t_pass "jail pending shows the held push"
 else
@@ -205,7 +173,7 @@ assert_match "... ask.answer allow by socket" '"event":"ask.answer",.*"kind":"pu
 # ---- always: pushes to the host, for the rest of the run ---------------------------
 
 server_repo
-bgj "$work/bg.out" --ask-timeout 60 -- sh -c 'sh push.sh; sh push.sh'
+bgj "$LOG" "$work/bg.out" --ask-timeout 60 -- sh -c 'sh push.sh; sh push.sh'
 wait_until 30 pending_push
 out=$(jctl always allowed.test 2>&1)
 assert_match "jail always answers the push" "^[0-9a-f]{16}: always allowed allowed.test" "$out"

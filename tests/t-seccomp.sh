@@ -109,8 +109,11 @@ rm -f "$log"
 out=$(jprobe_with --seccomp-log --log "$log" -- userns)
 assert_match "clone3 stays ENOSYS under --seccomp-log" \
 	"^clone3-newuser errno=ENOSYS$" "$out"
+# The same log holds the probe's other refusals (unshare): it was written
+assert_match "the userns probe's refusals are logged" \
+	'"event":"syscall.deny","syscall":"unshare"' "$(cat "$log" 2>&1)"
 assert_nomatch "clone3 is not logged (not an attack)" '"syscall":"clone3"' \
-	"$(cat "$log" 2>/dev/null)"
+	"$(cat "$log" 2>&1)"
 rm -f "$log"
 jail --log "$log" -- sh -c 'unshare -U true' >/dev/null 2>&1
 if [ -s "$log" ]; then

@@ -6,15 +6,8 @@
 proj=$(mkproj tty)
 cd "$proj" || exit 1
 
-# in_pty CMD: run the shell command CMD on a fresh terminal (util-linux
-# script), output with CRs removed. script answers the EOF of its stdin
-# by typing the terminal's EOF character, a NUL while jail holds the
-# terminal in raw mode; echoed inside, it shows as "^@": not COMMAND's
-in_pty()
-{
-	as_user timeout -k 5 60 script -qefc "$1" /dev/null </dev/null |
-		tr -d '\r' | sed 's/\^@//g'
-}
+# in_pty CMD: CMD on a fresh terminal (lib.sh in_script)
+in_pty() { in_script "$1"; }
 
 out=$(in_pty "stty rows 33 cols 111; $JAIL -- sh -c 'tty; stty size; stat -L -c %d /proc/self/fd/0'")
 assert_match "COMMAND's terminal is a /dev/pts path of the jail" \

@@ -60,10 +60,7 @@ rm -rf "$extra"
 
 # A terminal opened after the fence keeps its ioctls (device ioctls are
 # granted beneath /dev)
-# script(1) types a NUL when its stdin ends: its echo, ^@, is dropped
-out=$(as_user timeout -k 5 60 script -qefc \
-	"stty rows 21 cols 77; $JAIL -- sh -c 'stty size </dev/tty'" /dev/null </dev/null |
-	tr -d '\r' | sed 's/\^@//g')
+out=$(in_script "stty rows 21 cols 77; $JAIL -- sh -c 'stty size </dev/tty'")
 assert_eq "ioctl on a newly opened /dev/tty works" "21 77" "$out"
 
 # Abstract sockets of the host's network namespace (--net host)

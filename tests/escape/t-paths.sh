@@ -44,9 +44,15 @@ expect_errno "$out" "read /proc/1/root$outside/secret.txt" EACCES
 expect_errno "$out" "read /proc/self/root$outside/secret.txt" ENOENT
 assert_nomatch "no byte of either host file shows" "$mark1|$mark2" "$out"
 
+# Walking up ends in the jail's own root: it lists what / lists inside the
+# same jail, which is not what the host's / lists (the control)
 out=$(jprobe walkup)
 assert_match "walking up with .. stops at the jail's root" \
 	"^walkup cwd=/$" "$out"
-assert_nomatch "the jail's root does not list the host file's directory" \
-	"outside-" "$out"
+walk=$(printf '%s\n' "$out" | sed -n 's/^walkup entries=//p' | tr ' ' '\n' |
+	grep . | LC_ALL=C sort | paste -sd ' ')
+jroot=$(jail --ro "$HELPERS" -- ls / | LC_ALL=C sort | paste -sd ' ')
+assert_eq "the directory reached lists the jail's root" "$jroot" "$walk"
+assert_nomatch "control: the host's root lists otherwise" "^$jroot$" \
+	"$(find / -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | LC_ALL=C sort | paste -sd ' ')"
 exit 0

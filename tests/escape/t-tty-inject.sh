@@ -28,10 +28,7 @@ done
 expect_errno "$out" "open /dev/tty" ENXIO "no controlling terminal"
 
 # With a terminal: COMMAND gets the jail's own pty as stdio and /dev/tty
-# script(1) types a NUL when its stdin ends: its echo, ^@, is dropped
-out=$(as_user timeout -k 5 60 script -qefc \
-	"$JAIL --ro $HELPERS -- $PROBE tiocsti" /dev/null </dev/null |
-	tr -d '\r' | sed 's/\^@//g')
+out=$(in_script "$JAIL --ro $HELPERS -- $PROBE tiocsti")
 expect_ok "$out" "open /dev/tty"
 for fd in 0 1 2 tty 999; do
 	check_fd "$out" "$fd"
