@@ -1178,11 +1178,6 @@ static const char *origin_name(enum origin o)
 
 #define POLICY_FILE_MAX (1 << 20)
 
-/*
- * Return: the file's bytes, NUL-terminated (caller frees), or NULL when it
- * does not exist. A file that exists but cannot be read is an error: a
- * policy the user wrote must never be skipped silently.
- */
 /* The bytes of the open policy file @fd (named @path), bounded */
 static char *read_policy_fd(int fd, const char *path, size_t *len)
 {
@@ -1209,6 +1204,11 @@ static char *read_policy_fd(int fd, const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * Return: the file's bytes, NUL-terminated (caller frees), or NULL when it
+ * does not exist. A file that exists but cannot be read is an error: a
+ * policy the user wrote must never be skipped silently.
+ */
 static char *read_policy_file(const char *path, size_t *len)
 {
 	/* O_NONBLOCK: a FIFO planted there must not hang the start */
