@@ -928,6 +928,7 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 	autofree struct gitdirs_found *g = xcalloc(1, sizeof(*g));
 	autofree char *hooks = NULL;
 	autofree char *config = NULL;
+	autofree char *why = NULL;
 	char *state[4];
 	size_t n_state = jail_state_dirs(cfg, state);
 	struct stat st;
@@ -940,15 +941,18 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 			   n_state, g);
 	for (size_t i = 0; i < n_state; i++)
 		free(state[i]);
+	/* WHY may hold names from the jail's side: escaped */
+	why = xmalloc(6 * strlen(g->why) + 8);
+	logview_escape(g->why, why, 6 * strlen(g->why) + 8);
 	if (r < 0) {
 		warn("warning: git pointer \"%s\" not followed: %s; running "
 		     "without binding it",
-		     dotgit, g->why);
+		     dotgit, why);
 		return;
 	}
 	if (r == 0)
 		return;
-	cfg->gitdir_why = xstrdup(g->why);
+	cfg->gitdir_why = TAKE_PTR(why);
 	if (!is_ancestor_or_same(cfg->project, g->common))
 		add_git_mount(cfg, g->common);
 	if (strcmp(g->common, g->gitdir) &&
