@@ -24,6 +24,7 @@
 #include "fwd/fwd.h"
 #include "parse/parse.h"
 #include "host/host.h"
+#include "cmd/cmd.h"
 
 enum opt_id {
 	OPT_PROJECT = 256,
@@ -920,6 +921,7 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 	autofree struct gitdirs_found *g = xcalloc(1, sizeof(*g));
 	autofree char *hooks = NULL;
 	autofree char *config = NULL;
+	autofree char *why = NULL;
 	char *state[4];
 	size_t n_state = jail_state_dirs(cfg, state);
 	struct stat st;
@@ -932,15 +934,18 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 			   n_state, g);
 	for (size_t i = 0; i < n_state; i++)
 		free(state[i]);
+	/* WHY may hold names from the jail's side: escaped */
+	why = xmalloc(6 * strlen(g->why) + 8);
+	logview_escape(g->why, why, 6 * strlen(g->why) + 8);
 	if (r < 0) {
 		warn("warning: git pointer \"%s\" not followed: %s; running "
 		     "without binding it",
-		     dotgit, g->why);
+		     dotgit, why);
 		return;
 	}
 	if (r == 0)
 		return;
-	cfg->gitdir_why = xstrdup(g->why);
+	cfg->gitdir_why = TAKE_PTR(why);
 	if (!is_ancestor_or_same(cfg->project, g->common))
 		add_git_mount(cfg, g->common);
 	if (strcmp(g->common, g->gitdir) &&
@@ -1168,11 +1173,6 @@ static const char *origin_name(enum origin o)
 
 #define POLICY_FILE_MAX (1 << 20)
 
-/*
- * Return: the file's bytes, NUL-terminated (caller frees), or NULL when it
- * does not exist. A file that exists but cannot be read is an error: a
- * policy the user wrote must never be skipped silently.
- */
 /* The bytes of the open policy file @fd (named @path), bounded */
 static char *read_policy_fd(int fd, const char *path, size_t *len)
 {
@@ -1199,6 +1199,11 @@ static char *read_policy_fd(int fd, const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * Return: the file's bytes, NUL-terminated (caller frees), or NULL when it
+ * does not exist. A file that exists but cannot be read is an error: a
+ * policy the user wrote must never be skipped silently.
+ */
 static char *read_policy_file(const char *path, size_t *len)
 {
 	/* O_NONBLOCK: a FIFO planted there must not hang the start */

@@ -110,6 +110,27 @@ const struct profile *profile_at(size_t i);
 int gitdirs_parse_pointer(const char *buf, size_t len, const char *prefix,
 			  char *out, size_t out_size);
 
+/* Bytes of a submodule's git config read, at most */
+#define GITDIRS_CONFIG_MAX (64 << 10)
+
+/**
+ * gitdirs_parse_worktree() - core.worktree of a git config file
+ * @buf:	the config's bytes; untrusted
+ * @len:	bytes in @buf
+ * @out:	the value, NUL-terminated
+ * @out_size:	size of @out
+ *
+ * Only the subset git writes for a submodule is understood: a "[core]"
+ * section header on a line of its own, "worktree = VALUE" in it, VALUE
+ * optionally in double quotes (with \" and \\). Comments (# ;) and other
+ * sections are skipped; the last worktree line counts, as in git.
+ *
+ * Return: length of the value, -ENOENT (none), -EINVAL (malformed or a
+ * control byte in the value), -E2BIG (too long)
+ */
+int gitdirs_parse_worktree(const char *buf, size_t len, char *out,
+			   size_t out_size);
+
 /**
  * gitdirs_forbidden() - Is @dir a place no git pointer may bind?
  * @dir:	absolute, real path
@@ -140,7 +161,8 @@ struct gitdirs_found {
  * refs/), is not refused by gitdirs_forbidden(), and points back: a
  * linked worktree's gitdir file names this .git file and its common dir
  * holds it under worktrees/; else it lies under the modules/ of the git
- * dir of a superproject above the project. Every file read is a regular
+ * dir of a superproject above the project and its core.worktree names
+ * the project. Every file read is a regular
  * file beneath its directory (read_untrusted()).
  *
  * Context: host, before anything is set up; reads only

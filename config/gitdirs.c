@@ -49,6 +49,102 @@ int gitdirs_parse_pointer(const char *buf, size_t len, const char *prefix,
 	return (int)n;
 }
 
+/* @s..@e without leading and trailing blanks */
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && (**s == ' ' || **s == '\t'))
+		(*s)++;
+	while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' ||
+			   (*e)[-1] == '\r'))
+		(*e)--;
+}
+
+/* Is the header line @s..@e "[core]" (any case, no subsection)? */
+static bool is_core_header(const char *s, const char *e)
+{
+	const char *name = s + 1, *close = memchr(s, ']', (size_t)(e - s));
+	const char *ne;
+
+	if (!close)
+		return false;
+	ne = close;
+	trim(&name, &ne);
+	return ne - name == 4 && !strncasecmp(name, "core", 4);
+}
+
+/* The value @s..@e, unquoted into @out. Return: its length or -errno */
+static int unquote(const char *s, const char *e, char *out, size_t size)
+{
+	size_t n = 0;
+	bool in_quotes = false;
+
+	for (const char *p = s; p < e; p++) {
+		char c = *p;
+
+		if (c == '"') {
+			in_quotes = !in_quotes;
+			continue;
+		}
+		if (!in_quotes && (c == '#' || c == ';'))
+			break;
+		if (c == '\\') {
+			if (++p == e || (*p != '"' && *p != '\\'))
+				return -EINVAL;
+			c = *p;
+		}
+		if ((unsigned char)c < 0x20 || c == 0x7f)
+			return -EINVAL;
+		if (n + 1 >= size)
+			return -E2BIG;
+		out[n++] = c;
+	}
+	if (in_quotes)
+		return -EINVAL;
+	while (n && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		n--;
+	out[n] = '\0';
+	return n ? (int)n : -EINVAL;
+}
+
+int gitdirs_parse_worktree(const char *buf, size_t len, char *out,
+			   size_t out_size)
+{
+	const char *end = buf + len;
+	bool in_core = false;
+	int found = -ENOENT;
+
+	if (out_size)
+		out[0] = '\0';
+	for (const char *l = buf; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *s = l, *e = nl ? nl : end, *eq;
+
+		l = nl ? nl + 1 : end;
+		trim(&s, &e);
+		if (s == e || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			in_core = is_core_header(s, e);
+			continue;
+		}
+		eq = memchr(s, '=', (size_t)(e - s));
+		if (!in_core || !eq)
+			continue;
+		{
+			const char *k = s, *ke = eq, *v = eq + 1;
+
+			trim(&k, &ke);
+			if (ke - k != 8 || strncasecmp(k, "worktree", 8))
+				continue;
+			trim(&v, &e);
+			found = unquote(v, e, out, out_size);
+			if (found == -EINVAL || found == -E2BIG)
+				return found;
+		}
+	}
+	return found;
+}
+
 /* Is @a @b or one of its ancestors? (both absolute and normalised) */
 static bool is_at_or_above(const char *a, const char *b)
 {
@@ -147,12 +243,29 @@ static int open_dir(const char *path)
 		-(err);                                                        \
 	})
 
+/* Does the git dir @gfd's core.worktree name @project? */
+static bool worktree_names(int gfd, const char *gitdir, const char *project)
+{
+	autofree char *buf = xmalloc(GITDIRS_CONFIG_MAX + 1);
+	autofree char *joined = NULL;
+	char val[PATH_MAX], real[PATH_MAX];
+	ssize_t n = read_untrusted(gfd, "config", buf, GITDIRS_CONFIG_MAX + 1);
+
+	if (n < 0 || gitdirs_parse_worktree(buf, (size_t)n, val,
+					    sizeof(val)) < 0)
+		return false;
+	joined = val[0] == '/' ? xstrdup(val) :
+				 xasprintf("%s/%s", gitdir, val);
+	return realpath(joined, real) && !strcmp(real, project);
+}
+
 /*
  * A submodule's git dir: below modules/ of the git dir (a directory, not
- * a pointer) of a repository above the project
+ * a pointer) of a repository above the project, and its core.worktree
+ * names the project (git writes both; the jail could not have)
  */
-static bool is_submodule_dir(const char *project, const char *gitdir,
-			     struct gitdirs_found *out)
+static bool is_submodule_dir(int gfd, const char *project,
+			     const char *gitdir, struct gitdirs_found *out)
 {
 	autofree char *p = xstrdup(project);
 	char *slash;
@@ -169,7 +282,8 @@ static bool is_submodule_dir(const char *project, const char *gitdir,
 		    !realpath(dotgit, real))
 			continue;
 		mods = xasprintf("%s/modules", real);
-		if (is_at_or_above(mods, gitdir) && strcmp(mods, gitdir)) {
+		if (is_at_or_above(mods, gitdir) && strcmp(mods, gitdir) &&
+		    worktree_names(gfd, gitdir, project)) {
 			snprintf(out->why, sizeof(out->why),
 				 "submodule of the repository \"%s\"", p);
 			return true;
@@ -262,11 +376,12 @@ int gitdirs_follow(const char *project, const char *home,
 	if (!looks_like_git_dir(gfd, true))
 		return REFUSE(out, ENOTDIR, "\"%s\" is not a git dir",
 			      out->gitdir);
-	if (!is_submodule_dir(project, out->gitdir, out))
+	if (!is_submodule_dir(gfd, project, out->gitdir, out))
 		return REFUSE(out, EPERM,
 			      "\"%s\" does not point back: neither a linked "
-			      "worktree's git dir nor a submodule's under a "
-			      "superproject above the project",
+			      "worktree's git dir nor a submodule's (under a "
+			      "superproject's modules/, its core.worktree "
+			      "naming the project)",
 			      out->gitdir);
 	return 1;
 }

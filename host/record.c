@@ -107,13 +107,11 @@ void record_denial_summary(const struct jail_config *cfg)
 	autofree char *tag = xasprintf("\"jail\":\"%s\"", cfg->id);
 	size_t cap = 0, n = 0;
 
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
+	if (fd < 0)
 		return;
-	}
-	if (fd < 0 || !(f = fdopen(fd, "r"))) {
-		if (fd >= 0)
-			close(fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(f = fdopen(fd, "r"))) {
+		close(fd);
 		return;
 	}
 	while (getline(&line, &cap, f) > 0) {

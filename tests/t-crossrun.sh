@@ -120,8 +120,10 @@ gitu -C "$subsrc" init -q .
 gitu -C "$subsrc" commit -q --allow-empty -m sub-init
 super=$(mkproj crossrun-super)
 gitu -C "$super" init -q .
-gitu -C "$super" -c protocol.file.allow=always submodule add -q "$subsrc" sm \
-	>/dev/null 2>&1
+for sm in sm sm2; do
+	gitu -C "$super" -c protocol.file.allow=always submodule add -q \
+		"$subsrc" $sm >/dev/null 2>&1
+done
 gitu -C "$super" commit -qm add-sm
 cd "$super/sm" || exit 1
 out=$(jail -- sh -c 'echo y >g && git add g &&
@@ -130,6 +132,15 @@ assert_match "a real submodule: a commit inside works" "^committed" "$out"
 assert_nomatch "a real submodule: no warning" "warning" "$out"
 assert_eq "a real submodule: the commit landed" "sm-in-jail" \
 	"$(gitu -C "$super/sm" log -1 --format=%s)"
+# From the submodule, a pointer at its sibling's git dir (never bound)
+jail -- sh -c "mkdir -p d && printf 'gitdir: %s\n' '$super/.git/modules/sm2' >d/.git"
+cd "$super/sm/d" || exit 1
+out=$(jail -- sh -c "touch '$super/.git/modules/sm2/planted' 2>/dev/null && echo WROTE" 2>&1)
+assert_nomatch "a sibling submodule's git dir: not bound" "WROTE" "$out"
+assert_match "a sibling submodule's git dir: a warning" \
+	"warning: git pointer .*does not point back" "$out"
+assert_eq "a sibling submodule's git dir: unchanged" "no" \
+	"$([ -e "$super/.git/modules/sm2/planted" ] && echo yes || echo no)"
 cd "$proj" || exit 1
 
 # ---- 2. --home and --rw inside the project: no symlink followed ---------

@@ -2,10 +2,10 @@
 /*
  * fuzz-gitptr.c - the git pointer parser (gitdirs.c)
  *
- * Input: the bytes of a .git file or a commondir, as an earlier jail may
- * have written them. A path that parses must fit its buffer, be no
- * longer than the input's first line and hold no control byte; both
- * prefixes are tried.
+ * Input: the bytes of a .git file, a commondir or a submodule's git
+ * config, as an earlier jail may have written them. A path that parses
+ * must fit its buffer, be no longer than the input's first line and hold
+ * no control byte; both prefixes are tried, then core.worktree.
  */
 #include "config/config.h"
 #include "jail.h"
@@ -35,6 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 		/* The path lies in the first line, after the prefix */
 		if (nl && strlen(prefixes[i]) + (size_t)r > (size_t)(nl - data))
+			__builtin_trap();
+	}
+	{
+		int r = gitdirs_parse_worktree((const char *)data, size, out,
+					       sizeof(out));
+
+		if (r >= 0 && (r == 0 || (size_t)r >= sizeof(out) ||
+			       strlen(out) != (size_t)r))
+			__builtin_trap();
+		if (r < 0 && r != -ENOENT && r != -EINVAL && r != -E2BIG)
 			__builtin_trap();
 	}
 	return 0;

@@ -43,6 +43,36 @@ static void test_parse(void)
 	       -E2BIG, "a path longer than the buffer");
 }
 
+static int wt(const char *s)
+{
+	return gitdirs_parse_worktree(s, strlen(s), out, sizeof(out));
+}
+
+static void test_worktree(void)
+{
+	is_int(wt("[core]\n\trepositoryformatversion = 0\n"
+		  "\tworktree = ../../../sm\n"),
+	       11, "a submodule's config");
+	is_str(out, "../../../sm", "its worktree");
+	is_int(wt("[Core]\nWorkTree=\"/a b/c\" # comment\n"), 6,
+	       "any case, quotes, a comment");
+	is_str(out, "/a b/c", "unquoted");
+	is_int(wt("[core]\nworktree = a\n[core]\nworktree = b\n"), 1,
+	       "the last one counts");
+	is_str(out, "b", "the last value");
+	is_int(wt("[remote \"core\"]\nworktree = x\n"), -ENOENT,
+	       "another section's worktree");
+	is_int(wt("[core \"x\"]\nworktree = x\n"), -ENOENT,
+	       "a subsection of core");
+	is_int(wt("worktree = x\n[core]\n"), -ENOENT, "before any section");
+	is_int(wt("[core]\nworktrees = x\n"), -ENOENT, "another key");
+	is_int(wt("[core]\nworktree = \"x\n"), -EINVAL, "an open quote");
+	is_int(wt("[core]\nworktree = a\033b\n"), -EINVAL, "a control byte");
+	is_int(wt("[core]\nworktree = \\q\n"), -EINVAL, "an unknown escape");
+	is_int(wt("[core]\nworktree =\n"), -EINVAL, "an empty value");
+	is_int(wt(""), -ENOENT, "an empty file");
+}
+
 static void test_forbidden(void)
 {
 	const char *state[] = { "/home/u/.local/state/jail",
@@ -146,6 +176,7 @@ static void test_follow(void)
 int main(void)
 {
 	test_parse();
+	test_worktree();
 	test_forbidden();
 	test_follow();
 	return done_testing();
