@@ -66,6 +66,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "ttyfilter.h"
 
 extern char **environ;
 
@@ -939,6 +940,7 @@ struct super {
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
+	struct tty_filter *tty;	/* COMMAND's output filter; NULL: raw */
 };
 
 /*
@@ -1133,14 +1135,14 @@ static void on_timeout(struct super *s)
 	kill(s->pid, SIGKILL);
 }
 
-/* Copy what COMMAND wrote to the pty to our stdout */
+/* Copy what COMMAND wrote to the pty to our stdout, filtered */
 static void pump_output(struct super *s)
 {
-	char buf[16384];
+	uint8_t buf[16384];
 	ssize_t n = read(s->master_fd, buf, sizeof(buf));
 
 	if (n > 0) {
-		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+		(void)ttyrelay_write(s->tty, STDOUT_FILENO, buf, (size_t)n);
 		return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -1177,12 +1179,12 @@ static void flush_input(struct super *s)
 static void drain_output(struct super *s)
 {
 	while (s->master_fd >= 0) {
-		char buf[16384];
+		uint8_t buf[16384];
 		ssize_t n = read(s->master_fd, buf, sizeof(buf));
 
 		if (n <= 0)
 			break;
-		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+		(void)ttyrelay_write(s->tty, STDOUT_FILENO, buf, (size_t)n);
 	}
 }
 
@@ -1440,6 +1442,11 @@ static int run_jail(struct jail_config *cfg)
 		die_errno("socketpair");
 	/* Before the jail exists: the prompt's word is printed now */
 	s.ask = ask_srv_new(cfg);
+	if (cfg->is_tty && !(cfg->tty_allow & TTY_ALLOW_RAW)) {
+		s.tty = xmalloc(sizeof(*s.tty));
+		tty_filter_init(s.tty, cfg->tty_allow,
+				ttyrelay_locale_is_utf8());
+	}
 	fill_go(&go, cfg);
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -1508,6 +1515,7 @@ static int run_jail(struct jail_config *cfg)
 		if (rerr < 0 && cfg->review == REVIEW_PATCH)
 			status = EXIT_JAIL_FAILED;
 	}
+	ttyrelay_report(cfg, s.tty);
 	audit_exit(cfg, status, s.timed_out);
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
@@ -1588,6 +1596,10 @@ int main(int argc, char **argv)
 	if (cfg->net == NET_HOST)
 		warn("--net host: the jail shares the host's network, "
 		     "unfiltered: nothing limits where it connects");
+	if (cfg->tty_allow & TTY_ALLOW_RAW)
+		warn("--tty-allow raw: COMMAND's output reaches your terminal "
+		     "unfiltered: it can write your clipboard and type "
+		     "answers to its own requests as your input");
 	/* Named now (--review records it), created once the jail is cloned */
 	if (!cfg->log_path)
 		cfg->log_path = default_log_path(cfg);

@@ -286,6 +286,8 @@ struct jail_config {
 	bool seccomp_log;
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
+	unsigned int tty_allow;		/* --tty-allow: TTY_ALLOW_* bits */
+	enum origin tty_allow_origin;	/* ... where the last one came from */
 	bool ask;			/* --ask: undecided names are asked */
 	const char *profile;		/* agent profile applied, or NULL */
 	char *files[4];			/* policy files read, in order */
