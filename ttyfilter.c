@@ -63,10 +63,10 @@ static bool is_pass_c0(uint8_t c)
 }
 
 /* Bytes copied as they are at the ground state (the fast path) */
-static bool is_plain(uint8_t c)
-{
-	return (c >= 0x20 && c < DEL) || is_pass_c0(c);
-}
+static const bool is_plain[256] = {
+	[0x07 ... 0x0f] = true,	/* is_pass_c0() */
+	[0x20 ... 0x7e] = true,
+};
 
 static void emit(uint8_t *out, size_t *o, const void *p, size_t n)
 {
@@ -520,10 +520,40 @@ static const struct csi_rule csi_rules[] = {
 	{ 0, 0, 'x', CK_REPORT },			/* DECREQTPARM */
 };
 
+/*
+ * The common case, decided without parsing: no private marker, no
+ * intermediate, digits and ';' only (':' in SGR), and a final byte that
+ * passes with any parameters.
+ */
+static const bool csi_plain_final[128] = {
+	['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true,
+	['F'] = true, ['G'] = true, ['H'] = true, ['J'] = true, ['K'] = true,
+	['L'] = true, ['M'] = true, ['P'] = true, ['S'] = true, ['T'] = true,
+	['X'] = true, ['Z'] = true, ['@'] = true, ['`'] = true, ['a'] = true,
+	['b'] = true, ['d'] = true, ['e'] = true, ['f'] = true, ['g'] = true,
+	['m'] = true, ['r'] = true,
+};
+
+static bool csi_is_plain_pass(const uint8_t *s, size_t n)
+{
+	uint8_t final = s[n - 1];
+
+	/* Each of these is also in csi_rules[] with CK_PASS */
+	if (final >= 128 || !csi_plain_final[final])
+		return false;
+	for (size_t i = 2; i < n - 1; i++)
+		if (!((s[i] >= '0' && s[i] <= ';') && (s[i] != ':' ||
+						      final == 'm')))
+			return false;
+	return true;
+}
+
 static uint8_t csi_judge(const uint8_t *s, size_t n)
 {
 	struct csi c;
 
+	if (csi_is_plain_pass(s, n))
+		return PASS;
 	if (csi_parse(s, n, &c) < 0)
 		return TTY_KIND_CSI;
 	if (c.has_colon && (c.final != 'm' || c.prefix))
@@ -918,9 +948,30 @@ ssize_t tty_filter_run(struct tty_filter *f, const uint8_t *in, size_t in_len,
 			/* Plain text is copied in runs */
 			size_t k = i;
 
-			while (k < in_len && is_plain(in[k]))
+			while (k < in_len && is_plain[in[k]])
 				k++;
 			emit(out, &o, in + i, k - i);
+			i = k;
+			if (i == in_len)
+				break;
+			/* and CSI's introducer is taken in one go */
+			if (in[i] == ESC && i + 1 < in_len && in[i + 1] == '[') {
+				begin_esc(f);
+				f->seq[f->seq_len++] = '[';
+				f->state = ST_CSI;
+				i += 2;
+				continue;
+			}
+		}
+		if (f->state == ST_CSI && !f->is_dropping) {
+			/* So are a CSI's parameter bytes */
+			size_t k = i, room = TTY_CSI_MAX - f->seq_len;
+
+			while (k < in_len && k - i < room && in[k] >= 0x20 &&
+			       in[k] < 0x40)
+				k++;
+			memcpy(f->seq + f->seq_len, in + i, k - i);
+			f->seq_len += k - i;
 			i = k;
 			if (i == in_len)
 				break;

@@ -85,7 +85,6 @@ void ttyrelay_report(const struct jail_config *cfg,
 		if (n > 0 && (size_t)n < sizeof(list) - used)
 			used += (size_t)n;
 	}
-	warn("terminal: dropped %llu sequence%s (%s) that would act on the "
-	     "host terminal; see %s (jail log %s)",
+	warn("terminal: dropped %llu sequence%s (%s); see %s (jail log %s)",
 	     total, total == 1 ? "" : "s", list, cfg->log_path, cfg->id);
 }
