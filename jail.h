@@ -118,6 +118,29 @@ int mkdir_parents(const char *path, mode_t mode);
 /* Write all of @buf to @fd, retrying on EINTR. Return: 0 or -errno */
 int write_all(int fd, const void *buf, size_t len);
 
+#define STR_ASCII 1u	/* str_printable(): escape every non-ASCII character */
+
+/**
+ * str_printable() - Copy a string from inside a jail as text safe to show
+ * @out:	destination, always NUL-terminated
+ * @out_len:	its size
+ * @in:		the string (untrusted); NULL is ""
+ * @max_cp:	at most this many characters, then "..."; 0: no limit
+ * @flags:	STR_ASCII, or 0
+ *
+ * The one escaper for what jail prints that came from inside (host
+ * names, paths, commands, details): C0 controls, DEL and ill-formed UTF-8
+ * become \xNN; 8-bit controls (U+0080..U+009F), bidi controls, line and
+ * paragraph separators and BOM become \uNNNN; a backslash becomes "\\",
+ * so an escape shown is never ambiguous. Nothing in the result can move
+ * the cursor, recolour, retitle or reorder the terminal's text. Cut at a
+ * character or escape boundary when @out is full.
+ *
+ * Return: the length of @out
+ */
+size_t str_printable(char *out, size_t out_len, const char *in, size_t max_cp,
+		     unsigned int flags);
+
 /*
  * openat2(2) of @path under @dirfd with @flags (O_CLOEXEC added) and
  * RESOLVE_* @resolve. Return: the descriptor, or -errno
@@ -2384,8 +2407,6 @@ int ctl_parse(const char *line, size_t len, struct ctl_msg *m);
 /* "allow", "always", "deny" */
 const char *ask_answer_name(enum ask_answer a);
 
-/* Copy @in to @out (size @out_len) as printable ASCII: others become '?' */
-void ctl_printable(const char *in, char *out, size_t out_len);
 
 /**
  * ctl_peer_check() - Is the peer of unix socket @fd a host process of ours?

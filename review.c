@@ -904,12 +904,15 @@ int review_scan(struct review *r)
 
 /* ---- the summary ----------------------------------------------------- */
 
-/* @s with control bytes shown as '?', for the terminal */
+/* @s (a path or command from inside) escaped by str_printable() */
 void review_put_safe(FILE *f, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)(s ? s : "?");
-	     *p; p++)
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+	const char *in = s ? s : "?";
+	/* An escape is at most 4 bytes per byte of @in */
+	autofree char *buf = xmalloc(4 * strlen(in) + 1);
+
+	str_printable(buf, 4 * strlen(in) + 1, in, 0, 0);
+	fputs(buf, f);
 }
 
 static const char *type_name(enum review_ftype t)
