@@ -261,6 +261,20 @@ err=$(jail --tty-allow bogus -- true 2>&1); rc=$?
 assert_eq "--tty-allow bogus: exit 125" 125 "$rc"
 assert_match "--tty-allow bogus: one error line" \
 	'^jail: --tty-allow "bogus": not clipboard, raw or a comma list of them$' "$err"
+# In policy files: the user's file, not a project's
+ucfg="$JT_HOME/.config/jail"
+as_user mkdir -p "$ucfg"
+printf 'tty-allow clipboard\n' | as_user sh -c "cat >'$ucfg/jail.conf'"
+assert_match "--tty-allow in the user's file, shown with its origin" \
+	"clipboard writes \(OSC 52\) pass +\(user file: --tty-allow clipboard\)" \
+	"$(jail --explain -- true)"
+as_user rm -f "$ucfg/jail.conf"
+printf 'tty-allow raw\n' | as_user sh -c "cat >.jail.conf"
+err=$(as_user "$JAIL" trust 2>&1); rc=$?
+assert_eq "--tty-allow in a project's file: refused (exit 125)" 125 "$rc"
+assert_match "... with one line naming the file" \
+	"^jail: $proj/.jail.conf:1: \"tty-allow\" is not allowed in a project's .jail.conf$" "$err"
+as_user rm -f .jail.conf
 rm -rf "$tty_dir" "$proj/shown.txt" "$proj/long.txt"
 
 # Without a terminal: stdio passes through, COMMAND has no controlling tty
