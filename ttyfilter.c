@@ -990,6 +990,21 @@ void tty_filter_init(struct tty_filter *f, unsigned int allow, bool is_utf8)
 	f->state = ST_GROUND;
 }
 
+void tty_filter_finish(struct tty_filter *f)
+{
+	uint8_t kind = f->is_dropping		? f->drop_kind :
+		       f->state == ST_CSI	? TTY_KIND_CSI :
+		       f->state >= ST_STR	? f->str_kind :
+						  TTY_KIND_ESC;
+
+	/* A lone ESC at the very end is nothing yet */
+	if (f->state != ST_GROUND &&
+	    !(f->state == ST_ESC && f->seq_len == 1 && !f->is_dropping))
+		drop(f, kind);
+	f->state = ST_GROUND;
+	f->u8_need = 0;
+}
+
 unsigned long long tty_filter_dropped(const struct tty_filter *f)
 {
 	unsigned long long n = 0;

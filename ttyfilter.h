@@ -90,6 +90,9 @@ void tty_filter_init(struct tty_filter *f, unsigned int allow, bool is_utf8);
 ssize_t tty_filter_run(struct tty_filter *f, const uint8_t *in, size_t in_len,
 		       uint8_t *out, size_t out_len);
 
+/* End of output: count a sequence still held as dropped, and reset */
+void tty_filter_finish(struct tty_filter *f);
+
 /* The total of @f->n_dropped */
 unsigned long long tty_filter_dropped(const struct tty_filter *f);
 
@@ -129,11 +132,11 @@ int ttyrelay_write(struct tty_filter *f, int fd, const uint8_t *buf,
  * @cfg:	the configuration (the log)
  * @f:		the filter, or NULL
  *
- * Writes one "tty.drop" audit event per kind dropped, with its count,
- * and one line on stderr when anything was dropped.
+ * Counts a sequence left unfinished, then writes one "tty.drop" audit
+ * event per kind dropped, with its count, and one line on stderr when
+ * anything was dropped.
  * Context: supervisor, after the terminal was restored
  */
-void ttyrelay_report(const struct jail_config *cfg,
-		     const struct tty_filter *f);
+void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f);
 
 #endif

@@ -59,14 +59,17 @@ int ttyrelay_write(struct tty_filter *f, int fd, const uint8_t *buf,
 	return 0;
 }
 
-void ttyrelay_report(const struct jail_config *cfg,
-		     const struct tty_filter *f)
+void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f)
 {
 	char list[512] = "";
 	size_t used = 0;
 	unsigned long long total;
 
-	if (!f || !(total = tty_filter_dropped(f)))
+	if (!f)
+		return;
+	tty_filter_finish(f);
+	total = tty_filter_dropped(f);
+	if (!total)
 		return;
 	for (int k = 0; k < TTY_N_KINDS; k++) {
 		const struct audit_field af[] = {

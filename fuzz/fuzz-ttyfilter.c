@@ -8,7 +8,8 @@
  * Checked: fed in reads of any size, the filter writes what it writes
  * fed whole, and counts the same; it never writes more than it read;
  * and its output passes a second filter unchanged with nothing dropped,
- * so nothing it lets through is a sequence it would drop.
+ * so nothing it lets through is a sequence it would drop; after
+ * tty_filter_finish(), text passes again.
  */
 #include "jail.h"
 #include "ttyfilter.h"
@@ -55,6 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (n_split != n_whole || memcmp(out_split, out_whole, n_whole) ||
 	    memcmp(split.n_dropped, whole.n_dropped, sizeof(whole.n_dropped)))
+		__builtin_trap();
+
+	/* Once finished, the filter is back at the ground state */
+	tty_filter_finish(&split);
+	r = tty_filter_run(&split, (const uint8_t *)"x", 1, out_split,
+			   sizeof(out_split));
+	if (r != 1 || out_split[0] != 'x')
 		__builtin_trap();
 
 	tty_filter_init(&again, allow, is_utf8);

@@ -314,6 +314,24 @@ static void test_bounds(void)
 	ok(out_is("after", 5) && flt.n_dropped[TTY_KIND_CLIPBOARD] == 1,
 	   "... until its end");
 
+	/* Output ends inside a sequence: counted when finished */
+	tty_filter_init(&flt, 0, true);
+	feed("ok\x1bP$q", 6, 6);
+	tty_filter_finish(&flt);
+	ok(out_is("ok", 2) && flt.n_dropped[TTY_KIND_DCS] == 1,
+	   "finish: an unterminated DCS is counted");
+	tty_filter_init(&flt, 0, true);
+	feed("\x1b[3", 3, 3);
+	tty_filter_finish(&flt);
+	ok(flt.n_dropped[TTY_KIND_CSI] == 1, "finish: a cut CSI is counted");
+	tty_filter_init(&flt, 0, true);
+	feed("a\x1b", 2, 2);
+	tty_filter_finish(&flt);
+	ok(out_is("a", 1) && !tty_filter_dropped(&flt),
+	   "finish: a lone ESC is not");
+	feed("b", 1, 1);
+	ok(out_is("b", 1), "finish: back at the ground state");
+
 	/* With clipboard allowed: a large write passes, past the limit not */
 	tty_filter_init(&flt, TTY_ALLOW_CLIPBOARD, true);
 	memcpy(big + 20000, "\a", 1);
