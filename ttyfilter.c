@@ -16,7 +16,8 @@
  *    of csi_rules[], ansi_modes[] and dec_modes[]; of the requests the
  *    terminal answers as input, only those answered with numbers it
  *    chose (cursor position, device attributes, sizes);
- *  - OSC titles, hyperlinks and colour settings of osc_judge().
+ *  - OSC titles, web and mail hyperlinks, colour settings and prompt
+ *    marks (osc_judge()).
  * Everything else is dropped and counted by kind: DCS, APC, PM and SOS
  * always, and raw or UTF-8 encoded 8-bit controls (0x80..0x9F), which
  * some terminals obey like their ESC forms.
@@ -724,9 +725,11 @@ static bool has_prefix(const uint8_t *s, size_t n, const char *p)
 }
 
 /*
- * OSC 8 ; PARAMS ; URI: a hyperlink the user may click. Only web, mail
- * and file links, in printable ASCII: some terminals hand other schemes
- * to whatever handler the desktop registered for them.
+ * OSC 8 ; PARAMS ; URI: a hyperlink the user may click. Only web and mail
+ * links, in printable ASCII: terminals hand other schemes to whatever
+ * handler the desktop registered for them, and a file:// link would open
+ * a file the jail wrote (in the project) with the host's default
+ * application for its type.
  */
 static uint8_t hyperlink_judge(const uint8_t *s, size_t n)
 {
@@ -743,7 +746,6 @@ static uint8_t hyperlink_judge(const uint8_t *s, size_t n)
 	if (!is_ascii(uri, ulen, "") ||
 	    !(has_prefix(uri, ulen, "http://") ||
 	      has_prefix(uri, ulen, "https://") ||
-	      has_prefix(uri, ulen, "file://") ||
 	      has_prefix(uri, ulen, "mailto:")))
 		return TTY_KIND_OSC;
 	return PASS;
@@ -936,6 +938,28 @@ static void step(struct tty_filter *f, uint8_t c, uint8_t *out, size_t *o)
 	}
 }
 
+/*
+ * The length of the CSI at @s (@n bytes) if it is whole there and passes
+ * as csi_is_plain_pass() would pass it, else 0: the common case of SGR
+ * and cursor movement, decided without the state machine.
+ */
+static size_t plain_csi_len(const uint8_t *s, size_t n)
+{
+	size_t k = 2;
+	bool has_colon = false;
+
+	if (n < 3 || s[0] != ESC || s[1] != '[')
+		return 0;
+	if (n > TTY_CSI_MAX)
+		n = TTY_CSI_MAX;
+	for (; k < n && s[k] >= '0' && s[k] <= ';'; k++)
+		has_colon |= s[k] == ':';
+	if (k == n || s[k] >= 128 || !csi_plain_final[s[k]] ||
+	    (has_colon && s[k] != 'm'))
+		return 0;
+	return k + 1;
+}
+
 ssize_t tty_filter_run(struct tty_filter *f, const uint8_t *in, size_t in_len,
 		       uint8_t *out, size_t out_len)
 {
@@ -954,7 +978,13 @@ ssize_t tty_filter_run(struct tty_filter *f, const uint8_t *in, size_t in_len,
 			i = k;
 			if (i == in_len)
 				break;
-			/* and CSI's introducer is taken in one go */
+			/* and so is a whole CSI that passes, when it is here */
+			k = plain_csi_len(in + i, in_len - i);
+			if (k) {
+				emit(out, &o, in + i, k);
+				i += k;
+				continue;
+			}
 			if (in[i] == ESC && i + 1 < in_len && in[i + 1] == '[') {
 				begin_esc(f);
 				f->seq[f->seq_len++] = '[';

@@ -121,8 +121,8 @@ static void test_pass(void)
 	       "titles");
 	PASSES("\x1b]8;id=1;https://example.com/a?b=c\x1b\\link\x1b]8;;\x1b\\",
 	       "hyperlink");
-	PASSES("\x1b]8;;file://host/tmp/x\a\x1b]8;;mailto:a@b.test\a",
-	       "file and mail links");
+	PASSES("\x1b]8;;http://a.test/\a\x1b]8;;mailto:a@b.test\a",
+	       "http and mail links");
 	PASSES("\x1b]4;1;rgb:ff/00/00\a\x1b]10;#ffffff\a\x1b]11;black\x1b\\"
 	       "\x1b]12;red\a", "colour settings");
 	PASSES("\x1b]104\a\x1b]104;1\a\x1b]110\a\x1b]111\a\x1b]112\a",
@@ -154,6 +154,8 @@ static void test_drop(void)
 	      "hyperlink, other scheme");
 	DROPS("\x1b]8;;x-man-page://ls\x1b\\", "", TTY_KIND_OSC,
 	      "hyperlink, desktop handler");
+	DROPS("\x1b]8;;file:///proj/x.desktop\a", "", TTY_KIND_OSC,
+	      "hyperlink to a file");
 	DROPS("\x1b]8;;https://a.test/\xc3\xa9\a", "", TTY_KIND_OSC,
 	      "hyperlink, not ASCII");
 	DROPS("\x1b]4;1;?\a", "", TTY_KIND_REPORT, "OSC 4 query");
