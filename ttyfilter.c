@@ -201,19 +201,15 @@ static void on_ground(struct tty_filter *f, uint8_t c, uint8_t *out,
 {
 	if (f->u8_need && utf8_cont(f, c, out, o))
 		return;
-	if (c < 0x20) {
+	if (c < 0x20)
 		on_c0(f, c, out, o);
-	} else if (c < DEL) {
-		emit(out, o, &c, 1);
-	} else if (c == DEL) {
-		/* ignored by terminals: dropped silently */
-	} else if (c < 0xa0) {
+	else if (c >= 0x80 && c < 0xa0)
 		on_c1(f, c);
-	} else if (!f->is_utf8) {
+	else if (c < DEL || (c > DEL && !f->is_utf8))
 		emit(out, o, &c, 1);
-	} else if (!utf8_lead(f, c)) {
+	else if (c > DEL && !utf8_lead(f, c))
 		emit(out, o, "?", 1);
-	}
+	/* DEL is ignored by terminals: dropped silently */
 }
 
 /* ---- ESC sequences -------------------------------------------------- */
@@ -469,9 +465,9 @@ enum csi_check {
 };
 
 struct csi_rule {
-	char prefix;
-	char inter;
-	char final;
+	uint8_t prefix;
+	uint8_t inter;
+	uint8_t final;
 	uint8_t check;
 };
 
@@ -668,9 +664,7 @@ static size_t utf8_valid_len(const uint8_t *s, size_t n)
 		len = 4;
 	else
 		return 0;
-	if (s[0] == 0xc2)
-		lo = 0xa0;
-	else if (s[0] == 0xe0)
+	if (s[0] == 0xc2 || s[0] == 0xe0)
 		lo = 0xa0;
 	else if (s[0] == 0xed)
 		hi = 0x9f;

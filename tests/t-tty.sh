@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # t-tty.sh - COMMAND's own pseudo-terminal, size, modes, job control
+# shellcheck disable=SC1003,SC2016,SC2059 # printf escapes and $ are data here
 . "$(dirname "$0")/lib.sh"
 
 proj=$(mkproj tty)
