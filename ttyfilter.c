@@ -954,6 +954,32 @@ static size_t plain_csi_len(const uint8_t *s, size_t n)
 	return k + 1;
 }
 
+/*
+ * The length of the run at @s (@n bytes) that passes unchanged at the
+ * ground state: plain text, whole UTF-8 characters and whole CSIs that
+ * pass; copied in one go (the fast path). The state machine would give
+ * the same bytes; it takes over where the run ends.
+ */
+static size_t plain_run_len(const struct tty_filter *f, const uint8_t *s,
+			    size_t n)
+{
+	size_t k = 0, m;
+
+	while (k < n) {
+		if (is_plain[s[k]]) {
+			k++;
+		} else if (s[k] == ESC && (m = plain_csi_len(s + k, n - k))) {
+			k += m;
+		} else if (s[k] >= 0xc2 && f->is_utf8 &&
+			   (m = utf8_valid_len(s + k, n - k))) {
+			k += m;
+		} else {
+			break;
+		}
+	}
+	return k;
+}
+
 ssize_t tty_filter_run(struct tty_filter *f, const uint8_t *in, size_t in_len,
 		       uint8_t *out, size_t out_len)
 {
@@ -963,22 +989,12 @@ ssize_t tty_filter_run(struct tty_filter *f, const uint8_t *in, size_t in_len,
 		return -E2BIG;
 	while (i < in_len) {
 		if (f->state == ST_GROUND && !f->u8_need) {
-			/* Plain text is copied in runs */
-			size_t k = i;
+			size_t k = plain_run_len(f, in + i, in_len - i);
 
-			while (k < in_len && is_plain[in[k]])
-				k++;
-			emit(out, &o, in + i, k - i);
-			i = k;
+			emit(out, &o, in + i, k);
+			i += k;
 			if (i == in_len)
 				break;
-			/* and so is a whole CSI that passes, when it is here */
-			k = plain_csi_len(in + i, in_len - i);
-			if (k) {
-				emit(out, &o, in + i, k);
-				i += k;
-				continue;
-			}
 			if (in[i] == ESC && i + 1 < in_len && in[i + 1] == '[') {
 				begin_esc(f);
 				f->seq[f->seq_len++] = '[';
