@@ -44,6 +44,7 @@
 #include "fwd/fwd.h"
 #include "cmd/cmd.h"
 #include "host/host.h"
+#include "parse/parse.h"
 
 static const struct jail_config *review_cfg;	/* --review, until done */
 static bool review_done;
@@ -146,6 +147,11 @@ static int run_jail(struct jail_config *cfg)
 		die_errno("socketpair");
 	/* Before the jail exists: the prompt's word is printed now */
 	s.ask = ask_srv_new(cfg);
+	if (cfg->is_tty && !(cfg->tty_allow & TTY_ALLOW_RAW)) {
+		s.tty = xmalloc(sizeof(*s.tty));
+		tty_filter_init(s.tty, cfg->tty_allow,
+				ttyrelay_locale_is_utf8());
+	}
 	super_fill_go(&go, cfg);
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &set, NULL);
@@ -214,6 +220,7 @@ static int run_jail(struct jail_config *cfg)
 		if (rerr < 0 && cfg->review == REVIEW_PATCH)
 			status = EXIT_JAIL_FAILED;
 	}
+	ttyrelay_report(cfg, s.tty);
 	record_exit(cfg, status, s.timed_out);
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
@@ -300,6 +307,10 @@ static int jail_main(int argc, char **argv)
 	if (cfg->net == NET_HOST)
 		warn("--net host: the jail shares the host's network, "
 		     "unfiltered: nothing limits where it connects");
+	if (cfg->tty_allow & TTY_ALLOW_RAW)
+		warn("--tty-allow raw: COMMAND's output reaches your terminal "
+		     "unfiltered: it can write your clipboard and type "
+		     "answers to its own requests as your input");
 	open_host_resources(cfg);
 	status = run_jail(cfg);
 	record_unregister();

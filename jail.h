@@ -123,6 +123,29 @@ int mkdir_parents(const char *path, mode_t mode);
 /* Write all of @buf to @fd, retrying on EINTR. Return: 0 or -errno */
 int write_all(int fd, const void *buf, size_t len);
 
+#define STR_ASCII 1u	/* str_printable(): escape every non-ASCII character */
+
+/**
+ * str_printable() - Copy a string from inside a jail as text safe to show
+ * @out:	destination, always NUL-terminated
+ * @out_len:	its size
+ * @in:		the string (untrusted); NULL is ""
+ * @max_cp:	at most this many characters, then "..."; 0: no limit
+ * @flags:	STR_ASCII, or 0
+ *
+ * The one escaper for what jail prints that came from inside (host
+ * names, paths, commands, details): C0 controls, DEL and ill-formed UTF-8
+ * become \xNN; 8-bit controls (U+0080..U+009F), bidi controls, line and
+ * paragraph separators and BOM become \uNNNN; a backslash becomes "\\",
+ * so an escape shown is never ambiguous. Nothing in the result can move
+ * the cursor, recolour, retitle or reorder the terminal's text. Cut at a
+ * character or escape boundary when @out is full.
+ *
+ * Return: the length of @out
+ */
+size_t str_printable(char *out, size_t out_len, const char *in, size_t max_cp,
+		     unsigned int flags);
+
 /*
  * openat2(2) of @path under @dirfd with @flags (O_CLOEXEC added) and
  * RESOLVE_* @resolve. Return: the descriptor, or -errno
@@ -337,6 +360,8 @@ struct jail_config {
 	bool seccomp_log;
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
+	unsigned int tty_allow;		/* --tty-allow: TTY_ALLOW_* bits */
+	enum origin tty_allow_origin;	/* ... where the last one came from */
 	bool ask;			/* --ask: undecided names are asked */
 	const char *profile;		/* agent profile applied, or NULL */
 	char *files[4];			/* policy files read, in order */
@@ -452,6 +477,7 @@ void netns_setup_gateway(const struct child_ctx *c, int sock);
 
 struct crypto_ca;
 struct ask_srv;
+struct tty_filter;
 
 /* The supervisor's state while the jail runs (supervisor.c) */
 struct super {
@@ -475,6 +501,7 @@ struct super {
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
+	struct tty_filter *tty;	/* COMMAND's output filter; NULL: raw */
 };
 
 /* The signals forwarded to the jail, and SIGCHLD */

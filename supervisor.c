@@ -34,6 +34,7 @@
 #include "jail.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
+#include "parse/parse.h"
 
 /* Supervisor state that die() must be able to undo */
 static struct termios saved_tio;
@@ -262,14 +263,14 @@ static void on_timeout(struct super *s)
 	kill(s->pid, SIGKILL);
 }
 
-/* Copy what COMMAND wrote to the pty to our stdout */
+/* Copy what COMMAND wrote to the pty to our stdout, filtered */
 static void pump_output(struct super *s)
 {
-	char buf[16384];
+	uint8_t buf[16384];
 	ssize_t n = read(s->master_fd, buf, sizeof(buf));
 
 	if (n > 0) {
-		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+		(void)ttyrelay_write(s->tty, STDOUT_FILENO, buf, (size_t)n);
 		return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -306,12 +307,12 @@ static void flush_input(struct super *s)
 static void drain_output(struct super *s)
 {
 	while (s->master_fd >= 0) {
-		char buf[16384];
+		uint8_t buf[16384];
 		ssize_t n = read(s->master_fd, buf, sizeof(buf));
 
 		if (n <= 0)
 			break;
-		(void)write_all(STDOUT_FILENO, buf, (size_t)n);
+		(void)ttyrelay_write(s->tty, STDOUT_FILENO, buf, (size_t)n);
 	}
 }
 

@@ -608,3 +608,89 @@ ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
 		buf[got] = '\0';
 	return got;
 }
+
+/* ---- text from inside, shown on a terminal --------------------------- */
+
+/*
+ * Decode one UTF-8 sequence at @s (at most @left bytes). An ill-formed
+ * byte decodes as itself (length 1, code point 0xFFFFFFFF) so that it is
+ * escaped, not skipped.
+ */
+static size_t utf8_decode(const uint8_t *s, size_t left, uint32_t *cp)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	uint32_t v;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xc2 || s[0] > 0xf4 || n > left)
+		goto bad;
+	v = s[0] & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			goto bad;
+		v = v << 6 | (s[i] & 0x3fu);
+	}
+	/* Overlong forms, surrogates and past U+10FFFF are ill-formed */
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		goto bad;
+	*cp = v;
+	return n;
+bad:
+	*cp = 0xffffffffu;
+	return 1;
+}
+
+/* Code points a terminal would act on, or that reorder or split text */
+static bool is_unsafe_cp(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c ||
+	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff ||
+	       cp == 0xffffffffu;
+}
+
+size_t str_printable(char *out, size_t out_len, const char *in, size_t max_cp,
+		     unsigned int flags)
+{
+	const uint8_t *p = (const uint8_t *)(in ? in : "");
+	size_t left = strlen((const char *)p), used = 0, shown = 0;
+
+	if (!out_len)
+		return 0;
+	out[0] = '\0';
+	while (left) {
+		char piece[16];
+		uint32_t cp;
+		size_t n = utf8_decode(p, left, &cp), k;
+
+		if (max_cp && shown++ == max_cp) {
+			k = (size_t)snprintf(piece, sizeof(piece), "...");
+		} else if (cp == 0xffffffffu || cp < 0x20 || cp == 0x7f) {
+			k = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", p[0]);
+		} else if (is_unsafe_cp(cp) ||
+			   (cp >= 0x80 && (flags & STR_ASCII))) {
+			k = (size_t)snprintf(piece, sizeof(piece), "\\u%04x",
+					     (unsigned int)cp);
+		} else if (cp == '\\') {
+			k = (size_t)snprintf(piece, sizeof(piece), "\\\\");
+		} else {
+			memcpy(piece, p, n);
+			k = n;
+		}
+		/* Whole pieces only: never half an escape or a character */
+		if (k >= out_len - used)
+			break;
+		memcpy(out + used, piece, k);
+		used += k;
+		out[used] = '\0';
+		if (max_cp && shown > max_cp)
+			break;
+		p += n;
+		left -= n;
+	}
+	return used;
+}

@@ -65,21 +65,6 @@ int logview_log_main(int argc, char **argv);
 int logview_ps_main(int argc, char **argv);
 
 /**
- * logview_escape() - @s made printable for a terminal
- * @s:		untrusted text (file names, commands)
- * @out:	buffer; always NUL-terminated
- * @out_len:	its size; 6 * strlen(@s) + 8 always holds all of @s
- *
- * Control bytes, C1 controls (UTF-8 encoded too), bidi and line
- * separator code points and bytes that are no UTF-8 become \xNN or
- * \uNNNN; a backslash is doubled. The one escaping of every text jail
- * shows from inside a jail (logs, reviews).
- *
- * Return: length of @out
- */
-size_t logview_escape(const char *s, char *out, size_t out_len);
-
-/**
  * logview_render_event() - One audit event as a line for a person
  * @ev:		a parsed event; every string in it is untrusted
  * @out:	buffer; always NUL-terminated, without a newline
@@ -201,8 +186,6 @@ int ctl_parse(const char *line, size_t len, struct ctl_msg *m);
 /* "allow", "always", "deny" */
 const char *ask_answer_name(enum ask_answer a);
 
-/* Copy @in to @out (size @out_len) as printable ASCII: others become '?' */
-void ctl_printable(const char *in, char *out, size_t out_len);
 
 /**
  * ctl_peer_check() - Is the peer of unix socket @fd a host process of ours?

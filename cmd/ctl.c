@@ -293,17 +293,6 @@ const char *ask_answer_name(enum ask_answer a)
 	return a == ASK_ALWAYS ? "always" : a == ASK_ALLOW ? "allow" : "deny";
 }
 
-void ctl_printable(const char *in, char *out, size_t out_len)
-{
-	size_t i = 0;
-
-	if (!out_len)
-		return;
-	for (; in && in[i] && i + 1 < out_len; i++)
-		out[i] = (char)(in[i] >= 0x20 && in[i] <= 0x7e ? in[i] : '?');
-	out[i] = '\0';
-}
-
 /* ---- peers ------------------------------------------------------- */
 
 static int ns_ino(const char *pid, const char *ns, ino_t *ino, dev_t *dev)
@@ -530,6 +519,19 @@ static int usage_error(const char *cmd)
 	die("%s: usage: jail %s [ID] HOST", cmd, cmd);
 }
 
+/* One ask, its strings shown printable: they came from inside a jail */
+static void print_pending(const char *id, const struct ctl_msg *m)
+{
+	char kind[4 * ASK_KIND_MAX + 1], host[4 * ASK_HOST_MAX + 1];
+	char detail[4 * ASK_DETAIL_MAX + 1];
+
+	str_printable(kind, sizeof(kind), m->kind, 0, 0);
+	str_printable(host, sizeof(host), m->host, 0, 0);
+	str_printable(detail, sizeof(detail), m->detail, 0, 0);
+	printf("%-16s  %-7s  %-30s %5u  %6llus  %s\n", id, kind, host,
+	       m->port, m->wait_s, detail);
+}
+
 static int pending_main(void)
 {
 	static struct jail_conn js[CTL_MAX_JAILS];
@@ -548,9 +550,7 @@ static int pending_main(void)
 				       "ID", "KIND", "HOST", "PORT", "WAITING",
 				       "DETAIL");
 			header = true;
-			printf("%-16s  %-7s  %-30s %5u  %6llus  %s\n", js[i].id,
-			       m->kind, m->host, m->port, m->wait_s,
-			       m->detail);
+			print_pending(js[i].id, m);
 		}
 	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
 }

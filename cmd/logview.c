@@ -67,82 +67,15 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 }
 
 /*
- * Decode one UTF-8 sequence at @s (at most @left bytes). The parser only
- * hands out well-formed UTF-8, but a bad byte still decodes as itself
- * (length 1, code point 0xFFFFFFFF) so that it is escaped, not skipped.
- */
-static size_t utf8_decode(const uint8_t *s, size_t left, uint32_t *cp)
-{
-	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	uint32_t v;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xc2 || s[0] > 0xf4 || n > left)
-		goto bad;
-	v = s[0] & (0x7fu >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			goto bad;
-		v = v << 6 | (s[i] & 0x3fu);
-	}
-	*cp = v;
-	return n;
-bad:
-	*cp = 0xffffffffu;
-	return 1;
-}
-
-/* Code points a terminal would act on, or that reorder or split text */
-static bool is_unsafe_cp(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c ||
-	       cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff ||
-	       cp == 0xffffffffu;
-}
-
-/*
- * Append @s escaped: unsafe code points become \xNN or \uNNNN and a
- * backslash becomes "\\", so an escape in the output is never ambiguous.
- * At most @max code points of @s are shown, then "...".
+ * Append @s escaped (str_printable()): at most @max code points of it,
+ * then "...".
  */
 static void sb_safe(struct sbuf *b, const char *s, size_t max)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	size_t left = strlen(s), shown = 0;
+	char tmp[4096];	/* 512 code points of at most 6 bytes, and "..." */
 
-	while (left) {
-		uint32_t cp;
-		size_t n = utf8_decode(p, left, &cp);
-
-		if (shown++ == max) {
-			sb_str(b, "...");
-			return;
-		}
-		if (cp == 0xffffffffu || cp < 0x20 || cp == 0x7f)
-			sb_printf(b, "\\x%02x", p[0]);
-		else if (is_unsafe_cp(cp))
-			sb_printf(b, "\\u%04x", (unsigned int)cp);
-		else if (cp == '\\')
-			sb_str(b, "\\\\");
-		else
-			sb_put(b, (const char *)p, n);
-		p += n;
-		left -= n;
-	}
-}
-
-size_t logview_escape(const char *s, char *out, size_t out_len)
-{
-	struct sbuf b = { out, out_len, 0 };
-
-	if (out_len)
-		out[0] = '\0';
-	sb_safe(&b, s, SIZE_MAX);
-	return b.used;
+	str_printable(tmp, sizeof(tmp), s, max, 0);
+	sb_str(b, tmp);
 }
 
 /* ---- events ------------------------------------------------------- */

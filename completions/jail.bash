@@ -52,6 +52,10 @@ _jail_value()
 		COMPREPLY=($(compgen -W "claude codex gemini aider opencode" \
 			-- "$cur"))
 		return ;;
+	--tty-allow)
+		# shellcheck disable=SC2207
+		COMPREPLY=($(compgen -W "clipboard raw" -- "$cur"))
+		return ;;
 	--env)
 		# shellcheck disable=SC2207
 		COMPREPLY=($(compgen -v -- "$cur"))

@@ -24,7 +24,7 @@
 #include "fwd/fwd.h"
 #include "parse/parse.h"
 #include "host/host.h"
-#include "cmd/cmd.h"
+#include "parse/parse.h"
 
 enum opt_id {
 	OPT_PROJECT = 256,
@@ -60,6 +60,7 @@ enum opt_id {
 	OPT_PROFILE,
 	OPT_NO_PROFILE,
 	OPT_REVIEW,
+	OPT_TTY_ALLOW,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -156,6 +157,11 @@ static const struct opt_def opt_table[] = {
 			       "them at exit: ask (default), keep, "
 			       "patch:FILE or off",
 	  OPT_REVIEW, OPTF_FILE },
+	/* Not in a project's file: it opens a channel to the host */
+	{ "tty-allow", 1, "WHAT", "let more of COMMAND's terminal output "
+				  "through: clipboard (OSC 52 writes) or raw "
+				  "(no filtering); a comma list",
+	  OPT_TTY_ALLOW, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "seccomp-log", 0, NULL, "log blocked system calls to the audit log",
 	  OPT_SECCOMP_LOG, OPTF_FILE },
 	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
@@ -573,6 +579,13 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 	case OPT_REVIEW:
 		set_review(cfg, arg, o);
 		break;
+	case OPT_TTY_ALLOW:
+		if (tty_allow_parse(arg ? arg : "", &cfg->tty_allow) < 0)
+			die("--tty-allow \"%s\": not clipboard, raw or a comma "
+			    "list of them",
+			    arg ? arg : "");
+		cfg->tty_allow_origin = o;
+		break;
 	}
 }
 
@@ -936,7 +949,7 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 		free(state[i]);
 	/* WHY may hold names from the jail's side: escaped */
 	why = xmalloc(6 * strlen(g->why) + 8);
-	logview_escape(g->why, why, 6 * strlen(g->why) + 8);
+	str_printable(why, 6 * strlen(g->why) + 8, g->why, 0, 0);
 	if (r < 0) {
 		warn("warning: git pointer \"%s\" not followed: %s; running "
 		     "without binding it",
@@ -1722,6 +1735,23 @@ static void explain_rules(const char *what, const struct net_rule *r,
 	}
 }
 
+static void explain_tty(const struct jail_config *cfg)
+{
+	const char *o = cfg->tty_allow ? origin_name(cfg->tty_allow_origin) :
+					 "default";
+
+	if (cfg->tty_allow & TTY_ALLOW_RAW)
+		printf("  terminal: COMMAND's output passes unfiltered  (%s: "
+		       "--tty-allow raw)\n", o);
+	else if (cfg->tty_allow & TTY_ALLOW_CLIPBOARD)
+		printf("  terminal: COMMAND's output filtered; clipboard "
+		       "writes (OSC 52) pass  (%s: --tty-allow clipboard)\n", o);
+	else
+		printf("  terminal: COMMAND's output filtered: no clipboard, "
+		       "file transfer, DCS/APC/PM/SOS or reports answered as "
+		       "input  (default)\n");
+}
+
 void config_explain(const struct jail_config *cfg)
 {
 	int abi = landlock_abi();
@@ -1766,6 +1796,7 @@ void config_explain(const struct jail_config *cfg)
 	else
 		printf("  landlock: absent on this kernel (layer not "
 		       "applied)\n");
+	explain_tty(cfg);
 	printf("  environment: cleared; PATH HOME USER LOGNAME SHELL TERM "
 	       "COLORTERM LANG LC_* TZ EDITOR VISUAL PAGER NO_COLOR kept\n");
 	for (size_t i = 0; i < cfg->n_env; i++)

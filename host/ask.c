@@ -122,7 +122,8 @@ int ask_send(int chan_fd, const char *kind, const char *host, uint16_t port,
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	int sv[2], n;
 
-	ctl_printable(detail, d, sizeof(d));
+	/* The line protocol carries printable ASCII only */
+	str_printable(d, sizeof(d), detail, 0, STR_ASCII);
 	n = snprintf(line, sizeof(line), "ask 0 0 %s %s %u%s%s", kind, host,
 		     port, *d ? " " : "", d);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -685,13 +686,19 @@ static void on_listen(struct ask_srv *srv)
 
 static void prompt_show(struct ask_srv *srv, struct ask *a)
 {
-	char buf[1024];
-	int n = snprintf(buf, sizeof(buf),
-			 "\r\n\033[1m[jail %s]\033[0m %s %s port %u%s%s%s? "
-			 "[y] allow once, [a] always, [n] deny: ",
-			 srv->word, a->kind, a->host, a->port,
-			 a->detail[0] ? " (" : "", a->detail,
-			 a->detail[0] ? ")" : "");
+	char buf[4096], kind[4 * ASK_KIND_MAX + 1];
+	char host[4 * ASK_HOST_MAX + 1], detail[4 * ASK_DETAIL_MAX + 1];
+	int n;
+
+	/* Checked by ctl_parse(), and escaped all the same: from inside */
+	str_printable(kind, sizeof(kind), a->kind, 0, 0);
+	str_printable(host, sizeof(host), a->host, 0, 0);
+	str_printable(detail, sizeof(detail), a->detail, 0, 0);
+	n = snprintf(buf, sizeof(buf),
+		     "\r\n\033[1m[jail %s]\033[0m %s %s port %u%s%s%s? "
+		     "[y] allow once, [a] always, [n] deny: ",
+		     srv->word, kind, host, a->port, detail[0] ? " (" : "",
+		     detail, detail[0] ? ")" : "");
 
 	a->prompted = true;
 	srv->prompt = (int)(a - srv->asks);

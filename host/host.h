@@ -335,4 +335,35 @@ void review_alias_protected(struct review *r, const char *const *paths,
 /* Is @rel at or below an alias (or, for a deletion, above one)? */
 bool review_is_aliased(const struct review *r, const char *rel, char kind);
 
+/* ---------------------------------------------------------------------
+ * ttyrelay.c: the terminal filter's I/O side, in the supervisor
+ * ------------------------------------------------------------------- */
+
+struct jail_config;
+
+/* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) is UTF-8 */
+bool ttyrelay_locale_is_utf8(void);
+
+/**
+ * ttyrelay_write() - Write COMMAND's output to @fd, filtered by @f
+ * @f:		the filter, or NULL under --tty-allow raw
+ *
+ * Context: supervisor, the pty relay
+ * Return: 0, or negative errno from write
+ */
+int ttyrelay_write(struct tty_filter *f, int fd, const uint8_t *buf,
+		   size_t len);
+
+/**
+ * ttyrelay_report() - Log and tell what the filter dropped, once
+ * @cfg:	the configuration (the log)
+ * @f:		the filter, or NULL
+ *
+ * Counts a sequence left unfinished, then writes one "tty.drop" audit
+ * event per kind dropped, with its count, and one line on stderr when
+ * anything was dropped.
+ * Context: supervisor, after the terminal was restored
+ */
+void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f);
+
 #endif /* HOST_H */

@@ -79,18 +79,21 @@ size_t protect_verify(const struct jail_config *cfg,
 		const struct protect_snap *p = &l->p[i];
 		struct stat st;
 		bool exists = lstat(p->path, &st) == 0;
+		/* Nested repositories' paths were named inside the project */
+		char shown[4 * PATH_MAX + 1];
 
+		str_printable(shown, sizeof(shown), p->path, 0, 0);
 		if (!p->existed && exists) {
 			warn("protected path \"%s\" was created during the "
 			     "run; review it before trusting it",
-			     p->path);
+			     shown);
 			record_path_event(cfg, "fs.protected_created", p->path);
 			changed++;
 		} else if (p->existed &&
 			   (!exists || !is_same_protected(p, &st))) {
 			warn("protected path \"%s\" was replaced or removed "
 			     "during the run; review it before trusting it",
-			     p->path);
+			     shown);
 			record_path_event(cfg, "fs.protected_changed", p->path);
 			changed++;
 		}

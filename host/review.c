@@ -42,7 +42,6 @@
 #include "config/config.h"
 #include "parse/parse.h"
 #include "host/host.h"
-#include "cmd/cmd.h"
 
 #define REVIEW_MAX_CHANGES 100000	/* entries listed, at most */
 #define REVIEW_MAX_FILE (32u << 20)	/* bytes of a file diffed */
@@ -982,14 +981,14 @@ int review_scan(struct review *r)
 
 /* ---- the summary ----------------------------------------------------- */
 
-/* @s made printable for the terminal (logview_escape()) */
+/* @s (a path or command from inside) escaped by str_printable() */
 void review_put_safe(FILE *f, const char *s)
 {
 	const char *in = s ? s : "?";
-	size_t n = 6 * strlen(in) + 8;
-	autofree char *buf = xmalloc(n);
+	/* An escape is at most 4 bytes per byte of @in */
+	autofree char *buf = xmalloc(4 * strlen(in) + 1);
 
-	logview_escape(in, buf, n);
+	str_printable(buf, 4 * strlen(in) + 1, in, 0, 0);
 	fputs(buf, f);
 }
 

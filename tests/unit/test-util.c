@@ -106,8 +106,39 @@ static void test_cursor(void)
 	is_int(cur_u16(&c, &u16), -EBADMSG, "u16 at end");
 }
 
+static void test_printable(void)
+{
+	char out[64], small[8];
+
+	str_printable(out, sizeof(out), "a\nb\x1b[2Jc", 0, 0);
+	is_str(out, "a\\x0ab\\x1b[2Jc", "C0 controls escaped");
+	str_printable(out, sizeof(out), "x\x7f\x9b" "21t", 0, 0);
+	is_str(out, "x\\x7f\\x9b21t", "DEL and a raw 8-bit CSI escaped");
+	str_printable(out, sizeof(out), "x\xc2\x9b" "21t\xc2\x85", 0, 0);
+	is_str(out, "x\\u009b21t\\u0085", "UTF-8 encoded C1 escaped");
+	str_printable(out, sizeof(out), "a\xe2\x80\xae" "b\xe2\x81\xa6", 0, 0);
+	is_str(out, "a\\u202eb\\u2066", "bidi controls escaped");
+	str_printable(out, sizeof(out), "caf\xc3\xa9 \xe2\x9c\x93", 0, 0);
+	is_str(out, "caf\xc3\xa9 \xe2\x9c\x93", "UTF-8 text kept");
+	str_printable(out, sizeof(out), "caf\xc3\xa9", 0, STR_ASCII);
+	is_str(out, "caf\\u00e9", "STR_ASCII: non-ASCII escaped");
+	str_printable(out, sizeof(out), "\xc0\xaf\xed\xa0\x80", 0, 0);
+	is_str(out, "\\xc0\\xaf\\xed\\xa0\\x80", "ill-formed UTF-8 escaped");
+	str_printable(out, sizeof(out), "a\\b", 0, 0);
+	is_str(out, "a\\\\b", "a backslash doubled");
+	str_printable(out, sizeof(out), "abcdef", 3, 0);
+	is_str(out, "abc...", "cut to 3 characters");
+	str_printable(small, sizeof(small), "ab\x01" "cdef", 0, 0);
+	is_str(small, "ab\\x01c", "cut to the buffer");
+	str_printable(small, sizeof(small), "abcd\x01", 0, 0);
+	is_str(small, "abcd", "never half an escape");
+	str_printable(out, sizeof(out), NULL, 0, 0);
+	is_str(out, "", "NULL is empty");
+}
+
 int main(void)
 {
+	test_printable();
 	test_parse_uint();
 	test_parse_duration();
 	test_cursor();
