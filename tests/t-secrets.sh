@@ -356,13 +356,18 @@ ssl_maps()
 		echo "$comm:$(grep -c 'libssl\|libcrypto' "$p/maps" 2>/dev/null)"
 	done | sort -u | tr '\n' ' '
 }
-jail --net filtered -- sleep 3 >/dev/null 2>&1 &
+# The jail waits until it was looked at (a busy machine may take seconds
+# to start its forwarder); a deadline of 30 s bounds the loop
+jail --net filtered -- sleep 30 >/dev/null 2>&1 &
 bg=$!
-for _ in $(seq 100); do
+deadline=$((SECONDS + 30))
+out=
+while [ "$SECONDS" -lt "$deadline" ]; do
 	out=$(ssl_maps)
 	case $out in *jail-fwd:*) break ;; esac
-	sleep 0.05
+	sleep 0.1
 done
+kill "$bg" 2>/dev/null
 wait "$bg"
 assert_eq "without a secret: neither supervisor nor forwarder loads OpenSSL" "jail-fwd:0 jail:0 " "$out"
 JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 3 >/dev/null 2>&1 &
