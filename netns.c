@@ -703,16 +703,33 @@ static __attribute__((noreturn)) void ns_helper(int sock, int proc_fd)
 	_exit(0);
 }
 
-/* Start the namespace helper. Return: our end of its socket */
-static int start_ns_helper(const struct child_ctx *c, int c_sock)
+/*
+ * Start the namespace helper. Return: our end of its socket; its pid in
+ * *@pid
+ */
+static int start_ns_helper(const struct child_ctx *c, int c_sock, pid_t *pid)
 {
 	int hs[2];
 
-	if (fork_with_socket(hs) == 0) {
+	*pid = fork_with_socket(hs);
+	if (*pid == 0) {
 		close(c_sock);
 		ns_helper(hs[1], c->proc_fd);
 	}
 	return hs[0];
+}
+
+/*
+ * Reap the helper before COMMAND is released: it leaves as soon as its
+ * socket closes, but until it is reaped COMMAND would see it in its pid
+ * namespace (a process holding every capability of the jail's nested user
+ * namespace, even if only for an instant)
+ */
+static void reap_ns_helper(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0)
+		if (errno != EINTR)
+			die_errno("network: reap the namespace helper");
 }
 
 /*
@@ -737,7 +754,7 @@ static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
 	*userns_fd = openat(proc, "ns/user", O_RDONLY | O_CLOEXEC);
 	if (*userns_fd < 0)
 		die_errno("open the jail's user namespace");
-	/* Held by our descriptors now; jail-init reaps the helper */
+	/* Held by our descriptors now: EOF lets the helper go */
 	close(hs);
 	return jfd;
 }
@@ -797,7 +814,8 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 	autoclose int jfd = -1;
 	autoclose int ufd = -1;
 	pid_t rules = start_rules_loader(c, sock);
-	int hs = start_ns_helper(c, sock), err;
+	pid_t helper;
+	int hs = start_ns_helper(c, sock, &helper), err;
 
 	jfd = take_jail_netns(c, hs, &ufd);
 	if (setup_send_msg(sock, MSG_NET_NS, jfd) < 0)
@@ -818,6 +836,7 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 	if (setns(c->gw_netns_fd, CLONE_NEWNET) < 0)
 		die_errno("network: return to the gateway namespace");
 	wait_rules_loader(rules);
+	reap_ns_helper(helper);
 	if (setup_send_msg(sock, MSG_NET_READY, ufd) < 0)
 		die_errno("start the command");
 }
