@@ -63,7 +63,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS) 
 	-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\"
 
 # The setup modules at the root; each other subsystem in its folder
-SUBDIRS := config fwd parse cmd host
+SUBDIRS := run config fwd parse cmd host
 SRCS := $(sort $(wildcard *.c)) $(sort $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c)))
 HDRS := jail.h tools/filtergen.h $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.h))
 # tools/seccomp_rules.c (libseccomp) runs at build time only, through
@@ -169,7 +169,7 @@ FUZZ_BASE := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fno-sanitize-recover=all
 FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_OBJ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
 # The harnesses need no jail-init (initblob.c) nor the code that runs it
-FUZZ_LIBSRCS := $(filter-out initblob.c child.c $(RULES_SRC),$(LIBSRCS))
+FUZZ_LIBSRCS := $(filter-out initblob.c run/child.c $(RULES_SRC),$(LIBSRCS))
 FUZZ_LIBOBJS := $(FUZZ_LIBSRCS:%.c=build-fuzz/obj/%.o)
 # The module objects are built once for every harness
 .SECONDARY: $(FUZZ_LIBOBJS)

@@ -40,6 +40,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "run/run.h"
 #include "config/config.h"
 #include "fwd/fwd.h"
 #include "cmd/cmd.h"

@@ -197,6 +197,19 @@ int base64_encode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
 /* The reverse. Return: length written, -EBADMSG (not base64) or -E2BIG */
 int base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
 
+/* Setup sockets (SOCK_SEQPACKET socketpairs between the processes of a run) */
+/* Send @tag (and @fd when >= 0) on @sock. Return: 0 or negative errno */
+int setup_send_msg(int sock, char tag, int fd);
+/*
+ * Wait for message @want on @sock; a passed descriptor goes to *@fd. EOF
+ * or anything else means the peer died: _exit() quietly, the peer has
+ * reported its own error.
+ */
+void setup_expect_msg(int sock, char want, int *fd);
+/* fork() a child linked by a socketpair: parent keeps @sock[0], child
+ * @sock[1]. Return: as fork(), never negative (dies instead) */
+pid_t fork_with_socket(int sock[2]);
+
 /* Bounded cursor over untrusted bytes (STYLE 7) */
 struct cursor {
 	const uint8_t *p;
@@ -298,12 +311,6 @@ struct env_req {
 #define SECRETS_VALUE_MAX 4096		/* bytes of a value, NUL excluded */
 #define SECRETS_HOSTS_MAX 8		/* hosts a secret is bound to */
 #define SECRETS_PLACEHOLDER_MAX 200	/* placeholder bytes, NUL excluded */
-#define SECRETS_RANDOM_MIN 32		/* random characters, at least */
-/* "HOST.jail.internal": the broker name of a bound HOST (plain HTTP) */
-#define SECRETS_BROKER_SUFFIX ".jail.internal"
-/* The address the jail's resolver gives every broker name (TEST-NET-1:
- * never a real destination; the gateway redirects every TCP connection) */
-#define SECRETS_BROKER_IP4 "192.0.2.1"
 
 /* One --secret */
 struct secret_req {
@@ -387,143 +394,6 @@ struct jail_config {
 
 
 /* ---------------------------------------------------------------------
- * The setup processes: the setup child and the command child (child.c),
- * the supervisor (supervisor.c), and the gateway's setup (netns.c)
- * ------------------------------------------------------------------- */
-
-#define INIT_NAME "jail-init"
-
-/*
- * Messages on the setup sockets, one tag byte each, some carrying a
- * descriptor (SCM_RIGHTS). To the supervisor:
- */
-#define MSG_PTY 'P'		/* the pty master */
-#define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
-#define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
-/*
- * From the supervisor, once the audit log holds the start line: COMMAND
- * waits for it, so nothing runs unrecorded, while the log is created in
- * parallel with the jail's setup
- */
-#define MSG_LOG_READY 'A'
-/*
- * Between the setup child (later jail-init), the command child and, under
- * --net filtered, the namespace helper
- */
-#define MSG_UNSHARED 'U'	/* helper: the jail's namespaces are made */
-#define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
-#define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
-#define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
-
-/* What the supervisor sends with "go": the user's terminal, if any */
-struct go_msg {
-	bool has_tty;
-	bool out_is_tty;
-	struct winsize ws;
-	struct termios tio;
-};
-
-/* What the setup child and the command child work from */
-struct child_ctx {
-	const struct jail_config *cfg;
-	int chan_fd;		/* to the supervisor; close-on-exec */
-	int init_fd;		/* sealed memfd holding jail-init, or -1 */
-	int self_fd;		/* O_PATH of this binary, jail-init's fallback */
-	const struct go_msg *go;
-	/*
-	 * --net filtered, setup child: opened before the command child can
-	 * pivot (after that our /proc is the jail's read-only one)
-	 */
-	int proc_fd;		/* the host's procfs */
-	int gw_netns_fd;	/* G */
-};
-
-/* Send @tag (and @fd when >= 0) on @sock. Return: 0 or negative errno */
-int setup_send_msg(int sock, char tag, int fd);
-/*
- * Wait for message @want on @sock; a passed descriptor goes to *@fd. EOF
- * or anything else means the peer died: _exit() quietly, the peer has
- * reported its own error.
- */
-void setup_expect_msg(int sock, char want, int *fd);
-/* fork() a child linked by a socketpair: parent keeps @sock[0], child
- * @sock[1]. Return: as fork(), never negative (dies instead) */
-pid_t fork_with_socket(int sock[2]);
-
-/**
- * child_setup() - The setup child: becomes pid 1 (jail-init)
- * @c:	context; @c->chan_fd is its end of the supervisor's socket
- *
- * Context: the clone()d child, in the new namespaces, before its maps are
- * written (it forks the command child meanwhile, then waits for "go")
- */
-__attribute__((noreturn)) void child_setup(struct child_ctx *c);
-
-/* jail-init in a sealed memfd (exec'd by pid 1). Return: memfd or -1 */
-int child_init_memfd(void);
-
-/**
- * netns_setup_gateway() - Make and link the jail's network namespace
- * @c:		the setup child's context (host procfs, G's descriptor)
- * @sock:	the command child's socket: J goes to it as soon as it
- *		exists (its /sys shows J), the jail's user namespace once J
- *		is configured
- *
- * Context: setup child in the gateway namespace G (--net filtered), while
- * the command child builds the view; the forwarder's sockets go to the
- * supervisor over @c->chan_fd
- */
-void netns_setup_gateway(const struct child_ctx *c, int sock);
-
-struct crypto_ca;
-struct ask_srv;
-struct tty_filter;
-
-/* The supervisor's state while the jail runs (supervisor.c) */
-struct super {
-	const struct jail_config *cfg;
-	pid_t pid;		/* pid 1 of the jail, as seen here */
-	int chan_fd;
-	int sig_fd;
-	int timer_fd;
-	int master_fd;		/* pty master, or -1 */
-	int notify_fd;		/* --seccomp-log listener, or -1 */
-	pid_t fwd_pid;		/* the forwarder, or 0 */
-	int fwd_status;		/* its wait status once reaped */
-	bool fwd_died;		/* it stopped while the jail ran */
-	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
-	bool setup_done;
-	bool timed_out;
-	bool stdin_open;
-	int status;		/* wait status of pid 1 once reaped */
-	bool reaped;
-	char inbuf[4096];	/* user's keystrokes not yet written */
-	size_t in_len;
-	struct ask_srv *ask;	/* --ask, control socket; or NULL */
-	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
-	struct tty_filter *tty;	/* COMMAND's output filter; NULL: raw */
-};
-
-/* The signals forwarded to the jail, and SIGCHLD */
-sigset_t super_signals(void);
-/* The user's terminal as it was (also die()'s cleanup) */
-void super_restore_terminal(void);
-/* What "go" carries: whether stdin is a terminal, its modes and size */
-void super_fill_go(struct go_msg *go, const struct jail_config *cfg);
-/* --timeout's timerfd, or -1 without one */
-int super_arm_timer(const struct jail_config *cfg);
-/**
- * super_run() - Relay, forward, serve asks until pid 1 is reaped
- *
- * Context: supervisor, once "go" was sent; returns with @s->status set
- */
-void super_run(struct super *s);
-/* Let the forwarder log its open connections, then wait for it (3 s) */
-void super_stop_forwarder(struct super *s);
-/* A wait status as jail's exit status (128+N for signal N) */
-int super_status_to_exit(int st);
-
-/* ---------------------------------------------------------------------
  * init.c, initblob.c: pid 1 of the jail
  * ------------------------------------------------------------------- */
 
@@ -558,53 +428,6 @@ int limits_cgroup_create(const struct jail_config *cfg, char **path_out);
 
 /* Remove the jail's (now empty) cgroup */
 void limits_cgroup_remove(const char *path);
-
-
-/* ---------------------------------------------------------------------
- * hints.c: why user namespaces are refused, and what to do
- * ------------------------------------------------------------------- */
-
-/* What the host shows about user namespaces; -1: absent or unreadable */
-struct hints_userns {
-	int err;			/* errno of clone(CLONE_NEWUSER) */
-	bool is_root;			/* effective uid 0 */
-	long long max_user_namespaces;	/* /proc/sys/user/max_... */
-	long long unprivileged_userns_clone; /* Debian's kernel sysctl */
-	long long apparmor_restrict;	/* kernel.apparmor_restrict_unpr... */
-	int seccomp_mode;		/* "Seccomp:" of /proc/self/status */
-	bool in_container;		/* /.dockerenv, /run/.containerenv, or
-					 * a container engine in
-					 * /proc/1/cgroup */
-	bool in_jail;			/* JAIL=1 in the environment */
-};
-
-/* Gather @h for a clone() that failed with @err; reads /proc only */
-void hints_userns_facts(struct hints_userns *h, int err);
-
-/**
- * hints_userns_choose() - The hint for a refused user namespace
- * @h:		facts from hints_userns_facts()
- *
- * Pure. In order: user.max_user_namespaces 0, the limit reached (ENOSPC),
- * kernel.unprivileged_userns_clone 0, a jail inside a jail, a container's
- * seccomp profile, AppArmor's restriction (Ubuntu 23.10 and later), any
- * other seccomp filter.
- *
- * Return: one line (what to run, which flag), static; NULL when none of
- * these applies
- */
-const char *hints_userns_choose(const struct hints_userns *h);
-
-/**
- * hints_userns_refusal() - hints_userns_choose() for this host
- * @err:	errno of the failed clone(CLONE_NEWUSER), or of the first
- *		setup step that failed with EPERM in the new namespace (under
- *		AppArmor's restriction clone() succeeds, and the namespace
- *		then has no capabilities)
- *
- * Return: the hint, static, or NULL
- */
-const char *hints_userns_refusal(int err);
 
 
 /* ---------------------------------------------------------------------
@@ -733,25 +556,6 @@ struct filter_denial {
 	char comm[16];
 };
 
-/**
- * filter_load() - Build the default syscall filter and load it
- * @cfg:	validated configuration; @cfg->seccomp_log turns every
- *		EPERM/EAFNOSUPPORT rule into a user notification
- * @notify_fd:	set to the notification listener (O_CLOEXEC) with
- *		--seccomp-log, else to -1; the caller owns it and must hand
- *		it to the supervisor before execve()
- *
- * Context: command child, the very last step before execve(): after
- * no_new_privs, after every capability was dropped, after stray fds were
- * closed and after landlock_restrict()
- * Must: fail closed; any libseccomp or kernel error is returned
- * Must not: be followed by anything but handing over @notify_fd and
- * execve(); with --seccomp-log a denied call blocks until answered
- *
- * Return: 0, or negative errno (the caller aborts with exit 125)
- */
-int filter_load(const struct jail_config *cfg, int *notify_fd);
-
 /* A filter built ahead of time: BPF instructions ready for seccomp() */
 struct filter_prog {
 	struct sock_filter *insns;	/* caller frees */
@@ -762,7 +566,7 @@ struct filter_prog {
 /**
  * filter_prepare() - Build the default filter into a BPF program
  *
- * The expensive part of filter_load(), done early (in the command child
+ * The expensive part of loading the filter, done early (in the command child
  * while pid 1 builds the view) so that filter_install() is one system call.
  *
  * Return: 0 or negative errno
@@ -780,7 +584,7 @@ int filter_install(const struct filter_prog *prog, int *notify_fd);
 
 /**
  * filter_notify_handle() - Answer one pending --seccomp-log notification
- * @notify_fd:	listener from filter_load()
+ * @notify_fd:	listener from filter_install()
  * @d:		filled in with the refused call
  *
  * Answers with the errno the filter gives without --seccomp-log (EPERM,
@@ -831,7 +635,7 @@ int landlock_abi(void);
  * scoped to the jail's Landlock domain.
  *
  * Context: command child, after the mount view is final, after
- * no_new_privs and the capability drop, just before filter_load()
+ * no_new_privs and the capability drop, just before filter_install()
  *
  * Return: 0, -EOPNOTSUPP when the kernel has no Landlock (the caller runs
  * without it and --explain says so), or another negative errno

@@ -92,19 +92,6 @@ int filter_install(const struct filter_prog *prog, int *notify_fd)
 	return 0;
 }
 
-int filter_load(const struct jail_config *cfg, int *notify_fd)
-{
-	struct filter_prog prog;
-	int err = filter_prepare(cfg, &prog);
-
-	*notify_fd = -1;
-	if (err < 0)
-		return err;
-	err = filter_install(&prog, notify_fd);
-	free(prog.insns);
-	return err;
-}
-
 /*
  * The errno a denied call gets: the rule that matched is not part of the
  * notification, so the socket rules are re-evaluated on the arguments.

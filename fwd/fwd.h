@@ -24,6 +24,13 @@
 #include "jail.h"
 #include "parse/parse.h"
 
+#define SECRETS_RANDOM_MIN 32		/* random characters, at least */
+/* "HOST.jail.internal": the broker name of a bound HOST (plain HTTP) */
+#define SECRETS_BROKER_SUFFIX ".jail.internal"
+/* The address the jail's resolver gives every broker name (TEST-NET-1:
+ * never a real destination; the gateway redirects every TCP connection) */
+#define SECRETS_BROKER_IP4 "192.0.2.1"
+
 /* ---------------------------------------------------------------------
  * crypto.c: libcrypto, loaded on first use
  * ------------------------------------------------------------------- */

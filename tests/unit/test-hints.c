@@ -3,6 +3,7 @@
  * test-hints.c - unit tests for hints.c: which hint for which host
  */
 #include "jail.h"
+#include "run/run.h"
 #include "tests/unit/tap.h"
 
 /* A host where nothing refuses user namespaces */

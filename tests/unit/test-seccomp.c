@@ -48,10 +48,14 @@ struct results {
 
 static struct jail_config log_cfg = { .seccomp_log = true };
 
+/* As the command child does: prepare the filter, then install it */
 static void load_or_exit(const struct jail_config *cfg, int *notify_fd)
 {
+	struct filter_prog prog;
+
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    filter_load(cfg, notify_fd) < 0)
+	    filter_prepare(cfg, &prog) < 0 ||
+	    filter_install(&prog, notify_fd) < 0)
 		_exit(99);
 }
 

@@ -13,6 +13,7 @@
 #include <limits.h>
 
 #include "jail.h"
+#include "run/run.h"
 
 /* Read a small file into @buf (NUL-terminated). Return: length or -errno */
 static ssize_t read_small(const char *path, char *buf, size_t len)

@@ -32,6 +32,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "run/run.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
 #include "parse/parse.h"

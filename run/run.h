@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.h - the processes of one run: the setup child that becomes pid 1,
+ * the command child that becomes COMMAND (child.c), and the supervisor
+ * (supervisor.c); netns.c's gateway setup runs in the setup child, and
+ * hints.c says why the kernel refused user namespaces
+ *
+ * Theory of operation: jail.c clone()s the setup child and then runs the
+ * supervisor loop; the three talk over SOCK_SEQPACKET socketpairs with
+ * one tag byte per message (MSG_*), some carrying a descriptor. Each side
+ * states its order in its own file; jail.c alone knows the order of the
+ * steps between them.
+ */
+#ifndef RUN_H
+#define RUN_H
+
+#include "jail.h"
+
+#define INIT_NAME "jail-init"
+
+/*
+ * Messages on the setup sockets, one tag byte each, some carrying a
+ * descriptor (SCM_RIGHTS). To the supervisor:
+ */
+#define MSG_PTY 'P'		/* the pty master */
+#define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
+#define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
+/*
+ * From the supervisor, once the audit log holds the start line: COMMAND
+ * waits for it, so nothing runs unrecorded, while the log is created in
+ * parallel with the jail's setup
+ */
+#define MSG_LOG_READY 'A'
+/*
+ * Between the setup child (later jail-init), the command child and, under
+ * --net filtered, the namespace helper
+ */
+#define MSG_UNSHARED 'U'	/* helper: the jail's namespaces are made */
+#define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
+#define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
+#define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
+
+/* What the supervisor sends with "go": the user's terminal, if any */
+struct go_msg {
+	bool has_tty;
+	bool out_is_tty;
+	struct winsize ws;
+	struct termios tio;
+};
+
+/* What the setup child and the command child work from */
+struct child_ctx {
+	const struct jail_config *cfg;
+	int chan_fd;		/* to the supervisor; close-on-exec */
+	int init_fd;		/* sealed memfd holding jail-init, or -1 */
+	int self_fd;		/* O_PATH of this binary, jail-init's fallback */
+	const struct go_msg *go;
+	/*
+	 * --net filtered, setup child: opened before the command child can
+	 * pivot (after that our /proc is the jail's read-only one)
+	 */
+	int proc_fd;		/* the host's procfs */
+	int gw_netns_fd;	/* G */
+};
+
+/**
+ * child_setup() - The setup child: becomes pid 1 (jail-init)
+ * @c:	context; @c->chan_fd is its end of the supervisor's socket
+ *
+ * Context: the clone()d child, in the new namespaces, before its maps are
+ * written (it forks the command child meanwhile, then waits for "go")
+ */
+__attribute__((noreturn)) void child_setup(struct child_ctx *c);
+
+/* jail-init in a sealed memfd (exec'd by pid 1). Return: memfd or -1 */
+int child_init_memfd(void);
+
+/**
+ * netns_setup_gateway() - Make and link the jail's network namespace
+ * @c:		the setup child's context (host procfs, G's descriptor)
+ * @sock:	the command child's socket: J goes to it as soon as it
+ *		exists (its /sys shows J), the jail's user namespace once J
+ *		is configured
+ *
+ * Context: setup child in the gateway namespace G (--net filtered), while
+ * the command child builds the view; the forwarder's sockets go to the
+ * supervisor over @c->chan_fd
+ */
+void netns_setup_gateway(const struct child_ctx *c, int sock);
+
+struct crypto_ca;
+struct ask_srv;
+struct tty_filter;
+
+/* The supervisor's state while the jail runs (supervisor.c) */
+struct super {
+	const struct jail_config *cfg;
+	pid_t pid;		/* pid 1 of the jail, as seen here */
+	int chan_fd;
+	int sig_fd;
+	int timer_fd;
+	int master_fd;		/* pty master, or -1 */
+	int notify_fd;		/* --seccomp-log listener, or -1 */
+	pid_t fwd_pid;		/* the forwarder, or 0 */
+	int fwd_status;		/* its wait status once reaped */
+	bool fwd_died;		/* it stopped while the jail ran */
+	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
+	bool setup_done;
+	bool timed_out;
+	bool stdin_open;
+	int status;		/* wait status of pid 1 once reaped */
+	bool reaped;
+	char inbuf[4096];	/* user's keystrokes not yet written */
+	size_t in_len;
+	struct ask_srv *ask;	/* --ask, control socket; or NULL */
+	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
+	struct tty_filter *tty;	/* COMMAND's output filter; NULL: raw */
+};
+
+/* The signals forwarded to the jail, and SIGCHLD */
+sigset_t super_signals(void);
+/* The user's terminal as it was (also die()'s cleanup) */
+void super_restore_terminal(void);
+/* What "go" carries: whether stdin is a terminal, its modes and size */
+void super_fill_go(struct go_msg *go, const struct jail_config *cfg);
+/* --timeout's timerfd, or -1 without one */
+int super_arm_timer(const struct jail_config *cfg);
+/**
+ * super_run() - Relay, forward, serve asks until pid 1 is reaped
+ *
+ * Context: supervisor, once "go" was sent; returns with @s->status set
+ */
+void super_run(struct super *s);
+/* Let the forwarder log its open connections, then wait for it (3 s) */
+void super_stop_forwarder(struct super *s);
+/* A wait status as jail's exit status (128+N for signal N) */
+int super_status_to_exit(int st);
+
+
+/* ---------------------------------------------------------------------
+ * hints.c: why user namespaces are refused, and what to do
+ * ------------------------------------------------------------------- */
+
+/* What the host shows about user namespaces; -1: absent or unreadable */
+struct hints_userns {
+	int err;			/* errno of clone(CLONE_NEWUSER) */
+	bool is_root;			/* effective uid 0 */
+	long long max_user_namespaces;	/* /proc/sys/user/max_... */
+	long long unprivileged_userns_clone; /* Debian's kernel sysctl */
+	long long apparmor_restrict;	/* kernel.apparmor_restrict_unpr... */
+	int seccomp_mode;		/* "Seccomp:" of /proc/self/status */
+	bool in_container;		/* /.dockerenv, /run/.containerenv, or
+					 * a container engine in
+					 * /proc/1/cgroup */
+	bool in_jail;			/* JAIL=1 in the environment */
+};
+
+/* Gather @h for a clone() that failed with @err; reads /proc only */
+void hints_userns_facts(struct hints_userns *h, int err);
+
+/**
+ * hints_userns_choose() - The hint for a refused user namespace
+ * @h:		facts from hints_userns_facts()
+ *
+ * Pure. In order: user.max_user_namespaces 0, the limit reached (ENOSPC),
+ * kernel.unprivileged_userns_clone 0, a jail inside a jail, a container's
+ * seccomp profile, AppArmor's restriction (Ubuntu 23.10 and later), any
+ * other seccomp filter.
+ *
+ * Return: one line (what to run, which flag), static; NULL when none of
+ * these applies
+ */
+const char *hints_userns_choose(const struct hints_userns *h);
+
+/**
+ * hints_userns_refusal() - hints_userns_choose() for this host
+ * @err:	errno of the failed clone(CLONE_NEWUSER), or of the first
+ *		setup step that failed with EPERM in the new namespace (under
+ *		AppArmor's restriction clone() succeeds, and the namespace
+ *		then has no capabilities)
+ *
+ * Return: the hint, static, or NULL
+ */
+const char *hints_userns_refusal(int err);
+
+
+#endif /* RUN_H */
