@@ -71,6 +71,7 @@
 #include <time.h>
 
 #include "jail.h"
+#include "reqcheck.h"
 
 /* <linux/netfilter_ipv4.h> and <linux/netfilter_ipv6/ip6_tables.h> */
 #ifndef SO_ORIGINAL_DST
@@ -94,6 +95,7 @@
 #define FWD_MAX_HELD 256	/* connections held for an answer */
 #define FWD_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
 #define FWD_ASK_RATE 10		/* new questions per second, burst 3x */
+#define FWD_REFUSE_MS 5000	/* a refused request: earlier answers drain */
 
 enum tag {
 	T_LISTEN,	/* index: 0 IPv4, 1 IPv6 */
@@ -124,6 +126,7 @@ struct pump {
 	size_t pending;	/* bytes in the pipe */
 	bool eof;	/* the source sent FIN */
 	bool shut;	/* FIN passed on to the destination */
+	bool hold_fin;	/* keep the destination open at the end */
 };
 
 struct conn {
@@ -139,6 +142,14 @@ struct conn {
 	bool via_proxy;
 	bool allowed;		/* net.allow is written at close */
 	bool on_ready;
+	bool is_http;		/* plain HTTP: every request head is judged */
+	bool is_silent;		/* named from the pin before it said anything */
+	bool is_refusing;	/* a request was refused: answers drain first */
+	int refuse_status;
+	const char *refuse_why;
+	uint64_t budget;	/* bytes judged, not yet sent on (is_http) */
+	struct reqcheck_stream rs;
+	uint64_t idle_deadline;	/* C_SPLICE: nothing moved until then */
 	int slot;		/* name cache slot while C_RESOLVE */
 	int ask;		/* index into fwd.asks while C_ASK */
 	unsigned int n_cand, next_cand;
@@ -515,11 +526,12 @@ static struct conn *conn_new(struct fwd *f, int jail_fd)
  * Return: 0, or negative errno when either socket failed
  */
 static int pump(struct fwd *f, struct pump *p, int src, int dst,
-		uint64_t *count, bool *more)
+		uint64_t *count, bool *more, uint64_t *budget)
 {
 	int err;
 
 	for (int round = 0;; round++) {
+		size_t want = FWD_PIPE_SIZE;
 		ssize_t n;
 
 		if (round == FWD_PUMP_ROUNDS) {
@@ -527,11 +539,13 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 			break;
 		}
 		if (!p->pending) {
-			if (p->eof)
+			if (p->eof || (budget && !*budget))
 				break;
+			if (budget && *budget < want)
+				want = (size_t)*budget;
 			if (p->pipe_w < 0 && (err = pipe_get(f, p)) < 0)
 				return err;
-			n = splice(src, NULL, p->pipe_w, NULL, FWD_PIPE_SIZE,
+			n = splice(src, NULL, p->pipe_w, NULL, want,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n == 0) {
 				p->eof = true;
@@ -542,6 +556,8 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 			if (n < 0)
 				return -errno;
 			p->pending = (size_t)n;
+			if (budget)
+				*budget -= (uint64_t)n;
 		}
 		n = splice(p->pipe_r, NULL, dst, NULL, p->pending,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -554,7 +570,7 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 	}
 	if (!p->pending)
 		pipe_put(f, p);
-	if (p->eof && !p->pending && !p->shut) {
+	if (p->eof && !p->pending && !p->shut && !p->hold_fin) {
 		shutdown(dst, SHUT_WR);
 		p->shut = true;
 	}
@@ -569,18 +585,252 @@ static void ready_add(struct fwd *f, struct conn *c)
 	f->ready[f->n_ready++] = conn_idx(f, c);
 }
 
+/* ---- connections: plain HTTP, request by request ---------------------- */
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 405: return "Method Not Allowed";
+	case 415: return "Unsupported Media Type";
+	case 421: return "Misdirected Request";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	default: return "Error";
+	}
+}
+
+/* Answer the jail with @c's refusal, then close without a reset */
+static void http_refuse_now(struct fwd *f, struct conn *c)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n"
+			 "jail: %s\n",
+			 c->refuse_status, status_text(c->refuse_status),
+			 strlen(c->refuse_why) + 7, c->refuse_why);
+
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)send(c->jail_fd, buf, (size_t)n,
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(c->jail_fd, SHUT_WR);
+	/* Bytes left unread at close() would reset the connection, and the
+	 * answer with it: what the jail sent after the refused head goes */
+	for (int i = 0; i < 64; i++)
+		if (recv(c->jail_fd, f->scratch, sizeof(f->scratch),
+			 MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+	conn_free(f, c, false);
+}
+
+/*
+ * Refuse a request of @c (logged net.deny with @why). Answers to the
+ * requests carried before it are still on their way: the server is told
+ * the end (SHUT_WR), they drain, then the refusal follows them, within
+ * FWD_REFUSE_MS. Return: 1 when @c is gone, 0 while it drains
+ */
+static int http_refuse(struct fwd *f, struct conn *c, int status,
+		       const char *why)
+{
+	log_deny(f, c, why);
+	c->refuse_status = status;
+	c->refuse_why = why;
+	if (!c->rs.n_requests || c->up_fd < 0 || c->down.shut) {
+		http_refuse_now(f, c);
+		return 1;
+	}
+	c->is_refusing = true;
+	c->down.hold_fin = true;
+	c->deadline = f->now + FWD_REFUSE_MS;
+	if (!c->up.shut && !c->up.pending) {
+		shutdown(c->up_fd, SHUT_WR);
+		c->up.shut = true;
+	}
+	return 0;
+}
+
+/* A placeholder in a head for a host it is not bound to.
+ * Return: -1 (none), else as http_refuse() */
+static int http_leak(struct fwd *f, struct conn *c, const uint8_t *head,
+		     size_t len)
+{
+	int i = broker_head_leak(f->p, head, len);
+
+	if (i < 0)
+		return -1;
+	broker_log_leak(f->p, (size_t)i, "http-header", c->name);
+	return http_refuse(f, c, 403,
+			   "a secret's placeholder was sent to a host it is "
+			   "not bound to");
+}
+
+enum { HTTP_WAIT, HTTP_GO, HTTP_GONE };
+
+/*
+ * Judge what the jail sent next on a plain-HTTP connection (peeked, not
+ * consumed): a head, or body framing. Return: HTTP_GO (@c->budget bytes
+ * may go), HTTP_WAIT, HTTP_GONE (refused) or negative errno
+ */
+static int http_judge_next(struct fwd *f, struct conn *c)
+{
+	const struct reqcheck_conn rc = { c->name, c->port, 80, false };
+	unsigned long long seen = c->rs.n_requests;
+	struct reqcheck_verdict v;
+	uint64_t body = reqcheck_take_body(&c->rs);
+	ssize_t n;
+	int r;
+
+	if (body) {
+		c->budget = body;
+		return HTTP_GO;
+	}
+	n = recv(c->jail_fd, f->scratch, sizeof(f->scratch),
+		 MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? HTTP_WAIT : -errno;
+	if (n == 0) {
+		c->up.eof = true;
+		if (!c->up.shut) {
+			shutdown(c->up_fd, SHUT_WR);
+			c->up.shut = true;
+		}
+		return HTTP_WAIT;
+	}
+	r = reqcheck_feed(&c->rs, &rc, f->scratch, (size_t)n, &v);
+	if (r == -EAGAIN && (size_t)n >= sizeof(f->scratch))
+		return http_refuse(f, c, 431, "request head too large") ?
+			       HTTP_GONE : HTTP_WAIT;
+	if (r == -EAGAIN || r == -EBUSY)
+		return HTTP_WAIT;
+	if (r < 0)
+		return http_refuse(f, c, v.status, v.why) ? HTTP_GONE :
+							    HTTP_WAIT;
+	if (c->rs.n_requests != seen) {
+		int leak = http_leak(f, c, f->scratch, (size_t)r);
+
+		if (leak >= 0)
+			return leak ? HTTP_GONE : HTTP_WAIT;
+	}
+	c->budget = (uint64_t)r;
+	return HTTP_GO;
+}
+
+/*
+ * jail -> host on a plain-HTTP connection: only bytes judged go, and
+ * every head is judged before its first byte goes.
+ * Return: 0, 1 when @c is gone, or negative errno
+ */
+static int pump_http_up(struct fwd *f, struct conn *c, bool *more)
+{
+	for (int round = 0; round < FWD_PUMP_ROUNDS; round++) {
+		int r = HTTP_GO, err;
+
+		if (!c->budget && !c->up.pending && !c->up.eof)
+			r = http_judge_next(f, c);
+		if (r == HTTP_GONE)
+			return 1;
+		if (r < 0)
+			return r;
+		if (r == HTTP_WAIT || c->is_refusing)
+			return 0;
+		err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes, more,
+			   &c->budget);
+		if (err < 0)
+			return err;
+		if (c->budget || c->up.pending || c->up.eof || *more)
+			return 0;
+	}
+	*more = true;
+	return 0;
+}
+
+/* host -> jail; after an upgrade request, its answer is looked at first */
+static int pump_down(struct fwd *f, struct conn *c, bool *more)
+{
+	if (c->is_http && reqcheck_wants_reply(&c->rs)) {
+		uint8_t b[16];
+		ssize_t n = recv(c->up_fd, b, sizeof(b),
+				 MSG_PEEK | MSG_DONTWAIT);
+
+		if (n > 0 && reqcheck_upgrade_reply(&c->rs, b, (size_t)n) < 0)
+			return 0;	/* its first bytes are not all here */
+		if (n > 0)
+			*more = true;	/* the jail's next bytes may go */
+	}
+	return pump(f, &c->down, c->up_fd, c->jail_fd, &c->down_bytes, more,
+		    NULL);
+}
+
+/*
+ * A client named from the pin because it was silent (a server speaks
+ * first) must not start TLS or HTTP late: its name was never read, and
+ * the upstream proxy would have been skipped. Return: 1 when @c was
+ * refused, else 0 (@c->is_silent cleared once its first bytes passed)
+ */
+static int late_bytes(struct fwd *f, struct conn *c)
+{
+	ssize_t n = recv(c->jail_fd, f->scratch, 64, MSG_PEEK | MSG_DONTWAIT);
+	const char *why = NULL;
+	struct http_head h;
+	int r;
+
+	if (n < 0)
+		return 0;
+	if (n > 0 && f->scratch[0] == 0x16) {
+		why = "a TLS ClientHello after the client was silent";
+	} else if (n > 0) {
+		r = http_parse_head(f->scratch, (size_t)n, &h);
+		if (r == -EAGAIN && !memchr(f->scratch, '\n', (size_t)n) &&
+		    n < 64)
+			return 0;	/* not yet telling */
+		if (r == 0 || r == -EAGAIN || r == -E2BIG)
+			why = "an HTTP request after the client was silent";
+	}
+	if (why) {
+		conn_deny(f, c, why);
+		return 1;
+	}
+	c->is_silent = false;
+	return 0;
+}
+
+static uint64_t fwd_idle_ms(const struct fwd *f)
+{
+	return (f->cfg->net_idle_timeout ? f->cfg->net_idle_timeout :
+					   JAIL_NET_IDLE_DEFAULT) *
+	       1000ULL;
+}
+
 static void pump_both(struct fwd *f, struct conn *c)
 {
+	uint64_t before = c->up_bytes + c->down_bytes;
 	bool more = false;
-	int err;
+	int err = 0;
 
-	err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes, &more);
+	if (c->is_silent)
+		err = late_bytes(f, c);
+	if (err > 0)
+		return;		/* refused: @c is gone */
+	if (!err && c->is_http && !c->is_refusing)
+		err = pump_http_up(f, c, &more);
+	else if (!err && !c->is_refusing && !c->is_silent)
+		err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes,
+			   &more, NULL);
+	if (err > 0)
+		return;
 	if (err >= 0)
-		err = pump(f, &c->down, c->up_fd, c->jail_fd, &c->down_bytes,
-			   &more);
+		err = pump_down(f, c, &more);
 	if (err < 0) {
 		/* One side reset or failed: tell the other the same way */
 		conn_free(f, c, true);
+		return;
+	}
+	if (c->up_bytes + c->down_bytes != before)
+		c->idle_deadline = f->now + fwd_idle_ms(f);
+	if (c->is_refusing && c->down.eof && !c->down.pending) {
+		http_refuse_now(f, c);
 		return;
 	}
 	if (c->up.shut && c->down.shut) {
@@ -595,6 +845,7 @@ static void enter_splice(struct fwd *f, struct conn *c)
 {
 	c->state = C_SPLICE;
 	c->deadline = 0;
+	c->idle_deadline = f->now + fwd_idle_ms(f);
 	/* The first bytes are still queued in the jail's socket */
 	pump_both(f, c);
 }
@@ -1098,6 +1349,12 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	char ip[INET6_ADDRSTRLEN];
 
 	dnsd_addr_str(&c->dst, ip, sizeof(ip));
+	if (*claimed && !policy_is_wire_name(claimed, true)) {
+		/* An address in disguise is neither asked about nor dialed */
+		snprintf(c->name, sizeof(c->name), "%s", claimed);
+		conn_deny(f, c, "not a host name");
+		return;
+	}
 	if (is_tls && *claimed && pinned &&
 	    !dnsd_pinned(f->dns, &c->dst, claimed)) {
 		snprintf(c->name, sizeof(c->name), "%s", claimed);
@@ -1164,6 +1421,37 @@ static bool secrets_hook(struct fwd *f, struct conn *c,
 	return true;
 }
 
+/* A first line that means to be an HTTP request: "... HTTP/1.x" */
+static bool looks_like_http(const uint8_t *b, size_t len)
+{
+	const uint8_t *lf = memchr(b, '\n', len);
+	size_t n = lf ? (size_t)(lf - b) : len;
+
+	return memmem(b, n, " HTTP/", 6) != NULL;
+}
+
+/*
+ * The first head of a plain-HTTP connection: brokered, or judged as
+ * every later one will be (reqcheck_judge()) before anything is dialed;
+ * its Host names the connection
+ */
+static void classify_http(struct fwd *f, struct conn *c,
+			  const struct http_head *h)
+{
+	const struct reqcheck_conn rc = { h->host, c->port, 80, false };
+	struct reqcheck_verdict v;
+
+	if (secrets_hook(f, c, h))
+		return;
+	snprintf(c->name, sizeof(c->name), "%.*s", POLICY_NAME_MAX, h->host);
+	if (reqcheck_judge(&rc, f->scratch, h, &v)) {
+		http_refuse(f, c, v.status, v.why);
+		return;
+	}
+	c->is_http = true;
+	decide(f, c, h->host, false);
+}
+
 /*
  * Look at what the jail sent so far, without consuming it.
  * Context: C_PEEK, on every new segment (edge-triggered)
@@ -1185,20 +1473,29 @@ static void classify(struct fwd *f, struct conn *c)
 	c->got_bytes = true;
 	if (f->scratch[0] == 0x16) {
 		r = tls_parse_sni(f->scratch, (size_t)n, name, sizeof(name));
-		if (r >= 0) {
+		if (r >= 0)
 			decide(f, c, r > 0 ? name : "", true);
-			return;
-		}
-	} else {
-		r = http_parse_head(f->scratch, (size_t)n, &h);
-		if (r == 0 && !secrets_hook(f, c, &h))
-			decide(f, c, h.host, false);
-		if (r == 0)
-			return;
+		else if (r != -EAGAIN)
+			/* Never named from the pin: what the server reads
+			 * of it is not what was read here */
+			conn_deny(f, c, "unreadable TLS ClientHello");
+		else if ((size_t)n >= sizeof(f->scratch))
+			conn_deny(f, c, "TLS ClientHello too large");
+		return;
 	}
-	if (r == -EAGAIN) {
-		if ((size_t)n >= sizeof(f->scratch))
-			conn_deny(f, c, "request head too large");
+	r = http_parse_head(f->scratch, (size_t)n, &h);
+	if (r == 0) {
+		classify_http(f, c, &h);
+		return;
+	}
+	if (r == -E2BIG || (r == -EAGAIN && (size_t)n >= sizeof(f->scratch))) {
+		conn_deny(f, c, "request head too large");
+		return;
+	}
+	if (r == -EAGAIN)
+		return;
+	if (looks_like_http(f->scratch, (size_t)n)) {
+		conn_deny(f, c, "malformed request head");
 		return;
 	}
 	/* Neither TLS nor HTTP/1: only a pin or the address can name it */
@@ -1335,8 +1632,10 @@ static void tick_conn(struct fwd *f, struct conn *c)
 {
 	switch (c->state) {
 	case C_PEEK:
-		if (!c->got_bytes && f->now >= c->silent_deadline)
+		if (!c->got_bytes && f->now >= c->silent_deadline) {
+			c->is_silent = true;
 			decide(f, c, "", false);
+		}
 		else if (f->now >= c->deadline)
 			conn_deny(f, c, "no request in time");
 		return;
@@ -1351,6 +1650,12 @@ static void tick_conn(struct fwd *f, struct conn *c)
 	case C_ASK:
 		if (f->now >= c->deadline)
 			conn_deny(f, c, "no answer in time");
+		return;
+	case C_SPLICE:
+		if (c->is_refusing && f->now >= c->deadline)
+			http_refuse_now(f, c);
+		else if (c->idle_deadline && f->now >= c->idle_deadline)
+			conn_free(f, c, true);	/* idle too long */
 		return;
 	default:
 		return;

@@ -131,6 +131,8 @@ static char *default_log_path(const struct jail_config *cfg)
 static int open_log(struct jail_config *cfg)
 {
 	cfg->log_fd = audit_open(cfg->log_path);
+	audit_set_max(cfg->log_fd,
+		      cfg->log_max ? cfg->log_max : JAIL_LOG_MAX_DEFAULT);
 	return cfg->log_fd < 0 ? cfg->log_fd : 0;
 }
 
@@ -980,6 +982,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.n_host_ports = cfg->n_host_ports,
 		.ipv6 = cfg->ipv6,
 		.parent = getpid(),
+		.max_conns = (unsigned int)cfg->max_connections,
 		.secret_values = secret_values,
 		.ca = s->ca,
 		.ask_fd = s->ask_fwd_fd,

@@ -148,6 +148,8 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
 #define JAIL_MAX_RULES 256
 #define JAIL_MAX_HOLD_PUSH 16
 #define JAIL_ASK_TIMEOUT_DEFAULT 60	/* seconds */
+#define JAIL_NET_IDLE_DEFAULT 600	/* seconds a spliced connection idles */
+#define JAIL_LOG_MAX_DEFAULT (16ULL << 20)	/* audit log bytes per run */
 
 enum mount_kind {
 	MOUNT_RO,     /* --ro, --ro-try */
@@ -301,6 +303,9 @@ struct jail_config {
 	const char *ca_bundle_path;
 	int ca_bundle_fd;
 	unsigned long long ask_timeout;	/* --ask-timeout seconds */
+	unsigned long long net_idle_timeout;	/* --net-idle-timeout seconds */
+	unsigned long long max_connections;	/* --max-connections */
+	unsigned long long log_max;		/* --log-max bytes */
 	char *approve_cmd;		/* --approve-cmd CMD, or NULL */
 	char hold_push[JAIL_MAX_HOLD_PUSH][256];	/* --hold-push, normalised */
 	size_t n_hold_push;
@@ -1331,6 +1336,22 @@ int policy_normalize_name(const char *in, size_t len, char *out,
 			  size_t out_len);
 
 /**
+ * policy_is_wire_name() - May a name from the jail name a destination?
+ * @name:	a normalised name (policy_normalize_name()) from a ClientHello,
+ *		a Host header or a DNS query; untrusted
+ * @is_addr_ok:	an IP literal in its usual form passes too
+ *
+ * The grammar of --allow names: no label starts or ends with '-', and
+ * the last label does not start with a digit, so that no form of an
+ * address ("3405803842", "0xcb007142", "0313.0.0161.0102",
+ * "203.0.113.066") passes for a name to ask about or resolve.
+ *
+ * Return: true when @name is such a host name (or, with @is_addr_ok, an
+ * IPv4 or IPv6 literal as inet_pton() reads it)
+ */
+bool policy_is_wire_name(const char *name, bool is_addr_ok);
+
+/**
  * policy_addr_is_special() - Is @addr a destination refused by default?
  * @family:	AF_INET (4 bytes at @addr) or AF_INET6 (16 bytes); any other
  *		family counts as special
@@ -1750,6 +1771,17 @@ int audit_format(char *out, size_t out_len, const struct timespec *ts,
 		 const struct audit_field *f, size_t n);
 
 /**
+ * audit_set_max() - Bound the audit log's size for this run
+ * @fd:		the log; what it holds already does not count
+ * @max:	bytes; 0 for no bound
+ *
+ * Every audit_write() after it, in this process and in those it forks,
+ * keeps the log's file below @max: past it, one log.truncated event,
+ * then only the exit event.
+ */
+void audit_set_max(int fd, unsigned long long max);
+
+/**
  * audit_write() - Append one event to the audit log
  * @fd:		the log, opened by audit_open() (O_APPEND)
  * @id:		jail ID
@@ -2160,6 +2192,11 @@ void broker_stop_all(void);
 
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);
+
+/* Index of a secret whose placeholder a request head @buf carries, or -1
+ * (on a connection to a host no secret is bound to) */
+int broker_head_leak(const struct fwd_params *p, const uint8_t *buf,
+		     size_t len);
 
 /**
  * broker_revoke() - Stop injecting secret @secret for the rest of the run

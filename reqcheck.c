@@ -201,6 +201,17 @@ uint64_t reqcheck_body_left(const struct reqcheck_stream *st)
 	return (st->state & 0xff) == RS_LENGTH ? st->left : 0;
 }
 
+uint64_t reqcheck_take_body(struct reqcheck_stream *st)
+{
+	uint64_t n = reqcheck_body_left(st);
+
+	if (n) {
+		st->left = 0;
+		body_done(st);
+	}
+	return n;
+}
+
 bool reqcheck_wants_reply(const struct reqcheck_stream *st)
 {
 	return st->state == RS_REPLY;

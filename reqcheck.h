@@ -81,6 +81,10 @@ int reqcheck_feed(struct reqcheck_stream *st, const struct reqcheck_conn *rc,
 /* Body bytes that may go on without being looked at (Content-Length) */
 uint64_t reqcheck_body_left(const struct reqcheck_stream *st);
 
+/* As reqcheck_body_left(), and the body counts as passed: the caller
+ * sends exactly that many bytes on before it feeds @st again */
+uint64_t reqcheck_take_body(struct reqcheck_stream *st);
+
 /* Is @st waiting for the server's answer to an upgrade? */
 bool reqcheck_wants_reply(const struct reqcheck_stream *st);
 
