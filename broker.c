@@ -61,6 +61,7 @@
 #include <time.h>
 
 #include "jail.h"
+#include "ratelimit.h"
 #include "reqcheck.h"
 
 #define BROKER_IO_MS 10000		/* head, connect, handshake */
@@ -355,6 +356,18 @@ static int dial_proxy(const struct broker_proxy *px, const char *host,
 	return fd;
 }
 
+/* The forwarder's event counts (ratelimit.h), inherited across fork */
+static struct ratelimit *counts;
+
+void broker_set_ratelimit(struct ratelimit *rl)
+{
+	counts = rl;
+}
+
+static uint64_t mono_ms(void);
+
+/* secret.inject, the first per secret and host in a minute; the others
+ * are counted and written by the forwarder as one event */
 static void log_injected(const struct fwd_params *p, const char *host,
 			 uint32_t injected)
 {
@@ -363,8 +376,18 @@ static void log_injected(const struct fwd_params *p, const char *host,
 			AF_STR("name", p->cfg->secrets[i].name),
 			AF_STR("host", host),
 		};
+		bool is_now = true;
 
-		if (injected & (1u << i))
+		if (!(injected & (1u << i)))
+			continue;
+		if (counts) {
+			ratelimit_lock(counts);
+			is_now = ratelimit_take(counts, RL_INJECT, host, 0,
+						p->cfg->secrets[i].name, 0, 0,
+						mono_ms());
+			ratelimit_unlock(counts);
+		}
+		if (is_now)
 			log_event(p, "secret.inject", f, ARRAY_SIZE(f));
 	}
 }
@@ -590,6 +613,15 @@ static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 	if (!ic->is_plain)
 		crypto_tls_free(ic->jail);
 	shutdown(ic->jail_fd, SHUT_WR);
+	if (ic->up && counts) {
+		ratelimit_lock(counts);
+		/* Counted into the forwarder's minute, as spliced ones are */
+		if (!ratelimit_take(counts, RL_ALLOW, ic->host, ic->port, NULL,
+				    (uint64_t)ic->up_bytes,
+				    (uint64_t)ic->down_bytes, mono_ms()))
+			ic->up = NULL;
+		ratelimit_unlock(counts);
+	}
 	if (ic->up)
 		log_event(ic->p, "net.allow", f, ARRAY_SIZE(f));
 	_exit(0);

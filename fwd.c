@@ -63,6 +63,7 @@
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -71,6 +72,7 @@
 #include <time.h>
 
 #include "jail.h"
+#include "ratelimit.h"
 #include "reqcheck.h"
 
 /* <linux/netfilter_ipv4.h> and <linux/netfilter_ipv6/ip6_tables.h> */
@@ -202,6 +204,7 @@ struct fwd {
 	unsigned int n_pool;
 	int pipe_size;
 	struct dnsd *dns;
+	struct ratelimit *rl;	/* shared with the brokers */
 	struct proxy proxy;
 	struct fwd_ask asks[FWD_MAX_ASKS];
 	unsigned int n_held;
@@ -384,6 +387,55 @@ static void log_allow(struct fwd *f, const struct conn *c)
 	log_write(f, "net.allow", fl, ARRAY_SIZE(fl));
 }
 
+/* net.allow for @c, or counted into its destination's minute */
+static void log_allow_counted(struct fwd *f, const struct conn *c)
+{
+	bool is_now;
+
+	ratelimit_lock(f->rl);
+	is_now = ratelimit_take(f->rl, RL_ALLOW, c->name, c->port, NULL,
+				c->up_bytes, c->down_bytes, f->now);
+	ratelimit_unlock(f->rl);
+	if (is_now)
+		log_allow(f, c);
+}
+
+/* One event for each destination's minute of counted events */
+static void log_counted(struct fwd *f, bool is_all)
+{
+	struct ratelimit_slot s;
+
+	for (;;) {
+		ratelimit_lock(f->rl);
+		bool is_due = ratelimit_due(f->rl, f->now, is_all, &s);
+
+		ratelimit_unlock(f->rl);
+		if (!is_due)
+			return;
+		if (s.kind == RL_INJECT) {
+			const struct audit_field fl[] = {
+				AF_STR("name", s.what[0] ? s.what : NULL),
+				AF_STR("host", s.host[0] ? s.host : NULL),
+				AF_INT("count", s.n),
+				AF_INT("window_s", RATELIMIT_WINDOW_MS / 1000),
+			};
+
+			log_write(f, "secret.inject", fl, ARRAY_SIZE(fl));
+			continue;
+		}
+		const struct audit_field fl[] = {
+			AF_STR("host", s.host[0] ? s.host : NULL),
+			AF_INT("port", s.port),
+			AF_INT("count", s.n),
+			AF_INT("bytes_up", s.up),
+			AF_INT("bytes_down", s.down),
+			AF_INT("window_s", RATELIMIT_WINDOW_MS / 1000),
+		};
+
+		log_write(f, "net.allow", fl, ARRAY_SIZE(fl));
+	}
+}
+
 /* ---- connections: lifetime ------------------------------------------ */
 
 static struct conn *conn_get(struct fwd *f, uint64_t tag)
@@ -455,7 +507,7 @@ static void conn_free(struct fwd *f, struct conn *c, bool reset)
 		ask_release(f, c);
 	/* Allowed and dialed: the one net.allow line, with its byte counts */
 	if (c->allowed && c->peer.family)
-		log_allow(f, c);
+		log_allow_counted(f, c);
 	if (reset) {
 		close_reset(c->jail_fd);
 		close_reset(c->up_fd);
@@ -1669,6 +1721,7 @@ static void on_tick(struct fwd *f)
 	if (read(f->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	log_refill(f);
+	log_counted(f, false);
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		tick_conn(f, &f->conns[i]);
 	dnsd_tick(f->dns, f->now);
@@ -1681,7 +1734,8 @@ static __attribute__((noreturn)) void shut_down(struct fwd *f)
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		if (f->conns[i].state != C_FREE && f->conns[i].allowed &&
 		    f->conns[i].peer.family)
-			log_allow(f, &f->conns[i]);
+			log_allow_counted(f, &f->conns[i]);
+	log_counted(f, true);
 	_exit(0);
 }
 
@@ -1945,6 +1999,11 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	f->now = f->log_at = now_ms();
 	proxy_setup(&f->proxy, p->upstream_proxy);
 	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	f->rl = mmap(NULL, sizeof(*f->rl), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f->rl == MAP_FAILED)
+		die_errno("forwarder: shared memory");
+	broker_set_ratelimit(f->rl);
 	f->dns = dnsd_new(p, (struct dnsd_waiter){ lookup_done, f }, f->now);
 	setup_loop(f);
 }

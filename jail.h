@@ -2190,6 +2190,12 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
  */
 void broker_stop_all(void);
 
+struct ratelimit;
+
+/* The forwarder's table of event counts (ratelimit.h), shared with every
+ * broker it forks afterwards: secret.inject is counted there */
+void broker_set_ratelimit(struct ratelimit *rl);
+
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);
 
