@@ -473,6 +473,8 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 #define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
 #define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
 #define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
+#define ICPT_REFUSE_MS 5000	/* earlier answers drain before a refusal */
+#define ICPT_QUIET_MS 1000	/* ... until the server is silent this long */
 
 /* One intercepted connection (the process's only one) */
 struct icpt {
@@ -627,7 +629,32 @@ static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 	_exit(0);
 }
 
-/* Answer the jail with a short error over its TLS and end */
+static int icpt_to_jail(struct icpt *ic);
+
+/*
+ * The answers to the requests carried before a refused one are on their
+ * way: they reach the jail first, until the server ends or is silent for
+ * ICPT_QUIET_MS, at most ICPT_REFUSE_MS, so that the refusal is read as
+ * the answer to the request it refuses
+ */
+static void icpt_drain_answers(struct icpt *ic)
+{
+	uint64_t end = mono_ms() + ICPT_REFUSE_MS;
+
+	if (!ic->up || !ic->n_requests)
+		return;
+	while (mono_ms() < end) {
+		struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN };
+
+		if (!crypto_tls_pending(ic->up) &&
+		    poll(&pf, 1, ICPT_QUIET_MS) <= 0)
+			return;
+		if (icpt_to_jail(ic) < 0)
+			return;
+	}
+}
+
+/* Answer the jail with a short error (over its TLS) and end */
 static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 						  const char *status,
 						  const char *why)
@@ -639,6 +666,7 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 			 "jail: %s\n",
 			 status, strlen(why) + 7, why);
 
+	icpt_drain_answers(ic);
 	if (n > 0 && (size_t)n < sizeof(buf))
 		(void)jail_write(ic, buf, (size_t)n);
 	icpt_finish(ic);
