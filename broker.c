@@ -5,19 +5,17 @@
  * A client in the jail whose base URL is http://HOST.jail.internal sends
  * plain HTTP there; the gateway redirects it to the forwarder like every
  * other connection. For such a request the forwarder forks one broker
- * process per connection, which:
- *  1. reads the request head (the forwarder only peeked at it);
- *  2. rewrites it (secrets_rewrite_head()): Host: HOST, placeholders of
- *     the secrets bound to HOST replaced by their values, Connection:
- *     close, so that each request has its own connection and its own
- *     substitution; a placeholder of a secret bound elsewhere refuses the
- *     request (secret.leak);
- *  3. resolves HOST on the host, skips the addresses the policy refuses,
- *     connects to port 443 (or asks the host's upstream proxy to, with
- *     CONNECT) and speaks TLS with certificate and host name verification
- *     against the host's trust store (crypto.c);
- *  4. relays the rest of the request and the response as it arrives
- *     (server-sent events stream through), until either side closes.
+ * process per connection (serve_plain()), which resolves HOST on the
+ * host, skips the addresses the policy refuses, connects to port 443 (or
+ * asks the host's upstream proxy to, with CONNECT), speaks TLS with
+ * certificate and host name verification against the host's trust store
+ * (crypto.c), and then runs the interception relay below with a plain
+ * jail side: every request is judged (its Host must be the broker name it
+ * came to), rewritten, followed through its body, and a push to a held
+ * host is held, exactly as on an intercepted connection. Each request
+ * still has its own upstream connection (Connection: close, as
+ * secrets_rewrite_head() writes it): a second request on the jail's
+ * connection ends it once the first one's answer has arrived.
  * Blocking I/O in a process of its own keeps the forwarder's loop free.
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
@@ -771,9 +769,23 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 		log_refused_port(p, ic->host, ic->port, why);
 		icpt_refuse(ic, status, why);
 	}
-	len = secrets_rewrite_request(b, h->head_len, ic->authority, ic->subs,
-				      ic->n_subs, ic->out, sizeof(ic->out),
-				      &injected, &leaked);
+	/*
+	 * The broker's name keeps its contract of one upstream connection
+	 * per request (Connection: close): a client that sends another
+	 * request on it anyway gets the answers so far, then the end
+	 */
+	if (ic->is_plain && ic->n_requests) {
+		icpt_drain_answers(ic);
+		icpt_finish(ic);
+	}
+	len = ic->is_plain ?
+		      secrets_rewrite_head(b, h->head_len, ic->authority,
+					   ic->subs, ic->n_subs, ic->out,
+					   sizeof(ic->out), &injected, &leaked) :
+		      secrets_rewrite_request(b, h->head_len, ic->authority,
+					      ic->subs, ic->n_subs, ic->out,
+					      sizeof(ic->out), &injected,
+					      &leaked);
 	if (len == -EACCES) {
 		broker_log_leak(p, (size_t)leaked, "http-header", ic->host);
 		icpt_refuse(ic, "403 Forbidden",

@@ -17,9 +17,13 @@
  *     else the name this resolver handed out for the destination address
  *     ("pinned"), else the address itself. A ClientHello whose SNI is not
  *     among the names pinned to its destination, or a ClientHello without
- *     SNI to port 443 of a pinned address, is refused. A client that says
- *     nothing for FWD_SILENT_MS (server-speaks-first protocols) is named
- *     from the pin; one that sends an incomplete request for
+ *     SNI to port 443 of a pinned address, is refused; so is one the
+ *     parser cannot read, and an HTTP head that cannot be parsed: neither
+ *     is ever named from the pin. A name that is an address in disguise
+ *     (policy_is_wire_name()) is refused. A client that says nothing for
+ *     FWD_SILENT_MS (server-speaks-first protocols) is named from the pin,
+ *     and refused if its first bytes then are a ClientHello or an HTTP
+ *     request; one that sends an incomplete request for
  *     FWD_FIRST_BYTES_MS is refused.
  *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
  *     handed to an interception process (broker_tls()); else resolve the
@@ -32,7 +36,14 @@
  *     proxy with CONNECT when there is one.
  *  4. splice(2) both ways through pipes lent from a pool only while bytes
  *     are in flight, so idle connections hold no pipe; half-close is
- *     passed on with shutdown(SHUT_WR).
+ *     passed on with shutdown(SHUT_WR). On plain HTTP, jail -> host moves
+ *     only bytes already judged: every head is peeked at and judged
+ *     (reqcheck.c: Host, CONNECT, strict body framing) before its first
+ *     byte goes, and its body's framing says where the next head starts;
+ *     a refused request is answered with its status (421 for another
+ *     host) once the answers to the requests before it have drained.
+ *     A connection idle for --net-idle-timeout is closed; at most
+ *     --max-connections are open at once.
  * Every refusal resets the jail's connection at once (SO_LINGER 0).
  *
  * --ask: a name no rule decides (policy_check_name() says "not allowed"
