@@ -827,6 +827,15 @@ static int pump_down(struct fwd *f, struct conn *c, bool *more)
 }
 
 /*
+ * Ports 80 and 443 carry HTTP and TLS only: bytes that are neither would
+ * be relayed unread, and the requests behind them with them
+ */
+static bool is_web_port(uint16_t port)
+{
+	return port == 80 || port == 443;
+}
+
+/*
  * A client named from the pin because it was silent (a server speaks
  * first) must not start TLS or HTTP late: its name was never read, and
  * the upstream proxy would have been skipped. Return: 1 when @c was
@@ -850,6 +859,8 @@ static int late_bytes(struct fwd *f, struct conn *c)
 			return 0;	/* not yet telling */
 		if (r == 0 || r == -EAGAIN || r == -E2BIG)
 			why = "an HTTP request after the client was silent";
+		else if (is_web_port(c->port))
+			why = "neither HTTP nor TLS on a web port";
 	}
 	if (why) {
 		conn_deny(f, c, why);
@@ -1559,6 +1570,10 @@ static void classify(struct fwd *f, struct conn *c)
 		return;
 	if (looks_like_http(f->scratch, (size_t)n)) {
 		conn_deny(f, c, "malformed request head");
+		return;
+	}
+	if (is_web_port(c->port)) {
+		conn_deny(f, c, "neither HTTP nor TLS on a web port");
 		return;
 	}
 	/* Neither TLS nor HTTP/1: only a pin or the address can name it */

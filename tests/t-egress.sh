@@ -204,6 +204,12 @@ assert_match "... and pipelined after a request, even to the host itself" "^stat
 assert_eq "... the server saw the first request only" 1 "$(server_saw .)"
 assert_eq "... and no connection to other.test" 0 "$(grep -c "$NET_IP_OTHER" "$NET_DIR/conn.log")"
 
+net_reset_logs
+out=$(ej "${ALLOW[@]}" -- $RAW send allowed.test 80 "\x00junk\r\n${OK}GET /hello HTTP/1.1\r\nHost: www.allowed.test\r\n\r\n" 2>&1)
+assert_match "port 80: bytes that are neither HTTP nor TLS are refused (requests behind them too)" "^end (reset|eof)" "$out"
+assert_match "... logged with the reason" '"reason":"neither HTTP nor TLS on a web port"' "$(cat "$LOG")"
+assert_eq "... the server saw nothing" 0 "$(server_saw .)"
+
 # ---- smuggling: bodies framed strictly ------------------------------------------
 
 smuggled='POST /echo HTTP/1.1\r\nHost: www.allowed.test\r\nContent-Length: 0\r\n\r\n'
