@@ -266,12 +266,12 @@ static bool within_max(int fd, const char *event, size_t len, bool *cut)
 int audit_write(int fd, const char *id, const char *event,
 		const struct audit_field *f, size_t n)
 {
-	static const struct audit_field max_field = { .key = "reason",
-						      .type = AUDIT_STR,
-						      .s = "the log reached "
-							   "its size bound "
-							   "(--log-max); "
-							   "only exit follows" };
+	static const struct audit_field max_field = {
+		.key = "reason",
+		.type = AUDIT_STR,
+		.s = "the log reached its size bound (--log-max); only exit "
+		     "follows",
+	};
 	bool is_cut = false;
 	static const struct audit_field cut = { .key = "truncated",
 						.type = AUDIT_INT,

@@ -778,11 +778,12 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 		icpt_drain_answers(ic);
 		icpt_finish(ic);
 	}
-	len = ic->is_plain ?
-		      secrets_rewrite_head(b, h->head_len, ic->authority,
+	if (ic->is_plain)
+		len = secrets_rewrite_head(b, h->head_len, ic->authority,
 					   ic->subs, ic->n_subs, ic->out,
-					   sizeof(ic->out), &injected, &leaked) :
-		      secrets_rewrite_request(b, h->head_len, ic->authority,
+					   sizeof(ic->out), &injected, &leaked);
+	else
+		len = secrets_rewrite_request(b, h->head_len, ic->authority,
 					      ic->subs, ic->n_subs, ic->out,
 					      sizeof(ic->out), &injected,
 					      &leaked);

@@ -30,7 +30,8 @@ static void test_minute(void)
 	   "secret.inject is its own kind");
 	ok(!ratelimit_take(&r, RL_INJECT, "a.test", 0, "K", 0, 0, 62001),
 	   "... and counted");
-	ok(ratelimit_due(&r, 62002, true, &s), "at exit: due whatever the time");
+	ok(ratelimit_due(&r, 62002, true, &s),
+	   "at exit: due whatever the time");
 }
 
 static void test_full(void)

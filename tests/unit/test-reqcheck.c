@@ -37,13 +37,15 @@ static void test_judge(void)
 	       "absolute-form to another host: 421");
 	is_int(judge(&conn, "GET http://a.test/x HTTP/1.1\r\n\r\n", &v), 0,
 	       "absolute-form to the connection's host");
-	is_int(judge(&conn, "CONNECT a.test:80 HTTP/1.1\r\nHost: a.test:80\r\n\r\n",
+	is_int(judge(&conn,
+		     "CONNECT a.test:80 HTTP/1.1\r\nHost: a.test:80\r\n\r\n",
 		     &v),
 	       405, "CONNECT, even to the host itself: 405");
 	is_int(judge(&conn, "GET / HTTP/1.0\r\n\r\n", &v), 400,
 	       "no Host: 400");
 	is_int(judge(&conn,
-		     "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\n\r\n",
+		     "GET / HTTP/1.1\r\nHost: a.test\r\n"
+		     "Content-Length: 5\r\n\r\n",
 		     &v),
 	       400, "a body on GET: 400");
 	is_int(judge(&conn,
@@ -52,7 +54,8 @@ static void test_judge(void)
 		     &v),
 	       400, "a chunked body on HEAD: 400");
 	is_int(judge(&conn,
-		     "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n",
+		     "GET / HTTP/1.1\r\nHost: a.test\r\n"
+		     "Content-Length: 0\r\n\r\n",
 		     &v),
 	       0, "Content-Length: 0 on GET is no body");
 	is_int(judge(&conn,
@@ -66,7 +69,8 @@ static void test_judge(void)
 		     &v),
 	       400, "Content-Length twice: 400");
 	is_int(judge(&conn,
-		     "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: +5\r\n\r\n",
+		     "POST / HTTP/1.1\r\nHost: a.test\r\n"
+		     "Content-Length: +5\r\n\r\n",
 		     &v),
 	       400, "an invalid Content-Length: 400");
 	is_int(judge(&conn,
@@ -92,7 +96,8 @@ static void test_judge(void)
 		     &v),
 	       415, "a compressed push to a held host: 415");
 	is_int(judge(&conn,
-		     "GET /ws HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\n"
+		     "GET /ws HTTP/1.1\r\nHost: a.test\r\n"
+		     "Upgrade: websocket\r\n"
 		     "Connection: upgrade\r\n\r\n",
 		     &v),
 	       0, "an upgrade request");
@@ -121,7 +126,8 @@ static void test_stream(void)
 {
 	static const char pipelined[] =
 		"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n"
-		"POST /x HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n\r\nabc"
+		"POST /x HTTP/1.1\r\nHost: a.test\r\n"
+		"Content-Length: 3\r\n\r\nabc"
 		"POST /y HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked"
 		"\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
 		"GET /z HTTP/1.1\r\nHost: a.test\r\n\r\n";
