@@ -15,7 +15,9 @@
  * host is held, exactly as on an intercepted connection. Each request
  * still has its own upstream connection (Connection: close, as
  * secrets_rewrite_head() writes it): a second request on the jail's
- * connection ends it once the first one's answer has arrived.
+ * connection waits for the first one's answer, then is sent on a new
+ * connection. Intercepted connections do the same for the requests whose
+ * end a server could see elsewhere (icpt_is_last()).
  * Blocking I/O in a process of its own keeps the forwarder's loop free.
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
@@ -485,6 +487,7 @@ struct icpt {
 	 * port, or the broker name the plain-HTTP client used */
 	struct reqcheck_conn rc;
 	bool is_plain;			/* the broker's name: no TLS inside */
+	bool is_closing;		/* upstream closes after its request */
 	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
 	int jail_fd;
 	int up_fd;
@@ -754,6 +757,47 @@ static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
 	ic->up_bytes += (long long)len;
 }
 
+/*
+ * One upstream connection for this request alone (Connection: close)?
+ * Always on the broker's name (its contract: each request has its own
+ * connection and substitution); elsewhere when the server could take the
+ * request's end elsewhere than here: "Expect" (a server that answers
+ * before the body may not read it), HTTP/1.0 (other keep-alive rules)
+ */
+static bool icpt_is_last(const struct icpt *ic, const uint8_t *b,
+			 const struct http_head *h)
+{
+	size_t off, len;
+
+	return ic->is_plain || h->version_minor == 0 ||
+	       http_find_header(b, h->head_len, "Expect", &off, &len, 0) == 0;
+}
+
+/*
+ * The request before was its upstream connection's last: its answer goes
+ * to the jail until the server closes (silent BROKER_IO_MS at most),
+ * then the next request gets a connection of its own
+ */
+static void icpt_redial(struct icpt *ic)
+{
+	uint64_t end = mono_ms() + BROKER_IDLE_MS;
+
+	while (!is_stopping && mono_ms() < end) {
+		struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN };
+
+		if (!crypto_tls_pending(ic->up) &&
+		    poll(&pf, 1, BROKER_IO_MS) <= 0)
+			break;
+		if (icpt_to_jail(ic) < 0)
+			break;
+	}
+	crypto_tls_free(ic->up);
+	ic->up = NULL;
+	close(ic->up_fd);
+	icpt_connect(ic);
+	ic->is_closing = false;
+}
+
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
 static void icpt_head(struct icpt *ic, const uint8_t *b,
 		      const struct http_head *h)
@@ -769,16 +813,10 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 		log_refused_port(p, ic->host, ic->port, why);
 		icpt_refuse(ic, status, why);
 	}
-	/*
-	 * The broker's name keeps its contract of one upstream connection
-	 * per request (Connection: close): a client that sends another
-	 * request on it anyway gets the answers so far, then the end
-	 */
-	if (ic->is_plain && ic->n_requests) {
-		icpt_drain_answers(ic);
-		icpt_finish(ic);
-	}
-	if (ic->is_plain)
+	if (ic->is_closing)
+		icpt_redial(ic);
+	ic->is_closing = icpt_is_last(ic, b, h);
+	if (ic->is_closing)
 		len = secrets_rewrite_head(b, h->head_len, ic->authority,
 					   ic->subs, ic->n_subs, ic->out,
 					   sizeof(ic->out), &injected, &leaked);

@@ -246,6 +246,14 @@ assert_match "intercepted: ... pipelined after a request too" "^status 200 421" 
 out=$(JT_EXTRA_ENV="K=$REAL" ej "${sj[@]}" -- $RAW send allowed.test.jail.internal 80 "GET /hello HTTP/1.1\r\nHost: allowed.test.jail.internal\r\nContent-Length: $slen\r\n\r\n$smuggled" 2>&1)
 assert_match "broker name: a GET with a body is refused (400)" "^status 400" "$out"
 net_reset_logs
+out=$(JT_EXTRA_ENV="K=$REAL" ej "${sj[@]}" -- $RAW send allowed.test.jail.internal 80 "${OK/allowed.test/allowed.test.jail.internal}${OK/allowed.test/allowed.test.jail.internal}" 2>&1)
+assert_match "broker name: two pipelined requests are both answered" "^status 200 200$" "$out"
+assert_eq "... each on an upstream connection of its own" 2 "$(grep -c " 443$" "$NET_DIR/conn.log")"
+net_reset_logs
+out=$(JT_EXTRA_ENV="K=$REAL" ej "${sj[@]}" -- $RAW send allowed.test 443 "GET /hello HTTP/1.1\r\nHost: allowed.test\r\nExpect: 100-continue\r\n\r\n${OK}" tls 2>&1)
+assert_match "intercepted: a request with Expect, then another: both answered" "^status (100 )?200 200$" "$out"
+assert_eq "... the first alone on its upstream connection" 2 "$(grep -c " 443$" "$NET_DIR/conn.log")"
+net_reset_logs
 out=$(JT_EXTRA_ENV="K=$REAL" ej "${sj[@]}" -- $RAW send allowed.test.jail.internal 80 "${OK/allowed.test/allowed.test.jail.internal}GET /hello HTTP/1.1\r\nHost: www.allowed.test\r\n\r\n" 2>&1)
 assert_match "broker name: a second request for another host: 421" "^status 200 421" "$out"
 assert_eq "... the server saw the first only" 1 "$(server_saw .)"
