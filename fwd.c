@@ -1335,10 +1335,10 @@ static void on_ask_chan(struct fwd *f)
 
 /*
  * --hold-push HOST: only TLS to HOST is carried, and intercepted, so that
- * a push can be held; git over SSH, plain HTTP (whose later requests on
- * the connection would be spliced unread) and any other protocol to HOST
- * are refused, whatever the rules say, with a reason that points to
- * HTTPS. Return: true when @c was refused
+ * a push can be held; git over SSH, plain HTTP (judged request by request,
+ * but never held) and any other protocol to HOST are refused, whatever the
+ * rules say, with a reason that points to HTTPS. Return: true when @c was
+ * refused
  */
 static bool hold_push_refuse(struct fwd *f, struct conn *c)
 {
@@ -1448,7 +1448,9 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 		return;
 	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
 			      c->name, c->port);
-	c->via_proxy = is_tls && f->proxy.on;
+	/* Port 443 goes to the proxy even before its first bytes (a silent
+	 * client), so that the route never depends on timing */
+	c->via_proxy = f->proxy.on && (is_tls || c->port == 443);
 	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0) {
 		if (ask_hook(f, c, ip,
 			     is_tls ? "tls" : *claimed ? "http" : "tcp"))

@@ -266,6 +266,10 @@ assert_match "a ClientHello after 1.5 s of silence is refused" "^end reset" "$ou
 assert_match "... logged with the reason" '"event":"net.deny",.*"reason":"a TLS ClientHello after the client was silent"' "$(cat "$LOG")"
 assert_eq "... the server saw no request" 0 "$(server_saw .)"
 net_reset_logs
+out=$(JT_EXTRA_ENV="https_proxy=http://127.0.0.1:$NET_PROXY_PORT" ej --allow allowed.test -- $RAW late allowed.test 2>&1)
+assert_match "with https_proxy: a late ClientHello is refused too" "^end reset" "$out"
+assert_match "... the silent connection went to the proxy, not around it" "^CONNECT allowed.test:443 " "$(net_log proxy)"
+net_reset_logs
 for mode in two-sni nul dotdot dup-ext; do
 	out=$(ej --allow allowed.test -- $RAW hello allowed.test "$mode" 2>&1)
 	assert_match "a ClientHello the parser cannot read ($mode) is refused" "^end reset" "$out"
