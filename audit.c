@@ -175,9 +175,60 @@ int audit_format(char *out, size_t out_len, const struct timespec *ts,
 	return format_line(out, out_len, ts, id, event, f, n, AUDIT_VALUE_MAX);
 }
 
+/* The log's size bound for this run (audit_set_max()); 0: none */
+static unsigned long long audit_max;
+static unsigned long long audit_base;	/* the file's size at the start */
+#define AUDIT_MAX_RESERVE 2048	/* kept for log.truncated and exit */
+
+void audit_set_max(int fd, unsigned long long max)
+{
+	struct stat st;
+
+	audit_max = max;
+	audit_base = fd >= 0 && fstat(fd, &st) == 0 ?
+			     (unsigned long long)st.st_size :
+			     0;
+}
+
+/*
+ * The size bound: an event goes in while it fits below the reserve; the
+ * first that does not is replaced by one log.truncated event (which eats
+ * into the reserve, so no later event finds room), and from then on only
+ * the exit event is written, in the reserve. Every writer of the log
+ * (supervisor, forwarder, brokers) shares the bound through the file's
+ * size; two of them crossing it at once may both write log.truncated.
+ *
+ * Return: true when @len bytes of @event may be written; *@cut is set
+ * when log.truncated must be written instead
+ */
+static bool within_max(int fd, const char *event, size_t len, bool *cut)
+{
+	struct stat st;
+	unsigned long long size;
+
+	*cut = false;
+	if (!audit_max || fstat(fd, &st) < 0)
+		return true;
+	size = (unsigned long long)st.st_size;
+	size = size > audit_base ? size - audit_base : 0;
+	if (size + len + AUDIT_MAX_RESERVE <= audit_max)
+		return true;
+	if (!strcmp(event, "exit"))
+		return size + len <= audit_max;
+	*cut = size + AUDIT_MAX_RESERVE <= audit_max;
+	return false;
+}
+
 int audit_write(int fd, const char *id, const char *event,
 		const struct audit_field *f, size_t n)
 {
+	static const struct audit_field max_field = {
+		.key = "reason",
+		.type = AUDIT_STR,
+		.s = "the log reached its size bound (--log-max); only exit "
+		     "follows",
+	};
+	bool is_cut = false;
 	static const struct audit_field cut = { .key = "truncated",
 						.type = AUDIT_INT,
 						.i = 1 };
@@ -198,6 +249,14 @@ int audit_write(int fd, const char *id, const char *event,
 				  AUDIT_TRUNC_CAP);
 	if (len < 0)
 		return len;
+	if (!within_max(fd, event, (size_t)len, &is_cut)) {
+		if (!is_cut)
+			return 0;
+		len = audit_format(line, sizeof(line), &ts, id,
+				   "log.truncated", &max_field, 1);
+		if (len < 0)
+			return len;
+	}
 	/* One write(): O_APPEND keeps concurrent writers' lines whole */
 	do {
 		w = write(fd, line, (size_t)len);

@@ -234,6 +234,8 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
 #define JAIL_MAX_RULES 256
 #define JAIL_MAX_HOLD_PUSH 16
 #define JAIL_ASK_TIMEOUT_DEFAULT 60	/* seconds */
+#define JAIL_NET_IDLE_DEFAULT 600	/* seconds a spliced connection idles */
+#define JAIL_LOG_MAX_DEFAULT (16ULL << 20)	/* audit log bytes per run */
 
 enum mount_kind {
 	MOUNT_RO,     /* --ro, --ro-try */
@@ -384,6 +386,9 @@ struct jail_config {
 	const char *ca_bundle_path;
 	int ca_bundle_fd;
 	unsigned long long ask_timeout;	/* --ask-timeout seconds */
+	unsigned long long net_idle_timeout;	/* --net-idle-timeout seconds */
+	unsigned long long max_connections;	/* --max-connections */
+	unsigned long long log_max;		/* --log-max bytes */
 	char *approve_cmd;		/* --approve-cmd CMD, or NULL */
 	char hold_push[JAIL_MAX_HOLD_PUSH][256];	/* --hold-push, normalised */
 	size_t n_hold_push;
@@ -705,6 +710,17 @@ static inline bool audit_is_reserved_key(const char *key)
 int audit_format(char *out, size_t out_len, const struct timespec *ts,
 		 const char *id, const char *event,
 		 const struct audit_field *f, size_t n);
+
+/**
+ * audit_set_max() - Bound the audit log's size for this run
+ * @fd:		the log; what it holds already does not count
+ * @max:	bytes; 0 for no bound
+ *
+ * Every audit_write() after it, in this process and in those it forks,
+ * keeps the log's file below @max: past it, one log.truncated event,
+ * then only the exit event.
+ */
+void audit_set_max(int fd, unsigned long long max);
 
 /**
  * audit_write() - Append one event to the audit log

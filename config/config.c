@@ -52,6 +52,9 @@ enum opt_id {
 	OPT_ALLOW_PRIVATE,
 	OPT_ALLOW_HOST_PORT,
 	OPT_NO_UPSTREAM_PROXY,
+	OPT_NET_IDLE_TIMEOUT,
+	OPT_MAX_CONNECTIONS,
+	OPT_LOG_MAX,
 	OPT_SECRET,
 	OPT_ASK,
 	OPT_ASK_TIMEOUT,
@@ -127,6 +130,15 @@ static const struct opt_def opt_table[] = {
 	{ "ask", 0, NULL, "hold connections to names no rule decides and "
 			  "ask (jail approve, --approve-cmd, the terminal)",
 	  OPT_ASK, OPTF_FILE },
+	{ "net-idle-timeout", 1, "SEC", "close a relayed connection idle for "
+					"SEC seconds (default 600)",
+	  OPT_NET_IDLE_TIMEOUT, OPTF_FILE },
+	{ "max-connections", 1, "N", "refuse TCP connections beyond N at once "
+				     "(default 4096)",
+	  OPT_MAX_CONNECTIONS, OPTF_FILE },
+	{ "log-max", 1, "SIZE", "stop writing the audit log at SIZE bytes "
+				"(default 16M; k, M, G suffixes)",
+	  OPT_LOG_MAX, OPTF_FILE },
 	{ "ask-timeout", 1, "SEC", "deny what is not answered in SEC seconds "
 				   "(default 60)",
 	  OPT_ASK_TIMEOUT, OPTF_FILE },
@@ -533,6 +545,26 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_ASK:
 		cfg->ask = true;
+		break;
+	case OPT_NET_IDLE_TIMEOUT:
+		if (parse_uint(arg, 1, 604800, &cfg->net_idle_timeout) < 0)
+			die("--net-idle-timeout \"%s\": not a number of "
+			    "seconds from 1 to 604800",
+			    arg);
+		break;
+	case OPT_MAX_CONNECTIONS:
+		if (parse_uint(arg, 1, FWD_MAX_CONNS, &cfg->max_connections) <
+		    0)
+			die("--max-connections \"%s\": not a number from 1 to "
+			    "%d",
+			    arg, FWD_MAX_CONNS);
+		break;
+	case OPT_LOG_MAX:
+		if (policy_parse_size(arg, &cfg->log_max) < 0 ||
+		    cfg->log_max < 4096)
+			die("--log-max \"%s\": not a size of at least 4k "
+			    "(4096, 64k, 16M, 1G)",
+			    arg);
 		break;
 	case OPT_ASK_TIMEOUT:
 		if (parse_uint(arg, 1, 86400, &cfg->ask_timeout) < 0)

@@ -5,19 +5,19 @@
  * A client in the jail whose base URL is http://HOST.jail.internal sends
  * plain HTTP there; the gateway redirects it to the forwarder like every
  * other connection. For such a request the forwarder forks one broker
- * process per connection, which:
- *  1. reads the request head (the forwarder only peeked at it);
- *  2. rewrites it (secrets_rewrite_head()): Host: HOST, placeholders of
- *     the secrets bound to HOST replaced by their values, Connection:
- *     close, so that each request has its own connection and its own
- *     substitution; a placeholder of a secret bound elsewhere refuses the
- *     request (secret.leak);
- *  3. resolves HOST on the host, skips the addresses the policy refuses,
- *     connects to port 443 (or asks the host's upstream proxy to, with
- *     CONNECT) and speaks TLS with certificate and host name verification
- *     against the host's trust store (crypto.c);
- *  4. relays the rest of the request and the response as it arrives
- *     (server-sent events stream through), until either side closes.
+ * process per connection (serve_plain()), which resolves HOST on the
+ * host, skips the addresses the policy refuses, connects to port 443 (or
+ * asks the host's upstream proxy to, with CONNECT), speaks TLS with
+ * certificate and host name verification against the host's trust store
+ * (crypto.c), and then runs the interception relay below with a plain
+ * jail side: every request is judged (its Host must be the broker name it
+ * came to), rewritten, followed through its body, and a push to a held
+ * host is held, exactly as on an intercepted connection. Each request
+ * still has its own upstream connection (Connection: close, as
+ * secrets_rewrite_head() writes it): a second request on the jail's
+ * connection waits for the first one's answer, then is sent on a new
+ * connection. Intercepted connections do the same for the requests whose
+ * end a server could see elsewhere (icpt_is_last()).
  * Blocking I/O in a process of its own keeps the forwarder's loop free.
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
@@ -220,21 +220,16 @@ int broker_dns_leak(const struct fwd_params *p, const char *name)
 	return secrets_scan((const uint8_t *)name, strlen(name), subs, n);
 }
 
-/* Answer the jail with a short error and end the broker */
-static __attribute__((noreturn)) void fail(int jail_fd, const char *status,
-					   const char *why)
+int broker_head_leak(const struct fwd_params *p, const uint8_t *buf,
+		     size_t len)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf),
-			 "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n"
-			 "jail: %s\n",
-			 status, strlen(why) + 7, why);
+	struct secrets_sub subs[JAIL_MAX_SECRETS];
+	size_t n = make_subs(p, NULL, subs);
 
-	if (n > 0)
-		(void)write_all(jail_fd, buf, (size_t)n);
-	shutdown(jail_fd, SHUT_WR);
-	_exit(0);
+	if (!n)
+		return -1;
+	n = (size_t)secrets_scan(buf, len, subs, n);
+	return (int)n < 0 ? -1 : (int)n;
 }
 
 /* Every descriptor from 3 up but the @n in @keep closed (the
@@ -258,30 +253,6 @@ static void close_all_but(const int *keep, size_t n)
 		from = (unsigned int)next + 1;
 	}
 	close_range(from, ~0U, 0);
-}
-
-/* Read the head the forwarder peeked at. Return: bytes in @buf */
-static size_t read_head(int fd, uint8_t *buf, size_t cap,
-			struct http_head *h)
-{
-	size_t got = 0;
-
-	while (got < cap) {
-		ssize_t n = recv(fd, buf + got, cap - got, 0);
-		int r;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(0);
-		got += (size_t)n;
-		r = http_parse_head(buf, got, h);
-		if (r == 0)
-			return got;
-		if (r != -EAGAIN)
-			fail(fd, "400 Bad Request", "malformed request");
-	}
-	fail(fd, "431 Request Header Fields Too Large", "request too large");
 }
 
 static uint64_t mono_ms(void)
@@ -387,55 +358,18 @@ static int dial_proxy(const struct broker_proxy *px, const char *host,
 	return fd;
 }
 
-/* Relay both ways until the server closes. Return: bytes up and down */
-static void relay(int jail_fd, struct crypto_tls *t, int up_fd,
-		  long long *up, long long *down)
+/* The forwarder's event counts (ratelimit.h), inherited across fork */
+static struct ratelimit *counts;
+
+void broker_set_ratelimit(struct ratelimit *rl)
 {
-	static uint8_t buf[1 << 16];
-	bool is_jail_eof = false;
-
-	for (;;) {
-		struct pollfd pf[2] = {
-			{ .fd = is_jail_eof ? -1 : jail_fd, .events = POLLIN },
-			{ .fd = up_fd, .events = POLLIN },
-		};
-		ssize_t n;
-
-		if (!crypto_tls_pending(t)) {
-			int r = poll(pf, 2, BROKER_IDLE_MS);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return;
-		} else {
-			pf[1].revents = POLLIN;
-		}
-		if (pf[1].revents) {
-			n = crypto_tls_read(t, buf, sizeof(buf));
-			if (n == 0 || n == -EIO)
-				return;
-			if (n > 0) {
-				if (write_all(jail_fd, buf, (size_t)n) < 0)
-					return;
-				*down += n;
-			}
-		}
-		if (pf[0].revents) {
-			n = read(jail_fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			/* Half-closed: the response still comes */
-			if (n <= 0)
-				is_jail_eof = true;
-			else if (crypto_tls_write(t, buf, (size_t)n) < 0)
-				return;
-			else
-				*up += n;
-		}
-	}
+	counts = rl;
 }
 
+static uint64_t mono_ms(void);
+
+/* secret.inject, the first per secret and host in a minute; the others
+ * are counted and written by the forwarder as one event */
 static void log_injected(const struct fwd_params *p, const char *host,
 			 uint32_t injected)
 {
@@ -444,8 +378,18 @@ static void log_injected(const struct fwd_params *p, const char *host,
 			AF_STR("name", p->cfg->secrets[i].name),
 			AF_STR("host", host),
 		};
+		bool is_now = true;
 
-		if (injected & (1u << i))
+		if (!(injected & (1u << i)))
+			continue;
+		if (counts) {
+			ratelimit_lock(counts);
+			is_now = ratelimit_take(counts, RL_INJECT, host, 0,
+						p->cfg->secrets[i].name, 0, 0,
+						mono_ms());
+			ratelimit_unlock(counts);
+		}
+		if (is_now)
 			log_event(p, "secret.inject", f, ARRAY_SIZE(f));
 	}
 }
@@ -468,92 +412,10 @@ static void log_refused(const struct fwd_params *p, const char *host,
 	log_refused_port(p, host, 443, reason);
 }
 
-/*
- * One brokered connection, start to end.
- * Context: a process forked from the forwarder for @jail_fd
- */
-static __attribute__((noreturn)) void serve(const struct fwd_params *p,
-					    const struct dnsd *d, int jail_fd,
-					    const char *host,
-					    const struct broker_proxy *px)
-{
-	static uint8_t in[HTTP_HEAD_MAX], out[BROKER_OUT_MAX];
-	struct secrets_sub subs[JAIL_MAX_SECRETS];
-	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
-	struct crypto_tls *t = NULL;
-	struct http_head h;
-	struct dnsd_addr peer;
-	char why[256], ip[64];
-	uint32_t injected = 0;
-	long long up = 0, down = 0;
-	size_t got, n = make_subs(p, host, subs);
-	int leaked = -1, len, up_fd;
-
-	sigset_t term;
-
-	/* broker_stop_all()'s SIGTERM ends it at once */
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &term, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
-	close_all_but((const int[]){ jail_fd, p->log_fd }, 2);
-	fcntl(jail_fd, F_SETFL, 0);
-	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	got = read_head(jail_fd, in, sizeof(in), &h);
-	len = secrets_rewrite_head(in, h.head_len, host, subs, n, out,
-				   sizeof(out), &injected, &leaked);
-	if (len == -EACCES) {
-		broker_log_leak(p, (size_t)leaked, "http-header", host);
-		fail(jail_fd, "403 Forbidden",
-		     "a secret's placeholder was sent to a host it is not "
-		     "bound to");
-	}
-	if (len < 0)
-		fail(jail_fd, "400 Bad Request", "request head refused");
-	memset(&peer, 0, sizeof(peer));
-	up_fd = px->sa ? dial_proxy(px, host, 443) :
-			 dial(p, d, host, 443, &peer);
-	if (up_fd < 0) {
-		log_refused(p, host, px->sa ? "upstream proxy refused CONNECT" :
-					      "no allowed address answered");
-		fail(jail_fd, "502 Bad Gateway", "cannot connect upstream");
-	}
-	if (crypto_tls_connect(up_fd, host, &t, why, sizeof(why)) < 0) {
-		char reason[300];
-
-		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
-			 why);
-		log_refused(p, host, reason);
-		fail(jail_fd, "502 Bad Gateway", reason);
-	}
-	tv.tv_sec = 0;
-	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	log_injected(p, host, injected);
-	if (crypto_tls_write(t, out, (size_t)len) < 0 ||
-	    (got > h.head_len &&
-	     crypto_tls_write(t, in + h.head_len, got - h.head_len) < 0))
-		fail(jail_fd, "502 Bad Gateway", "upstream write failed");
-	explicit_bzero(out, sizeof(out));
-	relay(jail_fd, t, up_fd, &up, &down);
-	crypto_tls_free(t);
-	shutdown(jail_fd, SHUT_WR);
-	{
-		const struct audit_field f[] = {
-			AF_STR("host", host),
-			AF_STR("ip", peer.family ? dnsd_addr_str(&peer, ip,
-								 sizeof(ip)) :
-						   NULL),
-			AF_INT("port", 443),
-			AF_INT("bytes_up", up + (long long)got),
-			AF_INT("bytes_down", down),
-			AF_STR("via", "secret broker"),
-		};
-
-		log_event(p, "net.allow", f, ARRAY_SIZE(f));
-	}
-	_exit(0);
-}
+static __attribute__((noreturn)) void serve_plain(
+	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
+	const char *host, const struct http_head *h,
+	const struct broker_proxy *px);
 
 int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		int jail_fd, const uint8_t *buf, const struct http_head *h,
@@ -600,7 +462,7 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		return BROKER_REFUSED;
 	}
 	if (pid == 0)
-		serve(p, d, jail_fd, host, px);
+		serve_plain(p, d, jail_fd, host, h, px);
 	brokers[slot] = pid;
 	return BROKER_TAKEN;
 }
@@ -613,6 +475,8 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 #define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
 #define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
 #define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
+#define ICPT_REFUSE_MS 5000	/* earlier answers drain before a refusal */
+#define ICPT_QUIET_MS 1000	/* ... until the server is silent this long */
 
 /* One intercepted connection (the process's only one) */
 struct icpt {
@@ -621,6 +485,11 @@ struct icpt {
 	const struct broker_proxy *px;
 	const char *host;		/* the bound or held host the SNI named */
 	uint16_t port;
+	/* What every request must name (reqcheck_judge()): the SNI and
+	 * port, or the broker name the plain-HTTP client used */
+	struct reqcheck_conn rc;
+	bool is_plain;			/* the broker's name: no TLS inside */
+	bool is_closing;		/* upstream closes after its request */
 	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
 	int jail_fd;
 	int up_fd;
@@ -702,6 +571,31 @@ static struct crypto_leaf *leaf_for(const struct fwd_params *p,
 	return leaves[n_leaves++].leaf;
 }
 
+/* The jail's side: TLS (interception) or plain (the broker's name) */
+static int jail_write(struct icpt *ic, const void *buf, size_t len)
+{
+	if (ic->is_plain)
+		return write_all(ic->jail_fd, buf, len) < 0 ? -EIO : 0;
+	return crypto_tls_write(ic->jail, buf, len);
+}
+
+static ssize_t jail_read(struct icpt *ic, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!ic->is_plain)
+		return crypto_tls_read(ic->jail, buf, len);
+	do {
+		n = read(ic->jail_fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -EIO : n;
+}
+
+static bool jail_pending(struct icpt *ic)
+{
+	return !ic->is_plain && crypto_tls_pending(ic->jail);
+}
+
 /* net.allow for the connection, then the end of the process */
 static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 {
@@ -715,19 +609,55 @@ static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 		AF_INT("bytes_up", ic->up_bytes),
 		AF_INT("bytes_down", ic->down_bytes),
 		AF_INT("requests", ic->n_requests),
-		AF_STR("via", "tls interception"),
+		AF_STR("via", ic->is_plain ? "secret broker" :
+					     "tls interception"),
 	};
 
 	explicit_bzero(ic->out, sizeof(ic->out));
 	crypto_tls_free(ic->up);
-	crypto_tls_free(ic->jail);
+	if (!ic->is_plain)
+		crypto_tls_free(ic->jail);
 	shutdown(ic->jail_fd, SHUT_WR);
+	if (ic->up && counts) {
+		ratelimit_lock(counts);
+		/* Counted into the forwarder's minute, as spliced ones are */
+		if (!ratelimit_take(counts, RL_ALLOW, ic->host, ic->port, NULL,
+				    (uint64_t)ic->up_bytes,
+				    (uint64_t)ic->down_bytes, mono_ms()))
+			ic->up = NULL;
+		ratelimit_unlock(counts);
+	}
 	if (ic->up)
 		log_event(ic->p, "net.allow", f, ARRAY_SIZE(f));
 	_exit(0);
 }
 
-/* Answer the jail with a short error over its TLS and end */
+static int icpt_to_jail(struct icpt *ic);
+
+/*
+ * The answers to the requests carried before a refused one are on their
+ * way: they reach the jail first, until the server ends or is silent for
+ * ICPT_QUIET_MS, at most ICPT_REFUSE_MS, so that the refusal is read as
+ * the answer to the request it refuses
+ */
+static void icpt_drain_answers(struct icpt *ic)
+{
+	uint64_t end = mono_ms() + ICPT_REFUSE_MS;
+
+	if (!ic->up || !ic->n_requests)
+		return;
+	while (mono_ms() < end) {
+		struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN };
+
+		if (!crypto_tls_pending(ic->up) &&
+		    poll(&pf, 1, ICPT_QUIET_MS) <= 0)
+			return;
+		if (icpt_to_jail(ic) < 0)
+			return;
+	}
+}
+
+/* Answer the jail with a short error (over its TLS) and end */
 static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 						  const char *status,
 						  const char *why)
@@ -739,8 +669,9 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 			 "jail: %s\n",
 			 status, strlen(why) + 7, why);
 
+	icpt_drain_answers(ic);
 	if (n > 0 && (size_t)n < sizeof(buf))
-		(void)crypto_tls_write(ic->jail, buf, (size_t)n);
+		(void)jail_write(ic, buf, (size_t)n);
 	icpt_finish(ic);
 }
 
@@ -768,59 +699,54 @@ static void icpt_connect(struct icpt *ic)
 	}
 }
 
+/* The text of a status reqcheck_judge() refuses with */
+static const char *status_line(int status)
+{
+	switch (status) {
+	case 405: return "405 Method Not Allowed";
+	case 415: return "415 Unsupported Media Type";
+	case 421: return "421 Misdirected Request";
+	case 431: return "431 Request Header Fields Too Large";
+	case 501: return "501 Not Implemented";
+	default: return "400 Bad Request";
+	}
+}
+
 /**
- * intercept_request() - Decide on one request of an intercepted connection
- * @ic:		the connection; @ic->host is the bound or held host it
- *		goes to
- * @h:		the request's head as the jail sent it: method, target
- *		(path), Host
+ * intercept_request() - Decide on one request of a brokered connection
+ * @ic:		the connection; @ic->rc is what every request must name
+ * @h:		the request's head as the jail sent it
+ * @head:	its bytes
+ * @fr:		set to where its body ends
  * @why:	set to the reason when the request is refused
  *
- * Every request of every intercepted connection passes here once its
- * head is parsed, before any byte of it goes upstream: the one place
- * for per-request policy. A git push to a --hold-push host (POST
- * REPO/git-receive-pack) is marked for holding (@ic->push): its head
- * and body stay here until its command list has arrived and a person
- * answered the ask (icpt_push_take()). The GET .../info/refs that
- * precedes it and every fetch pass: they change nothing on the server.
+ * Every request of every intercepted or brokered connection passes here
+ * once its head is parsed, before any byte of it goes upstream; the
+ * judgement is reqcheck_judge(), the one the forwarder makes for spliced
+ * plain HTTP too: Host, CONNECT, strict body framing, and a git push to
+ * a --hold-push host (POST REPO/git-receive-pack), which is marked for
+ * holding (@ic->push): its head and body stay here until its command
+ * list has arrived and a person answered the ask (icpt_push_take()).
+ * The GET .../info/refs that precedes it and every fetch pass.
  *
  * Return: NULL to send the request on (or hold it), else the HTTP status
  * to refuse it with (the connection then ends)
  */
 static const char *intercept_request(struct icpt *ic,
 				     const struct http_head *h,
-				     const uint8_t *head, const char **why)
+				     const uint8_t *head,
+				     struct http_framing *fr, const char **why)
 {
-	uint16_t port = h->host_port ? h->host_port : 443;
-	size_t off, len;
+	struct reqcheck_verdict v;
 
-	/* The secrets go where the TLS connection (its SNI) said, and the
-	 * server must not be asked for another of its names */
-	if (!h->has_host || strcmp(h->host, ic->host) || port != ic->port) {
-		*why = "the request's Host is not the host of its connection";
-		return "421 Misdirected Request";
+	if (reqcheck_judge(&ic->rc, head, h, &v)) {
+		*why = v.why;
+		return status_line(v.status);
 	}
-	/* A tunnel's bytes have no request boundaries left to follow */
-	if (!strcmp(h->method, "CONNECT")) {
-		*why = "CONNECT is not carried on an intercepted connection";
-		return "405 Method Not Allowed";
-	}
-	if (!ic->is_held ||
-	    !push_is_receive_pack(h, ic->repo, sizeof(ic->repo)))
+	*fr = v.framing;
+	if (!v.is_push)
 		return NULL;
-	/*
-	 * git compresses fetch requests only, but another client may
-	 * compress a push: its refs cannot be read without an inflater,
-	 * and a push is never sent unasked
-	 */
-	if (http_find_header(head, h->head_len, "Content-Encoding", &off,
-			     &len, 0) == 0 &&
-	    !(len == 8 && !strncasecmp((const char *)head + off, "identity",
-				       8))) {
-		*why = "a push with a compressed body cannot be held "
-		       "(--hold-push); push without Content-Encoding";
-		return "415 Unsupported Media Type";
-	}
+	snprintf(ic->repo, sizeof(ic->repo), "%s", v.repo);
 	ic->push = PUSH_COLLECT;
 	return NULL;
 }
@@ -833,6 +759,47 @@ static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
 	ic->up_bytes += (long long)len;
 }
 
+/*
+ * One upstream connection for this request alone (Connection: close)?
+ * Always on the broker's name (its contract: each request has its own
+ * connection and substitution); elsewhere when the server could take the
+ * request's end elsewhere than here: "Expect" (a server that answers
+ * before the body may not read it), HTTP/1.0 (other keep-alive rules)
+ */
+static bool icpt_is_last(const struct icpt *ic, const uint8_t *b,
+			 const struct http_head *h)
+{
+	size_t off, len;
+
+	return ic->is_plain || h->version_minor == 0 ||
+	       http_find_header(b, h->head_len, "Expect", &off, &len, 0) == 0;
+}
+
+/*
+ * The request before was its upstream connection's last: its answer goes
+ * to the jail until the server closes (silent BROKER_IO_MS at most),
+ * then the next request gets a connection of its own
+ */
+static void icpt_redial(struct icpt *ic)
+{
+	uint64_t end = mono_ms() + BROKER_IDLE_MS;
+
+	while (!is_stopping && mono_ms() < end) {
+		struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN };
+
+		if (!crypto_tls_pending(ic->up) &&
+		    poll(&pf, 1, BROKER_IO_MS) <= 0)
+			break;
+		if (icpt_to_jail(ic) < 0)
+			break;
+	}
+	crypto_tls_free(ic->up);
+	ic->up = NULL;
+	close(ic->up_fd);
+	icpt_connect(ic);
+	ic->is_closing = false;
+}
+
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
 static void icpt_head(struct icpt *ic, const uint8_t *b,
 		      const struct http_head *h)
@@ -841,23 +808,25 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	struct http_framing fr;
 	const char *status, *why = "";
 	uint32_t injected = 0;
-	int leaked = -1, len, r;
+	int leaked = -1, len;
 
-	r = http_request_framing(b, h->head_len, h, &fr);
-	if (r == -ENOTSUP)
-		icpt_refuse(ic, "501 Not Implemented",
-			    "a transfer coding other than chunked");
-	if (r < 0)
-		icpt_refuse(ic, "400 Bad Request",
-			    "the request's length is ambiguous");
-	status = intercept_request(ic, h, b, &why);
+	status = intercept_request(ic, h, b, &fr, &why);
 	if (status) {
 		log_refused_port(p, ic->host, ic->port, why);
 		icpt_refuse(ic, status, why);
 	}
-	len = secrets_rewrite_request(b, h->head_len, ic->authority, ic->subs,
-				      ic->n_subs, ic->out, sizeof(ic->out),
-				      &injected, &leaked);
+	if (ic->is_closing)
+		icpt_redial(ic);
+	ic->is_closing = icpt_is_last(ic, b, h);
+	if (ic->is_closing)
+		len = secrets_rewrite_head(b, h->head_len, ic->authority,
+					   ic->subs, ic->n_subs, ic->out,
+					   sizeof(ic->out), &injected, &leaked);
+	else
+		len = secrets_rewrite_request(b, h->head_len, ic->authority,
+					      ic->subs, ic->n_subs, ic->out,
+					      sizeof(ic->out), &injected,
+					      &leaked);
 	if (len == -EACCES) {
 		broker_log_leak(p, (size_t)leaked, "http-header", ic->host);
 		icpt_refuse(ic, "403 Forbidden",
@@ -1007,8 +976,8 @@ static __attribute__((noreturn)) void icpt_push_refused(struct icpt *ic)
 		     "Cache-Control: no-cache\r\nContent-Length: %d\r\n"
 		     "Connection: close\r\n\r\n",
 		     len);
-	if (crypto_tls_write(ic->jail, head, (size_t)n) == 0)
-		(void)crypto_tls_write(ic->jail, ic->reply, (size_t)len);
+	if (jail_write(ic, head, (size_t)n) == 0)
+		(void)jail_write(ic, ic->reply, (size_t)len);
 	icpt_finish(ic);
 }
 
@@ -1173,7 +1142,7 @@ static int icpt_to_jail(struct icpt *ic)
 			got += (size_t)n;
 	} while (n > 0 && got < sizeof(ic->down) &&
 		 crypto_tls_pending(ic->up));
-	if (got && crypto_tls_write(ic->jail, ic->down, got) < 0)
+	if (got && jail_write(ic, ic->down, got) < 0)
 		return -1;
 	ic->down_bytes += (long long)got;
 	return n == 0 || n == -EIO ? -1 : 0;
@@ -1196,7 +1165,7 @@ static void icpt_relay(struct icpt *ic)
 			{ .fd = ic->jail_fd, .events = POLLIN },
 			{ .fd = ic->up_fd, .events = POLLIN },
 		};
-		bool jp = crypto_tls_pending(ic->jail);
+		bool jp = jail_pending(ic);
 		bool upp = crypto_tls_pending(ic->up);
 		ssize_t n;
 
@@ -1217,7 +1186,7 @@ static void icpt_relay(struct icpt *ic)
 			return;
 		if (!pf[0].revents)
 			continue;
-		n = crypto_tls_read(ic->jail, ic->in + ic->in_len,
+		n = jail_read(ic, ic->in + ic->in_len,
 				    sizeof(ic->in) - ic->in_len);
 		/* A client closes once it has the responses it wanted (TLS
 		 * clients do not half-close): so does the connection */
@@ -1266,6 +1235,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	ic.up_fd = -1;
 	/* Without an ask channel (cannot happen) a push is refused */
 	ic.is_held = is_held(p->cfg, host);
+	ic.rc = (struct reqcheck_conn){ host, port, 443, ic.is_held };
 	ic.n_subs = make_subs(p, host, ic.subs);
 	for (size_t i = 0; i < ic.n_subs; i++)
 		ic.has_unbound |= !ic.subs[i].value;
@@ -1291,6 +1261,53 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	}
 	ic.d = d;
 	ic.px = px;
+	icpt_connect(&ic);
+	icpt_relay(&ic);
+	icpt_finish(&ic);
+}
+
+/*
+ * One connection to the broker's plain-HTTP name, start to end: the
+ * interception relay with a plain jail side, so that its requests are
+ * judged, rewritten, followed through their bodies and (for a
+ * --hold-push host) held exactly as those of an intercepted connection.
+ * Context: a process forked from the forwarder for @jail_fd, whose first
+ * head is still unread
+ */
+static __attribute__((noreturn)) void serve_plain(
+	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
+	const char *host, const struct http_head *h,
+	const struct broker_proxy *px)
+{
+	static struct icpt ic;
+	static char name[sizeof(h->host)];
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t term;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
+	close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
+	snprintf(name, sizeof(name), "%s", h->host);
+	ic.p = p;
+	ic.d = d;
+	ic.px = px;
+	ic.host = host;
+	ic.port = 443;
+	ic.is_plain = true;
+	ic.jail_fd = jail_fd;
+	ic.up_fd = -1;
+	ic.is_held = is_held(p->cfg, host);
+	ic.rc = (struct reqcheck_conn){ name, h->host_port ? h->host_port : 80,
+					80, ic.is_held };
+	ic.n_subs = make_subs(p, host, ic.subs);
+	for (size_t i = 0; i < ic.n_subs; i++)
+		ic.has_unbound |= !ic.subs[i].value;
+	snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	fcntl(jail_fd, F_SETFL, 0);
 	icpt_connect(&ic);
 	icpt_relay(&ic);
 	icpt_finish(&ic);

@@ -812,7 +812,10 @@ static void query(struct dnsd *d, const struct dns_peer *to,
 	if (secret_query(d, to, q))
 		return;
 	if (!name_allowed(d, q->name) && !dnsd_is_approved(d, q->name)) {
+		/* Only a host name is asked about, never an address in
+		 * disguise ("3405803842") a resolver would read as one */
 		if (d->cfg->ask && d->p->ask_fd >= 0 && *q->name &&
+		    policy_is_wire_name(q->name, false) &&
 		    dnsd_undecided(d, q->name)) {
 			answer_ask(d, to, q);
 			return;

@@ -17,9 +17,13 @@
  *     else the name this resolver handed out for the destination address
  *     ("pinned"), else the address itself. A ClientHello whose SNI is not
  *     among the names pinned to its destination, or a ClientHello without
- *     SNI to port 443 of a pinned address, is refused. A client that says
- *     nothing for FWD_SILENT_MS (server-speaks-first protocols) is named
- *     from the pin; one that sends an incomplete request for
+ *     SNI to port 443 of a pinned address, is refused; so is one the
+ *     parser cannot read, and an HTTP head that cannot be parsed: neither
+ *     is ever named from the pin. A name that is an address in disguise
+ *     (policy_is_wire_name()) is refused. A client that says nothing for
+ *     FWD_SILENT_MS (server-speaks-first protocols) is named from the pin,
+ *     and refused if its first bytes then are a ClientHello or an HTTP
+ *     request; one that sends an incomplete request for
  *     FWD_FIRST_BYTES_MS is refused.
  *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
  *     handed to an interception process (broker_tls()); else resolve the
@@ -32,7 +36,14 @@
  *     proxy with CONNECT when there is one.
  *  4. splice(2) both ways through pipes lent from a pool only while bytes
  *     are in flight, so idle connections hold no pipe; half-close is
- *     passed on with shutdown(SHUT_WR).
+ *     passed on with shutdown(SHUT_WR). On plain HTTP, jail -> host moves
+ *     only bytes already judged: every head is peeked at and judged
+ *     (reqcheck.c: Host, CONNECT, strict body framing) before its first
+ *     byte goes, and its body's framing says where the next head starts;
+ *     a refused request is answered with its status (421 for another
+ *     host) once the answers to the requests before it have drained.
+ *     A connection idle for --net-idle-timeout is closed; at most
+ *     --max-connections are open at once.
  * Every refusal resets the jail's connection at once (SO_LINGER 0).
  *
  * --ask: a name no rule decides (policy_check_name() says "not allowed"
@@ -63,6 +74,7 @@
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -98,6 +110,7 @@
 #define FWD_MAX_HELD 256	/* connections held for an answer */
 #define FWD_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
 #define FWD_ASK_RATE 10		/* new questions per second, burst 3x */
+#define FWD_REFUSE_MS 5000	/* a refused request: earlier answers drain */
 
 enum tag {
 	T_LISTEN,	/* index: 0 IPv4, 1 IPv6 */
@@ -128,6 +141,7 @@ struct pump {
 	size_t pending;	/* bytes in the pipe */
 	bool eof;	/* the source sent FIN */
 	bool shut;	/* FIN passed on to the destination */
+	bool hold_fin;	/* keep the destination open at the end */
 };
 
 struct conn {
@@ -143,6 +157,14 @@ struct conn {
 	bool via_proxy;
 	bool allowed;		/* net.allow is written at close */
 	bool on_ready;
+	bool is_http;		/* plain HTTP: every request head is judged */
+	bool is_silent;		/* named from the pin before it said anything */
+	bool is_refusing;	/* a request was refused: answers drain first */
+	int refuse_status;
+	const char *refuse_why;
+	uint64_t budget;	/* bytes judged, not yet sent on (is_http) */
+	struct reqcheck_stream rs;
+	uint64_t idle_deadline;	/* C_SPLICE: nothing moved until then */
 	int slot;		/* name cache slot while C_RESOLVE */
 	int ask;		/* index into fwd.asks while C_ASK */
 	unsigned int n_cand, next_cand;
@@ -195,6 +217,7 @@ struct fwd {
 	unsigned int n_pool;
 	int pipe_size;
 	struct dnsd *dns;
+	struct ratelimit *rl;	/* shared with the brokers */
 	struct proxy proxy;
 	struct fwd_ask asks[FWD_MAX_ASKS];
 	unsigned int n_held;
@@ -377,6 +400,55 @@ static void log_allow(struct fwd *f, const struct conn *c)
 	log_write(f, "net.allow", fl, ARRAY_SIZE(fl));
 }
 
+/* net.allow for @c, or counted into its destination's minute */
+static void log_allow_counted(struct fwd *f, const struct conn *c)
+{
+	bool is_now;
+
+	ratelimit_lock(f->rl);
+	is_now = ratelimit_take(f->rl, RL_ALLOW, c->name, c->port, NULL,
+				c->up_bytes, c->down_bytes, f->now);
+	ratelimit_unlock(f->rl);
+	if (is_now)
+		log_allow(f, c);
+}
+
+/* One event for each destination's minute of counted events */
+static void log_counted(struct fwd *f, bool is_all)
+{
+	struct ratelimit_slot s;
+
+	for (;;) {
+		ratelimit_lock(f->rl);
+		bool is_due = ratelimit_due(f->rl, f->now, is_all, &s);
+
+		ratelimit_unlock(f->rl);
+		if (!is_due)
+			return;
+		if (s.kind == RL_INJECT) {
+			const struct audit_field fl[] = {
+				AF_STR("name", s.what[0] ? s.what : NULL),
+				AF_STR("host", s.host[0] ? s.host : NULL),
+				AF_INT("count", s.n),
+				AF_INT("window_s", RATELIMIT_WINDOW_MS / 1000),
+			};
+
+			log_write(f, "secret.inject", fl, ARRAY_SIZE(fl));
+			continue;
+		}
+		const struct audit_field fl[] = {
+			AF_STR("host", s.host[0] ? s.host : NULL),
+			AF_INT("port", s.port),
+			AF_INT("count", s.n),
+			AF_INT("bytes_up", s.up),
+			AF_INT("bytes_down", s.down),
+			AF_INT("window_s", RATELIMIT_WINDOW_MS / 1000),
+		};
+
+		log_write(f, "net.allow", fl, ARRAY_SIZE(fl));
+	}
+}
+
 /* ---- connections: lifetime ------------------------------------------ */
 
 static struct conn *conn_get(struct fwd *f, uint64_t tag)
@@ -448,7 +520,7 @@ static void conn_free(struct fwd *f, struct conn *c, bool reset)
 		ask_release(f, c);
 	/* Allowed and dialed: the one net.allow line, with its byte counts */
 	if (c->allowed && c->peer.family)
-		log_allow(f, c);
+		log_allow_counted(f, c);
 	if (reset) {
 		close_reset(c->jail_fd);
 		close_reset(c->up_fd);
@@ -519,11 +591,12 @@ static struct conn *conn_new(struct fwd *f, int jail_fd)
  * Return: 0, or negative errno when either socket failed
  */
 static int pump(struct fwd *f, struct pump *p, int src, int dst,
-		uint64_t *count, bool *more)
+		uint64_t *count, bool *more, uint64_t *budget)
 {
 	int err;
 
 	for (int round = 0;; round++) {
+		size_t want = FWD_PIPE_SIZE;
 		ssize_t n;
 
 		if (round == FWD_PUMP_ROUNDS) {
@@ -531,11 +604,13 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 			break;
 		}
 		if (!p->pending) {
-			if (p->eof)
+			if (p->eof || (budget && !*budget))
 				break;
+			if (budget && *budget < want)
+				want = (size_t)*budget;
 			if (p->pipe_w < 0 && (err = pipe_get(f, p)) < 0)
 				return err;
-			n = splice(src, NULL, p->pipe_w, NULL, FWD_PIPE_SIZE,
+			n = splice(src, NULL, p->pipe_w, NULL, want,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n == 0) {
 				p->eof = true;
@@ -546,6 +621,8 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 			if (n < 0)
 				return -errno;
 			p->pending = (size_t)n;
+			if (budget)
+				*budget -= (uint64_t)n;
 		}
 		n = splice(p->pipe_r, NULL, dst, NULL, p->pending,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -558,7 +635,7 @@ static int pump(struct fwd *f, struct pump *p, int src, int dst,
 	}
 	if (!p->pending)
 		pipe_put(f, p);
-	if (p->eof && !p->pending && !p->shut) {
+	if (p->eof && !p->pending && !p->shut && !p->hold_fin) {
 		shutdown(dst, SHUT_WR);
 		p->shut = true;
 	}
@@ -573,18 +650,263 @@ static void ready_add(struct fwd *f, struct conn *c)
 	f->ready[f->n_ready++] = conn_idx(f, c);
 }
 
+/* ---- connections: plain HTTP, request by request ---------------------- */
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 405: return "Method Not Allowed";
+	case 415: return "Unsupported Media Type";
+	case 421: return "Misdirected Request";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	default: return "Error";
+	}
+}
+
+/* Answer the jail with @c's refusal, then close without a reset */
+static void http_refuse_now(struct fwd *f, struct conn *c)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n"
+			 "jail: %s\n",
+			 c->refuse_status, status_text(c->refuse_status),
+			 strlen(c->refuse_why) + 7, c->refuse_why);
+
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)send(c->jail_fd, buf, (size_t)n,
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(c->jail_fd, SHUT_WR);
+	/* Bytes left unread at close() would reset the connection, and the
+	 * answer with it: what the jail sent after the refused head goes */
+	for (int i = 0; i < 64; i++)
+		if (recv(c->jail_fd, f->scratch, sizeof(f->scratch),
+			 MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+	conn_free(f, c, false);
+}
+
+/*
+ * Refuse a request of @c (logged net.deny with @why). Answers to the
+ * requests carried before it are still on their way: the server is told
+ * the end (SHUT_WR), they drain, then the refusal follows them, within
+ * FWD_REFUSE_MS. Return: 1 when @c is gone, 0 while it drains
+ */
+static int http_refuse(struct fwd *f, struct conn *c, int status,
+		       const char *why)
+{
+	log_deny(f, c, why);
+	c->refuse_status = status;
+	c->refuse_why = why;
+	if (!c->rs.n_requests || c->up_fd < 0 || c->down.shut) {
+		http_refuse_now(f, c);
+		return 1;
+	}
+	c->is_refusing = true;
+	c->down.hold_fin = true;
+	c->deadline = f->now + FWD_REFUSE_MS;
+	if (!c->up.shut && !c->up.pending) {
+		shutdown(c->up_fd, SHUT_WR);
+		c->up.shut = true;
+	}
+	return 0;
+}
+
+/* A placeholder in a head for a host it is not bound to.
+ * Return: -1 (none), else as http_refuse() */
+static int http_leak(struct fwd *f, struct conn *c, const uint8_t *head,
+		     size_t len)
+{
+	int i = broker_head_leak(f->p, head, len);
+
+	if (i < 0)
+		return -1;
+	broker_log_leak(f->p, (size_t)i, "http-header", c->name);
+	return http_refuse(f, c, 403,
+			   "a secret's placeholder was sent to a host it is "
+			   "not bound to");
+}
+
+enum { HTTP_WAIT, HTTP_GO, HTTP_GONE };
+
+/*
+ * Judge what the jail sent next on a plain-HTTP connection (peeked, not
+ * consumed): a head, or body framing. Return: HTTP_GO (@c->budget bytes
+ * may go), HTTP_WAIT, HTTP_GONE (refused) or negative errno
+ */
+static int http_judge_next(struct fwd *f, struct conn *c)
+{
+	const struct reqcheck_conn rc = { c->name, c->port, 80, false };
+	unsigned long long seen = c->rs.n_requests;
+	struct reqcheck_verdict v;
+	uint64_t body = reqcheck_take_body(&c->rs);
+	ssize_t n;
+	int r;
+
+	if (body) {
+		c->budget = body;
+		return HTTP_GO;
+	}
+	n = recv(c->jail_fd, f->scratch, sizeof(f->scratch),
+		 MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? HTTP_WAIT : -errno;
+	if (n == 0) {
+		c->up.eof = true;
+		if (!c->up.shut) {
+			shutdown(c->up_fd, SHUT_WR);
+			c->up.shut = true;
+		}
+		return HTTP_WAIT;
+	}
+	r = reqcheck_feed(&c->rs, &rc, f->scratch, (size_t)n, &v);
+	if (r == -EAGAIN && (size_t)n >= sizeof(f->scratch))
+		return http_refuse(f, c, 431, "request head too large") ?
+			       HTTP_GONE : HTTP_WAIT;
+	if (r == -EAGAIN || r == -EBUSY)
+		return HTTP_WAIT;
+	if (r < 0)
+		return http_refuse(f, c, v.status, v.why) ? HTTP_GONE :
+							    HTTP_WAIT;
+	if (c->rs.n_requests != seen) {
+		int leak = http_leak(f, c, f->scratch, (size_t)r);
+
+		if (leak >= 0)
+			return leak ? HTTP_GONE : HTTP_WAIT;
+	}
+	c->budget = (uint64_t)r;
+	return HTTP_GO;
+}
+
+/*
+ * jail -> host on a plain-HTTP connection: only bytes judged go, and
+ * every head is judged before its first byte goes.
+ * Return: 0, 1 when @c is gone, or negative errno
+ */
+static int pump_http_up(struct fwd *f, struct conn *c, bool *more)
+{
+	for (int round = 0; round < FWD_PUMP_ROUNDS; round++) {
+		int r = HTTP_GO, err;
+
+		if (!c->budget && !c->up.pending && !c->up.eof)
+			r = http_judge_next(f, c);
+		if (r == HTTP_GONE)
+			return 1;
+		if (r < 0)
+			return r;
+		if (r == HTTP_WAIT || c->is_refusing)
+			return 0;
+		err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes, more,
+			   &c->budget);
+		if (err < 0)
+			return err;
+		if (c->budget || c->up.pending || c->up.eof || *more)
+			return 0;
+	}
+	*more = true;
+	return 0;
+}
+
+/* host -> jail; after an upgrade request, its answer is looked at first */
+static int pump_down(struct fwd *f, struct conn *c, bool *more)
+{
+	if (c->is_http && reqcheck_wants_reply(&c->rs)) {
+		uint8_t b[16];
+		ssize_t n = recv(c->up_fd, b, sizeof(b),
+				 MSG_PEEK | MSG_DONTWAIT);
+
+		if (n > 0 && reqcheck_upgrade_reply(&c->rs, b, (size_t)n) < 0)
+			return 0;	/* its first bytes are not all here */
+		if (n > 0)
+			*more = true;	/* the jail's next bytes may go */
+	}
+	return pump(f, &c->down, c->up_fd, c->jail_fd, &c->down_bytes, more,
+		    NULL);
+}
+
+/*
+ * Ports 80 and 443 carry HTTP and TLS only: bytes that are neither would
+ * be relayed unread, and the requests behind them with them
+ */
+static bool is_web_port(uint16_t port)
+{
+	return port == 80 || port == 443;
+}
+
+/*
+ * A client named from the pin because it was silent (a server speaks
+ * first) must not start TLS or HTTP late: its name was never read, and
+ * the upstream proxy would have been skipped. Return: 1 when @c was
+ * refused, else 0 (@c->is_silent cleared once its first bytes passed)
+ */
+static int late_bytes(struct fwd *f, struct conn *c)
+{
+	ssize_t n = recv(c->jail_fd, f->scratch, 64, MSG_PEEK | MSG_DONTWAIT);
+	const char *why = NULL;
+	struct http_head h;
+	int r;
+
+	if (n < 0)
+		return 0;
+	if (n > 0 && f->scratch[0] == 0x16) {
+		why = "a TLS ClientHello after the client was silent";
+	} else if (n > 0) {
+		r = http_parse_head(f->scratch, (size_t)n, &h);
+		if (r == -EAGAIN && !memchr(f->scratch, '\n', (size_t)n) &&
+		    n < 64)
+			return 0;	/* not yet telling */
+		if (r == 0 || r == -EAGAIN || r == -E2BIG)
+			why = "an HTTP request after the client was silent";
+		else if (is_web_port(c->port))
+			why = "neither HTTP nor TLS on a web port";
+	}
+	if (why) {
+		conn_deny(f, c, why);
+		return 1;
+	}
+	c->is_silent = false;
+	return 0;
+}
+
+static uint64_t fwd_idle_ms(const struct fwd *f)
+{
+	return (f->cfg->net_idle_timeout ? f->cfg->net_idle_timeout :
+					   JAIL_NET_IDLE_DEFAULT) *
+	       1000ULL;
+}
+
 static void pump_both(struct fwd *f, struct conn *c)
 {
+	uint64_t before = c->up_bytes + c->down_bytes;
 	bool more = false;
-	int err;
+	int err = 0;
 
-	err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes, &more);
+	if (c->is_silent)
+		err = late_bytes(f, c);
+	if (err > 0)
+		return;		/* refused: @c is gone */
+	if (!err && c->is_http && !c->is_refusing)
+		err = pump_http_up(f, c, &more);
+	else if (!err && !c->is_refusing && !c->is_silent)
+		err = pump(f, &c->up, c->jail_fd, c->up_fd, &c->up_bytes,
+			   &more, NULL);
+	if (err > 0)
+		return;
 	if (err >= 0)
-		err = pump(f, &c->down, c->up_fd, c->jail_fd, &c->down_bytes,
-			   &more);
+		err = pump_down(f, c, &more);
 	if (err < 0) {
 		/* One side reset or failed: tell the other the same way */
 		conn_free(f, c, true);
+		return;
+	}
+	if (c->up_bytes + c->down_bytes != before)
+		c->idle_deadline = f->now + fwd_idle_ms(f);
+	if (c->is_refusing && c->down.eof && !c->down.pending) {
+		http_refuse_now(f, c);
 		return;
 	}
 	if (c->up.shut && c->down.shut) {
@@ -599,6 +921,7 @@ static void enter_splice(struct fwd *f, struct conn *c)
 {
 	c->state = C_SPLICE;
 	c->deadline = 0;
+	c->idle_deadline = f->now + fwd_idle_ms(f);
 	/* The first bytes are still queued in the jail's socket */
 	pump_both(f, c);
 }
@@ -1014,10 +1337,10 @@ static void on_ask_chan(struct fwd *f)
 
 /*
  * --hold-push HOST: only TLS to HOST is carried, and intercepted, so that
- * a push can be held; git over SSH, plain HTTP (whose later requests on
- * the connection would be spliced unread) and any other protocol to HOST
- * are refused, whatever the rules say, with a reason that points to
- * HTTPS. Return: true when @c was refused
+ * a push can be held; git over SSH, plain HTTP (judged request by request,
+ * but never held) and any other protocol to HOST are refused, whatever the
+ * rules say, with a reason that points to HTTPS. Return: true when @c was
+ * refused
  */
 static bool hold_push_refuse(struct fwd *f, struct conn *c)
 {
@@ -1102,6 +1425,12 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	char ip[INET6_ADDRSTRLEN];
 
 	dnsd_addr_str(&c->dst, ip, sizeof(ip));
+	if (*claimed && !policy_is_wire_name(claimed, true)) {
+		/* An address in disguise is neither asked about nor dialed */
+		snprintf(c->name, sizeof(c->name), "%s", claimed);
+		conn_deny(f, c, "not a host name");
+		return;
+	}
 	if (is_tls && *claimed && pinned &&
 	    !dnsd_pinned(f->dns, &c->dst, claimed)) {
 		snprintf(c->name, sizeof(c->name), "%s", claimed);
@@ -1121,7 +1450,9 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 		return;
 	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
 			      c->name, c->port);
-	c->via_proxy = is_tls && f->proxy.on;
+	/* Port 443 goes to the proxy even before its first bytes (a silent
+	 * client), so that the route never depends on timing */
+	c->via_proxy = f->proxy.on && (is_tls || c->port == 443);
 	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0) {
 		if (ask_hook(f, c, ip,
 			     is_tls ? "tls" : *claimed ? "http" : "tcp"))
@@ -1168,6 +1499,37 @@ static bool secrets_hook(struct fwd *f, struct conn *c,
 	return true;
 }
 
+/* A first line that means to be an HTTP request: "... HTTP/1.x" */
+static bool looks_like_http(const uint8_t *b, size_t len)
+{
+	const uint8_t *lf = memchr(b, '\n', len);
+	size_t n = lf ? (size_t)(lf - b) : len;
+
+	return memmem(b, n, " HTTP/", 6) != NULL;
+}
+
+/*
+ * The first head of a plain-HTTP connection: brokered, or judged as
+ * every later one will be (reqcheck_judge()) before anything is dialed;
+ * its Host names the connection
+ */
+static void classify_http(struct fwd *f, struct conn *c,
+			  const struct http_head *h)
+{
+	const struct reqcheck_conn rc = { h->host, c->port, 80, false };
+	struct reqcheck_verdict v;
+
+	if (secrets_hook(f, c, h))
+		return;
+	snprintf(c->name, sizeof(c->name), "%.*s", POLICY_NAME_MAX, h->host);
+	if (reqcheck_judge(&rc, f->scratch, h, &v)) {
+		http_refuse(f, c, v.status, v.why);
+		return;
+	}
+	c->is_http = true;
+	decide(f, c, h->host, false);
+}
+
 /*
  * Look at what the jail sent so far, without consuming it.
  * Context: C_PEEK, on every new segment (edge-triggered)
@@ -1189,20 +1551,33 @@ static void classify(struct fwd *f, struct conn *c)
 	c->got_bytes = true;
 	if (f->scratch[0] == 0x16) {
 		r = tls_parse_sni(f->scratch, (size_t)n, name, sizeof(name));
-		if (r >= 0) {
+		if (r >= 0)
 			decide(f, c, r > 0 ? name : "", true);
-			return;
-		}
-	} else {
-		r = http_parse_head(f->scratch, (size_t)n, &h);
-		if (r == 0 && !secrets_hook(f, c, &h))
-			decide(f, c, h.host, false);
-		if (r == 0)
-			return;
+		else if (r != -EAGAIN)
+			/* Never named from the pin: what the server reads
+			 * of it is not what was read here */
+			conn_deny(f, c, "unreadable TLS ClientHello");
+		else if ((size_t)n >= sizeof(f->scratch))
+			conn_deny(f, c, "TLS ClientHello too large");
+		return;
 	}
-	if (r == -EAGAIN) {
-		if ((size_t)n >= sizeof(f->scratch))
-			conn_deny(f, c, "request head too large");
+	r = http_parse_head(f->scratch, (size_t)n, &h);
+	if (r == 0) {
+		classify_http(f, c, &h);
+		return;
+	}
+	if (r == -E2BIG || (r == -EAGAIN && (size_t)n >= sizeof(f->scratch))) {
+		conn_deny(f, c, "request head too large");
+		return;
+	}
+	if (r == -EAGAIN)
+		return;
+	if (looks_like_http(f->scratch, (size_t)n)) {
+		conn_deny(f, c, "malformed request head");
+		return;
+	}
+	if (is_web_port(c->port)) {
+		conn_deny(f, c, "neither HTTP nor TLS on a web port");
 		return;
 	}
 	/* Neither TLS nor HTTP/1: only a pin or the address can name it */
@@ -1339,8 +1714,10 @@ static void tick_conn(struct fwd *f, struct conn *c)
 {
 	switch (c->state) {
 	case C_PEEK:
-		if (!c->got_bytes && f->now >= c->silent_deadline)
+		if (!c->got_bytes && f->now >= c->silent_deadline) {
+			c->is_silent = true;
 			decide(f, c, "", false);
+		}
 		else if (f->now >= c->deadline)
 			conn_deny(f, c, "no request in time");
 		return;
@@ -1356,6 +1733,12 @@ static void tick_conn(struct fwd *f, struct conn *c)
 		if (f->now >= c->deadline)
 			conn_deny(f, c, "no answer in time");
 		return;
+	case C_SPLICE:
+		if (c->is_refusing && f->now >= c->deadline)
+			http_refuse_now(f, c);
+		else if (c->idle_deadline && f->now >= c->idle_deadline)
+			conn_free(f, c, true);	/* idle too long */
+		return;
 	default:
 		return;
 	}
@@ -1368,6 +1751,7 @@ static void on_tick(struct fwd *f)
 	if (read(f->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		return;
 	log_refill(f);
+	log_counted(f, false);
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		tick_conn(f, &f->conns[i]);
 	dnsd_tick(f->dns, f->now);
@@ -1380,7 +1764,8 @@ static __attribute__((noreturn)) void shut_down(struct fwd *f)
 	for (unsigned int i = 0; i < f->hiwater; i++)
 		if (f->conns[i].state != C_FREE && f->conns[i].allowed &&
 		    f->conns[i].peer.family)
-			log_allow(f, &f->conns[i]);
+			log_allow_counted(f, &f->conns[i]);
+	log_counted(f, true);
 	_exit(0);
 }
 
@@ -1641,6 +2026,11 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	f->now = f->log_at = now_ms();
 	proxy_setup(&f->proxy, p->upstream_proxy);
 	f->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	f->rl = mmap(NULL, sizeof(*f->rl), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f->rl == MAP_FAILED)
+		die_errno("forwarder: shared memory");
+	broker_set_ratelimit(f->rl);
 	f->dns = dnsd_new(p, (struct dnsd_waiter){ lookup_done, f }, f->now);
 	setup_loop(f);
 }

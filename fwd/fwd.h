@@ -474,8 +474,19 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
  */
 void broker_stop_all(void);
 
+struct ratelimit;
+
+/* The forwarder's table of event counts (ratelimit.c), shared with every
+ * broker it forks afterwards: secret.inject is counted there */
+void broker_set_ratelimit(struct ratelimit *rl);
+
 /* Index of a secret whose placeholder @name (a DNS name) carries, or -1 */
 int broker_dns_leak(const struct fwd_params *p, const char *name);
+
+/* Index of a secret whose placeholder a request head @buf carries, or -1
+ * (on a connection to a host no secret is bound to) */
+int broker_head_leak(const struct fwd_params *p, const uint8_t *buf,
+		     size_t len);
 
 /**
  * broker_revoke() - Stop injecting secret @secret for the rest of the run
@@ -644,5 +655,74 @@ const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
  * Return: 0 or negative errno (the forwarder then dies: the jail with it)
  */
 int fwd_fence(void);
+
+/* ---------------------------------------------------------------------
+ * ratelimit.c - audit events aggregated per destination per minute
+ * ------------------------------------------------------------------- */
+
+#define RATELIMIT_SLOTS 128
+#define RATELIMIT_WINDOW_MS 60000
+
+enum ratelimit_kind {
+	RL_ALLOW,	/* net.allow: host, port, bytes */
+	RL_INJECT,	/* secret.inject: secret name, host */
+};
+
+struct ratelimit_slot {
+	bool is_used;
+	unsigned int kind;		/* enum ratelimit_kind */
+	uint16_t port;
+	char host[POLICY_NAME_MAX + 1];	/* "" in the overflow slot */
+	char what[64];			/* RL_INJECT: the secret's name */
+	uint64_t since;			/* the minute's start, ms */
+	unsigned long long n;		/* events held back in it */
+	unsigned long long up, down;	/* their bytes */
+};
+
+struct ratelimit {
+	int lock;
+	struct ratelimit_slot s[RATELIMIT_SLOTS];
+};
+
+/**
+ * ratelimit_take() - Count one event
+ * @r:		the table
+ * @kind:	enum ratelimit_kind
+ * @host:	its destination; untrusted (a name from the jail), copied
+ *		bounded
+ * @port:	its port
+ * @what:	RL_INJECT: the secret's name, else "" or NULL
+ * @up:		bytes to the host
+ * @down:	bytes from the host
+ * @now:	monotonic ms
+ *
+ * Pure. A full table counts the events of new destinations together in
+ * one overflow slot (host "").
+ *
+ * Return: true when the event is to be written now (the first of its
+ * destination in the minute), false when it was counted
+ */
+bool ratelimit_take(struct ratelimit *r, unsigned int kind, const char *host,
+		    uint16_t port, const char *what, uint64_t up,
+		    uint64_t down, uint64_t now);
+
+/**
+ * ratelimit_due() - The next aggregate to write
+ * @r:		the table
+ * @now:	monotonic ms
+ * @is_all:	every aggregate, whether its minute is over or not (at exit)
+ * @out:	the aggregate; its counts are cleared in @r
+ *
+ * Pure. Slots whose minute is over with nothing counted are freed.
+ *
+ * Return: true when @out holds one (call again), false when none is due
+ */
+bool ratelimit_due(struct ratelimit *r, uint64_t now, bool is_all,
+		   struct ratelimit_slot *out);
+
+/* Take @r's lock (shared between processes); a holder that does not let
+ * go in time (it was killed) loses it */
+void ratelimit_lock(struct ratelimit *r);
+void ratelimit_unlock(struct ratelimit *r);
 
 #endif /* FWD_H */

@@ -26,6 +26,8 @@ char *record_default_log_path(const struct jail_config *cfg)
 int record_open_log(struct jail_config *cfg)
 {
 	cfg->log_fd = audit_open(cfg->log_path);
+	audit_set_max(cfg->log_fd,
+		      cfg->log_max ? cfg->log_max : JAIL_LOG_MAX_DEFAULT);
 	return cfg->log_fd < 0 ? cfg->log_fd : 0;
 }
 

@@ -97,6 +97,17 @@ static int parse_rule_name(const char *s, size_t len, char *out,
 	return n;
 }
 
+bool policy_is_wire_name(const char *name, bool is_addr_ok)
+{
+	char out[POLICY_NAME_MAX + 1];
+	uint8_t a[16];
+
+	if (is_addr_ok && (inet_pton(AF_INET, name, a) == 1 ||
+			   inet_pton(AF_INET6, name, a) == 1))
+		return true;
+	return parse_rule_name(name, strlen(name), out, sizeof(out)) >= 0;
+}
+
 /* Parse an IP literal with an optional "/prefix"; @s need not end in NUL */
 static int parse_ip(const char *s, size_t len, int only_family,
 		    struct net_rule *r)
