@@ -159,6 +159,7 @@ struct conn {
 	bool on_ready;
 	bool is_http;		/* plain HTTP: every request head is judged */
 	bool is_silent;		/* named from the pin before it said anything */
+	bool is_opaque;		/* its first bytes are neither TLS nor HTTP */
 	bool is_refusing;	/* a request was refused: answers drain first */
 	int refuse_status;
 	const char *refuse_why;
@@ -837,6 +838,16 @@ static bool is_web_port(uint16_t port)
 	return port == 80 || port == 443;
 }
 
+/* An allowed connection that is neither TLS nor HTTP on a web port.
+ * Return: true when @c was refused */
+static bool web_port_refuse(struct fwd *f, struct conn *c)
+{
+	if (!c->is_opaque || !is_web_port(c->port))
+		return false;
+	conn_deny(f, c, "neither HTTP nor TLS on a web port");
+	return true;
+}
+
 /*
  * A client named from the pin because it was silent (a server speaks
  * first) must not start TLS or HTTP late: its name was never read, and
@@ -1295,6 +1306,8 @@ static void on_ask_answer(struct fwd *f, uint64_t tag)
 			conn_deny(f, c, why);
 		/* Allowed now, TLS to a bound or held host is intercepted as
 		 * if a rule had allowed it: a push there is still held */
+		else if (web_port_refuse(f, c))
+			continue;
 		else if (!c->has_sni || !intercept_hook(f, c, c->name))
 			start_resolve(f, c);
 	}
@@ -1465,6 +1478,8 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 		conn_deny(f, c, policy_verdict_reason(v));
 		return;
 	}
+	if (web_port_refuse(f, c))
+		return;
 	if (is_tls && intercept_hook(f, c, claimed))
 		return;
 	c->deadline = 0;
@@ -1576,11 +1591,8 @@ static void classify(struct fwd *f, struct conn *c)
 		conn_deny(f, c, "malformed request head");
 		return;
 	}
-	if (is_web_port(c->port)) {
-		conn_deny(f, c, "neither HTTP nor TLS on a web port");
-		return;
-	}
 	/* Neither TLS nor HTTP/1: only a pin or the address can name it */
+	c->is_opaque = true;
 	decide(f, c, "", false);
 }
 

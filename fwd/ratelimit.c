@@ -2,9 +2,10 @@
 /*
  * ratelimit.c - audit events aggregated per destination per minute
  *
- * See ratelimit.h. A connection churned 24,779 times in 30 s wrote as
- * many net.allow lines; counted per host and port per minute, it writes
- * two for each destination and minute however fast the jail churns.
+ * See ratelimit.h. Without it, a jail that churns connections writes
+ * one net.allow line for each (tens of thousands a minute); counted per
+ * host and port per minute, it writes two for each destination and
+ * minute however fast it churns.
  */
 #include <sched.h>
 
