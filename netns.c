@@ -769,7 +769,7 @@ static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
 static pid_t start_rules_loader(const struct child_ctx *c, int c_sock)
 {
 	pid_t pid = fork();
-	char why[256];
+	char why[256] = "";
 	int err;
 
 	if (pid < 0)

@@ -67,7 +67,7 @@
 #include "host/host.h"
 
 #define BROKER_IO_MS 10000		/* head, connect, handshake */
-#define BROKER_IDLE_MS (10 * 60 * 1000)	/* a stream silent this long ends */
+#define BROKER_IDLE_MS (10 * 60 * 1000ULL)	/* a stream silent this long ends */
 #define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
 #define BROKER_MAX 64			/* broker processes at once */
 
