@@ -11,9 +11,18 @@
  * resolver (dnsd.c); connections to hosts a secret is bound to, or held
  * for pushes, are handed to interception processes (broker.c) that end
  * and re-make TLS (crypto.c) and substitute placeholders (secrets.c).
- *   fwd.c       the event loop, connections, dialing, splice
- *   dnsd.c      the jail's resolver, host lookups, the address type
- *   broker.c    interception and the plain-HTTP broker names
+ *   fwd.c       the event loop: accept, dispatch, timers, signals, setup
+ *   conn.c      one connection: its slot, its pipes, splice both ways,
+ *               each HTTP request judged on the way up (reqcheck.c)
+ *   decide.c    what the first bytes name, the policy's verdict, the
+ *               connections held for an answer (--ask, --hold-push)
+ *   dial.c      resolve, dial by name, the upstream proxy
+ *   dnsd.c      the jail's resolver, host lookups, pins
+ *   addr.c      the address type
+ *   ratelimit.c events counted per destination per minute
+ *   broker.c    the brokers' lifecycle, leaks, revocation, the plain-HTTP
+ *               broker names
+ *   intercept.c TLS interception: requests framed, judged, substituted
  *   secrets.c   placeholders: made, substituted, scanned for leaks
  *   crypto.c    libcrypto/libssl: the jail's CA, leaf certificates, TLS
  *   fence.c     capabilities, no_new_privs, the syscall allowlist

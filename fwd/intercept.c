@@ -1,0 +1,960 @@
+// SPDX-License-Identifier: MIT
+/*
+ * intercept.c - TLS interception: one process per intercepted connection, every request framed, judged, substituted and relayed, pushes held for an answer
+ */
+/*
+ * broker.c - requests to hosts a secret is bound to (forwarder process)
+ *
+ * A client in the jail whose base URL is http://HOST.jail.internal sends
+ * plain HTTP there; the gateway redirects it to the forwarder like every
+ * other connection. For such a request the forwarder forks one broker
+ * process per connection (serve_plain()), which resolves HOST on the
+ * host, skips the addresses the policy refuses, connects to port 443 (or
+ * asks the host's upstream proxy to, with CONNECT), speaks TLS with
+ * certificate and host name verification against the host's trust store
+ * (crypto.c), and then runs the interception relay below with a plain
+ * jail side: every request is judged (its Host must be the broker name it
+ * came to), rewritten, followed through its body, and a push to a held
+ * host is held, exactly as on an intercepted connection. Each request
+ * still has its own upstream connection (Connection: close, as
+ * secrets_rewrite_head() writes it): a second request on the jail's
+ * connection waits for the first one's answer, then is sent on a new
+ * connection. Intercepted connections do the same for the requests whose
+ * end a server could see elsewhere (icpt_is_last()).
+ * Blocking I/O in a process of its own keeps the forwarder's loop free.
+ *
+ * Every other plain-HTTP head, and every DNS name, is searched for the
+ * placeholders; one found there is refused and logged as secret.leak.
+ *
+ * TLS straight to a bound host is intercepted (broker_tls()): the
+ * forwarder signs a certificate for the name with the jail's CA (once per
+ * name, kept for the processes it forks later) and forks a process for
+ * the connection, which terminates the jail's TLS with it (ALPN http/1.1
+ * only: HTTP/2 is never offered), dials the host as above, and relays
+ * request after request on the kept-alive connection: each head passes
+ * intercept_request() (the seam for per-request policy), is rewritten by
+ * secrets_rewrite_request() and logged as secret.inject; each body is
+ * followed by its Content-Length or chunked framing (http.c) to find the
+ * next head, and searched for the placeholders of secrets bound elsewhere
+ * (secrets_scan_stream()). Framing it cannot follow ends the connection.
+ * Responses are not parsed: they stream back as they come.
+ *
+ * TLS to a --hold-push host is intercepted the same way (without a secret
+ * of its own, only the foreign placeholders are looked for). A git push
+ * there, POST REPO/git-receive-pack, is held in the process: its head
+ * and its body as they come stay here until the command list (push.c)
+ * has arrived; then the supervisor is asked (ask_send(), kind "push",
+ * the repository and refs as detail) while nothing more is read. Allowed,
+ * the held bytes go upstream and the relay goes on; denied, the rest of
+ * the body is read away and git gets a receive-pack report refusing every
+ * ref. A push body that cannot be read (compressed, malformed, too long
+ * a command list) is refused, never sent unasked.
+ *
+ * Every broker process, of either kind, holds a slot of brokers[], so
+ * that one table bounds them all and broker_stop_all() reaches them.
+ */
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "jail.h"
+#include "fwd/fwd.h"
+#include "parse/parse.h"
+#include "cmd/cmd.h"
+#include "host/host.h"
+#include "fwd/internal.h"
+
+#define BROKER_IDLE_MS (10 * 60 * 1000ULL)	/* a stream silent this long ends */
+
+#define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
+
+#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
+
+#define ICPT_LEAVES \
+	((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX + JAIL_MAX_HOLD_PUSH)
+
+#define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
+
+#define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
+
+#define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
+
+#define ICPT_REFUSE_MS 5000	/* earlier answers drain before a refusal */
+
+#define ICPT_QUIET_MS 1000	/* ... until the server is silent this long */
+
+/* One intercepted connection (the process's only one) */
+struct icpt {
+	const struct fwd_params *p;
+	const struct dnsd *d;
+	const struct broker_proxy *px;
+	const char *host;		/* the bound or held host the SNI named */
+	uint16_t port;
+	/* What every request must name (reqcheck_judge()): the SNI and
+	 * port, or the broker name the plain-HTTP client used */
+	struct reqcheck_conn rc;
+	bool is_plain;			/* the broker's name: no TLS inside */
+	bool is_closing;		/* upstream closes after its request */
+	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
+	int jail_fd;
+	int up_fd;
+	struct crypto_tls *jail;
+	struct crypto_tls *up;
+	struct dnsd_addr peer;
+	struct secrets_sub subs[JAIL_MAX_SECRETS];
+	size_t n_subs;
+	bool has_unbound;		/* placeholders to look for in bodies */
+	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
+	uint64_t body_left;		/* RQ_LENGTH */
+	struct http_chunked chunked;	/* RQ_CHUNKED */
+	struct secrets_stream scan;	/* the body's data */
+	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
+	size_t in_len;
+	long long up_bytes;
+	long long down_bytes;
+	long long n_requests;
+	/* --hold-push: a push's head, held in @out until it is answered */
+	bool is_held;			/* pushes to @host are held */
+	enum { PUSH_NONE, PUSH_COLLECT, PUSH_DRAIN } push;
+	char repo[256];
+	size_t out_len;			/* the held head in @out */
+	uint32_t injected;		/* its secrets, logged when sent */
+	size_t hold_len;
+	size_t list_len;
+	unsigned long long drained;
+	char why[ASK_HOST_MAX + 128];	/* PUSH_DRAIN: the refusal */
+	struct push_cmds cmds;
+	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
+	uint8_t list[PUSH_LIST_MAX];	/* its data: the command list */
+	uint8_t reply[PUSH_REPORT_MAX + 1024];
+	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
+	uint8_t down[ICPT_BUF];
+	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
+};
+
+/*
+ * The leaf certificates made so far, one per bound host. Made in the
+ * forwarder on the first connection for a name, so that every process
+ * forked for a later one inherits it instead of signing again.
+ */
+static struct {
+	char name[POLICY_NAME_MAX + 1];
+	struct crypto_leaf *leaf;
+} leaves[ICPT_LEAVES];
+
+static size_t n_leaves;
+
+bool broker_is_bound(const struct jail_config *cfg, const char *host)
+{
+	for (size_t i = 0; i < cfg->n_secrets; i++)
+		for (size_t k = 0; k < cfg->secrets[i].n_hosts; k++)
+			if (!strcmp(cfg->secrets[i].hosts[k], host))
+				return true;
+	return false;
+}
+
+/* --hold-push HOST */
+static bool is_held(const struct jail_config *cfg, const char *host)
+{
+	for (size_t i = 0; i < cfg->n_hold_push; i++)
+		if (!strcmp(cfg->hold_push[i], host))
+			return true;
+	return false;
+}
+
+/* Return: the leaf for @host (a bound host), made now if need be, or NULL */
+static struct crypto_leaf *leaf_for(const struct fwd_params *p,
+				    const char *host)
+{
+	for (size_t i = 0; i < n_leaves; i++)
+		if (!strcmp(leaves[i].name, host))
+			return leaves[i].leaf;
+	/* Bound hosts are at most ICPT_LEAVES names: the table never fills */
+	if (n_leaves == ICPT_LEAVES ||
+	    crypto_leaf_new(p->ca, host, &leaves[n_leaves].leaf) < 0)
+		return NULL;
+	snprintf(leaves[n_leaves].name, sizeof(leaves[0].name), "%s", host);
+	return leaves[n_leaves++].leaf;
+}
+
+/* The jail's side: TLS (interception) or plain (the broker's name) */
+static int jail_write(struct icpt *ic, const void *buf, size_t len)
+{
+	if (ic->is_plain)
+		return write_all(ic->jail_fd, buf, len) < 0 ? -EIO : 0;
+	return crypto_tls_write(ic->jail, buf, len);
+}
+
+static ssize_t jail_read(struct icpt *ic, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (!ic->is_plain)
+		return crypto_tls_read(ic->jail, buf, len);
+	do {
+		n = read(ic->jail_fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -EIO : n;
+}
+
+static bool jail_pending(struct icpt *ic)
+{
+	return !ic->is_plain && crypto_tls_pending(ic->jail);
+}
+
+/* net.allow for the connection, then the end of the process */
+static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
+{
+	char ip[64];
+	const struct audit_field f[] = {
+		AF_STR("host", ic->host),
+		AF_STR("ip", ic->peer.family ?
+				     dnsd_addr_str(&ic->peer, ip, sizeof(ip)) :
+				     NULL),
+		AF_INT("port", ic->port),
+		AF_INT("bytes_up", ic->up_bytes),
+		AF_INT("bytes_down", ic->down_bytes),
+		AF_INT("requests", ic->n_requests),
+		AF_STR("via", ic->is_plain ? "secret broker" :
+					     "tls interception"),
+	};
+
+	explicit_bzero(ic->out, sizeof(ic->out));
+	crypto_tls_free(ic->up);
+	if (!ic->is_plain)
+		crypto_tls_free(ic->jail);
+	shutdown(ic->jail_fd, SHUT_WR);
+	if (ic->up && broker_counts) {
+		ratelimit_lock(broker_counts);
+		/* Counted into the forwarder's minute, as spliced ones are */
+		if (!ratelimit_take(broker_counts, RL_ALLOW, ic->host, ic->port, NULL,
+				    (uint64_t)ic->up_bytes,
+				    (uint64_t)ic->down_bytes, broker_mono_ms()))
+			ic->up = NULL;
+		ratelimit_unlock(broker_counts);
+	}
+	if (ic->up)
+		broker_log_event(ic->p, "net.allow", f, ARRAY_SIZE(f));
+	_exit(0);
+}
+
+static int icpt_to_jail(struct icpt *ic);
+
+/*
+ * The answers to the requests carried before a refused one are on their
+ * way: they reach the jail first, until the server ends or is silent for
+ * ICPT_QUIET_MS, at most ICPT_REFUSE_MS, so that the refusal is read as
+ * the answer to the request it refuses
+ */
+static void icpt_drain_answers(struct icpt *ic)
+{
+	uint64_t end = broker_mono_ms() + ICPT_REFUSE_MS;
+
+	if (!ic->up || !ic->n_requests)
+		return;
+	while (broker_mono_ms() < end) {
+		struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN };
+
+		if (!crypto_tls_pending(ic->up) &&
+		    poll(&pf, 1, ICPT_QUIET_MS) <= 0)
+			return;
+		if (icpt_to_jail(ic) < 0)
+			return;
+	}
+}
+
+/* Answer the jail with a short error (over its TLS) and end */
+static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
+						  const char *status,
+						  const char *why)
+{
+	char buf[640];
+	int n = snprintf(buf, sizeof(buf),
+			 "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n"
+			 "jail: %s\n",
+			 status, strlen(why) + 7, why);
+
+	icpt_drain_answers(ic);
+	if (n > 0 && (size_t)n < sizeof(buf))
+		(void)jail_write(ic, buf, (size_t)n);
+	icpt_finish(ic);
+}
+
+/* Connect and verify upstream (@ic->up_fd, @ic->up), or answer the jail
+ * why not */
+static void icpt_connect(struct icpt *ic)
+{
+	const struct broker_proxy *px = ic->px;
+	char why[256], reason[300];
+
+	ic->up_fd = px->sa ? broker_dial_proxy(px, ic->host, ic->port) :
+			     broker_dial(ic->p, ic->d, ic->host, ic->port, &ic->peer);
+	if (ic->up_fd < 0) {
+		broker_log_refused_port(ic->p, ic->host, ic->port,
+				 px->sa ? "upstream proxy refused CONNECT" :
+					  "no allowed address answered");
+		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
+	}
+	if (crypto_tls_connect(ic->up_fd, ic->host, &ic->up, why,
+			       sizeof(why)) < 0) {
+		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
+			 why);
+		broker_log_refused_port(ic->p, ic->host, ic->port, reason);
+		icpt_refuse(ic, "502 Bad Gateway", reason);
+	}
+}
+
+/* The text of a status reqcheck_judge() refuses with */
+static const char *status_line(int status)
+{
+	switch (status) {
+	case 405: return "405 Method Not Allowed";
+	case 415: return "415 Unsupported Media Type";
+	case 421: return "421 Misdirected Request";
+	case 431: return "431 Request Header Fields Too Large";
+	case 501: return "501 Not Implemented";
+	default: return "400 Bad Request";
+	}
+}
+
+/**
+ * intercept_request() - Decide on one request of a brokered connection
+ * @ic:		the connection; @ic->rc is what every request must name
+ * @h:		the request's head as the jail sent it
+ * @head:	its bytes
+ * @fr:		set to where its body ends
+ * @why:	set to the reason when the request is refused
+ *
+ * Every request of every intercepted or brokered connection passes here
+ * once its head is parsed, before any byte of it goes upstream; the
+ * judgement is reqcheck_judge(), the one the forwarder makes for spliced
+ * plain HTTP too: Host, CONNECT, strict body framing, and a git push to
+ * a --hold-push host (POST REPO/git-receive-pack), which is marked for
+ * holding (@ic->push): its head and body stay here until its command
+ * list has arrived and a person answered the ask (icpt_push_take()).
+ * The GET .../info/refs that precedes it and every fetch pass.
+ *
+ * Return: NULL to send the request on (or hold it), else the HTTP status
+ * to refuse it with (the connection then ends)
+ */
+static const char *intercept_request(struct icpt *ic,
+				     const struct http_head *h,
+				     const uint8_t *head,
+				     struct http_framing *fr, const char **why)
+{
+	struct reqcheck_verdict v;
+
+	if (reqcheck_judge(&ic->rc, head, h, &v)) {
+		*why = v.why;
+		return status_line(v.status);
+	}
+	*fr = v.framing;
+	if (!v.is_push)
+		return NULL;
+	snprintf(ic->repo, sizeof(ic->repo), "%s", v.repo);
+	ic->push = PUSH_COLLECT;
+	return NULL;
+}
+
+/* Send @len bytes on as they are */
+static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
+{
+	if (len && crypto_tls_write(ic->up, b, len) < 0)
+		icpt_finish(ic);
+	ic->up_bytes += (long long)len;
+}
+
+/*
+ * One upstream connection for this request alone (Connection: close)?
+ * Always on the broker's name (its contract: each request has its own
+ * connection and substitution); elsewhere when the server could take the
+ * request's end elsewhere than here: "Expect" (a server that answers
+ * before the body may not read it), HTTP/1.0 (other keep-alive rules)
+ */
+static bool icpt_is_last(const struct icpt *ic, const uint8_t *b,
+			 const struct http_head *h)
+{
+	size_t off, len;
+
+	return ic->is_plain || h->version_minor == 0 ||
+	       http_find_header(b, h->head_len, "Expect", &off, &len, 0) == 0;
+}
+
+/*
+ * The request before was its upstream connection's last: its answer goes
+ * to the jail until the server closes (silent BROKER_IO_MS at most),
+ * then the next request gets a connection of its own
+ */
+static void icpt_redial(struct icpt *ic)
+{
+	uint64_t end = broker_mono_ms() + BROKER_IDLE_MS;
+
+	while (!broker_is_stopping && broker_mono_ms() < end) {
+		struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN };
+
+		if (!crypto_tls_pending(ic->up) &&
+		    poll(&pf, 1, BROKER_IO_MS) <= 0)
+			break;
+		if (icpt_to_jail(ic) < 0)
+			break;
+	}
+	crypto_tls_free(ic->up);
+	ic->up = NULL;
+	close(ic->up_fd);
+	icpt_connect(ic);
+	ic->is_closing = false;
+}
+
+/* A head in @b: check, rewrite and send (or hold) it; set up for its body */
+static void icpt_head(struct icpt *ic, const uint8_t *b,
+		      const struct http_head *h)
+{
+	const struct fwd_params *p = ic->p;
+	struct http_framing fr;
+	const char *status, *why = "";
+	uint32_t injected = 0;
+	int leaked = -1, len;
+
+	status = intercept_request(ic, h, b, &fr, &why);
+	if (status) {
+		broker_log_refused_port(p, ic->host, ic->port, why);
+		icpt_refuse(ic, status, why);
+	}
+	if (ic->is_closing)
+		icpt_redial(ic);
+	ic->is_closing = icpt_is_last(ic, b, h);
+	if (ic->is_closing)
+		len = secrets_rewrite_head(b, h->head_len, ic->authority,
+					   ic->subs, ic->n_subs, ic->out,
+					   sizeof(ic->out), &injected, &leaked);
+	else
+		len = secrets_rewrite_request(b, h->head_len, ic->authority,
+					      ic->subs, ic->n_subs, ic->out,
+					      sizeof(ic->out), &injected,
+					      &leaked);
+	if (len == -EACCES) {
+		broker_log_leak(p, (size_t)leaked, "http-header", ic->host);
+		icpt_refuse(ic, "403 Forbidden",
+			    "a secret's placeholder was sent to a host it is "
+			    "not bound to");
+	}
+	if (len < 0)
+		icpt_refuse(ic, "400 Bad Request", "request head refused");
+	ic->n_requests++;
+	memset(&ic->scan, 0, sizeof(ic->scan));
+	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
+	memset(&ic->chunked, 0, sizeof(ic->chunked));
+	ic->body_left = fr.length;
+	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
+							     RQ_HEAD;
+	/* A push without a body updates nothing: it goes on */
+	if (ic->push == PUSH_COLLECT && ic->state != RQ_HEAD) {
+		ic->out_len = (size_t)len;
+		ic->injected = injected;
+		ic->hold_len = ic->list_len = 0;
+		return;
+	}
+	ic->push = PUSH_NONE;
+	broker_log_injected(p, ic->host, injected);
+	icpt_send(ic, ic->out, (size_t)len);
+	explicit_bzero(ic->out, (size_t)len);
+}
+
+/* The held push goes upstream after all: its head and what came of it */
+static void icpt_push_release(struct icpt *ic)
+{
+	struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN | POLLRDHUP };
+
+	/*
+	 * The answer may have taken minutes: a server that closed the idle
+	 * connection meanwhile (or said anything unasked) is dialed again;
+	 * nothing of the held request has reached it yet
+	 */
+	if (poll(&pf, 1, 0) > 0 || crypto_tls_pending(ic->up)) {
+		crypto_tls_free(ic->up);
+		ic->up = NULL;
+		close(ic->up_fd);
+		icpt_connect(ic);
+	}
+	broker_log_injected(ic->p, ic->host, ic->injected);
+	icpt_send(ic, ic->out, ic->out_len);
+	explicit_bzero(ic->out, ic->out_len);
+	icpt_send(ic, ic->hold, ic->hold_len);
+	ic->push = PUSH_NONE;
+}
+
+/* Log a refused push as net.deny and read its body away (PUSH_DRAIN) */
+static void icpt_push_deny(struct icpt *ic, const char *by)
+{
+	snprintf(ic->why, sizeof(ic->why), "push to %s held and %s", ic->host,
+		 by);
+	broker_log_refused_port(ic->p, ic->host, ic->port, ic->why);
+	explicit_bzero(ic->out, ic->out_len);
+	ic->push = PUSH_DRAIN;
+	ic->drained = 0;
+}
+
+/*
+ * Wait for the answer on @fd, the jail's client and SIGTERM alike.
+ * Return: enum ask_answer, or -1 (no answer in time, or the supervisor
+ * is gone)
+ */
+static int icpt_push_wait(struct icpt *ic, int fd, char *by)
+{
+	/* The supervisor times out first; this is for a supervisor stuck */
+	uint64_t end = broker_mono_ms() + ic->p->cfg->ask_timeout * 1000 +
+		       ICPT_ASK_MARGIN_MS;
+	sigset_t none;
+
+	sigemptyset(&none);
+	for (uint64_t now = broker_mono_ms(); now < end && !broker_is_stopping;
+	     now = broker_mono_ms()) {
+		struct pollfd pf[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = ic->jail_fd, .events = POLLRDHUP },
+		};
+		struct timespec ts = { (time_t)((end - now) / 1000),
+				       (long)((end - now) % 1000) * 1000000 };
+		int r = ppoll(pf, 2, &ts, &none);
+
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		/* The client gave up: closing @fd tells the supervisor */
+		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			close(fd);
+			icpt_finish(ic);
+		}
+		r = ask_read_answer(fd, by);
+		if (r != -EAGAIN)
+			return r < 0 ? -1 : r;
+	}
+	return -1;
+}
+
+/* The command list is complete: ask, then send the push on or refuse it */
+static void icpt_push_ask(struct icpt *ic)
+{
+	char detail[ASK_DETAIL_MAX + 1], by[ASK_HOST_MAX + 1] = "";
+	int fd, r;
+
+	push_detail(ic->repo, ic->list, &ic->cmds, detail, sizeof(detail));
+	fd = ask_send(ic->p->ask_fd, "push", ic->host, ic->port, detail);
+	if (fd < 0) {
+		icpt_push_deny(ic, "not asked (the supervisor is busy)");
+		return;
+	}
+	r = icpt_push_wait(ic, fd, by);
+	close(fd);
+	if (r == ASK_ALLOW || r == ASK_ALWAYS) {
+		icpt_push_release(ic);
+		return;
+	}
+	if (r == ASK_DENY) {
+		char how[ASK_HOST_MAX + 16];
+
+		snprintf(how, sizeof(how), "denied (%s)", by);
+		icpt_push_deny(ic, how);
+		return;
+	}
+	icpt_push_deny(ic, "not answered");
+}
+
+/*
+ * A denied push's body has ended: answer it as receive-pack would, so
+ * that git shows the reason ("! [remote rejected] REF (WHY)" and
+ * "remote: jail: WHY"), else with a 403 and the reason as text
+ */
+static __attribute__((noreturn)) void icpt_push_refused(struct icpt *ic)
+{
+	char head[256];
+	int len = push_refusal(ic->list, &ic->cmds, ic->why, ic->reply,
+			       sizeof(ic->reply));
+	int n;
+
+	if (len < 0)
+		icpt_refuse(ic, "403 Forbidden", ic->why);
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 200 OK\r\n"
+		     "Content-Type: application/x-git-receive-pack-result\r\n"
+		     "Cache-Control: no-cache\r\nContent-Length: %d\r\n"
+		     "Connection: close\r\n\r\n",
+		     len);
+	if (jail_write(ic, head, (size_t)n) == 0)
+		(void)jail_write(ic, ic->reply, (size_t)len);
+	icpt_finish(ic);
+}
+
+/*
+ * Body bytes of a held push: @raw (@raw_len bytes as they came) of
+ * which the first @data_len are data (the rest chunked framing).
+ * Context: @ic->push is PUSH_COLLECT or PUSH_DRAIN
+ */
+static void icpt_push_take(struct icpt *ic, const uint8_t *raw,
+			   size_t raw_len, size_t data_len)
+{
+	size_t n;
+	int r;
+
+	if (ic->push == PUSH_DRAIN) {
+		ic->drained += raw_len;
+		if (ic->drained > ICPT_DRAIN_MAX)
+			icpt_push_refused(ic);
+		return;
+	}
+	if (raw_len > sizeof(ic->hold) - ic->hold_len)
+		icpt_refuse(ic, "413 Content Too Large",
+			    "a push's command list too long to hold "
+			    "(--hold-push)");
+	memcpy(ic->hold + ic->hold_len, raw, raw_len);
+	ic->hold_len += raw_len;
+	n = data_len < sizeof(ic->list) - ic->list_len ?
+		    data_len :
+		    sizeof(ic->list) - ic->list_len;
+	memcpy(ic->list + ic->list_len, raw, n);
+	ic->list_len += n;
+	r = push_parse_commands(ic->list, ic->list_len, &ic->cmds);
+	if (r == -EAGAIN)
+		return;
+	if (r == -E2BIG)
+		icpt_refuse(ic, "413 Content Too Large",
+			    "a push's command list too long to hold "
+			    "(--hold-push)");
+	if (r < 0)
+		icpt_refuse(ic, "400 Bad Request",
+			    "a push whose command list is malformed");
+	/* Nothing to update (git probes with an empty list): on it goes */
+	if (!ic->cmds.n_cmds)
+		icpt_push_release(ic);
+	else
+		icpt_push_ask(ic);
+}
+
+/* Body bytes from the jail: refused if they carry a foreign placeholder */
+static void icpt_scan(struct icpt *ic, struct secrets_stream *st,
+		      const uint8_t *b, size_t len)
+{
+	int i;
+
+	if (!ic->has_unbound || !len)
+		return;
+	i = secrets_scan_stream(st, b, len, ic->subs, ic->n_subs);
+	if (i < 0)
+		return;
+	broker_log_leak(ic->p, (size_t)i, "http-body", ic->host);
+	icpt_refuse(ic, "403 Forbidden",
+		    "a secret's placeholder was sent to a host it is not "
+		    "bound to");
+}
+
+/*
+ * Take every whole head and every body byte in @ic->in; keep an
+ * incomplete head for the next read. Requests follow each other on the
+ * connection: a body's framing says where the next head starts. A held
+ * push takes its body bytes piece by piece (icpt_push_take()).
+ */
+static void icpt_from_jail(struct icpt *ic)
+{
+	size_t pos = 0, body = 0;	/* body bytes from @body not yet sent */
+	bool is_more = true;
+
+	while (pos < ic->in_len && is_more) {
+		const uint8_t *b = ic->in + pos;
+		size_t left = ic->in_len - pos, dl = 0, n;
+		struct http_head h;
+		int r;
+
+		switch (ic->state) {
+		case RQ_HEAD:
+			r = http_parse_head(b, left, &h);
+			if (r == -EAGAIN) {
+				is_more = false;
+				break;
+			}
+			if (r == -E2BIG)
+				icpt_refuse(ic,
+					    "431 Request Header Fields Too Large",
+					    "request head too large");
+			if (r < 0)
+				icpt_refuse(ic, "400 Bad Request",
+					    "malformed request");
+			icpt_head(ic, b, &h);
+			pos += h.head_len;
+			body = pos;
+			break;
+		case RQ_LENGTH:
+			n = ic->body_left < left ? (size_t)ic->body_left : left;
+			icpt_scan(ic, &ic->scan, b, n);
+			pos += n;
+			ic->body_left -= n;
+			if (!ic->body_left)
+				ic->state = RQ_HEAD;
+			dl = n;
+			break;
+		case RQ_CHUNKED:
+			r = http_chunked_feed(&ic->chunked, b, left, &dl);
+			if (r < 0)
+				icpt_refuse(ic, "400 Bad Request",
+					    "malformed chunked body");
+			/* The data alone (a placeholder cut by a chunk
+			 * boundary), and every byte (trailer fields) */
+			icpt_scan(ic, &ic->scan, b, dl);
+			icpt_scan(ic, &ic->scan_raw, b, (size_t)r);
+			pos += (size_t)r;
+			if (http_chunked_done(&ic->chunked))
+				ic->state = RQ_HEAD;
+			else if (!r)
+				is_more = false;	/* cannot happen */
+			break;
+		}
+		if (ic->push != PUSH_NONE && pos > body) {
+			icpt_push_take(ic, b, pos - body, dl);
+			body = pos;
+			/* Its body ended before the command list did */
+			if (ic->state == RQ_HEAD && ic->push == PUSH_COLLECT)
+				icpt_refuse(ic, "400 Bad Request",
+					    "a push whose command list is "
+					    "cut short");
+			if (ic->state == RQ_HEAD && ic->push == PUSH_DRAIN)
+				icpt_push_refused(ic);
+		}
+		if (ic->state == RQ_HEAD && pos > body) {
+			icpt_send(ic, ic->in + body, pos - body);
+			body = pos;
+		}
+	}
+	if (ic->state != RQ_HEAD && pos > body)
+		icpt_send(ic, ic->in + body, pos - body);
+	memmove(ic->in, ic->in + pos, ic->in_len - pos);
+	ic->in_len -= pos;
+}
+
+/*
+ * What the server sent, to the jail as it comes (a stream stays a
+ * stream), in writes of up to ICPT_BUF: every record already read
+ * joins the write. Return: 0, or -1 when either side is done
+ */
+static int icpt_to_jail(struct icpt *ic)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	do {
+		n = crypto_tls_read(ic->up, ic->down + got,
+				    sizeof(ic->down) - got);
+		if (n > 0)
+			got += (size_t)n;
+	} while (n > 0 && got < sizeof(ic->down) &&
+		 crypto_tls_pending(ic->up));
+	if (got && jail_write(ic, ic->down, got) < 0)
+		return -1;
+	ic->down_bytes += (long long)got;
+	return n == 0 || n == -EIO ? -1 : 0;
+}
+
+/* Relay until either side closes, is silent too long, or SIGTERM */
+static void icpt_relay(struct icpt *ic)
+{
+	sigset_t term, none;
+
+	/* Taken only inside ppoll(): no stop request falls between the
+	 * check and the wait */
+	sigemptyset(&none);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	while (!broker_is_stopping) {
+		/* A held push may have dialed again: read the fd anew */
+		struct pollfd pf[2] = {
+			{ .fd = ic->jail_fd, .events = POLLIN },
+			{ .fd = ic->up_fd, .events = POLLIN },
+		};
+		bool jp = jail_pending(ic);
+		bool upp = crypto_tls_pending(ic->up);
+		ssize_t n;
+
+		if (!jp && !upp) {
+			struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
+			int r = ppoll(pf, 2, &ts, &none);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return;
+		}
+		if (upp)
+			pf[1].revents = POLLIN;
+		if (jp)
+			pf[0].revents = POLLIN;
+		if (pf[1].revents && icpt_to_jail(ic) < 0)
+			return;
+		if (!pf[0].revents)
+			continue;
+		n = jail_read(ic, ic->in + ic->in_len,
+				    sizeof(ic->in) - ic->in_len);
+		/* A client closes once it has the responses it wanted (TLS
+		 * clients do not half-close): so does the connection */
+		if (n == 0 || n == -EIO)
+			return;
+		if (n > 0) {
+			ic->in_len += (size_t)n;
+			icpt_from_jail(ic);
+		}
+	}
+}
+
+/*
+ * One intercepted connection, start to end.
+ * Context: a process forked from the forwarder for @jail_fd, whose
+ * ClientHello is still unread
+ */
+static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
+						const struct dnsd *d,
+						int jail_fd, const char *host,
+						uint16_t port,
+						const struct broker_proxy *px,
+						const struct crypto_leaf *leaf)
+{
+	static struct icpt ic;
+	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
+	char why[256];
+
+	struct sigaction sa = { .sa_handler = broker_on_stop };
+	sigset_t term;
+
+	/* SIGTERM (the forwarder stopping, or its death) ends the relay
+	 * with the connection logged; no SA_RESTART: poll() returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
+	/* The ask channel: a held push asks on it (ask_send()) */
+	broker_close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
+	ic.p = p;
+	ic.host = host;
+	ic.port = port;
+	ic.jail_fd = jail_fd;
+	ic.up_fd = -1;
+	/* Without an ask channel (cannot happen) a push is refused */
+	ic.is_held = is_held(p->cfg, host);
+	ic.rc = (struct reqcheck_conn){ host, port, 443, ic.is_held };
+	ic.n_subs = broker_make_subs(p, host, ic.subs);
+	for (size_t i = 0; i < ic.n_subs; i++)
+		ic.has_unbound |= !ic.subs[i].value;
+	if (port == 443)
+		snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	else
+		snprintf(ic.authority, sizeof(ic.authority), "%s:%u", host,
+			 port);
+	fcntl(jail_fd, F_SETFL, 0);
+	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (crypto_tls_accept(jail_fd, leaf, &ic.jail, why, sizeof(why)) <
+	    0) {
+		const struct audit_field f[] = {
+			AF_STR("host", host),
+			AF_INT("port", port),
+			AF_STR("reason", "TLS from the jail failed (a client "
+					 "that does not trust the jail's CA?)"),
+		};
+
+		broker_log_event(p, "net.error", f, ARRAY_SIZE(f));
+		_exit(0);
+	}
+	ic.d = d;
+	ic.px = px;
+	icpt_connect(&ic);
+	icpt_relay(&ic);
+	icpt_finish(&ic);
+}
+
+/*
+ * One connection to the broker's plain-HTTP name, start to end: the
+ * interception relay with a plain jail side, so that its requests are
+ * judged, rewritten, followed through their bodies and (for a
+ * --hold-push host) held exactly as those of an intercepted connection.
+ * Context: a process forked from the forwarder for @jail_fd, whose first
+ * head is still unread
+ */
+__attribute__((noreturn)) void broker_serve_plain(
+	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
+	const char *host, const struct http_head *h,
+	const struct broker_proxy *px)
+{
+	static struct icpt ic;
+	static char name[sizeof(h->host)];
+	struct sigaction sa = { .sa_handler = broker_on_stop };
+	sigset_t term;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
+	broker_close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
+	snprintf(name, sizeof(name), "%s", h->host);
+	ic.p = p;
+	ic.d = d;
+	ic.px = px;
+	ic.host = host;
+	ic.port = 443;
+	ic.is_plain = true;
+	ic.jail_fd = jail_fd;
+	ic.up_fd = -1;
+	ic.is_held = is_held(p->cfg, host);
+	ic.rc = (struct reqcheck_conn){ name, h->host_port ? h->host_port : 80,
+					80, ic.is_held };
+	ic.n_subs = broker_make_subs(p, host, ic.subs);
+	for (size_t i = 0; i < ic.n_subs; i++)
+		ic.has_unbound |= !ic.subs[i].value;
+	snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	fcntl(jail_fd, F_SETFL, 0);
+	icpt_connect(&ic);
+	icpt_relay(&ic);
+	icpt_finish(&ic);
+}
+
+int broker_tls(const struct fwd_params *p, const struct dnsd *d,
+	       int jail_fd, const char *sni, uint16_t port,
+	       const struct broker_proxy *px)
+{
+	struct crypto_leaf *leaf;
+	pid_t pid;
+	int slot;
+
+	if (!p->ca || !*sni || (!broker_is_bound(p->cfg, sni) && !is_held(p->cfg, sni)))
+		return BROKER_PASS;
+	if (px->is_broken) {
+		broker_log_refused_port(p, sni, port, "upstream proxy unusable");
+		return BROKER_REFUSED;
+	}
+	leaf = leaf_for(p, sni);
+	/* The trust store too, once, for every interception process */
+	(void)crypto_tls_client_init();
+	if (!leaf) {
+		broker_log_refused_port(p, sni, port, "cannot make a certificate");
+		return BROKER_REFUSED;
+	}
+	slot = broker_slot();
+	pid = slot < 0 ? -1 : fork();
+	if (pid < 0) {
+		broker_log_refused_port(p, sni, port,
+				 slot < 0 ? "too many brokered requests" :
+					    "cannot start the broker");
+		return BROKER_REFUSED;
+	}
+	if (pid == 0)
+		intercept(p, d, jail_fd, sni, port, px, leaf);
+	broker_brokers[slot] = pid;
+	return BROKER_TAKEN;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - what the files of the forwarder share among themselves (not for other folders)
+ */
+#ifndef FWD_INTERNAL_H
+#define FWD_INTERNAL_H
+
+#include "jail.h"
+#include "fwd/fwd.h"
+
+/* ---------------------------------------------------------------------
+ * fwd.c, conn.c, dial.c, decide.c: the state of the event loop
+ * ------------------------------------------------------------------- */
+
+#define FWD_PEEK_MAX (TLS_HELLO_MAX + 4096)	/* hello + record headers */
+
+#define FWD_PIPE_SIZE (1 << 20)
+
+#define FWD_PIPE_POOL 32	/* idle pipes kept for reuse */
+
+#define FWD_LOG_RATE 100	/* deny events per second, burst 10x */
+
+#define FWD_MAX_ASKS 32		/* names asked about at once */
+
+#define FWD_ASK_RATE 10		/* new questions per second, burst 3x */
+
+enum tag {
+	T_LISTEN,	/* index: 0 IPv4, 1 IPv6 */
+	T_UDP,		/* index: 0 IPv4, 1 IPv6 */
+	T_TIMER,
+	T_SIGNAL,
+	T_RESOLVER,
+	T_JAIL,		/* index: connection, with its generation */
+	T_UP,
+	T_ASKCHAN,	/* the ask channel: "revoke NAME" from the supervisor */
+	T_ASK,		/* index: ask, with its generation */
+};
+
+enum conn_state {
+	C_FREE,
+	C_PEEK,		/* waiting for the first bytes */
+	C_ASK,		/* held until a person answers (--ask) */
+	C_RESOLVE,	/* allowed, waiting for the host's resolver */
+	C_CONNECT,	/* dialing */
+	C_PROXY,	/* CONNECT sent to the upstream proxy */
+	C_SPLICE,	/* relaying */
+};
+
+/* One direction of a connection */
+struct fwd_pump {
+	int pipe_r;
+	int pipe_w;
+	size_t pending;	/* bytes in the pipe */
+	bool eof;	/* the source sent FIN */
+	bool shut;	/* FIN passed on to the destination */
+	bool hold_fin;	/* keep the destination open at the end */
+};
+
+struct conn {
+	enum conn_state state;
+	uint32_t gen;
+	int jail_fd;
+	int up_fd;
+	struct dnsd_addr dst;	/* where the jail was going */
+	uint16_t port;
+	bool got_bytes;
+	bool is_tls;
+	bool has_sni;		/* @name is the ClientHello's server name */
+	bool via_proxy;
+	bool allowed;		/* net.allow is written at close */
+	bool on_ready;
+	bool is_http;		/* plain HTTP: every request head is judged */
+	bool is_silent;		/* named from the pin before it said anything */
+	bool is_opaque;		/* its first bytes are neither TLS nor HTTP */
+	bool is_refusing;	/* a request was refused: answers drain first */
+	int refuse_status;
+	const char *refuse_why;
+	uint64_t budget;	/* bytes judged, not yet sent on (is_http) */
+	struct reqcheck_stream rs;
+	uint64_t idle_deadline;	/* C_SPLICE: nothing moved until then */
+	int slot;		/* name cache slot while C_RESOLVE */
+	int ask;		/* index into fwd.asks while C_ASK */
+	unsigned int n_cand, next_cand;
+	struct dnsd_addr cand[2 * DNSD_MAX_ADDRS];
+	struct dnsd_addr peer;	/* dialed */
+	uint64_t t_start, deadline, silent_deadline;
+	uint64_t up_bytes, down_bytes;
+	struct fwd_pump up;		/* jail -> host */
+	struct fwd_pump down;	/* host -> jail */
+	char name[POLICY_NAME_MAX + 1];
+};
+
+/* One question to the supervisor, for every connection to one name:port */
+struct fwd_ask {
+	bool used;
+	uint32_t gen;
+	int reply_fd;
+	uint16_t port;
+	unsigned int n_conns;
+	char name[POLICY_NAME_MAX + 1];
+};
+
+struct proxy {
+	bool on;
+	bool broken;	/* set but unusable: TLS fails closed */
+	struct sockaddr_storage sa;
+	socklen_t sa_len;
+	char auth[760];	/* "Proxy-Authorization: ...\r\n" or "" */
+	char desc[520];	/* host:port, for the log */
+};
+
+struct fwd {
+	const struct fwd_params *p;
+	const struct jail_config *cfg;
+	int ep_fd;
+	int timer_fd;
+	int sig_fd;
+	int reserve_fd;
+	int listen_fd[2];
+	int udp_fd[2];
+	uint64_t now;
+	struct conn *conns;
+	unsigned int max_conns;
+	unsigned int *free_idx;
+	unsigned int n_free;
+	unsigned int hiwater;
+	unsigned int *ready;
+	unsigned int n_ready;
+	int pool[FWD_PIPE_POOL][2];
+	unsigned int n_pool;
+	int pipe_size;
+	struct dnsd *dns;
+	struct ratelimit *rl;	/* shared with the brokers */
+	struct proxy proxy;
+	struct fwd_ask asks[FWD_MAX_ASKS];
+	unsigned int n_held;
+	unsigned int ask_tokens;
+	unsigned int log_tokens;
+	unsigned long long suppressed;
+	uint64_t log_at;
+	uint8_t scratch[FWD_PEEK_MAX];
+};
+
+uint64_t fwd_now_ms(void);
+uint64_t fwd_tag_of(enum tag t, uint32_t idx, uint32_t gen);
+int fwd_ep_add(struct fwd *f, int fd, uint32_t events, uint64_t tag);
+socklen_t fwd_addr_to_sa(const struct dnsd_addr *a, uint16_t port,
+			    struct sockaddr_storage *ss);
+bool fwd_is_gateway(const struct dnsd_addr *a);
+void fwd_set_nodelay(int fd);
+void fwd_close_reset(int fd);
+bool fwd_log_budget(struct fwd *f);
+void fwd_log_refill(struct fwd *f);
+void fwd_log_write(struct fwd *f, const char *event,
+		      const struct audit_field *fl, size_t n);
+void fwd_log_allow_counted(struct fwd *f, const struct conn *c);
+void fwd_log_counted(struct fwd *f, bool is_all);
+struct conn *fwd_conn_get(struct fwd *f, uint64_t tag);
+unsigned int fwd_conn_idx(const struct fwd *f, const struct conn *c);
+void fwd_conn_free(struct fwd *f, struct conn *c, bool reset);
+void fwd_conn_deny(struct fwd *f, struct conn *c, const char *reason);
+void fwd_conn_fail(struct fwd *f, struct conn *c, const char *why);
+struct conn *fwd_conn_new(struct fwd *f, int jail_fd);
+int fwd_pump(struct fwd *f, struct fwd_pump *p, int src, int dst,
+		uint64_t *count, bool *more, uint64_t *budget);
+void fwd_http_refuse_now(struct fwd *f, struct conn *c);
+int fwd_http_refuse(struct fwd *f, struct conn *c, int status,
+		       const char *why);
+bool fwd_web_port_refuse(struct fwd *f, struct conn *c);
+void fwd_pump_both(struct fwd *f, struct conn *c);
+void fwd_enter_splice(struct fwd *f, struct conn *c);
+void fwd_proxy_read(struct fwd *f, struct conn *c);
+void fwd_connect_next(struct fwd *f, struct conn *c);
+void fwd_on_connected(struct fwd *f, struct conn *c);
+void fwd_start_resolve(struct fwd *f, struct conn *c);
+void fwd_lookup_done(void *ctx, int slot, const struct dnsd_answer *a);
+void fwd_ask_release(struct fwd *f, struct conn *c);
+void fwd_on_ask_answer(struct fwd *f, uint64_t tag);
+void fwd_on_ask_chan(struct fwd *f);
+void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
+		   bool is_tls);
+void fwd_classify(struct fwd *f, struct conn *c);
+void fwd_proxy_setup(struct proxy *px, const char *url);
+
+/* ---------------------------------------------------------------------
+ * broker.c and intercept.c
+ * ------------------------------------------------------------------- */
+
+#define BROKER_IO_MS 10000		/* head, connect, handshake */
+
+#define BROKER_MAX 64			/* broker processes at once */
+
+extern pid_t broker_brokers[BROKER_MAX];
+extern volatile sig_atomic_t broker_is_stopping;
+void broker_on_stop(int sig);
+int broker_slot(void);
+void broker_log_event(const struct fwd_params *p, const char *event,
+		      const struct audit_field *f, size_t n);
+void broker_log_leak(const struct fwd_params *p, size_t secret,
+		     const char *where, const char *host);
+size_t broker_make_subs(const struct fwd_params *p, const char *host,
+			struct secrets_sub *subs);
+void broker_close_all_but(const int *keep, size_t n);
+uint64_t broker_mono_ms(void);
+int broker_dial(const struct fwd_params *p, const struct dnsd *d,
+		const char *host, uint16_t port, struct dnsd_addr *peer);
+int broker_dial_proxy(const struct broker_proxy *px, const char *host,
+		      uint16_t port);
+extern struct ratelimit *broker_counts;
+void broker_log_injected(const struct fwd_params *p, const char *host,
+			 uint32_t injected);
+void broker_log_refused_port(const struct fwd_params *p, const char *host,
+			     uint16_t port, const char *reason);
+bool broker_is_bound(const struct jail_config *cfg, const char *host);
+__attribute__((noreturn)) void broker_serve_plain(
+	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
+	const char *host, const struct http_head *h,
+	const struct broker_proxy *px);
+
+#endif /* FWD_INTERNAL_H */
