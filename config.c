@@ -683,29 +683,46 @@ static bool is_ancestor_or_same(const char *a, const char *b)
 
 /*
  * A project that contains the home directory (or is a system directory)
- * would make the user's secrets or the system writable: refuse it.
+ * would make the user's secrets or the system writable: refuse it. The
+ * directories the jail replaces in its view (/tmp, /var/tmp, /run, /dev,
+ * /proc, /sys) are refused too: the project would be covered by the
+ * jail's own mount there, so its writes would silently go nowhere, and
+ * from /run the host's service sockets would be inside the jail.
  */
 static void check_project(const struct jail_config *cfg, const char *home)
 {
-	static const char *const system[] = { "/usr", "/etc", "/bin",
-					      "/sbin", "/lib", "/lib64",
-					      "/opt", "/proc", "/sys",
-					      "/dev", "/boot", "/var" };
+	/* Refused with every directory below them */
+	static const char *const system_trees[] = { "/run", "/dev", "/proc",
+						    "/sys" };
+	/* Refused themselves (and their ancestors); below them is fine */
+	static const char *const system[] = { "/tmp", "/var/tmp", "/usr",
+					      "/etc", "/bin", "/sbin", "/lib",
+					      "/lib64", "/opt", "/boot",
+					      "/var" };
+	const char *p = cfg->project;
 	struct stat st;
 
-	if (stat(cfg->project, &st) < 0 || !S_ISDIR(st.st_mode))
-		die("project \"%s\": not a directory", cfg->project);
-	if (is_ancestor_or_same(cfg->project, home))
-		die("project \"%s\": contains the home directory, which would "
-		    "expose it; run jail in a project directory or pass "
+	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		die("--project \"%s\": not a directory", p);
+	if (!strcmp(p, "/"))
+		die("--project \"/\": a system directory cannot be the "
+		    "project; use a directory below it");
+	if (is_ancestor_or_same(p, home))
+		die("--project \"%s\": contains the home directory, which "
+		    "would expose it; run jail in a project directory or pass "
 		    "--project DIR",
-		    cfg->project);
+		    p);
+	for (size_t i = 0; i < ARRAY_SIZE(system_trees); i++)
+		if (is_ancestor_or_same(system_trees[i], p) ||
+		    is_ancestor_or_same(p, system_trees[i]))
+			die("--project \"%s\": a system directory cannot be "
+			    "the project; use a directory outside %s",
+			    p, system_trees[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(system); i++)
-		if (is_ancestor_or_same(cfg->project, system[i]) ||
-		    !strcmp(cfg->project, system[i]))
-			die("project \"%s\": refusing to make a system "
-			    "directory writable; pass --project DIR",
-			    cfg->project);
+		if (is_ancestor_or_same(p, system[i]))
+			die("--project \"%s\": a system directory cannot be "
+			    "the project; use a directory below it",
+			    p);
 }
 
 /* Search @name on the host PATH like execvp() would */
@@ -1592,8 +1609,12 @@ static void explain_mounts(const struct jail_config *cfg)
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = "default", *extra = "";
+		autofree char *reason = NULL;
 
-		if (i >= fsview_n_default_protect) {
+		if (i < fsview_n_default_protect) {
+			reason = xasprintf(": %s", fsview_default_protect_why[i]);
+			extra = reason;
+		} else {
 			while (cfg->mounts[k].kind != MOUNT_PROTECT)
 				k++;
 			why = origin_name(cfg->mounts[k].origin);

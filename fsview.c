@@ -66,11 +66,34 @@ static const char *const proc_masked[] = {
 	"keys", "timer_list", "sched_debug", "latency_stats", "kcore",
 };
 
+/*
+ * Files in a project that a tool on the host reads and obeys after the
+ * run (git, the shell, direnv, IDEs, agents started without jail): each
+ * names commands to run. Kept read-only inside, and kept from being
+ * created where absent. The reason is what --explain shows.
+ */
 const char *const fsview_default_protect[] = {
 	".git/hooks", ".git/config", ".gitmodules", ".jail.conf", ".envrc",
-	".vscode", ".idea", ".mcp.json", ".claude/commands",
-	".claude/agents", ".bashrc", ".zshrc", ".profile", ".bash_profile",
+	".vscode", ".idea", ".devcontainer", ".mcp.json",
+	".claude/settings.json", ".claude/commands", ".claude/agents",
+	".gemini/settings.json", ".cursor", ".bashrc", ".zshrc", ".profile",
+	".bash_profile",
 };
+const char *const fsview_default_protect_why[] = {
+	"git runs its hooks", "git runs commands its config names",
+	"git clones and checks out what it names", "jail's own policy",
+	"direnv runs it on cd", "VS Code tasks and settings run commands",
+	"JetBrains IDEs run configured tools",
+	"devcontainer initializeCommand runs on the host",
+	"agents start the MCP servers it names",
+	"Claude Code hooks run commands", "Claude Code slash commands",
+	"Claude Code subagents", "Gemini CLI MCP servers run commands",
+	"Cursor rules and MCP servers", "shell startup file",
+	"shell startup file", "shell startup file", "shell startup file",
+};
+_Static_assert(ARRAY_SIZE(fsview_default_protect) ==
+		       ARRAY_SIZE(fsview_default_protect_why),
+	       "one reason per default protected path");
 const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
 
 /* Return: @path relative to @root (which must be a prefix), or NULL */

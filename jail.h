@@ -637,6 +637,7 @@ void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];
+extern const char *const fsview_default_protect_why[];
 extern const size_t fsview_n_default_protect;
 
 /**
