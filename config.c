@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "jail.h"
+#include "gitguard.h"
 
 enum opt_id {
 	OPT_PROJECT = 256,
@@ -958,6 +959,23 @@ static void add_external_git_dir(struct jail_config *cfg)
 	add_mount(cfg, MOUNT_PROTECT, config, false, ORIGIN_DEFAULT);
 }
 
+/*
+ * The git dirs the jail gets private copies of (gitguard.c), and what
+ * their configuration points at, protected wherever it lies
+ */
+static void add_git_guard(struct jail_config *cfg)
+{
+	struct gitguard *g = gitguard_collect(cfg);
+
+	cfg->git = g;
+	for (size_t i = 0; g && i < g->n_protect; i++) {
+		add_mount(cfg, MOUNT_PROTECT, g->protect[i], false,
+			  ORIGIN_DEFAULT);
+		cfg->mounts[cfg->n_mounts - 1].why =
+			xasprintf(": %s", g->protect_why[i]);
+	}
+}
+
 /* Is @path below a tree the jail may write (project, --rw, --home)? */
 static bool writable_inside(const struct jail_config *cfg, const char *path)
 {
@@ -1086,6 +1104,7 @@ static void config_validate(struct jail_config *cfg)
 
 	check_project(cfg, home);
 	add_external_git_dir(cfg);
+	add_git_guard(cfg);
 	cfg->home = normalize_path(home, "/");
 	if (cfg->home_src) {
 		struct stat st;
@@ -1557,6 +1576,8 @@ static const char *mount_why(const struct mount_req *m)
 {
 	if (m->origin != ORIGIN_DEFAULT)
 		return "";
+	if (m->why)
+		return m->why;
 	if (m->is_gitdir)
 		return m->kind == MOUNT_RW ? ": git dir of this worktree" :
 					     ": git dir of this worktree, "
@@ -1606,6 +1627,14 @@ static void explain_mounts(const struct jail_config *cfg)
 		       cfg->review == REVIEW_KEEP  ? "--review=keep" :
 						     "--review");
 	}
+	for (size_t i = 0; cfg->git && i < cfg->git->n_dirs; i++)
+		printf("  %-8s %s  (default: private copy; objects, refs, logs "
+		       "shared; HEAD, index and operation state copied back, "
+		       "checked; config, hooks and the rest read-only)\n",
+		       "git", cfg->git->dir[i]);
+	if (cfg->git && cfg->git->is_truncated)
+		printf("  %-8s the search for git dirs stopped at its bounds "
+		       "(depth %d, %d dirs)\n", "git", 3, GITGUARD_MAX_DIRS);
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = "default", *extra = "";

@@ -37,6 +37,7 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+#include "gitguard.h"
 
 /* Attributes every bind gets: a setuid file inside gains nothing */
 #define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
@@ -983,16 +984,40 @@ static void pivot(int root_fd, const struct jail_config *cfg)
 		die_errno("chdir \"%s\"", cfg->cwd);
 }
 
-void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		  void *arg)
+int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr)
+{
+	return bind_fd(src_fd, dst_fd, attr);
+}
+
+int fsview_open_target(int root_fd, const char *path, bool is_dir)
+{
+	return open_target(root_fd, path, is_dir);
+}
+
+int fsview_new_tmpfs(const char *mode)
+{
+	const char *opts[] = { "mode", mode, NULL, NULL };
+
+	return new_fs("tmpfs", opts, ATTR_RW);
+}
+
+bool fsview_path_under(const char *path, const char *root)
+{
+	return path_under(path, root) != NULL;
+}
+
+int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+		 void *arg)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
+	int git_fd, *git_src;
 
 	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(cfg, v);
+	git_src = gitguard_open_sources(cfg);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
 	build_system(root_fd, v);
@@ -1008,10 +1033,13 @@ void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	build_sys(root_fd, v);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
+	/* Over the project and its git dirs' binds, under protected paths */
+	git_fd = gitguard_build(cfg, root_fd, git_src);
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);
 	pivot(root_fd, cfg);
+	return git_fd;
 }
 
 size_t fsview_writable(const struct jail_config *cfg, const char **out,

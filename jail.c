@@ -66,6 +66,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "gitguard.h"
 
 extern char **environ;
 
@@ -75,6 +76,7 @@ extern char **environ;
 #define MSG_PTY 'P'		/* the pty master */
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
 #define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
+#define MSG_GITDIRS 'G'		/* the private git dirs' tmpfs (gitguard.c) */
 
 /*
  * From the supervisor, once the audit log holds the start line: COMMAND
@@ -534,7 +536,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	struct filter_prog prog;
 	struct go_msg go;
 	sigset_t none;
-	int slave_fd = -1, err;
+	int slave_fd = -1, git_fd, err;
 
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
@@ -545,7 +547,13 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
-	fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock);
+	git_fd = fsview_build(c->cfg, filtered ? enter_jail_netns : NULL,
+			      &sock);
+	if (git_fd >= 0) {
+		if (send_msg(c->chan_fd, MSG_GITDIRS, git_fd) < 0)
+			die_errno("pass the private git dirs");
+		close(git_fd);
+	}
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
 	if (filtered)
 		enter_jail_userns(sock);
@@ -939,6 +947,7 @@ struct super {
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
+	int git_fd;		/* the private git dirs' tmpfs, or -1 */
 };
 
 /*
@@ -1028,6 +1037,11 @@ static void recv_from_child(struct super *s)
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PTY) {
 		memcpy(&s->master_fd, CMSG_DATA(cm), sizeof(int));
 		fcntl(s->master_fd, F_SETFL, O_NONBLOCK);
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_GITDIRS &&
+	    s->git_fd < 0) {
+		memcpy(&s->git_fd, CMSG_DATA(cm), sizeof(int));
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
@@ -1424,7 +1438,8 @@ static int run_jail(struct jail_config *cfg)
 			   .master_fd = -1,
 			   .notify_fd = -1,
 			   .stdin_open = true,
-			   .ask_fwd_fd = -1 };
+			   .ask_fwd_fd = -1,
+			   .git_fd = -1 };
 	struct child_ctx c = { .cfg = cfg, .proc_fd = -1, .gw_netns_fd = -1 };
 	sigset_t set = forwarded_set();
 	struct go_msg go;
@@ -1432,6 +1447,8 @@ static int run_jail(struct jail_config *cfg)
 	autofree char *cg_path = NULL;
 	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
 
+	/* The view's sources and the copy-back's destinations */
+	gitguard_open(cfg->git);
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
 		die_errno("open /proc/self/exe");
@@ -1495,6 +1512,8 @@ static int run_jail(struct jail_config *cfg)
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
 	protect_verify(cfg, &prot);
+	/* The jail is gone: nothing can change the private git dirs now */
+	gitguard_finish(cfg, s.git_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died  ? EXIT_JAIL_FAILED :

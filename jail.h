@@ -173,6 +173,7 @@ struct mount_req {
 	char *path;	/* absolute, '~' expanded, normalised */
 	bool is_try;	/* missing source is not an error */
 	bool is_gitdir;	/* a worktree's git dir outside the project */
+	const char *why;	/* --explain's reason, or NULL */
 	enum origin origin;
 };
 
@@ -307,6 +308,8 @@ struct jail_config {
 	enum review_mode review;	/* --review */
 	char *review_patch;		/* --review=patch:FILE, absolute */
 	char *review_dir;		/* the review's state directory */
+	struct gitguard *git;		/* the git dirs kept private (gitguard.c),
+					 * NULL under --review */
 };
 
 /* ---------------------------------------------------------------------
@@ -631,9 +634,12 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
  * Context: command child, in the jail's user, mount and pid namespaces
  * Must: open every source before anything is mounted over it
  * Must not: create or modify anything on the host filesystem
+ *
+ * Return: O_PATH descriptor of the private git dirs' tmpfs for the
+ *	   supervisor's copy-back (gitguard.c), or -1 when there are none
  */
-void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		  void *arg);
+int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+		 void *arg);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];
