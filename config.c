@@ -1343,6 +1343,26 @@ static void apply_profile_secret(struct jail_config *cfg,
 		add_env(cfg, e->env);
 }
 
+/*
+ * A profile path the agent writes in normal use: protected where it
+ * exists; where it does not, a private tmpfs (over a placeholder made at
+ * start) takes the agent's writes and is discarded at exit
+ */
+static void add_private(struct jail_config *cfg, const char *path)
+{
+	autofree char *abs = normalize_path(path, cfg->cwd);
+	struct stat st;
+
+	if (lstat(abs, &st) == 0 || errno != ENOENT) {
+		add_mount(cfg, MOUNT_PROTECT, path, true, ORIGIN_PROFILE);
+		return;
+	}
+	add_mount(cfg, MOUNT_TMPFS, path, true, ORIGIN_PROFILE);
+	cfg->mounts[cfg->n_mounts - 1].is_private = true;
+	cfg->mounts[cfg->n_mounts - 1].why =
+		": absent; a private copy, discarded at exit";
+}
+
 static void apply_profile(struct jail_config *cfg, const struct profile *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -1360,6 +1380,9 @@ static void apply_profile(struct jail_config *cfg, const struct profile *p)
 		case PROF_PROTECT:
 			add_mount(cfg, MOUNT_PROTECT, e->value, true,
 				  ORIGIN_PROFILE);
+			break;
+		case PROF_PRIVATE:
+			add_private(cfg, e->value);
 			break;
 		case PROF_COPY:
 			add_mount(cfg, MOUNT_COPY, e->value, true,
@@ -1574,10 +1597,10 @@ char *jail_runtime_dir(void)
 
 static const char *mount_why(const struct mount_req *m)
 {
-	if (m->origin != ORIGIN_DEFAULT)
-		return "";
 	if (m->why)
 		return m->why;
+	if (m->origin != ORIGIN_DEFAULT)
+		return "";
 	if (m->is_gitdir)
 		return m->kind == MOUNT_RW ? ": git dir of this worktree" :
 					     ": git dir of this worktree, "

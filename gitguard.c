@@ -627,10 +627,89 @@ static int mirror_nest(const struct gitguard *g, int src, int dst,
 	return err;
 }
 
-/* One top-level entry of git dir @i into its private dir @dst */
-static int fill_entry(const struct gitguard *g, size_t i, int src, int dst,
-		      const struct dirent *e)
+static bool is_project_git(const struct jail_config *cfg, size_t i)
 {
+	size_t n = strlen(cfg->project);
+	const char *d = cfg->git->dir[i];
+
+	return !strncmp(d, cfg->project, n) && !strcmp(d + n, "/.git");
+}
+
+/* Is @path an empty file or directory (a placeholder, placeholder.c)? */
+static bool is_empty_node(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	size_t n = 0;
+
+	if (lstat(path, &st) < 0)
+		return false;
+	if (S_ISREG(st.st_mode))
+		return st.st_size == 0;
+	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
+		return false;
+	while (readdir(d) && n < 3)
+		n++;
+	closedir(d);
+	return n == 2;
+}
+
+/*
+ * The project's info/: read-only binds but for `exclude`, a private copy
+ * that also hides the empty placeholders of absent protected paths from
+ * `git add -A` inside (they are removed at exit; committed, they would
+ * show as deletions)
+ */
+static int private_info(const struct jail_config *cfg, int src, int dst)
+{
+	autoclose int s = openat2_fd(src, "info", O_RDONLY | O_DIRECTORY,
+				     HOSTILE);
+	autoclose int d = -1;
+	autoclose int ex = -1;
+	char *prot[JAIL_MAX_MOUNTS + 32];
+	size_t n, plen = strlen(cfg->project), k = 0;
+	DIR *dir = NULL;
+	struct dirent *e;
+	int err = 0;
+
+	if (mkdirat(dst, "info", 0755) < 0)
+		return -errno;
+	d = openat2_fd(dst, "info", O_PATH | O_DIRECTORY, HOSTILE);
+	if (d < 0)
+		return d;
+	if (s >= 0 && !(dir = fdopendir(TAKE_FD(s))))
+		return -errno;
+	while (!err && dir && (e = readdir(dir)) && ++k < MAX_ENTRIES) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!strcmp(e->d_name, "exclude") && e->d_type == DT_REG)
+			err = copy_file(dirfd(dir), d, e->d_name, TEXT_MAX);
+		else if (e->d_type == DT_LNK)
+			err = copy_symlink(dirfd(dir), d, e->d_name);
+		else if (e->d_type == DT_REG || e->d_type == DT_DIR)
+			err = bind_entry(dirfd(dir), d, e->d_name,
+					 e->d_type == DT_DIR, ATTR_RO);
+	}
+	if (dir)
+		closedir(dir);
+	if (err < 0)
+		return err;
+	ex = openat2_fd(d, "exclude", O_WRONLY | O_APPEND | O_CREAT, HOSTILE);
+	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
+	for (size_t i = 0; i < n; i++) {
+		if (ex >= 0 && !strncmp(prot[i], cfg->project, plen) &&
+		    prot[i][plen] == '/' && is_empty_node(prot[i]))
+			dprintf(ex, "\n/%s", prot[i] + plen + 1);
+		free(prot[i]);
+	}
+	return 0;
+}
+
+/* One top-level entry of git dir @i into its private dir @dst */
+static int fill_entry(const struct jail_config *cfg, size_t i, int src,
+		      int dst, const struct dirent *e)
+{
+	const struct gitguard *g = cfg->git;
 	const char *name = e->d_name;
 	int k = state_file_index(name);
 
@@ -653,6 +732,9 @@ static int fill_entry(const struct gitguard *g, size_t i, int src, int dst,
 	}
 	if (e->d_type == DT_REG && k >= 0)
 		return copy_file(src, dst, name, state_files[k].max);
+	if (e->d_type == DT_DIR && !strcmp(name, "info") &&
+	    is_project_git(cfg, i))
+		return 0;	/* made by private_info() */
 	if (e->d_type == DT_DIR || e->d_type == DT_REG)
 		return bind_entry(src, dst, name, e->d_type == DT_DIR,
 				  ATTR_RO);
@@ -688,9 +770,10 @@ int *gitguard_open_sources(const struct jail_config *cfg)
 	return fds;
 }
 
-static void fill_private(const struct gitguard *g, size_t i, int src,
+static void fill_private(const struct jail_config *cfg, size_t i, int src,
 			 int dst)
 {
+	const struct gitguard *g = cfg->git;
 	DIR *dir;
 	struct dirent *e;
 	size_t n = 0;
@@ -705,11 +788,19 @@ static void fill_private(const struct gitguard *g, size_t i, int src,
 		if (++n > MAX_ENTRIES)
 			die("git dir \"%s\": more than %d entries", g->dir[i],
 			    MAX_ENTRIES);
-		err = fill_entry(g, i, dirfd(dir), dst, e);
+		err = fill_entry(cfg, i, dirfd(dir), dst, e);
 		if (err < 0) {
 			errno = -err;
 			die_errno("git dir \"%s\": private copy of \"%s\"",
 				  g->dir[i], e->d_name);
+		}
+	}
+	if (is_project_git(cfg, i)) {
+		int err = private_info(cfg, dirfd(dir), dst);
+
+		if (err < 0) {
+			errno = -err;
+			die_errno("git dir \"%s\": private info/", g->dir[i]);
 		}
 	}
 	closedir(dir);
@@ -756,7 +847,7 @@ int gitguard_build(const struct jail_config *cfg, int root_fd, int *src)
 		    (d = openat(top, name, O_PATH | O_DIRECTORY |
 						   O_CLOEXEC)) < 0)
 			die_errno("git dirs: private directory");
-		fill_private(g, i, TAKE_FD(src[i]), d);
+		fill_private(cfg, i, TAKE_FD(src[i]), d);
 	}
 	/* Parents first: a nested one goes on top of its parent's copy */
 	for (size_t i = 0; i < g->n_dirs; i++) {

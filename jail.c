@@ -1446,9 +1446,12 @@ static int run_jail(struct jail_config *cfg)
 	int sv[2], err, status;
 	autofree char *cg_path = NULL;
 	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
+	struct placeholders *ph;
 
 	/* The view's sources and the copy-back's destinations */
 	gitguard_open(cfg->git);
+	/* Before the view is built: it binds them read-only */
+	ph = placeholders_make(cfg);
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
 		die_errno("open /proc/self/exe");
@@ -1512,6 +1515,7 @@ static int run_jail(struct jail_config *cfg)
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
 	protect_verify(cfg, &prot);
+	placeholders_remove(cfg, ph);
 	/* The jail is gone: nothing can change the private git dirs now */
 	gitguard_finish(cfg, s.git_fd);
 	limits_cgroup_remove(cg_path);

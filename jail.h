@@ -174,6 +174,7 @@ struct mount_req {
 	bool is_try;	/* missing source is not an error */
 	bool is_gitdir;	/* a worktree's git dir outside the project */
 	const char *why;	/* --explain's reason, or NULL */
+	bool is_private;	/* tmpfs over a placeholder (placeholder.c) */
 	enum origin origin;
 };
 
@@ -655,6 +656,22 @@ extern const size_t fsview_n_default_protect;
 size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max);
 
 /* Paths the jail may write below (inside the view), for Landlock */
+struct placeholders;
+
+/**
+ * placeholders_make() - Keep absent protected paths from being created
+ * @cfg:	validated configuration
+ *
+ * Context: supervisor, before the jail is cloned
+ *
+ * Return: what was made, for placeholders_remove()
+ */
+struct placeholders *placeholders_make(const struct jail_config *cfg);
+
+/* At exit: remove what placeholders_make() made, if still untouched */
+void placeholders_remove(const struct jail_config *cfg,
+			 struct placeholders *p);
+
 size_t fsview_writable(const struct jail_config *cfg, const char **out,
 		       size_t max);
 
@@ -666,6 +683,8 @@ enum profile_kind {
 	PROF_RW_TRY,	/* as --rw-try */
 	PROF_RO_TRY,	/* as --ro-try */
 	PROF_PROTECT,	/* as --protect (skipped when absent) */
+	PROF_PRIVATE,	/* as --protect; when absent, a private tmpfs that
+			 * is discarded at exit (the agent writes there) */
 	PROF_COPY,	/* a throwaway copy in the jail's $HOME */
 	PROF_ALLOW,	/* as --allow */
 	PROF_ENV,	/* as --env */
