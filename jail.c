@@ -1600,6 +1600,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "review"))
 		return review_main(argc - 1, argv + 1);
 	cfg = xcalloc(1, sizeof(*cfg));
+	placeholders_clean_stale();
 	config_load(cfg, argc, argv);
 	if (cfg->explain) {
 		config_explain(cfg);

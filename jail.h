@@ -668,6 +668,13 @@ struct placeholders;
  */
 struct placeholders *placeholders_make(const struct jail_config *cfg);
 
+/*
+ * Remove the placeholders of runs whose supervisor was killed. Context:
+ * supervisor, before the configuration is read (a placeholder left in
+ * the project, an empty .jail.conf, would be read as the project's file)
+ */
+void placeholders_clean_stale(void);
+
 /* At exit: remove what placeholders_make() made, if still untouched */
 void placeholders_remove(const struct jail_config *cfg,
 			 struct placeholders *p);

@@ -243,7 +243,6 @@ static void open_registry(const struct jail_config *cfg,
 	p->reg_fd = -1;
 	if (mkdir_parents(dir, 0700) < 0)
 		return;
-	clean_stale(dir);
 	p->reg_path = xasprintf("%s/%s", dir, cfg->id);
 	p->reg_fd = open(p->reg_path,
 			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -267,6 +266,13 @@ static void make_for(const struct jail_config *cfg, struct placeholders *p,
 		warn("protect \"%s\": cannot keep it from being created: %s",
 		     path, strerror(-err));
 	(void)why;
+}
+
+void placeholders_clean_stale(void)
+{
+	autofree char *dir = registry_dir();
+
+	clean_stale(dir);
 }
 
 struct placeholders *placeholders_make(const struct jail_config *cfg)
