@@ -80,8 +80,14 @@ static const char *tree_of(const struct jail_config *cfg, const char *path)
 {
 	const char *best = NULL;
 
-	if (is_under(path, cfg->project))
+	/*
+	 * Under --review the project is an overlay: nothing made there lands
+	 * unreviewed, and apply marks protected paths for a second question
+	 */
+	if (is_under(path, cfg->project) && !cfg->review)
 		best = cfg->project;
+	else if (is_under(path, cfg->project))
+		return NULL;
 	if (cfg->home_src && is_under(path, cfg->home_src))
 		best = cfg->home_src;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
