@@ -869,6 +869,9 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	/* A symlink cannot be a mount point; the exit check covers it */
 	if (S_ISLNK(st.st_mode))
 		return -ELOOP;
+	/* An ancestor that is a file is a placeholder: never writable */
+	if (!S_ISDIR(st.st_mode))
+		attr |= MOUNT_ATTR_RDONLY;
 	return bind_fd(fd, fd, attr);
 }
 
@@ -1007,11 +1010,11 @@ bool fsview_path_under(const char *path, const char *root)
 }
 
 int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		 void *arg)
+		 void *arg, int *git_fd)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
-	int git_fd, *git_src;
+	int n_git, *git_src;
 
 	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -1034,12 +1037,12 @@ int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	/* Over the project and its git dirs' binds, under protected paths */
-	git_fd = gitguard_build(cfg, root_fd, git_src);
+	n_git = gitguard_build(cfg, root_fd, git_src, git_fd);
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);
 	pivot(root_fd, cfg);
-	return git_fd;
+	return n_git;
 }
 
 size_t fsview_writable(const struct jail_config *cfg, const char **out,

@@ -18,15 +18,15 @@
  *  2. run_jail() opens every git dir as an O_PATH descriptor before clone:
  *     the view's sources and the copy-back's destinations, never looked up
  *     by path again.
- *  3. The command child, building the view, makes one private tmpfs and
- *     fills one directory of it per git dir: copies of the top-level files
+ *  3. The command child, building the view, attaches a private tmpfs over
+ *     each git dir (parents first) and fills it: copies of the top-level files
  *     git replaces by lock and rename (HEAD, index, ORIG_HEAD, MERGE_*,
  *     packed-refs ...) and of the state dirs (rebase-merge/, sequencer/),
  *     read-write binds of objects/, refs/, logs/, rr-cache/, lfs/, and
  *     read-only binds of everything else (config, hooks/, info/,
- *     commondir, gitdir, config.worktree ...). Each directory is bound
- *     over its git dir's path; anything git creates at the top level
- *     lands in the tmpfs. The tmpfs is passed to the supervisor.
+ *     commondir, gitdir, config.worktree ...). Anything git creates at the
+ *     top level lands in the tmpfs. The descriptors of the tmpfs mounts
+ *     go to the supervisor in one message.
  *  4. After the jail is gone the supervisor copies back an allowlist of
  *     files and state dirs, each read as hostile input (regular files,
  *     O_NOFOLLOW|O_NONBLOCK, bounded, resolved beneath the tmpfs with no
@@ -54,6 +54,7 @@
 #define MAX_ENTRIES 4096	/* top-level entries of one git dir */
 #define WALK_DEPTH 3		/* nested repositories: directory levels */
 #define WALK_DIRS 1024		/* nested repositories: directories read */
+#define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
 #define INCLUDE_DEPTH 4		/* include files within include files */
 #define STATE_BYTES (64 << 20)	/* one state dir, all files together */
 #define INDEX_MAX (512 << 20)
@@ -278,11 +279,13 @@ static void walk_dotgit(const char *dir, int depth, size_t *n_dirs,
 {
 	DIR *d;
 	struct dirent *e;
+	size_t n = 0;
 
 	if (depth > WALK_DEPTH || ++*n_dirs > WALK_DIRS ||
 	    !(d = opendir(dir)))
 		return;
-	while ((e = readdir(d))) {
+	/* The tree is the jail's: a huge directory must not stall us */
+	while ((e = readdir(d)) && n++ < WALK_ENTRIES) {
 		autofree char *p = NULL;
 		struct stat st;
 
@@ -402,6 +405,25 @@ static char *work_top_of(const struct jail_config *cfg, const char *gitdir)
 	return xstrdup(cfg->project);
 }
 
+/*
+ * The system's and the user's git config apply in every repository: a
+ * relative core.hooksPath there (".githooks") names a directory of the
+ * project. The jail cannot change these files; what they name it could.
+ */
+static void protect_user_config(struct gitguard *g)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	autofree char *global = xasprintf("%s/.gitconfig", config_host_home());
+	autofree char *xdg_cfg = xdg && xdg[0] == '/' ?
+					 xasprintf("%s/git/config", xdg) :
+					 xasprintf("%s/.config/git/config",
+						   config_host_home());
+
+	protect_config(g, "/etc/gitconfig", g->project, 0);
+	protect_config(g, global, g->project, 0);
+	protect_config(g, xdg_cfg, g->project, 0);
+}
+
 struct gitguard *gitguard_collect(const struct jail_config *cfg)
 {
 	struct gitguard *g;
@@ -419,6 +441,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 	walk_dotgit(cfg->project, 0, &n_walked, found_at_start, g);
 	if (n_walked > WALK_DIRS)
 		g->is_truncated = true;
+	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
 		autofree char *top = work_top_of(cfg, g->dir[i]);
 		autofree char *c = xasprintf("%s/config", g->dir[i]);
@@ -806,74 +829,42 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 	closedir(dir);
 }
 
-/* The tmpfs, attached at a scratch name of the root while it is filled */
-static int stage_tmpfs(int root_fd)
+/*
+ * A private tmpfs attached right over git dir @i in the view (no scratch
+ * mount: unmounting one would cost an RCU grace period). Return: O_PATH
+ * descriptor of its root
+ */
+static int attach_tmpfs(const struct gitguard *g, size_t i, int root_fd)
 {
 	autoclose int mnt = fsview_new_tmpfs("0755");
-	autoclose int at = -1;
+	autoclose int dst = fsview_open_target(root_fd, g->dir[i], true);
 
-	if (mnt < 0) {
-		errno = -mnt;
-		die_errno("git dirs: make the private tmpfs");
+	if (mnt < 0 || dst < 0) {
+		errno = mnt < 0 ? -mnt : -dst;
+		die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
 	}
-	if (mkdirat(root_fd, ".jail-git", 0700) < 0)
-		die_errno("git dirs: scratch directory");
-	at = openat(root_fd, ".jail-git", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (at < 0 || move_mount(mnt, "", at, "",
-				 MOVE_MOUNT_F_EMPTY_PATH |
-					 MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		die_errno("git dirs: attach the private tmpfs");
-	return openat(root_fd, ".jail-git",
-		      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (move_mount(mnt, "", dst, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_errno("git dir \"%s\": attach the private tmpfs",
+			  g->dir[i]);
+	/* The descriptor from fsmount() names the mount's root */
+	return TAKE_FD(mnt);
 }
 
-int gitguard_build(const struct jail_config *cfg, int root_fd, int *src)
+int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
+		   int *out)
 {
 	const struct gitguard *g = cfg->git;
-	char self[64];
-	int top;
 
 	if (!g || !g->n_dirs || !src)
-		return -1;
-	top = stage_tmpfs(root_fd);
-	if (top < 0)
-		die_errno("git dirs: open the private tmpfs");
+		return 0;
+	/* Parents first: a nested one goes on the directory its parent made */
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		char name[24];
-		autoclose int d = -1;
-
-		snprintf(name, sizeof(name), "%zu", i);
-		if (mkdirat(top, name, 0755) < 0 ||
-		    (d = openat(top, name, O_PATH | O_DIRECTORY |
-						   O_CLOEXEC)) < 0)
-			die_errno("git dirs: private directory");
-		fill_private(cfg, i, TAKE_FD(src[i]), d);
+		out[i] = attach_tmpfs(g, i, root_fd);
+		fill_private(cfg, i, TAKE_FD(src[i]), out[i]);
 	}
-	/* Parents first: a nested one goes on top of its parent's copy */
-	for (size_t i = 0; i < g->n_dirs; i++) {
-		char name[24];
-		autoclose int d = -1;
-		autoclose int dst = -1;
-		int err;
-
-		snprintf(name, sizeof(name), "%zu", i);
-		d = openat(top, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		dst = fsview_open_target(root_fd, g->dir[i], true);
-		err = d < 0 ? -errno : dst < 0 ? dst :
-			      fsview_bind_fd(d, dst, ATTR_RW);
-		if (err < 0) {
-			errno = -err;
-			die_errno("git dir \"%s\": bind the private copy",
-				  g->dir[i]);
-		}
-	}
-	/* The copies in the view stay; the scratch mount goes */
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", top);
-	if (umount2(self, MNT_DETACH) < 0)
-		die_errno("git dirs: detach the scratch mount");
-	unlinkat(root_fd, ".jail-git", AT_REMOVEDIR);
 	free(src);
-	return top;
+	return (int)g->n_dirs;
 }
 
 /* ---- 4. copy-back (supervisor, after the jail is gone) ---------------- */
@@ -1100,7 +1091,8 @@ static void found_at_exit(void *arg, const char *path, const struct stat *st)
 		report_hooks(r->cfg, path);
 }
 
-void gitguard_finish(const struct jail_config *cfg, int tmp_fd)
+void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
+		     size_t n_fd)
 {
 	const struct gitguard *g = cfg->git;
 	struct new_repos r = { cfg, g, 0 };
@@ -1109,12 +1101,10 @@ void gitguard_finish(const struct jail_config *cfg, int tmp_fd)
 	if (g)
 		walk_dotgit(cfg->project, 0, &n_walked, found_at_exit, &r);
 
-	for (size_t i = 0; g && tmp_fd >= 0 && i < g->n_dirs; i++) {
-		char name[24];
-		autoclose int priv = -1;
+	/* The child sent one tmpfs per git dir, in order, or none at all */
+	for (size_t i = 0; g && n_fd == g->n_dirs && i < g->n_dirs; i++) {
+		int priv = tmp_fd[i];
 
-		snprintf(name, sizeof(name), "%zu", i);
-		priv = openat2_fd(tmp_fd, name, O_PATH | O_DIRECTORY, HOSTILE);
 		if (priv < 0 || g->dir_fd[i] < 0)
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++)

@@ -132,23 +132,28 @@ int *gitguard_open_sources(const struct jail_config *cfg);
  * @cfg:	validated configuration
  * @root_fd:	the new root, before pivot
  * @src:	from gitguard_open_sources(); taken over
+ * @out:	GITGUARD_MAX_DIRS slots: O_PATH descriptors of the private
+ *		tmpfs of each git dir, for the supervisor's copy-back
  *
  * Context: command child, in the new mount namespace, after the project
  * and the other binds are in place and before the protected paths
  *
- * Return: O_PATH descriptor of the private tmpfs (for the supervisor's
- *	   copy-back), or -1 when nothing is guarded; dies on failure
+ * Return: number of descriptors in @out; dies on failure
  */
-int gitguard_build(const struct jail_config *cfg, int root_fd, int *src);
+int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
+		   int *out);
 
 /**
  * gitguard_finish() - Copy the allowed state back, report new repositories
  * @cfg:	configuration
- * @tmp_fd:	the private tmpfs from gitguard_build(), or -1
+ * @tmp_fd:	the private tmpfs of each git dir from gitguard_build()
+ * @n_fd:	their number (anything but the number of git dirs: none is
+ *		copied back)
  *
  * Context: supervisor, after the jail is gone
  */
-void gitguard_finish(const struct jail_config *cfg, int tmp_fd);
+void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
+		     size_t n_fd);
 
 /* Helpers fsview.c lends gitguard.c (same semantics as its own) */
 int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr);

@@ -522,6 +522,33 @@ static void enter_jail_userns(int sock)
 }
 
 /*
+ * The private git dirs' tmpfs descriptors, in one message: the supervisor
+ * copies back only from a complete set
+ */
+static void send_git_dirs(int chan, int *fds, size_t n)
+{
+	char cbuf[CMSG_SPACE(GITGUARD_MAX_DIRS * sizeof(int))] = { 0 };
+	char tag = MSG_GITDIRS;
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	if (!n)
+		return;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0)
+		die_errno("pass the private git dirs");
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/*
  * Context: the command child, forked by the setup child before "go"
  * (which the setup child relays); it builds the view while pid 1 sets up
  * the network and replaces itself with jail-init
@@ -536,7 +563,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	struct filter_prog prog;
 	struct go_msg go;
 	sigset_t none;
-	int slave_fd = -1, git_fd, err;
+	int slave_fd = -1, git_fd[GITGUARD_MAX_DIRS], n_git, err;
 
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
@@ -547,13 +574,9 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
-	git_fd = fsview_build(c->cfg, filtered ? enter_jail_netns : NULL,
-			      &sock);
-	if (git_fd >= 0) {
-		if (send_msg(c->chan_fd, MSG_GITDIRS, git_fd) < 0)
-			die_errno("pass the private git dirs");
-		close(git_fd);
-	}
+	n_git = fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock,
+			     git_fd);
+	send_git_dirs(c->chan_fd, git_fd, (size_t)n_git);
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
 	if (filtered)
 		enter_jail_userns(sock);
@@ -947,7 +970,8 @@ struct super {
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
-	int git_fd;		/* the private git dirs' tmpfs, or -1 */
+	int git_fd[GITGUARD_MAX_DIRS];	/* the private git dirs' tmpfs */
+	size_t n_git_fd;
 };
 
 /*
@@ -1019,7 +1043,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 static void recv_from_child(struct super *s)
 {
 	char buf[1100] = "";
-	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	char cbuf[CMSG_SPACE(GITGUARD_MAX_DIRS * sizeof(int))];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -1040,8 +1064,9 @@ static void recv_from_child(struct super *s)
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_GITDIRS &&
-	    s->git_fd < 0) {
-		memcpy(&s->git_fd, CMSG_DATA(cm), sizeof(int));
+	    n == 1 && !s->n_git_fd && !(mh.msg_flags & MSG_CTRUNC)) {
+		s->n_git_fd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(s->git_fd, CMSG_DATA(cm), s->n_git_fd * sizeof(int));
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
@@ -1438,8 +1463,7 @@ static int run_jail(struct jail_config *cfg)
 			   .master_fd = -1,
 			   .notify_fd = -1,
 			   .stdin_open = true,
-			   .ask_fwd_fd = -1,
-			   .git_fd = -1 };
+			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg, .proc_fd = -1, .gw_netns_fd = -1 };
 	sigset_t set = forwarded_set();
 	struct go_msg go;
@@ -1517,7 +1541,7 @@ static int run_jail(struct jail_config *cfg)
 	protect_verify(cfg, &prot);
 	placeholders_remove(cfg, ph);
 	/* The jail is gone: nothing can change the private git dirs now */
-	gitguard_finish(cfg, s.git_fd);
+	gitguard_finish(cfg, s.git_fd, s.n_git_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died  ? EXIT_JAIL_FAILED :

@@ -636,11 +636,13 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
  * Must: open every source before anything is mounted over it
  * Must not: create or modify anything on the host filesystem
  *
- * Return: O_PATH descriptor of the private git dirs' tmpfs for the
- *	   supervisor's copy-back (gitguard.c), or -1 when there are none
+ * @git_fd:	GITGUARD_MAX_DIRS slots for the private git dirs' tmpfs
+ *		descriptors (gitguard.c), for the supervisor's copy-back
+ *
+ * Return: number of descriptors in @git_fd
  */
 int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		 void *arg);
+		 void *arg, int *git_fd);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];

@@ -6,10 +6,11 @@
  *  A path that does not exist cannot be a mount point, and the kernel has
  *  no way to refuse the creation of one name inside a writable tree
  *  (Landlock grants by hierarchy; seccomp cannot see paths). So before
- *  the jail starts the supervisor creates each missing protected path
- *  inside a writable tree as an empty placeholder (a directory for
- *  directory-like names, else an empty file), with any missing parents;
- *  the view binds it read-only over itself (fsview.c build_protect), so
+ *  the jail starts the supervisor holds each missing protected path inside
+ *  a writable tree with an empty placeholder file at its first missing
+ *  component (.claude for an absent .claude/settings.json, which then
+ *  cannot be made at all); the view binds it read-only over itself
+ *  (fsview.c build_protect, as the path or as one of its ancestors), so
  *  inside it cannot be written, renamed, removed or replaced, whether or
  *  not the supervisor still lives. A profile path the agent must write
  *  (Claude Code's ~/.claude/plugins) gets a private tmpfs on top instead.
@@ -38,13 +39,6 @@ struct placeholders {
 	char *reg_path;
 };
 
-/* Names that agents and IDEs read as directories */
-static const char *const dir_names[] = {
-	".vscode", ".idea", ".devcontainer", ".cursor", "commands", "agents",
-	"plugins", "hooks", "skills", "prompts", "rules", "extensions",
-	".githooks", ".husky",
-};
-
 static char *registry_dir(void)
 {
 	const char *st = getenv("XDG_STATE_HOME");
@@ -53,19 +47,6 @@ static char *registry_dir(void)
 		return xasprintf("%s/jail/placeholders", st);
 	return xasprintf("%s/.local/state/jail/placeholders",
 			 config_host_home());
-}
-
-static bool is_dir_like(const char *path, const char *why)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	if (why && strstr(why, "hooksPath"))
-		return true;
-	for (size_t i = 0; i < ARRAY_SIZE(dir_names); i++)
-		if (!strcmp(base, dir_names[i]))
-			return true;
-	return false;
 }
 
 static bool is_under(const char *path, const char *root)
@@ -122,8 +103,15 @@ static void remember(struct placeholders *p, const char *path, int fd)
 }
 
 /*
- * Create @path below @tree, parents included, never through a symlink.
- * Return: 0, or negative errno (nothing more is made then)
+ * Hold the first missing component of @path below @tree with an empty
+ * placeholder, never through a symlink: an empty file, which keeps the
+ * whole name (and all below it) from being created, or with @is_dir (a
+ * private tmpfs goes on it) a directory. Directories a run made are
+ * costly to remove once they were mount points (the kernel detaches the
+ * dead namespace's mounts from them, an RCU grace period each), and a
+ * file left behind by a killed run is as harmless.
+ *
+ * Return: 0, or negative errno
  */
 static int make_one(struct placeholders *p, const char *tree,
 		    const char *path, bool is_dir)
@@ -139,29 +127,32 @@ static int make_one(struct placeholders *p, const char *tree,
 	for (char *c = strtok_r(rel, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
-		bool want_dir = !last || is_dir;
-		autofree char *sofar = xasprintf("%.*s", (int)(done + 1 + strlen(c)), path);
+		autofree char *sofar = xasprintf("%.*s",
+						 (int)(done + 1 + strlen(c)),
+						 path);
 		int fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
 				    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 
 		done += 1 + strlen(c);
 		if (fd == -ENOENT) {
-			int r = want_dir ? mkdirat(cur, c, 0755) :
-					   openat(cur, c,
-						  O_CREAT | O_EXCL | O_WRONLY |
-							  O_NOFOLLOW |
-							  O_CLOEXEC,
-						  0644);
+			int r = last && is_dir ?
+					mkdirat(cur, c, 0755) :
+					openat(cur, c,
+					       O_CREAT | O_EXCL | O_WRONLY |
+						       O_NOFOLLOW | O_CLOEXEC,
+					       0444);
 
 			if (r < 0)
 				return -errno;
-			if (!want_dir)
+			if (!(last && is_dir))
 				close(r);
 			fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
 					RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 			if (fd < 0)
 				return fd;
 			remember(p, sofar, fd);
+			close(fd);
+			return 0;
 		}
 		if (fd < 0)
 			return fd;
@@ -296,7 +287,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 				k++;
 			why = cfg->mounts[k++].why;
 		}
-		make_for(cfg, p, prot[i], why, is_dir_like(prot[i], why));
+		make_for(cfg, p, prot[i], why, false);
 		free(prot[i]);
 	}
 	for (size_t i = 0; i < cfg->n_mounts; i++)
