@@ -40,25 +40,21 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "jail.h"
 #include "gitguard.h"
 
-#define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
-#define ATTR_RW (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
-#define HOSTILE (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-
-#define MAX_ENTRIES 4096	/* top-level entries of one git dir */
+#define HOSTILE GITGUARD_RESOLVE
+#define MAX_ENTRIES GITGUARD_MAX_ENTRIES
 #define WALK_DEPTH 3		/* nested repositories: directory levels */
 #define WALK_DIRS 1024		/* nested repositories: directories read */
 #define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
 #define INCLUDE_DEPTH 4		/* include files within include files */
-#define STATE_BYTES (64 << 20)	/* one state dir, all files together */
+#define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
-#define TEXT_MAX (16 << 20)
+#define TEXT_MAX GITGUARD_TEXT_MAX
 
 /* Written by ordinary git work and shared with the host: bound read-write */
 static const char *const rw_dirs[] = { "objects", "refs", "logs",
@@ -120,11 +116,22 @@ static int state_file_index(const char *name)
 	return -1;
 }
 
-static bool is_under(const char *path, const char *root)
+enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
+				   size_t *max)
 {
-	size_t n = strlen(root);
+	int k = state_file_index(name);
 
-	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
+	if (is_dir && in_list(rw_dirs, ARRAY_SIZE(rw_dirs), name))
+		return GITGUARD_RW_DIR;
+	if (is_dir && in_list(state_dirs, ARRAY_SIZE(state_dirs), name))
+		return GITGUARD_STATE_DIR;
+	if (is_dir && in_list(nest_dirs, ARRAY_SIZE(nest_dirs), name))
+		return GITGUARD_NEST_DIR;
+	if (!is_dir && k >= 0) {
+		*max = state_files[k].max;
+		return GITGUARD_STATE_FILE;
+	}
+	return GITGUARD_OTHER;
 }
 
 /**
@@ -195,7 +202,7 @@ static bool is_git_dir(const char *path)
 	       (lstat(common, &st) == 0 && S_ISREG(st.st_mode));
 }
 
-static bool is_listed(const struct gitguard *g, const char *path)
+bool gitguard_is_listed(const struct gitguard *g, const char *path)
 {
 	for (size_t i = 0; i < g->n_dirs; i++)
 		if (!strcmp(g->dir[i], path))
@@ -249,7 +256,7 @@ static void add_nested(struct gitguard *g, const char *dir, int depth)
 
 static void add_git_dir(struct gitguard *g, const char *path, int depth)
 {
-	if (is_listed(g, path))
+	if (gitguard_is_listed(g, path))
 		return;
 	if (g->n_dirs >= GITGUARD_MAX_DIRS) {
 		g->is_truncated = true;
@@ -463,10 +470,9 @@ void gitguard_open(struct gitguard *g)
 						  RESOLVE_NO_MAGICLINKS);
 }
 
-/* ---- 3. the private git dirs (command child, building the view) ------- */
+/* ---- copies, shared with gitview.c ------------------------------------ */
 
-/* Copy regular file @name of @src into @dst (same mode), at most @max */
-static int copy_file(int src, int dst, const char *name, size_t max)
+int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 {
 	autoclose int in = openat2_fd(src, name,
 				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -505,11 +511,7 @@ static int copy_file(int src, int dst, const char *name, size_t max)
 	}
 }
 
-/*
- * Copy directory @name of @src as @dname into @dst: directories and
- * regular files only, at most 4 levels, MAX_ENTRIES each, *@budget bytes
- */
-static int copy_tree(int src, const char *name, int dst, const char *dname,
+int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
 		     int depth, size_t *budget)
 {
 	autoclose int s = openat2_fd(src, name, O_RDONLY | O_DIRECTORY,
@@ -538,10 +540,10 @@ static int copy_tree(int src, const char *name, int dst, const char *dname,
 			break;
 		}
 		if (e->d_type == DT_DIR)
-			err = copy_tree(dirfd(dir), e->d_name, d, e->d_name,
-					depth + 1, budget);
+			err = gitguard_copy_tree(dirfd(dir), e->d_name, d,
+						 e->d_name, depth + 1, budget);
 		else if (e->d_type == DT_REG)
-			err = copy_file(dirfd(dir), d, e->d_name, *budget);
+			err = gitguard_copy_file(dirfd(dir), d, e->d_name, *budget);
 		if (!err && e->d_type == DT_REG) {
 			struct stat st;
 
@@ -553,318 +555,6 @@ static int copy_tree(int src, const char *name, int dst, const char *dname,
 	}
 	closedir(dir);
 	return err;
-}
-
-/* Bind @name of @src (read-only or not) at the same name in @dst */
-static int bind_entry(int src, int dst, const char *name, bool is_dir,
-		      uint64_t attr)
-{
-	autoclose int from = openat2_fd(src, name, O_PATH | O_NOFOLLOW,
-					HOSTILE);
-	autoclose int to = -1;
-
-	if (from < 0)
-		return from;
-	if (is_dir) {
-		if (mkdirat(dst, name, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	} else {
-		int fd = openat(dst, name,
-				O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				0644);
-
-		if (fd < 0)
-			return -errno;
-		close(fd);
-	}
-	to = openat2_fd(dst, name, O_PATH | O_NOFOLLOW, HOSTILE);
-	if (to < 0)
-		return to;
-	return fsview_bind_fd(from, to, attr);
-}
-
-/* A symlink at the top level is recreated: the tmpfs copy is harmless */
-static int copy_symlink(int src, int dst, const char *name)
-{
-	char target[4096];
-	ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
-
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	return symlinkat(target, dst, name) < 0 ? -errno : 0;
-}
-
-static bool has_listed_below(const struct gitguard *g, const char *path)
-{
-	for (size_t i = 0; i < g->n_dirs; i++)
-		if (is_under(g->dir[i], path))
-			return true;
-	return false;
-}
-
-/*
- * worktrees/ and modules/: a writable directory of the tmpfs where the
- * git dirs below get their own private dirs (made as mount points here),
- * anything else read-only
- */
-static int mirror_nest(const struct gitguard *g, int src, int dst,
-		       const char *name, const char *path, int depth)
-{
-	autoclose int s = openat2_fd(src, name, O_RDONLY | O_DIRECTORY,
-				     HOSTILE);
-	autoclose int d = -1;
-	DIR *dir;
-	struct dirent *e;
-	size_t n = 0;
-	int err = 0;
-
-	if (s < 0)
-		return s;
-	if (depth > 5 || (mkdirat(dst, name, 0755) < 0 && errno != EEXIST))
-		return depth > 5 ? -ELOOP : -errno;
-	d = openat2_fd(dst, name, O_PATH | O_DIRECTORY, HOSTILE);
-	if (d < 0)
-		return d;
-	dir = fdopendir(TAKE_FD(s));
-	if (!dir)
-		return -errno;
-	while (!err && (e = readdir(dir)) && ++n < MAX_ENTRIES) {
-		autofree char *p = NULL;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		p = xasprintf("%s/%s", path, e->d_name);
-		if (is_listed(g, p))
-			err = mkdirat(d, e->d_name, 0755) < 0 ? -errno : 0;
-		else if (e->d_type == DT_DIR && has_listed_below(g, p))
-			err = mirror_nest(g, dirfd(dir), d, e->d_name, p,
-					  depth + 1);
-		else if (e->d_type == DT_LNK)
-			err = copy_symlink(dirfd(dir), d, e->d_name);
-		else
-			err = bind_entry(dirfd(dir), d, e->d_name,
-					 e->d_type == DT_DIR, ATTR_RO);
-	}
-	closedir(dir);
-	return err;
-}
-
-static bool is_project_git(const struct jail_config *cfg, size_t i)
-{
-	size_t n = strlen(cfg->project);
-	const char *d = cfg->git->dir[i];
-
-	return !strncmp(d, cfg->project, n) && !strcmp(d + n, "/.git");
-}
-
-/* Is @path an empty file or directory (a placeholder, placeholder.c)? */
-static bool is_empty_node(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	size_t n = 0;
-
-	if (lstat(path, &st) < 0)
-		return false;
-	if (S_ISREG(st.st_mode))
-		return st.st_size == 0;
-	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
-		return false;
-	while (readdir(d) && n < 3)
-		n++;
-	closedir(d);
-	return n == 2;
-}
-
-/*
- * The project's info/: read-only binds but for `exclude`, a private copy
- * that also hides the empty placeholders of absent protected paths from
- * `git add -A` inside (they are removed at exit; committed, they would
- * show as deletions)
- */
-static int private_info(const struct jail_config *cfg, int src, int dst)
-{
-	autoclose int s = openat2_fd(src, "info", O_RDONLY | O_DIRECTORY,
-				     HOSTILE);
-	autoclose int d = -1;
-	autoclose int ex = -1;
-	char *prot[JAIL_MAX_MOUNTS + 32];
-	size_t n, plen = strlen(cfg->project), k = 0;
-	DIR *dir = NULL;
-	struct dirent *e;
-	int err = 0;
-
-	if (mkdirat(dst, "info", 0755) < 0)
-		return -errno;
-	d = openat2_fd(dst, "info", O_PATH | O_DIRECTORY, HOSTILE);
-	if (d < 0)
-		return d;
-	if (s >= 0 && !(dir = fdopendir(TAKE_FD(s))))
-		return -errno;
-	while (!err && dir && (e = readdir(dir)) && ++k < MAX_ENTRIES) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (!strcmp(e->d_name, "exclude") && e->d_type == DT_REG)
-			err = copy_file(dirfd(dir), d, e->d_name, TEXT_MAX);
-		else if (e->d_type == DT_LNK)
-			err = copy_symlink(dirfd(dir), d, e->d_name);
-		else if (e->d_type == DT_REG || e->d_type == DT_DIR)
-			err = bind_entry(dirfd(dir), d, e->d_name,
-					 e->d_type == DT_DIR, ATTR_RO);
-	}
-	if (dir)
-		closedir(dir);
-	if (err < 0)
-		return err;
-	ex = openat2_fd(d, "exclude", O_WRONLY | O_APPEND | O_CREAT, HOSTILE);
-	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
-	for (size_t i = 0; i < n; i++) {
-		if (ex >= 0 && !strncmp(prot[i], cfg->project, plen) &&
-		    prot[i][plen] == '/' && is_empty_node(prot[i]))
-			dprintf(ex, "\n/%s", prot[i] + plen + 1);
-		free(prot[i]);
-	}
-	return 0;
-}
-
-/* One top-level entry of git dir @i into its private dir @dst */
-static int fill_entry(const struct jail_config *cfg, size_t i, int src,
-		      int dst, const struct dirent *e)
-{
-	const struct gitguard *g = cfg->git;
-	const char *name = e->d_name;
-	int k = state_file_index(name);
-
-	if (e->d_type == DT_LNK)
-		return copy_symlink(src, dst, name);
-	if (e->d_type == DT_DIR &&
-	    in_list(rw_dirs, ARRAY_SIZE(rw_dirs), name))
-		return bind_entry(src, dst, name, true, ATTR_RW);
-	if (e->d_type == DT_DIR &&
-	    in_list(state_dirs, ARRAY_SIZE(state_dirs), name)) {
-		size_t budget = STATE_BYTES;
-
-		return copy_tree(src, name, dst, name, 0, &budget);
-	}
-	if (e->d_type == DT_DIR &&
-	    in_list(nest_dirs, ARRAY_SIZE(nest_dirs), name)) {
-		autofree char *p = xasprintf("%s/%s", g->dir[i], name);
-
-		return mirror_nest(g, src, dst, name, p, 0);
-	}
-	if (e->d_type == DT_REG && k >= 0)
-		return copy_file(src, dst, name, state_files[k].max);
-	if (e->d_type == DT_DIR && !strcmp(name, "info") &&
-	    is_project_git(cfg, i))
-		return 0;	/* made by private_info() */
-	if (e->d_type == DT_DIR || e->d_type == DT_REG)
-		return bind_entry(src, dst, name, e->d_type == DT_DIR,
-				  ATTR_RO);
-	/* Sockets, FIFOs, devices: nothing git needs */
-	return 0;
-}
-
-int *gitguard_open_sources(const struct jail_config *cfg)
-{
-	const struct gitguard *g = cfg->git;
-	int *fds;
-
-	if (!g || !g->n_dirs)
-		return NULL;
-	fds = xcalloc(g->n_dirs, sizeof(*fds));
-	for (size_t i = 0; i < g->n_dirs; i++) {
-		struct stat want, got;
-
-		/*
-		 * The supervisor's descriptor lives in its mount namespace,
-		 * where nothing can be cloned from: open the path again here
-		 * and accept it only if it is the very same directory
-		 */
-		fds[i] = openat2_fd(AT_FDCWD, g->dir[i],
-				    O_RDONLY | O_DIRECTORY,
-				    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-		if (fds[i] < 0 || g->dir_fd[i] < 0 ||
-		    fstat(g->dir_fd[i], &want) < 0 || fstat(fds[i], &got) < 0 ||
-		    want.st_dev != got.st_dev || want.st_ino != got.st_ino)
-			die("git dir \"%s\": changed before the jail started",
-			    g->dir[i]);
-	}
-	return fds;
-}
-
-static void fill_private(const struct jail_config *cfg, size_t i, int src,
-			 int dst)
-{
-	const struct gitguard *g = cfg->git;
-	DIR *dir;
-	struct dirent *e;
-	size_t n = 0;
-
-	if (!(dir = fdopendir(src)))
-		die_errno("git dir \"%s\"", g->dir[i]);
-	while ((e = readdir(dir))) {
-		int err;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (++n > MAX_ENTRIES)
-			die("git dir \"%s\": more than %d entries", g->dir[i],
-			    MAX_ENTRIES);
-		err = fill_entry(cfg, i, dirfd(dir), dst, e);
-		if (err < 0) {
-			errno = -err;
-			die_errno("git dir \"%s\": private copy of \"%s\"",
-				  g->dir[i], e->d_name);
-		}
-	}
-	if (is_project_git(cfg, i)) {
-		int err = private_info(cfg, dirfd(dir), dst);
-
-		if (err < 0) {
-			errno = -err;
-			die_errno("git dir \"%s\": private info/", g->dir[i]);
-		}
-	}
-	closedir(dir);
-}
-
-/*
- * A private tmpfs attached right over git dir @i in the view (no scratch
- * mount: unmounting one would cost an RCU grace period). Return: O_PATH
- * descriptor of its root
- */
-static int attach_tmpfs(const struct gitguard *g, size_t i, int root_fd)
-{
-	autoclose int mnt = fsview_new_tmpfs("0755");
-	autoclose int dst = fsview_open_target(root_fd, g->dir[i], true);
-
-	if (mnt < 0 || dst < 0) {
-		errno = mnt < 0 ? -mnt : -dst;
-		die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
-	}
-	if (move_mount(mnt, "", dst, "",
-		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		die_errno("git dir \"%s\": attach the private tmpfs",
-			  g->dir[i]);
-	/* The descriptor from fsmount() names the mount's root */
-	return TAKE_FD(mnt);
-}
-
-int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
-		   int *out)
-{
-	const struct gitguard *g = cfg->git;
-
-	if (!g || !g->n_dirs || !src)
-		return 0;
-	/* Parents first: a nested one goes on the directory its parent made */
-	for (size_t i = 0; i < g->n_dirs; i++) {
-		out[i] = attach_tmpfs(g, i, root_fd);
-		fill_private(cfg, i, TAKE_FD(src[i]), out[i]);
-	}
-	free(src);
-	return (int)g->n_dirs;
 }
 
 /* ---- 4. copy-back (supervisor, after the jail is gone) ---------------- */
@@ -1023,7 +713,7 @@ static void sync_state(const struct jail_config *cfg, int priv, int real,
 		return;
 	}
 	remove_tree(real, tmp, 0);
-	err = copy_tree(priv, name, real, tmp, 0, &budget);
+	err = gitguard_copy_tree(priv, name, real, tmp, 0, &budget);
 	if (err < 0) {
 		remove_tree(real, tmp, 0);
 		warn("git: copy back \"%s\": %s", where, strerror(-err));

@@ -155,6 +155,45 @@ int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
 		     size_t n_fd);
 
+/* ---- shared by gitguard.c and gitview.c ------------------------------ */
+
+/* How every name in a git dir or a private copy is opened */
+#define GITGUARD_RESOLVE \
+	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+#define GITGUARD_MAX_ENTRIES 4096	/* entries of one directory */
+#define GITGUARD_STATE_BYTES (64 << 20)	/* one state dir, all files */
+#define GITGUARD_TEXT_MAX (16 << 20)
+
+/* What a git dir's top-level entry gets in the private copy */
+enum gitguard_kind {
+	GITGUARD_OTHER,		/* the real one, read-only */
+	GITGUARD_RW_DIR,	/* objects/ refs/ logs/ ...: the real one */
+	GITGUARD_STATE_DIR,	/* rebase-merge/ ...: copied in and back */
+	GITGUARD_NEST_DIR,	/* worktrees/ modules/: git dirs below */
+	GITGUARD_STATE_FILE,	/* HEAD, index ...: copied in and back */
+};
+
+/* Return: the kind of @name; for a state file, its size bound in *@max */
+enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
+				   size_t *max);
+
+/* Is @path one of the guarded git dirs? */
+bool gitguard_is_listed(const struct gitguard *g, const char *path);
+
+/*
+ * Copy regular file @name of @src into @dst (same mode bits, at most
+ * @max bytes), resolved beneath @src without symlinks. Return: 0/-errno
+ */
+int gitguard_copy_file(int src, int dst, const char *name, size_t max);
+
+/*
+ * Copy directory @name of @src as @dname into @dst: directories and
+ * regular files only, at most 4 levels, GITGUARD_MAX_ENTRIES each,
+ * *@budget bytes in all. Return: 0/-errno
+ */
+int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
+		       int depth, size_t *budget);
+
 /* Helpers fsview.c lends gitguard.c (same semantics as its own) */
 int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr);
 int fsview_open_target(int root_fd, const char *path, bool is_dir);
