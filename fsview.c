@@ -357,6 +357,8 @@ struct view {
 	int empty_file_fd;	/* used to hide files */
 	int upper_fd;		/* --review: the overlay's upper and work */
 	int work_fd;
+	int priv_fd[8];		/* private tmpfs over placeholders */
+	size_t n_priv;
 };
 
 static void view_add(struct view *v, const char *path, int src_fd,
@@ -453,7 +455,8 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 					  m->path);
 			}
 		}
-		view_add(v, m->path, fd, m->kind);
+		/* -3: a private tmpfs whose use the exit summary reports */
+		view_add(v, m->path, m->is_private ? -3 : fd, m->kind);
 	}
 	{
 		/* An overlay layer is given as an open directory */
@@ -840,6 +843,10 @@ static void build_entries(int root_fd, struct view *v)
 			/* A throwaway $HOME is private, like a real one */
 			tmpfs_at(root_fd, e->path,
 				 e->src_fd == -2 ? "0700" : "0755", ATTR_RW);
+			if (e->src_fd == -3 && v->n_priv < ARRAY_SIZE(v->priv_fd))
+				v->priv_fd[v->n_priv++] = openat2_fd(
+					root_fd, e->path, O_PATH | O_DIRECTORY,
+					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 			break;
 		case MOUNT_HIDE:
 			hide_at(root_fd, v, e->path);
@@ -1038,6 +1045,9 @@ int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	build_entries(root_fd, v);
 	/* Over the project and its git dirs' binds, under protected paths */
 	n_git = gitguard_build(cfg, root_fd, git_src, git_fd);
+	/* After the git dirs' descriptors: the private tmpfs mounts' */
+	for (size_t i = 0; i < v->n_priv; i++)
+		git_fd[n_git++] = v->priv_fd[i];
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);

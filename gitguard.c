@@ -792,7 +792,7 @@ void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
 		walk_dotgit(cfg->project, 0, &n_walked, found_at_exit, &r);
 
 	/* The child sent one tmpfs per git dir, in order, or none at all */
-	for (size_t i = 0; g && n_fd == g->n_dirs && i < g->n_dirs; i++) {
+	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
 		int priv = tmp_fd[i];
 
 		if (priv < 0 || g->dir_fd[i] < 0)

@@ -78,6 +78,7 @@ bool gitstate_todo_has_exec(const uint8_t *buf, size_t len);
 #define GITGUARD_MAX_DIRS 64	/* git dirs guarded per run */
 #define GITGUARD_MAX_NEW 64	/* new repositories reported at exit */
 #define GITGUARD_MAX_PROTECT 64	/* paths git's configuration names */
+#define GITGUARD_MAX_FDS (GITGUARD_MAX_DIRS + 8)	/* with private tmpfs */
 
 /* The git dirs of the project, found before the jail starts */
 struct gitguard {
@@ -147,8 +148,7 @@ int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
  * gitguard_finish() - Copy the allowed state back, report new repositories
  * @cfg:	configuration
  * @tmp_fd:	the private tmpfs of each git dir from gitguard_build()
- * @n_fd:	their number (anything but the number of git dirs: none is
- *		copied back)
+ * @n_fd:	their number (fewer than the git dirs: none is copied back)
  *
  * Context: supervisor, after the jail is gone
  */

@@ -527,7 +527,7 @@ static void enter_jail_userns(int sock)
  */
 static void send_git_dirs(int chan, int *fds, size_t n)
 {
-	char cbuf[CMSG_SPACE(GITGUARD_MAX_DIRS * sizeof(int))] = { 0 };
+	char cbuf[CMSG_SPACE(GITGUARD_MAX_FDS * sizeof(int))] = { 0 };
 	char tag = MSG_GITDIRS;
 	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
 	struct msghdr mh = { .msg_iov = &iov,
@@ -563,7 +563,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	struct filter_prog prog;
 	struct go_msg go;
 	sigset_t none;
-	int slave_fd = -1, git_fd[GITGUARD_MAX_DIRS], n_git, err;
+	int slave_fd = -1, git_fd[GITGUARD_MAX_FDS], n_git, err;
 
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
@@ -970,7 +970,8 @@ struct super {
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
-	int git_fd[GITGUARD_MAX_DIRS];	/* the private git dirs' tmpfs */
+	int git_fd[GITGUARD_MAX_FDS];	/* the private git dirs' tmpfs, then
+					 * the private tmpfs over placeholders */
 	size_t n_git_fd;
 };
 
@@ -1043,7 +1044,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 static void recv_from_child(struct super *s)
 {
 	char buf[1100] = "";
-	char cbuf[CMSG_SPACE(GITGUARD_MAX_DIRS * sizeof(int))];
+	char cbuf[CMSG_SPACE(GITGUARD_MAX_FDS * sizeof(int))];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -1539,7 +1540,13 @@ static int run_jail(struct jail_config *cfg)
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
 	protect_verify(cfg, &prot);
-	placeholders_remove(cfg, ph);
+	{
+		size_t n_dirs = cfg->git ? cfg->git->n_dirs : 0;
+
+		placeholders_remove(cfg, ph,
+				    s.git_fd + (s.n_git_fd >= n_dirs ? n_dirs : 0),
+				    s.n_git_fd >= n_dirs ? s.n_git_fd - n_dirs : 0);
+	}
 	/* The jail is gone: nothing can change the private git dirs now */
 	gitguard_finish(cfg, s.git_fd, s.n_git_fd);
 	limits_cgroup_remove(cg_path);

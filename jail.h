@@ -636,8 +636,10 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
  * Must: open every source before anything is mounted over it
  * Must not: create or modify anything on the host filesystem
  *
- * @git_fd:	GITGUARD_MAX_DIRS slots for the private git dirs' tmpfs
- *		descriptors (gitguard.c), for the supervisor's copy-back
+ * @git_fd:	GITGUARD_MAX_FDS slots: the private git dirs' tmpfs
+ *		descriptors (gitguard.c), for the supervisor's copy-back,
+ *		then those of the private tmpfs mounts over placeholders
+ *		(placeholder.c), in the order of the configuration
  *
  * Return: number of descriptors in @git_fd
  */
@@ -677,9 +679,14 @@ struct placeholders *placeholders_make(const struct jail_config *cfg);
  */
 void placeholders_clean_stale(void);
 
-/* At exit: remove what placeholders_make() made, if still untouched */
+/*
+ * At exit: remove what placeholders_make() made, if still untouched, and
+ * say which private tmpfs (@priv_fd, @n_priv: from fsview_build()) the
+ * command wrote to
+ */
 void placeholders_remove(const struct jail_config *cfg,
-			 struct placeholders *p);
+			 struct placeholders *p, const int *priv_fd,
+			 size_t n_priv);
 
 size_t fsview_writable(const struct jail_config *cfg, const char **out,
 		       size_t max);

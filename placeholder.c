@@ -297,15 +297,34 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	return p;
 }
 
-void placeholders_remove(const struct jail_config *cfg,
-			 struct placeholders *p)
+/* Did the command write to the private tmpfs @fd? */
+static bool is_used(int fd)
 {
-	for (size_t i = 0; i < cfg->n_mounts; i++)
-		if (cfg->mounts[i].kind == MOUNT_TMPFS &&
-		    cfg->mounts[i].is_private)
-			warn("\"%s\" did not exist: the jail wrote to a private "
-			     "copy, discarded at exit",
+	autoclose int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = d >= 0 ? fdopendir(TAKE_FD(d)) : NULL;
+	size_t n = 0;
+
+	while (dir && readdir(dir) && n < 3)
+		n++;
+	if (dir)
+		closedir(dir);
+	return n > 2;
+}
+
+void placeholders_remove(const struct jail_config *cfg,
+			 struct placeholders *p, const int *priv_fd,
+			 size_t n_priv)
+{
+	for (size_t i = 0, k = 0; i < cfg->n_mounts; i++) {
+		if (cfg->mounts[i].kind != MOUNT_TMPFS ||
+		    !cfg->mounts[i].is_private)
+			continue;
+		if (k < n_priv && is_used(priv_fd[k]))
+			warn("\"%s\" did not exist: the command wrote to a "
+			     "private copy, discarded at exit",
 			     cfg->mounts[i].path);
+		k++;
+	}
 	if (!p)
 		return;
 	/* Children before their parents */
