@@ -1292,7 +1292,12 @@ static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
 	size_t len = 0;
 
 	buf = read_policy_file(path, &len);
-	if (!buf)
+	/*
+	 * Empty: no option to trust. It is also what a running jail's
+	 * placeholder for an absent .jail.conf looks like (placeholder.c),
+	 * which a second jail in the same project must not refuse
+	 */
+	if (!buf || !len)
 		return;
 	sha256_hex(buf, len, hash);
 	if (!is_trusted(path, hash))

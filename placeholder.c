@@ -192,44 +192,148 @@ static void remove_one(const char *path, dev_t dev, ino_t ino)
 		unlinkat(dfd, slash + 1, is_dir ? AT_REMOVEDIR : 0);
 }
 
-/* A registry whose lock we can take belongs to a run that was killed */
-static void clean_stale(const char *dir)
+/* One line of a registry: "DEV INO PATH" */
+struct entry {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+static bool parse_entry(char *line, struct entry *e)
+{
+	unsigned long long dev, ino;
+	int off = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "%llu %llu %n", &dev, &ino, &off) != 2 || off <= 0 ||
+	    line[off] != '/')
+		return false;
+	*e = (struct entry){ (dev_t)dev, (ino_t)ino, xstrdup(line + off) };
+	return true;
+}
+
+/*
+ * Read the registries in @dir: those of live runs (their lock is held)
+ * into @live, those of killed runs into @dead (their files then go).
+ * Return: number of live entries
+ */
+static size_t read_registries(const char *dir, const char *own,
+			      struct entry *live, size_t max_live,
+			      struct entry *dead, size_t *n_dead)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	size_t n_live = 0;
 
+	*n_dead = 0;
 	while (d && (e = readdir(d))) {
 		autofree char *p = NULL;
 		autofclose FILE *f = NULL;
 		char line[8192];
-		char *lines[MAX_MADE];
-		size_t n = 0;
+		bool is_live;
 
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
 		f = fopen(p, "re");
-		if (!f || flock(fileno(f), LOCK_EX | LOCK_NB) < 0)
+		if (!f)
 			continue;
-		while (n < MAX_MADE && fgets(line, sizeof(line), f))
-			lines[n++] = xstrdup(line);
-		/* Children first */
-		while (n--) {
-			unsigned long long dev, ino;
-			int off = 0;
+		is_live = flock(fileno(f), LOCK_EX | LOCK_NB) < 0;
+		while (fgets(line, sizeof(line), f)) {
+			struct entry en;
 
-			lines[n][strcspn(lines[n], "\n")] = '\0';
-			if (sscanf(lines[n], "%llu %llu %n", &dev, &ino, &off) ==
-				    2 &&
-			    off > 0 && lines[n][off] == '/')
-				remove_one(lines[n] + off, (dev_t)dev,
-					   (ino_t)ino);
-			free(lines[n]);
+			if (is_live && n_live < max_live &&
+			    parse_entry(line, &en))
+				live[n_live++] = en;
+			else if (!is_live && *n_dead < MAX_MADE &&
+				 parse_entry(line, &en))
+				dead[(*n_dead)++] = en;
 		}
-		unlink(p);
+		if (!is_live)
+			unlink(p);
 	}
 	if (d)
 		closedir(d);
+	return n_live;
+}
+
+static bool is_live(const struct entry *live, size_t n, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < n; i++)
+		if (live[i].dev == dev && live[i].ino == ino)
+			return true;
+	return false;
+}
+
+static void free_entries(struct entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].path);
+}
+
+/*
+ * Jails of one user may share a project: each registers the placeholders
+ * it relies on, its own and those it found, and a placeholder goes only
+ * when no live run lists it. The registry directory's lock makes each
+ * look-and-change one step.
+ */
+static int lock_registries(const char *dir)
+{
+	autofree char *p = xasprintf("%s/.lock", dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Under the registries' lock: remove the placeholders of killed runs that
+ * no live run relies on. Return: the live entries in @live (caller frees
+ * them with free_entries())
+ */
+static size_t sweep(const char *dir, const char *own, struct entry *live,
+		    size_t max_live)
+{
+	static struct entry dead[MAX_MADE];
+	size_t n_dead = 0, n_live;
+
+	n_live = read_registries(dir, own, live, max_live, dead, &n_dead);
+	/* Children first */
+	for (size_t i = n_dead; i-- > 0;)
+		if (!is_live(live, n_live, dead[i].dev, dead[i].ino))
+			remove_one(dead[i].path, dead[i].dev, dead[i].ino);
+	free_entries(dead, n_dead);
+	return n_live;
+}
+
+static void clean_stale(const char *dir)
+{
+	static struct entry live[MAX_MADE * 4];
+	autoclose int lock = lock_registries(dir);
+
+	if (lock >= 0)
+		free_entries(live, sweep(dir, NULL, live, ARRAY_SIZE(live)));
+}
+
+/* Rely on the live placeholders of other runs in our trees, too */
+static void adopt(const struct jail_config *cfg, struct placeholders *p,
+		  const struct entry *live, size_t n_live)
+{
+	for (size_t i = 0; i < n_live; i++) {
+		autoclose int fd = -1;
+		struct stat st;
+
+		if (!tree_of(cfg, live[i].path) ||
+		    lstat(live[i].path, &st) < 0 || st.st_dev != live[i].dev ||
+		    st.st_ino != live[i].ino)
+			continue;
+		fd = open(live[i].path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			remember(p, live[i].path, fd);
+	}
 }
 
 static void open_registry(const struct jail_config *cfg,
@@ -254,8 +358,16 @@ static void make_for(const struct jail_config *cfg, struct placeholders *p,
 		     const char *path, const char *why, bool is_dir)
 {
 	const char *tree = tree_of(cfg, path);
+	autofree char *dotgit = xasprintf("%s/.git", cfg->project);
 	int err;
 
+	/*
+	 * Inside .git: a git dir is private (gitguard.c), a .git file makes
+	 * the path unreachable, and where there is none, git init must still
+	 * work (a new repository is reported at exit)
+	 */
+	if (is_under(path, dotgit))
+		return;
 	if (!tree || access(path, F_OK) == 0 || errno != ENOENT)
 		return;
 	err = make_one(p, tree, path, is_dir);
@@ -274,11 +386,18 @@ void placeholders_clean_stale(void)
 
 struct placeholders *placeholders_make(const struct jail_config *cfg)
 {
+	static struct entry live[MAX_MADE * 4];
 	struct placeholders *p = xcalloc(1, sizeof(*p));
 	char *prot[JAIL_MAX_MOUNTS + 32];
-	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
+	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot)), n_live;
+	autofree char *dir = registry_dir();
+	autoclose int lock = -1;
 
 	open_registry(cfg, p);
+	lock = lock_registries(dir);
+	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	adopt(cfg, p, live, n_live);
+	free_entries(live, n_live);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = NULL;
 
@@ -325,13 +444,22 @@ void placeholders_remove(const struct jail_config *cfg,
 			     cfg->mounts[i].path);
 		k++;
 	}
+	static struct entry live[MAX_MADE * 4];
+	autofree char *dir = registry_dir();
+	autoclose int lock = -1;
+	size_t n_live;
+
 	if (!p)
 		return;
-	/* Children before their parents */
+	lock = lock_registries(dir);
+	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {
-		remove_one(p->path[p->n], p->dev[p->n], p->ino[p->n]);
+		if (!is_live(live, n_live, p->dev[p->n], p->ino[p->n]))
+			remove_one(p->path[p->n], p->dev[p->n], p->ino[p->n]);
 		free(p->path[p->n]);
 	}
+	free_entries(live, n_live);
 	if (p->reg_path)
 		unlink(p->reg_path);
 	if (p->reg_fd >= 0)
