@@ -321,6 +321,13 @@ static void found_at_start(void *arg, const char *path, const struct stat *st)
 			add_git_dir(g, path, 0);
 		return;
 	}
+	/* A symlinked .git: host git follows it, so its target is guarded */
+	if (S_ISLNK(st->st_mode)) {
+		autofree char *real = realpath(path, NULL);
+
+		if (real && is_git_dir(real))
+			add_git_dir(g, real, 0);
+	}
 	/* A pointer: rewritten, it would send host git to a planted dir */
 	add_protect(g, xstrdup(path), "a .git pointer names the git dir");
 }

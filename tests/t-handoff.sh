@@ -88,6 +88,18 @@ assert_status "no .git/hooks: none exists on the host after the run" 1 \
 	test -e "$p/.git/hooks"
 host_check "no .git/hooks" "$p"
 
+# 3b. a .git that is a symlink to a git dir in the tree
+p=$(newrepo dotgitlink)
+cd "$p" || exit 1
+u mv .git realgit
+u ln -s realgit .git
+jg -- sh -c "$plant"'
+	(printf "[core]\n\tfsmonitor = '"$p"'/evil.sh\n" >>realgit/config) 2>&1
+	echo "#!/bin/sh" >realgit/hooks/pre-commit 2>&1' >/dev/null 2>&1
+assert_status "symlinked .git: its target's config is unchanged" 1 \
+	grep -q fsmonitor "$p/realgit/config"
+host_check "symlinked .git" "$p"
+
 # 4. a submodule's git dir under .git/modules/NAME: its hooks and config
 sub=$(newrepo subsrc)
 p=$(newrepo withsub)
