@@ -634,6 +634,9 @@ static void sync_file(const struct jail_config *cfg, int priv, int real,
 	int err;
 
 	buf = read_hostile(priv, name, state_files[k].max, &len);
+	/* Without HEAD the host's git would not see a repository at all */
+	if (!buf && errno == ENOENT && state_files[k].kind == GITSTATE_HEAD)
+		return;
 	if (!buf && errno == ENOENT) {
 		struct stat st;
 
