@@ -146,7 +146,9 @@ static bool is_empty_node(const char *path)
 	if (lstat(path, &st) < 0)
 		return false;
 	if (S_ISREG(st.st_mode))
-		return st.st_size == 0;
+		return st.st_size == 0 ||
+		       (st.st_size == 3 && strlen(path) > 5 &&
+			!strcmp(path + strlen(path) - 5, ".json"));
 	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
 		return false;
 	while (readdir(d) && n < 3)

@@ -49,6 +49,17 @@ static char *registry_dir(void)
 			 config_host_home());
 }
 
+#define JSON_EMPTY "{}\n"
+#define JSON_EMPTY_LEN 3
+
+/* Settings files are JSON: an empty one would not parse */
+static bool is_json(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && !strcmp(name + n - 5, ".json");
+}
+
 static bool is_under(const char *path, const char *root)
 {
 	size_t n = strlen(root);
@@ -144,6 +155,9 @@ static int make_one(struct placeholders *p, const char *tree,
 
 			if (r < 0)
 				return -errno;
+			/* A tool that reads it finds a valid, empty document */
+			if (!(last && is_dir) && last && is_json(c))
+				(void)write_all(r, JSON_EMPTY, JSON_EMPTY_LEN);
 			if (!(last && is_dir))
 				close(r);
 			fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
@@ -162,6 +176,12 @@ static int make_one(struct placeholders *p, const char *tree,
 	return 0;
 }
 
+/* Is @name, a file of @size bytes, what make_one() left there? */
+static bool is_placeholder_size(const char *name, off_t size)
+{
+	return size == 0 || (is_json(name) && size == JSON_EMPTY_LEN);
+}
+
 /* Is @name in @dir still the empty placeholder we made? */
 static bool still_ours(int dir, const char *name, dev_t dev, ino_t ino,
 		       bool *is_dir)
@@ -173,7 +193,8 @@ static bool still_ours(int dir, const char *name, dev_t dev, ino_t ino,
 		return false;
 	*is_dir = S_ISDIR(st.st_mode);
 	/* rmdir() itself refuses a directory that is not empty */
-	return *is_dir || (S_ISREG(st.st_mode) && st.st_size == 0);
+	return *is_dir ||
+	       (S_ISREG(st.st_mode) && is_placeholder_size(name, st.st_size));
 }
 
 static void remove_one(const char *path, dev_t dev, ino_t ino)
