@@ -1054,7 +1054,12 @@ static void recv_from_child(struct super *s)
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
 	if (n <= 0) {
-		if (n < 0 && errno == EINTR)
+		/*
+		 * A child that died with our "log ready" unread makes the
+		 * next recv fail with ECONNRESET once, ahead of the error
+		 * lines still queued: read on
+		 */
+		if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 			return;
 		s->setup_done = true;
 		return;
