@@ -38,6 +38,7 @@
 
 #include "jail.h"
 #include "fwd/fwd.h"
+#include "host/host.h"
 
 /* Attributes every bind gets: a setuid file inside gains nothing */
 #define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
@@ -67,11 +68,34 @@ static const char *const proc_masked[] = {
 	"keys", "timer_list", "sched_debug", "latency_stats", "kcore",
 };
 
+/*
+ * Files in a project that a tool on the host reads and obeys after the
+ * run (git, the shell, direnv, IDEs, agents started without jail): each
+ * names commands to run. Kept read-only inside, and kept from being
+ * created where absent. The reason is what --explain shows.
+ */
 const char *const fsview_default_protect[] = {
 	".git/hooks", ".git/config", ".gitmodules", ".jail.conf", ".envrc",
-	".vscode", ".idea", ".mcp.json", ".claude/commands",
-	".claude/agents", ".bashrc", ".zshrc", ".profile", ".bash_profile",
+	".vscode", ".idea", ".devcontainer", ".mcp.json",
+	".claude/settings.json", ".claude/commands", ".claude/agents",
+	".gemini/settings.json", ".cursor", ".bashrc", ".zshrc", ".profile",
+	".bash_profile",
 };
+const char *const fsview_default_protect_why[] = {
+	"git runs its hooks", "git runs commands its config names",
+	"git clones and checks out what it names", "jail's own policy",
+	"direnv runs it on cd", "VS Code tasks and settings run commands",
+	"JetBrains IDEs run configured tools",
+	"devcontainer initializeCommand runs on the host",
+	"agents start the MCP servers it names",
+	"Claude Code hooks run commands", "Claude Code slash commands",
+	"Claude Code subagents", "Gemini CLI MCP servers run commands",
+	"Cursor rules and MCP servers", "shell startup file",
+	"shell startup file", "shell startup file", "shell startup file",
+};
+_Static_assert(ARRAY_SIZE(fsview_default_protect) ==
+		       ARRAY_SIZE(fsview_default_protect_why),
+	       "one reason per default protected path");
 const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
 
 /* Return: @path relative to @root (which must be a prefix), or NULL */
@@ -341,6 +365,8 @@ struct view {
 	int empty_file_fd;	/* used to hide files */
 	int upper_fd;		/* --review: the overlay's upper and work */
 	int work_fd;
+	int priv_fd[8];		/* private tmpfs over placeholders */
+	size_t n_priv;
 };
 
 static void view_add(struct view *v, const char *path, int src_fd,
@@ -442,7 +468,8 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 					  m->path);
 			}
 		}
-		view_add(v, m->path, fd, m->kind);
+		/* -3: a private tmpfs whose use the exit summary reports */
+		view_add(v, m->path, m->is_private ? -3 : fd, m->kind);
 	}
 	{
 		/* An overlay layer is given as an open directory */
@@ -829,6 +856,10 @@ static void build_entries(int root_fd, struct view *v)
 			/* A throwaway $HOME is private, like a real one */
 			tmpfs_at(root_fd, e->path,
 				 e->src_fd == -2 ? "0700" : "0755", ATTR_RW);
+			if (e->src_fd == -3 && v->n_priv < ARRAY_SIZE(v->priv_fd))
+				v->priv_fd[v->n_priv++] = openat2_fd(
+					root_fd, e->path, O_PATH | O_DIRECTORY,
+					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 			break;
 		case MOUNT_HIDE:
 			hide_at(root_fd, v, e->path);
@@ -858,6 +889,9 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	/* A symlink cannot be a mount point; the exit check covers it */
 	if (S_ISLNK(st.st_mode))
 		return -ELOOP;
+	/* An ancestor that is a file is a placeholder: never writable */
+	if (!S_ISDIR(st.st_mode))
+		attr |= MOUNT_ATTR_RDONLY;
 	return bind_fd(fd, fd, attr);
 }
 
@@ -973,16 +1007,40 @@ static void pivot(int root_fd, const struct jail_config *cfg)
 		die_errno("chdir \"%s\"", cfg->cwd);
 }
 
-void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		  void *arg)
+int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr)
+{
+	return bind_fd(src_fd, dst_fd, attr);
+}
+
+int fsview_open_target(int root_fd, const char *path, bool is_dir)
+{
+	return open_target(root_fd, path, is_dir);
+}
+
+int fsview_new_tmpfs(const char *mode)
+{
+	const char *opts[] = { "mode", mode, NULL, NULL };
+
+	return new_fs("tmpfs", opts, ATTR_RW);
+}
+
+bool fsview_path_under(const char *path, const char *root)
+{
+	return path_under(path, root) != NULL;
+}
+
+int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+		 void *arg, int *git_fd)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
+	int n_git, *git_src;
 
 	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(cfg, v);
+	git_src = gitguard_open_sources(cfg);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
 	build_system(root_fd, v);
@@ -998,10 +1056,16 @@ void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	build_sys(root_fd, v);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
+	/* Over the project and its git dirs' binds, under protected paths */
+	n_git = gitguard_build(cfg, root_fd, git_src, git_fd);
+	/* After the git dirs' descriptors: the private tmpfs mounts' */
+	for (size_t i = 0; i < v->n_priv; i++)
+		git_fd[n_git++] = v->priv_fd[i];
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);
 	pivot(root_fd, cfg);
+	return n_git;
 }
 
 size_t fsview_writable(const struct jail_config *cfg, const char **out,

@@ -139,6 +139,12 @@ static int run_jail(struct jail_config *cfg)
 	int sv[2], err, status;
 	autofree char *cg_path = NULL;
 	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
+	struct placeholders *ph;
+
+	/* The view's sources and the copy-back's destinations */
+	gitguard_open(cfg->git);
+	/* Before the view is built: it binds them read-only */
+	ph = placeholders_make(cfg);
 
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
@@ -208,6 +214,15 @@ static int run_jail(struct jail_config *cfg)
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
 	protect_verify(cfg, &prot);
+	{
+		size_t n_dirs = cfg->git ? cfg->git->n_dirs : 0;
+
+		placeholders_remove(cfg, ph,
+				    s.git_fd + (s.n_git_fd >= n_dirs ? n_dirs : 0),
+				    s.n_git_fd >= n_dirs ? s.n_git_fd - n_dirs : 0);
+	}
+	/* The jail is gone: nothing can change the private git dirs now */
+	gitguard_finish(cfg, s.git_fd, s.n_git_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died  ? EXIT_JAIL_FAILED :
@@ -299,6 +314,7 @@ static int jail_main(int argc, char **argv)
 	struct jail_config *cfg = xcalloc(1, sizeof(*cfg));
 	int status;
 
+	placeholders_clean_stale();
 	config_load(cfg, argc, argv);
 	if (cfg->explain) {
 		config_explain(cfg);

@@ -261,6 +261,8 @@ struct mount_req {
 	char *path;	/* absolute, '~' expanded, normalised */
 	bool is_try;	/* missing source is not an error */
 	bool is_gitdir;	/* a worktree's git dir outside the project */
+	const char *why;	/* --explain's reason, or NULL */
+	bool is_private;	/* tmpfs over a placeholder (placeholder.c) */
 	enum origin origin;
 };
 
@@ -395,6 +397,8 @@ struct jail_config {
 	enum review_mode review;	/* --review */
 	char *review_patch;		/* --review=patch:FILE, absolute */
 	char *review_dir;		/* the review's state directory */
+	struct gitguard *git;		/* the git dirs kept private (gitguard.c),
+					 * NULL under --review */
 };
 
 
@@ -494,12 +498,20 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
  * Context: command child, in the jail's user, mount and pid namespaces
  * Must: open every source before anything is mounted over it
  * Must not: create or modify anything on the host filesystem
+ *
+ * @git_fd:	GITGUARD_MAX_FDS slots: the private git dirs' tmpfs
+ *		descriptors (gitguard.c), for the supervisor's copy-back,
+ *		then those of the private tmpfs mounts over placeholders
+ *		(placeholder.c), in the order of the configuration
+ *
+ * Return: number of descriptors in @git_fd
  */
-void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		  void *arg);
+int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+		 void *arg, int *git_fd);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];
+extern const char *const fsview_default_protect_why[];
 extern const size_t fsview_n_default_protect;
 
 /**

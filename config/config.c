@@ -24,7 +24,6 @@
 #include "fwd/fwd.h"
 #include "parse/parse.h"
 #include "host/host.h"
-#include "parse/parse.h"
 
 enum opt_id {
 	OPT_PROJECT = 256,
@@ -723,29 +722,46 @@ static bool is_ancestor_or_same(const char *a, const char *b)
 
 /*
  * A project that contains the home directory (or is a system directory)
- * would make the user's secrets or the system writable: refuse it.
+ * would make the user's secrets or the system writable: refuse it. The
+ * directories the jail replaces in its view (/tmp, /var/tmp, /run, /dev,
+ * /proc, /sys) are refused too: the project would be covered by the
+ * jail's own mount there, so its writes would silently go nowhere, and
+ * from /run the host's service sockets would be inside the jail.
  */
 static void check_project(const struct jail_config *cfg, const char *home)
 {
-	static const char *const system[] = { "/usr", "/etc", "/bin",
-					      "/sbin", "/lib", "/lib64",
-					      "/opt", "/proc", "/sys",
-					      "/dev", "/boot", "/var" };
+	/* Refused with every directory below them */
+	static const char *const system_trees[] = { "/run", "/dev", "/proc",
+						    "/sys" };
+	/* Refused themselves (and their ancestors); below them is fine */
+	static const char *const system[] = { "/tmp", "/var/tmp", "/usr",
+					      "/etc", "/bin", "/sbin", "/lib",
+					      "/lib64", "/opt", "/boot",
+					      "/var" };
+	const char *p = cfg->project;
 	struct stat st;
 
-	if (stat(cfg->project, &st) < 0 || !S_ISDIR(st.st_mode))
-		die("project \"%s\": not a directory", cfg->project);
-	if (is_ancestor_or_same(cfg->project, home))
-		die("project \"%s\": contains the home directory, which would "
-		    "expose it; run jail in a project directory or pass "
+	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		die("--project \"%s\": not a directory", p);
+	if (!strcmp(p, "/"))
+		die("--project \"/\": a system directory cannot be the "
+		    "project; use a directory below it");
+	if (is_ancestor_or_same(p, home))
+		die("--project \"%s\": contains the home directory, which "
+		    "would expose it; run jail in a project directory or pass "
 		    "--project DIR",
-		    cfg->project);
+		    p);
+	for (size_t i = 0; i < ARRAY_SIZE(system_trees); i++)
+		if (is_ancestor_or_same(system_trees[i], p) ||
+		    is_ancestor_or_same(p, system_trees[i]))
+			die("--project \"%s\": a system directory cannot be "
+			    "the project; use a directory outside %s",
+			    p, system_trees[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(system); i++)
-		if (is_ancestor_or_same(cfg->project, system[i]) ||
-		    !strcmp(cfg->project, system[i]))
-			die("project \"%s\": refusing to make a system "
-			    "directory writable; pass --project DIR",
-			    cfg->project);
+		if (is_ancestor_or_same(p, system[i]))
+			die("--project \"%s\": a system directory cannot be "
+			    "the project; use a directory below it",
+			    p);
 }
 
 /* Search @name on the host PATH like execvp() would */
@@ -1002,6 +1018,23 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 	add_mount(cfg, MOUNT_PROTECT, config, false, ORIGIN_DEFAULT);
 }
 
+/*
+ * The git dirs the jail gets private copies of (gitguard.c), and what
+ * their configuration points at, protected wherever it lies
+ */
+static void add_git_guard(struct jail_config *cfg)
+{
+	struct gitguard *g = gitguard_collect(cfg);
+
+	cfg->git = g;
+	for (size_t i = 0; g && i < g->n_protect; i++) {
+		add_mount(cfg, MOUNT_PROTECT, g->protect[i], false,
+			  ORIGIN_DEFAULT);
+		cfg->mounts[cfg->n_mounts - 1].why =
+			xasprintf(": %s", g->protect_why[i]);
+	}
+}
+
 /* Is @path below a tree the jail may write (project, --rw, --home)? */
 static bool writable_inside(const struct jail_config *cfg, const char *path)
 {
@@ -1171,6 +1204,7 @@ static void config_validate(struct jail_config *cfg)
 
 	check_project(cfg, home);
 	add_external_git_dir(cfg, home);
+	add_git_guard(cfg);
 	cfg->home = normalize_path(home, "/");
 	if (cfg->home_src) {
 		struct stat st;
@@ -1401,7 +1435,12 @@ static void load_project_file(struct jail_config *cfg, struct opt_reqs *q)
 	size_t len = 0;
 
 	buf = read_project_policy(cfg->project, path, &len);
-	if (!buf)
+	/*
+	 * Empty: no option to trust. It is also what a running jail's
+	 * placeholder for an absent .jail.conf looks like (placeholder.c),
+	 * which a second jail in the same project must not refuse
+	 */
+	if (!buf || !len)
 		return;
 	sha256_hex(buf, len, hash);
 	if (!is_trusted(path, hash))
@@ -1452,6 +1491,26 @@ static void apply_profile_secret(struct jail_config *cfg,
 		add_env(cfg, e->env);
 }
 
+/*
+ * A profile path the agent writes in normal use: protected where it
+ * exists; where it does not, a private tmpfs (over a placeholder made at
+ * start) takes the agent's writes and is discarded at exit
+ */
+static void add_private(struct jail_config *cfg, const char *path)
+{
+	autofree char *abs = normalize_path(path, cfg->cwd);
+	struct stat st;
+
+	if (lstat(abs, &st) == 0 || errno != ENOENT) {
+		add_mount(cfg, MOUNT_PROTECT, path, true, ORIGIN_PROFILE);
+		return;
+	}
+	add_mount(cfg, MOUNT_TMPFS, path, true, ORIGIN_PROFILE);
+	cfg->mounts[cfg->n_mounts - 1].is_private = true;
+	cfg->mounts[cfg->n_mounts - 1].why =
+		": absent; a private copy, discarded at exit";
+}
+
 static void apply_profile(struct jail_config *cfg, const struct profile *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -1469,6 +1528,9 @@ static void apply_profile(struct jail_config *cfg, const struct profile *p)
 		case PROF_PROTECT:
 			add_mount(cfg, MOUNT_PROTECT, e->value, true,
 				  ORIGIN_PROFILE);
+			break;
+		case PROF_PRIVATE:
+			add_private(cfg, e->value);
 			break;
 		case PROF_COPY:
 			add_mount(cfg, MOUNT_COPY, e->value, true,
@@ -1684,6 +1746,8 @@ char *jail_runtime_dir(void)
 
 static const char *mount_why(const struct mount_req *m)
 {
+	if (m->why)
+		return m->why;
 	if (m->origin != ORIGIN_DEFAULT)
 		return "";
 	if (m->is_gitdir)
@@ -1738,11 +1802,23 @@ static void explain_mounts(const struct jail_config *cfg)
 		       cfg->review == REVIEW_KEEP  ? "--review=keep" :
 						     "--review");
 	}
+	for (size_t i = 0; cfg->git && i < cfg->git->n_dirs; i++)
+		printf("  %-8s %s  (default: private copy; objects, refs, logs "
+		       "shared; HEAD, index and operation state copied back, "
+		       "checked; config, hooks and the rest read-only)\n",
+		       "git", cfg->git->dir[i]);
+	if (cfg->git && cfg->git->is_truncated)
+		printf("  %-8s the search for git dirs stopped at its bounds "
+		       "(depth %d, %d dirs)\n", "git", 3, GITGUARD_MAX_DIRS);
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = "default", *extra = "";
+		autofree char *reason = NULL;
 
-		if (i >= fsview_n_default_protect) {
+		if (i < fsview_n_default_protect) {
+			reason = xasprintf(": %s", fsview_default_protect_why[i]);
+			extra = reason;
+		} else {
 			while (cfg->mounts[k].kind != MOUNT_PROTECT)
 				k++;
 			why = origin_name(cfg->mounts[k].origin);

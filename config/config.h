@@ -61,6 +61,8 @@ enum profile_kind {
 	PROF_RW_TRY,	/* as --rw-try */
 	PROF_RO_TRY,	/* as --ro-try */
 	PROF_PROTECT,	/* as --protect (skipped when absent) */
+	PROF_PRIVATE,	/* as --protect; when absent, a private tmpfs that
+			 * is discarded at exit (the agent writes there) */
 	PROF_COPY,	/* a throwaway copy in the jail's $HOME */
 	PROF_ALLOW,	/* as --allow */
 	PROF_ENV,	/* as --env */

@@ -23,7 +23,7 @@ static const struct profile_entry claude[] = {
 	E(PROTECT, "~/.claude/settings.local.json"),
 	E(PROTECT, "~/.claude/commands"),
 	E(PROTECT, "~/.claude/agents"),
-	E(PROTECT, "~/.claude/plugins"),
+	E(PRIVATE, "~/.claude/plugins"),
 	E(PROTECT, "~/.claude/hooks"),
 	E(PROTECT, "~/.claude/skills"),
 	E(PROTECT, "~/.claude/CLAUDE.md"),

@@ -837,4 +837,67 @@ int reqcheck_upgrade_reply(struct reqcheck_stream *st, const uint8_t *buf,
 /* Does the connection carry another protocol now (after a 101)? */
 bool reqcheck_is_opaque(const struct reqcheck_stream *st);
 
+/* ---------------------------------------------------------------------
+ * gitconfig.c: git's config and state files, read as bytes the jail could
+ * have written
+ * ------------------------------------------------------------------- */
+
+#define GITCFG_MAX_PATHS 16	/* include paths kept per file */
+#define GITCFG_VALUE_MAX 1024	/* longest value kept */
+#define GITCFG_INPUT_MAX (1 << 20)	/* longest config file parsed */
+
+/* What git's configuration points at that makes git run something */
+struct gitcfg_refs {
+	char hooks_path[GITCFG_VALUE_MAX];	/* core.hooksPath, "" if unset */
+	char worktree[GITCFG_VALUE_MAX];	/* core.worktree, "" if unset */
+	char include[GITCFG_MAX_PATHS][GITCFG_VALUE_MAX];	/* include.path,
+							 * includeIf.*.path */
+	size_t n_include;
+	size_t n_dropped;	/* include paths beyond GITCFG_MAX_PATHS */
+};
+
+/**
+ * gitcfg_parse() - Find core.hooksPath and the include paths in a config
+ * @buf:	the file's bytes (untrusted: the jail may have written them)
+ * @len:	their length, at most GITCFG_INPUT_MAX
+ * @out:	filled; the last core.hooksPath wins, like in git
+ *
+ * Follows git's syntax: sections in brackets with an optional quoted
+ * subsection (or the old [section.sub] form), names case-insensitive,
+ * values with quotes, backslash escapes, comments and continuation lines.
+ * Pure: no I/O, no allocation.
+ *
+ * Return: 0, -E2BIG (input too long) or -EINVAL (not a config file; what
+ *	   was found before the error is kept in @out)
+ */
+int gitcfg_parse(const uint8_t *buf, size_t len, struct gitcfg_refs *out);
+
+/* What kind of content a git dir's top-level state file must hold */
+enum gitstate_kind {
+	GITSTATE_HEAD,		/* "ref: refs/..." or one object id */
+	GITSTATE_OID,		/* one object id line */
+	GITSTATE_OIDS,		/* one or more object id lines */
+	GITSTATE_TEXT,		/* text: no NUL byte */
+	GITSTATE_INDEX,		/* the index: "DIRC" signature */
+};
+
+/**
+ * gitstate_check() - Is @buf acceptable content for a state file?
+ * @kind:	what the file is
+ * @buf:	its bytes (untrusted)
+ * @len:	their length
+ *
+ * Return: 0 if acceptable, -EBADMSG if not
+ */
+int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len);
+
+/**
+ * gitstate_todo_has_exec() - Does a rebase/sequencer todo list run a
+ * command (an "exec"/"x" line), which git would run on the host at the
+ * next `git rebase --continue`?
+ *
+ * Return: true if any line is an exec command (or the list is not text)
+ */
+bool gitstate_todo_has_exec(const uint8_t *buf, size_t len);
+
 #endif /* PARSE_H */

@@ -139,6 +139,33 @@ static void enter_jail_userns(int sock)
 }
 
 /*
+ * The private git dirs' tmpfs descriptors, in one message: the supervisor
+ * copies back only from a complete set
+ */
+static void send_git_dirs(int chan, int *fds, size_t n)
+{
+	char cbuf[CMSG_SPACE(GITGUARD_MAX_FDS * sizeof(int))] = { 0 };
+	char tag = MSG_GITDIRS;
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	if (!n)
+		return;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0)
+		die_errno("pass the private git dirs");
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/*
  * Context: the command child, forked by the setup child before "go"
  * (which the setup child relays); it builds the view while pid 1 sets up
  * the network and replaces itself with jail-init
@@ -153,7 +180,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	struct filter_prog prog;
 	struct go_msg go;
 	sigset_t none;
-	int slave_fd = -1, err;
+	int slave_fd = -1, git_fd[GITGUARD_MAX_FDS], n_git, err;
 
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
@@ -164,7 +191,9 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
-	fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock);
+	n_git = fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock,
+			     git_fd);
+	send_git_dirs(c->chan_fd, git_fd, (size_t)n_git);
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
 	if (filtered)
 		enter_jail_userns(sock);

@@ -15,6 +15,7 @@
 #define RUN_H
 
 #include "jail.h"
+#include "host/host.h"
 
 #define INIT_NAME "jail-init"
 
@@ -25,6 +26,7 @@
 #define MSG_PTY 'P'		/* the pty master */
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
 #define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
+#define MSG_GITDIRS 'G'		/* the private git dirs' tmpfs (gitguard.c) */
 /*
  * From the supervisor, once the audit log holds the start line: COMMAND
  * waits for it, so nothing runs unrecorded, while the log is created in
@@ -115,6 +117,9 @@ struct super {
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
 	struct tty_filter *tty;	/* COMMAND's output filter; NULL: raw */
+	int git_fd[GITGUARD_MAX_FDS];	/* the private git dirs' tmpfs, then
+					 * the private tmpfs over placeholders */
+	size_t n_git_fd;
 };
 
 /* The signals forwarded to the jail, and SIGCHLD */

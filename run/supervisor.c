@@ -142,7 +142,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 static void recv_from_child(struct super *s)
 {
 	char buf[1100] = "";
-	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	char cbuf[CMSG_SPACE(GITGUARD_MAX_FDS * sizeof(int))];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -152,7 +152,12 @@ static void recv_from_child(struct super *s)
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
 	if (n <= 0) {
-		if (n < 0 && errno == EINTR)
+		/*
+		 * A child that died with our "log ready" unread makes the
+		 * next recv fail with ECONNRESET once, ahead of the error
+		 * lines still queued: read on
+		 */
+		if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 			return;
 		s->setup_done = true;
 		return;
@@ -160,6 +165,12 @@ static void recv_from_child(struct super *s)
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PTY) {
 		memcpy(&s->master_fd, CMSG_DATA(cm), sizeof(int));
 		fcntl(s->master_fd, F_SETFL, O_NONBLOCK);
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_GITDIRS &&
+	    n == 1 && !s->n_git_fd && !(mh.msg_flags & MSG_CTRUNC)) {
+		s->n_git_fd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(s->git_fd, CMSG_DATA(cm), s->n_git_fd * sizeof(int));
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {

@@ -61,7 +61,7 @@ else
 	t_pass "--explain runs nothing"
 fi
 assert_match "--explain names the project" "rw +$proj +\(default" "$out"
-assert_match "--explain lists protected paths" "protect +$proj/.git/hooks +\(default\)" "$out"
+assert_match "--explain lists protected paths with a reason" "protect +$proj/.git/hooks +\(default: git runs its hooks\)" "$out"
 
 # --net host is unfiltered, and says so
 err=$(jail --net host -- true 2>&1)

@@ -89,13 +89,16 @@ if [ ! -e .git/hooks/post-checkout ] && [ ! -e .gitx ] && [ ! -e j ] &&
 else
 	t_fail "no hook was planted, nothing was renamed" "$(ls -a . .git/hooks)"
 fi
-# A protected path created during the run is reported at exit
-err=$(jail -- sh -c 'mkdir -p .idea && echo x >.idea/workspace.xml' 2>&1 >/dev/null)
-assert_match "a created protected path is reported" \
-	"protected path \"$gp/.idea\" was created during the run" "$err"
-u rm -rf .idea
-err=$(jail --protect "$gp/notes.txt" -- sh -c 'echo x >notes.txt' 2>&1)
-assert_match "--protect adds a path" "was created during the run" "$err"
+# A protected path that does not exist cannot be created, and nothing is
+# left behind
+out=$(jail -- sh -c 'mkdir -p .idea && echo x >.idea/workspace.xml' 2>&1)
+assert_match "an absent protected path cannot be created" \
+	"Read-only file system|File exists|Not a directory|Directory nonexistent" "$out"
+assert_status "nothing is left of it on the host" 1 test -e "$gp/.idea"
+out=$(jail --protect "$gp/notes.txt" -- sh -c 'echo x >notes.txt' 2>&1)
+assert_match "--protect adds a path, absent ones too" \
+	"Read-only file system|Permission denied" "$out"
+assert_status "the absent --protect path stays absent" 1 test -e "$gp/notes.txt"
 
 # A git worktree: the main repository's git dir is bound, still protected
 main=$(mkproj wt-main)

@@ -1,0 +1,818 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gitguard.c - the project's git dirs, private inside the jail
+ *
+ * Theory of operation:
+ *  Host git trusts its git dir completely: `config` (core.fsmonitor,
+ *  core.hooksPath, include.path), `hooks/`, `commondir`, `config.worktree`,
+ *  the same files of every submodule under `modules/` and of every linked
+ *  worktree under `worktrees/`. So inside the jail no git dir may change
+ *  except where ordinary git work writes.
+ *  1. config_validate() (supervisor) lists the git dirs: the project's
+ *     .git, the common and worktree dirs config.c resolved, each git dir
+ *     below their worktrees/ and modules/, and the .git dirs of nested
+ *     repositories found by a bounded walk of the tree. It parses each
+ *     one's config and config.worktree (gitconfig.c) and hands back what
+ *     they point at (core.hooksPath, include files, recursively) and the
+ *     .git pointer files, which config.c protects like any protected path.
+ *  2. run_jail() opens every git dir as an O_PATH descriptor before clone:
+ *     the view's sources and the copy-back's destinations, never looked up
+ *     by path again.
+ *  3. The command child, building the view, attaches a private tmpfs over
+ *     each git dir (parents first) and fills it: copies of the top-level files
+ *     git replaces by lock and rename (HEAD, index, ORIG_HEAD, MERGE_*,
+ *     packed-refs ...) and of the state dirs (rebase-merge/, sequencer/),
+ *     read-write binds of objects/, refs/, logs/, rr-cache/, lfs/, and
+ *     read-only binds of everything else (config, hooks/, info/,
+ *     commondir, gitdir, config.worktree ...). Anything git creates at the
+ *     top level lands in the tmpfs. The descriptors of the tmpfs mounts
+ *     go to the supervisor in one message.
+ *  4. After the jail is gone the supervisor copies back an allowlist of
+ *     files and state dirs, each read as hostile input (regular files,
+ *     O_NOFOLLOW|O_NONBLOCK, bounded, resolved beneath the tmpfs with no
+ *     symlinks) and validated (HEAD names a ref or an object id, a rebase
+ *     todo list holds no exec line), then written beside the real file
+ *     and renamed over it.
+ *  If the supervisor is killed, the tmpfs dies with the jail: nothing of
+ *  the top level lands (objects and refs written meanwhile are there; a
+ *  new HEAD, index or packed-refs is lost).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "jail.h"
+#include "host/host.h"
+#include "config/config.h"
+#include "parse/parse.h"
+
+#define HOSTILE GITGUARD_RESOLVE
+#define MAX_ENTRIES GITGUARD_MAX_ENTRIES
+#define WALK_DEPTH 3		/* nested repositories: directory levels */
+#define WALK_DIRS 1024		/* nested repositories: directories read */
+#define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
+#define INCLUDE_DEPTH 4		/* include files within include files */
+#define STATE_BYTES GITGUARD_STATE_BYTES
+#define INDEX_MAX (512 << 20)
+#define TEXT_MAX GITGUARD_TEXT_MAX
+
+/* Written by ordinary git work and shared with the host: bound read-write */
+static const char *const rw_dirs[] = { "objects", "refs", "logs",
+				       "rr-cache", "lfs" };
+
+/* Git dirs of their own inside a git dir */
+static const char *const nest_dirs[] = { "worktrees", "modules" };
+
+/* State of an operation in progress: copied in and, checked, back */
+static const char *const state_dirs[] = { "rebase-merge", "rebase-apply",
+					  "sequencer" };
+
+/* Top-level files git rewrites by lock and rename: copied in and back */
+static const struct {
+	const char *name;
+	enum gitstate_kind kind;
+	size_t max;
+} state_files[] = {
+	{ "HEAD", GITSTATE_HEAD, 4096 },
+	{ "index", GITSTATE_INDEX, INDEX_MAX },
+	{ "packed-refs", GITSTATE_TEXT, 256 << 20 },
+	{ "ORIG_HEAD", GITSTATE_OID, 4096 },
+	{ "FETCH_HEAD", GITSTATE_TEXT, TEXT_MAX },
+	{ "MERGE_HEAD", GITSTATE_OIDS, 1 << 20 },
+	{ "MERGE_MSG", GITSTATE_TEXT, TEXT_MAX },
+	{ "MERGE_MODE", GITSTATE_TEXT, 4096 },
+	{ "MERGE_RR", GITSTATE_TEXT, TEXT_MAX },
+	{ "MERGE_AUTOSTASH", GITSTATE_OID, 4096 },
+	{ "AUTO_MERGE", GITSTATE_OID, 4096 },
+	{ "CHERRY_PICK_HEAD", GITSTATE_OID, 4096 },
+	{ "REVERT_HEAD", GITSTATE_OID, 4096 },
+	{ "REBASE_HEAD", GITSTATE_OID, 4096 },
+	{ "BISECT_HEAD", GITSTATE_OID, 4096 },
+	{ "BISECT_EXPECTED_REV", GITSTATE_OID, 4096 },
+	{ "BISECT_START", GITSTATE_TEXT, 4096 },
+	{ "BISECT_LOG", GITSTATE_TEXT, TEXT_MAX },
+	{ "BISECT_TERMS", GITSTATE_TEXT, 4096 },
+	{ "BISECT_NAMES", GITSTATE_TEXT, TEXT_MAX },
+	{ "BISECT_ANCESTORS_OK", GITSTATE_TEXT, 4096 },
+	{ "COMMIT_EDITMSG", GITSTATE_TEXT, TEXT_MAX },
+	{ "SQUASH_MSG", GITSTATE_TEXT, TEXT_MAX },
+	{ "TAG_EDITMSG", GITSTATE_TEXT, TEXT_MAX },
+	{ "shallow", GITSTATE_OIDS, 16 << 20 },
+};
+
+static bool in_list(const char *const *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], name))
+			return true;
+	return false;
+}
+
+static int state_file_index(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(state_files); i++)
+		if (!strcmp(state_files[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
+				   size_t *max)
+{
+	int k = state_file_index(name);
+
+	if (is_dir && in_list(rw_dirs, ARRAY_SIZE(rw_dirs), name))
+		return GITGUARD_RW_DIR;
+	if (is_dir && in_list(state_dirs, ARRAY_SIZE(state_dirs), name))
+		return GITGUARD_STATE_DIR;
+	if (is_dir && in_list(nest_dirs, ARRAY_SIZE(nest_dirs), name))
+		return GITGUARD_NEST_DIR;
+	if (!is_dir && k >= 0) {
+		*max = state_files[k].max;
+		return GITGUARD_STATE_FILE;
+	}
+	return GITGUARD_OTHER;
+}
+
+/**
+ * read_hostile() - Read a file the jail could have written
+ * @dir_fd:	directory it lies in
+ * @name:	its name, resolved beneath @dir_fd without any symlink
+ * @max:	largest size accepted
+ * @len:	its length
+ *
+ * Return: the bytes (caller frees, NUL added), or NULL with errno set
+ *	   (ENOENT absent, EINVAL not a regular file, EFBIG too large)
+ */
+static uint8_t *read_hostile(int dir_fd, const char *name, size_t max,
+			     size_t *len)
+{
+	autoclose int fd = openat2_fd(dir_fd, name,
+				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					      O_NOCTTY,
+				      HOSTILE);
+	autofree uint8_t *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((size_t)st.st_size > max) {
+		errno = EFBIG;
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	/* The size may change under us: never read past what was checked */
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return NULL;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return TAKE_PTR(buf);
+}
+
+/* ---- 1. finding the git dirs (supervisor, before the jail) ------------ */
+
+static bool is_git_dir(const char *path)
+{
+	autofree char *head = xasprintf("%s/HEAD", path);
+	autofree char *obj = xasprintf("%s/objects", path);
+	autofree char *common = xasprintf("%s/commondir", path);
+	struct stat st;
+
+	if (lstat(head, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	return (lstat(obj, &st) == 0 && S_ISDIR(st.st_mode)) ||
+	       (lstat(common, &st) == 0 && S_ISREG(st.st_mode));
+}
+
+bool gitguard_is_listed(const struct gitguard *g, const char *path)
+{
+	for (size_t i = 0; i < g->n_dirs; i++)
+		if (!strcmp(g->dir[i], path))
+			return true;
+	return false;
+}
+
+static void add_protect(struct gitguard *g, char *path, const char *why)
+{
+	for (size_t i = 0; i < g->n_protect; i++)
+		if (!strcmp(g->protect[i], path)) {
+			free(path);
+			return;
+		}
+	if (g->n_protect >= GITGUARD_MAX_PROTECT) {
+		g->is_truncated = true;
+		free(path);
+		return;
+	}
+	g->protect_why[g->n_protect] = why;
+	g->protect[g->n_protect++] = path;
+}
+
+static void add_git_dir(struct gitguard *g, const char *path, int depth);
+
+/*
+ * Below worktrees/ and modules/: every git dir, looked for through
+ * directories that are not (a submodule's name may hold slashes)
+ */
+static void add_nested(struct gitguard *g, const char *dir, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+
+	if (depth > 4 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) && n++ < MAX_ENTRIES) {
+		autofree char *p = NULL;
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (is_git_dir(p))
+			add_git_dir(g, p, depth + 1);
+		else
+			add_nested(g, p, depth + 1);
+	}
+	closedir(d);
+}
+
+static void add_git_dir(struct gitguard *g, const char *path, int depth)
+{
+	if (gitguard_is_listed(g, path))
+		return;
+	if (g->n_dirs >= GITGUARD_MAX_DIRS) {
+		g->is_truncated = true;
+		return;
+	}
+	g->dir[g->n_dirs] = xstrdup(path);
+	g->dir_fd[g->n_dirs++] = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(nest_dirs); i++) {
+		autofree char *p = xasprintf("%s/%s", path, nest_dirs[i]);
+
+		add_nested(g, p, depth);
+	}
+}
+
+static void note_dotgit(struct gitguard *g, const char *path)
+{
+	if (g->n_dotgit < ARRAY_SIZE(g->dotgit))
+		g->dotgit[g->n_dotgit++] = xstrdup(path);
+	else
+		g->is_truncated = true;
+}
+
+/* Call @fn for each .git entry in the tree, within the walk's bounds */
+static void walk_dotgit(const char *dir, int depth, size_t *n_dirs,
+			void (*fn)(void *, const char *, const struct stat *),
+			void *arg)
+{
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+
+	if (depth > WALK_DEPTH || ++*n_dirs > WALK_DIRS ||
+	    !(d = opendir(dir)))
+		return;
+	/* The tree is the jail's: a huge directory must not stall us */
+	while ((e = readdir(d)) && n++ < WALK_ENTRIES) {
+		autofree char *p = NULL;
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (!strcmp(e->d_name, ".git")) {
+			if (lstat(p, &st) == 0)
+				fn(arg, p, &st);
+			continue;
+		}
+		/* Package trees hold no repository of the project's own */
+		if (e->d_type == DT_DIR && strcmp(e->d_name, "node_modules"))
+			walk_dotgit(p, depth + 1, n_dirs, fn, arg);
+	}
+	closedir(d);
+}
+
+static void found_at_start(void *arg, const char *path, const struct stat *st)
+{
+	struct gitguard *g = arg;
+
+	note_dotgit(g, path);
+	if (S_ISDIR(st->st_mode)) {
+		if (is_git_dir(path))
+			add_git_dir(g, path, 0);
+		return;
+	}
+	/* A symlinked .git: host git follows it, so its target is guarded */
+	if (S_ISLNK(st->st_mode)) {
+		autofree char *real = realpath(path, NULL);
+
+		if (real && is_git_dir(real))
+			add_git_dir(g, real, 0);
+	}
+	/* A pointer: rewritten, it would send host git to a planted dir */
+	add_protect(g, xstrdup(path), "a .git pointer names the git dir");
+}
+
+/* Resolve @rel against @base (lexically); "~/" is the host home */
+static char *resolve_rel(const char *base, const char *rel)
+{
+	if (rel[0] == '/')
+		return xstrdup(rel);
+	if (rel[0] == '~' && rel[1] == '/')
+		return xasprintf("%s/%s", config_host_home(), rel + 2);
+	return xasprintf("%s/%s", base, rel);
+}
+
+static char *dir_of(const char *path)
+{
+	char *d = xstrdup(path);
+	char *slash = strrchr(d, '/');
+
+	if (slash && slash != d)
+		*slash = '\0';
+	return d;
+}
+
+static void protect_config(struct gitguard *g, const char *file,
+			   const char *work_top, int depth);
+
+static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
+			 const char *file, const char *work_top, int depth)
+{
+	autofree char *fdir = dir_of(file);
+	autofree char *wt = NULL;
+
+	/* A submodule's config names its working tree */
+	if (r->worktree[0] && depth == 0)
+		work_top = wt = resolve_rel(fdir, r->worktree);
+	if (r->hooks_path[0]) {
+		add_protect(g, resolve_rel(work_top, r->hooks_path),
+			    "core.hooksPath: git runs the hooks there");
+		/* Relative: to whichever worktree git runs in */
+		add_protect(g, resolve_rel(g->project, r->hooks_path),
+			    "core.hooksPath: git runs the hooks there");
+	}
+	for (size_t i = 0; i < r->n_include; i++) {
+		/* Git resolves an include against the including file */
+		char *inc = resolve_rel(fdir, r->include[i]);
+
+		add_protect(g, xstrdup(inc),
+			    "included by git's configuration");
+		protect_config(g, inc, work_top, depth + 1);
+		free(inc);
+	}
+}
+
+/* Parse one config file and protect what it points at */
+static void protect_config(struct gitguard *g, const char *file,
+			   const char *work_top, int depth)
+{
+	autofree struct gitcfg_refs *r = NULL;
+	autofree uint8_t *buf = NULL;
+	autoclose int dfd = -1;
+	autofree char *dir = dir_of(file);
+	const char *base = strrchr(file, '/');
+	size_t len = 0;
+
+	if (depth > INCLUDE_DEPTH || !base)
+		return;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	buf = read_hostile(dfd, base + 1, GITCFG_INPUT_MAX, &len);
+	if (!buf)
+		return;
+	r = xmalloc(sizeof(*r));
+	/* A broken file: what was found before the error still counts */
+	(void)gitcfg_parse(buf, len, r);
+	if (r->n_dropped)
+		g->is_truncated = true;
+	protect_refs(g, r, file, work_top, depth);
+}
+
+/* The working tree whose hooksPath a git dir's config is relative to */
+static char *work_top_of(const struct jail_config *cfg, const char *gitdir)
+{
+	size_t n = strlen(gitdir);
+
+	if (n > 5 && !strcmp(gitdir + n - 5, "/.git"))
+		return strndup(gitdir, n - 5);
+	return xstrdup(cfg->project);
+}
+
+/*
+ * The system's and the user's git config apply in every repository: a
+ * relative core.hooksPath there (".githooks") names a directory of the
+ * project. The jail cannot change these files; what they name it could.
+ */
+static void protect_user_config(struct gitguard *g)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	autofree char *global = xasprintf("%s/.gitconfig", config_host_home());
+	autofree char *xdg_cfg = xdg && xdg[0] == '/' ?
+					 xasprintf("%s/git/config", xdg) :
+					 xasprintf("%s/.config/git/config",
+						   config_host_home());
+
+	protect_config(g, "/etc/gitconfig", g->project, 0);
+	protect_config(g, global, g->project, 0);
+	protect_config(g, xdg_cfg, g->project, 0);
+}
+
+struct gitguard *gitguard_collect(const struct jail_config *cfg)
+{
+	struct gitguard *g;
+	size_t n_walked = 0;
+
+	if (cfg->review)
+		return NULL;
+	g = xcalloc(1, sizeof(*g));
+	g->project = cfg->project;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].is_gitdir &&
+		    cfg->mounts[i].kind == MOUNT_RW &&
+		    is_git_dir(cfg->mounts[i].path))
+			add_git_dir(g, cfg->mounts[i].path, 0);
+	walk_dotgit(cfg->project, 0, &n_walked, found_at_start, g);
+	if (n_walked > WALK_DIRS)
+		g->is_truncated = true;
+	protect_user_config(g);
+	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
+		autofree char *top = work_top_of(cfg, g->dir[i]);
+		autofree char *c = xasprintf("%s/config", g->dir[i]);
+		autofree char *cw = xasprintf("%s/config.worktree", g->dir[i]);
+
+		protect_config(g, c, top, 0);
+		protect_config(g, cw, top, 0);
+	}
+	return g;
+}
+
+void gitguard_open(struct gitguard *g)
+{
+	for (size_t i = 0; g && i < g->n_dirs; i++)
+		/* Real paths from the walk: a symlink now means a swap */
+		g->dir_fd[i] = openat2_fd(AT_FDCWD, g->dir[i],
+					  O_PATH | O_DIRECTORY,
+					  RESOLVE_NO_SYMLINKS |
+						  RESOLVE_NO_MAGICLINKS);
+}
+
+/* ---- copies, shared with gitview.c ------------------------------------ */
+
+int gitguard_copy_file(int src, int dst, const char *name, size_t max)
+{
+	autoclose int in = openat2_fd(src, name,
+				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					      O_NOCTTY,
+				      HOSTILE);
+	autoclose int out = -1;
+	struct stat st;
+	char buf[65536];
+	size_t total = 0;
+
+	if (in < 0)
+		return in;
+	if (fstat(in, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+		return -EINVAL;
+	out = openat(dst, name,
+		     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     st.st_mode & 0777);
+	if (out < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		total += (size_t)n;
+		if (total > max)
+			return -EFBIG;
+		if (write_all(out, buf, (size_t)n) < 0)
+			return -errno;
+	}
+}
+
+int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
+		     int depth, size_t *budget)
+{
+	autoclose int s = openat2_fd(src, name, O_RDONLY | O_DIRECTORY,
+				     HOSTILE);
+	autoclose int d = -1;
+	DIR *dir;
+	struct dirent *e;
+	size_t n = 0;
+	int err = 0;
+
+	if (s < 0)
+		return s;
+	if (depth > 4 || mkdirat(dst, dname, 0755) < 0)
+		return depth > 4 ? -ELOOP : -errno;
+	d = openat2_fd(dst, dname, O_RDONLY | O_DIRECTORY, HOSTILE);
+	if (d < 0)
+		return d;
+	dir = fdopendir(TAKE_FD(s));
+	if (!dir)
+		return -errno;
+	while (!err && (e = readdir(dir))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (++n > MAX_ENTRIES) {
+			err = -E2BIG;
+			break;
+		}
+		if (e->d_type == DT_DIR)
+			err = gitguard_copy_tree(dirfd(dir), e->d_name, d,
+						 e->d_name, depth + 1, budget);
+		else if (e->d_type == DT_REG)
+			err = gitguard_copy_file(dirfd(dir), d, e->d_name, *budget);
+		if (!err && e->d_type == DT_REG) {
+			struct stat st;
+
+			if (fstatat(d, e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+				    0 &&
+			    (size_t)st.st_size <= *budget)
+				*budget -= (size_t)st.st_size;
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+/* ---- 4. copy-back (supervisor, after the jail is gone) ---------------- */
+
+/* @s for a terminal: bytes that are not printable ASCII become '?' */
+static char *shown(const char *s)
+{
+	char *d = xstrdup(s);
+
+	for (char *p = d; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	return d;
+}
+
+static void audit_git(const struct jail_config *cfg, const char *ev,
+		      const char *path, const char *why)
+{
+	const struct audit_field f[] = { AF_STR("path", path),
+					 AF_STR("reason", why) };
+
+	if (cfg->log_fd >= 0)
+		audit_write(cfg->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
+}
+
+/* Write @buf as @name in @dir: a new file beside it, renamed over it */
+static int replace_file(int dir, const char *name, const uint8_t *buf,
+			size_t len)
+{
+	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
+	autoclose int fd = -1;
+	struct stat st;
+	mode_t mode = 0644;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode))
+		mode = st.st_mode & 0777;
+	unlinkat(dir, tmp, 0);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				      O_CLOEXEC,
+		    mode);
+	if (fd < 0)
+		return -errno;
+	if (write_all(fd, buf, len) < 0 || renameat(dir, tmp, dir, name) < 0) {
+		int err = -errno;
+
+		unlinkat(dir, tmp, 0);
+		return err;
+	}
+	return 0;
+}
+
+static bool same_content(int dir, const char *name, const uint8_t *buf,
+			 size_t len, size_t max)
+{
+	size_t n = 0;
+	autofree uint8_t *cur = read_hostile(dir, name, max, &n);
+
+	return cur && n == len && !memcmp(cur, buf, len);
+}
+
+/* One allowlisted top-level file from private dir @priv to real @real */
+static void sync_file(const struct jail_config *cfg, int priv, int real,
+		      const char *gitdir, size_t k)
+{
+	const char *name = state_files[k].name;
+	autofree uint8_t *buf = NULL;
+	autofree char *where = xasprintf("%s/%s", gitdir, name);
+	size_t len = 0;
+	int err;
+
+	buf = read_hostile(priv, name, state_files[k].max, &len);
+	/* Without HEAD the host's git would not see a repository at all */
+	if (!buf && errno == ENOENT && state_files[k].kind == GITSTATE_HEAD)
+		return;
+	if (!buf && errno == ENOENT) {
+		struct stat st;
+
+		/* Removed inside (a merge concluded): remove it here too */
+		if (fstatat(real, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			unlinkat(real, name, 0);
+		return;
+	}
+	if (!buf || gitstate_check(state_files[k].kind, buf, len) < 0) {
+		warn("git: \"%s\" from the jail is not a valid %s; not "
+		     "copied back",
+		     where, name);
+		audit_git(cfg, "git.refused", where, "invalid content");
+		return;
+	}
+	if (same_content(real, name, buf, len, state_files[k].max))
+		return;
+	err = replace_file(real, name, buf, len);
+	if (err < 0)
+		warn("git: write \"%s\": %s", where, strerror(-err));
+}
+
+/* Remove @name below @dir, directories included (bounded) */
+static void remove_tree(int dir, const char *name, int depth)
+{
+	autoclose int d = -1;
+	DIR *dp;
+	struct dirent *e;
+
+	if (unlinkat(dir, name, 0) == 0 || errno == ENOENT || depth > 6)
+		return;
+	d = openat2_fd(dir, name, O_RDONLY | O_DIRECTORY, HOSTILE);
+	if (d < 0 || !(dp = fdopendir(TAKE_FD(d))))
+		return;
+	while ((e = readdir(dp)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			remove_tree(dirfd(dp), e->d_name, depth + 1);
+	closedir(dp);
+	unlinkat(dir, name, AT_REMOVEDIR);
+}
+
+/* The todo list of a rebase or a sequence of picks: no exec line */
+static bool todo_is_safe(int priv, const char *name)
+{
+	static const char *const todos[] = { "git-rebase-todo", "todo" };
+	autoclose int d = openat2_fd(priv, name, O_PATH | O_DIRECTORY,
+				     HOSTILE);
+
+	if (d < 0)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(todos); i++) {
+		size_t len = 0;
+		autofree uint8_t *buf = read_hostile(d, todos[i], TEXT_MAX,
+						     &len);
+
+		if (!buf && errno == ENOENT)
+			continue;
+		if (!buf || gitstate_todo_has_exec(buf, len))
+			return false;
+	}
+	return true;
+}
+
+/* One state dir (rebase-merge/ ...): replaced whole, or removed */
+static void sync_state(const struct jail_config *cfg, int priv, int real,
+		       const char *gitdir, const char *name)
+{
+	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
+	autofree char *where = xasprintf("%s/%s", gitdir, name);
+	autoclose int probe = openat2_fd(priv, name, O_PATH, HOSTILE);
+	size_t budget = STATE_BYTES;
+	int err;
+
+	if (probe == -ENOENT) {
+		remove_tree(real, name, 0);
+		return;
+	}
+	if (!todo_is_safe(priv, name)) {
+		warn("git: the todo list in \"%s\" from the jail runs a "
+		     "command (exec); the rebase state was not copied back",
+		     where);
+		audit_git(cfg, "git.refused", where, "exec in todo list");
+		return;
+	}
+	remove_tree(real, tmp, 0);
+	err = gitguard_copy_tree(priv, name, real, tmp, 0, &budget);
+	if (err < 0) {
+		remove_tree(real, tmp, 0);
+		warn("git: copy back \"%s\": %s", where, strerror(-err));
+		audit_git(cfg, "git.refused", where, strerror(-err));
+		return;
+	}
+	/* Swapped in whole: host git never sees half a state dir */
+	if (renameat2(real, tmp, real, name, RENAME_EXCHANGE) == 0)
+		remove_tree(real, tmp, 0);
+	else if (renameat(real, tmp, real, name) < 0)
+		warn("git: copy back \"%s\": %s", where, strerror(errno));
+}
+
+struct new_repos {
+	const struct jail_config *cfg;
+	const struct gitguard *g;
+	size_t n;
+};
+
+/* A new repository's hooks: what `git commit` there would run */
+static void report_hooks(const struct jail_config *cfg, const char *dotgit)
+{
+	autofree char *hooks = xasprintf("%s/hooks", dotgit);
+	DIR *d = opendir(hooks);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)) && n < 64) {
+		size_t len = strlen(e->d_name);
+		autofree char *p = NULL;
+
+		if (e->d_name[0] == '.' ||
+		    (len > 7 && !strcmp(e->d_name + len - 7, ".sample")))
+			continue;
+		p = xasprintf("%s/%s", hooks, e->d_name);
+		{
+			autofree char *v = shown(p);
+
+			warn("git: new hook \"%s\" created during the run", v);
+		}
+		audit_git(cfg, "git.new_hook", p, "created during the run");
+		n++;
+	}
+	if (d)
+		closedir(d);
+}
+
+static void found_at_exit(void *arg, const char *path, const struct stat *st)
+{
+	struct new_repos *r = arg;
+	autofree char *v = NULL;
+
+	for (size_t i = 0; i < r->g->n_dotgit; i++)
+		if (!strcmp(r->g->dotgit[i], path))
+			return;
+	if (r->n++ >= GITGUARD_MAX_NEW)
+		return;
+	v = shown(path);
+	warn("git: new repository \"%s\" created during the run; its config "
+	     "and hooks are the jail's: review them before running git "
+	     "there",
+	     v);
+	audit_git(r->cfg, "git.new_repo", path, "created during the run");
+	if (S_ISDIR(st->st_mode))
+		report_hooks(r->cfg, path);
+}
+
+void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
+		     size_t n_fd)
+{
+	const struct gitguard *g = cfg->git;
+	struct new_repos r = { cfg, g, 0 };
+	size_t n_walked = 0;
+
+	if (g)
+		walk_dotgit(cfg->project, 0, &n_walked, found_at_exit, &r);
+
+	/* The child sent one tmpfs per git dir, in order, or none at all */
+	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
+		int priv = tmp_fd[i];
+
+		if (priv < 0 || g->dir_fd[i] < 0)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++)
+			sync_file(cfg, priv, g->dir_fd[i], g->dir[i], k);
+		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
+			sync_state(cfg, priv, g->dir_fd[i], g->dir[i],
+				   state_dirs[k]);
+	}
+}

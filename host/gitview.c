@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gitview.c - the private git dirs in the jail's view (gitguard.c step 3)
+ *
+ * In the command child, before pivot_root(): a tmpfs is attached over
+ * each guarded git dir, parents first, and filled from the real one,
+ * which the supervisor opened before the jail existed and which is
+ * reopened here and checked to be the same directory: copies of the
+ * state files and dirs git replaces by lock and rename, the real
+ * objects/, refs/, logs/, rr-cache/, lfs/ read-write, everything else
+ * read-only; worktrees/ and modules/ are directories of the tmpfs where
+ * each git dir below gets its own tmpfs. Every name is opened beneath its
+ * directory without following a symlink; a top-level symlink is
+ * recreated in the tmpfs, where it can do no harm.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "jail.h"
+#include "host/host.h"
+#include "config/config.h"
+#include "parse/parse.h"
+
+#define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#define ATTR_RW (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#define HOSTILE GITGUARD_RESOLVE
+
+static bool is_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
+}
+
+/* Bind @name of @src (read-only or not) at the same name in @dst */
+static int bind_entry(int src, int dst, const char *name, bool is_dir,
+		      uint64_t attr)
+{
+	autoclose int from = openat2_fd(src, name, O_PATH | O_NOFOLLOW,
+					HOSTILE);
+	autoclose int to = -1;
+
+	if (from < 0)
+		return from;
+	if (is_dir) {
+		if (mkdirat(dst, name, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	} else {
+		int fd = openat(dst, name,
+				O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				0644);
+
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
+	to = openat2_fd(dst, name, O_PATH | O_NOFOLLOW, HOSTILE);
+	if (to < 0)
+		return to;
+	return fsview_bind_fd(from, to, attr);
+}
+
+/* A symlink at the top level is recreated: the tmpfs copy is harmless */
+static int copy_symlink(int src, int dst, const char *name)
+{
+	char target[4096];
+	ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	return symlinkat(target, dst, name) < 0 ? -errno : 0;
+}
+
+static bool has_listed_below(const struct gitguard *g, const char *path)
+{
+	for (size_t i = 0; i < g->n_dirs; i++)
+		if (is_under(g->dir[i], path))
+			return true;
+	return false;
+}
+
+/*
+ * worktrees/ and modules/: a writable directory of the tmpfs where the
+ * git dirs below get their own private dirs (made as mount points here),
+ * anything else read-only
+ */
+static int mirror_nest(const struct gitguard *g, int src, int dst,
+		       const char *name, const char *path, int depth)
+{
+	autoclose int s = openat2_fd(src, name, O_RDONLY | O_DIRECTORY,
+				     HOSTILE);
+	autoclose int d = -1;
+	DIR *dir;
+	struct dirent *e;
+	size_t n = 0;
+	int err = 0;
+
+	if (s < 0)
+		return s;
+	if (depth > 5 || (mkdirat(dst, name, 0755) < 0 && errno != EEXIST))
+		return depth > 5 ? -ELOOP : -errno;
+	d = openat2_fd(dst, name, O_PATH | O_DIRECTORY, HOSTILE);
+	if (d < 0)
+		return d;
+	dir = fdopendir(TAKE_FD(s));
+	if (!dir)
+		return -errno;
+	while (!err && (e = readdir(dir)) && ++n < GITGUARD_MAX_ENTRIES) {
+		autofree char *p = NULL;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = xasprintf("%s/%s", path, e->d_name);
+		if (gitguard_is_listed(g, p))
+			err = mkdirat(d, e->d_name, 0755) < 0 ? -errno : 0;
+		else if (e->d_type == DT_DIR && has_listed_below(g, p))
+			err = mirror_nest(g, dirfd(dir), d, e->d_name, p,
+					  depth + 1);
+		else if (e->d_type == DT_LNK)
+			err = copy_symlink(dirfd(dir), d, e->d_name);
+		else
+			err = bind_entry(dirfd(dir), d, e->d_name,
+					 e->d_type == DT_DIR, ATTR_RO);
+	}
+	closedir(dir);
+	return err;
+}
+
+static bool is_project_git(const struct jail_config *cfg, size_t i)
+{
+	size_t n = strlen(cfg->project);
+	const char *d = cfg->git->dir[i];
+
+	return !strncmp(d, cfg->project, n) && !strcmp(d + n, "/.git");
+}
+
+/* Is @path an empty file or directory (a placeholder, placeholder.c)? */
+static bool is_empty_node(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	size_t n = 0;
+
+	if (lstat(path, &st) < 0)
+		return false;
+	if (S_ISREG(st.st_mode))
+		return st.st_size == 0 ||
+		       (st.st_size == 3 && strlen(path) > 5 &&
+			!strcmp(path + strlen(path) - 5, ".json"));
+	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
+		return false;
+	while (readdir(d) && n < 3)
+		n++;
+	closedir(d);
+	return n == 2;
+}
+
+/*
+ * The project's info/: read-only binds but for `exclude`, a private copy
+ * that also hides the empty placeholders of absent protected paths from
+ * `git add -A` inside (they are removed at exit; committed, they would
+ * show as deletions)
+ */
+static int private_info(const struct jail_config *cfg, int src, int dst)
+{
+	autoclose int s = openat2_fd(src, "info", O_RDONLY | O_DIRECTORY,
+				     HOSTILE);
+	autoclose int d = -1;
+	autoclose int ex = -1;
+	char *prot[JAIL_MAX_MOUNTS + 32];
+	size_t n, plen = strlen(cfg->project), k = 0;
+	DIR *dir = NULL;
+	struct dirent *e;
+	int err = 0;
+
+	if (mkdirat(dst, "info", 0755) < 0)
+		return -errno;
+	d = openat2_fd(dst, "info", O_PATH | O_DIRECTORY, HOSTILE);
+	if (d < 0)
+		return d;
+	if (s >= 0 && !(dir = fdopendir(TAKE_FD(s))))
+		return -errno;
+	while (!err && dir && (e = readdir(dir)) && ++k < GITGUARD_MAX_ENTRIES) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!strcmp(e->d_name, "exclude") && e->d_type == DT_REG)
+			err = gitguard_copy_file(dirfd(dir), d, e->d_name, GITGUARD_TEXT_MAX);
+		else if (e->d_type == DT_LNK)
+			err = copy_symlink(dirfd(dir), d, e->d_name);
+		else if (e->d_type == DT_REG || e->d_type == DT_DIR)
+			err = bind_entry(dirfd(dir), d, e->d_name,
+					 e->d_type == DT_DIR, ATTR_RO);
+	}
+	if (dir)
+		closedir(dir);
+	if (err < 0)
+		return err;
+	ex = openat2_fd(d, "exclude", O_WRONLY | O_APPEND | O_CREAT, HOSTILE);
+	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
+	for (size_t i = 0; i < n; i++) {
+		if (ex >= 0 && !strncmp(prot[i], cfg->project, plen) &&
+		    prot[i][plen] == '/' && is_empty_node(prot[i]))
+			dprintf(ex, "\n/%s", prot[i] + plen + 1);
+		free(prot[i]);
+	}
+	return 0;
+}
+
+/* One top-level entry of git dir @i into its private dir @dst */
+static int fill_entry(const struct jail_config *cfg, size_t i, int src,
+		      int dst, const struct dirent *e)
+{
+	const struct gitguard *g = cfg->git;
+	const char *name = e->d_name;
+	size_t max = 0, budget = GITGUARD_STATE_BYTES;
+	enum gitguard_kind kind = gitguard_kind_of(name, e->d_type == DT_DIR,
+						   &max);
+	autofree char *p = NULL;
+
+	if (e->d_type == DT_LNK)
+		return copy_symlink(src, dst, name);
+	switch (kind) {
+	case GITGUARD_RW_DIR:
+		return bind_entry(src, dst, name, true, ATTR_RW);
+	case GITGUARD_STATE_DIR:
+		return gitguard_copy_tree(src, name, dst, name, 0, &budget);
+	case GITGUARD_NEST_DIR:
+		p = xasprintf("%s/%s", g->dir[i], name);
+		return mirror_nest(g, src, dst, name, p, 0);
+	case GITGUARD_STATE_FILE:
+		if (e->d_type == DT_REG)
+			return gitguard_copy_file(src, dst, name, max);
+		break;
+	case GITGUARD_OTHER:
+		break;
+	}
+	if (e->d_type == DT_DIR && !strcmp(name, "info") &&
+	    is_project_git(cfg, i))
+		return 0;	/* made by private_info() */
+	if (e->d_type == DT_DIR || e->d_type == DT_REG)
+		return bind_entry(src, dst, name, e->d_type == DT_DIR,
+				  ATTR_RO);
+	/* Sockets, FIFOs, devices: nothing git needs */
+	return 0;
+}
+
+int *gitguard_open_sources(const struct jail_config *cfg)
+{
+	const struct gitguard *g = cfg->git;
+	int *fds;
+
+	if (!g || !g->n_dirs)
+		return NULL;
+	fds = xcalloc(g->n_dirs, sizeof(*fds));
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		struct stat want, got;
+
+		/*
+		 * The supervisor's descriptor lives in its mount namespace,
+		 * where nothing can be cloned from: open the path again here
+		 * and accept it only if it is the very same directory
+		 */
+		fds[i] = openat2_fd(AT_FDCWD, g->dir[i],
+				    O_RDONLY | O_DIRECTORY,
+				    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (fds[i] < 0 || g->dir_fd[i] < 0 ||
+		    fstat(g->dir_fd[i], &want) < 0 || fstat(fds[i], &got) < 0 ||
+		    want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+			die("git dir \"%s\": changed before the jail started",
+			    g->dir[i]);
+	}
+	return fds;
+}
+
+static void fill_private(const struct jail_config *cfg, size_t i, int src,
+			 int dst)
+{
+	const struct gitguard *g = cfg->git;
+	DIR *dir;
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!(dir = fdopendir(src)))
+		die_errno("git dir \"%s\"", g->dir[i]);
+	while ((e = readdir(dir))) {
+		int err;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (++n > GITGUARD_MAX_ENTRIES)
+			die("git dir \"%s\": more than %d entries", g->dir[i],
+			    GITGUARD_MAX_ENTRIES);
+		err = fill_entry(cfg, i, dirfd(dir), dst, e);
+		if (err < 0) {
+			errno = -err;
+			die_errno("git dir \"%s\": private copy of \"%s\"",
+				  g->dir[i], e->d_name);
+		}
+	}
+	if (is_project_git(cfg, i)) {
+		int err = private_info(cfg, dirfd(dir), dst);
+
+		if (err < 0) {
+			errno = -err;
+			die_errno("git dir \"%s\": private info/", g->dir[i]);
+		}
+	}
+	closedir(dir);
+}
+
+/*
+ * A private tmpfs attached right over git dir @i in the view (no scratch
+ * mount: unmounting one would cost an RCU grace period). Return: O_PATH
+ * descriptor of its root
+ */
+static int attach_tmpfs(const struct gitguard *g, size_t i, int root_fd)
+{
+	autoclose int mnt = fsview_new_tmpfs("0755");
+	autoclose int dst = fsview_open_target(root_fd, g->dir[i], true);
+
+	if (mnt < 0 || dst < 0) {
+		errno = mnt < 0 ? -mnt : -dst;
+		die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
+	}
+	if (move_mount(mnt, "", dst, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_errno("git dir \"%s\": attach the private tmpfs",
+			  g->dir[i]);
+	/* The descriptor from fsmount() names the mount's root */
+	return TAKE_FD(mnt);
+}
+
+int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
+		   int *out)
+{
+	const struct gitguard *g = cfg->git;
+
+	if (!g || !g->n_dirs || !src)
+		return 0;
+	/* Parents first: a nested one goes on the directory its parent made */
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		out[i] = attach_tmpfs(g, i, root_fd);
+		fill_private(cfg, i, TAKE_FD(src[i]), out[i]);
+	}
+	free(src);
+	return (int)g->n_dirs;
+}
+

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: MIT
+/*
+ * placeholder.c - protected paths that do not exist cannot be created
+ *
+ * Theory of operation:
+ *  A path that does not exist cannot be a mount point, and the kernel has
+ *  no way to refuse the creation of one name inside a writable tree
+ *  (Landlock grants by hierarchy; seccomp cannot see paths). So before
+ *  the jail starts the supervisor holds each missing protected path inside
+ *  a writable tree with an empty placeholder file at its first missing
+ *  component (.claude for an absent .claude/settings.json, which then
+ *  cannot be made at all); the view binds it read-only over itself
+ *  (fsview.c build_protect, as the path or as one of its ancestors), so
+ *  inside it cannot be written, renamed, removed or replaced, whether or
+ *  not the supervisor still lives. A profile path the agent must write
+ *  (Claude Code's ~/.claude/plugins) gets a private tmpfs on top instead.
+ *  At exit the supervisor removes each placeholder it made that is still
+ *  the same empty inode. The list is also written to a registry file in
+ *  jail's state directory, locked while the run lasts: a later run that
+ *  can take the lock knows its owner was killed and removes what is left.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "jail.h"
+#include "host/host.h"
+#include "config/config.h"
+#include "parse/parse.h"
+
+#define MAX_MADE (JAIL_MAX_MOUNTS + 64)
+
+struct placeholders {
+	char *path[MAX_MADE];	/* in creation order, parents first */
+	dev_t dev[MAX_MADE];
+	ino_t ino[MAX_MADE];
+	size_t n;
+	int reg_fd;		/* the registry file, locked; or -1 */
+	char *reg_path;
+};
+
+static char *registry_dir(void)
+{
+	const char *st = getenv("XDG_STATE_HOME");
+
+	if (st && st[0] == '/')
+		return xasprintf("%s/jail/placeholders", st);
+	return xasprintf("%s/.local/state/jail/placeholders",
+			 config_host_home());
+}
+
+#define JSON_EMPTY "{}\n"
+#define JSON_EMPTY_LEN 3
+
+/* Settings files are JSON: an empty one would not parse */
+static bool is_json(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && !strcmp(name + n - 5, ".json");
+}
+
+static bool is_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && path[n] == '/';
+}
+
+/* The writable tree a placeholder for @path would go in, or NULL */
+static const char *tree_of(const struct jail_config *cfg, const char *path)
+{
+	const char *best = NULL;
+
+	/*
+	 * Under --review the project is an overlay: nothing made there lands
+	 * unreviewed, and apply marks protected paths for a second question
+	 */
+	if (is_under(path, cfg->project) && !cfg->review)
+		best = cfg->project;
+	else if (is_under(path, cfg->project))
+		return NULL;
+	if (cfg->home_src && is_under(path, cfg->home_src))
+		best = cfg->home_src;
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct mount_req *m = &cfg->mounts[i];
+
+		if (m->kind == MOUNT_RW && is_under(path, m->path) &&
+		    (!best || strlen(m->path) > strlen(best)) &&
+		    access(m->path, F_OK) == 0)
+			best = m->path;
+	}
+	/* A private git dir discards whatever is made inside */
+	for (size_t i = 0; cfg->git && i < cfg->git->n_dirs; i++)
+		if (is_under(path, cfg->git->dir[i]) ||
+		    !strcmp(path, cfg->git->dir[i]))
+			return NULL;
+	return best;
+}
+
+static void remember(struct placeholders *p, const char *path, int fd)
+{
+	struct stat st;
+
+	if (p->n >= MAX_MADE || fstat(fd, &st) < 0)
+		return;
+	p->path[p->n] = xstrdup(path);
+	p->dev[p->n] = st.st_dev;
+	p->ino[p->n++] = st.st_ino;
+	if (p->reg_fd >= 0)
+		dprintf(p->reg_fd, "%llu %llu %s\n",
+			(unsigned long long)st.st_dev,
+			(unsigned long long)st.st_ino, path);
+}
+
+/*
+ * Hold the first missing component of @path below @tree with an empty
+ * placeholder, never through a symlink: an empty file, which keeps the
+ * whole name (and all below it) from being created, or with @is_dir (a
+ * private tmpfs goes on it) a directory. Directories a run made are
+ * costly to remove once they were mount points (the kernel detaches the
+ * dead namespace's mounts from them, an RCU grace period each), and a
+ * file left behind by a killed run is as harmless.
+ *
+ * Return: 0, or negative errno
+ */
+static int make_one(struct placeholders *p, const char *tree,
+		    const char *path, bool is_dir)
+{
+	autofree char *rel = xstrdup(path + strlen(tree) + 1);
+	autoclose int cur = openat2_fd(AT_FDCWD, tree, O_PATH | O_DIRECTORY,
+				       RESOLVE_NO_SYMLINKS);
+	char *save = NULL;
+	size_t done = strlen(tree);
+
+	if (cur < 0)
+		return cur;
+	for (char *c = strtok_r(rel, "/", &save); c;
+	     c = strtok_r(NULL, "/", &save)) {
+		bool last = !save || !*save;
+		autofree char *sofar = xasprintf("%.*s",
+						 (int)(done + 1 + strlen(c)),
+						 path);
+		int fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
+				    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+		done += 1 + strlen(c);
+		if (fd == -ENOENT) {
+			int r = last && is_dir ?
+					mkdirat(cur, c, 0755) :
+					openat(cur, c,
+					       O_CREAT | O_EXCL | O_WRONLY |
+						       O_NOFOLLOW | O_CLOEXEC,
+					       0444);
+
+			if (r < 0)
+				return -errno;
+			/* A tool that reads it finds a valid, empty document */
+			if (!(last && is_dir) && last && is_json(c))
+				(void)write_all(r, JSON_EMPTY, JSON_EMPTY_LEN);
+			if (!(last && is_dir))
+				close(r);
+			fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
+					RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+			if (fd < 0)
+				return fd;
+			remember(p, sofar, fd);
+			close(fd);
+			return 0;
+		}
+		if (fd < 0)
+			return fd;
+		close(cur);
+		cur = fd;
+	}
+	return 0;
+}
+
+/* Is @name, a file of @size bytes, what make_one() left there? */
+static bool is_placeholder_size(const char *name, off_t size)
+{
+	return size == 0 || (is_json(name) && size == JSON_EMPTY_LEN);
+}
+
+/* Is @name in @dir still the empty placeholder we made? */
+static bool still_ours(int dir, const char *name, dev_t dev, ino_t ino,
+		       bool *is_dir)
+{
+	struct stat st;
+
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != dev || st.st_ino != ino)
+		return false;
+	*is_dir = S_ISDIR(st.st_mode);
+	/* rmdir() itself refuses a directory that is not empty */
+	return *is_dir ||
+	       (S_ISREG(st.st_mode) && is_placeholder_size(name, st.st_size));
+}
+
+static void remove_one(const char *path, dev_t dev, ino_t ino)
+{
+	autofree char *parent = xstrdup(path);
+	char *slash = strrchr(parent, '/');
+	autoclose int dfd = -1;
+	bool is_dir = false;
+
+	if (!slash || slash == parent)
+		return;
+	*slash = '\0';
+	dfd = openat2_fd(AT_FDCWD, parent, O_PATH | O_DIRECTORY,
+			 RESOLVE_NO_SYMLINKS);
+	if (dfd >= 0 && still_ours(dfd, slash + 1, dev, ino, &is_dir))
+		unlinkat(dfd, slash + 1, is_dir ? AT_REMOVEDIR : 0);
+}
+
+/* One line of a registry: "DEV INO PATH" */
+struct entry {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+static bool parse_entry(char *line, struct entry *e)
+{
+	unsigned long long dev, ino;
+	int off = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "%llu %llu %n", &dev, &ino, &off) != 2 || off <= 0 ||
+	    line[off] != '/')
+		return false;
+	*e = (struct entry){ (dev_t)dev, (ino_t)ino, xstrdup(line + off) };
+	return true;
+}
+
+/*
+ * Read the registries in @dir: those of live runs (their lock is held)
+ * into @live, those of killed runs into @dead (their files then go).
+ * Return: number of live entries
+ */
+static size_t read_registries(const char *dir, const char *own,
+			      struct entry *live, size_t max_live,
+			      struct entry *dead, size_t *n_dead)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n_live = 0;
+
+	*n_dead = 0;
+	while (d && (e = readdir(d))) {
+		autofree char *p = NULL;
+		autofclose FILE *f = NULL;
+		char line[8192];
+		bool is_live;
+
+		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)))
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		is_live = flock(fileno(f), LOCK_EX | LOCK_NB) < 0;
+		while (fgets(line, sizeof(line), f)) {
+			struct entry en;
+
+			if (is_live && n_live < max_live &&
+			    parse_entry(line, &en))
+				live[n_live++] = en;
+			else if (!is_live && *n_dead < MAX_MADE &&
+				 parse_entry(line, &en))
+				dead[(*n_dead)++] = en;
+		}
+		if (!is_live)
+			unlink(p);
+	}
+	if (d)
+		closedir(d);
+	return n_live;
+}
+
+static bool is_live(const struct entry *live, size_t n, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < n; i++)
+		if (live[i].dev == dev && live[i].ino == ino)
+			return true;
+	return false;
+}
+
+static void free_entries(struct entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].path);
+}
+
+/*
+ * Jails of one user may share a project: each registers the placeholders
+ * it relies on, its own and those it found, and a placeholder goes only
+ * when no live run lists it. The registry directory's lock makes each
+ * look-and-change one step.
+ */
+static int lock_registries(const char *dir)
+{
+	autofree char *p = xasprintf("%s/.lock", dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Under the registries' lock: remove the placeholders of killed runs that
+ * no live run relies on. Return: the live entries in @live (caller frees
+ * them with free_entries())
+ */
+static size_t sweep(const char *dir, const char *own, struct entry *live,
+		    size_t max_live)
+{
+	static struct entry dead[MAX_MADE];
+	size_t n_dead = 0, n_live;
+
+	n_live = read_registries(dir, own, live, max_live, dead, &n_dead);
+	/* Children first */
+	for (size_t i = n_dead; i-- > 0;)
+		if (!is_live(live, n_live, dead[i].dev, dead[i].ino))
+			remove_one(dead[i].path, dead[i].dev, dead[i].ino);
+	free_entries(dead, n_dead);
+	return n_live;
+}
+
+static void clean_stale(const char *dir)
+{
+	static struct entry live[MAX_MADE * 4];
+	autoclose int lock = lock_registries(dir);
+
+	if (lock >= 0)
+		free_entries(live, sweep(dir, NULL, live, ARRAY_SIZE(live)));
+}
+
+/* Rely on the live placeholders of other runs in our trees, too */
+static void adopt(const struct jail_config *cfg, struct placeholders *p,
+		  const struct entry *live, size_t n_live)
+{
+	for (size_t i = 0; i < n_live; i++) {
+		autoclose int fd = -1;
+		struct stat st;
+
+		if (!tree_of(cfg, live[i].path) ||
+		    lstat(live[i].path, &st) < 0 || st.st_dev != live[i].dev ||
+		    st.st_ino != live[i].ino)
+			continue;
+		fd = open(live[i].path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			remember(p, live[i].path, fd);
+	}
+}
+
+static void open_registry(const struct jail_config *cfg,
+			  struct placeholders *p)
+{
+	autofree char *dir = registry_dir();
+
+	p->reg_fd = -1;
+	if (mkdir_parents(dir, 0700) < 0)
+		return;
+	p->reg_path = xasprintf("%s/%s", dir, cfg->id);
+	p->reg_fd = open(p->reg_path,
+			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			 0600);
+	if (p->reg_fd >= 0 && flock(p->reg_fd, LOCK_EX) < 0) {
+		close(p->reg_fd);
+		p->reg_fd = -1;
+	}
+}
+
+static void make_for(const struct jail_config *cfg, struct placeholders *p,
+		     const char *path, const char *why, bool is_dir)
+{
+	const char *tree = tree_of(cfg, path);
+	autofree char *dotgit = xasprintf("%s/.git", cfg->project);
+	int err;
+
+	/*
+	 * Inside .git: a git dir is private (gitguard.c), a .git file makes
+	 * the path unreachable, and where there is none, git init must still
+	 * work (a new repository is reported at exit)
+	 */
+	if (is_under(path, dotgit))
+		return;
+	if (!tree || access(path, F_OK) == 0 || errno != ENOENT)
+		return;
+	err = make_one(p, tree, path, is_dir);
+	if (err < 0 && err != -ELOOP && err != -ENOTDIR && err != -EXDEV)
+		warn("protect \"%s\": cannot keep it from being created: %s",
+		     path, strerror(-err));
+	(void)why;
+}
+
+void placeholders_clean_stale(void)
+{
+	autofree char *dir = registry_dir();
+
+	clean_stale(dir);
+}
+
+struct placeholders *placeholders_make(const struct jail_config *cfg)
+{
+	static struct entry live[MAX_MADE * 4];
+	struct placeholders *p = xcalloc(1, sizeof(*p));
+	char *prot[JAIL_MAX_MOUNTS + 32];
+	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot)), n_live;
+	autofree char *dir = registry_dir();
+	autoclose int lock = -1;
+
+	open_registry(cfg, p);
+	lock = lock_registries(dir);
+	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	adopt(cfg, p, live, n_live);
+	free_entries(live, n_live);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const char *why = NULL;
+
+		if (i >= fsview_n_default_protect) {
+			while (cfg->mounts[k].kind != MOUNT_PROTECT)
+				k++;
+			why = cfg->mounts[k++].why;
+		}
+		make_for(cfg, p, prot[i], why, false);
+		free(prot[i]);
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == MOUNT_TMPFS &&
+		    cfg->mounts[i].is_private)
+			make_for(cfg, p, cfg->mounts[i].path, NULL, true);
+	return p;
+}
+
+/* Did the command write to the private tmpfs @fd? */
+static bool is_used(int fd)
+{
+	autoclose int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = d >= 0 ? fdopendir(TAKE_FD(d)) : NULL;
+	size_t n = 0;
+
+	while (dir && readdir(dir) && n < 3)
+		n++;
+	if (dir)
+		closedir(dir);
+	return n > 2;
+}
+
+void placeholders_remove(const struct jail_config *cfg,
+			 struct placeholders *p, const int *priv_fd,
+			 size_t n_priv)
+{
+	for (size_t i = 0, k = 0; i < cfg->n_mounts; i++) {
+		if (cfg->mounts[i].kind != MOUNT_TMPFS ||
+		    !cfg->mounts[i].is_private)
+			continue;
+		if (k < n_priv && is_used(priv_fd[k]))
+			warn("\"%s\" did not exist: the command wrote to a "
+			     "private copy, discarded at exit",
+			     cfg->mounts[i].path);
+		k++;
+	}
+	static struct entry live[MAX_MADE * 4];
+	autofree char *dir = registry_dir();
+	autoclose int lock = -1;
+	size_t n_live;
+
+	if (!p)
+		return;
+	lock = lock_registries(dir);
+	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	/* Children before their parents; one another run relies on stays */
+	while (p->n--) {
+		if (!is_live(live, n_live, p->dev[p->n], p->ino[p->n]))
+			remove_one(p->path[p->n], p->dev[p->n], p->ino[p->n]);
+		free(p->path[p->n]);
+	}
+	free_entries(live, n_live);
+	if (p->reg_path)
+		unlink(p->reg_path);
+	if (p->reg_fd >= 0)
+		close(p->reg_fd);
+	free(p->reg_path);
+	free(p);
+}

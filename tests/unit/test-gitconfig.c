@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test-gitconfig.c - unit tests for gitconfig.c
+ */
+#include "jail.h"
+#include "parse/parse.h"
+#include "tests/unit/tap.h"
+
+static struct gitcfg_refs r;
+
+static int parse(const char *s)
+{
+	return gitcfg_parse((const uint8_t *)s, strlen(s), &r);
+}
+
+static int check(enum gitstate_kind k, const char *s)
+{
+	return gitstate_check(k, (const uint8_t *)s, strlen(s));
+}
+
+static bool has_exec(const char *s)
+{
+	return gitstate_todo_has_exec((const uint8_t *)s, strlen(s));
+}
+
+#define H40 "0123456789abcdef0123456789abcdef01234567"
+
+int main(void)
+{
+	is_int(parse("[core]\n\thooksPath = .husky\n"), 0, "plain hooksPath");
+	is_str(r.hooks_path, ".husky", "hooksPath value");
+	is_int(parse("[CORE]\nHOOKSPATH=\"a b\" # c\n"), 0, "case and quotes");
+	is_str(r.hooks_path, "a b", "quoted value, comment dropped");
+	is_int(parse("[core] hooksPath = .githooks\n"), 0,
+	       "entry on the header line");
+	is_str(r.hooks_path, ".githooks", "header-line value");
+	is_int(parse("[core]\nhooksPath = a\\\nb\n"), 0, "continuation");
+	is_str(r.hooks_path, "ab", "continued value");
+	is_int(parse("[core]\nhooksPath = x\nhooksPath = y\n"), 0, "twice");
+	is_str(r.hooks_path, "y", "the last one wins");
+	is_int(parse("[core \"x\"]\nhooksPath = z\n"), 0, "subsection");
+	is_str(r.hooks_path, "", "core with a subsection is not core");
+	is_int(parse("[include]\npath = a.inc\n[includeIf \"gitdir:/x/\"]\n"
+		     "\tpath = ../b.inc\n"),
+	       0, "include and includeIf");
+	ok(r.n_include == 2 && !strcmp(r.include[0], "a.inc") &&
+		   !strcmp(r.include[1], "../b.inc"),
+	   "both include paths kept");
+	is_int(parse("[include.x]\npath = c\n"), 0, "old subsection form");
+	is_int((int)r.n_include, 0, "include with a subsection is not include");
+	is_int(parse("[includeif.x]\npath = d\n"), 0,
+	       "old form of includeIf");
+	is_int((int)r.n_include, 1, "counted");
+	is_int(parse("[core]\n\tworktree = ../../../sub\n"), 0, "worktree");
+	is_str(r.worktree, "../../../sub", "worktree value");
+	is_int(parse("[core]\nbare\n; c\n# d\n\n"), 0, "boolean and comments");
+	is_int(parse("[core]\nhooksPath = \"x\n"), -EINVAL, "open quote");
+	is_int(parse("hooksPath = x\n"), -EINVAL, "entry before a section");
+	is_int(parse("[core\nx=1\n"), -EINVAL, "broken header");
+	is_int(parse("[core]\nx = \\q\n"), -EINVAL, "bad escape");
+	is_int(gitcfg_parse((const uint8_t *)"", GITCFG_INPUT_MAX + 1, &r),
+	       -E2BIG, "too long");
+	is_int(parse("\xef\xbb\xbf[core]\nhooksPath=h\n"), 0, "BOM");
+	is_str(r.hooks_path, "h", "value after a BOM");
+
+	is_int(check(GITSTATE_HEAD, "ref: refs/heads/main\n"), 0, "HEAD ref");
+	is_int(check(GITSTATE_HEAD, H40 "\n"), 0, "detached HEAD");
+	is_int(check(GITSTATE_HEAD, "ref: refs/heads/../../x\n"), -EBADMSG,
+	       "HEAD with ..");
+	is_int(check(GITSTATE_HEAD, "ref: /etc/passwd\n"), -EBADMSG,
+	       "HEAD outside refs/");
+	is_int(check(GITSTATE_HEAD, "ref: refs/heads/a\nx\n"), -EBADMSG,
+	       "HEAD with two lines");
+	is_int(check(GITSTATE_OID, H40 "\n"), 0, "one oid");
+	is_int(check(GITSTATE_OID, "xyz\n"), -EBADMSG, "not an oid");
+	is_int(check(GITSTATE_OIDS, H40 "\n" H40 "\n"), 0, "two oids");
+	is_int(check(GITSTATE_TEXT, "msg\n"), 0, "text");
+	is_int(gitstate_check(GITSTATE_TEXT, (const uint8_t *)"a\0b", 3),
+	       -EBADMSG, "text with NUL");
+	is_int(check(GITSTATE_INDEX, "DIRC\0\0\0\2\0\0\0\0"), -EBADMSG,
+	       "short index");
+	is_int(gitstate_check(GITSTATE_INDEX,
+			      (const uint8_t *)"DIRC\0\0\0\2\0\0\0\0", 12),
+	       0, "index signature");
+
+	ok(!has_exec("pick " H40 " a\ndrop " H40 " b\n"), "picks only");
+	ok(has_exec("pick " H40 " a\nexec touch /tmp/x\n"), "exec line");
+	ok(has_exec("  x make\n"), "x line, indented");
+	ok(has_exec("EXEC make\n"), "exec in capitals");
+	ok(!has_exec("# exec in a comment\n"), "comment");
+	ok(!has_exec("pick " H40 " exec\n"), "exec as a subject word");
+	return done_testing();
+}
