@@ -296,6 +296,7 @@ struct jail_config {
 	unsigned long long pids_max;	/* --pids, 0: none */
 	unsigned long long cpu_max_pct;	/* --cpus * 100, 0: none */
 	bool seccomp_log;
+	bool no_exec_log;		/* --no-exec-log: no exec events */
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
 	bool ask;			/* --ask: undecided names are asked */
@@ -413,6 +414,7 @@ void netns_setup_gateway(const struct child_ctx *c, int sock);
 
 struct crypto_ca;
 struct ask_srv;
+struct exec_log;
 
 /* The supervisor's state while the jail runs (supervisor.c) */
 struct super {
@@ -422,7 +424,8 @@ struct super {
 	int sig_fd;
 	int timer_fd;
 	int master_fd;		/* pty master, or -1 */
-	int notify_fd;		/* --seccomp-log listener, or -1 */
+	int notify_fd;		/* the filter's listener, or -1 */
+	struct exec_log *exec_log;	/* the exec record, once it starts */
 	pid_t fwd_pid;		/* the forwarder, or 0 */
 	int fwd_status;		/* its wait status once reaped */
 	bool fwd_died;		/* it stopped while the jail ran */
@@ -652,7 +655,8 @@ int netns_loopback_up(void);
  * ------------------------------------------------------------------- */
 
 /**
- * struct filter_denial - One call refused under --seccomp-log
+ * struct filter_denial - One notified call: refused under --seccomp-log,
+ * or an execve/execveat for the exec record (@is_exec)
  * @pid:	the caller, as the supervisor's pid namespace sees it
  * @nr:		syscall number (x86_64)
  * @name:	syscall name, or "syscall_NR" when libseccomp has none
@@ -665,6 +669,9 @@ struct filter_denial {
 	int nr;
 	char name[64];
 	char comm[16];
+	bool is_exec;		/* execve/execveat: not answered yet */
+	uint64_t id;		/* the notification, when @is_exec */
+	uint64_t args[6];	/* the call's arguments, when @is_exec */
 };
 
 /**
@@ -728,6 +735,16 @@ int filter_install(const struct filter_prog *prog, int *notify_fd);
  * worth reporting); other negative errno
  */
 int filter_notify_handle(int notify_fd, struct filter_denial *d);
+
+/*
+ * An exec notification (@d->is_exec) is not answered by
+ * filter_notify_handle(): the caller reads what it needs, checks the
+ * notification is still pending (filter_notify_id_valid(): 0, or -ENOENT
+ * when the caller is gone, so what was read may belong to another
+ * process) and lets the call go on with filter_notify_continue().
+ */
+int filter_notify_id_valid(int notify_fd, uint64_t id);
+int filter_notify_continue(int notify_fd, uint64_t id);
 
 /* One line for --explain: the filter's rule count and ABI policy */
 const char *filter_describe(void);

@@ -328,7 +328,10 @@ static void audit_syscall_deny(const struct super *s, const char *name,
 		    ARRAY_SIZE(f));
 }
 
-/* Answer one refused system call (--seccomp-log) and record it */
+/*
+ * Answer one notification: a refused system call (--seccomp-log), logged
+ * and answered with its errno, or an exec, recorded and let through
+ */
 static void on_seccomp_notify(struct super *s)
 {
 	struct filter_denial d;
@@ -339,6 +342,12 @@ static void on_seccomp_notify(struct super *s)
 	if (err < 0) {
 		close(s->notify_fd);
 		s->notify_fd = -1;
+		return;
+	}
+	if (d.is_exec) {
+		if (!s->exec_log)
+			s->exec_log = execlog_new(s->cfg);
+		execlog_handle(s->exec_log, s->notify_fd, &d);
 		return;
 	}
 	/* Read while the caller was still blocked in the refused call */
@@ -417,6 +426,7 @@ void super_run(struct super *s)
 		}
 	}
 	drain_output(s);
+	execlog_finish(s->exec_log);
 	/* Error lines sent just before pid 1 exited */
 	while (!s->setup_done) {
 		struct pollfd p = { s->chan_fd, POLLIN, 0 };
