@@ -34,7 +34,7 @@
 #include "jail.h"
 #include "host/host.h"
 
-#define EXECLOG_BURST 1000	/* events logged before the rate applies */
+#define EXECLOG_BURST 2000	/* events logged before the rate applies */
 #define EXECLOG_RATE 200	/* events a second after the burst */
 
 /**
