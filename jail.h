@@ -543,6 +543,38 @@ const char *hints_userns_choose(const struct hints_userns *h);
  */
 const char *hints_userns_refusal(int err);
 
+/**
+ * hints_procfs_choose() - The hint for a refused new procfs
+ * @err:	errno of mounting it
+ * @in_container: a container engine's marker is present
+ *
+ * Pure. EPERM: the kernel refuses a procfs while the current /proc has
+ * paths masked by mounts (a container engine's masked paths); the hint
+ * names the engine's setting that unmasks them.
+ *
+ * Return: one line, static; NULL for another errno
+ */
+const char *hints_procfs_choose(int err, bool in_container);
+
+/* hints_procfs_choose() for this host */
+const char *hints_procfs_refusal(int err);
+
+/**
+ * hints_setup_choose() - The hint for a first setup step refused inside
+ * the new namespaces (sethostname)
+ * @h:		facts from hints_userns_facts()
+ *
+ * Pure. EPERM in a container under a seccomp filter: the engine's
+ * profile (podman's default refuses sethostname and mount without
+ * CAP_SYS_ADMIN); otherwise hints_userns_choose().
+ *
+ * Return: one line, static, or NULL
+ */
+const char *hints_setup_choose(const struct hints_userns *h);
+
+/* hints_setup_choose() for this host */
+const char *hints_setup_refusal(int err);
+
 
 /* ---------------------------------------------------------------------
  * creds.c: user namespace maps, capabilities, environment

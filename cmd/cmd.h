@@ -135,7 +135,7 @@ void story_print_summary(const struct story *st);
  * @n_unreadable: lines of the log that did not parse
  *
  * A heading with the exit status, a table of counts (programs, connections
- * allowed and denied, questions, secrets, files changed), then the
+ * allowed, requests denied, questions, secrets, files changed), then the
  * denials, questions, commands (as a tree) and changed files with their
  * diffstat. Every value from the log is shown in a code span or block
  * with backticks escaped, so nothing in it can become a link, an image

@@ -257,6 +257,12 @@ static void feed_review(struct story *st, const struct audit_event *ev)
 	} else if (is(ev, "review.patch")) {
 		copy(st->patch, sizeof(st->patch), str_of(ev, "file"));
 	} else if (is(ev, "review.file") && path && st->n_files < STORY_FILES) {
+		/* A protected path changed in the overlay: never applied */
+		if (kind && !strcmp(kind, "!")) {
+			st->n_protect++;
+			add_item(st->paths, &st->n_paths,
+				 "review: %s (protected, not applied)", path);
+		}
 		int_of(ev, "insertions", &ins);
 		int_of(ev, "deletions", &del);
 		snprintf(st->files[st->n_files++].text, STORY_ITEM,
@@ -397,9 +403,11 @@ void story_print_summary(const struct story *st)
 				st->n_exec + st->n_dropped, st->n_dropped);
 	else
 		print_safe_line("programs", "%lu started", st->n_exec);
-	print_safe_line("network", "%lu connection%s allowed, %lu denied",
-			st->n_allowed, st->n_allowed == 1 ? "" : "s",
-			st->n_denied);
+	print_safe_line("network", "%lu connection%s allowed",
+			st->n_allowed, st->n_allowed == 1 ? "" : "s");
+	print_safe_line("denied", "%lu request%s (network, secrets, system "
+				  "calls)",
+			st->n_denied, st->n_denied == 1 ? "" : "s");
 	if (st->n_asked)
 		print_safe_line("questions", "%lu asked", st->n_asked);
 	for (size_t i = 0; i < st->n_secrets; i++)
@@ -544,8 +552,8 @@ void story_print_markdown(const struct story *st, unsigned long n_unreadable)
 	md_row("Network", "%s", st->net);
 	md_row("Programs run", "%lu (%lu not recorded)",
 	       st->n_exec + st->n_dropped, st->n_dropped);
-	md_row("Connections", "%lu allowed, %lu denied", st->n_allowed,
-	       st->n_denied);
+	md_row("Connections allowed", "%lu", st->n_allowed);
+	md_row("Requests denied", "%lu", st->n_denied);
 	md_row("Questions", "%lu", st->n_asked);
 	for (size_t i = 0; i < st->n_secrets && o + 1 < sizeof(secrets); i++)
 		o += (size_t)snprintf(secrets + o, sizeof(secrets) - o,
