@@ -4,7 +4,9 @@
  * runs
  *
  * Theory of operation: one poll() loop over the setup channel (error lines,
- * the pty master, the --seccomp-log listener, the forwarder's sockets),
+ * the pty master, the seccomp filter's listener, the forwarder's sockets),
+ * the listener itself (execs recorded by host/execlog.c and let through,
+ * --seccomp-log refusals answered),
  * a signalfd (forwarded signals, SIGCHLD), the --timeout timer, the pty
  * master and the user's terminal (the relay), and the ask server's
  * descriptors (ask.c). The user's terminal is in raw mode while the jail

@@ -138,7 +138,11 @@ static void put_more(struct sink *s, size_t n_more, bool is_known)
 				    n_more) :
 			   snprintf(m, sizeof(m), " [more arguments]");
 
-	sink_put(s, m, (size_t)n);
+	/* Nothing before it (argv unreadable): no leading space */
+	if (!s->used)
+		sink_put(s, m + 1, (size_t)n - 1);
+	else
+		sink_put(s, m, (size_t)n);
 }
 
 int exec_render_argv(const struct exec_arg *a, size_t n_read, size_t argc,

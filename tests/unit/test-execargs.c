@@ -49,6 +49,8 @@ static void test_render(void)
 	is_str(out, "sh [+39 more arguments]", "arguments not read counted");
 	exec_render_argv(a, 1, 1, false, out, sizeof(out));
 	is_str(out, "sh [more arguments]", "an unterminated list is marked");
+	exec_render_argv(a, 0, 0, false, out, sizeof(out));
+	is_str(out, "[more arguments]", "argv unreadable: only the marker");
 	is_int(exec_render_argv(a, 2, 1, true, out, sizeof(out)), -E2BIG,
 	       "more read than counted is refused");
 	is_int(exec_render_argv(a, 1, 1, true, out, 16), -E2BIG,
