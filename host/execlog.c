@@ -36,6 +36,7 @@
 
 #define EXECLOG_BURST 2000	/* events logged before the rate applies */
 #define EXECLOG_RATE 200	/* events a second after the burst */
+#define EXECLOG_PIDS 256	/* host pid -> jail pid, recently seen */
 
 /**
  * struct exec_log - The exec record's state in the supervisor
@@ -45,6 +46,9 @@
  * @last_dropped: when the last exec.dropped event was written
  * @n_dropped:	execs not recorded since the last exec.dropped event
  * @n_dropped_all: execs not recorded in the whole run
+ * @pids:	host pids of recent callers and their pids in the jail, so
+ *		that a parent seen before costs no read of /proc
+ * @n_pids:	entries written (a ring)
  */
 struct exec_log {
 	const struct jail_config *cfg;
@@ -53,6 +57,10 @@ struct exec_log {
 	struct timespec last_dropped;
 	unsigned long long n_dropped;
 	unsigned long long n_dropped_all;
+	struct {
+		pid_t host, jail;
+	} pids[EXECLOG_PIDS];
+	size_t n_pids;
 };
 
 /* What one caller claims, made printable and bounded */
@@ -188,6 +196,38 @@ static pid_t jail_pid_of(pid_t pid, pid_t *host_ppid)
 }
 
 
+/*
+ * The first @n arguments in one process_vm_readv(); one that a fault cut
+ * short (a string near the end of a mapping) is read again on its own.
+ */
+static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+		      struct exec_arg *a, size_t n,
+		      uint8_t (*raw)[EXEC_ARG_READ])
+{
+	struct iovec local[EXEC_ARGS_SHOWN], remote[EXEC_ARGS_SHOWN];
+	ssize_t got;
+	size_t left;
+
+	for (size_t i = 0; i < n; i++) {
+		local[i] = (struct iovec){ raw[i], EXEC_ARG_READ };
+		remote[i] = (struct iovec){
+			(void *)(uintptr_t)exec_argv_ptr(ptrs, n_ptr, i),
+			EXEC_ARG_READ
+		};
+	}
+	got = n ? process_vm_readv(pid, local, n, remote, n, 0) : 0;
+	left = got > 0 ? (size_t)got : 0;
+	for (size_t i = 0; i < n; i++) {
+		a[i].p = raw[i];
+		a[i].len = left < EXEC_ARG_READ ? left : EXEC_ARG_READ;
+		left -= a[i].len;
+		if (a[i].len < EXEC_ARG_READ &&
+		    !memchr(raw[i], '\0', a[i].len))
+			a[i].len = read_mem(pid, (uintptr_t)remote[i].iov_base,
+					    raw[i], EXEC_ARG_READ);
+	}
+}
+
 static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c)
 {
 	static uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
@@ -197,11 +237,7 @@ static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c)
 
 	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
 	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
-	for (size_t i = 0; i < n; i++) {
-		a[i].p = raw[i];
-		a[i].len = read_mem(pid, exec_argv_ptr(ptrs, n_ptr, i), raw[i],
-				    sizeof(raw[i]));
-	}
+	read_args(pid, ptrs, n_ptr, a, n, raw);
 	if (exec_render_argv(a, n, c->argc, c->is_complete, c->argv,
 			     sizeof(c->argv)) < 0)
 		c->argv[0] = '\0';
@@ -273,7 +309,28 @@ static void read_path(const struct filter_denial *d, struct exec_claim *c)
 	c->is_absent = !claim_exists(d->pid, raw);
 }
 
-static void read_claim(const struct filter_denial *d, struct exec_claim *c)
+/* @host's pid in the jail: remembered, else read from /proc */
+static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
+			     pid_t *host_ppid)
+{
+	size_t n = el->n_pids < EXECLOG_PIDS ? el->n_pids : EXECLOG_PIDS;
+	pid_t jail;
+
+	if (!host_ppid)
+		for (size_t k = 0; k < n; k++)
+			if (el->pids[k].host == host)
+				return el->pids[k].jail;
+	jail = jail_pid_of(host, host_ppid);
+	if (jail > 0) {
+		el->pids[el->n_pids % EXECLOG_PIDS].host = host;
+		el->pids[el->n_pids % EXECLOG_PIDS].jail = jail;
+		el->n_pids++;
+	}
+	return jail;
+}
+
+static void read_claim(struct exec_log *el, const struct filter_denial *d,
+		       struct exec_claim *c)
 {
 	uint64_t argv = d->args[d->nr == __NR_execveat ? 2 : 1];
 	pid_t host_ppid = 0;
@@ -283,8 +340,8 @@ static void read_claim(const struct filter_denial *d, struct exec_claim *c)
 		return;
 	read_argv(d->pid, argv, c);
 	read_link(d->pid, "cwd", c->cwd, sizeof(c->cwd));
-	c->pid = jail_pid_of(d->pid, &host_ppid);
-	c->ppid = host_ppid > 0 ? jail_pid_of(host_ppid, NULL) : 0;
+	c->pid = jail_pid_cached(el, d->pid, &host_ppid);
+	c->ppid = host_ppid > 0 ? jail_pid_cached(el, host_ppid, NULL) : 0;
 }
 
 static void write_exec(const struct exec_log *el, const struct exec_claim *c)
@@ -316,7 +373,7 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 		return;
 	}
 	memset(&c, 0, sizeof(c));
-	read_claim(d, &c);
+	read_claim(el, d, &c);
 	/* After reading: what was read is the caller's only if it waits */
 	is_valid = !filter_notify_id_valid(notify_fd, d->id);
 	filter_notify_continue(notify_fd, d->id);
