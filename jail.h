@@ -777,6 +777,8 @@ int filter_notify_handle(int notify_fd, struct filter_denial *d);
  */
 int filter_notify_id_valid(int notify_fd, uint64_t id);
 int filter_notify_continue(int notify_fd, uint64_t id);
+/* Ask for synchronous wake-ups on the listener (Linux 6.6; best effort) */
+void filter_notify_tune(int notify_fd);
 
 /* One line for --explain: the filter's rule count and ABI policy */
 const char *filter_describe(void);

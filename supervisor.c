@@ -163,6 +163,7 @@ static void recv_from_child(struct super *s)
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
 		memcpy(&s->notify_fd, CMSG_DATA(cm), sizeof(int));
+		filter_notify_tune(s->notify_fd);
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&
