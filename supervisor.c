@@ -151,7 +151,12 @@ static void recv_from_child(struct super *s)
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
 	if (n <= 0) {
-		if (n < 0 && errno == EINTR)
+		/*
+		 * ECONNRESET: a child died with our "go" or "ready" unread;
+		 * the kernel reports that once, before the lines it queued
+		 * (its error line among them), so read on
+		 */
+		if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 			return;
 		s->setup_done = true;
 		return;

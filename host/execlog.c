@@ -265,8 +265,10 @@ static void read_link(pid_t pid, const char *name, char *out, size_t len)
  */
 static bool claim_exists(pid_t pid, const char *path)
 {
+	/* O_PATH: nothing is opened for real, no FIFO can block us */
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT };
+				.resolve = RESOLVE_IN_ROOT |
+					   RESOLVE_NO_MAGICLINKS };
 	char dir[64];
 	autoclose int dfd = -1;
 	int fd;
@@ -277,7 +279,7 @@ static bool claim_exists(pid_t pid, const char *path)
 	if (dfd < 0)
 		return true;	/* unknown: record it */
 	if (path[0] != '/')
-		how.resolve = 0;
+		how.resolve = RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
 	if (fd < 0)
 		return errno != ENOENT && errno != ENOTDIR;

@@ -218,17 +218,9 @@ masked_jail()
 }
 err=$(masked_jail 1 2>&1); rc=$?
 assert_eq "a masked /proc: exit 125" 125 "$rc"
-# As an unprivileged caller the command child's error line is sometimes
-# lost on its way to the supervisor (a race in the setup channel that
-# predates this test, seen with any error of the view's setup)
-if [ "$JT_USER" = root ] || [ -n "$err" ]; then
-	assert_match "a masked /proc: one line naming the engines' settings" \
-		'^jail: mount proc on "/proc": Operation not permitted; .*--security-opt unmask=/proc/\* \(podman\) or --security-opt systempaths=unconfined \(docker\)' \
-		"$err"
-else
-	t_skip "a masked /proc: one line naming the engines' settings" \
-		"the error line was lost (known race in the setup channel)"
-fi
+assert_match "a masked /proc: one line naming the engines' settings" \
+	'^jail: mount proc on "/proc": Operation not permitted; .*--security-opt unmask=/proc/\* \(podman\) or --security-opt systempaths=unconfined \(docker\)' \
+	"$err"
 assert_eq "the same /proc unmasked: jail runs" 0 \
 	"$(masked_jail 0 >/dev/null 2>&1; echo $?)"
 
