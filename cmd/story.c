@@ -392,9 +392,12 @@ static void print_safe_line(const char *label, const char *fmt, ...)
 
 void story_print_summary(const struct story *st)
 {
+	char id[sizeof(st->jail) * 8];
+
 	if (!st->jail[0])
 		return;
-	printf("\nin short:\n");
+	logview_safe(st->jail, 64, id, sizeof(id));
+	printf("\nin short (jail %s):\n", id);
 	if (st->command[0])
 		print_safe_line("ran", "%s", st->command);
 	if (st->n_dropped)

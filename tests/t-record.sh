@@ -151,6 +151,7 @@ assert_match "story: the refused call" "syscall\.deny +unshare by unshare" "$out
 assert_match "story: the protected path" "review\.file +\.envrc +!, " "$out"
 assert_match "story: each changed file" "review\.file +a\.txt +M, \+1 -0" "$out"
 assert_match "story: the patch" "review\.patch +$patch +patch written" "$out"
+assert_match "in short: names the jail" "^in short \(jail $id\):$" "$out"
 assert_match "in short: programs" "^  programs +[0-9]+ started$" "$out"
 assert_match "in short: the network" \
 	"^  network +1 connection allowed$" "$out"
