@@ -3,6 +3,8 @@
 # t-record.sh - the record of a run: exec events (direct, a process tree,
 # Python's subprocess, a huge argument, a flood), jail log's story and
 # jail log --markdown
+# Scripts given to sh -c here are expanded inside the jail
+# shellcheck disable=SC2016
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
