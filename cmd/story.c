@@ -487,7 +487,7 @@ static void md_list(const char *title, const struct story_item *l, size_t n,
 		printf("- `%s`\n", md_code(l[i].text, false, code,
 					   sizeof(code)));
 	if (total > n)
-		printf("- ... and %lu more\n", total - n);
+		printf("- ... and %lu more\n", total - (unsigned long)n);
 }
 
 static void md_commands(const struct story *st)
@@ -509,7 +509,7 @@ static void md_commands(const struct story *st)
 	printf("```\n");
 	if (st->n_exec + st->n_dropped > st->n_cmds)
 		printf("\n%lu more not shown%s.\n",
-		       st->n_exec + st->n_dropped - st->n_cmds,
+		       st->n_exec + st->n_dropped - (unsigned long)st->n_cmds,
 		       st->n_dropped ? " (some were over the exec log's "
 				       "rate and not recorded)" :
 				       "");

@@ -130,11 +130,18 @@ static void write_dropped(struct exec_log *el, bool is_final)
 	el->n_dropped = 0;
 }
 
+/* An address in the caller's memory, for process_vm_readv() only */
+static void *remote_ptr(uint64_t addr)
+{
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr): never dereferenced */
+	return (void *)(uintptr_t)addr;
+}
+
 /* Read up to @len bytes at @addr in @pid. Return: bytes read, or 0 */
 static size_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len };
-	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	struct iovec remote = { remote_ptr(addr), len };
 	ssize_t n;
 
 	if (!addr)
@@ -211,8 +218,7 @@ static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
 	for (size_t i = 0; i < n; i++) {
 		local[i] = (struct iovec){ raw[i], EXEC_ARG_READ };
 		remote[i] = (struct iovec){
-			(void *)(uintptr_t)exec_argv_ptr(ptrs, n_ptr, i),
-			EXEC_ARG_READ
+			remote_ptr(exec_argv_ptr(ptrs, n_ptr, i)), EXEC_ARG_READ
 		};
 	}
 	got = n ? process_vm_readv(pid, local, n, remote, n, 0) : 0;

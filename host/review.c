@@ -1005,10 +1005,10 @@ static void review_log_files(struct review *r)
 
 	for (size_t i = 0; i < r->n && logged < REVIEW_LOG_FILES; i++) {
 		const struct review_change *c = &r->c[i];
-		const char kind[2] = { c->is_protected ? '!' : c->kind, '\0' };
+		const char kind[2] = { c->kind, '\0' };
 		const struct audit_field f[] = {
 			AF_STR("path", c->path),
-			AF_STR("change", kind),
+			AF_STR("change", c->is_protected ? "!" : kind),
 			AF_INT("insertions", c->ins),
 			AF_INT("deletions", c->del),
 			c->is_binary ? AF_INT("binary", 1) :

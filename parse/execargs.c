@@ -91,14 +91,16 @@ static bool put_word(struct sink *s, const struct exec_arg *a, bool quote,
 		return false;
 	for (i = 0; i < end; i++) {
 		size_t n = show_byte(a->p[i], b);
+		const char *w = b;
 
+		/* A quote inside quotes: close, escaped quote, reopen */
 		if (quote && a->p[i] == '\'') {
-			memcpy(b, "'\\''", 4);
+			w = "'\\''";
 			n = 4;
 		}
 		if (s->len - s->used < n + reserve)
 			break;
-		sink_put(s, b, n);
+		sink_put(s, w, n);
 	}
 	if (quote && !sink_put(s, "'", 1))
 		return false;
