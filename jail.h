@@ -709,17 +709,19 @@ struct filter_denial {
 /**
  * filter_load() - Build the default syscall filter and load it
  * @cfg:	validated configuration; @cfg->seccomp_log turns every
- *		EPERM/EAFNOSUPPORT rule into a user notification
- * @notify_fd:	set to the notification listener (O_CLOEXEC) with
- *		--seccomp-log, else to -1; the caller owns it and must hand
- *		it to the supervisor before execve()
+ *		EPERM/EAFNOSUPPORT rule into a user notification, and unless
+ *		@cfg->no_exec_log execve/execveat are notifications too
+ * @notify_fd:	set to the notification listener (O_CLOEXEC) when the
+ *		filter has notifications, else to -1; the caller owns it and
+ *		must hand it to the supervisor before execve()
  *
  * Context: command child, the very last step before execve(): after
  * no_new_privs, after every capability was dropped, after stray fds were
  * closed and after landlock_restrict()
  * Must: fail closed; any libseccomp or kernel error is returned
  * Must not: be followed by anything but handing over @notify_fd and
- * execve(); with --seccomp-log a denied call blocks until answered
+ * execve(); a notified call (execve itself, with the exec record) blocks
+ * until the supervisor answers
  *
  * Return: 0, or negative errno (the caller aborts with exit 125)
  */
@@ -729,7 +731,7 @@ int filter_load(const struct jail_config *cfg, int *notify_fd);
 struct filter_prog {
 	struct sock_filter *insns;	/* caller frees */
 	unsigned short len;
-	bool is_log;
+	bool is_log;			/* has notifications: needs a listener */
 };
 
 /**
@@ -744,7 +746,7 @@ int filter_prepare(const struct jail_config *cfg, struct filter_prog *prog);
 
 /**
  * filter_install() - Load a prepared filter into the calling thread
- * @notify_fd:	receives the --seccomp-log listener, or -1
+ * @notify_fd:	receives the listener (--seccomp-log, the exec record), or -1
  *
  * Context: the last step before execve(), with no_new_privs set
  * Return: 0 or negative errno
