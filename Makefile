@@ -279,7 +279,8 @@ LINT_DEFS := -D_GNU_SOURCE -D__linux__ -D__$(shell uname -m)__ \
 	-DJAIL_INIT_BIN=\"build/jail-init\" \
 	-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\"
 TIDY_FLAGS := -std=gnu11 -I. $(LINT_DEFS) $(PKG_CFLAGS)
-SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak bench/slowloris bench/tls bench/tty .ci/run
+SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak bench/slowloris \
+	bench/tls bench/tty bench/exec .ci/run
 
 LINT_SRCS := $(SRCS) tools/filtergen.c $(RULES_SRC)
 lint: build/filter-blob.inc

@@ -39,6 +39,7 @@
 #include "jail.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
+#include "run/run.h"
 
 /* Attributes every bind gets: a setuid file inside gains nothing */
 #define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
@@ -293,6 +294,10 @@ static void mount_fs_at(int root_fd, const char *path, const char *fstype,
 		die_errno("mount point \"%s\"", path);
 	}
 	mnt = new_fs(fstype, opts, attr);
+	/* A container engine's masked /proc: say which setting to change */
+	if (mnt < 0 && !strcmp(fstype, "proc") && hints_procfs_refusal(-mnt))
+		die("mount proc on \"%s\": %s; %s", path, strerror(-mnt),
+		    hints_procfs_refusal(-mnt));
 	if (mnt < 0) {
 		errno = -mnt;
 		die_errno("mount %s on \"%s\"", fstype, path);

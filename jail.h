@@ -369,6 +369,7 @@ struct jail_config {
 	unsigned long long pids_max;	/* --pids, 0: none */
 	unsigned long long cpu_max_pct;	/* --cpus * 100, 0: none */
 	bool seccomp_log;
+	bool no_exec_log;		/* --no-exec-log: no exec events */
 	bool explain;
 	bool is_tty;			/* stdin is a terminal: use a pty */
 	unsigned int tty_allow;		/* --tty-allow: TTY_ALLOW_* bits */
@@ -558,7 +559,8 @@ int netns_loopback_up(void);
  * ------------------------------------------------------------------- */
 
 /**
- * struct filter_denial - One call refused under --seccomp-log
+ * struct filter_denial - One notified call: refused under --seccomp-log,
+ * or an execve/execveat for the exec record (@is_exec)
  * @pid:	the caller, as the supervisor's pid namespace sees it
  * @nr:		syscall number (x86_64)
  * @name:	syscall name, or "syscall_NR" when libseccomp has none
@@ -571,13 +573,16 @@ struct filter_denial {
 	int nr;
 	char name[64];
 	char comm[16];
+	bool is_exec;		/* execve/execveat: not answered yet */
+	uint64_t id;		/* the notification, when @is_exec */
+	uint64_t args[6];	/* the call's arguments, when @is_exec */
 };
 
 /* A filter built ahead of time: BPF instructions ready for seccomp() */
 struct filter_prog {
 	struct sock_filter *insns;	/* caller frees */
 	unsigned short len;
-	bool is_log;
+	bool is_log;			/* has notifications: needs a listener */
 };
 
 /**
@@ -592,7 +597,7 @@ int filter_prepare(const struct jail_config *cfg, struct filter_prog *prog);
 
 /**
  * filter_install() - Load a prepared filter into the calling thread
- * @notify_fd:	receives the --seccomp-log listener, or -1
+ * @notify_fd:	receives the listener (--seccomp-log, the exec record), or -1
  *
  * Context: the last step before execve(), with no_new_privs set
  * Return: 0 or negative errno
@@ -615,6 +620,18 @@ int filter_install(const struct filter_prog *prog, int *notify_fd);
  * worth reporting); other negative errno
  */
 int filter_notify_handle(int notify_fd, struct filter_denial *d);
+
+/*
+ * An exec notification (@d->is_exec) is not answered by
+ * filter_notify_handle(): the caller reads what it needs, checks the
+ * notification is still pending (filter_notify_id_valid(): 0, or -ENOENT
+ * when the caller is gone, so what was read may belong to another
+ * process) and lets the call go on with filter_notify_continue().
+ */
+int filter_notify_id_valid(int notify_fd, uint64_t id);
+int filter_notify_continue(int notify_fd, uint64_t id);
+/* Ask for synchronous wake-ups on the listener (Linux 6.6; best effort) */
+void filter_notify_tune(int notify_fd);
 
 /* One line for --explain: the filter's rule count and ABI policy */
 const char *filter_describe(void);

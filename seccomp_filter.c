@@ -38,8 +38,13 @@
  * ABI kill stay as they are: the first is not an attack, the second must
  * not depend on a userspace answer.
  *
+ * Unless --no-exec-log, execve() and execveat() are user notifications too:
+ * the supervisor records what the caller claims to run (host/execlog.c)
+ * and answers SECCOMP_USER_NOTIF_FLAG_CONTINUE. Both kinds share the one
+ * listener a filter may have.
+ *
  * The rules are written with libseccomp in seccomp_rules.c and compiled at
- * build time (tools/filtergen.c) into the two BPF programs that
+ * build time (tools/filtergen.c) into the four BPF programs that
  * filterblob.c carries; this file only copies and loads them.
  */
 #include <linux/seccomp.h>
@@ -60,12 +65,16 @@
 
 int filter_prepare(const struct jail_config *cfg, struct filter_prog *prog)
 {
-	const struct filter_blob *fb = cfg && cfg->seccomp_log ?
-					       &filter_blob_log :
-					       &filter_blob_deny;
+	unsigned int flags = 0;
+	const struct filter_blob *fb;
 
+	if (cfg && cfg->seccomp_log)
+		flags |= FILTER_LOG_DENIALS;
+	if (cfg && !cfg->no_exec_log)
+		flags |= FILTER_LOG_EXEC;
+	fb = filter_blobs[flags];
 	memset(prog, 0, sizeof(*prog));
-	prog->is_log = cfg && cfg->seccomp_log;
+	prog->is_log = flags != 0;
 	if (!fb->len || fb->len > BPF_MAXINSNS)
 		return -EINVAL;
 	prog->insns = xmalloc(fb->len * sizeof(*prog->insns));
@@ -161,6 +170,14 @@ int filter_notify_handle(int notify_fd, struct filter_denial *d)
 	d->pid = (pid_t)req.pid;
 	d->nr = req.data.nr;
 	syscall_name(req.data.nr, req.data.arch, d->name, sizeof(d->name));
+	if (req.data.arch == filter_blob_arch &&
+	    (req.data.nr == __NR_execve || req.data.nr == __NR_execveat)) {
+		/* The exec record reads the caller, then lets it go on */
+		d->is_exec = true;
+		d->id = req.id;
+		memcpy(d->args, req.data.args, sizeof(d->args));
+		return 0;
+	}
 	read_comm(d->pid, d->comm, sizeof(d->comm));
 	/* The pid read above is only meaningful if the caller still waits */
 	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
@@ -168,6 +185,47 @@ int filter_notify_handle(int notify_fd, struct filter_denial *d)
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
 	resp.error = -denial_errno(&req);
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Linux 6.6; older headers lack them */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+void filter_notify_tune(int notify_fd)
+{
+	/*
+	 * Every exec waits for the supervisor's answer: a synchronous
+	 * wake-up hands the CPU straight to the other side instead of
+	 * queueing it, which is most of the round trip on a busy machine.
+	 * Older kernels refuse the flag (EINVAL); the record works anyway.
+	 */
+	(void)ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+}
+
+int filter_notify_id_valid(int notify_fd, uint64_t id)
+{
+	__u64 kid = id;
+
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &kid) < 0)
+		return -errno;
+	return 0;
+}
+
+int filter_notify_continue(int notify_fd, uint64_t id)
+{
+	struct seccomp_notif_resp resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.id = id;
+	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
 		return -errno;
 	return 0;

@@ -11,6 +11,8 @@
  * control socket (ctl.c). Every value they print came from inside a jail
  * at some point, so it is escaped before it reaches the terminal.
  *   logview.c   jail log, jail ps
+ *   story.c     what jail log adds to the events: the process tree, the
+ *               run in short, and the --markdown summary for CI
  *   reviewcmd.c --review at exit (summary, question) and jail review ID
  *   ctl.c       the control socket's line protocol; jail pending,
  *               approve, always, deny, revoke
@@ -79,6 +81,67 @@ int logview_ps_main(int argc, char **argv);
  */
 size_t logview_render_event(const struct audit_event *ev, char *out,
 			    size_t out_len);
+
+/* The same line, its "where" indented by @depth (exec: the process tree) */
+size_t logview_render_in_story(const struct audit_event *ev,
+			       unsigned int depth, char *out, size_t out_len);
+
+/*
+ * @s escaped for a terminal as logview_render_event() escapes values, at
+ * most @max code points then "...". Return: length of @out
+ */
+size_t logview_safe(const char *s, size_t max, char *out, size_t out_len);
+
+/* ---------------------------------------------------------------------
+ * story.c: the run told in short (jail log, jail log --markdown)
+ * ------------------------------------------------------------------- */
+
+#define STORY_TEXT_MAX 1024	/* one where or decision text */
+#define STORY_MAX_INDENT 12	/* levels of the process tree indented */
+
+struct story;
+
+/* An empty story (caller frees with free()) */
+struct story *story_new(void);
+
+/**
+ * story_feed() - Take one event into the story
+ * @st:		from story_new()
+ * @ev:		a parsed event, untrusted
+ *
+ * Counts it, and keeps what the summary lists (bounded lists: commands,
+ * denials, questions, secrets, protected paths, changed files). Events of
+ * other jails than the first in the log are counted but not listed.
+ */
+void story_feed(struct story *st, const struct audit_event *ev);
+
+/* Depth of an exec event's process in the tree fed so far (0: top) */
+unsigned int story_depth(const struct story *st,
+			 const struct audit_event *ev);
+
+/*
+ * The "where" and the decision of exec, exec.dropped and review events in
+ * words, unescaped. Return: false for other events
+ */
+bool story_where(const struct audit_event *ev, char *out, size_t out_len);
+bool story_decision(const struct audit_event *ev, char *out, size_t out_len);
+
+/* The run in short, as a few lines for a person (before the totals) */
+void story_print_summary(const struct story *st);
+
+/**
+ * story_print_markdown() - The run as Markdown for a CI job summary
+ * @st:		the whole log fed
+ * @n_unreadable: lines of the log that did not parse
+ *
+ * A heading with the exit status, a table of counts (programs, connections
+ * allowed, requests denied, questions, secrets, files changed), then the
+ * denials, questions, commands (as a tree) and changed files with their
+ * diffstat. Every value from the log is shown in a code span or block
+ * with backticks escaped, so nothing in it can become a link, an image
+ * or HTML.
+ */
+void story_print_markdown(const struct story *st, unsigned long n_unreadable);
 
 
 /* ---------------------------------------------------------------------

@@ -78,6 +78,17 @@ static void sb_safe(struct sbuf *b, const char *s, size_t max)
 	sb_str(b, tmp);
 }
 
+size_t logview_safe(const char *s, size_t max, char *out, size_t out_len)
+{
+	struct sbuf b = { out, out_len, 0 };
+
+	if (!out_len)
+		return 0;
+	out[0] = '\0';
+	sb_safe(&b, s, max);
+	return b.used;
+}
+
 /* ---- events ------------------------------------------------------- */
 
 enum ev_class {
@@ -279,13 +290,22 @@ static bool where_lifecycle(const struct audit_event *ev, struct sbuf *b)
 }
 
 /* The "where" column: what the event is about */
-static void render_where(const struct audit_event *ev, struct sbuf *b)
+static void render_where(const struct audit_event *ev, unsigned int depth,
+			 struct sbuf *b)
 {
 	const char *e = ev->event;
 	const char *s;
+	char text[STORY_TEXT_MAX];
 
 	if (where_lifecycle(ev, b))
 		return;
+	/* exec, exec.dropped, review.*: the story's words (story.c) */
+	if (story_where(ev, text, sizeof(text))) {
+		for (unsigned int i = 0; i < depth && i < STORY_MAX_INDENT; i++)
+			sb_str(b, "  ");
+		sb_safe(b, text, 400);
+		return;
+	}
 	if (!strncmp(e, "net.", 4) || !strncmp(e, "ask", 3))
 		where_endpoint(ev, b);
 	else if (!strncmp(e, "syscall.", 8))
@@ -344,6 +364,7 @@ static void decision_info(const struct audit_event *ev, struct sbuf *b)
 static void render_decision(const struct audit_event *ev, struct sbuf *b)
 {
 	const char *reason = FSTR(ev, "reason");
+	char text[STORY_TEXT_MAX];
 	long long up, down;
 
 	switch (classify(ev->event)) {
@@ -366,7 +387,10 @@ static void render_decision(const struct audit_event *ev, struct sbuf *b)
 				  "warning: replaced or removed during the run");
 		return;
 	case EV_INFO:
-		decision_info(ev, b);
+		if (story_decision(ev, text, sizeof(text)))
+			sb_safe(b, text, 400);
+		else
+			decision_info(ev, b);
 		return;
 	}
 	if (reason) {
@@ -385,6 +409,12 @@ static void sb_pad(struct sbuf *b, size_t start, size_t col)
 
 size_t logview_render_event(const struct audit_event *ev, char *out,
 			    size_t out_len)
+{
+	return logview_render_in_story(ev, 0, out, out_len);
+}
+
+size_t logview_render_in_story(const struct audit_event *ev,
+			       unsigned int depth, char *out, size_t out_len)
 {
 	struct sbuf b = { out, out_len, 0 };
 	struct tm tm;
@@ -405,7 +435,7 @@ size_t logview_render_event(const struct audit_event *ev, char *out,
 	{
 		size_t at = b.used;
 
-		render_where(ev, &b);
+		render_where(ev, depth, &b);
 		sb_pad(&b, at, 32);
 	}
 	render_decision(ev, &b);
@@ -584,13 +614,14 @@ static void print_headers(const struct audit_event *ev, struct view_state *v)
 	snprintf(v->day, sizeof(v->day), "%s", day);
 }
 
-static int render_log(FILE *f)
+static int render_log(FILE *f, bool is_markdown)
 {
 	static struct line_reader r;
 	static struct audit_event ev;
 	static char out[8 * AUDIT_LINE_MAX];
 	struct totals t = { 0 };
 	struct view_state v = { 0 };
+	autofree struct story *st = story_new();
 
 	r.f = f;
 	r.lineno = 0;
@@ -602,13 +633,22 @@ static int render_log(FILE *f)
 			t.unreadable++;
 			continue;
 		}
-		print_headers(&ev, &v);
-		logview_render_event(&ev, out, sizeof(out));
-		printf("%s\n", out);
 		count_event(&t, &ev);
+		story_feed(st, &ev);
+		if (is_markdown)
+			continue;
+		print_headers(&ev, &v);
+		logview_render_in_story(&ev, story_depth(st, &ev), out,
+					sizeof(out));
+		printf("%s\n", out);
 	}
 	if (ferror(f))
 		die_errno("read the log");
+	if (is_markdown) {
+		story_print_markdown(st, t.unreadable);
+		return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+	}
+	story_print_summary(st);
 	print_totals(&t);
 	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
 }
@@ -720,11 +760,14 @@ static char *resolve_log(const char *arg)
 
 static void log_usage(FILE *f)
 {
-	fprintf(f, "Usage: jail log [--json] [ID|FILE]\n"
-		   "Show an audit log: one line per event, totals at the end.\n"
+	fprintf(f, "Usage: jail log [--json|--markdown] [ID|FILE]\n"
+		   "Show an audit log: one line per event in time order, the "
+		   "programs run as a\nprocess tree, then what happened in "
+		   "short and the totals.\n"
 		   "ID is a jail ID (or the start of one) in $XDG_STATE_HOME/"
 		   "jail/log;\nwithout ID or FILE, the newest log there. "
-		   "--json prints the JSON Lines as they are.\n");
+		   "--json prints the JSON Lines as they are;\n--markdown "
+		   "prints a summary for a CI job's summary page.\n");
 }
 
 int logview_log_main(int argc, char **argv)
@@ -732,11 +775,13 @@ int logview_log_main(int argc, char **argv)
 	const char *arg = NULL;
 	autofree char *path = NULL;
 	autofclose FILE *f = NULL;
-	bool json = false, opts_done = false;
+	bool json = false, markdown = false, opts_done = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!opts_done && !strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!opts_done && !strcmp(argv[i], "--markdown")) {
+			markdown = true;
 		} else if (!opts_done && (!strcmp(argv[i], "--help") ||
 					  !strcmp(argv[i], "-h"))) {
 			log_usage(stdout);
@@ -745,10 +790,10 @@ int logview_log_main(int argc, char **argv)
 			opts_done = true;
 		} else if (!opts_done && argv[i][0] == '-' && argv[i][1]) {
 			die("log: unknown option \"%s\"; usage: jail log "
-			    "[--json] [ID|FILE]", argv[i]);
+			    "[--json|--markdown] [ID|FILE]", argv[i]);
 		} else if (arg) {
 			die("log: one ID or FILE at most; usage: jail log "
-			    "[--json] [ID|FILE]");
+			    "[--json|--markdown] [ID|FILE]");
 		} else {
 			arg = argv[i];
 		}
@@ -760,11 +805,13 @@ int logview_log_main(int argc, char **argv)
 		die("log \"%s\": not a regular file", path);
 	if (!f)
 		die_errno("log \"%s\"", path);
+	if (json && markdown)
+		die("log: --json and --markdown: choose one");
 	if (json)
 		return copy_log(f);
-	if (strcmp(path, "-"))
+	if (strcmp(path, "-") && !markdown)
 		printf("log %s\n", path);
-	return render_log(f);
+	return render_log(f, markdown);
 }
 
 /* ---- jail ps ------------------------------------------------------ */

@@ -126,7 +126,7 @@ _jail_sub()
 	log)
 		if [[ $cur == -* ]]; then
 			# shellcheck disable=SC2207
-			COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--json --markdown --help" -- "$cur"))
 		else
 			_jail_logs
 			_jail_files -f

@@ -40,6 +40,7 @@ enum opt_id {
 	OPT_NET,
 	OPT_TIMEOUT,
 	OPT_SECCOMP_LOG,
+	OPT_NO_EXEC_LOG,
 	OPT_LOG,
 	OPT_EXPLAIN,
 	OPT_RLIMIT,
@@ -175,6 +176,10 @@ static const struct opt_def opt_table[] = {
 	  OPT_TTY_ALLOW, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "seccomp-log", 0, NULL, "log blocked system calls to the audit log",
 	  OPT_SECCOMP_LOG, OPTF_FILE },
+	/* Not in a project's file: the project would hide what ran in it */
+	{ "no-exec-log", 0, NULL, "do not record each program the jail runs "
+				  "(exec events)",
+	  OPT_NO_EXEC_LOG, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
 	  OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "explain", 0, NULL, "print the resolved policy and run nothing",
@@ -599,6 +604,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_SECCOMP_LOG:
 		cfg->seccomp_log = true;
+		break;
+	case OPT_NO_EXEC_LOG:
+		cfg->no_exec_log = true;
 		break;
 	case OPT_LOG:
 		free(cfg->log_path);
@@ -1898,6 +1906,10 @@ void config_explain(const struct jail_config *cfg)
 	       cfg->net == NET_HOST ? "" : ", net");
 	printf("  %s%s\n", filter_describe(),
 	       cfg->seccomp_log ? "; refusals logged" : "");
+	printf("  exec log: %s\n",
+	       cfg->no_exec_log ? "off (--no-exec-log)" :
+				  "each program started inside is recorded "
+				  "(exec events, as claimed; not a fence)");
 	if (abi > 0)
 		printf("  landlock: ABI %d, writes only below the writable "
 		       "paths\n", abi);

@@ -12,6 +12,8 @@
  *   record.c    the run's record: the audit log's start and exit lines,
  *               the registry entry jail ps reads, the summary line
  *   protect.c   protected paths, checked from outside at exit
+ *   execlog.c   the exec record: each execve() in the jail, read from the
+ *               caller while it waits, logged as an exec event
  * Files they read back from trees the jail could write are hostile input
  * (regular files only, bounded, resolved beneath their tree).
  */
@@ -527,5 +529,32 @@ int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr);
 int fsview_open_target(int root_fd, const char *path, bool is_dir);
 int fsview_new_tmpfs(const char *mode);
 bool fsview_path_under(const char *path, const char *root);
+
+/* ---------------------------------------------------------------------
+ * execlog.c: the exec record (exec events)
+ * ------------------------------------------------------------------- */
+
+struct exec_log;
+
+/* The record's state (token bucket, dropped count); lives for the run */
+struct exec_log *execlog_new(const struct jail_config *cfg);
+
+/**
+ * execlog_handle() - Record one execve/execveat and let it continue
+ * @el:		from execlog_new()
+ * @notify_fd:	the filter's listener
+ * @d:		the notification (@d->is_exec), not answered yet
+ *
+ * Reads the caller's claimed path, argv, cwd and parent while it waits,
+ * checks the notification is still pending, answers CONTINUE, and writes
+ * an `exec` event (or counts it when over the rate; see execlog.c).
+ *
+ * Context: supervisor, from its poll loop
+ */
+void execlog_handle(struct exec_log *el, int notify_fd,
+		    const struct filter_denial *d);
+
+/* Write the count of execs not recorded, if any (end of the run) */
+void execlog_finish(struct exec_log *el);
 
 #endif /* HOST_H */

@@ -1079,6 +1079,32 @@ void review_log(struct review *r, const char *event,
 		audit_write(r->log_fd, r->id, event, f, n);
 }
 
+#define REVIEW_LOG_FILES 200	/* review.file events at most */
+
+/* One review.file event per changed path (jail log, --markdown) */
+static void review_log_files(struct review *r)
+{
+	size_t logged = 0;
+
+	for (size_t i = 0; i < r->n && logged < REVIEW_LOG_FILES; i++) {
+		const struct review_change *c = &r->c[i];
+		const char kind[2] = { c->kind, '\0' };
+		const struct audit_field f[] = {
+			AF_STR("path", c->path),
+			AF_STR("change", c->is_protected ? "!" : kind),
+			AF_INT("insertions", c->ins),
+			AF_INT("deletions", c->del),
+			c->is_binary ? AF_INT("binary", 1) :
+				       AF_STR("binary", NULL),
+		};
+
+		if (c->is_quiet)
+			continue;
+		review_log(r, "review.file", f, ARRAY_SIZE(f));
+		logged++;
+	}
+}
+
 void review_log_counts(struct review *r)
 {
 	const struct audit_field f[] = {
@@ -1094,6 +1120,7 @@ void review_log_counts(struct review *r)
 	};
 
 	review_log(r, "review", f, ARRAY_SIZE(f));
+	review_log_files(r);
 }
 
 /* ---- the patch ------------------------------------------------------- */

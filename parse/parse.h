@@ -19,6 +19,8 @@
  *   policy.c    the network policy's grammar and its matching
  *   diff.c      unified diffs (--review)
  *   auditlog.c  one audit log line read back (jail log)
+ *   execargs.c  an execve() caller's path and argv, as the exec event's
+ *               bounded text
  */
 #ifndef PARSE_H
 #define PARSE_H
@@ -642,7 +644,7 @@ struct audit_event {
 int audit_parse_line(const char *line, size_t len, struct audit_event *ev);
 
 /* ---------------------------------------------------------------------
- * ttyfilter.c: * ttyfilter.h - what of COMMAND's terminal output reaches the user's
+ * ttyfilter.c: what of COMMAND's terminal output reaches the user's terminal
  * ------------------------------------------------------------------- */
 
 /* --tty-allow: what passes beyond the default allowlist */
@@ -899,5 +901,72 @@ int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len);
  * Return: true if any line is an exec command (or the list is not text)
  */
 bool gitstate_todo_has_exec(const uint8_t *buf, size_t len);
+
+
+/* ---------------------------------------------------------------------
+ * execargs.c: what an execve() caller claims to run (exec events)
+ * ------------------------------------------------------------------- */
+
+#define EXEC_PTRS_READ 1024	/* argv pointers read, to count arguments */
+#define EXEC_ARGS_SHOWN 32	/* arguments rendered at most */
+#define EXEC_ARG_READ 192	/* bytes read of each argument (and path) */
+#define EXEC_ARGV_TEXT 400	/* rendered argv, NUL included */
+#define EXEC_PATH_TEXT 240	/* rendered path or cwd, NUL included */
+#define EXEC_CUT_MARK "[...]"	/* an argument or path cut here */
+#define EXEC_MORE_MAX 40	/* " [+N more arguments]" and its NUL */
+
+/* Bytes read at one argument's address; may lack the NUL */
+struct exec_arg {
+	const uint8_t *p;
+	size_t len;
+};
+
+/**
+ * exec_argv_count() - Count the pointers of an argv array before its NULL
+ * @p:		bytes read at argv (native 64-bit pointers); untrusted
+ * @len:	how many were read (a partial last pointer is ignored)
+ * @argc:	set to the pointers before the NULL, or all of them
+ * @is_complete: set when the NULL was within @len
+ *
+ * Return: 0
+ */
+int exec_argv_count(const uint8_t *p, size_t len, size_t *argc,
+		    bool *is_complete);
+
+/* Pointer @i of the array read at argv, or 0 beyond @len */
+uint64_t exec_argv_ptr(const uint8_t *p, size_t len, size_t i);
+
+/**
+ * exec_render_argv() - argv as one line of shell-like words
+ * @a:		the first @n_read arguments' bytes, as read
+ * @n_read:	at most @argc
+ * @argc:	arguments counted (exec_argv_count())
+ * @is_complete: @argc is the whole count
+ * @out:	result, always NUL-terminated; @out_len >= 64
+ *
+ * Words made only of [A-Za-z0-9_@%+=:,./-] are shown bare, others in
+ * single quotes ('\'' for a quote); control bytes and DEL show as \xNN.
+ * An argument without its NUL within what was read, or one that does not
+ * fit, ends in EXEC_CUT_MARK; arguments not shown are counted in a final
+ * " [+N more arguments]".
+ *
+ * Return: length of @out, or -E2BIG when @out_len is too small or
+ * @n_read > @argc
+ */
+int exec_render_argv(const struct exec_arg *a, size_t n_read, size_t argc,
+		     bool is_complete, char *out, size_t out_len);
+
+/**
+ * exec_render_text() - A path as read, printable and bounded
+ * @a:		its bytes; untrusted
+ * @out:	result, always NUL-terminated
+ * @out_len:	its size, at least 8
+ *
+ * Control bytes show as \xNN; without the NUL within @a, or when @out is
+ * full, the text ends in EXEC_CUT_MARK.
+ *
+ * Return: length of @out, or -E2BIG when @out_len is too small
+ */
+int exec_render_text(const struct exec_arg *a, char *out, size_t out_len);
 
 #endif /* PARSE_H */

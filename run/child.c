@@ -322,8 +322,16 @@ __attribute__((noreturn)) void child_setup(struct child_ctx *c)
 	/* Never hold the user's terminal as controlling tty, even as pid 1 */
 	if (setsid() < 0)
 		die_errno("setsid");
-	if (sethostname("jail", 4) < 0)
+	if (sethostname("jail", 4) < 0) {
+		int err = errno;
+
+		/* The first call a container's seccomp profile refuses */
+		if (hints_setup_refusal(err))
+			die("set the hostname: %s; %s", strerror(err),
+			    hints_setup_refusal(err));
+		errno = err;
 		die_errno("set the hostname");
+	}
 	/*
 	 * The command child's pivot_root() moves every root and working
 	 * directory that is the old root: ours too, so pid 1 keeps nothing

@@ -8,6 +8,10 @@
  * hints_userns_choose(), a pure function, picks the one-line hint. Only
  * files under /proc and two container marker files are read; nothing is
  * changed.
+ *
+ * hints_procfs_*() do the same for the one mount a container engine's
+ * defaults break: a new procfs, which the kernel refuses while the /proc
+ * jail starts from has paths masked by mounts over them.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -146,4 +150,45 @@ const char *hints_userns_refusal(int err)
 
 	hints_userns_facts(&h, err);
 	return hints_userns_choose(&h);
+}
+
+const char *hints_procfs_choose(int err, bool in_container)
+{
+	if (err != EPERM)
+		return NULL;
+	if (in_container)
+		return "the container's /proc has paths masked with mounts, "
+		       "so the kernel refuses a new procfs; run the container "
+		       "with --security-opt unmask=/proc/* (podman) or "
+		       "--security-opt systempaths=unconfined (docker); in "
+		       "Kubernetes, securityContext.procMount: Unmasked";
+	return "this /proc has paths hidden by mounts over them, so the "
+	       "kernel refuses a new procfs; run jail where /proc is not "
+	       "masked (see jail(1) NOTES)";
+}
+
+const char *hints_procfs_refusal(int err)
+{
+	return hints_procfs_choose(err, in_container());
+}
+
+const char *hints_setup_choose(const struct hints_userns *h)
+{
+	if (h->err != EPERM)
+		return NULL;
+	if (h->in_container && h->seccomp_mode == 2 && !h->in_jail)
+		return "the container's seccomp profile refuses what jail "
+		       "does in its own namespaces (sethostname, mount); run "
+		       "the container with --security-opt seccomp=unconfined, "
+		       "or --security-opt seccomp=PROFILE with a profile that "
+		       "allows them";
+	return hints_userns_choose(h);
+}
+
+const char *hints_setup_refusal(int err)
+{
+	struct hints_userns h;
+
+	hints_userns_facts(&h, err);
+	return hints_setup_choose(&h);
 }

@@ -93,6 +93,7 @@ void netns_setup_gateway(const struct child_ctx *c, int sock);
 struct crypto_ca;
 struct ask_srv;
 struct tty_filter;
+struct exec_log;
 
 /* The supervisor's state while the jail runs (supervisor.c) */
 struct super {
@@ -102,7 +103,8 @@ struct super {
 	int sig_fd;
 	int timer_fd;
 	int master_fd;		/* pty master, or -1 */
-	int notify_fd;		/* --seccomp-log listener, or -1 */
+	int notify_fd;		/* the filter's listener, or -1 */
+	struct exec_log *exec_log;	/* the exec record, once it starts */
 	pid_t fwd_pid;		/* the forwarder, or 0 */
 	int fwd_status;		/* its wait status once reaped */
 	bool fwd_died;		/* it stopped while the jail ran */
@@ -187,6 +189,38 @@ const char *hints_userns_choose(const struct hints_userns *h);
  * Return: the hint, static, or NULL
  */
 const char *hints_userns_refusal(int err);
+
+/**
+ * hints_procfs_choose() - The hint for a refused new procfs
+ * @err:	errno of mounting it
+ * @in_container: a container engine's marker is present
+ *
+ * Pure. EPERM: the kernel refuses a procfs while the current /proc has
+ * paths masked by mounts (a container engine's masked paths); the hint
+ * names the engine's setting that unmasks them.
+ *
+ * Return: one line, static; NULL for another errno
+ */
+const char *hints_procfs_choose(int err, bool in_container);
+
+/* hints_procfs_choose() for this host */
+const char *hints_procfs_refusal(int err);
+
+/**
+ * hints_setup_choose() - The hint for a first setup step refused inside
+ * the new namespaces (sethostname)
+ * @h:		facts from hints_userns_facts()
+ *
+ * Pure. EPERM in a container under a seccomp filter: the engine's
+ * profile (podman's default refuses sethostname and mount without
+ * CAP_SYS_ADMIN); otherwise hints_userns_choose().
+ *
+ * Return: one line, static, or NULL
+ */
+const char *hints_setup_choose(const struct hints_userns *h);
+
+/* hints_setup_choose() for this host */
+const char *hints_setup_refusal(int err);
 
 
 #endif /* RUN_H */

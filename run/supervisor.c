@@ -4,7 +4,9 @@
  * runs
  *
  * Theory of operation: one poll() loop over the setup channel (error lines,
- * the pty master, the --seccomp-log listener, the forwarder's sockets),
+ * the pty master, the seccomp filter's listener, the forwarder's sockets),
+ * the listener itself (execs recorded by host/execlog.c and let through,
+ * --seccomp-log refusals answered),
  * a signalfd (forwarded signals, SIGCHLD), the --timeout timer, the pty
  * master and the user's terminal (the relay), and the ask server's
  * descriptors (ask.c). The user's terminal is in raw mode while the jail
@@ -175,6 +177,7 @@ static void recv_from_child(struct super *s)
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
 		memcpy(&s->notify_fd, CMSG_DATA(cm), sizeof(int));
+		filter_notify_tune(s->notify_fd);
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&
@@ -342,7 +345,10 @@ static void audit_syscall_deny(const struct super *s, const char *name,
 		    ARRAY_SIZE(f));
 }
 
-/* Answer one refused system call (--seccomp-log) and record it */
+/*
+ * Answer one notification: a refused system call (--seccomp-log), logged
+ * and answered with its errno, or an exec, recorded and let through
+ */
 static void on_seccomp_notify(struct super *s)
 {
 	struct filter_denial d;
@@ -353,6 +359,12 @@ static void on_seccomp_notify(struct super *s)
 	if (err < 0) {
 		close(s->notify_fd);
 		s->notify_fd = -1;
+		return;
+	}
+	if (d.is_exec) {
+		if (!s->exec_log)
+			s->exec_log = execlog_new(s->cfg);
+		execlog_handle(s->exec_log, s->notify_fd, &d);
 		return;
 	}
 	/* Read while the caller was still blocked in the refused call */
@@ -431,6 +443,7 @@ void super_run(struct super *s)
 		}
 	}
 	drain_output(s);
+	execlog_finish(s->exec_log);
 	/* Error lines sent just before pid 1 exited */
 	while (!s->setup_done) {
 		struct pollfd p = { s->chan_fd, POLLIN, 0 };

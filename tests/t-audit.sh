@@ -29,7 +29,7 @@ log=$(find "$logdir" -maxdepth 1 -name '*.jsonl' 2>/dev/null | head -1)
 assert_match "default log under \$XDG_STATE_HOME/jail/log" "/[0-9a-f]{16}\.jsonl$" "$log"
 assert_eq "the log is private (0600)" "600" "$(stat -c %a "$log" 2>/dev/null)"
 assert_status "every line is well-formed JSON" 0 check_json "$log"
-assert_eq "one start and one exit event" "start exit" \
+assert_eq "start, the command's exec, exit" "start exec exit" \
 	"$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["event"] for l in open(sys.argv[1])))' "$log")"
 assert_match "exit carries COMMAND's status" '"event":"exit","status":5' "$(cat "$log")"
 assert_match "start names the command" '"command":"sh -c exit 5"' "$(cat "$log")"
@@ -38,7 +38,7 @@ assert_match "start names the command" '"command":"sh -c exit 5"' "$(cat "$log")
 own="$JT_HOME/audit-own.jsonl"
 rm -f "$own"
 jail --log "$own" -- true
-assert_eq "--log FILE writes there" 2 "$(wc -l <"$own")"
+assert_eq "--log FILE writes there" 3 "$(wc -l <"$own")"
 err=$(jail --log "$proj" -- touch "$proj/ran" 2>&1); rc=$?
 assert_eq "an unwritable log is exit 125" 125 "$rc"
 assert_match "an unwritable log says so in one line" "^jail: audit log \"$proj\": Is a directory$" "$err"

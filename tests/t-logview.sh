@@ -28,9 +28,10 @@ jl() { as_user timeout -k 5 30 "$JAIL" "$@"; }
 rundir=$(jail_runtime_dir)
 
 # --- a log with a refused call, a protected path created, then a timeout
-jail --seccomp-log --log "$own" -- \
+# (exec events have their own tests in t-record.sh)
+jail --seccomp-log --no-exec-log --log "$own" -- \
 	sh -c 'unshare -U true 2>/dev/null; echo x >.envrc; true' 2>/dev/null
-jail --log "$own" --timeout 1 -- sleep 30 2>/dev/null
+jail --no-exec-log --log "$own" --timeout 1 -- sleep 30 2>/dev/null
 out=$(jl log "$own" 2>&1); rc=$?
 assert_eq "jail log FILE exits 0" 0 "$rc"
 ts='[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
@@ -68,9 +69,9 @@ else
 fi
 
 # --- ID: the default log directory, a prefix of the ID, the newest log
-jail -- sh -c 'exit 3'
+jail --no-exec-log -- sh -c 'exit 3'
 sleep 0.05
-jail -- true
+jail --no-exec-log -- true
 # The log names are hex IDs: ls by time is safe here
 # shellcheck disable=SC2012
 newest=$(ls -t "$logdir"/*.jsonl | head -1)

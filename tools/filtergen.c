@@ -4,9 +4,9 @@
  *
  * Usage: filtergen > FILE
  *
- * Writes, as C for filterblob.c, both variants of the filter that
- * seccomp_rules.c describes (EPERM answers, and user notifications for
- * --seccomp-log), the forwarder's allowlist (fwd_rules.c), their rule
+ * Writes, as C for filterblob.c, the four variants of the filter that
+ * seccomp_rules.c describes (EPERM answers or user notifications for
+ * --seccomp-log, each with or without the exec record's notifications), the forwarder's allowlist (fwd_rules.c), their rule
  * counts, the native audit arch, and the name
  * of every native syscall number below FILTER_NAMES_MAX (for
  * syscall.deny events). Runs on the build machine, which is the
@@ -21,8 +21,9 @@ static void print_program(const char *var, int which)
 {
 	struct filter_prog prog;
 	unsigned int n_rules = 0;
-	int err = which == 2 ? fwd_filter_compile(&prog, &n_rules) :
-			       filter_compile(which == 1, &prog, &n_rules);
+	int err = which < 0 ? fwd_filter_compile(&prog, &n_rules) :
+			       filter_compile((unsigned int)which, &prog,
+					      &n_rules);
 
 	if (err < 0) {
 		fprintf(stderr, "filtergen: cannot compile the filter: %s\n",
@@ -46,8 +47,15 @@ int main(void)
 {
 	printf("/* Written by tools/filtergen.c: do not edit */\n\n");
 	print_program("filter_blob_deny", 0);
-	print_program("filter_blob_log", 1);
-	print_program("filter_blob_fwd", 2);
+	print_program("filter_blob_log", FILTER_LOG_DENIALS);
+	print_program("filter_blob_exec", FILTER_LOG_EXEC);
+	print_program("filter_blob_log_exec",
+		      FILTER_LOG_DENIALS | FILTER_LOG_EXEC);
+	print_program("filter_blob_fwd", -1);
+	printf("const struct filter_blob *const "
+	       "filter_blobs[FILTER_N_VARIANTS] = {\n"
+	       "\t&filter_blob_deny, &filter_blob_log, &filter_blob_exec,\n"
+	       "\t&filter_blob_log_exec,\n};\n\n");
 	printf("const uint32_t filter_blob_arch = 0x%08x;\n\n",
 	       filter_native_arch());
 	printf("const char *const filter_blob_names[FILTER_NAMES_MAX] = {\n");

@@ -25,8 +25,17 @@ struct filter_blob {
 	unsigned int n_rules;
 };
 
+/* Variants: FILTER_LOG_DENIALS (--seccomp-log), FILTER_LOG_EXEC (exec log) */
+#define FILTER_LOG_DENIALS 1U
+#define FILTER_LOG_EXEC 2U
+#define FILTER_N_VARIANTS 4
+
+/* The variant for each combination of FILTER_LOG_* flags */
+extern const struct filter_blob *const filter_blobs[FILTER_N_VARIANTS];
 /* EPERM answers; user notifications instead (--seccomp-log) */
 extern const struct filter_blob filter_blob_deny, filter_blob_log;
+/* The same with execve/execveat notified for the exec record */
+extern const struct filter_blob filter_blob_exec, filter_blob_log_exec;
 /* Audit arch of the native ABI the programs were compiled for */
 extern const uint32_t filter_blob_arch;
 /* Name of each native syscall number below FILTER_NAMES_MAX, or NULL */
@@ -36,7 +45,9 @@ extern const char *const filter_blob_names[FILTER_NAMES_MAX];
 
 /**
  * filter_compile() - Compile the default filter's rules into BPF
- * @is_log:	denied calls notify the supervisor instead of failing
+ * @flags:	FILTER_LOG_DENIALS: denied calls notify the supervisor
+ *		instead of failing; FILTER_LOG_EXEC: execve/execveat notify
+ *		it too (it records them and lets them continue)
  * @prog:	filled in; caller frees @prog->insns
  * @n_rules:	set to the number of libseccomp rules
  *
@@ -44,7 +55,7 @@ extern const char *const filter_blob_names[FILTER_NAMES_MAX];
  * linked into jail itself
  * Return: 0 or negative errno
  */
-int filter_compile(bool is_log, struct filter_prog *prog,
+int filter_compile(unsigned int flags, struct filter_prog *prog,
 		   unsigned int *n_rules);
 
 /* A libseccomp context (scmp_filter_ctx) released when it goes out of scope */

@@ -4,8 +4,9 @@
  *
  * What the filter refuses, and why, is described in seccomp_filter.c. This
  * file turns those rules into BPF with libseccomp. It runs at build time
- * only: tools/filtergen.c compiles both variants of the filter (EPERM, and
- * user notifications for --seccomp-log) into the table that filterblob.c
+ * only: tools/filtergen.c compiles the four variants of the filter (EPERM
+ * or user notifications for --seccomp-log, each with or without the exec
+ * record's notification on execve/execveat) into the table that filterblob.c
  * carries inside the binary, so a jail's start never pays for libseccomp.
  * The unit tests link it to check that the carried programs are exactly
  * what these rules compile to.
@@ -248,17 +249,32 @@ static int add_personality_rules(struct filter_build *b)
 	return 0;
 }
 
+/*
+ * The exec record: execve() and execveat() notify the supervisor, which
+ * reads what the caller claims to run and lets the call continue. Not a
+ * fence: the caller's memory can change between the read and the kernel's.
+ */
+static int add_exec_rules(struct filter_build *b)
+{
+	int err = add_named(b, SCMP_ACT_NOTIFY, "execve", 0, NULL);
+
+	if (!err)
+		err = add_named(b, SCMP_ACT_NOTIFY, "execveat", 0, NULL);
+	return err;
+}
+
 /**
  * filter_build() - Create the default filter in a new libseccomp context
  * @b:		filled in
- * @is_log:	denied calls notify the supervisor instead of failing
+ * @flags:	FILTER_LOG_DENIALS, FILTER_LOG_EXEC
  * @ctx:	set to the new context, also on failure; caller releases it
  *
  * Return: 0 or negative errno
  */
-static int filter_build(struct filter_build *b, bool is_log,
+static int filter_build(struct filter_build *b, unsigned int flags,
 			scmp_filter_ctx *ctx)
 {
+	bool is_log = flags & FILTER_LOG_DENIALS;
 	int err;
 
 	memset(b, 0, sizeof(*b));
@@ -291,6 +307,8 @@ static int filter_build(struct filter_build *b, bool is_log,
 		err = add_socket_rules(b);
 	if (!err)
 		err = add_personality_rules(b);
+	if (!err && (flags & FILTER_LOG_EXEC))
+		err = add_exec_rules(b);
 	return err < 0 ? err : 0;
 }
 
@@ -330,7 +348,7 @@ int filter_export(void *ctx, struct filter_prog *prog)
 	return 0;
 }
 
-int filter_compile(bool is_log, struct filter_prog *prog,
+int filter_compile(unsigned int flags, struct filter_prog *prog,
 		   unsigned int *n_rules)
 {
 	struct filter_build b;
@@ -338,8 +356,8 @@ int filter_compile(bool is_log, struct filter_prog *prog,
 	int err;
 
 	memset(prog, 0, sizeof(*prog));
-	prog->is_log = is_log;
-	err = filter_build(&b, is_log, &ctx);
+	prog->is_log = flags != 0;
+	err = filter_build(&b, flags, &ctx);
 	if (err < 0)
 		return err;
 	*n_rules = b.n_rules;

@@ -88,5 +88,23 @@ int main(void)
 	     h.apparmor_restrict, h.seccomp_mode, h.in_container,
 	     hints_userns_refusal(EPERM) ? hints_userns_refusal(EPERM) :
 					   "(none)");
+	ok(!hints_procfs_choose(ENOENT, true), "procfs: another errno, no hint");
+	ok(strstr(hints_procfs_choose(EPERM, true), "unmask=/proc/*") &&
+		   strstr(hints_procfs_choose(EPERM, true),
+			  "systempaths=unconfined"),
+	   "procfs refused in a container: podman's and docker's settings");
+	ok(strstr(hints_procfs_choose(EPERM, false), "masked"),
+	   "procfs refused elsewhere: says /proc is masked");
+	{
+		struct hints_userns c = plain();
+
+		c.in_container = true;
+		c.seccomp_mode = 2;
+		ok(strstr(hints_setup_choose(&c), "seccomp=unconfined") &&
+			   strstr(hints_setup_choose(&c), "sethostname"),
+		   "setup refused in a container with a filter: its profile");
+		c.err = EINVAL;
+		ok(!hints_setup_choose(&c), "setup: another errno, no hint");
+	}
 	return done_testing();
 }

@@ -46,7 +46,9 @@ struct results {
 	pid_t pid[4];
 };
 
-static struct jail_config log_cfg = { .seccomp_log = true };
+static struct jail_config log_cfg = { .seccomp_log = true,
+				       .no_exec_log = true };
+static struct jail_config exec_cfg;	/* the default: exec log on */
 
 /* As the command child does: prepare the filter, then install it */
 static void load_or_exit(const struct jail_config *cfg, int *notify_fd)
@@ -399,6 +401,56 @@ static void test_notify(void)
 	is_int(r.v[11], -ENOSYS, "clone3 stays ENOSYS, unlogged");
 }
 
+/* --- the exec record ----------------------------------------------------- */
+
+/*
+ * The child loads the default filter (exec log on), forks a caller that
+ * runs /bin/true, and lets its execve() continue as the supervisor would.
+ */
+static void check_exec_notify(struct results *r)
+{
+	struct pollfd pfd;
+	struct filter_denial d;
+	int nfd = -1, st = -1;
+	pid_t pid;
+
+	load_or_exit(&exec_cfg, &nfd);
+	r->v[0] = nfd >= 0;
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "true", NULL };
+
+		execv("/bin/true", argv);
+		_exit(7);
+	}
+	pfd = (struct pollfd){ .fd = nfd, .events = POLLIN };
+	if (poll(&pfd, 1, 5000) <= 0)
+		return;
+	r->v[1] = filter_notify_handle(nfd, &d);
+	r->v[2] = d.is_exec && d.pid == pid && d.nr == SYS_execve;
+	r->v[3] = filter_notify_id_valid(nfd, d.id);
+	r->v[4] = filter_notify_continue(nfd, d.id);
+	waitpid(pid, &st, 0);
+	r->v[5] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	/* Answered: the id is no longer pending */
+	r->v[6] = filter_notify_id_valid(nfd, d.id);
+}
+
+static void test_exec_notify(void)
+{
+	struct results r;
+	int st = in_child(check_exec_notify, &r);
+
+	ok(WIFEXITED(st) && !WEXITSTATUS(st), "exec child exits cleanly");
+	ok(r.v[0], "the default filter has a listener (the exec record)");
+	is_int(r.v[1], 0, "the execve notification is received");
+	ok(r.v[2], "it is marked as an exec by the caller, not answered");
+	is_int(r.v[3], 0, "it is pending while the caller waits");
+	is_int(r.v[4], 0, "it is let through (CONTINUE)");
+	is_int(r.v[5], 0, "the program ran (exit status of /bin/true)");
+	is_int(r.v[6], -ENOENT, "once answered, it is no longer pending");
+}
+
 /* --- Landlock ------------------------------------------------------------ */
 
 static char ll_dir[64];
@@ -486,23 +538,30 @@ static void test_landlock(void)
 /* The programs carried in the binary are what the rules compile to now */
 static void check_blob(void)
 {
-	const struct filter_blob *blobs[] = { &filter_blob_deny,
-					      &filter_blob_log };
+	static const char *const names[FILTER_N_VARIANTS] = {
+		"default", "--seccomp-log", "exec log", "--seccomp-log, exec log"
+	};
 
-	for (int is_log = 0; is_log <= 1; is_log++) {
-		const struct filter_blob *b = blobs[is_log];
+	for (unsigned int v = 0; v < FILTER_N_VARIANTS; v++) {
+		const struct filter_blob *b = filter_blobs[v];
 		struct filter_prog prog;
 		unsigned int n_rules = 0;
-		int err = filter_compile(is_log, &prog, &n_rules);
+		int err = filter_compile(v, &prog, &n_rules);
 
 		ok(!err && prog.len == b->len && n_rules == b->n_rules &&
 			   !memcmp(prog.insns, b->insns,
 				   b->len * sizeof(*prog.insns)),
 		   "%s: the carried program is the compiled rule set (%u "
 		   "instructions, %u rules)",
-		   is_log ? "--seccomp-log" : "default", b->len, b->n_rules);
+		   names[v], b->len, b->n_rules);
 		free(prog.insns);
 	}
+	ok(filter_blobs[0] == &filter_blob_deny &&
+		   filter_blobs[FILTER_LOG_DENIALS] == &filter_blob_log &&
+		   filter_blobs[FILTER_LOG_EXEC] == &filter_blob_exec &&
+		   filter_blob_exec.n_rules == filter_blob_deny.n_rules + 2,
+	   "the variants are indexed by their flags; the exec record adds "
+	   "execve and execveat");
 	is_str(filter_blob_names[__NR_openat], "openat",
 	       "the syscall name table names openat");
 	is_int((long)filter_blob_arch, (long)filter_native_arch(),
@@ -627,6 +686,7 @@ int main(void)
 	test_calls();
 	test_abis();
 	test_notify();
+	test_exec_notify();
 	test_landlock();
 	test_fwd_filter();
 	return done_testing();

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+/*
+ * execlog.c - the exec record: every program started inside the jail, as
+ * an `exec` audit event
+ *
+ * Theory of operation: the jail's seccomp filter turns execve() and
+ * execveat() into user notifications (unless --no-exec-log). The
+ * supervisor gets each one on the filter's listener; while the caller
+ * waits in the call, this file reads what it claims to run from its
+ * memory (process_vm_readv(): path, argv), its working directory and
+ * parent from /proc, checks that the notification is still pending (so
+ * that what was read belongs to the caller and not to a recycled pid),
+ * lets the call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and writes
+ * the event. It is a record as the process claimed it, not a fence: a
+ * thread of the caller can change the memory after it was read.
+ *
+ * Bounds: the event's text is cut by parse/execargs.c (argv, path, cwd),
+ * so one event stays under 2 KiB. A flood of execs never stalls the jail
+ * nor grows memory: the events go through a token bucket (a burst of
+ * EXECLOG_BURST, then EXECLOG_RATE a second); a call over the budget is
+ * answered at once, unread, and counted, and the count is written as one
+ * `exec.dropped` event at most once a second (when the budget allows an
+ * event again) and at the end of the run.
+ * A call whose path does not exist in the jail's view (a shell or
+ * execvp() trying each directory of PATH) is not recorded.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <linux/openat2.h>
+
+#include "jail.h"
+#include "host/host.h"
+
+#define EXECLOG_BURST 2000	/* events logged before the rate applies */
+#define EXECLOG_RATE 200	/* events a second after the burst */
+#define EXECLOG_PIDS 256	/* host pid -> jail pid, recently seen */
+
+/**
+ * struct exec_log - The exec record's state in the supervisor
+ * @cfg:	the run's configuration (log fd, ID)
+ * @tokens_ms:	the budget, in thousandths of an event
+ * @last:	when the budget was last refilled (CLOCK_MONOTONIC)
+ * @last_dropped: when the last exec.dropped event was written
+ * @n_dropped:	execs not recorded since the last exec.dropped event
+ * @n_dropped_all: execs not recorded in the whole run
+ * @pids:	host pids of recent callers and their pids in the jail, so
+ *		that a parent seen before costs no read of /proc
+ * @n_pids:	entries written (a ring)
+ */
+struct exec_log {
+	const struct jail_config *cfg;
+	long long tokens_ms;
+	struct timespec last;
+	struct timespec last_dropped;
+	unsigned long long n_dropped;
+	unsigned long long n_dropped_all;
+	struct {
+		pid_t host, jail;
+	} pids[EXECLOG_PIDS];
+	size_t n_pids;
+};
+
+/* What one caller claims, made printable and bounded */
+struct exec_claim {
+	pid_t pid;
+	pid_t ppid;
+	size_t argc;
+	bool is_complete;
+	bool is_absent;		/* the path names nothing in the jail's view */
+	char path[EXEC_PATH_TEXT];
+	char cwd[EXEC_PATH_TEXT];
+	char argv[EXEC_ARGV_TEXT];
+};
+
+struct exec_log *execlog_new(const struct jail_config *cfg)
+{
+	struct exec_log *el = xcalloc(1, sizeof(*el));
+
+	el->cfg = cfg;
+	el->tokens_ms = EXECLOG_BURST * 1000LL;
+	clock_gettime(CLOCK_MONOTONIC, &el->last);
+	el->last_dropped = el->last;
+	return el;
+}
+
+static long long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* Refill by the time since the last call; take one event if there is one */
+static bool take_token(struct exec_log *el)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = ms_between(&el->last, &now);
+	if (ms > 0) {
+		el->tokens_ms += ms * EXECLOG_RATE;
+		if (el->tokens_ms > EXECLOG_BURST * 1000LL)
+			el->tokens_ms = EXECLOG_BURST * 1000LL;
+		el->last = now;
+	}
+	if (el->tokens_ms < 1000)
+		return false;
+	el->tokens_ms -= 1000;
+	return true;
+}
+
+/* The count of execs not recorded; unless @is_final, once a second */
+static void write_dropped(struct exec_log *el, bool is_final)
+{
+	const struct audit_field f[] = {
+		AF_INT("count", el->n_dropped),
+		AF_INT("total", el->n_dropped_all),
+	};
+
+	if (!el->n_dropped)
+		return;
+	if (!is_final && ms_between(&el->last_dropped, &el->last) < 1000)
+		return;
+	el->last_dropped = el->last;
+	audit_write(el->cfg->log_fd, el->cfg->id, "exec.dropped", f,
+		    ARRAY_SIZE(f));
+	el->n_dropped = 0;
+}
+
+/* An address in the caller's memory, for process_vm_readv() only */
+static void *remote_ptr(uint64_t addr)
+{
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr): never dereferenced */
+	return (void *)(uintptr_t)addr;
+}
+
+/* Read up to @len bytes at @addr in @pid. Return: bytes read, or 0 */
+static size_t read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { remote_ptr(addr), len };
+	ssize_t n;
+
+	if (!addr)
+		return 0;
+	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* A small /proc file of @pid into @buf (NUL-terminated). Return: length */
+static size_t read_proc(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	autoclose int fd = -1;
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, len - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/*
+ * The pid in the jail's own pid namespace (the last of NSpid), and the
+ * parent as the supervisor sees it. /proc/PID/status is the kernel's text;
+ * its one field the process chooses (Name) is escaped there.
+ */
+static pid_t jail_pid_of(pid_t pid, pid_t *host_ppid)
+{
+	char st[2048];
+	const char *ns, *pp;
+	long v = 0;
+
+	if (!read_proc(pid, "status", st, sizeof(st)))
+		return 0;
+	pp = strstr(st, "\nPPid:");
+	if (host_ppid)
+		*host_ppid = pp ? (pid_t)strtol(pp + 6, NULL, 10) : 0;
+	ns = strstr(st, "\nNSpid:");
+	if (!ns)
+		return 0;
+	ns += 7;
+	/* One number per namespace level, the jail's last */
+	while (*ns && *ns != '\n') {
+		char *end;
+		long n = strtol(ns, &end, 10);
+
+		if (end == ns)
+			break;
+		v = n;
+		ns = end;
+	}
+	return (pid_t)v;
+}
+
+
+/*
+ * The first @n arguments in one process_vm_readv(); one that a fault cut
+ * short (a string near the end of a mapping) is read again on its own.
+ */
+static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+		      struct exec_arg *a, size_t n,
+		      uint8_t (*raw)[EXEC_ARG_READ])
+{
+	struct iovec local[EXEC_ARGS_SHOWN], remote[EXEC_ARGS_SHOWN];
+	ssize_t got;
+	size_t left;
+
+	for (size_t i = 0; i < n; i++) {
+		local[i] = (struct iovec){ raw[i], EXEC_ARG_READ };
+		remote[i] = (struct iovec){
+			remote_ptr(exec_argv_ptr(ptrs, n_ptr, i)), EXEC_ARG_READ
+		};
+	}
+	got = n ? process_vm_readv(pid, local, n, remote, n, 0) : 0;
+	left = got > 0 ? (size_t)got : 0;
+	for (size_t i = 0; i < n; i++) {
+		a[i].p = raw[i];
+		a[i].len = left < EXEC_ARG_READ ? left : EXEC_ARG_READ;
+		left -= a[i].len;
+		if (a[i].len < EXEC_ARG_READ &&
+		    !memchr(raw[i], '\0', a[i].len))
+			a[i].len = read_mem(pid, (uintptr_t)remote[i].iov_base,
+					    raw[i], EXEC_ARG_READ);
+	}
+}
+
+static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c)
+{
+	static uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
+	static uint8_t raw[EXEC_ARGS_SHOWN][EXEC_ARG_READ];
+	struct exec_arg a[EXEC_ARGS_SHOWN];
+	size_t n_ptr = read_mem(pid, argv, ptrs, sizeof(ptrs)), n;
+
+	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
+	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
+	read_args(pid, ptrs, n_ptr, a, n, raw);
+	if (exec_render_argv(a, n, c->argc, c->is_complete, c->argv,
+			     sizeof(c->argv)) < 0)
+		c->argv[0] = '\0';
+}
+
+static void read_link(pid_t pid, const char *name, char *out, size_t len)
+{
+	char path[64], target[PATH_MAX];
+	ssize_t n;
+	struct exec_arg a = { (const uint8_t *)target, 0 };
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		n = 0;
+	target[n] = '\0';
+	a.len = (size_t)n + 1;
+	exec_render_text(&a, out, len);
+}
+
+/*
+ * Whether @path names something in the caller's view: resolved in its
+ * root (absolute) or from its working directory, never in ours. Anything
+ * uncertain counts as present, so that it is recorded.
+ */
+static bool claim_exists(pid_t pid, const char *path)
+{
+	/* O_PATH: nothing is opened for real, no FIFO can block us */
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT |
+					   RESOLVE_NO_MAGICLINKS };
+	char dir[64];
+	autoclose int dfd = -1;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/%s", (int)pid,
+		 path[0] == '/' ? "root" : "cwd");
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return true;	/* unknown: record it */
+	if (path[0] != '/')
+		how.resolve = RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	if (fd < 0)
+		return errno != ENOENT && errno != ENOTDIR;
+	close(fd);
+	return true;
+}
+
+/* The claimed path, and whether it names nothing (a PATH search's miss) */
+static void read_path(const struct filter_denial *d, struct exec_claim *c)
+{
+	bool is_at = d->nr == __NR_execveat;
+	char raw[EXEC_ARG_READ + 1];
+	struct exec_arg a = { (const uint8_t *)raw, 0 };
+	char fd_link[32];
+
+	a.len = read_mem(d->pid, d->args[is_at ? 1 : 0], raw, EXEC_ARG_READ);
+	raw[a.len] = '\0';
+	exec_render_text(&a, c->path, sizeof(c->path));
+	/* fexecve(): the file is the descriptor */
+	if (is_at && !raw[0] && (d->args[4] & AT_EMPTY_PATH)) {
+		snprintf(fd_link, sizeof(fd_link), "fd/%d", (int)d->args[0]);
+		read_link(d->pid, fd_link, c->path, sizeof(c->path));
+		return;
+	}
+	/* Cut, or relative to another descriptor: recorded as it is */
+	if (!raw[0] || strlen(raw) == a.len ||
+	    (is_at && raw[0] != '/' && (int)d->args[0] != AT_FDCWD))
+		return;
+	c->is_absent = !claim_exists(d->pid, raw);
+}
+
+/* @host's pid in the jail: remembered, else read from /proc */
+static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
+			     pid_t *host_ppid)
+{
+	size_t n = el->n_pids < EXECLOG_PIDS ? el->n_pids : EXECLOG_PIDS;
+	pid_t jail;
+
+	if (!host_ppid)
+		for (size_t k = 0; k < n; k++)
+			if (el->pids[k].host == host)
+				return el->pids[k].jail;
+	jail = jail_pid_of(host, host_ppid);
+	if (jail > 0) {
+		el->pids[el->n_pids % EXECLOG_PIDS].host = host;
+		el->pids[el->n_pids % EXECLOG_PIDS].jail = jail;
+		el->n_pids++;
+	}
+	return jail;
+}
+
+static void read_claim(struct exec_log *el, const struct filter_denial *d,
+		       struct exec_claim *c)
+{
+	uint64_t argv = d->args[d->nr == __NR_execveat ? 2 : 1];
+	pid_t host_ppid = 0;
+
+	read_path(d, c);
+	if (c->is_absent)
+		return;
+	read_argv(d->pid, argv, c);
+	read_link(d->pid, "cwd", c->cwd, sizeof(c->cwd));
+	c->pid = jail_pid_cached(el, d->pid, &host_ppid);
+	c->ppid = host_ppid > 0 ? jail_pid_cached(el, host_ppid, NULL) : 0;
+}
+
+static void write_exec(const struct exec_log *el, const struct exec_claim *c)
+{
+	const struct audit_field f[] = {
+		AF_INT("pid", c->pid),
+		AF_INT("ppid", c->ppid),
+		AF_STR("path", c->path),
+		AF_STR("argv", c->argv),
+		c->is_complete ? AF_INT("argc", c->argc) :
+				 AF_STR("argc", NULL),
+		AF_STR("cwd", c->cwd),
+	};
+
+	audit_write(el->cfg->log_fd, el->cfg->id, "exec", f, ARRAY_SIZE(f));
+}
+
+void execlog_handle(struct exec_log *el, int notify_fd,
+		    const struct filter_denial *d)
+{
+	static struct exec_claim c;
+	bool is_valid;
+
+	/* Over budget: answered at once, unread, counted */
+	if (!take_token(el)) {
+		el->n_dropped++;
+		el->n_dropped_all++;
+		filter_notify_continue(notify_fd, d->id);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	read_claim(el, d, &c);
+	/* After reading: what was read is the caller's only if it waits */
+	is_valid = !filter_notify_id_valid(notify_fd, d->id);
+	filter_notify_continue(notify_fd, d->id);
+	if (!is_valid)
+		return;
+	/* A PATH search's miss runs nothing: not recorded, budget kept */
+	if (c.is_absent) {
+		el->tokens_ms += 1000;
+		return;
+	}
+	write_dropped(el, false);
+	write_exec(el, &c);
+}
+
+void execlog_finish(struct exec_log *el)
+{
+	if (el)
+		write_dropped(el, true);
+}
