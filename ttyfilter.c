@@ -955,6 +955,22 @@ static size_t plain_csi_len(const uint8_t *s, size_t n)
 }
 
 /*
+ * Whether the 8 bytes at @s are all printable ASCII (0x20..0x7e), tested
+ * at once. It may answer false for some that are (a borrow or a carry
+ * from a byte that is not), never true for some that are not.
+ */
+static bool word_is_printable(const uint8_t *s)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t high = 0x8080808080808080ull;
+	uint64_t x;
+
+	memcpy(&x, s, sizeof(x));
+	/* bytes below 0x20 borrow; 0x7f and up have (or get) the high bit */
+	return !((((x - 0x20 * ones) & ~x) | (x + ones) | x) & high);
+}
+
+/*
  * The length of the run at @s (@n bytes) that passes unchanged at the
  * ground state: plain text, whole UTF-8 characters and whole CSIs that
  * pass; copied in one go (the fast path). The state machine would give
@@ -966,7 +982,9 @@ static size_t plain_run_len(const struct tty_filter *f, const uint8_t *s,
 	size_t k = 0, m;
 
 	while (k < n) {
-		if (is_plain[s[k]]) {
+		if (n - k >= 8 && word_is_printable(s + k)) {
+			k += 8;
+		} else if (is_plain[s[k]]) {
 			k++;
 		} else if (s[k] == ESC && (m = plain_csi_len(s + k, n - k))) {
 			k += m;
