@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 			(double)(b.tv_nsec - a.tv_nsec) / 1e9;
 		total += (unsigned long long)n;
 	}
-	printf("%.0f MB/s (%llu sequences dropped)\n", (double)total / secs / 1e6,
-	       tty_filter_dropped(&f));
+	printf("%.0f MB/s (%llu sequences dropped)\n",
+	       (double)total / secs / 1e6, tty_filter_dropped(&f));
 	return 0;
 }
