@@ -634,7 +634,8 @@ static size_t utf8_decode(const uint8_t *s, size_t left, uint32_t *cp)
 		v = v << 6 | (s[i] & 0x3fu);
 	}
 	/* Overlong forms, surrogates and past U+10FFFF are ill-formed */
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	if ((n == 3 && v < 0x800) ||
+	    (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
 	    (v >= 0xd800 && v <= 0xdfff))
 		goto bad;
 	*cp = v;
@@ -670,7 +671,8 @@ size_t str_printable(char *out, size_t out_len, const char *in, size_t max_cp,
 		if (max_cp && shown++ == max_cp) {
 			k = (size_t)snprintf(piece, sizeof(piece), "...");
 		} else if (cp == 0xffffffffu || cp < 0x20 || cp == 0x7f) {
-			k = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", p[0]);
+			k = (size_t)snprintf(piece, sizeof(piece), "\\x%02x",
+					     p[0]);
 		} else if (is_unsafe_cp(cp) ||
 			   (cp >= 0x80 && (flags & STR_ASCII))) {
 			k = (size_t)snprintf(piece, sizeof(piece), "\\u%04x",

@@ -740,6 +740,20 @@ const char *tty_kind_label(enum tty_kind kind);
  */
 int tty_allow_parse(const char *arg, unsigned int *allow);
 
+/* ---- ttycsi.c: the CSI rules of tty_filter_run() -------------------- */
+
+#define TTY_PASS 0xff	/* a verdict: passes (else a tty_kind to drop as) */
+
+/* The verdict on one whole CSI "ESC [ ... F" (@n bytes): TTY_PASS or a kind */
+uint8_t tty_csi_judge(const uint8_t *s, size_t n);
+
+/*
+ * The length of the CSI at @s (@n bytes) when it is whole there and
+ * passes with any parameters (SGR, cursor movement), else 0: the fast
+ * path, decided without the state machine
+ */
+size_t tty_csi_plain_len(const uint8_t *s, size_t n);
+
 
 /* ---------------------------------------------------------------------
  * reqcheck.c - the judgement of every HTTP/1 request the forwarder sees

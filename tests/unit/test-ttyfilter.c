@@ -117,7 +117,8 @@ static void test_pass(void)
 	       "ESC save, restore, keypad, index, reset");
 	PASSES("\x1b(B\x1b)0\x1b(0\x1b*B\x1b+B\x1b(%5", "charset designation");
 	PASSES("\x1b#8\x1b#3\x1b#6", "line size, alignment");
-	PASSES("\x1b]0;title\a\x1b]1;icon\x1b\\\x1b]2;t\xc3\xa9tle \xe2\x9c\x93\a",
+	PASSES("\x1b]0;title\a\x1b]1;icon\x1b\\"
+	       "\x1b]2;t\xc3\xa9tle \xe2\x9c\x93\a",
 	       "titles");
 	PASSES("\x1b]8;id=1;https://example.com/a?b=c\x1b\\link\x1b]8;;\x1b\\",
 	       "hyperlink");
@@ -418,7 +419,8 @@ static void test_splits(void)
 	       "title and link");
 	SPLITS(0, "\xc2\x9b" "21t\x9d" "52;c;x\x9cz\xe2\x82\xac",
 	       "8-bit controls and UTF-8");
-	SPLITS(0, "\x1b_Gf=100;AAAA\x1b\\\x1bP$qm\x1b\\\x1b^x\x1b\\", "APC DCS PM");
+	SPLITS(0, "\x1b_Gf=100;AAAA\x1b\\\x1bP$qm\x1b\\\x1b^x\x1b\\",
+	       "APC DCS PM");
 	SPLITS(0, "\x1b]4;1;?\a\x1b]10;red\a\x05", "colour query and set");
 	SPLITS(TTY_ALLOW_CLIPBOARD, "\x1b]52;c;aGVsbG8=\a\x1b]52;c;?\a",
 	       "clipboard allowed");
