@@ -63,7 +63,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS) 
 	-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\"
 
 # The setup modules at the root; each other subsystem in its folder
-SUBDIRS := run config fwd parse cmd host
+SUBDIRS := run view config fwd parse cmd host
 SRCS := $(sort $(wildcard *.c)) $(sort $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c)))
 HDRS := jail.h tools/filtergen.h $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.h))
 # tools/seccomp_rules.c (libseccomp) runs at build time only, through

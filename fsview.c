@@ -40,34 +40,7 @@
 #include "fwd/fwd.h"
 #include "host/host.h"
 #include "run/run.h"
-
-/* Attributes every bind gets: a setuid file inside gains nothing */
-#define ATTR_RO (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
-#define ATTR_RW (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
-
-static const char *const system_dirs[] = {
-	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-	"/etc", "/opt",
-};
-
-static const char *const etc_secrets[] = {
-	"/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-	"/etc/sudoers", "/etc/sudoers.d",
-};
-
-static const char *const dev_nodes[] = {
-	"null", "zero", "full", "random", "urandom", "tty",
-};
-
-/*
- * Files in /proc that show host-wide state to whoever can read them: keys
- * of the caller's user outside the jail, and (readable by uid 0, which a
- * root caller keeps) timers and scheduler state of every host process.
- * Masked with an empty file where they exist.
- */
-static const char *const proc_masked[] = {
-	"keys", "timer_list", "sched_debug", "latency_stats", "kcore",
-};
+#include "view/view.h"
 
 /*
  * Files in a project that a tool on the host reads and obeys after the
@@ -191,7 +164,7 @@ static int open_source(const struct jail_config *cfg, const char *path)
  *
  * Return: O_PATH fd, or negative errno
  */
-static int open_target(int root_fd, const char *path, bool is_dir)
+int view_open_target(int root_fd, const char *path, bool is_dir)
 {
 	const unsigned long long res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	autofree char *parent = NULL;
@@ -208,7 +181,7 @@ static int open_target(int root_fd, const char *path, bool is_dir)
 		return -ENOENT;
 	parent[name - parent] = '\0';
 	name = path + (name - parent) + 1;
-	pfd = open_target(root_fd, parent[0] ? parent : "/", true);
+	pfd = view_open_target(root_fd, parent[0] ? parent : "/", true);
 	if (pfd < 0)
 		return pfd;
 	if (is_dir) {
@@ -226,7 +199,7 @@ static int open_target(int root_fd, const char *path, bool is_dir)
 }
 
 /* Attach a detached mount @mnt_fd on @dst_fd. Return: 0 or -errno */
-static int attach(int mnt_fd, int dst_fd)
+int view_attach(int mnt_fd, int dst_fd)
 {
 	if (move_mount(mnt_fd, "", dst_fd, "",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -243,7 +216,7 @@ static int attach(int mnt_fd, int dst_fd)
  *
  * Return: 0 or negative errno
  */
-static int bind_fd(int src_fd, int dst_fd, uint64_t attr)
+int view_bind_fd(int src_fd, int dst_fd, uint64_t attr)
 {
 	struct mount_attr ma = { .attr_set = attr };
 	autoclose int tree = -1;
@@ -256,11 +229,11 @@ static int bind_fd(int src_fd, int dst_fd, uint64_t attr)
 	if (attr && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma,
 				  sizeof(ma)) < 0)
 		return -errno;
-	return attach(tree, dst_fd);
+	return view_attach(tree, dst_fd);
 }
 
 /* Return: a detached mount of a new @fstype, or negative errno */
-static int new_fs(const char *fstype, const char *const *opts,
+int view_new_fs(const char *fstype, const char *const *opts,
 		  uint64_t attr)
 {
 	autoclose int fs = -1;
@@ -282,10 +255,10 @@ static int new_fs(const char *fstype, const char *const *opts,
 }
 
 /* Mount a new @fstype at @path inside the view; die on failure */
-static void mount_fs_at(int root_fd, const char *path, const char *fstype,
+void view_mount_fs_at(int root_fd, const char *path, const char *fstype,
 			const char *const *opts, uint64_t attr)
 {
-	autoclose int dst = open_target(root_fd, path, true);
+	autoclose int dst = view_open_target(root_fd, path, true);
 	autoclose int mnt = -1;
 	int err;
 
@@ -293,7 +266,7 @@ static void mount_fs_at(int root_fd, const char *path, const char *fstype,
 		errno = -dst;
 		die_errno("mount point \"%s\"", path);
 	}
-	mnt = new_fs(fstype, opts, attr);
+	mnt = view_new_fs(fstype, opts, attr);
 	/* A container engine's masked /proc: say which setting to change */
 	if (mnt < 0 && !strcmp(fstype, "proc") && hints_procfs_refusal(-mnt))
 		die("mount proc on \"%s\": %s; %s", path, strerror(-mnt),
@@ -302,23 +275,23 @@ static void mount_fs_at(int root_fd, const char *path, const char *fstype,
 		errno = -mnt;
 		die_errno("mount %s on \"%s\"", fstype, path);
 	}
-	err = attach(mnt, dst);
+	err = view_attach(mnt, dst);
 	if (err < 0) {
 		errno = -err;
 		die_errno("attach %s on \"%s\"", fstype, path);
 	}
 }
 
-static void tmpfs_at(int root_fd, const char *path, const char *mode,
+void view_tmpfs_at(int root_fd, const char *path, const char *mode,
 		     uint64_t attr)
 {
 	const char *opts[] = { "mode", mode, NULL, NULL };
 
-	mount_fs_at(root_fd, path, "tmpfs", opts, attr);
+	view_mount_fs_at(root_fd, path, "tmpfs", opts, attr);
 }
 
 /* Bind host @src_fd at @path inside the view; die on failure */
-static void bind_at(int root_fd, int src_fd, const char *path, uint64_t attr)
+void view_bind_at(int root_fd, int src_fd, const char *path, uint64_t attr)
 {
 	struct stat st;
 	autoclose int dst = -1;
@@ -326,12 +299,12 @@ static void bind_at(int root_fd, int src_fd, const char *path, uint64_t attr)
 
 	if (fstat(src_fd, &st) < 0)
 		die_errno("stat \"%s\"", path);
-	dst = open_target(root_fd, path, S_ISDIR(st.st_mode));
+	dst = view_open_target(root_fd, path, S_ISDIR(st.st_mode));
 	if (dst < 0) {
 		errno = -dst;
 		die_errno("mount point \"%s\"", path);
 	}
-	err = bind_fd(src_fd, dst, attr);
+	err = view_bind_fd(src_fd, dst, attr);
 	if (err < 0) {
 		errno = -err;
 		die_errno("bind \"%s\"", path);
@@ -339,7 +312,7 @@ static void bind_at(int root_fd, int src_fd, const char *path, uint64_t attr)
 }
 
 /* Recreate a top-level symlink such as /bin -> usr/bin */
-static void copy_symlink(int root_fd, const char *path)
+void view_copy_symlink(int root_fd, const char *path)
 {
 	char target[4096];
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
@@ -351,30 +324,7 @@ static void copy_symlink(int root_fd, const char *path)
 		die_errno("symlink \"%s\"", path);
 }
 
-/*
- * An entry of the view still to be mounted once the sources are open:
- * kept in an array so that it can be sorted by depth.
- */
-struct view_entry {
-	const char *path;	/* inside the view */
-	int src_fd;		/* O_PATH, -1 for tmpfs/hide, -2 for $HOME */
-	enum mount_kind kind;
-	bool is_overlay;	/* the project under --review */
-};
-
-struct view {
-	struct view_entry e[JAIL_MAX_MOUNTS + 8];
-	size_t n;
-	int sys_fd[ARRAY_SIZE(system_dirs)];
-	int dev_fd[ARRAY_SIZE(dev_nodes)];
-	int empty_file_fd;	/* used to hide files */
-	int upper_fd;		/* --review: the overlay's upper and work */
-	int work_fd;
-	int priv_fd[8];		/* private tmpfs over placeholders */
-	size_t n_priv;
-};
-
-static void view_add(struct view *v, const char *path, int src_fd,
+void view_add(struct view *v, const char *path, int src_fd,
 		     enum mount_kind kind)
 {
 	if (v->n >= ARRAY_SIZE(v->e))
@@ -494,243 +444,6 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 		open_review_dirs(cfg, v);
 }
 
-static void build_system(int root_fd, struct view *v)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++) {
-		struct stat st;
-
-		if (v->sys_fd[i] < 0)
-			continue;
-		if (fstatat(v->sys_fd[i], "", &st, AT_EMPTY_PATH) < 0)
-			die_errno("stat \"%s\"", system_dirs[i]);
-		if (S_ISLNK(st.st_mode))
-			copy_symlink(root_fd, system_dirs[i]);
-		else if (S_ISDIR(st.st_mode))
-			bind_at(root_fd, v->sys_fd[i], system_dirs[i], ATTR_RO);
-		close(v->sys_fd[i]);
-		v->sys_fd[i] = -1;
-	}
-}
-
-/* Make @path (inside the view) empty: a read-only tmpfs or empty file */
-static void hide_at(int root_fd, struct view *v, const char *path)
-{
-	autoclose int fd = openat2_fd(root_fd, path, O_PATH,
-				      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-	struct stat st;
-	int err;
-
-	if (fd == -ENOENT)
-		return;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		die("hide \"%s\": cannot open", path);
-	if (S_ISDIR(st.st_mode)) {
-		tmpfs_at(root_fd, path, "0755", ATTR_RO);
-		return;
-	}
-	err = bind_fd(v->empty_file_fd, fd, ATTR_RO);
-	if (err < 0) {
-		errno = -err;
-		die_errno("hide \"%s\"", path);
-	}
-}
-
-static void hide_etc_secrets(int root_fd, struct view *v)
-{
-	glob_t g;
-
-	for (size_t i = 0; i < ARRAY_SIZE(etc_secrets); i++)
-		hide_at(root_fd, v, etc_secrets[i]);
-	/* The glob runs on the host's /etc, still reachable before pivot */
-	if (glob("/etc/ssh/ssh_host_*_key", GLOB_NOSORT, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			hide_at(root_fd, v, g.gl_pathv[i]);
-		globfree(&g);
-	}
-}
-
-/* Write @len bytes of @data to a scratch file in the root tmpfs, bind it
- * on @path */
-static void jail_data_at(int root_fd, const char *path, const void *data,
-			 size_t len)
-{
-	autoclose int fd = -1;
-	autoclose int src = -1;
-	autoclose int dst = -1;
-	const char *scratch = ".jail-scratch";
-	int err;
-
-	fd = openat(root_fd, scratch,
-		    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write_all(fd, data, len) < 0)
-		die_errno("write \"%s\"", path);
-	src = openat(root_fd, scratch, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	dst = open_target(root_fd, path, false);
-	if (src < 0 || dst < 0)
-		die("open \"%s\": cannot create", path);
-	err = bind_fd(src, dst, ATTR_RO);
-	if (err < 0) {
-		errno = -err;
-		die_errno("bind \"%s\"", path);
-	}
-	/* The mount keeps the inode alive; the name goes away */
-	unlinkat(root_fd, scratch, 0);
-}
-
-static void jail_file_at(int root_fd, const char *path, const char *text)
-{
-	jail_data_at(root_fd, path, text, strlen(text));
-}
-
-/*
- * The CA bundle (the host's and the jail CA's certificate, from the
- * supervisor's memfd) over every system bundle path of the view. A path
- * that is a symlink gets the bundle on its target, once per file.
- */
-static void build_ca_bundle(const struct jail_config *cfg, int root_fd)
-{
-	struct stat st, done[SECRETS_N_BUNDLE_PATHS];
-	autofree char *buf = NULL;
-	size_t n_done = 0;
-	ssize_t n;
-
-	if (fstat(cfg->ca_bundle_fd, &st) < 0 || st.st_size <= 0)
-		die("CA bundle: the supervisor wrote none");
-	buf = xmalloc((size_t)st.st_size);
-	/* pread: the supervisor's writes moved the shared file offset */
-	n = pread(cfg->ca_bundle_fd, buf, (size_t)st.st_size, 0);
-	if (n != st.st_size)
-		die_errno("CA bundle: read");
-	for (size_t i = 0; i < SECRETS_N_BUNDLE_PATHS; i++) {
-		const char *path = secrets_bundle_paths[i];
-		autoclose int fd = openat2_fd(root_fd, path, O_PATH,
-					      RESOLVE_IN_ROOT |
-						      RESOLVE_NO_MAGICLINKS);
-		bool is_done = false;
-		struct stat t;
-
-		if (fd < 0 || fstat(fd, &t) < 0 || !S_ISREG(t.st_mode))
-			continue;
-		for (size_t k = 0; k < n_done; k++)
-			is_done |= done[k].st_dev == t.st_dev &&
-				   done[k].st_ino == t.st_ino;
-		if (is_done)
-			continue;
-		done[n_done++] = t;
-		jail_data_at(root_fd, path, buf, (size_t)n);
-	}
-	if (!n_done)
-		die("CA bundle: no system bundle in the view (looked for "
-		    "\"%s\" and others)",
-		    secrets_bundle_paths[0]);
-}
-
-static void build_etc(const struct jail_config *cfg, int root_fd,
-		      struct view *v)
-{
-	hide_etc_secrets(root_fd, v);
-	if (cfg->net == NET_HOST)
-		return;
-	jail_file_at(root_fd, "/etc/hosts",
-		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-		     "ip6-loopback\n127.0.1.1\tjail\n");
-	jail_file_at(root_fd, "/etc/resolv.conf",
-		     cfg->net == NET_FILTERED ?
-			     "nameserver " JAIL_GATEWAY_IP4 "\n"
-			     "options edns0 trust-ad\n" :
-			     "# no network in this jail\n"
-			     "nameserver 127.0.0.1\n");
-	if (cfg->ca_bundle_fd >= 0)
-		build_ca_bundle(cfg, root_fd);
-}
-
-/*
- * The jail's procfs is read-only as a whole: a root caller keeps uid 0,
- * and proc checks some writes (/proc/sys, sysrq-trigger) against the uid
- * only. One read-only mount covers them all, where binding each over
- * would cost a mount apiece; Landlock refuses writes there as well.
- */
-static void build_proc(int root_fd, struct view *v)
-{
-	mount_fs_at(root_fd, "/proc", "proc", NULL,
-		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC);
-	for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++) {
-		char p[64];
-
-		snprintf(p, sizeof(p), "/proc/%s", proc_masked[i]);
-		hide_at(root_fd, v, p);
-	}
-}
-
-/* Make the mount at @path (inside the view) read-only, not recursively */
-static void make_readonly(int root_fd, const char *path)
-{
-	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	autoclose int fd = openat2_fd(root_fd, path, O_PATH | O_DIRECTORY,
-				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
-
-	if (fd < 0 || mount_setattr(fd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
-		die_errno("make \"%s\" read-only", path);
-}
-
-static void build_dev(int root_fd, struct view *v)
-{
-	static const char *const pts_opts[] = {
-		"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL,
-		NULL,
-	};
-	static const char *const links[][2] = {
-		{ "/dev/ptmx", "pts/ptmx" },	   { "/dev/fd", "/proc/self/fd" },
-		{ "/dev/stdin", "/proc/self/fd/0" },
-		{ "/dev/stdout", "/proc/self/fd/1" },
-		{ "/dev/stderr", "/proc/self/fd/2" },
-	};
-
-	tmpfs_at(root_fd, "/dev", "0755", MOUNT_ATTR_NOSUID |
-						  MOUNT_ATTR_NOEXEC);
-	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
-		char p[32];
-
-		snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
-		/* Device nodes need a mount without nodev */
-		bind_at(root_fd, v->dev_fd[i], p,
-			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-		close(v->dev_fd[i]);
-		v->dev_fd[i] = -1;
-	}
-	mount_fs_at(root_fd, "/dev/pts", "devpts", pts_opts,
-		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-	tmpfs_at(root_fd, "/dev/shm", "1777",
-		 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-		if (symlinkat(links[i][1], root_fd, links[i][0] + 1) < 0)
-			die_errno("symlink \"%s\"", links[i][0]);
-	/* Device nodes are their own mounts, so they stay writable */
-	make_readonly(root_fd, "/dev");
-}
-
-/*
- * A fresh sysfs shows the jail's own network namespace. Where the kernel
- * refuses it, the host's /sys is bound read-only with its network
- * interfaces hidden.
- */
-static void build_sys(int root_fd, struct view *v)
-{
-	autoclose int dst = open_target(root_fd, "/sys", true);
-	autoclose int mnt = new_fs("sysfs", NULL, ATTR_RO | MOUNT_ATTR_NOEXEC);
-	autoclose int host = -1;
-
-	if (dst < 0)
-		die("mount point \"/sys\": cannot create");
-	if (mnt >= 0 && attach(mnt, dst) == 0)
-		return;
-	host = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (host < 0 || bind_fd(host, dst, ATTR_RO | MOUNT_ATTR_NOEXEC) < 0)
-		die("mount /sys: neither a new sysfs nor a bind is allowed");
-	hide_at(root_fd, v, "/sys/class/net");
-	hide_at(root_fd, v, "/sys/devices/virtual/net");
-}
 
 #define COPY_MAX (16 << 20)
 
@@ -743,7 +456,7 @@ static void copy_at(int root_fd, int src_fd, const char *path)
 {
 	const unsigned long long res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	autoclose int dst = -1;
-	autoclose int probe = open_target(root_fd, path, false);
+	autoclose int probe = view_open_target(root_fd, path, false);
 	struct stat st;
 	char buf[65536];
 	size_t total = 0;
@@ -806,7 +519,7 @@ static int overlay_layers(int fs, int lower, int upper, int work, bool by_fd)
 /* --review: the project as an overlay whose writes go to the upper dir */
 static void overlay_at(int root_fd, struct view *v, const struct view_entry *e)
 {
-	autoclose int dst = open_target(root_fd, e->path, true);
+	autoclose int dst = view_open_target(root_fd, e->path, true);
 	autoclose int fs = -1;
 	autoclose int mnt = -1;
 	int err = -ENOENT;
@@ -832,7 +545,7 @@ static void overlay_at(int root_fd, struct view *v, const struct view_entry *e)
 	}
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
 		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (mnt < 0 || (err = attach(mnt, dst)) < 0) {
+	if (mnt < 0 || (err = view_attach(mnt, dst)) < 0) {
 		errno = mnt < 0 ? errno : -err;
 		die_errno("--review: attach the overlay on \"%s\"", e->path);
 	}
@@ -849,17 +562,17 @@ static void build_entries(int root_fd, struct view *v)
 
 		switch (e->kind) {
 		case MOUNT_RO:
-			bind_at(root_fd, e->src_fd, e->path, ATTR_RO);
+			view_bind_at(root_fd, e->src_fd, e->path, ATTR_RO);
 			break;
 		case MOUNT_RW:
 			if (e->is_overlay)
 				overlay_at(root_fd, v, e);
 			else
-				bind_at(root_fd, e->src_fd, e->path, ATTR_RW);
+				view_bind_at(root_fd, e->src_fd, e->path, ATTR_RW);
 			break;
 		case MOUNT_TMPFS:
 			/* A throwaway $HOME is private, like a real one */
-			tmpfs_at(root_fd, e->path,
+			view_tmpfs_at(root_fd, e->path,
 				 e->src_fd == -2 ? "0700" : "0755", ATTR_RW);
 			if (e->src_fd == -3 && v->n_priv < ARRAY_SIZE(v->priv_fd))
 				v->priv_fd[v->n_priv++] = openat2_fd(
@@ -867,7 +580,7 @@ static void build_entries(int root_fd, struct view *v)
 					RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 			break;
 		case MOUNT_HIDE:
-			hide_at(root_fd, v, e->path);
+			sysview_hide_at(root_fd, v, e->path);
 			break;
 		case MOUNT_COPY:
 			copy_at(root_fd, e->src_fd, e->path);
@@ -897,7 +610,7 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	/* An ancestor that is a file is a placeholder: never writable */
 	if (!S_ISDIR(st.st_mode))
 		attr |= MOUNT_ATTR_RDONLY;
-	return bind_fd(fd, fd, attr);
+	return view_bind_fd(fd, fd, attr);
 }
 
 /* Pin every ancestor of @path strictly below @tree, top-down */
@@ -973,8 +686,8 @@ static int make_root(void)
 
 	if (dst < 0)
 		dst = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-	if (dst < 0 || mnt < 0 || attach(mnt, dst) < 0)
+	mnt = view_new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (dst < 0 || mnt < 0 || view_attach(mnt, dst) < 0)
 		die_errno("mount the root tmpfs");
 	root_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
@@ -1014,19 +727,19 @@ static void pivot(int root_fd, const struct jail_config *cfg)
 
 int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr)
 {
-	return bind_fd(src_fd, dst_fd, attr);
+	return view_bind_fd(src_fd, dst_fd, attr);
 }
 
 int fsview_open_target(int root_fd, const char *path, bool is_dir)
 {
-	return open_target(root_fd, path, is_dir);
+	return view_open_target(root_fd, path, is_dir);
 }
 
 int fsview_new_tmpfs(const char *mode)
 {
 	const char *opts[] = { "mode", mode, NULL, NULL };
 
-	return new_fs("tmpfs", opts, ATTR_RW);
+	return view_new_fs("tmpfs", opts, ATTR_RW);
 }
 
 bool fsview_path_under(const char *path, const char *root)
@@ -1048,17 +761,17 @@ int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	git_src = gitguard_open_sources(cfg);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
-	build_system(root_fd, v);
-	build_etc(cfg, root_fd, v);
-	build_proc(root_fd, v);
-	build_dev(root_fd, v);
-	tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);
-	tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
-	tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
+	sysview_build_system(root_fd, v);
+	sysview_build_etc(cfg, root_fd, v);
+	sysview_build_proc(root_fd, v);
+	sysview_build_dev(root_fd, v);
+	view_tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);
+	view_tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
+	view_tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
 	/* As late as may be: the caller may have to wait for its netns */
 	if (before_sys)
 		before_sys(arg);
-	build_sys(root_fd, v);
+	sysview_build_sys(root_fd, v);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	/* Over the project and its git dirs' binds, under protected paths */
