@@ -37,21 +37,18 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
-
 #include "jail.h"
 #include "config/config.h"
 #include "parse/parse.h"
 #include "host/host.h"
+#include "host/reviewint.h"
 
-#define REVIEW_MAX_CHANGES 100000	/* entries listed, at most */
 #define REVIEW_MAX_FILE (32u << 20)	/* bytes of a file diffed */
-#define REVIEW_META_MAX (64u << 10)
-#define REVIEW_SHOW_MAX 200		/* summary lines before "..." */
-#define REVIEW_MAX_DEPTH 128		/* directory levels looked into */
 
+#define REVIEW_META_MAX (64u << 10)
 
 /* @rel beneath @root, no symlink anywhere on the way */
-static int open_beneath(int root, const char *rel, int flags)
+int review_open_beneath(int root, const char *rel, int flags)
 {
 	return openat2_fd(root, rel, flags,
 			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
@@ -225,6 +222,7 @@ int review_read_meta(struct review *r)
 /* ---- removing a tree ----------------------------------------------- */
 
 size_t review_list_dir(int fd, char ***out);
+
 void review_free_names(char **v, size_t n);
 
 /*
@@ -342,7 +340,7 @@ static int remove_tree(int parent_fd, const char *name)
  *
  * Return: 0 or -errno
  */
-static int remove_beneath(int pfd, const char *name, int depth)
+int review_remove_beneath(int pfd, const char *name, int depth)
 {
 	struct stat st;
 	char **names;
@@ -364,7 +362,7 @@ static int remove_beneath(int pfd, const char *name, int depth)
 		return -errno;
 	n = review_list_dir(fd, &names);
 	for (size_t i = 0; i < n && !err; i++)
-		err = remove_beneath(fd, names[i], depth + 1);
+		err = review_remove_beneath(fd, names[i], depth + 1);
 	review_free_names(names, n);
 	close(fd);
 	if (err)
@@ -386,128 +384,6 @@ int review_remove_state(const char *dir)
 	return remove_tree(pfd, slash + 1);
 }
 
-/* ---- comparing the upper layer with the project --------------------- */
-
-/*
- * Inside .git, more than hooks and config make git run code: the config
- * and hooks of submodules and of worktrees (core.fsmonitor, hooksPath).
- * Protected for the review too; '*' is one path component.
- */
-static const char *const git_protect[] = {
-	".git/config.worktree", ".git/modules/*/config", ".git/modules/*/hooks",
-	".git/worktrees/*/config.worktree", ".git/info/attributes",
-	/* Pointers: they choose the git dir host git uses next */
-	".git/commondir", ".git/worktrees/*/commondir",
-	".git/worktrees/*/gitdir", ".git/modules/*/commondir",
-};
-
-/* Does @rel, or its first components, match @pattern? */
-static bool under_pattern(const char *rel, const char *pattern)
-{
-	size_t comps = 1, len = 0;
-	char buf[PATH_MAX];
-
-	for (const char *p = pattern; *p; p++)
-		comps += *p == '/';
-	for (size_t seen = 0; rel[len]; len++)
-		if (rel[len] == '/' && ++seen == comps)
-			break;
-	if (len >= sizeof(buf))
-		return false;
-	memcpy(buf, rel, len);
-	buf[len] = '\0';
-	return fnmatch(pattern, buf, FNM_PATHNAME) == 0;
-}
-
-static bool is_protected_path(const struct review *r, const char *rel,
-			      char kind)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(git_protect); i++)
-		if (under_pattern(rel, git_protect[i]))
-			return true;
-	for (size_t i = 0; i < fsview_n_default_protect + r->n_protect; i++) {
-		const size_t nd = fsview_n_default_protect;
-		const char *p = i < nd ? fsview_default_protect[i] :
-					 r->protect[i - nd];
-		size_t pl = strlen(p), rl = strlen(rel);
-
-		if (!strncmp(rel, p, pl) && (rel[pl] == '\0' || rel[pl] == '/'))
-			return true;
-		/* Deleting an ancestor deletes the protected path too */
-		if (kind == 'D' && rl < pl && !strncmp(p, rel, rl) &&
-		    p[rl] == '/')
-			return true;
-	}
-	return false;
-}
-
-/*
- * A .git entry at any depth: as a file or a symlink it points git at
- * another git dir; a nested repository's hooks and config run like the
- * project's own. Return: is @c such a change?
- */
-static bool is_git_control(const struct review_change *c)
-{
-	for (const char *p = c->path; p;
-	     p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL) {
-		if (strncmp(p, ".git", 4) || (p[4] != '\0' && p[4] != '/'))
-			continue;
-		if (p[4] == '\0')
-			return c->kind == 'D' || c->new_t != REVIEW_FT_DIR ||
-			       (c->kind == 'M' && c->old_t != REVIEW_FT_DIR);
-		/* The project's own: is_protected_path() */
-		if (p == c->path)
-			continue;
-		if (under_pattern(p, ".git/hooks") ||
-		    under_pattern(p, ".git/config"))
-			return true;
-		for (size_t i = 0; i < ARRAY_SIZE(git_protect); i++)
-			if (under_pattern(p, git_protect[i]))
-				return true;
-	}
-	return false;
-}
-
-/*
- * Decided once the scan is complete, on resolved paths too: a change
- * beneath a symlink that leads onto a protected path, and a symlink on
- * the way to one, are protected (reviewpath.c)
- */
-static bool is_protected_change(const struct review *r,
-				const struct review_change *c)
-{
-	char real[PATH_MAX];
-
-	if (is_protected_path(r, c->path, c->kind) || is_git_control(c) ||
-	    review_is_aliased(r, c->path, c->kind))
-		return true;
-	if (review_resolve(r, c->path, false, real, sizeof(real), NULL,
-			   NULL) < 0)
-		return false;
-	return strcmp(real, c->path) &&
-	       (is_protected_path(r, real, c->kind) ||
-		review_is_aliased(r, real, c->kind));
-}
-
-/* Resolve the protected paths before anything is compared with them */
-static void alias_protected(struct review *r)
-{
-	const char *paths[REVIEW_MAX_PROTECT + 64];
-	size_t n = 0;
-
-	for (size_t i = 0; i < fsview_n_default_protect &&
-			   n < ARRAY_SIZE(paths);
-	     i++)
-		paths[n++] = fsview_default_protect[i];
-	for (size_t i = 0; i < r->n_protect && n < ARRAY_SIZE(paths); i++)
-		paths[n++] = r->protect[i];
-	for (size_t i = 0; i < ARRAY_SIZE(git_protect) && n < ARRAY_SIZE(paths);
-	     i++)
-		if (!strchr(git_protect[i], '*'))
-			paths[n++] = git_protect[i];
-	review_alias_protected(r, paths, n);
-}
-
 static struct review_change *add_change(struct review *r, const char *rel,
 					char kind)
 {
@@ -527,7 +403,7 @@ static struct review_change *add_change(struct review *r, const char *rel,
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(rel);
 	c->kind = kind;
-	c->is_protected = is_protected_path(r, rel, kind);
+	c->is_protected = review_is_protected_path(r, rel, kind);
 	return c;
 }
 
@@ -603,7 +479,7 @@ static void add_deleted(struct review *r, const char *rel,
 	c->old_mode = st->st_mode & 0777;
 	if (c->old_t != REVIEW_FT_DIR || too_deep(r, rel))
 		return;
-	fd = open_beneath(r->project_fd, rel, O_RDONLY | O_DIRECTORY);
+	fd = review_open_beneath(r->project_fd, rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
 	n = review_list_dir(fd, &names);
@@ -634,8 +510,8 @@ static bool same_content(struct review *r, const char *rel, enum review_ftype t,
 
 		if (slash)
 			*slash = '\0';
-		ufd = open_beneath(r->upper_fd, slash ? parent : ".", O_PATH);
-		lfd = open_beneath(r->project_fd, slash ? parent : ".", O_PATH);
+		ufd = review_open_beneath(r->upper_fd, slash ? parent : ".", O_PATH);
+		lfd = review_open_beneath(r->project_fd, slash ? parent : ".", O_PATH);
 		na = ufd < 0 ? -1 : readlinkat(ufd, name, a, sizeof(a));
 		nb = lfd < 0 ? -1 : readlinkat(lfd, name, b, sizeof(b));
 		return na >= 0 && na == nb && !memcmp(a, b, (size_t)na);
@@ -643,10 +519,10 @@ static bool same_content(struct review *r, const char *rel, enum review_ftype t,
 	if (ust->st_size != lst->st_size)
 		return false;
 	{
-		autoclose int ufd = open_beneath(r->upper_fd, rel,
+		autoclose int ufd = review_open_beneath(r->upper_fd, rel,
 						 O_RDONLY | O_NOFOLLOW |
 							 O_NONBLOCK);
-		autoclose int lfd = open_beneath(r->project_fd, rel,
+		autoclose int lfd = review_open_beneath(r->project_fd, rel,
 						 O_RDONLY | O_NOFOLLOW |
 							 O_NONBLOCK);
 		static char a[65536], b[65536];
@@ -703,10 +579,10 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 		has_lower = false;
 	}
 	if (ut == REVIEW_FT_DIR) {
-		autoclose int cu = open_beneath(ufd, name,
+		autoclose int cu = review_open_beneath(ufd, name,
 						O_RDONLY | O_DIRECTORY);
 		const int dflags = O_RDONLY | O_DIRECTORY;
-		autoclose int cl = has_lower ? open_beneath(lfd, name, dflags) :
+		autoclose int cl = has_lower ? review_open_beneath(lfd, name, dflags) :
 					       -1;
 		size_t at = r->n;
 
@@ -806,7 +682,7 @@ static unsigned int git_mode(enum review_ftype t, unsigned int perm)
 }
 
 /* Read one side of @c into @b (caller frees *@buf). Return: 0/-errno */
-static int load_blob(int root, const char *rel, enum review_ftype t,
+int review_load_blob(int root, const char *rel, enum review_ftype t,
 		     unsigned int perm, struct diff_blob *b, char **buf)
 {
 	autofree char *parent = xstrdup(rel);
@@ -824,7 +700,7 @@ static int load_blob(int root, const char *rel, enum review_ftype t,
 
 		if (slash)
 			*slash = '\0';
-		pfd = open_beneath(root, slash ? parent : ".", O_PATH);
+		pfd = review_open_beneath(root, slash ? parent : ".", O_PATH);
 		if (pfd < 0)
 			return pfd;
 		*buf = xmalloc(PATH_MAX + 1);
@@ -835,7 +711,7 @@ static int load_blob(int root, const char *rel, enum review_ftype t,
 		b->len = (size_t)n;
 		return 0;
 	}
-	fd = open_beneath(root, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	fd = review_open_beneath(root, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -877,7 +753,7 @@ static int count_write(void *ctx, const void *p, size_t n)
  * A type change is two changes already: a deletion and an addition.
  * Return: bytes of the entry, or -errno
  */
-static ssize_t diff_change(struct review *r, struct review_change *c,
+ssize_t review_diff_change(struct review *r, struct review_change *c,
 			   const struct diff_sink *sink)
 {
 	struct counting_sink cs = { sink, 0 };
@@ -891,10 +767,10 @@ static ssize_t diff_change(struct review *r, struct review_change *c,
 	int err = 0;
 
 	if (c->kind != 'A')
-		err = load_blob(r->project_fd, c->path, c->old_t, c->old_mode,
+		err = review_load_blob(r->project_fd, c->path, c->old_t, c->old_mode,
 				&a, &abuf);
 	if (!err && c->kind != 'D')
-		err = load_blob(r->upper_fd, c->path, c->new_t, c->new_mode,
+		err = review_load_blob(r->upper_fd, c->path, c->new_t, c->new_mode,
 				&b, &bbuf);
 	if (err < 0)
 		return err;
@@ -912,7 +788,7 @@ static ssize_t diff_change(struct review *r, struct review_change *c,
 
 /* Deletions first, so that git removes a directory before a file of its
  * name is created (and the other way round) */
-static void patch_order(struct review *r, int pass, struct review_change **out,
+void review_patch_order(struct review *r, int pass, struct review_change **out,
 			size_t *n)
 {
 	*n = 0;
@@ -934,7 +810,7 @@ static void count_diffs(struct review *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct review_change *c = &r->c[i];
 
-		if (!patchable(c) || diff_change(r, c, NULL) <= 0)
+		if (!patchable(c) || review_diff_change(r, c, NULL) <= 0)
 			continue;
 		/* (A permission change other than x writes nothing) */
 		c->in_patch = true;
@@ -960,14 +836,14 @@ int review_scan(struct review *r)
 		return -errno;
 	ufd = dup(r->upper_fd);
 	lfd = dup(r->project_fd);
-	alias_protected(r);
+	review_mark_aliases(r);
 	scan_dir(r, "", ufd, lfd, is_opaque(ufd));
 	if (r->n)
 		qsort(r->c, r->n, sizeof(*r->c), cmp_change);
 	for (size_t i = 0; i < r->n; i++) {
 		struct review_change *c = &r->c[i];
 
-		c->is_protected = is_protected_change(r, c);
+		c->is_protected = review_is_protected_change(r, c);
 
 		r->n_add += c->kind == 'A' && !c->is_quiet;
 		r->n_mod += c->kind == 'M';
@@ -977,365 +853,6 @@ int review_scan(struct review *r)
 	}
 	count_diffs(r);
 	return 0;
-}
-
-/* ---- the summary ----------------------------------------------------- */
-
-/* @s (a path or command from inside) escaped by str_printable() */
-void review_put_safe(FILE *f, const char *s)
-{
-	const char *in = s ? s : "?";
-	/* An escape is at most 4 bytes per byte of @in */
-	autofree char *buf = xmalloc(4 * strlen(in) + 1);
-
-	str_printable(buf, 4 * strlen(in) + 1, in, 0, 0);
-	fputs(buf, f);
-}
-
-static const char *type_name(enum review_ftype t)
-{
-	static const char *const names[] = { "absent", "file", "symlink",
-					     "directory", "special file" };
-
-	return names[t];
-}
-
-static void print_change(const struct review *r, const struct review_change *c)
-{
-	fprintf(stderr, "%c%c ", c->kind, c->is_protected ? '!' : ' ');
-	review_put_safe(stderr, c->path);
-	if (c->new_t == REVIEW_FT_DIR ||
-	    (c->kind == 'D' && c->old_t == REVIEW_FT_DIR))
-		fputc('/', stderr);
-	if (c->kind == 'M' && c->old_mode != c->new_mode)
-		fprintf(stderr, "  (mode %o -> %o)", c->old_mode, c->new_mode);
-	if (c->kind == 'A' && c->new_t == REVIEW_FT_LNK) {
-		struct diff_blob b;
-		autofree char *buf = NULL;
-
-		if (!load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b,
-			       &buf)) {
-			buf[b.len] = '\0';
-			fputs(" -> ", stderr);
-			review_put_safe(stderr, buf);
-		}
-	}
-	if (c->in_patch && (c->ins || c->del))
-		fprintf(stderr, "  (+%zu -%zu)", c->ins, c->del);
-	if (c->is_binary)
-		fputs("  (binary: not in the patch's text; git apply refuses "
-		      "it)",
-		      stderr);
-	if (c->kind == '?')
-		fprintf(stderr, "  (%s: never applied)", type_name(c->new_t));
-	if (c->is_protected)
-		fputs("  (protected: not applied unless asked for)", stderr);
-	else if (!c->in_patch && c->kind != '?' &&
-		 (c->new_t != REVIEW_FT_DIR && c->old_t != REVIEW_FT_DIR))
-		fputs("  (not in a patch)", stderr);
-	fputc('\n', stderr);
-}
-
-size_t review_print_summary(const struct review *r)
-{
-	char stat[128];
-	size_t shown = 0, hidden = 0;
-
-	fprintf(stderr, "jail: review %s: changes to \"", r->id);
-	review_put_safe(stderr, r->project);
-	fputs("\"\n", stderr);
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->c[i].is_quiet)
-			continue;
-		if (shown == REVIEW_SHOW_MAX) {
-			hidden++;
-			continue;
-		}
-		shown++;
-		print_change(r, &r->c[i]);
-	}
-	if (hidden)
-		fprintf(stderr, "... (%zu more not shown; jail review %s patch "
-				"FILE writes them all)\n",
-			hidden, r->id);
-	if (r->is_truncated)
-		fprintf(stderr, "jail: review: more than %d changes or %d "
-				"directory levels: only part is listed, and "
-				"nothing can be applied or made a patch\n",
-			REVIEW_MAX_CHANGES, REVIEW_MAX_DEPTH);
-	diff_stat_line(r->n_files, r->ins, r->del, stat, sizeof(stat));
-	fprintf(stderr, " %s\n", stat);
-	if (r->n_prot)
-		fprintf(stderr, "jail: review: %zu change%s to protected paths "
-				"(marked !): skipped unless asked for\n",
-			r->n_prot, r->n_prot == 1 ? "" : "s");
-	return hidden;
-}
-
-void review_log(struct review *r, const char *event,
-		      const struct audit_field *f, size_t n)
-{
-	if (r->log_fd >= 0)
-		audit_write(r->log_fd, r->id, event, f, n);
-}
-
-#define REVIEW_LOG_FILES 200	/* review.file events at most */
-
-/* One review.file event per changed path (jail log, --markdown) */
-static void review_log_files(struct review *r)
-{
-	size_t logged = 0;
-
-	for (size_t i = 0; i < r->n && logged < REVIEW_LOG_FILES; i++) {
-		const struct review_change *c = &r->c[i];
-		const char kind[2] = { c->kind, '\0' };
-		const struct audit_field f[] = {
-			AF_STR("path", c->path),
-			AF_STR("change", c->is_protected ? "!" : kind),
-			AF_INT("insertions", c->ins),
-			AF_INT("deletions", c->del),
-			c->is_binary ? AF_INT("binary", 1) :
-				       AF_STR("binary", NULL),
-		};
-
-		if (c->is_quiet)
-			continue;
-		review_log(r, "review.file", f, ARRAY_SIZE(f));
-		logged++;
-	}
-}
-
-void review_log_counts(struct review *r)
-{
-	const struct audit_field f[] = {
-		AF_STR("project", r->project),
-		AF_INT("added", r->n_add),
-		AF_INT("modified", r->n_mod),
-		AF_INT("deleted", r->n_del),
-		AF_INT("protected", r->n_prot),
-		AF_INT("special", r->n_other),
-		AF_INT("files", r->n_files),
-		AF_INT("insertions", r->ins),
-		AF_INT("deletions", r->del),
-	};
-
-	review_log(r, "review", f, ARRAY_SIZE(f));
-	review_log_files(r);
-}
-
-/* ---- the patch ------------------------------------------------------- */
-
-static int file_write(void *ctx, const void *p, size_t n)
-{
-	return write_all(*(int *)ctx, p, n);
-}
-
-/* Write the patch to @path through a temporary file renamed over it */
-int review_write_patch(struct review *r, const char *path)
-{
-	const bool to_stdout = !strcmp(path, "-");
-	autofree char *tmp = to_stdout ? NULL :
-					 xasprintf("%s.jail-%d", path,
-						   (int)getpid());
-	/* An array of pointers (all pointers have one size here) */
-	autofree struct review_change **order = xcalloc(r->n + 1,
-							sizeof(void *));
-	int fd = STDOUT_FILENO, err = 0;
-	struct diff_sink sink = { file_write, &fd };
-	size_t n;
-
-	if (r->is_truncated)
-		return -E2BIG;
-	if (tmp) {
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				       O_CLOEXEC,
-			  0644);
-		if (fd < 0)
-			return -errno;
-	}
-	for (int pass = 0; pass < 2 && !err; pass++) {
-		patch_order(r, pass, order, &n);
-		for (size_t i = 0; i < n && !err; i++) {
-			ssize_t w = diff_change(r, order[i], &sink);
-
-			err = w < 0 ? (int)w : 0;
-		}
-	}
-	if (!tmp)
-		return err;
-	if (!err && (fsync(fd) < 0 || close(fd) < 0))
-		err = -errno;
-	else if (err)
-		close(fd);
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
-}
-
-/* ---- applying -------------------------------------------------------- */
-
-/* The project's directory that holds @rel; @name set to its last part */
-static int open_parent(struct review *r, const char *rel, const char **name)
-{
-	autofree char *parent = xstrdup(rel);
-	char *slash = strrchr(parent, '/');
-
-	*name = slash ? rel + (slash - parent) + 1 : rel;
-	if (slash)
-		*slash = '\0';
-	return open_beneath(r->project_fd, slash ? parent : ".",
-			    O_PATH | O_DIRECTORY);
-}
-
-/* Copy the upper file @rel into a new file @tmp in @pfd with @mode */
-static int copy_in(struct review *r, const char *rel, int pfd,
-		   const char *tmp, unsigned int mode)
-{
-	autoclose int in = open_beneath(r->upper_fd, rel,
-					O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-	autoclose int out = -1;
-	struct stat st;
-	char buf[65536];
-
-	if (in < 0)
-		return in;
-	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
-		return -EINVAL;
-	out = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				       O_CLOEXEC,
-		     0600);
-	if (out < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		if (write_all(out, buf, (size_t)n) < 0)
-			return -EIO;
-	}
-	/* Permission bits only: no setuid, setgid or sticky bit lands */
-	return fchmod(out, mode & 0777) < 0 ? -errno : 0;
-}
-
-/* Apply one change. Return: 0 or -errno */
-static int apply_change(struct review *r, const struct review_change *c)
-{
-	const char *name;
-	autoclose int pfd = open_parent(r, c->path, &name);
-	autofree char *tmp = NULL;
-	struct stat st;
-	bool exists;
-	int err;
-
-	/* A deletion below a directory already deleted or replaced */
-	if (c->kind == 'D' && (pfd == -ENOENT || pfd == -ENOTDIR))
-		return 0;
-	if (pfd < 0)
-		return pfd;
-	exists = fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if (c->kind == 'D')
-		return exists ? remove_beneath(pfd, name, 0) : 0;
-	if (c->new_t == REVIEW_FT_DIR) {
-		autoclose int dfd = -1;
-
-		if (exists && !S_ISDIR(st.st_mode) &&
-		    unlinkat(pfd, name, 0) < 0)
-			return -errno;
-		/* Without a trailing slash mkdirat() follows no symlink */
-		if ((!exists || !S_ISDIR(st.st_mode)) &&
-		    mkdirat(pfd, name, 0700) < 0)
-			return -errno;
-		dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-						O_CLOEXEC);
-		if (dfd < 0 || fchmod(dfd, c->new_mode & 0777) < 0)
-			return -errno;
-		return 0;
-	}
-	tmp = xasprintf(".jail-review-%s-%d", r->id, (int)getpid());
-	if (c->new_t == REVIEW_FT_LNK) {
-		struct diff_blob b;
-		autofree char *target = NULL;
-
-		err = load_blob(r->upper_fd, c->path, REVIEW_FT_LNK, 0, &b,
-				&target);
-		if (err < 0)
-			return err;
-		target[b.len] = '\0';
-		err = symlinkat(target, pfd, tmp) < 0 ? -errno : 0;
-	} else {
-		err = copy_in(r, c->path, pfd, tmp, c->new_mode);
-	}
-	/* A directory in the way was deleted by the change before this */
-	if (!err && renameat(pfd, tmp, pfd, name) < 0)
-		err = -errno;
-	if (err)
-		unlinkat(pfd, tmp, 0);
-	return err;
-}
-
-/* Apply every change (protected ones with @with_protected). Return:
- * number of changes that failed or were skipped */
-size_t review_apply(struct review *r, bool with_protected, size_t *skipped)
-{
-	size_t failed = 0, applied = 0;
-
-	*skipped = 0;
-	if (r->is_truncated) {
-		fputs("jail: review: not applied: the change is too large to "
-		      "review\n",
-		      stderr);
-		return 1;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		const struct review_change *c = &r->c[i];
-		int err;
-
-		if (c->kind == '?' || (c->is_protected && !with_protected)) {
-			if (c->is_protected && !c->is_quiet) {
-				fputs("jail: review: skipped protected \"",
-				      stderr);
-				review_put_safe(stderr, c->path);
-				fputs("\"\n", stderr);
-			}
-			++*skipped;
-			continue;
-		}
-		err = apply_change(r, c);
-		if (err < 0) {
-			fputs("jail: review: apply \"", stderr);
-			review_put_safe(stderr, c->path);
-			fprintf(stderr, "\": %s%s\n", strerror(-err),
-				err == -ELOOP ? " (a symlink in the project's "
-						"way: not followed)" :
-						"");
-			failed++;
-			continue;
-		}
-		applied++;
-	}
-	{
-		const struct audit_field f[] = {
-			AF_INT("applied", applied),
-			AF_INT("skipped", *skipped),
-			AF_INT("failed", failed),
-			AF_INT("protected", with_protected ? r->n_prot : 0),
-		};
-
-		review_log(r, "review.apply", f, ARRAY_SIZE(f));
-	}
-	fprintf(stderr, "jail: review: applied %zu change%s to \"", applied,
-		applied == 1 ? "" : "s");
-	review_put_safe(stderr, r->project);
-	fprintf(stderr, "\"%s\n", failed ? "; some failed (listed above)" :
-					   "");
-	return failed;
 }
 
 void review_free(struct review *r)
@@ -1357,4 +874,3 @@ void review_free(struct review *r)
 	if (r->project_fd >= 0)
 		close(r->project_fd);
 }
-
