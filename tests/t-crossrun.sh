@@ -91,21 +91,27 @@ assert_match "--explain says why the worktree's git dir is bound" \
 	"$(jail --explain -- true 2>&1)"
 name=$(basename "$(sed -n 's/^gitdir: //p' "$wt/.git")")
 cdfile="$main/.git/worktrees/$name/commondir"
-# The jail rewrites the worktree's commondir in the bound main repository
-jail -- sh -c "printf '%s\n' '$decoy.git' >'$cdfile'"
+# The jail cannot rewrite the worktree's commondir in the bound main
+# repository (git dirs are read-only inside but for git's own work)
+before=$(cat "$cdfile")
+jail -- sh -c "printf '%s\n' '$decoy.git' >'$cdfile'" 2>/dev/null
+assert_eq "a commondir rewritten inside: refused" "$before" "$(cat "$cdfile")"
+# Whoever did write it (an older jail, a tool outside), the next run
+# follows it only if it points back
+u sh -c "printf '%s\n' '$decoy.git' >'$cdfile'"
 out=$(jail -- sh -c "$attack" 2>&1); rc=$?
 assert_eq "a rewritten commondir: the next run still runs" 0 "$rc"
 assert_nomatch "a rewritten commondir: not bound" "WROTE|SAW" "$out"
 assert_match "a rewritten commondir: a warning" "warning: git pointer .*commondir" "$out"
 # Its gitdir file pointing elsewhere: refused too
 echo ../.. >"$cdfile"
-jail -- sh -c "printf '/elsewhere/.git\n' >'$main/.git/worktrees/$name/gitdir'"
+u sh -c "printf '/elsewhere/.git\n' >'$main/.git/worktrees/$name/gitdir'"
 out=$(jail -- sh -c "$attack" 2>&1)
 assert_match "a gitdir file that does not point back: refused" \
 	"warning: git pointer .*does not name" "$out"
 echo "$wt/.git" >"$main/.git/worktrees/$name/gitdir"
 # A FIFO planted at commondir never hangs the next start
-jail -- sh -c "rm '$cdfile' && mkfifo '$cdfile'"
+u sh -c "rm '$cdfile' && mkfifo '$cdfile'"
 out=$(as_user timeout -k 5 20 "$JAIL" -- true 2>&1); rc=$?
 assert_eq "a FIFO at commondir: the start does not hang" 0 "$rc"
 assert_match "a FIFO at commondir: a warning" "warning: git pointer .*commondir" "$out"

@@ -85,10 +85,15 @@ assert_match "~/.claude.json is writable inside" "copy-ok" "$out"
 assert_eq "... but the host's copy is untouched" '{"mcpServers":{}}' \
 	"$(cat "$JT_HOME/.claude.json")"
 assert_nomatch "the rest of the home is absent" "\.ssh" "$out"
-err=$(jail --profile claude -- sh -c 'mkdir ~/.claude/plugins && echo x >~/.claude/plugins/p' 2>&1)
-assert_match "a plugin dir created inside is reported" \
-	"protected path \"$c/plugins\" was created" "$err"
-u rm -rf "$c/plugins"
+err=$(jail --profile claude -- sh -c 'mkdir -p ~/.claude/plugins && echo x >~/.claude/plugins/p && echo wrote' 2>&1)
+assert_match "an absent plugin dir is a private copy inside" "wrote" "$err"
+assert_match "... and the exit summary says so" \
+	"\"$c/plugins\" did not exist: the command wrote to a private copy, discarded at exit" "$err"
+if [ -e "$c/plugins" ]; then
+	t_fail "... nothing of it is left on the host" "$(ls -la "$c/plugins")"
+else
+	t_pass "... nothing of it is left on the host"
+fi
 
 # Chosen by COMMAND's basename; --no-profile and --profile override
 u mkdir -p "$JT_HOME/bin"

@@ -39,15 +39,18 @@ server_head()
 
 # The push inside the jail: clone over HTTPS, commit, push. $1: a
 # http.postBuffer small enough makes git send the push chunked
+# (The clone lives in the jail's /tmp: a repository left in the project by
+# one run is a nested repository the next run keeps read-only)
 cat >"$proj/push.sh" <<'EOF'
 buf=${1:-1048576}
-rm -rf clone
+proj=$PWD
+cd "$(mktemp -d)" || exit 1
 git clone -q https://allowed.test/git/repo.git clone || { echo "clone failed"; exit 1; }
 cd clone || exit 1
 head -c 200000 /dev/urandom >blob
 git add blob
 git -c user.name=t -c user.email=t@t commit -qm change
-git rev-parse HEAD >../new-head
+git rev-parse HEAD >"$proj/new-head"
 git -c http.postBuffer="$buf" push origin HEAD:main 2>&1
 echo "push rc=$?"
 EOF
@@ -92,7 +95,7 @@ assert_match "the jail gets the CA bundle through GIT_SSL_CAINFO" "^cainfo=/etc/
 
 server_repo
 net_reset_logs
-out=$(pj --ask-timeout 5 -- sh -c 'rm -rf c; git clone -q '"$URL"' c && git -C c log --oneline | wc -l' 2>&1)
+out=$(pj --ask-timeout 5 -- sh -c 'cd "$(mktemp -d)" && git clone -q '"$URL"' c && git -C c log --oneline | wc -l' 2>&1)
 assert_eq "git clone over intercepted HTTPS works" "1" "$out"
 assert_eq "... and is never asked" 0 "$(events ask)"
 assert_match "... the server saw the fetch" "git POST /repo.git/git-upload-pack" "$(net_log git)"

@@ -26,8 +26,12 @@ assert_match "--explain says whether Landlock applies" "[Ll]andlock" "$out"
 out=$(jail -- sh -c 'set -e
 	git init -q src && cd src && echo one >f && git add f &&
 	git -c user.name=t -c user.email=t@example.org commit -qm one &&
-	cd .. && git clone -q src dst && cat dst/f && git -C dst log --format=%s' 2>&1)
+	cd .. && git clone -q src dst && cat dst/f && git -C dst log --format=%s' \
+	2>"$STAGE/seccomp-git.$JT_USER")
 assert_eq "git init, commit and clone work" "$(printf 'one\none')" "$out"
+assert_match "... and the new repositories are listed at exit" \
+	"new repository \".*/dst/\.git\" created during the run" \
+	"$(cat "$STAGE/seccomp-git.$JT_USER")"
 
 # A C build with threads (pthread_create goes through clone3, then clone)
 cat >hello.c <<'C'
