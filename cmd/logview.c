@@ -16,24 +16,13 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
-
 #include "jail.h"
 #include "parse/parse.h"
 #include "config/config.h"
 #include "cmd/cmd.h"
+#include "cmd/internal.h"
 
-#define PS_MAX_JAILS 256	/* registry entries listed by jail ps */
-#define PS_COMMAND_MAX 40	/* code points of COMMAND shown by jail ps */
 #define LOG_MAX_KINDS 16	/* kinds of denial counted separately */
-
-/* ---- escaping for the terminal ------------------------------------ */
-
-/* A small string builder: cut, never overflowing, when full */
-struct sbuf {
-	char *p;
-	size_t len;
-	size_t used;
-};
 
 static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
@@ -70,7 +59,7 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
  * Append @s escaped (str_printable()): at most @max code points of it,
  * then "...".
  */
-static void sb_safe(struct sbuf *b, const char *s, size_t max)
+void logview_sb_safe(struct sbuf *b, const char *s, size_t max)
 {
 	char tmp[4096];	/* 512 code points of at most 6 bytes, and "..." */
 
@@ -85,20 +74,11 @@ size_t logview_safe(const char *s, size_t max, char *out, size_t out_len)
 	if (!out_len)
 		return 0;
 	out[0] = '\0';
-	sb_safe(&b, s, max);
+	logview_sb_safe(&b, s, max);
 	return b.used;
 }
 
-/* ---- events ------------------------------------------------------- */
-
-enum ev_class {
-	EV_INFO,
-	EV_ALLOW,	/* net.allow */
-	EV_DENY,	/* *.deny, secret.leak */
-	EV_WARN,	/* fs.protected_* */
-};
-
-static enum ev_class classify(const char *event)
+enum ev_class logview_classify(const char *event)
 {
 	size_t n = strlen(event);
 
@@ -122,7 +102,7 @@ static const struct audit_field *field(const struct audit_event *ev,
 }
 
 /* The first of @keys present as a string, or NULL */
-static const char *fstr(const struct audit_event *ev, const char *const *keys)
+const char *logview_fstr(const struct audit_event *ev, const char *const *keys)
 {
 	for (; *keys; keys++) {
 		const struct audit_field *f = field(ev, *keys);
@@ -133,10 +113,8 @@ static const char *fstr(const struct audit_event *ev, const char *const *keys)
 	return NULL;
 }
 
-#define FSTR(ev, ...) fstr((ev), (const char *const[]){ __VA_ARGS__, NULL })
-
 /* The first of @keys present as an integer */
-static bool fint(const struct audit_event *ev, const char *const *keys,
+bool logview_fint(const struct audit_event *ev, const char *const *keys,
 		 long long *v)
 {
 	for (; *keys; keys++) {
@@ -150,11 +128,8 @@ static bool fint(const struct audit_event *ev, const char *const *keys,
 	return false;
 }
 
-#define FINT(ev, v, ...)                                                       \
-	fint((ev), (const char *const[]){ __VA_ARGS__, NULL }, (v))
-
 /* "2026-11-22T05:00:00.123Z", exactly as audit_format() writes it */
-static int parse_ts(const char *s, time_t *sec, unsigned int *ms)
+int logview_parse_ts(const char *s, time_t *sec, unsigned int *ms)
 {
 	static const char pat[] = "dddd-dd-ddTdd:dd:dd.dddZ";
 	struct tm tm = { 0 };
@@ -215,14 +190,14 @@ static void where_endpoint(const struct audit_event *ev, struct sbuf *b)
 		return;
 	if (!host && strchr(shown, ':'))
 		sb_str(b, "[");
-	sb_safe(b, shown, 253);
+	logview_sb_safe(b, shown, 253);
 	if (!host && strchr(shown, ':'))
 		sb_str(b, "]");
 	if (FINT(ev, &port, "port"))
 		sb_printf(b, ":%lld", port);
 	if (host && ip) {
 		sb_str(b, " (");
-		sb_safe(b, ip, 64);
+		logview_sb_safe(b, ip, 64);
 		sb_str(b, ")");
 	}
 }
@@ -233,10 +208,10 @@ static void where_syscall(const struct audit_event *ev, struct sbuf *b)
 	const char *comm = FSTR(ev, "comm");
 	long long pid;
 
-	sb_safe(b, name ? name : "?", 64);
+	logview_sb_safe(b, name ? name : "?", 64);
 	if (comm) {
 		sb_str(b, " by ");
-		sb_safe(b, comm, 64);
+		logview_sb_safe(b, comm, 64);
 	}
 	if (FINT(ev, &pid, "pid"))
 		sb_printf(b, " (pid %lld)", pid);
@@ -247,10 +222,10 @@ static void where_secret(const struct audit_event *ev, struct sbuf *b)
 	const char *name = FSTR(ev, "secret", "name");
 	const char *to = FSTR(ev, "host", "where");
 
-	sb_safe(b, name ? name : "?", 128);
+	logview_sb_safe(b, name ? name : "?", 128);
 	if (to) {
 		sb_str(b, " to ");
-		sb_safe(b, to, 253);
+		logview_sb_safe(b, to, 253);
 	}
 }
 
@@ -260,12 +235,12 @@ static void where_generic(const struct audit_event *ev, struct sbuf *b)
 	for (size_t i = 0; i < ev->n_fields; i++) {
 		if (i)
 			sb_str(b, " ");
-		sb_safe(b, ev->f[i].key, 64);
+		logview_sb_safe(b, ev->f[i].key, 64);
 		sb_str(b, "=");
 		if (ev->f[i].type == AUDIT_INT)
 			sb_printf(b, "%lld", ev->f[i].i);
 		else
-			sb_safe(b, ev->f[i].s, 128);
+			logview_sb_safe(b, ev->f[i].s, 128);
 	}
 }
 
@@ -276,7 +251,7 @@ static bool where_lifecycle(const struct audit_event *ev, struct sbuf *b)
 	long long st;
 
 	if (!strcmp(ev->event, "start") || !strcmp(ev->event, "run")) {
-		sb_safe(b, cmd ? cmd : "?", 200);
+		logview_sb_safe(b, cmd ? cmd : "?", 200);
 		return true;
 	}
 	if (strcmp(ev->event, "exit"))
@@ -303,7 +278,7 @@ static void render_where(const struct audit_event *ev, unsigned int depth,
 	if (story_where(ev, text, sizeof(text))) {
 		for (unsigned int i = 0; i < depth && i < STORY_MAX_INDENT; i++)
 			sb_str(b, "  ");
-		sb_safe(b, text, 400);
+		logview_sb_safe(b, text, 400);
 		return;
 	}
 	if (!strncmp(e, "net.", 4) || !strncmp(e, "ask", 3))
@@ -314,9 +289,9 @@ static void render_where(const struct audit_event *ev, unsigned int depth,
 		where_secret(ev, b);
 	else if (!strncmp(e, "dns.", 4) && (s = FSTR(ev, "name", "host",
 						   "qname")))
-		sb_safe(b, s, 253);
+		logview_sb_safe(b, s, 253);
 	else if (!strncmp(e, "fs.", 3) && (s = FSTR(ev, "path")))
-		sb_safe(b, s, 512);
+		logview_sb_safe(b, s, 512);
 	else
 		where_generic(ev, b);
 }
@@ -329,11 +304,11 @@ static void decision_info(const struct audit_event *ev, struct sbuf *b)
 	if (!strcmp(ev->event, "start")) {
 		if ((s = FSTR(ev, "project"))) {
 			sb_str(b, "project ");
-			sb_safe(b, s, 200);
+			logview_sb_safe(b, s, 200);
 		}
 		if ((s = FSTR(ev, "net"))) {
 			sb_str(b, ", network ");
-			sb_safe(b, s, 32);
+			logview_sb_safe(b, s, 32);
 		}
 		if (FINT(ev, &n, "allow") && n)
 			sb_printf(b, ", %lld allow rule%s", n, n == 1 ? "" : "s");
@@ -343,21 +318,21 @@ static void decision_info(const struct audit_event *ev, struct sbuf *b)
 		sb_printf(b, "pid %lld", n);
 	/* --ask: what was asked, what the answer was and who gave it */
 	if (!strcmp(ev->event, "ask") && (s = FSTR(ev, "kind"))) {
-		sb_safe(b, s, 32);
+		logview_sb_safe(b, s, 32);
 		if ((s = FSTR(ev, "detail"))) {
 			sb_str(b, " ");
-			sb_safe(b, s, 200);
+			logview_sb_safe(b, s, 200);
 		}
 	}
 	if (!strcmp(ev->event, "ask.answer") && (s = FSTR(ev, "answer"))) {
-		sb_safe(b, s, 32);
+		logview_sb_safe(b, s, 32);
 		if ((s = FSTR(ev, "by"))) {
 			sb_str(b, " by ");
-			sb_safe(b, s, 32);
+			logview_sb_safe(b, s, 32);
 		}
 	}
 	if ((s = FSTR(ev, "reason")))
-		sb_safe(b, s, 200);
+		logview_sb_safe(b, s, 200);
 }
 
 /* The decision column: allowed or denied, and why */
@@ -367,7 +342,7 @@ static void render_decision(const struct audit_event *ev, struct sbuf *b)
 	char text[STORY_TEXT_MAX];
 	long long up, down;
 
-	switch (classify(ev->event)) {
+	switch (logview_classify(ev->event)) {
 	case EV_DENY:
 		sb_str(b, "denied");
 		break;
@@ -388,14 +363,14 @@ static void render_decision(const struct audit_event *ev, struct sbuf *b)
 		return;
 	case EV_INFO:
 		if (story_decision(ev, text, sizeof(text)))
-			sb_safe(b, text, 400);
+			logview_sb_safe(b, text, 400);
 		else
 			decision_info(ev, b);
 		return;
 	}
 	if (reason) {
 		sb_str(b, ": ");
-		sb_safe(b, reason, 200);
+		logview_sb_safe(b, reason, 200);
 	}
 }
 
@@ -424,13 +399,13 @@ size_t logview_render_in_story(const struct audit_event *ev,
 	if (!out_len)
 		return 0;
 	out[0] = '\0';
-	if (parse_ts(ev->ts, &sec, &ms) == 0 && localtime_r(&sec, &tm))
+	if (logview_parse_ts(ev->ts, &sec, &ms) == 0 && localtime_r(&sec, &tm))
 		sb_printf(&b, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min,
 			  tm.tm_sec, ms);
 	else
 		sb_str(&b, "??:??:??.???");
 	sb_pad(&b, 0, 14);
-	sb_safe(&b, ev->event, 32);
+	logview_sb_safe(&b, ev->event, 32);
 	sb_pad(&b, 14, 21);
 	{
 		size_t at = b.used;
@@ -444,18 +419,8 @@ size_t logview_render_in_story(const struct audit_event *ev,
 	return b.used;
 }
 
-/* ---- reading logs ------------------------------------------------- */
-
-struct line_reader {
-	FILE *f;
-	unsigned long lineno;
-	size_t len;
-	bool too_long;		/* longer than any line audit_write() writes */
-	char buf[AUDIT_LINE_MAX];
-};
-
 /* Return: true when a line (possibly the last, without "\n") was read */
-static bool read_line(struct line_reader *r)
+bool logview_read_line(struct line_reader *r)
 {
 	int ch;
 
@@ -486,7 +451,7 @@ static bool is_blank(const char *s, size_t len)
  * in its place cannot hang or surprise us. Return: stream, or NULL with
  * errno set.
  */
-static FILE *open_log(const char *path, bool nofollow)
+FILE *logview_open_log(const char *path, bool nofollow)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
 				    (nofollow ? O_NOFOLLOW : 0));
@@ -530,7 +495,7 @@ static void count_event(struct totals *t, const struct audit_event *ev)
 	size_t len = strcspn(ev->event, "."), i;
 
 	t->events++;
-	switch (classify(ev->event)) {
+	switch (logview_classify(ev->event)) {
 	case EV_ALLOW:
 		t->allowed++;
 		return;
@@ -569,7 +534,7 @@ static void print_totals(const struct totals *t)
 		  t->events == 1 ? "" : "s", t->allowed, t->denied);
 	for (size_t i = 0; i < t->n_kinds; i++) {
 		sb_str(&b, i ? ", " : " (");
-		sb_safe(&b, t->kinds[i].kind, 31);
+		logview_sb_safe(&b, t->kinds[i].kind, 31);
 		sb_printf(&b, " %lu", t->kinds[i].n);
 	}
 	if (t->n_kinds)
@@ -598,11 +563,11 @@ static void print_headers(const struct audit_event *ev, struct view_state *v)
 	struct tm tm;
 	time_t sec;
 
-	if (parse_ts(ev->ts, &sec, &ms) == 0 && localtime_r(&sec, &tm))
+	if (logview_parse_ts(ev->ts, &sec, &ms) == 0 && localtime_r(&sec, &tm))
 		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	if (!v->has_jail || strncmp(v->jail, ev->jail, sizeof(v->jail) - 1)) {
 		sb_str(&b, "jail ");
-		sb_safe(&b, ev->jail, 64);
+		logview_sb_safe(&b, ev->jail, 64);
 		if (day[0])
 			sb_printf(&b, " on %s", day);
 		printf("%s%s\n", v->has_jail ? "\n" : "", line);
@@ -625,7 +590,7 @@ static int render_log(FILE *f, bool is_markdown)
 
 	r.f = f;
 	r.lineno = 0;
-	while (read_line(&r)) {
+	while (logview_read_line(&r)) {
 		if (!r.too_long && is_blank(r.buf, r.len))
 			continue;
 		if (r.too_long || audit_parse_line(r.buf, r.len, &ev) < 0) {
@@ -686,7 +651,7 @@ static bool is_hex_id(const char *s)
 	return n && n <= 64 && !s[n];
 }
 
-static bool has_suffix(const char *s, const char *suffix)
+bool logview_has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
@@ -711,7 +676,7 @@ static char *find_log(const char *dir, const char *prefix)
 	while (d && (de = readdir(d))) {
 		struct stat st;
 
-		if (!has_suffix(de->d_name, ".jsonl") ||
+		if (!logview_has_suffix(de->d_name, ".jsonl") ||
 		    (prefix && strncmp(de->d_name, prefix, strlen(prefix))) ||
 		    fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
 		    !S_ISREG(st.st_mode))
@@ -800,7 +765,7 @@ int logview_log_main(int argc, char **argv)
 	}
 	path = resolve_log(arg);
 	f = !strcmp(path, "-") ? fdopen(dup(STDIN_FILENO), "r") :
-				 open_log(path, false);
+				 logview_open_log(path, false);
 	if (!f && errno == EINVAL)
 		die("log \"%s\": not a regular file", path);
 	if (!f)
@@ -812,252 +777,4 @@ int logview_log_main(int argc, char **argv)
 	if (strcmp(path, "-") && !markdown)
 		printf("log %s\n", path);
 	return render_log(f, markdown);
-}
-
-/* ---- jail ps ------------------------------------------------------ */
-
-struct ps_entry {
-	char id[72];
-	char ts[32];
-	long long pid;
-	char command[PS_COMMAND_MAX * 8];
-	unsigned long allowed, denied;
-};
-
-/* This jail's allowed and denied events in its log (it may hold others) */
-static void count_in_log(struct ps_entry *e, const char *log_path)
-{
-	static struct line_reader r;
-	static struct audit_event ev;
-	autofclose FILE *f = open_log(log_path, true);
-
-	if (!f)
-		return;
-	r.f = f;
-	while (read_line(&r)) {
-		if (r.too_long || audit_parse_line(r.buf, r.len, &ev) < 0 ||
-		    strcmp(ev.jail, e->id))
-			continue;
-		switch (classify(ev.event)) {
-		case EV_ALLOW:
-			e->allowed++;
-			break;
-		case EV_DENY:
-			e->denied++;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* The start of a /proc file, NUL-terminated. Return: length or -errno */
-static ssize_t read_proc(const char *path, char *buf, size_t len)
-{
-	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
-/*
- * The number in the space-separated field that follows @skip others at
- * @p. Return: 0 or -EBADMSG
- */
-static int nth_number(const char *p, unsigned int skip,
-		      unsigned long long *out)
-{
-	char num[24];
-	size_t len;
-
-	for (unsigned int i = 0; i < skip; i++) {
-		p += strspn(p, " ");
-		p += strcspn(p, " \n");
-	}
-	p += strspn(p, " ");
-	len = strcspn(p, " \n");
-	if (!len || len >= sizeof(num))
-		return -EBADMSG;
-	memcpy(num, p, len);
-	num[len] = '\0';
-	return parse_uint(num, 0, ULLONG_MAX, out) < 0 ? -EBADMSG : 0;
-}
-
-/* Start of the process in clock ticks after boot. Return: 0 or -errno */
-static int start_ticks(const char *stat_path, unsigned long long *ticks)
-{
-	char buf[1024];
-	const char *p;
-
-	if (read_proc(stat_path, buf, sizeof(buf)) <= 0)
-		return -ENOENT;
-	/*
-	 * comm may hold spaces and parentheses: fields follow the last ')'.
-	 * Field 22 (starttime) follows state and 18 more
-	 */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EBADMSG;
-	return nth_number(p + 1, 19, ticks);
-}
-
-/* Boot time in seconds since the epoch, or 0 */
-static unsigned long long boot_time(void)
-{
-	static char buf[65536];
-	unsigned long long btime = 0;
-	const char *p;
-
-	if (read_proc("/proc/stat", buf, sizeof(buf)) <= 0)
-		return 0;
-	p = strstr(buf, "\nbtime ");
-	if (!p || nth_number(p + 6, 0, &btime) < 0)
-		return 0;
-	return btime;
-}
-
-/*
- * Is the registered supervisor @pid still running? Gone (ESRCH) means the
- * entry is stale. A pid that now belongs to a process started after the
- * jail registered was reused: stale too.
- */
-static bool pid_alive(long long pid, const char *ts)
-{
-	unsigned long long ticks, btime;
-	long hz = sysconf(_SC_CLK_TCK);
-	char stat_path[64];
-	unsigned int ms;
-	time_t reg;
-
-	if (pid <= 0 || pid > INT_MAX ||
-	    (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-		return false;
-	snprintf(stat_path, sizeof(stat_path), "/proc/%lld/stat", pid);
-	btime = boot_time();
-	if (start_ticks(stat_path, &ticks) < 0 || !btime || hz <= 0 ||
-	    parse_ts(ts, &reg, &ms) < 0)
-		return true;
-	/* btime and the tick count are coarse: allow a few seconds */
-	return btime + ticks / (unsigned long long)hz <=
-	       (unsigned long long)reg + 5;
-}
-
-/* Read one ID.run file. Return: 1 listed, 0 skipped (stale or unreadable) */
-static int read_entry(int dir_fd, const char *name, struct ps_entry *e)
-{
-	static struct audit_event ev;
-	char buf[AUDIT_LINE_MAX];
-	autoclose int fd = openat(dir_fd, name,
-				  O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-					  O_NONBLOCK | O_NOCTTY);
-	struct stat st;
-	const char *cmd, *log;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;
-	n = read(fd, buf, sizeof(buf));
-	if (n <= 0 || audit_parse_line(buf, (size_t)n, &ev) < 0 ||
-	    strcmp(ev.event, "run") || !FINT(&ev, &e->pid, "pid"))
-		return 0;
-	if (!pid_alive(e->pid, ev.ts)) {
-		unlinkat(dir_fd, name, 0);
-		return 0;
-	}
-	snprintf(e->id, sizeof(e->id), "%s", ev.jail);
-	snprintf(e->ts, sizeof(e->ts), "%s", ev.ts);
-	cmd = FSTR(&ev, "command");
-	{
-		struct sbuf b = { e->command, sizeof(e->command), 0 };
-
-		sb_safe(&b, cmd ? cmd : "?", PS_COMMAND_MAX);
-	}
-	e->allowed = e->denied = 0;
-	log = FSTR(&ev, "log");
-	if (log)
-		count_in_log(e, log);
-	return 1;
-}
-
-static int cmp_entry(const void *a, const void *b)
-{
-	return strcmp(((const struct ps_entry *)a)->ts,
-		      ((const struct ps_entry *)b)->ts);
-}
-
-/* HH:MM:SS today, else YYYY-MM-DD HH:MM, in local time */
-static void format_started(const char *ts, char *out, size_t len)
-{
-	struct tm tm, now_tm;
-	time_t sec, now = time(NULL);
-	unsigned int ms;
-
-	snprintf(out, len, "?");
-	if (parse_ts(ts, &sec, &ms) < 0 || !localtime_r(&sec, &tm) ||
-	    !localtime_r(&now, &now_tm))
-		return;
-	if (tm.tm_year == now_tm.tm_year && tm.tm_yday == now_tm.tm_yday)
-		strftime(out, len, "%H:%M:%S", &tm);
-	else
-		strftime(out, len, "%Y-%m-%d %H:%M", &tm);
-}
-
-static void print_ps(const struct ps_entry *e, size_t n)
-{
-	char started[32];
-	char id[80];
-
-	printf("%-16s  %-7s  %-16s  %-*s  %7s  %6s\n", "ID", "PID", "STARTED",
-	       PS_COMMAND_MAX, "COMMAND", "ALLOWED", "DENIED");
-	for (size_t i = 0; i < n; i++) {
-		struct sbuf b = { id, sizeof(id), 0 };
-
-		sb_safe(&b, e[i].id, 64);
-		format_started(e[i].ts, started, sizeof(started));
-		printf("%-16s  %-7lld  %-16s  %-*s  %7lu  %6lu\n", id,
-		       e[i].pid, started, PS_COMMAND_MAX, e[i].command,
-		       e[i].allowed, e[i].denied);
-	}
-}
-
-int logview_ps_main(int argc, char **argv)
-{
-	static struct ps_entry entries[PS_MAX_JAILS];
-	autofree char *dir = NULL;
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: jail ps\nList your running jails: ID, PID, "
-		       "STARTED, COMMAND, ALLOWED, DENIED.\n");
-		return 0;
-	}
-	if (argc > 1)
-		die("ps: takes no arguments; usage: jail ps");
-	dir = jail_runtime_dir();
-	d = opendir(dir);
-	if (!d && errno != ENOENT)
-		die_errno("ps: registry \"%s\"", dir);
-	while (d && (de = readdir(d))) {
-		if (!has_suffix(de->d_name, ".run"))
-			continue;
-		if (n == PS_MAX_JAILS) {
-			warn("ps: more than %d jails; the rest are not listed",
-			     PS_MAX_JAILS);
-			break;
-		}
-		n += (size_t)read_entry(dirfd(d), de->d_name, &entries[n]);
-	}
-	if (d)
-		closedir(d);
-	qsort(entries, n, sizeof(entries[0]), cmp_entry);
-	print_ps(entries, n);
-	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
 }
