@@ -11,7 +11,7 @@
  *  - text: printable ASCII and well-formed UTF-8 (ill-formed UTF-8 becomes
  *    '?'), and the C0 controls that move or clear (BEL BS HT LF VT FF CR
  *    SO SI);
- *  - ESC sequences full-screen programs use (esc_rules[]);
+ *  - ESC sequences full-screen programs use (esc_pass[], esc_judge());
  *  - CSI sequences for the cursor, erasing, scrolling, SGR and the modes
  *    of the tables in ttycsi.c; of the requests the terminal answers as
  *    input, only those answered with numbers it chose (cursor position,

@@ -42,13 +42,15 @@ done
 out=$(in_pty "$JAIL -- sh -c 'ps -o stat= -p \$\$; sleep 0.1 & jobs; wait'")
 assert_match "COMMAND is in the foreground of its terminal" "^[A-Za-z]*\+" "$out"
 
-# Window size changes reach COMMAND (SIGWINCH through the relay)
+# Window size changes reach COMMAND (SIGWINCH through the relay); the
+# first size, set while jail starts, may come as a SIGWINCH too
 out=$(as_user timeout -k 5 30 python3 - "$JAIL" <<'PY'
 import fcntl, os, pty, select, struct, sys, termios, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "--", "sh", "-c",
-        'trap "stty size; exit 0" WINCH; echo ready; '
+        'trap "s=\\$(stty size); [ \\"\\$s\\" = \\"41 99\\" ] && { echo \\$s; exit 0; }" WINCH; '
+        'echo ready; '
         'i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'])
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 20, 70, 0, 0))
 buf = b""
