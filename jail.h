@@ -136,6 +136,19 @@ int openat2_fd(int dirfd, const char *path, int flags,
  */
 size_t utf8_len(const uint8_t *p, size_t left);
 
+/**
+ * str_distance() - Edit distance between two short words
+ * @a:		a word of at most 63 bytes
+ * @b:		another
+ *
+ * Levenshtein distance (insert, delete, replace one byte); for a word
+ * longer than 63 bytes the result is 64. Used to suggest the option or
+ * subcommand a person meant.
+ *
+ * Return: the distance, at most 64
+ */
+size_t str_distance(const char *a, const char *b);
+
 /* Bounded cursor over untrusted bytes (STYLE 7) */
 struct cursor {
 	const uint8_t *p;
@@ -297,6 +310,7 @@ struct jail_config {
 	unsigned long long cpu_max_pct;	/* --cpus * 100, 0: none */
 	bool seccomp_log;
 	bool explain;
+	bool help;		/* --help: print the usage, run nothing */
 	bool is_tty;			/* stdin is a terminal: use a pty */
 	bool ask;			/* --ask: undecided names are asked */
 	const char *profile;		/* agent profile applied, or NULL */

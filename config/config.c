@@ -164,10 +164,11 @@ static const struct opt_def opt_table[] = {
 };
 
 
-static void usage(FILE *f)
+void config_usage(FILE *f)
 {
 	fprintf(f, "Usage: jail [OPTION]... [--] COMMAND [ARG]...\n"
 		   "       jail --explain [OPTION]... [--] COMMAND [ARG]...\n"
+		   "       jail SUBCOMMAND [ARG]...  (listed at the end)\n"
 		   "Run COMMAND in a disposable Linux jail.\n\n");
 	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
 		const struct opt_def *o = &opt_table[i];
@@ -599,6 +600,84 @@ static void apply_all(struct jail_config *cfg, const struct opt_reqs *q,
 		}
 }
 
+/*
+ * Return: the option @name (without dashes, "=VALUE" cut) is a prefix of,
+ * when it is a prefix of more than one; @n_out counts them
+ */
+static const struct opt_def *prefix_of_many(const char *name, size_t len,
+					    size_t *n_out)
+{
+	const struct opt_def *first = NULL;
+
+	*n_out = 0;
+	for (size_t i = 0; len && i < ARRAY_SIZE(opt_table); i++)
+		if (!strncmp(opt_table[i].name, name, len)) {
+			if (!first)
+				first = &opt_table[i];
+			(*n_out)++;
+		}
+	return *n_out > 1 ? first : NULL;
+}
+
+/* The one option @name (@len bytes) is the start of; there must be one */
+static const struct opt_def *unique_prefix_of(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		if (!strncmp(opt_table[i].name, name, len))
+			return &opt_table[i];
+	return NULL;
+}
+
+/* The option nearest to @name by edit distance, or NULL when none is near */
+static const struct opt_def *nearest_option(const char *name)
+{
+	const struct opt_def *best = NULL;
+	size_t best_d = strlen(name) < 5 ? 2 : 3;	/* at most 1 or 2 */
+
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
+		size_t d = str_distance(name, opt_table[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = &opt_table[i];
+		}
+	}
+	return best;
+}
+
+static const struct opt_def *find_opt(const char *name);
+
+/* @bad is "--NAME" or "--NAME=VALUE" that getopt_long refused */
+static __attribute__((noreturn)) void die_unknown_option(const char *bad)
+{
+	const char *name = bad + strspn(bad, "-");
+	size_t len = strcspn(name, "=");
+	autofree char *word = strndup(name, len);
+	const struct opt_def *d;
+	size_t n = 0;
+
+	if (!word)
+		die("out of memory");
+	/* getopt_long says '?' for a value missing at the end, too */
+	d = find_opt(word);
+	if (d && d->has_arg == 1)
+		die("missing value for \"--%s\"; see jail --help", word);
+	d = prefix_of_many(word, len, &n);
+	if (!d && n == 1 && name[len] == '=')
+		die("\"%s\": --%s takes no value; see jail --help", bad,
+		    unique_prefix_of(word, len)->name);
+	if (d)
+		die("ambiguous option \"--%s\": the start of %zu options "
+		    "(such as --%s); see jail --help",
+		    word, n, d->name);
+	d = nearest_option(word);
+	if (d)
+		die("unknown option \"--%s\"; did you mean --%s? See jail "
+		    "--help",
+		    word, d->name);
+	die("unknown option \"%s\"; see jail --help", bad);
+}
+
 static void parse_args(struct jail_config *cfg, int argc, char **argv,
 		       struct opt_reqs *q)
 {
@@ -609,8 +688,8 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 	/* '+': stop at the first non-option, which is COMMAND */
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h' || c == OPT_HELP) {
-			usage(stdout);
-			exit(0);
+			cfg->help = true;	/* jail.c prints it */
+			return;
 		}
 		if (c == OPT_VERSION) {
 			printf("jail %s\n", JAIL_VERSION);
@@ -622,10 +701,10 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 			if (optopt && optopt < 256)
 				die("unknown option \"-%c\"; see jail --help",
 				    optopt);
-			die("%s \"%s\"; see jail --help",
-			    c == ':' ? "missing value for" :
-				       "unknown or incomplete option",
-			    bad);
+			if (c == ':')
+				die("missing value for \"%s\"; see jail --help",
+				    bad);
+			die_unknown_option(bad);
 		}
 		if (c == OPT_REVIEW && optarg && !*optarg)
 			die("--review=: no mode given; use --review, "
@@ -1201,6 +1280,10 @@ static void record_file(struct opt_reqs *q, const char *path,
 		if (r == 0)
 			continue;
 		d = find_opt(key);
+		if (!d && nearest_option(key))
+			die("%s:%zu: unknown option \"%s\"; did you mean "
+			    "\"%s\"?",
+			    path, lineno + 1, key, nearest_option(key)->name);
 		if (!d)
 			die("%s:%zu: unknown option \"%s\"", path, lineno + 1,
 			    key);
@@ -1402,6 +1485,8 @@ void config_load(struct jail_config *cfg, int argc, char **argv)
 
 	config_init(cfg);
 	parse_args(cfg, argc, argv, &q);
+	if (cfg->help)
+		return;
 	load_file(cfg, &q, xstrdup("/etc/jail/jail.conf"),
 		  ORIGIN_SYSTEM_FILE);
 	load_file(cfg, &q, xasprintf("%s/jail.conf", config_dir()),
@@ -1457,6 +1542,16 @@ static void write_trust_store(const char *path, const char *hash)
 		die_errno("rename \"%s\"", tmp);
 }
 
+static int trust_usage(void)
+{
+	printf("Usage: jail trust [FILE]\n"
+	       "Show a project's policy file (default: .jail.conf at the "
+	       "project's top)\nin plain words, mark what is dangerous, and "
+	       "record its SHA-256 as trusted.\nA project file counts only "
+	       "while its bytes are the ones trusted.\n");
+	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+}
+
 int config_trust_main(int argc, char **argv)
 {
 	struct jail_config *scratch = xcalloc(1, sizeof(*scratch));
@@ -1467,6 +1562,8 @@ int config_trust_main(int argc, char **argv)
 	size_t len = 0;
 
 	config_init(scratch);
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return trust_usage();
 	if (argc > 2)
 		die("usage: jail trust [FILE]");
 	if (argc == 2) {

@@ -28,8 +28,13 @@
  *
  * Context: supervisor, before anything is created
  * Must: leave every problem as one error line and exit 125
+ *
+ * With --help only @cfg->help is set: nothing else is read.
  */
 void config_load(struct jail_config *cfg, int argc, char **argv);
+
+/* Print the usage and the options (jail --help, jail help) */
+void config_usage(FILE *f);
 
 /* Print the resolved policy (--explain) */
 void config_explain(const struct jail_config *cfg);
