@@ -986,6 +986,9 @@ void fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	build_sys(root_fd, v);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
+	if (cfg->gitconfig)
+		jail_file_at(root_fd, xasprintf("%s/.gitconfig", cfg->home),
+			     cfg->gitconfig);
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);

@@ -279,6 +279,10 @@ struct jail_config {
 	char *cwd;		/* absolute current directory, kept inside */
 	char *home;		/* $HOME path inside (same as outside) */
 	char *home_src;		/* --home DIR: persistent host dir, or NULL */
+	bool no_git_config;	/* --no-git-config */
+	char *gitconfig;	/* the jail's ~/.gitconfig (config/gitident.c),
+				 * or NULL */
+	char *gitconfig_keys;	/* its keys, for --explain */
 	uid_t uid;
 	gid_t gid;
 

@@ -57,6 +57,7 @@ enum opt_id {
 	OPT_PROFILE,
 	OPT_NO_PROFILE,
 	OPT_REVIEW,
+	OPT_NO_GIT_CONFIG,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -157,6 +158,9 @@ static const struct opt_def opt_table[] = {
 	  OPT_SECCOMP_LOG, OPTF_FILE },
 	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
 	  OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "no-git-config", 0, NULL, "no generated ~/.gitconfig (your git "
+				    "identity) inside",
+	  OPT_NO_GIT_CONFIG, OPTF_FILE },
 	{ "explain", 0, NULL, "print the resolved policy and run nothing",
 	  OPT_EXPLAIN, 0 },
 	{ "help", 0, NULL, "show this help", OPT_HELP, 0 },
@@ -582,6 +586,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_REVIEW:
 		set_review(cfg, arg, o);
+		break;
+	case OPT_NO_GIT_CONFIG:
+		cfg->no_git_config = true;
 		break;
 	}
 }
@@ -1479,6 +1486,23 @@ static void resolve_project(struct jail_config *cfg, const struct opt_reqs *q)
 	cfg->project = real;
 }
 
+/*
+ * The jail's ~/.gitconfig, unless the home is the user's own (--home), a
+ * bind of the user's already covers it, or --no-git-config
+ */
+static void add_git_identity(struct jail_config *cfg)
+{
+	autofree char *path = xasprintf("%s/.gitconfig", cfg->home);
+
+	if (cfg->home_src || cfg->no_git_config)
+		return;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (!strcmp(cfg->mounts[i].path, path) ||
+		    !strcmp(cfg->mounts[i].path, cfg->home))
+			return;
+	gitident_build(cfg, host_home());
+}
+
 void config_load(struct jail_config *cfg, int argc, char **argv)
 {
 	struct opt_reqs q = { 0 };
@@ -1496,6 +1520,8 @@ void config_load(struct jail_config *cfg, int argc, char **argv)
 	choose_profile(cfg, &q);
 	apply_all(cfg, &q, ORIGIN_SYSTEM_FILE, ORIGIN_OPTION);
 	config_validate(cfg);
+	/* After validation, which settles the home */
+	add_git_identity(cfg);
 }
 
 /* ---- jail trust ---------------------------------------------------- */
@@ -1649,6 +1675,15 @@ static const char *mount_why(const struct mount_req *m)
 					  ": command outside the view";
 }
 
+static void explain_gitconfig(const struct jail_config *cfg)
+{
+	if (cfg->gitconfig)
+		printf("  %-8s %s/.gitconfig: generated from the host's git "
+		       "configuration with %s only  (default; "
+		       "--no-git-config)\n",
+		       "ro", cfg->home, cfg->gitconfig_keys);
+}
+
 static void explain_mounts(const struct jail_config *cfg)
 {
 	static const char *const kinds[] = { "ro", "rw", "hide", "tmpfs",
@@ -1671,6 +1706,7 @@ static void explain_mounts(const struct jail_config *cfg)
 	else
 		printf("  %-8s %s  (default: throwaway home)\n", "tmpfs",
 		       cfg->home);
+	explain_gitconfig(cfg);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct mount_req *m = &cfg->mounts[i];
 

@@ -13,6 +13,8 @@
  *   config.c    the option table, parsing, policy files and trust,
  *               validation, --explain
  *   profiles.c  the built-in agent profiles (data)
+ *   gitident.c  the jail's generated ~/.gitconfig (identity, harmless
+ *               settings)
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -89,5 +91,23 @@ const struct profile *profile_find(const char *name);
 /* Return: the @i-th built-in profile, or NULL past the last */
 const struct profile *profile_at(size_t i);
 
+/* ---------------------------------------------------------------------
+ * gitident.c: the jail's ~/.gitconfig
+ * ------------------------------------------------------------------- */
+
+/**
+ * gitident_build() - Set @cfg->gitconfig from the host's git identity
+ * @cfg:	configuration being built
+ * @home:	the host user's home
+ *
+ * Reads the host's global git configuration ($GIT_CONFIG_GLOBAL, else
+ * $XDG_CONFIG_HOME/git/config and ~/.gitconfig), at most 64 KiB each,
+ * and keeps only what gitcfg_is_carried() allows, under a comment that
+ * says the file is read-only and how to change it. Leaves @cfg alone
+ * when nothing is carried. A malformed file is skipped with a warning.
+ *
+ * Context: supervisor, config_load(), before anything is created
+ */
+void gitident_build(struct jail_config *cfg, const char *home);
 
 #endif /* CONFIG_H */

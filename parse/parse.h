@@ -19,6 +19,7 @@
  *   policy.c    the network policy's grammar and its matching
  *   diff.c      unified diffs (--review)
  *   auditlog.c  one audit log line read back (jail log)
+ *   gitconfig.c git's configuration format (the identity a jail carries)
  */
 #ifndef PARSE_H
 #define PARSE_H
@@ -624,5 +625,63 @@ struct audit_event {
  * strings over AUDIT_LINE_MAX bytes in all)
  */
 int audit_parse_line(const char *line, size_t len, struct audit_event *ev);
+
+/* ---------------------------------------------------------------------
+ * gitconfig.c: git's configuration format; what a jail may carry
+ * ------------------------------------------------------------------- */
+
+#define GITCFG_SECTION_MAX 63	/* "color", "user"; lowercased */
+#define GITCFG_SUB_MAX 127	/* the "sub" of [section "sub"], verbatim */
+#define GITCFG_NAME_MAX 63	/* a key's last part; lowercased */
+#define GITCFG_VALUE_MAX 511	/* after unquoting and unescaping */
+
+/* Where gitcfg_next() is in the file, and the section it is in */
+struct gitcfg_state {
+	const char *p;
+	size_t left;
+	char section[GITCFG_SECTION_MAX + 1];
+	char sub[GITCFG_SUB_MAX + 1];
+};
+
+/* One "name = value" of a section */
+struct gitcfg_entry {
+	char section[GITCFG_SECTION_MAX + 1];
+	char sub[GITCFG_SUB_MAX + 1];
+	char name[GITCFG_NAME_MAX + 1];
+	bool has_value;		/* false: "name" alone, git's true */
+	char value[GITCFG_VALUE_MAX + 1];
+};
+
+/* Start reading @len bytes of @buf, which need not be NUL-terminated */
+void gitcfg_init(struct gitcfg_state *st, const char *buf, size_t len);
+
+/**
+ * gitcfg_next() - The next entry of a git configuration file
+ * @st:		state from gitcfg_init(); untrusted bytes, see gitconfig.c
+ * @e:		the entry, when 1 is returned
+ *
+ * Pure. Sections, quoted subsections, comments, quoted values, escapes
+ * (\n \t \b \\ \") and continued lines as git reads them; include
+ * directives are returned as ordinary entries and never followed. A NUL
+ * byte, a key before any section, an unknown escape or an open quote is
+ * malformed. Each call consumes at least one byte.
+ *
+ * Return: 1 (an entry), 0 (the end), -EBADMSG or -E2BIG (a part is
+ * longer than its bound); after an error the state is not to be reused
+ */
+int gitcfg_next(struct gitcfg_state *st, struct gitcfg_entry *e);
+
+/**
+ * gitcfg_is_carried() - May @e go into a jail's generated ~/.gitconfig?
+ * @e:	an entry from gitcfg_next()
+ *
+ * Pure. Only allowlisted keys (identity and settings that run nothing on
+ * the host and hold no credential; see gitconfig.c), color.* and advice.*
+ * with plain values, and alias.* that do not start with "!"; and only
+ * values of printable text without control bytes.
+ *
+ * Return: true when it may
+ */
+bool gitcfg_is_carried(const struct gitcfg_entry *e);
 
 #endif /* PARSE_H */
