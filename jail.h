@@ -199,6 +199,7 @@ struct mount_req {
 	bool is_try;	/* missing source is not an error */
 	bool is_gitdir;	/* a worktree's git dir outside the project */
 	enum origin origin;
+	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
 };
 
 /* --review[=MODE] */
@@ -231,6 +232,7 @@ struct net_rule {
 	uint16_t port_hi[8];
 	unsigned int n_ports;
 	enum origin origin;
+	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
 };
 
 struct rlimit_req {
@@ -243,6 +245,8 @@ struct rlimit_req {
 struct env_req {
 	char *name;
 	char *value;	/* NULL: pass the host's value */
+	enum origin origin;
+	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
 };
 
 /* ---- secrets (secrets.c) ---- */
@@ -280,6 +284,8 @@ struct jail_config {
 	char *home;		/* $HOME path inside (same as outside) */
 	char *home_src;		/* --home DIR: persistent host dir, or NULL */
 	bool no_git_config;	/* --no-git-config */
+	const char *allow_private_where;	/* --explain: who set it */
+	const char *net_where;			/* --explain: who set --net */
 	char *gitconfig;	/* the jail's ~/.gitconfig (config/gitident.c),
 				 * or NULL */
 	char *gitconfig_keys;	/* its keys, for --explain */

@@ -192,6 +192,13 @@ void config_usage(FILE *f)
 		   "cannot run, 127 if not found.\nSee jail(1).\n");
 }
 
+/*
+ * The option being applied, for --explain's origins: "FILE:LINE", or
+ * "profile NAME" (set only while apply_all() or apply_profile()
+ * runs; the configuration keeps its own copy of the pointer)
+ */
+static const char *applying_where;
+
 static const char *host_home(void)
 {
 	const char *h = getenv("HOME");
@@ -269,6 +276,7 @@ static void add_mount(struct jail_config *cfg, enum mount_kind kind,
 					       cfg->cwd);
 	m->is_try = is_try;
 	m->origin = origin;
+	m->where = applying_where;
 	if (!strcmp(m->path, "/"))
 		die("mount \"/\": the root of the view cannot be replaced");
 }
@@ -300,6 +308,7 @@ static void add_env(struct jail_config *cfg, const char *arg)
 	if (!e->name)
 		die("out of memory");
 	e->value = eq ? xstrdup(eq + 1) : NULL;
+	e->where = applying_where;
 }
 
 static void add_keep_fd(struct jail_config *cfg, const char *arg)
@@ -431,6 +440,7 @@ static void add_rule(struct jail_config *cfg, bool is_allow, const char *arg,
 		die("too many --%s rules (at most %d)",
 		    is_allow ? "allow" : "deny", JAIL_MAX_RULES);
 	r.origin = origin;
+	r.where = applying_where;
 	rules[(*n)++] = r;
 }
 
@@ -475,6 +485,8 @@ static void add_hold_push(struct jail_config *cfg, const char *arg)
 	memcpy(cfg->hold_push[cfg->n_hold_push++], name, sizeof(name));
 }
 
+static const char *origin_name(enum origin o);
+
 static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 {
 	const char *arg = r->arg;
@@ -512,6 +524,7 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_NET:
 		set_net(cfg, arg);
+		cfg->net_where = r->where ? r->where : "option";
 		break;
 	case OPT_ALLOW:
 	case OPT_DENY:
@@ -519,6 +532,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_ALLOW_PRIVATE:
 		cfg->allow_private = true;
+		cfg->allow_private_where = r->where ? r->where :
+				o == ORIGIN_OPTION ? "option" :
+						     origin_name(o);
 		break;
 	case OPT_ALLOW_HOST_PORT: {
 		unsigned long long port;
@@ -602,7 +618,9 @@ static void apply_all(struct jail_config *cfg, const struct opt_reqs *q,
 			if (q->r[i].origin != o)
 				continue;
 			die_set_prefix(q->r[i].where);
+			applying_where = q->r[i].where;
 			apply_option(cfg, &q->r[i]);
+			applying_where = NULL;
 			die_set_prefix(NULL);
 		}
 }
@@ -1403,6 +1421,7 @@ static void apply_profile_secret(struct jail_config *cfg,
 
 static void apply_profile(struct jail_config *cfg, const struct profile *p)
 {
+	applying_where = xasprintf("profile %s", p->name);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct profile_entry *e = &p->e[i];
 
@@ -1434,6 +1453,7 @@ static void apply_profile(struct jail_config *cfg, const struct profile *p)
 			break;
 		}
 	}
+	applying_where = NULL;
 	cfg->profile = p->name;
 }
 
@@ -1570,12 +1590,50 @@ static void write_trust_store(const char *path, const char *hash)
 
 static int trust_usage(void)
 {
-	printf("Usage: jail trust [FILE]\n"
+	printf("Usage: jail trust [--yes] [FILE]\n"
 	       "Show a project's policy file (default: .jail.conf at the "
 	       "project's top)\nin plain words, mark what is dangerous, and "
-	       "record its SHA-256 as trusted.\nA project file counts only "
-	       "while its bytes are the ones trusted.\n");
+	       "record its SHA-256 as trusted.\nIt asks first on a terminal; "
+	       "--yes (or -y) trusts without asking.\nA project file counts "
+	       "only while its bytes are the ones trusted.\n");
 	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+}
+
+static const struct opt_def *opt_by_id(int id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		if (opt_table[i].id == id)
+			return &opt_table[i];
+	return NULL;
+}
+
+/* Print each line of the file in plain words; Return: how many are marked */
+static size_t show_grants(const struct jail_config *cfg, const char *path,
+			  const struct opt_reqs *q)
+{
+	size_t n_danger = 0;
+
+	printf("%s grants:\n", path);
+	for (size_t i = 0; i < q->n; i++) {
+		const struct opt_req *r = &q->r[i];
+		const struct opt_def *d = opt_by_id(r->id);
+		autofree char *abs = NULL;
+		const char *line = strrchr(r->where, ':');
+		struct trust_grant g;
+
+		if (d->metavar && (!strcmp(d->metavar, "PATH") ||
+				   !strcmp(d->metavar, "DIR")))
+			abs = normalize_path(r->arg, cfg->project);
+		trust_describe(d->name, r->arg, abs, host_home(), cfg->project,
+			       &g);
+		n_danger += g.danger != NULL;
+		printf("  %s line %-3s %s%s%s\n", g.danger ? "!" : " ",
+		       line ? line + 1 : "?", g.text, g.danger ? ": " : "",
+		       g.danger ? g.danger : "");
+	}
+	if (!q->n)
+		printf("  nothing (no option)\n");
+	return n_danger;
 }
 
 int config_trust_main(int argc, char **argv)
@@ -1584,14 +1642,20 @@ int config_trust_main(int argc, char **argv)
 	struct opt_reqs q = { 0 };
 	autofree char *path = NULL;
 	autofree char *buf = NULL;
+	bool is_yes = false;
 	char hash[65];
-	size_t len = 0;
+	size_t len = 0, n_danger;
 
 	config_init(scratch);
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return trust_usage();
+	if (argc > 1 && (!strcmp(argv[1], "--yes") || !strcmp(argv[1], "-y"))) {
+		is_yes = true;
+		argc--;
+		argv++;
+	}
 	if (argc > 2)
-		die("usage: jail trust [FILE]");
+		die("usage: jail trust [--yes] [FILE]");
 	if (argc == 2) {
 		path = realpath(argv[1], NULL);
 		if (!path)
@@ -1609,6 +1673,12 @@ int config_trust_main(int argc, char **argv)
 	*strrchr(scratch->project, '/') = '\0';
 	record_file(&q, path, buf, len, ORIGIN_PROJECT_FILE);
 	apply_all(scratch, &q, ORIGIN_PROJECT_FILE, ORIGIN_PROJECT_FILE);
+	n_danger = show_grants(scratch, path, &q);
+	fflush(stdout);
+	if (!trust_confirm(path, n_danger, is_yes)) {
+		printf("not trusted: %s\n", path);
+		return fflush(stdout) == 0 ? 1 : EXIT_JAIL_FAILED;
+	}
 	sha256_hex(buf, len, hash);
 	write_trust_store(path, hash);
 	printf("trusted %s (sha256 %.16s...)\n", path, hash);
@@ -1714,7 +1784,8 @@ static void explain_mounts(const struct jail_config *cfg)
 			continue;
 		printf("  %-8s %s%s  (%s%s)\n", kinds[m->kind], m->path,
 		       m->is_try ? " (if present)" : "",
-		       origin_name(m->origin), mount_why(m));
+		       m->where ? m->where : origin_name(m->origin),
+		       mount_why(m));
 	}
 	if (cfg->review) {
 		autofree char *root = review_state_root();
@@ -1733,7 +1804,8 @@ static void explain_mounts(const struct jail_config *cfg)
 		if (i >= fsview_n_default_protect) {
 			while (cfg->mounts[k].kind != MOUNT_PROTECT)
 				k++;
-			why = origin_name(cfg->mounts[k].origin);
+			why = cfg->mounts[k].where ? cfg->mounts[k].where :
+				origin_name(cfg->mounts[k].origin);
 			extra = mount_why(&cfg->mounts[k++]);
 		}
 		printf("  %-8s %s  (%s%s)\n", "protect", prot[i], why, extra);
@@ -1751,7 +1823,7 @@ static void explain_rules(const char *what, const struct net_rule *r,
 			snprintf(buf, sizeof(buf), "%s", r[i].pattern);
 		printf("  %-8s %s%s  (%s)\n", what, buf,
 		       r[i].n_ports ? "" : ":80,443",
-		       origin_name(r[i].origin));
+		       r[i].where ? r[i].where : origin_name(r[i].origin));
 	}
 }
 
@@ -1769,15 +1841,16 @@ void config_explain(const struct jail_config *cfg)
 		printf("%s%s", i ? ", " : "", cfg->files[i]);
 	printf("%s\n\n", cfg->n_files ? "" : "none");
 	explain_mounts(cfg);
-	printf("\nNetwork   %s\n",
+	printf("\nNetwork   %s  (%s)\n",
 	       cfg->net == NET_HOST ? "host (unfiltered: the host's network)" :
 	       cfg->net == NET_FILTERED ? "filtered (through the forwarder)" :
-					  "none (loopback only)");
+					  "none (loopback only)",
+	       cfg->net_where ? cfg->net_where : "default");
 	explain_rules("allow", cfg->allow, cfg->n_allow);
 	explain_rules("deny", cfg->deny, cfg->n_deny);
 	if (cfg->allow_private)
 		printf("  %-8s private, loopback and link-local destinations  "
-		       "(option)\n", "allow");
+		       "(%s)\n", "allow", cfg->allow_private_where);
 	if (cfg->ask)
 		printf("  %-8s names no rule decides are held and asked; "
 		       "denied after %llu s%s%s\n",
@@ -1802,8 +1875,9 @@ void config_explain(const struct jail_config *cfg)
 	printf("  environment: cleared; PATH HOME USER LOGNAME SHELL TERM "
 	       "COLORTERM LANG LC_* TZ EDITOR VISUAL PAGER NO_COLOR kept\n");
 	for (size_t i = 0; i < cfg->n_env; i++)
-		printf("  env      %s%s\n", cfg->env[i].name,
-		       cfg->env[i].value ? "=(set)" : " (from the host)");
+		printf("  env      %s%s  (%s)\n", cfg->env[i].name,
+		       cfg->env[i].value ? "=(set)" : " (from the host)",
+		       cfg->env[i].where ? cfg->env[i].where : "option");
 	if (cfg->timeout_ms)
 		printf("  timeout  %llu ms\n", cfg->timeout_ms);
 	for (size_t i = 0; i < cfg->n_secrets; i++) {

@@ -15,6 +15,7 @@
  *   profiles.c  the built-in agent profiles (data)
  *   gitident.c  the jail's generated ~/.gitconfig (identity, harmless
  *               settings)
+ *   trustview.c what jail trust shows and asks before trusting a file
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -109,5 +110,41 @@ const struct profile *profile_at(size_t i);
  * Context: supervisor, config_load(), before anything is created
  */
 void gitident_build(struct jail_config *cfg, const char *home);
+
+/* ---------------------------------------------------------------------
+ * trustview.c: jail trust, shown and asked
+ * ------------------------------------------------------------------- */
+
+/* One line of a project's policy file, for a person */
+struct trust_grant {
+	char text[600];		/* "read-write access to /home/u/.ssh" */
+	const char *danger;	/* why it reaches past the project, or NULL */
+};
+
+/**
+ * trust_describe() - One option of a project's file in plain words
+ * @opt:	the option's name ("rw", "allow" ...)
+ * @arg:	its value as written ("" when it takes none)
+ * @path:	for path options, the value made absolute; else NULL
+ * @home:	the host user's home
+ * @project:	the project the file belongs to
+ * @g:		result
+ */
+void trust_describe(const char *opt, const char *arg, const char *path,
+		    const char *home, const char *project,
+		    struct trust_grant *g);
+
+/**
+ * trust_confirm() - Ask whether to trust @path, after its grants were shown
+ * @path:	the policy file
+ * @n_danger:	how many grants were marked dangerous
+ * @is_yes:	--yes: trust without asking
+ *
+ * Without a terminal on stdin and without --yes: one error line with the
+ * command to run, exit 125.
+ *
+ * Return: true to trust it
+ */
+bool trust_confirm(const char *path, size_t n_danger, bool is_yes);
 
 #endif /* CONFIG_H */

@@ -90,7 +90,7 @@ assert_match "--explain shows --ask and its timeout" "ask +names no rule decides
 assert_match "--explain shows --hold-push, normalised" "hold +allowed.test: git over SSH" "$out"
 printf 'approve-cmd true\n' >"$proj/.jail.conf"
 chown "$JT_USER:" "$proj/.jail.conf"
-out=$(jctl trust 2>&1)
+out=$(jctl trust --yes 2>&1)
 assert_match "a project's .jail.conf cannot set --approve-cmd" '"approve-cmd" is not allowed in a project'"'"'s .jail.conf' "$out"
 rm -f "$proj/.jail.conf"
 

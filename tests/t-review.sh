@@ -389,11 +389,11 @@ err=$(jail --review=off -- sh -c 'echo f >off.txt' 2>&1)
 assert_eq "--review=off on the command line wins" "f" "$(cat "$proj/off.txt" 2>/dev/null)"
 u rm -f "$cfgdir/jail.conf" "$proj/off.txt"
 u sh -c "echo 'review off' >'$proj/.jail.conf'"
-err=$(u "$JAIL" trust 2>&1); rc=$?
+err=$(u "$JAIL" trust --yes 2>&1); rc=$?
 assert_eq "a project file may not turn review off" 125 "$rc"
 assert_match "a project file may not turn review off: why" "may only ask for a review" "$err"
 u sh -c "echo 'review keep' >'$proj/.jail.conf'"
-u "$JAIL" trust >/dev/null 2>&1
+u "$JAIL" trust --yes >/dev/null 2>&1
 err=$(jail -- sh -c 'echo p >p.txt' 2>&1)
 assert_match "a project file may ask for a review" "kept for later" "$err"
 u "$JAIL" review "$(review_id "$err")" discard >/dev/null 2>&1
