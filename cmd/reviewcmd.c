@@ -66,12 +66,35 @@ static int do_apply(struct review *r, bool with_protected)
  * the supervisor) end the question. Return: the answer's first letter,
  * lowercased, '\n' for an empty answer, 0 for none (EOF, a signal).
  */
+static int read_answer(int sfd, char *line, size_t size, size_t *lenp,
+		       bool one_key);
+
+/*
+ * On a terminal, one key answers (no Enter needed): canonical mode and
+ * echo off until the key is read. Return: whether @saved must be restored
+ */
+static bool one_key_mode(struct termios *saved)
+{
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	t = *saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	return tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+}
+
 static int ask(const char *question)
 {
 	sigset_t set;
 	autoclose int sfd = -1;
 	char line[64];
 	size_t len = 0;
+	struct termios saved;
+	bool one_key;
+	int a;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -82,7 +105,29 @@ static int ask(const char *question)
 	tcflush(STDIN_FILENO, TCIFLUSH);
 	fputs(question, stderr);
 	fflush(stderr);
-	while (len < sizeof(line) - 1) {
+	one_key = one_key_mode(&saved);
+	a = read_answer(sfd, line, sizeof(line), &len, one_key);
+	if (one_key) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		/* Echo what was typed, as the terminal would have */
+		fprintf(stderr, "%.*s\n", a > 0 && len ? 1 : 0, line);
+	}
+	if (a <= 0)
+		return 0;
+	line[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t')
+			return line[i] | 0x20;
+	return '\n';
+}
+
+/* Read up to a newline (or one key when @one_key). Return: 1, or 0 */
+static int read_answer(int sfd, char *line, size_t size, size_t *lenp,
+		       bool one_key)
+{
+	size_t len = 0;
+
+	while (len < size - 1) {
 		struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 },
 				       { sfd, POLLIN, 0 } };
 		ssize_t n;
@@ -92,22 +137,19 @@ static int ask(const char *question)
 				continue;
 			return 0;
 		}
-		if (p[1].revents) {
-			fputc('\n', stderr);
+		if (p[1].revents)
 			return 0;
-		}
 		n = read(STDIN_FILENO, line + len, 1);
 		if (n <= 0)
 			return 0;
-		if (line[len] == '\n')
+		if (line[len] == '\n' || line[len] == '\r')
 			break;
 		len++;
+		if (one_key)
+			break;
 	}
-	line[len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if (line[i] != ' ' && line[i] != '\t')
-			return line[i] | 0x20;
-	return '\n';
+	*lenp = len;
+	return 1;
 }
 
 static void log_keep(struct review *r, const char *why)

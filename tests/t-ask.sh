@@ -177,6 +177,10 @@ assert_match "jail approve answers it" "^[0-9a-f]{16}: allowed dnsonly.test \(1 
 wait "${NET_BG[0]}"
 NET_BG=()
 assert_match "... and the waiting request completes" "^hello server=$NET_IP_DNSONLY " "$(cat "$work/bg1.out")"
+assert_match "without a terminal, the question is one line on stderr with the answer's command" \
+	"^jail: --ask: connect dnsonly.test port 80 is held for 40 s; answer with: jail approve [0-9a-f]{16} dnsonly.test \(or always, deny\)$" \
+	"$(cat "$work/bg1.out")"
+assert_eq "... once" 1 "$(grep -c 'is held for' "$work/bg1.out")"
 assert_match "ask.answer allow by socket is logged" '"event":"ask.answer",.*"host":"dnsonly.test","port":80,"answer":"allow","by":"socket"' "$(cat "$L1")"
 assert_eq "the control socket is removed at exit" "" "$(ls "$RUNDIR"/*.sock 2>/dev/null)"
 

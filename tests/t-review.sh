@@ -302,7 +302,8 @@ while time.time() < deadline:
     if sent < len(answers) and buf.count(b"jail: apply ") > sent and \
             buf.endswith(b": "):
         a = answers[sent]
-        os.write(fd, b"\x03" if a == "^C" else a.encode() + b"\n")
+        # One key answers: no Enter after it
+        os.write(fd, b"\x03" if a == "^C" else a.encode())
         sent += 1
 os.waitpid(pid, 0)
 print(buf.decode(errors="replace").replace("\r", ""))
@@ -316,6 +317,11 @@ assert_match "terminal: n discards" "discarded; the project is unchanged" "$out"
 assert_eq "terminal: n lands nothing" "no" "$([ -e "$proj/tty-n.txt" ] && echo yes || echo no)"
 assert_eq "terminal: nothing is left in the review state" "" "$(state_left)"
 u rm -f "$proj/tty-y.txt"
+out=$(ask k "$JAIL" --review -- sh -c 'echo k >tty-k.txt')
+assert_match "terminal: the key k alone keeps the changes (no Enter)" \
+	"later: k.*kept" "$(printf '%s' "$out" | tr '\n' ' ')"
+assert_eq "terminal: k lands nothing" "no" "$([ -e "$proj/tty-k.txt" ] && echo yes || echo no)"
+u "$JAIL" review "$(review_id "$out")" discard >/dev/null 2>&1
 out=$(ask '^C' "$JAIL" --review -- sh -c 'echo c >tty-c.txt')
 assert_match "terminal: Ctrl-C keeps the changes" "no answer; the changes are kept" "$out"
 assert_eq "terminal: Ctrl-C lands nothing" "no" "$([ -e "$proj/tty-c.txt" ] && echo yes || echo no)"
