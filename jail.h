@@ -171,6 +171,7 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
 #define JAIL_MAX_ENV 128
 #define JAIL_MAX_FDS 32
 #define JAIL_MAX_RULES 256
+#define JAIL_MAX_QUIET 32
 #define JAIL_MAX_HOLD_PUSH 16
 #define JAIL_ASK_TIMEOUT_DEFAULT 60	/* seconds */
 
@@ -306,6 +307,10 @@ struct jail_config {
 	size_t n_allow;
 	struct net_rule deny[JAIL_MAX_RULES];
 	size_t n_deny;
+	/* Profiles: what the agent reaches for in the background; --ask
+	 * denies these without asking (an allow still wins) */
+	struct net_rule quiet[JAIL_MAX_QUIET];
+	size_t n_quiet;
 	bool allow_private;
 	uint16_t host_ports[16];	/* --allow-host-port */
 	size_t n_host_ports;

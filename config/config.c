@@ -1419,6 +1419,18 @@ static void apply_profile_secret(struct jail_config *cfg,
 		add_env(cfg, e->env);
 }
 
+/* A host the profile's agent contacts in the background (PROF_QUIET) */
+static void add_quiet(struct jail_config *cfg, const char *spec)
+{
+	struct net_rule r;
+
+	if (policy_parse_rule(spec, &r) < 0 || cfg->n_quiet >= JAIL_MAX_QUIET)
+		die("profile: bad quiet host \"%s\"", spec);
+	r.origin = ORIGIN_PROFILE;
+	r.where = applying_where;
+	cfg->quiet[cfg->n_quiet++] = r;
+}
+
 static void apply_profile(struct jail_config *cfg, const struct profile *p)
 {
 	applying_where = xasprintf("profile %s", p->name);
@@ -1450,6 +1462,9 @@ static void apply_profile(struct jail_config *cfg, const struct profile *p)
 			break;
 		case PROF_SECRET:
 			apply_profile_secret(cfg, e);
+			break;
+		case PROF_QUIET:
+			add_quiet(cfg, e->value);
 			break;
 		}
 	}
@@ -1848,6 +1863,8 @@ void config_explain(const struct jail_config *cfg)
 	       cfg->net_where ? cfg->net_where : "default");
 	explain_rules("allow", cfg->allow, cfg->n_allow);
 	explain_rules("deny", cfg->deny, cfg->n_deny);
+	if (cfg->ask)
+		explain_rules("quiet", cfg->quiet, cfg->n_quiet);
 	if (cfg->allow_private)
 		printf("  %-8s private, loopback and link-local destinations  "
 		       "(%s)\n", "allow", cfg->allow_private_where);

@@ -72,6 +72,9 @@ enum profile_kind {
 	PROF_ENV,	/* as --env */
 	PROF_SECRET,	/* as --secret, when the host has NAME set; then
 			 * @env too (the client's base URL) */
+	PROF_QUIET,	/* a host the agent contacts in the background:
+			 * under --ask denied without a question, unless
+			 * an allow names it */
 };
 
 struct profile_entry {

@@ -1122,7 +1122,9 @@ static void decide(struct fwd *f, struct conn *c, const char *claimed,
 	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
 			      c->name, c->port);
 	c->via_proxy = is_tls && f->proxy.on;
-	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0) {
+	/* A profile's background host is denied without a question */
+	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0 &&
+	    !policy_check_quiet(cfg->quiet, cfg->n_quiet, c->name, c->port)) {
 		if (ask_hook(f, c, ip,
 			     is_tls ? "tls" : *claimed ? "http" : "tcp"))
 			return;

@@ -201,6 +201,13 @@ enum policy_verdict policy_check_name(const struct net_rule *allow,
 				      uint16_t port);
 
 /* As policy_check_name() for an address; only IP rules take part */
+/*
+ * policy_check_quiet() - Is @name:@port one of @n @quiet rules (a
+ * profile's background host, denied under --ask without a question)?
+ */
+bool policy_check_quiet(const struct net_rule *quiet, size_t n,
+			const char *name, uint16_t port);
+
 enum policy_verdict policy_check_addr(const struct net_rule *allow,
 				      size_t n_allow,
 				      const struct net_rule *deny,

@@ -406,4 +406,24 @@ assert_match "... and the log has the question, the answer and the review" \
 	"$(tr '\n' ' ' <"$L1")"
 rm -f "$proj/fetched.txt"
 
+# ---- a profile's background hosts are decided quietly ----------------------
+
+# The claude profile lists sentry.io as background traffic: under --ask it
+# is refused at once, without a question; a name no profile lists is asked
+out=$(nj --ask --ask-timeout 30 --profile claude -- sh -c \
+	'curl -sS --max-time 20 -o /dev/null http://sentry.io/ 2>&1; echo rc=$?' 2>&1)
+assert_match "--ask: a profile's background host is refused at once" "rc=[1-9]" "$out"
+assert_nomatch "... without a question" '"event":"ask",' "$(cat "$LOG")"
+assert_nomatch "... none on stderr either" "is held for" "$out"
+assert_match "... logged as a denial" '"event":"net.deny",.*"host":"sentry.io"' "$(cat "$LOG")"
+out=$(nj --ask --ask-timeout 1 --profile claude -- sh -c \
+	'curl -sS --max-time 20 -o /dev/null http://other.test/ 2>&1; echo rc=$?' 2>&1)
+assert_match "... while a name it does not list is asked" '"event":"ask",.*"host":"other.test"' "$(cat "$LOG")"
+out=$(nj --ask --ask-timeout 1 --profile claude --allow sentry.io:80 -- sh -c \
+	'curl -sS --max-time 20 -o /dev/null http://sentry.io/ 2>&1; echo rc=$?' 2>&1)
+assert_nomatch "... and an --allow of a background host wins" \
+	'"event":"net.deny",[^}]*"host":"sentry.io"[^}]*"reason":"not allowed"' "$(cat "$LOG")"
+assert_match "--explain lists the quiet hosts under --ask" "quiet +sentry\.io:80,443 +\(profile claude\)" \
+	"$(jail --explain --ask --profile claude -- true 2>&1)"
+
 cleanup_bg
