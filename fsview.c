@@ -774,6 +774,9 @@ int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	sysview_build_sys(root_fd, v);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
+	if (cfg->gitconfig)
+		sysview_jail_file_at(root_fd, xasprintf("%s/.gitconfig", cfg->home),
+			     cfg->gitconfig);
 	/* Over the project and its git dirs' binds, under protected paths */
 	n_git = gitguard_build(cfg, root_fd, git_src, git_fd);
 	/* After the git dirs' descriptors: the private tmpfs mounts' */

@@ -308,6 +308,8 @@ static void open_host_resources(struct jail_config *cfg)
 	}
 }
 
+static int print_help(void);
+
 /* jail [OPTION]... [--] COMMAND [ARG]...: the steps, in order */
 static int jail_main(int argc, char **argv)
 {
@@ -316,6 +318,8 @@ static int jail_main(int argc, char **argv)
 
 	placeholders_clean_stale();
 	config_load(cfg, argc, argv);
+	if (cfg->help)
+		return print_help();
 	if (cfg->explain) {
 		config_explain(cfg);
 		return 0;
@@ -334,21 +338,46 @@ static int jail_main(int argc, char **argv)
 	return status;
 }
 
+static int help_cmd_main(int argc, char **argv);
+
 /* What a person runs besides a jail: `jail NAME ARG...` */
-static const struct subcommand {
-	const char *name;
-	int (*main)(int argc, char **argv);
-} subcommands[] = {
-	{ "trust", config_trust_main },	  /* config/: trust a .jail.conf */
-	{ "log", logview_log_main },	  /* cmd/: render an audit log */
-	{ "ps", logview_ps_main },	  /* cmd/: the user's running jails */
-	{ "pending", ctl_main },	  /* cmd/: asks waiting for an answer */
-	{ "approve", ctl_main },	  /* cmd/: answer an ask */
-	{ "always", ctl_main },
-	{ "deny", ctl_main },
-	{ "revoke", ctl_main },		  /* cmd/: stop injecting a secret */
-	{ "review", review_main },	  /* cmd/: a kept --review */
+static const struct subcommand subcommands[] = {
+	/* cmd/: the options, the subcommands, each one's usage */
+	{ "help", help_cmd_main, "show this help, or SUB's: jail help SUB" },
+	/* config/: trust a .jail.conf */
+	{ "trust", config_trust_main, "show a project's .jail.conf in plain "
+				      "words and trust it" },
+	/* cmd/: render an audit log; the user's running jails */
+	{ "log", logview_log_main, "show a jail's audit log (the newest by "
+				   "default)" },
+	{ "ps", logview_ps_main, "list your running jails" },
+	/* cmd/: asks waiting for an answer, and the answers */
+	{ "pending", ctl_main, "list the connections your jails hold for "
+			       "an answer (--ask)" },
+	{ "approve", ctl_main, "allow one held connection: jail approve "
+			       "[ID] HOST" },
+	{ "always", ctl_main, "allow HOST for the rest of that run" },
+	{ "deny", ctl_main, "refuse a held connection" },
+	/* cmd/: stop injecting a secret */
+	{ "revoke", ctl_main, "stop putting a secret into requests: jail "
+			      "revoke [ID] NAME" },
+	/* cmd/: a kept --review */
+	{ "review", review_main, "list, show, apply or discard kept "
+				 "reviews (--review=keep)" },
 };
+
+static int help_cmd_main(int argc, char **argv)
+{
+	return help_main(argc, argv, subcommands, ARRAY_SIZE(subcommands));
+}
+
+/* jail --help: the options of the table, then the subcommands */
+static int print_help(void)
+{
+	config_usage(stdout);
+	help_list_subcommands(stdout, subcommands, ARRAY_SIZE(subcommands));
+	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+}
 
 int main(int argc, char **argv)
 {

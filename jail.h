@@ -186,6 +186,19 @@ ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
  */
 size_t utf8_len(const uint8_t *p, size_t left);
 
+/**
+ * str_distance() - Edit distance between two short words
+ * @a:		a word of at most 63 bytes
+ * @b:		another
+ *
+ * Levenshtein distance (insert, delete, replace one byte); for a word
+ * longer than 63 bytes the result is 64. Used to suggest the option or
+ * subcommand a person meant.
+ *
+ * Return: the distance, at most 64
+ */
+size_t str_distance(const char *a, const char *b);
+
 /* An environment variable's name: [A-Za-z_][A-Za-z0-9_]*, not empty */
 bool env_name_valid(const char *s, size_t len);
 
@@ -232,6 +245,7 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
 #define JAIL_MAX_ENV 128
 #define JAIL_MAX_FDS 32
 #define JAIL_MAX_RULES 256
+#define JAIL_MAX_QUIET 32
 #define JAIL_MAX_HOLD_PUSH 16
 #define JAIL_ASK_TIMEOUT_DEFAULT 60	/* seconds */
 #define JAIL_NET_IDLE_DEFAULT 600	/* seconds a spliced connection idles */
@@ -264,6 +278,7 @@ struct mount_req {
 	const char *why;	/* --explain's reason, or NULL */
 	bool is_private;	/* tmpfs over a placeholder (placeholder.c) */
 	enum origin origin;
+	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
 };
 
 /* --review[=MODE] */
@@ -296,6 +311,7 @@ struct net_rule {
 	uint16_t port_hi[8];
 	unsigned int n_ports;
 	enum origin origin;
+	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
 };
 
 struct rlimit_req {
@@ -308,6 +324,8 @@ struct rlimit_req {
 struct env_req {
 	char *name;
 	char *value;	/* NULL: pass the host's value */
+	enum origin origin;
+	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
 };
 
 /* ---- secrets (secrets.c) ---- */
@@ -339,6 +357,12 @@ struct jail_config {
 	char *home;		/* $HOME path inside (same as outside) */
 	char *home_src;		/* --home DIR: persistent host dir, or NULL */
 	char *gitdir_why;	/* why the .git file's git dir is bound */
+	bool no_git_config;	/* --no-git-config */
+	const char *allow_private_where;	/* --explain: who set it */
+	const char *net_where;			/* --explain: who set --net */
+	char *gitconfig;	/* the jail's ~/.gitconfig (config/gitident.c),
+				 * or NULL */
+	char *gitconfig_keys;	/* its keys, for --explain */
 	uid_t uid;
 	gid_t gid;
 
@@ -356,6 +380,10 @@ struct jail_config {
 	size_t n_allow;
 	struct net_rule deny[JAIL_MAX_RULES];
 	size_t n_deny;
+	/* Profiles: what the agent reaches for in the background; --ask
+	 * denies these without asking (an allow still wins) */
+	struct net_rule quiet[JAIL_MAX_QUIET];
+	size_t n_quiet;
 	bool allow_private;
 	uint16_t host_ports[16];	/* --allow-host-port */
 	size_t n_host_ports;
@@ -371,6 +399,7 @@ struct jail_config {
 	bool seccomp_log;
 	bool no_exec_log;		/* --no-exec-log: no exec events */
 	bool explain;
+	bool help;		/* --help: print the usage, run nothing */
 	bool is_tty;			/* stdin is a terminal: use a pty */
 	unsigned int tty_allow;		/* --tty-allow: TTY_ALLOW_* bits */
 	enum origin tty_allow_origin;	/* ... where the last one came from */

@@ -16,6 +16,7 @@
  *   reviewcmd.c --review at exit (summary, question) and jail review ID
  *   ctl.c       the control socket's line protocol; jail pending,
  *               approve, always, deny, revoke
+ *   help.c      jail help [SUB]: the list of subcommands, each one's usage
  */
 #ifndef CMD_H
 #define CMD_H
@@ -284,5 +285,34 @@ int ctl_peer_check(int fd, char *why, size_t why_len);
  */
 int ctl_main(int argc, char **argv);
 
+
+/* ---------------------------------------------------------------------
+ * help.c: jail help, the list of subcommands
+ * ------------------------------------------------------------------- */
+
+/* One entry of jail.c's table of subcommands */
+struct subcommand {
+	const char *name;
+	int (*main)(int argc, char **argv);	/* argv[0] is @name */
+	const char *summary;			/* one line for --help */
+};
+
+/* Print "Subcommands:" and one line per entry of @tab */
+void help_list_subcommands(FILE *f, const struct subcommand *tab, size_t n);
+
+/**
+ * help_main() - `jail help [SUB]`
+ * @argc:	argument count
+ * @argv:	arguments; @argv[0] is "help"
+ * @tab:	the table of subcommands
+ * @n:		its length
+ *
+ * Without SUB: the usage, the options and the subcommands (as jail
+ * --help). With SUB: what `jail SUB --help` prints. An unknown SUB is one
+ * error line naming the nearest subcommand.
+ *
+ * Return: exit status: 0, or 125 after one "jail: ..." line
+ */
+int help_main(int argc, char **argv, const struct subcommand *tab, size_t n);
 
 #endif /* CMD_H */

@@ -532,6 +532,16 @@ static void print_pending(const char *id, const struct ctl_msg *m)
 	       m->port, m->wait_s, detail);
 }
 
+/* An empty list would look like a broken command: say why it is empty */
+static void say_nothing_pending(size_t n_jails)
+{
+	if (!n_jails)
+		printf("nothing is pending: no jail of yours is running\n");
+	else
+		printf("nothing is pending in your %zu running jail%s\n",
+		       n_jails, n_jails == 1 ? "" : "s");
+}
+
 static int pending_main(void)
 {
 	static struct jail_conn js[CTL_MAX_JAILS];
@@ -552,6 +562,8 @@ static int pending_main(void)
 			header = true;
 			print_pending(js[i].id, m);
 		}
+	if (!header)
+		say_nothing_pending(n);
 	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
 }
 

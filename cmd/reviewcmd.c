@@ -67,8 +67,34 @@ static int do_apply(struct review *r, bool with_protected)
  * in @line (@size bytes). Return: its first letter, lowercased, '\n' for
  * an empty answer, 0 for none (EOF, a signal).
  */
-static int ask_line(const char *question, char *line, size_t size)
+/*
+ * On a terminal, one key answers (no Enter needed): canonical mode and
+ * echo off until the key is read. Return: whether @saved must be restored
+ */
+static bool one_key_mode(struct termios *saved)
 {
+	struct termios t;
+
+	if (tcgetattr(STDIN_FILENO, saved) < 0)
+		return false;
+	t = *saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	return tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+}
+
+/*
+ * Ask @question on the terminal and read the answer into @line: one key
+ * when @one_key (shown as typed), else a line up to Enter. SIGINT, SIGTERM
+ * and SIGHUP end the question unanswered. Return: the answer's first
+ * character, lowercased, '\n' for an empty one, 0 for none
+ */
+static int ask_line(const char *question, char *line, size_t size,
+		    bool one_key)
+{
+	struct termios saved;
+	bool restore = false, answered = false;
 	sigset_t set;
 	autoclose int sfd = -1;
 	size_t len = 0;
@@ -83,6 +109,8 @@ static int ask_line(const char *question, char *line, size_t size)
 	fputs(question, stderr);
 	fflush(stderr);
 	line[0] = '\0';
+	if (one_key)
+		restore = one_key_mode(&saved);
 	while (len < size - 1) {
 		struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 },
 				       { sfd, POLLIN, 0 } };
@@ -91,20 +119,32 @@ static int ask_line(const char *question, char *line, size_t size)
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return 0;
+			break;
 		}
 		if (p[1].revents) {
+			if (restore)
+				tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 			fputc('\n', stderr);
 			return 0;
 		}
 		n = read(STDIN_FILENO, line + len, 1);
 		if (n <= 0)
-			return 0;
+			break;
+		answered = true;
 		if (line[len] == '\n')
 			break;
 		len++;
+		if (restore)
+			break;
+	}
+	if (restore) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		/* Echo what was typed, as the terminal would have */
+		fprintf(stderr, "%.*s\n", len ? 1 : 0, line);
 	}
 	line[len] = '\0';
+	if (!answered)
+		return 0;
 	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' ||
 		       line[len - 1] == '\r'))
 		line[--len] = '\0';
@@ -120,7 +160,7 @@ static int ask(const char *question)
 {
 	char line[64];
 
-	return ask_line(question, line, sizeof(line));
+	return ask_line(question, line, sizeof(line), true);
 }
 
 static void log_keep(struct review *r, const char *why)
@@ -144,7 +184,7 @@ static int ask_unseen(const struct review *r, size_t hidden)
 		 "apply them unseen, [N]o (discard), [k]eep for later (jail "
 		 "review %s patch FILE shows them all): ",
 		 hidden, hidden == 1 ? " was" : "s were", r->id);
-	a = ask_line(q, line, sizeof(line));
+	a = ask_line(q, line, sizeof(line), false);
 	if (!strcmp(line, "apply all"))
 		return 'y';
 	return a == 'y' ? 'x' : a;

@@ -64,6 +64,7 @@ enum opt_id {
 	OPT_NO_PROFILE,
 	OPT_REVIEW,
 	OPT_TTY_ALLOW,
+	OPT_NO_GIT_CONFIG,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -182,6 +183,9 @@ static const struct opt_def opt_table[] = {
 	  OPT_NO_EXEC_LOG, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "log", 1, "FILE", "write the audit log to FILE", OPT_LOG,
 	  OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "no-git-config", 0, NULL, "no generated ~/.gitconfig (your git "
+				    "identity) inside",
+	  OPT_NO_GIT_CONFIG, OPTF_FILE },
 	{ "explain", 0, NULL, "print the resolved policy and run nothing",
 	  OPT_EXPLAIN, 0 },
 	{ "help", 0, NULL, "show this help", OPT_HELP, 0 },
@@ -189,10 +193,11 @@ static const struct opt_def opt_table[] = {
 };
 
 
-static void usage(FILE *f)
+void config_usage(FILE *f)
 {
 	fprintf(f, "Usage: jail [OPTION]... [--] COMMAND [ARG]...\n"
 		   "       jail --explain [OPTION]... [--] COMMAND [ARG]...\n"
+		   "       jail SUBCOMMAND [ARG]...  (listed at the end)\n"
 		   "Run COMMAND in a disposable Linux jail.\n\n");
 	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
 		const struct opt_def *o = &opt_table[i];
@@ -211,6 +216,13 @@ static void usage(FILE *f)
 		   "124 on timeout,\n125 if jail failed, 126 if COMMAND "
 		   "cannot run, 127 if not found.\nSee jail(1).\n");
 }
+
+/*
+ * The option being applied, for --explain's origins: "FILE:LINE", or
+ * "profile NAME" (set only while apply_all() or apply_profile()
+ * runs; the configuration keeps its own copy of the pointer)
+ */
+static const char *applying_where;
 
 static const char *host_home(void)
 {
@@ -289,6 +301,7 @@ static void add_mount(struct jail_config *cfg, enum mount_kind kind,
 					       cfg->cwd);
 	m->is_try = is_try;
 	m->origin = origin;
+	m->where = applying_where;
 	if (!strcmp(m->path, "/"))
 		die("mount \"/\": the root of the view cannot be replaced");
 }
@@ -308,6 +321,7 @@ static void add_env(struct jail_config *cfg, const char *arg)
 	if (!e->name)
 		die("out of memory");
 	e->value = eq ? xstrdup(eq + 1) : NULL;
+	e->where = applying_where;
 }
 
 static void add_keep_fd(struct jail_config *cfg, const char *arg)
@@ -439,6 +453,7 @@ static void add_rule(struct jail_config *cfg, bool is_allow, const char *arg,
 		die("too many --%s rules (at most %d)",
 		    is_allow ? "allow" : "deny", JAIL_MAX_RULES);
 	r.origin = origin;
+	r.where = applying_where;
 	rules[(*n)++] = r;
 }
 
@@ -483,6 +498,8 @@ static void add_hold_push(struct jail_config *cfg, const char *arg)
 	memcpy(cfg->hold_push[cfg->n_hold_push++], name, sizeof(name));
 }
 
+static const char *origin_name(enum origin o);
+
 static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 {
 	const char *arg = r->arg;
@@ -520,6 +537,7 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_NET:
 		set_net(cfg, arg);
+		cfg->net_where = r->where ? r->where : "option";
 		break;
 	case OPT_ALLOW:
 	case OPT_DENY:
@@ -527,6 +545,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_ALLOW_PRIVATE:
 		cfg->allow_private = true;
+		cfg->allow_private_where = r->where ? r->where :
+				o == ORIGIN_OPTION ? "option" :
+						     origin_name(o);
 		break;
 	case OPT_ALLOW_HOST_PORT: {
 		unsigned long long port;
@@ -625,6 +646,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 			    arg ? arg : "");
 		cfg->tty_allow_origin = o;
 		break;
+	case OPT_NO_GIT_CONFIG:
+		cfg->no_git_config = true;
+		break;
 	}
 }
 
@@ -637,9 +661,89 @@ static void apply_all(struct jail_config *cfg, const struct opt_reqs *q,
 			if (q->r[i].origin != o)
 				continue;
 			die_set_prefix(q->r[i].where);
+			applying_where = q->r[i].where;
 			apply_option(cfg, &q->r[i]);
+			applying_where = NULL;
 			die_set_prefix(NULL);
 		}
+}
+
+/*
+ * Return: the option @name (without dashes, "=VALUE" cut) is a prefix of,
+ * when it is a prefix of more than one; @n_out counts them
+ */
+static const struct opt_def *prefix_of_many(const char *name, size_t len,
+					    size_t *n_out)
+{
+	const struct opt_def *first = NULL;
+
+	*n_out = 0;
+	for (size_t i = 0; len && i < ARRAY_SIZE(opt_table); i++)
+		if (!strncmp(opt_table[i].name, name, len)) {
+			if (!first)
+				first = &opt_table[i];
+			(*n_out)++;
+		}
+	return *n_out > 1 ? first : NULL;
+}
+
+/* The one option @name (@len bytes) is the start of; there must be one */
+static const struct opt_def *unique_prefix_of(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		if (!strncmp(opt_table[i].name, name, len))
+			return &opt_table[i];
+	return NULL;
+}
+
+/* The option nearest to @name by edit distance, or NULL when none is near */
+static const struct opt_def *nearest_option(const char *name)
+{
+	const struct opt_def *best = NULL;
+	size_t best_d = strlen(name) < 5 ? 2 : 3;	/* at most 1 or 2 */
+
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++) {
+		size_t d = str_distance(name, opt_table[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = &opt_table[i];
+		}
+	}
+	return best;
+}
+
+static const struct opt_def *find_opt(const char *name);
+
+/* @bad is "--NAME" or "--NAME=VALUE" that getopt_long refused */
+static __attribute__((noreturn)) void die_unknown_option(const char *bad)
+{
+	const char *name = bad + strspn(bad, "-");
+	size_t len = strcspn(name, "=");
+	autofree char *word = strndup(name, len);
+	const struct opt_def *d;
+	size_t n = 0;
+
+	if (!word)
+		die("out of memory");
+	/* getopt_long says '?' for a value missing at the end, too */
+	d = find_opt(word);
+	if (d && d->has_arg == 1)
+		die("missing value for \"--%s\"; see jail --help", word);
+	d = prefix_of_many(word, len, &n);
+	if (!d && n == 1 && name[len] == '=')
+		die("\"%s\": --%s takes no value; see jail --help", bad,
+		    unique_prefix_of(word, len)->name);
+	if (d)
+		die("ambiguous option \"--%s\": the start of %zu options "
+		    "(such as --%s); see jail --help",
+		    word, n, d->name);
+	d = nearest_option(word);
+	if (d)
+		die("unknown option \"--%s\"; did you mean --%s? See jail "
+		    "--help",
+		    word, d->name);
+	die("unknown option \"%s\"; see jail --help", bad);
 }
 
 static void parse_args(struct jail_config *cfg, int argc, char **argv,
@@ -652,8 +756,8 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 	/* '+': stop at the first non-option, which is COMMAND */
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h' || c == OPT_HELP) {
-			usage(stdout);
-			exit(0);
+			cfg->help = true;	/* jail.c prints it */
+			return;
 		}
 		if (c == OPT_VERSION) {
 			printf("jail %s\n", JAIL_VERSION);
@@ -665,10 +769,10 @@ static void parse_args(struct jail_config *cfg, int argc, char **argv,
 			if (optopt && optopt < 256)
 				die("unknown option \"-%c\"; see jail --help",
 				    optopt);
-			die("%s \"%s\"; see jail --help",
-			    c == ':' ? "missing value for" :
-				       "unknown or incomplete option",
-			    bad);
+			if (c == ':')
+				die("missing value for \"%s\"; see jail --help",
+				    bad);
+			die_unknown_option(bad);
 		}
 		if (c == OPT_REVIEW && optarg && !*optarg)
 			die("--review=: no mode given; use --review, "
@@ -1355,6 +1459,10 @@ static void record_file(struct opt_reqs *q, const char *path,
 		if (r == 0)
 			continue;
 		d = find_opt(key);
+		if (!d && nearest_option(key))
+			die("%s:%zu: unknown option \"%s\"; did you mean "
+			    "\"%s\"?",
+			    path, lineno + 1, key, nearest_option(key)->name);
 		if (!d)
 			die("%s:%zu: unknown option \"%s\"", path, lineno + 1,
 			    key);
@@ -1519,8 +1627,21 @@ static void add_private(struct jail_config *cfg, const char *path)
 		": absent; a private copy, discarded at exit";
 }
 
+/* A host the profile's agent contacts in the background (PROF_QUIET) */
+static void add_quiet(struct jail_config *cfg, const char *spec)
+{
+	struct net_rule r;
+
+	if (policy_parse_rule(spec, &r) < 0 || cfg->n_quiet >= JAIL_MAX_QUIET)
+		die("profile: bad quiet host \"%s\"", spec);
+	r.origin = ORIGIN_PROFILE;
+	r.where = applying_where;
+	cfg->quiet[cfg->n_quiet++] = r;
+}
+
 static void apply_profile(struct jail_config *cfg, const struct profile *p)
 {
+	applying_where = xasprintf("profile %s", p->name);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct profile_entry *e = &p->e[i];
 
@@ -1553,8 +1674,12 @@ static void apply_profile(struct jail_config *cfg, const struct profile *p)
 		case PROF_SECRET:
 			apply_profile_secret(cfg, e);
 			break;
+		case PROF_QUIET:
+			add_quiet(cfg, e->value);
+			break;
 		}
 	}
+	applying_where = NULL;
 	cfg->profile = p->name;
 }
 
@@ -1607,12 +1732,31 @@ static void resolve_project(struct jail_config *cfg, const struct opt_reqs *q)
 	cfg->project = real;
 }
 
+/*
+ * The jail's ~/.gitconfig, unless the home is the user's own (--home), a
+ * bind of the user's already covers it, or --no-git-config
+ */
+static void add_git_identity(struct jail_config *cfg)
+{
+	autofree char *path = xasprintf("%s/.gitconfig", cfg->home);
+
+	if (cfg->home_src || cfg->no_git_config)
+		return;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (!strcmp(cfg->mounts[i].path, path) ||
+		    !strcmp(cfg->mounts[i].path, cfg->home))
+			return;
+	gitident_build(cfg, host_home());
+}
+
 void config_load(struct jail_config *cfg, int argc, char **argv)
 {
 	struct opt_reqs q = { 0 };
 
 	config_init(cfg);
 	parse_args(cfg, argc, argv, &q);
+	if (cfg->help)
+		return;
 	load_file(cfg, &q, xstrdup("/etc/jail/jail.conf"),
 		  ORIGIN_SYSTEM_FILE);
 	load_file(cfg, &q, xasprintf("%s/jail.conf", config_dir()),
@@ -1622,6 +1766,8 @@ void config_load(struct jail_config *cfg, int argc, char **argv)
 	choose_profile(cfg, &q);
 	apply_all(cfg, &q, ORIGIN_SYSTEM_FILE, ORIGIN_OPTION);
 	config_validate(cfg);
+	/* After validation, which settles the home */
+	add_git_identity(cfg);
 }
 
 /* ---- jail trust ---------------------------------------------------- */
@@ -1668,18 +1814,74 @@ static void write_trust_store(const char *path, const char *hash)
 		die_errno("rename \"%s\"", tmp);
 }
 
+static int trust_usage(void)
+{
+	printf("Usage: jail trust [--yes] [FILE]\n"
+	       "Show a project's policy file (default: .jail.conf at the "
+	       "project's top)\nin plain words, mark what is dangerous, and "
+	       "record its SHA-256 as trusted.\nIt asks first on a terminal; "
+	       "--yes (or -y) trusts without asking.\nA project file counts "
+	       "only while its bytes are the ones trusted.\n");
+	return fflush(stdout) == 0 ? 0 : EXIT_JAIL_FAILED;
+}
+
+static const struct opt_def *opt_by_id(int id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(opt_table); i++)
+		if (opt_table[i].id == id)
+			return &opt_table[i];
+	return NULL;
+}
+
+/* Print each line of the file in plain words; Return: how many are marked */
+static size_t show_grants(const struct jail_config *cfg, const char *path,
+			  const struct opt_reqs *q)
+{
+	size_t n_danger = 0;
+
+	printf("%s grants:\n", path);
+	for (size_t i = 0; i < q->n; i++) {
+		const struct opt_req *r = &q->r[i];
+		const struct opt_def *d = opt_by_id(r->id);
+		autofree char *abs = NULL;
+		const char *line = strrchr(r->where, ':');
+		struct trust_grant g;
+
+		if (d->metavar && (!strcmp(d->metavar, "PATH") ||
+				   !strcmp(d->metavar, "DIR")))
+			abs = normalize_path(r->arg, cfg->project);
+		trust_describe(d->name, r->arg, abs, host_home(), cfg->project,
+			       &g);
+		n_danger += g.danger != NULL;
+		printf("  %s line %-3s %s%s%s\n", g.danger ? "!" : " ",
+		       line ? line + 1 : "?", g.text, g.danger ? ": " : "",
+		       g.danger ? g.danger : "");
+	}
+	if (!q->n)
+		printf("  nothing (no option)\n");
+	return n_danger;
+}
+
 int config_trust_main(int argc, char **argv)
 {
 	struct jail_config *scratch = xcalloc(1, sizeof(*scratch));
 	struct opt_reqs q = { 0 };
 	autofree char *path = NULL;
 	autofree char *buf = NULL;
+	bool is_yes = false;
 	char hash[65];
-	size_t len = 0;
+	size_t len = 0, n_danger;
 
 	config_init(scratch);
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return trust_usage();
+	if (argc > 1 && (!strcmp(argv[1], "--yes") || !strcmp(argv[1], "-y"))) {
+		is_yes = true;
+		argc--;
+		argv++;
+	}
 	if (argc > 2)
-		die("usage: jail trust [FILE]");
+		die("usage: jail trust [--yes] [FILE]");
 	if (argc == 2) {
 		path = realpath(argv[1], NULL);
 		if (!path)
@@ -1698,6 +1900,12 @@ int config_trust_main(int argc, char **argv)
 	*strrchr(scratch->project, '/') = '\0';
 	record_file(&q, path, buf, len, ORIGIN_PROJECT_FILE);
 	apply_all(scratch, &q, ORIGIN_PROJECT_FILE, ORIGIN_PROJECT_FILE);
+	n_danger = show_grants(scratch, path, &q);
+	fflush(stdout);
+	if (!trust_confirm(path, n_danger, is_yes)) {
+		printf("not trusted: %s\n", path);
+		return fflush(stdout) == 0 ? 1 : EXIT_JAIL_FAILED;
+	}
 	sha256_hex(buf, len, hash);
 	write_trust_store(path, hash);
 	printf("trusted %s (sha256 %.16s...)\n", path, hash);
@@ -1766,6 +1974,15 @@ static const char *mount_why(const struct mount_req *m)
 					  ": command outside the view";
 }
 
+static void explain_gitconfig(const struct jail_config *cfg)
+{
+	if (cfg->gitconfig)
+		printf("  %-8s %s/.gitconfig: generated from the host's git "
+		       "configuration with %s only  (default; "
+		       "--no-git-config)\n",
+		       "ro", cfg->home, cfg->gitconfig_keys);
+}
+
 static void explain_mounts(const struct jail_config *cfg)
 {
 	static const char *const kinds[] = { "ro", "rw", "hide", "tmpfs",
@@ -1788,6 +2005,7 @@ static void explain_mounts(const struct jail_config *cfg)
 	else
 		printf("  %-8s %s  (default: throwaway home)\n", "tmpfs",
 		       cfg->home);
+	explain_gitconfig(cfg);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct mount_req *m = &cfg->mounts[i];
 
@@ -1795,7 +2013,8 @@ static void explain_mounts(const struct jail_config *cfg)
 			continue;
 		printf("  %-8s %s%s  (%s%s)\n", kinds[m->kind], m->path,
 		       m->is_try ? " (if present)" : "",
-		       origin_name(m->origin), mount_why(m));
+		       m->where ? m->where : origin_name(m->origin),
+		       mount_why(m));
 	}
 	if (cfg->gitdir_why)
 		printf("  %-8s .git file followed: %s  (default)\n", "git",
@@ -1829,7 +2048,8 @@ static void explain_mounts(const struct jail_config *cfg)
 		} else {
 			while (cfg->mounts[k].kind != MOUNT_PROTECT)
 				k++;
-			why = origin_name(cfg->mounts[k].origin);
+			why = cfg->mounts[k].where ? cfg->mounts[k].where :
+				origin_name(cfg->mounts[k].origin);
 			extra = mount_why(&cfg->mounts[k++]);
 		}
 		printf("  %-8s %s  (%s%s)\n", "protect", prot[i], why, extra);
@@ -1847,7 +2067,7 @@ static void explain_rules(const char *what, const struct net_rule *r,
 			snprintf(buf, sizeof(buf), "%s", r[i].pattern);
 		printf("  %-8s %s%s  (%s)\n", what, buf,
 		       r[i].n_ports ? "" : ":80,443",
-		       origin_name(r[i].origin));
+		       r[i].where ? r[i].where : origin_name(r[i].origin));
 	}
 }
 
@@ -1882,15 +2102,18 @@ void config_explain(const struct jail_config *cfg)
 		printf("%s%s", i ? ", " : "", cfg->files[i]);
 	printf("%s\n\n", cfg->n_files ? "" : "none");
 	explain_mounts(cfg);
-	printf("\nNetwork   %s\n",
+	printf("\nNetwork   %s  (%s)\n",
 	       cfg->net == NET_HOST ? "host (unfiltered: the host's network)" :
 	       cfg->net == NET_FILTERED ? "filtered (through the forwarder)" :
-					  "none (loopback only)");
+					  "none (loopback only)",
+	       cfg->net_where ? cfg->net_where : "default");
 	explain_rules("allow", cfg->allow, cfg->n_allow);
 	explain_rules("deny", cfg->deny, cfg->n_deny);
+	if (cfg->ask)
+		explain_rules("quiet", cfg->quiet, cfg->n_quiet);
 	if (cfg->allow_private)
 		printf("  %-8s private, loopback and link-local destinations  "
-		       "(option)\n", "allow");
+		       "(%s)\n", "allow", cfg->allow_private_where);
 	if (cfg->ask)
 		printf("  %-8s names no rule decides are held and asked; "
 		       "denied after %llu s%s%s\n",
@@ -1920,8 +2143,9 @@ void config_explain(const struct jail_config *cfg)
 	printf("  environment: cleared; PATH HOME USER LOGNAME SHELL TERM "
 	       "COLORTERM LANG LC_* TZ EDITOR VISUAL PAGER NO_COLOR kept\n");
 	for (size_t i = 0; i < cfg->n_env; i++)
-		printf("  env      %s%s\n", cfg->env[i].name,
-		       cfg->env[i].value ? "=(set)" : " (from the host)");
+		printf("  env      %s%s  (%s)\n", cfg->env[i].name,
+		       cfg->env[i].value ? "=(set)" : " (from the host)",
+		       cfg->env[i].where ? cfg->env[i].where : "option");
 	if (cfg->timeout_ms)
 		printf("  timeout  %llu ms\n", cfg->timeout_ms);
 	for (size_t i = 0; i < cfg->n_secrets; i++) {

@@ -13,6 +13,9 @@
  *   config.c    the option table, parsing, policy files and trust,
  *               validation, --explain
  *   profiles.c  the built-in agent profiles (data)
+ *   gitident.c  the jail's generated ~/.gitconfig (identity, harmless
+ *               settings)
+ *   trustview.c what jail trust shows and asks before trusting a file
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -30,8 +33,13 @@
  *
  * Context: supervisor, before anything is created
  * Must: leave every problem as one error line and exit 125
+ *
+ * With --help only @cfg->help is set: nothing else is read.
  */
 void config_load(struct jail_config *cfg, int argc, char **argv);
+
+/* Print the usage and the options (jail --help, jail help) */
+void config_usage(FILE *f);
 
 /* Print the resolved policy (--explain) */
 void config_explain(const struct jail_config *cfg);
@@ -68,6 +76,9 @@ enum profile_kind {
 	PROF_ENV,	/* as --env */
 	PROF_SECRET,	/* as --secret, when the host has NAME set; then
 			 * @env too (the client's base URL) */
+	PROF_QUIET,	/* a host the agent contacts in the background:
+			 * under --ask denied without a question, unless
+			 * an allow names it */
 };
 
 struct profile_entry {
@@ -88,6 +99,60 @@ const struct profile *profile_find(const char *name);
 /* Return: the @i-th built-in profile, or NULL past the last */
 const struct profile *profile_at(size_t i);
 
+/* ---------------------------------------------------------------------
+ * gitident.c: the jail's ~/.gitconfig
+ * ------------------------------------------------------------------- */
+
+/**
+ * gitident_build() - Set @cfg->gitconfig from the host's git identity
+ * @cfg:	configuration being built
+ * @home:	the host user's home
+ *
+ * Reads the host's global git configuration ($GIT_CONFIG_GLOBAL, else
+ * $XDG_CONFIG_HOME/git/config and ~/.gitconfig), at most 64 KiB each,
+ * and keeps only what gitcfg_is_carried() allows, under a comment that
+ * says the file is read-only and how to change it. Leaves @cfg alone
+ * when nothing is carried. A malformed file is skipped with a warning.
+ *
+ * Context: supervisor, config_load(), before anything is created
+ */
+void gitident_build(struct jail_config *cfg, const char *home);
+
+/* ---------------------------------------------------------------------
+ * trustview.c: jail trust, shown and asked
+ * ------------------------------------------------------------------- */
+
+/* One line of a project's policy file, for a person */
+struct trust_grant {
+	char text[600];		/* "read-write access to /home/u/.ssh" */
+	const char *danger;	/* why it reaches past the project, or NULL */
+};
+
+/**
+ * trust_describe() - One option of a project's file in plain words
+ * @opt:	the option's name ("rw", "allow" ...)
+ * @arg:	its value as written ("" when it takes none)
+ * @path:	for path options, the value made absolute; else NULL
+ * @home:	the host user's home
+ * @project:	the project the file belongs to
+ * @g:		result
+ */
+void trust_describe(const char *opt, const char *arg, const char *path,
+		    const char *home, const char *project,
+		    struct trust_grant *g);
+
+/**
+ * trust_confirm() - Ask whether to trust @path, after its grants were shown
+ * @path:	the policy file
+ * @n_danger:	how many grants were marked dangerous
+ * @is_yes:	--yes: trust without asking
+ *
+ * Without a terminal on stdin and without --yes: one error line with the
+ * command to run, exit 125.
+ *
+ * Return: true to trust it
+ */
+bool trust_confirm(const char *path, size_t n_danger, bool is_yes);
 
 /* ---------------------------------------------------------------------
  * gitdirs.c: git pointers followed only to a git dir that points back

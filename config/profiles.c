@@ -7,6 +7,12 @@
  * writable config that would make the host run code or obey new
  * instructions the next time the agent runs outside the jail; those stay
  * read-only (protect) or are given a throwaway copy (copy).
+ *
+ * What the agent contacts in the background on its own (update checks,
+ * telemetry, error reports, plugin catalogues over SSH) is listed as
+ * quiet: under --ask it is denied without a question, so that starting
+ * the agent asks nothing; an --allow of the host still wins. Where the
+ * agent has a switch for it, the switch is set too.
  */
 #include "jail.h"
 #include "config/config.h"
@@ -36,6 +42,15 @@ static const struct profile_entry claude[] = {
 	E(ENV, "ANTHROPIC_MODEL"),
 	E(ENV, "CLAUDE_CODE_USE_BEDROCK"),
 	E(ENV, "DISABLE_AUTOUPDATER=1"),
+	/* Telemetry, error reports, the bug command, update checks: off */
+	E(ENV, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1"),
+	/* Background: updates, error reports, logs, the plugin catalogue */
+	E(QUIET, "storage.googleapis.com"),
+	E(QUIET, "downloads.claude.ai"),
+	E(QUIET, "sentry.io"),
+	E(QUIET, "*.sentry.io"),
+	E(QUIET, "*.datadoghq.com"),
+	E(QUIET, "github.com:22"),
 	SECRET("ANTHROPIC_API_KEY@api.anthropic.com",
 	       "ANTHROPIC_BASE_URL=http://api.anthropic.com.jail.internal"),
 };
@@ -50,6 +65,9 @@ static const struct profile_entry codex[] = {
 	E(ALLOW, "chatgpt.com:443"),
 	E(ALLOW, "auth.openai.com:443"),
 	E(ENV, "OPENAI_BASE_URL"),
+	/* Background: feature flags, telemetry, error reports */
+	E(QUIET, "ab.chatgpt.com"),
+	E(QUIET, "*.sentry.io"),
 	SECRET("OPENAI_API_KEY@api.openai.com",
 	       "OPENAI_BASE_URL=http://api.openai.com.jail.internal/v1"),
 };
@@ -65,6 +83,8 @@ static const struct profile_entry gemini[] = {
 	E(ALLOW, "oauth2.googleapis.com:443"),
 	E(ALLOW, "play.googleapis.com:443"),
 	E(ENV, "GOOGLE_CLOUD_PROJECT"),
+	/* Background: the update check (a question at every start) */
+	E(ENV, "NO_UPDATE_NOTIFIER=1"),
 };
 
 static const struct profile_entry aider[] = {

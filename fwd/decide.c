@@ -368,7 +368,9 @@ void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 	/* Port 443 goes to the proxy even before its first bytes (a silent
 	 * client), so that the route never depends on timing */
 	c->via_proxy = f->proxy.on && (is_tls || c->port == 443);
-	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0) {
+	/* A profile's background host is denied without a question */
+	if (v == POLICY_DENY_NOT_ALLOWED && cfg->ask && f->p->ask_fd >= 0 &&
+	    !policy_check_quiet(cfg->quiet, cfg->n_quiet, c->name, c->port)) {
 		if (ask_hook(f, c, ip,
 			     is_tls ? "tls" : *claimed ? "http" : "tcp"))
 			return;

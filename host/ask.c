@@ -434,6 +434,22 @@ static void start_cmd(struct ask_srv *srv, struct ask *a)
 	_exit(127);
 }
 
+/*
+ * No terminal to ask on and no --approve-cmd: one line on stderr per new
+ * question, with the commands that answer it, so a person who started
+ * the jail from a script or a pipe is not left with a silent hang
+ */
+static void say_how_to_answer(const struct ask_srv *srv, const struct ask *a)
+{
+	char host[6 * ASK_HOST_MAX + 8];
+
+	str_printable(host, sizeof(host), a->host, 0, 0);
+	warn("--ask: %s %s port %u is held for %llu s; answer with: jail "
+	     "approve %s %s (or always, deny)",
+	     a->kind, host, a->port, srv->cfg->ask_timeout, srv->cfg->id,
+	     host);
+}
+
 static void new_ask(struct ask_srv *srv, const struct ctl_msg *m, int fd)
 {
 	struct ask *a = NULL;
@@ -463,6 +479,8 @@ static void new_ask(struct ask_srv *srv, const struct ctl_msg *m, int fd)
 		answer(srv, a, ASK_ALWAYS, "always");
 	else if (srv->cfg->approve_cmd)
 		start_cmd(srv, a);
+	else if (!srv->can_prompt)
+		say_how_to_answer(srv, a);
 }
 
 /* A message from the forwarder (or a process it forked) */

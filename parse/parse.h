@@ -21,6 +21,8 @@
  *   auditlog.c  one audit log line read back (jail log)
  *   execargs.c  an execve() caller's path and argv, as the exec event's
  *               bounded text
+ *   gitreader.c git's configuration format, entry by entry (the identity
+ *               a jail carries)
  */
 #ifndef PARSE_H
 #define PARSE_H
@@ -202,6 +204,13 @@ enum policy_verdict policy_check_name(const struct net_rule *allow,
 				      uint16_t port);
 
 /* As policy_check_name() for an address; only IP rules take part */
+/*
+ * policy_check_quiet() - Is @name:@port one of @n @quiet rules (a
+ * profile's background host, denied under --ask without a question)?
+ */
+bool policy_check_quiet(const struct net_rule *quiet, size_t n,
+			const char *name, uint16_t port);
+
 enum policy_verdict policy_check_addr(const struct net_rule *allow,
 				      size_t n_allow,
 				      const struct net_rule *deny,
@@ -982,5 +991,63 @@ int exec_render_argv(const struct exec_arg *a, size_t n_read, size_t argc,
  * Return: length of @out, or -E2BIG when @out_len is too small
  */
 int exec_render_text(const struct exec_arg *a, char *out, size_t out_len);
+
+/* ---------------------------------------------------------------------
+ * gitreader.c: git's configuration format; what a jail may carry
+ * ------------------------------------------------------------------- */
+
+#define GITRD_SECTION_MAX 63	/* "color", "user"; lowercased */
+#define GITRD_SUB_MAX 127	/* the "sub" of [section "sub"], verbatim */
+#define GITRD_NAME_MAX 63	/* a key's last part; lowercased */
+#define GITRD_VALUE_MAX 511	/* after unquoting and unescaping */
+
+/* Where gitrd_next() is in the file, and the section it is in */
+struct gitrd_state {
+	const char *p;
+	size_t left;
+	char section[GITRD_SECTION_MAX + 1];
+	char sub[GITRD_SUB_MAX + 1];
+};
+
+/* One "name = value" of a section */
+struct gitrd_entry {
+	char section[GITRD_SECTION_MAX + 1];
+	char sub[GITRD_SUB_MAX + 1];
+	char name[GITRD_NAME_MAX + 1];
+	bool has_value;		/* false: "name" alone, git's true */
+	char value[GITRD_VALUE_MAX + 1];
+};
+
+/* Start reading @len bytes of @buf, which need not be NUL-terminated */
+void gitrd_init(struct gitrd_state *st, const char *buf, size_t len);
+
+/**
+ * gitrd_next() - The next entry of a git configuration file
+ * @st:		state from gitrd_init(); untrusted bytes, see gitreader.c
+ * @e:		the entry, when 1 is returned
+ *
+ * Pure. Sections, quoted subsections, comments, quoted values, escapes
+ * (\n \t \b \\ \") and continued lines as git reads them; include
+ * directives are returned as ordinary entries and never followed. A NUL
+ * byte, a key before any section, an unknown escape or an open quote is
+ * malformed. Each call consumes at least one byte.
+ *
+ * Return: 1 (an entry), 0 (the end), -EBADMSG or -E2BIG (a part is
+ * longer than its bound); after an error the state is not to be reused
+ */
+int gitrd_next(struct gitrd_state *st, struct gitrd_entry *e);
+
+/**
+ * gitrd_is_carried() - May @e go into a jail's generated ~/.gitconfig?
+ * @e:	an entry from gitrd_next()
+ *
+ * Pure. Only allowlisted keys (identity and settings that run nothing on
+ * the host and hold no credential; see gitreader.c), color.* and advice.*
+ * with plain values, and alias.* that do not start with "!"; and only
+ * values of printable text without control bytes.
+ *
+ * Return: true when it may
+ */
+bool gitrd_is_carried(const struct gitrd_entry *e);
 
 #endif /* PARSE_H */

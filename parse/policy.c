@@ -699,3 +699,12 @@ int policy_parse_size(const char *s, unsigned long long *out)
 	*out = v * mult;
 	return 0;
 }
+
+bool policy_check_quiet(const struct net_rule *quiet, size_t n,
+			const char *name, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (policy_rule_matches_name(&quiet[i], name, port))
+			return true;
+	return false;
+}

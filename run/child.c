@@ -74,6 +74,67 @@ static __attribute__((noreturn)) void exec_command(const struct child_ctx *c)
 		   "exec \"%s\": %s", cfg->argv[0], strerror(err));
 }
 
+/*
+ * With a terminal, COMMAND's parent is this waiter, the session leader
+ * that holds the terminal. A process group whose parent is in the same
+ * session is not orphaned, so the kernel lets Ctrl-Z stop COMMAND (it
+ * discards SIGTSTP, SIGTTIN and SIGTTOU sent to an orphaned group); the
+ * supervisor sees the stop and stops itself (supervisor.c). The waiter
+ * only waits and forwards what pid 1 forwards; it ran no code of
+ * COMMAND's, holds no secret (the vault reads as zeros after a fork)
+ * and is not dumpable, so COMMAND cannot ptrace it or read its memory.
+ * It exits with COMMAND's status (128+N when signal N killed it).
+ */
+static __attribute__((noreturn)) void wait_for_command(pid_t cmd)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	prctl(PR_SET_NAME, "jail-wait", 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	for (;;) {
+		int sig = sigwaitinfo(&all, NULL), st;
+		pid_t p;
+
+		if (sig == SIGCHLD) {
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				if (p == cmd && WIFEXITED(st))
+					_exit(WEXITSTATUS(st));
+				else if (p == cmd && WIFSIGNALED(st))
+					_exit(128 + WTERMSIG(st));
+		} else if (sig > 0 && sig != SIGTSTP && sig != SIGTTIN &&
+			   sig != SIGTTOU && sig != SIGCONT) {
+			kill(cmd, sig);
+		}
+	}
+}
+
+/*
+ * Context: the command child, session leader with the jail's terminal,
+ * after the seccomp filter; Must: put COMMAND in its own process group in
+ * the foreground of the terminal before it runs
+ */
+static void fork_from_waiter(const struct child_ctx *c)
+{
+	sigset_t all, none;
+	pid_t cmd;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	cmd = fork();
+	if (cmd < 0)
+		die_errno("fork COMMAND");
+	if (cmd > 0) {
+		/* Its end closes at COMMAND's exec: the supervisor waits */
+		close(c->chan_fd);
+		wait_for_command(cmd);
+	}
+	if (setpgid(0, 0) < 0 || tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+		die_errno("put COMMAND in the foreground");
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Landlock is a second fence; a kernel without it runs without it */
 static void apply_landlock(const struct jail_config *cfg)
 {
@@ -230,6 +291,8 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 		die_errno("close descriptors");
 	}
 	load_filter(c, &prog);
+	if (slave_fd >= 0)
+		fork_from_waiter(c);
 	exec_command(c);
 }
 

@@ -115,6 +115,7 @@ struct super {
 	int status;		/* wait status of pid 1 once reaped */
 	bool reaped;
 	char inbuf[4096];	/* user's keystrokes not yet written */
+	uint64_t job_checked_ms;	/* Ctrl-Z: last look at the job */
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */

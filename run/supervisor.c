@@ -31,6 +31,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <linux/sched.h>
 
 #include "jail.h"
@@ -373,6 +374,94 @@ static void on_seccomp_notify(struct super *s)
 
 enum { P_CHAN, P_SIG, P_TIMER, P_MASTER, P_STDIN, P_NOTIFY, P_N };
 
+/* ---- Ctrl-Z: the jailed foreground job stops, so do we ------------- */
+
+#define JOB_CHECK_MS 150	/* how often a stopped job is looked for */
+
+/*
+ * Return: the process group of the terminal's foreground job when it is
+ * COMMAND's (its parent is the session leader, the waiter of child.c) and
+ * stopped, else 0. A job a shell inside started has the shell as parent:
+ * the shell's own job control handles it.
+ */
+static pid_t stopped_command(const struct super *s)
+{
+	char path[64], buf[512], state;
+	pid_t pgrp, sid;
+	long ppid;
+	ssize_t n;
+	const char *end;
+	autoclose int fd = -1;
+
+	if (ioctl(s->master_fd, TIOCGPGRP, &pgrp) < 0 ||
+	    ioctl(s->master_fd, TIOCGSID, &sid) < 0 || pgrp <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pgrp);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "PID (COMM) S PPID ...": COMM may hold anything, even ")" */
+	end = strrchr(buf, ')');
+	if (!end || sscanf(end + 1, " %c %ld", &state, &ppid) != 2)
+		return 0;
+	return state == 'T' && ppid == sid ? pgrp : 0;
+}
+
+/*
+ * COMMAND stopped (Ctrl-Z): show what it wrote, give the user's terminal
+ * back, and stop with SIGTSTP so the user's shell says "Stopped". `fg`
+ * continues us here: raw mode again, the window's size now, and the job
+ * continued. A shell without job control (an orphaned group) discards
+ * the SIGTSTP: then the job simply continues.
+ */
+static void suspend_with(struct super *s, pid_t pgrp)
+{
+	struct pollfd p = { s->master_fd, POLLIN, 0 };
+	struct winsize ws;
+
+	for (int i = 0; i < 64 && s->master_fd >= 0 && poll(&p, 1, 0) > 0 &&
+			(p.revents & POLLIN);
+	     i++)
+		pump_output(s);
+	super_restore_terminal();
+	kill(getpid(), SIGTSTP);
+	enter_raw_mode();
+	if (s->master_fd >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(s->master_fd, TIOCSWINSZ, &ws);
+	kill(-pgrp, SIGCONT);
+}
+
+/* At most every JOB_CHECK_MS, while the terminal is relayed */
+static void check_job(struct super *s)
+{
+	struct timespec ts;
+	uint64_t now;
+	pid_t pgrp;
+
+	if (!tio_saved || s->master_fd < 0 || !s->setup_done)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now - s->job_checked_ms < JOB_CHECK_MS)
+		return;
+	s->job_checked_ms = now;
+	pgrp = stopped_command(s);
+	if (pgrp > 0)
+		suspend_with(s, pgrp);
+}
+
+/* The poll timeout: @t (ask.c's), shortened while a terminal is relayed */
+static int job_timeout(const struct super *s, int t)
+{
+	if (!tio_saved || s->master_fd < 0)
+		return t;
+	return t < 0 || t > JOB_CHECK_MS ? JOB_CHECK_MS : t;
+}
+
 #define P_ASK_MAX (ASK_MAX + 16)	/* ask.c's descriptors */
 
 /*
@@ -413,7 +502,8 @@ void super_run(struct super *s)
 		pause_for_prompt(s, p);
 		n_ask = ask_srv_pollfds(s->ask, p + P_N, P_ASK_MAX);
 		paused = ask_srv_prompting(s->ask);
-		if (poll(p, P_N + n_ask, ask_srv_timeout(s->ask)) < 0) {
+		if (poll(p, P_N + n_ask,
+			 job_timeout(s, ask_srv_timeout(s->ask))) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
@@ -441,6 +531,7 @@ void super_run(struct super *s)
 			close(s->notify_fd);
 			s->notify_fd = -1;
 		}
+		check_job(s);
 	}
 	drain_output(s);
 	execlog_finish(s->exec_log);

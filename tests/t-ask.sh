@@ -44,7 +44,7 @@ assert_match "--explain shows --ask and its timeout" "ask +names no rule decides
 assert_match "--explain shows --hold-push, normalised" "hold +allowed.test: git over SSH" "$out"
 printf 'approve-cmd true\n' >"$proj/.jail.conf"
 chown "$JT_USER:" "$proj/.jail.conf"
-out=$(jctl trust 2>&1)
+out=$(jctl trust --yes 2>&1)
 assert_match "a project's .jail.conf cannot set --approve-cmd" '"approve-cmd" is not allowed in a project'"'"'s .jail.conf' "$out"
 rm -f "$proj/.jail.conf"
 
@@ -143,6 +143,10 @@ assert_match "jail approve answers it" "^[0-9a-f]{16}: allowed dnsonly.test \(1 
 wait "${NET_BG[0]}"
 NET_BG=()
 assert_match "... and the waiting request completes" "^hello server=$NET_IP_DNSONLY " "$(cat "$work/bg1.out")"
+assert_match "without a terminal, the question is one line on stderr with the answer's command" \
+	"^jail: --ask: connect dnsonly.test port 80 is held for 40 s; answer with: jail approve [0-9a-f]{16} dnsonly.test \(or always, deny\)$" \
+	"$(cat "$work/bg1.out")"
+assert_eq "... once" 1 "$(grep -c 'is held for' "$work/bg1.out")"
 assert_match "ask.answer allow by socket is logged" '"event":"ask.answer",.*"host":"dnsonly.test","port":80,"answer":"allow","by":"socket"' "$(cat "$L1")"
 assert_eq "the control socket is removed at exit" "" "$(ls "$RUNDIR"/*.sock 2>/dev/null)"
 
@@ -365,5 +369,25 @@ assert_match "... and the log has the question, the answer and the review" \
 	'"event":"ask".*"event":"ask.answer".*"answer":"allow","by":"socket".*"event":"review"' \
 	"$(tr '\n' ' ' <"$L1")"
 rm -f "$proj/fetched.txt"
+
+# ---- a profile's background hosts are decided quietly ----------------------
+
+# The claude profile lists sentry.io as background traffic: under --ask it
+# is refused at once, without a question; a name no profile lists is asked
+out=$(nj --ask --ask-timeout 30 --profile claude -- sh -c \
+	'curl -sS --max-time 20 -o /dev/null http://sentry.io/ 2>&1; echo rc=$?' 2>&1)
+assert_match "--ask: a profile's background host is refused at once" "rc=[1-9]" "$out"
+assert_nomatch "... without a question" '"event":"ask",' "$(cat "$LOG")"
+assert_nomatch "... none on stderr either" "is held for" "$out"
+assert_match "... logged as a denial" '"event":"net.deny",.*"host":"sentry.io"' "$(cat "$LOG")"
+out=$(nj --ask --ask-timeout 1 --profile claude -- sh -c \
+	'curl -sS --max-time 20 -o /dev/null http://other.test/ 2>&1; echo rc=$?' 2>&1)
+assert_match "... while a name it does not list is asked" '"event":"ask",.*"host":"other.test"' "$(cat "$LOG")"
+out=$(nj --ask --ask-timeout 1 --profile claude --allow sentry.io:80 -- sh -c \
+	'curl -sS --max-time 20 -o /dev/null http://sentry.io/ 2>&1; echo rc=$?' 2>&1)
+assert_nomatch "... and an --allow of a background host wins" \
+	'"event":"net.deny",[^}]*"host":"sentry.io"[^}]*"reason":"not allowed"' "$(cat "$LOG")"
+assert_match "--explain lists the quiet hosts under --ask" "quiet +sentry\.io:80,443 +\(profile claude\)" \
+	"$(jail --explain --ask --profile claude -- true 2>&1)"
 
 cleanup_bg

@@ -65,7 +65,7 @@ gp=$(mkproj git)
 cd "$gp" || exit 1
 u git init -q . 2>/dev/null
 u sh -c 'echo "# trusted" >.jail.conf; echo "export X=1" >.envrc; mkdir -p .claude/commands .vscode'
-u "$JAIL" trust >/dev/null
+u "$JAIL" trust --yes >/dev/null
 before_cfg=$(cat .git/config)
 out=$(jail -- sh -c '
 	echo "evil" >.git/hooks/pre-commit 2>&1

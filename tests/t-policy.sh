@@ -43,7 +43,7 @@ err=$(jail -- cat "$JT_HOME/.ssh/id_rsa" 2>&1); rc=$?
 assert_eq "an untrusted project file is refused" 125 "$rc"
 assert_match "the refusal names jail trust" "not trusted.*jail trust" "$err"
 assert_nomatch "a hostile file changes nothing before trust" "^KEY" "$err"
-out=$(u "$JAIL" trust 2>&1); rc=$?
+out=$(u "$JAIL" trust --yes 2>&1); rc=$?
 assert_eq "jail trust succeeds" 0 "$rc"
 assert_match "jail trust says what it trusted" "trusted $proj/.jail.conf" "$out"
 assert_eq "a trusted project file applies" "1" "$(jail -- printenv PROJ)"
@@ -51,7 +51,7 @@ u sh -c "echo 'env PROJ=2' >>.jail.conf"
 err=$(jail -- printenv PROJ 2>&1); rc=$?
 assert_eq "editing a trusted file revokes the trust" 125 "$rc"
 u sh -c "printf 'log /tmp/x\n' >.jail.conf"
-err=$(u "$JAIL" trust 2>&1); rc=$?
+err=$(u "$JAIL" trust --yes 2>&1); rc=$?
 assert_eq "a project file cannot choose the log" 125 "$rc"
 assert_match "and says which line" "\.jail\.conf:1: \"log\" is not allowed" "$err"
 u rm -f .jail.conf

@@ -312,7 +312,8 @@ while time.time() < deadline:
     if sent < len(answers) and buf.count(b"jail: apply ") > sent and \
             buf.endswith(b": "):
         a = answers[sent]
-        os.write(fd, b"\x03" if a == "^C" else a.encode() + b"\n")
+        # One key answers: no Enter after it
+        os.write(fd, b"\x03" if a == "^C" else a.encode())
         sent += 1
 os.waitpid(pid, 0)
 print(buf.decode(errors="replace").replace("\r", ""))
@@ -326,6 +327,11 @@ assert_match "terminal: n discards" "discarded; the project is unchanged" "$out"
 assert_eq "terminal: n lands nothing" "no" "$([ -e "$proj/tty-n.txt" ] && echo yes || echo no)"
 assert_eq "terminal: nothing is left in the review state" "" "$(state_left)"
 u rm -f "$proj/tty-y.txt"
+out=$(ask k "$JAIL" --review -- sh -c 'echo k >tty-k.txt')
+assert_match "terminal: the key k alone keeps the changes (no Enter)" \
+	"later: k.*kept" "$(printf '%s' "$out" | tr '\n' ' ')"
+assert_eq "terminal: k lands nothing" "no" "$([ -e "$proj/tty-k.txt" ] && echo yes || echo no)"
+u "$JAIL" review "$(review_id "$out")" discard >/dev/null 2>&1
 out=$(ask '^C' "$JAIL" --review -- sh -c 'echo c >tty-c.txt')
 assert_match "terminal: Ctrl-C keeps the changes" "no answer; the changes are kept" "$out"
 assert_eq "terminal: Ctrl-C lands nothing" "no" "$([ -e "$proj/tty-c.txt" ] && echo yes || echo no)"
@@ -399,11 +405,11 @@ err=$(jail --review=off -- sh -c 'echo f >off.txt' 2>&1)
 assert_eq "--review=off on the command line wins" "f" "$(cat "$proj/off.txt" 2>/dev/null)"
 u rm -f "$cfgdir/jail.conf" "$proj/off.txt"
 u sh -c "echo 'review off' >'$proj/.jail.conf'"
-err=$(u "$JAIL" trust 2>&1); rc=$?
+err=$(u "$JAIL" trust --yes 2>&1); rc=$?
 assert_eq "a project file may not turn review off" 125 "$rc"
 assert_match "a project file may not turn review off: why" "may only ask for a review" "$err"
 u sh -c "echo 'review keep' >'$proj/.jail.conf'"
-u "$JAIL" trust >/dev/null 2>&1
+u "$JAIL" trust --yes >/dev/null 2>&1
 err=$(jail -- sh -c 'echo p >p.txt' 2>&1)
 assert_match "a project file may ask for a review" "kept for later" "$err"
 u "$JAIL" review "$(review_id "$err")" discard >/dev/null 2>&1

@@ -493,7 +493,7 @@ assert_eq "... and nothing without a key on the host" "[] []" "$out"
 proj2=$(mkproj secrets-conf)
 printf 'secret K@allowed.test\n' >"$proj2/.jail.conf"
 chown "$JT_USER:" "$proj2/.jail.conf"
-out=$(cd "$proj2" && as_user "$JAIL" trust 2>&1)
+out=$(cd "$proj2" && as_user "$JAIL" trust --yes 2>&1)
 assert_match "secret in a project's .jail.conf is refused" '"secret" is not allowed in a project'"'"'s .jail.conf' "$out"
 
 # ---- a real client: Claude Code through the broker --------------------------

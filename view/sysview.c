@@ -100,7 +100,7 @@ static void jail_data_at(int root_fd, const char *path, const void *data,
 	unlinkat(root_fd, scratch, 0);
 }
 
-static void jail_file_at(int root_fd, const char *path, const char *text)
+void sysview_jail_file_at(int root_fd, const char *path, const char *text)
 {
 	jail_data_at(root_fd, path, text, strlen(text));
 }
@@ -154,10 +154,10 @@ void sysview_build_etc(const struct jail_config *cfg, int root_fd,
 	hide_etc_secrets(root_fd, v);
 	if (cfg->net == NET_HOST)
 		return;
-	jail_file_at(root_fd, "/etc/hosts",
+	sysview_jail_file_at(root_fd, "/etc/hosts",
 		     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
 		     "ip6-loopback\n127.0.1.1\tjail\n");
-	jail_file_at(root_fd, "/etc/resolv.conf",
+	sysview_jail_file_at(root_fd, "/etc/resolv.conf",
 		     cfg->net == NET_FILTERED ?
 			     "nameserver " JAIL_GATEWAY_IP4 "\n"
 			     "options edns0 trust-ad\n" :

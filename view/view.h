@@ -77,6 +77,8 @@ void view_add(struct view *v, const char *path, int src_fd,
 		     enum mount_kind kind);
 
 /* sysview.c: the system part of the view */
+/* A jail-owned read-only file with @text at @path (in the view) */
+void sysview_jail_file_at(int root_fd, const char *path, const char *text);
 void sysview_build_system(int root_fd, struct view *v);
 void sysview_build_etc(const struct jail_config *cfg, int root_fd,
 		      struct view *v);

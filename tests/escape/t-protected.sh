@@ -15,7 +15,7 @@ echo "# escape test" >.jail.conf
 echo "export X=1" >.envrc
 chown "$JT_USER:" .jail.conf .envrc
 # A policy file in the project is only used once trusted
-jail trust "$proj/.jail.conf" >/dev/null 2>&1
+jail trust --yes "$proj/.jail.conf" >/dev/null 2>&1
 sum_before=$(cat .git/config .jail.conf .envrc | sha256sum)
 
 out=$(jprobe create "$proj/.git/hooks/pre-commit" "$proj/.git/hooks/x")
