@@ -10,9 +10,17 @@
  * (profile, /etc/jail/jail.conf, ~/.config/jail/jail.conf, the project's
  * trusted .jail.conf, the command line). Opening host resources is a
  * later step of jail.c's, not this folder's.
- *   config.c    the option table, parsing, policy files and trust,
- *               validation, --explain
+ *   config.c    config_load(): the steps in the contract's order, profiles
+ *               applied
+ *   options.c   the option table; options recorded and applied
+ *   files.c     policy files, the trust store, jail trust
+ *   trustview.c what a policy file grants, in plain words
+ *   project.c   the project, COMMAND and git dirs resolved; validation
+ *   gitdirs.c   git pointers followed only to a git dir that points back
+ *   gitident.c  the user's git identity carried into the jail
+ *   explain.c   --explain
  *   profiles.c  the built-in agent profiles (data)
+ * What these files share among themselves is config/internal.h.
  *   gitident.c  the jail's generated ~/.gitconfig (identity, harmless
  *               settings)
  *   trustview.c what jail trust shows and asks before trusting a file
