@@ -202,27 +202,6 @@ size_t str_distance(const char *a, const char *b);
 /* An environment variable's name: [A-Za-z_][A-Za-z0-9_]*, not empty */
 bool env_name_valid(const char *s, size_t len);
 
-/*
- * Base64 (RFC 4648, standard alphabet, padded) of @len bytes at @in into
- * @out (@cap bytes, no NUL added). Return: length written, or -E2BIG
- */
-int base64_encode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
-/* The reverse. Return: length written, -EBADMSG (not base64) or -E2BIG */
-int base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
-
-/* Setup sockets (SOCK_SEQPACKET socketpairs between the processes of a run) */
-/* Send @tag (and @fd when >= 0) on @sock. Return: 0 or negative errno */
-int setup_send_msg(int sock, char tag, int fd);
-/*
- * Wait for message @want on @sock; a passed descriptor goes to *@fd. EOF
- * or anything else means the peer died: _exit() quietly, the peer has
- * reported its own error.
- */
-void setup_expect_msg(int sock, char want, int *fd);
-/* fork() a child linked by a socketpair: parent keeps @sock[0], child
- * @sock[1]. Return: as fork(), never negative (dies instead) */
-pid_t fork_with_socket(int sock[2]);
-
 /* Bounded cursor over untrusted bytes (STYLE 7) */
 struct cursor {
 	const uint8_t *p;
@@ -235,7 +214,6 @@ int cur_u24(struct cursor *c, uint32_t *v);
 int cur_skip(struct cursor *c, size_t n);
 /* Split off the next @n bytes as a sub-cursor */
 int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
-
 
 /* ---------------------------------------------------------------------
  * Configuration (config/ produces it; nothing changes it afterwards)
@@ -431,7 +409,6 @@ struct jail_config {
 					 * NULL under --review */
 };
 
-
 /* ---------------------------------------------------------------------
  * init.c, initblob.c: pid 1 of the jail
  * ------------------------------------------------------------------- */
@@ -442,7 +419,6 @@ int init_main(int argc, char **argv);
 /* The standalone jail-init program (a static ELF) inside this binary */
 extern const unsigned char jail_init_elf[];
 extern const unsigned char jail_init_elf_end[];
-
 
 /* ---------------------------------------------------------------------
  * limits.c: rlimits and a delegated cgroup v2 subtree
@@ -467,7 +443,6 @@ int limits_cgroup_create(const struct jail_config *cfg, char **path_out);
 
 /* Remove the jail's (now empty) cgroup */
 void limits_cgroup_remove(const char *path);
-
 
 /* ---------------------------------------------------------------------
  * creds.c: user namespace maps, capabilities, environment
@@ -513,7 +488,6 @@ char **creds_build_env(const struct jail_config *cfg, char **host_env);
  */
 int creds_close_fds(const struct jail_config *cfg, int also_keep);
 
-
 /* ---------------------------------------------------------------------
  * fsview.c: the mount view
  * ------------------------------------------------------------------- */
@@ -556,7 +530,6 @@ size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max);
 size_t fsview_writable(const struct jail_config *cfg, const char **out,
 		       size_t max);
 
-
 /* ---------------------------------------------------------------------
  * netns.c: network namespaces and links
  * ------------------------------------------------------------------- */
@@ -580,8 +553,6 @@ int netns_loopback_up(void);
 /* Name the jail's resolver answers with the gateway under
  * --allow-host-port */
 #define NETNS_HOST_NAME "host.jail.internal"
-
-
 
 /* ---------------------------------------------------------------------
  * seccomp_filter.c: the syscall filter
@@ -706,7 +677,6 @@ int landlock_abi(void);
 int landlock_restrict(const char *const *writable, size_t n_writable,
 		      int *abi_used);
 
-
 /* ---------------------------------------------------------------------
  * audit.c: the audit log
  * ------------------------------------------------------------------- */
@@ -810,7 +780,5 @@ int audit_write(int fd, const char *id, const char *event,
  * Return: fd or negative errno
  */
 int audit_open(const char *path);
-
-
 
 #endif /* JAIL_H */

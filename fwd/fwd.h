@@ -734,4 +734,16 @@ bool ratelimit_due(struct ratelimit *r, uint64_t now, bool is_all,
 void ratelimit_lock(struct ratelimit *r);
 void ratelimit_unlock(struct ratelimit *r);
 
+/* ---------------------------------------------------------------------
+ * secrets.c: base64, for Basic credentials and the upstream proxy
+ * ------------------------------------------------------------------- */
+
+/*
+ * Base64 (RFC 4648, standard alphabet, padded) of @len bytes at @in into
+ * @out (@cap bytes, no NUL added). Return: length written, or -E2BIG
+ */
+int base64_encode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+/* The reverse. Return: length written, -EBADMSG (not base64) or -E2BIG */
+int base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap);
+
 #endif /* FWD_H */

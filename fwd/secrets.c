@@ -305,6 +305,70 @@ int secrets_make_placeholder(const char *value, size_t value_len,
 	return (int)(plen + want);
 }
 
+/* ---- base64 (RFC 4648, standard alphabet) --------------------------- */
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_val(uint8_t c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+int base64_decode(const uint8_t *in, size_t len, uint8_t *out,
+		      size_t cap)
+{
+	uint32_t acc = 0;
+	size_t bits = 0, w = 0, pad = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int v;
+
+		if (in[i] == '=') {
+			pad++;
+			continue;
+		}
+		v = b64_val(in[i]);
+		if (v < 0 || pad)
+			return -EBADMSG;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (w >= cap)
+				return -E2BIG;
+			out[w++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (pad > 2 || bits >= 6)
+		return -EBADMSG;
+	return (int)w;
+}
+
+int base64_encode(const uint8_t *in, size_t len, uint8_t *out,
+		      size_t cap)
+{
+	size_t w = 0;
+
+	if (cap < 4 * ((len + 2) / 3))
+		return -E2BIG;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[w++] = (uint8_t)b64[(v >> 18) & 63];
+		out[w++] = (uint8_t)b64[(v >> 12) & 63];
+		out[w++] = i + 1 < len ? (uint8_t)b64[(v >> 6) & 63] : '=';
+		out[w++] = i + 2 < len ? (uint8_t)b64[v & 63] : '=';
+	}
+	return (int)w;
+}
+
 /* ---- scanning ------------------------------------------------------- */
 
 #define BASIC_MAX 6144	/* decoded bytes of one Basic credential */

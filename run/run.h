@@ -42,6 +42,19 @@
 #define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
 #define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
 
+/* sockets.c: the setup sockets */
+/* Send @tag (and @fd when >= 0) on @sock. Return: 0 or negative errno */
+int setup_send_msg(int sock, char tag, int fd);
+/*
+ * Wait for message @want on @sock; a passed descriptor goes to *@fd. EOF
+ * or anything else means the peer died: _exit() quietly, the peer has
+ * reported its own error.
+ */
+void setup_expect_msg(int sock, char want, int *fd);
+/* fork() a child linked by a socketpair: parent keeps @sock[0], child
+ * @sock[1]. Return: as fork(), never negative (dies instead) */
+pid_t fork_with_socket(int sock[2]);
+
 /* What the supervisor sends with "go": the user's terminal, if any */
 struct go_msg {
 	bool has_tty;
