@@ -93,9 +93,9 @@ name=$(basename "$(sed -n 's/^gitdir: //p' "$wt/.git")")
 cdfile="$main/.git/worktrees/$name/commondir"
 # The jail cannot rewrite the worktree's commondir in the bound main
 # repository (git dirs are read-only inside but for git's own work)
-before=$(cat "$cdfile")
+cd_before=$(cat "$cdfile")
 jail -- sh -c "printf '%s\n' '$decoy.git' >'$cdfile'" 2>/dev/null
-assert_eq "a commondir rewritten inside: refused" "$before" "$(cat "$cdfile")"
+assert_eq "a commondir rewritten inside: refused" "$cd_before" "$(cat "$cdfile")"
 # Whoever did write it (an older jail, a tool outside), the next run
 # follows it only if it points back
 u sh -c "printf '%s\n' '$decoy.git' >'$cdfile'"
