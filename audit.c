@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -180,10 +181,23 @@ static unsigned long long audit_max;
 static unsigned long long audit_base;	/* the file's size at the start */
 #define AUDIT_MAX_RESERVE 2048	/* kept for log.truncated and exit */
 
+/*
+ * Set once log.truncated is written: shared with every process forked
+ * after audit_set_max() (the forwarder, its brokers), so that of several
+ * writers crossing the bound at once only one writes it
+ */
+static int *audit_cut_done;
+
 void audit_set_max(int fd, unsigned long long max)
 {
 	struct stat st;
 
+	if (!audit_cut_done) {
+		void *p = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		audit_cut_done = p == MAP_FAILED ? NULL : p;
+	}
 	audit_max = max;
 	audit_base = fd >= 0 && fstat(fd, &st) == 0 ?
 			     (unsigned long long)st.st_size :
@@ -196,7 +210,7 @@ void audit_set_max(int fd, unsigned long long max)
  * into the reserve, so no later event finds room), and from then on only
  * the exit event is written, in the reserve. Every writer of the log
  * (supervisor, forwarder, brokers) shares the bound through the file's
- * size; two of them crossing it at once may both write log.truncated.
+ * size, and one flag in shared memory says log.truncated was written.
  *
  * Return: true when @len bytes of @event may be written; *@cut is set
  * when log.truncated must be written instead
@@ -215,7 +229,9 @@ static bool within_max(int fd, const char *event, size_t len, bool *cut)
 		return true;
 	if (!strcmp(event, "exit"))
 		return size + len <= audit_max;
-	*cut = size + AUDIT_MAX_RESERVE <= audit_max;
+	*cut = size + AUDIT_MAX_RESERVE <= audit_max &&
+	       (!audit_cut_done ||
+		!__atomic_exchange_n(audit_cut_done, 1, __ATOMIC_SEQ_CST));
 	return false;
 }
 
