@@ -58,6 +58,7 @@ enum opt_id {
 	OPT_NO_PROFILE,
 	OPT_REVIEW,
 	OPT_NO_GIT_CONFIG,
+	OPT_NO_TOOLCHAINS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -161,6 +162,9 @@ static const struct opt_def opt_table[] = {
 	{ "no-git-config", 0, NULL, "no generated ~/.gitconfig (your git "
 				    "identity) inside",
 	  OPT_NO_GIT_CONFIG, OPTF_FILE },
+	{ "no-toolchains", 0, NULL, "bind no toolchains PATH leads into "
+				    "under the home (pyenv, cargo, nvm ...)",
+	  OPT_NO_TOOLCHAINS, OPTF_FILE },
 	{ "explain", 0, NULL, "print the resolved policy and run nothing",
 	  OPT_EXPLAIN, 0 },
 	{ "help", 0, NULL, "show this help", OPT_HELP, 0 },
@@ -605,6 +609,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_NO_GIT_CONFIG:
 		cfg->no_git_config = true;
+		break;
+	case OPT_NO_TOOLCHAINS:
+		cfg->no_toolchains = true;
 		break;
 	}
 }
@@ -1521,6 +1528,14 @@ static void resolve_project(struct jail_config *cfg, const struct opt_reqs *q)
 	cfg->project = real;
 }
 
+void config_add_toolchain_mount(struct jail_config *cfg, enum mount_kind kind,
+				const char *path, const char *why)
+{
+	applying_where = why;
+	add_mount(cfg, kind, path, kind == MOUNT_RO, ORIGIN_DEFAULT);
+	applying_where = NULL;
+}
+
 /*
  * The jail's ~/.gitconfig, unless the home is the user's own (--home), a
  * bind of the user's already covers it, or --no-git-config
@@ -1557,6 +1572,8 @@ void config_load(struct jail_config *cfg, int argc, char **argv)
 	config_validate(cfg);
 	/* After validation, which settles the home */
 	add_git_identity(cfg);
+	if (!cfg->home_src && !cfg->no_toolchains)
+		toolchains_add(cfg, host_home(), getenv("PATH"));
 }
 
 /* ---- jail trust ---------------------------------------------------- */
@@ -1750,7 +1767,7 @@ char *jail_runtime_dir(void)
 
 static const char *mount_why(const struct mount_req *m)
 {
-	if (m->origin != ORIGIN_DEFAULT)
+	if (m->origin != ORIGIN_DEFAULT || m->where)
 		return "";
 	if (m->is_gitdir)
 		return m->kind == MOUNT_RW ? ": git dir of this worktree" :

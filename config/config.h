@@ -16,6 +16,7 @@
  *   gitident.c  the jail's generated ~/.gitconfig (identity, harmless
  *               settings)
  *   trustview.c what jail trust shows and asks before trusting a file
+ *   toolchains.c tools installed under the home, bound from PATH
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -149,5 +150,24 @@ void trust_describe(const char *opt, const char *arg, const char *path,
  * Return: true to trust it
  */
 bool trust_confirm(const char *path, size_t n_danger, bool is_yes);
+
+/* ---------------------------------------------------------------------
+ * toolchains.c: tools installed under the home
+ * ------------------------------------------------------------------- */
+
+/**
+ * toolchains_add() - Bind the toolchains PATH leads into, read-only
+ * @cfg:	configuration being built (a throwaway home)
+ * @home:	the host user's home
+ * @path:	the PATH the jail gets
+ *
+ * Context: supervisor, config_load(), after validation
+ */
+void toolchains_add(struct jail_config *cfg, const char *home,
+		    const char *path);
+
+/* A mount of a toolchain's (config.c): @why is --explain's origin */
+void config_add_toolchain_mount(struct jail_config *cfg, enum mount_kind kind,
+				const char *path, const char *why);
 
 #endif /* CONFIG_H */
