@@ -336,6 +336,7 @@ struct jail_config {
 	char *home_src;		/* --home DIR: persistent host dir, or NULL */
 	char *gitdir_why;	/* why the .git file's git dir is bound */
 	bool no_git_config;	/* --no-git-config */
+	bool no_toolchains;	/* --no-toolchains */
 	const char *allow_private_where;	/* --explain: who set it */
 	const char *net_where;			/* --explain: who set --net */
 	char *gitconfig;	/* the jail's ~/.gitconfig (config/gitident.c),

@@ -480,8 +480,13 @@ FILE *logview_open_log(const char *path, bool nofollow)
 	return f;
 }
 
+#define LOG_DNS_NAMES 128	/* dns.deny names told apart in the totals */
+
 struct totals {
 	unsigned long events, allowed, denied, warnings, unreadable;
+	/* A refused name is one denial, whatever query types asked it */
+	char dns_names[LOG_DNS_NAMES][POLICY_NAME_MAX + 1];
+	size_t n_dns_names;
 	struct {
 		char kind[32];
 		unsigned long n;
@@ -489,12 +494,30 @@ struct totals {
 	size_t n_kinds;
 };
 
+/* Is @ev a dns.deny of a name already counted? Records it otherwise */
+static bool is_dns_repeat(struct totals *t, const struct audit_event *ev)
+{
+	const struct audit_field *f = field(ev, "name");
+
+	if (strcmp(ev->event, "dns.deny") || !f || f->type != AUDIT_STR ||
+	    strlen(f->s) > POLICY_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < t->n_dns_names; i++)
+		if (!strcasecmp(t->dns_names[i], f->s))
+			return true;
+	if (t->n_dns_names < LOG_DNS_NAMES)
+		strcpy(t->dns_names[t->n_dns_names++], f->s);
+	return false;
+}
+
 /* Count @ev; denials by kind, the event name up to its first dot */
 static void count_event(struct totals *t, const struct audit_event *ev)
 {
 	size_t len = strcspn(ev->event, "."), i;
 
 	t->events++;
+	if (is_dns_repeat(t, ev))
+		return;
 	switch (logview_classify(ev->event)) {
 	case EV_ALLOW:
 		t->allowed++;
@@ -584,7 +607,7 @@ static int render_log(FILE *f, bool is_markdown)
 	static struct line_reader r;
 	static struct audit_event ev;
 	static char out[8 * AUDIT_LINE_MAX];
-	struct totals t = { 0 };
+	static struct totals t;	/* one log per process */
 	struct view_state v = { 0 };
 	autofree struct story *st = story_new();
 

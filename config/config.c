@@ -226,4 +226,14 @@ void config_load(struct jail_config *cfg, int argc, char **argv)
 	config_validate(cfg);
 	/* After validation, which settles the home */
 	add_git_identity(cfg);
+	if (!cfg->home_src && !cfg->no_toolchains)
+		toolchains_add(cfg, config_host_home(), getenv("PATH"));
+}
+
+void config_add_toolchain_mount(struct jail_config *cfg, enum mount_kind kind,
+				const char *path, const char *why)
+{
+	config_applying_where = why;
+	config_add_mount(cfg, kind, path, kind == MOUNT_RO, ORIGIN_DEFAULT);
+	config_applying_where = NULL;
 }

@@ -18,6 +18,7 @@
  *   project.c   the project, COMMAND and git dirs resolved; validation
  *   gitdirs.c   git pointers followed only to a git dir that points back
  *   gitident.c  the user's git identity carried into the jail
+ *   toolchains.c tools installed under the home, bound from PATH
  *   explain.c   --explain
  *   profiles.c  the built-in agent profiles (data)
  * What these files share among themselves is config/internal.h.
@@ -248,5 +249,24 @@ struct gitdirs_found {
 int gitdirs_follow(const char *project, const char *home,
 		   const char *const *state, size_t n_state,
 		   struct gitdirs_found *out);
+
+/* ---------------------------------------------------------------------
+ * toolchains.c: tools installed under the home
+ * ------------------------------------------------------------------- */
+
+/**
+ * toolchains_add() - Bind the toolchains PATH leads into, read-only
+ * @cfg:	configuration being built (a throwaway home)
+ * @home:	the host user's home
+ * @path:	the PATH the jail gets
+ *
+ * Context: supervisor, config_load(), after validation
+ */
+void toolchains_add(struct jail_config *cfg, const char *home,
+		    const char *path);
+
+/* A mount of a toolchain's (config.c): @why is --explain's origin */
+void config_add_toolchain_mount(struct jail_config *cfg, enum mount_kind kind,
+				const char *path, const char *why);
 
 #endif /* CONFIG_H */

@@ -40,7 +40,7 @@ static const char *mount_why(const struct mount_req *m)
 {
 	if (m->why)
 		return m->why;
-	if (m->origin != ORIGIN_DEFAULT)
+	if (m->origin != ORIGIN_DEFAULT || m->where)
 		return "";
 	if (m->is_gitdir)
 		return m->kind == MOUNT_RW ? ": git dir of this worktree" :

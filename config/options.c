@@ -127,6 +127,9 @@ static const struct opt_def opt_table[] = {
 	{ "no-git-config", 0, NULL, "no generated ~/.gitconfig (your git "
 				    "identity) inside",
 	  OPT_NO_GIT_CONFIG, OPTF_FILE },
+	{ "no-toolchains", 0, NULL, "bind no toolchains PATH leads into "
+				    "under the home (pyenv, cargo, nvm ...)",
+	  OPT_NO_TOOLCHAINS, OPTF_FILE },
 	{ "explain", 0, NULL, "print the resolved policy and run nothing",
 	  OPT_EXPLAIN, 0 },
 	{ "help", 0, NULL, "show this help", OPT_HELP, 0 },
@@ -560,6 +563,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		break;
 	case OPT_NO_GIT_CONFIG:
 		cfg->no_git_config = true;
+		break;
+	case OPT_NO_TOOLCHAINS:
+		cfg->no_toolchains = true;
 		break;
 	}
 }

@@ -38,6 +38,9 @@ static const struct profile_entry claude[] = {
 	E(ALLOW, "statsig.anthropic.com:443"),
 	E(ALLOW, "console.anthropic.com:443"),
 	E(ALLOW, "claude.ai:443"),
+	/* Sign-in and token refresh; claude.ai's MCP connectors */
+	E(ALLOW, "platform.claude.com:443"),
+	E(ALLOW, "mcp-proxy.anthropic.com:443"),
 	E(ENV, "ANTHROPIC_BASE_URL"),
 	E(ENV, "ANTHROPIC_MODEL"),
 	E(ENV, "CLAUDE_CODE_USE_BEDROCK"),
@@ -82,6 +85,8 @@ static const struct profile_entry gemini[] = {
 	E(ALLOW, "cloudcode-pa.googleapis.com:443"),
 	E(ALLOW, "oauth2.googleapis.com:443"),
 	E(ALLOW, "play.googleapis.com:443"),
+	/* The signed-in user's account (oauth2/v2/userinfo) */
+	E(ALLOW, "www.googleapis.com:443"),
 	E(ENV, "GOOGLE_CLOUD_PROJECT"),
 	/* Background: the update check (a question at every start) */
 	E(ENV, "NO_UPDATE_NOTIFIER=1"),

@@ -31,6 +31,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -317,14 +318,33 @@ static void stop_cmd(struct ask *a)
 	a->cmd_pid = 0;
 }
 
+/* The terminal's last row (1-based), or 0 when it has no size */
+static unsigned int last_row(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) < 0 || !ws.ws_row)
+		return 0;
+	return ws.ws_row;
+}
+
+/*
+ * The question is drawn on the terminal's last row, the cursor saved
+ * before and restored after, so that what COMMAND drew stays where it
+ * was; the supervisor then has COMMAND redraw the row (a size nudge)
+ */
 static void prompt_end(struct ask_srv *srv, const char *how)
 {
 	char buf[160];
+	unsigned int row = last_row();
 	int n;
 
 	if (srv->prompt < 0)
 		return;
-	n = snprintf(buf, sizeof(buf), "%s\r\n", how);
+	if (row)
+		n = snprintf(buf, sizeof(buf), "\033[%u;1H\033[2K\0338", row);
+	else
+		n = snprintf(buf, sizeof(buf), "%s\r\n", how);
 	if (n > 0)
 		(void)write_all(STDERR_FILENO, buf, (size_t)n);
 	srv->prompt = -1;
@@ -706,17 +726,22 @@ static void prompt_show(struct ask_srv *srv, struct ask *a)
 {
 	char buf[4096], kind[4 * ASK_KIND_MAX + 1];
 	char host[4 * ASK_HOST_MAX + 1], detail[4 * ASK_DETAIL_MAX + 1];
+	unsigned int row = last_row();
+	char at[48] = "\r\n";
 	int n;
 
 	/* Checked by ctl_parse(), and escaped all the same: from inside */
 	str_printable(kind, sizeof(kind), a->kind, 0, 0);
 	str_printable(host, sizeof(host), a->host, 0, 0);
 	str_printable(detail, sizeof(detail), a->detail, 0, 0);
+	/* No autowrap while it is drawn: a long line must not scroll */
+	if (row)
+		snprintf(at, sizeof(at), "\0337\033[%u;1H\033[2K\033[?7l", row);
 	n = snprintf(buf, sizeof(buf),
-		     "\r\n\033[1m[jail %s]\033[0m %s %s port %u%s%s%s? "
-		     "[y] allow once, [a] always, [n] deny: ",
-		     srv->word, kind, host, a->port, detail[0] ? " (" : "",
-		     detail, detail[0] ? ")" : "");
+		     "%s\033[1m[jail %s]\033[0m %s %s port %u%s%s%s? "
+		     "[y] allow once, [a] always, [n] deny: %s",
+		     at, srv->word, kind, host, a->port, detail[0] ? " (" : "",
+		     detail, detail[0] ? ")" : "", row ? "\033[?7h" : "");
 
 	a->prompted = true;
 	srv->prompt = (int)(a - srv->asks);

@@ -98,6 +98,32 @@ void record_path_event(const struct jail_config *cfg, const char *ev,
  * Count this jail's refusals in its log (the forwarder writes its own
  * events there) and print the one summary line the contract asks for.
  */
+#define RECORD_DNS_NAMES 64
+
+/* Is @line a dns.deny for a "name" seen before? Records it otherwise */
+static bool is_dns_repeat(const char *line)
+{
+	static char seen[RECORD_DNS_NAMES][256];
+	static size_t n_seen;
+	const char *p = strstr(line, "\"name\":\"");
+	size_t len;
+
+	if (!p)
+		return false;
+	p += 8;
+	len = strcspn(p, "\"");
+	if (len >= sizeof(seen[0]))
+		return false;
+	for (size_t i = 0; i < n_seen; i++)
+		if (strlen(seen[i]) == len && !strncasecmp(seen[i], p, len))
+			return true;
+	if (n_seen < RECORD_DNS_NAMES) {
+		memcpy(seen[n_seen], p, len);
+		seen[n_seen++][len] = '\0';
+	}
+	return false;
+}
+
 void record_denial_summary(const struct jail_config *cfg)
 {
 	/* A --log the jail could write may be a FIFO by now: never wait */
@@ -122,6 +148,9 @@ void record_denial_summary(const struct jail_config *cfg)
 		if (!strstr(line, tag) || !(ev = strstr(line, "\"event\":\"")))
 			continue;
 		ev += 9;
+		/* A refused name counts once, whatever query types asked */
+		if (!strncmp(ev, "dns.deny\"", 9) && is_dns_repeat(line))
+			continue;
 		if (!strncmp(ev, "net.deny\"", 9) ||
 		    !strncmp(ev, "dns.deny\"", 9) ||
 		    !strncmp(ev, "syscall.deny\"", 13) ||

@@ -129,6 +129,8 @@ struct super {
 	bool reaped;
 	char inbuf[4096];	/* user's keystrokes not yet written */
 	uint64_t job_checked_ms;	/* Ctrl-Z: last look at the job */
+	uint64_t redraw_at_ms;	/* after a question: give the size back */
+	struct winsize redraw_ws;
 	size_t in_len;
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */

@@ -462,6 +462,42 @@ static int job_timeout(const struct super *s, int t)
 	return t < 0 || t > JOB_CHECK_MS ? JOB_CHECK_MS : t;
 }
 
+/*
+ * A question was drawn over COMMAND's last row (ask.c): have COMMAND
+ * redraw its screen. Full-screen programs redraw on a size change, so
+ * the pty is made one row shorter now and given its size back shortly
+ * after (check_redraw()): two SIGWINCHs, two full redraws.
+ */
+static void nudge_redraw(struct super *s)
+{
+	struct winsize ws;
+	struct timespec ts;
+
+	if (!tio_saved || s->master_fd < 0 ||
+	    ioctl(s->master_fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row < 2)
+		return;
+	s->redraw_ws = ws;
+	ws.ws_row--;
+	ioctl(s->master_fd, TIOCSWINSZ, &ws);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->redraw_at_ms = (uint64_t)ts.tv_sec * 1000 +
+			  (uint64_t)ts.tv_nsec / 1000000 + 60;
+}
+
+static void check_redraw(struct super *s)
+{
+	struct timespec ts;
+
+	if (!s->redraw_at_ms || s->master_fd < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 <
+	    s->redraw_at_ms)
+		return;
+	s->redraw_at_ms = 0;
+	ioctl(s->master_fd, TIOCSWINSZ, &s->redraw_ws);
+}
+
 #define P_ASK_MAX (ASK_MAX + 16)	/* ask.c's descriptors */
 
 /*
@@ -499,8 +535,10 @@ void super_run(struct super *s)
 		size_t n_ask;
 		bool paused;
 
-		pause_for_prompt(s, p);
+		/* First: ask_srv_pollfds() may put a question up, and then
+		 * stdin must be the question's alone, not read twice */
 		n_ask = ask_srv_pollfds(s->ask, p + P_N, P_ASK_MAX);
+		pause_for_prompt(s, p);
 		paused = ask_srv_prompting(s->ask);
 		if (poll(p, P_N + n_ask,
 			 job_timeout(s, ask_srv_timeout(s->ask))) < 0) {
@@ -509,6 +547,8 @@ void super_run(struct super *s)
 			die_errno("poll");
 		}
 		ask_srv_events(s->ask, p + P_N, n_ask);
+		if (paused && !ask_srv_prompting(s->ask))
+			nudge_redraw(s);
 		if (p[P_CHAN].revents) {
 			recv_from_child(s);
 			if (s->setup_done && s->master_fd >= 0)
@@ -532,6 +572,7 @@ void super_run(struct super *s)
 			s->notify_fd = -1;
 		}
 		check_job(s);
+		check_redraw(s);
 	}
 	drain_output(s);
 	execlog_finish(s->exec_log);

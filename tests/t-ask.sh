@@ -245,6 +245,105 @@ assert_match "... y allows the request" "^allowed True" "$out"
 assert_match "... and the key never reached COMMAND" "^got:hello\$" "$out"
 assert_match "... logged as ask.answer by terminal" '"event":"ask.answer",.*"host":"allowed.test","port":80,"answer":"allow","by":"terminal"' "$(cat "$LOG" 2>/dev/null)"
 
+# Over a full-screen program (alternate screen, every row drawn, redrawn
+# on SIGWINCH), on a 24x80 terminal: the question takes the last row and
+# afterwards the program's screen is whole again, at once (no key needed
+# to wake the relay). A small terminal model
+# (cursor moves, erase, save/restore, autowrap off) renders the bytes.
+out=$(as_user timeout -k 5 60 python3 - "$JAIL" "$LOG" <<'PY'
+import fcntl, os, pty, re, select, struct, sys, termios, time
+jail, log = sys.argv[1:3]
+prog = r"""
+import shutil, signal, sys, time
+def draw(*_):
+    rows = shutil.get_terminal_size().lines
+    sys.stdout.write("\033[H\033[2J" + "".join(
+        "\033[%d;1HROW %d" % (i + 1, i + 1) for i in range(rows)))
+    sys.stdout.flush()
+signal.signal(signal.SIGWINCH, draw)
+sys.stdout.write("\033[?1049h")
+draw()
+time.sleep(6)
+"""
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(jail, [jail, "--net", "filtered", "--log", log, "--ask",
+        "--ask-timeout", "30", "--", "sh", "-c",
+        "(sleep 1; curl -s -m 20 http://allowed.test/ >/dev/null 2>&1) & "
+        "exec python3 -c \"$0\"", prog])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+R, C = 24, 80
+scr = [[" "] * C for _ in range(R)]
+cur, saved, wrap = [0, 0], [0, 0], True
+def feed(b):
+    global wrap
+    i, s = 0, b.decode("latin-1")
+    while i < len(s):
+        ch = s[i]
+        if ch == "\033" and s[i + 1:i + 2] in ("7", "8"):
+            if s[i + 1] == "7": saved[:] = cur
+            else: cur[:] = saved
+            i += 2; continue
+        m = re.match(r"\033\[(\??)([0-9;]*)([A-Za-z])", s[i:])
+        if ch == "\033" and m:
+            q, args, f = m.groups()
+            n = [int(x) if x else 0 for x in args.split(";")] if args else []
+            if f == "H":
+                cur[0] = max((n[0] if n else 1), 1) - 1
+                cur[1] = max((n[1] if len(n) > 1 else 1), 1) - 1
+            elif f == "K" and n == [2]:
+                scr[cur[0]] = [" "] * C
+            elif f == "J" and n == [2]:
+                for r in range(R): scr[r] = [" "] * C
+            elif q and f in "hl" and n == [7]:
+                wrap = f == "h"
+            i += len(m.group(0)); continue
+        if ch == "\r": cur[1] = 0
+        elif ch == "\n":
+            if cur[0] == R - 1: scr.pop(0); scr.append([" "] * C)
+            else: cur[0] += 1
+        elif ch >= " ":
+            if cur[1] >= C:
+                if not wrap: i += 1; continue
+                cur[1] = 0
+                if cur[0] == R - 1: scr.pop(0); scr.append([" "] * C)
+                else: cur[0] += 1
+            scr[cur[0]][cur[1]] = ch; cur[1] += 1
+        i += 1
+buf = b""
+def until(pat, secs):
+    global buf
+    end = time.time() + secs
+    while True:
+        m = re.search(pat, buf)
+        if m or time.time() >= end:
+            return m
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return re.search(pat, buf)
+            if not d:
+                return re.search(pat, buf)
+            buf += d
+            feed(d)
+p = until(rb'\[y\] allow once', 20)
+rows = ["".join(r).rstrip() for r in scr]
+print("prompt-on-last-row", bool(p) and "[jail" in rows[R - 1] and
+      all(rows[i] == "ROW %d" % (i + 1) for i in range(R - 1)))
+os.write(fd, b"y")
+until(rb'$^', 2)
+rows = ["".join(r).rstrip() for r in scr]
+print("screen-whole", all(rows[i] == "ROW %d" % (i + 1) for i in range(R)))
+print("no-debris", not any("jail" in r for r in rows))
+os.waitpid(pid, 0)
+PY
+)
+assert_match "over a full-screen program the question takes the last row" "^prompt-on-last-row True" "$out"
+assert_match "... and afterwards the program's screen is whole" "^screen-whole True" "$out"
+assert_match "... without debris of the question" "^no-debris True" "$out"
+
 # ---- two jails, one host: ambiguous ----------------------------------------------
 
 L2="$work/bg2.jsonl"

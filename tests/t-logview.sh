@@ -298,6 +298,20 @@ else
 	t_pass "a stale entry's file is removed"
 fi
 
+# A refused name counts once, whatever query types asked for it
+dnslog="$STAGE/lv-dns.$JT_USER.jsonl"
+for t in A AAAA HTTPS A; do
+	printf '{"ts":"2026-12-04T10:00:00.000Z","jail":"00000000000000aa","event":"dns.deny","name":"Evil.test","qtype":"%s","reason":"not allowed"}\n' "$t"
+done >"$dnslog"
+printf '{"ts":"2026-12-04T10:00:00.100Z","jail":"00000000000000aa","event":"dns.deny","name":"other.test","qtype":"A","reason":"not allowed"}\n' >>"$dnslog"
+chmod 644 "$dnslog"
+out=$(jl log "$dnslog" 2>&1)
+assert_match "jail log: one denial per refused name, not per query type" \
+	"^5 events: 0 allowed, 2 denied \(dns 2\)$" "$out"
+assert_eq "... while every query is still listed" 5 \
+	"$(printf '%s\n' "$out" | grep -c 'dns.deny')"
+rm -f "$dnslog"
+
 # The home is shared with the other tests: leave no logs behind
 rm -rf "$logdir" "$own" "$bad" "$esc" "$net" "$emptyhome" \
 	"$STAGE/lv-json.$JT_USER"
