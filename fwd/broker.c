@@ -300,6 +300,21 @@ static void set_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/*
+ * Why the last dial() failed, for net.error and the 502's text: each
+ * broker process dials for its one connection
+ */
+static const char *dial_error = "no address";
+
+static const char *connect_error(int err)
+{
+	return err == ECONNREFUSED ? "refused" :
+	       err == ETIMEDOUT || err == EAGAIN || err == EINPROGRESS ?
+					  "timeout" :
+	       err == ENETUNREACH || err == EHOSTUNREACH ? "unreachable" :
+							   "connect failed";
+}
+
 /* Return: a connected socket to an allowed address of @host:@port, or -1 */
 static int dial(const struct fwd_params *p, const struct dnsd *d,
 		const char *host, uint16_t port, struct dnsd_addr *peer)
@@ -313,8 +328,10 @@ static int dial(const struct fwd_params *p, const struct dnsd *d,
 
 	hints.ai_family = p->ipv6 ? AF_UNSPEC : AF_INET;
 	snprintf(service, sizeof(service), "%u", port);
+	dial_error = "no address";
 	if (getaddrinfo(host, service, &hints, &res))
 		return -1;
+	dial_error = "only refused (private or local) addresses";
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
 		uint16_t got_port;
 
@@ -328,12 +345,35 @@ static int dial(const struct fwd_params *p, const struct dnsd *d,
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		set_nodelay(fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			dial_error = connect_error(errno);
 			close(fd);
 			fd = -1;
 		}
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+/*
+ * An allowed host that could not be reached is an error, not a denial:
+ * net.error with the cause; Return: the 502's text
+ */
+static const char *upstream_failed(const struct fwd_params *p,
+				   const char *host, uint16_t port,
+				   bool via_proxy, char *text, size_t len)
+{
+	const char *why = via_proxy ? "upstream proxy refused CONNECT" :
+				      dial_error;
+	const struct audit_field f[] = {
+		AF_STR("host", host),
+		AF_INT("port", port),
+		AF_STR("error", why),
+	};
+
+	log_event(p, "net.error", f, ARRAY_SIZE(f));
+	snprintf(text, len, "cannot connect upstream to %s:%u: %s", host,
+		 port, why);
+	return text;
 }
 
 /* Read a CONNECT answer up to its blank line. Return: true on 2xx */
@@ -515,9 +555,10 @@ static __attribute__((noreturn)) void serve(const struct fwd_params *p,
 	up_fd = px->sa ? dial_proxy(px, host, 443) :
 			 dial(p, d, host, 443, &peer);
 	if (up_fd < 0) {
-		log_refused(p, host, px->sa ? "upstream proxy refused CONNECT" :
-					      "no allowed address answered");
-		fail(jail_fd, "502 Bad Gateway", "cannot connect upstream");
+		char text[400];
+
+		fail(jail_fd, "502 Bad Gateway",
+		     upstream_failed(p, host, 443, px->sa, text, sizeof(text)));
 	}
 	if (crypto_tls_connect(up_fd, host, &t, why, sizeof(why)) < 0) {
 		char reason[300];
@@ -753,12 +794,10 @@ static void icpt_connect(struct icpt *ic)
 
 	ic->up_fd = px->sa ? dial_proxy(px, ic->host, ic->port) :
 			     dial(ic->p, ic->d, ic->host, ic->port, &ic->peer);
-	if (ic->up_fd < 0) {
-		log_refused_port(ic->p, ic->host, ic->port,
-				 px->sa ? "upstream proxy refused CONNECT" :
-					  "no allowed address answered");
-		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
-	}
+	if (ic->up_fd < 0)
+		icpt_refuse(ic, "502 Bad Gateway",
+			    upstream_failed(ic->p, ic->host, ic->port,
+					    px->sa, reason, sizeof(reason)));
 	if (crypto_tls_connect(ic->up_fd, ic->host, &ic->up, why,
 			       sizeof(why)) < 0) {
 		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
