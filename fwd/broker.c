@@ -267,6 +267,21 @@ static void set_nodelay(int fd)
 }
 
 /* Return: a connected socket to an allowed address of @host:@port, or -1 */
+/*
+ * Why the last broker_dial() failed, for net.error and the 502's text:
+ * each broker process dials for its one connection
+ */
+static const char *dial_error = "no address";
+
+static const char *connect_error(int err)
+{
+	return err == ECONNREFUSED ? "refused" :
+	       err == ETIMEDOUT || err == EAGAIN || err == EINPROGRESS ?
+					  "timeout" :
+	       err == ENETUNREACH || err == EHOSTUNREACH ? "unreachable" :
+							   "connect failed";
+}
+
 int broker_dial(const struct fwd_params *p, const struct dnsd *d,
 		const char *host, uint16_t port, struct dnsd_addr *peer)
 {
@@ -279,8 +294,10 @@ int broker_dial(const struct fwd_params *p, const struct dnsd *d,
 
 	hints.ai_family = p->ipv6 ? AF_UNSPEC : AF_INET;
 	snprintf(service, sizeof(service), "%u", port);
+	dial_error = "no address";
 	if (getaddrinfo(host, service, &hints, &res))
 		return -1;
+	dial_error = "only refused (private or local) addresses";
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
 		uint16_t got_port;
 
@@ -294,12 +311,35 @@ int broker_dial(const struct fwd_params *p, const struct dnsd *d,
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		set_nodelay(fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			dial_error = connect_error(errno);
 			close(fd);
 			fd = -1;
 		}
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+/*
+ * An allowed host that could not be reached is an error, not a denial:
+ * net.error with the cause. Return: the 502's text, in @text
+ */
+const char *broker_upstream_failed(const struct fwd_params *p,
+				   const char *host, uint16_t port,
+				   bool via_proxy, char *text, size_t len)
+{
+	const char *why = via_proxy ? "upstream proxy refused CONNECT" :
+				      dial_error;
+	const struct audit_field f[] = {
+		AF_STR("host", host),
+		AF_INT("port", port),
+		AF_STR("error", why),
+	};
+
+	broker_log_event(p, "net.error", f, ARRAY_SIZE(f));
+	snprintf(text, len, "cannot connect upstream to %s:%u: %s", host,
+		 port, why);
+	return text;
 }
 
 /* Read a CONNECT answer up to its blank line. Return: true on 2xx */

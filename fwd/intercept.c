@@ -295,12 +295,11 @@ static void icpt_connect(struct icpt *ic)
 
 	ic->up_fd = px->sa ? broker_dial_proxy(px, ic->host, ic->port) :
 			     broker_dial(ic->p, ic->d, ic->host, ic->port, &ic->peer);
-	if (ic->up_fd < 0) {
-		broker_log_refused_port(ic->p, ic->host, ic->port,
-				 px->sa ? "upstream proxy refused CONNECT" :
-					  "no allowed address answered");
-		icpt_refuse(ic, "502 Bad Gateway", "cannot connect upstream");
-	}
+	if (ic->up_fd < 0)
+		icpt_refuse(ic, "502 Bad Gateway",
+			    broker_upstream_failed(ic->p, ic->host, ic->port,
+						   px->sa, reason,
+						   sizeof(reason)));
 	if (crypto_tls_connect(ic->up_fd, ic->host, &ic->up, why,
 			       sizeof(why)) < 0) {
 		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",

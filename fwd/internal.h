@@ -217,4 +217,10 @@ __attribute__((noreturn)) void broker_serve_plain(
 	const char *host, const struct http_head *h,
 	const struct broker_proxy *px);
 
+/* net.error for an allowed host broker_dial() could not reach (broker.c);
+ * Return: the 502's text, written to @text */
+const char *broker_upstream_failed(const struct fwd_params *p,
+				   const char *host, uint16_t port,
+				   bool via_proxy, char *text, size_t len);
+
 #endif /* FWD_INTERNAL_H */
