@@ -506,7 +506,8 @@ static bool is_dns_repeat(struct totals *t, const struct audit_event *ev)
 		if (!strcasecmp(t->dns_names[i], f->s))
 			return true;
 	if (t->n_dns_names < LOG_DNS_NAMES)
-		strcpy(t->dns_names[t->n_dns_names++], f->s);
+		snprintf(t->dns_names[t->n_dns_names++],
+			 sizeof(t->dns_names[0]), "%s", f->s);
 	return false;
 }
 

@@ -69,7 +69,7 @@
 #include "host/host.h"
 #include "fwd/internal.h"
 
-#define BROKER_IDLE_MS (10 * 60 * 1000ULL)	/* a stream silent this long ends */
+#define BROKER_IDLE_MS (10ULL * 60 * 1000)	/* a stream silent this long ends */
 
 #define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
 

@@ -364,8 +364,10 @@ static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
 	autofree char *wt = NULL;
 
 	/* A submodule's config names its working tree */
-	if (r->worktree[0] && depth == 0)
-		work_top = wt = resolve_rel(fdir, r->worktree);
+	if (r->worktree[0] && depth == 0) {
+		wt = resolve_rel(fdir, r->worktree);
+		work_top = wt;
+	}
 	if (r->hooks_path[0]) {
 		add_protect(g, resolve_rel(work_top, r->hooks_path),
 			    "core.hooksPath: git runs the hooks there");

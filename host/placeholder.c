@@ -21,6 +21,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -225,13 +226,19 @@ struct entry {
 static bool parse_entry(char *line, struct entry *e)
 {
 	unsigned long long dev, ino;
-	int off = 0;
+	char *sp1, *sp2;
 
+	/* "DEV INO /PATH", each number checked by parse_uint() */
 	line[strcspn(line, "\n")] = '\0';
-	if (sscanf(line, "%llu %llu %n", &dev, &ino, &off) != 2 || off <= 0 ||
-	    line[off] != '/')
+	sp1 = strchr(line, ' ');
+	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	if (!sp2 || sp2[1] != '/')
 		return false;
-	*e = (struct entry){ (dev_t)dev, (ino_t)ino, xstrdup(line + off) };
+	*sp1 = *sp2 = '\0';
+	if (parse_uint(line, 0, ULLONG_MAX, &dev) < 0 ||
+	    parse_uint(sp1 + 1, 0, ULLONG_MAX, &ino) < 0)
+		return false;
+	*e = (struct entry){ (dev_t)dev, (ino_t)ino, xstrdup(sp2 + 1) };
 	return true;
 }
 
@@ -414,10 +421,10 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	char *prot[JAIL_MAX_MOUNTS + 32];
 	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot)), n_live;
 	autofree char *dir = registry_dir();
-	autoclose int lock = -1;
 
 	open_registry(cfg, p);
-	lock = lock_registries(dir);
+	/* Held (closed at return) while the registries are read and written */
+	autoclose int lock = lock_registries(dir);
 	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
 	adopt(cfg, p, live, n_live);
 	free_entries(live, n_live);
@@ -468,13 +475,15 @@ void placeholders_remove(const struct jail_config *cfg,
 		k++;
 	}
 	static struct entry live[MAX_MADE * 4];
-	autofree char *dir = registry_dir();
-	autoclose int lock = -1;
+	autofree char *dir = NULL;
 	size_t n_live;
 
 	if (!p)
 		return;
-	lock = lock_registries(dir);
+	dir = registry_dir();
+	/* Held (closed at return) while the registries are read and written */
+	autoclose int lock = lock_registries(dir);
+
 	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
 	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {

@@ -30,7 +30,11 @@ static bool is_name_char(char c)
 
 static char lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	unsigned char u = (unsigned char)c;
+
+	if (u >= 'A' && u <= 'Z')
+		u = (unsigned char)(u | 0x20);
+	return (char)u;
 }
 
 static void skip_line(struct gitrd_state *st)

@@ -406,8 +406,17 @@ static pid_t stopped_command(const struct super *s)
 	buf[n] = '\0';
 	/* "PID (COMM) S PPID ...": COMM may hold anything, even ")" */
 	end = strrchr(buf, ')');
-	if (!end || sscanf(end + 1, " %c %ld", &state, &ppid) != 2)
+	if (!end || end[1] != ' ' || !end[2] || end[3] != ' ')
 		return 0;
+	state = end[2];
+	{
+		char *stop = NULL;
+
+		errno = 0;
+		ppid = strtol(end + 4, &stop, 10);
+		if (errno || stop == end + 4 || *stop != ' ')
+			return 0;
+	}
 	return state == 'T' && ppid == sid ? pgrp : 0;
 }
 
