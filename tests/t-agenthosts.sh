@@ -64,6 +64,6 @@ for a in claude codex gemini; do
 	for h in $hosts; do
 		allowed "$a" "$h" || missing="$missing $h"
 	done
-	assert_eq "$a: the profile allows every API and sign-in host the client uses ($(echo $hosts | tr '\n' ' '))" "" "$missing"
+	assert_eq "$a: the profile allows every API and sign-in host the client uses ($(echo "$hosts" | tr '\n' ' '))" "" "$missing"
 done
 exit 0

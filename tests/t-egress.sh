@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # shellcheck disable=SC2016 # $K and friends are expanded inside the jail
+# shellcheck disable=SC2086 # $RAW is the interpreter and its script, split on purpose
 # t-egress.sh - every request is judged, not every connection: pipelined
 # and smuggled requests, Host after a large header, absolute-form and
 # CONNECT, late or unreadable ClientHellos, names that are addresses in

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
+# shellcheck disable=SC2016 # the scripts written here expand $HOME when they run
 # t-toolchains.sh - tools installed under the home: a PATH entry into
 # pyenv, rustup+cargo, nvm or a user npm prefix brings that toolchain into
 # the throwaway home read-only, with working shims; credentials beside
