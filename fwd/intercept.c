@@ -810,6 +810,28 @@ static void icpt_relay(struct icpt *ic)
 }
 
 /*
+ * The start of an interception process (TLS, or a plain-HTTP broker
+ * name): SIGTERM (the forwarder stopping, or its death) ends the relay
+ * with the connection logged (no SA_RESTART: poll() returns); it keeps
+ * the jail's connection, the log and the ask channel, on which a held
+ * push asks (ask_send())
+ */
+static void icpt_process_start(const struct fwd_params *p, int jail_fd,
+			       const char *name)
+{
+	struct sigaction sa = { .sa_handler = broker_on_stop };
+	sigset_t term;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	broker_close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
+}
+
+/*
  * One intercepted connection, start to end.
  * Context: a process forked from the forwarder for @jail_fd, whose
  * ClientHello is still unread
@@ -825,19 +847,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	char why[256];
 
-	struct sigaction sa = { .sa_handler = broker_on_stop };
-	sigset_t term;
-
-	/* SIGTERM (the forwarder stopping, or its death) ends the relay
-	 * with the connection logged; no SA_RESTART: poll() returns */
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &term, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
-	/* The ask channel: a held push asks on it (ask_send()) */
-	broker_close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
+	icpt_process_start(p, jail_fd, "jail-tls");
 	ic.p = p;
 	ic.host = host;
 	ic.port = port;
@@ -891,16 +901,7 @@ __attribute__((noreturn)) void broker_serve_plain(
 {
 	static struct icpt ic;
 	static char name[sizeof(h->host)];
-	struct sigaction sa = { .sa_handler = broker_on_stop };
-	sigset_t term;
-
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &term, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	prctl(PR_SET_NAME, "jail-broker", 0, 0, 0);
-	broker_close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
+	icpt_process_start(p, jail_fd, "jail-broker");
 	snprintf(name, sizeof(name), "%s", h->host);
 	ic.p = p;
 	ic.d = d;
