@@ -345,11 +345,12 @@ const char *broker_upstream_failed(const struct fwd_params *p,
 /* Read a CONNECT answer up to its blank line. Return: true on 2xx */
 static bool proxy_answer_ok(int fd)
 {
-	char buf[8192];
-	size_t got = 0;
+	char buf[PROXY_ANSWER_MAX];
+	size_t got = 0, head;
+	int status = 0;
 
 	/* Byte by byte: nothing after the blank line may be consumed */
-	while (got < sizeof(buf) - 1) {
+	while (status == 0 && got < sizeof(buf)) {
 		ssize_t n = recv(fd, buf + got, 1, 0);
 
 		if (n < 0 && errno == EINTR)
@@ -357,35 +358,29 @@ static bool proxy_answer_ok(int fd)
 		if (n <= 0)
 			return false;
 		got++;
-		buf[got] = '\0';
-		if (got >= 4 && !memcmp(buf + got - 4, "\r\n\r\n", 4))
-			return !strncmp(buf, "HTTP/1.", 7) && got > 12 &&
-			       buf[8] == ' ' && buf[9] == '2';
+		status = proxy_answer_head(buf, got, &head);
 	}
-	return false;
+	return status / 100 == 2;
 }
 
 /* Return: a socket tunnelled to @host:@port by the upstream proxy, or -1 */
-int broker_dial_proxy(const struct broker_proxy *px, const char *host,
+int broker_dial_proxy(const struct upstream_proxy *px, const char *host,
 		      uint16_t port)
 {
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
-	const struct sockaddr *sa = px->sa;
-	char req[2048];
-	int fd, n;
+	char req[PROXY_REQUEST_MAX];
+	int n = proxy_connect_request(px, host, port, req, sizeof(req));
+	int fd;
 
-	n = snprintf(req, sizeof(req),
-		     "CONNECT %s:%u HTTP/1.1\r\nHost: %s:%u\r\n%s\r\n",
-		     host, port, host, port, px->auth);
-	if (n < 0 || (size_t)n >= sizeof(req))
+	if (n < 0)
 		return -1;
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(px->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	set_nodelay(fd);
-	if (connect(fd, sa, px->sa_len) < 0 ||
+	if (connect(fd, (const struct sockaddr *)&px->sa, px->sa_len) < 0 ||
 	    write_all(fd, req, (size_t)n) < 0 || !proxy_answer_ok(fd)) {
 		close(fd);
 		return -1;
@@ -447,7 +442,7 @@ static void log_refused(const struct fwd_params *p, const char *host,
 
 int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		int jail_fd, const uint8_t *buf, const struct http_head *h,
-		const struct broker_proxy *px)
+		const struct upstream_proxy *px)
 {
 	const struct jail_config *cfg = p->cfg;
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
@@ -475,7 +470,7 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		log_refused(p, host, policy_verdict_reason(v));
 		return BROKER_REFUSED;
 	}
-	if (px->is_broken) {
+	if (px->broken) {
 		/* As for spliced TLS: never around a proxy the host set */
 		log_refused(p, host, "upstream proxy unusable");
 		return BROKER_REFUSED;

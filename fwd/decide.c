@@ -300,14 +300,6 @@ static bool ask_hook(struct fwd *f, struct conn *c, const char *ip,
 
 /* ---- connections: naming and deciding ------------------------------- */
 
-/* The host's upstream proxy as broker.c takes it */
-static struct broker_proxy broker_px(const struct fwd *f)
-{
-	return (struct broker_proxy){ f->proxy.on ? &f->proxy.sa : NULL,
-				      f->proxy.sa_len, f->proxy.auth,
-				      f->proxy.broken };
-}
-
 /*
  * --secret (broker.c): allowed TLS whose SNI is a bound host goes to an
  * interception process of its own. Return: true when @c was handed over
@@ -315,13 +307,12 @@ static struct broker_proxy broker_px(const struct fwd *f)
  */
 static bool intercept_hook(struct fwd *f, struct conn *c, const char *sni)
 {
-	const struct broker_proxy px = broker_px(f);
 	int v;
 
 	/* As for brokered plain HTTP: a queued revoke comes first */
 	if (f->p->ask_fd >= 0)
 		fwd_on_ask_chan(f);
-	v = broker_tls(f->p, f->dns, c->jail_fd, sni, c->port, &px);
+	v = broker_tls(f->p, f->dns, c->jail_fd, sni, c->port, &f->proxy);
 
 	if (v == BROKER_PASS)
 		return false;
@@ -398,7 +389,6 @@ void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 static bool secrets_hook(struct fwd *f, struct conn *c,
 			 const struct http_head *h)
 {
-	const struct broker_proxy px = broker_px(f);
 	int v;
 
 	/*
@@ -408,7 +398,7 @@ static bool secrets_hook(struct fwd *f, struct conn *c,
 	 */
 	if (f->cfg->n_secrets && f->p->ask_fd >= 0)
 		fwd_on_ask_chan(f);
-	v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &px);
+	v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &f->proxy);
 
 	if (v == BROKER_PASS)
 		return false;

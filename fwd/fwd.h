@@ -416,12 +416,17 @@ void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
 
 struct dnsd;
 
-/* The host's upstream proxy, as the forwarder parsed it */
-struct broker_proxy {
-	const void *sa;		/* its address (sockaddr), NULL: none */
-	unsigned int sa_len;
-	const char *auth;	/* "Proxy-Authorization: ...\r\n" or "" */
-	bool is_broken;		/* set but unusable: fail closed */
+/*
+ * The host's upstream proxy (proxy.c), parsed once before the jail says
+ * anything; the loop's dial and the interception processes' use it alike
+ */
+struct upstream_proxy {
+	bool on;
+	bool broken;	/* set but unusable: TLS fails closed */
+	struct sockaddr_storage sa;
+	socklen_t sa_len;
+	char auth[760];	/* "Proxy-Authorization: ...\r\n" or "" */
+	char desc[520];	/* host:port, for the log */
 };
 
 enum broker_verdict {
@@ -448,7 +453,7 @@ enum broker_verdict {
  */
 int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		int jail_fd, const uint8_t *buf, const struct http_head *h,
-		const struct broker_proxy *px);
+		const struct upstream_proxy *px);
 
 /**
  * broker_tls() - Intercept an allowed TLS connection to a bound host
@@ -472,7 +477,7 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
  */
 int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 	       int jail_fd, const char *sni, uint16_t port,
-	       const struct broker_proxy *px);
+	       const struct upstream_proxy *px);
 
 /*
  * broker_stop_all() - SIGTERM every broker process, wait for them a little

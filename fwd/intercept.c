@@ -92,7 +92,7 @@
 struct icpt {
 	const struct fwd_params *p;
 	const struct dnsd *d;
-	const struct broker_proxy *px;
+	const struct upstream_proxy *px;
 	const char *host;		/* the bound or held host the SNI named */
 	uint16_t port;
 	/* What every request must name (reqcheck_judge()): the SNI and
@@ -290,15 +290,15 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
  * why not */
 static void icpt_connect(struct icpt *ic)
 {
-	const struct broker_proxy *px = ic->px;
+	const struct upstream_proxy *px = ic->px;
 	char why[256], reason[300];
 
-	ic->up_fd = px->sa ? broker_dial_proxy(px, ic->host, ic->port) :
+	ic->up_fd = px->on ? broker_dial_proxy(px, ic->host, ic->port) :
 			     broker_dial(ic->p, ic->d, ic->host, ic->port, &ic->peer);
 	if (ic->up_fd < 0)
 		icpt_refuse(ic, "502 Bad Gateway",
 			    broker_upstream_failed(ic->p, ic->host, ic->port,
-						   px->sa, reason,
+						   px->on, reason,
 						   sizeof(reason)));
 	if (crypto_tls_connect(ic->up_fd, ic->host, &ic->up, why,
 			       sizeof(why)) < 0) {
@@ -840,7 +840,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 						const struct dnsd *d,
 						int jail_fd, const char *host,
 						uint16_t port,
-						const struct broker_proxy *px,
+						const struct upstream_proxy *px,
 						const struct crypto_leaf *leaf)
 {
 	static struct icpt ic;
@@ -897,7 +897,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 __attribute__((noreturn)) void broker_serve_plain(
 	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
 	const char *host, const struct http_head *h,
-	const struct broker_proxy *px)
+	const struct upstream_proxy *px)
 {
 	static struct icpt ic;
 	static char name[sizeof(h->host)];
@@ -926,7 +926,7 @@ __attribute__((noreturn)) void broker_serve_plain(
 
 int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 	       int jail_fd, const char *sni, uint16_t port,
-	       const struct broker_proxy *px)
+	       const struct upstream_proxy *px)
 {
 	struct crypto_leaf *leaf;
 	pid_t pid;
@@ -934,7 +934,7 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 
 	if (!p->ca || !*sni || (!broker_is_bound(p->cfg, sni) && !is_held(p->cfg, sni)))
 		return BROKER_PASS;
-	if (px->is_broken) {
+	if (px->broken) {
 		broker_log_refused_port(p, sni, port, "upstream proxy unusable");
 		return BROKER_REFUSED;
 	}

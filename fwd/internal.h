@@ -100,15 +100,6 @@ struct fwd_ask {
 	char name[POLICY_NAME_MAX + 1];
 };
 
-struct proxy {
-	bool on;
-	bool broken;	/* set but unusable: TLS fails closed */
-	struct sockaddr_storage sa;
-	socklen_t sa_len;
-	char auth[760];	/* "Proxy-Authorization: ...\r\n" or "" */
-	char desc[520];	/* host:port, for the log */
-};
-
 struct fwd {
 	const struct fwd_params *p;
 	const struct jail_config *cfg;
@@ -131,7 +122,7 @@ struct fwd {
 	int pipe_size;
 	struct dnsd *dns;
 	struct ratelimit *rl;	/* shared with the brokers */
-	struct proxy proxy;
+	struct upstream_proxy proxy;
 	struct fwd_ask asks[FWD_MAX_ASKS];
 	unsigned int n_held;
 	unsigned int ask_tokens;
@@ -180,7 +171,33 @@ void fwd_on_ask_chan(struct fwd *f);
 void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 		   bool is_tls);
 void fwd_classify(struct fwd *f, struct conn *c);
-void fwd_proxy_setup(struct proxy *px, const char *url);
+
+/* ---------------------------------------------------------------------
+ * proxy.c: the host's upstream proxy, for dial.c and broker.c
+ * ------------------------------------------------------------------- */
+
+#define PROXY_REQUEST_MAX 2048	/* a CONNECT request */
+#define PROXY_ANSWER_MAX 4095	/* the head of its answer */
+
+/* Parse the proxy's URL (http://[user:pass@]host[:port]); warns and
+ * leaves @px broken (fail closed) when it cannot be used */
+void fwd_proxy_setup(struct upstream_proxy *px, const char *url);
+
+/* Write "CONNECT @host:@port" for @px into @buf. Return: its length, or
+ * -ENAMETOOLONG */
+int proxy_connect_request(const struct upstream_proxy *px, const char *host,
+			  uint16_t port, char *buf, size_t len);
+
+/**
+ * proxy_answer_head() - Read the head of a proxy's answer to CONNECT
+ * @buf:	the bytes received so far (untrusted)
+ * @n:		how many
+ * @head_len:	receives the head's length, its blank line included
+ *
+ * Return: the status code when the head is whole, 0 when more is needed,
+ * -EPROTO when it is not an HTTP/1 status line
+ */
+int proxy_answer_head(const char *buf, size_t n, size_t *head_len);
 
 /* ---------------------------------------------------------------------
  * broker.c and intercept.c
@@ -204,7 +221,7 @@ void broker_close_all_but(const int *keep, size_t n);
 uint64_t broker_mono_ms(void);
 int broker_dial(const struct fwd_params *p, const struct dnsd *d,
 		const char *host, uint16_t port, struct dnsd_addr *peer);
-int broker_dial_proxy(const struct broker_proxy *px, const char *host,
+int broker_dial_proxy(const struct upstream_proxy *px, const char *host,
 		      uint16_t port);
 extern struct ratelimit *broker_counts;
 void broker_log_injected(const struct fwd_params *p, const char *host,
@@ -215,7 +232,7 @@ bool broker_is_bound(const struct jail_config *cfg, const char *host);
 __attribute__((noreturn)) void broker_serve_plain(
 	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
 	const char *host, const struct http_head *h,
-	const struct broker_proxy *px);
+	const struct upstream_proxy *px);
 
 /* net.error for an allowed host broker_dial() could not reach (broker.c);
  * Return: the 502's text, written to @text */
