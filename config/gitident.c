@@ -155,8 +155,7 @@ static void carry_one(const char *path, FILE *out, FILE *keys,
 	if (r < 0) {
 		*last = was;
 		warn("git identity: \"%s\" is not a git configuration jail can "
-		     "read (%s); nothing of it is carried",
-		     path, r == -E2BIG ? "a part too long" : "malformed");
+		     "read (malformed); nothing of it is carried", path);
 		return;
 	}
 	fputs(text, out);

@@ -7,285 +7,61 @@
  * earlier run (an included file, a config.worktree) and a state file from
  * the private git dir the jail used during this run. Each function here
  * takes bytes and a length, writes only its output struct, never reads
- * past @len and bounds every loop by @len; values longer than
- * GITCFG_VALUE_MAX are cut (and so never name a real path).
+ * past @len and bounds every loop by @len. Config files are read with
+ * gitreader.c's gitrd_next(), the one reader of git's configuration;
+ * values longer than GITCFG_VALUE_MAX are cut (and so never name a real
+ * path).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
+#include "jail.h"
 #include "parse/parse.h"
 
-struct cfg_cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static int peek(const struct cfg_cursor *c)
+static bool is_key(const struct gitrd_entry *e, const char *section,
+		   const char *name)
 {
-	return c->left ? c->p[0] : -1;
+	return !strcmp(e->section, section) && !strcmp(e->name, name);
 }
 
-static void adv(struct cfg_cursor *c)
+/* Keep @e in @out when it names something git would run or read */
+static void record(const struct gitrd_entry *e, struct gitcfg_refs *out)
 {
-	if (c->left) {
-		c->p++;
-		c->left--;
-	}
-}
-
-static void skip_blank(struct cfg_cursor *c)
-{
-	while (peek(c) == ' ' || peek(c) == '\t' || peek(c) == '\r')
-		adv(c);
-}
-
-static void skip_line(struct cfg_cursor *c)
-{
-	while (c->left && peek(c) != '\n')
-		adv(c);
-	adv(c);
-}
-
-/* The section we are in: name lower-cased, subsection as written */
-struct section {
-	char name[64];
-	char sub[GITCFG_VALUE_MAX];
-	bool has_sub;
-	bool is_cut;		/* longer than the buffers: never matches */
-};
-
-static void put_char(char *buf, size_t cap, size_t *n, int ch, bool *cut)
-{
-	if (*n + 1 < cap)
-		buf[(*n)++] = (char)ch;
-	else
-		*cut = true;
-	buf[*n] = '\0';
-}
-
-/* "[name \"sub\"]" or "[name.sub]"; the cursor is past '[' */
-static int parse_section(struct cfg_cursor *c, struct section *s)
-{
-	size_t n = 0, k = 0;
-
-	memset(s, 0, sizeof(*s));
-	while (isalnum(peek(c)) || peek(c) == '-' || peek(c) == '.') {
-		int ch = tolower(peek(c));
-
-		/* Old form: [section.sub], the sub lower-cased too */
-		if (ch == '.' && !s->has_sub) {
-			s->has_sub = true;
-		} else if (s->has_sub) {
-			put_char(s->sub, sizeof(s->sub), &k, ch, &s->is_cut);
-		} else {
-			put_char(s->name, sizeof(s->name), &n, ch, &s->is_cut);
-		}
-		adv(c);
-	}
-	if (peek(c) == ' ' || peek(c) == '\t') {
-		skip_blank(c);
-		if (peek(c) != '"' || s->has_sub)
-			return -EINVAL;
-		adv(c);
-		s->has_sub = true;
-		for (;;) {
-			int ch = peek(c);
-
-			if (ch < 0 || ch == '\n')
-				return -EINVAL;
-			adv(c);
-			if (ch == '"')
-				break;
-			if (ch == '\\') {
-				ch = peek(c);
-				if (ch < 0 || ch == '\n')
-					return -EINVAL;
-				adv(c);
-			}
-			put_char(s->sub, sizeof(s->sub), &k, ch, &s->is_cut);
-		}
-	}
-	if (peek(c) != ']' || !n)
-		return -EINVAL;
-	adv(c);
-	return 0;
-}
-
-/*
- * A value up to the end of its (possibly continued) line, unquoted and
- * unescaped like git does; the cursor ends past the newline
- */
-static int parse_value(struct cfg_cursor *c, char *out, size_t cap,
-		       bool *cut)
-{
-	bool in_quote = false;
-	size_t n = 0, keep = 0;	/* keep: length without trailing blanks */
-
-	out[0] = '\0';
-	skip_blank(c);
-	for (;;) {
-		int ch = peek(c);
-
-		if (ch < 0 || (ch == '\n' && !in_quote))
-			break;
-		if (ch == '\n')
-			return -EINVAL;	/* a newline inside quotes */
-		adv(c);
-		if (!in_quote && (ch == '#' || ch == ';')) {
-			skip_line(c);
-			n = keep;
-			out[n] = '\0';
-			return 0;
-		}
-		if (ch == '"') {
-			in_quote = !in_quote;
-			keep = n;
-			continue;
-		}
-		if (ch == '\\') {
-			int e = peek(c);
-
-			adv(c);
-			if (e == '\n')
-				continue;	/* continuation line */
-			if (e == '\r' && peek(c) == '\n') {
-				adv(c);
-				continue;
-			}
-			ch = e == 'n' ? '\n' : e == 't' ? '\t' :
-			     e == 'b' ? '\b' : e == '\\' ? '\\' :
-			     e == '"' ? '"' : -1;
-			if (ch < 0)
-				return -EINVAL;
-			put_char(out, cap, &n, ch, cut);
-			keep = n;
-			continue;
-		}
-		put_char(out, cap, &n, ch, cut);
-		if (in_quote || (ch != ' ' && ch != '\t' && ch != '\r'))
-			keep = n;
-	}
-	if (in_quote)
-		return -EINVAL;
-	adv(c);
-	n = keep < n ? keep : n;
-	out[n] = '\0';
-	return 0;
-}
-
-static void record(const struct section *s, const char *key,
-		   const char *value, bool cut, struct gitcfg_refs *out)
-{
-	if (s->is_cut || cut)
+	/* A cut value names no real path; a cut section or key is no key */
+	if (e->is_cut || e->value_is_cut || !e->has_value)
 		return;
-	if (!strcmp(s->name, "core") && !s->has_sub &&
-	    !strcasecmp(key, "hookspath")) {
-		memcpy(out->hooks_path, value, strlen(value) + 1);
+	if (is_key(e, "core", "hookspath") && !e->sub[0]) {
+		memcpy(out->hooks_path, e->value, strlen(e->value) + 1);
 		return;
 	}
-	if (!strcmp(s->name, "core") && !s->has_sub &&
-	    !strcasecmp(key, "worktree")) {
-		memcpy(out->worktree, value, strlen(value) + 1);
+	if (is_key(e, "core", "worktree") && !e->sub[0]) {
+		memcpy(out->worktree, e->value, strlen(e->value) + 1);
 		return;
 	}
-	if (strcasecmp(key, "path") || !value[0])
+	if (!e->value[0] || !((is_key(e, "include", "path") && !e->sub[0]) ||
+			      (is_key(e, "includeif", "path") && e->sub[0])))
 		return;
-	if ((!strcmp(s->name, "include") && !s->has_sub) ||
-	    (!strcmp(s->name, "includeif") && s->has_sub)) {
-		if (out->n_include >= GITCFG_MAX_PATHS) {
-			out->n_dropped++;
-			return;
-		}
-		memcpy(out->include[out->n_include++], value,
-		       strlen(value) + 1);
+	if (out->n_include >= GITCFG_MAX_PATHS) {
+		out->n_dropped++;
+		return;
 	}
-}
-
-/* "name [= value]" at the cursor, within section @s */
-static int parse_entry(struct cfg_cursor *c, const struct section *s,
-		       struct gitcfg_refs *out)
-{
-	static const size_t key_cap = 64;
-	char key[64], value[GITCFG_VALUE_MAX];
-	size_t n = 0;
-	bool cut = false;
-	int err;
-
-	if (!isalpha(peek(c)))
-		return -EINVAL;
-	while (isalnum(peek(c)) || peek(c) == '-') {
-		put_char(key, key_cap, &n, peek(c), &cut);
-		adv(c);
-	}
-	skip_blank(c);
-	if (peek(c) != '=') {
-		/* A boolean "name" alone, maybe followed by a comment */
-		if (peek(c) == '#' || peek(c) == ';' || peek(c) == '\n' ||
-		    peek(c) < 0) {
-			skip_line(c);
-			return 0;
-		}
-		return -EINVAL;
-	}
-	adv(c);
-	err = parse_value(c, value, sizeof(value), &cut);
-	if (err < 0)
-		return err;
-	if (!s->name[0])
-		return -EINVAL;	/* an entry before any section */
-	record(s, key, value, cut, out);
-	return 0;
+	memcpy(out->include[out->n_include++], e->value, strlen(e->value) + 1);
 }
 
 int gitcfg_parse(const uint8_t *buf, size_t len, struct gitcfg_refs *out)
 {
-	struct cfg_cursor c = { buf, len };
-	struct section s;
+	struct gitrd_state st;
+	struct gitrd_entry e;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	memset(&s, 0, sizeof(s));
 	if (len > GITCFG_INPUT_MAX)
 		return -E2BIG;
-	/* A UTF-8 byte order mark, as git allows */
-	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
-		c.p += 3;
-		c.left -= 3;
-	}
-	while (c.left) {
-		int ch, err = 0;
-
-		skip_blank(&c);
-		ch = peek(&c);
-		if (ch < 0)
-			break;
-		if (ch == '\n') {
-			adv(&c);
-			continue;
-		}
-		if (ch == '#' || ch == ';') {
-			skip_line(&c);
-			continue;
-		}
-		if (ch == '[') {
-			adv(&c);
-			err = parse_section(&c, &s);
-			if (err < 0)
-				return err;
-			/* An entry may follow on the header's own line */
-			skip_blank(&c);
-			ch = peek(&c);
-			if (ch == '\n' || ch < 0 || ch == '#' || ch == ';') {
-				skip_line(&c);
-				continue;
-			}
-		}
-		err = parse_entry(&c, &s, out);
-		if (err < 0)
-			return err;
-	}
-	return 0;
+	gitrd_init(&st, (const char *)buf, len);
+	while ((r = gitrd_next(&st, &e)) == 1)
+		record(&e, out);
+	return r < 0 ? -EINVAL : 0;
 }
 
 /* ---- state files ------------------------------------------------------ */

@@ -3,15 +3,23 @@
  * gitreader.c - git's configuration file format, one entry at a time, and
  * which entries may be carried into a jail
  *
+ * The one reader of git's configuration files: the identity carried into
+ * the jail (config/gitident.c) and the paths a git dir's configuration
+ * points at (gitconfig.c) both read through gitrd_next().
+ *
  * Trust: the input is the host user's own git configuration, which a jail
  * with --rw of the home or of a dotfiles repository could have written,
- * so it is read as hostile: every bound below is enforced, nothing is
+ * or a git dir's or an included file the jail may have written, so it is
+ * read as hostile: every bound below is enforced, nothing is
  * followed (include.path, includeIf), and what is carried is decided by
  * an allowlist of keys and of value bytes, never by the file.
  *
  * Bounds: a section name of GITRD_SECTION_MAX bytes, a subsection of
  * GITRD_SUB_MAX, a key of GITRD_NAME_MAX, a value of GITRD_VALUE_MAX
- * (after unquoting); each call reads one entry, so the caller's loop is
+ * (after unquoting). A longer part is cut and the entry marked, never an
+ * error: git has no such bounds, and a reader that stopped there would
+ * miss what git reads after it (gitconfig.c looks for core.hooksPath and
+ * include paths). Each call reads one entry, so the caller's loop is
  * bounded by the input's length.
  */
 #include "jail.h"
@@ -53,26 +61,46 @@ static void skip_spaces(struct gitrd_state *st)
 	}
 }
 
-/* "[section]", "[section "sub"]" or the old "[section.sub]" */
+/* Append @c to @buf (room for @cap bytes and a NUL), or mark it cut */
+static void put_cut(char *buf, size_t cap, size_t *n, char c, bool *cut)
+{
+	if (*n < cap)
+		buf[(*n)++] = c;
+	else
+		*cut = true;
+	buf[*n] = '\0';
+}
+
+/*
+ * "[section]", "[section "sub"]" or the old "[section.sub]" (whose sub
+ * git lower-cases). A part longer than its bound is cut and marked, and
+ * reading goes on: git has no such bound, so what follows still counts.
+ */
 static int parse_header(struct gitrd_state *st)
 {
 	size_t n = 0, k = 0;
+	bool old_form = false;
 
 	st->p++;
 	st->left--;
+	st->is_cut = st->sub_is_cut = false;
+	st->section[0] = st->sub[0] = '\0';
 	while (st->left && (is_name_char(*st->p) || *st->p == '.')) {
-		if (n == GITRD_SECTION_MAX)
-			return -E2BIG;
-		st->section[n++] = lower(*st->p);
+		if (*st->p == '.' && !old_form)
+			old_form = true;
+		else if (old_form)
+			put_cut(st->sub, GITRD_SUB_MAX, &k, lower(*st->p),
+				&st->sub_is_cut);
+		else
+			put_cut(st->section, GITRD_SECTION_MAX, &n,
+				lower(*st->p), &st->is_cut);
 		st->p++;
 		st->left--;
 	}
-	st->section[n] = '\0';
-	st->sub[0] = '\0';
 	if (!n)
 		return -EBADMSG;
 	skip_spaces(st);
-	if (st->left && *st->p == '"') {
+	if (st->left && *st->p == '"' && !old_form) {
 		st->p++;
 		st->left--;
 		while (st->left && *st->p != '"') {
@@ -85,13 +113,11 @@ static int parse_header(struct gitrd_state *st)
 				st->left--;
 				c = *st->p;
 			}
-			if (k == GITRD_SUB_MAX)
-				return -E2BIG;
-			st->sub[k++] = c;
+			put_cut(st->sub, GITRD_SUB_MAX, &k, c,
+				&st->sub_is_cut);
 			st->p++;
 			st->left--;
 		}
-		st->sub[k] = '\0';
 		if (!st->left)
 			return -EBADMSG;
 		st->p++;
@@ -104,13 +130,10 @@ static int parse_header(struct gitrd_state *st)
 	return 0;
 }
 
-/* Append @c to the value; Return: 0 or -E2BIG */
-static int put(struct gitrd_entry *e, size_t *n, char c)
+/* Append @c to the value, or mark it cut */
+static void put(struct gitrd_entry *e, size_t *n, char c)
 {
-	if (*n == GITRD_VALUE_MAX)
-		return -E2BIG;
-	e->value[(*n)++] = c;
-	return 0;
+	put_cut(e->value, GITRD_VALUE_MAX, n, c, &e->value_is_cut);
 }
 
 static int unescape(char c, char *out)
@@ -142,7 +165,6 @@ static int parse_value(struct gitrd_state *st, struct gitrd_entry *e)
 {
 	size_t n = 0, keep = 0;
 	bool quoted = false;
-	int err;
 
 	skip_spaces(st);
 	while (st->left) {
@@ -167,23 +189,26 @@ static int parse_value(struct gitrd_state *st, struct gitrd_entry *e)
 			c = *st->p;
 			st->p++;
 			st->left--;
+			if (c == '\r' && st->left && *st->p == '\n') {
+				st->p++;
+				st->left--;
+				continue;	/* a continued CRLF line */
+			}
 			if (c == '\n')
 				continue;
 			if (unescape(c, &c) < 0)
 				return -EBADMSG;
-			err = put(e, &n, c);
+			put(e, &n, c);
 			keep = n;
 		} else {
-			err = put(e, &n, c);
+			put(e, &n, c);
 			if (quoted || !is_space(c))
 				keep = n;
 		}
-		if (err)
-			return err;
 	}
 	if (quoted || (st->left && *st->p == '\0'))
 		return -EBADMSG;
-	e->value[keep] = '\0';
+	e->value[keep < n ? keep : n] = '\0';
 	return 0;
 }
 
@@ -193,14 +218,15 @@ static int parse_entry(struct gitrd_state *st, struct gitrd_entry *e)
 
 	if (!st->section[0])
 		return -EBADMSG;	/* a key before any section */
+	e->is_cut = st->is_cut;
+	e->sub_is_cut = st->sub_is_cut;
+	e->value_is_cut = false;
+	e->name[0] = '\0';
 	while (st->left && is_name_char(*st->p)) {
-		if (n == GITRD_NAME_MAX)
-			return -E2BIG;
-		e->name[n++] = lower(*st->p);
+		put_cut(e->name, GITRD_NAME_MAX, &n, lower(*st->p), &e->is_cut);
 		st->p++;
 		st->left--;
 	}
-	e->name[n] = '\0';
 	if (!n || !((e->name[0] >= 'a' && e->name[0] <= 'z')))
 		return -EBADMSG;
 	memcpy(e->section, st->section, sizeof(e->section));
@@ -225,6 +251,11 @@ void gitrd_init(struct gitrd_state *st, const char *buf, size_t len)
 	memset(st, 0, sizeof(*st));
 	st->p = buf;
 	st->left = len;
+	/* A UTF-8 byte order mark, as git allows */
+	if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+		st->p += 3;
+		st->left -= 3;
+	}
 }
 
 int gitrd_next(struct gitrd_state *st, struct gitrd_entry *e)
@@ -315,6 +346,8 @@ bool gitrd_is_carried(const struct gitrd_entry *e)
 {
 	char key[GITRD_SECTION_MAX + GITRD_NAME_MAX + 2];
 
+	if (e->is_cut || e->sub_is_cut || e->value_is_cut)
+		return false;
 	if (!is_plain_text(e->value) || !is_plain_text(e->sub))
 		return false;
 	if (!strcmp(e->section, "color"))

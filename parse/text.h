@@ -160,7 +160,7 @@ size_t tty_csi_plain_len(const uint8_t *s, size_t n);
  * ------------------------------------------------------------------- */
 
 #define GITCFG_MAX_PATHS 16	/* include paths kept per file */
-#define GITCFG_VALUE_MAX 1024	/* longest value kept */
+#define GITCFG_VALUE_MAX 1024	/* longest value kept, NUL included */
 #define GITCFG_INPUT_MAX (1 << 20)	/* longest config file parsed */
 
 /* What git's configuration points at that makes git run something */
@@ -291,7 +291,7 @@ int exec_render_text(const struct exec_arg *a, char *out, size_t out_len);
 #define GITRD_SECTION_MAX 63	/* "color", "user"; lowercased */
 #define GITRD_SUB_MAX 127	/* the "sub" of [section "sub"], verbatim */
 #define GITRD_NAME_MAX 63	/* a key's last part; lowercased */
-#define GITRD_VALUE_MAX 511	/* after unquoting and unescaping */
+#define GITRD_VALUE_MAX (GITCFG_VALUE_MAX - 1)	/* after unquoting */
 
 /* Where gitrd_next() is in the file, and the section it is in */
 struct gitrd_state {
@@ -299,15 +299,20 @@ struct gitrd_state {
 	size_t left;
 	char section[GITRD_SECTION_MAX + 1];
 	char sub[GITRD_SUB_MAX + 1];
+	bool is_cut;		/* the section's name was cut */
+	bool sub_is_cut;	/* its sub was cut */
 };
 
-/* One "name = value" of a section */
+/* One "name = value" of a section; a part longer than its bound is cut */
 struct gitrd_entry {
 	char section[GITRD_SECTION_MAX + 1];
 	char sub[GITRD_SUB_MAX + 1];
 	char name[GITRD_NAME_MAX + 1];
 	bool has_value;		/* false: "name" alone, git's true */
 	char value[GITRD_VALUE_MAX + 1];
+	bool is_cut;		/* section or name cut: no key git knows */
+	bool sub_is_cut;	/* sub cut (an includeIf condition, say) */
+	bool value_is_cut;	/* value cut: it names nothing real */
 };
 
 /* Start reading @len bytes of @buf, which need not be NUL-terminated */
@@ -322,10 +327,11 @@ void gitrd_init(struct gitrd_state *st, const char *buf, size_t len);
  * (\n \t \b \\ \") and continued lines as git reads them; include
  * directives are returned as ordinary entries and never followed. A NUL
  * byte, a key before any section, an unknown escape or an open quote is
- * malformed. Each call consumes at least one byte.
+ * malformed. A part longer than its bound is cut and marked in @e. Each
+ * call consumes at least one byte.
  *
- * Return: 1 (an entry), 0 (the end), -EBADMSG or -E2BIG (a part is
- * longer than its bound); after an error the state is not to be reused
+ * Return: 1 (an entry), 0 (the end) or -EBADMSG; after an error the
+ * state is not to be reused
  */
 int gitrd_next(struct gitrd_state *st, struct gitrd_entry *e);
 

@@ -60,6 +60,22 @@ int main(void)
 	is_int(parse("[core]\nx = \\q\n"), -EINVAL, "bad escape");
 	is_int(gitcfg_parse((const uint8_t *)"", GITCFG_INPUT_MAX + 1, &r),
 	       -E2BIG, "too long");
+	{
+		static char big[4096];
+
+		/* git has no bound: what follows a long entry still counts */
+		snprintf(big, sizeof(big),
+			 "[core]\nx%0100d = 1\ny = %01500d\nhooksPath = h\n"
+			 "[includeIf \"gitdir:%0300d/\"]\npath = i\n", 0, 0, 0);
+		is_int(parse(big), 0, "long key, value and subsection");
+		is_str(r.hooks_path, "h", "... hooksPath after them is found");
+		ok(r.n_include == 1 && !strcmp(r.include[0], "i"),
+		   "... so is an includeIf path under a long condition");
+		snprintf(big, sizeof(big), "[core]\nhooksPath = %01500d\n", 0);
+		is_int(parse(big), 0, "a hooksPath longer than kept");
+		is_str(r.hooks_path, "", "... is not kept (cut, it names "
+					 "nothing real)");
+	}
 	is_int(parse("\xef\xbb\xbf[core]\nhooksPath=h\n"), 0, "BOM");
 	is_str(r.hooks_path, "h", "value after a BOM");
 

@@ -26,8 +26,9 @@ static const char *first_value(const char *text)
 	static struct gitrd_entry e;
 	int r = nth(text, 0, &e);
 
-	return r == 1 ? e.value : r == -E2BIG ? "E2BIG" :
-		       r == -EBADMSG ? "EBADMSG" : "END";
+	if (r == 1 && (e.is_cut || e.sub_is_cut || e.value_is_cut))
+		return "CUT";
+	return r == 1 ? e.value : r == -EBADMSG ? "EBADMSG" : "END";
 }
 
 static void test_syntax(void)
@@ -88,12 +89,37 @@ static void test_malformed(void)
 		gitrd_init(&st, nul, sizeof(nul) - 1);
 		is_int(gitrd_next(&st, &e), -EBADMSG, "NUL in a value");
 	}
-	snprintf(big, sizeof(big), "[a]\nk = %0600d\n", 0);
-	is_str(first_value(big), "E2BIG", "value over 511 bytes");
+	snprintf(big, sizeof(big), "[a]\nk = %01100d\n", 0);
+	is_str(first_value(big), "CUT", "value over 1023 bytes: cut, marked");
 	snprintf(big, sizeof(big), "[%070d]\nk = v\n", 0);
-	is_str(first_value(big), "E2BIG", "section over 63 bytes");
+	is_str(first_value(big), "CUT", "section over 63 bytes");
 	snprintf(big, sizeof(big), "[a]\nk%070d = v\n", 0);
-	is_str(first_value(big), "E2BIG", "key over 63 bytes");
+	is_str(first_value(big), "CUT", "key over 63 bytes");
+	snprintf(big, sizeof(big), "[a \"%0200d\"]\nk = v\n", 0);
+	is_str(first_value(big), "CUT", "subsection over 127 bytes");
+	{
+		struct gitrd_entry e;
+
+		snprintf(big, sizeof(big), "[a]\nk = %01100d\n[b]\nj = w\n",
+			 0);
+		ok(nth(big, 1, &e) == 1 && !strcmp(e.section, "b") &&
+			   !strcmp(e.value, "w") && !e.is_cut &&
+			   !e.value_is_cut,
+		   "... and reading goes on after a cut entry");
+		snprintf(big, sizeof(big), "[%070d]\nk = v\n[b]\nj = w\n", 0);
+		ok(nth(big, 1, &e) == 1 && !e.is_cut,
+		   "... a new section is not cut");
+	}
+	is_str(first_value("\xef\xbb\xbf[a]\nk = v\n"), "v", "a BOM");
+	is_str(first_value("[a]\nk = x\\\r\ny\n"), "xy",
+	       "a continued CRLF line");
+	{
+		struct gitrd_entry e;
+
+		ok(nth("[Sec.SuB]\nk = v\n", 0, &e) == 1 &&
+			   !strcmp(e.section, "sec") && !strcmp(e.sub, "sub"),
+		   "the old [section.sub] form: both lower-cased");
+	}
 }
 
 /* Is the first entry of @text carried? */
