@@ -154,6 +154,14 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -static \
 		-o $@ $<
 
+# The escape probe is several files: its subcommands by kind
+PROBE_SRCS := $(wildcard tests/helpers/probe/*.c)
+$(BUILD)/helpers/probe: tests/helpers/probe.c $(PROBE_SRCS) \
+		tests/helpers/probe/probe.h | $(BUILD)/helpers
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O1 -g -Wall -Wextra -Werror \
+		-Wmissing-prototypes -static -o $@ tests/helpers/probe.c \
+		$(PROBE_SRCS)
+
 unit: $(UNIT_BINS)
 replay: $(FUZZ_REPLAY)
 helpers: $(HELPER_BINS)
