@@ -208,8 +208,9 @@ static const char *const ca_vars[] = {
 	"GIT_SSL_CAINFO",	/* git over https */
 };
 
-char **creds_build_env(const struct jail_config *cfg, char **host_env)
+char **creds_build_env(const struct jail_run *run, char **host_env)
 {
+	const struct jail_config *cfg = run->cfg;
 	size_t cap = 8 + JAIL_MAX_ENV + JAIL_MAX_SECRETS + ARRAY_SIZE(ca_vars),
 	       n = 0;
 	char **env;
@@ -227,8 +228,8 @@ char **creds_build_env(const struct jail_config *cfg, char **host_env)
 	env_set(env, &n, "TMPDIR", "/tmp");
 	/* Clients that do not read the system bundle path trust the jail's
 	 * CA through these; an explicit --env of the same name wins */
-	for (size_t i = 0; cfg->ca_bundle_path && i < ARRAY_SIZE(ca_vars); i++)
-		env_set(env, &n, ca_vars[i], cfg->ca_bundle_path);
+	for (size_t i = 0; run->ca_bundle_path && i < ARRAY_SIZE(ca_vars); i++)
+		env_set(env, &n, ca_vars[i], run->ca_bundle_path);
 	for (size_t i = 0; i < cfg->n_env; i++) {
 		const struct env_req *r = &cfg->env[i];
 		const char *v = r->value;

@@ -359,20 +359,22 @@ static void view_sort(struct view *v)
  * --review: the upper and work directories of the project's overlay, in
  * the review's state directory on the host (0700, never in the view)
  */
-static void open_review_dirs(const struct jail_config *cfg, struct view *v)
+static void open_review_dirs(const struct jail_run *run, struct view *v)
 {
-	autofree char *up = xasprintf("%s/upper", cfg->review_dir);
-	autofree char *wk = xasprintf("%s/work", cfg->review_dir);
+	autofree char *up = xasprintf("%s/upper", run->review_dir);
+	autofree char *wk = xasprintf("%s/work", run->review_dir);
 
 	v->upper_fd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	v->work_fd = open(wk, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (v->upper_fd < 0 || v->work_fd < 0)
-		die_errno("--review: open \"%s\"", cfg->review_dir);
+		die_errno("--review: open \"%s\"", run->review_dir);
 }
 
 /* Step 2: open every host-side source before the root is replaced */
-static void open_sources(const struct jail_config *cfg, struct view *v)
+static void open_sources(const struct jail_run *run, struct view *v)
 {
+	const struct jail_config *cfg = run->cfg;
+
 	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++)
 		v->sys_fd[i] = open(system_dirs[i],
 				    O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -441,7 +443,7 @@ static void open_sources(const struct jail_config *cfg, struct view *v)
 		v->e[v->n - 1].is_overlay = cfg->review != REVIEW_OFF;
 	}
 	if (cfg->review)
-		open_review_dirs(cfg, v);
+		open_review_dirs(run, v);
 }
 
 
@@ -747,9 +749,10 @@ bool fsview_path_under(const char *path, const char *root)
 	return path_under(path, root) != NULL;
 }
 
-int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+int fsview_build(const struct jail_run *run, void (*before_sys)(void *),
 		 void *arg, int *git_fd)
 {
+	const struct jail_config *cfg = run->cfg;
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
 	int n_git, *git_src;
@@ -757,12 +760,12 @@ int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
-	open_sources(cfg, v);
+	open_sources(run, v);
 	git_src = gitguard_open_sources(cfg);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
 	sysview_build_system(root_fd, v);
-	sysview_build_etc(cfg, root_fd, v);
+	sysview_build_etc(run, root_fd, v);
 	sysview_build_proc(root_fd, v);
 	sysview_build_dev(root_fd, v);
 	view_tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);

@@ -6,7 +6,8 @@
  *  1. The configuration is read and validated (config/), then nothing
  *     changes it; stray descriptors are closed.
  *  2. Host resources the run needs are opened while we are still the only
- *     process: the CA bundle's memfd (--secret, --hold-push), the review's
+ *     process, into struct jail_run beside the configuration: the CA
+ *     bundle's memfd (--secret, --hold-push), the log's name, the review's
  *     overlay directories (--review), the cgroup with the limits.
  *  3. The setup child is clone()d into new user, mount, pid, ipc, uts,
  *     cgroup and (unless --net host) network namespaces (child.c). It
@@ -47,7 +48,7 @@
 #include "host/host.h"
 #include "parse/parse.h"
 
-static const struct jail_config *review_cfg;	/* --review, until done */
+static const struct jail_run *review_run;	/* --review, until done */
 static bool review_done;
 
 /* Close inherited descriptors but stdio and --keep-fd ones (STYLE 5) */
@@ -106,34 +107,39 @@ static pid_t clone_jail(const struct jail_config *cfg, int cg_fd)
  * and view. A failure here is fatal before COMMAND runs: COMMAND waits
  * for MSG_LOG_READY, and pid 1 dies with us.
  */
-static void start_log(struct jail_config *cfg, pid_t jail_pid, int chan_fd)
+static void start_log(struct jail_run *run, pid_t jail_pid, int chan_fd)
 {
 	char ready = MSG_LOG_READY;
-	int err = record_open_log(cfg);
+	int err = record_open_log(run);
 
 	if (!err)
-		err = record_start(cfg);
+		err = record_start(run);
 	if (err) {
 		/* Reaped first, so that the error is the only line */
 		kill(jail_pid, SIGKILL);
 		waitpid(jail_pid, NULL, 0);
 		errno = -err;
-		die_errno("audit log \"%s\"", cfg->log_path);
+		die_errno("audit log \"%s\"", run->log_path);
 	}
-	record_register(cfg);
+	record_register(run);
 	/* A jail that already died has reported why; super_run() sees it */
 	(void)send(chan_fd, &ready, 1, MSG_NOSIGNAL);
 }
 
-static int run_jail(struct jail_config *cfg)
+static int run_jail(struct jail_run *run)
 {
 	static struct protect_list prot;
+	const struct jail_config *cfg = run->cfg;
 	struct super s = { .cfg = cfg,
+			   .run = run,
 			   .master_fd = -1,
 			   .notify_fd = -1,
 			   .stdin_open = true,
 			   .ask_fwd_fd = -1 };
-	struct child_ctx c = { .cfg = cfg, .proc_fd = -1, .gw_netns_fd = -1 };
+	struct child_ctx c = { .cfg = cfg,
+			       .run = run,
+			       .proc_fd = -1,
+			       .gw_netns_fd = -1 };
 	sigset_t set = super_signals();
 	struct go_msg go;
 	int sv[2], err, status;
@@ -153,7 +159,7 @@ static int run_jail(struct jail_config *cfg)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die_errno("socketpair");
 	/* Before the jail exists: the prompt's word is printed now */
-	s.ask = ask_srv_new(cfg);
+	s.ask = ask_srv_new(run);
 	if (cfg->is_tty && !(cfg->tty_allow & TTY_ALLOW_RAW)) {
 		s.tty = xmalloc(sizeof(*s.tty));
 		tty_filter_init(s.tty, cfg->tty_allow,
@@ -194,13 +200,13 @@ static int run_jail(struct jail_config *cfg)
 		die_errno("write the user namespace maps");
 	}
 	/* Now, not before the clone: the jail never had the CA's key */
-	if (cfg->ca_bundle_fd >= 0)
-		s.ca = secrets_make_ca(cfg);
+	if (run->ca_bundle_fd >= 0)
+		s.ca = secrets_make_ca(run);
 	if (send(s.chan_fd, &go, sizeof(go), MSG_NOSIGNAL) != sizeof(go)) {
 		kill(s.pid, SIGKILL);
 		die_errno("start the jail");
 	}
-	start_log(cfg, s.pid, s.chan_fd);
+	start_log(run, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	super_run(&s);
@@ -213,7 +219,7 @@ static int run_jail(struct jail_config *cfg)
 		     WIFSIGNALED(s.fwd_status) ? "signal" : "status",
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
-	protect_verify(cfg, &prot);
+	protect_verify(run, &prot);
 	{
 		size_t n_dirs = cfg->git ? cfg->git->n_dirs : 0;
 
@@ -222,25 +228,25 @@ static int run_jail(struct jail_config *cfg)
 				    s.n_git_fd >= n_dirs ? s.n_git_fd - n_dirs : 0);
 	}
 	/* The jail is gone: nothing can change the private git dirs now */
-	gitguard_finish(cfg, s.git_fd, s.n_git_fd);
+	gitguard_finish(run, s.git_fd, s.n_git_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died  ? EXIT_JAIL_FAILED :
 			       super_status_to_exit(s.status);
 	/* The jail is gone: nothing can change the upper layer any more */
 	if (cfg->review) {
-		int rerr = review_finish(cfg);
+		int rerr = review_finish(run);
 
 		review_done = true;
 		/* The CI form's result is the patch: no patch, no success */
 		if (rerr < 0 && cfg->review == REVIEW_PATCH)
 			status = EXIT_JAIL_FAILED;
 	}
-	ttyrelay_report(cfg, s.tty);
-	record_exit(cfg, status, s.timed_out);
+	ttyrelay_report(run, s.tty);
+	record_exit(run, status, s.timed_out);
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
-	record_denial_summary(cfg);
+	record_denial_summary(run);
 	return status;
 }
 
@@ -261,18 +267,18 @@ const char *__asan_default_options(void)
  * bundle once the jail is cloned; the setup child inherits it and binds
  * its content over the system bundle paths of the view
  */
-static void open_ca_bundle(struct jail_config *cfg)
+static void open_ca_bundle(struct jail_run *run)
 {
-	const char *opt = cfg->n_secrets ? "--secret" : "--hold-push";
+	const char *opt = run->cfg->n_secrets ? "--secret" : "--hold-push";
 
-	cfg->ca_bundle_path = secrets_bundle_path();
-	if (!cfg->ca_bundle_path)
+	run->ca_bundle_path = secrets_bundle_path();
+	if (!run->ca_bundle_path)
 		die("%s: no system CA bundle on this host (looked for "
 		    "\"%s\" and %d other paths); without one the intercepted "
 		    "hosts' certificates cannot be verified",
 		    opt, secrets_bundle_paths[0], SECRETS_N_BUNDLE_PATHS - 1);
-	cfg->ca_bundle_fd = memfd_create("jail-ca-bundle", MFD_CLOEXEC);
-	if (cfg->ca_bundle_fd < 0)
+	run->ca_bundle_fd = memfd_create("jail-ca-bundle", MFD_CLOEXEC);
+	if (run->ca_bundle_fd < 0)
 		die_errno("%s: memfd_create", opt);
 }
 
@@ -282,30 +288,37 @@ static void cleanup_at_exit(void)
 	record_unregister();
 	ask_srv_unlink();
 	if (!review_done)
-		review_abandon(review_cfg);
+		review_abandon(review_run);
 }
 
 /*
  * Step 2: the host resources the run needs, opened before the jail
- * exists. The configuration is final from here on: what these steps make
- * (the CA bundle's memfd, the log's name, the review's directories) is
- * recorded beside it, never in place of what the user asked for.
+ * exists, into @run. The configuration is final from here on: what these
+ * steps make (the CA bundle's memfd, the log's name, the review's
+ * directories) lives in @run beside it, never in place of what the user
+ * asked for. The one exception is the secrets' values, which move from
+ * the configuration into the vault (secrets.c), so that no copy of them
+ * stays where the jail's processes are forked from.
  */
-static void open_host_resources(struct jail_config *cfg)
+static struct jail_run *open_host_resources(struct jail_config *cfg)
 {
-	/* The secrets' values go into the vault; the jail gets placeholders */
+	struct jail_run *run = xcalloc(1, sizeof(*run));
+
+	run->cfg = cfg;
+	run->log_fd = run->ca_bundle_fd = -1;
 	if (cfg->n_secrets)
 		secrets_prepare(cfg);
 	if (cfg->n_secrets || cfg->n_hold_push)
-		open_ca_bundle(cfg);
+		open_ca_bundle(run);
 	/* Named now (--review records it), created once the jail is cloned */
-	if (!cfg->log_path)
-		cfg->log_path = record_default_log_path(cfg);
+	run->log_path = cfg->log_path ? xstrdup(cfg->log_path) :
+					record_default_log_path(cfg);
 	die_set_cleanup(cleanup_at_exit);
 	if (cfg->review) {
-		review_prepare(cfg);
-		review_cfg = cfg;
+		review_prepare(run);
+		review_run = run;
 	}
+	return run;
 }
 
 static int print_help(void);
@@ -332,8 +345,7 @@ static int jail_main(int argc, char **argv)
 		warn("--tty-allow raw: COMMAND's output reaches your terminal "
 		     "unfiltered: it can write your clipboard and type "
 		     "answers to its own requests as your input");
-	open_host_resources(cfg);
-	status = run_jail(cfg);
+	status = run_jail(open_host_resources(cfg));
 	record_unregister();
 	return status;
 }

@@ -386,16 +386,10 @@ struct jail_config {
 	const char *profile;		/* agent profile applied, or NULL */
 	char *files[4];			/* policy files read, in order */
 	size_t n_files;
-	char *log_path;			/* audit log file */
-	int log_fd;			/* open O_APPEND on @log_path */
+	char *log_path;			/* --log FILE, or NULL */
 	char id[17];			/* jail ID, hex */
 	struct secret_req secrets[JAIL_MAX_SECRETS];	/* --secret */
 	size_t n_secrets;
-	/* With secrets or --hold-push: the host's CA bundle, and a memfd
-	 * that gets it and the jail CA's certificate (secrets_make_ca());
-	 * else NULL, -1 */
-	const char *ca_bundle_path;
-	int ca_bundle_fd;
 	unsigned long long ask_timeout;	/* --ask-timeout seconds */
 	unsigned long long net_idle_timeout;	/* --net-idle-timeout seconds */
 	unsigned long long max_connections;	/* --max-connections */
@@ -405,9 +399,26 @@ struct jail_config {
 	size_t n_hold_push;
 	enum review_mode review;	/* --review */
 	char *review_patch;		/* --review=patch:FILE, absolute */
-	char *review_dir;		/* the review's state directory */
 	struct gitguard *git;		/* the git dirs kept private (gitguard.c),
 					 * NULL under --review */
+};
+
+/*
+ * What one run opened on the host for itself, beside the configuration it
+ * was made from: jail.c's open_host_resources() and the audit log's
+ * opening fill it once, before the jail starts. The configuration stays
+ * what the user asked for (config_load() is its only writer).
+ */
+struct jail_run {
+	const struct jail_config *cfg;
+	char *log_path;		/* --log, or the default (record.c) */
+	int log_fd;		/* open O_APPEND on @log_path, or -1 */
+	/* With secrets or --hold-push: the host's CA bundle, and a memfd
+	 * that gets it and the jail CA's certificate (secrets_make_ca());
+	 * else NULL, -1 */
+	const char *ca_bundle_path;
+	int ca_bundle_fd;
+	char *review_dir;	/* --review: the review's state directory */
 };
 
 /* ---------------------------------------------------------------------
@@ -471,12 +482,12 @@ int creds_drop_all(void);
 
 /**
  * creds_build_env() - Build COMMAND's environment from the host's
- * @cfg:	validated configuration
+ * @run:	the run (its configuration and host resources)
  * @host_env:	the host environment (environ)
  *
  * Return: NULL-terminated array, caller frees (setup only; dies on OOM)
  */
-char **creds_build_env(const struct jail_config *cfg, char **host_env);
+char **creds_build_env(const struct jail_run *run, char **host_env);
 
 /**
  * creds_close_fds() - Close every descriptor but 0-2 and --keep-fd ones
@@ -495,7 +506,7 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
 
 /**
  * fsview_build() - Build the jail's root and pivot into it
- * @cfg:	validated configuration
+ * @run:	the run (its configuration and host resources)
  * @before_sys:	NULL, or called right before /sys is mounted: a fresh sysfs
  *		shows the network namespace of the process that mounts it
  * @arg:	passed to @before_sys
@@ -511,7 +522,7 @@ int creds_close_fds(const struct jail_config *cfg, int also_keep);
  *
  * Return: number of descriptors in @git_fd
  */
-int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
+int fsview_build(const struct jail_run *run, void (*before_sys)(void *),
 		 void *arg, int *git_fd);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */

@@ -151,7 +151,7 @@ void story_print_markdown(const struct story *st, unsigned long n_unreadable);
 
 /**
  * review_finish() - Summarise the run's changes and act on --review
- * @cfg:	validated configuration
+ * @run:	the run (its configuration and host resources)
  *
  * Prints the summary (A/M/D lines, protected paths marked '!', the
  * diffstat) and logs "review"; then, by mode: writes the patch
@@ -163,10 +163,10 @@ void story_print_markdown(const struct story *st, unsigned long n_unreadable);
  * Return: 0, or negative errno when the patch could not be written or an
  * apply failed (the state is then kept and the message says where)
  */
-int review_finish(const struct jail_config *cfg);
+int review_finish(const struct jail_run *run);
 
 /* die() during a run: remove an empty review, else say where it is */
-void review_abandon(const struct jail_config *cfg);
+void review_abandon(const struct jail_run *run);
 
 /**
  * review_main() - `jail review [ID [apply [--protected] | discard |

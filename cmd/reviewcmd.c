@@ -223,13 +223,14 @@ static int finish_ask(struct review *r, size_t hidden)
 }
 
 /* The review of this run: state, project, and the --protect paths */
-static void review_of(const struct jail_config *cfg, struct review *r)
+static void review_of(const struct jail_run *run, struct review *r)
 {
+	const struct jail_config *cfg = run->cfg;
 	char *prot[REVIEW_MAX_PROTECT];
 	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	size_t plen = strlen(cfg->project);
 
-	r->dir = xstrdup(cfg->review_dir);
+	r->dir = xstrdup(run->review_dir);
 	r->project = xstrdup(cfg->project);
 	memcpy(r->id, cfg->id, sizeof(r->id));
 	for (size_t i = 0; i < n; i++) {
@@ -263,14 +264,15 @@ static int finish_patch(struct review *r, const char *file)
 	return review_remove_state(r->dir);
 }
 
-int review_finish(const struct jail_config *cfg)
+int review_finish(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	struct review r = { .upper_fd = -1, .project_fd = -1,
-			    .log_fd = cfg->log_fd };
+			    .log_fd = run->log_fd };
 	size_t hidden;
 	int err;
 
-	review_of(cfg, &r);
+	review_of(run, &r);
 	err = review_scan(&r);
 	if (err < 0) {
 		say_kept(&r, "the changes could not be read");
@@ -307,31 +309,32 @@ int review_finish(const struct jail_config *cfg)
 	return err;
 }
 
-void review_abandon(const struct jail_config *cfg)
+void review_abandon(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	autofree char *up = NULL;
 	autoclose int fd = -1;
 	char **names;
 	size_t n;
 
-	if (!cfg || !cfg->review_dir)
+	if (!cfg || !run->review_dir)
 		return;
-	up = xasprintf("%s/upper", cfg->review_dir);
+	up = xasprintf("%s/upper", run->review_dir);
 	fd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		/* Only part of it was made */
-		review_remove_state(cfg->review_dir);
+		review_remove_state(run->review_dir);
 		return;
 	}
 	n = review_list_dir(fd, &names);
 	review_free_names(names, n);
 	if (!n) {
-		review_remove_state(cfg->review_dir);
+		review_remove_state(run->review_dir);
 		return;
 	}
 	fprintf(stderr, "jail: review %s: the changes are kept in \"%s\"; "
 			"jail review %s shows them\n",
-		cfg->id, cfg->review_dir, cfg->id);
+		cfg->id, run->review_dir, cfg->id);
 }
 
 /* ---- jail review ----------------------------------------------------- */

@@ -48,8 +48,6 @@ void config_init(struct jail_config *cfg)
 	cfg->uid = getuid();
 	cfg->gid = getgid();
 	cfg->net = NET_FILTERED;
-	cfg->log_fd = -1;
-	cfg->ca_bundle_fd = -1;
 	make_id(cfg);
 }
 

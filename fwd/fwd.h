@@ -299,19 +299,19 @@ const char *secrets_bundle_path(void);
 
 /**
  * secrets_make_ca() - The jail's CA, and the bundle the jail trusts
- * @cfg:	configuration with secrets or --hold-push hosts,
- *		@cfg->ca_bundle_path and @cfg->ca_bundle_fd set
+ * @run:	a run with secrets or --hold-push hosts,
+ *		@run->ca_bundle_path and @run->ca_bundle_fd set
  *
  * Makes a CA restricted (nameConstraints) to the hosts the secrets are
  * bound to and the --hold-push hosts, and writes the host's bundle followed by the CA's
- * certificate to @cfg->ca_bundle_fd. Loads libcrypto and libssl.
+ * certificate to @run->ca_bundle_fd. Loads libcrypto and libssl.
  *
  * Context: supervisor, after the jail was cloned (no process of the
  * jail ever holds the key) and before it is released to build its view
  * Must: die with one line when it cannot
  * Return: the CA, for the forwarder
  */
-struct crypto_ca *secrets_make_ca(const struct jail_config *cfg);
+struct crypto_ca *secrets_make_ca(const struct jail_run *run);
 
 /**
  * secrets_broker_host() - The bound host a broker name stands for

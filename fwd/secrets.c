@@ -782,8 +782,9 @@ static int copy_bundle(const char *path, int fd)
 	return 0;
 }
 
-struct crypto_ca *secrets_make_ca(const struct jail_config *cfg)
+struct crypto_ca *secrets_make_ca(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	const char *names[JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX +
 			  JAIL_MAX_HOLD_PUSH];
 	const char *opt = cfg->n_secrets ? "--secret" : "--hold-push";
@@ -811,15 +812,15 @@ struct crypto_ca *secrets_make_ca(const struct jail_config *cfg)
 		    opt, cfg->n_secrets ? "bound" : "held");
 	if (err < 0)
 		die("%s: cannot make the jail's CA", opt);
-	err = copy_bundle(cfg->ca_bundle_path, cfg->ca_bundle_fd);
+	err = copy_bundle(run->ca_bundle_path, run->ca_bundle_fd);
 	if (err < 0) {
 		errno = -err;
 		die_errno("%s: read the CA bundle \"%s\"", opt,
-			  cfg->ca_bundle_path);
+			  run->ca_bundle_path);
 	}
 	/* A bundle whose last line lacks its newline still ends here */
-	if (write_all(cfg->ca_bundle_fd, "\n", 1) < 0 ||
-	    write_all(cfg->ca_bundle_fd, pem, strlen(pem)) < 0)
+	if (write_all(run->ca_bundle_fd, "\n", 1) < 0 ||
+	    write_all(run->ca_bundle_fd, pem, strlen(pem)) < 0)
 		die_errno("%s: write the CA bundle", opt);
 	return ca;
 }

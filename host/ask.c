@@ -71,6 +71,7 @@ struct ctl_client {
 
 struct ask_srv {
 	const struct jail_config *cfg;
+	const struct jail_run *run;	/* the log */
 	int chan_fd;		/* our end of the ask channel */
 	int fwd_end_fd;		/* the forwarder's end, until forked */
 	int ctl_fd;		/* listening control socket, or -1 */
@@ -176,7 +177,7 @@ static void log_ask(const struct ask_srv *srv, const struct ask *a)
 		AF_STR("detail", a->detail[0] ? a->detail : NULL),
 	};
 
-	audit_write(srv->cfg->log_fd, srv->cfg->id, "ask", f, ARRAY_SIZE(f));
+	audit_write(srv->run->log_fd, srv->cfg->id, "ask", f, ARRAY_SIZE(f));
 }
 
 static void log_answer(const struct ask_srv *srv, const struct ask *a,
@@ -192,7 +193,7 @@ static void log_answer(const struct ask_srv *srv, const struct ask *a,
 		AF_INT("waited_ms", mono_ms() - a->t_start),
 	};
 
-	audit_write(srv->cfg->log_fd, srv->cfg->id, "ask.answer", f,
+	audit_write(srv->run->log_fd, srv->cfg->id, "ask.answer", f,
 		    ARRAY_SIZE(f));
 }
 
@@ -223,14 +224,16 @@ static void choose_word(char *out, size_t len)
 
 /* ---- setup --------------------------------------------------------- */
 
-struct ask_srv *ask_srv_new(const struct jail_config *cfg)
+struct ask_srv *ask_srv_new(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	struct ask_srv *srv;
 
 	if (!cfg->ask && !cfg->n_secrets && !cfg->n_hold_push)
 		return NULL;
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = cfg;
+	srv->run = run;
 	srv->chan_fd = srv->fwd_end_fd = srv->ctl_fd = -1;
 	srv->prompt = -1;
 	for (size_t i = 0; i < ASK_CLIENTS; i++)
@@ -684,7 +687,7 @@ static void log_refused(const struct ask_srv *srv, const char *why)
 {
 	const struct audit_field f[] = { AF_STR("reason", why) };
 
-	audit_write(srv->cfg->log_fd, srv->cfg->id, "ctl.refused", f,
+	audit_write(srv->run->log_fd, srv->cfg->id, "ctl.refused", f,
 		    ARRAY_SIZE(f));
 }
 
@@ -857,7 +860,7 @@ static void log_cancel(const struct ask_srv *srv, const struct ask *a)
 		AF_STR("reason", "the request went away before an answer"),
 	};
 
-	audit_write(srv->cfg->log_fd, srv->cfg->id, "ask.cancel", f,
+	audit_write(srv->run->log_fd, srv->cfg->id, "ask.cancel", f,
 		    ARRAY_SIZE(f));
 }
 

@@ -40,7 +40,8 @@
 
 /**
  * struct exec_log - The exec record's state in the supervisor
- * @cfg:	the run's configuration (log fd, ID)
+ * @cfg:	the run's configuration (its ID)
+ * @run:	the run's host resources (the log)
  * @tokens_ms:	the budget, in thousandths of an event
  * @last:	when the budget was last refilled (CLOCK_MONOTONIC)
  * @last_dropped: when the last exec.dropped event was written
@@ -52,6 +53,7 @@
  */
 struct exec_log {
 	const struct jail_config *cfg;
+	const struct jail_run *run;	/* the log */
 	long long tokens_ms;
 	struct timespec last;
 	struct timespec last_dropped;
@@ -75,11 +77,13 @@ struct exec_claim {
 	char argv[EXEC_ARGV_TEXT];
 };
 
-struct exec_log *execlog_new(const struct jail_config *cfg)
+struct exec_log *execlog_new(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	struct exec_log *el = xcalloc(1, sizeof(*el));
 
 	el->cfg = cfg;
+	el->run = run;
 	el->tokens_ms = EXECLOG_BURST * 1000LL;
 	clock_gettime(CLOCK_MONOTONIC, &el->last);
 	el->last_dropped = el->last;
@@ -125,7 +129,7 @@ static void write_dropped(struct exec_log *el, bool is_final)
 	if (!is_final && ms_between(&el->last_dropped, &el->last) < 1000)
 		return;
 	el->last_dropped = el->last;
-	audit_write(el->cfg->log_fd, el->cfg->id, "exec.dropped", f,
+	audit_write(el->run->log_fd, el->cfg->id, "exec.dropped", f,
 		    ARRAY_SIZE(f));
 	el->n_dropped = 0;
 }
@@ -364,7 +368,7 @@ static void write_exec(const struct exec_log *el, const struct exec_claim *c)
 		AF_STR("cwd", c->cwd),
 	};
 
-	audit_write(el->cfg->log_fd, el->cfg->id, "exec", f, ARRAY_SIZE(f));
+	audit_write(el->run->log_fd, el->cfg->id, "exec", f, ARRAY_SIZE(f));
 }
 
 void execlog_handle(struct exec_log *el, int notify_fd,

@@ -581,14 +581,15 @@ static char *shown(const char *s)
 	return d;
 }
 
-static void audit_git(const struct jail_config *cfg, const char *ev,
+static void audit_git(const struct jail_run *run, const char *ev,
 		      const char *path, const char *why)
 {
+	const struct jail_config *cfg = run->cfg;
 	const struct audit_field f[] = { AF_STR("path", path),
 					 AF_STR("reason", why) };
 
-	if (cfg->log_fd >= 0)
-		audit_write(cfg->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
+	if (run->log_fd >= 0)
+		audit_write(run->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
 }
 
 /* Write @buf as @name in @dir: a new file beside it, renamed over it */
@@ -628,7 +629,7 @@ static bool same_content(int dir, const char *name, const uint8_t *buf,
 }
 
 /* One allowlisted top-level file from private dir @priv to real @real */
-static void sync_file(const struct jail_config *cfg, int priv, int real,
+static void sync_file(const struct jail_run *run, int priv, int real,
 		      const char *gitdir, size_t k)
 {
 	const char *name = state_files[k].name;
@@ -654,7 +655,7 @@ static void sync_file(const struct jail_config *cfg, int priv, int real,
 		warn("git: \"%s\" from the jail is not a valid %s; not "
 		     "copied back",
 		     where, name);
-		audit_git(cfg, "git.refused", where, "invalid content");
+		audit_git(run, "git.refused", where, "invalid content");
 		return;
 	}
 	if (same_content(real, name, buf, len, state_files[k].max))
@@ -706,7 +707,7 @@ static bool todo_is_safe(int priv, const char *name)
 }
 
 /* One state dir (rebase-merge/ ...): replaced whole, or removed */
-static void sync_state(const struct jail_config *cfg, int priv, int real,
+static void sync_state(const struct jail_run *run, int priv, int real,
 		       const char *gitdir, const char *name)
 {
 	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
@@ -723,7 +724,7 @@ static void sync_state(const struct jail_config *cfg, int priv, int real,
 		warn("git: the todo list in \"%s\" from the jail runs a "
 		     "command (exec); the rebase state was not copied back",
 		     where);
-		audit_git(cfg, "git.refused", where, "exec in todo list");
+		audit_git(run, "git.refused", where, "exec in todo list");
 		return;
 	}
 	remove_tree(real, tmp, 0);
@@ -731,7 +732,7 @@ static void sync_state(const struct jail_config *cfg, int priv, int real,
 	if (err < 0) {
 		remove_tree(real, tmp, 0);
 		warn("git: copy back \"%s\": %s", where, strerror(-err));
-		audit_git(cfg, "git.refused", where, strerror(-err));
+		audit_git(run, "git.refused", where, strerror(-err));
 		return;
 	}
 	/* Swapped in whole: host git never sees half a state dir */
@@ -742,13 +743,13 @@ static void sync_state(const struct jail_config *cfg, int priv, int real,
 }
 
 struct new_repos {
-	const struct jail_config *cfg;
+	const struct jail_run *run;
 	const struct gitguard *g;
 	size_t n;
 };
 
 /* A new repository's hooks: what `git commit` there would run */
-static void report_hooks(const struct jail_config *cfg, const char *dotgit)
+static void report_hooks(const struct jail_run *run, const char *dotgit)
 {
 	autofree char *hooks = xasprintf("%s/hooks", dotgit);
 	DIR *d = opendir(hooks);
@@ -768,7 +769,7 @@ static void report_hooks(const struct jail_config *cfg, const char *dotgit)
 
 			warn("git: new hook \"%s\" created during the run", v);
 		}
-		audit_git(cfg, "git.new_hook", p, "created during the run");
+		audit_git(run, "git.new_hook", p, "created during the run");
 		n++;
 	}
 	if (d)
@@ -790,16 +791,17 @@ static void found_at_exit(void *arg, const char *path, const struct stat *st)
 	     "and hooks are the jail's: review them before running git "
 	     "there",
 	     v);
-	audit_git(r->cfg, "git.new_repo", path, "created during the run");
+	audit_git(r->run, "git.new_repo", path, "created during the run");
 	if (S_ISDIR(st->st_mode))
-		report_hooks(r->cfg, path);
+		report_hooks(r->run, path);
 }
 
-void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
+void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
+	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
-	struct new_repos r = { cfg, g, 0 };
+	struct new_repos r = { run, g, 0 };
 	size_t n_walked = 0;
 
 	if (g)
@@ -812,9 +814,9 @@ void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
 		if (priv < 0 || g->dir_fd[i] < 0)
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++)
-			sync_file(cfg, priv, g->dir_fd[i], g->dir[i], k);
+			sync_file(run, priv, g->dir_fd[i], g->dir[i], k);
 		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
-			sync_state(cfg, priv, g->dir_fd[i], g->dir[i],
+			sync_state(run, priv, g->dir_fd[i], g->dir[i],
 				   state_dirs[k]);
 	}
 }

@@ -33,7 +33,7 @@ char *review_state_root(void);
 
 /**
  * review_prepare() - Create the review's state directory
- * @cfg:	configuration with @cfg->review set; @cfg->review_dir is set
+ * @run:	a run under --review; @run->review_dir is set
  *
  * Makes ID/ (0700, in a 0700 root owned by the user), its upper/ (with
  * the project's mode: the overlay's root shows it) and work/, and the
@@ -42,7 +42,7 @@ char *review_state_root(void);
  * Context: supervisor, after the log is open, before clone()
  * Must: die with one line on any failure
  */
-void review_prepare(struct jail_config *cfg);
+void review_prepare(struct jail_run *run);
 
 struct audit_field;
 
@@ -194,7 +194,7 @@ struct pollfd;
 
 /**
  * ask_srv_new() - The supervisor's ask service, before the jail exists
- * @cfg:	validated configuration
+ * @run:	the run (its configuration and host resources)
  *
  * With --ask on a terminal (and no --approve-cmd), chooses the word every
  * terminal prompt shows and prints it on stderr now, before COMMAND runs.
@@ -203,7 +203,7 @@ struct pollfd;
  * Return: the service, or NULL when none of --ask, --secret and
  * --hold-push is given
  */
-struct ask_srv *ask_srv_new(const struct jail_config *cfg);
+struct ask_srv *ask_srv_new(const struct jail_run *run);
 
 /**
  * ask_srv_start() - Open the ask channel and the control socket
@@ -250,21 +250,21 @@ void ask_srv_unlink(void);
 
 /* $XDG_STATE_HOME/jail/log/ID.jsonl, else ~/.local/state/jail/log/... */
 char *record_default_log_path(const struct jail_config *cfg);
-/* Open @cfg->log_path into @cfg->log_fd. Return: 0 or negative errno */
-int record_open_log(struct jail_config *cfg);
+/* Open @run->log_path into @run->log_fd. Return: 0 or negative errno */
+int record_open_log(struct jail_run *run);
 /*
  * The start line is the log's first write: a log that opens but cannot
  * take a line (a full filesystem) fails the jail like one that cannot
  * open, so nothing runs unrecorded. Return: 0 or negative errno
  */
-int record_start(const struct jail_config *cfg);
-void record_exit(const struct jail_config *cfg, int status, bool timed_out);
-void record_path_event(const struct jail_config *cfg, const char *ev,
+int record_start(const struct jail_run *run);
+void record_exit(const struct jail_run *run, int status, bool timed_out);
+void record_path_event(const struct jail_run *run, const char *ev,
 		       const char *path);
 /* The one summary line at exit when anything was denied */
-void record_denial_summary(const struct jail_config *cfg);
+void record_denial_summary(const struct jail_run *run);
 /* The registry entry `jail ps` reads (best effort), and its removal */
-void record_register(const struct jail_config *cfg);
+void record_register(const struct jail_run *run);
 void record_unregister(void);
 
 /* ---------------------------------------------------------------------
@@ -291,7 +291,7 @@ void protect_snapshot(const struct jail_config *cfg, struct protect_list *l);
  * Warn about and log each protected path that was created, replaced or
  * removed during the run. Return: how many changed
  */
-size_t protect_verify(const struct jail_config *cfg,
+size_t protect_verify(const struct jail_run *run,
 		      const struct protect_list *l);
 
 /* ---------------------------------------------------------------------
@@ -358,7 +358,7 @@ int ttyrelay_write(struct tty_filter *f, int fd, const uint8_t *buf,
 
 /**
  * ttyrelay_report() - Log and tell what the filter dropped, once
- * @cfg:	the configuration (the log)
+ * @run:	the run (its configuration and host resources)
  * @f:		the filter, or NULL
  *
  * Counts a sequence left unfinished, then writes one "tty.drop" audit
@@ -366,7 +366,7 @@ int ttyrelay_write(struct tty_filter *f, int fd, const uint8_t *buf,
  * anything was dropped.
  * Context: supervisor, after the terminal was restored
  */
-void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f);
+void ttyrelay_report(const struct jail_run *run, struct tty_filter *f);
 
 /* ---------------------------------------------------------------------
  * placeholder.c: absent protected paths held by read-only placeholders
@@ -476,13 +476,13 @@ int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 
 /**
  * gitguard_finish() - Copy the allowed state back, report new repositories
- * @cfg:	configuration
+ * @run:	the run (its configuration and host resources)
  * @tmp_fd:	the private tmpfs of each git dir from gitguard_build()
  * @n_fd:	their number (fewer than the git dirs: none is copied back)
  *
  * Context: supervisor, after the jail is gone
  */
-void gitguard_finish(const struct jail_config *cfg, const int *tmp_fd,
+void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd);
 
 /* ---- shared by gitguard.c and gitview.c ------------------------------ */
@@ -537,7 +537,7 @@ bool fsview_path_under(const char *path, const char *root);
 struct exec_log;
 
 /* The record's state (token bucket, dropped count); lives for the run */
-struct exec_log *execlog_new(const struct jail_config *cfg);
+struct exec_log *execlog_new(const struct jail_run *run);
 
 /**
  * execlog_handle() - Record one execve/execveat and let it continue

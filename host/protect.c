@@ -70,7 +70,7 @@ static bool is_same_protected(const struct protect_snap *p,
  * it did not exist) is something the next step outside the jail could run
  * or trust: say so. Return: number of paths that changed.
  */
-size_t protect_verify(const struct jail_config *cfg,
+size_t protect_verify(const struct jail_run *run,
 			     const struct protect_list *l)
 {
 	size_t changed = 0;
@@ -87,14 +87,14 @@ size_t protect_verify(const struct jail_config *cfg,
 			warn("protected path \"%s\" was created during the "
 			     "run; review it before trusting it",
 			     shown);
-			record_path_event(cfg, "fs.protected_created", p->path);
+			record_path_event(run, "fs.protected_created", p->path);
 			changed++;
 		} else if (p->existed &&
 			   (!exists || !is_same_protected(p, &st))) {
 			warn("protected path \"%s\" was replaced or removed "
 			     "during the run; review it before trusting it",
 			     shown);
-			record_path_event(cfg, "fs.protected_changed", p->path);
+			record_path_event(run, "fs.protected_changed", p->path);
 			changed++;
 		}
 	}

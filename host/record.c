@@ -23,12 +23,14 @@ char *record_default_log_path(const struct jail_config *cfg)
 }
 
 /* Return: 0 or negative errno */
-int record_open_log(struct jail_config *cfg)
+int record_open_log(struct jail_run *run)
 {
-	cfg->log_fd = audit_open(cfg->log_path);
-	audit_set_max(cfg->log_fd,
+	const struct jail_config *cfg = run->cfg;
+
+	run->log_fd = audit_open(run->log_path);
+	audit_set_max(run->log_fd,
 		      cfg->log_max ? cfg->log_max : JAIL_LOG_MAX_DEFAULT);
-	return cfg->log_fd < 0 ? cfg->log_fd : 0;
+	return run->log_fd < 0 ? run->log_fd : 0;
 }
 
 static const char *net_name(enum net_mode m)
@@ -41,8 +43,9 @@ static const char *net_name(enum net_mode m)
  * take a line (a full filesystem) fails the jail like one that cannot open,
  * so nothing runs unrecorded. Return: 0 or negative errno
  */
-int record_start(const struct jail_config *cfg)
+int record_start(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	char cmd[1024] = "";
 	size_t used = 0;
 	int err;
@@ -69,29 +72,31 @@ int record_start(const struct jail_config *cfg)
 								       NULL),
 		};
 
-		err = audit_write(cfg->log_fd, cfg->id, "start", f,
+		err = audit_write(run->log_fd, cfg->id, "start", f,
 				  ARRAY_SIZE(f));
 	}
 	return err < 0 ? err : 0;
 }
 
-void record_exit(const struct jail_config *cfg, int status,
+void record_exit(const struct jail_run *run, int status,
 		       bool timed_out)
 {
+	const struct jail_config *cfg = run->cfg;
 	const struct audit_field f[] = {
 		AF_INT("status", status),
 		AF_STR("reason", timed_out ? "timeout" : NULL),
 	};
 
-	audit_write(cfg->log_fd, cfg->id, "exit", f, ARRAY_SIZE(f));
+	audit_write(run->log_fd, cfg->id, "exit", f, ARRAY_SIZE(f));
 }
 
-void record_path_event(const struct jail_config *cfg, const char *ev,
+void record_path_event(const struct jail_run *run, const char *ev,
 			     const char *path)
 {
+	const struct jail_config *cfg = run->cfg;
 	const struct audit_field f[] = { AF_STR("path", path) };
 
-	audit_write(cfg->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
+	audit_write(run->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
 }
 
 /*
@@ -124,10 +129,12 @@ static bool is_dns_repeat(const char *line)
 	return false;
 }
 
-void record_denial_summary(const struct jail_config *cfg)
+void record_denial_summary(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
+
 	/* A --log the jail could write may be a FIFO by now: never wait */
-	int fd = open(cfg->log_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	int fd = open(run->log_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
 					     O_NOCTTY | O_CLOEXEC);
 	struct stat st;
 	autofclose FILE *f = NULL;
@@ -159,14 +166,15 @@ void record_denial_summary(const struct jail_config *cfg)
 	}
 	if (n)
 		warn("%zu request%s denied; see %s (jail log %s)", n,
-		     n == 1 ? " was" : "s were", cfg->log_path, cfg->id);
+		     n == 1 ? " was" : "s were", run->log_path, cfg->id);
 }
 
 static char *run_file;
 
 /* One line in the audit format: ts, jail, "run", pid, command, log */
-void record_register(const struct jail_config *cfg)
+void record_register(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	autofree char *dir = jail_runtime_dir();
 	char line[AUDIT_LINE_MAX];
 	struct timespec ts;
@@ -175,7 +183,7 @@ void record_register(const struct jail_config *cfg)
 		AF_INT("pid", getpid()),
 		AF_STR("command", cfg->argv[0]),
 		AF_STR("project", cfg->project),
-		AF_STR("log", cfg->log_path),
+		AF_STR("log", run->log_path),
 	};
 	int n;
 

@@ -111,8 +111,9 @@ static void meta_put(FILE *f, const char *key, const char *value)
 	fputc('\0', f);
 }
 
-static void write_meta(const struct jail_config *cfg, const char *dir)
+static void write_meta(const struct jail_run *run, const char *dir)
 {
+	const struct jail_config *cfg = run->cfg;
 	autofree char *path = xasprintf("%s/meta", dir);
 	char *prot[REVIEW_MAX_PROTECT];
 	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
@@ -131,7 +132,7 @@ static void write_meta(const struct jail_config *cfg, const char *dir)
 	meta_put(f, "jail-review", "1");
 	meta_put(f, "project", cfg->project);
 	meta_put(f, "command", cmd);
-	meta_put(f, "log", cfg->log_path);
+	meta_put(f, "log", run->log_path);
 	for (size_t i = 0; i < n; i++) {
 		if (i >= fsview_n_default_protect &&
 		    !strncmp(prot[i], cfg->project, plen) &&
@@ -143,8 +144,9 @@ static void write_meta(const struct jail_config *cfg, const char *dir)
 		die_errno("--review: write \"%s\"", path);
 }
 
-void review_prepare(struct jail_config *cfg)
+void review_prepare(struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	autofree char *root = review_state_root();
 	autofree char *up = NULL;
 	autofree char *wk = NULL;
@@ -163,14 +165,14 @@ void review_prepare(struct jail_config *cfg)
 	}
 	if (mkdir(dir, 0700) < 0)
 		die_errno("--review: create \"%s\"", dir);
-	cfg->review_dir = dir;
+	run->review_dir = dir;
 	up = xasprintf("%s/upper", dir);
 	wk = xasprintf("%s/work", dir);
 	/* The overlay's root shows the upper directory's mode */
 	if (stat(cfg->project, &st) < 0 || mkdir(up, 0700) < 0 ||
 	    chmod(up, st.st_mode & 0777) < 0 || mkdir(wk, 0700) < 0)
 		die_errno("--review: create \"%s\"", dir);
-	write_meta(cfg, dir);
+	write_meta(run, dir);
 }
 
 /* Read meta into @r. Return: 0 or -errno (-EBADMSG: malformed) */

@@ -60,8 +60,9 @@ int ttyrelay_write(struct tty_filter *f, int fd, const uint8_t *buf,
 	return 0;
 }
 
-void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f)
+void ttyrelay_report(const struct jail_run *run, struct tty_filter *f)
 {
+	const struct jail_config *cfg = run->cfg;
 	char list[512] = "";
 	size_t used = 0;
 	unsigned long long total;
@@ -81,7 +82,7 @@ void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f)
 
 		if (!f->n_dropped[k])
 			continue;
-		audit_write(cfg->log_fd, cfg->id, "tty.drop", af,
+		audit_write(run->log_fd, cfg->id, "tty.drop", af,
 			    ARRAY_SIZE(af));
 		n = snprintf(list + used, sizeof(list) - used, "%s%s %llu",
 			     used ? ", " : "", tty_kind_label(k),
@@ -90,5 +91,5 @@ void ttyrelay_report(const struct jail_config *cfg, struct tty_filter *f)
 			used += (size_t)n;
 	}
 	warn("terminal: dropped %llu sequence%s (%s); see %s (jail log %s)",
-	     total, total == 1 ? "" : "s", list, cfg->log_path, cfg->id);
+	     total, total == 1 ? "" : "s", list, run->log_path, cfg->id);
 }

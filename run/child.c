@@ -62,7 +62,7 @@ static void attach_terminal(int slave_fd)
 static __attribute__((noreturn)) void exec_command(const struct child_ctx *c)
 {
 	const struct jail_config *cfg = c->cfg;
-	char **env = creds_build_env(cfg, environ);
+	char **env = creds_build_env(c->run, environ);
 	int err;
 
 	if (cfg->cmd_path)
@@ -252,7 +252,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
-	n_git = fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock,
+	n_git = fsview_build(c->run, filtered ? enter_jail_netns : NULL, &sock,
 			     git_fd);
 	send_git_dirs(c->chan_fd, git_fd, (size_t)n_git);
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;

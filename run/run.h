@@ -66,6 +66,7 @@ struct go_msg {
 /* What the setup child and the command child work from */
 struct child_ctx {
 	const struct jail_config *cfg;
+	const struct jail_run *run;	/* @cfg's host resources */
 	int chan_fd;		/* to the supervisor; close-on-exec */
 	int init_fd;		/* sealed memfd holding jail-init, or -1 */
 	int self_fd;		/* O_PATH of this binary, jail-init's fallback */
@@ -111,6 +112,7 @@ struct exec_log;
 /* The supervisor's state while the jail runs (supervisor.c) */
 struct super {
 	const struct jail_config *cfg;
+	const struct jail_run *run;	/* @cfg's host resources */
 	pid_t pid;		/* pid 1 of the jail, as seen here */
 	int chan_fd;
 	int sig_fd;

@@ -107,7 +107,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.tcp6_fd = slot[1],
 		.udp4_fd = slot[2],
 		.udp6_fd = slot[3],
-		.log_fd = cfg->log_fd,
+		.log_fd = s->run->log_fd,
 		.jail_id = cfg->id,
 		.upstream_proxy = proxy && *proxy ? proxy : NULL,
 		.host_ports = cfg->host_ports,
@@ -342,7 +342,7 @@ static void audit_syscall_deny(const struct super *s, const char *name,
 		AF_INT("pid", pid),
 	};
 
-	audit_write(s->cfg->log_fd, s->cfg->id, "syscall.deny", f,
+	audit_write(s->run->log_fd, s->cfg->id, "syscall.deny", f,
 		    ARRAY_SIZE(f));
 }
 
@@ -364,7 +364,7 @@ static void on_seccomp_notify(struct super *s)
 	}
 	if (d.is_exec) {
 		if (!s->exec_log)
-			s->exec_log = execlog_new(s->cfg);
+			s->exec_log = execlog_new(s->run);
 		execlog_handle(s->exec_log, s->notify_fd, &d);
 		return;
 	}

@@ -110,18 +110,18 @@ void sysview_jail_file_at(int root_fd, const char *path, const char *text)
  * supervisor's memfd) over every system bundle path of the view. A path
  * that is a symlink gets the bundle on its target, once per file.
  */
-static void build_ca_bundle(const struct jail_config *cfg, int root_fd)
+static void build_ca_bundle(const struct jail_run *run, int root_fd)
 {
 	struct stat st, done[SECRETS_N_BUNDLE_PATHS];
 	autofree char *buf = NULL;
 	size_t n_done = 0;
 	ssize_t n;
 
-	if (fstat(cfg->ca_bundle_fd, &st) < 0 || st.st_size <= 0)
+	if (fstat(run->ca_bundle_fd, &st) < 0 || st.st_size <= 0)
 		die("CA bundle: the supervisor wrote none");
 	buf = xmalloc((size_t)st.st_size);
 	/* pread: the supervisor's writes moved the shared file offset */
-	n = pread(cfg->ca_bundle_fd, buf, (size_t)st.st_size, 0);
+	n = pread(run->ca_bundle_fd, buf, (size_t)st.st_size, 0);
 	if (n != st.st_size)
 		die_errno("CA bundle: read");
 	for (size_t i = 0; i < SECRETS_N_BUNDLE_PATHS; i++) {
@@ -148,9 +148,11 @@ static void build_ca_bundle(const struct jail_config *cfg, int root_fd)
 		    secrets_bundle_paths[0]);
 }
 
-void sysview_build_etc(const struct jail_config *cfg, int root_fd,
+void sysview_build_etc(const struct jail_run *run, int root_fd,
 		      struct view *v)
 {
+	const struct jail_config *cfg = run->cfg;
+
 	hide_etc_secrets(root_fd, v);
 	if (cfg->net == NET_HOST)
 		return;
@@ -163,8 +165,8 @@ void sysview_build_etc(const struct jail_config *cfg, int root_fd,
 			     "options edns0 trust-ad\n" :
 			     "# no network in this jail\n"
 			     "nameserver 127.0.0.1\n");
-	if (cfg->ca_bundle_fd >= 0)
-		build_ca_bundle(cfg, root_fd);
+	if (run->ca_bundle_fd >= 0)
+		build_ca_bundle(run, root_fd);
 }
 
 /*

@@ -80,7 +80,7 @@ void view_add(struct view *v, const char *path, int src_fd,
 /* A jail-owned read-only file with @text at @path (in the view) */
 void sysview_jail_file_at(int root_fd, const char *path, const char *text);
 void sysview_build_system(int root_fd, struct view *v);
-void sysview_build_etc(const struct jail_config *cfg, int root_fd,
+void sysview_build_etc(const struct jail_run *run, int root_fd,
 		      struct view *v);
 void sysview_build_proc(int root_fd, struct view *v);
 void sysview_build_dev(int root_fd, struct view *v);
