@@ -311,13 +311,13 @@ int review_finish(const struct jail_run *run)
 
 void review_abandon(const struct jail_run *run)
 {
-	const struct jail_config *cfg = run->cfg;
 	autofree char *up = NULL;
 	autoclose int fd = -1;
 	char **names;
 	size_t n;
 
-	if (!cfg || !run->review_dir)
+	/* Called from die(): maybe before there is a run, or a review */
+	if (!run || !run->review_dir)
 		return;
 	up = xasprintf("%s/upper", run->review_dir);
 	fd = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -334,7 +334,7 @@ void review_abandon(const struct jail_run *run)
 	}
 	fprintf(stderr, "jail: review %s: the changes are kept in \"%s\"; "
 			"jail review %s shows them\n",
-		cfg->id, run->review_dir, cfg->id);
+		run->cfg->id, run->review_dir, run->cfg->id);
 }
 
 /* ---- jail review ----------------------------------------------------- */
