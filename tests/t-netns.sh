@@ -24,15 +24,10 @@ fast_fail() { fails_within "$1" 5 "$2"; }
 # COMMAND of a jail this file started
 jail_command_pid()
 {
-	local top=$1 arg=$2 me p
+	local me p
 	me=$(readlink /proc/$$/ns/net)
-	# shellcheck disable=SC2016 # awk's $1
-	for p in $(ps -e -o pid= -o ppid= | awk -v top="$top" '
-		{ parent[$1] = $2 }
-		END { for (p in parent) { q = p
-			while (q in parent && q != top && q > 1) q = parent[q]
-			if (q == top && p != top) print p } }'); do
-		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep $arg " ] &&
+	for p in $(descendants "$1"); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep $2 " ] &&
 			[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" != "$me" ] &&
 			{ echo "$p"; return; }
 	done
