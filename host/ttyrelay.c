@@ -6,7 +6,10 @@
  * through tty_filter_run() (ttyfilter.c), unless --tty-allow raw. At exit
  * it logs what was dropped, one "tty.drop" event per kind with its count
  * (never one per sequence: a hostile COMMAND could otherwise flood the
- * log), and tells the user in one line.
+ * log), and tells the user in one line of every kind but capability
+ * probes (tty_kind_is_probe()): those only go to the log, so that the
+ * line shows up when something tried to act on the terminal, not after
+ * every vim session.
  */
 #include "jail.h"
 #include "parse/parse.h"
@@ -70,9 +73,7 @@ void ttyrelay_report(const struct jail_run *run, struct tty_filter *f)
 	if (!f)
 		return;
 	tty_filter_finish(f);
-	total = tty_filter_dropped(f);
-	if (!total)
-		return;
+	total = tty_filter_dropped_shown(f);
 	for (int k = 0; k < TTY_N_KINDS; k++) {
 		const struct audit_field af[] = {
 			AF_STR("kind", tty_kind_token(k)),
@@ -84,12 +85,16 @@ void ttyrelay_report(const struct jail_run *run, struct tty_filter *f)
 			continue;
 		audit_write(run->log_fd, cfg->id, "tty.drop", af,
 			    ARRAY_SIZE(af));
+		if (tty_kind_is_probe(k))
+			continue;
 		n = snprintf(list + used, sizeof(list) - used, "%s%s %llu",
 			     used ? ", " : "", tty_kind_label(k),
 			     f->n_dropped[k]);
 		if (n > 0 && (size_t)n < sizeof(list) - used)
 			used += (size_t)n;
 	}
+	if (!total)
+		return;
 	warn("terminal: dropped %llu sequence%s (%s); see %s (jail log %s)",
 	     total, total == 1 ? "" : "s", list, run->log_path, cfg->id);
 }

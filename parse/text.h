@@ -72,6 +72,7 @@ enum tty_kind {
 	TTY_KIND_C1,		/* 8-bit controls, raw or UTF-8 encoded */
 	TTY_KIND_CONTROL,	/* C0 controls that neither move nor clear */
 	TTY_KIND_OVERLONG,	/* a sequence past its length bound */
+	TTY_KIND_PROBE,		/* tty_kind_is_probe() */
 	TTY_N_KINDS
 };
 
@@ -124,6 +125,21 @@ void tty_filter_finish(struct tty_filter *f);
 
 /* The total of @f->n_dropped */
 unsigned long long tty_filter_dropped(const struct tty_filter *f);
+
+/* The total of @f->n_dropped without probes: what the user is told of */
+unsigned long long tty_filter_dropped_shown(const struct tty_filter *f);
+
+/*
+ * tty_kind_is_probe() - Whether drops of @kind are capability probes
+ *
+ * Probes are the questions ordinary full-screen programs ask at start
+ * (colour queries, XTGETTCAP, DECRQSS, XTVERSION, DECRQM ...), answered
+ * with the terminal's own state. They are dropped like any report, since
+ * the answer would arrive as typed input, but only logged: telling the
+ * user after every vim session would teach them to ignore the line that
+ * matters.
+ */
+bool tty_kind_is_probe(enum tty_kind kind);
 
 /* A short token for @kind ("clipboard", "dcs"), as the audit log has it */
 const char *tty_kind_token(enum tty_kind kind);

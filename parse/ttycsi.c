@@ -9,7 +9,9 @@
  * each read up to 999999). The rules are an allowlist: what moves the
  * cursor, erases, scrolls, sets colours and the modes full-screen
  * programs use, and the requests answered with numbers the terminal
- * chose. Pure: no I/O, no allocation, no globals but constant tables.
+ * chose. Of the requests dropped, those that only ask for the terminal's
+ * own state are counted as probes (TTY_KIND_PROBE), the rest as reports.
+ * Pure: no I/O, no allocation, no globals but constant tables.
  */
 #include <errno.h>
 #include <string.h>
@@ -72,8 +74,10 @@ static const unsigned short ansi_modes[] = { 4, 20 };
 
 /*
  * DECSET/DECRST (CSI ? h, CSI ? l). Not here, so dropped: 3 and 40
- * (132 columns resize the window), 1001 (waits for an answer), 2031 and
- * 2048 (unsolicited reports), and whatever is unknown.
+ * (132 columns resize the window), 1001 (waits for an answer), and
+ * whatever is unknown. 2031 and 2048 make the terminal report its colour
+ * scheme and size unasked, in numbers it chose, like the mouse and focus
+ * reports above (Claude Code turns 2031 on).
  */
 static const unsigned short dec_modes[] = {
 	1,	/* application cursor keys */
@@ -98,6 +102,8 @@ static const unsigned short dec_modes[] = {
 	2004,	/* bracketed paste */
 	2026,	/* synchronized output */
 	2027,	/* grapheme clusters */
+	2031,	/* colour scheme change reports */
+	2048,	/* in-band size reports */
 };
 
 static uint8_t all_in(const struct csi *c, const unsigned short *l, size_t n)
@@ -110,15 +116,17 @@ static uint8_t all_in(const struct csi *c, const unsigned short *l, size_t n)
 
 /*
  * CSI n: DSR. 5 (status, answered "OK") and 6 (cursor position) are
- * answered with numbers; full-screen programs need 6.
+ * answered with numbers; full-screen programs need 6. The others ask for
+ * the terminal's state (printer, keyboard, colour scheme), in numbers:
+ * dropped as probes.
  */
 static uint8_t dsr_judge(const struct csi *c)
 {
 	if (c->n_params != 1)
-		return TTY_KIND_REPORT;
+		return TTY_KIND_PROBE;
 	if (c->prefix == '?')
-		return c->p[0] == 6 ? PASS : TTY_KIND_REPORT;
-	return c->p[0] == 5 || c->p[0] == 6 ? PASS : TTY_KIND_REPORT;
+		return c->p[0] == 6 ? PASS : TTY_KIND_PROBE;
+	return c->p[0] == 5 || c->p[0] == 6 ? PASS : TTY_KIND_PROBE;
 }
 
 /*
@@ -143,6 +151,7 @@ static uint8_t winop_judge(const struct csi *c)
 enum csi_check {
 	CK_PASS,	/* passes with any parameters */
 	CK_REPORT,	/* answered as input with text: dropped */
+	CK_PROBE,	/* answered with the terminal's own state: dropped */
 	CK_ANSI_MODES,
 	CK_DEC_MODES,
 	CK_DSR,
@@ -194,13 +203,15 @@ static const struct csi_rule csi_rules[] = {
 	{ 0, 0, 'n', CK_DSR }, { '?', 0, 'n', CK_DSR },
 	{ 0, 0, 'c', CK_DA1 }, { '>', 0, 'c', CK_PASS },	/* DA1 DA2 */
 	{ 0, 0, 't', CK_WINOP },
+	/* requests answered as input with the terminal's own state */
+	{ '=', 0, 'c', CK_PROBE },			/* DA3 unit id */
+	{ '>', 0, 'q', CK_PROBE },			/* XTVERSION */
+	{ 0, '$', 'p', CK_PROBE }, { '?', '$', 'p', CK_PROBE }, /* DECRQM */
+	{ 0, 0, 'x', CK_PROBE },			/* DECREQTPARM */
+	{ 0, '%', 'm', CK_PROBE },	/* vim's parser test, a no-op */
 	/* requests answered as input with more than that */
-	{ '=', 0, 'c', CK_REPORT },			/* DA3 unit id */
-	{ '>', 0, 'q', CK_REPORT },			/* XTVERSION */
-	{ 0, '$', 'p', CK_REPORT }, { '?', '$', 'p', CK_REPORT }, /* DECRQM */
 	{ 0, '$', 'u', CK_REPORT }, { 0, '$', 'w', CK_REPORT },
-	{ 0, '*', 'y', CK_REPORT },			/* screen checksum */
-	{ 0, 0, 'x', CK_REPORT },			/* DECREQTPARM */
+	{ 0, '*', 'y', CK_REPORT },	/* checksum: reads the screen */
 };
 
 /*
@@ -260,7 +271,9 @@ uint8_t tty_csi_judge(const uint8_t *s, size_t n)
 			return winop_judge(&c);
 		case CK_DA1:
 			return c.n_params == 1 && !c.p[0] ? PASS :
-							     TTY_KIND_REPORT;
+							     TTY_KIND_PROBE;
+		case CK_PROBE:
+			return TTY_KIND_PROBE;
 		default:
 			return TTY_KIND_REPORT;
 		}

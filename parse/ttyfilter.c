@@ -20,7 +20,9 @@
  *    marks (osc_judge()).
  * Everything else is dropped and counted by kind: DCS, APC, PM and SOS
  * always, and raw or UTF-8 encoded 8-bit controls (0x80..0x9F), which
- * some terminals obey like their ESC forms.
+ * some terminals obey like their ESC forms. Requests answered with the
+ * terminal's own state (colour queries, XTGETTCAP and DECRQSS in their
+ * exact shapes, XTVERSION ...) are counted apart, as probes.
  *
  * Only whole sequences that passed are written, so the terminal is back
  * at its ground state after every call. Bounds: an ESC or CSI sequence
@@ -239,7 +241,7 @@ static uint8_t esc_judge(const uint8_t *s, size_t n)
 
 	if (n == 2)
 		return final && strchr(esc_pass, final) ? PASS :
-		       final == 'Z'			 ? TTY_KIND_REPORT :
+		       final == 'Z'			 ? TTY_KIND_PROBE :
 							   TTY_KIND_ESC;
 	/* ESC ( B, ESC ) 0, ESC ( % 5 ...: designate a character set */
 	if (strchr("()*+-./", first) && n <= 4)
@@ -541,7 +543,8 @@ static uint8_t osc_judge(const struct tty_filter *f, const uint8_t *s,
 	default:
 		/* Colours and marks: "?" asks for an answer as input */
 		if (memchr(arg, '?', alen))
-			return TTY_KIND_REPORT;
+			return num <= 12 && is_ascii(arg, alen, "") ?
+				       TTY_KIND_PROBE : TTY_KIND_REPORT;
 		return is_ascii(arg, alen, "") ? PASS : TTY_KIND_OSC;
 	}
 }
@@ -555,8 +558,11 @@ static void start_string(struct tty_filter *f, uint8_t intro)
 		f->str_kind = TTY_KIND_OSC;
 		return;		/* judged by its number, once it is read */
 	case 'P':
+		/* A probe until a byte shows otherwise (dcs_probe_add()) */
 		f->str_kind = TTY_KIND_DCS;
-		break;
+		f->is_dropping = true;
+		f->drop_kind = TTY_KIND_PROBE;
+		return;
 	case '_':
 		f->str_kind = TTY_KIND_APC;
 		break;
@@ -609,12 +615,55 @@ static void osc_add(struct tty_filter *f, uint8_t c)
 	}
 }
 
+/*
+ * A byte of a DCS still taken for a probe, "ESC P" in @f->seq. A DCS is
+ * a probe only in the exact shapes terminals answer with their own
+ * state: XTGETTCAP ("+q" and hex names), DECRQSS ("$q" and a setting of
+ * up to 3 bytes) and vim's parser test ("zz", which terminals ignore).
+ * Any other byte makes it a DCS (tmux's passthrough among them).
+ */
+static void dcs_probe_add(struct tty_filter *f, uint8_t c)
+{
+	const uint8_t *body = f->seq + 2;
+	size_t i = f->seq_len - 2;	/* body bytes before @c */
+	bool fits;
+
+	if (i == 0)
+		fits = c == '+' || c == '$' || c == 'z';
+	else if (i == 1)
+		fits = c == (body[0] == 'z' ? 'z' : 'q');
+	else if (body[0] == '+')
+		fits = i < TTY_CSI_MAX && (c == ';' || (c >= '0' && c <= '9') ||
+					   (c >= 'A' && c <= 'F') ||
+					   (c >= 'a' && c <= 'f'));
+	else if (body[0] == '$')
+		fits = i < 5 && c >= 0x20 && c < DEL;
+	else
+		fits = false;
+	if (fits)
+		f->seq[f->seq_len++] = c;
+	else
+		f->drop_kind = TTY_KIND_DCS;
+}
+
+/* The kind a string is counted as when it is cut short: never a probe */
+static uint8_t cut_string_kind(const struct tty_filter *f)
+{
+	if (!f->is_dropping || f->drop_kind == TTY_KIND_PROBE)
+		return f->str_kind;
+	return f->drop_kind;
+}
+
 /* The string ended with @term ("\a" or "ESC \") of @term_len bytes */
 static void finish_string(struct tty_filter *f, const char *term,
 			  size_t term_len, uint8_t *out, size_t *o)
 {
 	uint8_t v = f->is_dropping ? f->drop_kind :
 				     osc_judge(f, f->seq + 2, f->seq_len - 2);
+
+	/* A probe's intro is two bytes at least ("+q", "$q", "zz") */
+	if (v == TTY_KIND_PROBE && f->seq_len < 4)
+		v = f->str_kind;
 
 	if (v == PASS) {
 		emit(out, o, f->seq, f->seq_len);
@@ -635,7 +684,7 @@ static void on_string(struct tty_filter *f, uint8_t c, uint8_t *out,
 	} else if (c == 0x9c && f->str_8bit) {
 		finish_string(f, "", 0, out, o);
 	} else if (c == CAN || c == SUB) {
-		drop(f, f->is_dropping ? f->drop_kind : f->str_kind);
+		drop(f, cut_string_kind(f));
 		f->state = ST_GROUND;
 	} else if (!f->is_dropping && c < 0x20) {
 		/* A control in a title or a link: the string is dropped */
@@ -643,6 +692,8 @@ static void on_string(struct tty_filter *f, uint8_t c, uint8_t *out,
 		f->drop_kind = f->str_kind;
 	} else if (!f->is_dropping) {
 		osc_add(f, c);
+	} else if (f->drop_kind == TTY_KIND_PROBE) {
+		dcs_probe_add(f, c);
 	}
 }
 
@@ -654,7 +705,7 @@ static void on_string_esc(struct tty_filter *f, uint8_t c, uint8_t *out,
 		finish_string(f, "\x1b\\", 2, out, o);
 		return;
 	}
-	drop(f, f->is_dropping ? f->drop_kind : f->str_kind);
+	drop(f, cut_string_kind(f));
 	begin_esc(f);
 	on_esc(f, c, out, o);
 }
@@ -784,9 +835,9 @@ void tty_filter_init(struct tty_filter *f, unsigned int allow, bool is_utf8)
 
 void tty_filter_finish(struct tty_filter *f)
 {
-	uint8_t kind = f->is_dropping		? f->drop_kind :
+	uint8_t kind = f->state >= ST_STR	? cut_string_kind(f) :
+		       f->is_dropping		? f->drop_kind :
 		       f->state == ST_CSI	? TTY_KIND_CSI :
-		       f->state >= ST_STR	? f->str_kind :
 						  TTY_KIND_ESC;
 
 	/* A lone ESC at the very end is nothing yet */
@@ -806,6 +857,16 @@ unsigned long long tty_filter_dropped(const struct tty_filter *f)
 	return n;
 }
 
+bool tty_kind_is_probe(enum tty_kind kind)
+{
+	return kind == TTY_KIND_PROBE;
+}
+
+unsigned long long tty_filter_dropped_shown(const struct tty_filter *f)
+{
+	return tty_filter_dropped(f) - f->n_dropped[TTY_KIND_PROBE];
+}
+
 static const char *const kind_tokens[TTY_N_KINDS] = {
 	[TTY_KIND_CLIPBOARD] = "clipboard",
 	[TTY_KIND_FILE] = "file",
@@ -821,6 +882,7 @@ static const char *const kind_tokens[TTY_N_KINDS] = {
 	[TTY_KIND_C1] = "c1",
 	[TTY_KIND_CONTROL] = "control",
 	[TTY_KIND_OVERLONG] = "overlong",
+	[TTY_KIND_PROBE] = "probe",
 };
 
 static const char *const kind_labels[TTY_N_KINDS] = {
@@ -838,6 +900,7 @@ static const char *const kind_labels[TTY_N_KINDS] = {
 	[TTY_KIND_C1] = "8-bit control",
 	[TTY_KIND_CONTROL] = "control character",
 	[TTY_KIND_OVERLONG] = "overlong",
+	[TTY_KIND_PROBE] = "capability probe",
 };
 
 const char *tty_kind_token(enum tty_kind kind)

@@ -3,12 +3,15 @@
 # ptyrun.py - run a command on a fresh pseudo-terminal, as a user's
 # terminal emulator would, and keep every byte it shows
 #
-#   ptyrun.py OUT [--keys TEXT]... -- COMMAND [ARG]...
+#   ptyrun.py OUT [[--wait SHOWN] --keys TEXT]... -- COMMAND [ARG]...
 #
 # Writes what reached the terminal to OUT, byte for byte. Each --keys TEXT
 # ("\r", "\x1b" escapes allowed) is typed once the output has been quiet
-# for half a second, one after the other. TERM is xterm-256color and the
-# size 24x80. Gives up after 60 s; exits with COMMAND's status.
+# for half a second, one after the other; after --wait SHOWN, once the
+# bytes SHOWN have reached the terminal instead (for a screen that never
+# goes quiet, such as a spinner). TERM is xterm-256color and the size
+# 24x80. Gives up after 60 s (then ends COMMAND with SIGKILL); exits with
+# COMMAND's status.
 import fcntl
 import os
 import pty
@@ -20,9 +23,15 @@ import time
 
 out_path = sys.argv[1]
 args = sys.argv[2:]
-keys = []
-while args and args[0] == "--keys":
-    keys.append(args[1].encode().decode("unicode_escape").encode("latin-1"))
+keys = []  # (bytes to wait for, or None for quiet output; bytes to type)
+wait = None
+while args and args[0] in ("--keys", "--wait"):
+    text = args[1].encode().decode("unicode_escape").encode("latin-1")
+    if args[0] == "--wait":
+        wait = text
+    else:
+        keys.append((wait, text))
+        wait = None
     args = args[2:]
 if args and args[0] == "--":
     args = args[1:]
@@ -46,12 +55,18 @@ while time.time() < deadline:
             break
         buf += d
         last = time.time()
-    elif keys and buf and time.time() - last > 0.5:
+    if keys and keys[0][0] is not None:
+        ready = keys[0][0] in buf
+    else:
+        ready = not r and buf and time.time() - last > 0.5
+    if keys and ready:
         try:
-            os.write(fd, keys.pop(0))
+            os.write(fd, keys.pop(0)[1])
         except OSError:
             pass
         last = time.time()
+else:
+    os.kill(pid, 9)
 _, status = os.waitpid(pid, 0)
 with open(out_path, "wb") as f:
     f.write(buf)

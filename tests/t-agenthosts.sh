@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # t-agenthosts.sh - the profiles follow their agents: each installed agent
-# client (claude, codex, gemini; see t-agents.sh for the install) is read
-# for the API and sign-in hosts it uses, and each must be allowed by the
-# agent's profile, so a new client release that talks to a new host shows
-# up here as a failure
+# client (claude, codex, gemini, installed from npm by tests/agentlib.sh
+# as t-agents.sh does) is read for the API and sign-in hosts it uses, and
+# each must be allowed by the agent's profile, so a new client release that
+# talks to a new host shows up here as a failure
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/agentlib.sh
+. "$(dirname "$0")/agentlib.sh"
 
-AGENTS=${JAIL_AGENTS_DIR:-/var/tmp/jail-agents}
-BIN=$AGENTS/node_modules/.bin
+install_agents
 
 # urls NAME: every https URL in the installed client's files
 urls()
@@ -50,9 +51,8 @@ allowed()
 }
 
 for a in claude codex gemini; do
-	if [ ! -x "$BIN/$a" ]; then
-		t_skip "$a: its profile covers the client's hosts" \
-			"not installed in $AGENTS (t-agents.sh installs it from npm)"
+	if [ -n "${WHY[$a]:-}" ]; then
+		t_skip "$a: its profile covers the client's hosts" "${WHY[$a]}"
 		continue
 	fi
 	hosts=$(api_hosts "$a")
@@ -60,10 +60,10 @@ for a in claude codex gemini; do
 		t_fail "$a: the client names its API hosts" "none found in $(readlink -f "$BIN/$a")"
 		continue
 	fi
-	missing=""
+	absent=""
 	for h in $hosts; do
-		allowed "$a" "$h" || missing="$missing $h"
+		allowed "$a" "$h" || absent="$absent $h"
 	done
-	assert_eq "$a: the profile allows every API and sign-in host the client uses ($(echo "$hosts" | tr '\n' ' '))" "" "$missing"
+	assert_eq "$a: the profile allows every API and sign-in host the client uses ($(echo "$hosts" | tr '\n' ' '))" "" "$absent"
 done
 exit 0

@@ -50,6 +50,24 @@ done
 # jail's own pid 1 (inside, /proc/self/cgroup is "0::/" in any cgroup
 # namespace and proves nothing)
 cgmnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+# cg_state: what this machine's cgroups offer, for a skip's reason
+cg_state()
+{
+	local own ctl v1
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	ctl=$(cat "$cgmnt$own/cgroup.controllers" 2>/dev/null)
+	# shellcheck disable=SC2016 # awk's $2
+	v1=$(awk '$3 == "cgroup" { sub(".*/", "", $2); printf " %s", $2 }' /proc/self/mounts)
+	if [ -z "$cgmnt" ]; then
+		printf 'cgroup2 is not mounted'
+	else
+		printf 'cgroup2 at %s offers the controllers [%s]' "$cgmnt$own" "$ctl"
+	fi
+	[ -n "$v1" ] && printf '; cgroup v1 hierarchies hold:%s' "$v1"
+}
+# hold: COMMAND of a jail that lives until the test removes $proj/hold
+# shellcheck disable=SC2016 # expanded inside the jail
+hold='while [ -e "$1" ]; do sleep 0.1; done'
 for opt in "--memory 256M:memory.max:268435456" "--pids 64:pids.max:64" \
 	"--cpus 0.5:cpu.max:50000 100000"; do
 	IFS=: read -r opt file want <<<"$opt"
@@ -59,10 +77,13 @@ for opt in "--memory 256M:memory.max:268435456" "--pids 64:pids.max:64" \
 		assert_eq "$opt fails closed without a delegated cgroup" 125 "$rc"
 		assert_match "$opt says what is missing" \
 			"^jail: --[a-z]+: the [a-z]+ controller is not available.*delegated cgroup" "$err"
+		t_skip "$opt: its $file is set in the jail's own cgroup" \
+			"no delegated cgroup v2 with that controller here: $(cg_state)"
 		continue
 	fi
+	touch "$proj/hold"
 	# shellcheck disable=SC2086
-	jail $opt -- sleep 10 >/dev/null 2>&1 &
+	jail $opt --timeout 30 -- sh -c "$hold" sh "$proj/hold" >/dev/null 2>&1 &
 	bg=$!
 	wait_until 10 pid_below "$bg" jail-init >/dev/null
 	init=$(pid_below "$bg" jail-init)
@@ -71,14 +92,30 @@ for opt in "--memory 256M:memory.max:268435456" "--pids 64:pids.max:64" \
 		"/jail-[0-9a-f]{16}$" "$cg"
 	assert_eq "$opt: its $file is $want" "$want" \
 		"$(cat "$cgmnt$cg/$file" 2>&1)"
-	kill "$bg" 2>/dev/null
+	rm -f "$proj/hold"	# the jail ends
 	wait "$bg"
 done
-# --pids reached: forks beyond it fail with EAGAIN
+# --pids reached: forks beyond it fail with EAGAIN, and the kernel counts
+# the refusals in the jail's pids.events
 if jail --pids 16 -- true 2>/dev/null; then
 	out=$(jail --pids 16 -- "$PYFORK" 200)
 	assert_match "--pids 16: fork fails with EAGAIN at the limit" \
 		"^forked=1[0-5] errno=EAGAIN$" "$out"
+	touch "$proj/hold"
+	# shellcheck disable=SC2016 # expanded inside the jail
+	jail --pids 16 --timeout 30 -- sh -c '"$1" 200 >"$2"; shift 2; '"$hold" \
+		sh "$PYFORK" "$proj/forked" "$proj/hold" >/dev/null 2>&1 &
+	bg=$!
+	wait_until 10 test -s "$proj/forked"
+	init=$(pid_below "$bg" jail-init)
+	cg=$(sed -n 's/^0:://p' "/proc/$init/cgroup" 2>/dev/null)
+	assert_match "--pids 16: the jail's pids.events counts the forks refused" \
+		"^max [1-9]" "$(cat "$cgmnt$cg/pids.events" 2>&1)"
+	rm -f "$proj/hold" "$proj/forked"
+	wait "$bg"
+else
+	t_skip "--pids 16: a fork bomb reaches the limit" \
+		"no delegated cgroup v2 with the pids controller here: $(cg_state)"
 fi
 assert_status "--memory with a bad size is exit 125" 125 jail --memory 12Q -- true
 assert_status "--cpus 0 is exit 125" 125 jail --cpus 0 -- true

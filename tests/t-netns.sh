@@ -19,6 +19,24 @@ install_timed "$proj"
 # fast_fail NAME OUT: timed.py's OUT is a failure that came at once
 fast_fail() { fails_within "$1" 5 "$2"; }
 
+# jail_command_pid TOP ARG: the pid (on the host) of a process below TOP
+# running "sleep ARG" in another network namespace than this shell's: the
+# COMMAND of a jail this file started
+jail_command_pid()
+{
+	local me p
+	me=$(readlink /proc/$$/ns/net)
+	for p in $(descendants "$1"); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep $2 " ] &&
+			[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" != "$me" ] &&
+			{ echo "$p"; return; }
+	done
+}
+work_gw="$STAGE/netns-gw-$JT_USER"
+rm -rf "$work_gw"
+mkdir -p "$work_gw"
+chown "$JT_USER:" "$work_gw"
+
 # ---- what must work ------------------------------------------------------
 
 net_reset_logs
@@ -159,16 +177,88 @@ except Exception as e:
     print("other", e)' 2>&1)
 assert_match "DNS over TCP is refused cleanly" "^(reset|closed)" "$out"
 
-# UDP and ICMP leave nothing. Positive controls first: the sink logs a
-# datagram and the internet counts an echo request sent from H
+# UDP and ICMP leave nothing. leak_probe IP (python) sends one datagram
+# to the sink and one ICMP echo request (ping socket, raw socket) to IP,
+# printing "udp sent", "icmp sent" or "... refused ERR" for each; the
+# checks below look at what reached the internet (the sink's log, the
+# internet's ICMP InMsgs counter) and run every time against a leak path
+# too, so a sink that stopped working shows.
+leak_probe='
+import socket, sys
+ip = sys.argv[1]
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"L" * 9, (ip, 9999))
+    print("udp sent")
+except OSError as e:
+    print("udp refused", e)
+for kind in (socket.SOCK_DGRAM, socket.SOCK_RAW):
+    try:
+        s = socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP)
+        s.sendto(b"\x08\x00\xf7\xfe\x00\x01\x00\x00", (ip, 0))
+        print("icmp sent")
+    except OSError as e:
+        print("icmp refused", e)'
+# leak_checks WHAT EXPECT OUT ICMP_BEFORE: EXPECT "leak" (a control: the
+# sink got the datagram, the internet the echo request) or "none"
+leak_checks()
+{
+	local what=$1 expect=$2 out=$3 before=$4 udp icmp
+	wait_until 3 test -s "$NET_DIR/udp.log"
+	udp=$(net_log udp)
+	icmp=$(net_icmp_in InMsgs)
+	if [ "$expect" = leak ]; then
+		assert_match "control, $what: the datagram reached the UDP sink" \
+			"^udp [0-9.]+ 9$" "$udp"
+		if printf '%s\n' "$out" | grep -q '^icmp sent'; then
+			assert_match "control, $what: the echo request reached the internet" \
+				"^[1-9]" "$((icmp - before))"
+		fi
+	else
+		assert_eq "$what: no UDP datagram reached the internet" "" "$udp"
+		assert_eq "$what: no ICMP message reached the internet" "$before" "$icmp"
+	fi
+}
+# Controls with a leak path, the same probe and checks: root in H (raw
+# socket allowed), and a jail with --net host (its datagram goes out as
+# the host's)
 net_reset_logs
-net_udp_from_host
-echos_before=$(net_icmp_in InEchos)
-net_ping_from_host
-assert_eq "control: a datagram from outside the jail reaches the UDP sink" \
-	"udp 198.51.100.1 7" "$(wait_until 5 test -s "$NET_DIR/udp.log"; net_log udp)"
-assert_eq "control: an echo request from outside the jail reaches the internet" \
-	$((echos_before + 1)) "$(net_icmp_in InEchos)"
+before=$(net_icmp_in InMsgs)
+out=$(python3 -c "$leak_probe" "$NET_IP_ALLOWED" 2>&1)
+assert_match "control, outside any jail: the raw ICMP socket sent" "^icmp sent" "$out"
+leak_checks "outside any jail" leak "$out" "$before"
+net_reset_logs
+before=$(net_icmp_in InMsgs)
+out=$(jail --net host -- python3 -c "$leak_probe" "$NET_IP_ALLOWED" 2>/dev/null)
+assert_match "control, --net host: the datagram was sent" "^udp sent" "$out"
+leak_checks "a jail with --net host" leak "$out" "$before"
+# The gateway's own rules, shown without the jail's other fences: root
+# enters the network namespace of a running jail, where its raw socket
+# works, and sends the same; nothing may reach the internet
+net_reset_logs
+bgj "$work_gw/bg.log" "$work_gw/bg.out" --allow allowed.test -- sleep 31.25
+gw_pid=
+for _ in $(seq 100); do
+	gw_pid=$(jail_command_pid "${NET_BG[-1]}" 31.25)
+	[ -n "$gw_pid" ] && break
+	sleep 0.1
+done
+if [ -n "$gw_pid" ]; then
+	before=$(net_icmp_in InMsgs)
+	out=$(nsenter --net="/proc/$gw_pid/ns/net" python3 -c "$leak_probe" \
+		"$NET_IP_ALLOWED" 2>&1)
+	assert_eq "root in the jail's network namespace sent both (udp, raw icmp)" \
+		"icmp sent|udp sent" \
+		"$(printf '%s\n' "$out" | grep -E '^(udp|icmp) sent' | sort -u | paste -sd'|')"
+	leak_checks "the jail's network namespace, root" none "$out" "$before"
+	kill "$gw_pid"	# the jail ends with its COMMAND
+else
+	t_fail "the jail's network namespace, root" "its COMMAND was not found"
+	kill -9 "$(jail_command_pid "${NET_BG[-1]}" 31.25)" 2>/dev/null
+fi
+wait "${NET_BG[@]}" 2>/dev/null	# jail, once its COMMAND is gone
+NET_BG=()
+# And COMMAND itself: its UDP fails at once, its ICMP sockets are refused
+# (no CAP_NET_RAW, and ping_group_range covers no group in its namespace)
 net_reset_logs
 icmp_before=$(net_icmp_in InMsgs)
 out=$(nj --allow allowed.test -- python3 -c '
@@ -192,10 +282,9 @@ for kind in (socket.SOCK_DGRAM, socket.SOCK_RAW):
     except Exception as e:
         print("icmp refused", e)' 2>&1)
 fails_within "UDP is rejected at once (QUIC falls back)" 5 "$out"
-assert_eq "no UDP datagram reached the internet" "" "$(net_log udp)"
-assert_eq "both ICMP attempts ran (ping socket, raw socket)" 2 \
-	"$(printf '%s\n' "$out" | grep -c '^icmp ')"
-assert_eq "no ICMP message reached the internet" "$icmp_before" "$(net_icmp_in InMsgs)"
+assert_eq "COMMAND's ICMP sockets are refused (ping socket, raw socket)" 2 \
+	"$(printf '%s\n' "$out" | grep -c '^icmp refused')"
+leak_checks "COMMAND" none "$out" "$icmp_before"
 out=$(nj --allow allowed.test -- sh -c 'grep -v " lo$" /proc/net/if_inet6; python3 -c "
 import socket
 s = socket.socket(socket.AF_INET6)

@@ -141,15 +141,28 @@ for d in "${dangerous[@]}"; do
 		t_pass "dropped whole: ${d%%|*}"
 	fi
 done
-assert_nomatch "no DCS, APC, PM, SOS or OSC 52 introducer reached the terminal" \
-	"$(printf '\033')(P|_|\\^|X|\\]52|\\]1337|\\]5113)" "$(LC_ALL=C tr -d '\r' <"$tty_out")"
+# no_dangerous NAME OUT: no introducer of a kind the filter drops reached
+# the terminal (DCS, APC, PM, SOS, OSC 52/1337/5113, title reports)
+no_dangerous()
+{
+	assert_nomatch "$1" \
+		"$(printf '\033')(P|_|\\^|X|\\]52|\\]1337|\\]5113|\\[2[01]t)" \
+		"$(LC_ALL=C tr -d '\r' <"$2")"
+}
+no_dangerous "no DCS, APC, PM, SOS or OSC 52 introducer reached the terminal" "$tty_out"
+# DECRQSS, XTGETTCAP, DECRQM and the colour query are capability probes:
+# dropped above, but not on the exit line (tmux's passthrough is the DCS)
 assert_match "the exit line says what was dropped" \
-	"jail: terminal: dropped [0-9]+ sequences \(clipboard [0-9]+, file transfer 2, .*DCS 3, APC 1, PM 1, SOS 1, report request" \
+	"jail: terminal: dropped [0-9]+ sequences \(clipboard [0-9]+, file transfer 2, .*DCS 1, APC 1, PM 1, SOS 1, report request" \
 	"$(tr -d '\r' <"$tty_out")"
+assert_nomatch "... and leaves the capability probes to the log" \
+	"terminal: dropped.*probe" "$(tr -d '\r' <"$tty_out")"
 log=$(tr -d '\r' <"$tty_out" | sed -n 's/.*terminal: dropped.*; see \([^ ]*\) (jail log.*/\1/p')
 if [ -n "$log" ] && [ -f "$log" ]; then
 	assert_match "tty.drop is in the log with its kind and count" \
 		'"event":"tty.drop","kind":"clipboard","count":[0-9]+' "$(cat "$log")"
+	assert_match "the probes are in the log (DECRQSS, XTGETTCAP, DECRQM, OSC 11)" \
+		'"event":"tty.drop","kind":"probe","count":4\}' "$(cat "$log")"
 	assert_eq "one tty.drop event per kind, not per sequence" \
 		"$(grep -c '"tty.drop"' "$log")" \
 		"$(grep '"tty.drop"' "$log" | sed 's/.*"kind":"\([a-z0-9]*\)".*/\1/' | sort -u | wc -l)"
@@ -199,17 +212,48 @@ else
 	t_pass "nothing dropped, no exit line"
 fi
 
+# Capability probes alone: dropped and logged, no exit line; one
+# dangerous sequence among them brings the line back
+probe_log=$tty_dir/probes.jsonl
+tty_run "$tty_out" -- "$JAIL" --log "$probe_log" -- sh -c \
+	'printf "a\033]11;?\007\033P+q544e\033\\\\\033[>q\033P\$qm\033\\\\b\n"'
+if has "$tty_out" 'ab' && ! LC_ALL=C grep -qa 'terminal: dropped' "$tty_out"; then
+	t_pass "capability probes alone: dropped, no exit line"
+else
+	t_fail "capability probes alone: dropped, no exit line" "$(od -c "$tty_out" | head -8)"
+fi
+assert_match "capability probes alone: logged as tty.drop probe" \
+	'"event":"tty.drop","kind":"probe","count":4\}' "$(cat "$probe_log" 2>&1)"
+rm -f "$probe_log"
+tty_run "$tty_out" -- "$JAIL" --log "$probe_log" -- sh -c \
+	'printf "a\033]11;?\007\033Ptmux;x\033\\\\b\n"'
+assert_match "a probe and a tmux passthrough: the exit line names the DCS alone" \
+	"terminal: dropped 1 sequence \(DCS 1\)" "$(tr -d '\r' <"$tty_out")"
+assert_match "... and the log has both" \
+	'"kind":"dcs","count":1\}.*"kind":"probe","count":1\}' "$(tr -d '\n' <"$probe_log")"
+rm -f "$probe_log"
+
 # Real full-screen programs render through the relay
 if command -v vim >/dev/null; then
 	printf 'first line of the file\nsecond\n' >"$proj/shown.txt"
 	chown "$JT_USER:" "$proj/shown.txt"
-	tty_run "$tty_out" --keys ':q!\r' -- "$JAIL" -- vim -u NONE -N shown.txt
+	tty_run "$tty_out" --keys ':q!\r' -- "$JAIL" --log "$tty_dir/vim.jsonl" \
+		-- vim -u NONE -N shown.txt
 	if has "$tty_out" '\033[?1049h' && has "$tty_out" 'first line of the file' &&
 		has "$tty_out" '\033[?1049l'; then
 		t_pass "vim renders (alternate screen, text) and quits"
 	else
 		t_fail "vim renders (alternate screen, text) and quits" "$(od -c "$tty_out" | head -8)"
 	fi
+	# vim asks for colours (OSC 10/11 ?) and tests the terminal's parser
+	# (DCS zz, CSI 0 % m): probes, logged, and no line after every session
+	assert_nomatch "vim: no exit line for its capability probes" \
+		"terminal: dropped" "$(tr -d '\r' <"$tty_out")"
+	assert_match "vim: its probes are in the log" \
+		'"event":"tty.drop","kind":"probe","count":[1-9][0-9]*\}' \
+		"$(cat "$tty_dir/vim.jsonl" 2>&1)"
+	assert_eq "vim: nothing else was dropped" "" \
+		"$(grep '"tty.drop"' "$tty_dir/vim.jsonl" | grep -v '"kind":"probe"')"
 else
 	t_fail "vim renders" "vim is not installed (make deps)"
 fi
@@ -225,6 +269,94 @@ if command -v less >/dev/null; then
 	fi
 else
 	t_fail "less renders" "less is not installed (make deps)"
+fi
+
+# Claude Code's TUI renders through the filter (the real agent from npm).
+# Its first start, without a network, greets and checks connectivity
+# (a spinner, never quiet); once onboarding is recorded, it asks whether
+# the folder is trusted (a menu). Each on a real pty, in a wrapper shell
+# that records the terminal's modes before and after jail.
+# shellcheck source=tests/agentlib.sh
+. "$(dirname "$0")/agentlib.sh"
+install_agents claude
+# claude_run WHAT PTYRUN-ARGS... -- JAIL-ARGS...: one run; what reached the
+# terminal in $tty_out, jail's status in $tty_dir/rc
+claude_run()
+{
+	local pargs=()
+
+	while [ "$1" != -- ]; do pargs+=("$1"); shift; done
+	shift
+	rm -f "$tty_dir/before" "$tty_dir/after" "$tty_dir/rc"
+	# shellcheck disable=SC2016 # expanded by the wrapper shell
+	tty_run "$tty_out" "${pargs[@]}" -- sh -c 'd=$1; shift
+		stty -g >"$d/before"; "$@"; echo $? >"$d/rc"; stty -g >"$d/after"' \
+		sh "$tty_dir" "$JAIL" --net none "$@" -- "$BIN/claude"
+}
+# claude_checks WHAT: it rendered, nothing dangerous passed, no exit
+# line, and the terminal's modes are back
+claude_checks()
+{
+	local what=$1
+	if has "$tty_out" '\033[38;5;' && has "$tty_out" '\033[39m'; then
+		t_pass "Claude Code $what: 256-colour SGR reached the terminal"
+	else
+		t_fail "Claude Code $what: 256-colour SGR reached the terminal" "$(od -c "$tty_out" | head -8)"
+	fi
+	assert_match "Claude Code $what: cursor movement reached the terminal" \
+		"$(printf '\033')\\[[0-9]+[ACG]" "$(LC_ALL=C tr -d '\r' <"$tty_out")"
+	no_dangerous "Claude Code $what: nothing the filter drops reached the terminal" "$tty_out"
+	assert_nomatch "Claude Code $what: no exit line (its probes are only logged)" \
+		"terminal: dropped" "$(tr -d '\r' <"$tty_out")"
+	if [ -s "$tty_dir/before" ] && [ "$(cat "$tty_dir/before")" = "$(cat "$tty_dir/after" 2>/dev/null)" ]; then
+		t_pass "Claude Code $what: the terminal's modes are restored"
+	else
+		t_fail "Claude Code $what: the terminal's modes are restored" \
+			"[$(cat "$tty_dir/before" 2>&1)] vs [$(cat "$tty_dir/after" 2>&1)]"
+	fi
+}
+if [ -n "${WHY[claude]:-}" ]; then
+	t_skip_optional "Claude Code's TUI renders through the filter" "${WHY[claude]}"
+else
+	rm -rf "$JT_HOME/.claude" "$JT_HOME/.claude.json"
+	# First start: a fresh home; ended by jail's --timeout
+	claude_run -- --timeout 10
+	if has "$tty_out" 'Welcome' && has "$tty_out" 'Claude' &&
+		has "$tty_out" 'connectivity'; then
+		t_pass "Claude Code's first start: its welcome and connectivity check render"
+	else
+		t_fail "Claude Code's first start: its welcome and connectivity check render" \
+			"$(tr -d '\r' <"$tty_out" | tail -c 400)"
+	fi
+	assert_eq "Claude Code's first start: ended by --timeout (exit 124)" 124 \
+		"$(cat "$tty_dir/rc" 2>&1)"
+	claude_checks "(first start)"
+	# The folder trust menu, left with Ctrl-C twice as a user would
+	echo '{"hasCompletedOnboarding":true}' >"$JT_HOME/.claude.json"
+	chown "$JT_USER:" "$JT_HOME/.claude.json"
+	claude_run --wait 'trust' --keys '\003' --wait 'again' --keys '\003' -- \
+		--timeout 40
+	if has "$tty_out" 'workspace' && has "$tty_out" 'trust' &&
+		has "$tty_out" '\342\235\257'; then
+		t_pass "Claude Code's trust menu renders (text, selection marker)"
+	else
+		t_fail "Claude Code's trust menu renders (text, selection marker)" \
+			"$(tr -d '\r' <"$tty_out" | tail -c 400)"
+	fi
+	rc=$(cat "$tty_dir/rc" 2>&1)
+	if has "$tty_out" 'again' && [ -n "$rc" ] && [ "$rc" -lt 124 ] 2>/dev/null; then
+		t_pass "Claude Code's trust menu: Ctrl-C twice ends it, and jail (exit $rc)"
+	else
+		t_fail "Claude Code's trust menu: Ctrl-C twice ends it, and jail" "exit [$rc]"
+	fi
+	if has "$tty_out" '\033[?2004l' && has "$tty_out" '\033[?25h'; then
+		t_pass "Claude Code's trust menu: its own terminal reset reached the terminal"
+	else
+		t_fail "Claude Code's trust menu: its own terminal reset reached the terminal" \
+			"$(od -c "$tty_out" | tail -5)"
+	fi
+	claude_checks "(trust menu)"
+	rm -rf "$JT_HOME/.claude" "$JT_HOME/.claude.json"
 fi
 
 # --tty-allow clipboard: writes pass, reads do not

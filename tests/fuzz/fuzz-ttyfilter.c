@@ -9,7 +9,9 @@
  * fed whole, and counts the same; it never writes more than it read;
  * and its output passes a second filter unchanged with nothing dropped,
  * so nothing it lets through is a sequence it would drop; after
- * tty_filter_finish(), text passes again.
+ * tty_filter_finish(), text passes again; what the exit line shows is
+ * every drop but probes, and no probe is counted without an ESC or an
+ * 8-bit byte in the input to begin one.
  */
 #include "jail.h"
 #include "parse/parse.h"
@@ -56,6 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (n_split != n_whole || memcmp(out_split, out_whole, n_whole) ||
 	    memcmp(split.n_dropped, whole.n_dropped, sizeof(whole.n_dropped)))
+		__builtin_trap();
+
+	if (tty_filter_dropped_shown(&whole) +
+		    whole.n_dropped[TTY_KIND_PROBE] !=
+	    tty_filter_dropped(&whole))
+		__builtin_trap();
+	if (whole.n_dropped[TTY_KIND_PROBE] && !memchr(data, 0x1b, size))
 		__builtin_trap();
 
 	/* Once finished, the filter is back at the ground state */

@@ -113,6 +113,8 @@ static void test_pass(void)
 	       "title stack, size reports");
 	PASSES("\x1b[>1u\x1b[<u\x1b[=1;1u\x1b[?u\x1b[>4;2m\x1b[?4m",
 	       "keyboard protocols");
+	PASSES("\x1b[?2031h\x1b[?2031l\x1b[?2048h\x1b[?2048l",
+	       "colour scheme and size reports");
 	PASSES("\x1b" "7\x1b" "8\x1b=\x1b>\x1bM\x1b" "D\x1b" "E\x1bH\x1b" "c",
 	       "ESC save, restore, keypad, index, reset");
 	PASSES("\x1b(B\x1b)0\x1b(0\x1b*B\x1b+B\x1b(%5", "charset designation");
@@ -159,13 +161,27 @@ static void test_drop(void)
 	      "hyperlink to a file");
 	DROPS("\x1b]8;;https://a.test/\xc3\xa9\a", "", TTY_KIND_OSC,
 	      "hyperlink, not ASCII");
-	DROPS("\x1b]4;1;?\a", "", TTY_KIND_REPORT, "OSC 4 query");
-	DROPS("\x1b]10;?\a", "", TTY_KIND_REPORT, "OSC 10 query");
-	DROPS("\x1b]11;?\x1b\\", "", TTY_KIND_REPORT, "OSC 11 query");
+	DROPS("\x1b]4;1;?\a", "", TTY_KIND_PROBE, "OSC 4 query");
+	DROPS("\x1b]10;?\a", "", TTY_KIND_PROBE, "OSC 10 query");
+	DROPS("\x1b]11;?\x1b\\", "", TTY_KIND_PROBE, "OSC 11 query");
+	DROPS("\x1b]133;?\a", "", TTY_KIND_REPORT, "OSC 133 with ?");
 	DROPS("\x1bPtmux;\x1b\x1b]52;c;aGk=\a\x1b\\", "", TTY_KIND_DCS,
 	      "tmux passthrough");
-	DROPS("\x1bP$qm\x1b\\", "", TTY_KIND_DCS, "DECRQSS");
-	DROPS("\x1bP+q544e\x1b\\", "", TTY_KIND_DCS, "XTGETTCAP");
+	DROPS("\x1bP$qm\x1b\\", "", TTY_KIND_PROBE, "DECRQSS");
+	DROPS("\x1bP$q\"p\x1b\\", "", TTY_KIND_PROBE, "DECRQSS DECSCL");
+	DROPS("\x1bP+q544e\x1b\\", "", TTY_KIND_PROBE, "XTGETTCAP");
+	DROPS("\x1bP+q544e;524742\x1b\\", "", TTY_KIND_PROBE,
+	      "XTGETTCAP, two names");
+	DROPS("\x1bPzz\x1b\\", "", TTY_KIND_PROBE, "vim's DCS test");
+	DROPS("\x1bP+q54g\x1b\\", "", TTY_KIND_DCS, "XTGETTCAP, not hex");
+	DROPS("\x1bP$qmmmm\x1b\\", "", TTY_KIND_DCS, "DECRQSS, too long");
+	DROPS("\x1bP+q5\a4\x1b\\", "", TTY_KIND_DCS, "XTGETTCAP with BEL");
+	DROPS("\x1bPzzz\x1b\\", "", TTY_KIND_DCS, "zz and more");
+	DROPS("\x1bP+\x1b\\", "", TTY_KIND_DCS, "a probe's intro cut");
+	DROPS("\x1bP\x1b\\", "", TTY_KIND_DCS, "empty DCS");
+	DROPS("\x1bP1$qm\x1b\\", "", TTY_KIND_DCS, "DECRQSS with a parameter");
+	DROPS("\x1bP+q544e\x1b[21t", "", TTY_KIND_DCS,
+	      "XTGETTCAP cut by another sequence");
 	DROPS("\x1bPq#0;2;0;0;0#0~~\x1b\\", "", TTY_KIND_DCS, "sixel");
 	DROPS("\x1b_Gf=100,a=T;AAAA\x1b\\", "", TTY_KIND_APC,
 	      "kitty graphics");
@@ -179,17 +195,20 @@ static void test_drop(void)
 	DROPS("\x1b[8;50;100t", "", TTY_KIND_WINDOW, "resize");
 	DROPS("\x1b[9;1t", "", TTY_KIND_WINDOW, "maximize");
 	DROPS("\x1b[48t", "", TTY_KIND_WINDOW, "DECSLPP");
-	DROPS("\x1b[?1$p", "", TTY_KIND_REPORT, "DECRQM private");
-	DROPS("\x1b[2$p", "", TTY_KIND_REPORT, "DECRQM");
-	DROPS("\x1b[>q", "", TTY_KIND_REPORT, "XTVERSION");
-	DROPS("\x1b[=c", "", TTY_KIND_REPORT, "DA3");
-	DROPS("\x1b[1c", "", TTY_KIND_REPORT, "DA1 with a parameter");
-	DROPS("\x1b[?996n", "", TTY_KIND_REPORT, "colour scheme query");
-	DROPS("\x1b[?15n", "", TTY_KIND_REPORT, "printer status");
-	DROPS("\x1b[15n", "", TTY_KIND_REPORT, "DSR 15");
+	DROPS("\x1b[?1$p", "", TTY_KIND_PROBE, "DECRQM private");
+	DROPS("\x1b[2$p", "", TTY_KIND_PROBE, "DECRQM");
+	DROPS("\x1b[>q", "", TTY_KIND_PROBE, "XTVERSION");
+	DROPS("\x1b[>0q", "", TTY_KIND_PROBE, "XTVERSION 0");
+	DROPS("\x1b[=c", "", TTY_KIND_PROBE, "DA3");
+	DROPS("\x1b[1c", "", TTY_KIND_PROBE, "DA1 with a parameter");
+	DROPS("\x1b[?996n", "", TTY_KIND_PROBE, "colour scheme query");
+	DROPS("\x1b[?15n", "", TTY_KIND_PROBE, "printer status");
+	DROPS("\x1b[15n", "", TTY_KIND_PROBE, "DSR 15");
+	DROPS("\x1b[0%m", "", TTY_KIND_PROBE, "vim's CSI test");
 	DROPS("\x1b[1;1;1;1;1*y", "", TTY_KIND_REPORT, "DECRQCRA");
-	DROPS("\x1b[x", "", TTY_KIND_REPORT, "DECREQTPARM");
-	DROPS("\x1bZ", "", TTY_KIND_REPORT, "DECID");
+	DROPS("\x1b[1$w", "", TTY_KIND_REPORT, "DECRQPSR");
+	DROPS("\x1b[x", "", TTY_KIND_PROBE, "DECREQTPARM");
+	DROPS("\x1bZ", "", TTY_KIND_PROBE, "DECID");
 	DROPS("a\x05z", "az", TTY_KIND_REPORT, "ENQ answerback");
 	DROPS("\x1b%@", "", TTY_KIND_ESC, "leave UTF-8");
 	DROPS("\x1b%G", "", TTY_KIND_ESC, "select UTF-8");
@@ -324,6 +343,18 @@ static void test_bounds(void)
 	ok(out_is("ok", 2) && flt.n_dropped[TTY_KIND_DCS] == 1,
 	   "finish: an unterminated DCS is counted");
 	tty_filter_init(&flt, 0, true);
+	feed("\x1bP+q544e\x18", 9, 9);
+	ok(flt.n_dropped[TTY_KIND_DCS] == 1 && !flt.n_dropped[TTY_KIND_PROBE],
+	   "finish: a probe cancelled by CAN is a DCS");
+	/* What the exit line counts: all but probes */
+	tty_filter_init(&flt, 0, true);
+	feed("\x1b]11;?\a\x1bP+q544e\x1b\\\x1b[>q\x1b[21t", 26, 26);
+	ok(tty_filter_dropped(&flt) == 4 && tty_filter_dropped_shown(&flt) == 1,
+	   "shown: probes are not counted, a title report is");
+	ok(tty_kind_is_probe(TTY_KIND_PROBE) &&
+	   !tty_kind_is_probe(TTY_KIND_REPORT) &&
+	   !tty_kind_is_probe(TTY_KIND_DCS), "only probes are probes");
+	tty_filter_init(&flt, 0, true);
 	feed("\x1b[3", 3, 3);
 	tty_filter_finish(&flt);
 	ok(flt.n_dropped[TTY_KIND_CSI] == 1, "finish: a cut CSI is counted");
@@ -422,6 +453,8 @@ static void test_splits(void)
 	SPLITS(0, "\x1b_Gf=100;AAAA\x1b\\\x1bP$qm\x1b\\\x1b^x\x1b\\",
 	       "APC DCS PM");
 	SPLITS(0, "\x1b]4;1;?\a\x1b]10;red\a\x05", "colour query and set");
+	SPLITS(0, "\x1bP+q544e\x1b\\\x1bPzz\x1b\\\x1bP$q m\x1b\\"
+		  "\x1bP+q5x\x1b\\", "probes and a lookalike");
 	SPLITS(TTY_ALLOW_CLIPBOARD, "\x1b]52;c;aGVsbG8=\a\x1b]52;c;?\a",
 	       "clipboard allowed");
 }
