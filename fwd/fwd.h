@@ -411,6 +411,40 @@ void fwd_run(const struct fwd_params *p) __attribute__((noreturn));
 
 
 /* ---------------------------------------------------------------------
+ * askchan.c: the asking side of the ask channel (host/ask.c answers)
+ * ------------------------------------------------------------------- */
+
+/**
+ * ask_send() - Ask the supervisor about a request
+ * @chan_fd:	the ask channel (&struct fwd_params.ask_fd); any process
+ *		holding it may ask (the forwarder, a broker process)
+ * @kind:	[a-z]{1,15}: "connect", "push"
+ * @host:	the host name or address asked about
+ * @port:	its port
+ * @detail:	a few words for the person (made printable), or ""
+ *
+ * Sends "ask 0 0 KIND HOST PORT DETAIL" with a fresh descriptor for the
+ * answer (SCM_RIGHTS). Never blocks.
+ *
+ * Return: the descriptor the answer arrives on (O_NONBLOCK, O_CLOEXEC;
+ * read it with ask_read_answer()), or negative errno (-EAGAIN: the
+ * supervisor is behind: deny)
+ */
+int ask_send(int chan_fd, const char *kind, const char *host, uint16_t port,
+	     const char *detail);
+
+/**
+ * ask_read_answer() - Read the answer from an ask_send() descriptor
+ * @fd:		the descriptor
+ * @by:		who answered ("cmd", "socket", "terminal", "timeout",
+ *		"limit", "always"), at least ASK_HOST_MAX + 1 bytes
+ *
+ * Return: enum ask_answer, -EAGAIN (not yet) or another negative errno
+ * (the supervisor is gone, or sent junk: deny)
+ */
+int ask_read_answer(int fd, char *by);
+
+/* ---------------------------------------------------------------------
  * broker.c: requests to hosts a secret is bound to (forwarder process)
  * ------------------------------------------------------------------- */
 

@@ -24,6 +24,8 @@
  * its own for connections; this memory serves the asks of processes that
  * live for one connection only (held pushes, broker.c).
  * Every ask and every answer goes to the audit log (ask, ask.answer).
+ * The asking side, ask_send() and ask_read_answer(), is the forwarder's
+ * (fwd/askchan.c).
  * "revoke NAME" on the control socket goes to the forwarder (broker.c
  * does the revoking); the supervisor wipes its own copy of the value.
  */
@@ -107,62 +109,6 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* ---- the asking side (forwarder, broker processes) ------------------ */
-
-int ask_send(int chan_fd, const char *kind, const char *host, uint16_t port,
-	     const char *detail)
-{
-	char line[CTL_LINE_MAX], d[ASK_DETAIL_MAX + 1];
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = line };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int sv[2], n;
-
-	/* The line protocol carries printable ASCII only */
-	str_printable(d, sizeof(d), detail, 0, STR_ASCII);
-	n = snprintf(line, sizeof(line), "ask 0 0 %s %s %u%s%s", kind, host,
-		     port, *d ? " " : "", d);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -E2BIG;
-	iov.iov_len = (size_t)n;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       0, sv) < 0)
-		return -errno;
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
-	if (sendmsg(chan_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		int err = -errno;
-
-		close(sv[0]);
-		close(sv[1]);
-		return err;
-	}
-	close(sv[1]);
-	return sv[0];
-}
-
-int ask_read_answer(int fd, char *by)
-{
-	char buf[CTL_LINE_MAX];
-	struct ctl_msg m;
-	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
-	if (n == 0)
-		return -ECONNRESET;
-	if (ctl_parse(buf, (size_t)n, &m) < 0 || m.verb != CTL_ANSWER)
-		return -EBADMSG;
-	memcpy(by, m.host, strlen(m.host) + 1);
-	return (int)m.answer;
 }
 
 /* ---- audit log ----------------------------------------------------- */
