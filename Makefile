@@ -65,7 +65,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS) 
 # The setup modules at the root; each other subsystem in its folder
 SUBDIRS := run view config fwd parse cmd host
 SRCS := $(sort $(wildcard *.c)) $(sort $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.c)))
-HDRS := jail.h tools/filtergen.h $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.h))
+HDRS := jail.h setup.h tools/filtergen.h $(foreach d,$(SUBDIRS),$(wildcard $(d)/*.h))
 # tools/seccomp_rules.c (libseccomp) runs at build time only, through
 # filtergen; the unit tests link it to compare the carried filter
 RULES_SRC := tools/seccomp_rules.c tools/fwd_rules.c

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+#include "setup.h"
 
 static void cap_freep(cap_t *c)
 {

@@ -41,6 +41,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "run/run.h"
 #include "config/config.h"
 #include "fwd/fwd.h"

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+#include "setup.h"
 
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444

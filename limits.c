@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "parse/parse.h"
 
 static const struct {

@@ -42,6 +42,7 @@
 #include <sys/wait.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "run/run.h"
 
 /* The forwarder's sockets in G; -1 where absent */

@@ -61,6 +61,7 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "tools/filtergen.h"
 
 int filter_prepare(const struct jail_config *cfg, struct filter_prog *prog)

@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include "jail.h"
+#include "setup.h"
 #include "config/config.h"
 #include "fwd/fwd.h"
 #include "parse/parse.h"

@@ -85,6 +85,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include "jail.h"
+#include "setup.h"
 #include "fwd/fwd.h"
 #include "parse/parse.h"
 #include "cmd/cmd.h"

@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "fwd/fwd.h"
 #include "parse/parse.h"
 

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "fwd/fwd.h"
 #include "tools/filtergen.h"
 

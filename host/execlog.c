@@ -32,6 +32,7 @@
 #include <linux/openat2.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "host/host.h"
 
 #define EXECLOG_BURST 2000	/* events logged before the rate applies */

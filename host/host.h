@@ -521,6 +521,7 @@ struct exec_log *execlog_new(const struct jail_run *run);
  *
  * Context: supervisor, from its poll loop
  */
+struct filter_denial;
 void execlog_handle(struct exec_log *el, int notify_fd,
 		    const struct filter_denial *d);
 

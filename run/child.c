@@ -44,6 +44,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "run/run.h"
 #include "tools/filtergen.h"
 

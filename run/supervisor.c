@@ -35,6 +35,7 @@
 #include <linux/sched.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "run/run.h"
 #include "fwd/fwd.h"
 #include "host/host.h"

@@ -15,6 +15,7 @@
 #include <linux/filter.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "tools/filtergen.h"
 
 static void print_program(const char *var, int which)

@@ -8,6 +8,7 @@
 #define FILTERGEN_H
 
 #include "jail.h"
+#include "setup.h"
 
 /* ---- the filter carried in the binary (filterblob.c) ---- */
 

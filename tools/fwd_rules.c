@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "tools/filtergen.h"
 
 /* Calls allowed with any arguments */

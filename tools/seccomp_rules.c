@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "tools/filtergen.h"
 
 #ifndef CLONE_NEWTIME

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "jail.h"
+#include "setup.h"
 #include "fwd/fwd.h"
 #include "parse/parse.h"
 #include "tests/unit/tap.h"
