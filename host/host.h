@@ -69,6 +69,8 @@ struct review_change {
 	bool is_binary;
 };
 
+struct review_gitdir;
+
 /* A review: its state directory, meta, and the changes once scanned */
 struct review {
 	char *dir;		/* the state directory */
@@ -89,6 +91,9 @@ struct review {
 	int log_fd;
 	size_t n_add, n_mod, n_del, n_prot, n_other, n_binary, n_files;
 	size_t ins, del;
+	struct review_gitdir *git;	/* changed git dirs (reviewgit.c) */
+	size_t n_git;
+	size_t n_git_held;	/* git dirs whose refs apply holds back */
 };
 
 /* The review's meta file into @r (@r->dir set). Return: 0 or -errno

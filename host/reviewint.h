@@ -7,6 +7,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "parse/gitobj.h"
 
 /* ---------------------------------------------------------------------
  * review.c, reviewmark.c, reviewshow.c, reviewapply.c
@@ -32,5 +33,71 @@ void review_patch_order(struct review *r, int pass, struct review_change **out,
 void review_put_safe(FILE *f, const char *s);
 void review_log(struct review *r, const char *event,
 		      const struct audit_field *f, size_t n);
+
+/* ---------------------------------------------------------------------
+ * reviewobj.c: git objects by id, from the upper layer and the project
+ * ------------------------------------------------------------------- */
+
+struct review_store;
+
+/* The object stores of git dir @gitdir (relative to the project) in the
+ * upper layer and in the project; free with review_store_free() */
+struct review_store *review_store_open(const struct review *r,
+				       const char *gitdir);
+void review_store_free(struct review_store *s);
+
+/**
+ * review_store_read() - An object by id, whole, with its hash checked
+ * @s:		the stores
+ * @id:		the object's id
+ * @type:	set to its type
+ * @buf:	set to its content, NUL-terminated; caller frees
+ * @len:	set to its length
+ *
+ * Return: 0, -ENOENT (in no store), or the error of the first store that
+ * held it but failed (-EBADMSG: malformed or a wrong hash, -E2BIG,
+ * -ELOOP: too many deltas)
+ */
+int review_store_read(struct review_store *s, const uint8_t id[GITOBJ_ID_LEN],
+		      enum gitobj_type *type, uint8_t **buf, size_t *len);
+
+/* Is @id in the project's own store (loose or packed)? */
+bool review_store_in_project(struct review_store *s,
+			     const uint8_t id[GITOBJ_ID_LEN]);
+
+/* A regular file @rel beneath @root, at most @max bytes, NUL-terminated
+ * (caller frees). Return: 0 or -errno */
+int review_read_small(int root, const char *rel, size_t max, uint8_t **buf,
+		      size_t *len);
+
+/* ---------------------------------------------------------------------
+ * reviewgit.c: a git dir's changes told as commits, and what apply holds
+ * ------------------------------------------------------------------- */
+
+/* The length of the git dir ("x/.git") @path lies strictly inside, or 0 */
+size_t review_gitdir_len(const char *path);
+
+/* Which git dir of @r holds @path: its index, or -1 */
+int review_gitdir_of(const struct review *r, const char *path);
+
+/* Git dir @i's path, relative to the project */
+const char *review_gitdir_rel(const struct review *r, size_t i);
+
+/* Read every changed git dir's refs and commits (after the scan) */
+void review_git_scan(struct review *r);
+
+/* The lines of git dir @i under its heading */
+void review_git_print(const struct review *r, size_t i);
+
+/* Is @c held back from apply (a ref state change of a held git dir)? */
+bool review_git_is_held(const struct review *r, const struct review_change *c);
+
+/* One line per git dir held back, and why */
+void review_git_say_held(const struct review *r, bool at_apply);
+
+/* One review.git event per changed git dir */
+void review_git_log(struct review *r);
+
+void review_git_free(struct review *r);
 
 #endif /* HOST_REVIEWINT_H */
