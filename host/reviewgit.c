@@ -40,27 +40,29 @@
 #include "host/host.h"
 #include "host/reviewint.h"
 
-#define WALK_MAX 10000		/* new commits walked, per review */
-#define FF_MAX 1000		/* project commits looked through */
-#define WALK_SECONDS 20		/* reading commits, per review */
-#define REFS_MAX 1000		/* changed refs per git dir */
-#define LINES_MAX 200		/* summary lines per git dir */
-#define SHOWN_MAX 20		/* commits listed per ref */
-#define FLAGS_MAX 10		/* protected-path lines per git dir */
-#define SYMREF_DEPTH 5
-#define PEEL_DEPTH 4
-#define PACKED_MAX (64u << 20)
-#define REF_FILE_MAX 4096
-#define SEEN_SLOTS 32768	/* > WALK_MAX + FF_MAX, a power of two */
+#define WALK_MAX     10000 /* new commits walked, per review */
+#define FF_MAX	     1000  /* project commits looked through */
+#define WALK_SECONDS 20	   /* reading commits, per review */
+#define LINES_MAX    200   /* summary lines per git dir */
+#define SHOWN_MAX    20	   /* commits listed per ref */
+#define FLAGS_MAX    10	   /* protected-path lines per git dir */
+#define PEEL_DEPTH   4
+#define SEEN_SLOTS   32768 /* > WALK_MAX + FF_MAX, a power of two */
 
 struct review_gitdir {
-	char *rel;		/* "x/.git", relative to the project */
-	bool is_new;		/* the project had no such directory */
-	bool is_held;		/* apply holds back its ref state */
-	char *why;		/* why, for one line */
+	char *rel;    /* "x/.git", relative to the project */
+	bool is_new;  /* the project had no such directory */
+	bool is_held; /* apply holds back its ref state */
+	char *why;    /* why, for one line */
 	char **lines;
 	size_t n_lines, n_cut;
 	size_t n_commits, n_refs;
+};
+
+/* A set of commit ids with one state byte each (0: not in the set) */
+struct id_set {
+	uint8_t (*id)[GITOBJ_ID_LEN];
+	uint8_t *state;
 };
 
 struct id_list {
@@ -73,22 +75,21 @@ struct gitwalk {
 	struct review *r;
 	struct review_gitdir *g;
 	struct review_store *store;
-	uint8_t *packed[2];	/* packed-refs: 0 old (project), 1 new */
-	size_t packed_len[2];
-	const char *prot[REVIEW_MAX_PROTECT + 32];	/* relative to the
-							 * work tree */
+	struct review_refs refs;
+	/* The protected paths, relative to the work tree */
+	const char *prot[REVIEW_MAX_PROTECT + 32];
 	size_t n_prot;
-	uint8_t (*seen)[GITOBJ_ID_LEN];	/* hash set of commits walked */
-	bool *used;
+	struct id_set walked;  /* commits of this ref's walk */
+	struct id_set checked; /* new commits checked: 1 fine, 2 flagged */
 	size_t n_flags;
-	char **held;		/* protected-path lines not yet added */
+	char **held; /* protected-path lines not yet added */
 	size_t n_held;
-	char first[200];	/* the first of them, for the apply line */
+	char first[200]; /* the first of them, for the apply line */
 	int err;
 	char why[256];
 };
 
-static size_t n_walked;		/* per review_git_scan() */
+static size_t n_walked; /* per review_git_scan() */
 static struct timespec deadline;
 
 /* ---- where git dirs are ---------------------------------------------- */
@@ -181,192 +182,6 @@ static void safe(char *out, size_t size, const char *s)
 	str_printable(out, size, s, 80, 0);
 }
 
-/* ---- files of the result (the upper layer over the project) ---------- */
-
-/* The last change of @rel (a deletion may be followed by an addition) */
-static const struct review_change *change_at(const struct review *r,
-					     const char *rel)
-{
-	size_t lo = 0, hi = r->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(r->c[mid].path, rel) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo >= r->n || strcmp(r->c[lo].path, rel))
-		return NULL;
-	while (lo + 1 < r->n && !strcmp(r->c[lo + 1].path, rel))
-		lo++;
-	return &r->c[lo];
-}
-
-/* @rel as it was (@is_new false) or as it is after the run */
-static int side_read(const struct review *r, bool is_new, const char *rel,
-		     size_t max, uint8_t **buf, size_t *len)
-{
-	const struct review_change *c = is_new ? change_at(r, rel) : NULL;
-
-	if (!c)
-		return review_read_small(r->project_fd, rel, max, buf, len);
-	if (c->kind == 'D')
-		return -ENOENT;
-	if (c->new_t != REVIEW_FT_REG)
-		return -EINVAL;
-	return review_read_small(r->upper_fd, rel, max, buf, len);
-}
-
-/* ---- refs ------------------------------------------------------------ */
-
-/* @name in a packed-refs file. Return: 1 (found), 0, or -errno */
-static int packed_find(const uint8_t *buf, size_t len, const char *name,
-		       uint8_t id[GITOBJ_ID_LEN])
-{
-	struct cursor c = { buf, len };
-	char n[GITOBJ_REF_MAX + 1];
-	int err;
-
-	while ((err = gitobj_packed_next(&c, n, sizeof(n), id)) == 1)
-		if (!strcmp(n, name))
-			return 1;
-	return err;
-}
-
-/*
- * The value of ref @name (or "HEAD") on side @is_new, symbolic refs
- * followed. @target, when not NULL, is set to the first symbolic target.
- * Return: 1 (@id set), 0 (no such ref), or -errno
- */
-static int ref_value(struct gitwalk *w, bool is_new, const char *name,
-		     uint8_t id[GITOBJ_ID_LEN], char *target, size_t size)
-{
-	char cur[GITOBJ_REF_MAX + 1], next[GITOBJ_REF_MAX + 1];
-
-	if (target)
-		target[0] = '\0';
-	snprintf(cur, sizeof(cur), "%s", name);
-	for (int hop = 0; hop < SYMREF_DEPTH; hop++) {
-		autofree char *rel = xasprintf("%s/%s", w->g->rel, cur);
-		autofree uint8_t *buf = NULL;
-		size_t len = 0;
-		int err = side_read(w->r, is_new, rel, REF_FILE_MAX, &buf, &len);
-
-		if (err == -ENOENT || err == -ENOTDIR)
-			return w->packed[is_new] ?
-				       packed_find(w->packed[is_new],
-						   w->packed_len[is_new], cur,
-						   id) :
-				       0;
-		if (err < 0)
-			return err;
-		err = gitobj_parse_ref(buf, len, id, next, sizeof(next));
-		if (err != 2)
-			return err;
-		if (strncmp(next, "refs/", 5))
-			return -EBADMSG;
-		if (target && !target[0])
-			snprintf(target, size, "%s", next);
-		memcpy(cur, next, sizeof(cur));
-	}
-	return -ELOOP;
-}
-
-/* A ref's name for a person: "main", "tag v1", "origin/main" */
-static void ref_label(const char *name, char *out, size_t size)
-{
-	char s[GITOBJ_REF_MAX * 4 + 1];
-
-	if (!strncmp(name, "refs/heads/", 11))
-		name += 11;
-	else if (!strncmp(name, "refs/remotes/", 13))
-		name += 13;
-	safe(s, sizeof(s), name);
-	snprintf(out, size, "%s%s",
-		 !strncmp(name, "refs/tags/", 10) ? "tag " : "",
-		 !strncmp(name, "refs/tags/", 10) ? s + 10 : s);
-}
-
-static void add_name(char ***v, size_t *n, const char *name)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], name))
-			return;
-	*v = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!*v)
-		die("out of memory");
-	(*v)[(*n)++] = xstrdup(name);
-}
-
-/* The names of packed-refs entries that differ between the two sides */
-static int packed_diff(struct gitwalk *w, char ***v, size_t *n)
-{
-	for (int side = 0; side < 2; side++) {
-		struct cursor c = { w->packed[side], w->packed_len[side] };
-		char name[GITOBJ_REF_MAX + 1];
-		uint8_t id[GITOBJ_ID_LEN], other[GITOBJ_ID_LEN];
-		int err;
-
-		while ((err = gitobj_packed_next(&c, name, sizeof(name),
-						 id)) == 1) {
-			int has = w->packed[!side] ?
-					  packed_find(w->packed[!side],
-						      w->packed_len[!side],
-						      name, other) :
-					  0;
-
-			if (has < 0)
-				return has;
-			if (!has || memcmp(id, other, sizeof(id)))
-				add_name(v, n, name);
-			if (*n > REFS_MAX)
-				return -E2BIG;
-		}
-		if (err < 0)
-			return err;
-	}
-	return 0;
-}
-
-/* The names of every ref that may have changed: loose and packed */
-static int changed_refs(struct gitwalk *w, char ***v, size_t *n)
-{
-	size_t gl = strlen(w->g->rel);
-	const struct review_change *pr;
-	int err;
-
-	for (size_t i = 0; i < w->r->n; i++) {
-		const struct review_change *c = &w->r->c[i];
-		const char *rest = c->path + gl + 1;
-
-		if (strncmp(c->path, w->g->rel, gl) || c->path[gl] != '/' ||
-		    strncmp(rest, "refs/", 5))
-			continue;
-		if (c->old_t != REVIEW_FT_REG && c->new_t != REVIEW_FT_REG)
-			continue;
-		if (!gitobj_ref_name_ok(rest))
-			return -EBADMSG;
-		add_name(v, n, rest);
-		if (*n > REFS_MAX)
-			return -E2BIG;
-	}
-	pr = NULL;
-	{
-		autofree char *rel = xasprintf("%s/packed-refs", w->g->rel);
-
-		pr = change_at(w->r, rel);
-		for (int side = 0; side < 2; side++) {
-			err = side_read(w->r, side, rel, PACKED_MAX,
-					&w->packed[side], &w->packed_len[side]);
-			if (err < 0 && err != -ENOENT)
-				return err;
-		}
-	}
-	return pr ? packed_diff(w, v, n) : 0;
-}
-
 /* ---- commits and trees ----------------------------------------------- */
 
 static bool out_of_time(void)
@@ -374,8 +189,8 @@ static bool out_of_time(void)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline.tv_sec ||
-	       (now.tv_sec == deadline.tv_sec && now.tv_nsec > deadline.tv_nsec);
+	return now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec &&
+						now.tv_nsec > deadline.tv_nsec);
 }
 
 /* An object of type @want. Return: 0 or -errno (-EBADMSG: another type) */
@@ -437,9 +252,9 @@ static int path_differs(struct gitwalk *w, const uint8_t *a, const uint8_t *b,
 
 	for (const char *p = path; *p;) {
 		size_t cl = strcspn(p, "/");
-		struct gitobj_tree_entry ea = { 0 }, eb = { 0 };
-		const uint8_t *sides[2] = { a, b };
-		struct gitobj_tree_entry *es[2] = { &ea, &eb };
+		struct gitobj_tree_entry ea = {0}, eb = {0};
+		const uint8_t *sides[2] = {a, b};
+		struct gitobj_tree_entry *es[2] = {&ea, &eb};
 		bool last = p[cl] == '\0';
 
 		if (a && b && !memcmp(a, b, GITOBJ_ID_LEN))
@@ -496,22 +311,34 @@ static const char *verb(int d)
 	return d == 'A' ? "adds" : d == 'D' ? "deletes" : "changes";
 }
 
-/* Is @id walked already? Mark it. */
-static bool seen(struct gitwalk *w, const uint8_t id[GITOBJ_ID_LEN])
+static void set_init(struct id_set *s)
+{
+	s->id = xcalloc(SEEN_SLOTS, sizeof(*s->id));
+	s->state = xcalloc(SEEN_SLOTS, 1);
+}
+
+static void set_free(struct id_set *s)
+{
+	free(s->id);
+	free(s->state);
+}
+
+/* The state byte of @id in @s (added with state 0), or NULL when full */
+static uint8_t *set_slot(struct id_set *s, const uint8_t id[GITOBJ_ID_LEN])
 {
 	size_t h = ((size_t)id[0] << 16 | (size_t)id[1] << 8 | id[2]) &
 		   (SEEN_SLOTS - 1);
 
-	for (size_t i = 0; i < SEEN_SLOTS; i++, h = (h + 1) & (SEEN_SLOTS - 1)) {
-		if (!w->used[h]) {
-			w->used[h] = true;
-			memcpy(w->seen[h], id, GITOBJ_ID_LEN);
-			return false;
+	for (size_t i = 0; i < SEEN_SLOTS;
+	     i++, h = (h + 1) & (SEEN_SLOTS - 1)) {
+		if (!s->state[h]) {
+			memcpy(s->id[h], id, GITOBJ_ID_LEN);
+			return &s->state[h];
 		}
-		if (!memcmp(w->seen[h], id, GITOBJ_ID_LEN))
-			return true;
+		if (!memcmp(s->id[h], id, GITOBJ_ID_LEN))
+			return &s->state[h];
 	}
-	return true;
+	return NULL;
 }
 
 static void push_id(struct id_list *l, const uint8_t id[GITOBJ_ID_LEN])
@@ -575,7 +402,7 @@ static bool check_commit(struct gitwalk *w, const uint8_t id[GITOBJ_ID_LEN],
 static bool reaches(struct gitwalk *w, const struct id_list *from,
 		    const uint8_t old[GITOBJ_ID_LEN])
 {
-	struct id_list q = { 0 };
+	struct id_list q = {0};
 	bool found = false;
 
 	for (size_t i = 0; i < from->n; i++)
@@ -597,7 +424,7 @@ struct walk_result {
 	size_t n_new;
 	bool reached_old;
 	bool is_flagged;
-	char **shown;	/* "abc1234 subject" */
+	char **shown; /* "abc1234 subject" */
 	size_t n_shown;
 };
 
@@ -605,28 +432,38 @@ struct walk_result {
 static void walk(struct gitwalk *w, const uint8_t *old,
 		 const uint8_t tip[GITOBJ_ID_LEN], struct walk_result *res)
 {
-	struct id_list q = { 0 }, boundary = { 0 };
+	struct id_list q = {0}, boundary = {0};
 
+	memset(w->walked.state, 0, SEEN_SLOTS);
 	push_id(&q, tip);
 	for (size_t i = 0; i < q.n && !w->err; i++) {
 		const uint8_t *id = q.v[i];
 		struct gitobj_commit c;
 		char s[8], subj[GITOBJ_SUBJECT_MAX * 4 + 1];
+		uint8_t *walked, *checked;
 		int err;
 
 		if (old && !memcmp(id, old, GITOBJ_ID_LEN)) {
 			res->reached_old = true;
 			continue;
 		}
-		if (seen(w, id))
+		walked = set_slot(&w->walked, id);
+		checked = set_slot(&w->checked, id);
+		if (!walked || !checked) {
+			fail(w, 0, "too many commits to read");
+			break;
+		}
+		if (*walked)
 			continue;
+		*walked = 1;
 		if (review_store_in_project(w->store, id)) {
 			push_id(&boundary, id);
 			continue;
 		}
-		if (++n_walked > WALK_MAX || out_of_time()) {
-			fail(w, 0, "more than %d new commits, or more than %d s "
-				   "to read them",
+		if ((!*checked && ++n_walked > WALK_MAX) || out_of_time()) {
+			fail(w, 0,
+			     "more than %d new commits, or more than %d s "
+			     "to read them",
 			     WALK_MAX, WALK_SECONDS);
 			break;
 		}
@@ -637,15 +474,19 @@ static void walk(struct gitwalk *w, const uint8_t *old,
 			break;
 		}
 		res->n_new++;
-		if (check_commit(w, id, &c))
+		/* A commit of two refs is checked (and flagged) once */
+		if (!*checked)
+			*checked = check_commit(w, id, &c) ? 2 : 1;
+		if (*checked == 2)
 			res->is_flagged = true;
 		if (res->n_shown < SHOWN_MAX) {
 			safe(subj, sizeof(subj), c.subject);
-			res->shown = realloc(res->shown, (res->n_shown + 1) *
-								 sizeof(char *));
+			res->shown = realloc(res->shown, (res->n_shown +
+							  1) * sizeof(char *));
 			if (!res->shown)
 				die("out of memory");
-			res->shown[res->n_shown++] = xasprintf("%s %s", s, subj);
+			res->shown[res->n_shown++] =
+				xasprintf("%s %s", s, subj);
 		}
 		for (size_t k = 0; k < c.n_parents; k++)
 			push_id(&q, c.parent[k]);
@@ -685,7 +526,8 @@ static void check_tips(struct gitwalk *w, const char *label,
 	char s[8], p[PATH_MAX];
 	int d;
 
-	if (w->err || read_commit(w, old, &a) < 0 || read_commit(w, tip, &b) < 0)
+	if (w->err || read_commit(w, old, &a) < 0 ||
+	    read_commit(w, tip, &b) < 0)
 		return;
 	d = protected_differs(w, a.tree, b.tree, &which);
 	if (d < 0) {
@@ -701,8 +543,9 @@ static void check_tips(struct gitwalk *w, const char *label,
 		snprintf(w->first, sizeof(w->first),
 			 "%.40s now names a commit that %s protected %.80s",
 			 label, verb(d), p);
-	add_line(w->g, "! %s now names a commit that %s protected %s "
-		       "(was %s)",
+	add_line(w->g,
+		 "! %s now names a commit that %s protected %s "
+		 "(was %s)",
 		 label, verb(d), p, s);
 }
 
@@ -714,7 +557,7 @@ static void account_ref(struct gitwalk *w, const char *label, uint8_t *old,
 			uint8_t *tip)
 {
 	bool has_old = old != NULL;
-	struct walk_result res = { 0 };
+	struct walk_result res = {0};
 	char s[8], os[8];
 	int t;
 
@@ -728,7 +571,7 @@ static void account_ref(struct gitwalk *w, const char *label, uint8_t *old,
 	t = peel(w, tip);
 	short_id(tip, s);
 	if (t < 0) {
-		fail(w, t, "%s: %s could not be read", label, s);
+		fail(w, t, "commit %s could not be read", s);
 		return;
 	}
 	if (t != GITOBJ_COMMIT) {
@@ -744,8 +587,9 @@ static void account_ref(struct gitwalk *w, const char *label, uint8_t *old,
 		add_line(w->g, "new %s: %zu new commit%s", label, res.n_new,
 			 res.n_new == 1 ? "" : "s");
 	else if (!res.reached_old)
-		add_line(w->g, "%s rewound from %s (not a fast-forward); %zu "
-			       "new commit%s",
+		add_line(w->g,
+			 "%s rewound from %s (not a fast-forward); %zu "
+			 "new commit%s",
 			 label, os, res.n_new, res.n_new == 1 ? "" : "s");
 	else if (res.n_new)
 		add_line(w->g, "%zu new commit%s on %s", res.n_new,
@@ -763,15 +607,15 @@ static void account_head(struct gitwalk *w)
 	uint8_t old[GITOBJ_ID_LEN], tip[GITOBJ_ID_LEN];
 	char ot[GITOBJ_REF_MAX + 1], nt[GITOBJ_REF_MAX + 1];
 	char ol[GITOBJ_REF_MAX * 4 + 8], nl[GITOBJ_REF_MAX * 4 + 8], s[8];
-	int ho = ref_value(w, false, "HEAD", old, ot, sizeof(ot));
-	int hn = ref_value(w, true, "HEAD", tip, nt, sizeof(nt));
+	int ho = review_ref_value(&w->refs, false, "HEAD", old, ot, sizeof(ot));
+	int hn = review_ref_value(&w->refs, true, "HEAD", tip, nt, sizeof(nt));
 
 	if (ho < 0 || hn < 0) {
 		fail(w, ho < 0 ? ho : hn, "HEAD could not be read");
 		return;
 	}
-	ref_label(ot, ol, sizeof(ol));
-	ref_label(nt, nl, sizeof(nl));
+	review_ref_label(ot, ol, sizeof(ol));
+	review_ref_label(nt, nl, sizeof(nl));
 	if (strcmp(ot, nt)) {
 		if (nt[0] && hn == 1)
 			add_line(w->g, "HEAD now on %s (was %s%s)", nl,
@@ -790,35 +634,14 @@ static void account_head(struct gitwalk *w)
 		check_tips(w, "HEAD", old, tip);
 }
 
-/* Is the git dir's repository SHA-256 (extensions.objectFormat)? */
-static bool is_sha256(struct gitwalk *w)
-{
-	autofree char *rel = xasprintf("%s/config", w->g->rel);
-	autofree uint8_t *buf = NULL;
-	struct gitrd_state st;
-	static struct gitrd_entry e;
-	size_t len;
-
-	if (side_read(w->r, true, rel, 1 << 20, &buf, &len) < 0)
-		return false;
-	gitrd_init(&st, (const char *)buf, len);
-	while (gitrd_next(&st, &e) == 1)
-		if (!strcmp(e.section, "extensions") &&
-		    !strcmp(e.name, "objectformat") &&
-		    !strcasecmp(e.value, "sha256"))
-			return true;
-	return false;
-}
-
 /* The protected paths, relative to the git dir's work tree */
 static void tree_paths(struct gitwalk *w)
 {
-	size_t wl = strlen(w->g->rel) - 4;	/* "x/" of "x/.git" */
+	size_t wl = strlen(w->g->rel) - 4; /* "x/" of "x/.git" */
 	size_t nd = fsview_n_default_protect;
 
-	for (size_t i = 0; i < nd + w->r->n_protect &&
-			   w->n_prot < ARRAY_SIZE(w->prot);
-	     i++) {
+	for (size_t i = 0;
+	     i < nd + w->r->n_protect && w->n_prot < ARRAY_SIZE(w->prot); i++) {
 		const char *p = i < nd ? fsview_default_protect[i] :
 					 w->r->protect[i - nd];
 
@@ -828,24 +651,6 @@ static void tree_paths(struct gitwalk *w)
 		if (p[0] && strcmp(p, ".git") && strncmp(p, ".git/", 5))
 			w->prot[w->n_prot++] = p;
 	}
-}
-
-/* Did anything of the ref state change: HEAD, refs/, packed-refs? */
-static bool refs_touched(const struct review *r, const char *rel)
-{
-	size_t gl = strlen(rel);
-
-	for (size_t i = 0; i < r->n; i++) {
-		const char *p = r->c[i].path;
-
-		if (strncmp(p, rel, gl) || p[gl] != '/')
-			continue;
-		p += gl + 1;
-		if (!strcmp(p, "HEAD") || !strcmp(p, "packed-refs") ||
-		    !strncmp(p, "refs/", 5))
-			return true;
-	}
-	return false;
 }
 
 /* What else changed in the git dir, in one short line */
@@ -860,8 +665,7 @@ static void other_line(const struct review *r, struct review_gitdir *g)
 		const char *p = c->path + gl + 1;
 
 		if (strncmp(c->path, g->rel, gl) || c->path[gl] != '/' ||
-		    c->is_quiet || c->new_t == REVIEW_FT_DIR ||
-		    c->is_protected)
+		    c->is_quiet || c->new_t == REVIEW_FT_DIR || c->is_protected)
 			continue;
 		if (!strncmp(p, "objects/", 8))
 			n_obj++;
@@ -876,8 +680,8 @@ static void other_line(const struct review *r, struct review_gitdir *g)
 	if (has_index)
 		snprintf(buf, sizeof(buf), "index");
 	if (n_logs)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			 "%slogs", buf[0] ? ", " : "");
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%slogs",
+			 buf[0] ? ", " : "");
 	if (n_obj)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 			 "%s%zu object file%s", buf[0] ? ", " : "", n_obj,
@@ -894,18 +698,20 @@ static void scan_refs(struct gitwalk *w)
 {
 	char **names = NULL;
 	size_t n = 0;
-	int err = changed_refs(w, &names, &n);
+	int err = review_refs_changed(&w->refs, &names, &n);
 
 	if (err < 0)
 		fail(w, err, "the refs could not be read");
 	for (size_t i = 0; i < n && !w->err; i++) {
 		uint8_t old[GITOBJ_ID_LEN], tip[GITOBJ_ID_LEN];
 		char label[GITOBJ_REF_MAX * 4 + 8];
-		int ho = ref_value(w, false, names[i], old, NULL, 0);
-		int hn = ref_value(w, true, names[i], tip, NULL, 0);
+		int ho = review_ref_value(&w->refs, false, names[i], old, NULL,
+					  0);
+		int hn = review_ref_value(&w->refs, true, names[i], tip, NULL,
+					  0);
 
 		if (ho < 0 || hn < 0) {
-			ref_label(names[i], label, sizeof(label));
+			review_ref_label(names[i], label, sizeof(label));
 			fail(w, ho < 0 ? ho : hn, "ref %s could not be read",
 			     label);
 			break;
@@ -915,9 +721,10 @@ static void scan_refs(struct gitwalk *w)
 		/* "new branch x", "branch x deleted" */
 		if (!strncmp(names[i], "refs/heads/", 11) && (!ho || !hn)) {
 			memcpy(label, "branch ", 7);
-			ref_label(names[i], label + 7, sizeof(label) - 7);
+			review_ref_label(names[i], label + 7,
+					 sizeof(label) - 7);
 		} else {
-			ref_label(names[i], label, sizeof(label));
+			review_ref_label(names[i], label, sizeof(label));
 		}
 		account_ref(w, label, ho ? old : NULL, hn ? tip : NULL);
 	}
@@ -931,24 +738,24 @@ static void scan_refs(struct gitwalk *w)
 /* Read git dir @g of @r: its lines, and whether apply holds it */
 static void scan_gitdir(struct review *r, struct review_gitdir *g)
 {
-	struct gitwalk w = { .r = r, .g = g };
+	struct gitwalk w = {.r = r, .g = g, .refs = {r, g->rel}};
 	struct stat st;
 
-	g->is_new = fstatat(r->project_fd, g->rel, &st, AT_SYMLINK_NOFOLLOW) <
-			    0 ||
-		    !S_ISDIR(st.st_mode);
+	g->is_new =
+		fstatat(r->project_fd, g->rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		!S_ISDIR(st.st_mode);
 	if (g->is_new) {
 		add_line(g, "a new repository (its commits are not listed)");
 		other_line(r, g);
 		return;
 	}
-	if (refs_touched(r, g->rel)) {
-		if (is_sha256(&w)) {
+	if (review_refs_touched(r, g->rel)) {
+		if (review_is_sha256(r, g->rel)) {
 			fail(&w, 0, "commits not read (sha256 repository)");
 		} else {
 			w.store = review_store_open(r, g->rel);
-			w.seen = xcalloc(SEEN_SLOTS, sizeof(*w.seen));
-			w.used = xcalloc(SEEN_SLOTS, sizeof(*w.used));
+			set_init(&w.walked);
+			set_init(&w.checked);
 			tree_paths(&w);
 			scan_refs(&w);
 		}
@@ -972,10 +779,11 @@ static void scan_gitdir(struct review *r, struct review_gitdir *g)
 		free(w.held[i]);
 	free(w.held);
 	review_store_free(w.store);
-	free(w.seen);
-	free(w.used);
-	free(w.packed[0]);
-	free(w.packed[1]);
+	if (w.store) {
+		set_free(&w.walked);
+		set_free(&w.checked);
+	}
+	review_refs_free(&w.refs);
 }
 
 void review_git_scan(struct review *r)
@@ -992,8 +800,8 @@ void review_git_scan(struct review *r)
 		if (!r->git)
 			die("out of memory");
 		memset(&r->git[r->n_git], 0, sizeof(*r->git));
-		r->git[r->n_git++].rel = xasprintf("%.*s", (int)gl,
-						    r->c[i].path);
+		r->git[r->n_git++].rel =
+			xasprintf("%.*s", (int)gl, r->c[i].path);
 	}
 	for (size_t i = 0; i < r->n_git; i++)
 		scan_gitdir(r, &r->git[i]);
@@ -1034,8 +842,7 @@ void review_git_say_held(const struct review *r, bool at_apply)
 		review_put_safe(stderr, g->rel);
 		fprintf(stderr, "\": %s its refs, HEAD, index and logs%s: %s\n",
 			at_apply ? "skipped" : "not applying",
-			at_apply ? " (objects applied)" :
-				   " unless asked for",
+			at_apply ? " (objects applied)" : " unless asked for",
 			g->why);
 	}
 }

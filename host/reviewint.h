@@ -71,6 +71,59 @@ int review_read_small(int root, const char *rel, size_t max, uint8_t **buf,
 		      size_t *len);
 
 /* ---------------------------------------------------------------------
+ * reviewrefs.c: a git dir's refs before and after the run
+ * ------------------------------------------------------------------- */
+
+/* The refs of one git dir; set @r and @gitdir, the rest is read here */
+struct review_refs {
+	const struct review *r;
+	const char *gitdir;	/* relative to the project */
+	uint8_t *packed[2];	/* packed-refs: 0 before, 1 after the run */
+	size_t packed_len[2];
+};
+
+/* @rel as it was (@is_new false: the project's) or as the run left it,
+ * at most @max bytes. Return: 0 or -errno (-ENOENT: absent) */
+int review_side_read(const struct review *r, bool is_new, const char *rel,
+		     size_t max, uint8_t **buf, size_t *len);
+
+/**
+ * review_refs_changed() - The names of refs that may have changed
+ * @w:		the git dir's refs; its packed-refs of both sides are read
+ * @v:		set to the names (caller frees each and the array)
+ * @n:		set to their number
+ *
+ * Loose refs the scan found changed, and the entries in which the two
+ * packed-refs files differ. Return: 0 or -errno (-E2BIG: too many)
+ */
+int review_refs_changed(struct review_refs *w, char ***v, size_t *n);
+
+/**
+ * review_ref_value() - A ref's value before or after the run
+ * @w:		from review_refs_changed()
+ * @is_new:	after the run
+ * @name:	"refs/..." or "HEAD"
+ * @id:		set to its value
+ * @target:	if not NULL, set to its first symbolic target, or ""
+ * @size:	size of @target
+ *
+ * Return: 1 (@id set), 0 (no such ref) or -errno
+ */
+int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
+		     uint8_t id[GITOBJ_ID_LEN], char *target, size_t size);
+
+/* A ref's name for a person ("main", "tag v1", "origin/main"), escaped */
+void review_ref_label(const char *name, char *out, size_t size);
+
+/* Did HEAD, refs/ or packed-refs of @gitdir change? */
+bool review_refs_touched(const struct review *r, const char *gitdir);
+
+/* Is @gitdir's repository SHA-256 (extensions.objectFormat), after the run? */
+bool review_is_sha256(const struct review *r, const char *gitdir);
+
+void review_refs_free(struct review_refs *w);
+
+/* ---------------------------------------------------------------------
  * reviewgit.c: a git dir's changes told as commits, and what apply holds
  * ------------------------------------------------------------------- */
 
