@@ -583,9 +583,13 @@ static void account_ref(struct gitwalk *w, const char *label, uint8_t *old,
 		has_old = false;
 	walk(w, has_old ? old : NULL, tip, &res);
 	w->g->n_commits += res.n_new;
-	if (!has_old)
+	if (!has_old && !res.n_new)
+		add_line(w->g, "new %s at %s", label, s);
+	else if (!has_old)
 		add_line(w->g, "new %s: %zu new commit%s", label, res.n_new,
 			 res.n_new == 1 ? "" : "s");
+	else if (!res.reached_old && !res.n_new)
+		add_line(w->g, "%s rewound to %s (was %s)", label, s, os);
 	else if (!res.reached_old)
 		add_line(w->g,
 			 "%s rewound from %s (not a fast-forward); %zu "
@@ -828,7 +832,9 @@ bool review_git_is_held(const struct review *r, const struct review_change *c)
 	if (i < 0 || !r->git[i].is_held)
 		return false;
 	gl = strlen(r->git[i].rel);
-	return strncmp(c->path + gl + 1, "objects/", 8) != 0;
+	/* Objects are inert; objects/info/alternates is not an object */
+	return strncmp(c->path + gl + 1, "objects/", 8) != 0 ||
+	       !strncmp(c->path + gl + 1, "objects/info/", 13);
 }
 
 void review_git_say_held(const struct review *r, bool at_apply)
