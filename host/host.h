@@ -9,6 +9,9 @@
  *               forwarder asks over a socketpair
  *   review.c    --review's overlay: its directories, and at exit the
  *               comparison, the summary, the patch and the apply
+ *   reviewgit.c a review's git dirs told as commits (reviewrefs.c reads
+ *               the refs, reviewobj.c the objects), and the ref changes
+ *               apply holds back when a commit touches a protected path
  *   record.c    the run's record: the audit log's start and exit lines,
  *               the registry entry jail ps reads, the summary line
  *   protect.c   protected paths, checked from outside at exit
