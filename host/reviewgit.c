@@ -248,7 +248,7 @@ static int peel(struct gitwalk *w, uint8_t id[GITOBJ_ID_LEN])
 static int path_differs(struct gitwalk *w, const uint8_t *a, const uint8_t *b,
 			const char *path)
 {
-	uint8_t ta[GITOBJ_ID_LEN], tb[GITOBJ_ID_LEN];
+	uint8_t ta[GITOBJ_ID_LEN] = { 0 }, tb[GITOBJ_ID_LEN] = { 0 };
 
 	for (const char *p = path; *p;) {
 		size_t cl = strcspn(p, "/");
@@ -724,7 +724,7 @@ static void scan_refs(struct gitwalk *w)
 			continue;
 		/* "new branch x", "branch x deleted" */
 		if (!strncmp(names[i], "refs/heads/", 11) && (!ho || !hn)) {
-			memcpy(label, "branch ", 7);
+			snprintf(label, sizeof(label), "branch ");
 			review_ref_label(names[i], label + 7,
 					 sizeof(label) - 7);
 		} else {

@@ -155,7 +155,8 @@ static int check_id(uint8_t *obj, size_t len, enum gitobj_type type,
 static int inflate_exact(z_stream *z, uint8_t *out, size_t len,
 			 int (*refill)(void *ctx, z_stream *z), void *ctx)
 {
-	uint8_t extra;
+	/* Where a byte past the end would go: static, as @z outlives us */
+	static uint8_t extra;
 	bool is_full = false;
 
 	z->next_out = out;

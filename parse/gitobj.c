@@ -21,8 +21,8 @@
 
 #define LOOSE_HDR_MAX 32
 #define VARINT_MAX 10		/* bytes of a base-128 number */
-#define IDX_HDR (8 + 256 * 4)	/* magic, version, fan-out */
-#define IDX_TRAILER (2 * GITOBJ_ID_LEN)
+#define IDX_HDR ((size_t)1032)	/* magic, version, 256 fan-out entries */
+#define IDX_TRAILER ((size_t)40)	/* the pack's and the index's SHA-1 */
 
 static const char *const type_names[] = {
 	[GITOBJ_COMMIT] = "commit", [GITOBJ_TREE] = "tree",
@@ -467,7 +467,8 @@ static int idx_offset(const uint8_t *idx, size_t len, size_t n, size_t i,
 	v &= 0x7fffffffu;
 	if (v >= n_large)
 		return -EBADMSG;
-	*offset = (uint64_t)be32(large + 8 * v) << 32 | be32(large + 8 * v + 4);
+	*offset = (uint64_t)be32(large + 8 * (size_t)v) << 32 |
+		  be32(large + 8 * (size_t)v + 4);
 	return *offset >> 63 ? -EBADMSG : 0;
 }
 
@@ -479,8 +480,8 @@ int gitobj_idx_lookup(const uint8_t *idx, size_t len,
 
 	if (gitobj_idx_check(idx, len, &n) < 0)
 		return -EBADMSG;
-	lo = id[0] ? be32(idx + 8 + 4 * (id[0] - 1)) : 0;
-	hi = be32(idx + 8 + 4 * id[0]);
+	lo = id[0] ? be32(idx + 8 + 4 * (size_t)(id[0] - 1)) : 0;
+	hi = be32(idx + 8 + 4 * (size_t)id[0]);
 	/* At most 32 halvings: hi - lo < 2^32 */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
