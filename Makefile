@@ -22,7 +22,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 PKG_CONFIG ?= pkg-config
 
-PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libcrypto libssl
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libcrypto libssl \
+	zlib
 
 CFLAGS ?= -O2 -g
 WERROR ?= -Werror
@@ -41,8 +42,9 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # at every start (-z now) cost more than the rest of the jail's setup.
 # libnftables (netns.c), libcrypto and libssl (fwd/crypto.c) are loaded
 # with dlopen() by the jails that need them, so nothing references them
-# at link time and --as-needed leaves them out.
-STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -Wl,-Bdynamic \
+# at link time and --as-needed leaves them out. zlib (--review reading
+# git's objects) is linked statically for the same reason as libcap.
+STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -lz -Wl,-Bdynamic \
 	-lpthread -ldl -lm
 AUTOINIT := $(shell echo 'int main(void){return 0;}' | \
 	$(CC) -x c -ftrivial-auto-var-init=zero -Werror -o /dev/null - \
@@ -128,7 +130,7 @@ ifeq ($(SANITIZE),1)
 # As in the product: libssl, libcrypto and libnftables are loaded on
 # first use, libseccomp only runs at build time
 BIN_LIBS := $(shell $(PKG_CONFIG) --libs libcap libnl-3.0 libnl-route-3.0 \
-	2>/dev/null) -ldl
+	zlib 2>/dev/null) -ldl
 else
 BIN_LIBS := $(STATIC_LIBS)
 endif
@@ -232,7 +234,7 @@ run: $(JAIL_BIN)
 
 DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev \
-	libnftables-dev libssl-dev bubblewrap mandoc iproute2 curl \
+	libnftables-dev libssl-dev zlib1g-dev bubblewrap mandoc iproute2 curl \
 	util-linux procps git python3 strace gdb file cppcheck clang-tidy \
 	shellcheck ca-certificates openssl hyperfine dnsutils socat zsh vim less
 

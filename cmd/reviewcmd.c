@@ -47,7 +47,7 @@ static int do_apply(struct review *r, bool with_protected)
 	if (failed || skipped) {
 		say_kept(r, failed ? "some changes failed" :
 				     "some changes were skipped");
-		if (!failed && !with_protected && r->n_prot)
+		if (!failed && !with_protected && (r->n_prot || r->n_git_held))
 			fprintf(stderr, "jail: review %s: jail review %s apply "
 					"--protected applies the protected "
 					"changes too\n",
@@ -202,11 +202,12 @@ static int finish_ask(struct review *r, size_t hidden)
 			     ask("jail: apply these changes to the project? "
 				 "[y]es, [N]o (discard), [k]eep for later: ");
 	if (a == 'y') {
-		if (r->n_prot) {
+		if (r->n_prot || r->n_git_held) {
 			fprintf(stderr,
 				"jail: %zu change%s to protected paths (marked "
 				"!) can make the host run code later\n",
-				r->n_prot, r->n_prot == 1 ? "" : "s");
+				r->n_prot + r->n_git_held,
+				r->n_prot + r->n_git_held == 1 ? "" : "s");
 			with_protected = ask("jail: apply the protected "
 					     "changes too? [y/N]: ") == 'y';
 		}

@@ -26,6 +26,7 @@
 static struct {
 	__typeof__(&EVP_Digest) digest;
 	__typeof__(&EVP_sha256) sha256;
+	__typeof__(&EVP_sha1) sha1;
 } cr;
 
 /* Return: 0, or -ENOENT when libcrypto cannot be loaded */
@@ -42,8 +43,9 @@ static int load_crypto(void)
 	if (!h)
 		return -ENOENT;
 	cr.sha256 = (__typeof__(cr.sha256))dlsym(h, "EVP_sha256");
+	cr.sha1 = (__typeof__(cr.sha1))dlsym(h, "EVP_sha1");
 	cr.digest = (__typeof__(cr.digest))dlsym(h, "EVP_Digest");
-	if (!cr.digest || !cr.sha256) {
+	if (!cr.digest || !cr.sha256 || !cr.sha1) {
 		cr.digest = NULL;
 		return -ENOENT;
 	}
@@ -62,6 +64,21 @@ int crypto_sha256(const void *buf, size_t len, uint8_t out[32])
 	    md_len != 32)
 		return -EIO;
 	memcpy(out, md, 32);
+	return 0;
+}
+
+int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	int err = load_crypto();
+
+	if (err < 0)
+		return err;
+	if (!cr.digest(buf, len, md, &md_len, cr.sha1(), NULL) ||
+	    md_len != 20)
+		return -EIO;
+	memcpy(out, md, 20);
 	return 0;
 }
 

@@ -46,6 +46,9 @@
 
 /* SHA-256 of @buf. Return: 0, -ENOENT (no libcrypto) or -EIO */
 int crypto_sha256(const void *buf, size_t len, uint8_t out[32]);
+/* SHA-1 of @buf (git object ids). Return: 0, -ENOENT (no libcrypto) or
+ * -EIO */
+int crypto_sha1(const void *buf, size_t len, uint8_t out[20]);
 
 struct crypto_tls;
 

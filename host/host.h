@@ -9,6 +9,9 @@
  *               forwarder asks over a socketpair
  *   review.c    --review's overlay: its directories, and at exit the
  *               comparison, the summary, the patch and the apply
+ *   reviewgit.c a review's git dirs told as commits (reviewrefs.c reads
+ *               the refs, reviewobj.c the objects), and the ref changes
+ *               apply holds back when a commit touches a protected path
  *   record.c    the run's record: the audit log's start and exit lines,
  *               the registry entry jail ps reads, the summary line
  *   protect.c   protected paths, checked from outside at exit
@@ -69,6 +72,8 @@ struct review_change {
 	bool is_binary;
 };
 
+struct review_gitdir;
+
 /* A review: its state directory, meta, and the changes once scanned */
 struct review {
 	char *dir;		/* the state directory */
@@ -89,6 +94,9 @@ struct review {
 	int log_fd;
 	size_t n_add, n_mod, n_del, n_prot, n_other, n_binary, n_files;
 	size_t ins, del;
+	struct review_gitdir *git;	/* changed git dirs (reviewgit.c) */
+	size_t n_git;
+	size_t n_git_held;	/* git dirs whose refs apply holds back */
 };
 
 /* The review's meta file into @r (@r->dir set). Return: 0 or -errno

@@ -854,6 +854,8 @@ int review_scan(struct review *r)
 		r->n_prot += c->is_protected && !c->is_quiet;
 	}
 	count_diffs(r);
+	if (!r->is_truncated)
+		review_git_scan(r);
 	return 0;
 }
 
@@ -862,6 +864,7 @@ void review_free(struct review *r)
 	for (size_t i = 0; i < r->n; i++)
 		free(r->c[i].path);
 	free(r->c);
+	review_git_free(r);
 	for (size_t i = 0; i < r->n_protect; i++)
 		free(r->protect[i]);
 	for (size_t i = 0; i < r->n_alias; i++)

@@ -220,6 +220,12 @@ size_t review_apply(struct review *r, bool with_protected, size_t *skipped)
 		const struct review_change *c = &r->c[i];
 		int err;
 
+		/* A held git dir's ref state: one line for all, below */
+		if (!with_protected && !c->is_protected &&
+		    review_git_is_held(r, c)) {
+			++*skipped;
+			continue;
+		}
 		if (c->kind == '?' || (c->is_protected && !with_protected)) {
 			if (c->is_protected && !c->is_quiet) {
 				fputs("jail: review: skipped protected \"",
@@ -243,6 +249,8 @@ size_t review_apply(struct review *r, bool with_protected, size_t *skipped)
 		}
 		applied++;
 	}
+	if (!with_protected)
+		review_git_say_held(r, true);
 	{
 		const struct audit_field f[] = {
 			AF_INT("applied", applied),

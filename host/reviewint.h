@@ -7,6 +7,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "parse/gitobj.h"
 
 /* ---------------------------------------------------------------------
  * review.c, reviewmark.c, reviewshow.c, reviewapply.c
@@ -32,5 +33,124 @@ void review_patch_order(struct review *r, int pass, struct review_change **out,
 void review_put_safe(FILE *f, const char *s);
 void review_log(struct review *r, const char *event,
 		      const struct audit_field *f, size_t n);
+
+/* ---------------------------------------------------------------------
+ * reviewobj.c: git objects by id, from the upper layer and the project
+ * ------------------------------------------------------------------- */
+
+struct review_store;
+
+/* The object stores of git dir @gitdir (relative to the project) in the
+ * upper layer and in the project; free with review_store_free() */
+struct review_store *review_store_open(const struct review *r,
+				       const char *gitdir);
+void review_store_free(struct review_store *s);
+
+/**
+ * review_store_read() - An object by id, whole, with its hash checked
+ * @s:		the stores
+ * @id:		the object's id
+ * @type:	set to its type
+ * @buf:	set to its content, NUL-terminated; caller frees
+ * @len:	set to its length
+ *
+ * Return: 0, -ENOENT (in no store), or the error of the first store that
+ * held it but failed (-EBADMSG: malformed or a wrong hash, -E2BIG,
+ * -ELOOP: too many deltas)
+ */
+int review_store_read(struct review_store *s, const uint8_t id[GITOBJ_ID_LEN],
+		      enum gitobj_type *type, uint8_t **buf, size_t *len);
+
+/* Is @id in the project's own store (loose or packed)? */
+bool review_store_in_project(struct review_store *s,
+			     const uint8_t id[GITOBJ_ID_LEN]);
+
+/* A regular file @rel beneath @root, at most @max bytes, NUL-terminated
+ * (caller frees). Return: 0 or -errno */
+int review_read_small(int root, const char *rel, size_t max, uint8_t **buf,
+		      size_t *len);
+
+/* ---------------------------------------------------------------------
+ * reviewrefs.c: a git dir's refs before and after the run
+ * ------------------------------------------------------------------- */
+
+/* The refs of one git dir; set @r and @gitdir, the rest is read here */
+struct review_refs {
+	const struct review *r;
+	const char *gitdir;	/* relative to the project */
+	uint8_t *packed[2];	/* packed-refs: 0 before, 1 after the run */
+	size_t packed_len[2];
+};
+
+/* @rel as it was (@is_new false: the project's) or as the run left it,
+ * at most @max bytes. Return: 0 or -errno (-ENOENT: absent) */
+int review_side_read(const struct review *r, bool is_new, const char *rel,
+		     size_t max, uint8_t **buf, size_t *len);
+
+/**
+ * review_refs_changed() - The names of refs that may have changed
+ * @w:		the git dir's refs; its packed-refs of both sides are read
+ * @v:		set to the names (caller frees each and the array)
+ * @n:		set to their number
+ *
+ * Loose refs the scan found changed, and the entries in which the two
+ * packed-refs files differ. Return: 0 or -errno (-E2BIG: too many)
+ */
+int review_refs_changed(struct review_refs *w, char ***v, size_t *n);
+
+/**
+ * review_ref_value() - A ref's value before or after the run
+ * @w:		from review_refs_changed()
+ * @is_new:	after the run
+ * @name:	"refs/..." or "HEAD"
+ * @id:		set to its value
+ * @target:	if not NULL, set to its first symbolic target, or ""
+ * @size:	size of @target
+ *
+ * Return: 1 (@id set), 0 (no such ref) or -errno
+ */
+int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
+		     uint8_t id[GITOBJ_ID_LEN], char *target, size_t size);
+
+/* A ref's name for a person ("main", "tag v1", "origin/main"), escaped */
+void review_ref_label(const char *name, char *out, size_t size);
+
+/* Did HEAD, refs/ or packed-refs of @gitdir change? */
+bool review_refs_touched(const struct review *r, const char *gitdir);
+
+/* Is @gitdir's repository SHA-256 (extensions.objectFormat), after the run? */
+bool review_is_sha256(const struct review *r, const char *gitdir);
+
+void review_refs_free(struct review_refs *w);
+
+/* ---------------------------------------------------------------------
+ * reviewgit.c: a git dir's changes told as commits, and what apply holds
+ * ------------------------------------------------------------------- */
+
+/* The length of the git dir ("x/.git") @path lies strictly inside, or 0 */
+size_t review_gitdir_len(const char *path);
+
+/* Which git dir of @r holds @path: its index, or -1 */
+int review_gitdir_of(const struct review *r, const char *path);
+
+/* Git dir @i's path, relative to the project */
+const char *review_gitdir_rel(const struct review *r, size_t i);
+
+/* Read every changed git dir's refs and commits (after the scan) */
+void review_git_scan(struct review *r);
+
+/* The lines of git dir @i under its heading */
+void review_git_print(const struct review *r, size_t i);
+
+/* Is @c held back from apply (a ref state change of a held git dir)? */
+bool review_git_is_held(const struct review *r, const struct review_change *c);
+
+/* One line per git dir held back, and why */
+void review_git_say_held(const struct review *r, bool at_apply);
+
+/* One review.git event per changed git dir */
+void review_git_log(struct review *r);
+
+void review_git_free(struct review *r);
 
 #endif /* HOST_REVIEWINT_H */

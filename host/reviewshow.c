@@ -105,6 +105,24 @@ static void print_change(const struct review *r, const struct review_change *c)
 	fputc('\n', stderr);
 }
 
+/* Each changed git dir: its protected entries, then its commits */
+static void print_gitdirs(const struct review *r)
+{
+	for (size_t g = 0; g < r->n_git; g++) {
+		fputs("git \"", stderr);
+		review_put_safe(stderr, review_gitdir_rel(r, g));
+		fputs("\":\n", stderr);
+		for (size_t i = 0; i < r->n; i++) {
+			const struct review_change *c = &r->c[i];
+
+			if (c->is_protected && !c->is_quiet &&
+			    review_gitdir_of(r, c->path) == (int)g)
+				print_change(r, c);
+		}
+		review_git_print(r, g);
+	}
+}
+
 size_t review_print_summary(const struct review *r)
 {
 	char stat[128];
@@ -113,8 +131,9 @@ size_t review_print_summary(const struct review *r)
 	fprintf(stderr, "jail: review %s: changes to \"", r->id);
 	review_put_safe(stderr, r->project);
 	fputs("\"\n", stderr);
+	/* The project's own changes first; git dirs below, as commits */
 	for (size_t i = 0; i < r->n; i++) {
-		if (r->c[i].is_quiet)
+		if (r->c[i].is_quiet || review_gitdir_of(r, r->c[i].path) >= 0)
 			continue;
 		if (shown == REVIEW_SHOW_MAX) {
 			hidden++;
@@ -134,10 +153,12 @@ size_t review_print_summary(const struct review *r)
 			REVIEW_MAX_CHANGES, REVIEW_MAX_DEPTH);
 	diff_stat_line(r->n_files, r->ins, r->del, stat, sizeof(stat));
 	fprintf(stderr, " %s\n", stat);
+	print_gitdirs(r);
 	if (r->n_prot)
 		fprintf(stderr, "jail: review: %zu change%s to protected paths "
 				"(marked !): skipped unless asked for\n",
 			r->n_prot, r->n_prot == 1 ? "" : "s");
+	review_git_say_held(r, false);
 	return hidden;
 }
 
@@ -167,7 +188,8 @@ static void review_log_files(struct review *r)
 				       AF_STR("binary", NULL),
 		};
 
-		if (c->is_quiet)
+		if (c->is_quiet ||
+		    (!c->is_protected && review_gitdir_of(r, c->path) >= 0))
 			continue;
 		review_log(r, "review.file", f, ARRAY_SIZE(f));
 		logged++;
@@ -190,4 +212,5 @@ void review_log_counts(struct review *r)
 
 	review_log(r, "review", f, ARRAY_SIZE(f));
 	review_log_files(r);
+	review_git_log(r);
 }
