@@ -298,6 +298,9 @@ static void open_host_resources(struct jail_config *cfg)
 		secrets_prepare(cfg);
 	if (cfg->n_secrets || cfg->n_hold_push)
 		open_ca_bundle(cfg);
+	/* Bound now: a port in use fails before anything else exists */
+	if (cfg->n_publish)
+		fwd_publish_listen(cfg);
 	/* Named now (--review records it), created once the jail is cloned */
 	if (!cfg->log_path)
 		cfg->log_path = record_default_log_path(cfg);

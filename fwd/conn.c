@@ -376,6 +376,8 @@ void fwd_conn_free(struct fwd *f, struct conn *c, bool reset)
 {
 	if (c->state == C_ASK)
 		fwd_ask_release(f, c);
+	if (c->is_published)
+		fwd_publish_release(f, c);	/* jail_fd is the pool's */
 	/* Allowed and dialed: the one net.allow line, with its byte counts */
 	if (c->allowed && c->peer.family)
 		fwd_log_allow_counted(f, c);

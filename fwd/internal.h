@@ -34,6 +34,7 @@ enum tag {
 	T_UP,
 	T_ASKCHAN,	/* the ask channel: "revoke NAME" from the supervisor */
 	T_ASK,		/* index: ask, with its generation */
+	T_PUBLISH,	/* index: --publish entry (publish.c) */
 };
 
 enum conn_state {
@@ -44,6 +45,7 @@ enum conn_state {
 	C_CONNECT,	/* dialing */
 	C_PROXY,	/* CONNECT sent to the upstream proxy */
 	C_SPLICE,	/* relaying */
+	C_PUBLISH,	/* --publish: dialing into the jail (publish.c) */
 };
 
 /* One direction of a connection */
@@ -88,6 +90,11 @@ struct conn {
 	struct fwd_pump up;		/* jail -> host */
 	struct fwd_pump down;	/* host -> jail */
 	char name[POLICY_NAME_MAX + 1];
+	/* --publish: jail_fd is lent from fwd.pub_pool, up_fd is the
+	 * host's client, @peer and @peer_port its address */
+	bool is_published;
+	uint8_t pub;		/* index into cfg->publish */
+	uint16_t peer_port;
 };
 
 /* One question to the supervisor, for every connection to one name:port */
@@ -138,6 +145,9 @@ struct fwd {
 	unsigned int log_tokens;
 	unsigned long long suppressed;
 	uint64_t log_at;
+	/* --publish: unconnected sockets of the gateway namespace */
+	int pub_pool[JAIL_PUBLISH_CONNS];
+	unsigned int n_pub_pool;
 	uint8_t scratch[FWD_PEEK_MAX];
 };
 
@@ -181,6 +191,13 @@ void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 		   bool is_tls);
 void fwd_classify(struct fwd *f, struct conn *c);
 void fwd_proxy_setup(struct proxy *px, const char *url);
+
+/* publish.c */
+void fwd_publish_setup(struct fwd *f);
+void fwd_publish_accept(struct fwd *f, unsigned int idx);
+void fwd_publish_connected(struct fwd *f, struct conn *c);
+void fwd_publish_tick(struct fwd *f, struct conn *c);
+void fwd_publish_release(struct fwd *f, struct conn *c);
 
 /* ---------------------------------------------------------------------
  * broker.c and intercept.c
