@@ -99,16 +99,45 @@ except OSError as e:
 PY
 client() { timeout 20 python3 "$work/client.py" "$@" 2>&1; }
 
-# many N: N connections one after the other; prints how many were answered
-many()
-{
-	local i n=0
-	for ((i = 0; i < $1; i++)); do
-		[ "$(client 127.0.0.1 $HP "echo n$i")" = "echo n$i from $JAIL_GATEWAY_IP" ] &&
-			n=$((n + 1))
-	done
-	echo "$n"
-}
+# many N: N connections one after the other, from one process; prints
+# how many were answered
+cat >"$work/many.py" <<'PY'
+import socket, sys
+port, n, want = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+ok = 0
+for i in range(n):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"echo n%d\n" % i)
+        if s.makefile("rb").readline().decode().strip() == "echo n%d from %s" % (i, want):
+            ok += 1
+        s.close()
+    except OSError:
+        pass
+print(ok)
+PY
+many() { timeout 50 python3 "$work/many.py" $HP "$1" "$JAIL_GATEWAY_IP" 2>&1; }
+
+# hold.py PORT: JAIL_PUBLISH_CONNS connections held open, then one more,
+# which must end (reset or closed) within a few seconds; all are reset
+cat >"$work/hold.py" <<'PY'
+import socket, struct, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(256):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    held.append(s)
+time.sleep(1)
+x = socket.create_connection(("127.0.0.1", port), timeout=5)
+try:
+    extra = "open" if x.recv(1) else "closed"
+except (ConnectionResetError, socket.timeout) as e:
+    extra = "closed" if isinstance(e, ConnectionResetError) else "open"
+print("held=%d extra=%s" % (len(held), extra))
+for s in held + [x]:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+PY
 
 # ---- a server inside reached from the host ----------------------------------
 
@@ -134,14 +163,20 @@ if wait_until 20 test -e "$proj/ready"; then
 	# More connections than the pool holds sockets: each is given back
 	assert_eq "300 connections one after another (sockets are reused)" \
 		300 "$(many 300)"
-	client 127.0.0.1 $HP quit >/dev/null
-	wait "${NET_BG[@]}"
-	NET_BG=()
-	assert_eq "the jail ran its server to the end" "" "$(cat "$work/jail.out")"
 	assert_match "net.publish names the host port, the peer and the port inside" \
 		"\"event\":\"net.publish\".*\"host_port\":$HP,\"peer\":\"127.0.0.1\",\"peer_port\":[0-9]+,\"port\":$IP" \
 		"$(grep -m1 net.publish "$LOG")"
-	assert_eq "one net.publish per connection" 303 "$(events net.publish)"
+	assert_eq "one net.publish per connection" 302 "$(events net.publish)"
+	out=$(timeout 30 python3 "$work/hold.py" $HP 2>&1)
+	assert_eq "at most 256 published connections at once: one more is reset at once" \
+		"held=256 extra=closed" "$out"
+	assert_match "... and logged" \
+		'"event":"net.publish".*"error":"too many published connections open"' \
+		"$(cat "$LOG")"
+	touch "$proj/ready.stop"
+	wait "${NET_BG[@]}"
+	NET_BG=()
+	assert_eq "the jail ran its server to the end" "" "$(cat "$work/jail.out")"
 	assert_eq "the listener is gone once the jail exited" \
 		ECONNREFUSED "$(client 127.0.0.1 $HP "echo x")"
 else
@@ -172,6 +207,13 @@ touch "$proj/ready.stop"
 wait "${NET_BG[@]}"
 NET_BG=()
 rm -f "$proj/ready.stop"
+
+# ---- the jail holds none of the sockets ---------------------------------------
+
+out=$(nj --publish "$HP:$IP" -- sh -c 'for f in /proc/$$/fd/*; do readlink "$f"; done' 2>&1)
+assert_match "the command runs" "^/dev/" "$out"
+assert_nomatch "the command holds no socket (neither the listener nor the gateway's)" \
+	"socket:" "$out"
 
 # ---- bad values: one line, exit 125 -----------------------------------------
 
