@@ -404,6 +404,22 @@ void fwd_conn_deny(struct fwd *f, struct conn *c, const char *reason)
 	fwd_conn_free(f, c, true);
 }
 
+/* The cause of a failed connect, for net.error (as the brokers name it) */
+const char *fwd_connect_cause(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "refused";
+	case ETIMEDOUT:
+		return "timeout";
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return "unreachable";
+	default:
+		return "connect failed";
+	}
+}
+
 /* An allowed connection that could not be made */
 void fwd_conn_fail(struct fwd *f, struct conn *c, const char *why)
 {

@@ -255,8 +255,10 @@ static void tick_conn(struct fwd *f, struct conn *c)
 			fwd_conn_deny(f, c, "no request in time");
 		return;
 	case C_CONNECT:
-		if (f->now >= c->deadline)
+		if (f->now >= c->deadline) {
+			c->dial_err = ETIMEDOUT;
 			fwd_connect_next(f, c);
+		}
 		return;
 	case C_PROXY:
 		if (f->now >= c->deadline)

@@ -83,6 +83,7 @@ struct conn {
 	int slot;		/* name cache slot while C_RESOLVE */
 	int ask;		/* index into fwd.asks while C_ASK */
 	unsigned int n_cand, next_cand;
+	int dial_err;		/* why the last address dialed failed */
 	struct dnsd_addr cand[2 * DNSD_MAX_ADDRS];
 	struct dnsd_addr peer;	/* dialed */
 	uint64_t t_start, deadline, silent_deadline;
@@ -170,6 +171,7 @@ unsigned int fwd_conn_idx(const struct fwd *f, const struct conn *c);
 void fwd_conn_free(struct fwd *f, struct conn *c, bool reset);
 void fwd_conn_deny(struct fwd *f, struct conn *c, const char *reason);
 void fwd_conn_fail(struct fwd *f, struct conn *c, const char *why);
+const char *fwd_connect_cause(int err);
 struct conn *fwd_conn_new(struct fwd *f, int jail_fd);
 int fwd_pump(struct fwd *f, struct fwd_pump *p, int src, int dst,
 		uint64_t *count, bool *more, uint64_t *budget);
