@@ -258,42 +258,13 @@ void config_add_env(struct jail_config *cfg, const char *arg)
 	e->where = config_applying_where;
 }
 
-/*
- * "[HOSTPORT:]PORT", each 1-65535; HOSTPORT defaults to PORT. Option
- * values (a project's .jail.conf among them) are untrusted: bounded copy,
- * parse_uint() rejects junk. Return: 0 or -EINVAL
- */
-static int parse_publish(const char *arg, uint16_t *host_port, uint16_t *port)
-{
-	unsigned long long h, p;
-	const char *colon = strchr(arg, ':');
-	char head[8];
-
-	if (!colon) {
-		if (parse_uint(arg, 1, 65535, &p) < 0)
-			return -EINVAL;
-		*host_port = *port = (uint16_t)p;
-		return 0;
-	}
-	if ((size_t)(colon - arg) >= sizeof(head))
-		return -EINVAL;
-	memcpy(head, arg, (size_t)(colon - arg));
-	head[colon - arg] = '\0';
-	if (parse_uint(head, 1, 65535, &h) < 0 ||
-	    parse_uint(colon + 1, 1, 65535, &p) < 0)
-		return -EINVAL;
-	*host_port = (uint16_t)h;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static void add_publish(struct jail_config *cfg, const char *arg,
 			const char *where)
 {
 	struct publish_req *pr;
 	uint16_t host_port, port;
 
-	if (parse_publish(arg, &host_port, &port) < 0)
+	if (policy_parse_publish(arg, &host_port, &port) < 0)
 		die("--publish: \"%s\" is not [HOSTPORT:]PORT with ports from "
 		    "1 to 65535", arg);
 	for (size_t i = 0; i < cfg->n_publish; i++)

@@ -210,6 +210,7 @@ rm -f "$proj/ready.stop"
 
 # ---- the jail holds none of the sockets ---------------------------------------
 
+# shellcheck disable=SC2016 # expanded inside the jail
 out=$(nj --publish "$HP:$IP" -- sh -c 'for f in /proc/$$/fd/*; do readlink "$f"; done' 2>&1)
 assert_match "the command runs" "^/dev/" "$out"
 assert_nomatch "the command holds no socket (neither the listener nor the gateway's)" \
