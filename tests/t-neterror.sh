@@ -61,6 +61,8 @@ assert_eq "no address (DNS): not counted as a denial" "" \
 out=$(nj --allow allowed.test:81 -- curl -sS --max-time 10 http://allowed.test:81/ 2>&1)
 assert_nomatch "refused: the connection fails" "^hello" "$out"
 check_cause "refused" allowed.test 81 "refused" "$out"
+assert_match "refused: jail log shows the cause" \
+	"net\.error +allowed\.test:81 .*refused" "$(as_user "$JAIL" log "$LOG" 2>&1)"
 
 # ---- timeout -----------------------------------------------------------------
 

@@ -177,6 +177,9 @@ if wait_until 20 test -e "$proj/ready"; then
 	wait "${NET_BG[@]}"
 	NET_BG=()
 	assert_eq "the jail ran its server to the end" "" "$(cat "$work/jail.out")"
+	assert_match "jail log shows the published connections" \
+		"net\.publish +127\.0\.0\.1:$HP -> jail:$IP from 127\.0\.0\.1:[0-9]+" \
+		"$(as_user "$JAIL" log "$LOG" 2>&1)"
 	assert_eq "the listener is gone once the jail exited" \
 		ECONNREFUSED "$(client 127.0.0.1 $HP "echo x")"
 else
