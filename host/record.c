@@ -176,6 +176,7 @@ static void net_error_summary(const struct jail_config *cfg,
 void record_denial_summary(const struct jail_config *cfg)
 {
 	struct net_errors ne = { 0 };
+	bool is_publish_refused = false;
 	/* A --log the jail could write may be a FIFO by now: never wait */
 	int fd = open(cfg->log_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
 					     O_NOCTTY | O_CLOEXEC);
@@ -200,6 +201,10 @@ void record_denial_summary(const struct jail_config *cfg)
 		ev += 9;
 		if (!strncmp(ev, "net.error\"", 10))
 			note_net_error(&ne, line);
+		/* fwd/publish.c's error for a server that is not reachable */
+		if (!strncmp(ev, "net.publish\"", 12) &&
+		    strstr(line, "\"error\":\"refused inside"))
+			is_publish_refused = true;
 		/* A refused name counts once, whatever query types asked */
 		if (!strncmp(ev, "dns.deny\"", 9) && is_dns_repeat(line))
 			continue;
@@ -213,6 +218,10 @@ void record_denial_summary(const struct jail_config *cfg)
 		warn("%zu request%s denied; see %s (jail log %s)", n,
 		     n == 1 ? " was" : "s were", cfg->log_path, cfg->id);
 	net_error_summary(cfg, &ne);
+	if (is_publish_refused)
+		warn("--publish: a connection was refused inside; a server "
+		     "bound to 127.0.0.1 there cannot be reached, bind it to "
+		     "0.0.0.0");
 }
 
 static char *run_file;

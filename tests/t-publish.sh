@@ -210,6 +210,9 @@ touch "$proj/ready.stop"
 wait "${NET_BG[@]}"
 NET_BG=()
 rm -f "$proj/ready.stop"
+assert_match "... and the exit line gives the hint" \
+	"^jail: --publish: a connection was refused inside; a server bound to 127\.0\.0\.1 there cannot be reached, bind it to 0\.0\.0\.0" \
+	"$(cat "$work/jail.out")"
 
 # ---- the jail holds none of the sockets ---------------------------------------
 
