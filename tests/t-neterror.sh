@@ -89,6 +89,12 @@ out=$(nj --allow allowed.test --secret K@allowed.test -- \
 	curl -sS --max-time 10 http://allowed.test.jail.internal/ 2>&1)
 assert_match "TLS failure upstream (broker name): the 502 names the cause" \
 	"^jail: cannot connect upstream to allowed.test:443: TLS failure upstream" "$out"
+# The broker dials by itself: a host that does not answer is a timeout
+out=$(nj --allow blackhole.test --secret K@blackhole.test -- \
+	curl -sS --max-time 30 http://blackhole.test.jail.internal/ 2>&1)
+assert_match "timeout (broker): the 502 names the host and the cause" \
+	"^jail: cannot connect upstream to blackhole.test:443: timeout" "$out"
+check_cause "timeout (broker)" blackhole.test 443 "timeout" "$out"
 JT_EXTRA_ENV=
 
 # ---- two failures: counted, the first named ----------------------------------
