@@ -307,10 +307,15 @@ static struct jail_run *open_host_resources(struct jail_config *cfg)
 
 	run->cfg = cfg;
 	run->log_fd = run->ca_bundle_fd = -1;
+	for (size_t i = 0; i < JAIL_MAX_PUBLISH; i++)
+		run->publish_fd[i] = -1;
 	if (cfg->n_secrets)
 		secrets_prepare(cfg);
 	if (cfg->n_secrets || cfg->n_hold_push)
 		open_ca_bundle(run);
+	/* Bound now: a port in use fails before anything else exists */
+	if (cfg->n_publish)
+		fwd_publish_listen(run);
 	/* Named now (--review records it), created once the jail is cloned */
 	run->log_path = cfg->log_path ? xstrdup(cfg->log_path) :
 					record_default_log_path(cfg);

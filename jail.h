@@ -223,6 +223,10 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub);
 #define JAIL_MAX_RULES 256
 #define JAIL_MAX_QUIET 32
 #define JAIL_MAX_HOLD_PUSH 16
+#define JAIL_MAX_PUBLISH 16	/* --publish entries */
+/* Published connections open at once: each holds one of as many sockets
+ * made in the gateway's namespace at setup (fwd/publish.c) */
+#define JAIL_PUBLISH_CONNS 256
 #define JAIL_ASK_TIMEOUT_DEFAULT 60	/* seconds */
 #define JAIL_NET_IDLE_DEFAULT 600	/* seconds a spliced connection idles */
 #define JAIL_LOG_MAX_DEFAULT (16ULL << 20)	/* audit log bytes per run */
@@ -288,6 +292,13 @@ struct net_rule {
 	unsigned int n_ports;
 	enum origin origin;
 	const char *where;	/* "FILE:LINE" of a policy file, or NULL */
+};
+
+/* One --publish [HOSTPORT:]PORT */
+struct publish_req {
+	uint16_t host_port;	/* the host's 127.0.0.1:HOSTPORT */
+	uint16_t port;		/* TCP PORT on the jail's address */
+	const char *where;	/* --explain: "FILE:LINE" or "option" */
 };
 
 struct rlimit_req {
@@ -364,6 +375,8 @@ struct jail_config {
 	bool allow_private;
 	uint16_t host_ports[16];	/* --allow-host-port */
 	size_t n_host_ports;
+	struct publish_req publish[JAIL_MAX_PUBLISH];	/* --publish */
+	size_t n_publish;
 	bool no_upstream_proxy;
 	bool ipv6;			/* the jail gets IPv6 (not yet) */
 
@@ -417,6 +430,9 @@ struct jail_run {
 	const char *ca_bundle_path;
 	int ca_bundle_fd;
 	char *review_dir;	/* --review: the review's state directory */
+	/* --publish: the listeners on the host's 127.0.0.1, in the order
+	 * of cfg->publish (fwd_publish_listen()); -1 until then */
+	int publish_fd[JAIL_MAX_PUBLISH];
 };
 
 /* ---------------------------------------------------------------------

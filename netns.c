@@ -678,6 +678,44 @@ static void send_listeners(int chan, const struct netns_listeners *l)
 }
 
 /*
+ * --publish: the sockets that carry published connections into the jail,
+ * made here in G (the only namespace with a route to J) and lent by the
+ * forwarder (fwd/publish.c), sent in messages of PUBLISH_POOL_CHUNK
+ */
+#define PUBLISH_POOL_CHUNK 64
+
+static void send_publish_pool(int chan)
+{
+	for (size_t done = 0; done < JAIL_PUBLISH_CONNS;
+	     done += PUBLISH_POOL_CHUNK) {
+		int fds[PUBLISH_POOL_CHUNK];
+		char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
+		char tag = MSG_PUBLISH_POOL;
+		struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+		for (size_t i = 0; i < PUBLISH_POOL_CHUNK; i++) {
+			fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+							 SOCK_CLOEXEC, 0);
+			if (fds[i] < 0)
+				die_errno("network: --publish sockets");
+		}
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+		if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0)
+			die_errno("pass the --publish sockets");
+		for (size_t i = 0; i < PUBLISH_POOL_CHUNK; i++)
+			close(fds[i]);
+	}
+}
+
+/*
  * --net filtered: the namespace helper, a child of the setup child that
  * makes the jail's user and network namespaces (U2, J) and only lives
  * until the setup child holds descriptors of them
@@ -828,6 +866,9 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 		die_err(err, "network: configure the gateway");
 	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
 		die_err(err, "network: open the forwarder's sockets");
+	/* Before the listeners: their arrival starts the forwarder */
+	if (cfg->n_publish)
+		send_publish_pool(c->chan_fd);
 	send_listeners(c->chan_fd, &l);
 	netns_listeners_close(&l);
 	if (setns(jfd, CLONE_NEWNET) < 0)

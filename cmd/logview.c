@@ -202,6 +202,23 @@ static void where_endpoint(const struct audit_event *ev, struct sbuf *b)
 	}
 }
 
+/* --publish: the host's port, the port inside, who connected */
+static void where_publish(const struct audit_event *ev, struct sbuf *b)
+{
+	const char *peer = FSTR(ev, "peer");
+	long long host_port = 0, port = 0, peer_port;
+
+	FINT(ev, &host_port, "host_port");
+	FINT(ev, &port, "port");
+	sb_printf(b, "127.0.0.1:%lld -> jail:%lld", host_port, port);
+	if (!peer)
+		return;
+	sb_str(b, " from ");
+	logview_sb_safe(b, peer, 64);
+	if (FINT(ev, &peer_port, "peer_port"))
+		sb_printf(b, ":%lld", peer_port);
+}
+
 static void where_syscall(const struct audit_event *ev, struct sbuf *b)
 {
 	const char *name = FSTR(ev, "syscall");
@@ -281,7 +298,9 @@ static void render_where(const struct audit_event *ev, unsigned int depth,
 		logview_sb_safe(b, text, 400);
 		return;
 	}
-	if (!strncmp(e, "net.", 4) || !strncmp(e, "ask", 3))
+	if (!strcmp(e, "net.publish"))
+		where_publish(ev, b);
+	else if (!strncmp(e, "net.", 4) || !strncmp(e, "ask", 3))
 		where_endpoint(ev, b);
 	else if (!strncmp(e, "syscall.", 8))
 		where_syscall(ev, b);
@@ -331,7 +350,8 @@ static void decision_info(const struct audit_event *ev, struct sbuf *b)
 			logview_sb_safe(b, s, 32);
 		}
 	}
-	if ((s = FSTR(ev, "reason")))
+	/* net.error and net.publish say what went wrong in "error" */
+	if ((s = FSTR(ev, "reason", "error")))
 		logview_sb_safe(b, s, 200);
 }
 

@@ -201,6 +201,11 @@ void config_explain(const struct jail_config *cfg)
 		printf("  %-8s %s: git over SSH (port 22) refused; HTTPS "
 		       "pushes intercepted and held until answered\n",
 		       "hold", cfg->hold_push[i]);
+	for (size_t i = 0; i < cfg->n_publish; i++)
+		printf("  %-8s the host's 127.0.0.1:%u reaches TCP port %u "
+		       "inside (a server there must listen on 0.0.0.0)  "
+		       "(%s)\n", "publish", cfg->publish[i].host_port,
+		       cfg->publish[i].port, cfg->publish[i].where);
 	printf("\nProcess   new user, mount, pid, ipc, uts, cgroup%s "
 	       "namespaces; no capabilities; no_new_privs\n",
 	       cfg->net == NET_HOST ? "" : ", net");

@@ -61,6 +61,10 @@ static const struct opt_def opt_table[] = {
 	{ "allow-host-port", 1, "PORT", "let the jail reach the host's "
 					"127.0.0.1:PORT as host.jail.internal",
 	  OPT_ALLOW_HOST_PORT, OPTF_FILE | OPTF_NOT_PROJECT },
+	{ "publish", 1, "[HOSTPORT:]PORT", "let the host's 127.0.0.1:HOSTPORT "
+					   "(default PORT) reach TCP PORT "
+					   "inside the jail",
+	  OPT_PUBLISH, OPTF_FILE },
 	{ "no-upstream-proxy", 0, NULL, "ignore the host's https_proxy",
 	  OPT_NO_UPSTREAM_PROXY, OPTF_FILE },
 	/* Not in a project's file: it could send a host secret to a host
@@ -253,6 +257,28 @@ void config_add_env(struct jail_config *cfg, const char *arg)
 		die("out of memory");
 	e->value = eq ? xstrdup(eq + 1) : NULL;
 	e->where = config_applying_where;
+}
+
+static void add_publish(struct jail_config *cfg, const char *arg,
+			const char *where)
+{
+	struct publish_req *pr;
+	uint16_t host_port, port;
+
+	if (policy_parse_publish(arg, &host_port, &port) < 0)
+		die("--publish: \"%s\" is not [HOSTPORT:]PORT with ports from "
+		    "1 to 65535", arg);
+	for (size_t i = 0; i < cfg->n_publish; i++)
+		if (cfg->publish[i].host_port == host_port)
+			die("--publish: host port %u is published twice",
+			    host_port);
+	if (cfg->n_publish >= JAIL_MAX_PUBLISH)
+		die("--publish: too many (at most %d)", JAIL_MAX_PUBLISH);
+	pr = &cfg->publish[cfg->n_publish];
+	pr->host_port = host_port;
+	pr->port = port;
+	pr->where = where;
+	cfg->n_publish++;
 }
 
 static void add_keep_fd(struct jail_config *cfg, const char *arg)
@@ -475,6 +501,9 @@ static void apply_option(struct jail_config *cfg, const struct opt_req *r)
 		cfg->host_ports[cfg->n_host_ports++] = (uint16_t)port;
 		break;
 	}
+	case OPT_PUBLISH:
+		add_publish(cfg, arg, r->where ? r->where : "option");
+		break;
 	case OPT_NO_UPSTREAM_PROXY:
 		cfg->no_upstream_proxy = true;
 		break;

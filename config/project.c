@@ -440,6 +440,16 @@ static void validate_ask(struct jail_config *cfg)
 	if (cfg->n_hold_push && cfg->net != NET_FILTERED)
 		die("--hold-push: needs --net filtered (the forwarder refuses "
 		    "the pushes)");
+	/* Nothing reaches a jail without a network; under --net host a
+	 * server inside already listens on the host */
+	if (cfg->n_publish && cfg->net == NET_NONE)
+		die("--publish: needs --net filtered (with --net none nothing "
+		    "reaches the jail)");
+	if (cfg->n_publish && cfg->net == NET_HOST && !cfg->explain) {
+		warn("--publish: ignored with --net host (a server inside "
+		     "listens on the host's own addresses)");
+		cfg->n_publish = 0;
+	}
 	/* --hold-push asks too (about pushes only) */
 	if (!cfg->ask && !cfg->n_hold_push && cfg->approve_cmd)
 		die("--approve-cmd: needs --ask or --hold-push");

@@ -140,6 +140,10 @@ void trust_describe(const char *opt, const char *arg, const char *path,
 		snprintf(g->text, sizeof(g->text), "network mode %s", arg);
 		if (!strcmp(arg, "host"))
 			g->danger = "the host's network, unfiltered";
+	} else if (!strcmp(opt, "publish")) {
+		snprintf(g->text, sizeof(g->text), "open the host's "
+			 "127.0.0.1 port %.*s to a server inside the jail",
+			 (int)strcspn(arg, ":"), arg);
 	} else if (!strcmp(opt, "profile")) {
 		snprintf(g->text, sizeof(g->text), "the %s agent profile (its "
 			 "config directories and API hosts)", arg);

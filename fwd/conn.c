@@ -377,6 +377,8 @@ void fwd_conn_free(struct fwd *f, struct conn *c, bool reset)
 {
 	if (c->state == C_ASK)
 		fwd_ask_release(f, c);
+	if (c->is_published)
+		fwd_publish_release(f, c);	/* jail_fd is the pool's */
 	/* Allowed and dialed: the one net.allow line, with its byte counts */
 	if (c->allowed && c->peer.family)
 		fwd_log_allow_counted(f, c);
@@ -401,6 +403,22 @@ void fwd_conn_deny(struct fwd *f, struct conn *c, const char *reason)
 {
 	log_deny(f, c, reason);
 	fwd_conn_free(f, c, true);
+}
+
+/* The cause of a failed connect, for net.error (as the brokers name it) */
+const char *fwd_connect_cause(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return "refused";
+	case ETIMEDOUT:
+		return "timeout";
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return "unreachable";
+	default:
+		return "connect failed";
+	}
 }
 
 /* An allowed connection that could not be made */

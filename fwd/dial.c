@@ -128,7 +128,7 @@ void fwd_connect_next(struct fwd *f, struct conn *c)
 		if (err >= 0)
 			return;
 	}
-	fwd_conn_fail(f, c, strerror(-err));
+	fwd_conn_fail(f, c, fwd_connect_cause(c->dial_err ? c->dial_err : -err));
 }
 
 void fwd_on_connected(struct fwd *f, struct conn *c)
@@ -141,6 +141,7 @@ void fwd_on_connected(struct fwd *f, struct conn *c)
 	if (err == EINPROGRESS)
 		return;
 	if (err) {
+		c->dial_err = err;
 		fwd_connect_next(f, c);
 		return;
 	}
@@ -195,8 +196,8 @@ static void on_name_resolved(struct fwd *f, struct conn *c,
 			return;
 		}
 		fwd_conn_fail(f, c, e->rcode == DNS_RCODE_NXDOMAIN ?
-					"name does not resolve" :
-					"name resolution failed");
+					"no address (the name does not resolve)" :
+					"no address (name resolution failed)");
 		return;
 	}
 	set_candidates(f, c, e, &why);

@@ -345,6 +345,27 @@ static void log_deny(struct dnsd *d, const struct dns_query *q,
 		    ARRAY_SIZE(f));
 }
 
+static void log_no_address(struct dnsd *d, const struct dns_query *q,
+			   int rcode)
+{
+	const struct audit_field f[] = {
+		AF_STR("host", q->name),
+		AF_STR("error", rcode == DNS_RCODE_NXDOMAIN ?
+				"no address (the name does not resolve)" :
+				"no address (name resolution failed)"),
+	};
+
+	if (d->p->log_fd < 0)
+		return;
+	if (!d->log_tokens) {
+		d->suppressed++;
+		return;
+	}
+	d->log_tokens--;
+	audit_write(d->p->log_fd, d->p->jail_id, "net.error", f,
+		    ARRAY_SIZE(f));
+}
+
 /* ---- lookup processes and the cache ------------------------------------- */
 
 static void collect(const struct addrinfo *res, struct lookup_resp *rs)
@@ -632,6 +653,10 @@ static void answer(struct dnsd *d, const struct dns_peer *to,
 	size_t n = 0;
 
 	if (e->rcode != DNS_RCODE_NOERROR) {
+		/* An allowed name the host cannot resolve: an error, not a
+		 * denial (once per name asked, by its A query) */
+		if (family == AF_INET)
+			log_no_address(d, q, e->rcode);
 		reply_empty(to, q, (unsigned int)e->rcode);
 		return;
 	}

@@ -231,6 +231,12 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 	case C_SPLICE:
 		fwd_pump_both(f, c);
 		return;
+	case C_PUBLISH:
+		if (!is_up)
+			fwd_publish_connected(f, c);
+		else if (ev & (EPOLLERR | EPOLLHUP))
+			fwd_conn_free(f, c, true);
+		return;
 	case C_FREE:
 		return;
 	}
@@ -250,8 +256,10 @@ static void tick_conn(struct fwd *f, struct conn *c)
 			fwd_conn_deny(f, c, "no request in time");
 		return;
 	case C_CONNECT:
-		if (f->now >= c->deadline)
+		if (f->now >= c->deadline) {
+			c->dial_err = ETIMEDOUT;
 			fwd_connect_next(f, c);
+		}
 		return;
 	case C_PROXY:
 		if (f->now >= c->deadline)
@@ -260,6 +268,9 @@ static void tick_conn(struct fwd *f, struct conn *c)
 	case C_ASK:
 		if (f->now >= c->deadline)
 			fwd_conn_deny(f, c, "no answer in time");
+		return;
+	case C_PUBLISH:
+		fwd_publish_tick(f, c);
 		return;
 	case C_SPLICE:
 		if (c->is_refusing && f->now >= c->deadline)
@@ -319,9 +330,11 @@ static void redirect_stdin_to_null(void)
 	}
 }
 
+#define FWD_KEEP_MAX (8 + JAIL_MAX_PUBLISH + JAIL_PUBLISH_CONNS)
+
 static void close_others(const int *keep, size_t n)
 {
-	int sorted[8];
+	int sorted[FWD_KEEP_MAX];
 	unsigned int from = 3;
 	size_t m = 0;
 
@@ -407,9 +420,16 @@ static void setup_loop(struct fwd *f)
 
 static void setup(struct fwd *f, const struct fwd_params *p)
 {
-	const int keep[] = { p->tcp4_fd, p->tcp6_fd, p->udp4_fd, p->udp6_fd,
-			     p->log_fd, p->ask_fd };
+	int keep[FWD_KEEP_MAX] = { p->tcp4_fd, p->tcp6_fd, p->udp4_fd,
+				   p->udp6_fd, p->log_fd, p->ask_fd };
+	size_t n_keep = 6;
 	int err;
+
+	for (size_t i = 0; i < p->cfg->n_publish; i++)
+		keep[n_keep++] = p->publish_fd[i];
+	for (size_t i = 0; i < p->n_publish_pool &&
+			   i < JAIL_PUBLISH_CONNS; i++)
+		keep[n_keep++] = p->publish_pool[i];
 
 	f->p = p;
 	f->cfg = p->cfg;
@@ -419,7 +439,7 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	f->udp_fd[1] = p->udp6_fd;
 	/* The user's terminal is nothing the forwarder reads */
 	redirect_stdin_to_null();
-	close_others(keep, ARRAY_SIZE(keep));
+	close_others(keep, n_keep);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);	/* lookup processes reap themselves */
 	f->max_conns = conn_limit(p);
@@ -450,6 +470,7 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	broker_set_ratelimit(f->rl);
 	f->dns = dnsd_new(p, (struct dnsd_waiter){ fwd_lookup_done, f }, f->now);
 	setup_loop(f);
+	fwd_publish_setup(f);
 }
 
 static void dispatch(struct fwd *f, const struct epoll_event *ev)
@@ -479,6 +500,9 @@ static void dispatch(struct fwd *f, const struct epoll_event *ev)
 		return;
 	case T_ASK:
 		fwd_on_ask_answer(f, tag);
+		return;
+	case T_PUBLISH:
+		fwd_publish_accept(f, idx);
 		return;
 	case T_JAIL:
 	case T_UP:

@@ -367,6 +367,13 @@ const char *secrets_broker_host(const struct jail_config *cfg,
  * @ask_fd:		the ask channel to the supervisor (ask.c), or -1:
  *			asks go out on it (ask_send()), and "revoke NAME"
  *			comes in on it; only the forwarder reads it
+ * @publish_pool:	--publish: unconnected TCP sockets made in G, as
+ *			many as published connections may be open at once
+ *			(at most JAIL_PUBLISH_CONNS); the listeners are
+ *			@publish_fd; both are taken over
+ * @publish_fd:		--publish: the host listeners, one per
+ *			@cfg->publish entry (jail_run.publish_fd)
+ * @n_publish_pool:	how many
  */
 struct fwd_params {
 	const struct jail_config *cfg;
@@ -385,6 +392,9 @@ struct fwd_params {
 	char *const *secret_values;
 	struct crypto_ca *ca;
 	int ask_fd;
+	const int *publish_pool;
+	size_t n_publish_pool;
+	const int *publish_fd;
 };
 
 /**
@@ -692,6 +702,23 @@ bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port);
 bool dnsd_addr_parse(const char *s, struct dnsd_addr *a);
 const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
 
+
+/**
+ * fwd_publish_listen() - Bind the --publish listeners on the host
+ * @run:	the run; @run->publish_fd[] is set
+ *
+ * One TCP listener on 127.0.0.1:HOSTPORT for each --publish, never on
+ * another address.
+ *
+ * Context: supervisor, with the other host resources (jail.c), before
+ * the jail is cloned; the forwarder takes them over
+ * Must: die with one line when a port cannot be had (in use, refused)
+ */
+void fwd_publish_listen(struct jail_run *run);
+
+/* Close the supervisor's copies of the listeners (the forwarder has its
+ * own), so that they go when the forwarder goes */
+void fwd_publish_close(const struct jail_run *run);
 
 /* ---------------------------------------------------------------------
  * fence.c: the forwarder's own fence

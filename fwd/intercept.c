@@ -302,10 +302,21 @@ static void icpt_connect(struct icpt *ic)
 						   sizeof(reason)));
 	if (crypto_tls_connect(ic->up_fd, ic->host, &ic->up, why,
 			       sizeof(why)) < 0) {
-		snprintf(reason, sizeof(reason), "upstream TLS refused: %s",
+		/* An allowed host that failed, not a denial: net.error */
+		const struct audit_field f[] = {
+			AF_STR("host", ic->host),
+			AF_INT("port", ic->port),
+			AF_STR("error", reason),
+		};
+
+		char text[520];	/* fits icpt_refuse()'s answer */
+
+		snprintf(reason, sizeof(reason), "TLS failure upstream: %s",
 			 why);
-		broker_log_refused_port(ic->p, ic->host, ic->port, reason);
-		icpt_refuse(ic, "502 Bad Gateway", reason);
+		broker_log_event(ic->p, "net.error", f, ARRAY_SIZE(f));
+		snprintf(text, sizeof(text), "cannot connect upstream to "
+			 "%s:%u: %s", ic->host, ic->port, reason);
+		icpt_refuse(ic, "502 Bad Gateway", text);
 	}
 }
 

@@ -34,6 +34,7 @@ enum tag {
 	T_UP,
 	T_ASKCHAN,	/* the ask channel: "revoke NAME" from the supervisor */
 	T_ASK,		/* index: ask, with its generation */
+	T_PUBLISH,	/* index: --publish entry (publish.c) */
 };
 
 enum conn_state {
@@ -44,6 +45,7 @@ enum conn_state {
 	C_CONNECT,	/* dialing */
 	C_PROXY,	/* CONNECT sent to the upstream proxy */
 	C_SPLICE,	/* relaying */
+	C_PUBLISH,	/* --publish: dialing into the jail (publish.c) */
 };
 
 /* One direction of a connection */
@@ -81,6 +83,7 @@ struct conn {
 	int slot;		/* name cache slot while C_RESOLVE */
 	int ask;		/* index into fwd.asks while C_ASK */
 	unsigned int n_cand, next_cand;
+	int dial_err;		/* why the last address dialed failed */
 	struct dnsd_addr cand[2 * DNSD_MAX_ADDRS];
 	struct dnsd_addr peer;	/* dialed */
 	uint64_t t_start, deadline, silent_deadline;
@@ -88,6 +91,11 @@ struct conn {
 	struct fwd_pump up;		/* jail -> host */
 	struct fwd_pump down;	/* host -> jail */
 	char name[POLICY_NAME_MAX + 1];
+	/* --publish: jail_fd is lent from fwd.pub_pool, up_fd is the
+	 * host's client, @peer and @peer_port its address */
+	bool is_published;
+	uint8_t pub;		/* index into cfg->publish */
+	uint16_t peer_port;
 };
 
 /* One question to the supervisor, for every connection to one name:port */
@@ -129,6 +137,9 @@ struct fwd {
 	unsigned int log_tokens;
 	unsigned long long suppressed;
 	uint64_t log_at;
+	/* --publish: unconnected sockets of the gateway namespace */
+	int pub_pool[JAIL_PUBLISH_CONNS];
+	unsigned int n_pub_pool;
 	uint8_t scratch[FWD_PEEK_MAX];
 };
 
@@ -151,6 +162,7 @@ unsigned int fwd_conn_idx(const struct fwd *f, const struct conn *c);
 void fwd_conn_free(struct fwd *f, struct conn *c, bool reset);
 void fwd_conn_deny(struct fwd *f, struct conn *c, const char *reason);
 void fwd_conn_fail(struct fwd *f, struct conn *c, const char *why);
+const char *fwd_connect_cause(int err);
 struct conn *fwd_conn_new(struct fwd *f, int jail_fd);
 int fwd_pump(struct fwd *f, struct fwd_pump *p, int src, int dst,
 		uint64_t *count, bool *more, uint64_t *budget);
@@ -198,6 +210,13 @@ int proxy_connect_request(const struct upstream_proxy *px, const char *host,
  * -EPROTO when it is not an HTTP/1 status line
  */
 int proxy_answer_head(const char *buf, size_t n, size_t *head_len);
+
+/* publish.c */
+void fwd_publish_setup(struct fwd *f);
+void fwd_publish_accept(struct fwd *f, unsigned int idx);
+void fwd_publish_connected(struct fwd *f, struct conn *c);
+void fwd_publish_tick(struct fwd *f, struct conn *c);
+void fwd_publish_release(struct fwd *f, struct conn *c);
 
 /* ---------------------------------------------------------------------
  * broker.c and intercept.c

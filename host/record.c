@@ -10,6 +10,7 @@
 #include "jail.h"
 #include "config/config.h"
 #include "host/host.h"
+#include "parse/text.h"
 
 /* $XDG_STATE_HOME/jail/log/ID.jsonl, else ~/.local/state/jail/log/ID.jsonl */
 char *record_default_log_path(const struct jail_config *cfg)
@@ -129,10 +130,59 @@ static bool is_dns_repeat(const char *line)
 	return false;
 }
 
+/* What the exit line says of the allowed connections that failed */
+struct net_errors {
+	size_t n;
+	char first[POLICY_NAME_MAX * 4 + 200];	/* "HOST:PORT: CAUSE" */
+};
+
+/* Count a net.error line; the first one is kept, printable */
+static void note_net_error(struct net_errors *ne, const char *line)
+{
+	static struct audit_event ev;
+	const char *host = NULL, *why = NULL;
+	long long port = 0;
+	char h[POLICY_NAME_MAX * 2], w[160];
+
+	if (audit_parse_line(line, strlen(line), &ev) < 0 ||
+	    strcmp(ev.event, "net.error"))
+		return;
+	if (ne->n++)
+		return;
+	for (size_t i = 0; i < ev.n_fields; i++) {
+		const struct audit_field *f = &ev.f[i];
+
+		if (!strcmp(f->key, "host") && f->type == AUDIT_STR)
+			host = f->s;
+		else if (!strcmp(f->key, "port") && f->type == AUDIT_INT)
+			port = f->i;
+		else if ((!strcmp(f->key, "error") ||
+			  !strcmp(f->key, "reason")) && f->type == AUDIT_STR)
+			why = f->s;
+	}
+	str_printable(h, sizeof(h), host ? host : "?", POLICY_NAME_MAX, 0);
+	str_printable(w, sizeof(w), why ? why : "?", 120, 0);
+	snprintf(ne->first, sizeof(ne->first), "%s:%lld: %s", h, port, w);
+}
+
+/* The exit line for allowed hosts that could not be reached: the cause */
+static void net_error_summary(const struct jail_run *run,
+			      const struct net_errors *ne)
+{
+	if (ne->n == 1)
+		warn("an allowed connection failed upstream (%s); see %s "
+		     "(jail log %s)", ne->first, run->log_path, run->cfg->id);
+	else if (ne->n)
+		warn("%zu allowed connections failed upstream, the first "
+		     "(%s); see %s (jail log %s)", ne->n, ne->first,
+		     run->log_path, run->cfg->id);
+}
+
 void record_denial_summary(const struct jail_run *run)
 {
 	const struct jail_config *cfg = run->cfg;
-
+	struct net_errors ne = { 0 };
+	bool is_publish_refused = false;
 	/* A --log the jail could write may be a FIFO by now: never wait */
 	int fd = open(run->log_path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
 					     O_NOCTTY | O_CLOEXEC);
@@ -155,6 +205,12 @@ void record_denial_summary(const struct jail_run *run)
 		if (!strstr(line, tag) || !(ev = strstr(line, "\"event\":\"")))
 			continue;
 		ev += 9;
+		if (!strncmp(ev, "net.error\"", 10))
+			note_net_error(&ne, line);
+		/* fwd/publish.c's error for a server that is not reachable */
+		if (!strncmp(ev, "net.publish\"", 12) &&
+		    strstr(line, "\"error\":\"refused inside"))
+			is_publish_refused = true;
 		/* A refused name counts once, whatever query types asked */
 		if (!strncmp(ev, "dns.deny\"", 9) && is_dns_repeat(line))
 			continue;
@@ -167,6 +223,11 @@ void record_denial_summary(const struct jail_run *run)
 	if (n)
 		warn("%zu request%s denied; see %s (jail log %s)", n,
 		     n == 1 ? " was" : "s were", run->log_path, cfg->id);
+	net_error_summary(run, &ne);
+	if (is_publish_refused)
+		warn("--publish: a connection was refused inside; a server "
+		     "bound to 127.0.0.1 there cannot be reached, bind it to "
+		     "0.0.0.0");
 }
 
 static char *run_file;

@@ -303,6 +303,19 @@ int policy_parse_line(const char *line, size_t len, char *key,
  */
 int policy_parse_size(const char *s, unsigned long long *out);
 
+/**
+ * policy_parse_publish() - Parse a --publish value, "[HOSTPORT:]PORT"
+ * @s:		text, NUL-terminated; untrusted (a project's .jail.conf)
+ * @host_port:	HOSTPORT, or PORT when there is none
+ * @port:	PORT
+ *
+ * Pure. Each port is a decimal number from 1 to 65535 (parse_uint():
+ * no sign, no space, no junk); HOSTPORT has at most 7 characters.
+ *
+ * Return: 0 or -EINVAL
+ */
+int policy_parse_publish(const char *s, uint16_t *host_port, uint16_t *port);
+
 
 /* ---------------------------------------------------------------------
  * tls.c, http.c, dns.c: wire formats from inside the jail

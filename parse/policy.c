@@ -708,3 +708,27 @@ bool policy_check_quiet(const struct net_rule *quiet, size_t n,
 			return true;
 	return false;
 }
+
+int policy_parse_publish(const char *s, uint16_t *host_port, uint16_t *port)
+{
+	unsigned long long h, p;
+	const char *colon = strchr(s, ':');
+	char head[8];
+
+	if (!colon) {
+		if (parse_uint(s, 1, 65535, &p) < 0)
+			return -EINVAL;
+		*host_port = *port = (uint16_t)p;
+		return 0;
+	}
+	if ((size_t)(colon - s) >= sizeof(head))
+		return -EINVAL;
+	memcpy(head, s, (size_t)(colon - s));
+	head[colon - s] = '\0';
+	if (parse_uint(head, 1, 65535, &h) < 0 ||
+	    parse_uint(colon + 1, 1, 65535, &p) < 0)
+		return -EINVAL;
+	*host_port = (uint16_t)h;
+	*port = (uint16_t)p;
+	return 0;
+}

@@ -27,6 +27,7 @@
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
 #define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
 #define MSG_GITDIRS 'G'		/* the private git dirs' tmpfs (gitguard.c) */
+#define MSG_PUBLISH_POOL 'S'	/* --publish: sockets made in the gateway */
 /*
  * From the supervisor, once the audit log holds the start line: COMMAND
  * waits for it, so nothing runs unrecorded, while the log is created in
@@ -140,6 +141,8 @@ struct super {
 	int git_fd[GITGUARD_MAX_FDS];	/* the private git dirs' tmpfs, then
 					 * the private tmpfs over placeholders */
 	size_t n_git_fd;
+	int pub_pool[JAIL_PUBLISH_CONNS];	/* --publish: for the forwarder */
+	size_t n_pub_pool;
 };
 
 /* The signals forwarded to the jail, and SIGCHLD */

@@ -119,6 +119,9 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.secret_values = secret_values,
 		.ca = s->ca,
 		.ask_fd = s->ask_fwd_fd,
+		.publish_pool = s->pub_pool,
+		.n_publish_pool = s->n_pub_pool,
+		.publish_fd = s->run->publish_fd,
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -138,9 +141,31 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 	secrets_forget(secret_values, cfg->n_secrets);
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
+	/* Only the forwarder listens: when it stops, the ports are free */
+	fwd_publish_close(s->run);
+	for (size_t i = 0; i < s->n_pub_pool; i++)
+		close(s->pub_pool[i]);
+	s->n_pub_pool = 0;
 	ask_srv_forwarder_started(s->ask);
 	s->ask_fwd_fd = -1;
 	s->fwd_pid = pid;
+}
+
+/* --publish: keep the gateway's sockets for the forwarder */
+static void take_publish_pool(struct super *s, const struct cmsghdr *cm)
+{
+	size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	int fds[GITGUARD_MAX_FDS];
+
+	if (nfd > ARRAY_SIZE(fds))
+		nfd = ARRAY_SIZE(fds);
+	memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+	for (size_t i = 0; i < nfd; i++) {
+		if (s->n_pub_pool < ARRAY_SIZE(s->pub_pool))
+			s->pub_pool[s->n_pub_pool++] = fds[i];
+		else
+			close(fds[i]);
+	}
 }
 
 static void recv_from_child(struct super *s)
@@ -180,6 +205,11 @@ static void recv_from_child(struct super *s)
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
 		memcpy(&s->notify_fd, CMSG_DATA(cm), sizeof(int));
 		filter_notify_tune(s->notify_fd);
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PUBLISH_POOL &&
+	    n == 1 && !s->fwd_pid) {
+		take_publish_pool(s, cm);
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&

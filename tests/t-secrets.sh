@@ -71,12 +71,12 @@ assert_match "--secret needs the filtered network" "needs --net filtered" "$out"
 
 net_reset_logs
 out=$(sj -- curl -sS --max-time 10 "$BROKER/echo" 2>&1)
-assert_match "a certificate from an unknown CA is refused" "upstream TLS refused" "$out"
-assert_match "... and logged" '"event":"net.deny","host":"allowed.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
+assert_match "a certificate from an unknown CA is refused, the 502 names the cause" "cannot connect upstream to allowed.test:443: TLS failure upstream" "$out"
+assert_match "... and logged as an error, not a denial" '"event":"net.error","host":"allowed.test","port":443,"error":"TLS failure upstream: ' "$(cat "$LOG")"
 assert_eq "... and no request reached the server" "" "$(grep ' /echo' "$NET_DIR/http.log")"
 out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo' 2>&1)
-assert_match "intercepted TLS: the unknown CA is refused with a clear answer" "^jail: upstream TLS refused: .*certificate" "$out"
-assert_match "... and logged" '"event":"net.deny","host":"allowed.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
+assert_match "intercepted TLS: the unknown CA is refused with a clear answer" "^jail: cannot connect upstream to allowed.test:443: TLS failure upstream: .*certificate" "$out"
+assert_match "... and logged as an error, not a denial" '"event":"net.error","host":"allowed.test","port":443,"error":"TLS failure upstream: ' "$(cat "$LOG")"
 assert_eq "... and no request reached the server" "" "$(grep ' /echo' "$NET_DIR/http.log")"
 
 # The test CA joins the host's trust store, in this mount namespace only
@@ -86,11 +86,11 @@ net_trust_test_ca
 printf '%s\t%s\n' "$NET_IP_ALLOWED" wrongname.test >>"$NET_DIR/hosts"
 out=$(jail --net filtered --allow wrongname.test --secret K@wrongname.test \
 	-- curl -sS --max-time 10 http://wrongname.test.jail.internal/echo 2>&1)
-assert_match "a certificate for another name is refused" "upstream TLS refused" "$out"
+assert_match "a certificate for another name is refused" "TLS failure upstream" "$out"
 out=$(jail --net filtered --allow wrongname.test --secret K@wrongname.test \
 	--log "$LOG" -- curl -sS --max-time 10 https://wrongname.test/echo 2>&1)
-assert_match "intercepted TLS: a certificate for another name is refused" "^jail: upstream TLS refused: .*mismatch" "$out"
-assert_match "... and logged" '"event":"net.deny","host":"wrongname.test","port":443,"reason":"upstream TLS refused' "$(cat "$LOG")"
+assert_match "intercepted TLS: a certificate for another name is refused" "^jail: cannot connect upstream to wrongname.test:443: TLS failure upstream: .*mismatch" "$out"
+assert_match "... and logged as an error, not a denial" '"event":"net.error","host":"wrongname.test","port":443,"error":"TLS failure upstream: ' "$(cat "$LOG")"
 
 # ---- brokered requests ---------------------------------------------------
 

@@ -3,8 +3,8 @@
  * fuzz-values.c - option value parsers on arbitrary strings
  *
  * Input: any bytes; a NUL-terminated copy goes to parse_uint(),
- * parse_duration(), policy_parse_size(), policy_parse_rule() and
- * policy_normalize_name().
+ * parse_duration(), policy_parse_size(), policy_parse_rule(),
+ * policy_normalize_name() and policy_parse_publish().
  */
 #include "jail.h"
 #include "parse/parse.h"
@@ -15,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char s[1024], name[POLICY_NAME_MAX + 1];
 	unsigned long long v;
+	uint16_t hp, pp;
 	struct net_rule r;
 	int n;
 
@@ -34,6 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!r.is_ip && strlen(r.pattern) > POLICY_NAME_MAX + 2)
 			__builtin_trap();
 	}
+	if (policy_parse_publish(s, &hp, &pp) == 0 && (!hp || !pp))
+		__builtin_trap();
 	n = policy_normalize_name(s, size, name, sizeof(name));
 	if (n >= 0 && (size_t)n != strlen(name))
 		__builtin_trap();

@@ -513,6 +513,36 @@ static void test_sizes(void)
 	is_int(policy_parse_size("1P", &v), -EINVAL, "unknown unit");
 }
 
+static void test_publish(void)
+{
+	uint16_t h = 0, p = 0;
+
+	is_int(policy_parse_publish("8000", &h, &p), 0, "PORT");
+	is_int(h, 8000, "PORT: HOSTPORT defaults to PORT");
+	is_int(p, 8000, "PORT value");
+	is_int(policy_parse_publish("9000:80", &h, &p), 0, "HOSTPORT:PORT");
+	is_int(h, 9000, "HOSTPORT value");
+	is_int(p, 80, "PORT after HOSTPORT");
+	is_int(policy_parse_publish("1:65535", &h, &p), 0, "bounds");
+	is_int(policy_parse_publish("0", &h, &p), -EINVAL, "port 0");
+	is_int(policy_parse_publish("0:80", &h, &p), -EINVAL, "host port 0");
+	is_int(policy_parse_publish("80:0", &h, &p), -EINVAL, "inside port 0");
+	is_int(policy_parse_publish("65536", &h, &p), -EINVAL, "65536");
+	is_int(policy_parse_publish("1:65536", &h, &p), -EINVAL,
+	       "65536 inside");
+	is_int(policy_parse_publish("", &h, &p), -EINVAL, "empty");
+	is_int(policy_parse_publish(":80", &h, &p), -EINVAL, "empty HOSTPORT");
+	is_int(policy_parse_publish("80:", &h, &p), -EINVAL, "empty PORT");
+	is_int(policy_parse_publish("1:2:3", &h, &p), -EINVAL, "two colons");
+	is_int(policy_parse_publish("80x", &h, &p), -EINVAL, "junk");
+	is_int(policy_parse_publish("-1", &h, &p), -EINVAL, "sign");
+	is_int(policy_parse_publish(" 80", &h, &p), -EINVAL, "space");
+	is_int(policy_parse_publish("00000008:80", &h, &p), -EINVAL,
+	       "HOSTPORT too long");
+	is_int(policy_parse_publish("127.0.0.1:80", &h, &p), -EINVAL,
+	       "an address is not a HOSTPORT");
+}
+
 int main(void)
 {
 	test_rule_names();
@@ -525,5 +555,6 @@ int main(void)
 	test_special();
 	test_lines();
 	test_sizes();
+	test_publish();
 	return done_testing();
 }
