@@ -329,13 +329,17 @@ static void add_external_git_dir(struct jail_config *cfg, const char *home)
 
 /*
  * The git dirs the jail gets private copies of (gitguard.c), and what
- * their configuration points at, protected wherever it lies
+ * their configuration points at, protected wherever it lies. Under
+ * --review the overlay keeps every change for the person to see, so the
+ * git dirs need no private copy; what their configuration names (a
+ * core.hooksPath directory, an included file) is protected all the same,
+ * or applying the review would land a hook there unmarked.
  */
 static void add_git_guard(struct jail_config *cfg)
 {
 	struct gitguard *g = gitguard_collect(cfg);
 
-	cfg->git = g;
+	cfg->git = cfg->review ? NULL : g;
 	for (size_t i = 0; g && i < g->n_protect; i++) {
 		config_add_mount(cfg, MOUNT_PROTECT, g->protect[i], false,
 			  ORIGIN_DEFAULT);

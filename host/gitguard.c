@@ -447,8 +447,6 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 	struct gitguard *g;
 	size_t n_walked = 0;
 
-	if (cfg->review)
-		return NULL;
 	g = xcalloc(1, sizeof(*g));
 	g->project = cfg->project;
 	for (size_t i = 0; i < cfg->n_mounts; i++)

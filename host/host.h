@@ -414,7 +414,8 @@ struct gitguard {
  *
  * Context: supervisor, config_validate(), before anything is created
  *
- * Return: the list (kept for the run), or NULL under --review
+ * Return: the list (kept for the run; under --review only its protected
+ * paths are used: the overlay needs no private git dirs)
  */
 struct gitguard *gitguard_collect(const struct jail_config *cfg);
 

@@ -77,6 +77,34 @@ for hp in .husky .githooks; do
 		"$(jail --explain -- true)"
 done
 
+# 2b. the same under --review: the overlay keeps the project's changes for
+# the person, but what git's configuration names is protected all the
+# same, so applying the review cannot land a hook there
+for hp in .husky .githooks; do
+	p=$(newrepo "rv-hookspath$hp")
+	cd "$p" || exit 1
+	hgit config core.hooksPath "$hp"
+	[ "$hp" = .husky ] && u mkdir .husky
+	out=$(jg --review=keep -- sh -c "$plant"'; mkdir -p '"$hp"' 2>&1;
+		cp evil.sh '"$hp"'/pre-commit 2>&1; echo x >ordinary' 2>&1)
+	id=$(review_id "$out")
+	# A directory that exists is read-only inside; an absent one may be
+	# made in the overlay, and is then held back as protected
+	if [ "$hp" = .husky ]; then
+		assert_match "--review, core.hooksPath $hp: planting a hook fails" \
+			"$REFUSED" "$out"
+	else
+		assert_match "--review, core.hooksPath $hp: the hook is marked protected" \
+			"^A! $hp/pre-commit +\(protected: not applied" "$out"
+	fi
+	ap=$(u "$JAIL" review "$id" apply 2>&1)
+	assert_match "--review, core.hooksPath $hp: the rest applies" \
+		"applied" "$ap"
+	assert_status "--review, core.hooksPath $hp: no hook on the host" 1 \
+		test -e "$p/$hp/pre-commit"
+	host_check "--review, core.hooksPath $hp" "$p"
+done
+
 # 3. a repository made without .git/hooks
 p=$(mkproj nohooks)
 u git init -q --template= "$p"
