@@ -613,8 +613,27 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	return view_bind_fd(fd, fd, attr);
 }
 
-/* Pin every ancestor of @path strictly below @tree, top-down */
-static void pin_ancestors(int root_fd, const char *tree, const char *path)
+/* The ancestors pinned so far: one mount each is enough */
+struct pinned {
+	char *path[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+};
+
+static bool is_pinned(const struct pinned *pin, const char *path)
+{
+	for (size_t i = 0; i < pin->n; i++)
+		if (!strcmp(pin->path[i], path))
+			return true;
+	return false;
+}
+
+/*
+ * Pin every ancestor of @path strictly below @tree, top-down; one that an
+ * earlier protected path pinned already (.claude for .claude/commands
+ * after .claude/settings.json) is not stacked again
+ */
+static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
+			  const char *path)
 {
 	autofree char *p = xstrdup(path);
 
@@ -622,7 +641,13 @@ static void pin_ancestors(int root_fd, const char *tree, const char *path)
 		int err;
 
 		*s = '\0';
+		if (is_pinned(pin, p)) {
+			*s = '/';
+			continue;
+		}
 		err = pin_in_place(root_fd, p, ATTR_RW);
+		if (err >= 0 && pin->n < ARRAY_SIZE(pin->path))
+			pin->path[pin->n++] = xstrdup(p);
 		*s = '/';
 		if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
 			return;
@@ -633,12 +658,13 @@ static void pin_ancestors(int root_fd, const char *tree, const char *path)
 	}
 }
 
-static void protect_one(int root_fd, const char *tree, const char *path)
+static void protect_one(int root_fd, struct pinned *pin, const char *tree,
+			const char *path)
 {
 	int err;
 
 	if (tree)
-		pin_ancestors(root_fd, tree, path);
+		pin_ancestors(root_fd, pin, tree, path);
 	err = pin_in_place(root_fd, path, ATTR_RO);
 	/* Absent (or below a file): the exit check reports its creation */
 	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
@@ -666,15 +692,19 @@ static void build_protect(const struct jail_config *cfg, int root_fd)
 {
 	char *paths[JAIL_MAX_MOUNTS + 32];
 	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
+	struct pinned *pin = xcalloc(1, sizeof(*pin));
 
 	for (size_t i = 0; i < n; i++) {
 		const char *tree = path_under(paths[i], cfg->project) ?
 					   cfg->project :
 					   writable_tree_of(cfg, paths[i]);
 
-		protect_one(root_fd, tree, paths[i]);
+		protect_one(root_fd, pin, tree, paths[i]);
 		free(paths[i]);
 	}
+	while (pin->n--)
+		free(pin->path[pin->n]);
+	free(pin);
 }
 
 static int make_root(void)
@@ -747,8 +777,8 @@ bool fsview_path_under(const char *path, const char *root)
 	return path_under(path, root) != NULL;
 }
 
-int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
-		 void *arg, int *git_fd)
+int fsview_build(const struct jail_config *cfg, const struct fsview_waits *w,
+		 int *git_fd)
 {
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
@@ -769,9 +799,12 @@ int fsview_build(const struct jail_config *cfg, void (*before_sys)(void *),
 	view_tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
 	view_tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
 	/* As late as may be: the caller may have to wait for its netns */
-	if (before_sys)
-		before_sys(arg);
+	if (w->before_sys)
+		w->before_sys(w->arg);
 	sysview_build_sys(root_fd, v);
+	/* The placeholders, made meanwhile, lie in the trees bound next */
+	if (w->before_binds)
+		w->before_binds(w->arg);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	if (cfg->gitconfig)

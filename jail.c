@@ -14,9 +14,12 @@
  *     uid/gid maps.
  *  4. Only after the clone is the jail's CA made (secrets), so no process
  *     of the jail ever held its key; then "go" is sent.
- *  5. While the jail builds its view and network, the audit log gets its
- *     start line and the registry its entry (host/record.c); COMMAND waits
- *     for MSG_LOG_READY, so nothing runs unrecorded.
+ *  5. While the jail builds its view and network, the placeholders of
+ *     absent protected paths are made (placeholder.c; the view waits for
+ *     MSG_PLACEHOLDERS before it binds the trees that hold them), the
+ *     audit log gets its start line and the registry its entry
+ *     (host/record.c); COMMAND waits for MSG_LOG_READY, so nothing runs
+ *     unrecorded.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
  *     signals, starts the forwarder when the gateway's sockets arrive,
  *     serves asks, and ends when pid 1 is reaped.
@@ -143,8 +146,6 @@ static int run_jail(struct jail_config *cfg)
 
 	/* The view's sources and the copy-back's destinations */
 	gitguard_open(cfg->git);
-	/* Before the view is built: it binds them read-only */
-	ph = placeholders_make(cfg);
 
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
@@ -200,6 +201,13 @@ static int run_jail(struct jail_config *cfg)
 		kill(s.pid, SIGKILL);
 		die_errno("start the jail");
 	}
+	/*
+	 * While the jail builds its view, which waits for them before it
+	 * binds the trees that hold them read-only. A jail that already died
+	 * has reported why; super_run() sees it.
+	 */
+	ph = placeholders_make(cfg);
+	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
 	start_log(cfg, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);

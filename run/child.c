@@ -171,16 +171,33 @@ static void load_filter(const struct child_ctx *c,
 
 static int open_jail_pty(const struct child_ctx *c);
 
+/* The command child's two setup sockets, for fsview_build()'s waits */
+struct view_socks {
+	int sock;	/* to the setup child */
+	int chan;	/* to the supervisor */
+};
+
 /* --net filtered: fsview_build() calls this right before /sys is made */
 static void enter_jail_netns(void *arg)
 {
-	int sock = *(const int *)arg, jfd = -1;
+	int sock = ((const struct view_socks *)arg)->sock, jfd = -1;
 
 	/* A fresh sysfs shows the namespace of the process that mounts it */
 	setup_expect_msg(sock, MSG_NET_NS, &jfd);
 	if (jfd < 0 || setns(jfd, CLONE_NEWNET) < 0)
 		die_errno("network: enter the jail's namespace");
 	close(jfd);
+}
+
+/*
+ * The supervisor makes the placeholders of absent protected paths while
+ * we build the view; they must exist before the trees that hold them
+ * are bound (a private tmpfs needs its directory there)
+ */
+static void wait_placeholders(void *arg)
+{
+	setup_expect_msg(((const struct view_socks *)arg)->chan,
+			 MSG_PLACEHOLDERS, NULL);
 }
 
 /*
@@ -240,6 +257,12 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	const struct child_ctx *c = &cc;
 	struct filter_prog prog;
 	struct go_msg go;
+	struct view_socks socks = { sock, ctx->chan_fd };
+	const struct fsview_waits waits = {
+		.before_sys = filtered ? enter_jail_netns : NULL,
+		.before_binds = wait_placeholders,
+		.arg = &socks,
+	};
 	sigset_t none;
 	int slave_fd = -1, git_fd[GITGUARD_MAX_FDS], n_git, err;
 
@@ -252,8 +275,7 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
-	n_git = fsview_build(c->cfg, filtered ? enter_jail_netns : NULL, &sock,
-			     git_fd);
+	n_git = fsview_build(c->cfg, &waits, git_fd);
 	send_git_dirs(c->chan_fd, git_fd, (size_t)n_git);
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
 	if (filtered)
