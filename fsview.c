@@ -34,6 +34,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "jail.h"
@@ -593,6 +594,28 @@ static void build_entries(int root_fd, struct view *v)
 	}
 }
 
+/*
+ * Is @fd already the root of a mount, so that its name cannot be renamed
+ * or removed (EBUSY), and, where @attr asks for it, a read-only one? Only
+ * a file counts as read-only so: a directory's read-only bind must also
+ * cover whatever is mounted below it, which is made again recursively.
+ * Inside a private git dir (gitview.c) .git, .git/config are such mounts.
+ */
+static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr)
+{
+	struct statx stx;
+	struct statvfs sv;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return false;
+	if (!(attr & MOUNT_ATTR_RDONLY))
+		return true;
+	return !S_ISDIR(st->st_mode) && fstatvfs(fd, &sv) == 0 &&
+	       (sv.f_flag & ST_RDONLY);
+}
+
 /* Make @path a mount point of itself, so rename/unlink give EBUSY */
 static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 {
@@ -610,6 +633,8 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	/* An ancestor that is a file is a placeholder: never writable */
 	if (!S_ISDIR(st.st_mode))
 		attr |= MOUNT_ATTR_RDONLY;
+	if (is_pinned_already(fd, &st, attr))
+		return 0;
 	return view_bind_fd(fd, fd, attr);
 }
 
