@@ -163,7 +163,8 @@ static int open_source(const struct jail_config *cfg, const char *path)
  *
  * Resolution stays inside the new root whatever symlinks it meets.
  *
- * Return: O_PATH fd, or negative errno
+ * Return: O_PATH fd (a file it had to create: the write descriptor of its
+ * creation, good as a mount point all the same), or negative errno
  */
 int view_open_target(int root_fd, const char *path, bool is_dir)
 {
@@ -193,8 +194,9 @@ int view_open_target(int root_fd, const char *path, bool is_dir)
 			    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			return -errno;
+		/* The file just made, beneath the parent resolved in root */
 		if (fd >= 0)
-			close(fd);
+			return fd;
 	}
 	return openat2_fd(root_fd, path, O_PATH, res);
 }
