@@ -42,6 +42,7 @@ struct placeholders {
 	char *reg_path;
 	const char *tree;	/* the tree of the last placeholder made */
 	int tree_fd;		/* ... opened without symlinks, or -1 */
+	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
 };
 
 static char *registry_dir(void)
@@ -139,17 +140,41 @@ static int tree_fd(struct placeholders *p, const char *tree)
 }
 
 /*
+ * A further placeholder of a kind is a hard link to the first one made:
+ * no inode is allocated and freed per name (which a file system without
+ * a journal makes slower the more were freed lately). The link names the
+ * very inode of @src_fd, whatever happened to its first name since.
+ * Return: 0 or negative errno
+ */
+static int link_to(int src_fd, int dir, const char *name)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src_fd);
+	if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
  * Make the placeholder @name in @dir (the first missing component of
  * @path, which ends at @len; a directory only with @is_dir) and register
- * it. O_EXCL: never through a
- * symlink, never a file someone else made.
+ * it. O_EXCL (and linkat()): never through a symlink, never a file
+ * someone else made.
  */
 static int create_at(struct placeholders *p, int dir, const char *name,
 		     const char *path, size_t len, bool is_last, bool is_dir)
 {
 	autofree char *sofar = xasprintf("%.*s", (int)len, path);
 	autoclose int fd = -1;
+	int kind = is_last && is_json(name);
 
+	if (!is_dir && p->src_fd[kind] >= 0 &&
+	    link_to(p->src_fd[kind], dir, name) == 0) {
+		/* Registered as the inode linked, not as what the name shows */
+		remember(p, sofar, p->src_fd[kind]);
+		return 0;
+	}
 	if (is_dir) {
 		if (mkdirat(dir, name, 0755) < 0)
 			return -errno;
@@ -165,10 +190,12 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 		if (fd < 0)
 			return -errno;
 		/* A tool that reads it finds a valid, empty document */
-		if (is_last && is_json(name))
+		if (kind)
 			(void)write_all(fd, JSON_EMPTY, JSON_EMPTY_LEN);
 	}
 	remember(p, sofar, fd);
+	if (!is_dir && p->src_fd[kind] < 0)
+		p->src_fd[kind] = TAKE_FD(fd);
 	return 0;
 }
 
@@ -483,7 +510,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot)), n_live;
 	autofree char *dir = registry_dir();
 
-	p->tree_fd = -1;
+	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
 	open_registry(cfg, p);
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
@@ -505,9 +532,12 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 		if (cfg->mounts[i].kind == MOUNT_TMPFS &&
 		    cfg->mounts[i].is_private)
 			make_for(cfg, p, cfg->mounts[i].path, NULL, true);
+	for (size_t i = 0; i < ARRAY_SIZE(p->src_fd); i++)
+		if (p->src_fd[i] >= 0)
+			close(p->src_fd[i]);
 	if (p->tree_fd >= 0)
 		close(p->tree_fd);
-	p->tree_fd = -1;
+	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
 	return p;
 }
 
