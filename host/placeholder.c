@@ -43,6 +43,7 @@ struct placeholders {
 	const char *tree;	/* the tree of the last placeholder made */
 	int tree_fd;		/* ... opened without symlinks, or -1 */
 	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
+	struct stat src_st[2];	/* ... their inodes */
 };
 
 static char *registry_dir(void)
@@ -104,26 +105,33 @@ static const char *tree_of(const struct jail_config *cfg, const char *path)
 	return best;
 }
 
-static void remember(struct placeholders *p, const char *path, int fd)
+static void remember_inode(struct placeholders *p, const char *path,
+			   dev_t dev, ino_t ino)
 {
-	struct stat st;
 	char line[PATH_MAX + 64];
 	int n;
 
-	if (p->n >= MAX_MADE || fstat(fd, &st) < 0)
+	if (p->n >= MAX_MADE)
 		return;
 	p->path[p->n] = xstrdup(path);
-	p->dev[p->n] = st.st_dev;
-	p->ino[p->n++] = st.st_ino;
+	p->dev[p->n] = dev;
+	p->ino[p->n++] = ino;
 	/*
 	 * One write() per entry, as soon as the placeholder exists: a run
 	 * killed right after leaves nothing the next run does not know of
 	 */
 	n = snprintf(line, sizeof(line), "%llu %llu %s\n",
-		     (unsigned long long)st.st_dev,
-		     (unsigned long long)st.st_ino, path);
+		     (unsigned long long)dev, (unsigned long long)ino, path);
 	if (p->reg_fd >= 0 && n > 0 && (size_t)n < sizeof(line))
 		(void)write_all(p->reg_fd, line, (size_t)n);
+}
+
+static void remember(struct placeholders *p, const char *path, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		remember_inode(p, path, st.st_dev, st.st_ino);
 }
 
 /* @tree opened without following a symlink; kept for the next path */
@@ -172,7 +180,8 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 	if (!is_dir && p->src_fd[kind] >= 0 &&
 	    link_to(p->src_fd[kind], dir, name) == 0) {
 		/* Registered as the inode linked, not as what the name shows */
-		remember(p, sofar, p->src_fd[kind]);
+		remember_inode(p, sofar, p->src_st[kind].st_dev,
+			       p->src_st[kind].st_ino);
 		return 0;
 	}
 	if (is_dir) {
@@ -194,7 +203,8 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 			(void)write_all(fd, JSON_EMPTY, JSON_EMPTY_LEN);
 	}
 	remember(p, sofar, fd);
-	if (!is_dir && p->src_fd[kind] < 0)
+	if (!is_dir && p->src_fd[kind] < 0 &&
+	    fstat(fd, &p->src_st[kind]) == 0)
 		p->src_fd[kind] = TAKE_FD(fd);
 	return 0;
 }
