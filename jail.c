@@ -9,7 +9,8 @@
  *     process: the CA bundle's memfd (--secret, --hold-push), the review's
  *     overlay directories (--review), the cgroup with the limits.
  *  3. The setup child is clone()d into new user, mount, pid, ipc, uts,
- *     cgroup and (unless --net host) network namespaces (child.c). It
+ *     cgroup and (--net filtered) network namespaces (child.c; under
+ *     --net none it makes the jail's network namespace itself). It
  *     forks the command child at once; both build while we write the
  *     uid/gid maps.
  *  4. Only after the clone is the jail's CA made (secrets), so no process
@@ -69,7 +70,12 @@ static unsigned long clone_flags(const struct jail_config *cfg)
 	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
 			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
-	if (cfg->net != NET_HOST)
+	/*
+	 * --net none: the setup child makes the jail's network namespace
+	 * after "go", while the view is built (child.c); a new one costs
+	 * more than all the other namespaces together
+	 */
+	if (cfg->net == NET_FILTERED)
 		f |= CLONE_NEWNET;
 	return f;
 }
