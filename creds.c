@@ -113,7 +113,8 @@ int creds_drop_all(void)
 	err = drop_bounding_set();
 	if (err < 0)
 		return err;
-	if (cap_reset_ambient() < 0)
+	/* One call, where libcap's cap_reset_ambient() asks for each cap */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
 	empty = cap_init();
 	if (!empty)

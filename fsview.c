@@ -34,6 +34,7 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include "jail.h"
@@ -162,7 +163,8 @@ static int open_source(const struct jail_config *cfg, const char *path)
  *
  * Resolution stays inside the new root whatever symlinks it meets.
  *
- * Return: O_PATH fd, or negative errno
+ * Return: O_PATH fd (a file it had to create: the write descriptor of its
+ * creation, good as a mount point all the same), or negative errno
  */
 int view_open_target(int root_fd, const char *path, bool is_dir)
 {
@@ -192,8 +194,9 @@ int view_open_target(int root_fd, const char *path, bool is_dir)
 			    O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			return -errno;
+		/* The file just made, beneath the parent resolved in root */
 		if (fd >= 0)
-			close(fd);
+			return fd;
 	}
 	return openat2_fd(root_fd, path, O_PATH, res);
 }
@@ -595,6 +598,28 @@ static void build_entries(int root_fd, struct view *v)
 	}
 }
 
+/*
+ * Is @fd already the root of a mount, so that its name cannot be renamed
+ * or removed (EBUSY), and, where @attr asks for it, a read-only one? Only
+ * a file counts as read-only so: a directory's read-only bind must also
+ * cover whatever is mounted below it, which is made again recursively.
+ * Inside a private git dir (gitview.c) .git, .git/config are such mounts.
+ */
+static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr)
+{
+	struct statx stx;
+	struct statvfs sv;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return false;
+	if (!(attr & MOUNT_ATTR_RDONLY))
+		return true;
+	return !S_ISDIR(st->st_mode) && fstatvfs(fd, &sv) == 0 &&
+	       (sv.f_flag & ST_RDONLY);
+}
+
 /* Make @path a mount point of itself, so rename/unlink give EBUSY */
 static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 {
@@ -612,11 +637,32 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	/* An ancestor that is a file is a placeholder: never writable */
 	if (!S_ISDIR(st.st_mode))
 		attr |= MOUNT_ATTR_RDONLY;
+	if (is_pinned_already(fd, &st, attr))
+		return 0;
 	return view_bind_fd(fd, fd, attr);
 }
 
-/* Pin every ancestor of @path strictly below @tree, top-down */
-static void pin_ancestors(int root_fd, const char *tree, const char *path)
+/* The ancestors pinned so far: one mount each is enough */
+struct pinned {
+	char *path[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+};
+
+static bool is_pinned(const struct pinned *pin, const char *path)
+{
+	for (size_t i = 0; i < pin->n; i++)
+		if (!strcmp(pin->path[i], path))
+			return true;
+	return false;
+}
+
+/*
+ * Pin every ancestor of @path strictly below @tree, top-down; one that an
+ * earlier protected path pinned already (.claude for .claude/commands
+ * after .claude/settings.json) is not stacked again
+ */
+static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
+			  const char *path)
 {
 	autofree char *p = xstrdup(path);
 
@@ -624,7 +670,13 @@ static void pin_ancestors(int root_fd, const char *tree, const char *path)
 		int err;
 
 		*s = '\0';
+		if (is_pinned(pin, p)) {
+			*s = '/';
+			continue;
+		}
 		err = pin_in_place(root_fd, p, ATTR_RW);
+		if (err >= 0 && pin->n < ARRAY_SIZE(pin->path))
+			pin->path[pin->n++] = xstrdup(p);
 		*s = '/';
 		if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
 			return;
@@ -635,12 +687,13 @@ static void pin_ancestors(int root_fd, const char *tree, const char *path)
 	}
 }
 
-static void protect_one(int root_fd, const char *tree, const char *path)
+static void protect_one(int root_fd, struct pinned *pin, const char *tree,
+			const char *path)
 {
 	int err;
 
 	if (tree)
-		pin_ancestors(root_fd, tree, path);
+		pin_ancestors(root_fd, pin, tree, path);
 	err = pin_in_place(root_fd, path, ATTR_RO);
 	/* Absent (or below a file): the exit check reports its creation */
 	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
@@ -668,15 +721,19 @@ static void build_protect(const struct jail_config *cfg, int root_fd)
 {
 	char *paths[JAIL_MAX_MOUNTS + 32];
 	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
+	struct pinned *pin = xcalloc(1, sizeof(*pin));
 
 	for (size_t i = 0; i < n; i++) {
 		const char *tree = path_under(paths[i], cfg->project) ?
 					   cfg->project :
 					   writable_tree_of(cfg, paths[i]);
 
-		protect_one(root_fd, tree, paths[i]);
+		protect_one(root_fd, pin, tree, paths[i]);
 		free(paths[i]);
 	}
+	while (pin->n--)
+		free(pin->path[pin->n]);
+	free(pin);
 }
 
 static int make_root(void)
@@ -749,8 +806,8 @@ bool fsview_path_under(const char *path, const char *root)
 	return path_under(path, root) != NULL;
 }
 
-int fsview_build(const struct jail_run *run, void (*before_sys)(void *),
-		 void *arg, int *git_fd)
+int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
+		 int *git_fd)
 {
 	const struct jail_config *cfg = run->cfg;
 	struct view *v = xcalloc(1, sizeof(*v));
@@ -772,9 +829,12 @@ int fsview_build(const struct jail_run *run, void (*before_sys)(void *),
 	view_tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
 	view_tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
 	/* As late as may be: the caller may have to wait for its netns */
-	if (before_sys)
-		before_sys(arg);
+	if (w->before_sys)
+		w->before_sys(w->arg);
 	sysview_build_sys(root_fd, v);
+	/* The placeholders, made meanwhile, lie in the trees bound next */
+	if (w->before_binds)
+		w->before_binds(w->arg);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	if (cfg->gitconfig)

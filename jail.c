@@ -10,14 +10,18 @@
  *     bundle's memfd (--secret, --hold-push), the log's name, the review's
  *     overlay directories (--review), the cgroup with the limits.
  *  3. The setup child is clone()d into new user, mount, pid, ipc, uts,
- *     cgroup and (unless --net host) network namespaces (child.c). It
+ *     cgroup and (--net filtered) network namespaces (child.c; under
+ *     --net none it makes the jail's network namespace itself). It
  *     forks the command child at once; both build while we write the
  *     uid/gid maps.
  *  4. Only after the clone is the jail's CA made (secrets), so no process
  *     of the jail ever held its key; then "go" is sent.
- *  5. While the jail builds its view and network, the audit log gets its
- *     start line and the registry its entry (host/record.c); COMMAND waits
- *     for MSG_LOG_READY, so nothing runs unrecorded.
+ *  5. While the jail builds its view and network, the placeholders of
+ *     absent protected paths are made (placeholder.c; the view waits for
+ *     MSG_PLACEHOLDERS before it binds the trees that hold them), the
+ *     audit log gets its start line and the registry its entry
+ *     (host/record.c); COMMAND waits for MSG_LOG_READY, so nothing runs
+ *     unrecorded.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
  *     signals, starts the forwarder when the gateway's sockets arrive,
  *     serves asks, and ends when pid 1 is reaped.
@@ -68,7 +72,12 @@ static unsigned long clone_flags(const struct jail_config *cfg)
 	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
 			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 
-	if (cfg->net != NET_HOST)
+	/*
+	 * --net none: the setup child makes the jail's network namespace
+	 * after "go", while the view is built (child.c); a new one costs
+	 * more than all the other namespaces together
+	 */
+	if (cfg->net == NET_FILTERED)
 		f |= CLONE_NEWNET;
 	return f;
 }
@@ -150,8 +159,6 @@ static int run_jail(struct jail_run *run)
 
 	/* The view's sources and the copy-back's destinations */
 	gitguard_open(cfg->git);
-	/* Before the view is built: it binds them read-only */
-	ph = placeholders_make(cfg);
 
 	c.self_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	if (c.self_fd < 0)
@@ -207,6 +214,13 @@ static int run_jail(struct jail_run *run)
 		kill(s.pid, SIGKILL);
 		die_errno("start the jail");
 	}
+	/*
+	 * While the jail builds its view, which waits for them before it
+	 * binds the trees that hold them read-only. A jail that already died
+	 * has reported why; super_run() sees it.
+	 */
+	ph = placeholders_make(cfg);
+	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
 	start_log(run, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);

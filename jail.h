@@ -442,9 +442,7 @@ struct jail_run {
 /**
  * fsview_build() - Build the jail's root and pivot into it
  * @run:	the run (its configuration and host resources)
- * @before_sys:	NULL, or called right before /sys is mounted: a fresh sysfs
- *		shows the network namespace of the process that mounts it
- * @arg:	passed to @before_sys
+ * @w:		what to wait for on the way (struct fsview_waits)
  *
  * Context: command child, in the jail's user, mount and pid namespaces
  * Must: open every source before anything is mounted over it
@@ -457,8 +455,22 @@ struct jail_run {
  *
  * Return: number of descriptors in @git_fd
  */
-int fsview_build(const struct jail_run *run, void (*before_sys)(void *),
-		 void *arg, int *git_fd);
+/*
+ * The steps of fsview_build() that wait for another process: each hook is
+ * NULL or called with @arg at that point
+ */
+struct fsview_waits {
+	/* Right before /sys: a fresh sysfs shows the network namespace of
+	 * the process that mounts it */
+	void (*before_sys)(void *arg);
+	/* Before the project, the home and the user's mounts: the host's
+	 * placeholders, which they bind, must exist */
+	void (*before_binds)(void *arg);
+	void *arg;
+};
+
+int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
+		 int *git_fd);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];

@@ -205,13 +205,34 @@ static int netns_set_link_up(struct nl_sock *s, const char *name)
 	return err < 0 ? nl_to_errno(err) : 0;
 }
 
+/*
+ * The kernel gives lo index 1 in every network namespace
+ * (LOOPBACK_IFINDEX): it is set up by index in one request, with no
+ * look-up by name first
+ */
+#define NETNS_LO_IFINDEX 1
+
+static int netns_set_lo_up(struct nl_sock *s)
+{
+	autolink struct rtnl_link *lo = rtnl_link_alloc();
+	autolink struct rtnl_link *change = rtnl_link_alloc();
+	int err;
+
+	if (!lo || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(lo, NETNS_LO_IFINDEX);
+	rtnl_link_set_flags(change, IFF_UP);
+	err = rtnl_link_change(s, lo, change, 0);
+	return err < 0 ? nl_to_errno(err) : 0;
+}
+
 int netns_loopback_up(void)
 {
 	autonlsock struct nl_sock *s = route_socket();
 
 	if (!s)
 		return -EIO;
-	return netns_set_link_up(s, "lo");
+	return netns_set_lo_up(s);
 }
 
 /**
@@ -364,7 +385,7 @@ static int netns_config_gateway(int proc_fd, bool ipv6)
 
 	if (!s)
 		return -EIO;
-	err = netns_set_link_up(s, "lo");
+	err = netns_set_lo_up(s);
 	if (err < 0)
 		return err;
 	/* Before the link is up: no link-local address may ever appear */
@@ -403,7 +424,7 @@ static int netns_config_jail(int proc_fd, bool ipv6)
 
 	if (!s)
 		return -EIO;
-	err = netns_set_link_up(s, "lo");
+	err = netns_set_lo_up(s);
 	if (err < 0)
 		return err;
 	if (!ipv6) {

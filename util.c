@@ -259,8 +259,14 @@ int parse_duration(const char *s, unsigned long long *out_ms)
 
 int mkdir_parents(const char *path, mode_t mode)
 {
-	autofree char *p = xstrdup(path);
+	autofree char *p = NULL;
 
+	/* At every start after the first, all of it exists: one call */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	p = xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;

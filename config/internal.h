@@ -101,6 +101,7 @@ const struct opt_def *config_nearest_option(const char *name);
 void config_parse_args(struct jail_config *cfg, int argc, char **argv,
 		       struct opt_reqs *q);
 char *config_detect_project(const char *cwd);
+/* Defaults into @cfg, which must come zeroed (xcalloc) */
 void config_init(struct jail_config *cfg);
 void config_validate(struct jail_config *cfg);
 const char *config_origin_name(enum origin o);

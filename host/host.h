@@ -356,7 +356,9 @@ struct placeholders;
  * placeholders_make() - Keep absent protected paths from being created
  * @cfg:	validated configuration
  *
- * Context: supervisor, before the jail is cloned
+ * Context: supervisor, after "go", while the jail builds its view, which
+ * waits for MSG_PLACEHOLDERS before it binds the trees they lie in; so
+ * they exist before COMMAND runs, and stay bound if we are killed
  *
  * Return: what was made, for placeholders_remove()
  */

@@ -40,6 +40,10 @@ struct placeholders {
 	size_t n;
 	int reg_fd;		/* the registry file, locked; or -1 */
 	char *reg_path;
+	const char *tree;	/* the tree of the last placeholder made */
+	int tree_fd;		/* ... opened without symlinks, or -1 */
+	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
+	struct stat src_st[2];	/* ... their inodes */
 };
 
 static char *registry_dir(void)
@@ -101,19 +105,108 @@ static const char *tree_of(const struct jail_config *cfg, const char *path)
 	return best;
 }
 
+static void remember_inode(struct placeholders *p, const char *path,
+			   dev_t dev, ino_t ino)
+{
+	char line[PATH_MAX + 64];
+	int n;
+
+	if (p->n >= MAX_MADE)
+		return;
+	p->path[p->n] = xstrdup(path);
+	p->dev[p->n] = dev;
+	p->ino[p->n++] = ino;
+	/*
+	 * One write() per entry, as soon as the placeholder exists: a run
+	 * killed right after leaves nothing the next run does not know of
+	 */
+	n = snprintf(line, sizeof(line), "%llu %llu %s\n",
+		     (unsigned long long)dev, (unsigned long long)ino, path);
+	if (p->reg_fd >= 0 && n > 0 && (size_t)n < sizeof(line))
+		(void)write_all(p->reg_fd, line, (size_t)n);
+}
+
 static void remember(struct placeholders *p, const char *path, int fd)
 {
 	struct stat st;
 
-	if (p->n >= MAX_MADE || fstat(fd, &st) < 0)
-		return;
-	p->path[p->n] = xstrdup(path);
-	p->dev[p->n] = st.st_dev;
-	p->ino[p->n++] = st.st_ino;
-	if (p->reg_fd >= 0)
-		dprintf(p->reg_fd, "%llu %llu %s\n",
-			(unsigned long long)st.st_dev,
-			(unsigned long long)st.st_ino, path);
+	if (fstat(fd, &st) == 0)
+		remember_inode(p, path, st.st_dev, st.st_ino);
+}
+
+/* @tree opened without following a symlink; kept for the next path */
+static int tree_fd(struct placeholders *p, const char *tree)
+{
+	if (p->tree_fd >= 0 && p->tree && !strcmp(p->tree, tree))
+		return p->tree_fd;
+	if (p->tree_fd >= 0)
+		close(p->tree_fd);
+	p->tree = tree;
+	p->tree_fd = openat2_fd(AT_FDCWD, tree, O_PATH | O_DIRECTORY,
+				RESOLVE_NO_SYMLINKS);
+	return p->tree_fd;
+}
+
+/*
+ * A further placeholder of a kind is a hard link to the first one made:
+ * no inode is allocated and freed per name (which a file system without
+ * a journal makes slower the more were freed lately). The link names the
+ * very inode of @src_fd, whatever happened to its first name since.
+ * Return: 0 or negative errno
+ */
+static int link_to(int src_fd, int dir, const char *name)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src_fd);
+	if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Make the placeholder @name in @dir (the first missing component of
+ * @path, which ends at @len; a directory only with @is_dir) and register
+ * it. O_EXCL (and linkat()): never through a symlink, never a file
+ * someone else made.
+ */
+static int create_at(struct placeholders *p, int dir, const char *name,
+		     const char *path, size_t len, bool is_last, bool is_dir)
+{
+	autofree char *sofar = xasprintf("%.*s", (int)len, path);
+	autoclose int fd = -1;
+	int kind = is_last && is_json(name);
+
+	if (!is_dir && p->src_fd[kind] >= 0 &&
+	    link_to(p->src_fd[kind], dir, name) == 0) {
+		/* Registered as the inode linked, not as what the name shows */
+		remember_inode(p, sofar, p->src_st[kind].st_dev,
+			       p->src_st[kind].st_ino);
+		return 0;
+	}
+	if (is_dir) {
+		if (mkdirat(dir, name, 0755) < 0)
+			return -errno;
+		fd = openat2_fd(dir, name, O_PATH | O_NOFOLLOW | O_DIRECTORY,
+				RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = openat(dir, name,
+			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    0444);
+		if (fd < 0)
+			return -errno;
+		/* A tool that reads it finds a valid, empty document */
+		if (kind)
+			(void)write_all(fd, JSON_EMPTY, JSON_EMPTY_LEN);
+	}
+	remember(p, sofar, fd);
+	if (!is_dir && p->src_fd[kind] < 0 &&
+	    fstat(fd, &p->src_st[kind]) == 0)
+		p->src_fd[kind] = TAKE_FD(fd);
+	return 0;
 }
 
 /*
@@ -131,52 +224,36 @@ static int make_one(struct placeholders *p, const char *tree,
 		    const char *path, bool is_dir)
 {
 	autofree char *rel = xstrdup(path + strlen(tree) + 1);
-	autoclose int cur = openat2_fd(AT_FDCWD, tree, O_PATH | O_DIRECTORY,
-				       RESOLVE_NO_SYMLINKS);
+	int top = tree_fd(p, tree), cur = top;
 	char *save = NULL;
 	size_t done = strlen(tree);
+	int err = 0;
 
-	if (cur < 0)
-		return cur;
+	if (top < 0)
+		return top;
 	for (char *c = strtok_r(rel, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
-		autofree char *sofar = xasprintf("%.*s",
-						 (int)(done + 1 + strlen(c)),
-						 path);
 		int fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
 				    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 
 		done += 1 + strlen(c);
 		if (fd == -ENOENT) {
-			int r = last && is_dir ?
-					mkdirat(cur, c, 0755) :
-					openat(cur, c,
-					       O_CREAT | O_EXCL | O_WRONLY |
-						       O_NOFOLLOW | O_CLOEXEC,
-					       0444);
-
-			if (r < 0)
-				return -errno;
-			/* A tool that reads it finds a valid, empty document */
-			if (!(last && is_dir) && last && is_json(c))
-				(void)write_all(r, JSON_EMPTY, JSON_EMPTY_LEN);
-			if (!(last && is_dir))
-				close(r);
-			fd = openat2_fd(cur, c, O_PATH | O_NOFOLLOW,
-					RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-			if (fd < 0)
-				return fd;
-			remember(p, sofar, fd);
-			close(fd);
-			return 0;
+			err = create_at(p, cur, c, path, done, last,
+					last && is_dir);
+			break;
 		}
-		if (fd < 0)
-			return fd;
-		close(cur);
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		if (cur != top)
+			close(cur);
 		cur = fd;
 	}
-	return 0;
+	if (cur != top)
+		close(cur);
+	return err;
 }
 
 /* Is @name, a file of @size bytes, what make_one() left there? */
@@ -200,20 +277,38 @@ static bool still_ours(int dir, const char *name, dev_t dev, ino_t ino,
 	       (S_ISREG(st.st_mode) && is_placeholder_size(name, st.st_size));
 }
 
-static void remove_one(const char *path, dev_t dev, ino_t ino)
+/* The directory of the last placeholder removed, opened once for all */
+struct parent_dir {
+	char *path;
+	int fd;
+};
+
+static void parent_dir_close(struct parent_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	*d = (struct parent_dir){ NULL, -1 };
+}
+
+static void remove_one(struct parent_dir *d, const char *path, dev_t dev,
+		       ino_t ino)
 {
 	autofree char *parent = xstrdup(path);
 	char *slash = strrchr(parent, '/');
-	autoclose int dfd = -1;
 	bool is_dir = false;
 
 	if (!slash || slash == parent)
 		return;
 	*slash = '\0';
-	dfd = openat2_fd(AT_FDCWD, parent, O_PATH | O_DIRECTORY,
-			 RESOLVE_NO_SYMLINKS);
-	if (dfd >= 0 && still_ours(dfd, slash + 1, dev, ino, &is_dir))
-		unlinkat(dfd, slash + 1, is_dir ? AT_REMOVEDIR : 0);
+	if (!d->path || strcmp(d->path, parent)) {
+		parent_dir_close(d);
+		d->fd = openat2_fd(AT_FDCWD, parent, O_PATH | O_DIRECTORY,
+				   RESOLVE_NO_SYMLINKS);
+		d->path = TAKE_PTR(parent);
+	}
+	if (d->fd >= 0 && still_ours(d->fd, slash + 1, dev, ino, &is_dir))
+		unlinkat(d->fd, slash + 1, is_dir ? AT_REMOVEDIR : 0);
 }
 
 /* One line of a registry: "DEV INO PATH" */
@@ -328,13 +423,16 @@ static size_t sweep(const char *dir, const char *own, struct entry *live,
 		    size_t max_live)
 {
 	static struct entry dead[MAX_MADE];
+	struct parent_dir pd = { NULL, -1 };
 	size_t n_dead = 0, n_live;
 
 	n_live = read_registries(dir, own, live, max_live, dead, &n_dead);
 	/* Children first */
 	for (size_t i = n_dead; i-- > 0;)
 		if (!is_live(live, n_live, dead[i].dev, dead[i].ino))
-			remove_one(dead[i].path, dead[i].dev, dead[i].ino);
+			remove_one(&pd, dead[i].path, dead[i].dev,
+				   dead[i].ino);
+	parent_dir_close(&pd);
 	free_entries(dead, n_dead);
 	return n_live;
 }
@@ -422,6 +520,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	size_t n = fsview_protected(cfg, prot, ARRAY_SIZE(prot)), n_live;
 	autofree char *dir = registry_dir();
 
+	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
 	open_registry(cfg, p);
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
@@ -443,6 +542,12 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 		if (cfg->mounts[i].kind == MOUNT_TMPFS &&
 		    cfg->mounts[i].is_private)
 			make_for(cfg, p, cfg->mounts[i].path, NULL, true);
+	for (size_t i = 0; i < ARRAY_SIZE(p->src_fd); i++)
+		if (p->src_fd[i] >= 0)
+			close(p->src_fd[i]);
+	if (p->tree_fd >= 0)
+		close(p->tree_fd);
+	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
 	return p;
 }
 
@@ -475,6 +580,7 @@ void placeholders_remove(const struct jail_config *cfg,
 		k++;
 	}
 	static struct entry live[MAX_MADE * 4];
+	struct parent_dir pd = { NULL, -1 };
 	autofree char *dir = NULL;
 	size_t n_live;
 
@@ -488,9 +594,11 @@ void placeholders_remove(const struct jail_config *cfg,
 	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {
 		if (!is_live(live, n_live, p->dev[p->n], p->ino[p->n]))
-			remove_one(p->path[p->n], p->dev[p->n], p->ino[p->n]);
+			remove_one(&pd, p->path[p->n], p->dev[p->n],
+				   p->ino[p->n]);
 		free(p->path[p->n]);
 	}
+	parent_dir_close(&pd);
 	free_entries(live, n_live);
 	if (p->reg_path)
 		unlink(p->reg_path);

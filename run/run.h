@@ -35,6 +35,12 @@
  */
 #define MSG_LOG_READY 'A'
 /*
+ * From the supervisor, once the placeholders of absent protected paths
+ * exist (placeholder.c): made while the jail builds its view, they are
+ * waited for before the project and the user's mounts are bound
+ */
+#define MSG_PLACEHOLDERS 'H'
+/*
  * Between the setup child (later jail-init), the command child and, under
  * --net filtered, the namespace helper
  */
