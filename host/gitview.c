@@ -165,6 +165,24 @@ static bool is_empty_node(const char *path)
  * `git add -A` inside (they are removed at exit; committed, they would
  * show as deletions)
  */
+/*
+ * A protected path of the project that does not exist has a placeholder
+ * at its first missing component (.claude for .claude/settings.json):
+ * git inside must not see it as a new file, or `git add -A` would commit
+ * it and its removal at exit would show as a deletion on the host.
+ * @plen: the length of the project's path, a prefix of @path
+ */
+static void exclude_placeholder(int ex, char *path, size_t plen)
+{
+	char *slash;
+
+	while (access(path, F_OK) < 0 && (slash = strrchr(path, '/')) &&
+	       (size_t)(slash - path) > plen)
+		*slash = '\0';
+	if (is_empty_node(path))
+		dprintf(ex, "\n/%s", path + plen + 1);
+}
+
 static int private_info(const struct jail_config *cfg, int src, int dst)
 {
 	autoclose int s = openat2_fd(src, "info", O_RDONLY | O_DIRECTORY,
@@ -203,8 +221,8 @@ static int private_info(const struct jail_config *cfg, int src, int dst)
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	for (size_t i = 0; i < n; i++) {
 		if (ex >= 0 && !strncmp(prot[i], cfg->project, plen) &&
-		    prot[i][plen] == '/' && is_empty_node(prot[i]))
-			dprintf(ex, "\n/%s", prot[i] + plen + 1);
+		    prot[i][plen] == '/')
+			exclude_placeholder(ex, prot[i], plen);
 		free(prot[i]);
 	}
 	return 0;

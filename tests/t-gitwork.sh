@@ -101,6 +101,17 @@ assert_eq "pull: host git sees the fetched commit" "upstream-new" \
 assert_eq "fetch: FETCH_HEAD copied back" "1" \
 	"$(grep -c . "$p/.git/FETCH_HEAD" 2>/dev/null)"
 
+# The placeholders of absent protected paths (.claude, .envrc, ...) are
+# no new files to git inside: `git add -A` commits none of them, so their
+# removal at exit shows as nothing on the host
+p=$(newrepo placeholders)
+cd "$p" || exit 1
+out=$(jg -- sh -c 'git status --porcelain; echo x >real; git add -A;
+	git commit -qm inside; git show --name-only --format= HEAD' 2>&1)
+assert_eq "placeholders: git inside sees only the new file" "real" "$out"
+assert_eq "placeholders: host git status is clean after the run" "" \
+	"$(u git -C "$p" status --porcelain 2>&1)"
+
 # A merge left in conflict inside is a merge in conflict on the host
 p=$(newrepo conflict)
 cd "$p" || exit 1
