@@ -309,8 +309,9 @@ struct env_req {
 /* ---- secrets (secrets.c) ---- */
 #define JAIL_MAX_SECRETS 16
 #define SECRETS_VALUE_MAX 4096		/* bytes of a value, NUL excluded */
+#define SECRETS_VALUE_MIN 8		/* bytes of a value, at least */
 #define SECRETS_HOSTS_MAX 8		/* hosts a secret is bound to */
-#define SECRETS_PLACEHOLDER_MAX 200	/* placeholder bytes, NUL excluded */
+#define SECRETS_PLACEHOLDER_MAX SECRETS_VALUE_MAX /* as long as any value */
 
 /* One --secret */
 struct secret_req {

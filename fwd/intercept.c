@@ -37,7 +37,9 @@
  * followed by its Content-Length or chunked framing (http.c) to find the
  * next head, and searched for the placeholders of secrets bound elsewhere
  * (secrets_scan_stream()). Framing it cannot follow ends the connection.
- * Responses are not parsed: they stream back as they come.
+ * Responses stream back as they come, each followed by its framing
+ * (answers.c, reflect.c) so that a value bound to the host that comes
+ * back in one is replaced by its placeholder before the jail reads it.
  *
  * TLS to a --hold-push host is intercepted the same way (without a secret
  * of its own, only the foreign placeholders are looked for). A git push
@@ -68,74 +70,7 @@
 #include "cmd/cmd.h"
 #include "host/host.h"
 #include "fwd/internal.h"
-
-#define BROKER_IDLE_MS (10ULL * 60 * 1000)	/* a stream silent this long ends */
-
-#define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
-
-#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
-
-#define ICPT_LEAVES \
-	((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX + JAIL_MAX_HOLD_PUSH)
-
-#define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
-
-#define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
-
-#define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
-
-#define ICPT_REFUSE_MS 5000	/* earlier answers drain before a refusal */
-
-#define ICPT_QUIET_MS 1000	/* ... until the server is silent this long */
-
-/* One intercepted connection (the process's only one) */
-struct icpt {
-	const struct fwd_params *p;
-	const struct dnsd *d;
-	const struct broker_proxy *px;
-	const char *host;		/* the bound or held host the SNI named */
-	uint16_t port;
-	/* What every request must name (reqcheck_judge()): the SNI and
-	 * port, or the broker name the plain-HTTP client used */
-	struct reqcheck_conn rc;
-	bool is_plain;			/* the broker's name: no TLS inside */
-	bool is_closing;		/* upstream closes after its request */
-	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
-	int jail_fd;
-	int up_fd;
-	struct crypto_tls *jail;
-	struct crypto_tls *up;
-	struct dnsd_addr peer;
-	struct secrets_sub subs[JAIL_MAX_SECRETS];
-	size_t n_subs;
-	bool has_unbound;		/* placeholders to look for in bodies */
-	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
-	uint64_t body_left;		/* RQ_LENGTH */
-	struct http_chunked chunked;	/* RQ_CHUNKED */
-	struct secrets_stream scan;	/* the body's data */
-	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
-	size_t in_len;
-	long long up_bytes;
-	long long down_bytes;
-	long long n_requests;
-	/* --hold-push: a push's head, held in @out until it is answered */
-	bool is_held;			/* pushes to @host are held */
-	enum { PUSH_NONE, PUSH_COLLECT, PUSH_DRAIN } push;
-	char repo[256];
-	size_t out_len;			/* the held head in @out */
-	uint32_t injected;		/* its secrets, logged when sent */
-	size_t hold_len;
-	size_t list_len;
-	unsigned long long drained;
-	char why[ASK_HOST_MAX + 128];	/* PUSH_DRAIN: the refusal */
-	struct push_cmds cmds;
-	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
-	uint8_t list[PUSH_LIST_MAX];	/* its data: the command list */
-	uint8_t reply[PUSH_REPORT_MAX + 1024];
-	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
-	uint8_t down[ICPT_BUF];
-	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
-};
+#include "fwd/icpt.h"
 
 /*
  * The leaf certificates made so far, one per bound host. Made in the
@@ -183,7 +118,7 @@ static struct crypto_leaf *leaf_for(const struct fwd_params *p,
 }
 
 /* The jail's side: TLS (interception) or plain (the broker's name) */
-static int jail_write(struct icpt *ic, const void *buf, size_t len)
+int icpt_jail_write(struct icpt *ic, const void *buf, size_t len)
 {
 	if (ic->is_plain)
 		return write_all(ic->jail_fd, buf, len) < 0 ? -EIO : 0;
@@ -208,7 +143,7 @@ static bool jail_pending(struct icpt *ic)
 }
 
 /* net.allow for the connection, then the end of the process */
-static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
+__attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 {
 	char ip[64];
 	const struct audit_field f[] = {
@@ -243,7 +178,6 @@ static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 	_exit(0);
 }
 
-static int icpt_to_jail(struct icpt *ic);
 
 /*
  * The answers to the requests carried before a refused one are on their
@@ -282,7 +216,7 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 
 	icpt_drain_answers(ic);
 	if (n > 0 && (size_t)n < sizeof(buf))
-		(void)jail_write(ic, buf, (size_t)n);
+		(void)icpt_jail_write(ic, buf, (size_t)n);
 	icpt_finish(ic);
 }
 
@@ -403,6 +337,7 @@ static void icpt_redial(struct icpt *ic)
 		if (icpt_to_jail(ic) < 0)
 			break;
 	}
+	icpt_down_end(ic);
 	crypto_tls_free(ic->up);
 	ic->up = NULL;
 	close(ic->up_fd);
@@ -446,6 +381,11 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	if (len < 0)
 		icpt_refuse(ic, "400 Bad Request", "request head refused");
 	ic->n_requests++;
+	/* Its answer is followed (a HEAD's has no body) */
+	if (ic->n_pats &&
+	    reflect_resp_request(&ic->resp, !strcmp(h->method, "HEAD")) < 0)
+		icpt_refuse(ic, "429 Too Many Requests",
+			    "too many requests awaiting their answers");
 	memset(&ic->scan, 0, sizeof(ic->scan));
 	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
 	memset(&ic->chunked, 0, sizeof(ic->chunked));
@@ -476,6 +416,7 @@ static void icpt_push_release(struct icpt *ic)
 	 * nothing of the held request has reached it yet
 	 */
 	if (poll(&pf, 1, 0) > 0 || crypto_tls_pending(ic->up)) {
+		icpt_down_end(ic);
 		crypto_tls_free(ic->up);
 		ic->up = NULL;
 		close(ic->up_fd);
@@ -586,8 +527,8 @@ static __attribute__((noreturn)) void icpt_push_refused(struct icpt *ic)
 		     "Cache-Control: no-cache\r\nContent-Length: %d\r\n"
 		     "Connection: close\r\n\r\n",
 		     len);
-	if (jail_write(ic, head, (size_t)n) == 0)
-		(void)jail_write(ic, ic->reply, (size_t)len);
+	if (icpt_jail_write(ic, head, (size_t)n) == 0)
+		(void)icpt_jail_write(ic, ic->reply, (size_t)len);
 	icpt_finish(ic);
 }
 
@@ -735,29 +676,6 @@ static void icpt_from_jail(struct icpt *ic)
 	ic->in_len -= pos;
 }
 
-/*
- * What the server sent, to the jail as it comes (a stream stays a
- * stream), in writes of up to ICPT_BUF: every record already read
- * joins the write. Return: 0, or -1 when either side is done
- */
-static int icpt_to_jail(struct icpt *ic)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	do {
-		n = crypto_tls_read(ic->up, ic->down + got,
-				    sizeof(ic->down) - got);
-		if (n > 0)
-			got += (size_t)n;
-	} while (n > 0 && got < sizeof(ic->down) &&
-		 crypto_tls_pending(ic->up));
-	if (got && jail_write(ic, ic->down, got) < 0)
-		return -1;
-	ic->down_bytes += (long long)got;
-	return n == 0 || n == -EIO ? -1 : 0;
-}
-
 /* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic)
 {
@@ -809,6 +727,17 @@ static void icpt_relay(struct icpt *ic)
 	}
 }
 
+/* The secrets as this connection's host sees them, and the values to
+ * look for in what comes back */
+static void icpt_setup_subs(struct icpt *ic, const char *host)
+{
+	ic->n_subs = broker_make_subs(ic->p, host, ic->subs);
+	for (size_t i = 0; i < ic->n_subs; i++)
+		ic->has_unbound |= !ic->subs[i].value;
+	ic->n_pats = reflect_make_pats(ic->subs, ic->n_subs, ic->pats,
+				       ic->mask);
+}
+
 /*
  * The start of an interception process (TLS, or a plain-HTTP broker
  * name): SIGTERM (the forwarder stopping, or its death) ends the relay
@@ -856,9 +785,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	/* Without an ask channel (cannot happen) a push is refused */
 	ic.is_held = is_held(p->cfg, host);
 	ic.rc = (struct reqcheck_conn){ host, port, 443, ic.is_held };
-	ic.n_subs = broker_make_subs(p, host, ic.subs);
-	for (size_t i = 0; i < ic.n_subs; i++)
-		ic.has_unbound |= !ic.subs[i].value;
+	icpt_setup_subs(&ic, host);
 	if (port == 443)
 		snprintf(ic.authority, sizeof(ic.authority), "%s", host);
 	else
@@ -914,9 +841,7 @@ __attribute__((noreturn)) void broker_serve_plain(
 	ic.is_held = is_held(p->cfg, host);
 	ic.rc = (struct reqcheck_conn){ name, h->host_port ? h->host_port : 80,
 					80, ic.is_held };
-	ic.n_subs = broker_make_subs(p, host, ic.subs);
-	for (size_t i = 0; i < ic.n_subs; i++)
-		ic.has_unbound |= !ic.subs[i].value;
+	icpt_setup_subs(&ic, host);
 	snprintf(ic.authority, sizeof(ic.authority), "%s", host);
 	fcntl(jail_fd, F_SETFL, 0);
 	icpt_connect(&ic);

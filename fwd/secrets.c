@@ -217,6 +217,11 @@ void secrets_prepare(struct jail_config *cfg)
 			die("--secret %s: %s", s->name,
 			    s->file ? "the file's first line is empty" :
 				      "not set in the environment");
+		/* What comes back is searched for the value (reflect.c):
+		 * one this short would be found in answers by chance */
+		if (strlen(slot) < SECRETS_VALUE_MIN)
+			die("--secret %s: the value is shorter than %d bytes",
+			    s->name, SECRETS_VALUE_MIN);
 		for (int tries = 0; r == -EAGAIN && tries < 8; tries++) {
 			if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 				die_errno("getrandom");
@@ -580,7 +585,21 @@ static bool is_dropped_header(const uint8_t *name, size_t len)
 	return false;
 }
 
-/* One header line "NAME: VALUE" (no line end). Return: 0 or -errno */
+/* Is any secret bound to this request's host? */
+static bool has_bound(const struct secrets_sub *subs, size_t n)
+{
+	for (size_t i = 0; i < n && i < JAIL_MAX_SECRETS; i++)
+		if (subs[i].value)
+			return true;
+	return false;
+}
+
+/*
+ * One header line "NAME: VALUE" (no line end). To a host a secret is
+ * bound to, Accept-Encoding goes (rewrite_head() asks for identity): a
+ * compressed answer would hide a reflected value from reflect.c.
+ * Return: 0 or -errno
+ */
 static int rewrite_header(struct out_buf *o, const uint8_t *line,
 			  size_t len, const struct secrets_sub *subs,
 			  size_t n, uint32_t *injected)
@@ -592,6 +611,10 @@ static int rewrite_header(struct out_buf *o, const uint8_t *line,
 		return -EBADMSG;
 	name_len = (size_t)(colon - line);
 	if (is_dropped_header(line, name_len))
+		return 0;
+	if (name_len == 15 && !strncasecmp((const char *)line,
+					   "accept-encoding", 15) &&
+	    has_bound(subs, n))
 		return 0;
 	vs = name_len + 1;
 	ve = len;
@@ -641,6 +664,8 @@ static int rewrite_head(const uint8_t *head, size_t head_len,
 			puts_(&o, "\r\nHost: ");
 			puts_(&o, host);
 			puts_(&o, "\r\n");
+			if (has_bound(subs, n))
+				puts_(&o, "Accept-Encoding: identity\r\n");
 		} else {
 			r = rewrite_header(&o, head + pos, end - pos, subs, n,
 					   injected);

@@ -466,6 +466,12 @@ int http_chunked_feed(struct http_chunked *st, const uint8_t *buf,
 /* Has @st seen the body's last byte? */
 bool http_chunked_done(const struct http_chunked *st);
 
+/* Is @st within a chunk's data (the next bytes fed are data)? */
+bool http_chunked_in_data(const struct http_chunked *st);
+
+/* Is @st past the last chunk, in the trailer fields or the final CRLF? */
+bool http_chunked_in_trailer(const struct http_chunked *st);
+
 
 /* ---------------------------------------------------------------------
  * push.c: git smart-HTTP pushes (--hold-push): the receive-pack command

@@ -110,13 +110,19 @@ class Handler(SimpleHTTPRequestHandler):
             self.close_connection = True
             return
         if self.path.startswith("/echo"):
-            # The request's headers and body, as the server got them
+            # The request's headers and body, as the server got them,
+            # also to echo.log (what the jail reads may differ: a bound
+            # value comes back as its placeholder)
             body = "".join("%s: %s\n" % kv for kv in self.headers.items())
             body = (body + "\n").encode() + self.read_body()
+            log("echo.log", body.decode("utf-8", "replace"))
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if self.path.startswith("/reflect"):
+            self.reflect()
             return
         if self.path == "/" or self.path.startswith("/hello"):
             body = ("hello server=%s port=%s host=%s sni=%s\n"
@@ -127,6 +133,42 @@ class Handler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
+
+    def reflect(self):
+        # The x-api-key sent back in a header and in the body:
+        # /reflect (Content-Length), /reflect/split (the body written in
+        # two parts 0.3 s apart, cut inside the key), /reflect/chunked
+        # (the key cut by a chunk boundary, a trailer holding it too),
+        # /reflect/gzip (compressed whatever the request asked for)
+        key = self.headers.get("x-api-key", "none").encode()
+        log("echo.log", "reflect x-api-key: " + key.decode())
+        body = b"key=" + key + b" again=" + key + b"\n"
+        half = len(b"key=") + len(key) // 2
+        kind = self.path[len("/reflect"):]
+        self.send_response(200)
+        self.send_header("X-Reflect", key.decode())
+        if kind == "/chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Trailer", "X-Key")
+            self.end_headers()
+            for part in (body[:half], body[half:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+                time.sleep(0.3)
+            self.wfile.write(b"0\r\nX-Key: " + key + b"\r\n\r\n")
+            return
+        if kind == "/gzip":
+            import gzip
+            body = gzip.compress(body)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if kind == "/split":
+            self.wfile.write(body[:half])
+            self.wfile.flush()
+            time.sleep(0.3)
+            body = body[half:]
+        self.wfile.write(body)
 
     def do_POST(self):
         if self.path.startswith("/git/"):

@@ -26,6 +26,28 @@ static int rewrite(const char *head, uint32_t *inj, int *leaked)
 	return r;
 }
 
+/* A bound host gets identity in place of the client's codings (a
+ * compressed answer would hide a reflected value); elsewhere they stay */
+static void test_accept_encoding(void)
+{
+	static const char head[] = "GET / HTTP/1.1\r\nHost: h\r\n"
+				   "Accept-Encoding: gzip, br\r\n\r\n";
+	uint32_t inj;
+	int leaked, r;
+
+	r = rewrite(head, &inj, &leaked);
+	ok(r > 0 && strstr((char *)out, "Accept-Encoding: identity\r\n") &&
+		   !strstr((char *)out, "gzip"),
+	   "bound host: Accept-Encoding: identity only");
+	r = secrets_rewrite_head((const uint8_t *)head, strlen(head), "h",
+				 subs + 1, 1, out, sizeof(out) - 1, &inj,
+				 &leaked);
+	out[r > 0 ? r : 0] = '\0';
+	ok(r > 0 && strstr((char *)out, "Accept-Encoding: gzip, br\r\n") &&
+		   !strstr((char *)out, "identity"),
+	   "no secret bound there: the client's own");
+}
+
 static void test_placeholder(void)
 {
 	uint8_t rnd[4 * SECRETS_PLACEHOLDER_MAX];
@@ -84,6 +106,7 @@ static void test_rewrite(void)
 	is_str((char *)out,
 	       "POST /v1/messages HTTP/1.1\r\n"
 	       "Host: api.example.com\r\n"
+	       "Accept-Encoding: identity\r\n"
 	       "x-api-key: sk-ant-REAL-value\r\n"
 	       "Authorization: Bearer sk-ant-REAL-value\r\n"
 	       "Content-Length: 2\r\n"
@@ -217,6 +240,7 @@ int main(void)
 {
 	test_placeholder();
 	test_rewrite();
+	test_accept_encoding();
 	test_scan();
 	test_rewrite_request();
 	test_scan_stream();
