@@ -140,12 +140,14 @@ int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
 /**
  * secrets_add() - Record one --secret value
  * @cfg:	configuration
- * @arg:	"NAME@HOST[,HOST...]" or "NAME=@FILE@HOST[,HOST...]"
+ * @full:	"NAME@HOST[,HOST...]" or "NAME=@FILE@HOST[,HOST...]", then
+ *		optionally a scope: ";methods=GET,HEAD;paths=/a/,/b/"
+ *		(scope_parse())
  * @origin:	where it came from; a later NAME replaces an earlier one
  *
  * Parses only: nothing is read. Dies with one line on a bad value.
  */
-void secrets_add(struct jail_config *cfg, const char *arg,
+void secrets_add(struct jail_config *cfg, const char *full,
 		 enum origin origin);
 
 /**
@@ -207,6 +209,7 @@ struct secrets_sub {
 	const char *placeholder;
 	const char *value;	/* NULL: not bound to this request's host */
 	size_t value_len;
+	const struct secret_scope *scope;	/* NULL: anywhere on it */
 };
 
 /**

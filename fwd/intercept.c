@@ -345,6 +345,56 @@ static void icpt_redial(struct icpt *ic)
 	ic->is_closing = false;
 }
 
+/*
+ * The secrets bound here that are not for this request (their scope: its
+ * method, its normalised path, which is left in @path)
+ */
+static uint32_t icpt_out_of_scope(const struct icpt *ic,
+				  const struct http_head *h, char *path,
+				  size_t path_len)
+{
+	bool has_path = scope_normalize_path(h->target, path, path_len) >= 0;
+	uint32_t m = 0;
+
+	if (!has_path)
+		snprintf(path, path_len, "%s", h->target);
+	for (size_t i = 0; i < ic->n_subs && i < 32; i++)
+		if (ic->subs[i].value && ic->subs[i].scope &&
+		    !scope_allows(ic->subs[i].scope, h->method,
+				  has_path ? path : NULL))
+			m |= 1u << i;
+	return m;
+}
+
+/*
+ * A request carried the placeholder of a secret @i outside its scope: it
+ * never gets the value. Logged as secret.scope; the jail is answered 403
+ * and the connection ends (the rewritten head is wiped unsent)
+ */
+static __attribute__((noreturn)) void icpt_scope_refuse(struct icpt *ic,
+							 size_t i,
+							 const char *method,
+							 const char *path)
+{
+	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
+	char why[sizeof(scope) + 128];
+	const struct audit_field f[] = {
+		AF_STR("name", ic->subs[i].name),
+		AF_STR("host", ic->host),
+		AF_STR("method", method),
+		AF_STR("path", path),
+	};
+
+	explicit_bzero(ic->out, sizeof(ic->out));
+	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
+	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
+		snprintf(scope, sizeof(scope), "narrower");
+	snprintf(why, sizeof(why),
+		 "secret %s is not for this request on %s (its scope: %s)",
+		 ic->subs[i].name, ic->host, scope);
+	icpt_refuse(ic, "403 Forbidden", why);
+}
+
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
 static void icpt_head(struct icpt *ic, const uint8_t *b,
 		      const struct http_head *h)
@@ -352,7 +402,8 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	const struct fwd_params *p = ic->p;
 	struct http_framing fr;
 	const char *status, *why = "";
-	uint32_t injected = 0;
+	uint32_t injected = 0, outside;
+	char path[HTTP_HEAD_MAX];
 	int leaked = -1, len;
 
 	status = intercept_request(ic, h, b, &fr, &why);
@@ -380,6 +431,10 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	}
 	if (len < 0)
 		icpt_refuse(ic, "400 Bad Request", "request head refused");
+	outside = icpt_out_of_scope(ic, h, path, sizeof(path)) & injected;
+	for (size_t i = 0; outside && i < ic->n_subs; i++)
+		if (outside & (1u << i))
+			icpt_scope_refuse(ic, i, h->method, path);
 	ic->n_requests++;
 	/* Its answer is followed (a HEAD's has no body) */
 	if (ic->n_pats &&

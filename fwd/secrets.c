@@ -58,16 +58,37 @@ static void parse_hosts(struct secret_req *s, const char *arg,
 		die("--secret \"%s\": no host; use NAME@HOST[,HOST...]", arg);
 }
 
-void secrets_add(struct jail_config *cfg, const char *arg,
+/*
+ * Where the scope of @arg starts (";methods=" or ";paths=", the first
+ * one: a FILE may hold ';' but not these), or its end
+ */
+static const char *scope_start(const char *arg)
+{
+	const char *m = strstr(arg, ";methods="), *p = strstr(arg, ";paths=");
+
+	if (m && (!p || m < p))
+		return m;
+	return p ? p : arg + strlen(arg);
+}
+
+void secrets_add(struct jail_config *cfg, const char *full,
 		 enum origin origin)
 {
-	const char *at = strchr(arg, '@');
-	const char *eq = strchr(arg, '=');
+	const char *sc_at = scope_start(full), *why;
+	autofree char *arg = strndup(full, (size_t)(sc_at - full));
+	const char *at = arg ? strchr(arg, '@') : NULL;
+	const char *eq = arg ? strchr(arg, '=') : NULL;
 	size_t name_len;
 	struct secret_req *s = NULL;
 	autofree char *name = NULL;
 	autofree char *file = NULL;
+	struct secret_scope scope;
 	const char *hosts;
+
+	if (!arg)
+		die("out of memory");
+	if (scope_parse(sc_at, &scope, &why) < 0)
+		die("--secret \"%s\": %s", full, why);
 
 	if (eq && (!at || eq < at)) {
 		/* NAME=@FILE@HOST: FILE may hold '@', HOST never does */
@@ -116,6 +137,7 @@ void secrets_add(struct jail_config *cfg, const char *arg,
 	else if (file)
 		s->file = xasprintf("%s/%s", cfg->cwd, file);
 	s->origin = origin;
+	s->scope = scope;
 	parse_hosts(s, arg, hosts);
 }
 

@@ -353,6 +353,77 @@ assert_match "... logged as net.error" '"event":"net.error","host":"allowed.test
 out=$(JT_EXTRA_ENV="K=short" sj -- true 2>&1)
 assert_match "a value shorter than 8 bytes is refused (answers are searched for it)" "^jail: --secret K: the value is shorter than 8 bytes" "$out"
 
+# ---- narrow tokens: a scope of methods and path prefixes -------------------
+
+SC='K@allowed.test;methods=GET,POST;paths=/echo/in/'
+# scj ARGS... -- CMD: as sj, with K narrowed by $SC
+scj()
+{
+	local rc
+	rm -f "$LOG"
+	jail --net filtered --log "$LOG" --allow allowed.test --secret "$SC" "$@"
+	rc=$?
+	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
+	return $rc
+}
+net_reset_logs
+out=$(scj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo/in/x; curl -sS --max-time 10 -d x=1 -H "x-api-key: $K" '"$BROKER"'/echo/in/' 2>&1)
+assert_eq "inside its scope (GET and POST, under /echo/in/, TLS and broker): the server gets the value" 2 "$(echoed | grep -c "^x-api-key: $REAL\$")"
+# Each of these would have carried the value before: none may now
+for req in "-X PUT https://allowed.test/echo/in/x" \
+	"https://allowed.test/echo/out" \
+	"https://allowed.test/echo/inside" \
+	"--path-as-is https://allowed.test/echo/in/../out" \
+	"--path-as-is https://allowed.test/echo/in/%2e%2e/out" \
+	"--path-as-is https://allowed.test/echo/in/%2E%2e/%2e%2e/echo/out" \
+	"--path-as-is https://allowed.test/echo/in%2f..%2fout" \
+	"--path-as-is https://allowed.test/echo/in//..//..//echo/out" \
+	"--path-as-is https://allowed.test/echo/in/..%5cout" \
+	"--path-as-is https://allowed.test/echo/in/%252e%252e/out" \
+	"--path-as-is 'https://allowed.test/echo/in/x;/../../out'" \
+	"$BROKER/echo/out"; do
+	out=$(scj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$req" 2>&1)
+	assert_match "outside its scope [$req]: refused" "^jail: secret K is not for this request on allowed.test \(its scope: methods GET,POST; paths /echo/in/\)" "$out"
+	assert_eq "... nothing reached the server" "" "$(echoed)"
+	assert_match "... logged as secret.scope" '"event":"secret.scope","name":"K","host":"allowed.test","method":"[A-Z]+","path":"' "$(cat "$LOG")"
+done
+assert_nomatch "... the value never reached the log" "$REAL" "$(cat "$ALL_LOGS")"
+out=$(scj -- sh -c 'curl -sS --max-time 10 -H "x-other: 1" https://allowed.test/echo/out' 2>&1)
+assert_match "outside its scope without the placeholder: the request goes on" "^x-other: 1\$" "$out"
+out=$(scj -- python3 -c '
+import http.client, os, ssl
+c = http.client.HTTPSConnection("allowed.test", timeout=10, context=ssl.create_default_context())
+c.request("GET", "/echo/in/a", headers={"x-api-key": os.environ["K"]})
+r = c.getresponse()
+r.read()
+print(r.status)
+c.request("DELETE", "/echo/in/a", headers={"x-api-key": os.environ["K"]})
+print(c.getresponse().status)' 2>&1)
+assert_eq "on one kept-alive connection: inside, then outside its scope" "200 403" "$(printf '%s' "$out" | tr '\n' ' ')"
+assert_eq "... only the first reached the server with the value" 1 "$(echoed | grep -c "^x-api-key: $REAL\$")"
+
+out=$(jail --explain --net filtered --secret "$SC" -- true 2>&1)
+assert_match "--explain shows the scope" "secret +K .*allowed.test \(only methods GET,POST; paths /echo/in/\)" "$out"
+for bad in 'K@allowed.test;methods=get' 'K@allowed.test;paths=echo/' \
+	'K@allowed.test;paths=/a/../b/' 'K@allowed.test;paths=/a/%2e%2e/' \
+	'K@allowed.test;methods=GET;methods=PUT' 'K@allowed.test;paths='; do
+	out=$(jail --net filtered --secret "$bad" -- true 2>&1)
+	rc=$?
+	assert_eq "a bad scope [$bad]: one line, exit 125" "125 1" "$rc $(printf '%s\n' "$out" | wc -l)"
+	assert_match "... naming the option" "^jail: --secret \"$(printf '%s' "$bad" | sed 's/[][\.*^$]/\\&/g')\": " "$out"
+done
+ucfg="$JT_HOME/.config/jail"
+u mkdir -p "$ucfg"
+printf 'secret %s\n' "$SC" | u sh -c "cat >'$ucfg/jail.conf'"
+out=$(jail --explain --net filtered -- true 2>&1)
+assert_match "the same grammar in jail.conf" "secret +K .*allowed.test \(only methods GET,POST; paths /echo/in/\)" "$out"
+printf 'secret K@allowed.test;paths=/a/../\n' | u sh -c "cat >'$ucfg/jail.conf'"
+out=$(jail --net filtered -- true 2>&1)
+rc=$?
+assert_eq "... a bad scope there: exit 125" 125 "$rc"
+assert_match "... with the file and line" "^jail: $ucfg/jail.conf:1: --secret " "$out"
+u rm -f "$ucfg/jail.conf"
+
 # Request framing that two servers could read differently is refused
 cat >"$proj/raw.py" <<'PY'
 import socket, ssl, sys

@@ -20,10 +20,10 @@ static size_t out_len;
 static void setup(void)
 {
 	static const struct secrets_sub subs[] = {
-		{ "K", PH, VAL, sizeof(VAL) - 1 },
-		{ "J", "ghp_JJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ", NULL, 0 },
+		{ "K", PH, VAL, sizeof(VAL) - 1, NULL },
+		{ "J", "ghp_JJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ", NULL, 0, NULL },
 		{ "S", "shortplaceholderXXXXXXXXXXXXXXXXXXX", "tiny-v4lue",
-		  10 },
+		  10, NULL },
 	};
 
 	n_pats = reflect_make_pats(subs, 3, pats, mask);

@@ -10,8 +10,8 @@
 #define PH_B "ghp_PLACEHOLDERbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 static struct secrets_sub subs[2] = {
-	{ "A", PH_A, "sk-ant-REAL-value", 17 },
-	{ "B", PH_B, NULL, 0 },	/* bound elsewhere */
+	{ "A", PH_A, "sk-ant-REAL-value", 17, NULL },
+	{ "B", PH_B, NULL, 0, NULL },	/* bound elsewhere */
 };
 
 static uint8_t out[65536];
