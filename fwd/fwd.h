@@ -273,6 +273,17 @@ int secrets_rewrite_request(const uint8_t *head, size_t head_len,
 			    size_t n, uint8_t *out, size_t out_len,
 			    uint32_t *injected, int *leaked);
 
+/**
+ * secrets_is_websocket() - Is a request head a WebSocket upgrade?
+ * @head:	a head accepted by http_parse_head(); untrusted
+ * @head_len:	its length
+ *
+ * Return: true when Upgrade lists "websocket" and Connection "upgrade";
+ * secrets_rewrite_head() and secrets_rewrite_request() then keep Upgrade
+ * and send "Connection: Upgrade" (to a host a secret is bound to)
+ */
+bool secrets_is_websocket(const uint8_t *head, size_t head_len);
+
 /* The end of the body bytes secrets_scan_stream() saw; zero it to start */
 struct secrets_stream {
 	uint8_t tail[SECRETS_PLACEHOLDER_MAX - 1];

@@ -55,7 +55,9 @@ struct icpt {
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
 	size_t n_subs;
 	bool has_unbound;		/* placeholders to look for in bodies */
-	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
+	/* RQ_UPGRADE: a WebSocket upgrade sent, what follows held until its
+	 * answer; RQ_TUNNEL: it was taken (101), bytes go on as they come */
+	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED, RQ_UPGRADE, RQ_TUNNEL } state;
 	uint64_t body_left;		/* RQ_LENGTH */
 	struct http_chunked chunked;	/* RQ_CHUNKED */
 	struct secrets_stream scan;	/* the body's data */

@@ -447,6 +447,15 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	ic->body_left = fr.length;
 	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
 							     RQ_HEAD;
+	/* A WebSocket upgrade (carried to a bound host only: its frames
+	 * from the server are searched as a stream): nothing more is read
+	 * as HTTP until its answer */
+	if (ic->n_pats && secrets_is_websocket(b, h->head_len)) {
+		if (ic->state != RQ_HEAD)
+			icpt_refuse(ic, "400 Bad Request",
+				    "a WebSocket upgrade with a body");
+		ic->state = RQ_UPGRADE;
+	}
 	/* A push without a body updates nothing: it goes on */
 	if (ic->push == PUSH_COLLECT && ic->state != RQ_HEAD) {
 		ic->out_len = (size_t)len;
@@ -693,6 +702,12 @@ static void icpt_from_jail(struct icpt *ic)
 				ic->state = RQ_HEAD;
 			dl = n;
 			break;
+		case RQ_UPGRADE:
+			is_more = false;	/* held until the answer */
+			break;
+		case RQ_TUNNEL:
+			pos = ic->in_len;	/* frames, sent as they are */
+			break;
 		case RQ_CHUNKED:
 			r = http_chunked_feed(&ic->chunked, b, left, &dl);
 			if (r < 0)
@@ -731,6 +746,27 @@ static void icpt_from_jail(struct icpt *ic)
 	ic->in_len -= pos;
 }
 
+/*
+ * After an answer: a WebSocket upgrade taken (101) makes the connection
+ * a tunnel; one refused leaves it HTTP. Either way what the jail sent
+ * meanwhile goes on
+ */
+static void icpt_upgrade_answered(struct icpt *ic)
+{
+	const struct reflect_resp *r = &ic->resp;
+
+	if (ic->state != RQ_UPGRADE)
+		return;
+	if (r->state == RS_RAW)
+		ic->state = RQ_TUNNEL;
+	else if (!r->n_reqs && r->state == RS_HEAD && !r->head_len)
+		ic->state = RQ_HEAD;
+	else
+		return;
+	if (ic->in_len)
+		icpt_from_jail(ic);
+}
+
 /* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic)
 {
@@ -767,6 +803,8 @@ static void icpt_relay(struct icpt *ic)
 			pf[0].revents = POLLIN;
 		if (pf[1].revents && icpt_to_jail(ic) < 0)
 			return;
+		if (pf[1].revents)
+			icpt_upgrade_answered(ic);
 		if (!pf[0].revents)
 			continue;
 		n = jail_read(ic, ic->in + ic->in_len,

@@ -48,6 +48,39 @@ static void test_accept_encoding(void)
 	   "no secret bound there: the client's own");
 }
 
+/* A WebSocket upgrade to a bound host keeps Upgrade, asks for no
+ * compression of its frames, and ends in Connection: Upgrade */
+static void test_websocket(void)
+{
+	static const char ws[] = "GET /ws HTTP/1.1\r\nHost: h\r\n"
+				 "Upgrade: websocket\r\n"
+				 "Connection: keep-alive, Upgrade\r\n"
+				 "Sec-WebSocket-Key: a2V5a2V5a2V5a2V5a2V5aw==\r\n"
+				 "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+				 "x-api-key: " PH_A "\r\n\r\n";
+	static const char h2c[] = "GET / HTTP/1.1\r\nHost: h\r\n"
+				  "Upgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
+	uint32_t inj;
+	int leaked, r;
+
+	ok(secrets_is_websocket((const uint8_t *)ws, strlen(ws)),
+	   "a WebSocket upgrade is recognised");
+	ok(!secrets_is_websocket((const uint8_t *)h2c, strlen(h2c)),
+	   "h2c is not");
+	r = rewrite(ws, &inj, &leaked);
+	ok(r > 0 && strstr((char *)out, "Upgrade: websocket\r\n") &&
+		   strstr((char *)out, "\r\nConnection: Upgrade\r\n\r\n") &&
+		   !strstr((char *)out, "keep-alive") &&
+		   !strstr((char *)out, "Connection: close") &&
+		   !strstr((char *)out, "permessage-deflate") &&
+		   strstr((char *)out, "x-api-key: sk-ant-REAL-value\r\n"),
+	   "upgrade kept, extensions dropped, substituted");
+	r = rewrite(h2c, &inj, &leaked);
+	ok(r > 0 && !strstr((char *)out, "h2c") &&
+		   strstr((char *)out, "Connection: close\r\n\r\n"),
+	   "any other upgrade is dropped");
+}
+
 static void test_placeholder(void)
 {
 	uint8_t rnd[4 * SECRETS_PLACEHOLDER_MAX];
@@ -241,6 +274,7 @@ int main(void)
 	test_placeholder();
 	test_rewrite();
 	test_accept_encoding();
+	test_websocket();
 	test_scan();
 	test_rewrite_request();
 	test_scan_stream();
