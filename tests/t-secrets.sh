@@ -555,9 +555,13 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 done
 wait "$bg"
 assert_eq "without a secret: neither supervisor nor forwarder loads OpenSSL" "jail-fwd:0 jail:0 " "$out"
-JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 3 >/dev/null 2>&1 &
+# As above: long enough for a busy machine, where one look at every
+# process can take seconds
+JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 15 >/dev/null 2>&1 &
 bg=$!
-for _ in $(seq 100); do
+deadline=$((SECONDS + 15))
+out=
+while [ "$SECONDS" -lt "$deadline" ]; do
 	out=$(ssl_maps)
 	case $out in *jail-fwd:*) break ;; esac
 	sleep 0.05
