@@ -313,11 +313,14 @@ int secrets_scan_stream(struct secrets_stream *st, const uint8_t *buf,
  * reflect.c: real values sent back by a bound host, replaced
  * ------------------------------------------------------------------- */
 
-#define REFLECT_PAT_MAX SECRETS_VALUE_MAX	/* bytes of a value */
+/* Bytes of a pattern: a value, or the base64 of one */
+#define REFLECT_PAT_MAX (4 * ((SECRETS_VALUE_MAX + 4) / 3))
 #define REFLECT_HOLD_MAX (REFLECT_PAT_MAX - 1)	/* bytes held back */
-#define REFLECT_PATS JAIL_MAX_SECRETS
+/* Per secret: its value, and its base64 at each of 3 alignments */
+#define REFLECT_PATS (4 * JAIL_MAX_SECRETS)
 #define REFLECT_HEAD_MAX (4 * HTTP_HEAD_MAX)	/* a response's head */
 #define REFLECT_REQS 64		/* requests awaiting their answers */
+#define REFLECT_MASK_MIN 8	/* a held start longer than this is masked */
 
 /* One value to replace, by @to: as many bytes */
 struct reflect_pat {
@@ -333,19 +336,31 @@ struct reflect_stream {
 	uint8_t held[REFLECT_HOLD_MAX];
 };
 
+/* What the patterns of reflect_make_pats() point into */
+struct reflect_store {
+	uint8_t from[REFLECT_PATS][REFLECT_PAT_MAX];
+	uint8_t to[REFLECT_PATS][REFLECT_PAT_MAX];
+};
+
 /**
  * reflect_make_pats() - The values bound to this host, and their masks
  * @subs:	the secrets; those with a @value are bound here
  * @n:		how many
  * @pats:	result, at most REFLECT_PATS
- * @mask:	storage of each pattern's replacement, REFLECT_PATS of them:
- *		the placeholder, cut to the value's length
+ * @st:		storage of the patterns and their replacements
+ *
+ * Per value: the value itself, replaced by its placeholder cut to the
+ * value's length; and its base64 (a "Basic" credential quoted back) at
+ * each of the 3 alignments a value can have in an encoded string: the
+ * characters that the value's bits alone make, replaced by those the
+ * placeholder makes at the same place (the one or two characters at each
+ * end, which mix in the neighbouring bytes, stay: a few bits of the
+ * value's first and last byte).
  *
  * Return: how many patterns
  */
 size_t reflect_make_pats(const struct secrets_sub *subs, size_t n,
-			 struct reflect_pat *pats,
-			 uint8_t (*mask)[REFLECT_PAT_MAX]);
+			 struct reflect_pat *pats, struct reflect_store *st);
 
 /**
  * reflect_stream_feed() - Replace the values in the next bytes of a stream
@@ -372,8 +387,8 @@ int reflect_stream_feed(struct reflect_stream *st,
  * reflect_stream_flush() - The stream ended: the bytes held, masked
  * @st:		the stream's state, empty afterwards
  * @pats:	the values, @n of them
- * @out:	result: the held bytes, each value's beginning among them
- *		replaced by its replacement's beginning
+ * @out:	result: the held bytes; when more than REFLECT_MASK_MIN, the
+ *		beginning of a value they are replaced by its replacement's
  * @cap:	its size
  *
  * Return: bytes written, -E2BIG or -EINVAL
@@ -386,7 +401,7 @@ int reflect_stream_flush(struct reflect_stream *st,
 struct reflect_resp {
 	enum { RS_HEAD, RS_LENGTH, RS_CHUNKED, RS_CLOSE, RS_RAW } state;
 	unsigned int status;	/* of the last head */
-	bool is_encoded;	/* its body has a Content-Encoding */
+	bool is_encoded;	/* its body is coded (not identity, chunked) */
 	uint64_t left;		/* RS_LENGTH */
 	struct http_chunked chunked;
 	bool is_head[REFLECT_REQS];	/* the requests sent: HEAD? */
@@ -429,7 +444,8 @@ int reflect_parse_status(const uint8_t *head, size_t len,
  * @hits:	bit i set when secret i's value was replaced
  *
  * Return: bytes written to @out; -EBADMSG (framing it cannot follow),
- * -ENOTSUP (a body with a Content-Encoding: not sent), -E2BIG
+ * -ENOTSUP (a body with a content or transfer coding: its head not sent),
+ * -E2BIG
  */
 int reflect_resp_feed(struct reflect_resp *r, const struct reflect_pat *pats,
 		      size_t n, const uint8_t *in, size_t len, uint8_t *out,

@@ -85,7 +85,7 @@ struct icpt {
 	size_t n_pats;
 	uint32_t reflected;		/* secret.reflect written for these */
 	struct reflect_resp resp;
-	uint8_t mask[REFLECT_PATS][REFLECT_PAT_MAX];
+	struct reflect_store store;
 	uint8_t rout[REFLECT_OUT_MAX(ICPT_SLICE)];
 	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
 	uint8_t down[ICPT_BUF];

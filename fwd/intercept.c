@@ -828,7 +828,7 @@ static void icpt_setup_subs(struct icpt *ic, const char *host)
 	for (size_t i = 0; i < ic->n_subs; i++)
 		ic->has_unbound |= !ic->subs[i].value;
 	ic->n_pats = reflect_make_pats(ic->subs, ic->n_subs, ic->pats,
-				       ic->mask);
+				       &ic->store);
 }
 
 /*

@@ -27,8 +27,9 @@
  * show whether they do (at most the longest value less one): a value
  * split over reads or records is still replaced whole. At the stream's
  * end, or where the framing ends a stretch, the held bytes go out masked
- * by the replacement's first bytes, so a server that stops in the middle
- * of a value does not hand its beginning over either.
+ * by the replacement's first bytes (more than REFLECT_MASK_MIN of them),
+ * so a server that stops in the middle of a value does not hand its
+ * beginning over either.
  *
  * Every function here is pure: bytes from the bound host (untrusted) in,
  * bytes for the jail out, no I/O, no allocation. Bounds: a held tail of
@@ -53,7 +54,8 @@ static void replace_all(uint8_t *b, size_t len, const struct reflect_pat *pats,
 			continue;
 		/* memmem is linear (two-way); each hit moves past itself */
 		while (pos + p->len <= len) {
-			uint8_t *at = memmem(b + pos, len - pos, p->from, p->len);
+			uint8_t *at = memmem(b + pos, len - pos, p->from,
+					     p->len);
 
 			if (!at)
 				break;
@@ -123,8 +125,12 @@ int reflect_stream_flush(struct reflect_stream *st,
 	if (len > cap)
 		return -E2BIG;
 	memcpy(out, st->held, len);
-	/* Held bytes begin some value: they leave as its replacement does */
-	for (size_t i = 0; i < n && len; i++)
+	/*
+	 * Held bytes begin some value: they leave as its replacement does,
+	 * unless they are too few to tell a value's start from chance (a
+	 * body that ends in a letter that begins a value's base64)
+	 */
+	for (size_t i = 0; i < n && len > REFLECT_MASK_MIN; i++)
 		if (pats[i].len > len && !memcmp(out, pats[i].from, len)) {
 			memcpy(out, pats[i].to, len);
 			break;
@@ -135,26 +141,60 @@ int reflect_stream_flush(struct reflect_stream *st,
 
 /* ---- the patterns ----------------------------------------------------- */
 
+/*
+ * The base64 characters of @b (@len bytes) after @align bytes of an
+ * encoded string, those its bits alone make. Return: how many, in @out
+ */
+static size_t b64_inner(const uint8_t *b, size_t len, size_t align,
+			uint8_t *out, size_t cap)
+{
+	uint8_t in[SECRETS_VALUE_MAX + 2] = { 0 };
+	uint8_t enc[REFLECT_PAT_MAX + 4];
+	size_t first = (8 * align + 5) / 6, end = (8 * (align + len)) / 6;
+	int e;
+
+	if (len > SECRETS_VALUE_MAX || align > 2)
+		return 0;
+	memcpy(in + align, b, len);
+	e = base64_encode(in, align + len, enc, sizeof(enc));
+	if (e < 0 || end > (size_t)e || end <= first || end - first > cap)
+		return 0;
+	memcpy(out, enc + first, end - first);
+	explicit_bzero(in, sizeof(in));
+	return end - first;
+}
+
 size_t reflect_make_pats(const struct secrets_sub *subs, size_t n,
-			 struct reflect_pat *pats, uint8_t (*mask)[REFLECT_PAT_MAX])
+			 struct reflect_pat *pats, struct reflect_store *st)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < n && i < REFLECT_PATS; i++) {
+	for (size_t i = 0; i < n && i < JAIL_MAX_SECRETS; i++) {
 		const struct secrets_sub *s = &subs[i];
-		size_t pl = strlen(s->placeholder);
+		size_t pl = strlen(s->placeholder), vl = s->value_len;
+		uint8_t *mask = st->to[k];
 
-		if (!s->value || !s->value_len || s->value_len > REFLECT_PAT_MAX)
+		if (!s->value || !vl || vl > SECRETS_VALUE_MAX)
 			continue;
 		/* As long as the value: the placeholder, its beginning, or
 		 * (a value longer than any placeholder; cannot happen) the
 		 * placeholder again and again */
-		for (size_t b = 0; b < s->value_len; b++)
-			mask[k][b] = pl ? (uint8_t)s->placeholder[b % pl] : '*';
-		pats[k] = (struct reflect_pat){ (const uint8_t *)s->value,
-						mask[k], s->value_len,
-						(unsigned int)i };
-		k++;
+		for (size_t b = 0; b < vl; b++)
+			mask[b] = pl ? (uint8_t)s->placeholder[b % pl] : '*';
+		pats[k++] = (struct reflect_pat){ (const uint8_t *)s->value,
+						  mask, vl, (unsigned int)i };
+		for (size_t a = 0; a < 3; a++) {
+			size_t fl = b64_inner((const uint8_t *)s->value, vl, a,
+					      st->from[k], REFLECT_PAT_MAX);
+			size_t tl = b64_inner(mask, vl, a, st->to[k],
+					      REFLECT_PAT_MAX);
+
+			if (!fl || fl != tl)
+				continue;
+			pats[k] = (struct reflect_pat){ st->from[k], st->to[k],
+							fl, (unsigned int)i };
+			k++;
+		}
 	}
 	return k;
 }
@@ -183,29 +223,42 @@ static bool take_request(struct reflect_resp *r)
 	return is_head;
 }
 
-/* Does the head's @name header hold the token @tok (a list member)? */
-static bool header_has(const uint8_t *head, size_t len, const char *name,
-		       const char *tok, bool last_only)
+/*
+ * The members of every @name header of the head, OWS trimmed: does the
+ * last one equal @tok (@is_last), or does any differ from it (!@is_last)?
+ */
+static bool header_members(const uint8_t *head, size_t len, const char *name,
+			   const char *tok, bool is_last)
 {
 	size_t off = 0, vlen = 0, start = 0, tl = strlen(tok);
-	bool found = false;
+	bool is_eq = false, is_other = false;
 
 	while (!http_find_header(head, len, name, &off, &vlen, start)) {
-		const uint8_t *v = head + off;
-		size_t i = vlen;
+		size_t i = 0;
 
 		start = off + vlen;
-		/* The last member: after the last comma, OWS trimmed */
-		while (i > 0 && v[i - 1] != ',')
-			i--;
-		while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
-			i++;
-		found = vlen - i == tl &&
-			!strncasecmp((const char *)v + i, tok, tl);
-		if (!last_only && !found && vlen)
-			found = true;	/* any value at all */
+		while (i < vlen) {
+			size_t k = i, e;
+
+			while (k < vlen && head[off + k] != ',')
+				k++;
+			e = k;
+			while (i < e && (head[off + i] == ' ' ||
+					 head[off + i] == '\t'))
+				i++;
+			while (e > i && (head[off + e - 1] == ' ' ||
+					 head[off + e - 1] == '\t'))
+				e--;
+			if (e > i) {
+				const char *m = (const char *)head + off + i;
+
+				is_eq = e - i == tl && !strncasecmp(m, tok, tl);
+				is_other |= !is_eq;
+			}
+			i = k + 1;
+		}
 	}
-	return found;
+	return is_last ? is_eq : is_other;
 }
 
 int reflect_parse_status(const uint8_t *head, size_t len, unsigned int *status)
@@ -244,7 +297,8 @@ static int resp_framing(struct reflect_resp *r, const uint8_t *head,
 		return 0;
 	}
 	if (status < 200) {
-		r->state = RS_HEAD;	/* an interim answer; the next follows */
+		/* An interim answer; the final one follows */
+		r->state = RS_HEAD;
 		return 1;
 	}
 	take_request(r);
@@ -252,13 +306,16 @@ static int resp_framing(struct reflect_resp *r, const uint8_t *head,
 		r->state = RS_HEAD;
 		return 0;
 	}
-	/* A coded body the matcher could not see into */
-	if (header_has(head, len, "Content-Encoding", "identity", false) &&
-	    !header_has(head, len, "Content-Encoding", "identity", true))
-		r->is_encoded = true;
+	/* A coded body the matcher could not see into: any content coding
+	 * but identity, any transfer coding but chunked */
+	r->is_encoded = header_members(head, len, "Content-Encoding",
+				       "identity", false) ||
+			header_members(head, len, "Transfer-Encoding",
+				       "chunked", false);
 	if (!http_find_header(head, len, "Transfer-Encoding", &off, &vlen, 0)) {
-		r->state = header_has(head, len, "Transfer-Encoding", "chunked",
-				      true) ? RS_CHUNKED : RS_CLOSE;
+		r->state = header_members(head, len, "Transfer-Encoding",
+					  "chunked", true) ? RS_CHUNKED :
+							     RS_CLOSE;
 		memset(&r->chunked, 0, sizeof(r->chunked));
 		return 0;
 	}

@@ -656,7 +656,8 @@ static bool has_bound(const struct secrets_sub *subs, size_t n)
 
 static bool is_named(const uint8_t *name, size_t len, const char *want)
 {
-	return len == strlen(want) && !strncasecmp((const char *)name, want, len);
+	return len == strlen(want) &&
+	       !strncasecmp((const char *)name, want, len);
 }
 
 /*

@@ -249,6 +249,8 @@ out=$(sj -- sh -c 'curl -sS --max-time 10 -u "user:$K" https://allowed.test/echo
 want=$(printf 'user:%s' "$REAL" | base64 -w0)
 srv=$(echoed)
 assert_match "intercepted Basic auth: decoded, substituted, encoded" "^Authorization: Basic $want\$" "$srv"
+assert_nomatch "... and the echo the jail reads holds no base64 of the value" "$want" "$out"
+assert_match "... but a Basic credential still" "^Authorization: Basic [A-Za-z0-9+/=]{40,}\$" "$out"
 
 out=$(sj -- sh -c 'curl -sS --max-time 10 --http2 -v -o /dev/null https://allowed.test/echo' 2>&1)
 assert_match "HTTP/2 is not offered to the jail: http/1.1 is chosen" "ALPN: server accepted http/1.1" "$out"

@@ -6,7 +6,8 @@
  * bytes each), the second how many requests awaited their answers and
  * which were HEAD; the rest is what the server sent. Whatever the bytes,
  * framing and cuts, the value never reaches the output whole, and the
- * output fits REFLECT_OUT_MAX.
+ * output fits REFLECT_OUT_MAX. The patterns are reflect_make_pats()'s:
+ * the value and its base64.
  */
 #include "jail.h"
 #include "fwd/fwd.h"
@@ -17,10 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* No 'P' in the value, no hex digit run or CRLF that framing could make */
 #define VAL "sk-ant-SECRETxyzSECRETxyzSECRETxyz"
 
-static struct reflect_pat pats[1];
-static const uint8_t mask[sizeof(VAL) - 1] = {
-	[0 ... sizeof(VAL) - 2] = 'P',
-};
+#define PH "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+
+static struct reflect_pat pats[REFLECT_PATS];
+static struct reflect_store store;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,13 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t out[REFLECT_OUT_MAX(256)];
 	static uint8_t all[8 * (1 << 16)];
 	size_t all_len = 0, step;
+	static const struct secrets_sub sub = { "K", PH, VAL, sizeof(VAL) - 1,
+						NULL };
 	uint32_t hits = 0;
+	size_t n;
 	int w = 0;
 
 	if (size < 2)
 		return 0;
-	pats[0] = (struct reflect_pat){ (const uint8_t *)VAL, mask,
-					sizeof(VAL) - 1, 0 };
+	/* The value and its base64 at 3 alignments */
+	n = reflect_make_pats(&sub, 1, pats, &store);
+	if (n != 4)
+		__builtin_trap();
 	memset(&r, 0, sizeof(r));
 	step = (size_t)data[0] + 1;
 	for (int i = 0; i < (data[1] & 7); i++)
@@ -44,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size && w >= 0; i += step) {
 		size_t k = size - i < step ? size - i : step;
 
-		w = reflect_resp_feed(&r, pats, 1, data + i, k, out,
+		w = reflect_resp_feed(&r, pats, n, data + i, k, out,
 				      REFLECT_OUT_MAX(k), &hits);
 		if (w > (int)REFLECT_OUT_MAX(k))
 			__builtin_trap();
@@ -54,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (w >= 0) {
-		w = reflect_resp_end(&r, pats, 1, out, sizeof(out));
+		w = reflect_resp_end(&r, pats, n, out, sizeof(out));
 		if (w > 0 && all_len + (size_t)w <= sizeof(all)) {
 			memcpy(all + all_len, out, (size_t)w);
 			all_len += (size_t)w;

@@ -12,7 +12,7 @@
 #define PH  "sk-ant-placeholderplaceholderplace9999"
 
 static struct reflect_pat pats[REFLECT_PATS];
-static uint8_t mask[REFLECT_PATS][REFLECT_PAT_MAX];
+static struct reflect_store store;
 static size_t n_pats;
 static uint8_t out[1 << 20];
 static size_t out_len;
@@ -26,7 +26,7 @@ static void setup(void)
 		  10, NULL },
 	};
 
-	n_pats = reflect_make_pats(subs, 3, pats, mask);
+	n_pats = reflect_make_pats(subs, 3, pats, &store);
 }
 
 /* Feed @in to a fresh stream matcher in pieces of @step; end it */
@@ -88,8 +88,8 @@ static void test_stream(void)
 	const char *in = "x-api-key: " VAL "\r\nand again " VAL " end";
 	bool all = true;
 
-	is_int((int)n_pats, 2, "one pattern per value bound here");
-	ok(pats[1].len == 10 && !memcmp(pats[1].to, "shortplace", 10),
+	is_int((int)n_pats, 8, "four patterns per value bound here");
+	ok(pats[4].len == 10 && !memcmp(pats[4].to, "shortplace", 10),
 	   "a short value's replacement: its placeholder's beginning");
 	for (size_t step = 1; step <= strlen(in); step++) {
 		uint32_t h = stream_pieces(in, step);
@@ -110,6 +110,32 @@ static void test_stream(void)
 	stream_pieces("plain text, no s at the end", 4);
 	is_str((char *)out, "plain text, no s at the end",
 	       "bytes without a value pass unchanged");
+}
+
+/* "Basic base64(PREFIX:VAL)" for each alignment: no base64 of the value
+ * remains, decoded it holds the placeholder's middle */
+static void test_base64(void)
+{
+	static const char *const users[] = { "u:", "us:", "use:" };
+	bool all = true;
+
+	for (size_t i = 0; i < ARRAY_SIZE(users); i++) {
+		uint8_t cred[256], enc[512], dec[512];
+		char line[600];
+		int cl = snprintf((char *)cred, sizeof(cred), "%s%s", users[i],
+				  VAL);
+		int el = base64_encode(cred, (size_t)cl, enc, sizeof(enc));
+		int dl;
+
+		snprintf(line, sizeof(line), "Authorization: Basic %.*s\r\n",
+			 el, enc);
+		all &= stream_pieces(line, 5) == 1;
+		dl = base64_decode(out + 21, out_len - 23, dec, sizeof(dec));
+		all &= dl == cl && !memmem(dec, (size_t)dl, VAL, 20) &&
+		       memmem(dec, (size_t)dl, "laceholderplace", 15) != NULL;
+	}
+	ok(all, "a Basic credential quoted back: the value's base64 replaced "
+		"at each alignment");
 }
 
 static void test_resp(void)
@@ -171,6 +197,17 @@ static void test_resp(void)
 	e = resp_pieces(&r, "HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\n"
 			    "Content-Length: 3\r\n\r\nabc", 5, &hits);
 	is_int(e, 0, "Content-Encoding: identity passes");
+	memset(&r, 0, sizeof(r));
+	reflect_resp_request(&r, false);
+	e = resp_pieces(&r, "HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\n"
+			    "Content-Encoding: br, identity\r\n"
+			    "Content-Length: 3\r\n\r\nabc", 5, &hits);
+	is_int(e, -ENOTSUP, "... but not a coding listed before it");
+	memset(&r, 0, sizeof(r));
+	reflect_resp_request(&r, false);
+	e = resp_pieces(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, "
+			    "chunked\r\n\r\n0\r\n\r\n", 5, &hits);
+	is_int(e, -ENOTSUP, "a transfer coding but chunked: not passed on");
 
 	memset(&r, 0, sizeof(r));
 	reflect_resp_request(&r, false);
@@ -209,6 +246,7 @@ int main(void)
 {
 	setup();
 	test_stream();
+	test_base64();
 	test_resp();
 	test_status();
 	return done_testing();
