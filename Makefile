@@ -236,7 +236,8 @@ DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev \
 	libnftables-dev libssl-dev zlib1g-dev bubblewrap mandoc iproute2 curl \
 	util-linux procps git python3 strace gdb file cppcheck clang-tidy \
-	shellcheck ca-certificates openssl hyperfine dnsutils socat zsh vim less
+	shellcheck ca-certificates openssl hyperfine dnsutils socat zsh vim less \
+	python3-websockets
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then \

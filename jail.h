@@ -318,8 +318,20 @@ struct env_req {
 /* ---- secrets (secrets.c) ---- */
 #define JAIL_MAX_SECRETS 16
 #define SECRETS_VALUE_MAX 4096		/* bytes of a value, NUL excluded */
+#define SECRETS_VALUE_MIN 8		/* bytes of a value, at least */
 #define SECRETS_HOSTS_MAX 8		/* hosts a secret is bound to */
-#define SECRETS_PLACEHOLDER_MAX 200	/* placeholder bytes, NUL excluded */
+#define SECRETS_PLACEHOLDER_MAX SECRETS_VALUE_MAX /* as long as any value */
+
+#define SECRETS_SCOPE_MAX 8		/* methods, and path prefixes, a scope */
+#define SECRETS_SCOPE_PATH_MAX 256	/* bytes of a path prefix, NUL included */
+
+/* Where on its hosts a secret may go (an empty list: any) */
+struct secret_scope {
+	char methods[SECRETS_SCOPE_MAX][16];
+	size_t n_methods;
+	char paths[SECRETS_SCOPE_MAX][SECRETS_SCOPE_PATH_MAX];
+	size_t n_paths;
+};
 
 /* One --secret */
 struct secret_req {
@@ -332,6 +344,7 @@ struct secret_req {
 	/* The real value, in the supervisor's wipe-on-fork vault: every
 	 * forked or cloned process sees zeros there (secrets_reveal()) */
 	const char *value;
+	struct secret_scope scope;	/* ";methods=...;paths=..." */
 	enum origin origin;
 };
 

@@ -85,7 +85,7 @@ enum ev_class logview_classify(const char *event)
 	if (!strcmp(event, "net.allow"))
 		return EV_ALLOW;
 	if ((n > 5 && !strcmp(event + n - 5, ".deny")) ||
-	    !strcmp(event, "secret.leak"))
+	    !strcmp(event, "secret.leak") || !strcmp(event, "secret.scope"))
 		return EV_DENY;
 	if (!strncmp(event, "fs.protected_", 13))
 		return EV_WARN;

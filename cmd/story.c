@@ -108,7 +108,7 @@ static bool is_denial(const char *e)
 	size_t n = strlen(e);
 
 	return (n > 5 && !strcmp(e + n - 5, ".deny")) ||
-	       !strcmp(e, "secret.leak");
+	       !strcmp(e, "secret.leak") || !strcmp(e, "secret.scope");
 }
 
 static void copy(char *dst, size_t len, const char *src)

@@ -232,12 +232,15 @@ void config_explain(const struct jail_config *cfg)
 		printf("  timeout  %llu ms\n", cfg->timeout_ms);
 	for (size_t i = 0; i < cfg->n_secrets; i++) {
 		const struct secret_req *sr = &cfg->secrets[i];
+		char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX];
 
 		printf("  secret   %s (from %s%s) for", sr->name,
 		       sr->file ? "file " : "the host environment",
 		       sr->file ? sr->file : "");
 		for (size_t k = 0; k < sr->n_hosts; k++)
 			printf(" %s", sr->hosts[k]);
+		if (scope_format(&sr->scope, scope, sizeof(scope)) > 0)
+			printf(" (only %s)", scope);
 		printf(", base URL http://%s%s or TLS to https://%s "
 		       "(intercepted)  (%s)\n",
 		       sr->hosts[0], SECRETS_BROKER_SUFFIX, sr->hosts[0],

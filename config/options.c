@@ -69,10 +69,10 @@ static const struct opt_def opt_table[] = {
 	  OPT_NO_UPSTREAM_PROXY, OPTF_FILE },
 	/* Not in a project's file: it could send a host secret to a host
 	 * the project names */
-	{ "secret", 1, "NAME@HOST[,HOST...]", "give NAME a placeholder inside; "
-					     "the forwarder puts its host "
-					     "value into requests to HOST "
-					     "(NAME=@FILE@HOST: from FILE)",
+	{ "secret", 1, "NAME@HOST[,HOST...][;SCOPE]",
+	  "give NAME a placeholder inside; the forwarder puts its host value "
+	  "into requests to HOST (NAME=@FILE@HOST: from FILE; SCOPE: "
+	  "methods=GET,HEAD;paths=/PREFIX/ narrows it)",
 	  OPT_SECRET, OPTF_FILE | OPTF_NOT_PROJECT },
 	{ "ask", 0, NULL, "hold connections to names no rule decides and "
 			  "ask (jail approve, --approve-cmd, the terminal)",

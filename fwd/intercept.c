@@ -37,7 +37,9 @@
  * followed by its Content-Length or chunked framing (http.c) to find the
  * next head, and searched for the placeholders of secrets bound elsewhere
  * (secrets_scan_stream()). Framing it cannot follow ends the connection.
- * Responses are not parsed: they stream back as they come.
+ * Responses stream back as they come, each followed by its framing
+ * (answers.c, reflect.c) so that a value bound to the host that comes
+ * back in one is replaced by its placeholder before the jail reads it.
  *
  * TLS to a --hold-push host is intercepted the same way (without a secret
  * of its own, only the foreign placeholders are looked for). A git push
@@ -68,74 +70,7 @@
 #include "cmd/cmd.h"
 #include "host/host.h"
 #include "fwd/internal.h"
-
-#define BROKER_IDLE_MS (10ULL * 60 * 1000)	/* a stream silent this long ends */
-
-#define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
-
-#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
-
-#define ICPT_LEAVES \
-	((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX + JAIL_MAX_HOLD_PUSH)
-
-#define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
-
-#define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
-
-#define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
-
-#define ICPT_REFUSE_MS 5000	/* earlier answers drain before a refusal */
-
-#define ICPT_QUIET_MS 1000	/* ... until the server is silent this long */
-
-/* One intercepted connection (the process's only one) */
-struct icpt {
-	const struct fwd_params *p;
-	const struct dnsd *d;
-	const struct upstream_proxy *px;
-	const char *host;		/* the bound or held host the SNI named */
-	uint16_t port;
-	/* What every request must name (reqcheck_judge()): the SNI and
-	 * port, or the broker name the plain-HTTP client used */
-	struct reqcheck_conn rc;
-	bool is_plain;			/* the broker's name: no TLS inside */
-	bool is_closing;		/* upstream closes after its request */
-	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
-	int jail_fd;
-	int up_fd;
-	struct crypto_tls *jail;
-	struct crypto_tls *up;
-	struct dnsd_addr peer;
-	struct secrets_sub subs[JAIL_MAX_SECRETS];
-	size_t n_subs;
-	bool has_unbound;		/* placeholders to look for in bodies */
-	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED } state;
-	uint64_t body_left;		/* RQ_LENGTH */
-	struct http_chunked chunked;	/* RQ_CHUNKED */
-	struct secrets_stream scan;	/* the body's data */
-	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
-	size_t in_len;
-	long long up_bytes;
-	long long down_bytes;
-	long long n_requests;
-	/* --hold-push: a push's head, held in @out until it is answered */
-	bool is_held;			/* pushes to @host are held */
-	enum { PUSH_NONE, PUSH_COLLECT, PUSH_DRAIN } push;
-	char repo[256];
-	size_t out_len;			/* the held head in @out */
-	uint32_t injected;		/* its secrets, logged when sent */
-	size_t hold_len;
-	size_t list_len;
-	unsigned long long drained;
-	char why[ASK_HOST_MAX + 128];	/* PUSH_DRAIN: the refusal */
-	struct push_cmds cmds;
-	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
-	uint8_t list[PUSH_LIST_MAX];	/* its data: the command list */
-	uint8_t reply[PUSH_REPORT_MAX + 1024];
-	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
-	uint8_t down[ICPT_BUF];
-	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
-};
+#include "fwd/icpt.h"
 
 /*
  * The leaf certificates made so far, one per bound host. Made in the
@@ -183,7 +118,7 @@ static struct crypto_leaf *leaf_for(const struct fwd_params *p,
 }
 
 /* The jail's side: TLS (interception) or plain (the broker's name) */
-static int jail_write(struct icpt *ic, const void *buf, size_t len)
+int icpt_jail_write(struct icpt *ic, const void *buf, size_t len)
 {
 	if (ic->is_plain)
 		return write_all(ic->jail_fd, buf, len) < 0 ? -EIO : 0;
@@ -208,7 +143,7 @@ static bool jail_pending(struct icpt *ic)
 }
 
 /* net.allow for the connection, then the end of the process */
-static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
+__attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 {
 	char ip[64];
 	const struct audit_field f[] = {
@@ -243,7 +178,6 @@ static __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 	_exit(0);
 }
 
-static int icpt_to_jail(struct icpt *ic);
 
 /*
  * The answers to the requests carried before a refused one are on their
@@ -282,7 +216,7 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 
 	icpt_drain_answers(ic);
 	if (n > 0 && (size_t)n < sizeof(buf))
-		(void)jail_write(ic, buf, (size_t)n);
+		(void)icpt_jail_write(ic, buf, (size_t)n);
 	icpt_finish(ic);
 }
 
@@ -414,11 +348,62 @@ static void icpt_redial(struct icpt *ic)
 		if (icpt_to_jail(ic) < 0)
 			break;
 	}
+	icpt_down_end(ic);
 	crypto_tls_free(ic->up);
 	ic->up = NULL;
 	close(ic->up_fd);
 	icpt_connect(ic);
 	ic->is_closing = false;
+}
+
+/*
+ * The secrets bound here that are not for this request (their scope: its
+ * method, its normalised path, which is left in @path)
+ */
+static uint32_t icpt_out_of_scope(const struct icpt *ic,
+				  const struct http_head *h, char *path,
+				  size_t path_len)
+{
+	bool has_path = scope_normalize_path(h->target, path, path_len) >= 0;
+	uint32_t m = 0;
+
+	if (!has_path)
+		snprintf(path, path_len, "%s", h->target);
+	for (size_t i = 0; i < ic->n_subs && i < 32; i++)
+		if (ic->subs[i].value && ic->subs[i].scope &&
+		    !scope_allows(ic->subs[i].scope, h->method,
+				  has_path ? path : NULL))
+			m |= 1u << i;
+	return m;
+}
+
+/*
+ * A request carried the placeholder of a secret @i outside its scope: it
+ * never gets the value. Logged as secret.scope; the jail is answered 403
+ * and the connection ends (the rewritten head is wiped unsent)
+ */
+static __attribute__((noreturn)) void icpt_scope_refuse(struct icpt *ic,
+							 size_t i,
+							 const char *method,
+							 const char *path)
+{
+	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
+	char why[sizeof(scope) + 128];
+	const struct audit_field f[] = {
+		AF_STR("name", ic->subs[i].name),
+		AF_STR("host", ic->host),
+		AF_STR("method", method),
+		AF_STR("path", path),
+	};
+
+	explicit_bzero(ic->out, sizeof(ic->out));
+	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
+	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
+		snprintf(scope, sizeof(scope), "narrower");
+	snprintf(why, sizeof(why),
+		 "secret %s is not for this request on %s (its scope: %s)",
+		 ic->subs[i].name, ic->host, scope);
+	icpt_refuse(ic, "403 Forbidden", why);
 }
 
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
@@ -428,7 +413,8 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	const struct fwd_params *p = ic->p;
 	struct http_framing fr;
 	const char *status, *why = "";
-	uint32_t injected = 0;
+	uint32_t injected = 0, outside;
+	char path[HTTP_HEAD_MAX];
 	int leaked = -1, len;
 
 	status = intercept_request(ic, h, b, &fr, &why);
@@ -456,13 +442,31 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	}
 	if (len < 0)
 		icpt_refuse(ic, "400 Bad Request", "request head refused");
+	outside = icpt_out_of_scope(ic, h, path, sizeof(path)) & injected;
+	for (size_t i = 0; outside && i < ic->n_subs; i++)
+		if (outside & (1u << i))
+			icpt_scope_refuse(ic, i, h->method, path);
 	ic->n_requests++;
+	/* Its answer is followed (a HEAD's has no body) */
+	if (ic->n_pats &&
+	    reflect_resp_request(&ic->resp, !strcmp(h->method, "HEAD")) < 0)
+		icpt_refuse(ic, "429 Too Many Requests",
+			    "too many requests awaiting their answers");
 	memset(&ic->scan, 0, sizeof(ic->scan));
 	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
 	memset(&ic->chunked, 0, sizeof(ic->chunked));
 	ic->body_left = fr.length;
 	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
 							     RQ_HEAD;
+	/* A WebSocket upgrade (carried to a bound host only: its frames
+	 * from the server are searched as a stream): nothing more is read
+	 * as HTTP until its answer */
+	if (ic->n_pats && secrets_is_websocket(b, h->head_len)) {
+		if (ic->state != RQ_HEAD)
+			icpt_refuse(ic, "400 Bad Request",
+				    "a WebSocket upgrade with a body");
+		ic->state = RQ_UPGRADE;
+	}
 	/* A push without a body updates nothing: it goes on */
 	if (ic->push == PUSH_COLLECT && ic->state != RQ_HEAD) {
 		ic->out_len = (size_t)len;
@@ -487,6 +491,7 @@ static void icpt_push_release(struct icpt *ic)
 	 * nothing of the held request has reached it yet
 	 */
 	if (poll(&pf, 1, 0) > 0 || crypto_tls_pending(ic->up)) {
+		icpt_down_end(ic);
 		crypto_tls_free(ic->up);
 		ic->up = NULL;
 		close(ic->up_fd);
@@ -597,8 +602,8 @@ static __attribute__((noreturn)) void icpt_push_refused(struct icpt *ic)
 		     "Cache-Control: no-cache\r\nContent-Length: %d\r\n"
 		     "Connection: close\r\n\r\n",
 		     len);
-	if (jail_write(ic, head, (size_t)n) == 0)
-		(void)jail_write(ic, ic->reply, (size_t)len);
+	if (icpt_jail_write(ic, head, (size_t)n) == 0)
+		(void)icpt_jail_write(ic, ic->reply, (size_t)len);
 	icpt_finish(ic);
 }
 
@@ -708,6 +713,12 @@ static void icpt_from_jail(struct icpt *ic)
 				ic->state = RQ_HEAD;
 			dl = n;
 			break;
+		case RQ_UPGRADE:
+			is_more = false;	/* held until the answer */
+			break;
+		case RQ_TUNNEL:
+			pos = ic->in_len;	/* frames, sent as they are */
+			break;
 		case RQ_CHUNKED:
 			r = http_chunked_feed(&ic->chunked, b, left, &dl);
 			if (r < 0)
@@ -747,26 +758,24 @@ static void icpt_from_jail(struct icpt *ic)
 }
 
 /*
- * What the server sent, to the jail as it comes (a stream stays a
- * stream), in writes of up to ICPT_BUF: every record already read
- * joins the write. Return: 0, or -1 when either side is done
+ * After an answer: a WebSocket upgrade taken (101) makes the connection
+ * a tunnel; one refused leaves it HTTP. Either way what the jail sent
+ * meanwhile goes on
  */
-static int icpt_to_jail(struct icpt *ic)
+static void icpt_upgrade_answered(struct icpt *ic)
 {
-	size_t got = 0;
-	ssize_t n;
+	const struct reflect_resp *r = &ic->resp;
 
-	do {
-		n = crypto_tls_read(ic->up, ic->down + got,
-				    sizeof(ic->down) - got);
-		if (n > 0)
-			got += (size_t)n;
-	} while (n > 0 && got < sizeof(ic->down) &&
-		 crypto_tls_pending(ic->up));
-	if (got && jail_write(ic, ic->down, got) < 0)
-		return -1;
-	ic->down_bytes += (long long)got;
-	return n == 0 || n == -EIO ? -1 : 0;
+	if (ic->state != RQ_UPGRADE)
+		return;
+	if (r->state == RS_RAW)
+		ic->state = RQ_TUNNEL;
+	else if (!r->n_reqs && r->state == RS_HEAD && !r->head_len)
+		ic->state = RQ_HEAD;
+	else
+		return;
+	if (ic->in_len)
+		icpt_from_jail(ic);
 }
 
 /* Relay until either side closes, is silent too long, or SIGTERM */
@@ -805,6 +814,8 @@ static void icpt_relay(struct icpt *ic)
 			pf[0].revents = POLLIN;
 		if (pf[1].revents && icpt_to_jail(ic) < 0)
 			return;
+		if (pf[1].revents)
+			icpt_upgrade_answered(ic);
 		if (!pf[0].revents)
 			continue;
 		n = jail_read(ic, ic->in + ic->in_len,
@@ -818,6 +829,17 @@ static void icpt_relay(struct icpt *ic)
 			icpt_from_jail(ic);
 		}
 	}
+}
+
+/* The secrets as this connection's host sees them, and the values to
+ * look for in what comes back */
+static void icpt_setup_subs(struct icpt *ic, const char *host)
+{
+	ic->n_subs = broker_make_subs(ic->p, host, ic->subs);
+	for (size_t i = 0; i < ic->n_subs; i++)
+		ic->has_unbound |= !ic->subs[i].value;
+	ic->n_pats = reflect_make_pats(ic->subs, ic->n_subs, ic->pats,
+				       &ic->store);
 }
 
 /*
@@ -867,9 +889,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	/* Without an ask channel (cannot happen) a push is refused */
 	ic.is_held = is_held(p->cfg, host);
 	ic.rc = (struct reqcheck_conn){ host, port, 443, ic.is_held };
-	ic.n_subs = broker_make_subs(p, host, ic.subs);
-	for (size_t i = 0; i < ic.n_subs; i++)
-		ic.has_unbound |= !ic.subs[i].value;
+	icpt_setup_subs(&ic, host);
 	if (port == 443)
 		snprintf(ic.authority, sizeof(ic.authority), "%s", host);
 	else
@@ -925,9 +945,7 @@ __attribute__((noreturn)) void broker_serve_plain(
 	ic.is_held = is_held(p->cfg, host);
 	ic.rc = (struct reqcheck_conn){ name, h->host_port ? h->host_port : 80,
 					80, ic.is_held };
-	ic.n_subs = broker_make_subs(p, host, ic.subs);
-	for (size_t i = 0; i < ic.n_subs; i++)
-		ic.has_unbound |= !ic.subs[i].value;
+	icpt_setup_subs(&ic, host);
 	snprintf(ic.authority, sizeof(ic.authority), "%s", host);
 	fcntl(jail_fd, F_SETFL, 0);
 	icpt_connect(&ic);

@@ -58,16 +58,37 @@ static void parse_hosts(struct secret_req *s, const char *arg,
 		die("--secret \"%s\": no host; use NAME@HOST[,HOST...]", arg);
 }
 
-void secrets_add(struct jail_config *cfg, const char *arg,
+/*
+ * Where the scope of @arg starts (";methods=" or ";paths=", the first
+ * one: a FILE may hold ';' but not these), or its end
+ */
+static const char *scope_start(const char *arg)
+{
+	const char *m = strstr(arg, ";methods="), *p = strstr(arg, ";paths=");
+
+	if (m && (!p || m < p))
+		return m;
+	return p ? p : arg + strlen(arg);
+}
+
+void secrets_add(struct jail_config *cfg, const char *full,
 		 enum origin origin)
 {
-	const char *at = strchr(arg, '@');
-	const char *eq = strchr(arg, '=');
+	const char *sc_at = scope_start(full), *why;
+	autofree char *arg = strndup(full, (size_t)(sc_at - full));
+	const char *at = arg ? strchr(arg, '@') : NULL;
+	const char *eq = arg ? strchr(arg, '=') : NULL;
 	size_t name_len;
 	struct secret_req *s = NULL;
 	autofree char *name = NULL;
 	autofree char *file = NULL;
+	struct secret_scope scope;
 	const char *hosts;
+
+	if (!arg)
+		die("out of memory");
+	if (scope_parse(sc_at, &scope, &why) < 0)
+		die("--secret \"%s\": %s", full, why);
 
 	if (eq && (!at || eq < at)) {
 		/* NAME=@FILE@HOST: FILE may hold '@', HOST never does */
@@ -116,6 +137,7 @@ void secrets_add(struct jail_config *cfg, const char *arg,
 	else if (file)
 		s->file = xasprintf("%s/%s", cfg->cwd, file);
 	s->origin = origin;
+	s->scope = scope;
 	parse_hosts(s, arg, hosts);
 }
 
@@ -217,6 +239,11 @@ void secrets_prepare(struct jail_config *cfg)
 			die("--secret %s: %s", s->name,
 			    s->file ? "the file's first line is empty" :
 				      "not set in the environment");
+		/* What comes back is searched for the value (reflect.c):
+		 * one this short would be found in answers by chance */
+		if (strlen(slot) < SECRETS_VALUE_MIN)
+			die("--secret %s: the value is shorter than %d bytes",
+			    s->name, SECRETS_VALUE_MIN);
 		for (int tries = 0; r == -EAGAIN && tries < 8; tries++) {
 			if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 				die_errno("getrandom");
@@ -580,10 +607,69 @@ static bool is_dropped_header(const uint8_t *name, size_t len)
 	return false;
 }
 
-/* One header line "NAME: VALUE" (no line end). Return: 0 or -errno */
+/* Does the list in header @name of @head hold @tok (case-insensitive)? */
+static bool header_has_token(const uint8_t *head, size_t len,
+			     const char *name, const char *tok)
+{
+	size_t off = 0, vlen = 0, start = 0, tl = strlen(tok);
+
+	while (!http_find_header(head, len, name, &off, &vlen, start)) {
+		size_t i = 0;
+
+		start = off + vlen;
+		/* Each member, OWS around it */
+		while (i < vlen) {
+			size_t k = i, e;
+
+			while (k < vlen && head[off + k] != ',')
+				k++;
+			e = k;
+			while (i < e && (head[off + i] == ' ' ||
+					 head[off + i] == '\t'))
+				i++;
+			while (e > i && (head[off + e - 1] == ' ' ||
+					 head[off + e - 1] == '\t'))
+				e--;
+			if (e - i == tl &&
+			    !strncasecmp((const char *)head + off + i, tok, tl))
+				return true;
+			i = k + 1;
+		}
+	}
+	return false;
+}
+
+bool secrets_is_websocket(const uint8_t *head, size_t head_len)
+{
+	return header_has_token(head, head_len, "Upgrade", "websocket") &&
+	       header_has_token(head, head_len, "Connection", "upgrade");
+}
+
+/* Is any secret bound to this request's host? */
+static bool has_bound(const struct secrets_sub *subs, size_t n)
+{
+	for (size_t i = 0; i < n && i < JAIL_MAX_SECRETS; i++)
+		if (subs[i].value)
+			return true;
+	return false;
+}
+
+static bool is_named(const uint8_t *name, size_t len, const char *want)
+{
+	return len == strlen(want) &&
+	       !strncasecmp((const char *)name, want, len);
+}
+
+/*
+ * One header line "NAME: VALUE" (no line end). To a host a secret is
+ * bound to, Accept-Encoding goes (rewrite_head() asks for identity) and
+ * so do WebSocket extensions (permessage-deflate): compressed answers or
+ * frames would hide a reflected value from reflect.c. A WebSocket
+ * upgrade keeps its Upgrade header (@is_ws). Return: 0 or -errno
+ */
 static int rewrite_header(struct out_buf *o, const uint8_t *line,
 			  size_t len, const struct secrets_sub *subs,
-			  size_t n, uint32_t *injected)
+			  size_t n, uint32_t *injected, bool is_ws)
 {
 	const uint8_t *colon = memchr(line, ':', len);
 	size_t name_len, vs, ve;
@@ -591,7 +677,12 @@ static int rewrite_header(struct out_buf *o, const uint8_t *line,
 	if (!colon || colon == line)
 		return -EBADMSG;
 	name_len = (size_t)(colon - line);
-	if (is_dropped_header(line, name_len))
+	if (is_dropped_header(line, name_len) &&
+	    !(is_ws && is_named(line, name_len, "upgrade")))
+		return 0;
+	if ((is_named(line, name_len, "accept-encoding") ||
+	     is_named(line, name_len, "sec-websocket-extensions")) &&
+	    has_bound(subs, n))
 		return 0;
 	vs = name_len + 1;
 	ve = len;
@@ -617,6 +708,9 @@ static int rewrite_head(const uint8_t *head, size_t head_len,
 	struct out_buf o = { out, 0, out_len, false };
 	size_t pos = 0;
 	bool is_first = true, is_end = false;
+	/* A WebSocket upgrade to a bound host is carried (its answer is
+	 * searched like any other); any other Upgrade is dropped */
+	bool is_ws = has_bound(subs, n) && secrets_is_websocket(head, head_len);
 	int r;
 
 	*injected = 0;
@@ -641,9 +735,11 @@ static int rewrite_head(const uint8_t *head, size_t head_len,
 			puts_(&o, "\r\nHost: ");
 			puts_(&o, host);
 			puts_(&o, "\r\n");
+			if (has_bound(subs, n))
+				puts_(&o, "Accept-Encoding: identity\r\n");
 		} else {
 			r = rewrite_header(&o, head + pos, end - pos, subs, n,
-					   injected);
+					   injected, is_ws);
 			if (r < 0)
 				return r;
 			if (!o.is_full && o.len > 0 &&
@@ -655,7 +751,8 @@ static int rewrite_head(const uint8_t *head, size_t head_len,
 	}
 	if (!is_end)
 		return -EBADMSG;
-	puts_(&o, is_keep_alive ? "\r\n" : "Connection: close\r\n\r\n");
+	puts_(&o, is_ws ? "Connection: Upgrade\r\n\r\n" :
+		  is_keep_alive ? "\r\n" : "Connection: close\r\n\r\n");
 	return o.is_full ? -E2BIG : (int)o.len;
 }
 

@@ -536,3 +536,13 @@ bool http_chunked_done(const struct http_chunked *st)
 {
 	return st->state == CH_DONE;
 }
+
+bool http_chunked_in_data(const struct http_chunked *st)
+{
+	return st->state == CH_DATA;
+}
+
+bool http_chunked_in_trailer(const struct http_chunked *st)
+{
+	return st->state >= CH_TRAILER && st->state <= CH_END_LF;
+}

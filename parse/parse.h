@@ -479,6 +479,12 @@ int http_chunked_feed(struct http_chunked *st, const uint8_t *buf,
 /* Has @st seen the body's last byte? */
 bool http_chunked_done(const struct http_chunked *st);
 
+/* Is @st within a chunk's data (the next bytes fed are data)? */
+bool http_chunked_in_data(const struct http_chunked *st);
+
+/* Is @st past the last chunk, in the trailer fields or the final CRLF? */
+bool http_chunked_in_trailer(const struct http_chunked *st);
+
 
 /* ---------------------------------------------------------------------
  * push.c: git smart-HTTP pushes (--hold-push): the receive-pack command
@@ -733,6 +739,60 @@ int reqcheck_upgrade_reply(struct reqcheck_stream *st, const uint8_t *buf,
 
 /* Does the connection carry another protocol now (after a 101)? */
 bool reqcheck_is_opaque(const struct reqcheck_stream *st);
+
+/* ---------------------------------------------------------------------
+ * scope.c: a secret's methods and path prefixes; a request's path
+ * ------------------------------------------------------------------- */
+
+/**
+ * scope_parse() - Parse the scope after a secret's hosts
+ * @spec:	"" or ";methods=GET,HEAD;paths=/a/,/b/" (either field, each
+ *		once, in any order); from an option or a policy file
+ * @sc:		result, zeroed first
+ * @why:	set to what is wrong, a static string, on failure
+ *
+ * Methods are 1..15 capital letters; a path prefix starts with '/', is
+ * visible ASCII without '%', ';', '?', '#' or '', has no empty, '.' or
+ * '..' segment and fits SECRETS_SCOPE_PATH_MAX; at most
+ * SECRETS_SCOPE_MAX of each.
+ *
+ * Return: 0, -EBADMSG or -E2BIG
+ */
+int scope_parse(const char *spec, struct secret_scope *sc, const char **why);
+
+/**
+ * scope_normalize_path() - The path a request's target names, normalised
+ * @target:	the request target (origin or absolute form); untrusted
+ * @out:	result: '/', segments joined by '/', no empty, '.' or '..'
+ *		segment, a trailing '/' kept
+ * @out_len:	its size
+ *
+ * Percent escapes are decoded and '' read as '/' before the segments
+ * are resolved ('..' above the root stays at the root); the query and
+ * fragment are left out.
+ *
+ * Return: length of @out; -EBADMSG (no path, a bad escape, or a byte
+ * that no scope admits: control, space, non-ASCII, '%' or ';' after
+ * decoding) or -E2BIG
+ */
+int scope_normalize_path(const char *target, char *out, size_t out_len);
+
+/**
+ * scope_allows() - Is a request within a secret's scope?
+ * @sc:		the scope
+ * @method:	the request's method
+ * @path:	its normalised path (scope_normalize_path()), or NULL when
+ *		it has none: then no scope with paths admits it
+ *
+ * Return: true when the method is listed (or none are) and the path lies
+ * under a listed prefix, whole segments (or none are listed)
+ */
+bool scope_allows(const struct secret_scope *sc, const char *method,
+		  const char *path);
+
+/* "methods GET,HEAD; paths /a/,/b/" (empty: no scope). Return: length
+ * or -E2BIG */
+int scope_format(const struct secret_scope *sc, char *out, size_t out_len);
 
 #include "parse/text.h"
 

@@ -14,7 +14,9 @@
 #   I  the "internet", a namespace held by a background `unshare --net
 #      sleep`: ni0 198.51.100.10-.12 and .53 (DNS), ni1 203.0.113.10-.12
 #      and .66; HTTP on 80 and 8080, HTTPS on 443 (test CA; /echo answers
-#      with the request's headers and body, /sse streams two events 2 s
+#      with the request's headers and body (and logs them to echo.log),
+#      /reflect sends x-api-key back (split, chunked, gzip), /ws is a
+#      WebSocket echo (logged to ws.log), /sse streams two events 2 s
 #      apart, POST /v1/messages answers like the Anthropic API and logs the
 #      key to api.log, /git/REPO is git's smart HTTP (git-http-backend) for
 #      the bare repositories in $NET_DIR/git, logged to git.log), a DNS
@@ -283,12 +285,13 @@ EOF
 net_reset_logs()
 {
 	local f
-	for f in http conn dns udp proxy api git; do
+	for f in http conn dns udp proxy api git echo ws; do
 		: >"$NET_DIR/$f.log"
 	done
 }
 
-# net_log NAME: print a server log (http, conn, dns, udp, proxy, api, git)
+# net_log NAME: print a server log (http, conn, dns, udp, proxy, api, git,
+# echo, ws)
 net_log()
 {
 	cat "$NET_DIR/$1.log"

@@ -50,6 +50,14 @@ injects()
 	} END { print n + 0 }' "$LOG" 2>/dev/null
 }
 
+# echoed: what /echo received since the last call (the server's side: the
+# jail reads the placeholder where the value was)
+echoed()
+{
+	cat "$NET_DIR/echo.log" 2>/dev/null
+	: >"$NET_DIR/echo.log"
+}
+
 # ---- the placeholder -----------------------------------------------------
 
 ph=$(sj -- printenv K 2>&1)
@@ -96,23 +104,27 @@ assert_match "... and logged as an error, not a denial" '"event":"net.error","ho
 
 net_reset_logs
 out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER"'/echo' 2>&1)
-assert_match "the server gets the real value" "^x-api-key: $REAL\$" "$out"
+srv=$(echoed)
+assert_match "the server gets the real value" "^x-api-key: $REAL\$" "$srv"
 assert_match "... with Host set to the bound host" "^Host: allowed.test\$" "$out"
 assert_match "... and Connection: close" "^Connection: close\$" "$out"
 assert_match "secret.inject is logged" '"event":"secret.inject","name":"K","host":"allowed.test"' "$(cat "$LOG")"
 assert_match "the server saw one request, over TLS" "^req $NET_IP_ALLOWED 443 allowed.test allowed.test /echo\$" "$(net_log http)"
 
 out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER/echo?1 $BROKER/echo?2" 2>&1)
-assert_eq "two requests: each substituted on its own connection" 2 "$(printf '%s\n' "$out" | grep -c "^x-api-key: $REAL\$")"
+srv=$(echoed)
+assert_eq "two requests: each substituted on its own connection" 2 "$(printf '%s\n' "$srv" | grep -c "^x-api-key: $REAL\$")"
 assert_eq "... two secret.inject (counted per minute)" 2 "$(injects)"
 
 out=$(sj -- sh -c 'curl -sS --max-time 10 -u "user:$K" '"$BROKER"'/echo' 2>&1)
 want=$(printf 'user:%s' "$REAL" | base64 -w0)
-assert_match "Authorization: Basic is decoded, substituted, encoded" "^Authorization: Basic $want\$" "$out"
+srv=$(echoed)
+assert_match "Authorization: Basic is decoded, substituted, encoded" "^Authorization: Basic $want\$" "$srv"
 
 out=$(sj -- sh -c 'printf "{\"k\":1}" | curl -sS --max-time 10 -H "Authorization: Bearer $K" -H "Content-Type: application/json" --data-binary @- '"$BROKER"'/echo' 2>&1)
 assert_match "POST: the body arrives" '^\{"k":1\}$' "$out"
-assert_match "POST: Bearer substituted" "^Authorization: Bearer $REAL\$" "$out"
+srv=$(echoed)
+assert_match "POST: Bearer substituted" "^Authorization: Bearer $REAL\$" "$srv"
 
 out=$(sj -- python3 -c '
 import socket, time
@@ -134,12 +146,14 @@ assert_match "server-sent events stream through the broker (the first event with
 net_reset_logs
 out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY_PORT" \
 	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$BROKER"'/echo' 2>&1)
-assert_match "with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
+srv=$(echoed)
+assert_match "with https_proxy set: substituted" "^x-api-key: $REAL\$" "$srv"
 assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
 net_reset_logs
 out=$(JT_EXTRA_ENV="K=$REAL https_proxy=http://user:pa%40ss@127.0.0.1:$NET_PROXY_PORT" \
 	sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo' 2>&1)
-assert_match "intercepted TLS with https_proxy set: substituted" "^x-api-key: $REAL\$" "$out"
+srv=$(echoed)
+assert_match "intercepted TLS with https_proxy set: substituted" "^x-api-key: $REAL\$" "$srv"
 assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
 
 out=$(sj -- python3 -c '
@@ -203,7 +217,8 @@ chown "$JT_USER:" "$secret_file"
 chmod 600 "$secret_file"
 out=$(jail --net filtered --allow allowed.test --secret "F=@$secret_file@allowed.test" \
 	-- sh -c 'curl -sS --max-time 10 -H "x-f: $F" '"$BROKER"'/echo' 2>&1)
-assert_match "NAME=@FILE: the file's first line is the value" "^x-f: $REAL-from-file\$" "$out"
+srv=$(echoed)
+assert_match "NAME=@FILE: the file's first line is the value" "^x-f: $REAL-from-file\$" "$srv"
 cp "$secret_file" "$proj/key.txt"
 out=$(jail --net filtered --allow allowed.test --secret "F=@$proj/key.txt@allowed.test" -- true 2>&1)
 assert_match "a secret file visible inside the jail is refused" "visible inside the jail" "$out"
@@ -213,7 +228,8 @@ rm -f "$proj/key.txt"
 
 net_reset_logs
 out=$(sj -- sh -c 'echo "env=$K"; curl -sS --max-time 10 -H "Authorization: Bearer $K" https://allowed.test/echo' 2>&1)
-assert_match "TLS to the bound host: the server gets the real value" "^Authorization: Bearer $REAL\$" "$out"
+srv=$(echoed)
+assert_match "TLS to the bound host: the server gets the real value" "^Authorization: Bearer $REAL\$" "$srv"
 assert_match "... while the jail's environment holds the placeholder" "^env=sk-ant-[A-Za-z0-9_-]{32,}\$" "$out"
 assert_nomatch "... and never the value" "^env=$REAL" "$out"
 assert_match "... Host is the bound host" "^Host: allowed.test\$" "$out"
@@ -223,14 +239,18 @@ assert_match "... net.allow says it was intercepted" '"event":"net.allow","host"
 
 net_reset_logs
 out=$(sj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo?1 https://allowed.test/echo?2' 2>&1)
-assert_eq "two requests on one kept-alive connection: both substituted" 2 "$(printf '%s\n' "$out" | grep -c "^x-api-key: $REAL\$")"
+srv=$(echoed)
+assert_eq "two requests on one kept-alive connection: both substituted" 2 "$(printf '%s\n' "$srv" | grep -c "^x-api-key: $REAL\$")"
 assert_eq "... over one connection to the server" 1 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
 assert_eq "... two secret.inject (counted per minute)" 2 "$(injects)"
 assert_match "... one net.allow with two requests" '"requests":2,"via":"tls interception"' "$(cat "$LOG")"
 
 out=$(sj -- sh -c 'curl -sS --max-time 10 -u "user:$K" https://allowed.test/echo' 2>&1)
 want=$(printf 'user:%s' "$REAL" | base64 -w0)
-assert_match "intercepted Basic auth: decoded, substituted, encoded" "^Authorization: Basic $want\$" "$out"
+srv=$(echoed)
+assert_match "intercepted Basic auth: decoded, substituted, encoded" "^Authorization: Basic $want\$" "$srv"
+assert_nomatch "... and the echo the jail reads holds no base64 of the value" "$want" "$out"
+assert_match "... but a Basic credential still" "^Authorization: Basic [A-Za-z0-9+/=]{40,}\$" "$out"
 
 out=$(sj -- sh -c 'curl -sS --max-time 10 --http2 -v -o /dev/null https://allowed.test/echo' 2>&1)
 assert_match "HTTP/2 is not offered to the jail: http/1.1 is chosen" "ALPN: server accepted http/1.1" "$out"
@@ -248,22 +268,25 @@ print(c.getresponse().read().decode())
 c.request("GET", "/echo", headers={"x-three": os.environ["K"]})
 print(c.getresponse().read().decode())' 2>&1)
 assert_match "a chunked body is followed to its end" "^abcdef\$" "$out"
-assert_match "... the request after it is substituted too" "^x-two: $REAL\$" "$out"
-assert_match "... and the one after a Content-Length body" "^x-three: $REAL\$" "$out"
-assert_match "... python's ssl trusts the jail CA (SSL_CERT_FILE)" "^x-api-key: $REAL\$" "$out"
+srv=$(echoed)
+assert_match "... the request after it is substituted too" "^x-two: $REAL\$" "$srv"
+assert_match "... and the one after a Content-Length body" "^x-three: $REAL\$" "$srv"
+assert_match "... python's ssl trusts the jail CA (SSL_CERT_FILE)" "^x-api-key: $REAL\$" "$srv"
 assert_eq "... three requests, three secret.inject (counted per minute)" 3 "$(injects)"
 
 out=$(sj -- python3 -c '
 import os, urllib.request
 r = urllib.request.Request("https://allowed.test/echo", headers={"x-api-key": os.environ["K"]})
 print(urllib.request.urlopen(r, timeout=10).read().decode())' 2>&1)
-assert_match "python urllib through interception" "^X-Api-Key: $REAL\$" "$out"
+srv=$(echoed)
+assert_match "python urllib through interception" "^X-Api-Key: $REAL\$" "$srv"
 
 if command -v node >/dev/null; then
 	out=$(sj -- node -e '
 fetch("https://allowed.test/echo", { headers: { "x-api-key": process.env.K } })
 	.then((r) => r.text()).then((t) => console.log(t), (e) => console.log("error", e.cause || e))' 2>&1)
-	assert_match "node fetch through interception (NODE_EXTRA_CA_CERTS)" "^x-api-key: $REAL\$" "$out"
+	srv=$(echoed)
+	assert_match "node fetch through interception (NODE_EXTRA_CA_CERTS)" "^x-api-key: $REAL\$" "$srv"
 else
 	t_skip "node fetch through interception" "node is not installed"
 fi
@@ -283,6 +306,162 @@ while True:
 print("first=%s all=%.1f two=%s" % ("early" if first is not None and first < 1.5 else first,
       time.monotonic() - t, b"data: two" in data))' 2>&1)
 assert_match "server-sent events stream through interception" "^first=early all=[2-9].* two=True" "$out"
+
+# ---- what comes back from the bound host -----------------------------------
+
+# Every request prints the jail's placeholder first, then the answer
+for base in https://allowed.test "$BROKER"; do
+	net_reset_logs
+	out=$(sj -- sh -c 'echo "ph=$K"; curl -sS --max-time 10 -D - -H "x-api-key: $K" '"$base"'/reflect' 2>&1)
+	ph=$(printf '%s\n' "$out" | sed -n 's/^ph=//p')
+	assert_match "$base: the server got the value" "^reflect x-api-key: $REAL\$" "$(echoed)"
+	assert_match "$base: the value sent back in a header reaches the jail as the placeholder" "^X-Reflect: $ph"$'\r'"\$" "$out"
+	assert_match "... and in the body, twice" "^key=$ph again=$ph\$" "$out"
+	assert_nomatch "... never the value" "$REAL" "$out"
+	assert_match "... logged as secret.reflect" '"event":"secret.reflect","name":"K","host":"allowed.test"' "$(cat "$LOG")"
+done
+out=$(sj -- sh -c 'echo "ph=$K"; curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo' 2>&1)
+ph=$(printf '%s\n' "$out" | sed -n 's/^ph=//p')
+assert_match "an echo of the request: the jail reads the placeholder" "^x-api-key: $ph\$" "$out"
+assert_nomatch "... never the value" "$REAL" "$out"
+assert_match "... and the server asked for no compression" "^Accept-Encoding: identity\$" "$(echoed)"
+
+cat >"$proj/reflect.py" <<'PY'
+import http.client, os, ssl, sys
+c = http.client.HTTPSConnection("allowed.test", timeout=10, context=ssl.create_default_context())
+for path in sys.argv[1:]:
+    c.request("GET", path, headers={"x-api-key": os.environ["K"]})
+    r = c.getresponse()
+    body = r.read()
+    print(path, r.status, r.getheader("X-Reflect") == os.environ["K"],
+          body == b"key=%s again=%s\n" % ((os.environ["K"].encode(),) * 2),
+          os.environ["K"] in str(r.headers) + str(r.msg))
+PY
+chown "$JT_USER:" "$proj/reflect.py"
+net_reset_logs
+out=$(sj -- sh -c 'python3 '"$proj"'/reflect.py /reflect/split /reflect/chunked /reflect; curl -sS --max-time 10 --raw -H "x-api-key: $K" https://allowed.test/reflect/chunked; curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/reflect/split' 2>&1)
+assert_match "a value cut across two writes of the server: the placeholder, whole" "^/reflect/split 200 True True" "$out"
+assert_match "a value cut by a chunk boundary: the placeholder, whole (kept-alive)" "^/reflect/chunked 200 True True" "$out"
+assert_match "... and the answer after it on the same connection too" "^/reflect 200 True True" "$out"
+assert_match "... the trailer's value replaced (raw chunked bytes)" "^X-Key: sk-ant-" "$out"
+assert_nomatch "... never the value, in any of them" "$REAL" "$out"
+assert_eq "... python's three requests over one connection to the server (and one for each curl)" 3 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
+
+out=$(sj -- sh -c 'curl -sS --max-time 10 -i -H "x-api-key: $K" https://allowed.test/reflect/gzip' 2>&1)
+assert_match "a compressed answer from a bound host is refused (its value could hide in it)" "^HTTP/1.1 502 .*jail: a compressed answer" "$(printf '%s' "$out" | tr -d '\r' | tr '\n' ' ')"
+assert_nomatch "... none of it reaches the jail" "Content-Encoding" "$out"
+assert_match "... logged as net.error" '"event":"net.error","host":"allowed.test","port":443,"reason":"a compressed answer' "$(cat "$LOG")"
+
+out=$(JT_EXTRA_ENV="K=short" sj -- true 2>&1)
+assert_match "a value shorter than 8 bytes is refused (answers are searched for it)" "^jail: --secret K: the value is shorter than 8 bytes" "$out"
+
+# ---- WebSocket through interception -------------------------------------------
+
+# A real client (Debian's python3-websockets, for its own python3): three
+# messages echoed, then "key" answered with the upgrade's x-api-key
+if /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
+	cat >"$proj/ws.py" <<'PY'
+import asyncio, os, sys, websockets
+async def main(url):
+    async with websockets.connect(url, extra_headers={"x-api-key": os.environ["K"]}) as ws:
+        got = []
+        for m in ("one", "two", "three", "key"):
+            await ws.send(m)
+            got.append(await ws.recv())
+        print("echo=" + ",".join(got[:3]))
+        print(got[3])
+asyncio.run(main(sys.argv[1]))
+PY
+	chown "$JT_USER:" "$proj/ws.py"
+	for url in wss://allowed.test/ws "ws://allowed.test.jail.internal/ws"; do
+		net_reset_logs
+		out=$(sj -- sh -c 'echo "ph=$K"; /usr/bin/python3 '"$proj/ws.py $url" 2>&1)
+		ph=$(printf '%s\n' "$out" | sed -n 's/^ph=//p')
+		assert_match "$url: python websockets exchanges several messages" "^echo=one,two,three\$" "$out"
+		assert_match "... the upgrade carried the real value, no compression extension" "^upgrade x-api-key: $REAL ext=-\$" "$(net_log ws)"
+		assert_match "... the value sent back in a frame reaches the jail as the placeholder" "^key=$ph\$" "$out"
+		assert_nomatch "... never the value" "$REAL" "$out"
+		assert_match "... secret.inject and secret.reflect logged" '"event":"secret.reflect","name":"K","host":"allowed.test"' "$(grep secret.inject "$LOG" >/dev/null && cat "$LOG")"
+	done
+	# (without the placeholder: in plain HTTP it would be refused as a leak)
+	for url in wss://other.test/ws ws://other.test/ws; do
+		out=$(sj --allow other.test -- env K=none /usr/bin/python3 "$proj/ws.py" "$url" 2>&1)
+		assert_match "$url, a merely allowed host (spliced): messages too" "^echo=one,two,three\$" "$out"
+	done
+else
+	t_skip "WebSocket through interception" "python3-websockets is not installed (make deps)"
+fi
+
+# ---- narrow tokens: a scope of methods and path prefixes -------------------
+
+SC='K@allowed.test;methods=GET,POST;paths=/echo/in/'
+# scj ARGS... -- CMD: as sj, with K narrowed by $SC
+scj()
+{
+	local rc
+	rm -f "$LOG"
+	jail --net filtered --log "$LOG" --allow allowed.test --secret "$SC" "$@"
+	rc=$?
+	cat "$LOG" >>"$ALL_LOGS" 2>/dev/null
+	return $rc
+}
+net_reset_logs
+out=$(scj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" https://allowed.test/echo/in/x; curl -sS --max-time 10 -d x=1 -H "x-api-key: $K" '"$BROKER"'/echo/in/' 2>&1)
+assert_eq "inside its scope (GET and POST, under /echo/in/, TLS and broker): the server gets the value" 2 "$(echoed | grep -c "^x-api-key: $REAL\$")"
+# Each of these would have carried the value before: none may now
+for req in "-X PUT https://allowed.test/echo/in/x" \
+	"https://allowed.test/echo/out" \
+	"https://allowed.test/echo/inside" \
+	"--path-as-is https://allowed.test/echo/in/../out" \
+	"--path-as-is https://allowed.test/echo/in/%2e%2e/out" \
+	"--path-as-is https://allowed.test/echo/in/%2E%2e/%2e%2e/echo/out" \
+	"--path-as-is https://allowed.test/echo/in%2f..%2fout" \
+	"--path-as-is https://allowed.test/echo/in//..//..//echo/out" \
+	"--path-as-is https://allowed.test/echo/in/..%5cout" \
+	"--path-as-is https://allowed.test/echo/in/%252e%252e/out" \
+	"--path-as-is 'https://allowed.test/echo/in/x;/../../out'" \
+	"$BROKER/echo/out"; do
+	out=$(scj -- sh -c 'curl -sS --max-time 10 -H "x-api-key: $K" '"$req" 2>&1)
+	assert_match "outside its scope [$req]: refused" "^jail: secret K is not for this request on allowed.test \(its scope: methods GET,POST; paths /echo/in/\)" "$out"
+	assert_eq "... nothing reached the server" "" "$(echoed)"
+	assert_match "... logged as secret.scope" '"event":"secret.scope","name":"K","host":"allowed.test","method":"[A-Z]+","path":"' "$(cat "$LOG")"
+done
+assert_nomatch "... the value never reached the log" "$REAL" "$(cat "$ALL_LOGS")"
+out=$(scj -- sh -c 'curl -sS --max-time 10 -H "x-other: 1" https://allowed.test/echo/out' 2>&1)
+assert_match "outside its scope without the placeholder: the request goes on" "^x-other: 1\$" "$out"
+out=$(scj -- python3 -c '
+import http.client, os, ssl
+c = http.client.HTTPSConnection("allowed.test", timeout=10, context=ssl.create_default_context())
+c.request("GET", "/echo/in/a", headers={"x-api-key": os.environ["K"]})
+r = c.getresponse()
+r.read()
+print(r.status)
+c.request("DELETE", "/echo/in/a", headers={"x-api-key": os.environ["K"]})
+print(c.getresponse().status)' 2>&1)
+assert_eq "on one kept-alive connection: inside, then outside its scope" "200 403" "$(printf '%s' "$out" | tr '\n' ' ')"
+assert_eq "... only the first reached the server with the value" 1 "$(echoed | grep -c "^x-api-key: $REAL\$")"
+
+out=$(jail --explain --net filtered --secret "$SC" -- true 2>&1)
+assert_match "--explain shows the scope" "secret +K .*allowed.test \(only methods GET,POST; paths /echo/in/\)" "$out"
+for bad in 'K@allowed.test;methods=get' 'K@allowed.test;paths=echo/' \
+	'K@allowed.test;paths=/a/../b/' 'K@allowed.test;paths=/a/%2e%2e/' \
+	'K@allowed.test;methods=GET;methods=PUT' 'K@allowed.test;paths='; do
+	out=$(jail --net filtered --secret "$bad" -- true 2>&1)
+	rc=$?
+	assert_eq "a bad scope [$bad]: one line, exit 125" "125 1" "$rc $(printf '%s\n' "$out" | wc -l)"
+	assert_match "... naming the option" "^jail: --secret \"$(printf '%s' "$bad" | sed 's/[][\.*^$]/\\&/g')\": " "$out"
+done
+ucfg="$JT_HOME/.config/jail"
+u mkdir -p "$ucfg"
+printf 'secret %s\n' "$SC" | u sh -c "cat >'$ucfg/jail.conf'"
+out=$(jail --explain --net filtered -- true 2>&1)
+assert_match "the same grammar in jail.conf" "secret +K .*allowed.test \(only methods GET,POST; paths /echo/in/\)" "$out"
+printf 'secret K@allowed.test;paths=/a/../\n' | u sh -c "cat >'$ucfg/jail.conf'"
+out=$(jail --net filtered -- true 2>&1)
+rc=$?
+assert_eq "... a bad scope there: exit 125" 125 "$rc"
+assert_match "... with the file and line" "^jail: $ucfg/jail.conf:1: --secret " "$out"
+u rm -f "$ucfg/jail.conf"
 
 # Request framing that two servers could read differently is refused
 cat >"$proj/raw.py" <<'PY'
@@ -378,9 +557,13 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 done
 wait "$bg"
 assert_eq "without a secret: neither supervisor nor forwarder loads OpenSSL" "jail-fwd:0 jail:0 " "$out"
-JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 3 >/dev/null 2>&1 &
+# As above: long enough for a busy machine, where one look at every
+# process can take seconds
+JT_EXTRA_ENV="K=$REAL" jail --net filtered --secret K@allowed.test -- sleep 15 >/dev/null 2>&1 &
 bg=$!
-for _ in $(seq 100); do
+deadline=$((SECONDS + 15))
+out=
+while [ "$SECONDS" -lt "$deadline" ]; do
 	out=$(ssl_maps)
 	case $out in *jail-fwd:*) break ;; esac
 	sleep 0.05

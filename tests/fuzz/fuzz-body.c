@@ -17,8 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PH "ghp_PLACEHOLDERbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 static const struct secrets_sub subs[2] = {
-	{ "A", "sk-ant-PLACEHOLDERaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "v", 1 },
-	{ "B", PH, NULL, 0 },
+	{ "A", "sk-ant-PLACEHOLDERaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "v", 1,
+	  NULL },
+	{ "B", PH, NULL, 0, NULL },
 };
 
 /* Follow a chunked body in pieces of @step: Return: bytes used or -1 */

@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct secrets_sub subs[] = {
-		{ "A", PH_A, "real-value-of-a", 15 },
-		{ "B", PH_B, NULL, 0 },
+		{ "A", PH_A, "real-value-of-a", 15, NULL },
+		{ "B", PH_B, NULL, 0, NULL },
 	};
 	static uint8_t out[4 * HTTP_HEAD_MAX];
 	static struct http_head h, again;

@@ -110,13 +110,22 @@ class Handler(SimpleHTTPRequestHandler):
             self.close_connection = True
             return
         if self.path.startswith("/echo"):
-            # The request's headers and body, as the server got them
+            # The request's headers and body, as the server got them,
+            # also to echo.log (what the jail reads may differ: a bound
+            # value comes back as its placeholder)
             body = "".join("%s: %s\n" % kv for kv in self.headers.items())
             body = (body + "\n").encode() + self.read_body()
+            log("echo.log", body.decode("utf-8", "replace"))
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if self.path.startswith("/ws"):
+            self.websocket()
+            return
+        if self.path.startswith("/reflect"):
+            self.reflect()
             return
         if self.path == "/" or self.path.startswith("/hello"):
             body = ("hello server=%s port=%s host=%s sni=%s\n"
@@ -127,6 +136,100 @@ class Handler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
+
+    def ws_frame(self, opcode, payload):
+        n = len(payload)
+        head = bytes([0x80 | opcode])
+        if n < 126:
+            head += bytes([n])
+        elif n < 65536:
+            head += bytes([126]) + struct.pack("!H", n)
+        else:
+            head += bytes([127]) + struct.pack("!Q", n)
+        self.wfile.write(head + payload)
+        self.wfile.flush()
+
+    def websocket(self):
+        # RFC 6455, just enough: each text message is sent back, "key"
+        # answers with the x-api-key of the upgrade request, a close
+        # frame ends; logged to ws.log
+        import base64, hashlib
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        api = self.headers.get("x-api-key", "none").encode()
+        log("ws.log", "upgrade x-api-key: %s ext=%s" % (
+            api.decode(), self.headers.get("Sec-WebSocket-Extensions", "-")))
+        if self.headers.get("Upgrade", "").lower() != "websocket":
+            self.send_response(426)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        accept = base64.b64encode(hashlib.sha1(
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        for _ in range(100):
+            b0, b1 = self.rfile.read(2)
+            n = b1 & 0x7f
+            if n == 126:
+                n = struct.unpack("!H", self.rfile.read(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self.rfile.read(8))[0]
+            mask = self.rfile.read(4) if b1 & 0x80 else b"\0\0\0\0"
+            data = bytes(c ^ mask[i % 4] for i, c in enumerate(
+                self.rfile.read(n)))
+            op = b0 & 0x0f
+            if op == 8:
+                self.ws_frame(8, data[:2])
+                return
+            if op == 9:
+                self.ws_frame(10, data)
+                continue
+            log("ws.log", "message %s" % data.decode("utf-8", "replace"))
+            if data == b"key":
+                self.ws_frame(1, b"key=" + api)
+            else:
+                self.ws_frame(1, data)
+
+    def reflect(self):
+        # The x-api-key sent back in a header and in the body:
+        # /reflect (Content-Length), /reflect/split (the body written in
+        # two parts 0.3 s apart, cut inside the key), /reflect/chunked
+        # (the key cut by a chunk boundary, a trailer holding it too),
+        # /reflect/gzip (compressed whatever the request asked for)
+        key = self.headers.get("x-api-key", "none").encode()
+        log("echo.log", "reflect x-api-key: " + key.decode())
+        body = b"key=" + key + b" again=" + key + b"\n"
+        half = len(b"key=") + len(key) // 2
+        kind = self.path[len("/reflect"):]
+        self.send_response(200)
+        self.send_header("X-Reflect", key.decode())
+        if kind == "/chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Trailer", "X-Key")
+            self.end_headers()
+            for part in (body[:half], body[half:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+                time.sleep(0.3)
+            self.wfile.write(b"0\r\nX-Key: " + key + b"\r\n\r\n")
+            return
+        if kind == "/gzip":
+            import gzip
+            body = gzip.compress(body)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if kind == "/split":
+            self.wfile.write(body[:half])
+            self.wfile.flush()
+            time.sleep(0.3)
+            body = body[half:]
+        self.wfile.write(body)
 
     def do_POST(self):
         if self.path.startswith("/git/"):

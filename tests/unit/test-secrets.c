@@ -10,8 +10,8 @@
 #define PH_B "ghp_PLACEHOLDERbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 static struct secrets_sub subs[2] = {
-	{ "A", PH_A, "sk-ant-REAL-value", 17 },
-	{ "B", PH_B, NULL, 0 },	/* bound elsewhere */
+	{ "A", PH_A, "sk-ant-REAL-value", 17, NULL },
+	{ "B", PH_B, NULL, 0, NULL },	/* bound elsewhere */
 };
 
 static uint8_t out[65536];
@@ -24,6 +24,61 @@ static int rewrite(const char *head, uint32_t *inj, int *leaked)
 
 	out[r > 0 ? r : 0] = '\0';
 	return r;
+}
+
+/* A bound host gets identity in place of the client's codings (a
+ * compressed answer would hide a reflected value); elsewhere they stay */
+static void test_accept_encoding(void)
+{
+	static const char head[] = "GET / HTTP/1.1\r\nHost: h\r\n"
+				   "Accept-Encoding: gzip, br\r\n\r\n";
+	uint32_t inj;
+	int leaked, r;
+
+	r = rewrite(head, &inj, &leaked);
+	ok(r > 0 && strstr((char *)out, "Accept-Encoding: identity\r\n") &&
+		   !strstr((char *)out, "gzip"),
+	   "bound host: Accept-Encoding: identity only");
+	r = secrets_rewrite_head((const uint8_t *)head, strlen(head), "h",
+				 subs + 1, 1, out, sizeof(out) - 1, &inj,
+				 &leaked);
+	out[r > 0 ? r : 0] = '\0';
+	ok(r > 0 && strstr((char *)out, "Accept-Encoding: gzip, br\r\n") &&
+		   !strstr((char *)out, "identity"),
+	   "no secret bound there: the client's own");
+}
+
+/* A WebSocket upgrade to a bound host keeps Upgrade, asks for no
+ * compression of its frames, and ends in Connection: Upgrade */
+static void test_websocket(void)
+{
+	static const char ws[] = "GET /ws HTTP/1.1\r\nHost: h\r\n"
+				 "Upgrade: websocket\r\n"
+				 "Connection: keep-alive, Upgrade\r\n"
+				 "Sec-WebSocket-Key: a2V5a2V5a2V5a2V5a2V5aw==\r\n"
+				 "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+				 "x-api-key: " PH_A "\r\n\r\n";
+	static const char h2c[] = "GET / HTTP/1.1\r\nHost: h\r\n"
+				  "Upgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
+	uint32_t inj;
+	int leaked, r;
+
+	ok(secrets_is_websocket((const uint8_t *)ws, strlen(ws)),
+	   "a WebSocket upgrade is recognised");
+	ok(!secrets_is_websocket((const uint8_t *)h2c, strlen(h2c)),
+	   "h2c is not");
+	r = rewrite(ws, &inj, &leaked);
+	ok(r > 0 && strstr((char *)out, "Upgrade: websocket\r\n") &&
+		   strstr((char *)out, "\r\nConnection: Upgrade\r\n\r\n") &&
+		   !strstr((char *)out, "keep-alive") &&
+		   !strstr((char *)out, "Connection: close") &&
+		   !strstr((char *)out, "permessage-deflate") &&
+		   strstr((char *)out, "x-api-key: sk-ant-REAL-value\r\n"),
+	   "upgrade kept, extensions dropped, substituted");
+	r = rewrite(h2c, &inj, &leaked);
+	ok(r > 0 && !strstr((char *)out, "h2c") &&
+		   strstr((char *)out, "Connection: close\r\n\r\n"),
+	   "any other upgrade is dropped");
 }
 
 static void test_placeholder(void)
@@ -84,6 +139,7 @@ static void test_rewrite(void)
 	is_str((char *)out,
 	       "POST /v1/messages HTTP/1.1\r\n"
 	       "Host: api.example.com\r\n"
+	       "Accept-Encoding: identity\r\n"
 	       "x-api-key: sk-ant-REAL-value\r\n"
 	       "Authorization: Bearer sk-ant-REAL-value\r\n"
 	       "Content-Length: 2\r\n"
@@ -217,6 +273,8 @@ int main(void)
 {
 	test_placeholder();
 	test_rewrite();
+	test_accept_encoding();
+	test_websocket();
 	test_scan();
 	test_rewrite_request();
 	test_scan_stream();

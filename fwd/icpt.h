@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * icpt.h - one intercepted connection, shared by intercept.c (the
+ * requests) and answers.c (what comes back)
+ */
+#ifndef FWD_ICPT_H
+#define FWD_ICPT_H
+
+#include "jail.h"
+#include "fwd/fwd.h"
+#include "parse/parse.h"
+#include "cmd/cmd.h"
+#include "host/host.h"
+#include "fwd/internal.h"
+
+#define BROKER_IDLE_MS (10ULL * 60 * 1000)	/* a stream silent this long ends */
+
+#define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
+
+#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
+
+#define ICPT_LEAVES \
+	((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX + JAIL_MAX_HOLD_PUSH)
+
+#define ICPT_HOLD_MAX (2 * PUSH_LIST_MAX)	/* a held push's raw bytes */
+
+#define ICPT_DRAIN_MAX (256ULL << 20)	/* a denied push's body, read away */
+
+#define ICPT_ASK_MARGIN_MS 5000	/* after --ask-timeout: the supervisor */
+
+#define ICPT_REFUSE_MS 5000	/* earlier answers drain before a refusal */
+
+#define ICPT_QUIET_MS 1000	/* ... until the server is silent this long */
+
+#define ICPT_SLICE (1 << 14)	/* answer bytes put through reflect.c at once */
+
+/* One intercepted connection (the process's only one) */
+struct icpt {
+	const struct fwd_params *p;
+	const struct dnsd *d;
+	const struct upstream_proxy *px;
+	const char *host;		/* the bound or held host the SNI named */
+	uint16_t port;
+	/* What every request must name (reqcheck_judge()): the SNI and
+	 * port, or the broker name the plain-HTTP client used */
+	struct reqcheck_conn rc;
+	bool is_plain;			/* the broker's name: no TLS inside */
+	bool is_closing;		/* upstream closes after its request */
+	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
+	int jail_fd;
+	int up_fd;
+	struct crypto_tls *jail;
+	struct crypto_tls *up;
+	struct dnsd_addr peer;
+	struct secrets_sub subs[JAIL_MAX_SECRETS];
+	size_t n_subs;
+	bool has_unbound;		/* placeholders to look for in bodies */
+	/* RQ_UPGRADE: a WebSocket upgrade sent, what follows held until its
+	 * answer; RQ_TUNNEL: it was taken (101), bytes go on as they come */
+	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED, RQ_UPGRADE, RQ_TUNNEL } state;
+	uint64_t body_left;		/* RQ_LENGTH */
+	struct http_chunked chunked;	/* RQ_CHUNKED */
+	struct secrets_stream scan;	/* the body's data */
+	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
+	size_t in_len;
+	long long up_bytes;
+	long long down_bytes;
+	long long n_requests;
+	/* --hold-push: a push's head, held in @out until it is answered */
+	bool is_held;			/* pushes to @host are held */
+	enum { PUSH_NONE, PUSH_COLLECT, PUSH_DRAIN } push;
+	char repo[256];
+	size_t out_len;			/* the held head in @out */
+	uint32_t injected;		/* its secrets, logged when sent */
+	size_t hold_len;
+	size_t list_len;
+	unsigned long long drained;
+	char why[ASK_HOST_MAX + 128];	/* PUSH_DRAIN: the refusal */
+	struct push_cmds cmds;
+	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
+	uint8_t list[PUSH_LIST_MAX];	/* its data: the command list */
+	uint8_t reply[PUSH_REPORT_MAX + 1024];
+	/* What comes back: every bound value replaced (reflect.c) */
+	struct reflect_pat pats[REFLECT_PATS];
+	size_t n_pats;
+	uint32_t reflected;		/* secret.reflect written for these */
+	struct reflect_resp resp;
+	struct reflect_store store;
+	uint8_t rout[REFLECT_OUT_MAX(ICPT_SLICE)];
+	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
+	uint8_t down[ICPT_BUF];
+	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
+};
+
+/* The jail's side: TLS (interception) or plain (the broker's name).
+ * Return: 0 or -EIO */
+int icpt_jail_write(struct icpt *ic, const void *buf, size_t len);
+
+/* net.allow for the connection, then the end of the process */
+__attribute__((noreturn)) void icpt_finish(struct icpt *ic);
+
+/*
+ * What the server sent, to the jail as it comes, every value bound to
+ * the host replaced by its placeholder (answers.c).
+ * Return: 0, or -1 when either side is done
+ */
+int icpt_to_jail(struct icpt *ic);
+
+/* The upstream connection ended: what the matchers held goes to the
+ * jail, and the next connection's answers start afresh (answers.c) */
+void icpt_down_end(struct icpt *ic);
+
+#endif /* FWD_ICPT_H */
