@@ -103,6 +103,8 @@ for hp in .husky .githooks; do
 	assert_status "--review, core.hooksPath $hp: no hook on the host" 1 \
 		test -e "$p/$hp/pre-commit"
 	host_check "--review, core.hooksPath $hp" "$p"
+	# What apply held back stays kept: this file leaves nothing behind
+	u "$JAIL" review "$id" discard >/dev/null 2>&1
 done
 
 # 3. a repository made without .git/hooks
