@@ -184,6 +184,9 @@ ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
  */
 size_t utf8_len(const uint8_t *p, size_t left);
 
+/* The value of hex digit @c (either case), or -1 */
+int hex_digit(int c);
+
 /**
  * str_distance() - Edit distance between two short words
  * @a:		a word of at most 63 bytes

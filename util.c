@@ -415,6 +415,14 @@ bool env_name_valid(const char *s, size_t len)
 	return true;
 }
 
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 int open_untrusted(int dirfd, const char *rel)
 {
 	unsigned long long res = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;

@@ -324,6 +324,20 @@ static const char *qtype_name(uint16_t t, char *buf, size_t len)
 	return buf;
 }
 
+/* One event of the resolver's, within its budget; beyond it, counted */
+static void log_limited(struct dnsd *d, const char *event,
+			const struct audit_field *f, size_t n)
+{
+	if (d->p->log_fd < 0)
+		return;
+	if (!d->log_tokens) {
+		d->suppressed++;
+		return;
+	}
+	d->log_tokens--;
+	audit_write(d->p->log_fd, d->p->jail_id, event, f, n);
+}
+
 static void log_deny(struct dnsd *d, const struct dns_query *q,
 		     const char *reason)
 {
@@ -334,15 +348,7 @@ static void log_deny(struct dnsd *d, const struct dns_query *q,
 		AF_STR("reason", reason),
 	};
 
-	if (d->p->log_fd < 0)
-		return;
-	if (!d->log_tokens) {
-		d->suppressed++;
-		return;
-	}
-	d->log_tokens--;
-	audit_write(d->p->log_fd, d->p->jail_id, "dns.deny", f,
-		    ARRAY_SIZE(f));
+	log_limited(d, "dns.deny", f, ARRAY_SIZE(f));
 }
 
 static void log_no_address(struct dnsd *d, const struct dns_query *q,
@@ -355,15 +361,7 @@ static void log_no_address(struct dnsd *d, const struct dns_query *q,
 				"no address (name resolution failed)"),
 	};
 
-	if (d->p->log_fd < 0)
-		return;
-	if (!d->log_tokens) {
-		d->suppressed++;
-		return;
-	}
-	d->log_tokens--;
-	audit_write(d->p->log_fd, d->p->jail_id, "net.error", f,
-		    ARRAY_SIZE(f));
+	log_limited(d, "net.error", f, ARRAY_SIZE(f));
 }
 
 /* ---- lookup processes and the cache ------------------------------------- */

@@ -66,16 +66,6 @@ static bool base64(const char *in, char *out, size_t out_len)
 	return true;
 }
 
-/* Return: the value of hex digit @c, or -1 */
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /* %XX (two hex digits) in a URL's user:password; anything else is kept */
 static void url_unescape(char *s)
 {

@@ -224,41 +224,16 @@ static bool take_request(struct reflect_resp *r)
 }
 
 /*
- * The members of every @name header of the head, OWS trimmed: does the
- * last one equal @tok (@is_last), or does any differ from it (!@is_last)?
+ * The members of every @name header of the head: does the last one equal
+ * @tok (@is_last), or does any differ from it (!@is_last)?
  */
 static bool header_members(const uint8_t *head, size_t len, const char *name,
 			   const char *tok, bool is_last)
 {
-	size_t off = 0, vlen = 0, start = 0, tl = strlen(tok);
-	bool is_eq = false, is_other = false;
+	struct http_tokens t;
 
-	while (!http_find_header(head, len, name, &off, &vlen, start)) {
-		size_t i = 0;
-
-		start = off + vlen;
-		while (i < vlen) {
-			size_t k = i, e;
-
-			while (k < vlen && head[off + k] != ',')
-				k++;
-			e = k;
-			while (i < e && (head[off + i] == ' ' ||
-					 head[off + i] == '\t'))
-				i++;
-			while (e > i && (head[off + e - 1] == ' ' ||
-					 head[off + e - 1] == '\t'))
-				e--;
-			if (e > i) {
-				const char *m = (const char *)head + off + i;
-
-				is_eq = e - i == tl && !strncasecmp(m, tok, tl);
-				is_other |= !is_eq;
-			}
-			i = k + 1;
-		}
-	}
-	return is_last ? is_eq : is_other;
+	http_header_tokens(head, len, name, tok, &t);
+	return is_last ? t.is_last : t.is_other;
 }
 
 int reflect_parse_status(const uint8_t *head, size_t len, unsigned int *status)

@@ -611,32 +611,10 @@ static bool is_dropped_header(const uint8_t *name, size_t len)
 static bool header_has_token(const uint8_t *head, size_t len,
 			     const char *name, const char *tok)
 {
-	size_t off = 0, vlen = 0, start = 0, tl = strlen(tok);
+	struct http_tokens t;
 
-	while (!http_find_header(head, len, name, &off, &vlen, start)) {
-		size_t i = 0;
-
-		start = off + vlen;
-		/* Each member, OWS around it */
-		while (i < vlen) {
-			size_t k = i, e;
-
-			while (k < vlen && head[off + k] != ',')
-				k++;
-			e = k;
-			while (i < e && (head[off + i] == ' ' ||
-					 head[off + i] == '\t'))
-				i++;
-			while (e > i && (head[off + e - 1] == ' ' ||
-					 head[off + e - 1] == '\t'))
-				e--;
-			if (e - i == tl &&
-			    !strncasecmp((const char *)head + off + i, tok, tl))
-				return true;
-			i = k + 1;
-		}
-	}
-	return false;
+	http_header_tokens(head, len, name, tok, &t);
+	return t.is_any;
 }
 
 bool secrets_is_websocket(const uint8_t *head, size_t head_len)

@@ -36,23 +36,12 @@ const char *gitobj_type_name(enum gitobj_type t)
 	return "?";
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int gitobj_hex_id(const char *hex, size_t len, uint8_t id[GITOBJ_ID_LEN])
 {
 	if (len < GITOBJ_HEX_LEN)
 		return -EBADMSG;
 	for (size_t i = 0; i < GITOBJ_ID_LEN; i++) {
-		int hi = hex_val(hex[2 * i]), lo = hex_val(hex[2 * i + 1]);
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EBADMSG;

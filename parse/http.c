@@ -303,6 +303,42 @@ int http_parse_head(const uint8_t *buf, size_t len, struct http_head *h)
 	return 0;
 }
 
+void http_header_tokens(const uint8_t *head, size_t head_len,
+			const char *name, const char *tok,
+			struct http_tokens *out)
+{
+	size_t off = 0, vlen = 0, start = 0, tl = strlen(tok);
+
+	memset(out, 0, sizeof(*out));
+	while (!http_find_header(head, head_len, name, &off, &vlen, start)) {
+		const uint8_t *v = head + off;
+		size_t i = 0;
+
+		start = off + vlen;
+		while (i < vlen) {
+			size_t k = i, e;
+
+			while (k < vlen && v[k] != ',')
+				k++;
+			e = k;
+			while (i < e && is_ows(v[i]))
+				i++;
+			while (e > i && is_ows(v[e - 1]))
+				e--;
+			if (e > i) {
+				bool eq = e - i == tl &&
+					  !strncasecmp((const char *)v + i,
+						       tok, tl);
+
+				out->is_any |= eq;
+				out->is_last = eq;
+				out->is_other |= !eq;
+			}
+			i = k + 1;
+		}
+	}
+}
+
 int http_find_header(const uint8_t *head, size_t head_len, const char *name,
 		     size_t *val_off, size_t *val_len, size_t start)
 {
@@ -409,14 +445,6 @@ enum {
 	CH_END_LF,	/* CR of the final empty line seen */
 	CH_DONE,
 };
-
-static int hex_digit(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (uint8_t)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* One framing byte @c. Return: 0 or -EBADMSG */
 static int chunked_byte(struct http_chunked *st, uint8_t c)

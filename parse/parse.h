@@ -421,6 +421,23 @@ int http_parse_head(const uint8_t *buf, size_t len, struct http_head *h);
 int http_find_header(const uint8_t *head, size_t head_len, const char *name,
 		     size_t *val_off, size_t *val_len, size_t start);
 
+/* What the members of a header's comma-separated list are, for one token */
+struct http_tokens {
+	bool is_any;	/* a member equals the token */
+	bool is_last;	/* the last non-empty member equals it */
+	bool is_other;	/* a non-empty member differs from it */
+};
+
+/**
+ * http_header_tokens() - Compare every member of the lists in the @name
+ * headers of @head (OWS trimmed, empty members skipped) with @tok,
+ * case-insensitively. Pure; reads stay within @head_len.
+ * @out:	filled; all false when there is no such header
+ */
+void http_header_tokens(const uint8_t *head, size_t head_len,
+			const char *name, const char *tok,
+			struct http_tokens *out);
+
 /* How a request's body ends (http_request_framing()) */
 struct http_framing {
 	bool is_chunked;	/* Transfer-Encoding: chunked */

@@ -27,17 +27,6 @@
 #define SB64_MAX 65520		/* side-band-64k packets */
 #define SB_MAX 1000		/* side-band packets */
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The next pkt-line of @c. Return: its payload length (@line set, one
  * trailing LF included), PUSH_FLUSH, -EAGAIN (not all here) or -EBADMSG
@@ -50,7 +39,7 @@ static int next_pkt(struct cursor *c, struct cursor *line)
 	if (c->left < 4)
 		return -EAGAIN;
 	for (int i = 0; i < 4; i++) {
-		int v = hexval(c->p[i]);
+		int v = hex_digit(c->p[i]);
 
 		if (v < 0)
 			return -EBADMSG;
@@ -76,7 +65,7 @@ static size_t oid_len(const uint8_t *p, size_t len)
 {
 	size_t n = 0;
 
-	while (n < len && n <= 64 && hexval(p[n]) >= 0)
+	while (n < len && n <= 64 && hex_digit(p[n]) >= 0)
 		n++;
 	return n == 40 || n == 64 ? n : 0;
 }

@@ -157,14 +157,6 @@ int scope_parse(const char *spec, struct secret_scope *sc, const char **why)
 	return 0;
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* @t's path (origin or absolute form), decoded into @out. Return: its
  * length or -errno */
 static int decode_path(const char *t, char *out, size_t cap)
@@ -182,8 +174,8 @@ static int decode_path(const char *t, char *out, size_t cap)
 		unsigned char c = (unsigned char)t[i];
 
 		if (c == '%') {
-			int hi = hex_val(t[i + 1]), lo = hi < 0 ? -1 :
-							     hex_val(t[i + 2]);
+			int hi = hex_digit(t[i + 1]), lo = hi < 0 ? -1 :
+							     hex_digit(t[i + 2]);
 
 			if (lo < 0)
 				return -EBADMSG;

@@ -408,8 +408,36 @@ static void test_chunked(void)
 	}
 }
 
+static void test_tokens(void)
+{
+	const char hd[] = "GET / HTTP/1.1\r\nHost: a\r\n"
+			 "Connection: keep-alive , Upgrade\r\n"
+			 "Transfer-Encoding: gzip,\r\n"
+			 "Transfer-Encoding: ,chunked\r\n\r\n";
+	struct http_tokens t;
+
+	http_header_tokens((const uint8_t *)hd, sizeof(hd) - 1, "connection",
+			   "upgrade", &t);
+	ok(t.is_any && t.is_last && t.is_other,
+	   "tokens: a member equal in any case, OWS trimmed, another differs");
+	http_header_tokens((const uint8_t *)hd, sizeof(hd) - 1,
+			   "Transfer-Encoding", "chunked", &t);
+	ok(t.is_any && t.is_last && t.is_other,
+	   "tokens: across two header lines, empty members skipped");
+	http_header_tokens((const uint8_t *)hd, sizeof(hd) - 1,
+			   "Transfer-Encoding", "gzip", &t);
+	ok(t.is_any && !t.is_last, "tokens: not the last one");
+	http_header_tokens((const uint8_t *)hd, sizeof(hd) - 1, "Upgrade",
+			   "websocket", &t);
+	ok(!t.is_any && !t.is_last && !t.is_other, "tokens: no such header");
+	http_header_tokens((const uint8_t *)hd, sizeof(hd) - 1, "Connection",
+			   "upgrad", &t);
+	ok(!t.is_any, "tokens: a prefix is not the token");
+}
+
 int main(void)
 {
+	test_tokens();
 	test_framing();
 	test_chunked();
 	test_good();
