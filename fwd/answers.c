@@ -12,7 +12,7 @@
 /* secret.reflect: the first time per secret and connection */
 static void icpt_log_reflect(struct icpt *ic, uint32_t hits)
 {
-	for (size_t i = 0; i < ic->n_subs && i < 32; i++) {
+	for (size_t i = 0; i < ic->n_subs && i < ARRAY_SIZE(ic->subs); i++) {
 		const struct audit_field f[] = {
 			AF_STR("name", ic->subs[i].name),
 			AF_STR("host", ic->host),

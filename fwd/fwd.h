@@ -317,10 +317,10 @@ int secrets_scan_stream(struct secrets_stream *st, const uint8_t *buf,
  * ------------------------------------------------------------------- */
 
 /* Bytes of a pattern: a value, or the base64 of one */
-#define REFLECT_PAT_MAX (4 * ((SECRETS_VALUE_MAX + 4) / 3))
+#define REFLECT_PAT_MAX ((size_t)4 * ((SECRETS_VALUE_MAX + 4) / 3))
 #define REFLECT_HOLD_MAX (REFLECT_PAT_MAX - 1)	/* bytes held back */
 /* Per secret: its value, and its base64 at each of 3 alignments */
-#define REFLECT_PATS (4 * JAIL_MAX_SECRETS)
+#define REFLECT_PATS ((size_t)4 * JAIL_MAX_SECRETS)
 #define REFLECT_HEAD_MAX (4 * HTTP_HEAD_MAX)	/* a response's head */
 #define REFLECT_REQS 64		/* requests awaiting their answers */
 #define REFLECT_MASK_MIN 8	/* a held start longer than this is masked */

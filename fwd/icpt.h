@@ -35,6 +35,8 @@
 #define ICPT_SLICE (1 << 14)	/* answer bytes put through reflect.c at once */
 
 /* One intercepted connection (the process's only one) */
+_Static_assert(JAIL_MAX_SECRETS <= 32, "a secret a bit of a uint32_t");
+
 struct icpt {
 	const struct fwd_params *p;
 	const struct dnsd *d;
@@ -52,6 +54,7 @@ struct icpt {
 	struct crypto_tls *jail;
 	struct crypto_tls *up;
 	struct dnsd_addr peer;
+	/* One bit a secret in the uint32_t masks below */
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
 	size_t n_subs;
 	bool has_unbound;		/* placeholders to look for in bodies */

@@ -369,7 +369,7 @@ static uint32_t icpt_out_of_scope(const struct icpt *ic,
 
 	if (!has_path)
 		snprintf(path, path_len, "%s", h->target);
-	for (size_t i = 0; i < ic->n_subs && i < 32; i++)
+	for (size_t i = 0; i < ic->n_subs && i < ARRAY_SIZE(ic->subs); i++)
 		if (ic->subs[i].value && ic->subs[i].scope &&
 		    !scope_allows(ic->subs[i].scope, h->method,
 				  has_path ? path : NULL))
