@@ -14,6 +14,7 @@ state="$JT_HOME/.local/state/jail/review"
 G='git -c user.name=t -c user.email=t@t'
 
 # fresh NAME: a project with 30 files and a protected .envrc, committed
+# shellcheck disable=SC2016 # expanded by the inner sh
 fresh()
 {
 	local p
@@ -142,8 +143,10 @@ for how in symlink garbage; do
 	cd "$proj" || exit 1
 	before=$(gitu rev-parse master)
 	if [ "$how" = symlink ]; then
+		# shellcheck disable=SC2016 # expanded inside the jail
 		plant='rm -f "$o" && ln -s /etc/passwd "$o"'
 	else
+		# shellcheck disable=SC2016 # expanded inside the jail
 		plant='chmod u+w "$o" && head -c 300 /dev/urandom >"$o"'
 	fi
 	start=$(date +%s)
