@@ -130,29 +130,6 @@ static struct nl_sock *route_socket(void)
 	return s;
 }
 
-/**
- * netns_set_link_up() - Set the IFF_UP flag of link @name
- *
- * Context: any process with CAP_NET_ADMIN over the current netns
- * Return: 0 or negative errno
- */
-static int netns_set_link_up(struct nl_sock *s, const char *name)
-{
-	autolink struct rtnl_link *link = NULL;
-	autolink struct rtnl_link *change = NULL;
-	int err;
-
-	err = rtnl_link_get_kernel(s, 0, name, &link);
-	if (err < 0)
-		return nl_to_errno(err);
-	change = rtnl_link_alloc();
-	if (!change)
-		return -ENOMEM;
-	rtnl_link_set_flags(change, IFF_UP);
-	err = rtnl_link_change(s, link, change, 0);
-	return err < 0 ? nl_to_errno(err) : 0;
-}
-
 /*
  * The kernel gives lo index 1 in every network namespace
  * (LOOPBACK_IFINDEX): it is set up by index in one request, with no
@@ -160,18 +137,40 @@ static int netns_set_link_up(struct nl_sock *s, const char *name)
  */
 #define NETNS_LO_IFINDEX 1
 
-static int netns_set_lo_up(struct nl_sock *s)
+/* Set the IFF_UP flag of link @ifindex, in one request */
+static int netns_set_index_up(struct nl_sock *s, int ifindex)
 {
-	autolink struct rtnl_link *lo = rtnl_link_alloc();
+	autolink struct rtnl_link *link = rtnl_link_alloc();
 	autolink struct rtnl_link *change = rtnl_link_alloc();
 	int err;
 
-	if (!lo || !change)
+	if (!link || !change)
 		return -ENOMEM;
-	rtnl_link_set_ifindex(lo, NETNS_LO_IFINDEX);
+	rtnl_link_set_ifindex(link, ifindex);
 	rtnl_link_set_flags(change, IFF_UP);
-	err = rtnl_link_change(s, lo, change, 0);
+	err = rtnl_link_change(s, link, change, 0);
 	return err < 0 ? nl_to_errno(err) : 0;
+}
+
+/**
+ * netns_set_link_up() - Set the IFF_UP flag of link @name
+ *
+ * By index (SIOCGIFINDEX): no RTM_GETLINK round trip for the whole link
+ * first.
+ *
+ * Context: any process with CAP_NET_ADMIN over the current netns
+ * Return: 0 or negative errno
+ */
+static int netns_set_link_up(struct nl_sock *s, const char *name)
+{
+	int ifindex = (int)if_nametoindex(name);
+
+	return ifindex ? netns_set_index_up(s, ifindex) : -ENODEV;
+}
+
+static int netns_set_lo_up(struct nl_sock *s)
+{
+	return netns_set_index_up(s, NETNS_LO_IFINDEX);
 }
 
 int netns_loopback_up(void)
