@@ -89,7 +89,7 @@ static int n_batches;
 /* libnftables sends its transaction with sendmsg(): keep a copy */
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
@@ -166,18 +166,18 @@ static void print_bytes(const void *data, size_t n)
 /* A batch begin or end message for nf_tables, with no attributes */
 static void print_batch_marker(uint16_t type, uint32_t seq)
 {
-	struct {
-		struct nlmsghdr h;
-		struct nfgenmsg g;
-	} m = { .h = { .nlmsg_len = sizeof(m),
-		       .nlmsg_type = type,
-		       .nlmsg_flags = NLM_F_REQUEST,
-		       .nlmsg_seq = seq },
-		.g = { .nfgen_family = AF_UNSPEC,
-		       .version = NFNETLINK_V0,
-		       .res_id = htons(NFNL_SUBSYS_NFTABLES) } };
+	unsigned char m[NLMSG_LENGTH(sizeof(struct nfgenmsg))] = { 0 };
+	const struct nlmsghdr h = { .nlmsg_len = sizeof(m),
+				    .nlmsg_type = type,
+				    .nlmsg_flags = NLM_F_REQUEST,
+				    .nlmsg_seq = seq };
+	const struct nfgenmsg g = { .nfgen_family = AF_UNSPEC,
+				    .version = NFNETLINK_V0,
+				    .res_id = htons(NFNL_SUBSYS_NFTABLES) };
 
-	print_bytes(&m, sizeof(m));
+	memcpy(m, &h, sizeof(h));
+	memcpy(m + NLMSG_HDRLEN, &g, sizeof(g));
+	print_bytes(m, sizeof(m));
 }
 
 int main(void)
