@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 PKG_CONFIG ?= pkg-config
 
-PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libnftables libcrypto libssl \
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libcrypto libssl \
 	zlib
 
 CFLAGS ?= -O2 -g
@@ -40,9 +40,10 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # The product links libcap and libnl statically: resolving their symbols
 # at every start (-z now) cost more than the rest of the jail's setup.
-# libnftables (netns.c), libcrypto and libssl (fwd/crypto.c) are loaded
-# with dlopen() by the jails that need them, so nothing references them
-# at link time and --as-needed leaves them out. zlib (--review reading
+# libcrypto and libssl (fwd/crypto.c) are loaded with dlopen() by the
+# jails that need them, so nothing references them at link time and
+# --as-needed leaves them out. libnftables runs at build time only
+# (tools/nftgen.c). zlib (--review reading
 # git's objects) is linked statically for the same reason as libcap.
 STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -lz -Wl,-Bdynamic \
 	-lpthread -ldl -lm
@@ -62,7 +63,8 @@ endif
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(MODE_CFLAGS) $(PKG_CFLAGS) \
 	-DJAIL_INIT_BIN=\"$(BUILD)/jail-init\" \
-	-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\"
+	-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\" \
+	-DJAIL_NFT_BATCH=\"$(BUILD)/nft-batch.inc\"
 
 # The setup modules at the root; each other subsystem in its folder
 SUBDIRS := run view config fwd parse cmd host
@@ -126,9 +128,22 @@ $(BUILD)/filter-blob.inc: $(BUILD)/filtergen
 
 $(BUILD)/filterblob.o: $(BUILD)/filter-blob.inc
 
+# The gateway's nftables rules, loaded once with libnftables in a scratch
+# network namespace on the build machine; netns.c carries the netlink
+# batch libnftables sent. Built without sanitizers: it stands in for
+# sendmsg(), which the sanitizers' runtime intercepts too.
+$(BUILD)/nftgen: tools/nftgen.c jail.h setup.h | $(BUILD)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. $(WARN) -O2 -o $@ $< \
+		$(shell $(PKG_CONFIG) --cflags --libs libnftables 2>/dev/null)
+
+$(BUILD)/nft-batch.inc: $(BUILD)/nftgen
+	$(BUILD)/nftgen >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/netns.o: $(BUILD)/nft-batch.inc
+
 ifeq ($(SANITIZE),1)
-# As in the product: libssl, libcrypto and libnftables are loaded on
-# first use, libseccomp only runs at build time
+# As in the product: libssl and libcrypto are loaded on first use,
+# libseccomp and libnftables only run at build time
 BIN_LIBS := $(shell $(PKG_CONFIG) --libs libcap libnl-3.0 libnl-route-3.0 \
 	zlib 2>/dev/null) -ldl
 else
@@ -188,8 +203,10 @@ build-fuzz/obj:
 build-fuzz/obj/%.o: %.c $(HDRS) | build-fuzz/obj
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) \
-		-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\" -c -o $@ $<
+		-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\" \
+		-DJAIL_NFT_BATCH=\"build/nft-batch.inc\" -c -o $@ $<
 build-fuzz/obj/filterblob.o: build/filter-blob.inc
+build-fuzz/obj/netns.o: build/nft-batch.inc
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBOBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBOBJS) $(PKG_LIBS)
 
@@ -288,13 +305,14 @@ uninstall:
 # the files with findings.
 LINT_DEFS := -D_GNU_SOURCE -D__linux__ -D__$(shell uname -m)__ \
 	-DJAIL_INIT_BIN=\"build/jail-init\" \
-	-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\"
+	-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\" \
+	-DJAIL_NFT_BATCH=\"build/nft-batch.inc\"
 TIDY_FLAGS := -std=gnu11 -I. $(LINT_DEFS) $(PKG_CFLAGS)
 SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak bench/slowloris \
 	bench/tls bench/tty bench/exec .ci/run
 
-LINT_SRCS := $(SRCS) tools/filtergen.c $(RULES_SRC)
-lint: build/filter-blob.inc
+LINT_SRCS := $(SRCS) tools/filtergen.c tools/nftgen.c $(RULES_SRC)
+lint: build/filter-blob.inc build/nft-batch.inc
 	cppcheck --quiet --error-exitcode=1 --inline-suppr \
 		--enable=warning,portability,performance --std=c11 -I. \
 		$(LINT_DEFS) $(LINT_SRCS)
