@@ -7,10 +7,11 @@
  * execveat() into user notifications (unless --no-exec-log). The
  * supervisor gets each one on the filter's listener; while the caller
  * waits in the call, this file reads what it claims to run from its
- * memory (process_vm_readv(): path, argv), its working directory and
- * parent from /proc, checks that the notification is still pending (so
- * that what was read belongs to the caller and not to a recycled pid),
- * lets the call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and writes
+ * memory (process_vm_readv(): path, argv), its working directory from
+ * /proc, its pid and parent from a pidfd and the jail's pid namespace
+ * (ioctls, /proc/PID/status on kernels without them), checks that the
+ * notification is still pending (so that what was read belongs to the
+ * caller and not to a recycled pid), lets the call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and writes
  * the event. It is a record as the process claimed it, not a fence: a
  * thread of the caller can change the memory after it was read.
  *
@@ -22,13 +23,16 @@
  * `exec.dropped` event at most once a second (when the budget allows an
  * event again) and at the end of the run.
  * A call whose path does not exist in the jail's view (a shell or
- * execvp() trying each directory of PATH) is not recorded.
+ * execvp() trying each directory of PATH) is not recorded; the path is
+ * looked up only when argv[0] says the call may be such a try.
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 
 #include "jail.h"
@@ -38,6 +42,21 @@
 #define EXECLOG_BURST 2000	/* events logged before the rate applies */
 #define EXECLOG_RATE 200	/* events a second after the burst */
 #define EXECLOG_PIDS 256	/* host pid -> jail pid, recently seen */
+
+/* Linux 6.10 (nsfs) and 6.13 (pidfs); older headers lack them */
+#ifndef NS_GET_PID_IN_PIDNS
+#define NS_GET_PID_IN_PIDNS _IOR(NSIO, 0x8, int)
+#endif
+/* The first version of struct pidfd_info (PIDFD_INFO_SIZE_VER0) */
+struct exec_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid;
+	uint32_t ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	uint32_t spare;
+};
+#define EXEC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct exec_pidfd_info)
+#define EXEC_PIDFD_INFO_PID (1ULL << 0)
 
 /**
  * struct exec_log - The exec record's state in the supervisor
@@ -51,6 +70,8 @@
  * @pids:	host pids of recent callers and their pids in the jail, so
  *		that a parent seen before costs no read of /proc
  * @n_pids:	entries written (a ring)
+ * @pidns_fd:	the jail's pid namespace, to translate pids without reading
+ *		/proc (Linux 6.10), or -1
  */
 struct exec_log {
 	const struct jail_config *cfg;
@@ -64,6 +85,7 @@ struct exec_log {
 		pid_t host, jail;
 	} pids[EXECLOG_PIDS];
 	size_t n_pids;
+	int pidns_fd;
 };
 
 /* What one caller claims, made printable and bounded */
@@ -78,10 +100,14 @@ struct exec_claim {
 	char argv[EXEC_ARGV_TEXT];
 };
 
-struct exec_log *execlog_new(const struct jail_run *run)
+struct exec_log *execlog_new(const struct jail_run *run, pid_t init_pid)
 {
 	const struct jail_config *cfg = run->cfg;
 	struct exec_log *el = xcalloc(1, sizeof(*el));
+	char ns[64];
+
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/pid", (int)init_pid);
+	el->pidns_fd = init_pid > 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
 
 	el->cfg = cfg;
 	el->run = run;
@@ -239,7 +265,12 @@ static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
 	}
 }
 
-static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c)
+/*
+ * The argv, rendered into @c; *@arg0 is its first argument as read (not
+ * NUL-terminated when it was cut), len 0 when there is none
+ */
+static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c,
+		      struct exec_arg *arg0)
 {
 	static uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
 	static uint8_t raw[EXEC_ARGS_SHOWN][EXEC_ARG_READ];
@@ -249,6 +280,7 @@ static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c)
 	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
 	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
 	read_args(pid, ptrs, n_ptr, a, n, raw);
+	*arg0 = n ? a[0] : (struct exec_arg){ raw[0], 0 };
 	if (exec_render_argv(a, n, c->argc, c->is_complete, c->argv,
 			     sizeof(c->argv)) < 0)
 		c->argv[0] = '\0';
@@ -298,8 +330,25 @@ static bool claim_exists(pid_t pid, const char *path)
 	return true;
 }
 
-/* The claimed path, and whether it names nothing (a PATH search's miss) */
-static void read_path(const struct filter_denial *d, struct exec_claim *c)
+/*
+ * Whether the call may be one step of a PATH search (execvp(), a shell,
+ * Python's subprocess trying each directory of PATH in turn): those pass
+ * the name as it was typed, without the directory, as argv[0]. A call
+ * whose argv[0] is its path exactly runs a program by its path: it needs
+ * no look-up in the caller's view, which costs three system calls.
+ */
+static bool may_be_search(const char *path, const struct exec_arg *arg0)
+{
+	return !memchr(arg0->p, '\0', arg0->len) ||
+	       strcmp(path, (const char *)arg0->p) != 0;
+}
+
+/*
+ * The claimed path, and whether it names nothing (a PATH search's miss);
+ * @arg0: the call's argv[0] as read_argv() read it
+ */
+static void read_path(const struct filter_denial *d, struct exec_claim *c,
+		      const struct exec_arg *arg0)
 {
 	bool is_at = d->nr == __NR_execveat;
 	char raw[EXEC_ARG_READ + 1];
@@ -319,10 +368,40 @@ static void read_path(const struct filter_denial *d, struct exec_claim *c)
 	if (!raw[0] || strlen(raw) == a.len ||
 	    (is_at && raw[0] != '/' && (int)d->args[0] != AT_FDCWD))
 		return;
-	c->is_absent = !claim_exists(d->pid, raw);
+	if (may_be_search(raw, arg0))
+		c->is_absent = !claim_exists(d->pid, raw);
 }
 
-/* @host's pid in the jail: remembered, else read from /proc */
+/*
+ * @host's pid in the jail and (@host_ppid) its parent's host pid from the
+ * kernel's answers to two ioctls, a pidfd's PIDFD_GET_INFO (Linux 6.13)
+ * and the pid namespace's NS_GET_PID_IN_PIDNS: a tenth of the cost of
+ * /proc/PID/status, whose text the kernel renders whole for each read.
+ * Return: the pid in the jail, or 0 (not known this way: read /proc)
+ */
+static pid_t jail_pid_ioctl(const struct exec_log *el, pid_t host,
+			    pid_t *host_ppid)
+{
+	struct exec_pidfd_info info = { .mask = EXEC_PIDFD_INFO_PID };
+	autoclose int pidfd = -1;
+	int jail;
+
+	if (el->pidns_fd < 0)
+		return 0;
+	if (host_ppid) {
+		/* EINVAL for a thread that is not its group's leader */
+		pidfd = (int)syscall(SYS_pidfd_open, host, 0);
+		if (pidfd < 0 ||
+		    ioctl(pidfd, EXEC_PIDFD_GET_INFO, &info) < 0 ||
+		    !(info.mask & EXEC_PIDFD_INFO_PID) || !info.ppid)
+			return 0;
+		*host_ppid = (pid_t)info.ppid;
+	}
+	jail = ioctl(el->pidns_fd, NS_GET_PID_IN_PIDNS, (unsigned long)host);
+	return jail > 0 ? (pid_t)jail : 0;
+}
+
+/* @host's pid in the jail: remembered, else asked of the kernel */
 static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 			     pid_t *host_ppid)
 {
@@ -333,7 +412,9 @@ static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 		for (size_t k = 0; k < n; k++)
 			if (el->pids[k].host == host)
 				return el->pids[k].jail;
-	jail = jail_pid_of(host, host_ppid);
+	jail = jail_pid_ioctl(el, host, host_ppid);
+	if (jail <= 0)
+		jail = jail_pid_of(host, host_ppid);
 	if (jail > 0) {
 		el->pids[el->n_pids % EXECLOG_PIDS].host = host;
 		el->pids[el->n_pids % EXECLOG_PIDS].jail = jail;
@@ -347,11 +428,13 @@ static void read_claim(struct exec_log *el, const struct filter_denial *d,
 {
 	uint64_t argv = d->args[d->nr == __NR_execveat ? 2 : 1];
 	pid_t host_ppid = 0;
+	struct exec_arg arg0;
 
-	read_path(d, c);
+	/* argv first: its argv[0] says whether the path needs a look-up */
+	read_argv(d->pid, argv, c, &arg0);
+	read_path(d, c, &arg0);
 	if (c->is_absent)
 		return;
-	read_argv(d->pid, argv, c);
 	read_link(d->pid, "cwd", c->cwd, sizeof(c->cwd));
 	c->pid = jail_pid_cached(el, d->pid, &host_ppid);
 	c->ppid = host_ppid > 0 ? jail_pid_cached(el, host_ppid, NULL) : 0;
@@ -403,6 +486,10 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 
 void execlog_finish(struct exec_log *el)
 {
-	if (el)
-		write_dropped(el, true);
+	if (!el)
+		return;
+	write_dropped(el, true);
+	if (el->pidns_fd >= 0)
+		close(el->pidns_fd);
+	el->pidns_fd = -1;
 }
