@@ -194,10 +194,13 @@ int filter_notify_handle_polled(int notify_fd, struct filter_denial *d);
 
 /*
  * An exec notification (@d->is_exec) is not answered by
- * filter_notify_handle(): the caller reads what it needs, checks the
+ * filter_notify_handle(): the caller reads what it needs, then checks the
  * notification is still pending (filter_notify_id_valid(): 0, or -ENOENT
  * when the caller is gone, so what was read may belong to another
- * process) and lets the call go on with filter_notify_continue().
+ * process) and lets the call go on with filter_notify_continue(). The
+ * answer makes the same check: filter_notify_continue() fails with
+ * -ENOENT unless the notification was still pending when it was answered,
+ * so a caller that answers at once may trust its result instead.
  */
 int filter_notify_id_valid(int notify_fd, uint64_t id);
 int filter_notify_continue(int notify_fd, uint64_t id);

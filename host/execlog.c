@@ -269,13 +269,12 @@ static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
  * The argv, rendered into @c; *@arg0 is its first argument as read (not
  * NUL-terminated when it was cut), len 0 when there is none
  */
-static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c,
-		      struct exec_arg *arg0)
+static void read_argv(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+		      struct exec_claim *c, struct exec_arg *arg0)
 {
-	static uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
 	static uint8_t raw[EXEC_ARGS_SHOWN][EXEC_ARG_READ];
 	struct exec_arg a[EXEC_ARGS_SHOWN];
-	size_t n_ptr = read_mem(pid, argv, ptrs, sizeof(ptrs)), n;
+	size_t n;
 
 	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
 	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
@@ -343,19 +342,51 @@ static bool may_be_search(const char *path, const struct exec_arg *arg0)
 	       strcmp(path, (const char *)arg0->p) != 0;
 }
 
+/* What a call's two pointers (path, argv) point to, as read */
+struct exec_raw {
+	char path[EXEC_ARG_READ + 1];
+	size_t path_len;
+	uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
+	size_t n_ptr;
+};
+
+/*
+ * The path and the argv pointers in one process_vm_readv(). The kernel
+ * stops at the first fault: when the path's read is cut short (a string
+ * near the end of a mapping), each is read on its own.
+ */
+static void read_path_ptrs(pid_t pid, uint64_t path, uint64_t argv,
+			   struct exec_raw *r)
+{
+	struct iovec local[2] = { { r->path, EXEC_ARG_READ },
+				  { r->ptrs, sizeof(r->ptrs) } };
+	struct iovec remote[2] = { { remote_ptr(path), EXEC_ARG_READ },
+				   { remote_ptr(argv), sizeof(r->ptrs) } };
+	ssize_t got = -1;
+
+	if (path && argv)
+		got = process_vm_readv(pid, local, 2, remote, 2, 0);
+	if (got >= EXEC_ARG_READ) {
+		r->path_len = EXEC_ARG_READ;
+		r->n_ptr = (size_t)got - EXEC_ARG_READ;
+		return;
+	}
+	r->path_len = read_mem(pid, path, r->path, EXEC_ARG_READ);
+	r->n_ptr = read_mem(pid, argv, r->ptrs, sizeof(r->ptrs));
+}
+
 /*
  * The claimed path, and whether it names nothing (a PATH search's miss);
  * @arg0: the call's argv[0] as read_argv() read it
  */
-static void read_path(const struct filter_denial *d, struct exec_claim *c,
-		      const struct exec_arg *arg0)
+static void read_path(const struct filter_denial *d, struct exec_raw *r,
+		      struct exec_claim *c, const struct exec_arg *arg0)
 {
 	bool is_at = d->nr == __NR_execveat;
-	char raw[EXEC_ARG_READ + 1];
-	struct exec_arg a = { (const uint8_t *)raw, 0 };
+	char *raw = r->path;
+	struct exec_arg a = { (const uint8_t *)raw, r->path_len };
 	char fd_link[32];
 
-	a.len = read_mem(d->pid, d->args[is_at ? 1 : 0], raw, EXEC_ARG_READ);
 	raw[a.len] = '\0';
 	exec_render_text(&a, c->path, sizeof(c->path));
 	/* fexecve(): the file is the descriptor */
@@ -426,13 +457,16 @@ static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 static void read_claim(struct exec_log *el, const struct filter_denial *d,
 		       struct exec_claim *c)
 {
-	uint64_t argv = d->args[d->nr == __NR_execveat ? 2 : 1];
+	bool is_at = d->nr == __NR_execveat;
+	static struct exec_raw r;
 	pid_t host_ppid = 0;
 	struct exec_arg arg0;
 
+	read_path_ptrs(d->pid, d->args[is_at ? 1 : 0], d->args[is_at ? 2 : 1],
+		       &r);
 	/* argv first: its argv[0] says whether the path needs a look-up */
-	read_argv(d->pid, argv, c, &arg0);
-	read_path(d, c, &arg0);
+	read_argv(d->pid, r.ptrs, r.n_ptr, c, &arg0);
+	read_path(d, &r, c, &arg0);
 	if (c->is_absent)
 		return;
 	read_link(d->pid, "cwd", c->cwd, sizeof(c->cwd));
@@ -470,9 +504,13 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 	}
 	memset(&c, 0, sizeof(c));
 	read_claim(el, d, &c);
-	/* After reading: what was read is the caller's only if it waits */
-	is_valid = !filter_notify_id_valid(notify_fd, d->id);
-	filter_notify_continue(notify_fd, d->id);
+	/*
+	 * After reading: what was read is the caller's only if it still
+	 * waits. The answer is that check (NOTIF_ID_VALID's): the kernel
+	 * accepts it only while the notification is pending, so one call
+	 * both validates the reads and lets the caller go on.
+	 */
+	is_valid = !filter_notify_continue(notify_fd, d->id);
 	if (!is_valid)
 		return;
 	/* A PATH search's miss runs nothing: not recorded, budget kept */
