@@ -9,10 +9,11 @@
  * waits in the call, this file reads what it claims to run from its
  * memory (process_vm_readv(): path, argv), its working directory from
  * /proc, its pid and parent from a pidfd and the jail's pid namespace
- * (ioctls, /proc/PID/status on kernels without them), checks that the
- * notification is still pending (so that what was read belongs to the
- * caller and not to a recycled pid), lets the call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and writes
- * the event. It is a record as the process claimed it, not a fence: a
+ * (ioctls, /proc/PID/status on kernels without them), lets the call
+ * continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE; the kernel accepts that
+ * answer only while the notification is still pending, so that what was
+ * read belongs to the caller and not to a recycled pid) and writes the
+ * event. It is a record as the process claimed it, not a fence: a
  * thread of the caller can change the memory after it was read.
  *
  * Bounds: the event's text is cut by parse/execargs.c (argv, path, cwd),

@@ -531,8 +531,9 @@ struct exec_log *execlog_new(const struct jail_run *run, pid_t init_pid);
  * @d:		the notification (@d->is_exec), not answered yet
  *
  * Reads the caller's claimed path, argv, cwd and parent while it waits,
- * checks the notification is still pending, answers CONTINUE, and writes
- * an `exec` event (or counts it when over the rate; see execlog.c).
+ * answers CONTINUE (accepted only while the notification is still
+ * pending, which validates the reads), and writes an `exec` event (or
+ * counts it when over the rate; see execlog.c).
  *
  * Context: supervisor, from its poll loop
  */
