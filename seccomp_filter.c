@@ -151,34 +151,28 @@ static void read_comm(pid_t pid, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-int filter_notify_handle(int notify_fd, struct filter_denial *d)
+/* Receive the notification poll() reported, and answer it unless exec */
+static int notify_recv(int notify_fd, struct filter_denial *d)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
-	struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
 
 	memset(d, 0, sizeof(*d));
-	/* RECV blocks even on an O_NONBLOCK listener: poll first */
-	if (poll(&pfd, 1, 0) < 0)
-		return -errno;
-	if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
-		return -EPIPE;
-	if (!(pfd.revents & POLLIN))
-		return -EAGAIN;
 	memset(&req, 0, sizeof(req));
 	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
 		return -errno; /* ENOENT: the caller was killed meanwhile */
 	d->pid = (pid_t)req.pid;
 	d->nr = req.data.nr;
-	syscall_name(req.data.nr, req.data.arch, d->name, sizeof(d->name));
 	if (req.data.arch == filter_blob_arch &&
 	    (req.data.nr == __NR_execve || req.data.nr == __NR_execveat)) {
-		/* The exec record reads the caller, then lets it go on */
+		/* The exec record reads the caller, then lets it go on;
+		 * the name and comm are only for refused calls */
 		d->is_exec = true;
 		d->id = req.id;
 		memcpy(d->args, req.data.args, sizeof(d->args));
 		return 0;
 	}
+	syscall_name(req.data.nr, req.data.arch, d->name, sizeof(d->name));
 	read_comm(d->pid, d->comm, sizeof(d->comm));
 	/* The pid read above is only meaningful if the caller still waits */
 	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id) < 0)
@@ -189,6 +183,26 @@ int filter_notify_handle(int notify_fd, struct filter_denial *d)
 	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0)
 		return -errno;
 	return 0;
+}
+
+int filter_notify_handle(int notify_fd, struct filter_denial *d)
+{
+	struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
+
+	memset(d, 0, sizeof(*d));
+	/* RECV blocks even on an O_NONBLOCK listener: poll first */
+	if (poll(&pfd, 1, 0) < 0)
+		return -errno;
+	if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+		return -EPIPE;
+	if (!(pfd.revents & POLLIN))
+		return -EAGAIN;
+	return notify_recv(notify_fd, d);
+}
+
+int filter_notify_handle_polled(int notify_fd, struct filter_denial *d)
+{
+	return notify_recv(notify_fd, d);
 }
 
 /* Linux 6.6; older headers lack them */

@@ -127,7 +127,8 @@ int netns_loopback_up(void);
  * or an execve/execveat for the exec record (@is_exec)
  * @pid:	the caller, as the supervisor's pid namespace sees it
  * @nr:		syscall number (x86_64)
- * @name:	syscall name, or "syscall_NR" when libseccomp has none
+ * @name:	syscall name, or "syscall_NR" when libseccomp has none (not
+ *		filled in for an exec, nor @comm)
  * @comm:	the caller's /proc/PID/comm, read while it was still blocked
  *		in the call (so it cannot be a recycled pid), or ""; chosen
  *		by the process (untrusted): escape it before printing
@@ -184,13 +185,22 @@ int filter_install(const struct filter_prog *prog, int *notify_fd);
  * worth reporting); other negative errno
  */
 int filter_notify_handle(int notify_fd, struct filter_denial *d);
+/*
+ * The same without its own poll(), for a caller whose poll() has just
+ * reported @notify_fd readable (POLLIN) and who has received nothing
+ * from it since: one system call less per notification
+ */
+int filter_notify_handle_polled(int notify_fd, struct filter_denial *d);
 
 /*
  * An exec notification (@d->is_exec) is not answered by
- * filter_notify_handle(): the caller reads what it needs, checks the
+ * filter_notify_handle(): the caller reads what it needs, then checks the
  * notification is still pending (filter_notify_id_valid(): 0, or -ENOENT
  * when the caller is gone, so what was read may belong to another
- * process) and lets the call go on with filter_notify_continue().
+ * process) and lets the call go on with filter_notify_continue(). The
+ * answer makes the same check: filter_notify_continue() fails with
+ * -ENOENT unless the notification was still pending when it was answered,
+ * so a caller that answers at once may trust its result instead.
  */
 int filter_notify_id_valid(int notify_fd, uint64_t id);
 int filter_notify_continue(int notify_fd, uint64_t id);

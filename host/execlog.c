@@ -7,11 +7,13 @@
  * execveat() into user notifications (unless --no-exec-log). The
  * supervisor gets each one on the filter's listener; while the caller
  * waits in the call, this file reads what it claims to run from its
- * memory (process_vm_readv(): path, argv), its working directory and
- * parent from /proc, checks that the notification is still pending (so
- * that what was read belongs to the caller and not to a recycled pid),
- * lets the call continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE) and writes
- * the event. It is a record as the process claimed it, not a fence: a
+ * memory (process_vm_readv(): path, argv), its working directory from
+ * /proc, its pid and parent from a pidfd and the jail's pid namespace
+ * (ioctls, /proc/PID/status on kernels without them), lets the call
+ * continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE; the kernel accepts that
+ * answer only while the notification is still pending, so that what was
+ * read belongs to the caller and not to a recycled pid) and writes the
+ * event. It is a record as the process claimed it, not a fence: a
  * thread of the caller can change the memory after it was read.
  *
  * Bounds: the event's text is cut by parse/execargs.c (argv, path, cwd),
@@ -22,13 +24,16 @@
  * `exec.dropped` event at most once a second (when the budget allows an
  * event again) and at the end of the run.
  * A call whose path does not exist in the jail's view (a shell or
- * execvp() trying each directory of PATH) is not recorded.
+ * execvp() trying each directory of PATH) is not recorded; the path is
+ * looked up only when argv[0] says the call may be such a try.
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 
 #include "jail.h"
@@ -38,6 +43,21 @@
 #define EXECLOG_BURST 2000	/* events logged before the rate applies */
 #define EXECLOG_RATE 200	/* events a second after the burst */
 #define EXECLOG_PIDS 256	/* host pid -> jail pid, recently seen */
+
+/* Linux 6.10 (nsfs) and 6.13 (pidfs); older headers lack them */
+#ifndef NS_GET_PID_IN_PIDNS
+#define NS_GET_PID_IN_PIDNS _IOR(NSIO, 0x8, int)
+#endif
+/* The first version of struct pidfd_info (PIDFD_INFO_SIZE_VER0) */
+struct exec_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid;
+	uint32_t ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	uint32_t spare;
+};
+#define EXEC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct exec_pidfd_info)
+#define EXEC_PIDFD_INFO_PID (1ULL << 0)
 
 /**
  * struct exec_log - The exec record's state in the supervisor
@@ -51,6 +71,8 @@
  * @pids:	host pids of recent callers and their pids in the jail, so
  *		that a parent seen before costs no read of /proc
  * @n_pids:	entries written (a ring)
+ * @pidns_fd:	the jail's pid namespace, to translate pids without reading
+ *		/proc (Linux 6.10), or -1
  */
 struct exec_log {
 	const struct jail_config *cfg;
@@ -64,6 +86,7 @@ struct exec_log {
 		pid_t host, jail;
 	} pids[EXECLOG_PIDS];
 	size_t n_pids;
+	int pidns_fd;
 };
 
 /* What one caller claims, made printable and bounded */
@@ -78,10 +101,14 @@ struct exec_claim {
 	char argv[EXEC_ARGV_TEXT];
 };
 
-struct exec_log *execlog_new(const struct jail_run *run)
+struct exec_log *execlog_new(const struct jail_run *run, pid_t init_pid)
 {
 	const struct jail_config *cfg = run->cfg;
 	struct exec_log *el = xcalloc(1, sizeof(*el));
+	char ns[64];
+
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/pid", (int)init_pid);
+	el->pidns_fd = init_pid > 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
 
 	el->cfg = cfg;
 	el->run = run;
@@ -239,16 +266,21 @@ static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
 	}
 }
 
-static void read_argv(pid_t pid, uint64_t argv, struct exec_claim *c)
+/*
+ * The argv, rendered into @c; *@arg0 is its first argument as read (not
+ * NUL-terminated when it was cut), len 0 when there is none
+ */
+static void read_argv(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+		      struct exec_claim *c, struct exec_arg *arg0)
 {
-	static uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
 	static uint8_t raw[EXEC_ARGS_SHOWN][EXEC_ARG_READ];
 	struct exec_arg a[EXEC_ARGS_SHOWN];
-	size_t n_ptr = read_mem(pid, argv, ptrs, sizeof(ptrs)), n;
+	size_t n;
 
 	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
 	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
 	read_args(pid, ptrs, n_ptr, a, n, raw);
+	*arg0 = n ? a[0] : (struct exec_arg){ raw[0], 0 };
 	if (exec_render_argv(a, n, c->argc, c->is_complete, c->argv,
 			     sizeof(c->argv)) < 0)
 		c->argv[0] = '\0';
@@ -298,15 +330,64 @@ static bool claim_exists(pid_t pid, const char *path)
 	return true;
 }
 
-/* The claimed path, and whether it names nothing (a PATH search's miss) */
-static void read_path(const struct filter_denial *d, struct exec_claim *c)
+/*
+ * Whether the call may be one step of a PATH search (execvp(), a shell,
+ * Python's subprocess trying each directory of PATH in turn): those pass
+ * the name as it was typed, without the directory, as argv[0]. A call
+ * whose argv[0] is its path exactly runs a program by its path: it needs
+ * no look-up in the caller's view, which costs three system calls.
+ */
+static bool may_be_search(const char *path, const struct exec_arg *arg0)
+{
+	return !memchr(arg0->p, '\0', arg0->len) ||
+	       strcmp(path, (const char *)arg0->p) != 0;
+}
+
+/* What a call's two pointers (path, argv) point to, as read */
+struct exec_raw {
+	char path[EXEC_ARG_READ + 1];
+	size_t path_len;
+	uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
+	size_t n_ptr;
+};
+
+/*
+ * The path and the argv pointers in one process_vm_readv(). The kernel
+ * stops at the first fault: when the path's read is cut short (a string
+ * near the end of a mapping), each is read on its own.
+ */
+static void read_path_ptrs(pid_t pid, uint64_t path, uint64_t argv,
+			   struct exec_raw *r)
+{
+	struct iovec local[2] = { { r->path, EXEC_ARG_READ },
+				  { r->ptrs, sizeof(r->ptrs) } };
+	struct iovec remote[2] = { { remote_ptr(path), EXEC_ARG_READ },
+				   { remote_ptr(argv), sizeof(r->ptrs) } };
+	ssize_t got = -1;
+
+	if (path && argv)
+		got = process_vm_readv(pid, local, 2, remote, 2, 0);
+	if (got >= EXEC_ARG_READ) {
+		r->path_len = EXEC_ARG_READ;
+		r->n_ptr = (size_t)got - EXEC_ARG_READ;
+		return;
+	}
+	r->path_len = read_mem(pid, path, r->path, EXEC_ARG_READ);
+	r->n_ptr = read_mem(pid, argv, r->ptrs, sizeof(r->ptrs));
+}
+
+/*
+ * The claimed path, and whether it names nothing (a PATH search's miss);
+ * @arg0: the call's argv[0] as read_argv() read it
+ */
+static void read_path(const struct filter_denial *d, struct exec_raw *r,
+		      struct exec_claim *c, const struct exec_arg *arg0)
 {
 	bool is_at = d->nr == __NR_execveat;
-	char raw[EXEC_ARG_READ + 1];
-	struct exec_arg a = { (const uint8_t *)raw, 0 };
+	char *raw = r->path;
+	struct exec_arg a = { (const uint8_t *)raw, r->path_len };
 	char fd_link[32];
 
-	a.len = read_mem(d->pid, d->args[is_at ? 1 : 0], raw, EXEC_ARG_READ);
 	raw[a.len] = '\0';
 	exec_render_text(&a, c->path, sizeof(c->path));
 	/* fexecve(): the file is the descriptor */
@@ -319,10 +400,40 @@ static void read_path(const struct filter_denial *d, struct exec_claim *c)
 	if (!raw[0] || strlen(raw) == a.len ||
 	    (is_at && raw[0] != '/' && (int)d->args[0] != AT_FDCWD))
 		return;
-	c->is_absent = !claim_exists(d->pid, raw);
+	if (may_be_search(raw, arg0))
+		c->is_absent = !claim_exists(d->pid, raw);
 }
 
-/* @host's pid in the jail: remembered, else read from /proc */
+/*
+ * @host's pid in the jail and (@host_ppid) its parent's host pid from the
+ * kernel's answers to two ioctls, a pidfd's PIDFD_GET_INFO (Linux 6.13)
+ * and the pid namespace's NS_GET_PID_IN_PIDNS: a tenth of the cost of
+ * /proc/PID/status, whose text the kernel renders whole for each read.
+ * Return: the pid in the jail, or 0 (not known this way: read /proc)
+ */
+static pid_t jail_pid_ioctl(const struct exec_log *el, pid_t host,
+			    pid_t *host_ppid)
+{
+	struct exec_pidfd_info info = { .mask = EXEC_PIDFD_INFO_PID };
+	autoclose int pidfd = -1;
+	int jail;
+
+	if (el->pidns_fd < 0)
+		return 0;
+	if (host_ppid) {
+		/* EINVAL for a thread that is not its group's leader */
+		pidfd = (int)syscall(SYS_pidfd_open, host, 0);
+		if (pidfd < 0 ||
+		    ioctl(pidfd, EXEC_PIDFD_GET_INFO, &info) < 0 ||
+		    !(info.mask & EXEC_PIDFD_INFO_PID) || !info.ppid)
+			return 0;
+		*host_ppid = (pid_t)info.ppid;
+	}
+	jail = ioctl(el->pidns_fd, NS_GET_PID_IN_PIDNS, (unsigned long)host);
+	return jail > 0 ? (pid_t)jail : 0;
+}
+
+/* @host's pid in the jail: remembered, else asked of the kernel */
 static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 			     pid_t *host_ppid)
 {
@@ -333,7 +444,9 @@ static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 		for (size_t k = 0; k < n; k++)
 			if (el->pids[k].host == host)
 				return el->pids[k].jail;
-	jail = jail_pid_of(host, host_ppid);
+	jail = jail_pid_ioctl(el, host, host_ppid);
+	if (jail <= 0)
+		jail = jail_pid_of(host, host_ppid);
 	if (jail > 0) {
 		el->pids[el->n_pids % EXECLOG_PIDS].host = host;
 		el->pids[el->n_pids % EXECLOG_PIDS].jail = jail;
@@ -345,13 +458,18 @@ static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 static void read_claim(struct exec_log *el, const struct filter_denial *d,
 		       struct exec_claim *c)
 {
-	uint64_t argv = d->args[d->nr == __NR_execveat ? 2 : 1];
+	bool is_at = d->nr == __NR_execveat;
+	static struct exec_raw r;
 	pid_t host_ppid = 0;
+	struct exec_arg arg0;
 
-	read_path(d, c);
+	read_path_ptrs(d->pid, d->args[is_at ? 1 : 0], d->args[is_at ? 2 : 1],
+		       &r);
+	/* argv first: its argv[0] says whether the path needs a look-up */
+	read_argv(d->pid, r.ptrs, r.n_ptr, c, &arg0);
+	read_path(d, &r, c, &arg0);
 	if (c->is_absent)
 		return;
-	read_argv(d->pid, argv, c);
 	read_link(d->pid, "cwd", c->cwd, sizeof(c->cwd));
 	c->pid = jail_pid_cached(el, d->pid, &host_ppid);
 	c->ppid = host_ppid > 0 ? jail_pid_cached(el, host_ppid, NULL) : 0;
@@ -387,9 +505,13 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 	}
 	memset(&c, 0, sizeof(c));
 	read_claim(el, d, &c);
-	/* After reading: what was read is the caller's only if it waits */
-	is_valid = !filter_notify_id_valid(notify_fd, d->id);
-	filter_notify_continue(notify_fd, d->id);
+	/*
+	 * After reading: what was read is the caller's only if it still
+	 * waits. The answer is that check (NOTIF_ID_VALID's): the kernel
+	 * accepts it only while the notification is pending, so one call
+	 * both validates the reads and lets the caller go on.
+	 */
+	is_valid = !filter_notify_continue(notify_fd, d->id);
 	if (!is_valid)
 		return;
 	/* A PATH search's miss runs nothing: not recorded, budget kept */
@@ -403,6 +525,10 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 
 void execlog_finish(struct exec_log *el)
 {
-	if (el)
-		write_dropped(el, true);
+	if (!el)
+		return;
+	write_dropped(el, true);
+	if (el->pidns_fd >= 0)
+		close(el->pidns_fd);
+	el->pidns_fd = -1;
 }

@@ -517,8 +517,12 @@ bool fsview_path_under(const char *path, const char *root);
 
 struct exec_log;
 
-/* The record's state (token bucket, dropped count); lives for the run */
-struct exec_log *execlog_new(const struct jail_run *run);
+/*
+ * The record's state (token bucket, dropped count); lives for the run.
+ * @init_pid: the jail's pid 1 as the supervisor sees it (its pid namespace
+ * is the one the events' pids are in)
+ */
+struct exec_log *execlog_new(const struct jail_run *run, pid_t init_pid);
 
 /**
  * execlog_handle() - Record one execve/execveat and let it continue
@@ -527,8 +531,9 @@ struct exec_log *execlog_new(const struct jail_run *run);
  * @d:		the notification (@d->is_exec), not answered yet
  *
  * Reads the caller's claimed path, argv, cwd and parent while it waits,
- * checks the notification is still pending, answers CONTINUE, and writes
- * an `exec` event (or counts it when over the rate; see execlog.c).
+ * answers CONTINUE (accepted only while the notification is still
+ * pending, which validates the reads), and writes an `exec` event (or
+ * counts it when over the rate; see execlog.c).
  *
  * Context: supervisor, from its poll loop
  */

@@ -379,12 +379,13 @@ static void audit_syscall_deny(const struct super *s, const char *name,
 
 /*
  * Answer one notification: a refused system call (--seccomp-log), logged
- * and answered with its errno, or an exec, recorded and let through
+ * and answered with its errno, or an exec, recorded and let through.
+ * poll() has just said one is pending: no second poll() to ask again.
  */
 static void on_seccomp_notify(struct super *s)
 {
 	struct filter_denial d;
-	int err = filter_notify_handle(s->notify_fd, &d);
+	int err = filter_notify_handle_polled(s->notify_fd, &d);
 
 	if (err == -ENOENT || err == -EAGAIN || err == -EINTR)
 		return;
@@ -395,7 +396,7 @@ static void on_seccomp_notify(struct super *s)
 	}
 	if (d.is_exec) {
 		if (!s->exec_log)
-			s->exec_log = execlog_new(s->run);
+			s->exec_log = execlog_new(s->run, s->pid);
 		execlog_handle(s->exec_log, s->notify_fd, &d);
 		return;
 	}

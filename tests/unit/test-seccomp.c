@@ -434,6 +434,8 @@ static void check_exec_notify(struct results *r)
 	r->v[5] = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	/* Answered: the id is no longer pending */
 	r->v[6] = filter_notify_id_valid(nfd, d.id);
+	/* The exec record counts on this: a late answer is refused */
+	r->v[7] = filter_notify_continue(nfd, d.id);
 }
 
 static void test_exec_notify(void)
@@ -449,6 +451,7 @@ static void test_exec_notify(void)
 	is_int(r.v[4], 0, "it is let through (CONTINUE)");
 	is_int(r.v[5], 0, "the program ran (exit status of /bin/true)");
 	is_int(r.v[6], -ENOENT, "once answered, it is no longer pending");
+	is_int(r.v[7], -ENOENT, "and a second answer to it is refused");
 }
 
 /* --- Landlock ------------------------------------------------------------ */
