@@ -79,12 +79,27 @@ zdrive="$STAGE/zdrive-$JT_USER.zsh"
 cat >"$zdrive" <<'EOF'
 zmodload zsh/zpty || exit 1
 zpty z 'TERM=dumb zsh -f -i'
-zpty -w z "PS1='%% '; PATH=$2:\$PATH; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; zstyle ':completion:*' list-prompt ''; LISTMAX=1000"
-sleep 0.5
-zpty -w -n z "$3"
-sleep 1.5
+zpty -w z "PS1='%% '; PATH=$2:\$PATH; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; zstyle ':completion:*' list-prompt ''; LISTMAX=1000; print READY\$((6*7))"
+# Ready when the shell has run the setup (bounded: a loaded machine is slow)
 out=
-while zpty -r -t z chunk; do out+=$chunk; done
+for (( i = 0; i < 200; i++ )); do
+	while zpty -r -t z chunk; do out+=$chunk; done
+	[[ $out == *READY42* ]] && break
+	sleep 0.1
+done
+zpty -w -n z "$3"
+# Then what the TAB shows, until the terminal has been quiet for a second
+out=
+quiet=0
+for (( i = 0; i < 200 && quiet < 10; i++ )); do
+	if zpty -r -t z chunk; then
+		out+=$chunk
+		quiet=0
+	else
+		(( quiet++ ))
+		sleep 0.1
+	fi
+done
 zpty -d z
 print -r -- "${out//$'\r'/}"
 EOF
