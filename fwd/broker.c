@@ -26,8 +26,9 @@
  * TLS straight to a bound host is intercepted (broker_tls()): the
  * forwarder signs a certificate for the name with the jail's CA (once per
  * name, kept for the processes it forks later) and forks a process for
- * the connection, which terminates the jail's TLS with it (ALPN http/1.1
- * only: HTTP/2 is never offered), dials the host as above, and relays
+ * the connection, which terminates the jail's TLS with it (ALPN h2 only
+ * when the host chose h2 too: then h2.c bridges the two HTTP/2
+ * connections instead), dials the host as above, and relays
  * request after request on the kept-alive connection: each head passes
  * intercept_request() (the seam for per-request policy), is rewritten by
  * secrets_rewrite_request() and logged as secret.inject; each body is

@@ -71,6 +71,18 @@ struct crypto_tls;
 int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 		       char *why, size_t why_len);
 
+/**
+ * crypto_tls_connect_alpn() - crypto_tls_connect(), offering h2 too
+ * @is_h2:	offer "h2" before "http/1.1" (else http/1.1 alone)
+ *
+ * crypto_tls_is_h2() then says what the server chose.
+ */
+int crypto_tls_connect_alpn(int fd, const char *host, bool is_h2,
+			    struct crypto_tls **out, char *why, size_t why_len);
+
+/* Did the peer and we agree on HTTP/2 (ALPN "h2")? */
+bool crypto_tls_is_h2(struct crypto_tls *t);
+
 /* Load libssl and the host's trust store for crypto_tls_connect() now,
  * e.g. before forking the processes that will connect. Return: 0/-errno */
 int crypto_tls_client_init(void);
@@ -134,6 +146,18 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
  */
 int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
 		      struct crypto_tls **out, char *why, size_t why_len);
+
+/*
+ * Called during the jail's handshake when it offers ALPN: @client_h2 is
+ * whether it offers h2. Return: true to choose h2 (the hook has made
+ * sure the server speaks it), false for http/1.1
+ */
+typedef bool (*crypto_alpn_hook)(void *arg, bool client_h2);
+
+/* crypto_tls_accept() whose ALPN choice of h2 is @hook's */
+int crypto_tls_accept_alpn(int fd, const struct crypto_leaf *leaf,
+			   crypto_alpn_hook hook, void *arg,
+			   struct crypto_tls **out, char *why, size_t why_len);
 
 
 /* ---------------------------------------------------------------------

@@ -46,6 +46,7 @@ struct icpt {
 	struct reqcheck_conn rc;
 	bool is_plain;			/* the broker's name: no TLS inside */
 	bool is_closing;		/* upstream closes after its request */
+	bool is_h2;			/* both sides chose HTTP/2 (h2.c) */
 	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
 	int jail_fd;
 	int up_fd;
@@ -109,5 +110,22 @@ int icpt_to_jail(struct icpt *ic);
 /* The upstream connection ended: what the matchers held goes to the
  * jail, and the next connection's answers start afresh (answers.c) */
 void icpt_down_end(struct icpt *ic);
+
+/* secret.reflect: the first time per secret and connection (answers.c) */
+void icpt_log_reflect(struct icpt *ic, uint32_t hits);
+
+/*
+ * The secrets bound here that are not for a request (their scope: its
+ * method, its normalised path, which is left in @path) (intercept.c)
+ */
+uint32_t icpt_out_of_scope(const struct icpt *ic, const struct http_head *h,
+			   char *path, size_t path_len);
+
+/* secret.scope logged for secret @i; the refusal's text (static) */
+const char *icpt_scope_log(struct icpt *ic, size_t i, const char *method,
+			   const char *path);
+
+/* The relay when both sides chose HTTP/2 (h2.c) */
+void icpt_h2_relay(struct icpt *ic);
 
 #endif /* FWD_ICPT_H */

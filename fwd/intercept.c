@@ -29,8 +29,9 @@
  * TLS straight to a bound host is intercepted (broker_tls()): the
  * forwarder signs a certificate for the name with the jail's CA (once per
  * name, kept for the processes it forks later) and forks a process for
- * the connection, which terminates the jail's TLS with it (ALPN http/1.1
- * only: HTTP/2 is never offered), dials the host as above, and relays
+ * the connection, which terminates the jail's TLS with it (ALPN h2 only
+ * when the host chose h2 too: then h2.c bridges the two HTTP/2
+ * connections instead), dials the host as above, and relays
  * request after request on the kept-alive connection: each head passes
  * intercept_request() (the seam for per-request policy), is rewritten by
  * secrets_rewrite_request() and logged as secret.inject; each body is
@@ -360,9 +361,8 @@ static void icpt_redial(struct icpt *ic)
  * The secrets bound here that are not for this request (their scope: its
  * method, its normalised path, which is left in @path)
  */
-static uint32_t icpt_out_of_scope(const struct icpt *ic,
-				  const struct http_head *h, char *path,
-				  size_t path_len)
+uint32_t icpt_out_of_scope(const struct icpt *ic, const struct http_head *h,
+			   char *path, size_t path_len)
 {
 	bool has_path = scope_normalize_path(h->target, path, path_len) >= 0;
 	uint32_t m = 0;
@@ -377,6 +377,29 @@ static uint32_t icpt_out_of_scope(const struct icpt *ic,
 	return m;
 }
 
+/* secret.scope for secret @i; the refusal's text (static until the next) */
+const char *icpt_scope_log(struct icpt *ic, size_t i, const char *method,
+			   const char *path)
+{
+	static char why[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4 +
+			128];
+	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
+	const struct audit_field f[] = {
+		AF_STR("name", ic->subs[i].name),
+		AF_STR("host", ic->host),
+		AF_STR("method", method),
+		AF_STR("path", path),
+	};
+
+	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
+	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
+		snprintf(scope, sizeof(scope), "narrower");
+	snprintf(why, sizeof(why),
+		 "secret %s is not for this request on %s (its scope: %s)",
+		 ic->subs[i].name, ic->host, scope);
+	return why;
+}
+
 /*
  * A request carried the placeholder of a secret @i outside its scope: it
  * never gets the value. Logged as secret.scope; the jail is answered 403
@@ -387,23 +410,8 @@ static __attribute__((noreturn)) void icpt_scope_refuse(struct icpt *ic,
 							 const char *method,
 							 const char *path)
 {
-	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
-	char why[sizeof(scope) + 128];
-	const struct audit_field f[] = {
-		AF_STR("name", ic->subs[i].name),
-		AF_STR("host", ic->host),
-		AF_STR("method", method),
-		AF_STR("path", path),
-	};
-
 	explicit_bzero(ic->out, sizeof(ic->out));
-	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
-	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
-		snprintf(scope, sizeof(scope), "narrower");
-	snprintf(why, sizeof(why),
-		 "secret %s is not for this request on %s (its scope: %s)",
-		 ic->subs[i].name, ic->host, scope);
-	icpt_refuse(ic, "403 Forbidden", why);
+	icpt_refuse(ic, "403 Forbidden", icpt_scope_log(ic, i, method, path));
 }
 
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
@@ -865,6 +873,36 @@ static void icpt_process_start(const struct fwd_params *p, int jail_fd,
 }
 
 /*
+ * The jail's client offers ALPN (crypto.c asks during its handshake):
+ * the host is dialed now, offered h2 too when the client offers it, so
+ * that the jail is offered h2 only when the host chose it. Pushes to a
+ * --hold-push host are followed over HTTP/1.1 alone. A host that cannot
+ * be reached is dialed again after the handshake, which answers why.
+ */
+static bool icpt_alpn(void *arg, bool client_h2)
+{
+	struct icpt *ic = arg;
+	char why[256];
+	int fd;
+
+	if (ic->up || !client_h2 || ic->is_held)
+		return false;
+	fd = ic->px->on ? broker_dial_proxy(ic->px, ic->host, ic->port) :
+			  broker_dial(ic->p, ic->d, ic->host, ic->port,
+				      &ic->peer);
+	if (fd < 0)
+		return false;
+	if (crypto_tls_connect_alpn(fd, ic->host, true, &ic->up, why,
+				    sizeof(why)) < 0) {
+		close(fd);
+		return false;
+	}
+	ic->up_fd = fd;
+	ic->is_h2 = crypto_tls_is_h2(ic->up);
+	return ic->is_h2;
+}
+
+/*
  * One intercepted connection, start to end.
  * Context: a process forked from the forwarder for @jail_fd, whose
  * ClientHello is still unread
@@ -898,8 +936,10 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	fcntl(jail_fd, F_SETFL, 0);
 	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (crypto_tls_accept(jail_fd, leaf, &ic.jail, why, sizeof(why)) <
-	    0) {
+	ic.d = d;
+	ic.px = px;
+	if (crypto_tls_accept_alpn(jail_fd, leaf, icpt_alpn, &ic, &ic.jail,
+				   why, sizeof(why)) < 0) {
 		const struct audit_field f[] = {
 			AF_STR("host", host),
 			AF_INT("port", port),
@@ -910,10 +950,12 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 		broker_log_event(p, "net.error", f, ARRAY_SIZE(f));
 		_exit(0);
 	}
-	ic.d = d;
-	ic.px = px;
-	icpt_connect(&ic);
-	icpt_relay(&ic);
+	if (!ic.up)
+		icpt_connect(&ic);
+	if (ic.is_h2)
+		icpt_h2_relay(&ic);
+	else
+		icpt_relay(&ic);
 	icpt_finish(&ic);
 }
 
