@@ -742,12 +742,20 @@ static int h2_pull(struct h2 *x, struct crypto_tls *t, nghttp2_session *s)
 	return n == 0 || n == -EIO ? -1 : 0;
 }
 
-/* Send what both sessions have. Return: 0 or -1 (the jail is gone) */
+/*
+ * Send what both sessions have: the host's, the jail's, and the host's
+ * again (what the jail's session took acknowledges the host's bytes).
+ * Return: 0 or -1 (the jail is gone)
+ */
 static int h2_push(struct h2 *x)
 {
 	if (!x->up_gone && nghttp2_session_send(x->up))
 		h2_up_gone(x);
-	return nghttp2_session_send(x->jail) ? -1 : 0;
+	if (nghttp2_session_send(x->jail))
+		return -1;
+	if (!x->up_gone && nghttp2_session_send(x->up))
+		h2_up_gone(x);
+	return 0;
 }
 
 /* The loop: until the jail is done, or the host is and no stream is left */

@@ -111,6 +111,12 @@ assert_match "39 more streams on the one connection, each answered" "^streams ok
 assert_eq "... each reached the server with the value" 39 "$(printf '%s\n' "$srv" | grep -c "^2.0 GET /echo/[0-9]* key=$REAL\$")"
 assert_eq "... over one connection (one net.allow)" 1 "$(events net.allow)"
 
+# ---- flow control: large bodies both ways ----------------------------------
+
+out=$(hj -- sh -c 'head -c 8000000 /dev/zero | curl -sS --http2 --max-time 60 --data-binary @- -H "x-api-key: $K" '"$URL"'/upload; curl -sS --http2 --max-time 60 -H "x-api-key: $K" '"$URL"'/bytes/8000000 >"$HOME/big"; wc -c <"$HOME/big"; grep -a -o "$K" "$HOME/big" | wc -l; grep -a -c "sk-h2-" "$HOME/big"' 2>&1)
+assert_eq "8 MB up and 8 MB down over h2 through interception: whole; the value inside the download the placeholder" "got 8000000 8000000 1 0" "$(printf '%s' "$out" | tr '\n' ' ')"
+served >/dev/null
+
 # ---- refusals on one stream ------------------------------------------------
 
 # A placeholder bound elsewhere, in a header and in a body

@@ -9,6 +9,8 @@
 //           application/grpc, then trailers grpc-status 0 and x-key (the
 //           request's x-api-key)
 //   /gzip   a gzip-coded body
+//   /bytes/N  N bytes of "x", the request's x-api-key at offset 100000
+//   /upload   "got N" for a body of N bytes
 'use strict';
 const http2 = require('http2');
 const fs = require('fs');
@@ -16,6 +18,26 @@ const zlib = require('zlib');
 
 const [dir, addr, port] = process.argv.slice(2);
 const log = (line) => fs.appendFileSync(`${dir}/h2.log`, line + '\n');
+
+// @n bytes, @key at offset 100000, written as the client takes them
+function sendBytes(res, n, key) {
+	const all = Buffer.alloc(n, 'x');
+	if (n > 100000 + key.length)
+		all.write(key, 100000);
+	res.writeHead(200, { 'content-type': 'application/octet-stream' });
+	let off = 0;
+	const more = () => {
+		while (off < n) {
+			const k = Math.min(65536, n - off);
+			const ok = res.write(all.subarray(off, off + k));
+			off += k;
+			if (!ok)
+				return res.once('drain', more);
+		}
+		res.end();
+	};
+	more();
+}
 
 const server = http2.createSecureServer({
 	key: fs.readFileSync(`${dir}/srv.key`),
@@ -34,6 +56,11 @@ const server = http2.createSecureServer({
 			res.addTrailers({ 'grpc-status': '0', 'x-key': key });
 			res.writeHead(200, { 'content-type': 'application/grpc' });
 			res.end(b);
+		} else if (req.url.startsWith('/bytes/')) {
+			sendBytes(res, Number(req.url.slice(7)), key);
+		} else if (req.url.startsWith('/upload')) {
+			res.writeHead(200, { 'content-type': 'text/plain' });
+			res.end(`got ${b.length}\n`);
 		} else if (req.url.startsWith('/gzip')) {
 			res.writeHead(200, { 'content-encoding': 'gzip' });
 			res.end(zlib.gzipSync(`key ${key}\n`));
