@@ -21,17 +21,19 @@ const log = (line) => fs.appendFileSync(`${dir}/h2.log`, line + '\n');
 
 // @n bytes, @key at offset 100000, written as the client takes them
 function sendBytes(res, n, key) {
-	const all = Buffer.alloc(n, 'x');
-	if (n > 100000 + key.length)
-		all.write(key, 100000);
-	res.writeHead(200, { 'content-type': 'application/octet-stream' });
+	const chunk = Buffer.alloc(65536, 'x');
 	let off = 0;
+	res.writeHead(200, { 'content-type': 'application/octet-stream' });
 	const more = () => {
 		while (off < n) {
-			const k = Math.min(65536, n - off);
-			const ok = res.write(all.subarray(off, off + k));
+			const k = Math.min(chunk.length, n - off);
+			let b = chunk.subarray(0, k);
+			if (off <= 100000 && 100000 + key.length <= off + k) {
+				b = Buffer.from(b);
+				b.write(key, 100000 - off);
+			}
 			off += k;
-			if (!ok)
+			if (!res.write(b))
 				return res.once('drain', more);
 		}
 		res.end();
