@@ -619,6 +619,35 @@ static int h2_u_close(nghttp2_session *ses, int32_t id, uint32_t err,
 
 /* ---- the relay ------------------------------------------------------ */
 
+/*
+ * A session's frames are gathered and written at once when it has sent
+ * what it had (h2_flush()): one TLS record and one write(2) for many
+ * small frames, not one each
+ */
+static int h2_flush(struct crypto_tls *t, struct h2_out *o)
+{
+	int r = o->len ? crypto_tls_write(t, o->b, o->len) : 0;
+
+	/* The host's side carries the real values */
+	explicit_bzero(o->b, o->len);
+	o->len = 0;
+	return r;
+}
+
+static ssize_t h2_gather(struct crypto_tls *t, struct h2_out *o,
+			 const uint8_t *b, size_t len)
+{
+	if (len > sizeof(o->b) - o->len && h2_flush(t, o) < 0)
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	if (len >= sizeof(o->b))
+		return crypto_tls_write(t, b, len) < 0 ?
+			       NGHTTP2_ERR_CALLBACK_FAILURE :
+			       (ssize_t)len;
+	memcpy(o->b + o->len, b, len);
+	o->len += len;
+	return (ssize_t)len;
+}
+
 static ssize_t h2_send_jail(nghttp2_session *ses, const uint8_t *b,
 			    size_t len, int flags, void *user)
 {
@@ -626,9 +655,7 @@ static ssize_t h2_send_jail(nghttp2_session *ses, const uint8_t *b,
 
 	(void)ses;
 	(void)flags;
-	return crypto_tls_write(x->ic->jail, b, len) < 0 ?
-		       NGHTTP2_ERR_CALLBACK_FAILURE :
-		       (ssize_t)len;
+	return h2_gather(x->ic->jail, &x->jout, b, len);
 }
 
 static ssize_t h2_send_up(nghttp2_session *ses, const uint8_t *b,
@@ -638,9 +665,7 @@ static ssize_t h2_send_up(nghttp2_session *ses, const uint8_t *b,
 
 	(void)ses;
 	(void)flags;
-	return crypto_tls_write(x->ic->up, b, len) < 0 ?
-		       NGHTTP2_ERR_CALLBACK_FAILURE :
-		       (ssize_t)len;
+	return h2_gather(x->ic->up, &x->uout, b, len);
 }
 
 /* Both sessions, bounded and with manual window updates */
@@ -749,11 +774,14 @@ static int h2_pull(struct h2 *x, struct crypto_tls *t, nghttp2_session *s)
  */
 static int h2_push(struct h2 *x)
 {
-	if (!x->up_gone && nghttp2_session_send(x->up))
+	if (!x->up_gone && (nghttp2_session_send(x->up) ||
+			    h2_flush(x->ic->up, &x->uout) < 0))
 		h2_up_gone(x);
-	if (nghttp2_session_send(x->jail))
+	if (nghttp2_session_send(x->jail) ||
+	    h2_flush(x->ic->jail, &x->jout) < 0)
 		return -1;
-	if (!x->up_gone && nghttp2_session_send(x->up))
+	if (!x->up_gone && (nghttp2_session_send(x->up) ||
+			    h2_flush(x->ic->up, &x->uout) < 0))
 		h2_up_gone(x);
 	return 0;
 }
@@ -779,7 +807,8 @@ static void h2_loop(struct h2 *x)
 		if (x->up_gone && !h2_has_streams(x)) {
 			nghttp2_session_terminate_session(x->jail,
 							  NGHTTP2_NO_ERROR);
-			(void)nghttp2_session_send(x->jail);
+			if (!nghttp2_session_send(x->jail))
+				(void)h2_flush(x->ic->jail, &x->jout);
 			return;
 		}
 		if (!jp && !upp) {

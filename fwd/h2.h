@@ -16,6 +16,7 @@
 #define H2_HDR_BYTES (1 << 16)		/* a header list's names and values */
 #define H2_HDR_MAX 200			/* its fields */
 #define H2_BUF_MAX (H2_WINDOW + REFLECT_HOLD_MAX + 1024)
+#define H2_OUT (1 << 16)		/* frames gathered before a write */
 
 /* A header list as it came: offsets into @b */
 struct h2_hdrs {
@@ -46,11 +47,18 @@ struct h2s {
 	struct reflect_stream refl;	/* the response body's matcher */
 };
 
+/* Frames gathered for one side (h2_gather()) */
+struct h2_out {
+	size_t len;
+	uint8_t b[H2_OUT];
+};
+
 struct h2 {
 	struct icpt *ic;
 	nghttp2_session *jail, *up;
 	bool up_gone;
 	struct h2s s[H2_STREAMS];
+	struct h2_out jout, uout;	/* to the jail, to the host */
 	uint8_t rbuf[ICPT_BUF];
 	uint8_t head[HTTP_HEAD_MAX + 64];	/* a request as HTTP/1.1 */
 };
