@@ -111,6 +111,36 @@ assert_match "39 more streams on the one connection, each answered" "^streams ok
 assert_eq "... each reached the server with the value" 39 "$(printf '%s\n' "$srv" | grep -c "^2.0 GET /echo/[0-9]* key=$REAL\$")"
 assert_eq "... over one connection (one net.allow)" 1 "$(events net.allow)"
 
+# ---- request trailers ------------------------------------------------------
+
+cat >"$proj/trailers.js" <<'JS'
+const http2 = require('http2');
+const c = http2.connect(process.argv[2]);
+c.on('error', (e) => console.log('error ' + e.message));
+let left = 2;
+const send = (name, value) => {
+	const r = c.request({ ':method': 'POST', ':path': '/echo/tr',
+		'x-api-key': process.env.K }, { waitForTrailers: true });
+	r.on('wantTrailers', () => r.sendTrailers({ [name]: value }));
+	r.on('response', (h) => console.log(name + ' status ' + h[':status']));
+	r.on('error', (e) => console.log(name + ' error ' + e.code));
+	r.on('close', () => { console.log(name + ' closed ' + r.rstCode);
+		if (--left === 0) c.close(); });
+	r.resume();
+	r.end('body');
+};
+send('x-fine', 'v1');
+send('x-leak', process.env.OTHER);
+JS
+chmod a+r "$proj/trailers.js"
+out=$(hj -- node "$proj/trailers.js" "$URL" 2>&1)
+srv=$(served)
+assert_match "request trailers over h2 reach the server" "^trailer x-fine=v1\$" "$srv"
+assert_match "... that stream answered" "^x-fine status 200\$" "$out"
+assert_match "a foreign placeholder in a request trailer: its stream is reset" "^x-leak closed [1-9]" "$out"
+assert_nomatch "... the server never got it" "x-leak" "$srv"
+assert_match "... logged as secret.leak" '"event":"secret.leak","name":"OTHER"' "$(cat "$LOG")"
+
 # ---- flow control: large bodies both ways ----------------------------------
 
 out=$(hj -- sh -c 'head -c 8000000 /dev/zero | curl -sS --http2 --max-time 60 --data-binary @- -H "x-api-key: $K" '"$URL"'/upload; curl -sS --http2 --max-time 60 -H "x-api-key: $K" '"$URL"'/bytes/8000000 >"$HOME/big"; wc -c <"$HOME/big"; grep -a -o "$K" "$HOME/big" | wc -l; grep -a -c "sk-h2-" "$HOME/big"' 2>&1)
