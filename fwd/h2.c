@@ -528,10 +528,12 @@ static int h2_u_data(nghttp2_session *ses, uint8_t flags, int32_t id,
 		nghttp2_session_consume_connection(ses, len);
 		return 0;
 	}
-	if (!ic->n_pats)
-		return h2_buf_put(&s->down, data, len) < 0 ?
-			       NGHTTP2_ERR_CALLBACK_FAILURE :
-			       (nghttp2_session_resume_data(x->jail, s->jid), 0);
+	if (!ic->n_pats) {
+		if (h2_buf_put(&s->down, data, len) < 0)
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		(void)nghttp2_session_resume_data(x->jail, s->jid);
+		return 0;
+	}
 	for (size_t at = 0; at < len; at += ICPT_SLICE) {
 		size_t k = len - at < ICPT_SLICE ? len - at : ICPT_SLICE;
 		int w = reflect_stream_feed(&s->refl, ic->pats, ic->n_pats,

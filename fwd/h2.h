@@ -35,7 +35,7 @@ struct h2_buf {
 /* One stream: the jail's @jid, the host's @uid */
 struct h2s {
 	bool is_used;
-	bool is_refused;		/* answered here; the host never saw it */
+	bool is_refused;		/* answered here, not by the host */
 	bool has_final;			/* the host's final head came */
 	bool jail_closed, up_closed;
 	int32_t jid, uid;

@@ -131,7 +131,8 @@ static size_t h2_head_nv(struct h2 *x, uint8_t *o, size_t len,
 	if (is_te)
 		nv[n++] = (nghttp2_nv){ (uint8_t *)"te", (uint8_t *)"trailers",
 					2, 8, NGHTTP2_NV_FLAG_NONE };
-	for (uint8_t *l = (uint8_t *)memchr(o, '\n', len) + 1; l < end; l = eol + 1) {
+	for (uint8_t *l = (uint8_t *)memchr(o, '\n', len) + 1; l < end;
+	     l = eol + 1) {
 		uint8_t *colon, *v;
 
 		eol = memchr(l, '\n', (size_t)(end - l));
