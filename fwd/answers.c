@@ -10,7 +10,7 @@
 #include "fwd/icpt.h"
 
 /* secret.reflect: the first time per secret and connection */
-static void icpt_log_reflect(struct icpt *ic, uint32_t hits)
+void icpt_log_reflect(struct icpt *ic, uint32_t hits)
 {
 	for (size_t i = 0; i < ic->n_subs && i < ARRAY_SIZE(ic->subs); i++) {
 		const struct audit_field f[] = {

@@ -1,51 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * broker.c - requests to hosts a secret is bound to (forwarder process)
+ * broker.c - the forwarder's side of the hosts a secret is bound to:
+ * which connections go to an interception process (broker_http(),
+ * broker_tls()), the table of those processes, revocation, the leak
+ * checks on plain HTTP heads and DNS names, and the processes' blocking
+ * dial (the address policy is dnsd_addr_refused(), the proxy's CONNECT
+ * proxy.c's, as for the forwarder's own connections)
  *
- * A client in the jail whose base URL is http://HOST.jail.internal sends
- * plain HTTP there; the gateway redirects it to the forwarder like every
- * other connection. For such a request the forwarder forks one broker
- * process per connection (serve_plain()), which resolves HOST on the
- * host, skips the addresses the policy refuses, connects to port 443 (or
- * asks the host's upstream proxy to, with CONNECT), speaks TLS with
- * certificate and host name verification against the host's trust store
- * (crypto.c), and then runs the interception relay below with a plain
- * jail side: every request is judged (its Host must be the broker name it
- * came to), rewritten, followed through its body, and a push to a held
- * host is held, exactly as on an intercepted connection. Each request
- * still has its own upstream connection (Connection: close, as
- * secrets_rewrite_head() writes it): a second request on the jail's
- * connection waits for the first one's answer, then is sent on a new
- * connection. Intercepted connections do the same for the requests whose
- * end a server could see elsewhere (icpt_is_last()).
- * Blocking I/O in a process of its own keeps the forwarder's loop free.
+ * What an interception process does with its connection, request after
+ * request, is intercept.c's theory of operation.
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
- *
- * TLS straight to a bound host is intercepted (broker_tls()): the
- * forwarder signs a certificate for the name with the jail's CA (once per
- * name, kept for the processes it forks later) and forks a process for
- * the connection, which terminates the jail's TLS with it (ALPN http/1.1
- * only: HTTP/2 is never offered), dials the host as above, and relays
- * request after request on the kept-alive connection: each head passes
- * intercept_request() (the seam for per-request policy), is rewritten by
- * secrets_rewrite_request() and logged as secret.inject; each body is
- * followed by its Content-Length or chunked framing (http.c) to find the
- * next head, and searched for the placeholders of secrets bound elsewhere
- * (secrets_scan_stream()). Framing it cannot follow ends the connection.
- * Responses are not parsed: they stream back as they come.
- *
- * TLS to a --hold-push host is intercepted the same way (without a secret
- * of its own, only the foreign placeholders are looked for). A git push
- * there, POST REPO/git-receive-pack, is held in the process: its head
- * and its body as they come stay here until the command list (push.c)
- * has arrived; then the supervisor is asked (ask_send(), kind "push",
- * the repository and refs as detail) while nothing more is read. Allowed,
- * the held bytes go upstream and the relay goes on; denied, the rest of
- * the body is read away and git gets a receive-pack report refusing every
- * ref. A push body that cannot be read (compressed, malformed, too long
- * a command list) is refused, never sent unasked.
  *
  * Every broker process, of either kind, holds a slot of brokers[], so
  * that one table bounds them all and broker_stop_all() reaches them.

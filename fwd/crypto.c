@@ -114,6 +114,8 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_CTX_use_certificate)                                             \
 	X(SSL_CTX_use_PrivateKey)                                              \
 	X(SSL_CTX_set_alpn_select_cb)                                          \
+	X(SSL_set_alpn_protos)                                                 \
+	X(SSL_get0_alpn_selected)                                              \
 	X(SSL_accept)
 
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
@@ -224,6 +226,13 @@ int crypto_tls_client_init(void)
 int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 		       char *why, size_t why_len)
 {
+	return crypto_tls_connect_alpn(fd, host, false, out, why, why_len);
+}
+
+int crypto_tls_connect_alpn(int fd, const char *host, bool is_h2,
+			    struct crypto_tls **out, char *why, size_t why_len)
+{
+	static const unsigned char both[] = "\x02h2\x08http/1.1";
 	struct crypto_tls *t;
 	long v;
 	int err = crypto_tls_client_init();
@@ -241,7 +250,10 @@ int crypto_tls_connect(int fd, const char *host, struct crypto_tls **out,
 	if (!t->ssl || ssl_fn.SSL_set_fd(t->ssl, fd) != 1 ||
 	    ssl_fn.SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
 			    TLSEXT_NAMETYPE_host_name, (void *)host) != 1 ||
-	    ssl_fn.SSL_set1_host(t->ssl, host) != 1) {
+	    ssl_fn.SSL_set1_host(t->ssl, host) != 1 ||
+	    /* 0 is success here too */
+	    (is_h2 && ssl_fn.SSL_set_alpn_protos(t->ssl, both,
+						 sizeof(both) - 1))) {
 		crypto_tls_free(t);
 		return -EIO;
 	}
@@ -295,6 +307,15 @@ ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
 	/* A peer that closes without close_notify ends the stream too: the
 	 * response's own framing (or Connection: close) says if it was cut */
 	return e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SYSCALL ? 0 : -EIO;
+}
+
+bool crypto_tls_is_h2(struct crypto_tls *t)
+{
+	const unsigned char *p = NULL;
+	unsigned int len = 0;
+
+	ssl_fn.SSL_get0_alpn_selected(t->ssl, &p, &len);
+	return len == 2 && !memcmp(p, "h2", 2);
 }
 
 void crypto_tls_close_notify(struct crypto_tls *t)
@@ -552,31 +573,54 @@ int crypto_ca_new(const char *const *names, size_t n, const char *cn,
 }
 
 /*
- * ALPN towards the jail: http/1.1 when the client offers it, else none
- * (the client then speaks HTTP/1.1 anyway). HTTP/2 is never chosen: the
- * interception reads HTTP/1 requests only.
+ * ALPN towards the jail. The process serves one connection, so the hook
+ * that decides on h2 is the process's (crypto_tls_accept_alpn()).
  */
-static int alpn_select(SSL *ssl, const unsigned char **out,
-		       unsigned char *out_len, const unsigned char *in,
-		       unsigned int in_len, void *arg)
-{
-	static const unsigned char h1[] = "http/1.1";
+static crypto_alpn_hook alpn_hook;
+static void *alpn_arg;
 
-	(void)ssl;
-	(void)arg;
+/* Is the protocol @name (@len bytes) in the ALPN list @in? */
+static const unsigned char *alpn_find(const unsigned char *in,
+				      unsigned int in_len, const char *name,
+				      unsigned int len)
+{
 	for (unsigned int i = 0; i < in_len;) {
 		unsigned int l = in[i];
 
 		if (i + 1 + l > in_len)
 			break;
-		if (l == sizeof(h1) - 1 && !memcmp(in + i + 1, h1, l)) {
-			*out = in + i + 1;
-			*out_len = (unsigned char)l;
-			return SSL_TLSEXT_ERR_OK;
-		}
+		if (l == len && !memcmp(in + i + 1, name, l))
+			return in + i + 1;
 		i += 1 + l;
 	}
-	return SSL_TLSEXT_ERR_NOACK;
+	return NULL;
+}
+
+/*
+ * http/1.1 when the client offers it, else none (the client then speaks
+ * HTTP/1.1 anyway); h2 only when the hook (which dials the server,
+ * offering h2 because the client does) says the server chose it too:
+ * the protocol is mirrored, never translated
+ */
+static int alpn_select(SSL *ssl, const unsigned char **out,
+		       unsigned char *out_len, const unsigned char *in,
+		       unsigned int in_len, void *arg)
+{
+	const unsigned char *h2 = alpn_find(in, in_len, "h2", 2);
+	const unsigned char *h1 = alpn_find(in, in_len, "http/1.1", 8);
+
+	(void)ssl;
+	(void)arg;
+	if (alpn_hook && alpn_hook(alpn_arg, h2 != NULL) && h2) {
+		*out = h2;
+		*out_len = 2;
+		return SSL_TLSEXT_ERR_OK;
+	}
+	if (!h1)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = h1;
+	*out_len = 8;
+	return SSL_TLSEXT_ERR_OK;
 }
 
 /* The leaf for @name: SAN = @name, signed by @ca. Return: NULL on error */
@@ -644,6 +688,14 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
 int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
 		      struct crypto_tls **out, char *why, size_t why_len)
 {
+	return crypto_tls_accept_alpn(fd, leaf, NULL, NULL, out, why,
+				      why_len);
+}
+
+int crypto_tls_accept_alpn(int fd, const struct crypto_leaf *leaf,
+			   crypto_alpn_hook hook, void *arg,
+			   struct crypto_tls **out, char *why, size_t why_len)
+{
 	struct crypto_tls *t;
 
 	*out = NULL;
@@ -654,6 +706,8 @@ int crypto_tls_accept(int fd, const struct crypto_leaf *leaf,
 		crypto_tls_free(t);
 		return -EIO;
 	}
+	alpn_hook = hook;
+	alpn_arg = arg;
 	if (ssl_fn.SSL_accept(t->ssl) != 1) {
 		crypto_tls_free(t);
 		return -EPROTO;

@@ -8,6 +8,7 @@
 
 #include "jail.h"
 #include "fwd/fwd.h"
+#include "fwd/reflect.h"
 #include "parse/parse.h"
 #include "cmd/cmd.h"
 #include "host/host.h"
@@ -48,6 +49,7 @@ struct icpt {
 	struct reqcheck_conn rc;
 	bool is_plain;			/* the broker's name: no TLS inside */
 	bool is_closing;		/* upstream closes after its request */
+	bool is_h2;			/* both sides chose HTTP/2 (h2.c) */
 	char authority[POLICY_NAME_MAX + 8];	/* Host header upstream */
 	int jail_fd;
 	int up_fd;
@@ -112,5 +114,48 @@ int icpt_to_jail(struct icpt *ic);
 /* The upstream connection ended: what the matchers held goes to the
  * jail, and the next connection's answers start afresh (answers.c) */
 void icpt_down_end(struct icpt *ic);
+
+/* secret.reflect: the first time per secret and connection (answers.c) */
+void icpt_log_reflect(struct icpt *ic, uint32_t hits);
+
+/*
+ * The secrets bound here that are not for a request (their scope: its
+ * method, its normalised path, which is left in @path) (intercept.c)
+ */
+uint32_t icpt_out_of_scope(const struct icpt *ic, const struct http_head *h,
+			   char *path, size_t path_len);
+
+/* secret.scope logged for secret @i; the refusal's text (static) */
+const char *icpt_scope_log(struct icpt *ic, size_t i, const char *method,
+			   const char *path);
+
+/* The relay when both sides chose HTTP/2 (h2.c) */
+void icpt_h2_relay(struct icpt *ic);
+
+/* Answer the jail with a short error (over its TLS) and end (intercept.c) */
+__attribute__((noreturn)) void icpt_refuse(struct icpt *ic, const char *status,
+					   const char *why);
+
+/* Connect and verify upstream, or answer the jail why not (intercept.c) */
+void icpt_connect(struct icpt *ic);
+
+/* Send @len bytes upstream as they are (intercept.c) */
+void icpt_send(struct icpt *ic, const uint8_t *b, size_t len);
+
+/*
+ * A denied push's body has ended: answer it as receive-pack would, so
+ * that git shows the reason ("! [remote rejected] REF (WHY)" and
+ * "remote: jail: WHY"), else with a 403 and the reason as text
+ * (heldpush.c)
+ */
+__attribute__((noreturn)) void icpt_push_refused(struct icpt *ic);
+
+/*
+ * Body bytes of a held push: @raw (@raw_len bytes as they came) of
+ * which the first @data_len are data (the rest chunked framing).
+ * Context: @ic->push is PUSH_COLLECT or PUSH_DRAIN (heldpush.c)
+ */
+void icpt_push_take(struct icpt *ic, const uint8_t *raw, size_t raw_len,
+		    size_t data_len);
 
 #endif /* FWD_ICPT_H */

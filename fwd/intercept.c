@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * intercept.c - TLS interception: one process per intercepted connection, every request framed, judged, substituted and relayed, pushes held for an answer
- */
-/*
- * broker.c - requests to hosts a secret is bound to (forwarder process)
+ * intercept.c - the interception processes: one per connection to a host
+ * a secret is bound to (or a --hold-push host), every request framed,
+ * judged, substituted and relayed, pushes held for an answer (held
+ * pushes: heldpush.c; answers: answers.c; HTTP/2: h2.c)
  *
  * A client in the jail whose base URL is http://HOST.jail.internal sends
  * plain HTTP there; the gateway redirects it to the forwarder like every
@@ -29,8 +29,9 @@
  * TLS straight to a bound host is intercepted (broker_tls()): the
  * forwarder signs a certificate for the name with the jail's CA (once per
  * name, kept for the processes it forks later) and forks a process for
- * the connection, which terminates the jail's TLS with it (ALPN http/1.1
- * only: HTTP/2 is never offered), dials the host as above, and relays
+ * the connection, which terminates the jail's TLS with it (ALPN h2 only
+ * when the host chose h2 too: then h2.c bridges the two HTTP/2
+ * connections instead), dials the host as above, and relays
  * request after request on the kept-alive connection: each head passes
  * intercept_request() (the seam for per-request policy), is rewritten by
  * secrets_rewrite_request() and logged as secret.inject; each body is
@@ -66,6 +67,7 @@
 #include <time.h>
 #include "jail.h"
 #include "fwd/fwd.h"
+#include "fwd/reflect.h"
 #include "parse/parse.h"
 #include "cmd/cmd.h"
 #include "host/host.h"
@@ -203,9 +205,9 @@ static void icpt_drain_answers(struct icpt *ic)
 }
 
 /* Answer the jail with a short error (over its TLS) and end */
-static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
-						  const char *status,
-						  const char *why)
+__attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
+					   const char *status,
+					   const char *why)
 {
 	char buf[640];
 	int n = snprintf(buf, sizeof(buf),
@@ -222,7 +224,7 @@ static __attribute__((noreturn)) void icpt_refuse(struct icpt *ic,
 
 /* Connect and verify upstream (@ic->up_fd, @ic->up), or answer the jail
  * why not */
-static void icpt_connect(struct icpt *ic)
+void icpt_connect(struct icpt *ic)
 {
 	const struct upstream_proxy *px = ic->px;
 	char why[256], reason[300];
@@ -307,7 +309,7 @@ static const char *intercept_request(struct icpt *ic,
 }
 
 /* Send @len bytes on as they are */
-static void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
+void icpt_send(struct icpt *ic, const uint8_t *b, size_t len)
 {
 	if (len && crypto_tls_write(ic->up, b, len) < 0)
 		icpt_finish(ic);
@@ -360,9 +362,8 @@ static void icpt_redial(struct icpt *ic)
  * The secrets bound here that are not for this request (their scope: its
  * method, its normalised path, which is left in @path)
  */
-static uint32_t icpt_out_of_scope(const struct icpt *ic,
-				  const struct http_head *h, char *path,
-				  size_t path_len)
+uint32_t icpt_out_of_scope(const struct icpt *ic, const struct http_head *h,
+			   char *path, size_t path_len)
 {
 	bool has_path = scope_normalize_path(h->target, path, path_len) >= 0;
 	uint32_t m = 0;
@@ -377,6 +378,29 @@ static uint32_t icpt_out_of_scope(const struct icpt *ic,
 	return m;
 }
 
+/* secret.scope for secret @i; the refusal's text (static until the next) */
+const char *icpt_scope_log(struct icpt *ic, size_t i, const char *method,
+			   const char *path)
+{
+	static char why[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4 +
+			128];
+	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
+	const struct audit_field f[] = {
+		AF_STR("name", ic->subs[i].name),
+		AF_STR("host", ic->host),
+		AF_STR("method", method),
+		AF_STR("path", path),
+	};
+
+	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
+	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
+		snprintf(scope, sizeof(scope), "narrower");
+	snprintf(why, sizeof(why),
+		 "secret %s is not for this request on %s (its scope: %s)",
+		 ic->subs[i].name, ic->host, scope);
+	return why;
+}
+
 /*
  * A request carried the placeholder of a secret @i outside its scope: it
  * never gets the value. Logged as secret.scope; the jail is answered 403
@@ -387,23 +411,8 @@ static __attribute__((noreturn)) void icpt_scope_refuse(struct icpt *ic,
 							 const char *method,
 							 const char *path)
 {
-	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
-	char why[sizeof(scope) + 128];
-	const struct audit_field f[] = {
-		AF_STR("name", ic->subs[i].name),
-		AF_STR("host", ic->host),
-		AF_STR("method", method),
-		AF_STR("path", path),
-	};
-
 	explicit_bzero(ic->out, sizeof(ic->out));
-	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
-	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
-		snprintf(scope, sizeof(scope), "narrower");
-	snprintf(why, sizeof(why),
-		 "secret %s is not for this request on %s (its scope: %s)",
-		 ic->subs[i].name, ic->host, scope);
-	icpt_refuse(ic, "403 Forbidden", why);
+	icpt_refuse(ic, "403 Forbidden", icpt_scope_log(ic, i, method, path));
 }
 
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
@@ -478,178 +487,6 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	broker_log_injected(p, ic->host, injected);
 	icpt_send(ic, ic->out, (size_t)len);
 	explicit_bzero(ic->out, (size_t)len);
-}
-
-/* The held push goes upstream after all: its head and what came of it */
-static void icpt_push_release(struct icpt *ic)
-{
-	struct pollfd pf = { .fd = ic->up_fd, .events = POLLIN | POLLRDHUP };
-
-	/*
-	 * The answer may have taken minutes: a server that closed the idle
-	 * connection meanwhile (or said anything unasked) is dialed again;
-	 * nothing of the held request has reached it yet
-	 */
-	if (poll(&pf, 1, 0) > 0 || crypto_tls_pending(ic->up)) {
-		icpt_down_end(ic);
-		crypto_tls_free(ic->up);
-		ic->up = NULL;
-		close(ic->up_fd);
-		icpt_connect(ic);
-	}
-	broker_log_injected(ic->p, ic->host, ic->injected);
-	icpt_send(ic, ic->out, ic->out_len);
-	explicit_bzero(ic->out, ic->out_len);
-	icpt_send(ic, ic->hold, ic->hold_len);
-	ic->push = PUSH_NONE;
-}
-
-/* Log a refused push as net.deny and read its body away (PUSH_DRAIN) */
-static void icpt_push_deny(struct icpt *ic, const char *by)
-{
-	snprintf(ic->why, sizeof(ic->why), "push to %s held and %s", ic->host,
-		 by);
-	broker_log_refused_port(ic->p, ic->host, ic->port, ic->why);
-	explicit_bzero(ic->out, ic->out_len);
-	ic->push = PUSH_DRAIN;
-	ic->drained = 0;
-}
-
-/*
- * Wait for the answer on @fd, the jail's client and SIGTERM alike.
- * Return: enum ask_answer, or -1 (no answer in time, or the supervisor
- * is gone)
- */
-static int icpt_push_wait(struct icpt *ic, int fd, char *by)
-{
-	/* The supervisor times out first; this is for a supervisor stuck */
-	uint64_t end = broker_mono_ms() + ic->p->cfg->ask_timeout * 1000 +
-		       ICPT_ASK_MARGIN_MS;
-	sigset_t none;
-
-	sigemptyset(&none);
-	for (uint64_t now = broker_mono_ms(); now < end && !broker_is_stopping;
-	     now = broker_mono_ms()) {
-		struct pollfd pf[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = ic->jail_fd, .events = POLLRDHUP },
-		};
-		struct timespec ts = { (time_t)((end - now) / 1000),
-				       (long)((end - now) % 1000) * 1000000 };
-		int r = ppoll(pf, 2, &ts, &none);
-
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0)
-			continue;
-		/* The client gave up: closing @fd tells the supervisor */
-		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
-			close(fd);
-			icpt_finish(ic);
-		}
-		r = ask_read_answer(fd, by);
-		if (r != -EAGAIN)
-			return r < 0 ? -1 : r;
-	}
-	return -1;
-}
-
-/* The command list is complete: ask, then send the push on or refuse it */
-static void icpt_push_ask(struct icpt *ic)
-{
-	char detail[ASK_DETAIL_MAX + 1], by[ASK_HOST_MAX + 1] = "";
-	int fd, r;
-
-	push_detail(ic->repo, ic->list, &ic->cmds, detail, sizeof(detail));
-	fd = ask_send(ic->p->ask_fd, "push", ic->host, ic->port, detail);
-	if (fd < 0) {
-		icpt_push_deny(ic, "not asked (the supervisor is busy)");
-		return;
-	}
-	r = icpt_push_wait(ic, fd, by);
-	close(fd);
-	if (r == ASK_ALLOW || r == ASK_ALWAYS) {
-		icpt_push_release(ic);
-		return;
-	}
-	if (r == ASK_DENY) {
-		char how[ASK_HOST_MAX + 16];
-
-		snprintf(how, sizeof(how), "denied (%s)", by);
-		icpt_push_deny(ic, how);
-		return;
-	}
-	icpt_push_deny(ic, "not answered");
-}
-
-/*
- * A denied push's body has ended: answer it as receive-pack would, so
- * that git shows the reason ("! [remote rejected] REF (WHY)" and
- * "remote: jail: WHY"), else with a 403 and the reason as text
- */
-static __attribute__((noreturn)) void icpt_push_refused(struct icpt *ic)
-{
-	char head[256];
-	int len = push_refusal(ic->list, &ic->cmds, ic->why, ic->reply,
-			       sizeof(ic->reply));
-	int n;
-
-	if (len < 0)
-		icpt_refuse(ic, "403 Forbidden", ic->why);
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 200 OK\r\n"
-		     "Content-Type: application/x-git-receive-pack-result\r\n"
-		     "Cache-Control: no-cache\r\nContent-Length: %d\r\n"
-		     "Connection: close\r\n\r\n",
-		     len);
-	if (icpt_jail_write(ic, head, (size_t)n) == 0)
-		(void)icpt_jail_write(ic, ic->reply, (size_t)len);
-	icpt_finish(ic);
-}
-
-/*
- * Body bytes of a held push: @raw (@raw_len bytes as they came) of
- * which the first @data_len are data (the rest chunked framing).
- * Context: @ic->push is PUSH_COLLECT or PUSH_DRAIN
- */
-static void icpt_push_take(struct icpt *ic, const uint8_t *raw,
-			   size_t raw_len, size_t data_len)
-{
-	size_t n;
-	int r;
-
-	if (ic->push == PUSH_DRAIN) {
-		ic->drained += raw_len;
-		if (ic->drained > ICPT_DRAIN_MAX)
-			icpt_push_refused(ic);
-		return;
-	}
-	if (raw_len > sizeof(ic->hold) - ic->hold_len)
-		icpt_refuse(ic, "413 Content Too Large",
-			    "a push's command list too long to hold "
-			    "(--hold-push)");
-	memcpy(ic->hold + ic->hold_len, raw, raw_len);
-	ic->hold_len += raw_len;
-	n = data_len < sizeof(ic->list) - ic->list_len ?
-		    data_len :
-		    sizeof(ic->list) - ic->list_len;
-	memcpy(ic->list + ic->list_len, raw, n);
-	ic->list_len += n;
-	r = push_parse_commands(ic->list, ic->list_len, &ic->cmds);
-	if (r == -EAGAIN)
-		return;
-	if (r == -E2BIG)
-		icpt_refuse(ic, "413 Content Too Large",
-			    "a push's command list too long to hold "
-			    "(--hold-push)");
-	if (r < 0)
-		icpt_refuse(ic, "400 Bad Request",
-			    "a push whose command list is malformed");
-	/* Nothing to update (git probes with an empty list): on it goes */
-	if (!ic->cmds.n_cmds)
-		icpt_push_release(ic);
-	else
-		icpt_push_ask(ic);
 }
 
 /* Body bytes from the jail: refused if they carry a foreign placeholder */
@@ -865,6 +702,36 @@ static void icpt_process_start(const struct fwd_params *p, int jail_fd,
 }
 
 /*
+ * The jail's client offers ALPN (crypto.c asks during its handshake):
+ * the host is dialed now, offered h2 too when the client offers it, so
+ * that the jail is offered h2 only when the host chose it. Pushes to a
+ * --hold-push host are followed over HTTP/1.1 alone. A host that cannot
+ * be reached is dialed again after the handshake, which answers why.
+ */
+static bool icpt_alpn(void *arg, bool client_h2)
+{
+	struct icpt *ic = arg;
+	char why[256];
+	int fd;
+
+	if (ic->up || !client_h2 || ic->is_held)
+		return false;
+	fd = ic->px->on ? broker_dial_proxy(ic->px, ic->host, ic->port) :
+			  broker_dial(ic->p, ic->d, ic->host, ic->port,
+				      &ic->peer);
+	if (fd < 0)
+		return false;
+	if (crypto_tls_connect_alpn(fd, ic->host, true, &ic->up, why,
+				    sizeof(why)) < 0) {
+		close(fd);
+		return false;
+	}
+	ic->up_fd = fd;
+	ic->is_h2 = crypto_tls_is_h2(ic->up);
+	return ic->is_h2;
+}
+
+/*
  * One intercepted connection, start to end.
  * Context: a process forked from the forwarder for @jail_fd, whose
  * ClientHello is still unread
@@ -898,8 +765,10 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	fcntl(jail_fd, F_SETFL, 0);
 	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (crypto_tls_accept(jail_fd, leaf, &ic.jail, why, sizeof(why)) <
-	    0) {
+	ic.d = d;
+	ic.px = px;
+	if (crypto_tls_accept_alpn(jail_fd, leaf, icpt_alpn, &ic, &ic.jail,
+				   why, sizeof(why)) < 0) {
 		const struct audit_field f[] = {
 			AF_STR("host", host),
 			AF_INT("port", port),
@@ -910,10 +779,12 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 		broker_log_event(p, "net.error", f, ARRAY_SIZE(f));
 		_exit(0);
 	}
-	ic.d = d;
-	ic.px = px;
-	icpt_connect(&ic);
-	icpt_relay(&ic);
+	if (!ic.up)
+		icpt_connect(&ic);
+	if (ic.is_h2)
+		icpt_h2_relay(&ic);
+	else
+		icpt_relay(&ic);
 	icpt_finish(&ic);
 }
 

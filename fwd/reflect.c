@@ -38,6 +38,7 @@
  */
 #include "jail.h"
 #include "fwd/fwd.h"
+#include "fwd/reflect.h"
 #include "parse/parse.h"
 
 /* ---- the matcher ---------------------------------------------------- */

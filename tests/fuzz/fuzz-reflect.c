@@ -11,6 +11,7 @@
  */
 #include "jail.h"
 #include "fwd/fwd.h"
+#include "fwd/reflect.h"
 #include "parse/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

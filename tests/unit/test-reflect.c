@@ -5,6 +5,7 @@
  */
 #include "jail.h"
 #include "fwd/fwd.h"
+#include "fwd/reflect.h"
 #include "parse/parse.h"
 #include "tap.h"
 
