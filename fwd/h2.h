@@ -83,6 +83,26 @@ void h2_answer(struct h2 *x, struct h2s *s, const char *status,
 	       const char *why);
 
 /*
+ * The request's header list @h as the HTTP/1.1 head it stands for, in
+ * @out (@cap bytes): ":authority" is its Host (a Host field too must say
+ * the same), and a body without Content-Length is framed as chunked, so
+ * that reqcheck_judge() sees what an HTTP/1.1 server would. Pure.
+ * Return: its length, -EBADMSG (pseudo-fields missing) or -E2BIG
+ */
+int h2_req_head(const struct h2_hdrs *h, bool has_body, uint8_t *out,
+		size_t cap, char *method, size_t method_len, bool *is_te);
+
+/*
+ * The rewritten head @o (@len bytes, CRLF lines, as secrets.c writes it)
+ * as the header list for the host, in @nv (at least H2_HDR_MAX + 8; names
+ * lowercased in place, hop-by-hop fields left out). Pure.
+ * Return: the number of fields
+ */
+size_t h2_head_nv(uint8_t *o, size_t len, const char *method,
+		  const char *authority, bool is_te, bool is_secret,
+		  nghttp2_nv *nv);
+
+/*
  * The jail's request head on @s is complete (@has_body: DATA follows):
  * judge it as HTTP/1.1, then send it to the host or answer it here
  */

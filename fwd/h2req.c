@@ -28,18 +28,10 @@ static size_t h2_put(uint8_t *o, size_t at, size_t cap, const void *p,
 	return at + len;
 }
 
-/*
- * The request's header list as the HTTP/1.1 head it stands for, in
- * @x->head: ":authority" is its Host (a Host field too must say the
- * same), and a body without Content-Length is framed as chunked, so that
- * reqcheck_judge() sees what an HTTP/1.1 server would.
- * Return: its length, -EBADMSG (pseudo-fields missing) or -E2BIG
- */
-static int h2_as_head(struct h2 *x, const struct h2s *s, bool has_body,
-		      char *method, size_t method_len, bool *is_te)
+int h2_req_head(const struct h2_hdrs *h, bool has_body, uint8_t *out,
+		size_t cap, char *method, size_t method_len, bool *is_te)
 {
-	const struct h2_hdrs *h = &s->req;
-	size_t ml = 0, pl = 0, al = 0, hl = 0, cap = sizeof(x->head) - 64;
+	size_t ml = 0, pl = 0, al = 0, hl = 0;
 	const uint8_t *m = h2_get(h, ":method", &ml);
 	const uint8_t *path = h2_get(h, ":path", &pl);
 	const uint8_t *auth = h2_get(h, ":authority", &al);
@@ -58,12 +50,12 @@ static int h2_as_head(struct h2 *x, const struct h2s *s, bool has_body,
 		return -EBADMSG;
 	memcpy(method, m, ml);
 	method[ml] = '\0';
-	at = h2_put(x->head, at, cap, m, ml);
-	at = h2_put(x->head, at, cap, " ", 1);
-	at = h2_put(x->head, at, cap, path, pl);
-	at = h2_put(x->head, at, cap, " HTTP/1.1\r\nHost: ", 17);
-	at = h2_put(x->head, at, cap, auth, al);
-	at = h2_put(x->head, at, cap, "\r\n", 2);
+	at = h2_put(out, at, cap, m, ml);
+	at = h2_put(out, at, cap, " ", 1);
+	at = h2_put(out, at, cap, path, pl);
+	at = h2_put(out, at, cap, " HTTP/1.1\r\nHost: ", 17);
+	at = h2_put(out, at, cap, auth, al);
+	at = h2_put(out, at, cap, "\r\n", 2);
 	for (size_t i = 0; i < h->n; i++) {
 		const uint8_t *v = h->b + h->f[i].value;
 
@@ -76,16 +68,16 @@ static int h2_as_head(struct h2 *x, const struct h2s *s, bool has_body,
 			continue;
 		}
 		cl += h2_is(h, i, "content-length");
-		at = h2_put(x->head, at, cap, h->b + h->f[i].name,
+		at = h2_put(out, at, cap, h->b + h->f[i].name,
 			    h->f[i].name_len);
-		at = h2_put(x->head, at, cap, ": ", 2);
-		at = h2_put(x->head, at, cap, v, h->f[i].value_len);
-		at = h2_put(x->head, at, cap, "\r\n", 2);
+		at = h2_put(out, at, cap, ": ", 2);
+		at = h2_put(out, at, cap, v, h->f[i].value_len);
+		at = h2_put(out, at, cap, "\r\n", 2);
 	}
 	if (has_body && !cl && !h2_is_bodiless(method))
-		at = h2_put(x->head, at, cap, "Transfer-Encoding: chunked\r\n",
+		at = h2_put(out, at, cap, "Transfer-Encoding: chunked\r\n",
 			    28);
-	at = h2_put(x->head, at, cap, "\r\n", 2);
+	at = h2_put(out, at, cap, "\r\n", 2);
 	return at > cap ? -E2BIG : (int)at;
 }
 
@@ -103,29 +95,27 @@ static bool h2_is_hop(const char *name, size_t len)
 	return false;
 }
 
-/*
- * The rewritten head @o (@len bytes, CRLF lines) as the header list for
- * the host, in @nv (names lowercased in place). Return: its length
- */
-static size_t h2_head_nv(struct h2 *x, uint8_t *o, size_t len,
-			 const char *method, bool is_te, bool is_secret,
-			 nghttp2_nv *nv)
+size_t h2_head_nv(uint8_t *o, size_t len, const char *method,
+		  const char *authority, bool is_te, bool is_secret,
+		  nghttp2_nv *nv)
 {
-	struct icpt *ic = x->ic;
 	uint8_t *sp1 = memchr(o, ' ', len), *sp2, *eol;
 	uint8_t *end = o + len;
 	size_t n = 0;
 	uint8_t flag = is_secret ? NGHTTP2_NV_FLAG_NO_INDEX :
 				   NGHTTP2_NV_FLAG_NONE;
 
-	sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
+	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+	/* Not a request line: nothing to send (never from a judged head) */
+	if (!sp2 || !memchr(o, '\n', len))
+		return 0;
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":method", (uint8_t *)method, 7,
 				strlen(method), NGHTTP2_NV_FLAG_NONE };
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":scheme", (uint8_t *)"https", 7,
 				5, NGHTTP2_NV_FLAG_NONE };
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":authority",
-				(uint8_t *)ic->authority, 10,
-				strlen(ic->authority), NGHTTP2_NV_FLAG_NONE };
+				(uint8_t *)authority, 10, strlen(authority),
+				NGHTTP2_NV_FLAG_NONE };
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":path", sp1 + 1, 5,
 				(size_t)(sp2 - sp1 - 1), flag };
 	if (is_te)
@@ -221,7 +211,8 @@ void h2_request(struct h2 *x, struct h2s *s, bool has_body)
 	int32_t uid;
 	size_t n;
 
-	len = h2_as_head(x, s, has_body, method, sizeof(method), &is_te);
+	len = h2_req_head(&s->req, has_body, x->head, sizeof(x->head) - 64,
+			  method, sizeof(method), &is_te);
 	status = h2_judge(x, s, len, &h, &injected, &out_len, &why);
 	explicit_bzero(x->head, sizeof(x->head));
 	h2_hdrs_free(&s->req);
@@ -229,7 +220,7 @@ void h2_request(struct h2 *x, struct h2s *s, bool has_body)
 		h2_answer(x, s, status, why);
 		return;
 	}
-	n = h2_head_nv(x, ic->out, (size_t)out_len, method, is_te,
+	n = h2_head_nv(ic->out, (size_t)out_len, method, ic->authority, is_te,
 		       injected != 0, nv);
 	if (x->up_gone)
 		uid = -1;
