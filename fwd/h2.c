@@ -792,9 +792,8 @@ static int h2_push(struct h2 *x)
 static void h2_loop(struct h2 *x)
 {
 	struct icpt *ic = x->ic;
-	sigset_t none;
+	int r;
 
-	sigemptyset(&none);
 	while (!broker_is_stopping && h2_push(x) == 0) {
 		struct pollfd pf[2] = {
 			{ .fd = ic->jail_fd, .events = POLLIN },
@@ -813,15 +812,11 @@ static void h2_loop(struct h2 *x)
 				(void)h2_flush(x->ic->jail, &x->jout);
 			return;
 		}
-		if (!jp && !upp) {
-			struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
-			int r = ppoll(pf, 2, &ts, &none);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return;
-		}
+		r = icpt_wait(pf, jp || upp);
+		if (r == 0)
+			continue;
+		if (r < 0)
+			return;
 		if ((upp || pf[1].revents) && h2_pull(x, ic->up, x->up) < 0)
 			h2_up_gone(x);
 		if ((jp || pf[0].revents) && h2_pull(x, ic->jail, x->jail) < 0)

@@ -6,6 +6,8 @@
 #ifndef FWD_ICPT_H
 #define FWD_ICPT_H
 
+#include <poll.h>
+
 #include "jail.h"
 #include "fwd/fwd.h"
 #include "fwd/reflect.h"
@@ -138,6 +140,14 @@ __attribute__((noreturn)) void icpt_refuse(struct icpt *ic, const char *status,
 
 /* Connect and verify upstream, or answer the jail why not (intercept.c) */
 void icpt_connect(struct icpt *ic);
+
+/*
+ * Wait for the jail's side (@pf[0]) or the host's (@pf[1]) unless bytes
+ * are already decrypted (@is_pending), SIGTERM let in only while waiting
+ * (intercept.c). Return: 1 to read, 0 to look again (a signal), -1 when
+ * silent for BROKER_IDLE_MS or failed
+ */
+int icpt_wait(struct pollfd pf[2], bool is_pending);
 
 /* Send @len bytes upstream as they are (intercept.c) */
 void icpt_send(struct icpt *ic, const uint8_t *b, size_t len);

@@ -615,14 +615,29 @@ static void icpt_upgrade_answered(struct icpt *ic)
 		icpt_from_jail(ic);
 }
 
+int icpt_wait(struct pollfd pf[2], bool is_pending)
+{
+	struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
+	sigset_t none;
+	int r;
+
+	if (is_pending)
+		return 1;
+	sigemptyset(&none);
+	r = ppoll(pf, 2, &ts, &none);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	return r > 0 ? 1 : -1;
+}
+
 /* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic)
 {
-	sigset_t term, none;
+	sigset_t term;
+	int r;
 
-	/* Taken only inside ppoll(): no stop request falls between the
-	 * check and the wait */
-	sigemptyset(&none);
+	/* Taken only inside ppoll() (icpt_wait()): no stop request falls
+	 * between the check and the wait */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
@@ -636,15 +651,11 @@ static void icpt_relay(struct icpt *ic)
 		bool upp = crypto_tls_pending(ic->up);
 		ssize_t n;
 
-		if (!jp && !upp) {
-			struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
-			int r = ppoll(pf, 2, &ts, &none);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return;
-		}
+		r = icpt_wait(pf, jp || upp);
+		if (r == 0)
+			continue;
+		if (r < 0)
+			return;
 		if (upp)
 			pf[1].revents = POLLIN;
 		if (jp)
