@@ -121,6 +121,10 @@ int mkdir_parents(const char *path, mode_t mode);
 /* Write all of @buf to @fd, retrying on EINTR. Return: 0 or -errno */
 int write_all(int fd, const void *buf, size_t len);
 
+/* Copy what @in holds to @out, at most @max bytes. Return: 0, -errno, or
+ * -EFBIG when there is more (what was copied stays written) */
+int copy_fd(int in, int out, uint64_t max);
+
 #define STR_ASCII 1u	/* str_printable(): escape every non-ASCII character */
 
 /**

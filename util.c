@@ -302,6 +302,30 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int copy_fd(int in, int out, uint64_t max)
+{
+	char buf[65536];
+	uint64_t total = 0;
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		int err;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		total += (uint64_t)n;
+		if (total > max)
+			return -EFBIG;
+		err = write_all(out, buf, (size_t)n);
+		if (err < 0)
+			return err;
+	}
+}
+
 int cur_u8(struct cursor *c, uint8_t *v)
 {
 	if (c->left < 1)

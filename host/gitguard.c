@@ -489,8 +489,6 @@ int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 				      HOSTILE);
 	autoclose int out = -1;
 	struct stat st;
-	char buf[65536];
-	size_t total = 0;
 
 	if (in < 0)
 		return in;
@@ -503,21 +501,7 @@ int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 		     st.st_mode & 0777);
 	if (out < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		total += (size_t)n;
-		if (total > max)
-			return -EFBIG;
-		if (write_all(out, buf, (size_t)n) < 0)
-			return -errno;
-	}
+	return copy_fd(in, out, max);
 }
 
 int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,

@@ -120,7 +120,7 @@ static int copy_in(struct review *r, const char *rel, int pfd,
 					O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	autoclose int out = -1;
 	struct stat st;
-	char buf[65536];
+	int err;
 
 	if (in < 0)
 		return in;
@@ -131,18 +131,9 @@ static int copy_in(struct review *r, const char *rel, int pfd,
 		     0600);
 	if (out < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		if (write_all(out, buf, (size_t)n) < 0)
-			return -EIO;
-	}
+	err = copy_fd(in, out, UINT64_MAX);
+	if (err < 0)
+		return err;
 	/* Permission bits only: no setuid, setgid or sticky bit lands */
 	return fchmod(out, mode & 0777) < 0 ? -errno : 0;
 }
