@@ -253,6 +253,6 @@ char **creds_build_env(const struct jail_run *run, char **host_env)
 	/* Last: a secret's placeholder wins over any --env of its name */
 	for (size_t i = 0; i < cfg->n_secrets; i++)
 		env_set(env, &n, cfg->secrets[i].name,
-			cfg->secrets[i].placeholder);
+			run->secret_placeholder[i]);
 	return env;
 }

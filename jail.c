@@ -311,11 +311,11 @@ static void cleanup_at_exit(void)
  * exists, into @run. The configuration is final from here on: what these
  * steps make (the CA bundle's memfd, the log's name, the review's
  * directories) lives in @run beside it, never in place of what the user
- * asked for. The one exception is the secrets' values, which move from
- * the configuration into the vault (secrets.c), so that no copy of them
- * stays where the jail's processes are forked from.
+ * asked for. The secrets' values go to the vault (secrets.c), so that no
+ * copy of them stays where the jail's processes are forked from, and
+ * their placeholders beside them.
  */
-static struct jail_run *open_host_resources(struct jail_config *cfg)
+static struct jail_run *open_host_resources(const struct jail_config *cfg)
 {
 	struct jail_run *run = xcalloc(1, sizeof(*run));
 
@@ -324,7 +324,7 @@ static struct jail_run *open_host_resources(struct jail_config *cfg)
 	for (size_t i = 0; i < JAIL_MAX_PUBLISH; i++)
 		run->publish_fd[i] = -1;
 	if (cfg->n_secrets)
-		secrets_prepare(cfg);
+		secrets_prepare(run);
 	if (cfg->n_secrets || cfg->n_hold_push)
 		open_ca_bundle(run);
 	/* Bound now: a port in use fails before anything else exists */

@@ -346,11 +346,6 @@ struct secret_req {
 	char *file;		/* NAME=@FILE: read from FILE, else NULL */
 	char hosts[SECRETS_HOSTS_MAX][256];	/* normalised host names */
 	size_t n_hosts;
-	/* What NAME holds inside: made fresh for every jail */
-	char placeholder[SECRETS_PLACEHOLDER_MAX + 1];
-	/* The real value, in the supervisor's wipe-on-fork vault: every
-	 * forked or cloned process sees zeros there (secrets_reveal()) */
-	const char *value;
 	struct secret_scope scope;	/* ";methods=...;paths=..." */
 	enum origin origin;
 };
@@ -453,6 +448,13 @@ struct jail_run {
 	/* --publish: the listeners on the host's 127.0.0.1, in the order
 	 * of cfg->publish (fwd_publish_listen()); -1 until then */
 	int publish_fd[JAIL_MAX_PUBLISH];
+	/* --secret, in the order of cfg->secrets (secrets_prepare()): what
+	 * NAME holds inside, made fresh for every jail, and the real value,
+	 * in the supervisor's wipe-on-fork vault (every forked or cloned
+	 * process sees zeros there; the forwarder's copy comes from
+	 * secrets_reveal()) */
+	char secret_placeholder[JAIL_MAX_SECRETS][SECRETS_PLACEHOLDER_MAX + 1];
+	const char *secret_value[JAIL_MAX_SECRETS];
 };
 
 /* ---------------------------------------------------------------------

@@ -114,7 +114,7 @@ size_t broker_make_subs(const struct fwd_params *p, const char *host,
 
 		for (size_t k = 0; host && k < s->n_hosts; k++)
 			broker_is_bound |= !strcmp(s->hosts[k], host);
-		subs[i] = (struct secrets_sub){ s->name, s->placeholder, NULL,
+		subs[i] = (struct secrets_sub){ s->name, p->placeholders[i], NULL,
 						0, &s->scope };
 		/* Revoked: bound nowhere, so its placeholder is a leak */
 		if (broker_is_bound && !broker_is_revoked(i) && p->secret_values &&

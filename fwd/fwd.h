@@ -179,7 +179,8 @@ void secrets_add(struct jail_config *cfg, const char *full,
 
 /**
  * secrets_prepare() - Read every secret's value and make its placeholder
- * @cfg:	validated configuration
+ * @run:	the run being opened; its configuration is final. Fills
+ *		@run->secret_value and @run->secret_placeholder
  *
  * Each value (NAME from the environment, or the first line of FILE, at
  * most SECRETS_VALUE_MAX bytes) goes to a vault mapped MADV_WIPEONFORK and
@@ -191,17 +192,17 @@ void secrets_add(struct jail_config *cfg, const char *full,
  * any fork or clone
  * Must: die with one line when a value is missing or empty
  */
-void secrets_prepare(struct jail_config *cfg);
+void secrets_prepare(struct jail_run *run);
 
 /**
  * secrets_reveal() - Copy the values out of the vault
  *
  * Context: supervisor, after the jail was cloned, right before forking
  * the forwarder; the copy goes to the forwarder with the fork
- * Return: @cfg->n_secrets strings (NULL when there are none); free with
- * secrets_forget()
+ * Return: @run->cfg->n_secrets strings (NULL when there are none); free
+ * with secrets_forget()
  */
-char **secrets_reveal(const struct jail_config *cfg);
+char **secrets_reveal(const struct jail_run *run);
 
 /* Wipe (explicit_bzero) and free a secrets_reveal() array */
 void secrets_forget(char **values, size_t n);
@@ -433,6 +434,8 @@ struct fwd_params {
 	pid_t parent;
 	unsigned int max_conns;
 	char *const *secret_values;
+	/* what each secret's NAME holds inside (struct jail_run) */
+	const char (*placeholders)[SECRETS_PLACEHOLDER_MAX + 1];
 	struct crypto_ca *ca;
 	int ask_fd;
 	const int *publish_pool;

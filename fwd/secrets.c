@@ -218,8 +218,9 @@ static void take_from_file(const struct secret_req *s, char *slot)
 	explicit_bzero(buf, sizeof(buf));
 }
 
-void secrets_prepare(struct jail_config *cfg)
+void secrets_prepare(struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	uint8_t rnd[4 * SECRETS_PLACEHOLDER_MAX];
 	char *vault;
 
@@ -227,8 +228,9 @@ void secrets_prepare(struct jail_config *cfg)
 		return;
 	vault = vault_map();
 	for (size_t i = 0; i < cfg->n_secrets; i++) {
-		struct secret_req *s = &cfg->secrets[i];
+		const struct secret_req *s = &cfg->secrets[i];
 		char *slot = vault + i * VAULT_SLOT;
+		char *ph = run->secret_placeholder[i];
 		int r = -EAGAIN;
 
 		if (s->file)
@@ -249,28 +251,27 @@ void secrets_prepare(struct jail_config *cfg)
 				die_errno("getrandom");
 			r = secrets_make_placeholder(slot, strlen(slot), rnd,
 						     sizeof(rnd),
-						     s->placeholder,
-						     sizeof(s->placeholder));
+						     ph, SECRETS_PLACEHOLDER_MAX + 1);
 		}
 		if (r < 0)
 			die("--secret %s: cannot make a placeholder", s->name);
-		s->value = slot;
+		run->secret_value[i] = slot;
 	}
 	/* A variable named by a secret and also set on the host never
 	 * reaches the jail with its host value: creds_build_env() sets the
 	 * placeholder last */
 }
 
-char **secrets_reveal(const struct jail_config *cfg)
+char **secrets_reveal(const struct jail_run *run)
 {
+	const struct jail_config *cfg = run->cfg;
 	char **v;
 
 	if (!cfg->n_secrets)
 		return NULL;
 	v = xcalloc(cfg->n_secrets, sizeof(*v));
 	for (size_t i = 0; i < cfg->n_secrets; i++)
-		v[i] = xstrdup(cfg->secrets[i].value ? cfg->secrets[i].value :
-						       "");
+		v[i] = xstrdup(run->secret_value[i] ? run->secret_value[i] : "");
 	return v;
 }
 

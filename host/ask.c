@@ -530,11 +530,12 @@ static void serve_secrets(const struct ask_srv *srv, int fd)
 {
 	const struct jail_config *cfg = srv->cfg;
 
-	for (size_t i = 0; i < cfg->n_secrets; i++)
+	for (size_t i = 0; i < cfg->n_secrets; i++) {
+		const char *v = srv->run->secret_value[i];
+
 		reply(fd, "secret %s %s\n", cfg->secrets[i].name,
-		      cfg->secrets[i].value && *cfg->secrets[i].value ?
-			      "active" :
-			      "revoked");
+		      v && *v ? "active" : "revoked");
+	}
 	reply(fd, "end\n");
 }
 
@@ -549,7 +550,8 @@ static void serve_revoke(struct ask_srv *srv, int fd, const char *name)
 	int n;
 
 	for (size_t i = 0; i < cfg->n_secrets; i++) {
-		char *v = (char *)cfg->secrets[i].value;
+		/* The vault is ours to wipe; the run only lends it const */
+		char *v = (char *)srv->run->secret_value[i];
 
 		if (strcmp(cfg->secrets[i].name, name))
 			continue;

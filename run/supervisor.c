@@ -89,7 +89,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 	int slot[4] = { -1, -1, -1, -1 };
 	const char *proxy = NULL;
 	/* After the jail was cloned: only the forwarder gets a copy */
-	char **secret_values = secrets_reveal(cfg);
+	char **secret_values = secrets_reveal(s->run);
 	struct fwd_params p;
 	size_t k = 0;
 	pid_t pid;
@@ -117,6 +117,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.parent = getpid(),
 		.max_conns = (unsigned int)cfg->max_connections,
 		.secret_values = secret_values,
+		.placeholders = s->run->secret_placeholder,
 		.ca = s->ca,
 		.ask_fd = s->ask_fwd_fd,
 		.publish_pool = s->pub_pool,
