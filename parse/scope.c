@@ -36,34 +36,29 @@ static bool is_path_char(unsigned char c)
 	       c != '?' && c != '#';
 }
 
-/* "GET,HEAD" (@len bytes) into @sc. Return: 0 or -EBADMSG */
-static int parse_methods(const char *s, size_t len, struct secret_scope *sc,
-			 const char **why)
+/* A scope's list item into @sc. Return: 0, -EBADMSG or -E2BIG */
+typedef int scope_item_fn(const char *item, size_t len,
+			  struct secret_scope *sc, const char **why);
+
+/* Method @m (@len bytes) of "GET,HEAD" into @sc */
+static int take_method(const char *m, size_t len, struct secret_scope *sc,
+		       const char **why)
 {
-	size_t i = 0;
-
-	while (i <= len) {
-		size_t k = i;
-
-		while (k < len && s[k] != ',')
-			k++;
-		if (k == i || k - i >= sizeof(sc->methods[0])) {
+	if (!len || len >= sizeof(sc->methods[0])) {
+		*why = "a method is 1 to 15 capital letters";
+		return -EBADMSG;
+	}
+	if (sc->n_methods >= SECRETS_SCOPE_MAX) {
+		*why = "at most 8 methods";
+		return -E2BIG;
+	}
+	for (size_t j = 0; j < len; j++)
+		if (!is_method_char(m[j])) {
 			*why = "a method is 1 to 15 capital letters";
 			return -EBADMSG;
 		}
-		if (sc->n_methods >= SECRETS_SCOPE_MAX) {
-			*why = "at most 8 methods";
-			return -E2BIG;
-		}
-		for (size_t j = i; j < k; j++)
-			if (!is_method_char(s[j])) {
-				*why = "a method is 1 to 15 capital letters";
-				return -EBADMSG;
-			}
-		memcpy(sc->methods[sc->n_methods], s + i, k - i);
-		sc->methods[sc->n_methods++][k - i] = '\0';
-		i = k + 1;
-	}
+	memcpy(sc->methods[sc->n_methods], m, len);
+	sc->methods[sc->n_methods++][len] = '\0';
 	return 0;
 }
 
@@ -90,28 +85,41 @@ static bool is_prefix_ok(const char *p, size_t len)
 		  p[len - 3] == '/'));
 }
 
-static int parse_paths(const char *s, size_t len, struct secret_scope *sc,
-		       const char **why)
+/* Path prefix @p (@len bytes) of "/a/,/b/" into @sc */
+static int take_path(const char *p, size_t len, struct secret_scope *sc,
+		     const char **why)
+{
+	if (!is_prefix_ok(p, len)) {
+		*why = "a path prefix starts with '/' and has no "
+		       "'.', '..' or empty segment, no '%', ';', '?', "
+		       "'#', '\\' or space, at most 255 bytes";
+		return -EBADMSG;
+	}
+	if (sc->n_paths >= SECRETS_SCOPE_MAX) {
+		*why = "at most 8 path prefixes";
+		return -E2BIG;
+	}
+	memcpy(sc->paths[sc->n_paths], p, len);
+	sc->paths[sc->n_paths++][len] = '\0';
+	return 0;
+}
+
+/* Each item of the comma list @s (@len bytes; an empty item included)
+ * through @take. Return: 0 or @take's first error */
+static int parse_list(const char *s, size_t len, scope_item_fn *take,
+		      struct secret_scope *sc, const char **why)
 {
 	size_t i = 0;
 
 	while (i <= len) {
 		size_t k = i;
+		int r;
 
 		while (k < len && s[k] != ',')
 			k++;
-		if (!is_prefix_ok(s + i, k - i)) {
-			*why = "a path prefix starts with '/' and has no "
-			       "'.', '..' or empty segment, no '%', ';', '?', "
-			       "'#', '\\' or space, at most 255 bytes";
-			return -EBADMSG;
-		}
-		if (sc->n_paths >= SECRETS_SCOPE_MAX) {
-			*why = "at most 8 path prefixes";
-			return -E2BIG;
-		}
-		memcpy(sc->paths[sc->n_paths], s + i, k - i);
-		sc->paths[sc->n_paths++][k - i] = '\0';
+		r = take(s + i, k - i, sc, why);
+		if (r < 0)
+			return r;
 		i = k + 1;
 	}
 	return 0;
@@ -138,13 +146,14 @@ int scope_parse(const char *spec, struct secret_scope *sc, const char **why)
 		if (flen > sizeof(methods) &&
 		    !strncmp(f + 1, methods, sizeof(methods) - 1) &&
 		    !sc->n_methods)
-			r = parse_methods(f + sizeof(methods),
-					  flen - sizeof(methods), sc, why);
+			r = parse_list(f + sizeof(methods),
+				       flen - sizeof(methods), take_method, sc,
+				       why);
 		else if (flen > sizeof(paths) &&
 			 !strncmp(f + 1, paths, sizeof(paths) - 1) &&
 			 !sc->n_paths)
-			r = parse_paths(f + sizeof(paths),
-					flen - sizeof(paths), sc, why);
+			r = parse_list(f + sizeof(paths),
+				       flen - sizeof(paths), take_path, sc, why);
 		else {
 			*why = "a scope is ;methods=LIST and/or ;paths=LIST, "
 			       "each once";
