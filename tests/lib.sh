@@ -192,6 +192,32 @@ in_script()
 		tr -d '\r' | sed 's/\^@//g'
 }
 
+# pty_answer ANSWERS END SUFFIX COMMAND [ARG]...: run COMMAND as $JT_USER on
+# a fresh terminal (tests/ptyrun.py) and type each comma-separated answer
+# of ANSWERS, then SUFFIX ("\n", "\x03" escapes allowed), once what it
+# showed since the answer before ends with END (its question). Prints what
+# the terminal showed, without CRs; returns COMMAND's status
+pty_answer()
+{
+	local answers=$1 end=$2 suffix=$3 out rc a
+	local -a keys=() list=()
+
+	shift 3
+	out=$(mktemp "$STAGE/pty-XXXXXX")
+	chown "$JT_USER:" "$out"
+	IFS=, read -ra list <<<"$answers"
+	for a in "${list[@]}"; do
+		keys+=(--prompt "$end" --keys "$a$suffix")
+	done
+	as_user timeout -k 5 90 python3 \
+		"$(dirname "${BASH_SOURCE[0]}")/ptyrun.py" "$out" "${keys[@]}" \
+		-- "$@"
+	rc=$?
+	tr -d '\r' <"$out"
+	rm -f "$out"
+	return "$rc"
+}
+
 # review_id TEXT: the ID of the first "jail: review ID:" line
 review_id()
 {

@@ -3,14 +3,16 @@
 # ptyrun.py - run a command on a fresh pseudo-terminal, as a user's
 # terminal emulator would, and keep every byte it shows
 #
-#   ptyrun.py OUT [[--wait SHOWN] --keys TEXT]... -- COMMAND [ARG]...
+#   ptyrun.py OUT [[--wait SHOWN | --prompt END] --keys TEXT]... -- COMMAND [ARG]...
 #
 # Writes what reached the terminal to OUT, byte for byte. Each --keys TEXT
 # ("\r", "\x1b" escapes allowed) is typed once the output has been quiet
 # for half a second, one after the other; after --wait SHOWN, once the
-# bytes SHOWN have reached the terminal instead (for a screen that never
-# goes quiet, such as a spinner). TERM is xterm-256color and the size
-# 24x80. Gives up after 60 s (then ends COMMAND with SIGKILL); exits with
+# bytes SHOWN have reached the terminal since the keys before (for a
+# screen that never goes quiet, such as a spinner); after --prompt END,
+# once what reached it since the keys before ends with END (a question
+# waiting for its answer). TERM is xterm-256color and the size 24x80.
+# Gives up after 60 s (then ends COMMAND with SIGKILL); exits with
 # COMMAND's status.
 import fcntl
 import os
@@ -23,15 +25,17 @@ import time
 
 out_path = sys.argv[1]
 args = sys.argv[2:]
-keys = []  # (bytes to wait for, or None for quiet output; bytes to type)
-wait = None
-while args and args[0] in ("--keys", "--wait"):
+# (how to wait: None for quiet output, "--wait" or "--prompt"; its bytes;
+#  bytes to type)
+keys = []
+wait = (None, None)
+while args and args[0] in ("--keys", "--wait", "--prompt"):
     text = args[1].encode().decode("unicode_escape").encode("latin-1")
-    if args[0] == "--wait":
-        wait = text
+    if args[0] == "--keys":
+        keys.append(wait + (text,))
+        wait = (None, None)
     else:
-        keys.append((wait, text))
-        wait = None
+        wait = (args[0], text)
     args = args[2:]
 if args and args[0] == "--":
     args = args[1:]
@@ -42,6 +46,7 @@ if pid == 0:
     os.execvpe(args[0], args, env)
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
 buf = b""
+typed_at = 0  # where the output stood when keys were last typed
 deadline = time.time() + 60
 last = time.time()
 while time.time() < deadline:
@@ -55,16 +60,20 @@ while time.time() < deadline:
             break
         buf += d
         last = time.time()
-    if keys and keys[0][0] is not None:
-        ready = keys[0][0] in buf
+    how = keys[0][0] if keys else None
+    if how == "--wait":
+        ready = keys[0][1] in buf[typed_at:]
+    elif how == "--prompt":
+        ready = len(buf) > typed_at and buf.endswith(keys[0][1])
     else:
         ready = not r and buf and time.time() - last > 0.5
     if keys and ready:
         try:
-            os.write(fd, keys.pop(0)[1])
+            os.write(fd, keys.pop(0)[2])
         except OSError:
             pass
         last = time.time()
+        typed_at = len(buf)
 else:
     os.kill(pid, 9)
 _, status = os.waitpid(pid, 0)

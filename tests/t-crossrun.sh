@@ -292,32 +292,7 @@ u "$JAIL" review "$id" discard >/dev/null 2>&1
 # qa ANSWERS JAIL_ARGS...: answer each question on a fresh terminal
 qa()
 {
-	as_user timeout -k 5 60 python3 - "$@" <<'PY'
-import os, pty, select, sys, time
-answers = sys.argv[1].split(",")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-buf, sent, seen, deadline = b"", 0, 0, time.time() + 40
-while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            d = os.read(fd, 4096)
-        except OSError:
-            break
-        if not d:
-            break
-        buf += d
-    last = buf.rsplit(b"\n", 1)[-1]
-    if sent < len(answers) and len(buf) > seen and last.startswith(b"jail: ") \
-            and buf.endswith(b": "):
-        os.write(fd, answers[sent].encode() + b"\n")
-        sent += 1
-        seen = len(buf)
-os.waitpid(pid, 0)
-print(buf.decode(errors="replace").replace("\r", ""))
-PY
+	pty_answer "$1" ": " '\n' "${@:2}"
 }
 # shellcheck disable=SC2016 # expanded by the shell inside the jail
 many='mkdir m && for i in $(seq 1 230); do echo $i >m/f$i; done'

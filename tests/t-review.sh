@@ -288,36 +288,11 @@ u mkdir "$proj/.git/hooks"
 
 # The terminal: y applies, n keeps nothing
 # ask ANSWERS JAIL_ARGS...: run jail on a fresh terminal and answer its
-# questions, one comma-separated ANSWER each ("^C" sends an interrupt);
-# prints what the terminal showed
+# questions, one comma-separated key each, without Enter ("^C" sends an
+# interrupt); prints what the terminal showed
 ask()
 {
-	as_user timeout -k 5 60 python3 - "$@" <<'PY'
-import os, pty, select, sys, time
-answers = sys.argv[1].split(",")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-buf, sent, deadline = b"", 0, time.time() + 40
-while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            d = os.read(fd, 4096)
-        except OSError:
-            break
-        if not d:
-            break
-        buf += d
-    if sent < len(answers) and buf.count(b"jail: apply ") > sent and \
-            buf.endswith(b": "):
-        a = answers[sent]
-        # One key answers: no Enter after it
-        os.write(fd, b"\x03" if a == "^C" else a.encode())
-        sent += 1
-os.waitpid(pid, 0)
-print(buf.decode(errors="replace").replace("\r", ""))
-PY
+	pty_answer "${1//^C/\\x03}" ": " "" "${@:2}"
 }
 out=$(ask y "$JAIL" --review -- sh -c 'echo yes >tty-y.txt')
 assert_match "terminal: the question is asked" "apply these changes to the project\?" "$out"

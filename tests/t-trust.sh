@@ -51,31 +51,11 @@ assert_match "protect is not marked" "^    line 10 +keep read-only $proj/Makefil
 
 # On a terminal: the question, one answer
 # ask_pty ANSWER: run jail trust on a pty, answer ANSWER; prints the output
+# and its status
 ask_pty()
 {
-	as_user timeout -k 5 30 python3 - "$JAIL" "$1" <<'PY'
-import os, pty, select, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "trust"])
-buf, sent, end = b"", False, time.time() + 20
-while time.time() < end:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            d = os.read(fd, 4096)
-        except OSError:
-            break
-        if not d:
-            break
-        buf += d
-    if not sent and b"[y/N]" in buf:
-        os.write(fd, sys.argv[2].encode() + b"\r")
-        sent = True
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(buf.decode(errors="replace").replace("\r", ""))
-print("rc=%d" % os.waitstatus_to_exitcode(st))
-PY
+	pty_answer "$1" "[y/N] " '\r' "$JAIL" trust
+	echo "rc=$?"
 }
 out=$(ask_pty n)
 assert_match "on a terminal it asks, counting what is marked" \
