@@ -192,6 +192,17 @@ in_script()
 		tr -d '\r' | sed 's/\^@//g'
 }
 
+# as_py_pty SECS ARG...: python3 - ARG... as $JT_USER, bounded by SECS, with
+# tests/ptyexpect.py importable (the script comes on stdin)
+as_py_pty()
+{
+	local secs=$1
+
+	shift
+	as_user env PYTHONPATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)" \
+		timeout -k 5 "$secs" python3 - "$@"
+}
+
 # pty_answer ANSWERS END SUFFIX COMMAND [ARG]...: run COMMAND as $JT_USER on
 # a fresh terminal (tests/ptyrun.py) and type each comma-separated answer
 # of ANSWERS, then SUFFIX ("\n", "\x03" escapes allowed), once what it

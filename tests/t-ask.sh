@@ -193,33 +193,16 @@ assert_nomatch "... (and times out here)" "^hello" "$out"
 # On a terminal (python's pty), without --approve-cmd: the word is printed
 # before COMMAND starts, the prompt shows it, COMMAND's output pauses while
 # it is up, and the key that answers it never reaches COMMAND
-out=$(as_user timeout -k 5 60 python3 - "$JAIL" "$LOG" <<'PY'
-import os, pty, re, select, sys, time
+out=$(as_py_pty 60 "$JAIL" "$LOG" <<'PY'
+import sys
+from ptyexpect import Pty
 jail, log = sys.argv[1:3]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(jail, [jail, "--net", "filtered", "--log", log, "--ask",
-        "--ask-timeout", "30", "--", "sh", "-c",
-        'echo start; (i=0; while [ $i -lt 40 ]; do echo tick; sleep 0.1; '
-        'i=$((i+1)); done) & curl -sS --max-time 25 http://allowed.test/; '
-        'wait; read line; echo "got:$line"'])
-buf = b""
-def until(pat, secs):
-    global buf
-    end = time.time() + secs
-    while True:
-        m = re.search(pat, buf)
-        if m or time.time() >= end:
-            return m
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                return re.search(pat, buf)
-            if not d:
-                return re.search(pat, buf)
-            buf += d
+t = Pty([jail, "--net", "filtered", "--log", log, "--ask",
+    "--ask-timeout", "30", "--", "sh", "-c",
+    'echo start; (i=0; while [ $i -lt 40 ]; do echo tick; sleep 0.1; '
+    'i=$((i+1)); done) & curl -sS --max-time 25 http://allowed.test/; '
+    'wait; read line; echo "got:$line"'])
+until = t.until
 w = until(rb'shows the word "([a-z0-9-]+)"', 20)
 s = until(rb'start', 20)
 print("word-before-command", bool(w and s and w.start() < s.start()))
@@ -228,14 +211,14 @@ p = until(rb'\[jail ([a-z0-9-]+)\]\S* connect allowed\.test port 80 \(http\)\? '
 print("prompt-word", bool(w and p and p.group(1) == w.group(1)))
 if p:
     until(rb'$^', 1.5)
-    print("ticks-while-prompting", buf[p.end():].count(b"tick"))
-os.write(fd, b"y")
+    print("ticks-while-prompting", t.buf[p.end():].count(b"tick"))
+t.write(b"y")
 print("allowed", bool(until(rb'hello server=', 20)))
 until(rb'$^', 0.3)
-os.write(fd, b"hello\r")
+t.write(b"hello\r")
 g = until(rb'got:[^\r\n]*', 30)
 print(g.group(0).decode() if g else "got:none")
-os.waitpid(pid, 0)
+t.wait()
 PY
 )
 assert_match "terminal: the word is printed before COMMAND starts" "^word-before-command True" "$out"
@@ -250,8 +233,9 @@ assert_match "... logged as ask.answer by terminal" '"event":"ask.answer",.*"hos
 # afterwards the program's screen is whole again, at once (no key needed
 # to wake the relay). A small terminal model
 # (cursor moves, erase, save/restore, autowrap off) renders the bytes.
-out=$(as_user timeout -k 5 60 python3 - "$JAIL" "$LOG" <<'PY'
-import fcntl, os, pty, re, select, struct, sys, termios, time
+out=$(as_py_pty 60 "$JAIL" "$LOG" <<'PY'
+import re, sys
+from ptyexpect import Pty
 jail, log = sys.argv[1:3]
 prog = r"""
 import shutil, signal, sys, time
@@ -265,13 +249,10 @@ sys.stdout.write("\033[?1049h")
 draw()
 time.sleep(6)
 """
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(jail, [jail, "--net", "filtered", "--log", log, "--ask",
-        "--ask-timeout", "30", "--", "sh", "-c",
-        "(sleep 1; curl -s -m 20 http://allowed.test/ >/dev/null 2>&1) & "
-        "exec python3 -c \"$0\"", prog])
-fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+t = Pty([jail, "--net", "filtered", "--log", log, "--ask",
+    "--ask-timeout", "30", "--", "sh", "-c",
+    "(sleep 1; curl -s -m 20 http://allowed.test/ >/dev/null 2>&1) & "
+    "exec python3 -c \"$0\"", prog], rows=24, cols=80)
 R, C = 24, 80
 scr = [[" "] * C for _ in range(R)]
 cur, saved, wrap = [0, 0], [0, 0], True
@@ -310,34 +291,18 @@ def feed(b):
                 else: cur[0] += 1
             scr[cur[0]][cur[1]] = ch; cur[1] += 1
         i += 1
-buf = b""
-def until(pat, secs):
-    global buf
-    end = time.time() + secs
-    while True:
-        m = re.search(pat, buf)
-        if m or time.time() >= end:
-            return m
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                return re.search(pat, buf)
-            if not d:
-                return re.search(pat, buf)
-            buf += d
-            feed(d)
+t.on_data = feed
+until = t.until
 p = until(rb'\[y\] allow once', 20)
 rows = ["".join(r).rstrip() for r in scr]
 print("prompt-on-last-row", bool(p) and "[jail" in rows[R - 1] and
       all(rows[i] == "ROW %d" % (i + 1) for i in range(R - 1)))
-os.write(fd, b"y")
+t.write(b"y")
 until(rb'$^', 2)
 rows = ["".join(r).rstrip() for r in scr]
 print("screen-whole", all(rows[i] == "ROW %d" % (i + 1) for i in range(R)))
 print("no-debris", not any("jail" in r for r in rows))
-os.waitpid(pid, 0)
+t.wait()
 PY
 )
 assert_match "over a full-screen program the question takes the last row" "^prompt-on-last-row True" "$out"

@@ -15,48 +15,26 @@ cd "$proj" || exit 1
 # output with CRs removed.
 shell_script()
 {
-	as_user timeout -k 5 120 python3 - "$1" <<'PY'
-import os, pty, select, sys, time
+	as_py_pty 120 "$1" <<'PY'
+import sys, time
+from ptyexpect import Pty
 steps = sys.argv[1].splitlines()
-pid, fd = pty.fork()
-if pid == 0:
-    os.environ["PS1"] = "PROMPT$ "
-    os.environ["TERM"] = "xterm"
-    os.execv("/bin/bash", ["bash", "--norc", "--noprofile", "-i"])
-buf, seen = b"", 0
-def expect(pat, t=20):
-    global buf, seen
-    end = time.time() + t
-    while True:
-        i = buf.find(pat, seen)
-        if i >= 0:
-            seen = i + len(pat)
-            return True
-        if time.time() > end:
-            return False
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                return False
-            if not d:
-                return False
-            buf += d
+t = Pty(["/bin/bash", "--norc", "--noprofile", "-i"],
+        env={"PS1": "PROMPT$ ", "TERM": "xterm"})
 for st in steps:
     op, _, arg = st.strip().partition(" ")
     data = arg.encode().decode("unicode_escape").encode("latin-1")
     if op == "send":
-        os.write(fd, data)
+        t.write(data)
     elif op == "expect":
-        if not expect(data):
-            buf += b"\nMISS: " + data + b"\n"
+        if not t.expect(data):
+            t.buf += b"\nMISS: " + data + b"\n"
             break
     elif op == "sleep":
         time.sleep(float(arg))
-os.write(fd, b"\x03exit\r")
+t.write(b"\x03exit\r")
 time.sleep(0.3)
-sys.stdout.write(buf.decode(errors="replace").replace("\r", ""))
+sys.stdout.write(t.buf.decode(errors="replace").replace("\r", ""))
 PY
 }
 
