@@ -182,6 +182,10 @@ ssize_t read_untrusted(int dirfd, const char *rel, char *buf, size_t size);
 ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
 			    size_t size);
 
+/* Up to @size bytes of @fd into @buf (EINTR retried, stops at EOF).
+ * Return: bytes read, or -errno */
+ssize_t read_bounded(int fd, char *buf, size_t size);
+
 /*
  * Length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none

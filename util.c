@@ -467,8 +467,7 @@ int open_untrusted(int dirfd, const char *rel)
 	return TAKE_FD(fd);
 }
 
-/* Up to @size bytes of @fd into @buf. Return: bytes read, or -errno */
-static ssize_t read_bounded(int fd, char *buf, size_t size)
+ssize_t read_bounded(int fd, char *buf, size_t size)
 {
 	size_t got = 0;
 

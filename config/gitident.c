@@ -32,7 +32,7 @@ static const char header[] =
 	"# --no-git-config (no file), or --ro ~/.gitconfig (your whole file).\n";
 
 /* Return: @path's bytes (caller frees), or NULL when absent or skipped */
-static char *read_bounded(const char *path, size_t *len)
+static char *read_host_file(const char *path, size_t *len)
 {
 	autoclose int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
 					      O_CLOEXEC);
@@ -50,7 +50,7 @@ static char *read_bounded(const char *path, size_t *len)
 		return NULL;
 	}
 	buf = xmalloc((size_t)st.st_size + 1);
-	n = read(fd, buf, (size_t)st.st_size);
+	n = read_bounded(fd, buf, (size_t)st.st_size);
 	if (n < 0) {
 		free(buf);
 		return NULL;
@@ -142,7 +142,7 @@ static void carry_one(const char *path, FILE *out, FILE *keys,
 	FILE *t, *k;
 	int r;
 
-	buf = read_bounded(path, &len);
+	buf = read_host_file(path, &len);
 	if (!buf)
 		return;
 	t = open_memstream(&text, &text_len);

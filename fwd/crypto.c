@@ -52,34 +52,31 @@ static int load_crypto(void)
 	return 0;
 }
 
-int crypto_sha256(const void *buf, size_t len, uint8_t out[32])
+/* @buf's digest by the algorithm *@md names once libcrypto is loaded,
+ * @out_len bytes long */
+static int digest(const EVP_MD *(*const *md)(void), const void *buf,
+		  size_t len, uint8_t *out, unsigned int out_len)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int d_len = 0;
 	int err = load_crypto();
 
 	if (err < 0)
 		return err;
-	if (!cr.digest(buf, len, md, &md_len, cr.sha256(), NULL) ||
-	    md_len != 32)
+	if (!cr.digest(buf, len, d, &d_len, (*md)(), NULL) || d_len != out_len)
 		return -EIO;
-	memcpy(out, md, 32);
+	memcpy(out, d, out_len);
 	return 0;
+}
+
+int crypto_sha256(const void *buf, size_t len, uint8_t out[32])
+{
+	return digest(&cr.sha256, buf, len, out, 32);
 }
 
 int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	int err = load_crypto();
-
-	if (err < 0)
-		return err;
-	if (!cr.digest(buf, len, md, &md_len, cr.sha1(), NULL) ||
-	    md_len != 20)
-		return -EIO;
-	memcpy(out, md, 20);
-	return 0;
+	return digest(&cr.sha1, buf, len, out, 20);
 }
 
 /* ---- TLS client (libssl) -------------------------------------------- */

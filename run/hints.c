@@ -23,23 +23,14 @@
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {
 	autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t used = 0;
+	ssize_t used;
 
 	if (fd < 0)
 		return -errno;
-	while (used + 1 < len) {
-		ssize_t n = read(fd, buf + used, len - 1 - used);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	buf[used] = '\0';
-	return (ssize_t)used;
+	used = read_bounded(fd, buf, len - 1);
+	if (used >= 0)
+		buf[used] = '\0';
+	return used;
 }
 
 /* An integer sysctl, or -1 when it is absent or unreadable */
