@@ -867,7 +867,8 @@ int broker_tls_start(const struct fwd_params *p, int jail_fd,
 	int slot;
 
 	if (!leaf) {
-		broker_log_refused_port(p, sni, port, "cannot make a certificate");
+		broker_log_refused_port(p, sni, port,
+					"cannot make a certificate");
 		return BROKER_REFUSED;
 	}
 	slot = broker_slot();

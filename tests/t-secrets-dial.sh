@@ -58,6 +58,22 @@ for n in local.test private.test; do
 	no_broker_ran "$n (intercepted TLS)" "$n" "$out"
 done
 
+# ---- a bound host that does not resolve -----------------------------------
+
+# Not a refusal: the broker still answers the jail with the cause, from
+# the forwarder's lookup
+for url in http://nowhere.test.jail.internal/echo https://nowhere.test/echo; do
+	net_reset_logs
+	out=$(nj --allow nowhere.test --secret K@nowhere.test -- \
+		curl -sS --max-time 10 --resolve "nowhere.test:443:$NET_IP_ALLOWED" "$url" 2>&1)
+	assert_match "$url: the 502 names the host and the cause" \
+		"^jail: cannot connect upstream to nowhere.test:443: no address" "$out"
+	assert_match "... logged as net.error" \
+		'"event":"net.error","host":"nowhere.test","port":443,"error":"no address' \
+		"$(cat "$LOG")"
+	assert_eq "... not as a denial" "" "$(grep '"event":"net.deny"' "$LOG")"
+done
+
 # ---- a first address that fails, then one that answers -------------------
 
 # 198.51.100.3 is on the host's link but nobody has it: a connect there
