@@ -4,8 +4,14 @@
  * which connections go to an interception process (broker_http(),
  * broker_tls()), the table of those processes, revocation, the leak
  * checks on plain HTTP heads and DNS names, and the processes' blocking
- * dial (the address policy is dnsd_addr_refused(), the proxy's CONNECT
- * proxy.c's, as for the forwarder's own connections)
+ * dial (the proxy's CONNECT is proxy.c's, as for the forwarder's own
+ * connections)
+ *
+ * A broker process never resolves a name: the forwarder resolves the
+ * host with its own resolver and applies the address policy before the
+ * hand-off, as for every connection it dials itself (dial.c), and the
+ * process dials only the addresses it was handed (struct broker_dest),
+ * or the upstream proxy, which gets the name.
  *
  * What an interception process does with its connection, request after
  * request, is intercept.c's theory of operation.
@@ -17,7 +23,6 @@
  * that one table bounds them all and broker_stop_all() reaches them.
  */
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -232,7 +237,6 @@ static void set_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-/* Return: a connected socket to an allowed address of @host:@port, or -1 */
 /*
  * Why the last broker_dial() failed, for net.error and the 502's text:
  * each broker process dials for its one connection
@@ -248,41 +252,35 @@ static const char *connect_error(int err)
 							   "connect failed";
 }
 
-int broker_dial(const struct fwd_params *p, const struct dnsd *d,
-		const char *host, uint16_t port, struct dnsd_addr *peer)
+/*
+ * Dial the addresses the forwarder decided on, in turn, on @port.
+ * Return: a connected socket (@peer: its address), or -1
+ */
+int broker_dial(const struct broker_dest *dest, uint16_t port,
+		struct dnsd_addr *peer)
 {
-	char service[8];
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_ADDRCONFIG };
-	struct addrinfo *res = NULL;
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	int fd = -1;
 
-	hints.ai_family = p->ipv6 ? AF_UNSPEC : AF_INET;
-	snprintf(service, sizeof(service), "%u", port);
-	dial_error = "no address";
-	if (getaddrinfo(host, service, &hints, &res))
-		return -1;
-	dial_error = "only refused (private or local) addresses";
-	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-		uint16_t got_port;
+	dial_error = dest->n ? "connect failed" :
+		     dest->why ? dest->why : "no address";
+	for (unsigned int i = 0; i < dest->n && fd < 0; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = fwd_addr_to_sa(&dest->a[i], port, &ss);
 
-		if (!dnsd_addr_from_sa(ai->ai_addr, peer, &got_port) ||
-		    dnsd_addr_refused(d, peer, port))
-			continue;
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		*peer = dest->a[i];
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		set_nodelay(fd);
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (connect(fd, (const struct sockaddr *)&ss, len) < 0) {
 			dial_error = connect_error(errno);
 			close(fd);
 			fd = -1;
 		}
 	}
-	freeaddrinfo(res);
 	return fd;
 }
 
@@ -406,23 +404,20 @@ static void log_refused(const struct fwd_params *p, const char *host,
 	broker_log_refused_port(p, host, 443, reason);
 }
 
-int broker_http(const struct fwd_params *p, const struct dnsd *d,
-		int jail_fd, const uint8_t *buf, const struct http_head *h,
-		const struct upstream_proxy *px)
+int broker_http(const struct fwd_params *p, const uint8_t *buf,
+		const struct http_head *h, const struct upstream_proxy *px,
+		const char **host)
 {
 	const struct jail_config *cfg = p->cfg;
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
-	const char *host;
 	enum policy_verdict v;
 	size_t n;
 	int i;
-	pid_t pid;
-	int slot;
 
 	if (!cfg->n_secrets)
 		return BROKER_PASS;
-	host = secrets_broker_host(cfg, h->host);
-	if (!host) {
+	*host = secrets_broker_host(cfg, h->host);
+	if (!*host) {
 		n = broker_make_subs(p, NULL, subs);
 		i = secrets_scan(buf, h->head_len, subs, n);
 		if (i < 0)
@@ -431,16 +426,27 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		return BROKER_REFUSED;
 	}
 	v = policy_check_name(cfg->allow, cfg->n_allow, cfg->deny, cfg->n_deny,
-			      host, 443);
+			      *host, 443);
 	if (v != POLICY_ALLOW) {
-		log_refused(p, host, policy_verdict_reason(v));
+		log_refused(p, *host, policy_verdict_reason(v));
 		return BROKER_REFUSED;
 	}
 	if (px->broken) {
 		/* As for spliced TLS: never around a proxy the host set */
-		log_refused(p, host, "upstream proxy unusable");
+		log_refused(p, *host, "upstream proxy unusable");
 		return BROKER_REFUSED;
 	}
+	return BROKER_WANTED;
+}
+
+int broker_http_start(const struct fwd_params *p, int jail_fd,
+		      const char *host, const struct http_head *h,
+		      const struct upstream_proxy *px,
+		      const struct broker_dest *dest)
+{
+	pid_t pid;
+	int slot;
+
 	/* Loaded once here, the trust store serves every broker process */
 	(void)crypto_tls_client_init();
 	slot = broker_slot();
@@ -451,7 +457,7 @@ int broker_http(const struct fwd_params *p, const struct dnsd *d,
 		return BROKER_REFUSED;
 	}
 	if (pid == 0)
-		broker_serve_plain(p, d, jail_fd, host, h, px);
+		broker_serve_plain(p, jail_fd, host, h, px, dest);
 	broker_brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

@@ -1,73 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * conn.c - one connection from the jail: its slot, its pipes, its bytes both ways, each HTTP request judged on the way up
- */
-/*
- * fwd.c - the forwarder: the jail's only way out
- *
- * One process, outside the jail, in the host's network namespace. Its
- * listening sockets were made in the gateway namespace G (netns.c), whose
- * rules redirect every TCP connection and every DNS query from the jail to
- * them; its outbound sockets are made here, in the host's namespace.
- *
- * Per TCP connection (all input from the jail is untrusted):
- *  1. accept; recover the destination the jail asked for with
- *     SO_ORIGINAL_DST from G's conntrack. The gateway's own address is
- *     --allow-host-port: dial the host's 127.0.0.1 on an allowed port,
- *     refuse anything else.
- *  2. Peek (MSG_PEEK: nothing is consumed, nothing is copied twice) until
- *     the first bytes name a host: TLS ClientHello SNI, else HTTP/1 Host,
- *     else the name this resolver handed out for the destination address
- *     ("pinned"), else the address itself. A ClientHello whose SNI is not
- *     among the names pinned to its destination, or a ClientHello without
- *     SNI to port 443 of a pinned address, is refused; so is one the
- *     parser cannot read, and an HTTP head that cannot be parsed: neither
- *     is ever named from the pin. A name that is an address in disguise
- *     (policy_is_wire_name()) is refused. A client that says nothing for
- *     FWD_SILENT_MS (server-speaks-first protocols) is named from the pin,
- *     and refused if its first bytes then are a ClientHello or an HTTP
- *     request; one that sends an incomplete request for
- *     FWD_FIRST_BYTES_MS is refused.
- *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
- *     handed to an interception process (broker_tls()); else resolve the
- *     name on the host (resolver processes, getaddrinfo(): /etc/hosts,
- *     then DNS), drop every address
- *     that is special (policy_addr_is_special(), or one of this host's own)
- *     unless --allow-private or an allow rule names it, and dial what is
- *     left: the jail's own choice of address only matters as a preference
- *     among the addresses resolved here. TLS goes through the upstream
- *     proxy with CONNECT when there is one.
- *  4. splice(2) both ways through pipes lent from a pool only while bytes
- *     are in flight, so idle connections hold no pipe; half-close is
- *     passed on with shutdown(SHUT_WR). On plain HTTP, jail -> host moves
- *     only bytes already judged: every head is peeked at and judged
- *     (reqcheck.c: Host, CONNECT, strict body framing) before its first
- *     byte goes, and its body's framing says where the next head starts;
- *     a refused request is answered with its status (421 for another
- *     host) once the answers to the requests before it have drained.
- *     A connection idle for --net-idle-timeout is closed; at most
- *     --max-connections are open at once.
- * Every refusal resets the jail's connection at once (SO_LINGER 0).
- *
- * --ask: a name no rule decides (policy_check_name() says "not allowed"
- * and no deny rule names it) is held in C_ASK: nothing more is read, the
- * client just waits, while the supervisor asks a person (ask.c). One ask
- * covers every connection held for the same name and port; at most
- * FWD_MAX_ASKS asks and FWD_MAX_HELD held connections, more are refused.
- * "allow" resumes at step 3 (the host resolves the name only now),
- * "always" does so and lets the name through for the rest of the run,
- * "deny", the supervisor's end closing or no answer by --ask-timeout
- * (plus a margin) refuses.
- *
- * --hold-push HOST: only TLS to HOST is carried, and always intercepted
- * (broker.c holds its git pushes for an answer); SSH, plain HTTP and
- * anything else to HOST is refused.
- *
- * DNS queries are answered by dnsd.c, in this same process; it also
- * resolves names for step 3 and keeps the pins for step 2.
- *
- * The process is single-threaded around one epoll loop; nothing blocks
- * but the resolver processes, which only ever run getaddrinfo().
+ * conn.c - one connection from the jail: its slot and lifetime, its
+ * audit events (net.allow, net.deny, net.error, counted per minute), its
+ * pipes, its bytes both ways with splice(2), and on plain HTTP each
+ * request judged on the way up (reqcheck.c) before its bytes go
  */
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,73 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * decide.c - what a connection's first bytes name, the policy's verdict, and the connections held for an answer (--ask, --hold-push)
- */
-/*
- * fwd.c - the forwarder: the jail's only way out
+ * decide.c - what a connection's first bytes name (TLS server name, HTTP
+ * Host, the resolver's pin, the address), the policy's verdict on it, the
+ * connections held for an answer (--ask, --hold-push), and those for a
+ * broker process (broker.c)
  *
- * One process, outside the jail, in the host's network namespace. Its
- * listening sockets were made in the gateway namespace G (netns.c), whose
- * rules redirect every TCP connection and every DNS query from the jail to
- * them; its outbound sockets are made here, in the host's namespace.
- *
- * Per TCP connection (all input from the jail is untrusted):
- *  1. accept; recover the destination the jail asked for with
- *     SO_ORIGINAL_DST from G's conntrack. The gateway's own address is
- *     --allow-host-port: dial the host's 127.0.0.1 on an allowed port,
- *     refuse anything else.
- *  2. Peek (MSG_PEEK: nothing is consumed, nothing is copied twice) until
- *     the first bytes name a host: TLS ClientHello SNI, else HTTP/1 Host,
- *     else the name this resolver handed out for the destination address
- *     ("pinned"), else the address itself. A ClientHello whose SNI is not
- *     among the names pinned to its destination, or a ClientHello without
- *     SNI to port 443 of a pinned address, is refused; so is one the
- *     parser cannot read, and an HTTP head that cannot be parsed: neither
- *     is ever named from the pin. A name that is an address in disguise
- *     (policy_is_wire_name()) is refused. A client that says nothing for
- *     FWD_SILENT_MS (server-speaks-first protocols) is named from the pin,
- *     and refused if its first bytes then are a ClientHello or an HTTP
- *     request; one that sends an incomplete request for
- *     FWD_FIRST_BYTES_MS is refused.
- *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
- *     handed to an interception process (broker_tls()); else resolve the
- *     name on the host (resolver processes, getaddrinfo(): /etc/hosts,
- *     then DNS), drop every address
- *     that is special (policy_addr_is_special(), or one of this host's own)
- *     unless --allow-private or an allow rule names it, and dial what is
- *     left: the jail's own choice of address only matters as a preference
- *     among the addresses resolved here. TLS goes through the upstream
- *     proxy with CONNECT when there is one.
- *  4. splice(2) both ways through pipes lent from a pool only while bytes
- *     are in flight, so idle connections hold no pipe; half-close is
- *     passed on with shutdown(SHUT_WR). On plain HTTP, jail -> host moves
- *     only bytes already judged: every head is peeked at and judged
- *     (reqcheck.c: Host, CONNECT, strict body framing) before its first
- *     byte goes, and its body's framing says where the next head starts;
- *     a refused request is answered with its status (421 for another
- *     host) once the answers to the requests before it have drained.
- *     A connection idle for --net-idle-timeout is closed; at most
- *     --max-connections are open at once.
- * Every refusal resets the jail's connection at once (SO_LINGER 0).
- *
- * --ask: a name no rule decides (policy_check_name() says "not allowed"
- * and no deny rule names it) is held in C_ASK: nothing more is read, the
- * client just waits, while the supervisor asks a person (ask.c). One ask
- * covers every connection held for the same name and port; at most
- * FWD_MAX_ASKS asks and FWD_MAX_HELD held connections, more are refused.
- * "allow" resumes at step 3 (the host resolves the name only now),
- * "always" does so and lets the name through for the rest of the run,
- * "deny", the supervisor's end closing or no answer by --ask-timeout
- * (plus a margin) refuses.
- *
- * --hold-push HOST: only TLS to HOST is carried, and always intercepted
- * (broker.c holds its git pushes for an answer); SSH, plain HTTP and
- * anything else to HOST is refused.
- *
- * DNS queries are answered by dnsd.c, in this same process; it also
- * resolves names for step 3 and keeps the pins for step 2.
- *
- * The process is single-threaded around one epoll loop; nothing blocks
- * but the resolver processes, which only ever run getaddrinfo().
+ * A connection for a broker is decided like any other: the policy's
+ * verdict here, then its host resolved by the forwarder's resolver and
+ * its addresses filtered by the address policy (dial.c); only then is it
+ * handed over (fwd_hand_off()), with the addresses it may dial.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -302,24 +243,61 @@ static bool ask_hook(struct fwd *f, struct conn *c, const char *ip,
 
 /*
  * --secret (broker.c): allowed TLS whose SNI is a bound host goes to an
- * interception process of its own. Return: true when @c was handed over
- * or refused (and freed)
+ * interception process of its own, once its host is resolved and its
+ * addresses decided (@c->broker set). Return: true when @c was refused
+ * (and freed)
  */
 static bool intercept_hook(struct fwd *f, struct conn *c, const char *sni)
 {
-	int v;
-
-	/* As for brokered plain HTTP: a queued revoke comes first */
-	if (f->p->ask_fd >= 0)
-		fwd_on_ask_chan(f);
-	v = broker_tls(f->p, f->dns, c->jail_fd, sni, c->port, &f->proxy);
+	int v = broker_tls(f->p, sni, c->port, &f->proxy);
 
 	if (v == BROKER_PASS)
 		return false;
+	if (v == BROKER_WANTED) {
+		c->broker = CB_TLS;
+		return false;
+	}
+	fwd_conn_free(f, c, true);
+	return true;
+}
+
+/*
+ * A connection for a broker process, its host resolved and its addresses
+ * decided (dial.c): @c->cand, what the policy allows, in order; none when
+ * it goes through the upstream proxy, or when the name did not resolve
+ * (@why). The process gets them with the connection and dials nothing
+ * else.
+ */
+void fwd_hand_off(struct fwd *f, struct conn *c, const char *why)
+{
+	struct broker_dest dest = { .why = why };
+	struct http_head h;
+	ssize_t n;
+	int v = BROKER_REFUSED;
+
+	dest.n = c->n_cand < BROKER_CANDS ? c->n_cand : BROKER_CANDS;
+	memcpy(dest.a, c->cand, dest.n * sizeof(dest.a[0]));
+	/*
+	 * A "revoke" queued before this connection came must take effect
+	 * before a broker (a copy of our memory) is forked for it: epoll
+	 * may report the two in either order
+	 */
+	if (f->p->ask_fd >= 0)
+		fwd_on_ask_chan(f);
+	if (c->broker == CB_TLS) {
+		v = broker_tls_start(f->p, c->jail_fd, c->name, c->port,
+				     &f->proxy, &dest);
+	} else {
+		/* Only peeked at so far: the same head, read again */
+		n = recv(c->jail_fd, f->scratch, sizeof(f->scratch), MSG_PEEK);
+		if (n > 0 && !http_parse_head(f->scratch, (size_t)n, &h))
+			v = broker_http_start(f->p, c->jail_fd, c->name, &h,
+					      &f->proxy, &dest);
+	}
 	/* The process keeps the socket: our epoll must stop watching it */
 	epoll_ctl(f->ep_fd, EPOLL_CTL_DEL, c->jail_fd, NULL);
+	c->allowed = false;	/* net.allow is the process's to write */
 	fwd_conn_free(f, c, v == BROKER_REFUSED);
-	return true;
 }
 
 void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
@@ -383,28 +361,29 @@ void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 
 /*
  * --secret (broker.c): a request to a broker name goes to a broker
- * process of its own; one carrying a placeholder elsewhere is refused.
- * Return: true when @c was handed over or refused (and freed)
+ * process of its own once its host is resolved and its addresses decided
+ * (on port 443, where the broker dials); one carrying a placeholder
+ * elsewhere is refused. Return: true when @c was refused (and freed) or
+ * is on its way to a broker
  */
 static bool secrets_hook(struct fwd *f, struct conn *c,
 			 const struct http_head *h)
 {
-	int v;
-
-	/*
-	 * A "revoke" queued before this connection came must take effect
-	 * before a broker (a copy of our memory) is forked for it: epoll
-	 * may report the two in either order
-	 */
-	if (f->cfg->n_secrets && f->p->ask_fd >= 0)
-		fwd_on_ask_chan(f);
-	v = broker_http(f->p, f->dns, c->jail_fd, f->scratch, h, &f->proxy);
+	const char *host = NULL;
+	int v = broker_http(f->p, f->scratch, h, &f->proxy, &host);
 
 	if (v == BROKER_PASS)
 		return false;
-	/* The broker keeps the socket: our epoll must stop watching it */
-	epoll_ctl(f->ep_fd, EPOLL_CTL_DEL, c->jail_fd, NULL);
-	fwd_conn_free(f, c, v == BROKER_REFUSED);
+	if (v == BROKER_WANTED) {
+		snprintf(c->name, sizeof(c->name), "%s", host);
+		c->port = 443;
+		c->broker = CB_PLAIN;
+		c->via_proxy = f->proxy.on;
+		c->deadline = 0;
+		fwd_start_resolve(f, c);
+		return true;
+	}
+	fwd_conn_free(f, c, true);
 	return true;
 }
 

@@ -4,9 +4,11 @@
  * name on the host, keep the addresses the policy allows, dial them in
  * turn without blocking the loop, or go through the upstream proxy
  *
- * The interception processes dial the same way, blocking, in their own
- * process (broker_dial()); the proxy's CONNECT and its answer are
- * written and read by proxy.c for both.
+ * A connection for a broker process is resolved and filtered here the
+ * same way, then handed over with its addresses (fwd_hand_off()); the
+ * process dials them in turn, blocking, in its own process
+ * (broker_dial()) and resolves nothing. The proxy's CONNECT and its
+ * answer are written and read by proxy.c for both.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -183,6 +185,15 @@ static void set_candidates(struct fwd *f, struct conn *c,
 	}
 }
 
+/* Dial what was decided, or hand it to its broker process with it */
+static void dial_or_hand_off(struct fwd *f, struct conn *c, const char *why)
+{
+	if (c->broker)
+		fwd_hand_off(f, c, why);
+	else
+		fwd_connect_next(f, c);
+}
+
 static void on_name_resolved(struct fwd *f, struct conn *c,
 			     const struct dnsd_answer *e)
 {
@@ -190,14 +201,16 @@ static void on_name_resolved(struct fwd *f, struct conn *c,
 
 	c->slot = -1;
 	if (e->rcode != DNS_RCODE_NOERROR || (!e->n4 && !e->n6)) {
-		/* Behind a proxy the host may resolve nothing itself */
-		if (c->via_proxy) {
-			fwd_connect_next(f, c);
+		why = e->rcode == DNS_RCODE_NXDOMAIN ?
+			      "no address (the name does not resolve)" :
+			      "no address (name resolution failed)";
+		/* Behind a proxy the host may resolve nothing itself; a
+		 * broker answers the jail why (502) */
+		if (c->via_proxy || c->broker) {
+			dial_or_hand_off(f, c, why);
 			return;
 		}
-		fwd_conn_fail(f, c, e->rcode == DNS_RCODE_NXDOMAIN ?
-					"no address (the name does not resolve)" :
-					"no address (name resolution failed)");
+		fwd_conn_fail(f, c, why);
 		return;
 	}
 	set_candidates(f, c, e, &why);
@@ -206,7 +219,7 @@ static void on_name_resolved(struct fwd *f, struct conn *c,
 		fwd_conn_deny(f, c, why);
 		return;
 	}
-	fwd_connect_next(f, c);
+	dial_or_hand_off(f, c, NULL);
 }
 
 /* An allowed name or address: find where to dial */
@@ -227,7 +240,7 @@ void fwd_start_resolve(struct fwd *f, struct conn *c)
 		}
 		c->cand[0] = lit;
 		c->n_cand = 1;
-		fwd_connect_next(f, c);
+		dial_or_hand_off(f, c, NULL);
 		return;
 	}
 	slot = dnsd_lookup(f->dns, c->name, f->now, &a);

@@ -25,15 +25,18 @@
  *     and refused if its first bytes then are a ClientHello or an HTTP
  *     request; one that sends an incomplete request for
  *     FWD_FIRST_BYTES_MS is refused.
- *  3. policy_check_name(); allowed TLS to a host a secret is bound to is
- *     handed to an interception process (broker_tls()); else resolve the
- *     name on the host (resolver processes, getaddrinfo(): /etc/hosts,
- *     then DNS), drop every address
+ *  3. policy_check_name(); resolve the name on the host (resolver
+ *     processes, getaddrinfo(): /etc/hosts, then DNS), drop every address
  *     that is special (policy_addr_is_special(), or one of this host's own)
  *     unless --allow-private or an allow rule names it, and dial what is
  *     left: the jail's own choice of address only matters as a preference
  *     among the addresses resolved here. TLS goes through the upstream
- *     proxy with CONNECT when there is one.
+ *     proxy with CONNECT when there is one. Allowed TLS to a host a secret
+ *     is bound to (broker_tls()), and plain HTTP to its broker name
+ *     (broker_http()), is decided and resolved the same way, then handed
+ *     to an interception process with the addresses left instead of
+ *     dialed here (fwd_hand_off()): the process dials only those, or the
+ *     proxy, and never resolves a name itself.
  *  4. splice(2) both ways through pipes lent from a pool only while bytes
  *     are in flight, so idle connections hold no pipe; half-close is
  *     passed on with shutdown(SHUT_WR). On plain HTTP, jail -> host moves

@@ -9,14 +9,17 @@
  * (SNI, Host, the resolver's pins), judged by the policy, resolved on the
  * host and dialed by name (fwd.c); DNS queries are answered by its own
  * resolver (dnsd.c); connections to hosts a secret is bound to, or held
- * for pushes, are handed to interception processes (broker.c) that end
+ * for pushes, are judged and resolved the same way, then handed with the
+ * addresses they may dial to interception processes (broker.c) that end
  * and re-make TLS (crypto.c) and substitute placeholders (secrets.c).
  *   fwd.c       the event loop: accept, dispatch, timers, signals, setup
  *   conn.c      one connection: its slot, its pipes, splice both ways,
  *               each HTTP request judged on the way up (reqcheck.c)
  *   decide.c    what the first bytes name, the policy's verdict, the
- *               connections held for an answer (--ask, --hold-push)
- *   dial.c      resolve, dial by name, the upstream proxy
+ *               connections held for an answer (--ask, --hold-push), the
+ *               hand-off to a broker
+ *   dial.c      resolve, dial by name, the upstream proxy; a broker's
+ *               connection is resolved here too, then handed over
  *   dnsd.c      the jail's resolver, host lookups, pins
  *   addr.c      the address type
  *   ratelimit.c events counted per destination per minute
@@ -507,8 +510,6 @@ int ask_read_answer(int fd, char *by);
  * broker.c: requests to hosts a secret is bound to (forwarder process)
  * ------------------------------------------------------------------- */
 
-struct dnsd;
-
 /*
  * The host's upstream proxy (proxy.c), parsed once before the jail says
  * anything; the loop's dial and the interception processes' use it alike
@@ -524,6 +525,8 @@ struct upstream_proxy {
 
 enum broker_verdict {
 	BROKER_PASS,	/* not for the broker, no placeholder: carry on */
+	BROKER_WANTED,	/* for a broker, once its host is resolved and its
+			 * addresses decided (dial.c, fwd_hand_off()) */
 	BROKER_TAKEN,	/* a broker process serves it: close, no reset */
 	BROKER_REFUSED,	/* logged; reset the connection */
 };
@@ -531,45 +534,44 @@ enum broker_verdict {
 /**
  * broker_http() - Look at a plain-HTTP request head from the jail
  * @p:		the forwarder's parameters (secrets, policy, log)
- * @d:		the resolver, for the address policy
- * @jail_fd:	the connection; nothing has been read from it yet
  * @buf:	its first bytes (peeked); untrusted
  * @h:		@buf's head, from http_parse_head()
  * @px:		the upstream proxy: brokered TLS goes through it (CONNECT)
+ * @host:	set to the bound host when the verdict is BROKER_WANTED
  *
  * A head for HOST SECRETS_BROKER_SUFFIX, HOST bound and allowed on port
- * 443, is served by a process forked here (see broker.c); any other head
- * carrying a placeholder is refused and logged as secret.leak.
+ * 443, is for a broker process (broker_http_start(), once the forwarder
+ * resolved HOST); any other head carrying a placeholder is refused and
+ * logged as secret.leak.
  *
  * Context: forwarder, C_PEEK
- * Return: enum broker_verdict
+ * Return: enum broker_verdict (never BROKER_TAKEN)
  */
-int broker_http(const struct fwd_params *p, const struct dnsd *d,
-		int jail_fd, const uint8_t *buf, const struct http_head *h,
-		const struct upstream_proxy *px);
+int broker_http(const struct fwd_params *p, const uint8_t *buf,
+		const struct http_head *h, const struct upstream_proxy *px,
+		const char **host);
 
 /**
- * broker_tls() - Intercept an allowed TLS connection to a bound host
+ * broker_tls() - Is an allowed TLS connection for interception?
  * @p:		the forwarder's parameters (secrets, CA, log)
- * @d:		the resolver, for the address policy
- * @jail_fd:	the connection; its ClientHello has only been peeked at
  * @sni:	the server name it asked for, allowed by the policy
  * @port:	the port it asked for
  * @px:		the upstream proxy
  *
- * When @sni is a host some secret is bound to, a process forked here
- * (its slot counted with the brokers') terminates the jail's TLS with a
- * certificate for @sni signed by the jail's CA (made here on first use,
- * kept for later connections), connects to the real host with verified
- * TLS, and relays request after request: each head is checked, its
- * placeholders replaced (secrets_rewrite_request()), each body followed
- * by its framing and searched for foreign placeholders.
+ * When @sni is a host some secret is bound to (or a --hold-push host),
+ * the connection goes, once the forwarder resolved @sni, to a process of
+ * its own (broker_tls_start(), its slot counted with the brokers') that
+ * terminates the jail's TLS with a certificate for @sni signed by the
+ * jail's CA (made here on first use, kept for later connections),
+ * connects to the real host with verified TLS, and relays request after
+ * request: each head is checked, its placeholders replaced
+ * (secrets_rewrite_request()), each body followed by its framing and
+ * searched for foreign placeholders.
  *
  * Context: forwarder, when a TLS connection was allowed
- * Return: enum broker_verdict
+ * Return: enum broker_verdict (never BROKER_TAKEN)
  */
-int broker_tls(const struct fwd_params *p, const struct dnsd *d,
-	       int jail_fd, const char *sni, uint16_t port,
+int broker_tls(const struct fwd_params *p, const char *sni, uint16_t port,
 	       const struct upstream_proxy *px);
 
 /*

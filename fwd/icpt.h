@@ -42,7 +42,6 @@ _Static_assert(JAIL_MAX_SECRETS <= 32, "a secret a bit of a uint32_t");
 
 struct icpt {
 	const struct fwd_params *p;
-	const struct dnsd *d;
 	const struct upstream_proxy *px;
 	const char *host;		/* the bound or held host the SNI named */
 	uint16_t port;
@@ -58,6 +57,7 @@ struct icpt {
 	struct crypto_tls *jail;
 	struct crypto_tls *up;
 	struct dnsd_addr peer;
+	struct broker_dest dest;	/* where it may dial (no proxy) */
 	/* One bit a secret in the uint32_t masks below */
 	struct secrets_sub subs[JAIL_MAX_SECRETS];
 	size_t n_subs;

@@ -7,10 +7,11 @@
  *
  * A client in the jail whose base URL is http://HOST.jail.internal sends
  * plain HTTP there; the gateway redirects it to the forwarder like every
- * other connection. For such a request the forwarder forks one broker
- * process per connection (serve_plain()), which resolves HOST on the
- * host, skips the addresses the policy refuses, connects to port 443 (or
- * asks the host's upstream proxy to, with CONNECT), speaks TLS with
+ * other connection. For such a request the forwarder resolves HOST and
+ * keeps the addresses the policy allows, as for any connection (dial.c),
+ * then forks one broker process per connection (serve_plain()) with
+ * them, which connects to port 443 of the first that answers (or asks
+ * the host's upstream proxy to, with CONNECT), speaks TLS with
  * certificate and host name verification against the host's trust store
  * (crypto.c), and then runs the interception relay below with a plain
  * jail side: every request is judged (its Host must be the broker name it
@@ -230,7 +231,7 @@ void icpt_connect(struct icpt *ic)
 	char why[256], reason[300];
 
 	ic->up_fd = px->on ? broker_dial_proxy(px, ic->host, ic->port) :
-			     broker_dial(ic->p, ic->d, ic->host, ic->port, &ic->peer);
+			     broker_dial(&ic->dest, ic->port, &ic->peer);
 	if (ic->up_fd < 0)
 		icpt_refuse(ic, "502 Bad Gateway",
 			    broker_upstream_failed(ic->p, ic->host, ic->port,
@@ -728,8 +729,7 @@ static bool icpt_alpn(void *arg, bool client_h2)
 	if (ic->up || !client_h2 || ic->is_held)
 		return false;
 	fd = ic->px->on ? broker_dial_proxy(ic->px, ic->host, ic->port) :
-			  broker_dial(ic->p, ic->d, ic->host, ic->port,
-				      &ic->peer);
+			  broker_dial(&ic->dest, ic->port, &ic->peer);
 	if (fd < 0)
 		return false;
 	if (crypto_tls_connect_alpn(fd, ic->host, true, &ic->up, why,
@@ -748,11 +748,11 @@ static bool icpt_alpn(void *arg, bool client_h2)
  * ClientHello is still unread
  */
 static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
-						const struct dnsd *d,
 						int jail_fd, const char *host,
 						uint16_t port,
 						const struct upstream_proxy *px,
-						const struct crypto_leaf *leaf)
+						const struct crypto_leaf *leaf,
+						const struct broker_dest *dest)
 {
 	static struct icpt ic;
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
@@ -776,7 +776,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	fcntl(jail_fd, F_SETFL, 0);
 	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	ic.d = d;
+	ic.dest = *dest;
 	ic.px = px;
 	if (crypto_tls_accept_alpn(jail_fd, leaf, icpt_alpn, &ic, &ic.jail,
 				   why, sizeof(why)) < 0) {
@@ -808,16 +808,16 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
  * head is still unread
  */
 __attribute__((noreturn)) void broker_serve_plain(
-	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
-	const char *host, const struct http_head *h,
-	const struct upstream_proxy *px)
+	const struct fwd_params *p, int jail_fd, const char *host,
+	const struct http_head *h, const struct upstream_proxy *px,
+	const struct broker_dest *dest)
 {
 	static struct icpt ic;
 	static char name[sizeof(h->host)];
 	icpt_process_start(p, jail_fd, "jail-broker");
 	snprintf(name, sizeof(name), "%s", h->host);
 	ic.p = p;
-	ic.d = d;
+	ic.dest = *dest;
 	ic.px = px;
 	ic.host = host;
 	ic.port = 443;
@@ -835,13 +835,10 @@ __attribute__((noreturn)) void broker_serve_plain(
 	icpt_finish(&ic);
 }
 
-int broker_tls(const struct fwd_params *p, const struct dnsd *d,
-	       int jail_fd, const char *sni, uint16_t port,
+int broker_tls(const struct fwd_params *p, const char *sni, uint16_t port,
 	       const struct upstream_proxy *px)
 {
 	struct crypto_leaf *leaf;
-	pid_t pid;
-	int slot;
 
 	if (!p->ca || !*sni || (!broker_is_bound(p->cfg, sni) && !is_held(p->cfg, sni)))
 		return BROKER_PASS;
@@ -856,6 +853,24 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 		broker_log_refused_port(p, sni, port, "cannot make a certificate");
 		return BROKER_REFUSED;
 	}
+	return BROKER_WANTED;
+}
+
+int broker_tls_start(const struct fwd_params *p, int jail_fd,
+		     const char *sni, uint16_t port,
+		     const struct upstream_proxy *px,
+		     const struct broker_dest *dest)
+{
+	/* Made by broker_tls(), kept since */
+	struct crypto_leaf *leaf = leaf_for(p, sni);
+	pid_t pid;
+	int slot;
+
+	if (!leaf) {
+		broker_log_refused_port(p, sni, port,
+					"cannot make a certificate");
+		return BROKER_REFUSED;
+	}
 	slot = broker_slot();
 	pid = slot < 0 ? -1 : fork();
 	if (pid < 0) {
@@ -865,7 +880,7 @@ int broker_tls(const struct fwd_params *p, const struct dnsd *d,
 		return BROKER_REFUSED;
 	}
 	if (pid == 0)
-		intercept(p, d, jail_fd, sni, port, px, leaf);
+		intercept(p, jail_fd, sni, port, px, leaf, dest);
 	broker_brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

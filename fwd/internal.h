@@ -48,6 +48,13 @@ enum conn_state {
 	C_PUBLISH,	/* --publish: dialing into the jail (publish.c) */
 };
 
+/* Which broker process a connection goes to, once resolved and decided */
+enum conn_broker {
+	CB_NONE,	/* none: the forwarder dials it */
+	CB_TLS,		/* intercepted TLS (broker_tls_start()) */
+	CB_PLAIN,	/* the broker's plain-HTTP name (broker_http_start()) */
+};
+
 /* One direction of a connection */
 struct fwd_pump {
 	int pipe_r;
@@ -74,6 +81,7 @@ struct conn {
 	bool is_http;		/* plain HTTP: every request head is judged */
 	bool is_silent;		/* named from the pin before it said anything */
 	bool is_opaque;		/* its first bytes are neither TLS nor HTTP */
+	enum conn_broker broker;	/* handed over instead of dialed */
 	bool is_refusing;	/* a request was refused: answers drain first */
 	int refuse_status;
 	const char *refuse_why;
@@ -182,6 +190,7 @@ void fwd_on_ask_answer(struct fwd *f, uint64_t tag);
 void fwd_on_ask_chan(struct fwd *f);
 void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 		   bool is_tls);
+void fwd_hand_off(struct fwd *f, struct conn *c, const char *why);
 void fwd_classify(struct fwd *f, struct conn *c);
 
 /* ---------------------------------------------------------------------
@@ -226,6 +235,20 @@ void fwd_publish_release(struct fwd *f, struct conn *c);
 
 #define BROKER_MAX 64			/* broker processes at once */
 
+#define BROKER_CANDS (2 * DNSD_MAX_ADDRS)	/* addresses handed over */
+
+/*
+ * Where a broker process may dial, decided by the forwarder before the
+ * hand-off (dial.c): the addresses of the host the policy allows, in the
+ * order to try them. None when it goes through the upstream proxy (the
+ * proxy gets the name) or when the name did not resolve (@why says so).
+ */
+struct broker_dest {
+	unsigned int n;
+	struct dnsd_addr a[BROKER_CANDS];
+	const char *why;	/* static; for the 502 when @n is 0 */
+};
+
 extern pid_t broker_brokers[BROKER_MAX];
 extern volatile sig_atomic_t broker_is_stopping;
 void broker_on_stop(int sig);
@@ -238,8 +261,8 @@ size_t broker_make_subs(const struct fwd_params *p, const char *host,
 			struct secrets_sub *subs);
 void broker_close_all_but(const int *keep, size_t n);
 uint64_t broker_mono_ms(void);
-int broker_dial(const struct fwd_params *p, const struct dnsd *d,
-		const char *host, uint16_t port, struct dnsd_addr *peer);
+int broker_dial(const struct broker_dest *dest, uint16_t port,
+		struct dnsd_addr *peer);
 int broker_dial_proxy(const struct upstream_proxy *px, const char *host,
 		      uint16_t port);
 extern struct ratelimit *broker_counts;
@@ -249,9 +272,24 @@ void broker_log_refused_port(const struct fwd_params *p, const char *host,
 			     uint16_t port, const char *reason);
 bool broker_is_bound(const struct jail_config *cfg, const char *host);
 __attribute__((noreturn)) void broker_serve_plain(
-	const struct fwd_params *p, const struct dnsd *d, int jail_fd,
-	const char *host, const struct http_head *h,
-	const struct upstream_proxy *px);
+	const struct fwd_params *p, int jail_fd, const char *host,
+	const struct http_head *h, const struct upstream_proxy *px,
+	const struct broker_dest *dest);
+
+/*
+ * Fork the broker process for a connection broker_http() or broker_tls()
+ * wanted, with the addresses it may dial (@dest, copied). @host: the
+ * bound host, @h: the connection's first head, peeked at again.
+ * Return: BROKER_TAKEN, or BROKER_REFUSED (logged)
+ */
+int broker_http_start(const struct fwd_params *p, int jail_fd,
+		      const char *host, const struct http_head *h,
+		      const struct upstream_proxy *px,
+		      const struct broker_dest *dest);
+int broker_tls_start(const struct fwd_params *p, int jail_fd,
+		     const char *sni, uint16_t port,
+		     const struct upstream_proxy *px,
+		     const struct broker_dest *dest);
 
 /* net.error for an allowed host broker_dial() could not reach (broker.c);
  * Return: the 502's text, written to @text */
