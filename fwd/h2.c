@@ -170,7 +170,9 @@ static ssize_t h2_read_buf(struct h2_buf *b, nghttp2_session *self,
 {
 	size_t n = b->len < len ? b->len : len;
 
-	memcpy(out, b->b + b->off, n);
+	/* An empty buffer may have no memory yet (b->b NULL) */
+	if (n)
+		memcpy(out, b->b + b->off, n);
 	b->off += n;
 	b->len -= n;
 	/* The stream may be closed on that side: its connection's window
