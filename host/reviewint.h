@@ -78,6 +78,10 @@ int review_read_small(int root, const char *rel, size_t max, uint8_t **buf,
 struct review_refs {
 	const struct review *r;
 	const char *gitdir;	/* relative to the project */
+	/* A linked worktree's: its common dir's refs, whose packed-refs
+	 * review_refs_load() read; refs/ but refs/bisect/, refs/worktree/
+	 * and refs/rewritten/ are looked up there */
+	const struct review_refs *common;
 	uint8_t *packed[2];	/* packed-refs: 0 before, 1 after the run */
 	size_t packed_len[2];
 };
@@ -115,6 +119,9 @@ int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
 /* A ref's name for a person ("main", "tag v1", "origin/main"), escaped */
 void review_ref_label(const char *name, char *out, size_t size);
 
+/* Read packed-refs of both sides. Return: 0 or -errno */
+int review_refs_load(struct review_refs *w);
+
 /* Did HEAD, refs/ or packed-refs of @gitdir change? */
 bool review_refs_touched(const struct review *r, const char *gitdir);
 
@@ -122,6 +129,60 @@ bool review_refs_touched(const struct review *r, const char *gitdir);
 bool review_is_sha256(const struct review *r, const char *gitdir);
 
 void review_refs_free(struct review_refs *w);
+
+/* ---------------------------------------------------------------------
+ * reviewindex.c: what a git dir's index stages along protected paths
+ * ------------------------------------------------------------------- */
+
+/* One staged change: 'A' (added), 'D' (removed) or 'M', and its path
+ * (from inside: escape before showing) */
+typedef void review_index_cb(void *ctx, char kind, const char *path);
+
+/**
+ * review_index_check() - Protected paths the run's index stages
+ * @r:		the review, scanned
+ * @gitdir:	the git dir, relative to the project
+ * @prot:	the protected paths, relative to its work tree
+ * @n_prot:	how many
+ * @cb:		called once per path that differs at, beneath or above a
+ *		protected path
+ * @ctx:	for @cb
+ * @why:	on error, set to one line saying what could not be read
+ * @size:	size of @why
+ *
+ * Does nothing when the run did not change the index. A deleted index
+ * is an empty one; the project's missing one too.
+ *
+ * Return: the number of @cb calls, or -errno (the index or the
+ * project's could not be read or verified: hold it)
+ */
+int review_index_check(const struct review *r, const char *gitdir,
+		       const char *const *prot, size_t n_prot,
+		       review_index_cb *cb, void *ctx, char *why, size_t size);
+
+/* ---------------------------------------------------------------------
+ * reviewsub.c: submodules' and linked worktrees' git dirs in a git dir
+ * ------------------------------------------------------------------- */
+
+struct review_subgit {
+	char *rel;	/* ".git/modules/sub", relative to the project */
+	char *common;	/* a linked worktree's common dir; NULL otherwise */
+	char *label;	/* "submodule sub", "worktree wt" (from inside) */
+};
+
+/**
+ * review_git_subdirs() - The sub git dirs in which the run changed files
+ * @r:		the review, scanned
+ * @gitdir:	a git dir, relative to the project
+ * @out:	set to them, outer ones first; free with
+ *		review_git_subdirs_free()
+ * @n:		set to their number
+ *
+ * Return: 0 or -E2BIG (too many: @out holds the first ones)
+ */
+int review_git_subdirs(const struct review *r, const char *gitdir,
+		       struct review_subgit **out, size_t *n);
+void review_git_subdirs_free(struct review_subgit *v, size_t n);
 
 /* ---------------------------------------------------------------------
  * reviewgit.c: a git dir's changes told as commits, and what apply holds

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/*
+ * reviewsub.c - the git dirs inside a review's git dir: submodules'
+ * (.git/modules/NAME, nested: .git/modules/A/modules/B) and linked
+ * worktrees' (.git/worktrees/NAME)
+ *
+ * Each is a repository of its own (a submodule) or a HEAD and index of
+ * its own over its common dir's refs and objects (a worktree): a commit
+ * made there, or a change staged there, lands on the host like one in
+ * the project's .git. reviewgit.c walks each one this finds among the
+ * run's changes. A submodule's name may hold '/': the git dir is the
+ * shortest directory below modules/ that holds a HEAD file (in the
+ * upper layer or the project, read beneath them, no symlink followed).
+ * At most SUBS_MAX per git dir; more is an error (the caller holds).
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "jail.h"
+#include "host/host.h"
+#include "host/reviewint.h"
+
+#define SUBS_MAX 64
+
+/* Does @rel/HEAD exist as a regular file, after the run or before? */
+static bool holds_head(const struct review *r, const char *rel)
+{
+	autofree char *head = xasprintf("%s/HEAD", rel);
+	const int roots[2] = { r->upper_fd, r->project_fd };
+
+	for (int i = 0; i < 2; i++) {
+		autoclose int fd = review_open_beneath(roots[i], head,
+						       O_PATH | O_CLOEXEC);
+		struct stat st;
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* The sub git dir already found that @path lies in (the deepest) */
+static const struct review_subgit *known(const struct review_subgit *v,
+					 size_t n, const char *path)
+{
+	const struct review_subgit *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(v[i].rel);
+
+		if (!strncmp(path, v[i].rel, l) && path[l] == '/' &&
+		    (!best || l > strlen(best->rel)))
+			best = &v[i];
+	}
+	return best;
+}
+
+static int add(struct review_subgit **v, size_t *n, const char *path,
+	       size_t len, const char *common, const char *top)
+{
+	struct review_subgit *s;
+	const char *name = path + strlen(top) + 1;
+	bool is_wt;
+
+	if (*n == SUBS_MAX)
+		return -E2BIG;
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!*v)
+		die("out of memory");
+	s = &(*v)[(*n)++];
+	s->rel = xasprintf("%.*s", (int)len, path);
+	s->common = common ? xstrdup(common) : NULL;
+	is_wt = common != NULL;
+	/* "modules/a/modules/b" reads "submodule a/modules/b" */
+	if (!strncmp(name, "modules/", 8))
+		name += 8;
+	else if (!strncmp(name, "worktrees/", 10))
+		name += 10;
+	s->label = xasprintf("%s %.*s", is_wt ? "worktree" : "submodule",
+			     (int)(len - (size_t)(name - path)), name);
+	return 0;
+}
+
+/*
+ * The sub git dir @path lies in, below @base (a git dir, @path's
+ * prefix): its length, 0 (none), and *@is_wt for a worktree's
+ */
+static size_t step(const struct review *r, const char *path,
+		   const char *base, bool *is_wt)
+{
+	size_t bl = strlen(base);
+	const char *rest = path + bl + 1;
+
+	*is_wt = !strncmp(rest, "worktrees/", 10);
+	if (strncmp(rest, "modules/", 8) && !*is_wt)
+		return 0;
+	for (const char *e = strchr(rest + (*is_wt ? 10 : 8), '/'); e;
+	     e = strchr(e + 1, '/')) {
+		autofree char *cand = xasprintf("%.*s", (int)(e - path), path);
+
+		if (holds_head(r, cand))
+			return (size_t)(e - path);
+		if (*is_wt)
+			break;	/* a worktree's name is one component */
+	}
+	return 0;
+}
+
+int review_git_subdirs(const struct review *r, const char *gitdir,
+		       struct review_subgit **out, size_t *n)
+{
+	size_t gl = strlen(gitdir);
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const char *path = r->c[i].path;
+		const struct review_subgit *k;
+		const char *base = gitdir;
+		size_t len;
+		bool is_wt;
+
+		if (strncmp(path, gitdir, gl) || path[gl] != '/')
+			continue;
+		k = known(*out, *n, path);
+		if (k)
+			base = k->rel;
+		/* Down through nested submodules and their worktrees */
+		while ((len = step(r, path, base, &is_wt)) > 0) {
+			autofree char *common = is_wt ? xstrdup(base) : NULL;
+			int err = add(out, n, path, len, common, gitdir);
+
+			if (err < 0)
+				return err;
+			base = (*out)[*n - 1].rel;
+		}
+	}
+	return 0;
+}
+
+void review_git_subdirs_free(struct review_subgit *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].rel);
+		free(v[i].common);
+		free(v[i].label);
+	}
+	free(v);
+}
