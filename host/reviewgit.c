@@ -19,12 +19,10 @@
  *  3. each new commit's tree is compared with each parent's along every
  *     protected path (only the trees on those paths are read), and each
  *     moved ref's new tip with its old one;
- *  4. if the index changed, its entries are compared with the project's
- *     index along every protected path (reviewindex.c): a change staged
- *     but not committed lands with the host's next `git commit`;
- *  5. the same for each submodule's and linked worktree's git dir inside
- *     it (reviewsub.c), with the protected paths taken relative to that
- *     work tree;
+ *  4. a changed index is compared with the project's along every
+ *     protected path (reviewindex.c): what is staged is committed next;
+ *  5. so is each submodule's and linked worktree's git dir inside it
+ *     (reviewsub.c), protected paths relative to its work tree;
  *  6. if any of them touches a protected path, or anything could not be
  *     read within the bounds, apply holds back the git dir's ref state
  *     (everything but objects/, which is inert) unless the person asks
@@ -684,6 +682,22 @@ static void tree_paths(struct gitwalk *w, size_t wl)
 	}
 }
 
+/* @path (in @g) relative to the deepest git dir it lies in: @g's own,
+ * a submodule's or a worktree's */
+static const char *rest_in(const struct review_gitdir *g, const char *path)
+{
+	size_t gl = strlen(g->rel);
+
+	for (size_t k = 0; k < g->n_subs; k++) {
+		size_t sl = strlen(g->subs[k].rel);
+
+		if (sl > gl && !strncmp(path, g->subs[k].rel, sl) &&
+		    path[sl] == '/')
+			gl = sl;
+	}
+	return path + gl + 1;
+}
+
 /* What else changed in the git dir, in one short line */
 static void other_line(const struct review *r, struct review_gitdir *g)
 {
@@ -693,11 +707,12 @@ static void other_line(const struct review *r, struct review_gitdir *g)
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct review_change *c = &r->c[i];
-		const char *p = c->path + gl + 1;
+		const char *p;
 
 		if (strncmp(c->path, g->rel, gl) || c->path[gl] != '/' ||
 		    c->is_quiet || c->new_t == REVIEW_FT_DIR || c->is_protected)
 			continue;
+		p = rest_in(g, c->path);
 		if (!strncmp(p, "objects/", 8))
 			n_obj++;
 		else if (!strncmp(p, "logs/", 5))
@@ -775,7 +790,8 @@ static void index_hit(void *ctx, char kind, const char *path)
 	safe(p, sizeof(p), path);
 	note_first(w, "the index %s protected %.120s", verb(kind), p);
 	if (w->n_flags++ < FLAGS_MAX)
-		add_line(w->g, "! index (staged, not committed) %s protected %s",
+		add_line(w->g,
+			 "! index (staged, not committed) %s protected %s",
 			 verb(kind), p);
 }
 
@@ -803,8 +819,7 @@ static void scan_one(struct gitwalk *w, struct review_refs *refs,
 	}
 	if (review_index_check(w->r, refs->gitdir, w->prot, w->n_prot,
 			       index_hit, w, why, sizeof(why)) < 0)
-		fail(w, 0, "%s%s", why,
-		     is_sha256 ? " (sha256 repository)" : "");
+		fail(w, 0, "%s%s", why, is_sha256 ? " (sha256 repository)" : "");
 }
 
 /* Each submodule's and linked worktree's git dir inside @g */
@@ -828,10 +843,10 @@ static void scan_subs(struct gitwalk *w, struct review_refs *top)
 		add_line(g, "%s:", label);
 		w->where = label;
 		/* A worktree's branches are its common dir's */
-		if (sg->common)
+		if (sg->common) {
 			cr = !strcmp(sg->common, g->rel) ? top : &common;
-		if (cr)
 			err = review_refs_load(cr);
+		}
 		refs.common = cr;
 		if (err < 0)
 			fail(w, err, "the refs could not be read");
@@ -923,22 +938,15 @@ void review_git_print(const struct review *r, size_t i)
 bool review_git_is_held(const struct review *r, const struct review_change *c)
 {
 	int i = review_gitdir_of(r, c->path);
-	size_t gl;
+	const char *p;
 
 	if (i < 0 || !r->git[i].is_held)
 		return false;
-	gl = strlen(r->git[i].rel);
-	/* A submodule's objects are inert too (the deepest git dir) */
-	for (size_t k = 0; k < r->git[i].n_subs; k++) {
-		size_t sl = strlen(r->git[i].subs[k].rel);
-
-		if (sl > gl && !strncmp(c->path, r->git[i].subs[k].rel, sl) &&
-		    c->path[sl] == '/' && !r->git[i].subs[k].common)
-			gl = sl;
-	}
-	/* Objects are inert; objects/info/alternates is not an object */
-	return strncmp(c->path + gl + 1, "objects/", 8) != 0 ||
-	       !strncmp(c->path + gl + 1, "objects/info/", 13);
+	/* Objects are inert, a submodule's too; objects/info/alternates
+	 * is not an object */
+	p = rest_in(&r->git[i], c->path);
+	return strncmp(p, "objects/", 8) != 0 ||
+	       !strncmp(p, "objects/info/", 13);
 }
 
 void review_git_say_held(const struct review *r, bool at_apply)

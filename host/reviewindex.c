@@ -143,14 +143,19 @@ static int compare(struct side *old, struct side *new,
 	int n = 0, err = 0;
 
 	old->has = new->has = true;
-	if ((err = advance(old, why, size)) < 0 || (err = advance(new, why, size)) < 0)
+	err = advance(old, why, size);
+	if (err == 0)
+		err = advance(new, why, size);
+	if (err < 0)
 		return err;
 	while (old->has || new->has) {
 		int d = order(old, new);
 		const struct gitindex_entry *e = d <= 0 ? &old->e : &new->e;
-		char kind = d < 0 ? 'D' : d > 0 ? 'A' : 'M';
+		char kind = 'M';
 		const char *p = NULL;
 
+		if (d)
+			kind = d < 0 ? 'D' : 'A';
 		if (d || !same_entry(&old->e, &new->e))
 			p = protected_of(e->path, e->path_len, prot, n_prot);
 		/* One report per path, whatever its stages */

@@ -166,7 +166,7 @@ int review_index_check(const struct review *r, const char *gitdir,
 
 struct review_subgit {
 	char *rel;	/* ".git/modules/sub", relative to the project */
-	char *common;	/* a linked worktree's common dir; NULL otherwise */
+	char *common;	/* a linked worktree's common dir, else NULL */
 	char *label;	/* "submodule sub", "worktree wt" (from inside) */
 };
 

@@ -185,6 +185,30 @@ assert_eq "submodule --protected: apply exits 0" 0 "$rc"
 assert_eq "submodule --protected: the commit landed, as asked" "sub envrc" \
 	"$(hgit -C sub log -1 --format=%s)"
 
+# (g) a linked worktree inside the project: a commit on its detached
+# HEAD that adds .envrc is walked from the worktree's own git dir
+proj=$(fresh ridx-worktree)
+cd "$proj" || exit 1
+hgit worktree add -q wt -b wtb 2>/dev/null
+before=$(hgit -C wt rev-parse HEAD)
+err=$(jail --review=keep --net none -- sh -c "cd wt && git checkout -q --detach &&
+	$(stage_blob .envrc) && $G commit -qm 'wt envrc'" 2>&1)
+id=$(review_id "$err")
+assert_match "worktree: its git dir is walked" "^  worktree wt:" "$err"
+assert_match "worktree: its detached HEAD's commit is listed" \
+	"^    [0-9a-f]{7} wt envrc" "$err"
+assert_match "worktree: the commit is named" \
+	"^  ! commit [0-9a-f]{7} \"wt envrc\" changes protected .envrc" "$err"
+assert_match "worktree: held, one line says why" \
+	"not applying its refs, HEAD, index and logs unless asked for: worktree wt: commit [0-9a-f]{7} changes protected .envrc" "$err"
+as_user "$JAIL" review "$id" apply >/dev/null 2>&1
+assert_eq "worktree: its HEAD is unchanged on the host" "$before" \
+	"$(hgit -C wt rev-parse HEAD)"
+cd "$proj/wt" || exit 1
+host_after "worktree" .envrc
+cd "$proj" || exit 1
+as_user "$JAIL" review "$id" discard >/dev/null 2>&1
+
 assert_eq "in the end nothing is left in the review state" "" \
 	"$(find "$state" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)"
 rm -f "$marker"

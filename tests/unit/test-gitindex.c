@@ -23,9 +23,10 @@ static int read_all(const uint8_t *buf, size_t len, char *out, size_t size,
 	if (err < 0)
 		return err;
 	while ((err = gitindex_next(ix, &e)) == 1)
-		used += (size_t)snprintf(out + used, size - used, "%s%s:%u:%o%s",
-					 used ? " " : "", e.path, e.stage,
-					 e.mode, e.intent_to_add ? ":ita" : "");
+		used += (size_t)snprintf(out + used, size - used,
+					 "%s%s:%u:%o%s", used ? " " : "",
+					 e.path, e.stage, e.mode,
+					 e.intent_to_add ? ":ita" : "");
 	return err;
 }
 
@@ -99,7 +100,7 @@ static void test_truncated(void)
 		size_t accepted = 0;
 
 		for (size_t n = 0; n < files[f].n; n++)
-			if (read_all(files[f].b, n, got, sizeof(got), &ix) == 0 &&
+			if (!read_all(files[f].b, n, got, sizeof(got), &ix) &&
 			    hash_ok(files[f].b, &ix))
 				accepted++;
 		is_int((int)accepted, 0, "file %zu: no truncation is accepted",
