@@ -53,18 +53,6 @@
 #define PEEL_DEPTH   4
 #define SEEN_SLOTS   32768 /* > WALK_MAX + FF_MAX, a power of two */
 
-struct review_gitdir {
-	char *rel;    /* "x/.git", relative to the project */
-	bool is_new;  /* the project had no such directory */
-	bool is_held; /* apply holds back its ref state */
-	char *why;    /* why, for one line */
-	char **lines;
-	size_t n_lines, n_cut;
-	size_t n_commits, n_refs;
-	struct review_subgit *subs; /* submodules', worktrees' git dirs */
-	size_t n_subs;
-};
-
 /* A set of commit ids with one state byte each (0: not in the set) */
 struct id_set {
 	uint8_t (*id)[GITOBJ_ID_LEN];
@@ -98,37 +86,6 @@ struct gitwalk {
 
 static size_t n_walked; /* per review_git_scan() */
 static struct timespec deadline;
-
-/* ---- where git dirs are ---------------------------------------------- */
-
-size_t review_gitdir_len(const char *path)
-{
-	for (const char *p = path; *p;) {
-		if (!strncmp(p, ".git/", 5) && p[5])
-			return (size_t)(p - path) + 4;
-		p = strchr(p, '/');
-		if (!p)
-			break;
-		p++;
-	}
-	return 0;
-}
-
-int review_gitdir_of(const struct review *r, const char *path)
-{
-	size_t gl = review_gitdir_len(path);
-
-	for (size_t i = 0; gl && i < r->n_git; i++)
-		if (strlen(r->git[i].rel) == gl &&
-		    !strncmp(r->git[i].rel, path, gl))
-			return (int)i;
-	return -1;
-}
-
-const char *review_gitdir_rel(const struct review *r, size_t i)
-{
-	return r->git[i].rel;
-}
 
 static void add_line(struct review_gitdir *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -682,22 +639,6 @@ static void tree_paths(struct gitwalk *w, size_t wl)
 	}
 }
 
-/* @path (in @g) relative to the deepest git dir it lies in: @g's own,
- * a submodule's or a worktree's */
-static const char *rest_in(const struct review_gitdir *g, const char *path)
-{
-	size_t gl = strlen(g->rel);
-
-	for (size_t k = 0; k < g->n_subs; k++) {
-		size_t sl = strlen(g->subs[k].rel);
-
-		if (sl > gl && !strncmp(path, g->subs[k].rel, sl) &&
-		    path[sl] == '/')
-			gl = sl;
-	}
-	return path + gl + 1;
-}
-
 /* What else changed in the git dir, in one short line */
 static void other_line(const struct review *r, struct review_gitdir *g)
 {
@@ -712,7 +653,7 @@ static void other_line(const struct review *r, struct review_gitdir *g)
 		if (strncmp(c->path, g->rel, gl) || c->path[gl] != '/' ||
 		    c->is_quiet || c->new_t == REVIEW_FT_DIR || c->is_protected)
 			continue;
-		p = rest_in(g, c->path);
+		p = review_git_rest_in(g, c->path);
 		if (!strncmp(p, "objects/", 8))
 			n_obj++;
 		else if (!strncmp(p, "logs/", 5))
@@ -933,20 +874,6 @@ void review_git_print(const struct review *r, size_t i)
 	}
 	if (g->n_cut)
 		fprintf(stderr, "  ... (%zu more lines)\n", g->n_cut);
-}
-
-bool review_git_is_held(const struct review *r, const struct review_change *c)
-{
-	int i = review_gitdir_of(r, c->path);
-	const char *p;
-
-	if (i < 0 || !r->git[i].is_held)
-		return false;
-	/* Objects are inert, a submodule's too; objects/info/alternates
-	 * is not an object */
-	p = rest_in(&r->git[i], c->path);
-	return strncmp(p, "objects/", 8) != 0 ||
-	       !strncmp(p, "objects/info/", 13);
 }
 
 void review_git_say_held(const struct review *r, bool at_apply)

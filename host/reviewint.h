@@ -184,6 +184,24 @@ int review_git_subdirs(const struct review *r, const char *gitdir,
 		       struct review_subgit **out, size_t *n);
 void review_git_subdirs_free(struct review_subgit *v, size_t n);
 
+/* One changed git dir of a review (reviewgit.c fills it) */
+struct review_gitdir {
+	char *rel;    /* "x/.git", relative to the project */
+	bool is_new;  /* the project had no such directory */
+	bool is_held; /* apply holds back its ref state */
+	char *why;    /* why, for one line */
+	char **lines;
+	size_t n_lines, n_cut;
+	size_t n_commits, n_refs;
+	struct review_subgit *subs; /* submodules', worktrees' git dirs */
+	size_t n_subs;
+};
+
+/* @path (in @g) relative to the deepest git dir it lies in: @g's own,
+ * a submodule's or a worktree's */
+const char *review_git_rest_in(const struct review_gitdir *g,
+			       const char *path);
+
 /* ---------------------------------------------------------------------
  * reviewgit.c: a git dir's changes told as commits, and what apply holds
  * ------------------------------------------------------------------- */

@@ -12,6 +12,8 @@
  * shortest directory below modules/ that holds a HEAD file (in the
  * upper layer or the project, read beneath them, no symlink followed).
  * At most SUBS_MAX per git dir; more is an error (the caller holds).
+ * Also here: which git dir a changed path lies in, and whether apply
+ * holds it back.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -146,4 +148,64 @@ void review_git_subdirs_free(struct review_subgit *v, size_t n)
 		free(v[i].label);
 	}
 	free(v);
+}
+
+/* ---- which git dir a path lies in ------------------------------------ */
+
+size_t review_gitdir_len(const char *path)
+{
+	for (const char *p = path; *p;) {
+		if (!strncmp(p, ".git/", 5) && p[5])
+			return (size_t)(p - path) + 4;
+		p = strchr(p, '/');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+int review_gitdir_of(const struct review *r, const char *path)
+{
+	size_t gl = review_gitdir_len(path);
+
+	for (size_t i = 0; gl && i < r->n_git; i++)
+		if (strlen(r->git[i].rel) == gl &&
+		    !strncmp(r->git[i].rel, path, gl))
+			return (int)i;
+	return -1;
+}
+
+const char *review_gitdir_rel(const struct review *r, size_t i)
+{
+	return r->git[i].rel;
+}
+
+const char *review_git_rest_in(const struct review_gitdir *g,
+			       const char *path)
+{
+	size_t gl = strlen(g->rel);
+
+	for (size_t k = 0; k < g->n_subs; k++) {
+		size_t sl = strlen(g->subs[k].rel);
+
+		if (sl > gl && !strncmp(path, g->subs[k].rel, sl) &&
+		    path[sl] == '/')
+			gl = sl;
+	}
+	return path + gl + 1;
+}
+
+bool review_git_is_held(const struct review *r, const struct review_change *c)
+{
+	int i = review_gitdir_of(r, c->path);
+	const char *p;
+
+	if (i < 0 || !r->git[i].is_held)
+		return false;
+	/* Objects are inert, a submodule's too; objects/info/alternates
+	 * is not an object */
+	p = review_git_rest_in(&r->git[i], c->path);
+	return strncmp(p, "objects/", 8) != 0 ||
+	       !strncmp(p, "objects/info/", 13);
 }
