@@ -22,7 +22,8 @@
  *  4. a changed index is compared with the project's along every
  *     protected path (reviewindex.c): what is staged is committed next;
  *  5. so is each submodule's and linked worktree's git dir inside it
- *     (reviewsub.c), protected paths relative to its work tree;
+ *     (reviewsub.c), protected paths relative to its work tree, with
+ *     the submodule commits new gitlinks name (`submodule update`);
  *  6. if any of them touches a protected path, or anything could not be
  *     read within the bounds, apply holds back the git dir's ref state
  *     (everything but objects/, which is inert) unless the person asks
@@ -360,6 +361,11 @@ static bool check_commit(struct gitwalk *w, const uint8_t id[GITOBJ_ID_LEN],
 	}
 	if (!c->n_parents)
 		d = protected_differs(w, NULL, c->tree, &which);
+	/* The submodule commits it names are checked in their walks */
+	if (d >= 0 && review_git_links(w->g->subs, w->g->n_subs,
+				       w->refs->gitdir, w->store, c->tree,
+				       NULL, NULL) < 0)
+		d = -EBADMSG;
 	if (d < 0) {
 		fail(w, d, "a tree could not be read");
 		return false;
@@ -723,11 +729,21 @@ static void scan_refs(struct gitwalk *w)
 }
 
 /* One staged change to a protected path (review_index_check()) */
-static void index_hit(void *ctx, char kind, const char *path)
+static void index_hit(void *ctx, char kind, const char *path,
+		      const uint8_t *gitlink)
 {
 	struct gitwalk *w = ctx;
 	char p[PATH_MAX];
+	int err;
 
+	if (kind == 'G') {
+		err = review_git_links(w->g->subs, w->g->n_subs,
+				       w->refs->gitdir, NULL, NULL, path,
+				       gitlink);
+		if (err < 0)
+			fail(w, err, "too many submodule commits named");
+		return;
+	}
 	safe(p, sizeof(p), path);
 	note_first(w, "the index %s protected %.120s", verb(kind), p);
 	if (w->n_flags++ < FLAGS_MAX)
@@ -763,13 +779,38 @@ static void scan_one(struct gitwalk *w, struct review_refs *refs,
 		fail(w, 0, "%s%s", why, is_sha256 ? " (sha256 repository)" : "");
 }
 
+/*
+ * The commits of submodule @sg that its superproject's new commits or
+ * index name: those the host did not have, not checked already, are
+ * walked like a new ref's (one the store lacks cannot be checked out)
+ */
+static void scan_links(struct gitwalk *w, const struct review_subgit *sg)
+{
+	if (!sg->n_links || w->err || review_is_sha256(w->r, sg->rel))
+		return;
+	w->store = review_store_open(w->r, sg->rel);
+	for (size_t i = 0; i < sg->n_links && !w->err; i++) {
+		uint8_t id[GITOBJ_ID_LEN], *st = set_slot(&w->checked,
+							 sg->links[i]);
+		autofree uint8_t *buf = NULL;
+		enum gitobj_type t;
+		size_t len;
+
+		memcpy(id, sg->links[i], sizeof(id));
+		if ((st && *st) || review_store_in_project(w->store, id) ||
+		    review_store_read(w->store, id, &t, &buf, &len) == -ENOENT)
+			continue;
+		account_ref(w, "gitlink", NULL, id);
+	}
+	review_store_free(w->store);
+	w->store = NULL;
+}
+
 /* Each submodule's and linked worktree's git dir inside @g */
 static void scan_subs(struct gitwalk *w, struct review_refs *top)
 {
 	struct review_gitdir *g = w->g;
 
-	if (review_git_subdirs(w->r, g->rel, &g->subs, &g->n_subs) < 0)
-		fail(w, 0, "too many submodules' or worktrees' git dirs");
 	w->n_prot = 0;
 	tree_paths(w, 0);
 	for (size_t i = 0; i < g->n_subs && !w->err; i++) {
@@ -793,6 +834,7 @@ static void scan_subs(struct gitwalk *w, struct review_refs *top)
 			fail(w, err, "the refs could not be read");
 		else
 			scan_one(w, &refs, sg->common ? sg->common : sg->rel);
+		scan_links(w, sg);
 		review_refs_free(&refs);
 		review_refs_free(&common);
 	}
@@ -817,6 +859,8 @@ static void scan_gitdir(struct review *r, struct review_gitdir *g)
 	set_init(&w.walked);
 	set_init(&w.checked);
 	tree_paths(&w, strlen(g->rel) - 4);
+	if (review_git_subdirs(r, g->rel, &g->subs, &g->n_subs) < 0)
+		fail(&w, 0, "too many submodules' or worktrees' git dirs");
 	scan_one(&w, &refs, g->rel);
 	scan_subs(&w, &refs);
 	other_line(r, g);

@@ -10,7 +10,8 @@
  * entry, with the one the project had (none: an empty index), and every
  * entry that was added, removed or changed (mode, blob, intent-to-add)
  * at, beneath or above a protected path is reported; reviewgit.c then
- * holds the index back with the refs.
+ * holds the index back with the refs. A gitlink added or changed is
+ * passed on too: the submodule commit it names is checked in turn.
  *
  * The new index is hostile: read beneath the upper layer, at most
  * INDEX_MAX bytes, parsed by gitindex.c, and its trailing SHA-1 checked
@@ -161,9 +162,13 @@ static int compare(struct side *old, struct side *new,
 		/* One report per path, whatever its stages */
 		if (p && strcmp(last, e->path)) {
 			memcpy(last, e->path, e->path_len + 1);
-			cb(ctx, kind, e->path);
+			cb(ctx, kind, e->path, NULL);
 			n++;
 		}
+		/* A submodule's commit the host may check out next */
+		if (d >= 0 && new->e.mode == 0160000 &&
+		    (d || !same_entry(&old->e, &new->e)))
+			cb(ctx, 'G', new->e.path, new->e.id);
 		if (d <= 0 && (err = advance(old, why, size)) < 0)
 			return err;
 		if (d >= 0 && (err = advance(new, why, size)) < 0)

@@ -134,9 +134,11 @@ void review_refs_free(struct review_refs *w);
  * reviewindex.c: what a git dir's index stages along protected paths
  * ------------------------------------------------------------------- */
 
-/* One staged change: 'A' (added), 'D' (removed) or 'M', and its path
- * (from inside: escape before showing) */
-typedef void review_index_cb(void *ctx, char kind, const char *path);
+/* One staged change: 'A' (added), 'D' (removed) or 'M' at a protected
+ * path, or 'G' a gitlink added or changed (@gitlink: the commit it
+ * names); @path is from inside: escape before showing */
+typedef void review_index_cb(void *ctx, char kind, const char *path,
+			     const uint8_t *gitlink);
 
 /**
  * review_index_check() - Protected paths the run's index stages
@@ -145,7 +147,7 @@ typedef void review_index_cb(void *ctx, char kind, const char *path);
  * @prot:	the protected paths, relative to its work tree
  * @n_prot:	how many
  * @cb:		called once per path that differs at, beneath or above a
- *		protected path
+ *		protected path, and once per gitlink added or changed
  * @ctx:	for @cb
  * @why:	on error, set to one line saying what could not be read
  * @size:	size of @why
@@ -168,6 +170,10 @@ struct review_subgit {
 	char *rel;	/* ".git/modules/sub", relative to the project */
 	char *common;	/* a linked worktree's common dir, else NULL */
 	char *label;	/* "submodule sub", "worktree wt" (from inside) */
+	/* Commits its superproject's new commits or index name (gitlinks):
+	 * host `git submodule update` checks them out */
+	uint8_t (*links)[GITOBJ_ID_LEN];
+	size_t n_links;
 };
 
 /**
@@ -183,6 +189,24 @@ struct review_subgit {
 int review_git_subdirs(const struct review *r, const char *gitdir,
 		       struct review_subgit **out, size_t *n);
 void review_git_subdirs_free(struct review_subgit *v, size_t n);
+
+/**
+ * review_git_links() - Note the gitlinks a superproject's tree or index
+ * holds, for its submodules' walks
+ * @v:		the sub git dirs (review_git_subdirs())
+ * @n:		how many
+ * @gitdir:	the superproject's git dir
+ * @store:	its objects (for @tree), or NULL when @tree is NULL
+ * @tree:	a new commit's tree; or NULL, and @path, @id an index entry's
+ * @path:	with @tree NULL: the gitlink's path in the work tree
+ * @id:		with @tree NULL: the commit it names
+ *
+ * With @tree, the entry at each submodule's path (its name) is looked
+ * up. Return: 0 or -errno (-E2BIG: too many; a tree unreadable)
+ */
+int review_git_links(struct review_subgit *v, size_t n, const char *gitdir,
+		     struct review_store *store, const uint8_t *tree,
+		     const char *path, const uint8_t *id);
 
 /* One changed git dir of a review (reviewgit.c fills it) */
 struct review_gitdir {

@@ -23,6 +23,7 @@
 #include "host/reviewint.h"
 
 #define SUBS_MAX 64
+#define LINKS_MAX 256	/* gitlink commits per submodule */
 
 /* Does @rel/HEAD exist as a regular file, after the run or before? */
 static bool holds_head(const struct review *r, const char *rel)
@@ -70,6 +71,7 @@ static int add(struct review_subgit **v, size_t *n, const char *path,
 	if (!*v)
 		die("out of memory");
 	s = &(*v)[(*n)++];
+	memset(s, 0, sizeof(*s));
 	s->rel = xasprintf("%.*s", (int)len, path);
 	s->common = common ? xstrdup(common) : NULL;
 	is_wt = common != NULL;
@@ -140,9 +142,95 @@ int review_git_subdirs(const struct review *r, const char *gitdir,
 	return 0;
 }
 
+/* The entry at @path of tree @tree: 1 (@id, @mode set), 0, or -errno */
+static int tree_entry(struct review_store *s, const uint8_t *tree,
+		      const char *path, uint8_t id[GITOBJ_ID_LEN],
+		      unsigned int *mode)
+{
+	memcpy(id, tree, GITOBJ_ID_LEN);
+	*mode = 040000;
+	for (const char *p = path; *p;) {
+		size_t cl = strcspn(p, "/");
+		autofree uint8_t *buf = NULL;
+		struct gitobj_tree_entry e;
+		enum gitobj_type t;
+		size_t len;
+		int err;
+
+		if (*mode != 040000)
+			return 0;
+		err = review_store_read(s, id, &t, &buf, &len);
+		if (err < 0)
+			return err;
+		if (t != GITOBJ_TREE)
+			return -EBADMSG;
+		err = gitobj_tree_find(buf, len, p, cl, &e);
+		if (err <= 0)
+			return err;
+		memcpy(id, e.id, GITOBJ_ID_LEN);
+		*mode = e.mode;
+		p += cl + (p[cl] == '/');
+	}
+	return 1;
+}
+
+static int add_link(struct review_subgit *sg, const uint8_t id[GITOBJ_ID_LEN])
+{
+	for (size_t i = 0; i < sg->n_links; i++)
+		if (!memcmp(sg->links[i], id, GITOBJ_ID_LEN))
+			return 0;
+	if (sg->n_links == LINKS_MAX)
+		return -E2BIG;
+	sg->links = realloc(sg->links, (sg->n_links + 1) * sizeof(*sg->links));
+	if (!sg->links)
+		die("out of memory");
+	memcpy(sg->links[sg->n_links++], id, GITOBJ_ID_LEN);
+	return 0;
+}
+
+/* A submodule directly under @gitdir: its name (its path, as git
+ * makes it), or NULL */
+static const char *module_name(const struct review_subgit *sg,
+			       const char *gitdir)
+{
+	size_t gl = strlen(gitdir);
+
+	if (sg->common || strncmp(sg->rel, gitdir, gl) ||
+	    strncmp(sg->rel + gl, "/modules/", 9) ||
+	    strstr(sg->rel + gl + 9, "/modules/"))
+		return NULL;
+	return sg->rel + gl + 9;
+}
+
+int review_git_links(struct review_subgit *v, size_t n, const char *gitdir,
+		     struct review_store *store, const uint8_t *tree,
+		     const char *path, const uint8_t *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *name = module_name(&v[i], gitdir);
+		uint8_t link[GITOBJ_ID_LEN];
+		unsigned int mode;
+		int err;
+
+		if (!name || (!tree && strcmp(name, path)))
+			continue;
+		if (!tree) {
+			err = add_link(&v[i], id);
+		} else {
+			err = tree_entry(store, tree, name, link, &mode);
+			if (err == 1)
+				err = mode == 0160000 ? add_link(&v[i], link) : 0;
+		}
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 void review_git_subdirs_free(struct review_subgit *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		free(v[i].links);
 		free(v[i].rel);
 		free(v[i].common);
 		free(v[i].label);

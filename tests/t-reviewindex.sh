@@ -3,7 +3,8 @@
 # t-reviewindex.sh - --review and what git would commit next: a change to
 # a protected path staged inside but not committed (git rm --cached, a
 # new .envrc, a hook under core.hooksPath written straight into the
-# index), or committed inside a submodule, is named in the summary, and
+# index), or committed inside a submodule or named by a gitlink, or on a
+# linked worktree's detached HEAD, is named in the summary, and
 # apply holds the index and refs back unless asked (--protected); host
 # git then commits nothing protected and the planted command never runs.
 # An ordinary staged change lands; a corrupted index is held, at once.
@@ -185,7 +186,40 @@ assert_eq "submodule --protected: apply exits 0" 0 "$rc"
 assert_eq "submodule --protected: the commit landed, as asked" "sub envrc" \
 	"$(hgit -C sub log -1 --format=%s)"
 
-# (g) a linked worktree inside the project: a commit on its detached
+# (g) a submodule commit adding .envrc made without moving the
+# submodule's refs, named by the superproject's index (staged) or by a
+# new superproject commit: host `git submodule update` would check it out
+for how in staged committed; do
+	proj=$(fresh "ridx-gitlink-$how")
+	cd "$proj" || exit 1
+	hgit -c protocol.file.allow=always submodule -q add "$sub" sub 2>/dev/null
+	hgit commit -qm addsub
+	before=$(hgit rev-parse HEAD:sub)
+	then=true
+	[ "$how" = committed ] && then="$G commit -qm bump"
+	err=$(jail --review=keep --net none -- sh -c "cd sub && $(stage_blob .envrc) &&
+		c=\$(echo planted | $G commit-tree \$(git write-tree) -p HEAD) &&
+		git reset -q && cd .. &&
+		git update-index --cacheinfo 160000,\$c,sub && $then" 2>&1)
+	id=$(review_id "$err")
+	assert_match "gitlink $how: the named commit is walked" \
+		"^  new gitlink: 1 new commit" "$err"
+	assert_match "gitlink $how: the commit is named" \
+		"^  ! commit [0-9a-f]{7} \"planted\" adds protected .envrc" "$err"
+	# (the gitlink's change alone holds it too: sub/.git is protected)
+	assert_match "gitlink $how: held, one line says why" \
+		"^jail: review: \".git\": not applying its refs, HEAD, index and logs unless asked for: " "$err"
+	as_user "$JAIL" review "$id" apply >/dev/null 2>&1
+	assert_eq "gitlink $how: the host's superproject names the old commit" \
+		"$before" "$(hgit ls-files -s sub | cut -d' ' -f2)"
+	hgit -c protocol.file.allow=always submodule -q update 2>/dev/null
+	assert_status "gitlink $how: no .envrc in the submodule after host git submodule update" \
+		1 test -e sub/.envrc
+	host_after "gitlink $how" sub
+	as_user "$JAIL" review "$id" discard >/dev/null 2>&1
+done
+
+# (h) a linked worktree inside the project: a commit on its detached
 # HEAD that adds .envrc is walked from the worktree's own git dir
 proj=$(fresh ridx-worktree)
 cd "$proj" || exit 1
