@@ -364,8 +364,11 @@ static bool check_commit(struct gitwalk *w, const uint8_t id[GITOBJ_ID_LEN],
 	/* The submodule commits it names are checked in their walks */
 	if (d >= 0 && review_git_links(w->g->subs, w->g->n_subs,
 				       w->refs->gitdir, w->store, c->tree,
-				       NULL, NULL) < 0)
-		d = -EBADMSG;
+				       NULL, NULL) < 0) {
+		fail(w, 0, "the gitlinks of a commit could not be read, or "
+			   "too many");
+		return false;
+	}
 	if (d < 0) {
 		fail(w, d, "a tree could not be read");
 		return false;
