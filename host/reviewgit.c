@@ -19,7 +19,12 @@
  *  3. each new commit's tree is compared with each parent's along every
  *     protected path (only the trees on those paths are read), and each
  *     moved ref's new tip with its old one;
- *  4. if any of them touches a protected path, or anything could not be
+ *  4. a changed index is compared with the project's along every
+ *     protected path (reviewindex.c): what is staged is committed next;
+ *  5. so is each submodule's and linked worktree's git dir inside it
+ *     (reviewsub.c), protected paths relative to its work tree, with
+ *     the submodule commits new gitlinks name (`submodule update`);
+ *  6. if any of them touches a protected path, or anything could not be
  *     read within the bounds, apply holds back the git dir's ref state
  *     (everything but objects/, which is inert) unless the person asks
  *     for protected changes; the summary says which commit and path.
@@ -49,16 +54,6 @@
 #define PEEL_DEPTH   4
 #define SEEN_SLOTS   32768 /* > WALK_MAX + FF_MAX, a power of two */
 
-struct review_gitdir {
-	char *rel;    /* "x/.git", relative to the project */
-	bool is_new;  /* the project had no such directory */
-	bool is_held; /* apply holds back its ref state */
-	char *why;    /* why, for one line */
-	char **lines;
-	size_t n_lines, n_cut;
-	size_t n_commits, n_refs;
-};
-
 /* A set of commit ids with one state byte each (0: not in the set) */
 struct id_set {
 	uint8_t (*id)[GITOBJ_ID_LEN];
@@ -75,7 +70,8 @@ struct gitwalk {
 	struct review *r;
 	struct review_gitdir *g;
 	struct review_store *store;
-	struct review_refs refs;
+	struct review_refs *refs;
+	const char *where; /* "submodule x", or NULL: the git dir itself */
 	/* The protected paths, relative to the work tree */
 	const char *prot[REVIEW_MAX_PROTECT + 32];
 	size_t n_prot;
@@ -91,37 +87,6 @@ struct gitwalk {
 
 static size_t n_walked; /* per review_git_scan() */
 static struct timespec deadline;
-
-/* ---- where git dirs are ---------------------------------------------- */
-
-size_t review_gitdir_len(const char *path)
-{
-	for (const char *p = path; *p;) {
-		if (!strncmp(p, ".git/", 5) && p[5])
-			return (size_t)(p - path) + 4;
-		p = strchr(p, '/');
-		if (!p)
-			break;
-		p++;
-	}
-	return 0;
-}
-
-int review_gitdir_of(const struct review *r, const char *path)
-{
-	size_t gl = review_gitdir_len(path);
-
-	for (size_t i = 0; gl && i < r->n_git; i++)
-		if (strlen(r->git[i].rel) == gl &&
-		    !strncmp(r->git[i].rel, path, gl))
-			return (int)i;
-	return -1;
-}
-
-const char *review_gitdir_rel(const struct review *r, size_t i)
-{
-	return r->git[i].rel;
-}
 
 static void add_line(struct review_gitdir *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -157,14 +122,36 @@ static void fail(struct gitwalk *w, int err, const char *fmt, ...)
 	if (w->err)
 		return;
 	w->err = err ? err : -EBADMSG;
+	snprintf(w->why, sizeof(w->why), "%s%s", w->where ? w->where : "",
+		 w->where ? ": " : "");
+	n = strlen(w->why);
 	va_start(ap, fmt);
-	vsnprintf(w->why, sizeof(w->why), fmt, ap);
+	vsnprintf(w->why + n, sizeof(w->why) - n, fmt, ap);
 	va_end(ap);
 	n = strlen(w->why);
 	if (err && n < sizeof(w->why))
 		snprintf(w->why + n, sizeof(w->why) - n, " (%s)",
 			 err == -EBADMSG ? "malformed or a wrong hash" :
 					   strerror(-err));
+}
+
+/* The first protected change, for the apply line */
+static void note_first(struct gitwalk *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note_first(struct gitwalk *w, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (w->first[0])
+		return;
+	snprintf(w->first, sizeof(w->first), "%s%s",
+		 w->where ? w->where : "", w->where ? ": " : "");
+	n = strlen(w->first);
+	va_start(ap, fmt);
+	vsnprintf(w->first + n, sizeof(w->first) - n, fmt, ap);
+	va_end(ap);
 }
 
 static void short_id(const uint8_t id[GITOBJ_ID_LEN], char out[8])
@@ -374,6 +361,14 @@ static bool check_commit(struct gitwalk *w, const uint8_t id[GITOBJ_ID_LEN],
 	}
 	if (!c->n_parents)
 		d = protected_differs(w, NULL, c->tree, &which);
+	/* The submodule commits it names are checked in their walks */
+	if (d >= 0 && review_git_links(w->g->subs, w->g->n_subs,
+				       w->refs->gitdir, w->store, c->tree,
+				       NULL, NULL) < 0) {
+		fail(w, 0, "the gitlinks of a commit could not be read, or "
+			   "too many");
+		return false;
+	}
 	if (d < 0) {
 		fail(w, d, "a tree could not be read");
 		return false;
@@ -384,10 +379,7 @@ static bool check_commit(struct gitwalk *w, const uint8_t id[GITOBJ_ID_LEN],
 		short_id(id, s);
 		safe(subj, sizeof(subj), c->subject);
 		safe(p, sizeof(p), which);
-		if (!w->first[0])
-			snprintf(w->first, sizeof(w->first),
-				 "commit %s %s protected %.120s", s, verb(d),
-				 p);
+		note_first(w, "commit %s %s protected %.120s", s, verb(d), p);
 		w->held = realloc(w->held, (w->n_held + 1) * sizeof(char *));
 		if (!w->held)
 			die("out of memory");
@@ -539,10 +531,8 @@ static void check_tips(struct gitwalk *w, const char *label,
 	w->n_flags++;
 	short_id(old, s);
 	safe(p, sizeof(p), which);
-	if (!w->first[0])
-		snprintf(w->first, sizeof(w->first),
-			 "%.40s now names a commit that %s protected %.80s",
-			 label, verb(d), p);
+	note_first(w, "%.40s now names a commit that %s protected %.80s",
+		   label, verb(d), p);
 	add_line(w->g,
 		 "! %s now names a commit that %s protected %s "
 		 "(was %s)",
@@ -611,8 +601,8 @@ static void account_head(struct gitwalk *w)
 	uint8_t old[GITOBJ_ID_LEN], tip[GITOBJ_ID_LEN];
 	char ot[GITOBJ_REF_MAX + 1], nt[GITOBJ_REF_MAX + 1];
 	char ol[GITOBJ_REF_MAX * 4 + 8], nl[GITOBJ_REF_MAX * 4 + 8], s[8];
-	int ho = review_ref_value(&w->refs, false, "HEAD", old, ot, sizeof(ot));
-	int hn = review_ref_value(&w->refs, true, "HEAD", tip, nt, sizeof(nt));
+	int ho = review_ref_value(w->refs, false, "HEAD", old, ot, sizeof(ot));
+	int hn = review_ref_value(w->refs, true, "HEAD", tip, nt, sizeof(nt));
 
 	if (ho < 0 || hn < 0) {
 		fail(w, ho < 0 ? ho : hn, "HEAD could not be read");
@@ -638,10 +628,11 @@ static void account_head(struct gitwalk *w)
 		check_tips(w, "HEAD", old, tip);
 }
 
-/* The protected paths, relative to the git dir's work tree */
-static void tree_paths(struct gitwalk *w)
+/* The protected paths, relative to the git dir's work tree; @wl: the
+ * length of its place in the project ("x/" of "x/.git"; 0: everywhere,
+ * for a submodule's or worktree's) */
+static void tree_paths(struct gitwalk *w, size_t wl)
 {
-	size_t wl = strlen(w->g->rel) - 4; /* "x/" of "x/.git" */
 	size_t nd = fsview_n_default_protect;
 
 	for (size_t i = 0;
@@ -666,11 +657,12 @@ static void other_line(const struct review *r, struct review_gitdir *g)
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct review_change *c = &r->c[i];
-		const char *p = c->path + gl + 1;
+		const char *p;
 
 		if (strncmp(c->path, g->rel, gl) || c->path[gl] != '/' ||
 		    c->is_quiet || c->new_t == REVIEW_FT_DIR || c->is_protected)
 			continue;
+		p = review_git_rest_in(g, c->path);
 		if (!strncmp(p, "objects/", 8))
 			n_obj++;
 		else if (!strncmp(p, "logs/", 5))
@@ -702,16 +694,16 @@ static void scan_refs(struct gitwalk *w)
 {
 	char **names = NULL;
 	size_t n = 0;
-	int err = review_refs_changed(&w->refs, &names, &n);
+	int err = review_refs_changed(w->refs, &names, &n);
 
 	if (err < 0)
 		fail(w, err, "the refs could not be read");
 	for (size_t i = 0; i < n && !w->err; i++) {
 		uint8_t old[GITOBJ_ID_LEN], tip[GITOBJ_ID_LEN];
 		char label[GITOBJ_REF_MAX * 4 + 8];
-		int ho = review_ref_value(&w->refs, false, names[i], old, NULL,
+		int ho = review_ref_value(w->refs, false, names[i], old, NULL,
 					  0);
-		int hn = review_ref_value(&w->refs, true, names[i], tip, NULL,
+		int hn = review_ref_value(w->refs, true, names[i], tip, NULL,
 					  0);
 
 		if (ho < 0 || hn < 0) {
@@ -739,10 +731,124 @@ static void scan_refs(struct gitwalk *w)
 		account_head(w);
 }
 
+/* One staged change to a protected path (review_index_check()) */
+static void index_hit(void *ctx, char kind, const char *path,
+		      const uint8_t *gitlink)
+{
+	struct gitwalk *w = ctx;
+	char p[PATH_MAX];
+	int err;
+
+	if (kind == 'G') {
+		err = review_git_links(w->g->subs, w->g->n_subs,
+				       w->refs->gitdir, NULL, NULL, path,
+				       gitlink);
+		if (err < 0)
+			fail(w, err, "too many submodule commits named");
+		return;
+	}
+	safe(p, sizeof(p), path);
+	note_first(w, "the index %s protected %.120s", verb(kind), p);
+	if (w->n_flags++ < FLAGS_MAX)
+		add_line(w->g,
+			 "! index (staged, not committed) %s protected %s",
+			 verb(kind), p);
+}
+
+/*
+ * The refs and commits of git dir @refs->gitdir, whose objects are in
+ * @objdir, then its index
+ */
+static void scan_one(struct gitwalk *w, struct review_refs *refs,
+		     const char *objdir)
+{
+	bool is_sha256 = review_is_sha256(w->r, objdir);
+	char why[300];
+
+	w->refs = refs;
+	if (review_refs_touched(w->r, refs->gitdir)) {
+		if (is_sha256) {
+			fail(w, 0, "commits not read (sha256 repository)");
+		} else {
+			w->store = review_store_open(w->r, objdir);
+			memset(w->checked.state, 0, SEEN_SLOTS);
+			scan_refs(w);
+			review_store_free(w->store);
+			w->store = NULL;
+		}
+	}
+	if (review_index_check(w->r, refs->gitdir, w->prot, w->n_prot,
+			       index_hit, w, why, sizeof(why)) < 0)
+		fail(w, 0, "%s%s", why, is_sha256 ? " (sha256 repository)" : "");
+}
+
+/*
+ * The commits of submodule @sg that its superproject's new commits or
+ * index name: those the host did not have, not checked already, are
+ * walked like a new ref's (one the store lacks cannot be checked out)
+ */
+static void scan_links(struct gitwalk *w, const struct review_subgit *sg)
+{
+	if (!sg->n_links || w->err || review_is_sha256(w->r, sg->rel))
+		return;
+	w->store = review_store_open(w->r, sg->rel);
+	for (size_t i = 0; i < sg->n_links && !w->err; i++) {
+		uint8_t id[GITOBJ_ID_LEN], *st = set_slot(&w->checked,
+							 sg->links[i]);
+		autofree uint8_t *buf = NULL;
+		enum gitobj_type t;
+		size_t len;
+
+		memcpy(id, sg->links[i], sizeof(id));
+		if ((st && *st) || review_store_in_project(w->store, id) ||
+		    review_store_read(w->store, id, &t, &buf, &len) == -ENOENT)
+			continue;
+		account_ref(w, "gitlink", NULL, id);
+	}
+	review_store_free(w->store);
+	w->store = NULL;
+}
+
+/* Each submodule's and linked worktree's git dir inside @g */
+static void scan_subs(struct gitwalk *w, struct review_refs *top)
+{
+	struct review_gitdir *g = w->g;
+
+	w->n_prot = 0;
+	tree_paths(w, 0);
+	for (size_t i = 0; i < g->n_subs && !w->err; i++) {
+		const struct review_subgit *sg = &g->subs[i];
+		struct review_refs refs = { .r = w->r, .gitdir = sg->rel };
+		struct review_refs common = { .r = w->r, .gitdir = sg->common };
+		struct review_refs *cr = NULL;
+		char label[200];
+		int err = 0;
+
+		safe(label, sizeof(label), sg->label);
+		add_line(g, "%s:", label);
+		w->where = label;
+		/* A worktree's branches are its common dir's */
+		if (sg->common) {
+			cr = !strcmp(sg->common, g->rel) ? top : &common;
+			err = review_refs_load(cr);
+		}
+		refs.common = cr;
+		if (err < 0)
+			fail(w, err, "the refs could not be read");
+		else
+			scan_one(w, &refs, sg->common ? sg->common : sg->rel);
+		scan_links(w, sg);
+		review_refs_free(&refs);
+		review_refs_free(&common);
+	}
+	w->where = NULL;
+}
+
 /* Read git dir @g of @r: its lines, and whether apply holds it */
 static void scan_gitdir(struct review *r, struct review_gitdir *g)
 {
-	struct gitwalk w = {.r = r, .g = g, .refs = {r, g->rel}};
+	struct review_refs refs = { .r = r, .gitdir = g->rel };
+	struct gitwalk w = { .r = r, .g = g };
 	struct stat st;
 
 	g->is_new =
@@ -753,17 +859,13 @@ static void scan_gitdir(struct review *r, struct review_gitdir *g)
 		other_line(r, g);
 		return;
 	}
-	if (review_refs_touched(r, g->rel)) {
-		if (review_is_sha256(r, g->rel)) {
-			fail(&w, 0, "commits not read (sha256 repository)");
-		} else {
-			w.store = review_store_open(r, g->rel);
-			set_init(&w.walked);
-			set_init(&w.checked);
-			tree_paths(&w);
-			scan_refs(&w);
-		}
-	}
+	set_init(&w.walked);
+	set_init(&w.checked);
+	tree_paths(&w, strlen(g->rel) - 4);
+	if (review_git_subdirs(r, g->rel, &g->subs, &g->n_subs) < 0)
+		fail(&w, 0, "too many submodules' or worktrees' git dirs");
+	scan_one(&w, &refs, g->rel);
+	scan_subs(&w, &refs);
 	other_line(r, g);
 	if (w.n_flags > FLAGS_MAX)
 		add_line(g, "! ... and %zu more changes to protected paths",
@@ -782,12 +884,9 @@ static void scan_gitdir(struct review *r, struct review_gitdir *g)
 	for (size_t i = 0; i < w.n_held; i++)
 		free(w.held[i]);
 	free(w.held);
-	review_store_free(w.store);
-	if (w.store) {
-		set_free(&w.walked);
-		set_free(&w.checked);
-	}
-	review_refs_free(&w.refs);
+	set_free(&w.walked);
+	set_free(&w.checked);
+	review_refs_free(&refs);
 }
 
 void review_git_scan(struct review *r)
@@ -822,19 +921,6 @@ void review_git_print(const struct review *r, size_t i)
 	}
 	if (g->n_cut)
 		fprintf(stderr, "  ... (%zu more lines)\n", g->n_cut);
-}
-
-bool review_git_is_held(const struct review *r, const struct review_change *c)
-{
-	int i = review_gitdir_of(r, c->path);
-	size_t gl;
-
-	if (i < 0 || !r->git[i].is_held)
-		return false;
-	gl = strlen(r->git[i].rel);
-	/* Objects are inert; objects/info/alternates is not an object */
-	return strncmp(c->path + gl + 1, "objects/", 8) != 0 ||
-	       !strncmp(c->path + gl + 1, "objects/info/", 13);
 }
 
 void review_git_say_held(const struct review *r, bool at_apply)
@@ -879,6 +965,7 @@ void review_git_free(struct review *r)
 		free(g->lines);
 		free(g->rel);
 		free(g->why);
+		review_git_subdirs_free(g->subs, g->n_subs);
 	}
 	free(r->git);
 	r->git = NULL;

@@ -78,6 +78,10 @@ int review_read_small(int root, const char *rel, size_t max, uint8_t **buf,
 struct review_refs {
 	const struct review *r;
 	const char *gitdir;	/* relative to the project */
+	/* A linked worktree's: its common dir's refs, whose packed-refs
+	 * review_refs_load() read; refs/ but refs/bisect/, refs/worktree/
+	 * and refs/rewritten/ are looked up there */
+	const struct review_refs *common;
 	uint8_t *packed[2];	/* packed-refs: 0 before, 1 after the run */
 	size_t packed_len[2];
 };
@@ -115,6 +119,9 @@ int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
 /* A ref's name for a person ("main", "tag v1", "origin/main"), escaped */
 void review_ref_label(const char *name, char *out, size_t size);
 
+/* Read packed-refs of both sides. Return: 0 or -errno */
+int review_refs_load(struct review_refs *w);
+
 /* Did HEAD, refs/ or packed-refs of @gitdir change? */
 bool review_refs_touched(const struct review *r, const char *gitdir);
 
@@ -122,6 +129,102 @@ bool review_refs_touched(const struct review *r, const char *gitdir);
 bool review_is_sha256(const struct review *r, const char *gitdir);
 
 void review_refs_free(struct review_refs *w);
+
+/* ---------------------------------------------------------------------
+ * reviewindex.c: what a git dir's index stages along protected paths
+ * ------------------------------------------------------------------- */
+
+/* One staged change: 'A' (added), 'D' (removed) or 'M' at a protected
+ * path, or 'G' a gitlink added or changed (@gitlink: the commit it
+ * names); @path is from inside: escape before showing */
+typedef void review_index_cb(void *ctx, char kind, const char *path,
+			     const uint8_t *gitlink);
+
+/**
+ * review_index_check() - Protected paths the run's index stages
+ * @r:		the review, scanned
+ * @gitdir:	the git dir, relative to the project
+ * @prot:	the protected paths, relative to its work tree
+ * @n_prot:	how many
+ * @cb:		called once per path that differs at, beneath or above a
+ *		protected path, and once per gitlink added or changed
+ * @ctx:	for @cb
+ * @why:	on error, set to one line saying what could not be read
+ * @size:	size of @why
+ *
+ * Does nothing when the run did not change the index. A deleted index
+ * is an empty one; the project's missing one too.
+ *
+ * Return: the number of @cb calls, or -errno (the index or the
+ * project's could not be read or verified: hold it)
+ */
+int review_index_check(const struct review *r, const char *gitdir,
+		       const char *const *prot, size_t n_prot,
+		       review_index_cb *cb, void *ctx, char *why, size_t size);
+
+/* ---------------------------------------------------------------------
+ * reviewsub.c: submodules' and linked worktrees' git dirs in a git dir
+ * ------------------------------------------------------------------- */
+
+struct review_subgit {
+	char *rel;	/* ".git/modules/sub", relative to the project */
+	char *common;	/* a linked worktree's common dir, else NULL */
+	char *label;	/* "submodule sub", "worktree wt" (from inside) */
+	/* Commits its superproject's new commits or index name (gitlinks):
+	 * host `git submodule update` checks them out */
+	uint8_t (*links)[GITOBJ_ID_LEN];
+	size_t n_links;
+};
+
+/**
+ * review_git_subdirs() - The sub git dirs in which the run changed files
+ * @r:		the review, scanned
+ * @gitdir:	a git dir, relative to the project
+ * @out:	set to them, outer ones first; free with
+ *		review_git_subdirs_free()
+ * @n:		set to their number
+ *
+ * Return: 0 or -E2BIG (too many: @out holds the first ones)
+ */
+int review_git_subdirs(const struct review *r, const char *gitdir,
+		       struct review_subgit **out, size_t *n);
+void review_git_subdirs_free(struct review_subgit *v, size_t n);
+
+/**
+ * review_git_links() - Note the gitlinks a superproject's tree or index
+ * holds, for its submodules' walks
+ * @v:		the sub git dirs (review_git_subdirs())
+ * @n:		how many
+ * @gitdir:	the superproject's git dir
+ * @store:	its objects (for @tree), or NULL when @tree is NULL
+ * @tree:	a new commit's tree; or NULL, and @path, @id an index entry's
+ * @path:	with @tree NULL: the gitlink's path in the work tree
+ * @id:		with @tree NULL: the commit it names
+ *
+ * With @tree, the entry at each submodule's path (its name) is looked
+ * up. Return: 0 or -errno (-E2BIG: too many; a tree unreadable)
+ */
+int review_git_links(struct review_subgit *v, size_t n, const char *gitdir,
+		     struct review_store *store, const uint8_t *tree,
+		     const char *path, const uint8_t *id);
+
+/* One changed git dir of a review (reviewgit.c fills it) */
+struct review_gitdir {
+	char *rel;    /* "x/.git", relative to the project */
+	bool is_new;  /* the project had no such directory */
+	bool is_held; /* apply holds back its ref state */
+	char *why;    /* why, for one line */
+	char **lines;
+	size_t n_lines, n_cut;
+	size_t n_commits, n_refs;
+	struct review_subgit *subs; /* submodules', worktrees' git dirs */
+	size_t n_subs;
+};
+
+/* @path (in @g) relative to the deepest git dir it lies in: @g's own,
+ * a submodule's or a worktree's */
+const char *review_git_rest_in(const struct review_gitdir *g,
+			       const char *path);
 
 /* ---------------------------------------------------------------------
  * reviewgit.c: a git dir's changes told as commits, and what apply holds

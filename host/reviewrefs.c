@@ -81,6 +81,15 @@ static int packed_find(const uint8_t *buf, size_t len, const char *name,
  * followed. @target, when not NULL, is set to the first symbolic target.
  * Return: 1 (@id set), 0 (no such ref), or -errno
  */
+/* Does ref @name of a linked worktree live in its common dir? */
+static bool is_common_ref(const struct review_refs *w, const char *name)
+{
+	return w->common && !strncmp(name, "refs/", 5) &&
+	       strncmp(name, "refs/bisect/", 12) &&
+	       strncmp(name, "refs/worktree/", 14) &&
+	       strncmp(name, "refs/rewritten/", 15);
+}
+
 int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
 		     uint8_t id[GITOBJ_ID_LEN], char *target, size_t size)
 {
@@ -90,16 +99,18 @@ int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
 		target[0] = '\0';
 	snprintf(cur, sizeof(cur), "%s", name);
 	for (int hop = 0; hop < SYMREF_DEPTH; hop++) {
-		autofree char *rel = xasprintf("%s/%s", w->gitdir, cur);
+		const struct review_refs *at = is_common_ref(w, cur) ?
+						       w->common : w;
+		autofree char *rel = xasprintf("%s/%s", at->gitdir, cur);
 		autofree uint8_t *buf = NULL;
 		size_t len = 0;
 		int err = review_side_read(w->r, is_new, rel, REF_FILE_MAX,
 					   &buf, &len);
 
 		if (err == -ENOENT || err == -ENOTDIR)
-			return w->packed[is_new] ?
-				       packed_find(w->packed[is_new],
-						   w->packed_len[is_new], cur,
+			return at->packed[is_new] ?
+				       packed_find(at->packed[is_new],
+						   at->packed_len[is_new], cur,
 						   id) :
 				       0;
 		if (err < 0)
@@ -198,13 +209,27 @@ int review_refs_changed(struct review_refs *w, char ***v, size_t *n)
 			return -E2BIG;
 	}
 	pr = change_at(w->r, rel);
+	err = review_refs_load(w);
+	if (err < 0)
+		return err;
+	return pr ? packed_diff(w, v, n) : 0;
+}
+
+int review_refs_load(struct review_refs *w)
+{
+	autofree char *rel = xasprintf("%s/packed-refs", w->gitdir);
+
 	for (int side = 0; side < 2; side++) {
+		int err;
+
+		if (w->packed[side])
+			continue;
 		err = review_side_read(w->r, side, rel, PACKED_MAX,
 				       &w->packed[side], &w->packed_len[side]);
 		if (err < 0 && err != -ENOENT)
 			return err;
 	}
-	return pr ? packed_diff(w, v, n) : 0;
+	return 0;
 }
 
 /* Is the git dir's repository SHA-256 (extensions.objectFormat)? */
