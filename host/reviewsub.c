@@ -9,8 +9,9 @@
  * made there, or a change staged there, lands on the host like one in
  * the project's .git. reviewgit.c walks each one this finds among the
  * run's changes. A submodule's name may hold '/': the git dir is the
- * shortest directory below modules/ that holds a HEAD file (in the
- * upper layer or the project, read beneath them, no symlink followed).
+ * shortest directory below modules/ that held a HEAD file before the
+ * run, else the shortest that holds one after it (read beneath the
+ * project and the upper layer, no symlink followed).
  * At most SUBS_MAX per git dir; more is an error (the caller holds).
  * Also here: which git dir a changed path lies in, and whether apply
  * holds it back.
@@ -25,21 +26,14 @@
 #define SUBS_MAX 64
 #define LINKS_MAX 256	/* gitlink commits per submodule */
 
-/* Does @rel/HEAD exist as a regular file, after the run or before? */
-static bool holds_head(const struct review *r, const char *rel)
+/* Does @rel/HEAD exist as a regular file beneath @root? */
+static bool holds_head(int root, const char *rel)
 {
 	autofree char *head = xasprintf("%s/HEAD", rel);
-	const int roots[2] = { r->upper_fd, r->project_fd };
+	autoclose int fd = review_open_beneath(root, head, O_PATH | O_CLOEXEC);
+	struct stat st;
 
-	for (int i = 0; i < 2; i++) {
-		autoclose int fd = review_open_beneath(roots[i], head,
-						       O_PATH | O_CLOEXEC);
-		struct stat st;
-
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-			return true;
-	}
-	return false;
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* The sub git dir already found that @path lies in (the deepest) */
@@ -87,10 +81,11 @@ static int add(struct review_subgit **v, size_t *n, const char *path,
 
 /*
  * The sub git dir @path lies in, below @base (a git dir, @path's
- * prefix): its length, 0 (none), and *@is_wt for a worktree's
+ * prefix): its length, 0 (none), and *@is_wt for a worktree's. With
+ * @after, also one the run made (a HEAD in the upper layer)
  */
 static size_t step(const struct review *r, const char *path,
-		   const char *base, bool *is_wt)
+		   const char *base, bool after, bool *is_wt)
 {
 	size_t bl = strlen(base);
 	const char *rest = path + bl + 1;
@@ -98,25 +93,29 @@ static size_t step(const struct review *r, const char *path,
 	*is_wt = !strncmp(rest, "worktrees/", 10);
 	if (strncmp(rest, "modules/", 8) && !*is_wt)
 		return 0;
-	for (const char *e = strchr(rest + (*is_wt ? 10 : 8), '/'); e;
-	     e = strchr(e + 1, '/')) {
-		autofree char *cand = xasprintf("%.*s", (int)(e - path), path);
+	for (int i = 0; i < 1 + after; i++) {
+		int root = i ? r->upper_fd : r->project_fd;
 
-		if (holds_head(r, cand))
-			return (size_t)(e - path);
-		if (*is_wt)
-			break;	/* a worktree's name is one component */
+		for (const char *e = strchr(rest + (*is_wt ? 10 : 8), '/'); e;
+		     e = strchr(e + 1, '/')) {
+			autofree char *cand = xasprintf("%.*s", (int)(e - path),
+							path);
+
+			if (holds_head(root, cand))
+				return (size_t)(e - path);
+			if (*is_wt)
+				break;	/* a worktree's name is one component */
+		}
 	}
 	return 0;
 }
 
-int review_git_subdirs(const struct review *r, const char *gitdir,
-		       struct review_subgit **out, size_t *n)
+/* review_git_subdirs()'s sweep over the changes, adding to @out */
+static int find_subdirs(const struct review *r, const char *gitdir,
+			bool after, struct review_subgit **out, size_t *n)
 {
 	size_t gl = strlen(gitdir);
 
-	*out = NULL;
-	*n = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const char *path = r->c[i].path;
 		const struct review_subgit *k;
@@ -130,7 +129,7 @@ int review_git_subdirs(const struct review *r, const char *gitdir,
 		if (k)
 			base = k->rel;
 		/* Down through nested submodules and their worktrees */
-		while ((len = step(r, path, base, &is_wt)) > 0) {
+		while ((len = step(r, path, base, after, &is_wt)) > 0) {
 			autofree char *common = is_wt ? xstrdup(base) : NULL;
 			int err = add(out, n, path, len, common, gitdir);
 
@@ -138,6 +137,22 @@ int review_git_subdirs(const struct review *r, const char *gitdir,
 				return err;
 			base = (*out)[*n - 1].rel;
 		}
+	}
+	return 0;
+}
+
+int review_git_subdirs(const struct review *r, const char *gitdir,
+		       struct review_subgit **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	/* The git dirs there before the run first: a HEAD the run planted
+	 * higher up ("modules/a/HEAD" over submodule "a/b") cannot hide one */
+	for (int after = 0; after < 2; after++) {
+		int err = find_subdirs(r, gitdir, after, out, n);
+
+		if (err < 0)
+			return err;
 	}
 	return 0;
 }

@@ -186,6 +186,26 @@ assert_eq "submodule --protected: apply exits 0" 0 "$rc"
 assert_eq "submodule --protected: the commit landed, as asked" "sub envrc" \
 	"$(hgit -C sub log -1 --format=%s)"
 
+# (f2) a submodule named a/b whose commit adds .envrc, and a HEAD planted
+# in .git/modules/a to pass the run's changes off as another git dir's
+proj=$(fresh ridx-nestsub)
+cd "$proj" || exit 1
+hgit -c protocol.file.allow=always submodule -q add "$sub" a/b 2>/dev/null
+hgit commit -qm addsub
+before=$(hgit -C a/b rev-parse HEAD)
+err=$(jail --review=keep --net none -- sh -c "echo ref: refs/heads/x \
+	>.git/modules/a/HEAD && cd a/b && $(stage_blob .envrc) &&
+	$G commit -qm 'nested envrc'" 2>&1)
+id=$(review_id "$err")
+assert_match "submodule a/b under a planted modules/a/HEAD: its git dir is walked" \
+	"^  submodule a/b:" "$err"
+assert_match "submodule a/b: the commit is named and held" \
+	"submodule a/b: commit [0-9a-f]{7} adds protected .envrc" "$err"
+as_user "$JAIL" review "$id" apply >/dev/null 2>&1
+assert_eq "submodule a/b: its branch is unchanged on the host" "$before" \
+	"$(hgit -C a/b rev-parse HEAD)"
+as_user "$JAIL" review "$id" discard >/dev/null 2>&1
+
 # (g) a submodule commit adding .envrc made without moving the
 # submodule's refs, named by the superproject's index (staged) or by a
 # new superproject commit: host `git submodule update` would check it out
