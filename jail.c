@@ -67,20 +67,14 @@ static void close_stray_fds(const struct jail_config *cfg)
 	}
 }
 
-static unsigned long clone_flags(const struct jail_config *cfg)
-{
-	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-
-	/*
-	 * --net none: the setup child makes the jail's network namespace
-	 * after "go", while the view is built (child.c); a new one costs
-	 * more than all the other namespaces together
-	 */
-	if (cfg->net == NET_FILTERED)
-		f |= CLONE_NEWNET;
-	return f;
-}
+/*
+ * No network namespace: the setup child makes the jail's (and under --net
+ * filtered the gateway's) after "go", while the view is built (child.c,
+ * netns.c); a new one costs more than all the other namespaces together
+ */
+#define JAIL_CLONE_FLAGS                                                  \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |      \
+	 CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 static void explain_clone_error(int err)
 {
@@ -98,16 +92,16 @@ static void explain_clone_error(int err)
  * clone() the setup child into its namespaces; with a cgroup, clone3()
  * starts it inside, so nothing of the jail ever runs outside the limits.
  */
-static pid_t clone_jail(const struct jail_config *cfg, int cg_fd)
+static pid_t clone_jail(int cg_fd)
 {
 	struct clone_args args = {
-		.flags = clone_flags(cfg) | CLONE_INTO_CGROUP,
+		.flags = JAIL_CLONE_FLAGS | CLONE_INTO_CGROUP,
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)cg_fd,
 	};
 
 	if (cg_fd < 0)
-		return (pid_t)syscall(SYS_clone, clone_flags(cfg) | SIGCHLD,
+		return (pid_t)syscall(SYS_clone, JAIL_CLONE_FLAGS | SIGCHLD,
 				      NULL, NULL, NULL, NULL);
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
@@ -148,8 +142,7 @@ static int run_jail(struct jail_run *run)
 			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg,
 			       .run = run,
-			       .proc_fd = -1,
-			       .gw_netns_fd = -1 };
+			       .proc_fd = -1 };
 	sigset_t set = super_signals();
 	struct go_msg go;
 	int sv[2], err, status;
@@ -179,7 +172,7 @@ static int run_jail(struct jail_run *run)
 	s.sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (s.sig_fd < 0)
 		die_errno("signalfd");
-	s.pid = clone_jail(cfg, cg_fd);
+	s.pid = clone_jail(cg_fd);
 	if (s.pid < 0)
 		explain_clone_error(errno);
 	if (s.pid == 0) {

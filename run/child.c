@@ -455,10 +455,6 @@ __attribute__((noreturn)) void child_setup(struct child_ctx *c)
 		c->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c->proc_fd < 0)
 			die_errno("open /proc");
-		c->gw_netns_fd = openat(c->proc_fd, "self/ns/net",
-					O_RDONLY | O_CLOEXEC);
-		if (c->gw_netns_fd < 0)
-			die_errno("open the gateway namespace");
 	}
 	/* Forked while the supervisor writes our maps; it waits for "go" */
 	child = fork_command_child(c, sock);

@@ -83,7 +83,6 @@ struct child_ctx {
 	 * pivot (after that our /proc is the jail's read-only one)
 	 */
 	int proc_fd;		/* the host's procfs */
-	int gw_netns_fd;	/* G */
 };
 
 /**
