@@ -138,6 +138,7 @@ static int run_jail(struct jail_run *run)
 			   .run = run,
 			   .master_fd = -1,
 			   .notify_fd = -1,
+			   .fwd_done_fd = -1,
 			   .stdin_open = true,
 			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg,
@@ -255,6 +256,8 @@ static int run_jail(struct jail_run *run)
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
 	record_denial_summary(run);
+	/* Gone by now: it exited while the run ended */
+	super_reap_forwarder(&s);
 	return status;
 }
 

@@ -438,6 +438,7 @@ struct fwd_params {
 	const int *publish_pool;
 	size_t n_publish_pool;
 	const int *publish_fd;
+	int done_fd;	/* closed once our last log lines are written */
 };
 
 /**
@@ -456,7 +457,8 @@ struct fwd_params {
  *
  * SIGTERM (or SIGINT, SIGHUP): writes net.allow for every open allowed
  * connection and exits 0, so the supervisor should send it after
- * reaping the jail, wait for the forwarder, then write the exit event.
+ * reaping the jail, wait until @done_fd is closed (or the forwarder is
+ * gone), then write the exit event.
  *
  * Context: a process forked by the supervisor outside the jail, in the
  * host's namespaces, before anything else reads from the jail

@@ -92,6 +92,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 	char **secret_values = secrets_reveal(cfg);
 	struct fwd_params p;
 	size_t k = 0;
+	int done[2];
 	pid_t pid;
 
 	for (size_t i = 0; i < 4 && k < n; i++)
@@ -101,6 +102,10 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		proxy = getenv("https_proxy");
 		if (!proxy || !*proxy)
 			proxy = getenv("HTTPS_PROXY");
+	}
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		kill(s->pid, SIGKILL);
+		die_errno("start the forwarder");
 	}
 	p = (struct fwd_params){
 		.cfg = cfg,
@@ -122,6 +127,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.publish_pool = s->pub_pool,
 		.n_publish_pool = s->n_pub_pool,
 		.publish_fd = s->run->publish_fd,
+		.done_fd = done[1],
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -139,6 +145,8 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		fwd_run(&p);
 	}
 	secrets_forget(secret_values, cfg->n_secrets);
+	close(done[1]);
+	s->fwd_done_fd = done[0];
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
 	/* Only the forwarder listens: when it stops, the ports are free */
@@ -258,25 +266,42 @@ static void reap_children(struct super *s)
 	}
 }
 
-/* Let the forwarder log its open connections, then wait for it (3 s) */
+/*
+ * Let the forwarder log its open connections, then wait (3 s at most)
+ * until it says the log is complete (its end of @s->fwd_done_fd closes)
+ * or it is gone. Its exit (about 0.3 ms: a fork of this process) goes
+ * on while the run ends; super_reap_forwarder() waits for it last.
+ */
 void super_stop_forwarder(struct super *s)
 {
 	autoclose int pfd = -1;
+	struct pollfd p[2] = { { -1, POLLIN, 0 },
+			       { s->fwd_done_fd, POLLIN, 0 } };
+	int n = 0;
 
 	if (s->fwd_pid <= 0)
 		return;
 	pfd = (int)syscall(SYS_pidfd_open, s->fwd_pid, 0);
+	p[0].fd = pfd;
 	kill(s->fwd_pid, SIGTERM);
-	if (pfd >= 0) {
-		struct pollfd p = { pfd, POLLIN, 0 };
-
-		while (poll(&p, 1, 3000) < 0 && errno == EINTR)
-			;
-	}
-	if (waitpid(s->fwd_pid, &s->fwd_status, WNOHANG) != s->fwd_pid) {
+	if (pfd >= 0 || s->fwd_done_fd >= 0)
+		do
+			n = poll(p, 2, 3000);
+		while (n < 0 && errno == EINTR);
+	close_fdp(&s->fwd_done_fd);
+	/* Timed out: stopped without its last lines */
+	if (n <= 0)
 		kill(s->fwd_pid, SIGKILL);
-		waitpid(s->fwd_pid, &s->fwd_status, 0);
-	}
+	if (n <= 0 || pfd < 0)
+		super_reap_forwarder(s);
+}
+
+void super_reap_forwarder(struct super *s)
+{
+	if (s->fwd_pid <= 0)
+		return;
+	while (waitpid(s->fwd_pid, &s->fwd_status, 0) < 0 && errno == EINTR)
+		;
 	s->fwd_pid = -1;
 }
 
