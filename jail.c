@@ -9,11 +9,11 @@
  *     process, into struct jail_run beside the configuration: the CA
  *     bundle's memfd (--secret, --hold-push), the log's name, the review's
  *     overlay directories (--review), the cgroup with the limits.
- *  3. The setup child is clone()d into new user, mount, pid, ipc, uts,
- *     cgroup and (--net filtered) network namespaces (child.c; under
- *     --net none it makes the jail's network namespace itself). It
- *     forks the command child at once; both build while we write the
- *     uid/gid maps.
+ *  3. The setup child is clone()d into new user, mount, pid, ipc, uts and
+ *     cgroup namespaces (child.c); the network namespaces (the jail's,
+ *     and under --net filtered the gateway's) it makes itself after
+ *     "go", while the view is built (netns.c). It forks the command
+ *     child at once; both build while we write the uid/gid maps.
  *  4. Only after the clone is the jail's CA made (secrets), so no process
  *     of the jail ever held its key; then "go" is sent.
  *  5. While the jail builds its view and network, the placeholders of
@@ -23,10 +23,12 @@
  *     (host/record.c); COMMAND waits for MSG_LOG_READY, so nothing runs
  *     unrecorded.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
- *     signals, starts the forwarder when the gateway's sockets arrive,
- *     serves asks, and ends when pid 1 is reaped.
- *  7. Then, in this order: asks and the forwarder stop (so the log is
- *     complete), the terminal is restored, protected paths are checked
+ *     signals, holds the gateway's sockets when they arrive and starts
+ *     the forwarder with them once COMMAND runs, serves asks, and ends
+ *     when pid 1 is reaped.
+ *  7. Then, in this order: asks and the forwarder stop (once it says its
+ *     last lines are in the log, its exit goes on meanwhile and is
+ *     reaped last), the terminal is restored, protected paths are checked
  *     from outside, the cgroup goes, and under --review the changes are
  *     shown and landed or kept only now, when nothing of the jail can
  *     still change them; the exit line and the summary come last.

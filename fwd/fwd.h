@@ -446,8 +446,9 @@ struct fwd_params {
  * @p:		parameters; the fds are taken over
  *
  * Closes every other inherited descriptor, raises its RLIMIT_NOFILE soft
- * limit, sets PR_SET_PDEATHSIG, forks its resolver processes (blocking
- * getaddrinfo() on the host, one lookup each), drops every capability
+ * limit, sets PR_SET_PDEATHSIG, readies its resolver processes (blocking
+ * getaddrinfo() on the host, one lookup each; forked at the first
+ * lookup), drops every capability
  * and sets no_new_privs, then runs one epoll loop: TCP connections from
  * the jail are named (TLS SNI, HTTP Host, else the name the resolver
  * handed out for the destination), checked against the policy, resolved

@@ -11,8 +11,9 @@
  *     writes the uid/gid maps; it relays "go" (the maps are written) to it.
  *  2. The setup child then makes the jail's network namespace with lo up
  *     and passes it to the command child, which enters it before it
- *     mounts /sys (--net none), or under --net filtered links the gateway
- *     and the jail's namespaces (netns_setup_gateway()), drops
+ *     mounts /sys (--net none), or under --net filtered makes the
+ *     gateway's namespace, links it to the jail's, which the namespace
+ *     helper makes meanwhile (netns_setup_gateway()), drops
  *     every capability and re-executes itself as jail-init with an empty
  *     environment: pid 1 holds no policy, no secret and no host
  *     environment. jail-init makes itself non-dumpable and only then

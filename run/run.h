@@ -127,6 +127,13 @@ struct super {
 	int notify_fd;		/* the filter's listener, or -1 */
 	struct exec_log *exec_log;	/* the exec record, once it starts */
 	pid_t fwd_pid;		/* the forwarder, or 0 */
+	/*
+	 * The gateway's sockets (tcp4, tcp6, udp4, udp6; -1 where absent),
+	 * held from their arrival until the forwarder starts, once COMMAND
+	 * runs
+	 */
+	int held_listeners[4];
+	bool listeners_held;
 	int fwd_done_fd;	/* closed by the forwarder once its log is
 				 * complete; -1 before it starts */
 	int fwd_status;		/* its wait status once reaped */
