@@ -30,9 +30,9 @@
  * Lookups run in DNSD_RESOLVERS processes doing blocking getaddrinfo(), so
  * the forwarder's loop never blocks, forked at the first lookup (a run
  * that looks nothing up on the host never pays for them); answers are
- * cached for
- * DNSD_CACHE_MS, failures for DNSD_NEG_CACHE_MS, and a lookup in flight is
- * shared by every query and connection that needs the same name.
+ * cached for DNSD_CACHE_MS, failures for DNSD_NEG_CACHE_MS, and a lookup
+ * in flight is shared by every query and connection that needs the same
+ * name.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -448,12 +448,12 @@ struct fwd_params {
  * Closes every other inherited descriptor, raises its RLIMIT_NOFILE soft
  * limit, sets PR_SET_PDEATHSIG, readies its resolver processes (blocking
  * getaddrinfo() on the host, one lookup each; forked at the first
- * lookup), drops every capability
- * and sets no_new_privs, then runs one epoll loop: TCP connections from
- * the jail are named (TLS SNI, HTTP Host, else the name the resolver
- * handed out for the destination), checked against the policy, resolved
- * on the host and dialed there, then spliced both ways; DNS queries are
- * answered for allowed names only. Writes net.allow (at close), net.deny,
+ * lookup), drops every capability and sets no_new_privs, then runs one
+ * epoll loop: TCP connections from the jail are named (TLS SNI, HTTP
+ * Host, else the name the resolver handed out for the destination),
+ * checked against the policy, resolved on the host and dialed there,
+ * then spliced both ways; DNS queries are answered for allowed names
+ * only. Writes net.allow (at close), net.deny,
  * net.error and dns.deny events.
  *
  * SIGTERM (or SIGINT, SIGHUP): writes net.allow for every open allowed
