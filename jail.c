@@ -9,11 +9,11 @@
  *     process, into struct jail_run beside the configuration: the CA
  *     bundle's memfd (--secret, --hold-push), the log's name, the review's
  *     overlay directories (--review), the cgroup with the limits.
- *  3. The setup child is clone()d into new user, mount, pid, ipc, uts,
- *     cgroup and (--net filtered) network namespaces (child.c; under
- *     --net none it makes the jail's network namespace itself). It
- *     forks the command child at once; both build while we write the
- *     uid/gid maps.
+ *  3. The setup child is clone()d into new user, mount, pid, ipc, uts and
+ *     cgroup namespaces (child.c); the network namespaces (the jail's,
+ *     and under --net filtered the gateway's) it makes itself after
+ *     "go", while the view is built (netns.c). It forks the command
+ *     child at once; both build while we write the uid/gid maps.
  *  4. Only after the clone is the jail's CA made (secrets), so no process
  *     of the jail ever held its key; then "go" is sent.
  *  5. While the jail builds its view and network, the placeholders of
@@ -23,10 +23,12 @@
  *     (host/record.c); COMMAND waits for MSG_LOG_READY, so nothing runs
  *     unrecorded.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
- *     signals, starts the forwarder when the gateway's sockets arrive,
- *     serves asks, and ends when pid 1 is reaped.
- *  7. Then, in this order: asks and the forwarder stop (so the log is
- *     complete), the terminal is restored, protected paths are checked
+ *     signals, holds the gateway's sockets when they arrive and starts
+ *     the forwarder with them once COMMAND runs, serves asks, and ends
+ *     when pid 1 is reaped.
+ *  7. Then, in this order: asks and the forwarder stop (once it says its
+ *     last lines are in the log, its exit goes on meanwhile and is
+ *     reaped last), the terminal is restored, protected paths are checked
  *     from outside, the cgroup goes, and under --review the changes are
  *     shown and landed or kept only now, when nothing of the jail can
  *     still change them; the exit line and the summary come last.
@@ -67,20 +69,14 @@ static void close_stray_fds(const struct jail_config *cfg)
 	}
 }
 
-static unsigned long clone_flags(const struct jail_config *cfg)
-{
-	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
-			  CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-
-	/*
-	 * --net none: the setup child makes the jail's network namespace
-	 * after "go", while the view is built (child.c); a new one costs
-	 * more than all the other namespaces together
-	 */
-	if (cfg->net == NET_FILTERED)
-		f |= CLONE_NEWNET;
-	return f;
-}
+/*
+ * No network namespace: the setup child makes the jail's (and under --net
+ * filtered the gateway's) after "go", while the view is built (child.c,
+ * netns.c); a new one costs more than all the other namespaces together
+ */
+#define JAIL_CLONE_FLAGS                                                  \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |      \
+	 CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 static void explain_clone_error(int err)
 {
@@ -98,16 +94,16 @@ static void explain_clone_error(int err)
  * clone() the setup child into its namespaces; with a cgroup, clone3()
  * starts it inside, so nothing of the jail ever runs outside the limits.
  */
-static pid_t clone_jail(const struct jail_config *cfg, int cg_fd)
+static pid_t clone_jail(int cg_fd)
 {
 	struct clone_args args = {
-		.flags = clone_flags(cfg) | CLONE_INTO_CGROUP,
+		.flags = JAIL_CLONE_FLAGS | CLONE_INTO_CGROUP,
 		.exit_signal = SIGCHLD,
 		.cgroup = (uint64_t)cg_fd,
 	};
 
 	if (cg_fd < 0)
-		return (pid_t)syscall(SYS_clone, clone_flags(cfg) | SIGCHLD,
+		return (pid_t)syscall(SYS_clone, JAIL_CLONE_FLAGS | SIGCHLD,
 				      NULL, NULL, NULL, NULL);
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
@@ -144,12 +140,12 @@ static int run_jail(struct jail_run *run)
 			   .run = run,
 			   .master_fd = -1,
 			   .notify_fd = -1,
+			   .fwd_done_fd = -1,
 			   .stdin_open = true,
 			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg,
 			       .run = run,
-			       .proc_fd = -1,
-			       .gw_netns_fd = -1 };
+			       .proc_fd = -1 };
 	sigset_t set = super_signals();
 	struct go_msg go;
 	int sv[2], err, status;
@@ -179,7 +175,7 @@ static int run_jail(struct jail_run *run)
 	s.sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (s.sig_fd < 0)
 		die_errno("signalfd");
-	s.pid = clone_jail(cfg, cg_fd);
+	s.pid = clone_jail(cg_fd);
 	if (s.pid < 0)
 		explain_clone_error(errno);
 	if (s.pid == 0) {
@@ -262,6 +258,8 @@ static int run_jail(struct jail_run *run)
 	if (s.timed_out)
 		warn("timeout: COMMAND killed after the --timeout limit");
 	record_denial_summary(run);
+	/* Gone by now: it exited while the run ended */
+	super_reap_forwarder(&s);
 	return status;
 }
 

@@ -32,12 +32,12 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netlink/netlink.h>
-#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
-#include <netlink/route/route.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -68,29 +68,8 @@ static void rtnl_link_putp(struct rtnl_link **l)
 		rtnl_link_put(*l);
 }
 
-static void rtnl_addr_putp(struct rtnl_addr **a)
-{
-	if (*a)
-		rtnl_addr_put(*a);
-}
-
-static void rtnl_route_putp(struct rtnl_route **r)
-{
-	if (*r)
-		rtnl_route_put(*r);
-}
-
-static void nl_addr_putp(struct nl_addr **a)
-{
-	if (*a)
-		nl_addr_put(*a);
-}
-
 #define autonlsock __attribute__((cleanup(nl_socket_freep)))
 #define autolink __attribute__((cleanup(rtnl_link_putp)))
-#define autoaddr __attribute__((cleanup(rtnl_addr_putp)))
-#define autoroute __attribute__((cleanup(rtnl_route_putp)))
-#define autonladdr __attribute__((cleanup(nl_addr_putp)))
 
 /* libnl returns its own error codes; map the ones setup can meet */
 static int nl_to_errno(int err)
@@ -131,65 +110,223 @@ static struct nl_sock *route_socket(void)
 }
 
 /*
+ * Read the kernel's answers to a batch of requests sent in one
+ * sendmsg(). rtnetlink and nfnetlink handle what a sendmsg() carries
+ * within the call, so every answer is queued by now: the acknowledgement
+ * of the last request (@last_seq: the batch was read to its end) and an
+ * error for any request refused.
+ * Return: 0, the first error the kernel reported, or -EPROTO
+ */
+static int read_answers(int fd, uint32_t last_seq)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	bool acked = false;
+	int err = 0;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		size_t left;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err ? err : acked ? 0 : -EPROTO;
+		left = (size_t)n;
+		for (const struct nlmsghdr *h = (const void *)buf;
+		     NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_type != NLMSG_ERROR ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				continue;
+			if (e->error && !err)
+				err = e->error < 0 ? e->error : -EPROTO;
+			if (!e->error && e->msg.nlmsg_seq == last_seq)
+				acked = true;
+		}
+	}
+}
+
+/*
+ * The links, addresses and routes of one namespace are one batch of
+ * rtnetlink requests in one sendmsg(), each asking for an
+ * acknowledgement, the answers read once after it: no round trip per
+ * request. The kernel handles them in order, so an address exists
+ * before its link comes up and the link is up before a route via the
+ * gateway is checked.
+ */
+struct nl_batch {
+	char buf[1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+	size_t len;
+	uint32_t seq;
+	bool full;	/* a request did not fit: nothing is sent */
+};
+
+/* Append request @type with its fixed header @hdr. Return: it, or NULL */
+static struct nlmsghdr *batch_msg(struct nl_batch *b, uint16_t type,
+				  uint16_t flags, const void *hdr, size_t hlen)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + b->len);
+	size_t len = NLMSG_LENGTH(hlen);
+
+	if (b->full || b->len + NLMSG_ALIGN(len) > sizeof(b->buf)) {
+		b->full = true;
+		return NULL;
+	}
+	memset(h, 0, NLMSG_ALIGN(len));
+	h->nlmsg_len = (uint32_t)len;
+	h->nlmsg_type = type;
+	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	h->nlmsg_seq = ++b->seq;
+	memcpy(NLMSG_DATA(h), hdr, hlen);
+	b->len += NLMSG_ALIGN(len);
+	return h;
+}
+
+/* Append attribute @type to @h, the last request of @b */
+static void batch_attr(struct nl_batch *b, struct nlmsghdr *h, uint16_t type,
+		       const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)(b->buf + b->len);
+	size_t alen = RTA_LENGTH(len);
+
+	if (!h || b->len + RTA_ALIGN(alen) > sizeof(b->buf)) {
+		b->full = true;
+		return;
+	}
+	memset(rta, 0, RTA_ALIGN(alen));
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)alen;
+	memcpy(RTA_DATA(rta), data, len);
+	b->len += RTA_ALIGN(alen);
+	h->nlmsg_len = (uint32_t)(b->buf + b->len - (char *)h);
+}
+
+/* Set the IFF_UP flag of link @ifindex */
+static void batch_link_up(struct nl_batch *b, int ifindex)
+{
+	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				       .ifi_index = ifindex,
+				       .ifi_flags = IFF_UP,
+				       .ifi_change = IFF_UP };
+
+	batch_msg(b, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+}
+
+/*
+ * Add @addr/@prefixlen to link @ifindex. IPv6 addresses skip duplicate
+ * address detection: nothing else is on the link, and a tentative
+ * address could not be used for the first second or so.
+ */
+static void batch_address(struct nl_batch *b, int ifindex, int family,
+			  const char *addr, unsigned char prefixlen)
+{
+	const struct ifaddrmsg ifa = {
+		.ifa_family = (unsigned char)family,
+		.ifa_prefixlen = prefixlen,
+		.ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0,
+		.ifa_scope = RT_SCOPE_UNIVERSE,
+		.ifa_index = (unsigned int)ifindex,
+	};
+	unsigned char a[sizeof(struct in6_addr)];
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	struct nlmsghdr *h;
+
+	if (inet_pton(family, addr, a) != 1) {
+		b->full = true;
+		return;
+	}
+	h = batch_msg(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa,
+		      sizeof(ifa));
+	batch_attr(b, h, IFA_LOCAL, a, alen);
+	batch_attr(b, h, IFA_ADDRESS, a, alen);
+}
+
+/* Default route of @family via @gateway on link @ifindex */
+static void batch_default_route(struct nl_batch *b, int ifindex, int family,
+				const char *gateway)
+{
+	const struct rtmsg rtm = { .rtm_family = (unsigned char)family,
+				   .rtm_table = RT_TABLE_MAIN,
+				   .rtm_protocol = RTPROT_STATIC,
+				   .rtm_scope = RT_SCOPE_UNIVERSE,
+				   .rtm_type = RTN_UNICAST };
+	unsigned char gw[sizeof(struct in6_addr)];
+	uint32_t oif = (uint32_t)ifindex;
+	struct nlmsghdr *h;
+
+	if (inet_pton(family, gateway, gw) != 1) {
+		b->full = true;
+		return;
+	}
+	h = batch_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm,
+		      sizeof(rtm));
+	batch_attr(b, h, RTA_GATEWAY, gw, family == AF_INET6 ? 16 : 4);
+	batch_attr(b, h, RTA_OIF, &oif, sizeof(oif));
+}
+
+/* Send @b on @fd in one sendmsg(). Return: 0 or the first error */
+static int batch_send(int fd, const struct nl_batch *b)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	if (b->full)
+		return -EMSGSIZE;
+	do
+		n = sendto(fd, b->buf, b->len, 0, (struct sockaddr *)&kernel,
+			   sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == b->len ? read_answers(fd, b->seq) : -EMSGSIZE;
+}
+
+/* A plain NETLINK_ROUTE socket in the current netns. Return: it or -errno */
+static int route_fd(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The index of link @name in @fd's netns (SIOCGIFINDEX). Return: or -errno */
+static int link_index(int fd, const char *name)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(fd, SIOCGIFINDEX, &ifr) < 0 ? -errno : ifr.ifr_ifindex;
+}
+
+/*
  * The kernel gives lo index 1 in every network namespace
- * (LOOPBACK_IFINDEX): it is set up by index in one request, with no
- * look-up by name first
+ * (LOOPBACK_IFINDEX): it is set up by index, with no look-up by name
  */
 #define NETNS_LO_IFINDEX 1
 
-/* Set the IFF_UP flag of link @ifindex, in one request */
-static int netns_set_index_up(struct nl_sock *s, int ifindex)
-{
-	autolink struct rtnl_link *link = rtnl_link_alloc();
-	autolink struct rtnl_link *change = rtnl_link_alloc();
-	int err;
-
-	if (!link || !change)
-		return -ENOMEM;
-	rtnl_link_set_ifindex(link, ifindex);
-	rtnl_link_set_flags(change, IFF_UP);
-	err = rtnl_link_change(s, link, change, 0);
-	return err < 0 ? nl_to_errno(err) : 0;
-}
-
-/**
- * netns_set_link_up() - Set the IFF_UP flag of link @name
- *
- * By index (SIOCGIFINDEX): no RTM_GETLINK round trip for the whole link
- * first.
- *
- * Context: any process with CAP_NET_ADMIN over the current netns
- * Return: 0 or negative errno
- */
-static int netns_set_link_up(struct nl_sock *s, const char *name)
-{
-	int ifindex = (int)if_nametoindex(name);
-
-	return ifindex ? netns_set_index_up(s, ifindex) : -ENODEV;
-}
-
-static int netns_set_lo_up(struct nl_sock *s)
-{
-	return netns_set_index_up(s, NETNS_LO_IFINDEX);
-}
-
 int netns_loopback_up(void)
 {
-	autonlsock struct nl_sock *s = route_socket();
+	struct nl_batch b = { .len = 0 };
+	autoclose int fd = route_fd();
 
-	if (!s)
-		return -EIO;
-	return netns_set_lo_up(s);
+	if (fd < 0)
+		return fd;
+	batch_link_up(&b, NETNS_LO_IFINDEX);
+	return batch_send(fd, &b);
 }
 
 /**
  * netns_create_veth() - Create the veth pair between G and J
- * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the command child after
- *			its unshare(CLONE_NEWUSER | CLONE_NEWNET))
+ * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the namespace helper
+ *			after its unshare(CLONE_NEWUSER | CLONE_NEWNET))
  *
  * Creates NETNS_GW_IF in the current namespace with its peer
  * NETNS_JAIL_IF created directly inside J. Both are down, without
- * addresses.
+ * addresses, with one queue each way: the kernel makes a set of sysfs
+ * entries per queue (two per CPU by default), and a veth under its
+ * default noqueue discipline sends on the CPU of the sender whatever
+ * its number of queues.
  *
  * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
  * J's user namespace (true for the parent of J's user namespace)
@@ -209,10 +346,14 @@ static int netns_create_veth(int jail_netns_fd)
 		return -ENOMEM;
 	rtnl_link_set_name(veth, NETNS_GW_IF);
 	rtnl_link_set_mtu(veth, NETNS_MTU);
+	rtnl_link_set_num_tx_queues(veth, 1);
+	rtnl_link_set_num_rx_queues(veth, 1);
 	/* The peer belongs to @veth and is freed with it */
 	peer = rtnl_link_veth_get_peer(veth);
 	rtnl_link_set_name(peer, NETNS_JAIL_IF);
 	rtnl_link_set_mtu(peer, NETNS_MTU);
+	rtnl_link_set_num_tx_queues(peer, 1);
+	rtnl_link_set_num_rx_queues(peer, 1);
 	/*
 	 * Created directly inside J: the jail end never exists in G, so no
 	 * window where G holds two links, and no rename or move later.
@@ -243,74 +384,6 @@ static int disable_ipv6(int proc_fd, const char *ifname)
 	return write_all(fd, "1\n", 2);
 }
 
-/*
- * Add @cidr ("10.200.0.1/30") to link @ifname. IPv6 addresses skip
- * duplicate address detection: nothing else is on the link, and a
- * tentative address could not be used for the first second or so.
- */
-static int add_address(struct nl_sock *s, const char *ifname, const char *cidr,
-		       int family)
-{
-	autoaddr struct rtnl_addr *a = rtnl_addr_alloc();
-	autonladdr struct nl_addr *local = NULL;
-	int ifindex, err;
-
-	if (!a)
-		return -ENOMEM;
-	ifindex = (int)if_nametoindex(ifname);
-	if (!ifindex)
-		return -ENODEV;
-	err = nl_addr_parse(cidr, family, &local);
-	if (err < 0)
-		return nl_to_errno(err);
-	rtnl_addr_set_ifindex(a, ifindex);
-	rtnl_addr_set_family(a, family);
-	err = rtnl_addr_set_local(a, local);
-	if (err < 0)
-		return nl_to_errno(err);
-	rtnl_addr_set_prefixlen(a, (int)nl_addr_get_prefixlen(local));
-	if (family == AF_INET6)
-		rtnl_addr_set_flags(a, IFA_F_NODAD);
-	err = rtnl_addr_add(s, a, NLM_F_CREATE | NLM_F_EXCL);
-	return err < 0 ? nl_to_errno(err) : 0;
-}
-
-/* Default route of @family via @gateway on @ifname */
-static int add_default_route(struct nl_sock *s, const char *ifname,
-			     const char *gateway, int family)
-{
-	autoroute struct rtnl_route *r = rtnl_route_alloc();
-	autonladdr struct nl_addr *dst = NULL;
-	autonladdr struct nl_addr *gw = NULL;
-	struct rtnl_nexthop *nh;
-	int ifindex = (int)if_nametoindex(ifname), err;
-
-	if (!r)
-		return -ENOMEM;
-	if (!ifindex)
-		return -ENODEV;
-	err = nl_addr_parse("default", family, &dst);
-	if (err >= 0)
-		err = nl_addr_parse(gateway, family, &gw);
-	if (err < 0)
-		return nl_to_errno(err);
-	nh = rtnl_route_nh_alloc();
-	if (!nh)
-		return -ENOMEM;
-	rtnl_route_nh_set_ifindex(nh, ifindex);
-	rtnl_route_nh_set_gateway(nh, gw);
-	/* The route owns @nh from here on */
-	rtnl_route_add_nexthop(r, nh);
-	rtnl_route_set_family(r, (uint8_t)family);
-	rtnl_route_set_table(r, RT_TABLE_MAIN);
-	rtnl_route_set_protocol(r, RTPROT_STATIC);
-	rtnl_route_set_scope(r, RT_SCOPE_UNIVERSE);
-	err = rtnl_route_set_dst(r, dst);
-	if (err >= 0)
-		err = rtnl_route_add(s, r, NLM_F_CREATE | NLM_F_EXCL);
-	return err < 0 ? nl_to_errno(err) : 0;
-}
-
 /**
  * netns_config_gateway() - Addresses and links of G
  * @proc_fd:	a directory descriptor of a writable procfs (its
@@ -319,7 +392,7 @@ static int add_default_route(struct nl_sock *s, const char *ifname,
  *		address at all (disable_ipv6 is set before the link is up)
  *
  * lo up; JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF;
- * NETNS_GW_IF up.
+ * NETNS_GW_IF up: one batch.
  *
  * Context: setup child, in G, after netns_create_veth()
  * Must not: run in any other namespace (it writes G's own sysctl)
@@ -327,27 +400,27 @@ static int add_default_route(struct nl_sock *s, const char *ifname,
  */
 static int netns_config_gateway(int proc_fd, bool ipv6)
 {
-	autonlsock struct nl_sock *s = route_socket();
-	int err;
+	struct nl_batch b = { .len = 0 };
+	autoclose int fd = route_fd();
+	int ifindex, err;
 
-	if (!s)
-		return -EIO;
-	err = netns_set_lo_up(s);
-	if (err < 0)
-		return err;
+	if (fd < 0)
+		return fd;
 	/* Before the link is up: no link-local address may ever appear */
 	if (!ipv6) {
 		err = disable_ipv6(proc_fd, NETNS_GW_IF);
 		if (err < 0)
 			return err;
 	}
-	err = add_address(s, NETNS_GW_IF, JAIL_GATEWAY_IP4 "/30", AF_INET);
-	if (err >= 0 && ipv6)
-		err = add_address(s, NETNS_GW_IF, NETNS_GATEWAY_IP6 "/64",
-				  AF_INET6);
-	if (err < 0)
-		return err;
-	return netns_set_link_up(s, NETNS_GW_IF);
+	ifindex = link_index(fd, NETNS_GW_IF);
+	if (ifindex < 0)
+		return ifindex;
+	batch_link_up(&b, NETNS_LO_IFINDEX);
+	batch_address(&b, ifindex, AF_INET, JAIL_GATEWAY_IP4, 30);
+	if (ipv6)
+		batch_address(&b, ifindex, AF_INET6, NETNS_GATEWAY_IP6, 64);
+	batch_link_up(&b, ifindex);
+	return batch_send(fd, &b);
 }
 
 /**
@@ -356,9 +429,9 @@ static int netns_config_gateway(int proc_fd, bool ipv6)
  * @ipv6:	as for netns_config_gateway(); both must agree
  *
  * lo up; JAIL_JAIL_IP4/30 (and NETNS_JAIL_IP6/64) on NETNS_JAIL_IF, up;
- * default route via JAIL_GATEWAY_IP4 (and NETNS_GATEWAY_IP6). Without
- * @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is no IPv6
- * route: IPv6 connects fail with ENETUNREACH.
+ * default route via JAIL_GATEWAY_IP4 (and NETNS_GATEWAY_IP6): one batch.
+ * Without @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is
+ * no IPv6 route: IPv6 connects fail with ENETUNREACH.
  *
  * Context: in J, with CAP_NET_ADMIN over J: the setup child after
  * setns(J), once netns_create_veth() has run
@@ -366,32 +439,29 @@ static int netns_config_gateway(int proc_fd, bool ipv6)
  */
 static int netns_config_jail(int proc_fd, bool ipv6)
 {
-	autonlsock struct nl_sock *s = route_socket();
-	int err;
+	struct nl_batch b = { .len = 0 };
+	autoclose int fd = route_fd();
+	int ifindex, err;
 
-	if (!s)
-		return -EIO;
-	err = netns_set_lo_up(s);
-	if (err < 0)
-		return err;
+	if (fd < 0)
+		return fd;
 	if (!ipv6) {
 		err = disable_ipv6(proc_fd, NETNS_JAIL_IF);
 		if (err < 0)
 			return err;
 	}
-	err = add_address(s, NETNS_JAIL_IF, JAIL_JAIL_IP4 "/30", AF_INET);
-	if (err >= 0 && ipv6)
-		err = add_address(s, NETNS_JAIL_IF, NETNS_JAIL_IP6 "/64",
-				  AF_INET6);
-	if (err >= 0)
-		err = netns_set_link_up(s, NETNS_JAIL_IF);
-	if (err >= 0)
-		err = add_default_route(s, NETNS_JAIL_IF, JAIL_GATEWAY_IP4,
-					AF_INET);
-	if (err >= 0 && ipv6)
-		err = add_default_route(s, NETNS_JAIL_IF, NETNS_GATEWAY_IP6,
-					AF_INET6);
-	return err;
+	ifindex = link_index(fd, NETNS_JAIL_IF);
+	if (ifindex < 0)
+		return ifindex;
+	batch_link_up(&b, NETNS_LO_IFINDEX);
+	batch_address(&b, ifindex, AF_INET, JAIL_JAIL_IP4, 30);
+	if (ipv6)
+		batch_address(&b, ifindex, AF_INET6, NETNS_JAIL_IP6, 64);
+	batch_link_up(&b, ifindex);
+	batch_default_route(&b, ifindex, AF_INET, JAIL_GATEWAY_IP4);
+	if (ipv6)
+		batch_default_route(&b, ifindex, AF_INET6, NETNS_GATEWAY_IP6);
+	return batch_send(fd, &b);
 }
 
 /*
@@ -403,44 +473,6 @@ static int netns_config_jail(int proc_fd, bool ipv6)
 #error "JAIL_NFT_BATCH must name the file tools/nftgen.c wrote"
 #endif
 #include JAIL_NFT_BATCH
-
-/*
- * Read the kernel's answers to the batch. nfnetlink handles a batch
- * within the sendmsg() that carries it, so every answer is queued by
- * now: the acknowledgement of the last message (the batch was read to
- * its end and committed) and an error for any message refused (then
- * nothing of the batch is in place).
- * Return: 0, the first error the kernel reported, or -EPROTO
- */
-static int read_rules_answers(int fd)
-{
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	bool acked = false;
-	int err = 0;
-
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		size_t left;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err ? err : acked ? 0 : -EPROTO;
-		left = (size_t)n;
-		for (const struct nlmsghdr *h = (const void *)buf;
-		     NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-			const struct nlmsgerr *e = NLMSG_DATA(h);
-
-			if (h->nlmsg_type != NLMSG_ERROR ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				continue;
-			if (e->error && !err)
-				err = e->error < 0 ? e->error : -EPROTO;
-			if (!e->error && e->msg.nlmsg_seq == NFT_RULES_LAST_SEQ)
-				acked = true;
-		}
-	}
-}
 
 /**
  * netns_install_rules() - Load the gateway's nftables rules
@@ -476,7 +508,7 @@ static int netns_install_rules(void)
 		return -errno;
 	if ((size_t)n != sizeof(nft_rules_batch))
 		return -EMSGSIZE;
-	return read_rules_answers(fd);
+	return read_answers(fd, NFT_RULES_LAST_SEQ);
 }
 
 /* A non-blocking socket of @type bound to @addr:@port in the current netns */
@@ -750,12 +782,33 @@ static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
 }
 
 /*
- * --net filtered. We are in the gateway namespace G. Make the jail's
- * namespace J (in its own user namespace U2; the redirect rules go into
- * G meanwhile, before any link exists), link G and J with a veth, put
- * the forwarder's sockets in G, and configure J from inside it. J goes
- * to the command child as soon as it exists (its /sys shows J), U2 once
- * J is ready.
+ * Make G, the gateway's namespace, and return its descriptor. Made by
+ * pid 1 once the helper is on its way, not by clone(): a network
+ * namespace costs about 0.4 ms, and made here it is made while the
+ * helper makes J and the command child builds the view, instead of
+ * before any of them can start. Until here pid 1 and the command child
+ * were in the host's namespace without any capability over it, as under
+ * --net none.
+ */
+static int make_gateway_netns(int proc_fd)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		die_errno("network: make the gateway's namespace");
+	fd = openat(proc_fd, "self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("open the gateway namespace");
+	return fd;
+}
+
+/*
+ * --net filtered. Make the gateway namespace G and the jail's namespace
+ * J (in its own user namespace U2, made by the helper meanwhile; the
+ * redirect rules go into G before any link exists), link G and J with a
+ * veth, put the forwarder's sockets in G, and configure J from inside
+ * it. J goes to the command child as soon as it exists (its /sys shows
+ * J), U2 once J is ready.
  *
  * Context: setup child, while the command child builds the view
  */
@@ -765,9 +818,11 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 	struct netns_listeners l;
 	autoclose int jfd = -1;
 	autoclose int ufd = -1;
+	autoclose int gfd = -1;
 	pid_t helper;
 	int hs = start_ns_helper(c, sock, &helper), err;
 
+	gfd = make_gateway_netns(c->proc_fd);
 	if ((err = netns_install_rules()) < 0)
 		die_err(err, "network: install the gateway rules");
 	jfd = take_jail_netns(c, hs, &ufd);
@@ -789,7 +844,7 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 	if ((err = netns_config_jail(c->proc_fd, cfg->ipv6)) < 0)
 		die_err(err, "network: configure the jail's interface");
 	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
-	if (setns(c->gw_netns_fd, CLONE_NEWNET) < 0)
+	if (setns(gfd, CLONE_NEWNET) < 0)
 		die_errno("network: return to the gateway namespace");
 	reap_ns_helper(helper);
 	if (setup_send_msg(sock, MSG_NET_READY, ufd) < 0)

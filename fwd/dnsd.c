@@ -28,9 +28,11 @@
  * server name that does not match the pin of its destination.
  *
  * Lookups run in DNSD_RESOLVERS processes doing blocking getaddrinfo(), so
- * the forwarder's loop never blocks; answers are cached for
- * DNSD_CACHE_MS, failures for DNSD_NEG_CACHE_MS, and a lookup in flight is
- * shared by every query and connection that needs the same name.
+ * the forwarder's loop never blocks, forked at the first lookup (a run
+ * that looks nothing up on the host never pays for them); answers are
+ * cached for DNSD_CACHE_MS, failures for DNSD_NEG_CACHE_MS, and a lookup
+ * in flight is shared by every query and connection that needs the same
+ * name.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -111,6 +113,8 @@ struct dnsd {
 	const struct jail_config *cfg;
 	struct dnsd_waiter waiter;
 	int lookup_fd;
+	int resolvers_fd;	/* the resolvers' end until they run, or -1 */
+	int n_resolvers;	/* forked so far */
 	uint64_t now;
 	uint32_t req_seq;
 	struct name_entry cache[DNSD_CACHE];
@@ -423,15 +427,34 @@ static __attribute__((noreturn)) void lookup_main(int sock)
 
 /*
  * The lookup processes share one end of a SOCK_SEQPACKET pair: each
- * request goes to whichever is idle, each reply comes back whole.
+ * request goes to whichever is idle, each reply comes back whole. The
+ * pair is made with the resolver, so its descriptor is polled from the
+ * start; the processes are forked by lookups_fork().
  */
-static int lookups_start(void)
+static int lookups_open(struct dnsd *d)
 {
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	for (int i = 0; i < DNSD_RESOLVERS; i++) {
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -errno;
+	}
+	d->lookup_fd = sv[0];
+	d->resolvers_fd = sv[1];
+	return 0;
+}
+
+/*
+ * Fork the lookup processes that are missing, before the first request
+ * is sent; once all run, our copy of their end is closed.
+ * Return: 0 or -errno (the next lookup tries again)
+ */
+static int lookups_fork(struct dnsd *d)
+{
+	for (; d->n_resolvers < DNSD_RESOLVERS; d->n_resolvers++) {
 		pid_t pid = fork();
 
 		if (pid < 0)
@@ -439,16 +462,15 @@ static int lookups_start(void)
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 			/* Nothing but stdio and the socket: not the jail's */
-			if (dup2(sv[1], 3) < 0)
+			if (dup2(d->resolvers_fd, 3) < 0)
 				_exit(1);
 			close_range(4, ~0U, 0);
 			lookup_main(3);
 		}
 	}
-	close(sv[1]);
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0)
-		return -errno;
-	return sv[0];
+	close(d->resolvers_fd);
+	d->resolvers_fd = -1;
+	return 0;
 }
 
 static int cache_find(const struct dnsd *d, const char *name)
@@ -500,6 +522,9 @@ int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
 	e = &d->cache[slot];
 	rq.id = ((d->req_seq++ & 0xffffu) << 16) | (uint32_t)slot;
 	snprintf(rq.name, sizeof(rq.name), "%.*s", POLICY_NAME_MAX, name);
+	/* Some may run even if the last fork failed */
+	if (d->resolvers_fd >= 0 && lookups_fork(d) < 0 && !d->n_resolvers)
+		return -EBUSY;
 	if (send(d->lookup_fd, &rq, sizeof(rq), MSG_NOSIGNAL | MSG_DONTWAIT) !=
 	    sizeof(rq))
 		return -EBUSY;
@@ -938,6 +963,7 @@ struct dnsd *dnsd_new(const struct fwd_params *p, struct dnsd_waiter w,
 		      uint64_t now)
 {
 	struct dnsd *d = xcalloc(1, sizeof(*d));
+	int err;
 
 	d->p = p;
 	d->cfg = p->cfg;
@@ -945,9 +971,9 @@ struct dnsd *dnsd_new(const struct fwd_params *p, struct dnsd_waiter w,
 	d->now = d->log_at = now;
 	d->log_tokens = 10 * DNSD_LOG_RATE;
 	own_addrs_refresh(d);
-	d->lookup_fd = lookups_start();
-	if (d->lookup_fd < 0) {
-		errno = -d->lookup_fd;
+	err = lookups_open(d);
+	if (err < 0) {
+		errno = -err;
 		die_errno("forwarder: start the resolvers");
 	}
 	return d;

@@ -308,6 +308,9 @@ static __attribute__((noreturn)) void shut_down(struct fwd *f)
 		    f->conns[i].peer.family)
 			fwd_log_allow_counted(f, &f->conns[i]);
 	fwd_log_counted(f, true);
+	/* The log is complete: the supervisor goes on while we exit */
+	if (f->p->done_fd >= 0)
+		close(f->p->done_fd);
 	_exit(0);
 }
 
@@ -424,8 +427,9 @@ static void setup_loop(struct fwd *f)
 static void setup(struct fwd *f, const struct fwd_params *p)
 {
 	int keep[FWD_KEEP_MAX] = { p->tcp4_fd, p->tcp6_fd, p->udp4_fd,
-				   p->udp6_fd, p->log_fd, p->ask_fd };
-	size_t n_keep = 6;
+				   p->udp6_fd, p->log_fd, p->ask_fd,
+				   p->done_fd };
+	size_t n_keep = 7;
 	int err;
 
 	for (size_t i = 0; i < p->cfg->n_publish; i++)

@@ -444,6 +444,7 @@ struct fwd_params {
 	const int *publish_pool;
 	size_t n_publish_pool;
 	const int *publish_fd;
+	int done_fd;	/* closed once our last log lines are written */
 };
 
 /**
@@ -451,18 +452,20 @@ struct fwd_params {
  * @p:		parameters; the fds are taken over
  *
  * Closes every other inherited descriptor, raises its RLIMIT_NOFILE soft
- * limit, sets PR_SET_PDEATHSIG, forks its resolver processes (blocking
- * getaddrinfo() on the host, one lookup each), drops every capability
- * and sets no_new_privs, then runs one epoll loop: TCP connections from
- * the jail are named (TLS SNI, HTTP Host, else the name the resolver
- * handed out for the destination), checked against the policy, resolved
- * on the host and dialed there, then spliced both ways; DNS queries are
- * answered for allowed names only. Writes net.allow (at close), net.deny,
+ * limit, sets PR_SET_PDEATHSIG, readies its resolver processes (blocking
+ * getaddrinfo() on the host, one lookup each; forked at the first
+ * lookup), drops every capability and sets no_new_privs, then runs one
+ * epoll loop: TCP connections from the jail are named (TLS SNI, HTTP
+ * Host, else the name the resolver handed out for the destination),
+ * checked against the policy, resolved on the host and dialed there,
+ * then spliced both ways; DNS queries are answered for allowed names
+ * only. Writes net.allow (at close), net.deny,
  * net.error and dns.deny events.
  *
  * SIGTERM (or SIGINT, SIGHUP): writes net.allow for every open allowed
  * connection and exits 0, so the supervisor should send it after
- * reaping the jail, wait for the forwarder, then write the exit event.
+ * reaping the jail, wait until @done_fd is closed (or the forwarder is
+ * gone), then write the exit event.
  *
  * Context: a process forked by the supervisor outside the jail, in the
  * host's namespaces, before anything else reads from the jail

@@ -11,8 +11,9 @@
  *     writes the uid/gid maps; it relays "go" (the maps are written) to it.
  *  2. The setup child then makes the jail's network namespace with lo up
  *     and passes it to the command child, which enters it before it
- *     mounts /sys (--net none), or under --net filtered links the gateway
- *     and the jail's namespaces (netns_setup_gateway()), drops
+ *     mounts /sys (--net none), or under --net filtered makes the
+ *     gateway's namespace, links it to the jail's, which the namespace
+ *     helper makes meanwhile (netns_setup_gateway()), drops
  *     every capability and re-executes itself as jail-init with an empty
  *     environment: pid 1 holds no policy, no secret and no host
  *     environment. jail-init makes itself non-dumpable and only then
@@ -455,10 +456,6 @@ __attribute__((noreturn)) void child_setup(struct child_ctx *c)
 		c->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (c->proc_fd < 0)
 			die_errno("open /proc");
-		c->gw_netns_fd = openat(c->proc_fd, "self/ns/net",
-					O_RDONLY | O_CLOEXEC);
-		if (c->gw_netns_fd < 0)
-			die_errno("open the gateway namespace");
 	}
 	/* Forked while the supervisor writes our maps; it waits for "go" */
 	child = fork_command_child(c, sock);

@@ -83,7 +83,6 @@ struct child_ctx {
 	 * pivot (after that our /proc is the jail's read-only one)
 	 */
 	int proc_fd;		/* the host's procfs */
-	int gw_netns_fd;	/* G */
 };
 
 /**
@@ -128,6 +127,15 @@ struct super {
 	int notify_fd;		/* the filter's listener, or -1 */
 	struct exec_log *exec_log;	/* the exec record, once it starts */
 	pid_t fwd_pid;		/* the forwarder, or 0 */
+	/*
+	 * The gateway's sockets (tcp4, tcp6, udp4, udp6; -1 where absent),
+	 * held from their arrival until the forwarder starts, once COMMAND
+	 * runs
+	 */
+	int held_listeners[4];
+	bool listeners_held;
+	int fwd_done_fd;	/* closed by the forwarder once its log is
+				 * complete; -1 before it starts */
 	int fwd_status;		/* its wait status once reaped */
 	bool fwd_died;		/* it stopped while the jail ran */
 	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
@@ -165,8 +173,13 @@ int super_arm_timer(const struct jail_config *cfg);
  * Context: supervisor, once "go" was sent; returns with @s->status set
  */
 void super_run(struct super *s);
-/* Let the forwarder log its open connections, then wait for it (3 s) */
+/*
+ * Let the forwarder log its open connections and wait until it has
+ * (3 s at most); its exit goes on meanwhile
+ */
 void super_stop_forwarder(struct super *s);
+/* Wait for the forwarder's exit (after super_stop_forwarder()) */
+void super_reap_forwarder(struct super *s);
 /* A wait status as jail's exit status (128+N for signal N) */
 int super_status_to_exit(int st);
 

@@ -76,31 +76,43 @@ int super_status_to_exit(int st)
 	return EXIT_JAIL_FAILED;
 }
 
+/* Close the gateway's sockets we hold (the forwarder has its copies) */
+static void release_listeners(struct super *s)
+{
+	if (!s->listeners_held)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		close_fdp(&s->held_listeners[i]);
+		s->held_listeners[i] = -1;
+	}
+	s->listeners_held = false;
+}
+
 /*
  * The forwarder runs outside the jail in the host's namespaces, as a
  * child of the supervisor. It gets the listening sockets (which live in
  * the gateway namespace) and the log; we keep no copy of the sockets, so
  * when it stops nothing listens and the jail has no way out.
  */
-static void start_forwarder(struct super *s, const char *present, int *fds,
-			    size_t n)
+static void start_forwarder(struct super *s)
 {
 	const struct jail_config *cfg = s->cfg;
-	int slot[4] = { -1, -1, -1, -1 };
+	const int *slot = s->held_listeners;
 	const char *proxy = NULL;
 	/* After the jail was cloned: only the forwarder gets a copy */
 	char **secret_values = secrets_reveal(s->run);
 	struct fwd_params p;
-	size_t k = 0;
+	int done[2];
 	pid_t pid;
 
-	for (size_t i = 0; i < 4 && k < n; i++)
-		if (present[i])
-			slot[i] = fds[k++];
 	if (!cfg->no_upstream_proxy) {
 		proxy = getenv("https_proxy");
 		if (!proxy || !*proxy)
 			proxy = getenv("HTTPS_PROXY");
+	}
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		kill(s->pid, SIGKILL);
+		die_errno("start the forwarder");
 	}
 	p = (struct fwd_params){
 		.cfg = cfg,
@@ -123,6 +135,7 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		.publish_pool = s->pub_pool,
 		.n_publish_pool = s->n_pub_pool,
 		.publish_fd = s->run->publish_fd,
+		.done_fd = done[1],
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -140,8 +153,9 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 		fwd_run(&p);
 	}
 	secrets_forget(secret_values, cfg->n_secrets);
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
+	close(done[1]);
+	s->fwd_done_fd = done[0];
+	release_listeners(s);
 	/* Only the forwarder listens: when it stops, the ports are free */
 	fwd_publish_close(s->run);
 	for (size_t i = 0; i < s->n_pub_pool; i++)
@@ -150,6 +164,25 @@ static void start_forwarder(struct super *s, const char *present, int *fds,
 	ask_srv_forwarder_started(s->ask);
 	s->ask_fwd_fd = -1;
 	s->fwd_pid = pid;
+}
+
+/*
+ * The gateway's sockets arrive while the jail is still being set up; they
+ * wait here until COMMAND runs (our end of the setup socket closes at its
+ * exec), so that the forwarder's start (a fork of this process and its
+ * fence, about 0.5 ms of CPU) does not compete with the last setup
+ * steps. Until it accepts, a connection from the jail waits in the
+ * listening socket's queue and a DNS query in the resolver socket's
+ * buffer.
+ */
+static void hold_listeners(struct super *s, const char *present,
+			   const int *fds, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < 4; i++)
+		s->held_listeners[i] = present[i] && k < n ? fds[k++] : -1;
+	s->listeners_held = true;
 }
 
 /* --publish: keep the gateway's sockets for the forwarder */
@@ -190,6 +223,9 @@ static void recv_from_child(struct super *s)
 		if (n < 0 && (errno == EINTR || errno == ECONNRESET))
 			return;
 		s->setup_done = true;
+		/* COMMAND runs (or the setup failed) */
+		if (s->listeners_held && !s->reaped)
+			start_forwarder(s);
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PTY) {
@@ -214,14 +250,14 @@ static void recv_from_child(struct super *s)
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&
-	    n == 5 && !s->fwd_pid) {
+	    n == 5 && !s->fwd_pid && !s->listeners_held) {
 		int fds[4];
 		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
 		if (nfd > 4)
 			nfd = 4;
 		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
-		start_forwarder(s, buf + 1, fds, nfd);
+		hold_listeners(s, buf + 1, fds, nfd);
 		return;
 	}
 	super_restore_terminal();
@@ -259,25 +295,45 @@ static void reap_children(struct super *s)
 	}
 }
 
-/* Let the forwarder log its open connections, then wait for it (3 s) */
+/*
+ * Let the forwarder log its open connections, then wait (3 s at most)
+ * until it says the log is complete (its end of @s->fwd_done_fd closes)
+ * or it is gone. Its exit (about 0.3 ms: a fork of this process) goes
+ * on while the run ends; super_reap_forwarder() waits for it last.
+ */
 void super_stop_forwarder(struct super *s)
 {
 	autoclose int pfd = -1;
+	struct pollfd p[2] = { { -1, POLLIN, 0 },
+			       { s->fwd_done_fd, POLLIN, 0 } };
+	int n = 0;
 
+	/* The jail ended before COMMAND ran: nothing to stop */
+	release_listeners(s);
 	if (s->fwd_pid <= 0)
 		return;
 	pfd = (int)syscall(SYS_pidfd_open, s->fwd_pid, 0);
+	p[0].fd = pfd;
 	kill(s->fwd_pid, SIGTERM);
-	if (pfd >= 0) {
-		struct pollfd p = { pfd, POLLIN, 0 };
-
-		while (poll(&p, 1, 3000) < 0 && errno == EINTR)
-			;
-	}
-	if (waitpid(s->fwd_pid, &s->fwd_status, WNOHANG) != s->fwd_pid) {
+	if (pfd >= 0 || s->fwd_done_fd >= 0)
+		do
+			n = poll(p, 2, 3000);
+		while (n < 0 && errno == EINTR);
+	close_fdp(&s->fwd_done_fd);
+	s->fwd_done_fd = -1;
+	/* Timed out: stopped without its last lines */
+	if (n <= 0)
 		kill(s->fwd_pid, SIGKILL);
-		waitpid(s->fwd_pid, &s->fwd_status, 0);
-	}
+	if (n <= 0 || pfd < 0)
+		super_reap_forwarder(s);
+}
+
+void super_reap_forwarder(struct super *s)
+{
+	if (s->fwd_pid <= 0)
+		return;
+	while (waitpid(s->fwd_pid, &s->fwd_status, 0) < 0 && errno == EINTR)
+		;
 	s->fwd_pid = -1;
 }
 
