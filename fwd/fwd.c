@@ -177,14 +177,6 @@ static void accept_one(struct fwd *f, int fd, int family)
 	c->state = C_PEEK;
 	c->silent_deadline = f->now + FWD_SILENT_MS;
 	c->deadline = f->now + FWD_FIRST_BYTES_MS;
-	/*
-	 * A client sends its request right after its handshake, so by the
-	 * time this process runs the first bytes are often queued: look
-	 * now and dial in this same turn, rather than one epoll_wait()
-	 * later. Nothing is lost if they are not: the socket is already
-	 * watched (edge-triggered), and the next segment reports itself.
-	 */
-	fwd_classify(f, c);
 }
 
 static void on_listen(struct fwd *f, int idx)
@@ -239,6 +231,14 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 			fwd_conn_free(f, c, true);
 		return;
 	case C_SPLICE:
+		/*
+		 * EPOLLOUT alone only matters to bytes waiting in the pipe
+		 * towards that side; otherwise it is the edge reported when
+		 * the socket was first watched (a dial that completed within
+		 * connect()), and a pass over both sides would find nothing
+		 */
+		if (ev == EPOLLOUT && !(is_up ? c->up.pending : c->down.pending))
+			return;
 		fwd_pump_both(f, c);
 		return;
 	case C_PUBLISH:
