@@ -191,10 +191,11 @@ int netns_loopback_up(void)
 /*
  * The largest IPv4 packet the stack may build for G's end of the veth
  * (the default is 64 KiB). Everything the forwarder sends to the jail
- * leaves through it, and over a veth a packet costs the same whatever
- * its size (nothing is segmented: the jail's end takes it whole), so
- * four times fewer packets for a download is about a tenth more
- * throughput on two CPUs. The veth itself accepts up to 512 KiB.
+ * leaves through it, and over a veth a packet costs about the same
+ * whatever its size (nothing is segmented: the jail's end takes it
+ * whole), so a download makes a quarter of the trips through G's
+ * netfilter hooks, the veth and the jail's TCP receive path. The veth
+ * itself accepts up to 512 KiB.
  */
 #define NETNS_GSO_MAX (256 * 1024)
 
