@@ -210,7 +210,8 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 	case C_PEEK:
 		/* Not for EPOLLOUT alone: the edge reported when the socket
 		 * was first watched says nothing about its bytes */
-		if (!is_up && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
+		if (!is_up &&
+		    (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
 			fwd_classify(f, c);
 		return;
 	case C_CONNECT:
