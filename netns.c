@@ -316,6 +316,23 @@ int netns_loopback_up(void)
 	return batch_send(fd, &b);
 }
 
+/*
+ * IFLA_GSO_IPV4_MAX_SIZE of <linux/if_link.h> (Linux 6.3, "BIG TCP" for
+ * IPv4), which older headers lack; older kernels ignore the attribute.
+ */
+#define NETNS_IFLA_GSO_IPV4_MAX_SIZE 63
+
+/*
+ * The largest IPv4 packet the stack may build for G's end of the veth
+ * (the default is 64 KiB). Everything the forwarder sends to the jail
+ * leaves through it, and over a veth a packet costs about the same
+ * whatever its size (nothing is segmented: the jail's end takes it
+ * whole), so a download makes a quarter of the trips through G's
+ * netfilter hooks, the veth and the jail's TCP receive path. The veth
+ * itself accepts up to 512 KiB.
+ */
+#define NETNS_GSO_MAX (256 * 1024)
+
 /**
  * netns_create_veth() - Create the veth pair between G and J
  * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the namespace helper
@@ -326,7 +343,8 @@ int netns_loopback_up(void)
  * addresses, with one queue each way: the kernel makes a set of sysfs
  * entries per queue (two per CPU by default), and a veth under its
  * default noqueue discipline sends on the CPU of the sender whatever
- * its number of queues.
+ * its number of queues. NETNS_GW_IF sends IPv4 packets of up to
+ * NETNS_GSO_MAX.
  *
  * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
  * J's user namespace (true for the parent of J's user namespace)
@@ -336,6 +354,7 @@ static int netns_create_veth(int jail_netns_fd)
 {
 	autonlsock struct nl_sock *s = route_socket();
 	autolink struct rtnl_link *veth = NULL;
+	struct nl_msg *msg = NULL;
 	struct rtnl_link *peer;
 	int err;
 
@@ -359,7 +378,18 @@ static int netns_create_veth(int jail_netns_fd)
 	 * window where G holds two links, and no rename or move later.
 	 */
 	rtnl_link_set_ns_fd(peer, jail_netns_fd);
-	err = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
+	err = rtnl_link_build_add_request(veth, NLM_F_CREATE | NLM_F_EXCL,
+					  &msg);
+	if (err >= 0)
+		err = nla_put_u32(msg, NETNS_IFLA_GSO_IPV4_MAX_SIZE,
+				  NETNS_GSO_MAX);
+	if (err >= 0)
+		err = nl_send_sync(s, msg);	/* frees @msg */
+	else
+		nlmsg_free(msg);
+	/* A kernel that refuses the size still gets its veth */
+	if (err == -NLE_INVAL || err == -NLE_RANGE)
+		err = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(peer);
 	return err < 0 ? nl_to_errno(err) : 0;
 }

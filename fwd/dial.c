@@ -71,22 +71,49 @@ void fwd_proxy_read(struct fwd *f, struct conn *c)
 	fwd_enter_splice(f, c);
 }
 
-/* Start a non-blocking connect to @a:@port. Return: 0 or -errno */
+/*
+ * Whether the connect() just started on @fd has already finished. A
+ * second connect() answers without waiting: 0 once established (the
+ * same call also marks the socket connected), EALREADY while the
+ * handshake is on its way, or the error that ended it (which it
+ * consumes: SO_ERROR would read 0 afterwards, so it is returned here).
+ * Over a short path (a local or virtual link, the kernel handles the
+ * peer's SYN-ACK before the first connect() returns) this saves a turn
+ * of the loop: the request is sent before epoll_wait() is called again.
+ * Return: 1 connected, 0 in progress, or -errno
+ */
+static int connect_done(int fd, const struct sockaddr_storage *ss,
+			socklen_t len)
+{
+	if (connect(fd, (const struct sockaddr *)ss, len) == 0 ||
+	    errno == EISCONN)
+		return 1;
+	if (errno == EALREADY || errno == EINPROGRESS)
+		return 0;
+	return -errno;
+}
+
+/*
+ * Start a non-blocking connect to @a:@port.
+ * Return: 0 dialing, 1 already connected (the caller goes on at once),
+ * or -errno
+ */
 static int dial(struct fwd *f, struct conn *c, const struct dnsd_addr *a,
 		const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int done = 1;
 
 	if (fd < 0)
 		return -errno;
 	fwd_set_nodelay(fd);
-	if (connect(fd, (const struct sockaddr *)ss, len) < 0 &&
-	    errno != EINPROGRESS) {
-		int err = -errno;
-
-		close(fd);
-		return err;
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0) {
+		done = errno == EINPROGRESS ? connect_done(fd, ss, len) : -errno;
+		if (done < 0) {
+			close(fd);
+			return done;
+		}
 	}
 	if (fwd_ep_add(f, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		   fwd_tag_of(T_UP, fwd_conn_idx(f, c), c->gen)) < 0) {
@@ -97,7 +124,16 @@ static int dial(struct fwd *f, struct conn *c, const struct dnsd_addr *a,
 	c->peer = *a;
 	c->state = C_CONNECT;
 	c->deadline = f->now + FWD_CONNECT_MS;
-	return 0;
+	return done;
+}
+
+/* Connected: the proxy's CONNECT first, or straight to relaying */
+static void on_dialed(struct fwd *f, struct conn *c)
+{
+	if (c->via_proxy)
+		proxy_send(f, c);
+	else
+		fwd_enter_splice(f, c);
 }
 
 void fwd_connect_next(struct fwd *f, struct conn *c)
@@ -116,6 +152,8 @@ void fwd_connect_next(struct fwd *f, struct conn *c)
 
 			dnsd_addr_from_sa(&f->proxy.sa, &pa, NULL);
 			err = dial(f, c, &pa, &f->proxy.sa, f->proxy.sa_len);
+			if (err > 0)
+				on_dialed(f, c);
 			if (err >= 0)
 				return;
 		}
@@ -127,6 +165,8 @@ void fwd_connect_next(struct fwd *f, struct conn *c)
 		socklen_t len = fwd_addr_to_sa(a, c->port, &ss);
 
 		err = dial(f, c, a, &ss, len);
+		if (err > 0)
+			on_dialed(f, c);
 		if (err >= 0)
 			return;
 	}
@@ -147,10 +187,7 @@ void fwd_on_connected(struct fwd *f, struct conn *c)
 		fwd_connect_next(f, c);
 		return;
 	}
-	if (c->via_proxy)
-		proxy_send(f, c);
-	else
-		fwd_enter_splice(f, c);
+	on_dialed(f, c);
 }
 
 /*

@@ -167,7 +167,7 @@ static void accept_one(struct fwd *f, int fd, int family)
 		fwd_conn_deny(f, c, "no original destination");
 		return;
 	}
-	fwd_set_nodelay(fd);
+	/* TCP_NODELAY came with the socket: the listener has it */
 	if (fwd_ep_add(f, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		   fwd_tag_of(T_JAIL, fwd_conn_idx(f, c), c->gen)) < 0) {
 		fwd_conn_free(f, c, true);
@@ -211,7 +211,10 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 {
 	switch (c->state) {
 	case C_PEEK:
-		if (!is_up)
+		/* Not for EPOLLOUT alone: the edge reported when the socket
+		 * was first watched says nothing about its bytes */
+		if (!is_up &&
+		    (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
 			fwd_classify(f, c);
 		return;
 	case C_CONNECT:
@@ -232,6 +235,14 @@ static void on_conn_event(struct fwd *f, struct conn *c, bool is_up,
 			fwd_conn_free(f, c, true);
 		return;
 	case C_SPLICE:
+		/*
+		 * EPOLLOUT alone only matters to bytes waiting in the pipe
+		 * towards that side; otherwise it is the edge reported when
+		 * the socket was first watched (a dial that completed within
+		 * connect()), and a pass over both sides would find nothing
+		 */
+		if (ev == EPOLLOUT && !(is_up ? c->up.pending : c->down.pending))
+			return;
 		fwd_pump_both(f, c);
 		return;
 	case C_PUBLISH:
@@ -384,6 +395,20 @@ static unsigned int conn_limit(const struct fwd_params *p)
 	return want ? want : 1;
 }
 
+/*
+ * TCP_NODELAY on the listeners: every accepted socket inherits it (the
+ * kernel clones the listener's TCP options into the child), which saves
+ * a setsockopt() per connection. Small writes in either direction are
+ * request heads and answers someone waits for; Nagle would hold them
+ * until an ACK that the other side delays.
+ */
+static void setup_listeners(struct fwd *f)
+{
+	for (int i = 0; i < 2; i++)
+		if (f->listen_fd[i] >= 0)
+			fwd_set_nodelay(f->listen_fd[i]);
+}
+
 static void setup_loop(struct fwd *f)
 {
 	sigset_t set;
@@ -476,6 +501,7 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 		die_errno("forwarder: shared memory");
 	broker_set_ratelimit(f->rl);
 	f->dns = dnsd_new(p, (struct dnsd_waiter){ fwd_lookup_done, f }, f->now);
+	setup_listeners(f);
 	setup_loop(f);
 	fwd_publish_setup(f);
 }
