@@ -89,6 +89,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 
 #define CRYPTO_READ_BUF (1 << 18)	/* read-ahead: up to 16 records */
 #define CRYPTO_WRITE_BUF (1 << 18)	/* records gathered into one write */
+#define CRYPTO_WRITE_IDLE 4097	/* the buffer between writes: 1 page */
 
 /* Every libssl function used: one member each, typed from its prototype */
 #define SSL_FUNCS(X)                                                           \
@@ -234,18 +235,17 @@ static void set_modes(SSL_CTX *ctx)
 			    NULL);
 	ssl_fn.SSL_CTX_set_default_read_buffer_len(ctx, CRYPTO_READ_BUF);
 	/*
-	 * Kernel TLS where the kernel has it: libssl hands the keys to the
-	 * socket after the handshake and reads and writes plaintext on it;
-	 * where the kernel or the cipher cannot, libssl goes on in user
-	 * space (tls_after_handshake() tells which). Records read ahead
-	 * during the handshake would keep the kernel from taking the
-	 * reading side, so read-ahead waits for the handshake's end there.
+	 * Kernel TLS, always asked for: libssl hands the keys to the socket
+	 * after the handshake and reads and writes plaintext on it; where
+	 * the kernel or the cipher cannot (setsockopt() refused), libssl
+	 * goes on in user space (tls_after_handshake() tells which).
+	 * Records read ahead during the handshake would keep the kernel
+	 * from taking the reading side, so where the kernel has TLS
+	 * read-ahead waits for the handshake's end.
 	 */
-	if (kernel_has_ktls()) {
-		ssl_fn.SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
-		return;
-	}
-	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+	ssl_fn.SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+	if (!kernel_has_ktls())
+		ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
 }
 
 /*
@@ -253,6 +253,8 @@ static void set_modes(SSL_CTX *ctx)
  * in user space reads ahead, writing in user space gathers the records
  * of one crypto_tls_write() into few write(2)s (a buffer BIO before the
  * socket: fewer wake-ups of the peer than a write per 16 KiB record).
+ * The buffer is CRYPTO_WRITE_BUF only while a large write lasts, a page
+ * between writes (an idle connection holds no more).
  * Return: 0, or -EIO
  */
 static int tls_after_handshake(struct crypto_tls *t)
@@ -273,7 +275,7 @@ static int tls_after_handshake(struct crypto_tls *t)
 	if (!b)
 		return -EIO;
 	/* The output side's size alone (the input side stays unused) */
-	if (ssl_fn.BIO_int_ctrl(b, BIO_C_SET_BUFF_SIZE, CRYPTO_WRITE_BUF,
+	if (ssl_fn.BIO_int_ctrl(b, BIO_C_SET_BUFF_SIZE, CRYPTO_WRITE_IDLE,
 				1) != 1 ||
 	    ssl_fn.BIO_up_ref(w) != 1) {
 		ssl_fn.BIO_free(b);
@@ -337,7 +339,8 @@ static void warm_store(SSL_CTX *ctx)
 		return;
 	ssl_fn.OPENSSL_sk_sort((OPENSSL_STACK *)objs);
 	for (int i = 0; i < n; i++) {
-		X509 *x = ssl_fn.X509_OBJECT_get0_X509(ssl_fn.OPENSSL_sk_value(sk, i));
+		const X509_OBJECT *o = ssl_fn.OPENSSL_sk_value(sk, i);
+		X509 *x = ssl_fn.X509_OBJECT_get0_X509(o);
 
 		if (x)
 			(void)ssl_fn.X509_get_extension_flags(x);
@@ -485,10 +488,22 @@ static int tls_flush(struct crypto_tls *t)
 	return 0;
 }
 
+/* The write buffer's size (@n bytes), once it is empty. Return: 0/-EIO */
+static int tls_wbuf_size(struct crypto_tls *t, int n)
+{
+	if (tls_flush(t) < 0)
+		return -EIO;
+	return ssl_fn.BIO_int_ctrl(t->wbuf, BIO_C_SET_BUFF_SIZE, n, 1) == 1 ?
+		       0 : -EIO;
+}
+
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	bool is_large = t->wbuf && len > SSL3_RT_MAX_PLAIN_LENGTH;
 
+	if (is_large && tls_wbuf_size(t, CRYPTO_WRITE_BUF) < 0)
+		return -EIO;
 	while (len) {
 		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
 		int n = ssl_fn.SSL_write(t->ssl, p, chunk);
@@ -501,6 +516,8 @@ int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	if (is_large)
+		return tls_wbuf_size(t, CRYPTO_WRITE_IDLE);
 	return tls_flush(t);
 }
 

@@ -18,6 +18,8 @@
 
 #define BROKER_IDLE_MS (10ULL * 60 * 1000)	/* a stream silent this long ends */
 
+#define ICPT_TRIM_MS 2000ULL	/* quiet this long: buffers given back */
+
 #define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
 
 #define ICPT_BUF (1 << 16)	/* bytes read from the jail at once */
