@@ -74,9 +74,10 @@ static int icpt_down(struct icpt *ic, const uint8_t *b, size_t len)
 		size_t k = len - off < ICPT_SLICE ? len - off : ICPT_SLICE;
 		int w;
 
-		/* Room for the slice's most (re-chunked), else what is
-		 * gathered goes first */
-		if (sizeof(ic->rout) - out < REFLECT_OUT_MAX(ICPT_SLICE)) {
+		/* Room for the slice's most (re-chunked: @ic->rout has
+		 * REFLECT_OUT_MAX(ICPT_SLICE) beyond ICPT_DOWN_BUF), else
+		 * what is gathered goes first */
+		if (out > ICPT_DOWN_BUF) {
 			if (icpt_jail_write(ic, ic->rout, out) < 0)
 				return -1;
 			out = 0;

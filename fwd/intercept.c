@@ -646,14 +646,13 @@ static struct icpt *icpt_self;
 
 /* The whole pages inside @p (@len bytes) back to the kernel: they read as
  * zeros when next touched */
-static void release_pages(void *p, size_t len)
+static void release_pages(uint8_t *p, size_t len)
 {
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-	uintptr_t b = ((uintptr_t)p + len) & ~(pg - 1);
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t head = (pg - (uintptr_t)p % pg) % pg;
 
-	if (b > a)
-		(void)madvise((void *)a, b - a, MADV_DONTNEED);
+	if (len > head && (len - head) / pg)
+		(void)madvise(p + head, (len - head) / pg * pg, MADV_DONTNEED);
 }
 
 /*
