@@ -58,28 +58,43 @@ static __attribute__((noreturn)) void icpt_answer_refused(struct icpt *ic,
 
 /*
  * @len bytes from the server on to the jail, every value bound here
- * replaced by its placeholder (reflect.c), a slice at a time.
+ * replaced by its placeholder (reflect.c), a slice at a time, the
+ * slices' bytes gathered in @ic->rout and written at once (one TLS
+ * write of many records, not one per slice).
  * Return: 0, or -1 when the jail is gone
  */
 static int icpt_down(struct icpt *ic, const uint8_t *b, size_t len)
 {
 	uint32_t hits = 0;
+	size_t out = 0;
 
 	if (!ic->n_pats)
 		return len && icpt_jail_write(ic, b, len) < 0 ? -1 : 0;
 	for (size_t off = 0; off < len; off += ICPT_SLICE) {
 		size_t k = len - off < ICPT_SLICE ? len - off : ICPT_SLICE;
-		int w = reflect_resp_feed(&ic->resp, ic->pats, ic->n_pats,
-					  b + off, k, ic->rout,
-					  sizeof(ic->rout), &hits);
+		int w;
 
-		if (w < 0)
+		/* Room for the slice's most (re-chunked: @ic->rout has
+		 * REFLECT_OUT_MAX(ICPT_SLICE) beyond ICPT_DOWN_BUF), else
+		 * what is gathered goes first */
+		if (out > ICPT_DOWN_BUF) {
+			if (icpt_jail_write(ic, ic->rout, out) < 0)
+				return -1;
+			out = 0;
+		}
+		w = reflect_resp_feed(&ic->resp, ic->pats, ic->n_pats, b + off,
+				      k, ic->rout + out, sizeof(ic->rout) - out,
+				      &hits);
+		if (w < 0) {
+			/* What came before the refused bytes goes on */
+			if (out)
+				(void)icpt_jail_write(ic, ic->rout, out);
 			icpt_answer_refused(ic, w);
-		if (w && icpt_jail_write(ic, ic->rout, (size_t)w) < 0)
-			return -1;
+		}
+		out += (size_t)w;
 	}
 	icpt_log_reflect(ic, hits);
-	return 0;
+	return out && icpt_jail_write(ic, ic->rout, out) < 0 ? -1 : 0;
 }
 
 /*
@@ -109,7 +124,7 @@ void icpt_down_end(struct icpt *ic)
 
 /*
  * What the server sent, to the jail as it comes (a stream stays a
- * stream), in writes of up to ICPT_BUF: every record already read
+ * stream), in writes of up to ICPT_DOWN_BUF: every record already read
  * joins the write. Return: 0, or -1 when either side is done
  */
 int icpt_to_jail(struct icpt *ic)

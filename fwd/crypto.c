@@ -13,7 +13,10 @@
  */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/random.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -82,6 +85,8 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 /* ---- TLS client (libssl) -------------------------------------------- */
 
 #define CRYPTO_READ_BUF (1 << 18)	/* read-ahead: up to 16 records */
+#define CRYPTO_WRITE_BUF (1 << 18)	/* records gathered into one write */
+#define CRYPTO_WRITE_IDLE 4097	/* the buffer between writes: 1 page */
 
 /* Every libssl function used: one member each, typed from its prototype */
 #define SSL_FUNCS(X)                                                           \
@@ -113,7 +118,27 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_CTX_set_alpn_select_cb)                                          \
 	X(SSL_set_alpn_protos)                                                 \
 	X(SSL_get0_alpn_selected)                                              \
-	X(SSL_accept)
+	X(SSL_accept)                                                          \
+	X(SSL_CTX_set_options)                                                 \
+	X(SSL_set_read_ahead)                                                  \
+	X(SSL_get_rbio)                                                        \
+	X(SSL_get_wbio)                                                        \
+	X(SSL_set0_wbio)                                                       \
+	X(BIO_f_buffer)                                                        \
+	X(BIO_new)                                                             \
+	X(BIO_ctrl)                                                            \
+	X(BIO_int_ctrl)                                                        \
+	X(BIO_push)                                                            \
+	X(BIO_up_ref)                                                          \
+	X(BIO_free)                                                            \
+	X(BIO_test_flags)                                                      \
+	X(SSL_CTX_get_cert_store)                                              \
+	X(X509_STORE_get0_objects)                                             \
+	X(X509_OBJECT_get0_X509)                                               \
+	X(X509_get_extension_flags)                                            \
+	X(OPENSSL_sk_num)                                                      \
+	X(OPENSSL_sk_value)                                                    \
+	X(OPENSSL_sk_sort)
 
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
 #define SSL_MEMBER(f) __typeof__(&f) f;
@@ -125,8 +150,35 @@ static struct {
 struct crypto_tls {
 	SSL_CTX *ctx;	/* NULL: shared (client_ctx, or a leaf's) */
 	SSL *ssl;
+	BIO *wbuf;	/* records gathered before the socket, or NULL */
+	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
 };
+
+/*
+ * Can the kernel take TLS over (the "tls" upper layer protocol)? It
+ * answers an unconnected socket with ENOTCONN when it can, ENOENT when
+ * it has no such protocol. Asked once, in the forwarder, before the
+ * interception processes are forked.
+ */
+static int ktls_state;	/* 0: not asked yet, 1: there, -1: not */
+
+static bool kernel_has_ktls(void)
+{
+	int fd;
+
+	if (ktls_state)
+		return ktls_state > 0;
+	ktls_state = -1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", 3) < 0 &&
+	    errno == ENOTCONN)
+		ktls_state = 1;
+	close(fd);
+	return ktls_state > 0;
+}
 
 /* Return: 0, or -ENOENT when libssl (or one of its functions) is missing */
 static int load_ssl(void)
@@ -175,10 +227,66 @@ static void set_modes(SSL_CTX *ctx)
 {
 	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_MODE,
 			    SSL_MODE_ENABLE_PARTIAL_WRITE |
-				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
+				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				    SSL_MODE_RELEASE_BUFFERS,
 			    NULL);
-	ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
 	ssl_fn.SSL_CTX_set_default_read_buffer_len(ctx, CRYPTO_READ_BUF);
+	/*
+	 * Kernel TLS, always asked for: libssl hands the keys to the socket
+	 * after the handshake and reads and writes plaintext on it; where
+	 * the kernel or the cipher cannot (setsockopt() refused), libssl
+	 * goes on in user space (tls_after_handshake() tells which).
+	 * Records read ahead during the handshake would keep the kernel
+	 * from taking the reading side, so where the kernel has TLS
+	 * read-ahead waits for the handshake's end.
+	 */
+	ssl_fn.SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+	if (!kernel_has_ktls())
+		ssl_fn.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
+}
+
+/*
+ * After the handshake: which directions the kernel took over; reading
+ * in user space reads ahead, writing in user space gathers the records
+ * of one crypto_tls_write() into few write(2)s (a buffer BIO before the
+ * socket: fewer wake-ups of the peer than a write per 16 KiB record).
+ * The buffer is CRYPTO_WRITE_BUF only while a large write lasts, a page
+ * between writes (an idle connection holds no more).
+ * Return: 0, or -EIO
+ */
+static int tls_after_handshake(struct crypto_tls *t)
+{
+	BIO *w = ssl_fn.SSL_get_wbio(t->ssl);
+	BIO *r = ssl_fn.SSL_get_rbio(t->ssl);
+	BIO *b;
+
+	if (ssl_fn.BIO_ctrl(w, BIO_CTRL_GET_KTLS_SEND, 0, NULL))
+		t->ktls |= CRYPTO_KTLS_TX;
+	if (ssl_fn.BIO_ctrl(r, BIO_CTRL_GET_KTLS_RECV, 0, NULL))
+		t->ktls |= CRYPTO_KTLS_RX;
+	if (!(t->ktls & CRYPTO_KTLS_RX))
+		ssl_fn.SSL_set_read_ahead(t->ssl, 1);
+	if (t->ktls & CRYPTO_KTLS_TX)
+		return 0;
+	b = ssl_fn.BIO_new(ssl_fn.BIO_f_buffer());
+	if (!b)
+		return -EIO;
+	/* The output side's size alone (the input side stays unused) */
+	if (ssl_fn.BIO_int_ctrl(b, BIO_C_SET_BUFF_SIZE, CRYPTO_WRITE_IDLE,
+				1) != 1 ||
+	    ssl_fn.BIO_up_ref(w) != 1) {
+		ssl_fn.BIO_free(b);
+		return -EIO;
+	}
+	/* The socket BIO is now the reading side's and the chain's */
+	ssl_fn.SSL_set0_wbio(t->ssl, ssl_fn.BIO_push(b, w));
+	t->wbuf = b;
+	return 0;
+}
+
+unsigned int crypto_tls_ktls(const struct crypto_tls *t)
+{
+	return t->ktls;
 }
 
 /* The context: the host's trust store, TLS 1.2 or later, http/1.1 only */
@@ -209,14 +317,44 @@ static SSL_CTX *make_ctx(void)
  */
 static SSL_CTX *client_ctx;
 
+/*
+ * What libssl would work out in each interception process the first
+ * time it looks for an issuer in the trust store, worked out once here:
+ * the store's list sorted, each certificate's extensions decoded.
+ * Written in every forked process, these would copy most of the store's
+ * pages (some 600 KiB) into each of them.
+ */
+static void warm_store(SSL_CTX *ctx)
+{
+	X509_STORE *st = ssl_fn.SSL_CTX_get_cert_store(ctx);
+	STACK_OF(X509_OBJECT) *objs = st ? ssl_fn.X509_STORE_get0_objects(st) :
+					   NULL;
+	const OPENSSL_STACK *sk = (const OPENSSL_STACK *)objs;
+	int n = sk ? ssl_fn.OPENSSL_sk_num(sk) : 0;
+
+	if (!sk)
+		return;
+	ssl_fn.OPENSSL_sk_sort((OPENSSL_STACK *)objs);
+	for (int i = 0; i < n; i++) {
+		const X509_OBJECT *o = ssl_fn.OPENSSL_sk_value(sk, i);
+		X509 *x = ssl_fn.X509_OBJECT_get0_X509(o);
+
+		if (x)
+			(void)ssl_fn.X509_get_extension_flags(x);
+	}
+}
+
 int crypto_tls_client_init(void)
 {
 	int err = load_ssl();
 
 	if (err < 0)
 		return err;
-	if (!client_ctx)
+	if (!client_ctx) {
 		client_ctx = make_ctx();
+		if (client_ctx)
+			warm_store(client_ctx);
+	}
 	return client_ctx ? 0 : -EIO;
 }
 
@@ -266,7 +404,8 @@ int crypto_tls_connect_alpn(int fd, const char *host, bool is_h2,
 	/* From now on a read that finds no application data (only a TLS 1.3
 	 * session ticket, say) returns instead of waiting for more */
 	t->fd = fd;
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+	if (tls_after_handshake(t) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		crypto_tls_free(t);
 		return -errno;
 	}
@@ -332,10 +471,36 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* What the write buffer holds, to the socket. Return: 0/-EIO */
+static int tls_flush(struct crypto_tls *t)
+{
+	while (t->wbuf && ssl_fn.BIO_ctrl(t->wbuf, BIO_CTRL_FLUSH, 0,
+					  NULL) <= 0) {
+		struct pollfd pf = { .fd = t->fd, .events = POLLOUT };
+
+		if (!ssl_fn.BIO_test_flags(t->wbuf, BIO_FLAGS_SHOULD_RETRY) ||
+		    poll(&pf, 1, 60000) != 1)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The write buffer's size (@n bytes), once it is empty. Return: 0/-EIO */
+static int tls_wbuf_size(struct crypto_tls *t, int n)
+{
+	if (tls_flush(t) < 0)
+		return -EIO;
+	return ssl_fn.BIO_int_ctrl(t->wbuf, BIO_C_SET_BUFF_SIZE, n, 1) == 1 ?
+		       0 : -EIO;
+}
+
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	bool is_large = t->wbuf && len > SSL3_RT_MAX_PLAIN_LENGTH;
 
+	if (is_large && tls_wbuf_size(t, CRYPTO_WRITE_BUF) < 0)
+		return -EIO;
 	while (len) {
 		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
 		int n = ssl_fn.SSL_write(t->ssl, p, chunk);
@@ -348,7 +513,9 @@ int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
-	return 0;
+	if (is_large)
+		return tls_wbuf_size(t, CRYPTO_WRITE_IDLE);
+	return tls_flush(t);
 }
 
 /* ---- the per-jail CA and its leaf certificates ----------------------- */
@@ -710,9 +877,10 @@ int crypto_tls_accept_alpn(int fd, const struct crypto_leaf *leaf,
 		return -EPROTO;
 	}
 	t->fd = fd;
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+	if (tls_after_handshake(t) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		crypto_tls_free(t);
-		return -errno;
+		return -EIO;
 	}
 	*out = t;
 	return 0;

@@ -97,6 +97,11 @@ ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
 size_t crypto_tls_pending(struct crypto_tls *t);
 /* Write all of @buf, waiting for the socket as needed. Return: 0/-EIO */
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
+#define CRYPTO_KTLS_TX 1u	/* the kernel encrypts what is written */
+#define CRYPTO_KTLS_RX 2u	/* the kernel decrypts what is read */
+/* Which directions of @t kernel TLS took over: CRYPTO_KTLS_* (none where
+ * the kernel lacks the "tls" protocol or the cipher) */
+unsigned int crypto_tls_ktls(const struct crypto_tls *t);
 /* Send close_notify and free the session; NULL is fine */
 void crypto_tls_free(struct crypto_tls *t);
 /* Send close_notify, keep the session for reading */

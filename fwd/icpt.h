@@ -18,9 +18,13 @@
 
 #define BROKER_IDLE_MS (10ULL * 60 * 1000)	/* a stream silent this long ends */
 
+#define ICPT_TRIM_MS 2000ULL	/* quiet this long: buffers given back */
+
 #define BROKER_OUT_MAX (4 * HTTP_HEAD_MAX)
 
-#define ICPT_BUF (1 << 16)	/* bytes read from either side at once */
+#define ICPT_BUF (1 << 16)	/* bytes read from the jail at once */
+
+#define ICPT_DOWN_BUF (1 << 18)	/* from the server at once: 16 records */
 
 #define ICPT_LEAVES \
 	((size_t)JAIL_MAX_SECRETS * SECRETS_HOSTS_MAX + JAIL_MAX_HOLD_PUSH)
@@ -93,9 +97,10 @@ struct icpt {
 	uint32_t reflected;		/* secret.reflect written for these */
 	struct reflect_resp resp;
 	struct reflect_store store;
-	uint8_t rout[REFLECT_OUT_MAX(ICPT_SLICE)];
+	/* One read's answer bytes, scanned, gathered for one TLS write */
+	uint8_t rout[ICPT_DOWN_BUF + REFLECT_OUT_MAX(ICPT_SLICE)];
 	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
-	uint8_t down[ICPT_BUF];
+	uint8_t down[ICPT_DOWN_BUF];
 	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
 };
 

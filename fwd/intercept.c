@@ -58,11 +58,13 @@
  * that one table bounds them all and broker_stop_all() reaches them.
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -145,10 +147,33 @@ static bool jail_pending(struct icpt *ic)
 	return !ic->is_plain && crypto_tls_pending(ic->jail);
 }
 
+/*
+ * Which directions of the two TLS sessions kernel TLS took over (ktls in
+ * net.allow): "none", or some of jail-send, jail-recv, upstream-send,
+ * upstream-recv, comma-separated. NULL for the broker's plain name.
+ */
+static const char *icpt_ktls(const struct icpt *ic, char *buf, size_t len)
+{
+	unsigned int j, u;
+
+	if (ic->is_plain)
+		return NULL;
+	j = ic->jail ? crypto_tls_ktls(ic->jail) : 0;
+	u = ic->up ? crypto_tls_ktls(ic->up) : 0;
+	if (!j && !u)
+		return "none";
+	snprintf(buf, len, "%s%s%s%s",
+		 j & CRYPTO_KTLS_TX ? ",jail-send" : "",
+		 j & CRYPTO_KTLS_RX ? ",jail-recv" : "",
+		 u & CRYPTO_KTLS_TX ? ",upstream-send" : "",
+		 u & CRYPTO_KTLS_RX ? ",upstream-recv" : "");
+	return buf + 1;
+}
+
 /* net.allow for the connection, then the end of the process */
 __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 {
-	char ip[64];
+	char ip[64], kt[64];
 	const struct audit_field f[] = {
 		AF_STR("host", ic->host),
 		AF_STR("ip", ic->peer.family ?
@@ -160,6 +185,7 @@ __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 		AF_INT("requests", ic->n_requests),
 		AF_STR("via", ic->is_plain ? "secret broker" :
 					     "tls interception"),
+		AF_STR("ktls", icpt_ktls(ic, kt, sizeof(kt))),
 	};
 
 	explicit_bzero(ic->out, sizeof(ic->out));
@@ -616,16 +642,51 @@ static void icpt_upgrade_answered(struct icpt *ic)
 		icpt_from_jail(ic);
 }
 
+/* This process's connection: its buffers given back when it is idle */
+static struct icpt *icpt_self;
+
+/* The whole pages inside @p (@len bytes) back to the kernel: they read as
+ * zeros when next touched */
+static void release_pages(uint8_t *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t head = (pg - (uintptr_t)p % pg) % pg;
+
+	if (len > head && (len - head) / pg)
+		(void)madvise(p + head, (len - head) / pg * pg, MADV_DONTNEED);
+}
+
+/*
+ * Quiet for ICPT_TRIM_MS: what a stream of answers dirtied (the read
+ * and scan buffers, free heap) goes back, so that an idle connection's
+ * process holds little more than its TLS state. The buffers hold nothing
+ * between two reads.
+ */
+static void icpt_release_idle(void)
+{
+	if (icpt_self) {
+		release_pages(icpt_self->down, sizeof(icpt_self->down));
+		release_pages(icpt_self->rout, sizeof(icpt_self->rout));
+	}
+	(void)malloc_trim(0);
+}
+
 int icpt_wait(struct pollfd pf[2], bool is_pending)
 {
-	struct timespec ts = { BROKER_IDLE_MS / 1000, 0 };
+	struct timespec quiet = { ICPT_TRIM_MS / 1000,
+				  (ICPT_TRIM_MS % 1000) * 1000000L };
+	struct timespec ts = { (BROKER_IDLE_MS - ICPT_TRIM_MS) / 1000, 0 };
 	sigset_t none;
 	int r;
 
 	if (is_pending)
 		return 1;
 	sigemptyset(&none);
-	r = ppoll(pf, 2, &ts, &none);
+	r = ppoll(pf, 2, &quiet, &none);
+	if (r == 0) {
+		icpt_release_idle();
+		r = ppoll(pf, 2, &ts, &none);
+	}
 	if (r < 0 && errno == EINTR)
 		return 0;
 	return r > 0 ? 1 : -1;
@@ -759,6 +820,7 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	char why[256];
 
 	icpt_process_start(p, jail_fd, "jail-tls");
+	icpt_self = &ic;
 	ic.p = p;
 	ic.host = host;
 	ic.port = port;
@@ -815,6 +877,7 @@ __attribute__((noreturn)) void broker_serve_plain(
 	static struct icpt ic;
 	static char name[sizeof(h->host)];
 	icpt_process_start(p, jail_fd, "jail-broker");
+	icpt_self = &ic;
 	snprintf(name, sizeof(name), "%s", h->host);
 	ic.p = p;
 	ic.dest = *dest;

@@ -349,20 +349,22 @@ static int data_chunk(struct sink *o, struct reflect_resp *r,
 		      const uint8_t *b, size_t len, bool is_flush,
 		      uint32_t *hits)
 {
-	size_t at = o->len;
+	size_t at = o->len, most = r->data.held_len + (is_flush ? 0 : len);
 	char size[24];
 	int w, e;
+	/* Room for the size line first, as long as the longest the data
+	 * can make: it is written once the size is known, and the data
+	 * moves only when its size line is shorter than that */
+	int room = snprintf(size, sizeof(size), "%zx\r\n", most);
 
-	/* Room for the size line first: it is written once the size is
-	 * known */
-	if (o->cap - o->len < sizeof(size) + 2)
+	if (room < 0 || o->cap - o->len < (size_t)room + 2)
 		return -E2BIG;
-	o->len += sizeof(size);
+	o->len += (size_t)room;
 	e = is_flush ? flush_to(o, &r->data, pats, n) :
 		       through(o, &r->data, pats, n, b, len, hits);
 	if (e < 0)
 		return e;
-	len = o->len - at - sizeof(size);
+	len = o->len - at - (size_t)room;
 	if (!len) {
 		o->len = at;
 		return 0;
@@ -370,7 +372,8 @@ static int data_chunk(struct sink *o, struct reflect_resp *r,
 	if (o->cap - o->len < 2)
 		return -E2BIG;
 	w = snprintf(size, sizeof(size), "%zx\r\n", len);
-	memmove(o->p + at + (size_t)w, o->p + at + sizeof(size), len);
+	if (w != room)
+		memmove(o->p + at + (size_t)w, o->p + at + (size_t)room, len);
 	memcpy(o->p + at, size, (size_t)w);
 	o->len = at + (size_t)w + len;
 	memcpy(o->p + o->len, "\r\n", 2);
