@@ -683,7 +683,7 @@ int ctl_main(int argc, char **argv)
 	const char *id = argc == 3 ? argv[1] : NULL;
 	const char *what = argc >= 2 ? argv[argc - 1] : NULL;
 	char host[ASK_HOST_MAX + 1];
-	struct dnsd_addr lit;
+	struct fwd_addr lit;
 
 	if (argc > 1 &&
 	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -710,7 +710,7 @@ int ctl_main(int argc, char **argv)
 			die("revoke \"%s\": not a secret's name", what);
 		return revoke_main(id, what);
 	}
-	if (dnsd_addr_parse(what, &lit))
+	if (fwd_addr_parse(what, &lit))
 		snprintf(host, sizeof(host), "%s", what);
 	else if (policy_normalize_name(what, strlen(what), host,
 				       sizeof(host)) < 0)

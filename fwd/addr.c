@@ -14,7 +14,7 @@ static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0,
 				       0, 0, 0, 0, 0xff, 0xff };
 
 /* ::ffff:a.b.c.d is a.b.c.d: dial and check it as IPv4 */
-static void addr_unmap(struct dnsd_addr *a)
+static void addr_unmap(struct fwd_addr *a)
 {
 	if (a->family == AF_INET6 && !memcmp(a->a, v4_mapped, 12)) {
 		memmove(a->a, a->a + 12, 4);
@@ -23,7 +23,7 @@ static void addr_unmap(struct dnsd_addr *a)
 	}
 }
 
-void dnsd_addr_set(struct dnsd_addr *a, int family, const void *bytes)
+void fwd_addr_set(struct fwd_addr *a, int family, const void *bytes)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = family;
@@ -31,20 +31,20 @@ void dnsd_addr_set(struct dnsd_addr *a, int family, const void *bytes)
 	addr_unmap(a);
 }
 
-bool dnsd_addr_eq(const struct dnsd_addr *x, const struct dnsd_addr *y)
+bool fwd_addr_eq(const struct fwd_addr *x, const struct fwd_addr *y)
 {
 	return x->family == y->family &&
 	       !memcmp(x->a, y->a, x->family == AF_INET ? 4 : 16);
 }
 
-bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port)
+bool fwd_addr_from_sa(const void *sa, struct fwd_addr *a, uint16_t *port)
 {
 	const struct sockaddr_storage *ss = sa;
 
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s = sa;
 
-		dnsd_addr_set(a, AF_INET, &s->sin_addr);
+		fwd_addr_set(a, AF_INET, &s->sin_addr);
 		if (port)
 			*port = ntohs(s->sin_port);
 		return true;
@@ -52,7 +52,7 @@ bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port)
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s = sa;
 
-		dnsd_addr_set(a, AF_INET6, &s->sin6_addr);
+		fwd_addr_set(a, AF_INET6, &s->sin6_addr);
 		if (port)
 			*port = ntohs(s->sin6_port);
 		return true;
@@ -60,22 +60,22 @@ bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port)
 	return false;
 }
 
-bool dnsd_addr_parse(const char *s, struct dnsd_addr *a)
+bool fwd_addr_parse(const char *s, struct fwd_addr *a)
 {
 	uint8_t b[16];
 
 	if (inet_pton(AF_INET, s, b) == 1) {
-		dnsd_addr_set(a, AF_INET, b);
+		fwd_addr_set(a, AF_INET, b);
 		return true;
 	}
 	if (inet_pton(AF_INET6, s, b) == 1) {
-		dnsd_addr_set(a, AF_INET6, b);
+		fwd_addr_set(a, AF_INET6, b);
 		return true;
 	}
 	return false;
 }
 
-const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len)
+const char *fwd_addr_str(const struct fwd_addr *a, char *buf, size_t len)
 {
 	if (!a->family || !inet_ntop(a->family, a->a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");

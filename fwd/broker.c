@@ -257,7 +257,7 @@ static const char *connect_error(int err)
  * Return: a connected socket (@peer: its address), or -1
  */
 int broker_dial(const struct broker_dest *dest, uint16_t port,
-		struct dnsd_addr *peer)
+		struct fwd_addr *peer)
 {
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	int fd = -1;

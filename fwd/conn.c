@@ -54,7 +54,7 @@ int fwd_ep_add(struct fwd *f, int fd, uint32_t events, uint64_t tag)
 }
 
 /* Fill @ss from @a and @port. Return: its length */
-socklen_t fwd_addr_to_sa(const struct dnsd_addr *a, uint16_t port,
+socklen_t fwd_addr_to_sa(const struct fwd_addr *a, uint16_t port,
 			    struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -75,14 +75,14 @@ socklen_t fwd_addr_to_sa(const struct dnsd_addr *a, uint16_t port,
 }
 
 /* The gateway's addresses: --allow-host-port, nothing else */
-bool fwd_is_gateway(const struct dnsd_addr *a)
+bool fwd_is_gateway(const struct fwd_addr *a)
 {
-	struct dnsd_addr gw;
+	struct fwd_addr gw;
 
 	if (a->family == AF_INET)
-		return dnsd_addr_parse(JAIL_GATEWAY_IP4, &gw) &&
-		       dnsd_addr_eq(a, &gw);
-	return dnsd_addr_parse(NETNS_GATEWAY_IP6, &gw) && dnsd_addr_eq(a, &gw);
+		return fwd_addr_parse(JAIL_GATEWAY_IP4, &gw) &&
+		       fwd_addr_eq(a, &gw);
+	return fwd_addr_parse(NETNS_GATEWAY_IP6, &gw) && fwd_addr_eq(a, &gw);
 }
 
 void fwd_set_nodelay(int fd)
@@ -156,7 +156,7 @@ static void log_deny(struct fwd *f, const struct conn *c, const char *reason)
 	char ip[INET6_ADDRSTRLEN];
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name[0] ? c->name : NULL),
-		AF_STR("ip", dnsd_addr_str(&c->dst, ip, sizeof(ip))),
+		AF_STR("ip", fwd_addr_str(&c->dst, ip, sizeof(ip))),
 		AF_INT("port", c->port),
 		AF_STR("reason", reason),
 	};
@@ -169,7 +169,7 @@ static void log_error(struct fwd *f, const struct conn *c, const char *why)
 {
 	char buf[INET6_ADDRSTRLEN];
 	const char *ip = c->peer.family ?
-				 dnsd_addr_str(&c->peer, buf, sizeof(buf)) :
+				 fwd_addr_str(&c->peer, buf, sizeof(buf)) :
 				 NULL;
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name),
@@ -187,7 +187,7 @@ static void log_allow(struct fwd *f, const struct conn *c)
 	char ip[INET6_ADDRSTRLEN];
 	const struct audit_field fl[] = {
 		AF_STR("host", c->name),
-		AF_STR("ip", dnsd_addr_str(&c->peer, ip, sizeof(ip))),
+		AF_STR("ip", fwd_addr_str(&c->peer, ip, sizeof(ip))),
 		AF_INT("port", c->port),
 		AF_INT("bytes_up", c->up_bytes),
 		AF_INT("bytes_down", c->down_bytes),

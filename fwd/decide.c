@@ -308,7 +308,7 @@ void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 	enum policy_verdict v;
 	char ip[INET6_ADDRSTRLEN];
 
-	dnsd_addr_str(&c->dst, ip, sizeof(ip));
+	fwd_addr_str(&c->dst, ip, sizeof(ip));
 	if (*claimed && !policy_is_wire_name(claimed, true)) {
 		/* An address in disguise is neither asked about nor dialed */
 		snprintf(c->name, sizeof(c->name), "%s", claimed);

@@ -98,7 +98,7 @@ static int connect_done(int fd, const struct sockaddr_storage *ss,
  * Return: 0 dialing, 1 already connected (the caller goes on at once),
  * or -errno
  */
-static int dial(struct fwd *f, struct conn *c, const struct dnsd_addr *a,
+static int dial(struct fwd *f, struct conn *c, const struct fwd_addr *a,
 		const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd = socket(ss->ss_family,
@@ -148,9 +148,9 @@ void fwd_connect_next(struct fwd *f, struct conn *c)
 	if (c->via_proxy) {
 		/* One try: the proxy is the only way out */
 		if (c->next_cand++ == 0 && f->proxy.on && !f->proxy.broken) {
-			struct dnsd_addr pa;
+			struct fwd_addr pa;
 
-			dnsd_addr_from_sa(&f->proxy.sa, &pa, NULL);
+			fwd_addr_from_sa(&f->proxy.sa, &pa, NULL);
 			err = dial(f, c, &pa, &f->proxy.sa, f->proxy.sa_len);
 			if (err > 0)
 				on_dialed(f, c);
@@ -161,7 +161,7 @@ void fwd_connect_next(struct fwd *f, struct conn *c)
 		return;
 	}
 	while (c->next_cand < c->n_cand) {
-		const struct dnsd_addr *a = &c->cand[c->next_cand++];
+		const struct fwd_addr *a = &c->cand[c->next_cand++];
 		socklen_t len = fwd_addr_to_sa(a, c->port, &ss);
 
 		err = dial(f, c, a, &ss, len);
@@ -198,13 +198,13 @@ void fwd_on_connected(struct fwd *f, struct conn *c)
 static void set_candidates(struct fwd *f, struct conn *c,
 			   const struct dnsd_answer *e, const char **why)
 {
-	struct dnsd_addr all[2 * DNSD_MAX_ADDRS];
+	struct fwd_addr all[2 * DNSD_MAX_ADDRS];
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < e->n4 && i < DNSD_MAX_ADDRS; i++)
-		dnsd_addr_set(&all[n++], AF_INET, e->a4[i]);
+		fwd_addr_set(&all[n++], AF_INET, e->a4[i]);
 	for (unsigned int i = 0; i < e->n6 && i < DNSD_MAX_ADDRS; i++)
-		dnsd_addr_set(&all[n++], AF_INET6, e->a6[i]);
+		fwd_addr_set(&all[n++], AF_INET6, e->a6[i]);
 	c->n_cand = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		const char *r = dnsd_addr_refused(f->dns, &all[i], c->port);
@@ -213,7 +213,7 @@ static void set_candidates(struct fwd *f, struct conn *c,
 			*why = r;
 			continue;
 		}
-		if (dnsd_addr_eq(&all[i], &c->dst) && c->n_cand) {
+		if (fwd_addr_eq(&all[i], &c->dst) && c->n_cand) {
 			c->cand[c->n_cand++] = c->cand[0];
 			c->cand[0] = all[i];
 		} else {
@@ -263,11 +263,11 @@ static void on_name_resolved(struct fwd *f, struct conn *c,
 void fwd_start_resolve(struct fwd *f, struct conn *c)
 {
 	const struct dnsd_answer *a = NULL;
-	struct dnsd_addr lit;
+	struct fwd_addr lit;
 	int slot;
 
 	c->allowed = true;
-	if (dnsd_addr_parse(c->name, &lit)) {
+	if (fwd_addr_parse(c->name, &lit)) {
 		const char *why = dnsd_addr_refused(f->dns, &lit, c->port);
 
 		if (why) {

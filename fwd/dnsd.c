@@ -87,7 +87,7 @@ struct lookup_resp {
 };
 
 struct pin {
-	struct dnsd_addr addr;
+	struct fwd_addr addr;
 	char name[POLICY_NAME_MAX + 1];
 };
 
@@ -125,7 +125,7 @@ struct dnsd {
 	unsigned int ask_next;
 	char approved[DNSD_APPROVED][POLICY_NAME_MAX + 1];
 	unsigned int n_approved;
-	struct dnsd_addr own[DNSD_OWN_ADDRS];
+	struct fwd_addr own[DNSD_OWN_ADDRS];
 	unsigned int n_own;
 	uint64_t own_at;
 	unsigned int log_tokens;
@@ -147,22 +147,22 @@ static void own_addrs_refresh(struct dnsd *d)
 	for (struct ifaddrs *i = ifa; i && d->n_own < DNSD_OWN_ADDRS;
 	     i = i->ifa_next) {
 		if (i->ifa_addr &&
-		    dnsd_addr_from_sa(i->ifa_addr, &d->own[d->n_own], NULL))
+		    fwd_addr_from_sa(i->ifa_addr, &d->own[d->n_own], NULL))
 			d->n_own++;
 	}
 	freeifaddrs(ifa);
 }
 
-static bool is_own_addr(const struct dnsd *d, const struct dnsd_addr *a)
+static bool is_own_addr(const struct dnsd *d, const struct fwd_addr *a)
 {
 	for (unsigned int i = 0; i < d->n_own; i++)
-		if (dnsd_addr_eq(&d->own[i], a))
+		if (fwd_addr_eq(&d->own[i], a))
 			return true;
 	return false;
 }
 
 /* Does an IP allow rule name @a, on @port or (@port 0) on one of its own? */
-static bool named_by_allow(const struct dnsd *d, const struct dnsd_addr *a,
+static bool named_by_allow(const struct dnsd *d, const struct fwd_addr *a,
 			   uint16_t port)
 {
 	const struct jail_config *cfg = d->cfg;
@@ -181,7 +181,7 @@ static bool named_by_allow(const struct dnsd *d, const struct dnsd_addr *a,
 	return false;
 }
 
-const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
+const char *dnsd_addr_refused(const struct dnsd *d, const struct fwd_addr *a,
 			      uint16_t port)
 {
 	const struct jail_config *cfg = d->cfg;
@@ -201,7 +201,7 @@ const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
 
 /* ---- pins -------------------------------------------------------------- */
 
-static void pin_add(struct dnsd *d, const struct dnsd_addr *a,
+static void pin_add(struct dnsd *d, const struct fwd_addr *a,
 		    const char *name)
 {
 	struct pin *p;
@@ -215,7 +215,7 @@ static void pin_add(struct dnsd *d, const struct dnsd_addr *a,
 }
 
 /* 198.18.0.0 + 1 + @i: the ask address of ask_names[@i] */
-static void ask_addr(unsigned int i, struct dnsd_addr *a)
+static void ask_addr(unsigned int i, struct fwd_addr *a)
 {
 	uint8_t b[4];
 
@@ -223,11 +223,11 @@ static void ask_addr(unsigned int i, struct dnsd_addr *a)
 	i++;
 	b[2] = (uint8_t)(i >> 8);
 	b[3] = (uint8_t)i;
-	dnsd_addr_set(a, AF_INET, b);
+	fwd_addr_set(a, AF_INET, b);
 }
 
 /* Return: the index in ask_names[] of ask address @a, or -1 */
-static int ask_index(const struct dnsd_addr *a)
+static int ask_index(const struct fwd_addr *a)
 {
 	uint8_t base[4];
 	unsigned int i;
@@ -239,7 +239,7 @@ static int ask_index(const struct dnsd_addr *a)
 	return i >= 1 && i <= DNSD_ASK_PINS ? (int)i - 1 : -1;
 }
 
-bool dnsd_is_ask_addr(const struct dnsd_addr *a)
+bool dnsd_is_ask_addr(const struct fwd_addr *a)
 {
 	uint8_t base[4];
 
@@ -248,7 +248,7 @@ bool dnsd_is_ask_addr(const struct dnsd_addr *a)
 }
 
 /* The ask address for @name: its own, else the oldest one recycled */
-static void ask_pin(struct dnsd *d, const char *name, struct dnsd_addr *a)
+static void ask_pin(struct dnsd *d, const char *name, struct fwd_addr *a)
 {
 	unsigned int i;
 
@@ -263,7 +263,7 @@ static void ask_pin(struct dnsd *d, const char *name, struct dnsd_addr *a)
 	ask_addr(i, a);
 }
 
-const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
+const char *dnsd_pinned(const struct dnsd *d, const struct fwd_addr *a,
 			const char *name)
 {
 	int k = ask_index(a);
@@ -275,7 +275,7 @@ const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
 	for (unsigned int i = 0; i < DNSD_PINS; i++) {
 		const struct pin *p = &d->pins[i];
 
-		if (p->addr.family && dnsd_addr_eq(&p->addr, a) &&
+		if (p->addr.family && fwd_addr_eq(&p->addr, a) &&
 		    (!name || !strcmp(p->name, name)))
 			return p->name;
 	}
@@ -373,10 +373,10 @@ static void log_no_address(struct dnsd *d, const struct dns_query *q,
 static void collect(const struct addrinfo *res, struct lookup_resp *rs)
 {
 	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		struct dnsd_addr a;
+		struct fwd_addr a;
 		bool dup = false;
 
-		if (!dnsd_addr_from_sa(ai->ai_addr, &a, NULL))
+		if (!fwd_addr_from_sa(ai->ai_addr, &a, NULL))
 			continue;
 		if (a.family == AF_INET && rs->n4 < DNSD_MAX_ADDRS) {
 			for (unsigned int i = 0; i < rs->n4; i++)
@@ -650,7 +650,7 @@ static void answer_ask(struct dnsd *d, const struct dns_peer *to,
 		       const struct dns_query *q)
 {
 	uint8_t out[1][16] = { { 0 } };
-	struct dnsd_addr a;
+	struct fwd_addr a;
 
 	if (q->qtype != DNS_TYPE_A) {
 		bool nodata = q->qtype == DNS_TYPE_AAAA ||
@@ -684,9 +684,9 @@ static void answer(struct dnsd *d, const struct dns_peer *to,
 		return;
 	}
 	for (unsigned int i = 0; i < total && i < DNSD_MAX_ADDRS; i++) {
-		struct dnsd_addr a;
+		struct fwd_addr a;
 
-		dnsd_addr_set(&a, family, family == AF_INET ? e->a4[i] :
+		fwd_addr_set(&a, family, family == AF_INET ? e->a4[i] :
 							      e->a6[i]);
 		/* A mapped address was unmapped: not an AAAA answer */
 		if (a.family != family || dnsd_addr_refused(d, &a, 0))

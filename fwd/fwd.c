@@ -125,7 +125,7 @@ static void host_port_conn(struct fwd *f, struct conn *c)
 		if (p->host_ports[i] != c->port)
 			continue;
 		c->allowed = true;
-		dnsd_addr_parse("127.0.0.1", &c->cand[0]);
+		fwd_addr_parse("127.0.0.1", &c->cand[0]);
 		c->n_cand = 1;
 		fwd_connect_next(f, c);
 		return;
@@ -134,7 +134,7 @@ static void host_port_conn(struct fwd *f, struct conn *c)
 					"host port not allowed");
 }
 
-static int original_dst(int fd, int family, struct dnsd_addr *a, uint16_t *port)
+static int original_dst(int fd, int family, struct fwd_addr *a, uint16_t *port)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof(ss);
@@ -146,7 +146,7 @@ static int original_dst(int fd, int family, struct dnsd_addr *a, uint16_t *port)
 		r = getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len);
 	if (r < 0)
 		return -errno;
-	return dnsd_addr_from_sa(&ss, a, port) ? 0 : -EAFNOSUPPORT;
+	return fwd_addr_from_sa(&ss, a, port) ? 0 : -EAFNOSUPPORT;
 }
 
 static void accept_one(struct fwd *f, int fd, int family)

@@ -629,16 +629,29 @@ void broker_log_leak(const struct fwd_params *p, size_t secret,
 
 
 /* ---------------------------------------------------------------------
+ * addr.c: the forwarder's address type
+ * ------------------------------------------------------------------- */
+
+/* An IP address; IPv4-mapped IPv6 addresses are kept as IPv4 */
+struct fwd_addr {
+	int family;	/* AF_INET: the first 4 bytes of @a */
+	uint8_t a[16];
+};
+
+void fwd_addr_set(struct fwd_addr *a, int family, const void *bytes);
+bool fwd_addr_eq(const struct fwd_addr *x, const struct fwd_addr *y);
+/* From a sockaddr_in/in6; IPv4-mapped becomes IPv4. Return: false if
+ * neither */
+bool fwd_addr_from_sa(const void *sa, struct fwd_addr *a, uint16_t *port);
+/* An IP literal ("198.51.100.7", "2001:db8::1")? Return: true, @a set */
+bool fwd_addr_parse(const char *s, struct fwd_addr *a);
+const char *fwd_addr_str(const struct fwd_addr *a, char *buf, size_t len);
+
+/* ---------------------------------------------------------------------
  * dnsd.c: the jail's resolver and the host lookups (forwarder process)
  * ------------------------------------------------------------------- */
 
 #define DNSD_MAX_ADDRS 8	/* addresses kept per name and family */
-
-/* An IP address; IPv4-mapped IPv6 addresses are kept as IPv4 */
-struct dnsd_addr {
-	int family;	/* AF_INET: the first 4 bytes of @a */
-	uint8_t a[16];
-};
 
 /* What the host's resolver said about a name */
 struct dnsd_answer {
@@ -707,7 +720,7 @@ int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
  *
  * Return: a pinned name for @a (@name itself when given), or NULL
  */
-const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
+const char *dnsd_pinned(const struct dnsd *d, const struct fwd_addr *a,
 			const char *name);
 
 /**
@@ -722,7 +735,7 @@ const char *dnsd_pinned(const struct dnsd *d, const struct dnsd_addr *a,
  *
  * Return: NULL if allowed, else the reason for the audit log
  */
-const char *dnsd_addr_refused(const struct dnsd *d, const struct dnsd_addr *a,
+const char *dnsd_addr_refused(const struct dnsd *d, const struct fwd_addr *a,
 			      uint16_t port);
 
 /*
@@ -746,17 +759,8 @@ void dnsd_approve(struct dnsd *d, const char *name);
 bool dnsd_is_approved(const struct dnsd *d, const char *name);
 
 /* Is @a in DNSD_ASK_NET4/16, where ask addresses come from? */
-bool dnsd_is_ask_addr(const struct dnsd_addr *a);
+bool dnsd_is_ask_addr(const struct fwd_addr *a);
 
-/* Address helpers shared with fwd.c */
-void dnsd_addr_set(struct dnsd_addr *a, int family, const void *bytes);
-bool dnsd_addr_eq(const struct dnsd_addr *x, const struct dnsd_addr *y);
-/* From a sockaddr_in/in6; IPv4-mapped becomes IPv4. Return: false if
- * neither */
-bool dnsd_addr_from_sa(const void *sa, struct dnsd_addr *a, uint16_t *port);
-/* An IP literal ("198.51.100.7", "2001:db8::1")? Return: true, @a set */
-bool dnsd_addr_parse(const char *s, struct dnsd_addr *a);
-const char *dnsd_addr_str(const struct dnsd_addr *a, char *buf, size_t len);
 
 
 /**

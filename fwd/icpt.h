@@ -60,7 +60,7 @@ struct icpt {
 	int up_fd;
 	struct crypto_tls *jail;
 	struct crypto_tls *up;
-	struct dnsd_addr peer;
+	struct fwd_addr peer;
 	struct broker_dest dest;	/* where it may dial (no proxy) */
 	/* One bit a secret in the uint32_t masks below */
 	struct secrets_sub subs[JAIL_MAX_SECRETS];

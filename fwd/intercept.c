@@ -177,7 +177,7 @@ __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 	const struct audit_field f[] = {
 		AF_STR("host", ic->host),
 		AF_STR("ip", ic->peer.family ?
-				     dnsd_addr_str(&ic->peer, ip, sizeof(ip)) :
+				     fwd_addr_str(&ic->peer, ip, sizeof(ip)) :
 				     NULL),
 		AF_INT("port", ic->port),
 		AF_INT("bytes_up", ic->up_bytes),

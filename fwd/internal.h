@@ -70,7 +70,7 @@ struct conn {
 	uint32_t gen;
 	int jail_fd;
 	int up_fd;
-	struct dnsd_addr dst;	/* where the jail was going */
+	struct fwd_addr dst;	/* where the jail was going */
 	uint16_t port;
 	bool got_bytes;
 	bool is_tls;
@@ -92,8 +92,8 @@ struct conn {
 	int ask;		/* index into fwd.asks while C_ASK */
 	unsigned int n_cand, next_cand;
 	int dial_err;		/* why the last address dialed failed */
-	struct dnsd_addr cand[2 * DNSD_MAX_ADDRS];
-	struct dnsd_addr peer;	/* dialed */
+	struct fwd_addr cand[2 * DNSD_MAX_ADDRS];
+	struct fwd_addr peer;	/* dialed */
 	uint64_t t_start, deadline, silent_deadline;
 	uint64_t up_bytes, down_bytes;
 	struct fwd_pump up;		/* jail -> host */
@@ -154,9 +154,9 @@ struct fwd {
 uint64_t fwd_now_ms(void);
 uint64_t fwd_tag_of(enum tag t, uint32_t idx, uint32_t gen);
 int fwd_ep_add(struct fwd *f, int fd, uint32_t events, uint64_t tag);
-socklen_t fwd_addr_to_sa(const struct dnsd_addr *a, uint16_t port,
+socklen_t fwd_addr_to_sa(const struct fwd_addr *a, uint16_t port,
 			    struct sockaddr_storage *ss);
-bool fwd_is_gateway(const struct dnsd_addr *a);
+bool fwd_is_gateway(const struct fwd_addr *a);
 void fwd_set_nodelay(int fd);
 void fwd_close_reset(int fd);
 bool fwd_log_budget(struct fwd *f);
@@ -245,7 +245,7 @@ void fwd_publish_release(struct fwd *f, struct conn *c);
  */
 struct broker_dest {
 	unsigned int n;
-	struct dnsd_addr a[BROKER_CANDS];
+	struct fwd_addr a[BROKER_CANDS];
 	const char *why;	/* static; for the 502 when @n is 0 */
 };
 
@@ -262,7 +262,7 @@ size_t broker_make_subs(const struct fwd_params *p, const char *host,
 void broker_close_all_but(const int *keep, size_t n);
 uint64_t broker_mono_ms(void);
 int broker_dial(const struct broker_dest *dest, uint16_t port,
-		struct dnsd_addr *peer);
+		struct fwd_addr *peer);
 int broker_dial_proxy(const struct upstream_proxy *px, const char *host,
 		      uint16_t port);
 extern struct ratelimit *broker_counts;

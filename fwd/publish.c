@@ -93,7 +93,7 @@ static void log_publish(struct fwd *f, const struct conn *c, const char *error)
 	char ip[INET6_ADDRSTRLEN];
 	const struct audit_field fl[] = {
 		AF_INT("host_port", f->cfg->publish[c->pub].host_port),
-		AF_STR("peer", dnsd_addr_str(&c->peer, ip, sizeof(ip))),
+		AF_STR("peer", fwd_addr_str(&c->peer, ip, sizeof(ip))),
 		AF_INT("peer_port", c->peer_port),
 		AF_INT("port", c->port),
 		AF_STR("error", error),
@@ -170,7 +170,7 @@ static void publish_start(struct fwd *f, struct conn *c)
 				  .sin_port = htons(c->port) };
 
 	inet_pton(AF_INET, JAIL_JAIL_IP4, &sa.sin_addr);
-	dnsd_addr_set(&c->dst, AF_INET, &sa.sin_addr);
+	fwd_addr_set(&c->dst, AF_INET, &sa.sin_addr);
 	log_publish(f, c, NULL);
 	if (!f->n_pub_pool) {
 		publish_fail(f, c, "too many published connections open");
@@ -205,7 +205,7 @@ static void accept_publish(struct fwd *f, unsigned int idx, int fd,
 	c->up_fd = fd;
 	c->pub = (uint8_t)idx;
 	c->port = f->cfg->publish[idx].port;
-	dnsd_addr_from_sa(peer, &c->peer, &c->peer_port);
+	fwd_addr_from_sa(peer, &c->peer, &c->peer_port);
 	fwd_set_nodelay(fd);
 	if (fwd_ep_add(f, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		       fwd_tag_of(T_UP, fwd_conn_idx(f, c), c->gen)) < 0) {

@@ -47,30 +47,30 @@ static void add_rule(struct net_rule *rules, size_t *n, const char *spec)
 		diag("bad rule %s", spec);
 }
 
-static struct dnsd_addr A(const char *s)
+static struct fwd_addr A(const char *s)
 {
-	struct dnsd_addr a = { 0 };
+	struct fwd_addr a = { 0 };
 
-	dnsd_addr_parse(s, &a);
+	fwd_addr_parse(s, &a);
 	return a;
 }
 
 static void test_addr(void)
 {
-	struct dnsd_addr a = A("::ffff:198.51.100.7"), b = A("198.51.100.7");
+	struct fwd_addr a = A("::ffff:198.51.100.7"), b = A("198.51.100.7");
 	char buf[INET6_ADDRSTRLEN];
 
-	ok(a.family == AF_INET && dnsd_addr_eq(&a, &b),
+	ok(a.family == AF_INET && fwd_addr_eq(&a, &b),
 	   "an IPv4-mapped address is kept as IPv4");
-	is_str(dnsd_addr_str(&a, buf, sizeof(buf)), "198.51.100.7", "to text");
-	ok(!dnsd_addr_parse("example.org", &a), "a name is no IP literal");
-	ok(dnsd_addr_parse("2001:db8::1", &a) && a.family == AF_INET6,
+	is_str(fwd_addr_str(&a, buf, sizeof(buf)), "198.51.100.7", "to text");
+	ok(!fwd_addr_parse("example.org", &a), "a name is no IP literal");
+	ok(fwd_addr_parse("2001:db8::1", &a) && a.family == AF_INET6,
 	   "IPv6 literal");
 }
 
 static void test_refused(const struct dnsd *d)
 {
-	struct dnsd_addr a;
+	struct fwd_addr a;
 
 	a = A("127.0.0.1");
 	is_str(dnsd_addr_refused(d, &a, 80), "private address", "loopback");
@@ -191,7 +191,7 @@ static void test_queries(struct dnsd *d, struct jail_config *c)
 {
 	uint8_t m[512];
 	struct reply r;
-	struct dnsd_addr lo = A("127.0.0.1");
+	struct fwd_addr lo = A("127.0.0.1");
 	const struct dnsd_answer *ans = NULL;
 
 	r = ask(d, m, query(m, 1, 0, "other.test", DNS_TYPE_A));
@@ -239,7 +239,7 @@ static void test_ask(struct dnsd *d, struct jail_config *c,
 {
 	uint8_t m[512], first[4];
 	struct reply r;
-	struct dnsd_addr a = { 0 };
+	struct fwd_addr a = { 0 };
 
 	c->ask = true;
 	p->ask_fd = 0;	/* only its presence matters here */
@@ -256,7 +256,7 @@ static void test_ask(struct dnsd *d, struct jail_config *c,
 		   r.addr[0] == 198 && r.addr[1] == 18,
 	   "--ask: an undecided name gets an address in 198.18/16");
 	is_int(n_done, 0, "... without any lookup on the host");
-	dnsd_addr_set(&a, AF_INET, r.addr);
+	fwd_addr_set(&a, AF_INET, r.addr);
 	ok(dnsd_is_ask_addr(&a), "... an ask address");
 	is_str(dnsd_pinned(d, &a, NULL), "undecided.test", "... pinned to it");
 	is_str(dnsd_pinned(d, &a, "other.test"), NULL, "... to it alone");
