@@ -315,7 +315,7 @@ LINT_DEFS := -D_GNU_SOURCE -D__linux__ -D__$(shell uname -m)__ \
 	-DJAIL_NFT_BATCH=\"build/nft-batch.inc\"
 TIDY_FLAGS := -std=gnu11 -I. $(LINT_DEFS) $(PKG_CFLAGS)
 SCRIPTS := tests/*.sh tests/escape/*.sh bench/startup bench/soak bench/slowloris \
-	bench/tls bench/tty bench/exec .ci/run
+	bench/tls bench/tty bench/exec bench/net .ci/run
 
 LINT_SRCS := $(SRCS) tools/filtergen.c tools/nftgen.c $(RULES_SRC)
 lint: build/filter-blob.inc build/nft-batch.inc
