@@ -209,10 +209,11 @@ build-fuzz/obj:
 build-fuzz/obj/%.o: %.c $(HDRS) | build-fuzz/obj
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_OBJ_FLAGS) $(PKG_CFLAGS) \
-		-DJAIL_FILTER_BLOB=\"build/filter-blob.inc\" \
-		-DJAIL_NFT_BATCH=\"build/nft-batch.inc\" -c -o $@ $<
-build-fuzz/obj/filterblob.o: build/filter-blob.inc
-build-fuzz/obj/netns.o: build/nft-batch.inc
+		-DJAIL_FILTER_BLOB=\"$(BUILD)/filter-blob.inc\" \
+		-DJAIL_NFT_BATCH=\"$(BUILD)/nft-batch.inc\" -c -o $@ $<
+# The generated rules of this build mode (build/ or build-asan/)
+build-fuzz/obj/filterblob.o: $(BUILD)/filter-blob.inc
+build-fuzz/obj/netns.o: $(BUILD)/nft-batch.inc
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBOBJS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIBOBJS) $(PKG_LIBS)
 
