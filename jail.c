@@ -132,6 +132,21 @@ static void start_log(struct jail_run *run, pid_t jail_pid, int chan_fd)
 	(void)send(chan_fd, &ready, 1, MSG_NOSIGNAL);
 }
 
+/*
+ * MSG_PLACEHOLDERS, with the project's placeholders as exclude lines for
+ * its private git dir, NUL-terminated; bare when they do not fit (the
+ * jail then looks for them itself)
+ */
+static void send_placeholders(int chan_fd, const struct jail_config *cfg,
+			      const struct placeholders *ph)
+{
+	static char buf[PLACEHOLDERS_EXCLUDE_MAX];
+	ssize_t n = placeholders_exclude(cfg, ph, buf, sizeof(buf));
+
+	(void)setup_send_data(chan_fd, MSG_PLACEHOLDERS, buf,
+			      n < 0 ? 0 : (size_t)n + 1);
+}
+
 static int run_jail(struct jail_run *run)
 {
 	static struct protect_list prot;
@@ -216,7 +231,7 @@ static int run_jail(struct jail_run *run)
 	 * has reported why; super_run() sees it.
 	 */
 	ph = placeholders_make(cfg);
-	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
+	send_placeholders(s.chan_fd, cfg, ph);
 	start_log(run, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);

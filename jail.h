@@ -490,8 +490,9 @@ struct fsview_waits {
 	 * the process that mounts it */
 	void (*before_sys)(void *arg);
 	/* Before the project, the home and the user's mounts: the host's
-	 * placeholders, which they bind, must exist */
-	void (*before_binds)(void *arg);
+	 * placeholders, which they bind, must exist. Return: the project's
+	 * placeholders as exclude lines, or NULL if unknown */
+	const char *(*before_binds)(void *arg);
 	void *arg;
 };
 

@@ -40,6 +40,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -481,6 +482,27 @@ void gitguard_open(struct gitguard *g)
 
 /* ---- copies, shared with gitview.c ------------------------------------ */
 
+/*
+ * Copy the @size bytes fstat() gave, in the kernel: no read to find the
+ * end, no user buffer. A file that shrank meanwhile ends early (git
+ * replaces these files by rename, never in place).
+ */
+static int copy_size(int in, int out, size_t size)
+{
+	while (size) {
+		ssize_t n = sendfile(out, in, NULL, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
 int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 {
 	autoclose int in = openat2_fd(src, name,
@@ -501,7 +523,7 @@ int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 		     st.st_mode & 0777);
 	if (out < 0)
 		return -errno;
-	return copy_fd(in, out, max);
+	return copy_size(in, out, (size_t)st.st_size);
 }
 
 int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
@@ -778,6 +800,47 @@ static void found_at_exit(void *arg, const char *path, const struct stat *st)
 		report_hooks(r->run, path);
 }
 
+#define STATE_DIR_BIT 32
+_Static_assert(ARRAY_SIZE(state_files) <= STATE_DIR_BIT &&
+		       STATE_DIR_BIT + ARRAY_SIZE(state_dirs) <= 64,
+	       "one bit per state file and state dir");
+
+/*
+ * Which state files (bit k for state_files[k]) and state dirs (bit
+ * STATE_DIR_BIT + k) directory @dir holds by name, in one read of the
+ * directory instead of a lookup per name. A directory too large to read
+ * whole (the jail may fill its tmpfs) counts as holding every one of
+ * them, so each is looked up as before and none is missed.
+ */
+static uint64_t state_names_in(int dir)
+{
+	autoclose int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY |
+						    O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	uint64_t seen = 0;
+	size_t n = 0;
+
+	if (!d)
+		return UINT64_MAX;
+	fd = -1;	/* the DIR owns it */
+	while ((e = readdir(d))) {
+		int k = state_file_index(e->d_name);
+
+		if (++n > MAX_ENTRIES) {
+			seen = UINT64_MAX;
+			break;
+		}
+		if (k >= 0)
+			seen |= UINT64_C(1) << k;
+		for (size_t j = 0; j < ARRAY_SIZE(state_dirs); j++)
+			if (!strcmp(e->d_name, state_dirs[j]))
+				seen |= UINT64_C(1) << (STATE_DIR_BIT + j);
+	}
+	closedir(d);
+	return seen;
+}
+
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
@@ -792,13 +855,19 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	/* The child sent one tmpfs per git dir, in order, or none at all */
 	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
 		int priv = tmp_fd[i];
+		uint64_t seen;
 
 		if (priv < 0 || g->dir_fd[i] < 0)
 			continue;
+		/* Absent on both sides: nothing to copy, nothing to remove */
+		seen = state_names_in(priv) | state_names_in(g->dir_fd[i]);
 		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++)
-			sync_file(run, priv, g->dir_fd[i], g->dir[i], k);
+			if (seen & (UINT64_C(1) << k))
+				sync_file(run, priv, g->dir_fd[i], g->dir[i],
+					  k);
 		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
-			sync_state(run, priv, g->dir_fd[i], g->dir[i],
-				   state_dirs[k]);
+			if (seen & (UINT64_C(1) << (STATE_DIR_BIT + k)))
+				sync_state(run, priv, g->dir_fd[i], g->dir[i],
+					   state_dirs[k]);
 	}
 }

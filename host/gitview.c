@@ -35,32 +35,37 @@ static bool is_under(const char *path, const char *root)
 	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
 }
 
-/* Bind @name of @src (read-only or not) at the same name in @dst */
+/*
+ * Bind @name of @src (read-only or not) at the same name in @dst. @dst is
+ * a private tmpfs only this process writes: its mount point is made and
+ * the mount attached by name there, with no descriptor of its own.
+ */
 static int bind_entry(int src, int dst, const char *name, bool is_dir,
 		      uint64_t attr)
 {
 	autoclose int from = openat2_fd(src, name, O_PATH | O_NOFOLLOW,
 					HOSTILE);
-	autoclose int to = -1;
+	autoclose int tree = -1;
+	struct mount_attr ma = { .attr_set = attr };
+	int err;
 
 	if (from < 0)
 		return from;
-	if (is_dir) {
-		if (mkdirat(dst, name, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	} else {
-		int fd = openat(dst, name,
-				O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				0644);
-
-		if (fd < 0)
-			return -errno;
-		close(fd);
-	}
-	to = openat2_fd(dst, name, O_PATH | O_NOFOLLOW, HOSTILE);
-	if (to < 0)
-		return to;
-	return fsview_bind_fd(from, to, attr);
+	err = is_dir ? mkdirat(dst, name, 0755) :
+		       mknodat(dst, name, S_IFREG | 0644, 0);
+	if (err < 0 && errno != EEXIST)
+		return -errno;
+	tree = open_tree(from, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+				 AT_RECURSIVE);
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma,
+			  sizeof(ma)) < 0)
+		return -errno;
+	if (move_mount(tree, "", dst, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
 }
 
 /* A symlink at the top level is recreated: the tmpfs copy is harmless */
@@ -160,12 +165,6 @@ static bool is_empty_node(const char *path)
 }
 
 /*
- * The project's info/: read-only binds but for `exclude`, a private copy
- * that also hides the empty placeholders of absent protected paths from
- * `git add -A` inside (they are removed at exit; committed, they would
- * show as deletions)
- */
-/*
  * A protected path of the project that does not exist has a placeholder
  * at its first missing component (.claude for .claude/settings.json):
  * git inside must not see it as a new file, or `git add -A` would commit
@@ -183,7 +182,15 @@ static void exclude_placeholder(int ex, char *path, size_t plen)
 		dprintf(ex, "\n/%s", path + plen + 1);
 }
 
-static int private_info(const struct jail_config *cfg, int src, int dst)
+/*
+ * The project's info/: read-only binds but for `exclude`, a private copy
+ * that also hides the empty placeholders of absent protected paths from
+ * `git add -A` inside (they are removed at exit; committed, they would
+ * show as deletions). @excl: their exclude lines from the supervisor,
+ * which made them, or NULL to look for them here
+ */
+static int private_info(const struct jail_config *cfg, int src, int dst,
+			const char *excl)
 {
 	autoclose int s = openat2_fd(src, "info", O_RDONLY | O_DIRECTORY,
 				     HOSTILE);
@@ -218,6 +225,11 @@ static int private_info(const struct jail_config *cfg, int src, int dst)
 	if (err < 0)
 		return err;
 	ex = openat2_fd(d, "exclude", O_WRONLY | O_APPEND | O_CREAT, HOSTILE);
+	if (excl) {
+		if (ex >= 0 && *excl)
+			(void)write_all(ex, excl, strlen(excl));
+		return 0;
+	}
 	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
 	for (size_t i = 0; i < n; i++) {
 		if (ex >= 0 && !strncmp(prot[i], cfg->project, plen) &&
@@ -266,6 +278,28 @@ static int fill_entry(const struct jail_config *cfg, size_t i, int src,
 	return 0;
 }
 
+bool gitguard_binds_whole(const struct jail_config *cfg, const char *path)
+{
+	const struct gitguard *g = cfg->git;
+	const char *name = strrchr(path, '/');
+	size_t max = 0;
+
+	if (!g || !name)
+		return false;
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		size_t n = strlen(g->dir[i]);
+
+		if (strncmp(path, g->dir[i], n) || path + n != name)
+			continue;
+		/* info/ of the project's own git dir is made, not bound */
+		if (!strcmp(name + 1, "info") && is_project_git(cfg, i))
+			return false;
+		return gitguard_kind_of(name + 1, true, &max) ==
+		       GITGUARD_OTHER;
+	}
+	return false;
+}
+
 int *gitguard_open_sources(const struct jail_config *cfg)
 {
 	const struct gitguard *g = cfg->git;
@@ -295,7 +329,7 @@ int *gitguard_open_sources(const struct jail_config *cfg)
 }
 
 static void fill_private(const struct jail_config *cfg, size_t i, int src,
-			 int dst)
+			 int dst, const char *excl)
 {
 	const struct gitguard *g = cfg->git;
 	DIR *dir;
@@ -320,7 +354,7 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 		}
 	}
 	if (is_project_git(cfg, i)) {
-		int err = private_info(cfg, dirfd(dir), dst);
+		int err = private_info(cfg, dirfd(dir), dst, excl);
 
 		if (err < 0) {
 			errno = -err;
@@ -353,7 +387,7 @@ static int attach_tmpfs(const struct gitguard *g, size_t i, int root_fd)
 }
 
 int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
-		   int *out)
+		   int *out, const char *excl)
 {
 	const struct gitguard *g = cfg->git;
 
@@ -362,7 +396,7 @@ int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 	/* Parents first: a nested one goes on the directory its parent made */
 	for (size_t i = 0; i < g->n_dirs; i++) {
 		out[i] = attach_tmpfs(g, i, root_fd);
-		fill_private(cfg, i, TAKE_FD(src[i]), out[i]);
+		fill_private(cfg, i, TAKE_FD(src[i]), out[i], excl);
 	}
 	free(src);
 	return (int)g->n_dirs;

@@ -364,6 +364,26 @@ struct placeholders;
  */
 struct placeholders *placeholders_make(const struct jail_config *cfg);
 
+/* Room for placeholders_exclude(), the most MSG_PLACEHOLDERS carries */
+#define PLACEHOLDERS_EXCLUDE_MAX 16384
+
+/**
+ * placeholders_exclude() - The project's placeholders as exclude lines
+ * @cfg:	validated configuration
+ * @p:		from placeholders_make()
+ * @buf:	where the lines go ("\n/NAME" each, relative to the project,
+ *		NUL-terminated), for the private .git/info/exclude
+ * @size:	its size
+ *
+ * Context: supervisor, before MSG_PLACEHOLDERS: the jail needs not look
+ * for what we made
+ *
+ * Return: the length of the lines, or -E2BIG when they do not fit
+ */
+ssize_t placeholders_exclude(const struct jail_config *cfg,
+			     const struct placeholders *p, char *buf,
+			     size_t size);
+
 /*
  * Remove the placeholders of runs whose supervisor was killed. Context:
  * supervisor, before the configuration is read (a placeholder left in
@@ -446,6 +466,8 @@ int *gitguard_open_sources(const struct jail_config *cfg);
  * @src:	from gitguard_open_sources(); taken over
  * @out:	GITGUARD_MAX_DIRS slots: O_PATH descriptors of the private
  *		tmpfs of each git dir, for the supervisor's copy-back
+ * @excl:	the project's placeholders as info/exclude lines
+ *		(placeholders_exclude()), or NULL to look for them here
  *
  * Context: command child, in the new mount namespace, after the project
  * and the other binds are in place and before the protected paths
@@ -453,7 +475,19 @@ int *gitguard_open_sources(const struct jail_config *cfg);
  * Return: number of descriptors in @out; dies on failure
  */
 int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
-		   int *out);
+		   int *out, const char *excl);
+
+/**
+ * gitguard_binds_whole() - Is @path bound read-only whole by gitview.c?
+ * @cfg:	validated configuration
+ * @path:	a protected path
+ *
+ * True for a name at the top level of a private git dir that
+ * gitguard_build() binds read-only with all below it when it is a
+ * directory there (hooks/ ...); nothing is mounted below it afterwards.
+ * The caller checks that a read-only mount is indeed there.
+ */
+bool gitguard_binds_whole(const struct jail_config *cfg, const char *path);
 
 /**
  * gitguard_finish() - Copy the allowed state back, report new repositories

@@ -551,6 +551,32 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	return p;
 }
 
+ssize_t placeholders_exclude(const struct jail_config *cfg,
+			     const struct placeholders *p, char *buf,
+			     size_t size)
+{
+	size_t len = 0, plen = strlen(cfg->project);
+
+	if (!size)
+		return -E2BIG;
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n; i++) {
+		const char *rel = p->path[i] + plen + 1;
+		size_t n;
+
+		if (!is_under(p->path[i], cfg->project))
+			continue;
+		n = strlen(rel);
+		if (len + n + 3 > size)
+			return -E2BIG;
+		buf[len++] = '\n';
+		buf[len++] = '/';
+		memcpy(buf + len, rel, n + 1);
+		len += n;
+	}
+	return (ssize_t)len;
+}
+
 /* Did the command write to the private tmpfs @fd? */
 static bool is_used(int fd)
 {

@@ -199,12 +199,17 @@ static void enter_jail_netns(void *arg)
 /*
  * The supervisor makes the placeholders of absent protected paths while
  * we build the view; they must exist before the trees that hold them
- * are bound (a private tmpfs needs its directory there)
+ * are bound (a private tmpfs needs its directory there). Return: those
+ * of the project as exclude lines for its private git dir, or NULL when
+ * the supervisor could not send them all
  */
-static void wait_placeholders(void *arg)
+static const char *wait_placeholders(void *arg)
 {
-	setup_expect_msg(((const struct view_socks *)arg)->chan,
-			 MSG_PLACEHOLDERS, NULL);
+	static char buf[PLACEHOLDERS_EXCLUDE_MAX];
+	size_t n = setup_expect_data(((const struct view_socks *)arg)->chan,
+				     MSG_PLACEHOLDERS, buf, sizeof(buf));
+
+	return n && buf[n - 1] == '\0' ? buf : NULL;
 }
 
 /*

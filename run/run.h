@@ -58,6 +58,13 @@ int setup_send_msg(int sock, char tag, int fd);
  * reported its own error.
  */
 void setup_expect_msg(int sock, char want, int *fd);
+/* Send @tag followed by @len bytes of @data. Return: 0 or negative errno */
+int setup_send_data(int sock, char tag, const void *data, size_t len);
+/*
+ * Wait for message @want carrying data, as setup_expect_msg(); up to
+ * @size bytes of it go to @buf. Return: their number (0: a bare @want)
+ */
+size_t setup_expect_data(int sock, char want, void *buf, size_t size);
 /* fork() a child linked by a socketpair: parent keeps @sock[0], child
  * @sock[1]. Return: as fork(), never negative (dies instead) */
 pid_t fork_with_socket(int sock[2]);
