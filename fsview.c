@@ -816,19 +816,22 @@ bool fsview_path_under(const char *path, const char *root)
 }
 
 int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
-		 int *git_fd)
+		 int *priv_fd)
 {
 	const struct jail_config *cfg = run->cfg;
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
-	int n_git, *git_src;
-	const char *excl = NULL;
+	int n_priv, *git_src, *git_tmp;
 
 	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(run, v);
 	git_src = gitguard_open_sources(cfg);
+	/* First: the supervisor fills them while we build */
+	git_tmp = gitguard_new_private(cfg);
+	if (git_tmp && w->private_git)
+		w->private_git(w->arg, git_tmp, cfg->git->n_dirs);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
 	sysview_build_system(root_fd, v);
@@ -844,22 +847,21 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	sysview_build_sys(root_fd, v);
 	/* The placeholders, made meanwhile, lie in the trees bound next */
 	if (w->before_binds)
-		excl = w->before_binds(w->arg);
+		w->before_binds(w->arg);
 	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	if (cfg->gitconfig)
 		sysview_jail_file_at(root_fd, xasprintf("%s/.gitconfig", cfg->home),
 			     cfg->gitconfig);
 	/* Over the project and its git dirs' binds, under protected paths */
-	n_git = gitguard_build(cfg, root_fd, git_src, git_fd, excl);
-	/* After the git dirs' descriptors: the private tmpfs mounts' */
-	for (size_t i = 0; i < v->n_priv; i++)
-		git_fd[n_git++] = v->priv_fd[i];
+	gitguard_build(cfg, root_fd, git_src, git_tmp);
+	for (n_priv = 0; n_priv < (int)v->n_priv; n_priv++)
+		priv_fd[n_priv] = v->priv_fd[n_priv];
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);
 	pivot(root_fd, cfg);
-	return n_git;
+	return n_priv;
 }
 
 size_t fsview_writable(const struct jail_config *cfg, const char **out,

@@ -132,21 +132,6 @@ static void start_log(struct jail_run *run, pid_t jail_pid, int chan_fd)
 	(void)send(chan_fd, &ready, 1, MSG_NOSIGNAL);
 }
 
-/*
- * MSG_PLACEHOLDERS, with the project's placeholders as exclude lines for
- * its private git dir, NUL-terminated; bare when they do not fit (the
- * jail then looks for them itself)
- */
-static void send_placeholders(int chan_fd, const struct jail_config *cfg,
-			      const struct placeholders *ph)
-{
-	static char buf[PLACEHOLDERS_EXCLUDE_MAX];
-	ssize_t n = placeholders_exclude(cfg, ph, buf, sizeof(buf));
-
-	(void)setup_send_data(chan_fd, MSG_PLACEHOLDERS, buf,
-			      n < 0 ? 0 : (size_t)n + 1);
-}
-
 static int run_jail(struct jail_run *run)
 {
 	static struct protect_list prot;
@@ -231,11 +216,14 @@ static int run_jail(struct jail_run *run)
 	 * has reported why; super_run() sees it.
 	 */
 	ph = placeholders_make(cfg);
-	send_placeholders(s.chan_fd, cfg, ph);
+	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
+	/* For the private .git/info/exclude (super_run(), MSG_GITFS) */
+	s.git_excl = placeholders_exclude(cfg, ph);
 	start_log(run, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	super_run(&s);
+	free(s.git_excl);
 	ask_srv_stop(s.ask);
 	super_stop_forwarder(&s);
 	super_restore_terminal();
@@ -257,7 +245,7 @@ static int run_jail(struct jail_run *run)
 	gitguard_finish(run, s.git_fd, s.n_git_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
-		 s.fwd_died  ? EXIT_JAIL_FAILED :
+		 s.fwd_died || s.git_failed ? EXIT_JAIL_FAILED :
 			       super_status_to_exit(s.status);
 	/* The jail is gone: nothing can change the upper layer any more */
 	if (cfg->review) {

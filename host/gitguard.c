@@ -16,17 +16,20 @@
  *     they point at (core.hooksPath, include files, recursively) and the
  *     .git pointer files, which config.c protects like any protected path.
  *  2. run_jail() opens every git dir as an O_PATH descriptor before clone:
- *     the view's sources and the copy-back's destinations, never looked up
- *     by path again.
- *  3. The command child, building the view, attaches a private tmpfs over
- *     each git dir (parents first) and fills it: copies of the top-level files
- *     git replaces by lock and rename (HEAD, index, ORIG_HEAD, MERGE_*,
- *     packed-refs ...) and of the state dirs (rebase-merge/, sequencer/),
- *     read-write binds of objects/, refs/, logs/, rr-cache/, lfs/, and
- *     read-only binds of everything else (config, hooks/, info/,
- *     commondir, gitdir, config.worktree ...). Anything git creates at the
- *     top level lands in the tmpfs. The descriptors of the tmpfs mounts
- *     go to the supervisor in one message.
+ *     the copies' sources and the copy-back's destinations, never looked
+ *     up by path again.
+ *  3. The command child, first thing in the view, makes a private tmpfs
+ *     for each git dir and passes them to the supervisor in one message.
+ *     The supervisor, idle meanwhile, fills in copies of the top-level
+ *     files git replaces by lock and rename (HEAD, index, ORIG_HEAD,
+ *     MERGE_*, packed-refs ...) and of the state dirs (rebase-merge/,
+ *     sequencer/), reading through the descriptors of step 2; COMMAND
+ *     does not run before it says it is done. The child attaches each
+ *     tmpfs over its git dir (parents first) with read-write binds of
+ *     objects/, refs/, logs/, rr-cache/, lfs/, and read-only binds of
+ *     everything else (config, hooks/, info/, commondir, gitdir,
+ *     config.worktree ...). Anything git creates at the top level lands
+ *     in the tmpfs.
  *  4. After the jail is gone the supervisor copies back an allowlist of
  *     files and state dirs, each read as hostile input (regular files,
  *     O_NOFOLLOW|O_NONBLOCK, bounded, resolved beneath the tmpfs with no
@@ -516,8 +519,10 @@ int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 		return in;
 	if (fstat(in, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	if ((size_t)st.st_size > max)
+		return -EFBIG;
 	out = openat(dst, name,
 		     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		     st.st_mode & 0777);

@@ -364,25 +364,18 @@ struct placeholders;
  */
 struct placeholders *placeholders_make(const struct jail_config *cfg);
 
-/* Room for placeholders_exclude(), the most MSG_PLACEHOLDERS carries */
-#define PLACEHOLDERS_EXCLUDE_MAX 16384
-
 /**
  * placeholders_exclude() - The project's placeholders as exclude lines
  * @cfg:	validated configuration
  * @p:		from placeholders_make()
- * @buf:	where the lines go ("\n/NAME" each, relative to the project,
- *		NUL-terminated), for the private .git/info/exclude
- * @size:	its size
  *
- * Context: supervisor, before MSG_PLACEHOLDERS: the jail needs not look
- * for what we made
+ * Context: supervisor, for the private .git/info/exclude
+ * (gitguard_fill()): git inside must not see them as new files
  *
- * Return: the length of the lines, or -E2BIG when they do not fit
+ * Return: "\n/NAME" for each, relative to the project (caller frees)
  */
-ssize_t placeholders_exclude(const struct jail_config *cfg,
-			     const struct placeholders *p, char *buf,
-			     size_t size);
+char *placeholders_exclude(const struct jail_config *cfg,
+			   const struct placeholders *p);
 
 /*
  * Remove the placeholders of runs whose supervisor was killed. Context:
@@ -460,22 +453,53 @@ void gitguard_open(struct gitguard *g);
 int *gitguard_open_sources(const struct jail_config *cfg);
 
 /**
+ * gitguard_new_private() - A new tmpfs for each guarded git dir
+ * @cfg:	validated configuration
+ *
+ * Context: command child, with the view's sources, before the view: the
+ * supervisor gets them (MSG_GITFS) and fills in the copies
+ * (gitguard_fill()) while the view is built; it copies back from them at
+ * exit (gitguard_finish())
+ *
+ * Return: one detached mount per git dir, in order, or NULL; dies on
+ *	   failure
+ */
+int *gitguard_new_private(const struct jail_config *cfg);
+
+/**
+ * gitguard_fill() - Copy the state files and dirs into the private tmpfs
+ * @cfg:	validated configuration
+ * @tmp_fd:	from gitguard_new_private(), received from the child
+ * @n_fd:	their number
+ * @excl:	exclude lines for the project's info/exclude (the
+ *		placeholders, placeholders_exclude()), or NULL
+ *
+ * Context: supervisor, while the child builds the view and before
+ * COMMAND runs (the child waits for MSG_GIT_FILLED): the real git dirs
+ * are read through gitguard_open()'s descriptors as hostile input, and
+ * nothing is written but into the new tmpfs mounts
+ *
+ * Return: 0, or negative errno after a warning that names the file
+ */
+int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
+		  size_t n_fd, const char *excl);
+
+/**
  * gitguard_build() - Put a private git dir over each guarded one
  * @cfg:	validated configuration
  * @root_fd:	the new root, before pivot
  * @src:	from gitguard_open_sources(); taken over
- * @out:	GITGUARD_MAX_DIRS slots: O_PATH descriptors of the private
- *		tmpfs of each git dir, for the supervisor's copy-back
- * @excl:	the project's placeholders as info/exclude lines
- *		(placeholders_exclude()), or NULL to look for them here
+ * @tmp:	from gitguard_new_private(); taken over: each is attached
+ *		over its git dir and given its binds (the supervisor makes
+ *		the copies)
  *
  * Context: command child, in the new mount namespace, after the project
  * and the other binds are in place and before the protected paths
  *
- * Return: number of descriptors in @out; dies on failure
+ * Dies on failure
  */
-int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
-		   int *out, const char *excl);
+void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
+		    int *tmp);
 
 /**
  * gitguard_binds_whole() - Is @path bound read-only whole by gitview.c?

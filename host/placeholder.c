@@ -551,30 +551,30 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	return p;
 }
 
-ssize_t placeholders_exclude(const struct jail_config *cfg,
-			     const struct placeholders *p, char *buf,
-			     size_t size)
+char *placeholders_exclude(const struct jail_config *cfg,
+			   const struct placeholders *p)
 {
-	size_t len = 0, plen = strlen(cfg->project);
+	size_t len = 1, plen = strlen(cfg->project);
+	char *buf;
 
-	if (!size)
-		return -E2BIG;
-	buf[0] = '\0';
+	for (size_t i = 0; i < p->n; i++)
+		if (is_under(p->path[i], cfg->project))
+			len += strlen(p->path[i]) - plen + 1;
+	buf = xmalloc(len);
+	len = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		const char *rel = p->path[i] + plen + 1;
-		size_t n;
+		size_t n = strlen(rel);
 
 		if (!is_under(p->path[i], cfg->project))
 			continue;
-		n = strlen(rel);
-		if (len + n + 3 > size)
-			return -E2BIG;
 		buf[len++] = '\n';
 		buf[len++] = '/';
-		memcpy(buf + len, rel, n + 1);
+		memcpy(buf + len, rel, n);
 		len += n;
 	}
-	return (ssize_t)len;
+	buf[len] = '\0';
+	return buf;
 }
 
 /* Did the command write to the private tmpfs @fd? */

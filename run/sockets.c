@@ -59,32 +59,6 @@ void setup_expect_msg(int sock, char want, int *fd)
 		memcpy(fd, CMSG_DATA(cm), sizeof(int));
 }
 
-int setup_send_data(int sock, char tag, const void *data, size_t len)
-{
-	struct iovec iov[2] = { { .iov_base = &tag, .iov_len = 1 },
-				{ .iov_base = (void *)data, .iov_len = len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-size_t setup_expect_data(int sock, char want, void *buf, size_t size)
-{
-	char tag = 0;
-	struct iovec iov[2] = { { .iov_base = &tag, .iov_len = 1 },
-				{ .iov_base = buf, .iov_len = size } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	ssize_t n;
-
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	/* Cut short, the data would be wrong: the sender keeps within it */
-	if (n < 1 || tag != want || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		_exit(EXIT_JAIL_FAILED);
-	return (size_t)n - 1;
-}
-
 /*
  * Fork a child linked to us by a socketpair: the parent keeps @sock[0],
  * the child @sock[1]. Return: as fork(), never negative
