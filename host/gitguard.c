@@ -42,6 +42,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -285,36 +286,85 @@ static void note_dotgit(struct gitguard *g, const char *path)
 		g->is_truncated = true;
 }
 
-/* Call @fn for each .git entry in the tree, within the walk's bounds */
-static void walk_dotgit(const char *dir, int depth, size_t *n_dirs,
-			void (*fn)(void *, const char *, const struct stat *),
-			void *arg)
-{
-	DIR *d;
-	struct dirent *e;
-	size_t n = 0;
+struct walk {
+	char path[PATH_MAX];	/* of the directory being read */
+	size_t n_dirs;		/* directories read (or not: > WALK_DIRS) */
+	void (*fn)(void *, const char *, const struct stat *);
+	void *arg;
+};
 
-	if (depth > WALK_DEPTH || ++*n_dirs > WALK_DIRS ||
-	    !(d = opendir(dir)))
+/*
+ * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
+ * for each .git entry, go down into the other directories. Names are
+ * looked up beside their directory's descriptor, never through the
+ * whole path, and a path is made only for what is used.
+ */
+static void walk_dir(struct walk *w, int fd, int depth)
+{
+	DIR *d = fdopendir(fd);
+	size_t len = strlen(w->path), n = 0;
+	struct dirent *e;
+
+	if (!d) {
+		close(fd);
 		return;
+	}
 	/* The tree is the jail's: a huge directory must not stall us */
 	while ((e = readdir(d)) && n++ < WALK_ENTRIES) {
-		autofree char *p = NULL;
+		const char *name = e->d_name;
+		bool is_dotgit = !strcmp(name, ".git");
+		size_t nl = strlen(name);
 		struct stat st;
+		int sub;
 
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		p = xasprintf("%s/%s", dir, e->d_name);
-		if (!strcmp(e->d_name, ".git")) {
-			if (lstat(p, &st) == 0)
-				fn(arg, p, &st);
-			continue;
-		}
 		/* Package trees hold no repository of the project's own */
-		if (e->d_type == DT_DIR && strcmp(e->d_name, "node_modules"))
-			walk_dotgit(p, depth + 1, n_dirs, fn, arg);
+		if (!is_dotgit &&
+		    (e->d_type != DT_DIR || !strcmp(name, ".") ||
+		     !strcmp(name, "..") || !strcmp(name, "node_modules") ||
+		     depth + 1 > WALK_DEPTH))
+			continue;
+		/* Beyond PATH_MAX: unreachable by path, as before */
+		if (len + 1 + nl >= sizeof(w->path))
+			continue;
+		w->path[len] = '/';
+		memcpy(w->path + len + 1, name, nl + 1);
+		if (is_dotgit) {
+			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
+			    0)
+				w->fn(w->arg, w->path, &st);
+		} else if (++w->n_dirs <= WALK_DIRS) {
+			sub = openat(dirfd(d), name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_NONBLOCK | O_CLOEXEC);
+			if (sub >= 0)
+				walk_dir(w, sub, depth + 1);
+		}
+		w->path[len] = '\0';
 	}
 	closedir(d);
+}
+
+/*
+ * Call @fn for each .git entry in the tree @root, within the walk's
+ * bounds. Return: the directories counted (more than WALK_DIRS: cut short)
+ */
+static size_t walk_dotgit(const char *root,
+			  void (*fn)(void *, const char *, const struct stat *),
+			  void *arg)
+{
+	autofree struct walk *w = xcalloc(1, sizeof(*w));
+	int fd;
+
+	if (strlen(root) >= sizeof(w->path))
+		return 0;
+	strcpy(w->path, root);
+	w->n_dirs = 1;
+	w->fn = fn;
+	w->arg = arg;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		walk_dir(w, fd, 0);
+	return w->n_dirs;
 }
 
 static void found_at_start(void *arg, const char *path, const struct stat *st)
@@ -449,7 +499,6 @@ static void protect_user_config(struct gitguard *g)
 struct gitguard *gitguard_collect(const struct jail_config *cfg)
 {
 	struct gitguard *g;
-	size_t n_walked = 0;
 
 	g = xcalloc(1, sizeof(*g));
 	g->project = cfg->project;
@@ -458,8 +507,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		    cfg->mounts[i].kind == MOUNT_RW &&
 		    is_git_dir(cfg->mounts[i].path))
 			add_git_dir(g, cfg->mounts[i].path, 0);
-	walk_dotgit(cfg->project, 0, &n_walked, found_at_start, g);
-	if (n_walked > WALK_DIRS)
+	if (walk_dotgit(cfg->project, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
@@ -852,10 +900,9 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
 	struct new_repos r = { run, g, 0 };
-	size_t n_walked = 0;
 
 	if (g)
-		walk_dotgit(cfg->project, 0, &n_walked, found_at_exit, &r);
+		(void)walk_dotgit(cfg->project, found_at_exit, &r);
 
 	/* The child sent one tmpfs per git dir, in order, or none at all */
 	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
