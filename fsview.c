@@ -602,10 +602,13 @@ static void build_entries(int root_fd, struct view *v)
  * Is @fd already the root of a mount, so that its name cannot be renamed
  * or removed (EBUSY), and, where @attr asks for it, a read-only one? Only
  * a file counts as read-only so: a directory's read-only bind must also
- * cover whatever is mounted below it, which is made again recursively.
- * Inside a private git dir (gitview.c) .git, .git/config are such mounts.
+ * cover whatever is mounted below it, which is made again recursively;
+ * unless @is_whole says it was bound read-only whole, nothing mounted
+ * below it since. Inside a private git dir (gitview.c) .git, .git/config
+ * and .git/hooks are such mounts.
  */
-static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr)
+static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr,
+			      bool is_whole)
 {
 	struct statx stx;
 	struct statvfs sv;
@@ -616,12 +619,17 @@ static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr)
 		return false;
 	if (!(attr & MOUNT_ATTR_RDONLY))
 		return true;
-	return !S_ISDIR(st->st_mode) && fstatvfs(fd, &sv) == 0 &&
+	return (!S_ISDIR(st->st_mode) || is_whole) && fstatvfs(fd, &sv) == 0 &&
 	       (sv.f_flag & ST_RDONLY);
 }
 
-/* Make @path a mount point of itself, so rename/unlink give EBUSY */
-static int pin_in_place(int root_fd, const char *path, uint64_t attr)
+/*
+ * Make @path a mount point of itself, so rename/unlink give EBUSY.
+ * @is_whole: a read-only mount there would cover all below it
+ * (is_pinned_already())
+ */
+static int pin_in_place(int root_fd, const char *path, uint64_t attr,
+			bool is_whole)
 {
 	autoclose int fd = openat2_fd(root_fd, path, O_PATH | O_NOFOLLOW,
 				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
@@ -637,7 +645,7 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr)
 	/* An ancestor that is a file is a placeholder: never writable */
 	if (!S_ISDIR(st.st_mode))
 		attr |= MOUNT_ATTR_RDONLY;
-	if (is_pinned_already(fd, &st, attr))
+	if (is_pinned_already(fd, &st, attr, is_whole))
 		return 0;
 	return view_bind_fd(fd, fd, attr);
 }
@@ -674,7 +682,7 @@ static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
 			*s = '/';
 			continue;
 		}
-		err = pin_in_place(root_fd, p, ATTR_RW);
+		err = pin_in_place(root_fd, p, ATTR_RW, false);
 		if (err >= 0 && pin->n < ARRAY_SIZE(pin->path))
 			pin->path[pin->n++] = xstrdup(p);
 		*s = '/';
@@ -687,14 +695,15 @@ static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
 	}
 }
 
-static void protect_one(int root_fd, struct pinned *pin, const char *tree,
-			const char *path)
+static void protect_one(const struct jail_config *cfg, int root_fd,
+			struct pinned *pin, const char *tree, const char *path)
 {
 	int err;
 
 	if (tree)
 		pin_ancestors(root_fd, pin, tree, path);
-	err = pin_in_place(root_fd, path, ATTR_RO);
+	err = pin_in_place(root_fd, path, ATTR_RO,
+			   gitguard_binds_whole(cfg, path));
 	/* Absent (or below a file): the exit check reports its creation */
 	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
 		return;
@@ -728,7 +737,7 @@ static void build_protect(const struct jail_config *cfg, int root_fd)
 					   cfg->project :
 					   writable_tree_of(cfg, paths[i]);
 
-		protect_one(root_fd, pin, tree, paths[i]);
+		protect_one(cfg, root_fd, pin, tree, paths[i]);
 		free(paths[i]);
 	}
 	while (pin->n--)
@@ -807,18 +816,22 @@ bool fsview_path_under(const char *path, const char *root)
 }
 
 int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
-		 int *git_fd)
+		 int *priv_fd)
 {
 	const struct jail_config *cfg = run->cfg;
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
-	int n_git, *git_src;
+	int n_priv, *git_src, *git_tmp;
 
 	v->upper_fd = v->work_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(run, v);
 	git_src = gitguard_open_sources(cfg);
+	/* First: the supervisor fills them while we build */
+	git_tmp = gitguard_new_private(cfg);
+	if (git_tmp && w->private_git)
+		w->private_git(w->arg, git_tmp, cfg->git->n_dirs);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
 	sysview_build_system(root_fd, v);
@@ -841,15 +854,14 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 		sysview_jail_file_at(root_fd, xasprintf("%s/.gitconfig", cfg->home),
 			     cfg->gitconfig);
 	/* Over the project and its git dirs' binds, under protected paths */
-	n_git = gitguard_build(cfg, root_fd, git_src, git_fd);
-	/* After the git dirs' descriptors: the private tmpfs mounts' */
-	for (size_t i = 0; i < v->n_priv; i++)
-		git_fd[n_git++] = v->priv_fd[i];
+	gitguard_build(cfg, root_fd, git_src, git_tmp);
+	for (n_priv = 0; n_priv < (int)v->n_priv; n_priv++)
+		priv_fd[n_priv] = v->priv_fd[n_priv];
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	free(v);
 	pivot(root_fd, cfg);
-	return n_git;
+	return n_priv;
 }
 
 size_t fsview_writable(const struct jail_config *cfg, const char **out,

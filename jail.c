@@ -217,10 +217,13 @@ static int run_jail(struct jail_run *run)
 	 */
 	ph = placeholders_make(cfg);
 	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
+	/* For the private .git/info/exclude (super_run(), MSG_GITFS) */
+	s.git_excl = placeholders_exclude(cfg, ph);
 	start_log(run, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	super_run(&s);
+	free(s.git_excl);
 	ask_srv_stop(s.ask);
 	super_stop_forwarder(&s);
 	super_restore_terminal();
@@ -242,7 +245,7 @@ static int run_jail(struct jail_run *run)
 	gitguard_finish(run, s.git_fd, s.n_git_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
-		 s.fwd_died  ? EXIT_JAIL_FAILED :
+		 s.fwd_died || s.git_failed ? EXIT_JAIL_FAILED :
 			       super_status_to_exit(s.status);
 	/* The jail is gone: nothing can change the upper layer any more */
 	if (cfg->review) {

@@ -474,12 +474,12 @@ struct jail_run {
  * Must: open every source before anything is mounted over it
  * Must not: create or modify anything on the host filesystem
  *
- * @git_fd:	GITGUARD_MAX_FDS slots: the private git dirs' tmpfs
- *		descriptors (gitguard.c), for the supervisor's copy-back,
- *		then those of the private tmpfs mounts over placeholders
- *		(placeholder.c), in the order of the configuration
+ * @priv_fd:	GITGUARD_MAX_FDS slots: the descriptors of the private
+ *		tmpfs mounts over placeholders (placeholder.c), in the
+ *		order of the configuration (the private git dirs' go to
+ *		the supervisor first, through @w->private_git)
  *
- * Return: number of descriptors in @git_fd
+ * Return: number of descriptors in @priv_fd
  */
 /*
  * The steps of fsview_build() that wait for another process: each hook is
@@ -492,11 +492,14 @@ struct fsview_waits {
 	/* Before the project, the home and the user's mounts: the host's
 	 * placeholders, which they bind, must exist */
 	void (*before_binds)(void *arg);
+	/* The private git dirs' new tmpfs mounts (gitguard_new_private()),
+	 * before the view is built: the supervisor fills in the copies */
+	void (*private_git)(void *arg, const int *fd, size_t n);
 	void *arg;
 };
 
 int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
-		 int *git_fd);
+		 int *priv_fd);
 
 /* Project-relative paths protected by default (SPEC "Filesystem view") */
 extern const char *const fsview_default_protect[];

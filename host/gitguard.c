@@ -16,17 +16,20 @@
  *     they point at (core.hooksPath, include files, recursively) and the
  *     .git pointer files, which config.c protects like any protected path.
  *  2. run_jail() opens every git dir as an O_PATH descriptor before clone:
- *     the view's sources and the copy-back's destinations, never looked up
- *     by path again.
- *  3. The command child, building the view, attaches a private tmpfs over
- *     each git dir (parents first) and fills it: copies of the top-level files
- *     git replaces by lock and rename (HEAD, index, ORIG_HEAD, MERGE_*,
- *     packed-refs ...) and of the state dirs (rebase-merge/, sequencer/),
- *     read-write binds of objects/, refs/, logs/, rr-cache/, lfs/, and
- *     read-only binds of everything else (config, hooks/, info/,
- *     commondir, gitdir, config.worktree ...). Anything git creates at the
- *     top level lands in the tmpfs. The descriptors of the tmpfs mounts
- *     go to the supervisor in one message.
+ *     the copies' sources and the copy-back's destinations, never looked
+ *     up by path again.
+ *  3. The command child, first thing in the view, makes a private tmpfs
+ *     for each git dir and passes them to the supervisor in one message.
+ *     The supervisor, idle meanwhile, fills in copies of the top-level
+ *     files git replaces by lock and rename (HEAD, index, ORIG_HEAD,
+ *     MERGE_*, packed-refs ...) and of the state dirs (rebase-merge/,
+ *     sequencer/), reading through the descriptors of step 2; COMMAND
+ *     does not run before it says it is done. The child attaches each
+ *     tmpfs over its git dir (parents first) with read-write binds of
+ *     objects/, refs/, logs/, rr-cache/, lfs/, and read-only binds of
+ *     everything else (config, hooks/, info/, commondir, gitdir,
+ *     config.worktree ...). Anything git creates at the top level lands
+ *     in the tmpfs.
  *  4. After the jail is gone the supervisor copies back an allowlist of
  *     files and state dirs, each read as hostile input (regular files,
  *     O_NOFOLLOW|O_NONBLOCK, bounded, resolved beneath the tmpfs with no
@@ -39,7 +42,9 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -281,36 +286,85 @@ static void note_dotgit(struct gitguard *g, const char *path)
 		g->is_truncated = true;
 }
 
-/* Call @fn for each .git entry in the tree, within the walk's bounds */
-static void walk_dotgit(const char *dir, int depth, size_t *n_dirs,
-			void (*fn)(void *, const char *, const struct stat *),
-			void *arg)
-{
-	DIR *d;
-	struct dirent *e;
-	size_t n = 0;
+struct walk {
+	char path[PATH_MAX];	/* of the directory being read */
+	size_t n_dirs;		/* directories read (or not: > WALK_DIRS) */
+	void (*fn)(void *, const char *, const struct stat *);
+	void *arg;
+};
 
-	if (depth > WALK_DEPTH || ++*n_dirs > WALK_DIRS ||
-	    !(d = opendir(dir)))
+/*
+ * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
+ * for each .git entry, go down into the other directories. Names are
+ * looked up beside their directory's descriptor, never through the
+ * whole path, and a path is made only for what is used.
+ */
+static void walk_dir(struct walk *w, int fd, int depth)
+{
+	DIR *d = fdopendir(fd);
+	size_t len = strlen(w->path), n = 0;
+	struct dirent *e;
+
+	if (!d) {
+		close(fd);
 		return;
+	}
 	/* The tree is the jail's: a huge directory must not stall us */
 	while ((e = readdir(d)) && n++ < WALK_ENTRIES) {
-		autofree char *p = NULL;
+		const char *name = e->d_name;
+		bool is_dotgit = !strcmp(name, ".git");
+		size_t nl = strlen(name);
 		struct stat st;
+		int sub;
 
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		p = xasprintf("%s/%s", dir, e->d_name);
-		if (!strcmp(e->d_name, ".git")) {
-			if (lstat(p, &st) == 0)
-				fn(arg, p, &st);
-			continue;
-		}
 		/* Package trees hold no repository of the project's own */
-		if (e->d_type == DT_DIR && strcmp(e->d_name, "node_modules"))
-			walk_dotgit(p, depth + 1, n_dirs, fn, arg);
+		if (!is_dotgit &&
+		    (e->d_type != DT_DIR || !strcmp(name, ".") ||
+		     !strcmp(name, "..") || !strcmp(name, "node_modules") ||
+		     depth + 1 > WALK_DEPTH))
+			continue;
+		/* Beyond PATH_MAX: unreachable by path, as before */
+		if (len + 1 + nl >= sizeof(w->path))
+			continue;
+		w->path[len] = '/';
+		memcpy(w->path + len + 1, name, nl + 1);
+		if (is_dotgit) {
+			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
+			    0)
+				w->fn(w->arg, w->path, &st);
+		} else if (++w->n_dirs <= WALK_DIRS) {
+			sub = openat(dirfd(d), name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_NONBLOCK | O_CLOEXEC);
+			if (sub >= 0)
+				walk_dir(w, sub, depth + 1);
+		}
+		w->path[len] = '\0';
 	}
 	closedir(d);
+}
+
+/*
+ * Call @fn for each .git entry in the tree @root, within the walk's
+ * bounds. Return: the directories counted (more than WALK_DIRS: cut short)
+ */
+static size_t walk_dotgit(const char *root,
+			  void (*fn)(void *, const char *, const struct stat *),
+			  void *arg)
+{
+	autofree struct walk *w = xcalloc(1, sizeof(*w));
+	int fd;
+
+	if (strlen(root) >= sizeof(w->path))
+		return 0;
+	strcpy(w->path, root);
+	w->n_dirs = 1;
+	w->fn = fn;
+	w->arg = arg;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		walk_dir(w, fd, 0);
+	return w->n_dirs;
 }
 
 static void found_at_start(void *arg, const char *path, const struct stat *st)
@@ -445,7 +499,6 @@ static void protect_user_config(struct gitguard *g)
 struct gitguard *gitguard_collect(const struct jail_config *cfg)
 {
 	struct gitguard *g;
-	size_t n_walked = 0;
 
 	g = xcalloc(1, sizeof(*g));
 	g->project = cfg->project;
@@ -454,8 +507,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		    cfg->mounts[i].kind == MOUNT_RW &&
 		    is_git_dir(cfg->mounts[i].path))
 			add_git_dir(g, cfg->mounts[i].path, 0);
-	walk_dotgit(cfg->project, 0, &n_walked, found_at_start, g);
-	if (n_walked > WALK_DIRS)
+	if (walk_dotgit(cfg->project, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
@@ -481,6 +533,27 @@ void gitguard_open(struct gitguard *g)
 
 /* ---- copies, shared with gitview.c ------------------------------------ */
 
+/*
+ * Copy the @size bytes fstat() gave, in the kernel: no read to find the
+ * end, no user buffer. A file that shrank meanwhile ends early (git
+ * replaces these files by rename, never in place).
+ */
+static int copy_size(int in, int out, size_t size)
+{
+	while (size) {
+		ssize_t n = sendfile(out, in, NULL, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		size -= (size_t)n;
+	}
+	return 0;
+}
+
 int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 {
 	autoclose int in = openat2_fd(src, name,
@@ -494,14 +567,16 @@ int gitguard_copy_file(int src, int dst, const char *name, size_t max)
 		return in;
 	if (fstat(in, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max)
+	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
+	if ((size_t)st.st_size > max)
+		return -EFBIG;
 	out = openat(dst, name,
 		     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		     st.st_mode & 0777);
 	if (out < 0)
 		return -errno;
-	return copy_fd(in, out, max);
+	return copy_size(in, out, (size_t)st.st_size);
 }
 
 int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
@@ -778,27 +853,73 @@ static void found_at_exit(void *arg, const char *path, const struct stat *st)
 		report_hooks(r->run, path);
 }
 
+#define STATE_DIR_BIT 32
+_Static_assert(ARRAY_SIZE(state_files) <= STATE_DIR_BIT &&
+		       STATE_DIR_BIT + ARRAY_SIZE(state_dirs) <= 64,
+	       "one bit per state file and state dir");
+
+/*
+ * Which state files (bit k for state_files[k]) and state dirs (bit
+ * STATE_DIR_BIT + k) directory @dir holds by name, in one read of the
+ * directory instead of a lookup per name. A directory too large to read
+ * whole (the jail may fill its tmpfs) counts as holding every one of
+ * them, so each is looked up as before and none is missed.
+ */
+static uint64_t state_names_in(int dir)
+{
+	autoclose int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY |
+						    O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	uint64_t seen = 0;
+	size_t n = 0;
+
+	if (!d)
+		return UINT64_MAX;
+	fd = -1;	/* the DIR owns it */
+	while ((e = readdir(d))) {
+		int k = state_file_index(e->d_name);
+
+		if (++n > MAX_ENTRIES) {
+			seen = UINT64_MAX;
+			break;
+		}
+		if (k >= 0)
+			seen |= UINT64_C(1) << k;
+		for (size_t j = 0; j < ARRAY_SIZE(state_dirs); j++)
+			if (!strcmp(e->d_name, state_dirs[j]))
+				seen |= UINT64_C(1) << (STATE_DIR_BIT + j);
+	}
+	closedir(d);
+	return seen;
+}
+
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
 	struct new_repos r = { run, g, 0 };
-	size_t n_walked = 0;
 
 	if (g)
-		walk_dotgit(cfg->project, 0, &n_walked, found_at_exit, &r);
+		(void)walk_dotgit(cfg->project, found_at_exit, &r);
 
 	/* The child sent one tmpfs per git dir, in order, or none at all */
 	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
 		int priv = tmp_fd[i];
+		uint64_t seen;
 
 		if (priv < 0 || g->dir_fd[i] < 0)
 			continue;
+		/* Absent on both sides: nothing to copy, nothing to remove */
+		seen = state_names_in(priv) | state_names_in(g->dir_fd[i]);
 		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++)
-			sync_file(run, priv, g->dir_fd[i], g->dir[i], k);
+			if (seen & (UINT64_C(1) << k))
+				sync_file(run, priv, g->dir_fd[i], g->dir[i],
+					  k);
 		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
-			sync_state(run, priv, g->dir_fd[i], g->dir[i],
-				   state_dirs[k]);
+			if (seen & (UINT64_C(1) << (STATE_DIR_BIT + k)))
+				sync_state(run, priv, g->dir_fd[i], g->dir[i],
+					   state_dirs[k]);
 	}
 }

@@ -5,13 +5,22 @@
  * In the command child, before pivot_root(): a tmpfs is attached over
  * each guarded git dir, parents first, and filled from the real one,
  * which the supervisor opened before the jail existed and which is
- * reopened here and checked to be the same directory: copies of the
- * state files and dirs git replaces by lock and rename, the real
+ * reopened here and checked to be the same directory: the real
  * objects/, refs/, logs/, rr-cache/, lfs/ read-write, everything else
  * read-only; worktrees/ and modules/ are directories of the tmpfs where
  * each git dir below gets its own tmpfs. Every name is opened beneath its
  * directory without following a symlink; a top-level symlink is
  * recreated in the tmpfs, where it can do no harm.
+ *
+ * The copies of the state files and dirs git replaces by lock and rename
+ * (HEAD, index, rebase-merge/ ...) and the project's info/exclude are
+ * made meanwhile by the supervisor, which is idle then: the child makes
+ * the tmpfs mounts first and passes them (MSG_GITFS), and waits for
+ * MSG_GIT_FILLED before COMMAND runs. The supervisor reads the real git
+ * dirs through the descriptors it opened before the jail existed, and
+ * writes only into the new tmpfs mounts, before anything of the jail
+ * runs; killed meanwhile, it leaves nothing on the host, and the jail,
+ * which never gets MSG_GIT_FILLED, never runs COMMAND.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -35,32 +44,37 @@ static bool is_under(const char *path, const char *root)
 	return !strncmp(path, root, n) && (path[n] == '/' || !path[n]);
 }
 
-/* Bind @name of @src (read-only or not) at the same name in @dst */
+/*
+ * Bind @name of @src (read-only or not) at the same name in @dst. @dst is
+ * a private tmpfs only this process writes: its mount point is made and
+ * the mount attached by name there, with no descriptor of its own.
+ */
 static int bind_entry(int src, int dst, const char *name, bool is_dir,
 		      uint64_t attr)
 {
 	autoclose int from = openat2_fd(src, name, O_PATH | O_NOFOLLOW,
 					HOSTILE);
-	autoclose int to = -1;
+	autoclose int tree = -1;
+	struct mount_attr ma = { .attr_set = attr };
+	int err;
 
 	if (from < 0)
 		return from;
-	if (is_dir) {
-		if (mkdirat(dst, name, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	} else {
-		int fd = openat(dst, name,
-				O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				0644);
-
-		if (fd < 0)
-			return -errno;
-		close(fd);
-	}
-	to = openat2_fd(dst, name, O_PATH | O_NOFOLLOW, HOSTILE);
-	if (to < 0)
-		return to;
-	return fsview_bind_fd(from, to, attr);
+	err = is_dir ? mkdirat(dst, name, 0755) :
+		       mknodat(dst, name, S_IFREG | 0644, 0);
+	if (err < 0 && errno != EEXIST)
+		return -errno;
+	tree = open_tree(from, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+				 AT_RECURSIVE);
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma,
+			  sizeof(ma)) < 0)
+		return -errno;
+	if (move_mount(tree, "", dst, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
 }
 
 /* A symlink at the top level is recreated: the tmpfs copy is harmless */
@@ -138,64 +152,22 @@ static bool is_project_git(const struct jail_config *cfg, size_t i)
 	return !strncmp(d, cfg->project, n) && !strcmp(d + n, "/.git");
 }
 
-/* Is @path an empty file or directory (a placeholder, placeholder.c)? */
-static bool is_empty_node(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	size_t n = 0;
-
-	if (lstat(path, &st) < 0)
-		return false;
-	if (S_ISREG(st.st_mode))
-		return st.st_size == 0 ||
-		       (st.st_size == 3 && strlen(path) > 5 &&
-			!strcmp(path + strlen(path) - 5, ".json"));
-	if (!S_ISDIR(st.st_mode) || !(d = opendir(path)))
-		return false;
-	while (readdir(d) && n < 3)
-		n++;
-	closedir(d);
-	return n == 2;
-}
-
 /*
  * The project's info/: read-only binds but for `exclude`, a private copy
- * that also hides the empty placeholders of absent protected paths from
- * `git add -A` inside (they are removed at exit; committed, they would
- * show as deletions)
+ * the supervisor makes (gitguard_fill(); the same directory may be made
+ * there first)
  */
-/*
- * A protected path of the project that does not exist has a placeholder
- * at its first missing component (.claude for .claude/settings.json):
- * git inside must not see it as a new file, or `git add -A` would commit
- * it and its removal at exit would show as a deletion on the host.
- * @plen: the length of the project's path, a prefix of @path
- */
-static void exclude_placeholder(int ex, char *path, size_t plen)
-{
-	char *slash;
-
-	while (access(path, F_OK) < 0 && (slash = strrchr(path, '/')) &&
-	       (size_t)(slash - path) > plen)
-		*slash = '\0';
-	if (is_empty_node(path))
-		dprintf(ex, "\n/%s", path + plen + 1);
-}
-
-static int private_info(const struct jail_config *cfg, int src, int dst)
+static int private_info(int src, int dst)
 {
 	autoclose int s = openat2_fd(src, "info", O_RDONLY | O_DIRECTORY,
 				     HOSTILE);
 	autoclose int d = -1;
-	autoclose int ex = -1;
-	char *prot[JAIL_MAX_MOUNTS + 32];
-	size_t n, plen = strlen(cfg->project), k = 0;
+	size_t k = 0;
 	DIR *dir = NULL;
 	struct dirent *e;
 	int err = 0;
 
-	if (mkdirat(dst, "info", 0755) < 0)
+	if (mkdirat(dst, "info", 0755) < 0 && errno != EEXIST)
 		return -errno;
 	d = openat2_fd(dst, "info", O_PATH | O_DIRECTORY, HOSTILE);
 	if (d < 0)
@@ -206,8 +178,8 @@ static int private_info(const struct jail_config *cfg, int src, int dst)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (!strcmp(e->d_name, "exclude") && e->d_type == DT_REG)
-			err = gitguard_copy_file(dirfd(dir), d, e->d_name, GITGUARD_TEXT_MAX);
-		else if (e->d_type == DT_LNK)
+			continue;	/* the supervisor's copy */
+		if (e->d_type == DT_LNK)
 			err = copy_symlink(dirfd(dir), d, e->d_name);
 		else if (e->d_type == DT_REG || e->d_type == DT_DIR)
 			err = bind_entry(dirfd(dir), d, e->d_name,
@@ -215,17 +187,7 @@ static int private_info(const struct jail_config *cfg, int src, int dst)
 	}
 	if (dir)
 		closedir(dir);
-	if (err < 0)
-		return err;
-	ex = openat2_fd(d, "exclude", O_WRONLY | O_APPEND | O_CREAT, HOSTILE);
-	n = fsview_protected(cfg, prot, ARRAY_SIZE(prot));
-	for (size_t i = 0; i < n; i++) {
-		if (ex >= 0 && !strncmp(prot[i], cfg->project, plen) &&
-		    prot[i][plen] == '/')
-			exclude_placeholder(ex, prot[i], plen);
-		free(prot[i]);
-	}
-	return 0;
+	return err;
 }
 
 /* One top-level entry of git dir @i into its private dir @dst */
@@ -234,7 +196,7 @@ static int fill_entry(const struct jail_config *cfg, size_t i, int src,
 {
 	const struct gitguard *g = cfg->git;
 	const char *name = e->d_name;
-	size_t max = 0, budget = GITGUARD_STATE_BYTES;
+	size_t max = 0;
 	enum gitguard_kind kind = gitguard_kind_of(name, e->d_type == DT_DIR,
 						   &max);
 	autofree char *p = NULL;
@@ -245,13 +207,13 @@ static int fill_entry(const struct jail_config *cfg, size_t i, int src,
 	case GITGUARD_RW_DIR:
 		return bind_entry(src, dst, name, true, ATTR_RW);
 	case GITGUARD_STATE_DIR:
-		return gitguard_copy_tree(src, name, dst, name, 0, &budget);
+		return 0;	/* copied by the supervisor (gitguard_fill()) */
 	case GITGUARD_NEST_DIR:
 		p = xasprintf("%s/%s", g->dir[i], name);
 		return mirror_nest(g, src, dst, name, p, 0);
 	case GITGUARD_STATE_FILE:
 		if (e->d_type == DT_REG)
-			return gitguard_copy_file(src, dst, name, max);
+			return 0;	/* copied by the supervisor */
 		break;
 	case GITGUARD_OTHER:
 		break;
@@ -264,6 +226,28 @@ static int fill_entry(const struct jail_config *cfg, size_t i, int src,
 				  ATTR_RO);
 	/* Sockets, FIFOs, devices: nothing git needs */
 	return 0;
+}
+
+bool gitguard_binds_whole(const struct jail_config *cfg, const char *path)
+{
+	const struct gitguard *g = cfg->git;
+	const char *name = strrchr(path, '/');
+	size_t max = 0;
+
+	if (!g || !name)
+		return false;
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		size_t n = strlen(g->dir[i]);
+
+		if (strncmp(path, g->dir[i], n) || path + n != name)
+			continue;
+		/* info/ of the project's own git dir is made, not bound */
+		if (!strcmp(name + 1, "info") && is_project_git(cfg, i))
+			return false;
+		return gitguard_kind_of(name + 1, true, &max) ==
+		       GITGUARD_OTHER;
+	}
+	return false;
 }
 
 int *gitguard_open_sources(const struct jail_config *cfg)
@@ -320,7 +304,7 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 		}
 	}
 	if (is_project_git(cfg, i)) {
-		int err = private_info(cfg, dirfd(dir), dst);
+		int err = private_info(dirfd(dir), dst);
 
 		if (err < 0) {
 			errno = -err;
@@ -330,41 +314,158 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 	closedir(dir);
 }
 
-/*
- * A private tmpfs attached right over git dir @i in the view (no scratch
- * mount: unmounting one would cost an RCU grace period). Return: O_PATH
- * descriptor of its root
- */
-static int attach_tmpfs(const struct gitguard *g, size_t i, int root_fd)
+int *gitguard_new_private(const struct jail_config *cfg)
 {
-	autoclose int mnt = fsview_new_tmpfs("0755");
+	const struct gitguard *g = cfg->git;
+	int *fds;
+
+	if (!g || !g->n_dirs)
+		return NULL;
+	fds = xcalloc(g->n_dirs, sizeof(*fds));
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		fds[i] = fsview_new_tmpfs("0755");
+		if (fds[i] < 0) {
+			errno = -fds[i];
+			die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
+		}
+	}
+	return fds;
+}
+
+/*
+ * Attach private tmpfs @mnt right over git dir @i in the view (no scratch
+ * mount: unmounting one would cost an RCU grace period)
+ */
+static void attach_tmpfs(const struct gitguard *g, size_t i, int root_fd,
+			 int mnt)
+{
 	autoclose int dst = fsview_open_target(root_fd, g->dir[i], true);
 
-	if (mnt < 0 || dst < 0) {
-		errno = mnt < 0 ? -mnt : -dst;
+	if (dst < 0) {
+		errno = -dst;
 		die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
 	}
 	if (move_mount(mnt, "", dst, "",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		die_errno("git dir \"%s\": attach the private tmpfs",
 			  g->dir[i]);
-	/* The descriptor from fsmount() names the mount's root */
-	return TAKE_FD(mnt);
 }
 
-int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
-		   int *out)
+void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
+		    int *tmp)
 {
 	const struct gitguard *g = cfg->git;
 
-	if (!g || !g->n_dirs || !src)
-		return 0;
+	if (!g || !g->n_dirs || !src || !tmp)
+		return;
 	/* Parents first: a nested one goes on the directory its parent made */
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		out[i] = attach_tmpfs(g, i, root_fd);
-		fill_private(cfg, i, TAKE_FD(src[i]), out[i]);
+		/* The descriptor from fsmount() names the mount's root */
+		attach_tmpfs(g, i, root_fd, tmp[i]);
+		fill_private(cfg, i, TAKE_FD(src[i]), tmp[i]);
+		close(tmp[i]);
 	}
 	free(src);
-	return (int)g->n_dirs;
+	free(tmp);
 }
 
+/* ---- the copies, in the supervisor, while the child binds ------------- */
+
+/*
+ * The project's info/exclude: a copy of the real one, if a regular file,
+ * and the lines @excl that hide the placeholders of absent protected paths
+ * from `git add -A` inside (they are removed at exit; committed, they
+ * would show as deletions). Anything else named exclude is the child's.
+ */
+static int fill_exclude(int real, int priv, const char *excl)
+{
+	autoclose int s = openat2_fd(real, "info", O_PATH | O_DIRECTORY,
+				     HOSTILE);
+	autoclose int d = -1;
+	autoclose int out = -1;
+	int err = -ENOENT;
+
+	if (mkdirat(priv, "info", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	d = openat2_fd(priv, "info", O_PATH | O_DIRECTORY, HOSTILE);
+	if (d < 0)
+		return d;
+	if (s >= 0)
+		err = gitguard_copy_file(s, d, "exclude", GITGUARD_TEXT_MAX);
+	if (err == -ELOOP || err == -EINVAL)
+		return 0;	/* not a regular file */
+	if (err < 0 && err != -ENOENT)
+		return err;
+	out = err ? openat(d, "exclude",
+			   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			   0644) :
+		    openat2_fd(d, "exclude", O_WRONLY | O_APPEND, HOSTILE);
+	if (out < 0)
+		return err ? -errno : out;
+	return excl && *excl ? write_all(out, excl, strlen(excl)) : 0;
+}
+
+/*
+ * The state files and dirs of git dir @i into its private tmpfs @priv;
+ * a failure is said here, with the name
+ */
+static int fill_state(const struct gitguard *g, size_t i, int priv)
+{
+	autoclose int fd = openat(g->dir_fd[i], ".",
+				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	size_t n = 0;
+	int err = 0;
+
+	if (!dir)
+		return -errno;
+	fd = -1;	/* the DIR owns it */
+	while (!err && (e = readdir(dir))) {
+		size_t max = 0, budget = GITGUARD_STATE_BYTES;
+		enum gitguard_kind kind = gitguard_kind_of(
+			e->d_name, e->d_type == DT_DIR, &max);
+
+		if (++n > GITGUARD_MAX_ENTRIES + 2)
+			err = -E2BIG;
+		else if (kind == GITGUARD_STATE_FILE && e->d_type == DT_REG)
+			err = gitguard_copy_file(dirfd(dir), priv, e->d_name,
+						 max);
+		else if (kind == GITGUARD_STATE_DIR)
+			err = gitguard_copy_tree(dirfd(dir), e->d_name, priv,
+						 e->d_name, 0, &budget);
+		if (err < 0)
+			warn("git dir \"%s\": private copy of \"%s\": %s",
+			     g->dir[i], e->d_name, strerror(-err));
+	}
+	closedir(dir);
+	return err;
+}
+
+int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
+		  size_t n_fd, const char *excl)
+{
+	const struct gitguard *g = cfg->git;
+
+	if (!g || n_fd != g->n_dirs) {
+		warn("git dirs: %zu private tmpfs mounts for %zu git dirs",
+		     n_fd, g ? g->n_dirs : 0);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		int err = g->dir_fd[i] < 0 ? -EBADF :
+					     fill_state(g, i, tmp_fd[i]);
+
+		if (err < 0)
+			return err;
+		if (!is_project_git(cfg, i))
+			continue;
+		err = fill_exclude(g->dir_fd[i], tmp_fd[i], excl);
+		if (err < 0) {
+			warn("git dir \"%s\": private info/exclude: %s",
+			     g->dir[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}

@@ -364,6 +364,19 @@ struct placeholders;
  */
 struct placeholders *placeholders_make(const struct jail_config *cfg);
 
+/**
+ * placeholders_exclude() - The project's placeholders as exclude lines
+ * @cfg:	validated configuration
+ * @p:		from placeholders_make()
+ *
+ * Context: supervisor, for the private .git/info/exclude
+ * (gitguard_fill()): git inside must not see them as new files
+ *
+ * Return: "\n/NAME" for each, relative to the project (caller frees)
+ */
+char *placeholders_exclude(const struct jail_config *cfg,
+			   const struct placeholders *p);
+
 /*
  * Remove the placeholders of runs whose supervisor was killed. Context:
  * supervisor, before the configuration is read (a placeholder left in
@@ -440,20 +453,65 @@ void gitguard_open(struct gitguard *g);
 int *gitguard_open_sources(const struct jail_config *cfg);
 
 /**
+ * gitguard_new_private() - A new tmpfs for each guarded git dir
+ * @cfg:	validated configuration
+ *
+ * Context: command child, with the view's sources, before the view: the
+ * supervisor gets them (MSG_GITFS) and fills in the copies
+ * (gitguard_fill()) while the view is built; it copies back from them at
+ * exit (gitguard_finish())
+ *
+ * Return: one detached mount per git dir, in order, or NULL; dies on
+ *	   failure
+ */
+int *gitguard_new_private(const struct jail_config *cfg);
+
+/**
+ * gitguard_fill() - Copy the state files and dirs into the private tmpfs
+ * @cfg:	validated configuration
+ * @tmp_fd:	from gitguard_new_private(), received from the child
+ * @n_fd:	their number
+ * @excl:	exclude lines for the project's info/exclude (the
+ *		placeholders, placeholders_exclude()), or NULL
+ *
+ * Context: supervisor, while the child builds the view and before
+ * COMMAND runs (the child waits for MSG_GIT_FILLED): the real git dirs
+ * are read through gitguard_open()'s descriptors as hostile input, and
+ * nothing is written but into the new tmpfs mounts
+ *
+ * Return: 0, or negative errno after a warning that names the file
+ */
+int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
+		  size_t n_fd, const char *excl);
+
+/**
  * gitguard_build() - Put a private git dir over each guarded one
  * @cfg:	validated configuration
  * @root_fd:	the new root, before pivot
  * @src:	from gitguard_open_sources(); taken over
- * @out:	GITGUARD_MAX_DIRS slots: O_PATH descriptors of the private
- *		tmpfs of each git dir, for the supervisor's copy-back
+ * @tmp:	from gitguard_new_private(); taken over: each is attached
+ *		over its git dir and given its binds (the supervisor makes
+ *		the copies)
  *
  * Context: command child, in the new mount namespace, after the project
  * and the other binds are in place and before the protected paths
  *
- * Return: number of descriptors in @out; dies on failure
+ * Dies on failure
  */
-int gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
-		   int *out);
+void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
+		    int *tmp);
+
+/**
+ * gitguard_binds_whole() - Is @path bound read-only whole by gitview.c?
+ * @cfg:	validated configuration
+ * @path:	a protected path
+ *
+ * True for a name at the top level of a private git dir that
+ * gitguard_build() binds read-only with all below it when it is a
+ * directory there (hooks/ ...); nothing is mounted below it afterwards.
+ * The caller checks that a read-only mount is indeed there.
+ */
+bool gitguard_binds_whole(const struct jail_config *cfg, const char *path);
 
 /**
  * gitguard_finish() - Copy the allowed state back, report new repositories

@@ -551,6 +551,32 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	return p;
 }
 
+char *placeholders_exclude(const struct jail_config *cfg,
+			   const struct placeholders *p)
+{
+	size_t len = 1, plen = strlen(cfg->project);
+	char *buf;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (is_under(p->path[i], cfg->project))
+			len += strlen(p->path[i]) - plen + 1;
+	buf = xmalloc(len);
+	len = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const char *rel = p->path[i] + plen + 1;
+		size_t n = strlen(rel);
+
+		if (!is_under(p->path[i], cfg->project))
+			continue;
+		buf[len++] = '\n';
+		buf[len++] = '/';
+		memcpy(buf + len, rel, n);
+		len += n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
 /* Did the command write to the private tmpfs @fd? */
 static bool is_used(int fd)
 {

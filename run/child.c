@@ -224,13 +224,13 @@ static void enter_jail_userns(int sock)
 }
 
 /*
- * The private git dirs' tmpfs descriptors, in one message: the supervisor
- * copies back only from a complete set
+ * Descriptors @fds in one message @tag: MSG_GITFS, the private git dirs'
+ * tmpfs (the supervisor copies in and back only with a complete set), or
+ * MSG_GITDIRS, the private tmpfs over placeholders
  */
-static void send_git_dirs(int chan, int *fds, size_t n)
+static void send_fds(int chan, char tag, const int *fds, size_t n)
 {
 	char cbuf[CMSG_SPACE(GITGUARD_MAX_FDS * sizeof(int))] = { 0 };
-	char tag = MSG_GITDIRS;
 	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
@@ -245,9 +245,13 @@ static void send_git_dirs(int chan, int *fds, size_t n)
 	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
 	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
 	if (sendmsg(chan, &mh, MSG_NOSIGNAL) < 0)
-		die_errno("pass the private git dirs");
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
+		die_errno("pass the private tmpfs mounts");
+}
+
+/* fsview_build(), first: the supervisor fills them while we build */
+static void send_private_git(void *arg, const int *fd, size_t n)
+{
+	send_fds(((const struct view_socks *)arg)->chan, MSG_GITFS, fd, n);
 }
 
 /*
@@ -269,10 +273,11 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 		.before_sys = ctx->cfg->net != NET_HOST ? enter_jail_netns :
 							  NULL,
 		.before_binds = wait_placeholders,
+		.private_git = send_private_git,
 		.arg = &socks,
 	};
 	sigset_t none;
-	int slave_fd = -1, git_fd[GITGUARD_MAX_FDS], n_git, err;
+	int slave_fd = -1, priv_fd[GITGUARD_MAX_FDS], n_priv, err;
 
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
@@ -283,8 +288,10 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
-	n_git = fsview_build(c->run, &waits, git_fd);
-	send_git_dirs(c->chan_fd, git_fd, (size_t)n_git);
+	n_priv = fsview_build(c->run, &waits, priv_fd);
+	send_fds(c->chan_fd, MSG_GITDIRS, priv_fd, (size_t)n_priv);
+	for (int i = 0; i < n_priv; i++)
+		close(priv_fd[i]);
 	slave_fd = c->go->has_tty ? open_jail_pty(c) : -1;
 	if (filtered)
 		enter_jail_userns(sock);
@@ -315,6 +322,9 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	setup_expect_msg(sock, MSG_RELEASE, NULL);
 	close(sock);
 	setup_expect_msg(c->chan_fd, MSG_LOG_READY, NULL);
+	/* The copies in the private git dirs: COMMAND's git needs them */
+	if (c->cfg->git && c->cfg->git->n_dirs)
+		setup_expect_msg(c->chan_fd, MSG_GIT_FILLED, NULL);
 	err = creds_close_fds(c->cfg, c->chan_fd);
 	if (err < 0) {
 		errno = -err;

@@ -26,7 +26,8 @@
 #define MSG_PTY 'P'		/* the pty master */
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
 #define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
-#define MSG_GITDIRS 'G'		/* the private git dirs' tmpfs (gitguard.c) */
+#define MSG_GITFS 'g'		/* the private git dirs' tmpfs (gitguard.c) */
+#define MSG_GITDIRS 'G'		/* the private tmpfs over placeholders */
 #define MSG_PUBLISH_POOL 'S'	/* --publish: sockets made in the gateway */
 /*
  * From the supervisor, once the audit log holds the start line: COMMAND
@@ -34,6 +35,11 @@
  * parallel with the jail's setup
  */
 #define MSG_LOG_READY 'A'
+/*
+ * From the supervisor, after MSG_LOG_READY, when there are private git
+ * dirs: their copies are made (gitguard_fill())
+ */
+#define MSG_GIT_FILLED 'a'
 /*
  * From the supervisor, once the placeholders of absent protected paths
  * exist (placeholder.c): made while the jail builds its view, they are
@@ -155,6 +161,9 @@ struct super {
 	int git_fd[GITGUARD_MAX_FDS];	/* the private git dirs' tmpfs, then
 					 * the private tmpfs over placeholders */
 	size_t n_git_fd;
+	bool has_priv_fd;	/* MSG_GITDIRS came */
+	bool git_failed;	/* gitguard_fill() failed: the jail is killed */
+	char *git_excl;		/* for gitguard_fill() */
 	int pub_pool[JAIL_PUBLISH_CONNS];	/* --publish: for the forwarder */
 	size_t n_pub_pool;
 };

@@ -202,6 +202,42 @@ static void take_publish_pool(struct super *s, const struct cmsghdr *cm)
 	}
 }
 
+/*
+ * The private git dirs' tmpfs mounts, new: copy in while the jail builds
+ * its view; COMMAND waits for MSG_GIT_FILLED. A failure stops the jail
+ * before COMMAND runs.
+ */
+static void fill_git_dirs(struct super *s)
+{
+	char filled = MSG_GIT_FILLED;
+
+	if (gitguard_fill(s->cfg, s->git_fd, s->n_git_fd, s->git_excl) == 0 &&
+	    send(s->chan_fd, &filled, 1, MSG_NOSIGNAL) == 1)
+		return;
+	s->git_failed = true;
+	kill(s->pid, SIGKILL);
+}
+
+/*
+ * MSG_GITDIRS: the private tmpfs over placeholders, after the private git
+ * dirs' (one per git dir, or none if there are none)
+ */
+static void take_private_fds(struct super *s, const struct cmsghdr *cm)
+{
+	size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	size_t n_dirs = s->cfg->git ? s->cfg->git->n_dirs : 0;
+	int fds[GITGUARD_MAX_FDS];
+
+	memcpy(fds, CMSG_DATA(cm), n * sizeof(int));
+	s->has_priv_fd = true;
+	for (size_t i = 0; i < n; i++) {
+		if (s->n_git_fd == n_dirs + i && s->n_git_fd < GITGUARD_MAX_FDS)
+			s->git_fd[s->n_git_fd++] = fds[i];
+		else
+			close(fds[i]);
+	}
+}
+
 static void recv_from_child(struct super *s)
 {
 	char buf[1100] = "";
@@ -233,10 +269,16 @@ static void recv_from_child(struct super *s)
 		fcntl(s->master_fd, F_SETFL, O_NONBLOCK);
 		return;
 	}
-	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_GITDIRS &&
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_GITFS &&
 	    n == 1 && !s->n_git_fd && !(mh.msg_flags & MSG_CTRUNC)) {
 		s->n_git_fd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		memcpy(s->git_fd, CMSG_DATA(cm), s->n_git_fd * sizeof(int));
+		fill_git_dirs(s);
+		return;
+	}
+	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_GITDIRS &&
+	    n == 1 && !s->has_priv_fd && !(mh.msg_flags & MSG_CTRUNC)) {
+		take_private_fds(s, cm);
 		return;
 	}
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_NOTIFY) {
