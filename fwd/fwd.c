@@ -180,6 +180,7 @@ static void accept_one(struct fwd *f, int fd, int family)
 	c->state = C_PEEK;
 	c->silent_deadline = f->now + FWD_SILENT_MS;
 	c->deadline = f->now + FWD_FIRST_BYTES_MS;
+	fwd_early_dial(f, c);
 }
 
 static void on_listen(struct fwd *f, int idx)

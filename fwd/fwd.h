@@ -713,6 +713,18 @@ int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
 		const struct dnsd_answer **a);
 
 /**
+ * dnsd_cached() - The answer already known for @name, starting nothing
+ * @d:		the resolver
+ * @name:	a host name
+ * @now:	CLOCK_MONOTONIC in milliseconds
+ *
+ * Return: the cached answer (valid until the next call into @d), or NULL
+ * when there is none or its lookup is still on its way
+ */
+const struct dnsd_answer *dnsd_cached(struct dnsd *d, const char *name,
+				      uint64_t now);
+
+/**
  * dnsd_pinned() - Names the resolver handed out for an address
  * @d:		the resolver
  * @a:		destination address
