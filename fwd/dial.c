@@ -298,7 +298,7 @@ void fwd_start_resolve(struct fwd *f, struct conn *c)
 	c->allowed = true;
 	/* Decided on another name or way than the early dial's */
 	if (c->broker != CB_NONE || c->via_proxy ||
-	    (c->early_fd >= 0 && strcmp(c->name, c->early_name)))
+	    (c->early_fd >= 0 && fwd_early_name(c->name) != c->early_name))
 		fwd_early_drop(c);
 	if (fwd_addr_parse(c->name, &lit)) {
 		const char *why = dnsd_addr_refused(f->dns, &lit, c->port);

@@ -21,6 +21,21 @@
 #include "parse/parse.h"
 #include "fwd/internal.h"
 
+/*
+ * The name an early socket was opened for, as a 64-bit FNV-1a hash (8
+ * bytes per connection slot, not a name's 254). Two names that collide
+ * could only trade an early socket to the same address and port, which
+ * dial() checks, and which the decision would dial anyway.
+ */
+uint64_t fwd_early_name(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3ULL;
+	return h;
+}
+
 /* Would the decision, for @name on @c's port, dial @name itself? */
 static bool dialed_here(const struct fwd *f, const struct conn *c,
 			const char *name)
@@ -101,7 +116,7 @@ void fwd_early_dial(struct fwd *f, struct conn *c)
 	c->early_fd = fd;
 	c->early_addr = a;
 	c->early_port = c->port;
-	snprintf(c->early_name, sizeof(c->early_name), "%s", name);
+	c->early_name = fwd_early_name(name);
 }
 
 void fwd_early_drop(struct conn *c)
@@ -130,7 +145,8 @@ int fwd_early_take(struct conn *c, const struct fwd_addr *a)
 		return -1;
 	c->early_fd = -1;
 	if (c->via_proxy || c->broker != CB_NONE ||
-	    c->port != c->early_port || strcmp(c->name, c->early_name) ||
+	    c->port != c->early_port ||
+	    fwd_early_name(c->name) != c->early_name ||
 	    !fwd_addr_eq(a, &c->early_addr) ||
 	    !early_healthy(fd)) {
 		close(fd);

@@ -98,7 +98,7 @@ struct conn {
 	int early_fd;
 	uint16_t early_port;
 	struct fwd_addr early_addr;
-	char early_name[POLICY_NAME_MAX + 1];
+	uint64_t early_name;	/* fwd_early_name() of the name dialed */
 	uint64_t t_start, deadline, silent_deadline;
 	uint64_t up_bytes, down_bytes;
 	struct fwd_pump up;		/* jail -> host */
@@ -205,6 +205,7 @@ void fwd_early_drop(struct conn *c);
 /* Return: @c's early socket, if it was opened for @c's decided name, port
  * and @a and is healthy (@c gives it up), else -1 (closed unused) */
 int fwd_early_take(struct conn *c, const struct fwd_addr *a);
+uint64_t fwd_early_name(const char *name);
 
 /* ---------------------------------------------------------------------
  * proxy.c: the host's upstream proxy, for dial.c and broker.c
