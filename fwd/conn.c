@@ -318,6 +318,7 @@ void fwd_conn_free(struct fwd *f, struct conn *c, bool reset)
 	/* Allowed and dialed: the one net.allow line, with its byte counts */
 	if (c->allowed && c->peer.family)
 		fwd_log_allow_counted(f, c);
+	fwd_early_drop(c);
 	if (reset) {
 		fwd_close_reset(c->jail_fd);
 		fwd_close_reset(c->up_fd);
@@ -384,6 +385,7 @@ struct conn *fwd_conn_new(struct fwd *f, int jail_fd)
 	c->on_ready = on_ready;
 	c->jail_fd = jail_fd;
 	c->up_fd = -1;
+	c->early_fd = -1;
 	c->up.pipe_r = c->up.pipe_w = -1;
 	c->down.pipe_r = c->down.pipe_w = -1;
 	c->slot = -1;

@@ -111,6 +111,7 @@ static void ask_hold(struct fwd *f, struct conn *c, const char *detail)
 	}
 	a->n_conns++;
 	f->n_held++;
+	fwd_early_drop(c);	/* a held name was never dialed early */
 	c->state = C_ASK;
 	c->ask = idx;
 	/* The supervisor times out first; this is for a supervisor stuck */
@@ -275,6 +276,7 @@ void fwd_hand_off(struct fwd *f, struct conn *c, const char *why)
 	ssize_t n;
 	int v = BROKER_REFUSED;
 
+	fwd_early_drop(c);	/* the process must not inherit it */
 	dest.n = c->n_cand < BROKER_CANDS ? c->n_cand : BROKER_CANDS;
 	memcpy(dest.a, c->cand, dest.n * sizeof(dest.a[0]));
 	/*

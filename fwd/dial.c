@@ -94,17 +94,29 @@ static int connect_done(int fd, const struct sockaddr_storage *ss,
 }
 
 /*
- * Start a non-blocking connect to @a:@port.
- * Return: 0 dialing, 1 already connected (the caller goes on at once),
- * or -errno
+ * A socket connecting to @ss (@a): the early dial's when it was opened
+ * for this very decision (early.c), else a new one. An early socket that
+ * failed is closed and replaced, as if it had never been opened.
+ * Return: as connect_done(), with the socket in *@fdp unless negative
  */
-static int dial(struct fwd *f, struct conn *c, const struct fwd_addr *a,
-		const struct sockaddr_storage *ss, socklen_t len)
+static int start_connect(struct conn *c, const struct fwd_addr *a,
+			 const struct sockaddr_storage *ss, socklen_t len,
+			 int *fdp)
 {
-	int fd = socket(ss->ss_family,
-			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = fwd_early_take(c, a);
 	int done = 1;
 
+	if (fd >= 0) {
+		done = connect_done(fd, ss, len);
+		if (done >= 0) {
+			*fdp = fd;
+			return done;
+		}
+		close(fd);
+		done = 1;
+	}
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return -errno;
 	fwd_set_nodelay(fd);
@@ -115,6 +127,23 @@ static int dial(struct fwd *f, struct conn *c, const struct fwd_addr *a,
 			return done;
 		}
 	}
+	*fdp = fd;
+	return done;
+}
+
+/*
+ * Start a non-blocking connect to @a:@port.
+ * Return: 0 dialing, 1 already connected (the caller goes on at once),
+ * or -errno
+ */
+static int dial(struct fwd *f, struct conn *c, const struct fwd_addr *a,
+		const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd = -1;
+	int done = start_connect(c, a, ss, len, &fd);
+
+	if (done < 0)
+		return done;
 	if (fwd_ep_add(f, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		   fwd_tag_of(T_UP, fwd_conn_idx(f, c), c->gen)) < 0) {
 		close(fd);
@@ -267,6 +296,10 @@ void fwd_start_resolve(struct fwd *f, struct conn *c)
 	int slot;
 
 	c->allowed = true;
+	/* Decided on another name or way than the early dial's */
+	if (c->broker != CB_NONE || c->via_proxy ||
+	    (c->early_fd >= 0 && fwd_early_name(c->name) != c->early_name))
+		fwd_early_drop(c);
 	if (fwd_addr_parse(c->name, &lit)) {
 		const char *why = dnsd_addr_refused(f->dns, &lit, c->port);
 

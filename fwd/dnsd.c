@@ -501,6 +501,17 @@ static int cache_victim(const struct dnsd *d)
 	return best;
 }
 
+const struct dnsd_answer *dnsd_cached(struct dnsd *d, const char *name,
+				      uint64_t now)
+{
+	int slot;
+
+	d->now = now;
+	slot = cache_find(d, name);
+	return slot >= 0 && !d->cache[slot].pending ? &d->cache[slot].ans :
+						      NULL;
+}
+
 int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
 		const struct dnsd_answer **a)
 {

@@ -30,7 +30,13 @@
  *     that is special (policy_addr_is_special(), or one of this host's own)
  *     unless --allow-private or an allow rule names it, and dial what is
  *     left: the jail's own choice of address only matters as a preference
- *     among the addresses resolved here. TLS goes through the upstream
+ *     among the addresses resolved here. The early dial (early.c) starts
+ *     that connect() at step 1 already when the destination is pinned to
+ *     a name a rule allows on its port and no proxy, secret, --hold-push
+ *     or ask is involved, from the cached answer, to the address this
+ *     step would dial first; no byte goes on it before this step, which
+ *     takes it only for the same name, port and address, and closes it
+ *     unused otherwise (the server saw a connection, never data). TLS goes through the upstream
  *     proxy with CONNECT when there is one. Allowed TLS to a host a secret
  *     is bound to (broker_tls()), and plain HTTP to its broker name
  *     (broker_http()), is decided and resolved the same way, then handed
@@ -180,6 +186,7 @@ static void accept_one(struct fwd *f, int fd, int family)
 	c->state = C_PEEK;
 	c->silent_deadline = f->now + FWD_SILENT_MS;
 	c->deadline = f->now + FWD_FIRST_BYTES_MS;
+	fwd_early_dial(f, c);
 }
 
 static void on_listen(struct fwd *f, int idx)

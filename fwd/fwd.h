@@ -7,7 +7,12 @@
  * exist (fwd.c has the whole story). It fences itself first (fence.c),
  * then serves one epoll loop: TCP connections from the jail are named
  * (SNI, Host, the resolver's pins), judged by the policy, resolved on the
- * host and dialed by name (fwd.c); DNS queries are answered by its own
+ * host and dialed by name (fwd.c); a connection to an address the
+ * resolver handed out for a name allowed on its port, dialed here, has
+ * its upstream TCP handshake started at accept, while the first bytes
+ * are awaited (early.c), but nothing is sent on it before the decision,
+ * which runs as for any other and closes it unused unless it picks that
+ * very name, port and address; DNS queries are answered by its own
  * resolver (dnsd.c); connections to hosts a secret is bound to, or held
  * for pushes, are judged and resolved the same way, then handed with the
  * addresses they may dial to interception processes (broker.c) that end
@@ -20,6 +25,7 @@
  *               hand-off to a broker
  *   dial.c      resolve, dial by name, the upstream proxy; a broker's
  *               connection is resolved here too, then handed over
+ *   early.c     the early dial: a pinned allowed name's handshake at accept
  *   dnsd.c      the jail's resolver, host lookups, pins
  *   addr.c      the address type
  *   ratelimit.c events counted per destination per minute
@@ -711,6 +717,18 @@ void dnsd_tick(struct dnsd *d, uint64_t now);
  */
 int dnsd_lookup(struct dnsd *d, const char *name, uint64_t now,
 		const struct dnsd_answer **a);
+
+/**
+ * dnsd_cached() - The answer already known for @name, starting nothing
+ * @d:		the resolver
+ * @name:	a host name
+ * @now:	CLOCK_MONOTONIC in milliseconds
+ *
+ * Return: the cached answer (valid until the next call into @d), or NULL
+ * when there is none or its lookup is still on its way
+ */
+const struct dnsd_answer *dnsd_cached(struct dnsd *d, const char *name,
+				      uint64_t now);
 
 /**
  * dnsd_pinned() - Names the resolver handed out for an address

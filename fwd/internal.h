@@ -94,6 +94,11 @@ struct conn {
 	int dial_err;		/* why the last address dialed failed */
 	struct fwd_addr cand[2 * DNSD_MAX_ADDRS];
 	struct fwd_addr peer;	/* dialed */
+	/* The early dial (early.c): opened at accept, unused until dial() */
+	int early_fd;
+	uint16_t early_port;
+	struct fwd_addr early_addr;
+	uint64_t early_name;	/* fwd_early_name() of the name dialed */
 	uint64_t t_start, deadline, silent_deadline;
 	uint64_t up_bytes, down_bytes;
 	struct fwd_pump up;		/* jail -> host */
@@ -192,6 +197,15 @@ void fwd_decide(struct fwd *f, struct conn *c, const char *claimed,
 		   bool is_tls);
 void fwd_hand_off(struct fwd *f, struct conn *c, const char *why);
 void fwd_classify(struct fwd *f, struct conn *c);
+
+/* early.c: at accept, start the dial the decision will likely make */
+void fwd_early_dial(struct fwd *f, struct conn *c);
+/* Close @c's early socket unused, if it has one */
+void fwd_early_drop(struct conn *c);
+/* Return: @c's early socket, if it was opened for @c's decided name, port
+ * and @a and is healthy (@c gives it up), else -1 (closed unused) */
+int fwd_early_take(struct conn *c, const struct fwd_addr *a);
+uint64_t fwd_early_name(const char *name);
 
 /* ---------------------------------------------------------------------
  * proxy.c: the host's upstream proxy, for dial.c and broker.c

@@ -44,6 +44,8 @@ ej()
 #   raw.py send HOST PORT PAYLOAD [tls [SNI]]: PAYLOAD with Python escapes,
 #     sent at once; prints "status CODE..." (every status line received)
 #     and "end eof|reset|timeout"
+#   raw.py after SECS HOST PORT PAYLOAD [tls [SNI]]: the same, silent for
+#     SECS after connecting (the forwarder's early dial has connected)
 #   raw.py late HOST: silent 1.5 s, then a TLS handshake
 #   raw.py hello HOST MODE: a hand-built ClientHello
 #   raw.py dns NAME: an A query to the jail's resolver; prints its rcode
@@ -95,10 +97,14 @@ def hello(mode):
     return b"\x16\x03\x01" + l16(hs)
 
 cmd = sys.argv[1]
-if cmd == "send":
+pause = 0
+if cmd == "after":
+    pause = float(sys.argv.pop(2))
+if cmd in ("send", "after"):
     host, port = sys.argv[2], int(sys.argv[3])
     payload = sys.argv[4].encode().decode("unicode_escape").encode("latin-1")
     s = connect(host, port)
+    time.sleep(pause)
     try:
         if len(sys.argv) > 5 and sys.argv[5] == "tls":
             s = tls(s, sys.argv[6] if len(sys.argv) > 6 else host)
@@ -177,6 +183,43 @@ assert_match "... logged as net.deny with the reason" '"event":"net.deny","host"
 net_reset_logs
 out=$(ej "${ALLOW[@]}" -- $RAW send allowed.test 80 "${OK}GET /hello HTTP/1.1\r\nHost: net2.test\r\n\r\n" 2>&1)
 assert_match "a pipelined request for another allowed-by-nothing host: 421" "^status 200 421" "$out"
+
+# ---- the early dial decides nothing ---------------------------------------------
+# A connection to an allowed name's address is dialed on at accept; the
+# client waits 0.5 s, so that the early connection is surely made before
+# its first bytes, which are still what decides
+
+# conns PORT: connections the server at allowed.test:PORT accepted
+conns() { grep -c "^conn $NET_IP_ALLOWED $1\$" "$NET_DIR/conn.log"; }
+conns_at_least() { [ "$(conns "$1")" -ge "$2" ]; }
+
+for host in net2.test www.allowed.test; do
+	net_reset_logs
+	out=$(ej "${ALLOW[@]}" -- $RAW after 0.5 allowed.test 80 "GET /hello HTTP/1.1\r\nHost: $host\r\n\r\n" 2>&1)
+	assert_match "early dial: allowed.test's address, Host $host: refused" "^end (reset|eof)" "$out"
+	assert_match "... logged as net.deny for $host" "\"event\":\"net.deny\",\"host\":\"$host\"" "$(cat "$LOG")"
+	assert_eq "... its only event" 1 "$(grep -c '"event":"net\.' "$LOG")"
+	if wait_until 5 conns_at_least 80 1; then
+		t_pass "... the early dial had connected to the server"
+	else
+		t_fail "... the early dial had connected to the server" "no connection in conn.log"
+	fi
+	assert_eq "... the server, connected to early, got no request" 0 "$(server_saw .)"
+done
+net_reset_logs
+out=$(ej "${ALLOW[@]}" -- $RAW after 0.5 allowed.test 443 "$OK" tls net2.test 2>&1)
+assert_match "early dial: allowed.test's address, SNI net2.test: refused" "^end reset" "$out"
+assert_match "... logged: the server name does not match" '"reason":"server name does not match the resolved name"' "$(cat "$LOG")"
+assert_eq "... the server got no request" 0 "$(server_saw .)"
+net_reset_logs
+out=$(ej "${ALLOW[@]}" -- $RAW after 0.5 allowed.test 80 "$OK" 2>&1)
+assert_match "early dial: Host allowed.test goes through" "^status 200$" "$out"
+assert_eq "... over the early connection, the only one the server saw" 1 "$(conns 80)"
+assert_eq "... logged as net.allow, nothing else" 1 "$(grep -c '"event":"net\.' "$LOG")"
+net_reset_logs
+out=$(ej "${ALLOW[@]}" -- $RAW after 0.5 allowed.test 443 "$OK" tls 2>&1)
+assert_match "early dial: SNI allowed.test goes through" "^status 200$" "$out"
+assert_eq "... over the early connection, the only one the server saw" 1 "$(conns 443)"
 
 net_reset_logs
 pad=$(head -c 17000 /dev/zero | tr '\0' a)
@@ -276,7 +319,10 @@ for mode in two-sni nul dotdot dup-ext; do
 	assert_match "a ClientHello the parser cannot read ($mode) is refused" "^end reset" "$out"
 	assert_match "... logged: unreadable TLS ClientHello" '"reason":"unreadable TLS ClientHello"' "$(cat "$LOG")"
 done
-assert_eq "... none reached the server" 0 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
+# The early dial may have connected to the server: none of their bytes
+# may have reached it (a handshake that failed on bytes, not on the end)
+assert_eq "... none reached the server" 0 "$(grep -c '^handshake 443 error$' "$NET_DIR/conn.log")"
+net_reset_logs
 out=$(ej --allow allowed.test -- $RAW hello allowed.test good 2>&1)
 assert_eq "... while a readable one is carried (the server saw it)" 1 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
 

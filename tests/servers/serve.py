@@ -320,7 +320,11 @@ class Server(ThreadingHTTPServer):
         if self.ctx:
             try:
                 request.do_handshake()
-            except (ssl.SSLError, OSError):
+            except (ssl.SSLError, OSError) as e:
+                # "eof": closed before a byte came; else bytes did come
+                log("conn.log", "handshake %s %s" % (
+                    self.port,
+                    "eof" if isinstance(e, ssl.SSLEOFError) else "error"))
                 return
         super().finish_request(request, client_address)
 
