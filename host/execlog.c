@@ -455,11 +455,12 @@ static pid_t jail_pid_cached(struct exec_log *el, pid_t host,
 	return jail;
 }
 
-/* What the call points to in the caller's memory: path and argv */
-static void read_claim(const struct filter_denial *d, struct exec_claim *c)
+static void read_claim(struct exec_log *el, const struct filter_denial *d,
+		       struct exec_claim *c)
 {
 	bool is_at = d->nr == __NR_execveat;
 	static struct exec_raw r;
+	pid_t host_ppid = 0;
 	struct exec_arg arg0;
 
 	read_path_ptrs(d->pid, d->args[is_at ? 1 : 0], d->args[is_at ? 2 : 1],
@@ -467,18 +468,8 @@ static void read_claim(const struct filter_denial *d, struct exec_claim *c)
 	/* argv first: its argv[0] says whether the path needs a look-up */
 	read_argv(d->pid, r.ptrs, r.n_ptr, c, &arg0);
 	read_path(d, &r, c, &arg0);
-}
-
-/*
- * Who made the call and where: its pids and working directory. Read once
- * it was let go: the kernel is then loading the new program, and nothing
- * of it runs (to change directory or exit) before these few calls end.
- */
-static void read_caller(struct exec_log *el, const struct filter_denial *d,
-			struct exec_claim *c)
-{
-	pid_t host_ppid = 0;
-
+	if (c->is_absent)
+		return;
 	read_link(d->pid, "cwd", c->cwd, sizeof(c->cwd));
 	c->pid = jail_pid_cached(el, d->pid, &host_ppid);
 	c->ppid = host_ppid > 0 ? jail_pid_cached(el, host_ppid, NULL) : 0;
@@ -513,7 +504,7 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 		return;
 	}
 	memset(&c, 0, sizeof(c));
-	read_claim(d, &c);
+	read_claim(el, d, &c);
 	/*
 	 * After reading: what was read is the caller's only if it still
 	 * waits. The answer is that check (NOTIF_ID_VALID's): the kernel
@@ -528,7 +519,6 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 		el->tokens_ms += 1000;
 		return;
 	}
-	read_caller(el, d, &c);
 	write_dropped(el, false);
 	write_exec(el, &c);
 }
