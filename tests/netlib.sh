@@ -165,6 +165,18 @@ net_spawn()
 
 net_cleanup() { stop_pids NET_PIDS; }
 
+# net_spawn_h2: the node HTTPS server (servers/h2.js: HTTP/2 and
+# HTTP/1.1) on allowed.test:8443, ready; fails the test (status 1) if it
+# does not come up in 10 s
+net_spawn_h2()
+{
+	net_spawn node "$(dirname "$NET_SERVE")/h2.js" "$NET_DIR" \
+		"$NET_IP_ALLOWED" 8443 >"$NET_DIR/h2.err" 2>&1
+	wait_until 10 test -f "$NET_DIR/ready-h2" && return 0
+	t_fail "h2 test server" "$(cat "$NET_DIR/h2.err")"
+	return 1
+}
+
 
 # A test CA and one server certificate for every test name
 _net_make_certs()

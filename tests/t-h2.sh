@@ -14,12 +14,7 @@ if ! command -v node >/dev/null; then
 	exit 0
 fi
 net_start "$@"
-net_spawn node "$(dirname "$NET_SERVE")/h2.js" "$NET_DIR" "$NET_IP_ALLOWED" 8443 \
-	>"$NET_DIR/h2.err" 2>&1
-if ! wait_until 10 test -f "$NET_DIR/ready-h2"; then
-	t_fail "h2 test server" "$(cat "$NET_DIR/h2.err")"
-	exit 0
-fi
+net_spawn_h2 || exit 0
 net_trust_test_ca
 
 proj=$(mkproj h2)
