@@ -357,7 +357,7 @@ static size_t walk_dotgit(const char *root,
 
 	if (strlen(root) >= sizeof(w->path))
 		return 0;
-	strcpy(w->path, root);
+	memcpy(w->path, root, strlen(root) + 1);
 	w->n_dirs = 1;
 	w->fn = fn;
 	w->arg = arg;
@@ -867,16 +867,17 @@ _Static_assert(ARRAY_SIZE(state_files) <= STATE_DIR_BIT &&
  */
 static uint64_t state_names_in(int dir)
 {
-	autoclose int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY |
-						    O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
 	struct dirent *e;
 	uint64_t seen = 0;
 	size_t n = 0;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return UINT64_MAX;
-	fd = -1;	/* the DIR owns it */
+	}
 	while ((e = readdir(d))) {
 		int k = state_file_index(e->d_name);
 

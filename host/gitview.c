@@ -411,16 +411,18 @@ static int fill_exclude(int real, int priv, const char *excl)
  */
 static int fill_state(const struct gitguard *g, size_t i, int priv)
 {
-	autoclose int fd = openat(g->dir_fd[i], ".",
-				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	int fd = openat(g->dir_fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
 	struct dirent *e;
 	size_t n = 0;
 	int err = 0;
 
-	if (!dir)
-		return -errno;
-	fd = -1;	/* the DIR owns it */
+	if (!dir) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
 	while (!err && (e = readdir(dir))) {
 		size_t max = 0, budget = GITGUARD_STATE_BYTES;
 		enum gitguard_kind kind = gitguard_kind_of(
