@@ -19,15 +19,15 @@
  *
  * Nothing is allocated: the path is rebuilt in the reader's buffer (v4
  * needs the previous one anyway). Bounds: a path of GITINDEX_PATH_MAX
- * bytes, a varint of VARINT_MAX bytes; each entry consumes at least 63
+ * bytes, a varint of 10 bytes; each entry consumes at least 63
  * bytes and each extension 8, so every loop ends within the input.
  */
 #include "jail.h"
 #include "parse/gitindex.h"
+#include "parse/gitobj.h"
 
 #define HDR_LEN	   12
 #define ENTRY_FIXED 62	/* stat data, mode, id, flags */
-#define VARINT_MAX 10
 
 #define F_ASSUME_VALID 0x8000
 #define F_EXTENDED     0x4000
@@ -78,25 +78,6 @@ int gitindex_path_cmp(const char *a, size_t al, const char *b, size_t bl)
 	if (d)
 		return d;
 	return al < bl ? -1 : al > bl ? 1 : 0;
-}
-
-/* git's varint (as in v4 paths). Return: 0 or -EBADMSG */
-static int varint(struct cursor *c, uint64_t *out)
-{
-	uint64_t v;
-	uint8_t b;
-
-	if (cur_u8(c, &b) < 0)
-		return -EBADMSG;
-	v = b & 0x7f;
-	for (int n = 1; b & 0x80; n++) {
-		if (n == VARINT_MAX || v >= (UINT64_C(1) << 56) ||
-		    cur_u8(c, &b) < 0)
-			return -EBADMSG;
-		v = ((v + 1) << 7) | (b & 0x7f);
-	}
-	*out = v;
-	return 0;
 }
 
 /* Not empty, not absolute, no empty, "." or ".." component */
@@ -213,7 +194,8 @@ int gitindex_next(struct gitindex *ix, struct gitindex_entry *e)
 		    (xflags & ~(X_SKIP_WORKTREE | X_INTENT_TO_ADD)))
 			return -EBADMSG;
 	}
-	if (ix->version == 4 && (varint(&c, &keep) < 0 || keep > ix->path_len))
+	if (ix->version == 4 && (gitobj_offset_varint(&c, &keep) < 0 ||
+				 keep > ix->path_len))
 		return -EBADMSG;
 	rest = take_path(ix, &c, ix->version == 4 ? ix->path_len - keep : 0,
 			 (flags >> F_STAGE_SHIFT) & 3);

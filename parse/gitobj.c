@@ -238,7 +238,7 @@ int gitobj_tree_find(const uint8_t *buf, size_t len, const char *name,
 }
 
 /* git's offset encoding: big-endian base-128, each continuation adds 1 */
-static int ofs_distance(struct cursor *c, uint64_t *out)
+int gitobj_offset_varint(struct cursor *c, uint64_t *out)
 {
 	uint8_t b;
 	uint64_t v;
@@ -252,9 +252,15 @@ static int ofs_distance(struct cursor *c, uint64_t *out)
 			return -EBADMSG;
 		v = ((v + 1) << 7) | (b & 127);
 	}
-	if (!v)
-		return -EBADMSG;
 	*out = v;
+	return 0;
+}
+
+/* The distance back to an offset delta's base: never zero */
+static int ofs_distance(struct cursor *c, uint64_t *out)
+{
+	if (gitobj_offset_varint(c, out) < 0 || !*out)
+		return -EBADMSG;
 	return 0;
 }
 

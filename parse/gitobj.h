@@ -28,6 +28,20 @@ enum gitobj_type {
 	GITOBJ_REF_DELTA = 7,	/* in a pack only */
 };
 
+/**
+ * gitobj_offset_varint() - git's "offset" base-128 number at @c
+ * @c:		the cursor; moves past the number
+ * @out:	set to the number
+ *
+ * Big-endian groups of 7 bits, each continued group adding one before the
+ * shift (so that every value has one encoding): the delta base distance in
+ * a pack and the bytes a v4 index path drops. At most 10 bytes, no
+ * overflow.
+ *
+ * Return: 0 or -EBADMSG
+ */
+int gitobj_offset_varint(struct cursor *c, uint64_t *out);
+
 /* "commit", "tree", "blob", "tag"; "?" for anything else */
 const char *gitobj_type_name(enum gitobj_type t);
 
