@@ -54,7 +54,10 @@ const char *const fsview_default_protect[] = {
 	".vscode", ".idea", ".devcontainer", ".mcp.json",
 	".claude/settings.json", ".claude/commands", ".claude/agents",
 	".gemini/settings.json", ".cursor", ".bashrc", ".zshrc", ".profile",
-	".bash_profile",
+	".bash_profile", ".claude/settings.local.json", ".claude/hooks",
+	".devcontainer.json", ".codex", "opencode.json", "opencode.jsonc",
+	".opencode", ".kiro", ".windsurf", ".continue", ".amazonq", ".zed",
+	".aider.conf.yml",
 };
 const char *const fsview_default_protect_why[] = {
 	"git runs its hooks", "git runs commands its config names",
@@ -67,10 +70,26 @@ const char *const fsview_default_protect_why[] = {
 	"Claude Code subagents", "Gemini CLI MCP servers run commands",
 	"Cursor rules and MCP servers", "shell startup file",
 	"shell startup file", "shell startup file", "shell startup file",
+	"Claude Code hooks run commands (local settings)",
+	"scripts Claude Code hooks run",
+	"devcontainer initializeCommand runs on the host",
+	"Codex CLI MCP servers and notify commands",
+	"OpenCode MCP servers and formatters run commands",
+	"OpenCode MCP servers and formatters run commands",
+	"OpenCode plugins run code at start",
+	"Kiro agent hooks and MCP servers run commands",
+	"Windsurf Cascade hooks run commands",
+	"Continue MCP servers run commands",
+	"Amazon Q MCP servers and agent hooks run commands",
+	"Zed language servers and context servers run commands",
+	"aider runs lint-cmd and test-cmd after edits",
 };
 _Static_assert(ARRAY_SIZE(fsview_default_protect) ==
 		       ARRAY_SIZE(fsview_default_protect_why),
 	       "one reason per default protected path");
+/* Every list of protected paths leaves room for 32 defaults */
+_Static_assert(ARRAY_SIZE(fsview_default_protect) <= 32,
+	       "protected path arrays hold JAIL_MAX_MOUNTS + 32");
 const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
 
 /* Return: @path relative to @root (which must be a prefix), or NULL */

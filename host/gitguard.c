@@ -142,7 +142,7 @@ enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
 }
 
 /**
- * read_hostile() - Read a file the jail could have written
+ * gitguard_read_hostile() - Read a file the jail could have written
  * @dir_fd:	directory it lies in
  * @name:	its name, resolved beneath @dir_fd without any symlink
  * @max:	largest size accepted
@@ -151,8 +151,8 @@ enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
  * Return: the bytes (caller frees, NUL added), or NULL with errno set
  *	   (ENOENT absent, EINVAL not a regular file, EFBIG too large)
  */
-static uint8_t *read_hostile(int dir_fd, const char *name, size_t max,
-			     size_t *len)
+uint8_t *gitguard_read_hostile(int dir_fd, const char *name, size_t max,
+			       size_t *len)
 {
 	autoclose int fd = openat2_fd(dir_fd, name,
 				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -217,7 +217,10 @@ bool gitguard_is_listed(const struct gitguard *g, const char *path)
 	return false;
 }
 
-static void add_protect(struct gitguard *g, char *path, const char *why)
+const char gitguard_hooks_path_why[] =
+	"core.hooksPath: git runs the hooks there";
+
+void gitguard_add_protect(struct gitguard *g, char *path, const char *why)
 {
 	for (size_t i = 0; i < g->n_protect; i++)
 		if (!strcmp(g->protect[i], path)) {
@@ -385,7 +388,7 @@ static void found_at_start(void *arg, const char *path, const struct stat *st)
 			add_git_dir(g, real, 0);
 	}
 	/* A pointer: rewritten, it would send host git to a planted dir */
-	add_protect(g, xstrdup(path), "a .git pointer names the git dir");
+	gitguard_add_protect(g, xstrdup(path), "a .git pointer names the git dir");
 }
 
 /* Resolve @rel against @base (lexically); "~/" is the host home */
@@ -423,17 +426,17 @@ static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
 		work_top = wt;
 	}
 	if (r->hooks_path[0]) {
-		add_protect(g, resolve_rel(work_top, r->hooks_path),
-			    "core.hooksPath: git runs the hooks there");
+		gitguard_add_protect(g, resolve_rel(work_top, r->hooks_path),
+			    gitguard_hooks_path_why);
 		/* Relative: to whichever worktree git runs in */
-		add_protect(g, resolve_rel(g->project, r->hooks_path),
-			    "core.hooksPath: git runs the hooks there");
+		gitguard_add_protect(g, resolve_rel(g->project, r->hooks_path),
+			    gitguard_hooks_path_why);
 	}
 	for (size_t i = 0; i < r->n_include; i++) {
 		/* Git resolves an include against the including file */
 		char *inc = resolve_rel(fdir, r->include[i]);
 
-		add_protect(g, xstrdup(inc),
+		gitguard_add_protect(g, xstrdup(inc),
 			    "included by git's configuration");
 		protect_config(g, inc, work_top, depth + 1);
 		free(inc);
@@ -456,7 +459,7 @@ static void protect_config(struct gitguard *g, const char *file,
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	buf = read_hostile(dfd, base + 1, GITCFG_INPUT_MAX, &len);
+	buf = gitguard_read_hostile(dfd, base + 1, GITCFG_INPUT_MAX, &len);
 	if (!buf)
 		return;
 	r = xmalloc(sizeof(*r));
@@ -518,6 +521,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		protect_config(g, c, top, 0);
 		protect_config(g, cw, top, 0);
 	}
+	gitguard_protect_tool_files(g);
 	return g;
 }
 
@@ -628,7 +632,7 @@ int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
 /* ---- 4. copy-back (supervisor, after the jail is gone) ---------------- */
 
 /* @s for a terminal: bytes that are not printable ASCII become '?' */
-static char *shown(const char *s)
+char *gitguard_shown(const char *s)
 {
 	char *d = xstrdup(s);
 
@@ -638,8 +642,8 @@ static char *shown(const char *s)
 	return d;
 }
 
-static void audit_git(const struct jail_run *run, const char *ev,
-		      const char *path, const char *why)
+void gitguard_audit(const struct jail_run *run, const char *ev,
+		    const char *path, const char *why)
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct audit_field f[] = { AF_STR("path", path),
@@ -680,7 +684,7 @@ static bool same_content(int dir, const char *name, const uint8_t *buf,
 			 size_t len, size_t max)
 {
 	size_t n = 0;
-	autofree uint8_t *cur = read_hostile(dir, name, max, &n);
+	autofree uint8_t *cur = gitguard_read_hostile(dir, name, max, &n);
 
 	return cur && n == len && !memcmp(cur, buf, len);
 }
@@ -695,7 +699,7 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 	size_t len = 0;
 	int err;
 
-	buf = read_hostile(priv, name, state_files[k].max, &len);
+	buf = gitguard_read_hostile(priv, name, state_files[k].max, &len);
 	/* Without HEAD the host's git would not see a repository at all */
 	if (!buf && errno == ENOENT && state_files[k].kind == GITSTATE_HEAD)
 		return;
@@ -712,7 +716,7 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 		warn("git: \"%s\" from the jail is not a valid %s; not "
 		     "copied back",
 		     where, name);
-		audit_git(run, "git.refused", where, "invalid content");
+		gitguard_audit(run, "git.refused", where, "invalid content");
 		return;
 	}
 	if (same_content(real, name, buf, len, state_files[k].max))
@@ -752,7 +756,7 @@ static bool todo_is_safe(int priv, const char *name)
 		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(todos); i++) {
 		size_t len = 0;
-		autofree uint8_t *buf = read_hostile(d, todos[i], TEXT_MAX,
+		autofree uint8_t *buf = gitguard_read_hostile(d, todos[i], TEXT_MAX,
 						     &len);
 
 		if (!buf && errno == ENOENT)
@@ -781,7 +785,7 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		warn("git: the todo list in \"%s\" from the jail runs a "
 		     "command (exec); the rebase state was not copied back",
 		     where);
-		audit_git(run, "git.refused", where, "exec in todo list");
+		gitguard_audit(run, "git.refused", where, "exec in todo list");
 		return;
 	}
 	remove_tree(real, tmp, 0);
@@ -789,7 +793,7 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 	if (err < 0) {
 		remove_tree(real, tmp, 0);
 		warn("git: copy back \"%s\": %s", where, strerror(-err));
-		audit_git(run, "git.refused", where, strerror(-err));
+		gitguard_audit(run, "git.refused", where, strerror(-err));
 		return;
 	}
 	/* Swapped in whole: host git never sees half a state dir */
@@ -799,14 +803,8 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		warn("git: copy back \"%s\": %s", where, strerror(errno));
 }
 
-struct new_repos {
-	const struct jail_run *run;
-	const struct gitguard *g;
-	size_t n;
-};
-
 /* A new repository's hooks: what `git commit` there would run */
-static void report_hooks(const struct jail_run *run, const char *dotgit)
+void gitguard_report_hooks(const struct jail_run *run, const char *dotgit)
 {
 	autofree char *hooks = xasprintf("%s/hooks", dotgit);
 	DIR *d = opendir(hooks);
@@ -822,11 +820,11 @@ static void report_hooks(const struct jail_run *run, const char *dotgit)
 			continue;
 		p = xasprintf("%s/%s", hooks, e->d_name);
 		{
-			autofree char *v = shown(p);
+			autofree char *v = gitguard_shown(p);
 
 			warn("git: new hook \"%s\" created during the run", v);
 		}
-		audit_git(run, "git.new_hook", p, "created during the run");
+		gitguard_audit(run, "git.new_hook", p, "created during the run");
 		n++;
 	}
 	if (d)
@@ -835,22 +833,8 @@ static void report_hooks(const struct jail_run *run, const char *dotgit)
 
 static void found_at_exit(void *arg, const char *path, const struct stat *st)
 {
-	struct new_repos *r = arg;
-	autofree char *v = NULL;
-
-	for (size_t i = 0; i < r->g->n_dotgit; i++)
-		if (!strcmp(r->g->dotgit[i], path))
-			return;
-	if (r->n++ >= GITGUARD_MAX_NEW)
-		return;
-	v = shown(path);
-	warn("git: new repository \"%s\" created during the run; its config "
-	     "and hooks are the jail's: review them before running git "
-	     "there",
-	     v);
-	audit_git(r->run, "git.new_repo", path, "created during the run");
-	if (S_ISDIR(st->st_mode))
-		report_hooks(r->run, path);
+	(void)st;
+	gitnew_judge(arg, path);
 }
 
 #define STATE_DIR_BIT 32
@@ -900,10 +884,13 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
-	struct new_repos r = { run, g, 0 };
+	autofree struct gitnew *r = xcalloc(1, sizeof(*r));
 
+	r->run = run;
+	r->g = g;
+	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (g)
-		(void)walk_dotgit(cfg->project, found_at_exit, &r);
+		(void)walk_dotgit(cfg->project, found_at_exit, r);
 
 	/* The child sent one tmpfs per git dir, in order, or none at all */
 	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
@@ -923,4 +910,8 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 				sync_state(run, priv, g->dir_fd[i], g->dir[i],
 					   state_dirs[k]);
 	}
+	/* The gitlinks as they landed: host git enters each at once */
+	if (g)
+		gitnew_judge_gitlinks(r);
+	gitnew_done(r);
 }

@@ -64,6 +64,65 @@ int gitcfg_parse(const uint8_t *buf, size_t len, struct gitcfg_refs *out)
 	return r < 0 ? -EINVAL : 0;
 }
 
+/*
+ * What `git init`, `git clone` and everyday work in a new repository
+ * write to its config: none names a command, a path git would read, or
+ * another working tree. Section and name as gitrd_next() gives them
+ * (lower case); a subsection is allowed where @sub is true.
+ */
+static const struct {
+	const char *section;
+	const char *name;
+	bool sub;
+} inert_keys[] = {
+	{ "core", "repositoryformatversion", false },
+	{ "core", "filemode", false },
+	{ "core", "bare", false },
+	{ "core", "logallrefupdates", false },
+	{ "core", "ignorecase", false },
+	{ "core", "precomposeunicode", false },
+	{ "core", "symlinks", false },
+	{ "extensions", "objectformat", false },
+	{ "extensions", "refstorage", false },
+	{ "remote", "url", true },
+	{ "remote", "fetch", true },
+	{ "remote", "promisor", true },
+	{ "remote", "partialclonefilter", true },
+	{ "branch", "remote", true },
+	{ "branch", "merge", true },
+	{ "submodule", "url", true },
+	{ "submodule", "active", true },
+	{ "lfs", "repositoryformatversion", false },
+	{ "user", "name", false },
+	{ "user", "email", false },
+};
+
+static bool is_inert_key(const struct gitrd_entry *e)
+{
+	if (e->is_cut || e->sub_is_cut)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(inert_keys); i++)
+		if (is_key(e, inert_keys[i].section, inert_keys[i].name) &&
+		    inert_keys[i].sub == (e->sub[0] != '\0'))
+			return true;
+	return false;
+}
+
+int gitcfg_is_inert(const uint8_t *buf, size_t len)
+{
+	struct gitrd_state st;
+	struct gitrd_entry e;
+	int r;
+
+	if (len > GITCFG_INPUT_MAX)
+		return -E2BIG;
+	gitrd_init(&st, (const char *)buf, len);
+	while ((r = gitrd_next(&st, &e)) == 1)
+		if (!is_inert_key(&e))
+			return 0;
+	return r < 0 ? -EINVAL : 1;
+}
+
 /* ---- state files ------------------------------------------------------ */
 
 static bool is_hex_oid(const uint8_t *p, size_t n)

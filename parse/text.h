@@ -205,6 +205,22 @@ struct gitcfg_refs {
  */
 int gitcfg_parse(const uint8_t *buf, size_t len, struct gitcfg_refs *out);
 
+/**
+ * gitcfg_is_inert() - Does a config hold only what a new repository
+ * needs (format, remotes, branches, identity), nothing that names a
+ * command, a file to include, hooks or another working tree?
+ * @buf:	the file's bytes (untrusted: the jail may have written them)
+ * @len:	their length, at most GITCFG_INPUT_MAX
+ *
+ * An allowlist: any other key (core.fsmonitor, alias.*, filter.*, an
+ * include, core.hooksPath, core.worktree ...) or a key cut by the
+ * reader's bounds makes the file not inert. Pure: no I/O, no allocation.
+ *
+ * Return: 1 inert, 0 not, -E2BIG (too long) or -EINVAL (not a config
+ *	   file: git may read it otherwise than we do)
+ */
+int gitcfg_is_inert(const uint8_t *buf, size_t len);
+
 /* What kind of content a git dir's top-level state file must hold */
 enum gitstate_kind {
 	GITSTATE_HEAD,		/* "ref: refs/..." or one object id */

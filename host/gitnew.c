@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gitnew.c - git repositories that appeared in the tree during the run
+ * (gitguard.c step 4)
+ *
+ * A repository the jail made is trusted by host git like any other: its
+ * config (core.fsmonitor, aliases, filters), its hooks and a .git
+ * pointer to a git dir planted elsewhere all run on the host. Host git
+ * goes into one without being asked: `git status` in the project enters
+ * every gitlink of the index whose path holds a .git (the jail commits
+ * one with `git add sub`), an editor opens the repositories it finds in
+ * the folder, and a project that was no repository at start gets its
+ * .git from the jail.
+ *
+ * So after the jail is gone the supervisor judges each .git that was not
+ * there at start, found by the bounded walk of the tree and at every
+ * gitlink of the guarded git dirs' indexes: it is kept only when it is a
+ * plain directory whose config holds what `git init` and `git clone`
+ * write (gitcfg_is_inert()), with no hook but git's samples, no
+ * commondir and no config.worktree. Anything else is renamed out of git's
+ * sight (.git-jail-quarantine beside it, never over an existing name),
+ * warned about and logged (git.quarantined); the person looks and renames
+ * it back. Every name is resolved beneath the project without following
+ * a symlink.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+
+#include "jail.h"
+#include "host/host.h"
+#include "parse/gitindex.h"
+#include "parse/parse.h"
+
+#define HOSTILE GITGUARD_RESOLVE
+#define INDEX_MAX (512 << 20)
+#define MAX_GITLINKS 1024	/* gitlinks looked at per index */
+#define QUARANTINE ".git-jail-quarantine"
+
+/* Does the hooks dir of @gfd hold anything but git's samples? */
+static bool has_hooks(int gfd)
+{
+	autoclose int fd = openat2_fd(gfd, "hooks",
+				      O_RDONLY | O_DIRECTORY | O_NONBLOCK,
+				      HOSTILE);
+	DIR *d;
+	struct dirent *e;
+	bool found = false;
+	size_t n = 0;
+
+	if (fd == -ENOENT)
+		return false;
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return true;	/* a symlink, a file: not git's own */
+	fd = -1;	/* @d owns it */
+	while (!found && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (++n > GITGUARD_MAX_ENTRIES)
+			found = true;
+		else if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			found = !(len > 7 &&
+				  !strcmp(e->d_name + len - 7, ".sample"));
+	}
+	closedir(d);
+	return found;
+}
+
+static bool is_absent(int gfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(gfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	       errno == ENOENT;
+}
+
+/* Is the new git dir @gfd one host git may enter without running ours? */
+static bool is_inert(int gfd)
+{
+	autofree uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (!is_absent(gfd, "commondir") ||
+	    !is_absent(gfd, "config.worktree") || has_hooks(gfd))
+		return false;
+	buf = gitguard_read_hostile(gfd, "config", GITCFG_INPUT_MAX, &len);
+	if (!buf)
+		return errno == ENOENT;
+	return gitcfg_is_inert(buf, len) == 1;
+}
+
+/* Rename @rel (a .git beneath the project) out of git's sight */
+static int quarantine(int project_fd, const char *rel, char **to)
+{
+	const char *slash = strrchr(rel, '/');
+	autofree char *parent = slash ? xasprintf("%.*s", (int)(slash - rel),
+						  rel) :
+					xstrdup(".");
+	autoclose int pfd = openat2_fd(project_fd, parent,
+				       O_PATH | O_DIRECTORY, HOSTILE);
+
+	if (pfd < 0)
+		return pfd;
+	for (int i = 0; i < 10; i++) {
+		free(*to);
+		*to = i ? xasprintf("%s.%d", QUARANTINE, i) :
+			  xstrdup(QUARANTINE);
+		if (renameat2(pfd, ".git", pfd, *to, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static bool seen_before(struct gitnew *r, const char *path)
+{
+	for (size_t i = 0; i < r->g->n_dotgit; i++)
+		if (!strcmp(r->g->dotgit[i], path))
+			return true;
+	for (size_t i = 0; i < r->n_seen; i++)
+		if (!strcmp(r->seen[i], path))
+			return true;
+	if (r->n_seen < ARRAY_SIZE(r->seen))
+		r->seen[r->n_seen++] = xstrdup(path);
+	return false;
+}
+
+static void warn_kept(struct gitnew *r, const char *path)
+{
+	autofree char *v = gitguard_shown(path);
+
+	warn("git: new repository \"%s\" created during the run; its config "
+	     "and hooks are the jail's: review them before running git "
+	     "there",
+	     v);
+	gitguard_audit(r->run, "git.new_repo", path, "created during the run");
+}
+
+static void warn_quarantined(struct gitnew *r, const char *path,
+			     const char *to, int err)
+{
+	autofree char *v = gitguard_shown(path);
+	autofree char *t = gitguard_shown(to ? to : "");
+
+	if (err < 0) {
+		warn("git: new repository \"%s\" names commands or another "
+		     "git dir and could not be moved aside (%s): do not run "
+		     "git there before you looked",
+		     v, strerror(-err));
+		gitguard_audit(r->run, "git.quarantined", path,
+			       "could not be moved aside");
+		return;
+	}
+	warn("git: new repository \"%s\" created during the run names "
+	     "commands, hooks or another git dir: moved aside to \"%s\" "
+	     "beside it; look before you rename it back",
+	     v, t);
+	gitguard_audit(r->run, "git.quarantined", path,
+		       "config, hooks or pointer of the jail's");
+}
+
+void gitnew_judge(struct gitnew *r, const char *path)
+{
+	const char *root = r->run->cfg->project;
+	size_t n = strlen(root);
+	const char *rel = path + n + 1;
+	autoclose int gfd = -1;
+	autofree char *to = NULL;
+	int err;
+
+	if (strncmp(path, root, n) || path[n] != '/' || seen_before(r, path))
+		return;
+	if (r->n_judged++ >= GITGUARD_MAX_NEW * 4)
+		return;
+	/* A .git file or symlink names a git dir: the jail chose which */
+	gfd = openat2_fd(r->project_fd, rel,
+			 O_PATH | O_DIRECTORY | O_NOFOLLOW, HOSTILE);
+	if (gfd == -ENOENT)
+		return;
+	if (gfd >= 0 && is_inert(gfd)) {
+		if (r->n_kept++ < GITGUARD_MAX_NEW)
+			warn_kept(r, path);
+		return;
+	}
+	gitguard_report_hooks(r->run, path);
+	err = quarantine(r->project_fd, rel, &to);
+	warn_quarantined(r, path, to, err);
+}
+
+/*
+ * The gitlinks of the index in git dir @gfd, whose working tree is
+ * @top: host git enters each whose path holds a .git
+ */
+static void judge_gitlinks(struct gitnew *r, int gfd, const char *top)
+{
+	autofree uint8_t *buf = NULL;
+	autofree struct gitindex *ix = xmalloc(sizeof(*ix));
+	struct gitindex_entry e;
+	size_t len = 0, n = 0;
+
+	buf = gitguard_read_hostile(gfd, "index", INDEX_MAX, &len);
+	if (!buf || gitindex_open(ix, buf, len) < 0)
+		return;
+	while (n < MAX_GITLINKS && gitindex_next(ix, &e) == 1) {
+		autofree char *p = NULL;
+
+		if (e.mode != 0160000)
+			continue;
+		n++;
+		p = xasprintf("%s/%s/.git", top, e.path);
+		gitnew_judge(r, p);
+	}
+}
+
+void gitnew_judge_gitlinks(struct gitnew *r)
+{
+	const struct gitguard *g = r->g;
+
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		size_t len = strlen(g->dir[i]);
+		autofree char *top = NULL;
+
+		/* A working tree's own .git; a linked one's is the project */
+		if (len > 5 && !strcmp(g->dir[i] + len - 5, "/.git"))
+			top = xasprintf("%.*s", (int)(len - 5), g->dir[i]);
+		else if (strstr(g->dir[i], "/worktrees/"))
+			top = xstrdup(r->run->cfg->project);
+		else
+			continue;
+		if (g->dir_fd[i] >= 0)
+			judge_gitlinks(r, g->dir_fd[i], top);
+	}
+}
+
+void gitnew_done(struct gitnew *r)
+{
+	for (size_t i = 0; i < r->n_seen; i++)
+		free(r->seen[i]);
+	r->n_seen = 0;
+	if (r->project_fd >= 0)
+		close(r->project_fd);
+	r->project_fd = -1;
+}

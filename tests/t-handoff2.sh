@@ -1,0 +1,189 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t-handoff2.sh - the hand-off, more forms of each class: repositories the
+# jail makes that host git enters, files installed hook managers read,
+# agent files beyond the first ones. Each attack is tried for real inside,
+# then host git runs and the planted command must not have run
+. "$(dirname "$0")/lib.sh"
+
+u() { as_user "$@"; }
+ID=(--env GIT_AUTHOR_NAME=t --env GIT_AUTHOR_EMAIL=t@t
+	--env GIT_COMMITTER_NAME=t --env GIT_COMMITTER_EMAIL=t@t)
+jg() { jail --net none "${ID[@]}" "$@"; }
+hgit() { u git -c user.name=h -c user.email=h@h "$@"; }
+REFUSED='Read-only file system|Permission denied|Not a directory|Directory nonexistent|File exists'
+
+# The planted command leaves this file under the test user's home, which
+# the jail cannot see: it can only appear if the host ran the command
+marker="$JT_HOME/PWNED2"
+rm -f "$marker"
+plant='printf "#!/bin/sh\ntouch '"$marker"'\n" >evil.sh; chmod +x evil.sh'
+
+# host_check NAME DIR: host git status and commit in DIR work, marker absent
+host_check()
+{
+	local name=$1 dir=$2 st cm
+	st=$(hgit -C "$dir" status --porcelain 2>&1); local rs=$?
+	cm=$(hgit -C "$dir" commit -q --allow-empty -m host 2>&1); local rc=$?
+	if [ -e "$marker" ]; then
+		t_fail "$name: nothing runs on the host" "the planted command ran"
+		rm -f "$marker"
+	elif [ $rs -ne 0 ] || [ $rc -ne 0 ]; then
+		t_fail "$name: nothing runs on the host" "host git failed: $st $cm"
+	else
+		t_pass "$name: nothing runs on the host, host git works"
+	fi
+}
+
+newrepo()
+{
+	local d
+	d=$(mkproj "$1")
+	u git init -q "$d"
+	hgit -C "$d" commit -q --allow-empty -m init
+	echo "$d"
+}
+
+# 1. a repository made inside and committed as a gitlink: host git status
+# in the project goes into it and would run its core.fsmonitor. At the
+# top, and deep below node_modules, beyond the walk for new repositories
+for sub in sub node_modules/a/b/c/d; do
+	p=$(newrepo "gitlink-${sub%%/*}")
+	cd "$p" || exit 1
+	out=$(jg -- sh -c "$plant"'
+		mkdir -p '"$sub"' && cd '"$sub"' && git init -q . &&
+		git commit -q --allow-empty -m s &&
+		git config core.fsmonitor '"$p"'/evil.sh &&
+		cd '"$p"' && git add '"$sub"' 2>/dev/null && git commit -qm sub &&
+		echo planted' 2>&1)
+	assert_match "gitlink $sub: made and committed inside" "planted" "$out"
+	assert_match "gitlink $sub: moved aside at exit, with the reason" \
+		"new repository \"$p/$sub/.git\" .*names commands.*moved aside" \
+		"$out"
+	assert_status "gitlink $sub: no .git left at the gitlink" 1 \
+		test -e "$p/$sub/.git"
+	assert_status "gitlink $sub: kept aside for the person" 0 \
+		test -d "$p/$sub/.git-jail-quarantine"
+	host_check "gitlink $sub" "$p"
+done
+
+# 2. a .git file in a subdirectory naming a git dir planted elsewhere in
+# the tree, at a gitlink
+p=$(newrepo gitfile)
+cd "$p" || exit 1
+out=$(jg -- sh -c "$plant"'
+	git init -q planted && git -C planted commit -q --allow-empty -m p &&
+	git -C planted config core.fsmonitor '"$p"'/evil.sh &&
+	mv planted/.git evilgit && rmdir planted 2>/dev/null; rm -rf planted
+	mkdir sub && echo "gitdir: ../evilgit" >sub/.git &&
+	oid=$(git --git-dir=evilgit rev-parse HEAD) &&
+	git update-index --add --cacheinfo 160000,$oid,sub &&
+	git commit -qm sub && echo planted' 2>&1)
+assert_match ".git file at a gitlink: planted inside" "planted" "$out"
+assert_status ".git file at a gitlink: moved aside" 1 test -e "$p/sub/.git"
+host_check ".git file at a gitlink" "$p"
+
+# 3. a project that is no repository: the jail makes its .git
+p=$(mkproj noinit)
+cd "$p" || exit 1
+out=$(jg -- sh -c "$plant"'; git init -q . &&
+	git config core.fsmonitor '"$p"'/evil.sh && echo planted' 2>&1)
+assert_match "new .git at the top: moved aside" \
+	"new repository \"$p/.git\" .*moved aside" "$out"
+u git -C "$p" status >/dev/null 2>&1
+assert_status "new .git at the top: host git status runs nothing" 1 \
+	test -e "$marker"
+rm -f "$marker"
+
+# 4. what ordinary work makes is kept: git init, a clone's config, an
+# identity; host git works there
+p=$(mkproj plaininit)
+cd "$p" || exit 1
+out=$(jg -- sh -c 'git init -q . && git config user.name t &&
+	git remote add origin https://example.com/r.git &&
+	git commit -q --allow-empty -m first && mkdir lib && cd lib &&
+	git init -q . && git commit -q --allow-empty -m lib && echo made' 2>&1)
+assert_match "plain new repositories: listed at exit" \
+	"new repository \"$p/.git\" created during the run; its config" "$out"
+assert_status "plain new repositories: kept" 0 test -d "$p/lib/.git"
+host_check "plain new repository" "$p"
+host_check "plain new repository (nested)" "$p/lib"
+
+# 5. husky: core.hooksPath .husky/_, whose hook runs the script in .husky/
+p=$(newrepo husky)
+cd "$p" || exit 1
+u mkdir -p .husky/_
+u sh -c 'printf "#!/bin/sh\n. \"\$(dirname \"\$0\")/h\"\n" >.husky/_/pre-commit
+	printf "#!/bin/sh\ns=\$(dirname \"\$(dirname \"\$0\")\")/\$(basename \"\$0\")\n[ -f \"\$s\" ] || exit 0\nsh -e \"\$s\"\n" >.husky/_/h
+	chmod +x .husky/_/pre-commit .husky/_/h'
+hgit config core.hooksPath .husky/_
+hgit add -A && hgit commit -qm husky
+out=$(jg -- sh -c 'echo "touch '"$marker"'" >.husky/pre-commit 2>&1' 2>&1)
+assert_match "husky: the script its hook runs cannot be planted" \
+	"$REFUSED" "$out"
+host_check "husky" "$p"
+
+# 6. a hook manager's installed hook reads a tracked file (pre-commit's
+# .pre-commit-config.yaml, lefthook's lefthook.yml and its local file)
+p=$(newrepo precommit)
+cd "$p" || exit 1
+u sh -c 'printf "#!/bin/sh\nsed -n \"s/^ *entry: //p\" .pre-commit-config.yaml | sh\n" >.git/hooks/pre-commit
+	chmod +x .git/hooks/pre-commit
+	printf "repos: []\n" >.pre-commit-config.yaml'
+out=$(jg -- sh -c '
+	printf "repos:\n- repo: local\n  hooks:\n  - id: x\n    entry: touch '"$marker"'\n" >.pre-commit-config.yaml 2>&1
+	echo "pre-commit: {commands: {x: {run: touch '"$marker"'}}}" >lefthook-local.yml 2>&1
+	echo x >.husky 2>&1' 2>&1)
+assert_eq "hook manager files: each write fails" 3 \
+	"$(printf '%s\n' "$out" | grep -Ec "$REFUSED")"
+host_check "pre-commit config" "$p"
+if [ -e lefthook-local.yml ] || [ -e .husky ]; then
+	t_fail "hook manager files: nothing left on the host" "$(ls -a)"
+else
+	t_pass "hook manager files: nothing left on the host"
+fi
+assert_match "--explain: the hook manager's file with its reason" \
+	"protect +$p/.pre-commit-config.yaml +\(default: an installed git hook" \
+	"$(jail --explain -- true)"
+
+# 7. agent and IDE files beyond the first ones: with .claude present, its
+# local settings and hook scripts; the other agents' project configs
+p=$(newrepo agentfiles2)
+cd "$p" || exit 1
+u mkdir .claude
+u sh -c 'echo "{}" >.claude/settings.json'
+files=".claude/settings.local.json .claude/hooks/h.sh .devcontainer.json
+	.codex/config.toml opencode.json opencode.jsonc .opencode/plugin/p.js
+	.kiro/hooks/h.kiro.hook .windsurf/hooks.json .continue/config.yaml
+	.amazonq/mcp.json .zed/settings.json .aider.conf.yml"
+out=$(jg -- sh -c 'for f in '"$(echo $files)"'; do
+	mkdir -p "$(dirname "$f")" 2>/dev/null
+	echo "{\"x\": \"touch '"$marker"'\"}" >"$f" 2>/dev/null ||
+		echo "refused $f"; done' 2>&1)
+for f in $files; do
+	assert_match "agent file $f: cannot be written" "refused $f" "$out"
+done
+left=$(find . -mindepth 1 -path ./.git -prune -o -print | sort | tr '\n' ' ')
+assert_eq "agent files: nothing left on the host" \
+	"./.claude ./.claude/settings.json " "$left"
+host_check "agent files" "$p"
+out=$(jail --explain -- true)
+assert_match "--explain: .claude/settings.local.json with its reason" \
+	"protect +$p/.claude/settings.local.json +\(default: Claude Code hooks" \
+	"$out"
+assert_match "--explain: .devcontainer.json with its reason" \
+	"protect +$p/.devcontainer.json +\(default: devcontainer initializeCommand" \
+	"$out"
+
+# 8. mise follows a file the user trusted by its path: protected where it
+# is; where it is not, a new one needs the user's trust first
+p=$(newrepo mise)
+cd "$p" || exit 1
+u sh -c 'echo "[env]" >mise.toml'
+out=$(jg -- sh -c 'printf "[hooks]\nenter = \"touch '"$marker"'\"\n" >>mise.toml 2>&1
+	echo "[env]" >.mise.toml && echo made' 2>&1)
+assert_match "mise.toml present: cannot be changed" "$REFUSED" "$out"
+assert_match "mise: an absent one may be made" "made" "$out"
+assert_eq "mise.toml: unchanged on the host" "[env]" "$(cat mise.toml)"
+rm -f "$marker"
+exit 0
