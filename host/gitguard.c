@@ -47,6 +47,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "jail.h"
 #include "host/host.h"
@@ -505,6 +506,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 
 	g = xcalloc(1, sizeof(*g));
 	g->project = cfg->project;
+	g->started = time(NULL);
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		if (cfg->mounts[i].is_gitdir &&
 		    cfg->mounts[i].kind == MOUNT_RW &&
@@ -911,7 +913,9 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 					   state_dirs[k]);
 	}
 	/* The gitlinks as they landed: host git enters each at once */
-	if (g)
+	if (g) {
+		gitnew_drop_symlinks(r);
 		gitnew_judge_gitlinks(r);
+	}
 	gitnew_done(r);
 }

@@ -3,6 +3,10 @@
  * gitnew.c - git repositories that appeared in the tree during the run
  * (gitguard.c step 4)
  *
+ * Also here: symlinks made during the run in the git dirs' shared
+ * directories (objects/, refs/, logs/, rr-cache/, lfs/), which host git
+ * writes through, are removed.
+ *
  * A repository the jail made is trusted by host git like any other: its
  * config (core.fsmonitor, aliases, filters), its hooks and a .git
  * pointer to a git dir planted elsewhere all run on the host. Host git
@@ -231,6 +235,87 @@ void gitnew_judge_gitlinks(struct gitnew *r)
 			continue;
 		if (g->dir_fd[i] >= 0)
 			judge_gitlinks(r, g->dir_fd[i], top);
+	}
+}
+
+#define LINK_DEPTH 8		/* directory levels below a shared dir */
+#define LINK_ENTRIES (1 << 20)	/* entries read in all shared dirs */
+
+/* Directory @fd (taken over) at @path: unlink the symlinks made lately */
+static void drop_in(struct gitnew *r, int fd, const char *path, int depth,
+		    size_t *n)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) && ++*n < LINK_ENTRIES) {
+		struct stat st;
+		autofree char *p = NULL;
+		int sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    (e->d_type != DT_LNK && e->d_type != DT_DIR &&
+		     e->d_type != DT_UNKNOWN))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		p = xasprintf("%s/%s", path, e->d_name);
+		if (S_ISDIR(st.st_mode) && depth < LINK_DEPTH) {
+			sub = openat(dirfd(d), e->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_NONBLOCK | O_CLOEXEC);
+			if (sub >= 0)
+				drop_in(r, sub, p, depth + 1, n);
+			continue;
+		}
+		/* The kernel sets ctime: a symlink made or moved here lately */
+		if (!S_ISLNK(st.st_mode) ||
+		    st.st_ctim.tv_sec + 1 < r->g->started)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+			autofree char *v = gitguard_shown(p);
+
+			warn("git: symlink \"%s\" made during the run removed: "
+			     "host git would write through it",
+			     v);
+			gitguard_audit(r->run, "git.refused", p,
+				       "symlink in a shared git dir");
+		}
+	}
+	closedir(d);
+}
+
+void gitnew_drop_symlinks(struct gitnew *r)
+{
+	const struct gitguard *g = r->g;
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		static const char *const shared[] = { "objects", "refs",
+						      "logs", "rr-cache",
+						      "lfs" };
+
+		for (size_t k = 0; g->dir_fd[i] >= 0 && k < ARRAY_SIZE(shared);
+		     k++) {
+			size_t max = 0;
+			autofree char *p = NULL;
+			int fd;
+
+			if (gitguard_kind_of(shared[k], true, &max) !=
+			    GITGUARD_RW_DIR)
+				continue;
+			fd = openat2_fd(g->dir_fd[i], shared[k],
+					O_RDONLY | O_DIRECTORY | O_NONBLOCK,
+					HOSTILE);
+			if (fd < 0)
+				continue;
+			p = xasprintf("%s/%s", g->dir[i], shared[k]);
+			drop_in(r, fd, p, 0, &n);
+		}
 	}
 }
 

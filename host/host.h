@@ -415,6 +415,7 @@ struct gitguard {
 	const char *protect_why[GITGUARD_MAX_PROTECT];
 	const char *project;	/* the project, for relative hooksPath */
 	size_t n_protect;
+	time_t started;		/* when the list was made, before the jail */
 };
 
 /**
@@ -582,6 +583,19 @@ void gitnew_judge(struct gitnew *r, const char *path);
  * Context: supervisor, after the copy-back of the indexes
  */
 void gitnew_judge_gitlinks(struct gitnew *r);
+
+/**
+ * gitnew_drop_symlinks() - Remove the symlinks made during the run in
+ * the git dirs' shared directories (objects/, refs/, logs/ ...)
+ * @r:		the check's state
+ *
+ * Host git writes through them: a logs/HEAD pointing at ~/.bashrc gets
+ * a reflog line, with a branch name the jail chose, at the next commit.
+ * Git makes no symlink there itself.
+ *
+ * Context: supervisor, after the jail is gone
+ */
+void gitnew_drop_symlinks(struct gitnew *r);
 
 /* Free what the check kept and close its descriptor */
 void gitnew_done(struct gitnew *r);

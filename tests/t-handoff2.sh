@@ -185,5 +185,31 @@ out=$(jg -- sh -c 'printf "[hooks]\nenter = \"touch '"$marker"'\"\n" >>mise.toml
 assert_match "mise.toml present: cannot be changed" "$REFUSED" "$out"
 assert_match "mise: an absent one may be made" "made" "$out"
 assert_eq "mise.toml: unchanged on the host" "[env]" "$(cat mise.toml)"
-rm -f "$marker"
+
+# 9. symlinks in the git dir's shared directories: host git appends its
+# reflog through logs/HEAD, here to a file in the user's home standing
+# for ~/.bashrc, with a branch name the jail chose
+p=$(newrepo reflogs)
+cd "$p" || exit 1
+rc="$JT_HOME/rcfile"
+u sh -c "echo '# rc' >'$rc'"
+def=$(u git symbolic-ref --short HEAD)
+br='x;touch${IFS}'"$marker"';'
+out=$(jg -- sh -c 'rm -f .git/logs/HEAD && ln -s '"$rc"' .git/logs/HEAD &&
+	mkdir -p .git/logs/refs/heads .git/objects/zz &&
+	ln -sf '"$rc"' .git/logs/refs/heads/'"$def"' &&
+	ln -s '"$JT_HOME"' .git/objects/ab &&
+	git checkout -q -b '"'$br'"' && echo planted' 2>&1)
+assert_match "reflog symlinks: planted inside" "planted" "$out"
+assert_match "reflog symlinks: removed at exit, with the reason" \
+	"symlink \"$p/.git/logs/HEAD\" made during the run removed" "$out"
+hgit checkout -q "$def" 2>/dev/null
+host_check "reflog symlinks" "$p"
+assert_eq "reflog symlinks: the home file is unchanged" "# rc" "$(cat "$rc")"
+assert_eq "reflog symlinks: none left in the git dir" "" \
+	"$(find .git -type l)"
+u sh "$rc" >/dev/null 2>&1
+assert_status "reflog symlinks: nothing runs from the home file" 1 \
+	test -e "$marker"
+rm -f "$marker" "$rc"
 exit 0
