@@ -212,4 +212,34 @@ u sh "$rc" >/dev/null 2>&1
 assert_status "reflog symlinks: nothing runs from the home file" 1 \
 	test -e "$marker"
 rm -f "$marker" "$rc"
+
+# 10. the scripts an agent's protected settings run: a project hook's
+# ./scripts/lint.sh and an absent tools/check.sh it runs; under --profile
+# claude the status line ~/.claude/statusline.sh. The host side is the
+# agent started without jail, which runs them as they are
+p=$(newrepo settingsrun)
+cd "$p" || exit 1
+u mkdir -p .claude scripts "$JT_HOME/.claude"
+u sh -c 'echo "{\"hooks\":{\"PostToolUse\":[{\"hooks\":[{\"type\":\"command\",\"command\":\"sh ./scripts/lint.sh; tools/check.sh\"}]}]}}" >.claude/settings.json
+	echo "#!/bin/sh" >scripts/lint.sh
+	echo "{\"statusLine\":{\"type\":\"command\",\"command\":\"~/.claude/statusline.sh\"}}" >"$HOME/.claude/settings.json"
+	printf "#!/bin/sh\necho status\n" >"$HOME/.claude/statusline.sh"
+	chmod +x "$HOME/.claude/statusline.sh"'
+out=$(jg --profile claude -- sh -c '
+	echo "touch '"$marker"'" >>scripts/lint.sh 2>&1
+	mkdir -p tools 2>&1 && echo "touch '"$marker"'" >tools/check.sh 2>&1
+	echo "touch '"$marker"'" >>~/.claude/statusline.sh 2>&1
+	echo other >scripts/other.sh && echo ordinary' 2>&1)
+assert_eq "settings' scripts: each write fails" 3 \
+	"$(printf '%s\n' "$out" | grep -Ec "$REFUSED")"
+assert_match "settings' scripts: other files are written" "ordinary" "$out"
+u sh scripts/lint.sh >/dev/null 2>&1
+u sh -c 'test ! -e tools/check.sh || sh tools/check.sh' >/dev/null 2>&1
+u sh "$JT_HOME/.claude/statusline.sh" >/dev/null 2>&1
+assert_status "settings' scripts: nothing runs when the agent runs them" 1 \
+	test -e "$marker"
+assert_match "--explain: the status line script with its reason" \
+	"protect +$JT_HOME/.claude/statusline.sh +\(default: $JT_HOME/.claude/settings.json runs it" \
+	"$(jail --profile claude --explain -- true)"
+rm -rf "$marker" "$JT_HOME/.claude"
 exit 0
