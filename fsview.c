@@ -53,11 +53,11 @@ const char *const fsview_default_protect[] = {
 	".git/hooks", ".git/config", ".gitmodules", ".jail.conf", ".envrc",
 	".vscode", ".idea", ".devcontainer", ".mcp.json",
 	".claude/settings.json", ".claude/commands", ".claude/agents",
-	".gemini/settings.json", ".cursor", ".bashrc", ".zshrc", ".profile",
+	".gemini", ".cursor", ".bashrc", ".zshrc", ".profile",
 	".bash_profile", ".claude/settings.local.json", ".claude/hooks",
 	".devcontainer.json", ".codex", "opencode.json", "opencode.jsonc",
 	".opencode", ".kiro", ".windsurf", ".continue", ".amazonq", ".zed",
-	".aider.conf.yml",
+	".aider.conf.yml", ".roo",
 };
 const char *const fsview_default_protect_why[] = {
 	"git runs its hooks", "git runs commands its config names",
@@ -67,7 +67,8 @@ const char *const fsview_default_protect_why[] = {
 	"devcontainer initializeCommand runs on the host",
 	"agents start the MCP servers it names",
 	"Claude Code hooks run commands", "Claude Code slash commands",
-	"Claude Code subagents", "Gemini CLI MCP servers run commands",
+	"Claude Code subagents",
+	"Gemini CLI settings, extensions and .env run commands",
 	"Cursor rules and MCP servers", "shell startup file",
 	"shell startup file", "shell startup file", "shell startup file",
 	"Claude Code hooks run commands (local settings)",
@@ -83,6 +84,7 @@ const char *const fsview_default_protect_why[] = {
 	"Amazon Q MCP servers and agent hooks run commands",
 	"Zed language servers and context servers run commands",
 	"aider runs lint-cmd and test-cmd after edits",
+	"Roo Code MCP servers run commands",
 };
 _Static_assert(ARRAY_SIZE(fsview_default_protect) ==
 		       ARRAY_SIZE(fsview_default_protect_why),

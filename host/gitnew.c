@@ -41,6 +41,7 @@
 #define INDEX_MAX (512 << 20)
 #define MAX_GITLINKS 1024	/* gitlinks looked at per index */
 #define QUARANTINE ".git-jail-quarantine"
+#define NEST_DEPTH 4		/* new repositories within new ones */
 
 /* Does the hooks dir of @gfd hold anything but git's samples? */
 static bool has_hooks(int gfd)
@@ -165,6 +166,20 @@ static void warn_quarantined(struct gitnew *r, const char *path,
 		       "config, hooks or pointer of the jail's");
 }
 
+static void judge_gitlinks(struct gitnew *r, int gfd, const char *top);
+
+/* The gitlinks of the kept new repository @gfd at @path (its .git) */
+static void judge_nested(struct gitnew *r, int gfd, const char *path)
+{
+	autofree char *top = xasprintf("%.*s", (int)(strlen(path) - 5), path);
+
+	if (r->depth >= NEST_DEPTH)
+		return;
+	r->depth++;
+	judge_gitlinks(r, gfd, top);
+	r->depth--;
+}
+
 void gitnew_judge(struct gitnew *r, const char *path)
 {
 	const char *root = r->run->cfg->project;
@@ -186,6 +201,8 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	if (gfd >= 0 && is_inert(gfd)) {
 		if (r->n_kept++ < GITGUARD_MAX_NEW)
 			warn_kept(r, path);
+		/* Host git status there goes on into its own gitlinks */
+		judge_nested(r, gfd, path);
 		return;
 	}
 	gitguard_report_hooks(r->run, path);

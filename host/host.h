@@ -558,6 +558,7 @@ struct gitnew {
 	size_t n_seen;
 	size_t n_judged;
 	size_t n_kept;
+	int depth;		/* new repositories being looked into */
 };
 
 /**

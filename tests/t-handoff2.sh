@@ -67,6 +67,23 @@ for sub in sub node_modules/a/b/c/d; do
 	host_check "gitlink $sub" "$p"
 done
 
+# 1b. a plain new repository at a gitlink, itself holding a gitlink deep
+# below: host git status there goes on into it
+p=$(newrepo gitlink-nested)
+cd "$p" || exit 1
+out=$(jg -- sh -c "$plant"'
+	mkdir -p sub/deep/a/b/c/d && cd sub/deep/a/b/c/d && git init -q . &&
+	git commit -q --allow-empty -m d &&
+	git config core.fsmonitor '"$p"'/evil.sh && cd '"$p"'/sub &&
+	git init -q . && git add deep/a/b/c/d 2>/dev/null && git commit -qm d &&
+	cd '"$p"' && git add sub 2>/dev/null && git commit -qm sub &&
+	echo planted' 2>&1)
+assert_match "nested gitlinks: planted inside" "planted" "$out"
+assert_status "nested gitlinks: the plain one is kept" 0 test -d sub/.git
+assert_status "nested gitlinks: the deep one is moved aside" 1 \
+	test -e sub/deep/a/b/c/d/.git
+host_check "nested gitlinks" "$p"
+
 # 2. a .git file in a subdirectory naming a git dir planted elsewhere in
 # the tree, at a gitlink
 p=$(newrepo gitfile)
@@ -155,7 +172,8 @@ u sh -c 'echo "{}" >.claude/settings.json'
 files=".claude/settings.local.json .claude/hooks/h.sh .devcontainer.json
 	.codex/config.toml opencode.json opencode.jsonc .opencode/plugin/p.js
 	.kiro/hooks/h.kiro.hook .windsurf/hooks.json .continue/config.yaml
-	.amazonq/mcp.json .zed/settings.json .aider.conf.yml"
+	.amazonq/mcp.json .zed/settings.json .aider.conf.yml .roo/mcp.json
+	.gemini/.env .gemini/extensions/e/gemini-extension.json"
 out=$(jg -- sh -c 'for f in '"$(echo $files)"'; do
 	mkdir -p "$(dirname "$f")" 2>/dev/null
 	echo "{\"x\": \"touch '"$marker"'\"}" >"$f" 2>/dev/null ||
