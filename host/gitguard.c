@@ -308,6 +308,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	DIR *d = fdopendir(fd);
 	size_t len = strlen(w->path), n = 0;
 	struct dirent *e;
+	unsigned int bare = 0;	/* HEAD, objects/, refs/ seen: a git dir */
+	struct stat st;
 
 	if (!d) {
 		close(fd);
@@ -318,8 +320,11 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		const char *name = e->d_name;
 		bool is_dotgit = !strcmp(name, ".git");
 		size_t nl = strlen(name);
-		struct stat st;
 		int sub;
+
+		bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
+			(e->d_type == DT_DIR && !strcmp(name, "objects")) << 1 |
+			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2;
 
 		/* Package trees hold no repository of the project's own */
 		if (!is_dotgit &&
@@ -345,11 +350,15 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		}
 		w->path[len] = '\0';
 	}
+	/* A bare repository in the tree: git run inside it obeys its config */
+	if (bare == 7 && depth > 0 && fstat(dirfd(d), &st) == 0)
+		w->fn(w->arg, w->path, &st);
 	closedir(d);
 }
 
 /*
- * Call @fn for each .git entry in the tree @root, within the walk's
+ * Call @fn for each .git entry in the tree @root, and each directory
+ * below it that is a git dir itself (a bare repository), within the walk's
  * bounds. Return: the directories counted (more than WALK_DIRS: cut short)
  */
 static size_t walk_dotgit(const char *root,

@@ -16,13 +16,19 @@
  * the folder, and a project that was no repository at start gets its
  * .git from the jail.
  *
- * So after the jail is gone the supervisor judges each .git that was not
- * there at start, found by the bounded walk of the tree and at every
- * gitlink of the guarded git dirs' indexes: it is kept only when it is a
+ * A directory of the project made a bare repository (HEAD, objects/,
+ * refs/) is one for git run inside it: `git log` in docs/ obeys its
+ * core.pager.
+ *
+ * So after the jail is gone the supervisor judges each .git and each bare
+ * repository that was not there at start, found by the bounded walk of
+ * the tree, and each .git at a gitlink of the guarded git dirs' indexes
+ * and of the new repositories it keeps: it is kept only when it is a
  * plain directory whose config holds what `git init` and `git clone`
  * write (gitcfg_is_inert()), with no hook but git's samples, no
  * commondir and no config.worktree. Anything else is renamed out of git's
- * sight (.git-jail-quarantine beside it, never over an existing name),
+ * sight (.git-jail-quarantine beside it; a bare repository's HEAD to
+ * HEAD.jail-quarantine; never over an existing name),
  * warned about and logged (git.quarantined); the person looks and renames
  * it back. Every name is resolved beneath the project without following
  * a symlink.
@@ -95,28 +101,47 @@ static bool is_inert(int gfd)
 	return gitcfg_is_inert(buf, len) == 1;
 }
 
-/* Rename @rel (a .git beneath the project) out of git's sight */
-static int quarantine(int project_fd, const char *rel, char **to)
+/* Rename @name in @dir to @base (or @base.N), never over a name */
+static int rename_aside(int dir, const char *name, const char *base,
+			char **to)
 {
-	const char *slash = strrchr(rel, '/');
-	autofree char *parent = slash ? xasprintf("%.*s", (int)(slash - rel),
-						  rel) :
-					xstrdup(".");
-	autoclose int pfd = openat2_fd(project_fd, parent,
-				       O_PATH | O_DIRECTORY, HOSTILE);
-
-	if (pfd < 0)
-		return pfd;
 	for (int i = 0; i < 10; i++) {
 		free(*to);
-		*to = i ? xasprintf("%s.%d", QUARANTINE, i) :
-			  xstrdup(QUARANTINE);
-		if (renameat2(pfd, ".git", pfd, *to, RENAME_NOREPLACE) == 0)
+		*to = i ? xasprintf("%s.%d", base, i) : xstrdup(base);
+		if (renameat2(dir, name, dir, *to, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno != EEXIST)
 			return -errno;
 	}
 	return -EEXIST;
+}
+
+/*
+ * Put @rel (a .git, or a bare repository's directory, beneath the
+ * project) out of git's sight: the .git is renamed; a bare repository,
+ * which is the project's own directory, loses only its HEAD's name
+ */
+static int quarantine(int project_fd, const char *rel, bool is_bare,
+		      char **to)
+{
+	const char *slash = strrchr(rel, '/');
+	autofree char *parent = slash ? xasprintf("%.*s", (int)(slash - rel),
+						  rel) :
+					xstrdup(".");
+	autoclose int pfd = openat2_fd(project_fd, is_bare ? rel : parent,
+				       O_PATH | O_DIRECTORY, HOSTILE);
+
+	if (pfd < 0)
+		return pfd;
+	return is_bare ? rename_aside(pfd, "HEAD", "HEAD.jail-quarantine", to) :
+			 rename_aside(pfd, ".git", QUARANTINE, to);
+}
+
+static bool is_dotgit_path(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 5 && !strcmp(path + n - 5, "/.git");
 }
 
 static bool seen_before(struct gitnew *r, const char *path)
@@ -160,8 +185,8 @@ static void warn_quarantined(struct gitnew *r, const char *path,
 	}
 	warn("git: new repository \"%s\" created during the run names "
 	     "commands, hooks or another git dir: moved aside to \"%s\" "
-	     "beside it; look before you rename it back",
-	     v, t);
+	     "%s it; look before you rename it back",
+	     v, t, is_dotgit_path(path) ? "beside" : "inside");
 	gitguard_audit(r->run, "git.quarantined", path,
 		       "config, hooks or pointer of the jail's");
 }
@@ -202,11 +227,12 @@ void gitnew_judge(struct gitnew *r, const char *path)
 		if (r->n_kept++ < GITGUARD_MAX_NEW)
 			warn_kept(r, path);
 		/* Host git status there goes on into its own gitlinks */
-		judge_nested(r, gfd, path);
+		if (is_dotgit_path(path))
+			judge_nested(r, gfd, path);
 		return;
 	}
 	gitguard_report_hooks(r->run, path);
-	err = quarantine(r->project_fd, rel, &to);
+	err = quarantine(r->project_fd, rel, !is_dotgit_path(path), &to);
 	warn_quarantined(r, path, to, err);
 }
 

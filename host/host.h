@@ -565,12 +565,14 @@ struct gitnew {
  * gitnew_judge() - Keep a .git that was not there at start, or move it
  * out of git's sight
  * @r:		the check's state (project_fd opened, g set)
- * @path:	absolute path of a .git entry inside the project
+ * @path:	absolute path of a .git entry, or of a bare repository's
+ *		directory, inside the project
  *
  * Kept (and listed) only when it is a directory whose config holds what
  * git init and clone write, with no hook but the samples, no commondir
  * and no config.worktree; anything else is renamed to
- * .git-jail-quarantine beside it and logged (git.quarantined).
+ * .git-jail-quarantine beside it (a bare repository's HEAD to
+ * HEAD.jail-quarantine) and logged (git.quarantined).
  *
  * Context: supervisor, after the jail is gone
  */

@@ -112,6 +112,30 @@ assert_status "new .git at the top: host git status runs nothing" 1 \
 	test -e "$marker"
 rm -f "$marker"
 
+# 3b. a directory of the project made a bare repository: git run in it
+# (git log in docs/) obeys its config, core.pager here; a bare repository
+# there at start is guarded like any git dir
+p=$(newrepo bare)
+cd "$p" || exit 1
+u mkdir docs
+u sh -c 'echo hi >docs/README'
+u git init -q --bare fixture
+hgit add -A && hgit commit -qm docs
+out=$(jg -- sh -c 'cd docs && git init -q --bare . &&
+	git --git-dir=. config core.pager "touch '"$marker"'; cat" &&
+	cd ../fixture && (git config core.pager "touch '"$marker"'; cat" 2>&1)
+	echo planted' 2>&1)
+assert_match "bare repository: the new one is put out of git's sight" \
+	"new repository \"$p/docs\" .*moved aside to \"HEAD.jail-quarantine\" inside" \
+	"$out"
+assert_match "bare repository: the one there at start keeps its config" \
+	"could not write config|$REFUSED" "$out"
+hgit -C "$p/docs" log --oneline >/dev/null 2>&1
+hgit -C "$p/fixture" log --oneline >/dev/null 2>&1
+assert_status "bare repository: git log in them runs nothing" 1 \
+	test -e "$marker"
+host_check "bare repository" "$p"
+
 # 4. what ordinary work makes is kept: git init, a clone's config, an
 # identity; host git works there
 p=$(mkproj plaininit)
