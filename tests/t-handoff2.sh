@@ -119,9 +119,15 @@ p=$(newrepo bare)
 cd "$p" || exit 1
 u mkdir docs
 u sh -c 'echo hi >docs/README'
+# commit_in: one commit on the branch HEAD names, so that git log shows
+commit_in='t=$(git --git-dir=. mktree </dev/null) &&
+	c=$(echo m | git --git-dir=. commit-tree "$t") &&
+	git --git-dir=. update-ref "$(git --git-dir=. symbolic-ref HEAD)" "$c"'
 u git init -q --bare fixture
+(cd fixture && u env GIT_AUTHOR_NAME=h GIT_AUTHOR_EMAIL=h@h \
+	GIT_COMMITTER_NAME=h GIT_COMMITTER_EMAIL=h@h sh -c "$commit_in")
 hgit add -A && hgit commit -qm docs
-out=$(jg -- sh -c 'cd docs && git init -q --bare . &&
+out=$(jg -- sh -c 'cd docs && git init -q --bare . && '"$commit_in"' &&
 	git --git-dir=. config core.pager "touch '"$marker"'; cat" &&
 	cd ../fixture && (git config core.pager "touch '"$marker"'; cat" 2>&1)
 	echo planted' 2>&1)
@@ -130,8 +136,13 @@ assert_match "bare repository: the new one is put out of git's sight" \
 	"$out"
 assert_match "bare repository: the one there at start keeps its config" \
 	"could not write config|$REFUSED" "$out"
-hgit -C "$p/docs" log --oneline >/dev/null 2>&1
-hgit -C "$p/fixture" log --oneline >/dev/null 2>&1
+# The pager runs only on a terminal: git log there, as a person would
+PTYRUN=$(dirname "$0")/ptyrun.py
+for d in docs fixture; do
+	u python3 "$PTYRUN" "$STAGE/pty-$JT_USER" -- \
+		git -C "$p/$d" log --oneline >/dev/null 2>&1
+done
+rm -f "$STAGE/pty-$JT_USER"
 assert_status "bare repository: git log in them runs nothing" 1 \
 	test -e "$marker"
 host_check "bare repository" "$p"
