@@ -104,7 +104,9 @@ bool review_is_protected_path(const struct review *r, const char *rel,
 /*
  * A .git entry at any depth: as a file or a symlink it points git at
  * another git dir; a nested repository's hooks and config run like the
- * project's own. Return: is @c such a change?
+ * project's own. A symlink anywhere below a .git: host git writes through
+ * it (a logs/HEAD leading to ~/.bashrc gets the next reflog line).
+ * Return: is @c such a change?
  */
 static bool is_git_control(const struct review_change *c)
 {
@@ -115,6 +117,8 @@ static bool is_git_control(const struct review_change *c)
 		if (p[4] == '\0')
 			return c->kind == 'D' || c->new_t != REVIEW_FT_DIR ||
 			       (c->kind == 'M' && c->old_t != REVIEW_FT_DIR);
+		if (c->kind != 'D' && c->new_t == REVIEW_FT_LNK)
+			return true;
 		/* The project's own: is_protected_path() */
 		if (p == c->path)
 			continue;

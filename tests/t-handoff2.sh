@@ -266,6 +266,26 @@ assert_status "reflog symlinks: nothing runs from the home file" 1 \
 	test -e "$marker"
 rm -f "$marker" "$rc"
 
+# 9b. the same under --review: applying the review must not land the
+# symlink in .git/logs
+export XDG_STATE_HOME="$JT_HOME/.local/state"
+p=$(newrepo rv-reflogs)
+cd "$p" || exit 1
+u sh -c "echo '# rc' >'$rc'"
+out=$(jg --review=keep -- sh -c 'rm -f .git/logs/HEAD &&
+	ln -s '"$rc"' .git/logs/HEAD && echo fine >fine.txt' 2>&1)
+id=$(printf '%s\n' "$out" | sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' | head -1)
+assert_match "--review, reflog symlink: marked protected" \
+	"A! \.git/logs/HEAD" "$out"
+ap=$(u "$JAIL" review "$id" apply 2>&1)
+assert_match "--review, reflog symlink: the rest applies" "applied" "$ap"
+assert_status "--review, reflog symlink: not applied" 1 test -L .git/logs/HEAD
+host_check "--review, reflog symlink" "$p"
+assert_eq "--review, reflog symlink: the home file is unchanged" "# rc" \
+	"$(cat "$rc")"
+u "$JAIL" review "$id" discard >/dev/null 2>&1
+rm -f "$rc"
+
 # 10. the scripts an agent's protected settings run: a project hook's
 # ./scripts/lint.sh and an absent tools/check.sh it runs; under --profile
 # claude the status line ~/.claude/statusline.sh. The host side is the
