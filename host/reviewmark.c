@@ -132,6 +132,70 @@ static bool is_git_control(const struct review_change *c)
 	return false;
 }
 
+/* Is @name in @dir of the tree @root_fd there as a @type? */
+static bool has_entry_in(int root_fd, const char *dir, const char *name,
+			 mode_t type)
+{
+	autoclose int d = openat2_fd(root_fd, dir[0] ? dir : ".",
+				     O_PATH | O_DIRECTORY,
+				     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					     RESOLVE_NO_MAGICLINKS);
+	struct stat st;
+
+	return d >= 0 && fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (st.st_mode & S_IFMT) == type;
+}
+
+/* Does @dir hold a HEAD, objects/ and refs/ in the upper layer or below? */
+static bool is_git_dir_shape(const struct review *r, const char *dir)
+{
+	static const struct {
+		const char *name;
+		mode_t type;
+	} need[] = { { "HEAD", S_IFREG }, { "objects", S_IFDIR },
+		     { "refs", S_IFDIR } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
+		if (!has_entry_in(r->upper_fd, dir, need[i].name,
+				  need[i].type) &&
+		    !has_entry_in(r->project_fd, dir, need[i].name,
+				  need[i].type))
+			return false;
+	return true;
+}
+
+/*
+ * A git dir that is a directory of the project (a bare repository): git
+ * run inside it obeys its config and hooks as the project's own .git.
+ * Return: does @c change the control files of such a directory?
+ */
+static bool is_bare_control(const struct review *r,
+			    const struct review_change *c)
+{
+	static const char *const files[] = { "config", "config.worktree",
+					     "commondir", "HEAD" };
+	const char *hooks = strncmp(c->path, "hooks/", 6) ?
+				    strstr(c->path, "/hooks/") :
+				    c->path;
+	const char *base = strrchr(c->path, '/');
+	autofree char *dir = NULL;
+
+	/* Below hooks/ of a directory, or one of its control files */
+	if (hooks) {
+		dir = xasprintf("%.*s", (int)(hooks - c->path), c->path);
+	} else {
+		for (size_t i = 0; !dir && i < ARRAY_SIZE(files); i++)
+			if (!strcmp(base ? base + 1 : c->path, files[i]))
+				dir = xasprintf("%.*s",
+						(int)(base ? base - c->path : 0),
+						c->path);
+	}
+	if (!dir)
+		return false;
+	/* "" is the project itself, whose git dir is its .git */
+	return dir[0] && is_git_dir_shape(r, dir);
+}
+
 /*
  * Decided once the scan is complete, on resolved paths too: a change
  * beneath a symlink that leads onto a protected path, and a symlink on
@@ -143,7 +207,7 @@ bool review_is_protected_change(const struct review *r,
 	char real[PATH_MAX];
 
 	if (review_is_protected_path(r, c->path, c->kind) || is_git_control(c) ||
-	    review_is_aliased(r, c->path, c->kind))
+	    is_bare_control(r, c) || review_is_aliased(r, c->path, c->kind))
 		return true;
 	if (review_resolve(r, c->path, false, real, sizeof(real), NULL,
 			   NULL) < 0)

@@ -147,6 +147,30 @@ assert_status "bare repository: git log in them runs nothing" 1 \
 	test -e "$marker"
 host_check "bare repository" "$p"
 
+# 3c. the same under --review: applying the review must not make docs/ a
+# repository with the jail's config
+export XDG_STATE_HOME="$JT_HOME/.local/state"
+p=$(newrepo rv-bare)
+cd "$p" || exit 1
+u mkdir docs
+u sh -c 'echo hi >docs/README'
+hgit add -A && hgit commit -qm docs
+out=$(jg --review=keep -- sh -c 'cd docs && git init -q --bare . && '"$commit_in"' &&
+	git --git-dir=. config core.pager "touch '"$marker"'; cat"' 2>&1)
+id=$(printf '%s\n' "$out" | sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' | head -1)
+assert_match "--review, bare repository: its config is marked protected" \
+	"A! docs/config" "$out"
+ap=$(u "$JAIL" review "$id" apply 2>&1)
+assert_match "--review, bare repository: the rest applies" "applied" "$ap"
+u python3 "$PTYRUN" "$STAGE/pty-$JT_USER" -- \
+	git -C "$p/docs" log --oneline >/dev/null 2>&1
+rm -f "$STAGE/pty-$JT_USER"
+assert_status "--review, bare repository: git log there runs nothing" 1 \
+	test -e "$marker"
+rm -f "$marker"
+host_check "--review, bare repository" "$p"
+u "$JAIL" review "$id" discard >/dev/null 2>&1
+
 # 4. what ordinary work makes is kept: git init, a clone's config, an
 # identity; host git works there
 p=$(mkproj plaininit)
