@@ -2,9 +2,9 @@
 /*
  * cmdfiles.c - protect the scripts an agent's protected settings run
  *
- * Claude Code's settings are protected (the project's .claude/settings
- * files by default, ~/.claude's under --profile claude), but what they
- * run lies beside them: a hook "$CLAUDE_PROJECT_DIR/.claude/hooks/x.sh",
+ * Agents' settings are protected (the project's .claude/settings files,
+ * .mcp.json and the like by default, ~/.claude's under --profile
+ * claude), but what they run lies beside them: a hook "$CLAUDE_PROJECT_DIR/.claude/hooks/x.sh",
  * a status line "~/.claude/statusline.sh", "./scripts/lint.sh". Rewritten
  * inside, it runs the next time the agent starts outside the jail. So the
  * settings are read at start (cmdrefs.c) and every file they name that
@@ -21,15 +21,23 @@
 #include "parse/parse.h"
 #include "config/internal.h"
 
-/* Settings files that name commands, under the project or the home */
+/*
+ * Settings files that name commands, under the project or the home: the
+ * agents' settings and the MCP server lists they start servers from
+ */
 static const char *const project_settings[] = {
-	".claude/settings.json", ".claude/settings.local.json",
+	".claude/settings.json", ".claude/settings.local.json", ".mcp.json",
+	".gemini/settings.json", ".cursor/mcp.json", ".vscode/mcp.json",
+	".roo/mcp.json", ".amazonq/mcp.json", ".kiro/settings/mcp.json",
+	"opencode.json",
 };
 static const char *const home_settings[] = {
-	".claude/settings.json", ".claude/settings.local.json",
+	".claude/settings.json", ".claude/settings.local.json", ".claude.json",
+	".gemini/settings.json",
 };
 
-/* Read @dir/@name as hostile input: a regular file, bounded, no symlink */
+/* Read @dir/@name as hostile input: a regular file, bounded, no symlink
+ * (from the settings' directory: a .claude symlink is not followed) */
 static uint8_t *read_settings(const char *dir, const char *name, size_t *len)
 {
 	autoclose int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -65,10 +65,14 @@ static bool starts_command(unsigned char c)
 	       c == '`';
 }
 
-/* The words of command line @s (@n bytes) that name a path */
-static void add_words(struct cmdrefs *out, const char *s, size_t n)
+/*
+ * The words of command line @s (@n bytes) that name a path; @may_run:
+ * its first word is a program (else an argument of one)
+ */
+static void add_words(struct cmdrefs *out, const char *s, size_t n,
+		      bool may_run)
 {
-	bool at_start = true;
+	bool at_start = may_run;
 	size_t i = 0;
 
 	while (i < n) {
@@ -144,7 +148,7 @@ int cmdrefs_from_json(const uint8_t *buf, size_t len, struct cmdrefs *out)
 {
 	char str[CMDREF_LEN * 4];
 	char key[KEY_MAX + 1] = "";
-	size_t i = 0;
+	size_t i = 0, n_values = 0;	/* strings since the key */
 
 	memset(out, 0, sizeof(*out));
 	if (len > CMDREF_INPUT_MAX)
@@ -174,15 +178,19 @@ int cmdrefs_from_json(const uint8_t *buf, size_t len, struct cmdrefs *out)
 				key[j] = j < n && n <= KEY_MAX ?
 						 (char)tolower((unsigned char)str[j]) :
 						 '\0';
+			n_values = 0;
 			i += k + 1;
 			continue;
 		}
+		/* A program: the first string of "command", never "args" */
 		if (is_command_key(key)) {
 			if (cut)
 				out->n_dropped++;
 			else
-				add_words(out, str, strlen(str));
+				add_words(out, str, strlen(str),
+					  !n_values && strcmp(key, "args"));
 		}
+		n_values++;
 	}
 	return 0;
 }

@@ -247,8 +247,10 @@ struct cmdrefs {
  *		array such a key holds), split as a shell would at blanks,
  *		quotes, '=' and ;&|()<>`
  *
- * Follows only JSON's strings and keys, so a file JSON parsers refuse
- * still gives what it names. Pure: no I/O, no allocation.
+ * A word is marked a program when it begins a command line (or follows
+ * ;&|( or a newline there) in the first string after the key, never under
+ * "args". Follows only JSON's strings and keys, so a file JSON parsers
+ * refuse still gives what it names. Pure: no I/O, no allocation.
  *
  * Return: 0, -E2BIG (too long) or -EINVAL (a string does not end; what
  *	   was found before is kept)

@@ -339,4 +339,18 @@ assert_match "--explain: the status line script with its reason" \
 	"protect +$JT_HOME/.claude/statusline.sh +\(default: $JT_HOME/.claude/settings.json runs it" \
 	"$(jail --profile claude --explain -- true)"
 rm -rf "$marker" "$JT_HOME/.claude"
+
+# 10b. the server script a project's .mcp.json starts (an argument of
+# node): an agent approved it once and starts it at each start after
+p=$(newrepo mcpscript)
+cd "$p" || exit 1
+u mkdir mcp
+u sh -c 'echo "// server" >mcp/server.js
+	echo "{\"mcpServers\":{\"x\":{\"command\":\"node\",\"args\":[\"./mcp/server.js\",\"@scope/pkg\"]}}}" >.mcp.json'
+out=$(jg -- sh -c 'echo "require(\"child_process\").execSync(\"touch '"$marker"'\")" >>mcp/server.js 2>&1
+	mkdir -p @scope/pkg && echo made' 2>&1)
+assert_match ".mcp.json's server script: cannot be changed" "$REFUSED" "$out"
+assert_match ".mcp.json: an argument that is no file stays free" "made" "$out"
+assert_eq ".mcp.json's server script: unchanged on the host" "// server" \
+	"$(cat mcp/server.js)"
 exit 0

@@ -42,7 +42,11 @@ int main(void)
 	ok(has("./k.sh", false) && has("x/y", false), "split at '='");
 	is_int(scan("{\"args\":[\"./srv.js\",\"-v\"],\"env\":{\"P\":\"/x/y\"}}"),
 	       0, "an args array");
-	ok(r.n == 1 && has("./srv.js", true), "args kept, env not");
+	ok(r.n == 1 && has("./srv.js", false), "args kept, env not");
+	is_int(scan("{\"command\":[\"./run\",\"a/b\"]}"), 0,
+	       "a command array");
+	ok(r.n == 2 && has("./run", true) && has("a/b", false),
+	   "its first string is the program");
 	is_int(scan("{\"description\":\"run ./x.sh\",\"x\":[\"a/b\"]}"), 0,
 	       "other keys");
 	is_int((int)r.n, 0, "nothing from other keys");
