@@ -33,6 +33,7 @@
  * it back. Every name is resolved beneath the project without following
  * a symlink.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -285,9 +286,19 @@ void gitnew_judge_gitlinks(struct gitnew *r)
 #define LINK_ENTRIES (1 << 20)	/* entries read in all shared dirs */
 
 /* Directory @fd (taken over) at @path: unlink the symlinks made lately */
+/* objects/ab: loose objects, which git writes beside, never through */
+static bool is_fanout(const char *name)
+{
+	return strlen(name) == 2 && isxdigit((unsigned char)name[0]) &&
+	       isxdigit((unsigned char)name[1]);
+}
+
 static void drop_in(struct gitnew *r, int fd, const char *path, int depth,
 		    size_t *n)
 {
+	bool in_objects = depth == 0 && strlen(path) > 8 &&
+			  !strcmp(path + strlen(path) - 8, "/objects");
+
 	DIR *d = fdopendir(fd);
 	struct dirent *e;
 
@@ -302,12 +313,23 @@ static void drop_in(struct gitnew *r, int fd, const char *path, int depth,
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    (e->d_type != DT_LNK && e->d_type != DT_DIR &&
-		     e->d_type != DT_UNKNOWN))
+		     e->d_type != DT_UNKNOWN) ||
+		    (in_objects && e->d_type == DT_DIR && is_fanout(e->d_name)))
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		/*
+		 * A directory whose entries did not change during the run
+		 * (its ctime) and that holds no directory (two links) has
+		 * no new symlink
+		 */
+		if (S_ISDIR(st.st_mode) &&
+		    (depth >= LINK_DEPTH ||
+		     (st.st_ctim.tv_sec + 1 < r->g->started &&
+		      st.st_nlink == 2)))
+			continue;
 		p = xasprintf("%s/%s", path, e->d_name);
-		if (S_ISDIR(st.st_mode) && depth < LINK_DEPTH) {
+		if (S_ISDIR(st.st_mode)) {
 			sub = openat(dirfd(d), e->d_name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					     O_NONBLOCK | O_CLOEXEC);
