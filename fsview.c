@@ -47,7 +47,9 @@
  * Files in a project that a tool on the host reads and obeys after the
  * run (git, the shell, direnv, IDEs, agents started without jail): each
  * names commands to run. Kept read-only inside, and kept from being
- * created where absent. The reason is what --explain shows.
+ * created where absent. The reason is what --explain shows. More agents'
+ * directories are protected where present and moved aside at exit when
+ * made during the run (host/toolfiles.c), which costs no start.
  */
 const char *const fsview_default_protect[] = {
 	".git/hooks", ".git/config", ".gitmodules", ".jail.conf", ".envrc",
@@ -56,8 +58,7 @@ const char *const fsview_default_protect[] = {
 	".gemini", ".cursor", ".bashrc", ".zshrc", ".profile",
 	".bash_profile", ".claude/settings.local.json", ".claude/hooks",
 	".devcontainer.json", ".codex", "opencode.json", "opencode.jsonc",
-	".opencode", ".kiro", ".windsurf", ".continue", ".amazonq", ".zed",
-	".aider.conf.yml", ".roo",
+	".opencode", ".aider.conf.yml",
 };
 const char *const fsview_default_protect_why[] = {
 	"git runs its hooks", "git runs commands its config names",
@@ -78,13 +79,7 @@ const char *const fsview_default_protect_why[] = {
 	"OpenCode MCP servers and formatters run commands",
 	"OpenCode MCP servers and formatters run commands",
 	"OpenCode plugins run code at start",
-	"Kiro agent hooks and MCP servers run commands",
-	"Windsurf Cascade hooks run commands",
-	"Continue MCP servers run commands",
-	"Amazon Q MCP servers and agent hooks run commands",
-	"Zed language servers and context servers run commands",
 	"aider runs lint-cmd and test-cmd after edits",
-	"Roo Code MCP servers run commands",
 };
 _Static_assert(ARRAY_SIZE(fsview_default_protect) ==
 		       ARRAY_SIZE(fsview_default_protect_why),

@@ -925,6 +925,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	if (g) {
 		gitnew_drop_symlinks(r);
 		gitnew_judge_gitlinks(r);
+		gitnew_check_agent_dirs(r);
 	}
 	gitnew_done(r);
 }

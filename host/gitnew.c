@@ -384,6 +384,38 @@ void gitnew_drop_symlinks(struct gitnew *r)
 	}
 }
 
+void gitnew_check_agent_dirs(struct gitnew *r)
+{
+	for (size_t i = 0; i < gitguard_n_agent_dirs; i++) {
+		const char *name = gitguard_agent_dirs[i];
+		autofree char *path = NULL;
+		autofree char *base = NULL;
+		autofree char *to = NULL;
+		autofree char *v = NULL;
+		struct stat st;
+		int err;
+
+		if (!(r->g->agent_absent & (1u << i)) || r->project_fd < 0 ||
+		    fstatat(r->project_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		path = xasprintf("%s/%s", r->run->cfg->project, name);
+		base = xasprintf("%s.jail-quarantine", name);
+		err = rename_aside(r->project_fd, name, base, &to);
+		v = gitguard_shown(path);
+		if (err < 0)
+			warn("\"%s\" was created during the run (%s) and could "
+			     "not be moved aside (%s): look before an agent "
+			     "or editor opens the project",
+			     v, gitguard_agent_dirs_why[i], strerror(-err));
+		else
+			warn("\"%s\" was created during the run (%s): moved "
+			     "aside to \"%s\"; look before you rename it back",
+			     v, gitguard_agent_dirs_why[i], to);
+		gitguard_audit(r->run, "fs.quarantined", path,
+			       gitguard_agent_dirs_why[i]);
+	}
+}
+
 void gitnew_done(struct gitnew *r)
 {
 	for (size_t i = 0; i < r->n_seen; i++)

@@ -416,7 +416,13 @@ struct gitguard {
 	const char *project;	/* the project, for relative hooksPath */
 	size_t n_protect;
 	time_t started;		/* when the list was made, before the jail */
+	uint32_t agent_absent;	/* bit i: gitguard_agent_dirs[i] absent */
 };
+
+/* toolfiles.c: agents' project directories checked at exit, with why */
+extern const char *const gitguard_agent_dirs[];
+extern const char *const gitguard_agent_dirs_why[];
+extern const size_t gitguard_n_agent_dirs;
 
 /**
  * gitguard_collect() - Find the git dirs of the project and what their
@@ -599,6 +605,18 @@ void gitnew_judge_gitlinks(struct gitnew *r);
  * Context: supervisor, after the jail is gone
  */
 void gitnew_drop_symlinks(struct gitnew *r);
+
+/**
+ * gitnew_check_agent_dirs() - Move aside the agents' project directories
+ * (gitguard_agent_dirs) that were absent at start and exist now
+ * @r:		the check's state
+ *
+ * Each is renamed to NAME.jail-quarantine, warned about and logged
+ * (fs.quarantined).
+ *
+ * Context: supervisor, after the jail is gone
+ */
+void gitnew_check_agent_dirs(struct gitnew *r);
 
 /* Free what the check kept and close its descriptor */
 void gitnew_done(struct gitnew *r);

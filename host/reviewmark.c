@@ -85,6 +85,10 @@ bool review_is_protected_path(const struct review *r, const char *rel,
 	for (size_t i = 0; i < ARRAY_SIZE(git_protect); i++)
 		if (under_pattern(rel, git_protect[i]))
 			return true;
+	/* More agents' directories, which the run without --review guards */
+	for (size_t i = 0; i < gitguard_n_agent_dirs; i++)
+		if (under_pattern(rel, gitguard_agent_dirs[i]))
+			return true;
 	for (size_t i = 0; i < fsview_n_default_protect + r->n_protect; i++) {
 		const size_t nd = fsview_n_default_protect;
 		const char *p = i < nd ? fsview_default_protect[i] :

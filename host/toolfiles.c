@@ -13,12 +13,17 @@
  * known manager reads are protected, absent ones included (a manager
  * merges a new local file into the one it already reads).
  *
+ * The directories of more agents and editors (.kiro, .zed ...) are
+ * protected where present and noted where absent: the exit check moves
+ * one made during the run aside.
+ *
  * A tool that trusts a file by its path (mise, once `mise trust` was
  * run, then follows its [hooks] and env._.source on every cd) obeys a
  * changed file without asking, while a new file is untrusted and asks
  * first. Those files are protected where they exist.
  */
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include "jail.h"
 #include "host/host.h"
@@ -38,6 +43,29 @@ static const char *const trusted_files[] = {
 	"mise.toml", ".mise.toml", "mise.local.toml", ".mise.local.toml",
 	".config/mise.toml", ".config/mise/config.toml", ".mise/config.toml",
 };
+
+/*
+ * Agents and editors that start what their project directory names
+ * (hooks, MCP servers, language servers) without asking, beyond the
+ * default list: protected where present; where absent, kept from landing
+ * by the exit check (gitnew_check_agent_dirs()), which costs no start
+ */
+const char *const gitguard_agent_dirs[] = {
+	".kiro", ".windsurf", ".continue", ".amazonq", ".zed", ".roo",
+};
+const char *const gitguard_agent_dirs_why[] = {
+	"Kiro agent hooks and MCP servers run commands",
+	"Windsurf Cascade hooks run commands",
+	"Continue MCP servers run commands",
+	"Amazon Q MCP servers and agent hooks run commands",
+	"Zed language servers and context servers run commands",
+	"Roo Code MCP servers run commands",
+};
+_Static_assert(ARRAY_SIZE(gitguard_agent_dirs) ==
+		       ARRAY_SIZE(gitguard_agent_dirs_why),
+	       "one reason per agent directory");
+_Static_assert(ARRAY_SIZE(gitguard_agent_dirs) <= 32, "one bit each");
+const size_t gitguard_n_agent_dirs = ARRAY_SIZE(gitguard_agent_dirs);
 
 /* Does directory @dir hold a hook git would run (not a *.sample)? */
 static bool has_active_hook(const char *dir)
@@ -103,8 +131,26 @@ static void protect_in_trees(struct gitguard *g, const char *const *names,
 	}
 }
 
+/* Present: protected; absent: noted for the exit check */
+static void protect_agent_dirs(struct gitguard *g)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gitguard_agent_dirs); i++) {
+		char *p = xasprintf("%s/%s", g->project,
+				    gitguard_agent_dirs[i]);
+		struct stat st;
+
+		if (lstat(p, &st) < 0 && errno == ENOENT) {
+			g->agent_absent |= 1u << i;
+			free(p);
+			continue;
+		}
+		gitguard_add_protect(g, p, gitguard_agent_dirs_why[i]);
+	}
+}
+
 void gitguard_protect_tool_files(struct gitguard *g)
 {
+	protect_agent_dirs(g);
 	if (hooks_installed(g))
 		protect_in_trees(g, manager_files, ARRAY_SIZE(manager_files),
 				 false,

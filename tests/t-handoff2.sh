@@ -230,9 +230,7 @@ u mkdir .claude
 u sh -c 'echo "{}" >.claude/settings.json'
 files=".claude/settings.local.json .claude/hooks/h.sh .devcontainer.json
 	.codex/config.toml opencode.json opencode.jsonc .opencode/plugin/p.js
-	.kiro/hooks/h.kiro.hook .windsurf/hooks.json .continue/config.yaml
-	.amazonq/mcp.json .zed/settings.json .aider.conf.yml .roo/mcp.json
-	.gemini/.env .gemini/extensions/e/gemini-extension.json"
+	.aider.conf.yml .gemini/.env .gemini/extensions/e/gemini-extension.json"
 out=$(jg -- sh -c 'for f in '"$(echo $files)"'; do
 	mkdir -p "$(dirname "$f")" 2>/dev/null
 	echo "{\"x\": \"touch '"$marker"'\"}" >"$f" 2>/dev/null ||
@@ -251,6 +249,38 @@ assert_match "--explain: .claude/settings.local.json with its reason" \
 assert_match "--explain: .devcontainer.json with its reason" \
 	"protect +$p/.devcontainer.json +\(default: devcontainer initializeCommand" \
 	"$out"
+
+# 7b. more agents' and editors' directories: read-only where present,
+# moved aside at exit where the run made them
+p=$(newrepo agentdirs)
+cd "$p" || exit 1
+u mkdir .zed
+dirs=".kiro/hooks/h.kiro.hook .windsurf/hooks.json .continue/config.yaml
+	.amazonq/mcp.json .roo/mcp.json"
+out=$(jg -- sh -c 'for f in '"$(echo $dirs)"' .zed/settings.json; do
+	mkdir -p "$(dirname "$f")" 2>/dev/null
+	echo "{\"x\": \"touch '"$marker"'\"}" >"$f" 2>/dev/null ||
+		echo "refused $f"; done' 2>&1)
+assert_match "agent dir present (.zed): cannot be written" \
+	"refused .zed/settings.json" "$out"
+for f in $dirs; do
+	d=${f%%/*}
+	assert_match "agent dir $d made during the run: moved aside at exit" \
+		"\"$p/$d\" was created during the run .*moved aside to \"$d.jail-quarantine\"" \
+		"$out"
+	assert_status "agent dir $d: not there for the next agent" 1 test -e "$d"
+done
+host_check "agent dirs" "$p"
+assert_match "--explain: a present agent dir with its reason" \
+	"protect +$p/.zed +\(default: Zed language servers" \
+	"$(jail --explain -- true)"
+out=$(XDG_STATE_HOME="$JT_HOME/.local/state" jg --review=keep -- sh -c \
+	'mkdir -p .kiro/hooks && echo x >.kiro/hooks/h.kiro.hook' 2>&1)
+assert_match "--review, agent dir: marked protected" \
+	"A! \.kiro/hooks/h\.kiro\.hook" "$out"
+id=$(printf '%s\n' "$out" | sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' | head -1)
+u env XDG_STATE_HOME="$JT_HOME/.local/state" "$JAIL" review "$id" discard \
+	>/dev/null 2>&1
 
 # 8. mise follows a file the user trusted by its path: protected where it
 # is; where it is not, a new one needs the user's trust first
