@@ -83,7 +83,7 @@ static const struct {
 } state_files[] = {
 	{ "HEAD", GITSTATE_HEAD, 4096 },
 	{ "index", GITSTATE_INDEX, INDEX_MAX },
-	{ "packed-refs", GITSTATE_TEXT, 256 << 20 },
+	{ "packed-refs", GITSTATE_PACKED, 256 << 20 },
 	{ "ORIG_HEAD", GITSTATE_OID, 4096 },
 	{ "FETCH_HEAD", GITSTATE_TEXT, TEXT_MAX },
 	{ "MERGE_HEAD", GITSTATE_OIDS, 1 << 20 },

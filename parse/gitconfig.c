@@ -187,6 +187,38 @@ static bool head_line(const uint8_t *p, size_t n)
 	return is_hex_oid(p, n);
 }
 
+/* "OID refs/NAME" or "^OID": what git accepts after the header */
+static bool packed_line(const uint8_t *p, size_t n)
+{
+	if (n && p[0] == '^')
+		return oid_line(p + 1, n - 1);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == ' ')
+			return oid_line(p, i) && is_ref_name(p + i + 1, n - i - 1);
+	return false;
+}
+
+/*
+ * packed-refs: git refuses every command in the repository over a line
+ * it does not expect ("fatal: unexpected line"). Empty is fine.
+ */
+static int check_packed(const uint8_t *buf, size_t len)
+{
+	bool is_first = true;
+
+	while (len) {
+		const uint8_t *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+
+		if (!(is_first && n && buf[0] == '#') && !packed_line(buf, n))
+			return -EBADMSG;
+		is_first = false;
+		buf += n + (nl != NULL);
+		len -= n + (nl != NULL);
+	}
+	return 0;
+}
+
 int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len)
 {
 	switch (kind) {
@@ -198,6 +230,8 @@ int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len)
 		return check_lines(buf, len, oid_line, 4096);
 	case GITSTATE_TEXT:
 		return memchr(buf, '\0', len) ? -EBADMSG : 0;
+	case GITSTATE_PACKED:
+		return check_packed(buf, len);
 	case GITSTATE_INDEX:
 		return len >= 12 && !memcmp(buf, "DIRC", 4) ? 0 : -EBADMSG;
 	}

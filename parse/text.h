@@ -263,6 +263,8 @@ enum gitstate_kind {
 	GITSTATE_OID,		/* one object id line */
 	GITSTATE_OIDS,		/* one or more object id lines */
 	GITSTATE_TEXT,		/* text: no NUL byte */
+	GITSTATE_PACKED,	/* packed-refs: a "#" header first, then
+				 * "OID refs/..." and "^OID" lines */
 	GITSTATE_INDEX,		/* the index: "DIRC" signature */
 };
 

@@ -340,6 +340,16 @@ assert_eq "--review, reflog symlink: the home file is unchanged" "# rc" \
 u "$JAIL" review "$id" discard >/dev/null 2>&1
 rm -f "$rc"
 
+# 9c. a packed-refs host git refuses: every git command on the host
+# would stop at it; the one from the jail is not copied back
+p=$(newrepo packedrefs)
+cd "$p" || exit 1
+out=$(jg -- sh -c 'git pack-refs --all && echo garbage >>.git/packed-refs &&
+	echo planted' 2>&1)
+assert_match "packed-refs: not copied back, with the reason" \
+	"packed-refs\" from the jail is not a valid packed-refs" "$out"
+host_check "packed-refs" "$p"
+
 # 10. the scripts an agent's protected settings run: a project hook's
 # ./scripts/lint.sh and an absent tools/check.sh it runs; under --profile
 # claude the status line ~/.claude/statusline.sh. The host side is the

@@ -143,5 +143,16 @@ int main(void)
 	ok(!has_exec("# exec in a comment\n"), "comment");
 	ok(!has_exec("pick " H40 " exec\n"), "exec as a subject word");
 	test_inert();
+	is_int(check(GITSTATE_PACKED, ""), 0, "packed-refs: empty");
+	is_int(check(GITSTATE_PACKED,
+		     "# pack-refs with: peeled fully-peeled sorted \n" H40
+		     " refs/heads/main\n" H40 " refs/tags/v1\n^" H40 "\n"),
+	       0, "packed-refs: header, refs, a peeled line");
+	is_int(check(GITSTATE_PACKED, "x\n"), -EBADMSG,
+	       "packed-refs: a line git refuses");
+	is_int(check(GITSTATE_PACKED, H40 " refs/heads/a\n# late\n"),
+	       -EBADMSG, "packed-refs: a header after the first line");
+	is_int(check(GITSTATE_PACKED, H40 " HEAD\n"), -EBADMSG,
+	       "packed-refs: a name outside refs/");
 	return done_testing();
 }
