@@ -104,18 +104,29 @@ static bool hooks_installed(const struct gitguard *g)
 }
 
 /* The working trees of the git dirs named .git: the project's and more */
+/*
+ * In the project and the working tree of each git dir named .git; with
+ * @need_hooks only where a hook is installed (the project: any hooks
+ * directory in use), so that nested repositories add few paths
+ */
 static void protect_in_trees(struct gitguard *g, const char *const *names,
-			     size_t n, bool only_present, const char *why)
+			     size_t n, bool only_present, bool need_hooks,
+			     const char *why)
 {
 	for (size_t i = 0; i <= g->n_dirs; i++) {
 		autofree char *top = NULL;
+		autofree char *hooks = NULL;
 		size_t len;
 
 		if (i == g->n_dirs) {
+			if (need_hooks && !hooks_installed(g))
+				continue;
 			top = xstrdup(g->project);
 		} else {
 			len = strlen(g->dir[i]);
-			if (len <= 5 || strcmp(g->dir[i] + len - 5, "/.git"))
+			hooks = xasprintf("%s/hooks", g->dir[i]);
+			if (len <= 5 || strcmp(g->dir[i] + len - 5, "/.git") ||
+			    (need_hooks && !has_active_hook(hooks)))
 				continue;
 			top = xasprintf("%.*s", (int)(len - 5), g->dir[i]);
 		}
@@ -151,11 +162,10 @@ static void protect_agent_dirs(struct gitguard *g)
 void gitguard_protect_tool_files(struct gitguard *g)
 {
 	protect_agent_dirs(g);
-	if (hooks_installed(g))
-		protect_in_trees(g, manager_files, ARRAY_SIZE(manager_files),
-				 false,
-				 "an installed git hook runs what it names");
+	protect_in_trees(g, manager_files, ARRAY_SIZE(manager_files), false,
+			 true, "an installed git hook runs what it names");
 	protect_in_trees(g, trusted_files, ARRAY_SIZE(trusted_files), true,
+			 false,
 			 "mise runs its hooks and env scripts, trusted by "
 			 "path");
 }
