@@ -47,14 +47,18 @@
  * Files in a project that a tool on the host reads and obeys after the
  * run (git, the shell, direnv, IDEs, agents started without jail): each
  * names commands to run. Kept read-only inside, and kept from being
- * created where absent. The reason is what --explain shows.
+ * created where absent. The reason is what --explain shows. More agents'
+ * directories are protected where present and moved aside at exit when
+ * made during the run (host/toolfiles.c), which costs no start.
  */
 const char *const fsview_default_protect[] = {
 	".git/hooks", ".git/config", ".gitmodules", ".jail.conf", ".envrc",
 	".vscode", ".idea", ".devcontainer", ".mcp.json",
 	".claude/settings.json", ".claude/commands", ".claude/agents",
-	".gemini/settings.json", ".cursor", ".bashrc", ".zshrc", ".profile",
-	".bash_profile",
+	".gemini", ".cursor", ".bashrc", ".zshrc", ".profile",
+	".bash_profile", ".claude/settings.local.json", ".claude/hooks",
+	".devcontainer.json", ".codex", "opencode.json", "opencode.jsonc",
+	".opencode", ".aider.conf.yml",
 };
 const char *const fsview_default_protect_why[] = {
 	"git runs its hooks", "git runs commands its config names",
@@ -64,13 +68,25 @@ const char *const fsview_default_protect_why[] = {
 	"devcontainer initializeCommand runs on the host",
 	"agents start the MCP servers it names",
 	"Claude Code hooks run commands", "Claude Code slash commands",
-	"Claude Code subagents", "Gemini CLI MCP servers run commands",
+	"Claude Code subagents",
+	"Gemini CLI settings, extensions and .env run commands",
 	"Cursor rules and MCP servers", "shell startup file",
 	"shell startup file", "shell startup file", "shell startup file",
+	"Claude Code hooks run commands (local settings)",
+	"scripts Claude Code hooks run",
+	"devcontainer initializeCommand runs on the host",
+	"Codex CLI MCP servers and notify commands",
+	"OpenCode MCP servers and formatters run commands",
+	"OpenCode MCP servers and formatters run commands",
+	"OpenCode plugins run code at start",
+	"aider runs lint-cmd and test-cmd after edits",
 };
 _Static_assert(ARRAY_SIZE(fsview_default_protect) ==
 		       ARRAY_SIZE(fsview_default_protect_why),
 	       "one reason per default protected path");
+/* Every list of protected paths leaves room for 32 defaults */
+_Static_assert(ARRAY_SIZE(fsview_default_protect) <= 32,
+	       "protected path arrays hold JAIL_MAX_MOUNTS + 32");
 const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
 
 /* Return: @path relative to @root (which must be a prefix), or NULL */

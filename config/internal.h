@@ -98,6 +98,10 @@ void config_record(struct opt_reqs *q, int id, const char *arg,
 void config_apply_all(struct jail_config *cfg, const struct opt_reqs *q,
 		      enum origin first, enum origin last);
 const struct opt_def *config_nearest_option(const char *name);
+/* project.c: is @path below a tree the jail may write? */
+bool config_writable_inside(const struct jail_config *cfg, const char *path);
+/* cmdfiles.c: protect what an agent's protected settings run */
+void config_protect_command_files(struct jail_config *cfg);
 void config_parse_args(struct jail_config *cfg, int argc, char **argv,
 		       struct opt_reqs *q);
 char *config_detect_project(const char *cwd);

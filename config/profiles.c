@@ -81,6 +81,8 @@ static const struct profile_entry gemini[] = {
 	E(PROTECT, "~/.gemini/GEMINI.md"),
 	E(PROTECT, "~/.gemini/commands"),
 	E(PROTECT, "~/.gemini/extensions"),
+	/* Loaded into the CLI's environment, which its tools inherit */
+	E(PROTECT, "~/.gemini/.env"),
 	E(ALLOW, "generativelanguage.googleapis.com:443"),
 	E(ALLOW, "cloudcode-pa.googleapis.com:443"),
 	E(ALLOW, "oauth2.googleapis.com:443"),
@@ -120,7 +122,7 @@ static const struct profile profiles[] = {
 	P(codex, "OpenAI Codex CLI: ~/.codex (config.toml, AGENTS.md, "
 		 "prompts read-only), OpenAI API"),
 	P(gemini, "Gemini CLI: ~/.gemini (settings, GEMINI.md, commands, "
-		  "extensions read-only), Google APIs"),
+		  "extensions, .env read-only), Google APIs"),
 	P(aider, "aider: ~/.aider, its config read-only, OpenAI, Anthropic "
 		 "and OpenRouter APIs"),
 	P(opencode, "opencode: its data and cache dirs, its config read-only, "

@@ -361,6 +361,11 @@ static bool writable_inside(const struct jail_config *cfg, const char *path)
 	return false;
 }
 
+bool config_writable_inside(const struct jail_config *cfg, const char *path)
+{
+	return writable_inside(cfg, path);
+}
+
 /* Is @path refused by the writable tree @tree around it? (see below) */
 static void check_beneath(const char *tree, const char *path,
 			  const char *what)
@@ -528,6 +533,7 @@ void config_validate(struct jail_config *cfg)
 	check_project(cfg, home);
 	add_external_git_dir(cfg, home);
 	add_git_guard(cfg);
+	config_protect_command_files(cfg);
 	cfg->home = config_normalize_path(home, "/");
 	if (cfg->home_src) {
 		struct stat st;

@@ -47,6 +47,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "jail.h"
 #include "host/host.h"
@@ -82,7 +83,7 @@ static const struct {
 } state_files[] = {
 	{ "HEAD", GITSTATE_HEAD, 4096 },
 	{ "index", GITSTATE_INDEX, INDEX_MAX },
-	{ "packed-refs", GITSTATE_TEXT, 256 << 20 },
+	{ "packed-refs", GITSTATE_PACKED, 256 << 20 },
 	{ "ORIG_HEAD", GITSTATE_OID, 4096 },
 	{ "FETCH_HEAD", GITSTATE_TEXT, TEXT_MAX },
 	{ "MERGE_HEAD", GITSTATE_OIDS, 1 << 20 },
@@ -142,7 +143,7 @@ enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
 }
 
 /**
- * read_hostile() - Read a file the jail could have written
+ * gitguard_read_hostile() - Read a file the jail could have written
  * @dir_fd:	directory it lies in
  * @name:	its name, resolved beneath @dir_fd without any symlink
  * @max:	largest size accepted
@@ -151,8 +152,8 @@ enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
  * Return: the bytes (caller frees, NUL added), or NULL with errno set
  *	   (ENOENT absent, EINVAL not a regular file, EFBIG too large)
  */
-static uint8_t *read_hostile(int dir_fd, const char *name, size_t max,
-			     size_t *len)
+uint8_t *gitguard_read_hostile(int dir_fd, const char *name, size_t max,
+			       size_t *len)
 {
 	autoclose int fd = openat2_fd(dir_fd, name,
 				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
@@ -217,7 +218,10 @@ bool gitguard_is_listed(const struct gitguard *g, const char *path)
 	return false;
 }
 
-static void add_protect(struct gitguard *g, char *path, const char *why)
+const char gitguard_hooks_path_why[] =
+	"core.hooksPath: git runs the hooks there";
+
+void gitguard_add_protect(struct gitguard *g, char *path, const char *why)
 {
 	for (size_t i = 0; i < g->n_protect; i++)
 		if (!strcmp(g->protect[i], path)) {
@@ -304,6 +308,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	DIR *d = fdopendir(fd);
 	size_t len = strlen(w->path), n = 0;
 	struct dirent *e;
+	unsigned int bare = 0;	/* HEAD, objects/, refs/ seen: a git dir */
+	struct stat st;
 
 	if (!d) {
 		close(fd);
@@ -314,8 +320,11 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		const char *name = e->d_name;
 		bool is_dotgit = !strcmp(name, ".git");
 		size_t nl = strlen(name);
-		struct stat st;
 		int sub;
+
+		bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
+			(e->d_type == DT_DIR && !strcmp(name, "objects")) << 1 |
+			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2;
 
 		/* Package trees hold no repository of the project's own */
 		if (!is_dotgit &&
@@ -341,11 +350,15 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		}
 		w->path[len] = '\0';
 	}
+	/* A bare repository in the tree: git run inside it obeys its config */
+	if (bare == 7 && depth > 0 && fstat(dirfd(d), &st) == 0)
+		w->fn(w->arg, w->path, &st);
 	closedir(d);
 }
 
 /*
- * Call @fn for each .git entry in the tree @root, within the walk's
+ * Call @fn for each .git entry in the tree @root, and each directory
+ * below it that is a git dir itself (a bare repository), within the walk's
  * bounds. Return: the directories counted (more than WALK_DIRS: cut short)
  */
 static size_t walk_dotgit(const char *root,
@@ -385,7 +398,7 @@ static void found_at_start(void *arg, const char *path, const struct stat *st)
 			add_git_dir(g, real, 0);
 	}
 	/* A pointer: rewritten, it would send host git to a planted dir */
-	add_protect(g, xstrdup(path), "a .git pointer names the git dir");
+	gitguard_add_protect(g, xstrdup(path), "a .git pointer names the git dir");
 }
 
 /* Resolve @rel against @base (lexically); "~/" is the host home */
@@ -423,17 +436,17 @@ static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
 		work_top = wt;
 	}
 	if (r->hooks_path[0]) {
-		add_protect(g, resolve_rel(work_top, r->hooks_path),
-			    "core.hooksPath: git runs the hooks there");
+		gitguard_add_protect(g, resolve_rel(work_top, r->hooks_path),
+			    gitguard_hooks_path_why);
 		/* Relative: to whichever worktree git runs in */
-		add_protect(g, resolve_rel(g->project, r->hooks_path),
-			    "core.hooksPath: git runs the hooks there");
+		gitguard_add_protect(g, resolve_rel(g->project, r->hooks_path),
+			    gitguard_hooks_path_why);
 	}
 	for (size_t i = 0; i < r->n_include; i++) {
 		/* Git resolves an include against the including file */
 		char *inc = resolve_rel(fdir, r->include[i]);
 
-		add_protect(g, xstrdup(inc),
+		gitguard_add_protect(g, xstrdup(inc),
 			    "included by git's configuration");
 		protect_config(g, inc, work_top, depth + 1);
 		free(inc);
@@ -456,7 +469,7 @@ static void protect_config(struct gitguard *g, const char *file,
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
-	buf = read_hostile(dfd, base + 1, GITCFG_INPUT_MAX, &len);
+	buf = gitguard_read_hostile(dfd, base + 1, GITCFG_INPUT_MAX, &len);
 	if (!buf)
 		return;
 	r = xmalloc(sizeof(*r));
@@ -502,6 +515,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 
 	g = xcalloc(1, sizeof(*g));
 	g->project = cfg->project;
+	g->started = time(NULL);
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		if (cfg->mounts[i].is_gitdir &&
 		    cfg->mounts[i].kind == MOUNT_RW &&
@@ -518,6 +532,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		protect_config(g, c, top, 0);
 		protect_config(g, cw, top, 0);
 	}
+	gitguard_protect_tool_files(g);
 	return g;
 }
 
@@ -628,7 +643,7 @@ int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
 /* ---- 4. copy-back (supervisor, after the jail is gone) ---------------- */
 
 /* @s for a terminal: bytes that are not printable ASCII become '?' */
-static char *shown(const char *s)
+char *gitguard_shown(const char *s)
 {
 	char *d = xstrdup(s);
 
@@ -638,8 +653,8 @@ static char *shown(const char *s)
 	return d;
 }
 
-static void audit_git(const struct jail_run *run, const char *ev,
-		      const char *path, const char *why)
+void gitguard_audit(const struct jail_run *run, const char *ev,
+		    const char *path, const char *why)
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct audit_field f[] = { AF_STR("path", path),
@@ -680,7 +695,7 @@ static bool same_content(int dir, const char *name, const uint8_t *buf,
 			 size_t len, size_t max)
 {
 	size_t n = 0;
-	autofree uint8_t *cur = read_hostile(dir, name, max, &n);
+	autofree uint8_t *cur = gitguard_read_hostile(dir, name, max, &n);
 
 	return cur && n == len && !memcmp(cur, buf, len);
 }
@@ -695,7 +710,7 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 	size_t len = 0;
 	int err;
 
-	buf = read_hostile(priv, name, state_files[k].max, &len);
+	buf = gitguard_read_hostile(priv, name, state_files[k].max, &len);
 	/* Without HEAD the host's git would not see a repository at all */
 	if (!buf && errno == ENOENT && state_files[k].kind == GITSTATE_HEAD)
 		return;
@@ -712,7 +727,7 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 		warn("git: \"%s\" from the jail is not a valid %s; not "
 		     "copied back",
 		     where, name);
-		audit_git(run, "git.refused", where, "invalid content");
+		gitguard_audit(run, "git.refused", where, "invalid content");
 		return;
 	}
 	if (same_content(real, name, buf, len, state_files[k].max))
@@ -752,7 +767,7 @@ static bool todo_is_safe(int priv, const char *name)
 		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(todos); i++) {
 		size_t len = 0;
-		autofree uint8_t *buf = read_hostile(d, todos[i], TEXT_MAX,
+		autofree uint8_t *buf = gitguard_read_hostile(d, todos[i], TEXT_MAX,
 						     &len);
 
 		if (!buf && errno == ENOENT)
@@ -781,7 +796,7 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		warn("git: the todo list in \"%s\" from the jail runs a "
 		     "command (exec); the rebase state was not copied back",
 		     where);
-		audit_git(run, "git.refused", where, "exec in todo list");
+		gitguard_audit(run, "git.refused", where, "exec in todo list");
 		return;
 	}
 	remove_tree(real, tmp, 0);
@@ -789,7 +804,7 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 	if (err < 0) {
 		remove_tree(real, tmp, 0);
 		warn("git: copy back \"%s\": %s", where, strerror(-err));
-		audit_git(run, "git.refused", where, strerror(-err));
+		gitguard_audit(run, "git.refused", where, strerror(-err));
 		return;
 	}
 	/* Swapped in whole: host git never sees half a state dir */
@@ -799,14 +814,8 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		warn("git: copy back \"%s\": %s", where, strerror(errno));
 }
 
-struct new_repos {
-	const struct jail_run *run;
-	const struct gitguard *g;
-	size_t n;
-};
-
 /* A new repository's hooks: what `git commit` there would run */
-static void report_hooks(const struct jail_run *run, const char *dotgit)
+void gitguard_report_hooks(const struct jail_run *run, const char *dotgit)
 {
 	autofree char *hooks = xasprintf("%s/hooks", dotgit);
 	DIR *d = opendir(hooks);
@@ -822,11 +831,11 @@ static void report_hooks(const struct jail_run *run, const char *dotgit)
 			continue;
 		p = xasprintf("%s/%s", hooks, e->d_name);
 		{
-			autofree char *v = shown(p);
+			autofree char *v = gitguard_shown(p);
 
 			warn("git: new hook \"%s\" created during the run", v);
 		}
-		audit_git(run, "git.new_hook", p, "created during the run");
+		gitguard_audit(run, "git.new_hook", p, "created during the run");
 		n++;
 	}
 	if (d)
@@ -835,22 +844,8 @@ static void report_hooks(const struct jail_run *run, const char *dotgit)
 
 static void found_at_exit(void *arg, const char *path, const struct stat *st)
 {
-	struct new_repos *r = arg;
-	autofree char *v = NULL;
-
-	for (size_t i = 0; i < r->g->n_dotgit; i++)
-		if (!strcmp(r->g->dotgit[i], path))
-			return;
-	if (r->n++ >= GITGUARD_MAX_NEW)
-		return;
-	v = shown(path);
-	warn("git: new repository \"%s\" created during the run; its config "
-	     "and hooks are the jail's: review them before running git "
-	     "there",
-	     v);
-	audit_git(r->run, "git.new_repo", path, "created during the run");
-	if (S_ISDIR(st->st_mode))
-		report_hooks(r->run, path);
+	(void)st;
+	gitnew_judge(arg, path);
 }
 
 #define STATE_DIR_BIT 32
@@ -900,10 +895,13 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
-	struct new_repos r = { run, g, 0 };
+	autofree struct gitnew *r = xcalloc(1, sizeof(*r));
 
+	r->run = run;
+	r->g = g;
+	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (g)
-		(void)walk_dotgit(cfg->project, found_at_exit, &r);
+		(void)walk_dotgit(cfg->project, found_at_exit, r);
 
 	/* The child sent one tmpfs per git dir, in order, or none at all */
 	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
@@ -923,4 +921,11 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 				sync_state(run, priv, g->dir_fd[i], g->dir[i],
 					   state_dirs[k]);
 	}
+	/* The gitlinks as they landed: host git enters each at once */
+	if (g) {
+		gitnew_drop_symlinks(r);
+		gitnew_judge_gitlinks(r);
+		gitnew_check_agent_dirs(r);
+	}
+	gitnew_done(r);
 }

@@ -400,7 +400,7 @@ void placeholders_remove(const struct jail_config *cfg,
 
 #define GITGUARD_MAX_DIRS 64	/* git dirs guarded per run */
 #define GITGUARD_MAX_NEW 64	/* new repositories reported at exit */
-#define GITGUARD_MAX_PROTECT 64	/* paths git's configuration names */
+#define GITGUARD_MAX_PROTECT 96	/* paths git's configuration names */
 #define GITGUARD_MAX_FDS (GITGUARD_MAX_DIRS + 8)	/* with private tmpfs */
 
 /* The git dirs of the project, found before the jail starts */
@@ -415,7 +415,14 @@ struct gitguard {
 	const char *protect_why[GITGUARD_MAX_PROTECT];
 	const char *project;	/* the project, for relative hooksPath */
 	size_t n_protect;
+	time_t started;		/* when the list was made, before the jail */
+	uint32_t agent_absent;	/* bit i: gitguard_agent_dirs[i] absent */
 };
+
+/* toolfiles.c: agents' project directories checked at exit, with why */
+extern const char *const gitguard_agent_dirs[];
+extern const char *const gitguard_agent_dirs_why[];
+extern const size_t gitguard_n_agent_dirs;
 
 /**
  * gitguard_collect() - Find the git dirs of the project and what their
@@ -433,6 +440,28 @@ struct gitguard {
  * paths are used: the overlay needs no private git dirs)
  */
 struct gitguard *gitguard_collect(const struct jail_config *cfg);
+
+/* The reason core.hooksPath directories are protected, one string */
+extern const char gitguard_hooks_path_why[];
+
+/**
+ * gitguard_add_protect() - Protect @path for the run, once
+ * @g:		the list being collected
+ * @path:	absolute path; taken over
+ * @why:	reason shown by --explain (a string that outlives @g)
+ *
+ * Context: supervisor, gitguard_collect()
+ */
+void gitguard_add_protect(struct gitguard *g, char *path, const char *why);
+
+/**
+ * gitguard_protect_tool_files() - Protect what installed hook managers
+ * and path-trusted tools read from the tree (toolfiles.c)
+ * @g:		the list being collected, its git dirs and hooks paths known
+ *
+ * Context: supervisor, end of gitguard_collect()
+ */
+void gitguard_protect_tool_files(struct gitguard *g);
 
 /**
  * gitguard_open() - Open every guarded git dir as an O_PATH descriptor
@@ -523,6 +552,97 @@ bool gitguard_binds_whole(const struct jail_config *cfg, const char *path);
  */
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd);
+
+/* ---- gitnew.c: repositories that appeared during the run ------------ */
+
+/* What the exit check of new repositories keeps while it runs */
+struct gitnew {
+	const struct jail_run *run;
+	const struct gitguard *g;
+	int project_fd;		/* O_PATH of the project, or -1 */
+	char *seen[GITGUARD_MAX_NEW * 4];	/* .git paths judged */
+	size_t n_seen;
+	size_t n_judged;
+	size_t n_kept;
+	int depth;		/* new repositories being looked into */
+};
+
+/**
+ * gitnew_judge() - Keep a .git that was not there at start, or move it
+ * out of git's sight
+ * @r:		the check's state (project_fd opened, g set)
+ * @path:	absolute path of a .git entry, or of a bare repository's
+ *		directory, inside the project
+ *
+ * Kept (and listed) only when it is a directory whose config holds what
+ * git init and clone write, with no hook but the samples, no commondir
+ * and no config.worktree; anything else is renamed to
+ * .git-jail-quarantine beside it (a bare repository's HEAD to
+ * HEAD.jail-quarantine) and logged (git.quarantined).
+ *
+ * Context: supervisor, after the jail is gone
+ */
+void gitnew_judge(struct gitnew *r, const char *path);
+
+/**
+ * gitnew_judge_gitlinks() - gitnew_judge() each .git at a gitlink of the
+ * guarded git dirs' indexes, where host git goes in at `git status`
+ * @r:		the check's state
+ *
+ * Context: supervisor, after the copy-back of the indexes
+ */
+void gitnew_judge_gitlinks(struct gitnew *r);
+
+/**
+ * gitnew_drop_symlinks() - Remove the symlinks made during the run in
+ * the git dirs' shared directories (objects/, refs/, logs/ ...)
+ * @r:		the check's state
+ *
+ * Host git writes through them: a logs/HEAD pointing at ~/.bashrc gets
+ * a reflog line, with a branch name the jail chose, at the next commit.
+ * Git makes no symlink there itself.
+ *
+ * Context: supervisor, after the jail is gone
+ */
+void gitnew_drop_symlinks(struct gitnew *r);
+
+/**
+ * gitnew_check_agent_dirs() - Move aside the agents' project directories
+ * (gitguard_agent_dirs) that were absent at start and exist now
+ * @r:		the check's state
+ *
+ * Each is renamed to NAME.jail-quarantine, warned about and logged
+ * (fs.quarantined).
+ *
+ * Context: supervisor, after the jail is gone
+ */
+void gitnew_check_agent_dirs(struct gitnew *r);
+
+/* Free what the check kept and close its descriptor */
+void gitnew_done(struct gitnew *r);
+
+/* gitguard.c, for gitnew.c: a new repository's hooks, listed and logged */
+void gitguard_report_hooks(const struct jail_run *run, const char *dotgit);
+
+/**
+ * gitguard_read_hostile() - Read a file the jail could have written
+ * @dir_fd:	directory it lies in
+ * @name:	its name, resolved beneath @dir_fd without any symlink
+ * @max:	largest size accepted
+ * @len:	its length
+ *
+ * Return: the bytes (caller frees, NUL added), or NULL with errno set
+ *	   (ENOENT absent, EINVAL not a regular file, EFBIG too large)
+ */
+uint8_t *gitguard_read_hostile(int dir_fd, const char *name, size_t max,
+			       size_t *len);
+
+/* @s for a terminal: bytes that are not printable ASCII become '?' */
+char *gitguard_shown(const char *s);
+
+/* One audit event of the git dirs' exit step, with a path and a reason */
+void gitguard_audit(const struct jail_run *run, const char *ev,
+		    const char *path, const char *why);
 
 /* ---- shared by gitguard.c and gitview.c ------------------------------ */
 

@@ -85,6 +85,10 @@ bool review_is_protected_path(const struct review *r, const char *rel,
 	for (size_t i = 0; i < ARRAY_SIZE(git_protect); i++)
 		if (under_pattern(rel, git_protect[i]))
 			return true;
+	/* More agents' directories, which the run without --review guards */
+	for (size_t i = 0; i < gitguard_n_agent_dirs; i++)
+		if (under_pattern(rel, gitguard_agent_dirs[i]))
+			return true;
 	for (size_t i = 0; i < fsview_n_default_protect + r->n_protect; i++) {
 		const size_t nd = fsview_n_default_protect;
 		const char *p = i < nd ? fsview_default_protect[i] :
@@ -104,7 +108,9 @@ bool review_is_protected_path(const struct review *r, const char *rel,
 /*
  * A .git entry at any depth: as a file or a symlink it points git at
  * another git dir; a nested repository's hooks and config run like the
- * project's own. Return: is @c such a change?
+ * project's own. A symlink anywhere below a .git: host git writes through
+ * it (a logs/HEAD leading to ~/.bashrc gets the next reflog line).
+ * Return: is @c such a change?
  */
 static bool is_git_control(const struct review_change *c)
 {
@@ -115,6 +121,8 @@ static bool is_git_control(const struct review_change *c)
 		if (p[4] == '\0')
 			return c->kind == 'D' || c->new_t != REVIEW_FT_DIR ||
 			       (c->kind == 'M' && c->old_t != REVIEW_FT_DIR);
+		if (c->kind != 'D' && c->new_t == REVIEW_FT_LNK)
+			return true;
 		/* The project's own: is_protected_path() */
 		if (p == c->path)
 			continue;
@@ -128,6 +136,70 @@ static bool is_git_control(const struct review_change *c)
 	return false;
 }
 
+/* Is @name in @dir of the tree @root_fd there as a @type? */
+static bool has_entry_in(int root_fd, const char *dir, const char *name,
+			 mode_t type)
+{
+	autoclose int d = openat2_fd(root_fd, dir[0] ? dir : ".",
+				     O_PATH | O_DIRECTORY,
+				     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					     RESOLVE_NO_MAGICLINKS);
+	struct stat st;
+
+	return d >= 0 && fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (st.st_mode & S_IFMT) == type;
+}
+
+/* Does @dir hold a HEAD, objects/ and refs/ in the upper layer or below? */
+static bool is_git_dir_shape(const struct review *r, const char *dir)
+{
+	static const struct {
+		const char *name;
+		mode_t type;
+	} need[] = { { "HEAD", S_IFREG }, { "objects", S_IFDIR },
+		     { "refs", S_IFDIR } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(need); i++)
+		if (!has_entry_in(r->upper_fd, dir, need[i].name,
+				  need[i].type) &&
+		    !has_entry_in(r->project_fd, dir, need[i].name,
+				  need[i].type))
+			return false;
+	return true;
+}
+
+/*
+ * A git dir that is a directory of the project (a bare repository): git
+ * run inside it obeys its config and hooks as the project's own .git.
+ * Return: does @c change the control files of such a directory?
+ */
+static bool is_bare_control(const struct review *r,
+			    const struct review_change *c)
+{
+	static const char *const files[] = { "config", "config.worktree",
+					     "commondir", "HEAD" };
+	const char *hooks = strncmp(c->path, "hooks/", 6) ?
+				    strstr(c->path, "/hooks/") :
+				    c->path;
+	const char *base = strrchr(c->path, '/');
+	autofree char *dir = NULL;
+
+	/* Below hooks/ of a directory, or one of its control files */
+	if (hooks) {
+		dir = xasprintf("%.*s", (int)(hooks - c->path), c->path);
+	} else {
+		for (size_t i = 0; !dir && i < ARRAY_SIZE(files); i++)
+			if (!strcmp(base ? base + 1 : c->path, files[i]))
+				dir = xasprintf("%.*s",
+						(int)(base ? base - c->path : 0),
+						c->path);
+	}
+	if (!dir)
+		return false;
+	/* "" is the project itself, whose git dir is its .git */
+	return dir[0] && is_git_dir_shape(r, dir);
+}
+
 /*
  * Decided once the scan is complete, on resolved paths too: a change
  * beneath a symlink that leads onto a protected path, and a symlink on
@@ -139,7 +211,7 @@ bool review_is_protected_change(const struct review *r,
 	char real[PATH_MAX];
 
 	if (review_is_protected_path(r, c->path, c->kind) || is_git_control(c) ||
-	    review_is_aliased(r, c->path, c->kind))
+	    is_bare_control(r, c) || review_is_aliased(r, c->path, c->kind))
 		return true;
 	if (review_resolve(r, c->path, false, real, sizeof(real), NULL,
 			   NULL) < 0)

@@ -64,6 +64,65 @@ int gitcfg_parse(const uint8_t *buf, size_t len, struct gitcfg_refs *out)
 	return r < 0 ? -EINVAL : 0;
 }
 
+/*
+ * What `git init`, `git clone` and everyday work in a new repository
+ * write to its config: none names a command, a path git would read, or
+ * another working tree. Section and name as gitrd_next() gives them
+ * (lower case); a subsection is allowed where @sub is true.
+ */
+static const struct {
+	const char *section;
+	const char *name;
+	bool sub;
+} inert_keys[] = {
+	{ "core", "repositoryformatversion", false },
+	{ "core", "filemode", false },
+	{ "core", "bare", false },
+	{ "core", "logallrefupdates", false },
+	{ "core", "ignorecase", false },
+	{ "core", "precomposeunicode", false },
+	{ "core", "symlinks", false },
+	{ "extensions", "objectformat", false },
+	{ "extensions", "refstorage", false },
+	{ "remote", "url", true },
+	{ "remote", "fetch", true },
+	{ "remote", "promisor", true },
+	{ "remote", "partialclonefilter", true },
+	{ "branch", "remote", true },
+	{ "branch", "merge", true },
+	{ "submodule", "url", true },
+	{ "submodule", "active", true },
+	{ "lfs", "repositoryformatversion", false },
+	{ "user", "name", false },
+	{ "user", "email", false },
+};
+
+static bool is_inert_key(const struct gitrd_entry *e)
+{
+	if (e->is_cut || e->sub_is_cut)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(inert_keys); i++)
+		if (is_key(e, inert_keys[i].section, inert_keys[i].name) &&
+		    inert_keys[i].sub == (e->sub[0] != '\0'))
+			return true;
+	return false;
+}
+
+int gitcfg_is_inert(const uint8_t *buf, size_t len)
+{
+	struct gitrd_state st;
+	struct gitrd_entry e;
+	int r;
+
+	if (len > GITCFG_INPUT_MAX)
+		return -E2BIG;
+	gitrd_init(&st, (const char *)buf, len);
+	while ((r = gitrd_next(&st, &e)) == 1)
+		if (!is_inert_key(&e))
+			return 0;
+	return r < 0 ? -EINVAL : 1;
+}
+
 /* ---- state files ------------------------------------------------------ */
 
 static bool is_hex_oid(const uint8_t *p, size_t n)
@@ -128,6 +187,38 @@ static bool head_line(const uint8_t *p, size_t n)
 	return is_hex_oid(p, n);
 }
 
+/* "OID refs/NAME" or "^OID": what git accepts after the header */
+static bool packed_line(const uint8_t *p, size_t n)
+{
+	if (n && p[0] == '^')
+		return oid_line(p + 1, n - 1);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == ' ')
+			return oid_line(p, i) && is_ref_name(p + i + 1, n - i - 1);
+	return false;
+}
+
+/*
+ * packed-refs: git refuses every command in the repository over a line
+ * it does not expect ("fatal: unexpected line"). Empty is fine.
+ */
+static int check_packed(const uint8_t *buf, size_t len)
+{
+	bool is_first = true;
+
+	while (len) {
+		const uint8_t *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+
+		if (!(is_first && n && buf[0] == '#') && !packed_line(buf, n))
+			return -EBADMSG;
+		is_first = false;
+		buf += n + (nl != NULL);
+		len -= n + (nl != NULL);
+	}
+	return 0;
+}
+
 int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len)
 {
 	switch (kind) {
@@ -139,6 +230,8 @@ int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len)
 		return check_lines(buf, len, oid_line, 4096);
 	case GITSTATE_TEXT:
 		return memchr(buf, '\0', len) ? -EBADMSG : 0;
+	case GITSTATE_PACKED:
+		return check_packed(buf, len);
 	case GITSTATE_INDEX:
 		return len >= 12 && !memcmp(buf, "DIRC", 4) ? 0 : -EBADMSG;
 	}

@@ -205,12 +205,66 @@ struct gitcfg_refs {
  */
 int gitcfg_parse(const uint8_t *buf, size_t len, struct gitcfg_refs *out);
 
+/**
+ * gitcfg_is_inert() - Does a config hold only what a new repository
+ * needs (format, remotes, branches, identity), nothing that names a
+ * command, a file to include, hooks or another working tree?
+ * @buf:	the file's bytes (untrusted: the jail may have written them)
+ * @len:	their length, at most GITCFG_INPUT_MAX
+ *
+ * An allowlist: any other key (core.fsmonitor, alias.*, filter.*, an
+ * include, core.hooksPath, core.worktree ...) or a key cut by the
+ * reader's bounds makes the file not inert. Pure: no I/O, no allocation.
+ *
+ * Return: 1 inert, 0 not, -E2BIG (too long) or -EINVAL (not a config
+ *	   file: git may read it otherwise than we do)
+ */
+int gitcfg_is_inert(const uint8_t *buf, size_t len);
+
+/* ---------------------------------------------------------------------
+ * cmdrefs.c: the files an agent's JSON settings name as commands
+ * ------------------------------------------------------------------- */
+
+#define CMDREF_MAX 32		/* words kept per file */
+#define CMDREF_LEN 1024		/* longest word kept, NUL included */
+#define CMDREF_INPUT_MAX (1 << 20)	/* longest settings file scanned */
+
+/* The words with a '/' in the command lines of a settings file */
+struct cmdrefs {
+	char path[CMDREF_MAX][CMDREF_LEN];
+	bool is_program[CMDREF_MAX];	/* the word the shell runs */
+	size_t n;
+	size_t n_dropped;	/* beyond CMDREF_MAX, too long, or cut */
+};
+
+/**
+ * cmdrefs_from_json() - The paths a JSON settings file names as commands
+ * @buf:	the file's bytes (untrusted: the jail may have written them)
+ * @len:	their length, at most CMDREF_INPUT_MAX
+ * @out:	filled with each word holding a '/' of every string value of
+ *		a "command", "args", "apiKeyHelper", "awsAuthRefresh",
+ *		"awsCredentialExport" or "otelHeadersHelper" key (or of the
+ *		array such a key holds), split as a shell would at blanks,
+ *		quotes, '=' and ;&|()<>`
+ *
+ * A word is marked a program when it begins a command line (or follows
+ * ;&|( or a newline there) in the first string after the key, never under
+ * "args". Follows only JSON's strings and keys, so a file JSON parsers
+ * refuse still gives what it names. Pure: no I/O, no allocation.
+ *
+ * Return: 0, -E2BIG (too long) or -EINVAL (a string does not end; what
+ *	   was found before is kept)
+ */
+int cmdrefs_from_json(const uint8_t *buf, size_t len, struct cmdrefs *out);
+
 /* What kind of content a git dir's top-level state file must hold */
 enum gitstate_kind {
 	GITSTATE_HEAD,		/* "ref: refs/..." or one object id */
 	GITSTATE_OID,		/* one object id line */
 	GITSTATE_OIDS,		/* one or more object id lines */
 	GITSTATE_TEXT,		/* text: no NUL byte */
+	GITSTATE_PACKED,	/* packed-refs: a "#" header first, then
+				 * "OID refs/..." and "^OID" lines */
 	GITSTATE_INDEX,		/* the index: "DIRC" signature */
 };
 

@@ -37,11 +37,14 @@ attack="for d in '$decoy' '$decoy.git'; do (echo pwned >\"\$d/f\") 2>/dev/null &
 	(echo pwned >>'$decoy.rc') 2>/dev/null && echo WROTE rc; true"
 
 # ---- 1. git pointers ----------------------------------------------------
+# A .git pointer the jail makes is moved aside at that run's exit
+# (t-handoff2.sh); what a run killed before its exit leaves behind is
+# planted here directly, as that run's command would have
 proj=$(mkproj crossrun)
 cd "$proj" || exit 1
 for target in "$decoy" "$decoy.git" "$decoy.rc" "$JT_HOME" "$STAGE" \
 	"$JT_HOME/.local/state/jail/review" /etc; do
-	jail -- sh -c "printf 'gitdir: %s\n' '$target' >.git"
+	u sh -c "printf 'gitdir: %s\n' '$target' >.git"
 	out=$(jail -- sh -c "$attack" 2>&1); rc=$?
 	assert_eq "gitdir: $target: the next run still runs" 0 "$rc"
 	assert_nomatch "gitdir: $target: not bound" "WROTE|SAW" "$out"
@@ -57,7 +60,7 @@ for target in "$decoy" "$decoy.git" "$decoy.rc" "$JT_HOME" "$STAGE" \
 done
 check_decoy "git pointers"
 # A relative pointer through a planted symlink: the same
-jail -- sh -c "ln -s '$decoy.git' lnk && printf 'gitdir: lnk\n' >.git"
+u sh -c "ln -s '$decoy.git' lnk && printf 'gitdir: lnk\n' >.git"
 out=$(jail -- sh -c "$attack" 2>&1)
 assert_nomatch "gitdir through a symlink: not bound" "WROTE|SAW" "$out"
 u rm -f "$proj/.git" "$proj/lnk"
@@ -65,7 +68,7 @@ u rm -f "$proj/.git" "$proj/lnk"
 # A .git file in a subdirectory of a real repository
 gitu init -q .
 gitu commit -q --allow-empty -m init
-jail -- sh -c "mkdir -p sub && printf 'gitdir: $decoy.git\n' >sub/.git"
+u sh -c "mkdir -p sub && printf 'gitdir: $decoy.git\n' >sub/.git"
 cd "$proj/sub" || exit 1
 out=$(jail -- sh -c "$attack" 2>&1)
 assert_nomatch "sub/.git of a repository: not bound" "WROTE|SAW" "$out"
@@ -139,7 +142,7 @@ assert_nomatch "a real submodule: no warning" "warning" "$out"
 assert_eq "a real submodule: the commit landed" "sm-in-jail" \
 	"$(gitu -C "$super/sm" log -1 --format=%s)"
 # From the submodule, a pointer at its sibling's git dir (never bound)
-jail -- sh -c "mkdir -p d && printf 'gitdir: %s\n' '$super/.git/modules/sm2' >d/.git"
+u sh -c "mkdir -p d && printf 'gitdir: %s\n' '$super/.git/modules/sm2' >d/.git"
 cd "$super/sm/d" || exit 1
 out=$(jail -- sh -c "touch '$super/.git/modules/sm2/planted' 2>/dev/null && echo WROTE" 2>&1)
 assert_nomatch "a sibling submodule's git dir: not bound" "WROTE" "$out"
@@ -213,8 +216,9 @@ rp=$(mkproj crossrun-review)
 cd "$rp" || exit 1
 marker="$STAGE/hook-ran-$JT_USER"
 rm -f "$marker"
-# Run 1 (no review): .git -> g, a repository of its own
-jail -- sh -c 'git init -q g2 && mv g2/.git g && rmdir g2 && ln -s g .git &&
+# Run 1 (no review, killed before its exit check): .git -> g, a
+# repository of its own
+u sh -c 'git init -q g2 && mv g2/.git g && rmdir g2 && ln -s g .git &&
 	git -c user.name=t -c user.email=t@t commit -q --allow-empty -m base' 2>/dev/null
 # Run 2 (review): a hook through the symlink, .claude -> x, x/commands
 out=$(jail --review=keep -- sh -c "printf '#!/bin/sh\ntouch $marker\n' >g/hooks/pre-commit &&

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz-gitconfig.c - git's config syntax (gitcfg_parse) and the checks of
- * state files copied back from a private git dir (gitconfig.c)
+ * fuzz-gitconfig.c - git's config syntax (gitcfg_parse, gitcfg_is_inert)
+ * and the checks of state files copied back from a private git dir
+ * (gitconfig.c)
  *
  * Input: a config file or a state file as the jail could write it. Every
  * value kept must be NUL-terminated within its buffer, the include count
@@ -33,5 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	(void)gitstate_todo_has_exec(data, size);
+	err = gitcfg_is_inert(data, size);
+	if (err != 1 && err != 0 && err != -EINVAL && err != -E2BIG)
+		__builtin_trap();
 	return 0;
 }

@@ -25,6 +25,43 @@ static bool has_exec(const char *s)
 
 #define H40 "0123456789abcdef0123456789abcdef01234567"
 
+static int inert(const char *s)
+{
+	return gitcfg_is_inert((const uint8_t *)s, strlen(s));
+}
+
+/* A new repository's config: what git init and clone write is inert */
+static void test_inert(void)
+{
+	is_int(inert(""), 1, "inert: empty");
+	is_int(inert("[core]\n\trepositoryformatversion = 0\n\tfilemode = "
+		     "true\n\tbare = false\n\tlogallrefupdates = true\n"),
+	       1, "inert: git init");
+	is_int(inert("[remote \"origin\"]\n\turl = https://x/y\n\tfetch = "
+		     "+refs/heads/*:refs/remotes/origin/*\n[branch \"main\"]"
+		     "\n\tremote = origin\n\tmerge = refs/heads/main\n"),
+	       1, "inert: git clone");
+	is_int(inert("[user]\nname = a\nemail = a@b\n"), 1, "inert: identity");
+	is_int(inert("[core]\n\tfsmonitor = ./x.sh\n"), 0,
+	       "not inert: core.fsmonitor");
+	is_int(inert("[CORE]\nFSMonitor = x\n"), 0, "not inert: any case");
+	is_int(inert("[alias]\nst = !sh\n"), 0, "not inert: an alias");
+	is_int(inert("[core]\nhooksPath = .h\n"), 0, "not inert: hooksPath");
+	is_int(inert("[core]\nworktree = ../..\n"), 0, "not inert: worktree");
+	is_int(inert("[include]\npath = x\n"), 0, "not inert: include");
+	is_int(inert("[filter \"a\"]\nclean = sh\n"), 0,
+	       "not inert: a filter");
+	is_int(inert("[remote \"o\"]\nuploadpack = sh\n"), 0,
+	       "not inert: remote.*.uploadpack");
+	is_int(inert("[remote]\nurl = x\n"), 0,
+	       "not inert: remote without a subsection");
+	is_int(inert("[core \"x\"]\nbare = true\n"), 0,
+	       "not inert: core with a subsection");
+	is_int(inert("[extensions]\nworktreeConfig = true\n"), 0,
+	       "not inert: worktreeConfig");
+	is_int(inert("[core]\nbare = \"x\n"), -EINVAL, "inert: broken file");
+}
+
 int main(void)
 {
 	is_int(parse("[core]\n\thooksPath = .husky\n"), 0, "plain hooksPath");
@@ -105,5 +142,17 @@ int main(void)
 	ok(has_exec("EXEC make\n"), "exec in capitals");
 	ok(!has_exec("# exec in a comment\n"), "comment");
 	ok(!has_exec("pick " H40 " exec\n"), "exec as a subject word");
+	test_inert();
+	is_int(check(GITSTATE_PACKED, ""), 0, "packed-refs: empty");
+	is_int(check(GITSTATE_PACKED,
+		     "# pack-refs with: peeled fully-peeled sorted \n" H40
+		     " refs/heads/main\n" H40 " refs/tags/v1\n^" H40 "\n"),
+	       0, "packed-refs: header, refs, a peeled line");
+	is_int(check(GITSTATE_PACKED, "x\n"), -EBADMSG,
+	       "packed-refs: a line git refuses");
+	is_int(check(GITSTATE_PACKED, H40 " refs/heads/a\n# late\n"),
+	       -EBADMSG, "packed-refs: a header after the first line");
+	is_int(check(GITSTATE_PACKED, H40 " HEAD\n"), -EBADMSG,
+	       "packed-refs: a name outside refs/");
 	return done_testing();
 }
