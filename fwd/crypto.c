@@ -138,7 +138,13 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(X509_get_extension_flags)                                            \
 	X(OPENSSL_sk_num)                                                      \
 	X(OPENSSL_sk_value)                                                    \
-	X(OPENSSL_sk_sort)
+	X(OPENSSL_sk_sort)                                                     \
+	X(SSL_set_bio)                                                         \
+	X(SSL_set_verify)                                                      \
+	X(SSL_do_handshake)                                                    \
+	X(SSL_set_connect_state)                                               \
+	X(SSL_set_accept_state)                                                \
+	X(BIO_new_bio_pair)
 
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
 #define SSL_MEMBER(f) __typeof__(&f) f;
@@ -787,6 +793,48 @@ static int alpn_select(SSL *ssl, const unsigned char **out,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * One handshake, in memory, between the client context and the leaf's
+ * @server, in the forwarder before it forks for the leaf's host: what a
+ * first handshake makes libssl and libcrypto fetch and cache (the
+ * algorithms and their lookups, the random generators, the leaf's key
+ * prepared for signing) is made here once and inherited, instead of
+ * being written into the forwarder's pages, and so copied, by every
+ * interception process. The leaf is not in the trust store: its
+ * verification fails and is not asked for; the chain is still looked
+ * up, as an upstream one is.
+ */
+static void warm_handshake(SSL_CTX *server)
+{
+	SSL *c = ssl_fn.SSL_new(client_ctx);
+	SSL *s = ssl_fn.SSL_new(server);
+	BIO *bc = NULL, *bs = NULL;
+	char byte = 0;
+	int done = 0;
+
+	if (c && s && ssl_fn.BIO_new_bio_pair(&bc, 0, &bs, 0) == 1) {
+		ssl_fn.SSL_set_bio(c, bc, bc);
+		ssl_fn.SSL_set_bio(s, bs, bs);
+		ssl_fn.SSL_set_verify(c, SSL_VERIFY_NONE, NULL);
+		ssl_fn.SSL_set_connect_state(c);
+		ssl_fn.SSL_set_accept_state(s);
+		/* Each step answers the other's last flight: a few do */
+		for (int i = 0; i < 8 && done != 3; i++) {
+			done |= ssl_fn.SSL_do_handshake(c) == 1;
+			done |= (ssl_fn.SSL_do_handshake(s) == 1) << 1;
+		}
+		/* A record each way: the tickets taken, the ciphers used */
+		if (done == 3 && ssl_fn.SSL_write(c, "", 1) == 1 &&
+		    ssl_fn.SSL_read(s, &byte, 1) == 1 &&
+		    ssl_fn.SSL_write(s, &byte, 1) == 1)
+			(void)ssl_fn.SSL_read(c, &byte, 1);
+	}
+	if (c)
+		ssl_fn.SSL_free(c);
+	if (s)
+		ssl_fn.SSL_free(s);
+}
+
 /* The leaf for @name: SAN = @name, signed by @ca. Return: NULL on error */
 static X509 *new_leaf(struct crypto_ca *ca, const char *name)
 {
@@ -845,6 +893,11 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
 	x5.X509_free(cert);
 	ssl_fn.SSL_CTX_set_alpn_select_cb(l->ctx, alpn_select, NULL);
 	set_modes(l->ctx);
+	/* One connection a process: a session cached there serves none */
+	ssl_fn.SSL_CTX_ctrl(l->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
+			    SSL_SESS_CACHE_OFF, NULL);
+	if (crypto_tls_client_init() == 0)
+		warm_handshake(l->ctx);
 	*out = l;
 	return 0;
 }
