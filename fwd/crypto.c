@@ -159,6 +159,7 @@ struct crypto_tls {
 	BIO *wbuf;	/* records gathered before the socket, or NULL */
 	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
+	bool is_starved;	/* the last read wanted more from the socket */
 };
 
 /*
@@ -441,9 +442,11 @@ ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
 							     (int)len);
 	int e;
 
+	t->is_starved = false;
 	if (n > 0)
 		return n;
 	e = ssl_fn.SSL_get_error(t->ssl, n);
+	t->is_starved = e == SSL_ERROR_WANT_READ;
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return -EAGAIN;
 	/* A peer that closes without close_notify ends the stream too: the
@@ -471,8 +474,11 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 	int n = ssl_fn.SSL_pending(t->ssl);
 
 	/* With read-ahead, records read from the socket but not yet
-	 * decrypted are pending too: poll() would not see them */
-	if (n <= 0 && ssl_fn.SSL_has_pending(t->ssl))
+	 * decrypted are pending too: poll() would not see them. Unless the
+	 * last read found them a record cut short: the rest comes from the
+	 * socket, and asking again before would spin (on one CPU, keeping
+	 * the sender from sending it) */
+	if (n <= 0 && !t->is_starved && ssl_fn.SSL_has_pending(t->ssl))
 		return 1;
 	return n > 0 ? (size_t)n : 0;
 }
