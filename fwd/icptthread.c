@@ -30,7 +30,7 @@ static struct {
 	void (*fn)(void *);
 	void *arg;
 	sigset_t mask;		/* the thread's: the process's before */
-	uintptr_t lo, hi;	/* the thread's stack, once it runs */
+	uint8_t *lo, *hi;	/* the thread's stack (pages), once it runs */
 } apart;
 
 static void *apart_main(void *unused)
@@ -43,8 +43,8 @@ static void *apart_main(void *unused)
 	pthread_sigmask(SIG_SETMASK, &apart.mask, NULL);
 	if (!pthread_getattr_np(pthread_self(), &a)) {
 		if (!pthread_attr_getstack(&a, &lo, &len)) {
-			apart.lo = (uintptr_t)lo;
-			apart.hi = (uintptr_t)lo + len;
+			apart.lo = lo;
+			apart.hi = apart.lo + len;
 		}
 		pthread_attr_destroy(&a);
 	}
@@ -83,11 +83,14 @@ void icpt_run_apart(void (*fn)(void *), void *arg)
 void icpt_stack_release(void)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-	uintptr_t end = (here - ICPT_STACK_KEEP) & ~(uintptr_t)(pg - 1);
+	uint8_t *here = __builtin_frame_address(0);
 
-	/* Only on the thread's own stack, whose bounds are known */
-	if (here <= apart.lo || here > apart.hi || end <= apart.lo)
+	/* Only on the thread's own stack, whose bounds are known (its low
+	 * end a page boundary: it was mapped) */
+	if (!apart.lo || here <= apart.lo + ICPT_STACK_KEEP ||
+	    here > apart.hi || (uintptr_t)apart.lo % pg)
 		return;
-	(void)madvise((void *)apart.lo, end - apart.lo, MADV_DONTNEED);
+	(void)madvise(apart.lo,
+		      (size_t)(here - ICPT_STACK_KEEP - apart.lo) / pg * pg,
+		      MADV_DONTNEED);
 }
