@@ -138,7 +138,13 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(X509_get_extension_flags)                                            \
 	X(OPENSSL_sk_num)                                                      \
 	X(OPENSSL_sk_value)                                                    \
-	X(OPENSSL_sk_sort)
+	X(OPENSSL_sk_sort)                                                     \
+	X(SSL_set_bio)                                                         \
+	X(SSL_set_verify)                                                      \
+	X(SSL_do_handshake)                                                    \
+	X(SSL_set_connect_state)                                               \
+	X(SSL_set_accept_state)                                                \
+	X(BIO_new_bio_pair)
 
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
 #define SSL_MEMBER(f) __typeof__(&f) f;
@@ -153,6 +159,7 @@ struct crypto_tls {
 	BIO *wbuf;	/* records gathered before the socket, or NULL */
 	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
+	bool is_starved;	/* the last read wanted more from the socket */
 };
 
 /*
@@ -435,9 +442,11 @@ ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
 							     (int)len);
 	int e;
 
+	t->is_starved = false;
 	if (n > 0)
 		return n;
 	e = ssl_fn.SSL_get_error(t->ssl, n);
+	t->is_starved = e == SSL_ERROR_WANT_READ;
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return -EAGAIN;
 	/* A peer that closes without close_notify ends the stream too: the
@@ -465,8 +474,11 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 	int n = ssl_fn.SSL_pending(t->ssl);
 
 	/* With read-ahead, records read from the socket but not yet
-	 * decrypted are pending too: poll() would not see them */
-	if (n <= 0 && ssl_fn.SSL_has_pending(t->ssl))
+	 * decrypted are pending too: poll() would not see them. Unless the
+	 * last read found them a record cut short: the rest comes from the
+	 * socket, and asking again before would spin (on one CPU, keeping
+	 * the sender from sending it) */
+	if (n <= 0 && !t->is_starved && ssl_fn.SSL_has_pending(t->ssl))
 		return 1;
 	return n > 0 ? (size_t)n : 0;
 }
@@ -787,6 +799,48 @@ static int alpn_select(SSL *ssl, const unsigned char **out,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/*
+ * One handshake, in memory, between the client context and the leaf's
+ * @server, in the forwarder before it forks for the leaf's host: what a
+ * first handshake makes libssl and libcrypto fetch and cache (the
+ * algorithms and their lookups, the random generators, the leaf's key
+ * prepared for signing) is made here once and inherited, instead of
+ * being written into the forwarder's pages, and so copied, by every
+ * interception process. The leaf is not in the trust store: its
+ * verification fails and is not asked for; the chain is still looked
+ * up, as an upstream one is.
+ */
+static void warm_handshake(SSL_CTX *server)
+{
+	SSL *c = ssl_fn.SSL_new(client_ctx);
+	SSL *s = ssl_fn.SSL_new(server);
+	BIO *bc = NULL, *bs = NULL;
+	char byte = 0;
+	int done = 0;
+
+	if (c && s && ssl_fn.BIO_new_bio_pair(&bc, 0, &bs, 0) == 1) {
+		ssl_fn.SSL_set_bio(c, bc, bc);
+		ssl_fn.SSL_set_bio(s, bs, bs);
+		ssl_fn.SSL_set_verify(c, SSL_VERIFY_NONE, NULL);
+		ssl_fn.SSL_set_connect_state(c);
+		ssl_fn.SSL_set_accept_state(s);
+		/* Each step answers the other's last flight: a few do */
+		for (int i = 0; i < 8 && done != 3; i++) {
+			done |= ssl_fn.SSL_do_handshake(c) == 1;
+			done |= (ssl_fn.SSL_do_handshake(s) == 1) << 1;
+		}
+		/* A record each way: the tickets taken, the ciphers used */
+		if (done == 3 && ssl_fn.SSL_write(c, "", 1) == 1 &&
+		    ssl_fn.SSL_read(s, &byte, 1) == 1 &&
+		    ssl_fn.SSL_write(s, &byte, 1) == 1)
+			(void)ssl_fn.SSL_read(c, &byte, 1);
+	}
+	if (c)
+		ssl_fn.SSL_free(c);
+	if (s)
+		ssl_fn.SSL_free(s);
+}
+
 /* The leaf for @name: SAN = @name, signed by @ca. Return: NULL on error */
 static X509 *new_leaf(struct crypto_ca *ca, const char *name)
 {
@@ -845,6 +899,11 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
 	x5.X509_free(cert);
 	ssl_fn.SSL_CTX_set_alpn_select_cb(l->ctx, alpn_select, NULL);
 	set_modes(l->ctx);
+	/* One connection a process: a session cached there serves none */
+	ssl_fn.SSL_CTX_ctrl(l->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
+			    SSL_SESS_CACHE_OFF, NULL);
+	if (crypto_tls_client_init() == 0)
+		warm_handshake(l->ctx);
 	*out = l;
 	return 0;
 }

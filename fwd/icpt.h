@@ -41,6 +41,8 @@
 
 #define ICPT_SLICE (1 << 14)	/* answer bytes put through reflect.c at once */
 
+#define ICPT_PAGE 4096		/* where the buffers start (a page at least) */
+
 /* One intercepted connection (the process's only one) */
 _Static_assert(JAIL_MAX_SECRETS <= 32, "a secret a bit of a uint32_t");
 
@@ -97,11 +99,16 @@ struct icpt {
 	uint32_t reflected;		/* secret.reflect written for these */
 	struct reflect_resp resp;
 	struct reflect_store store;
-	/* One read's answer bytes, scanned, gathered for one TLS write */
-	uint8_t rout[ICPT_DOWN_BUF + REFLECT_OUT_MAX(ICPT_SLICE)];
-	uint8_t in[ICPT_BUF];		/* from the jail, not yet sent on */
-	uint8_t down[ICPT_DOWN_BUF];
-	uint8_t out[BROKER_OUT_MAX];	/* a rewritten head */
+	/* One read's answer bytes, scanned, gathered for one TLS write.
+	 * Each buffer starts a page: an idle connection gives their pages
+	 * back whole (icpt_release_idle()) */
+	uint8_t rout[ICPT_DOWN_BUF + REFLECT_OUT_MAX(ICPT_SLICE)]
+		__attribute__((aligned(ICPT_PAGE)));
+	uint8_t in[ICPT_BUF]		/* from the jail, not yet sent on */
+		__attribute__((aligned(ICPT_PAGE)));
+	uint8_t down[ICPT_DOWN_BUF] __attribute__((aligned(ICPT_PAGE)));
+	uint8_t out[BROKER_OUT_MAX]	/* a rewritten head */
+		__attribute__((aligned(ICPT_PAGE)));
 };
 
 /* The jail's side: TLS (interception) or plain (the broker's name).
@@ -153,6 +160,17 @@ void icpt_connect(struct icpt *ic);
  * silent for BROKER_IDLE_MS or failed
  */
 int icpt_wait(struct pollfd pf[2], bool is_pending);
+
+/*
+ * Run @fn(@arg) on a thread of the process's own, with a malloc arena
+ * and a stack of its own, and end the process when it returns; in place
+ * if no thread can be made (icptthread.c)
+ */
+__attribute__((noreturn)) void icpt_run_apart(void (*fn)(void *), void *arg);
+
+/* The pages of that thread's stack below the caller's frame back to the
+ * kernel (they read as zeros when next used); nothing elsewhere */
+void icpt_stack_release(void);
 
 /* Send @len bytes upstream as they are (intercept.c) */
 void icpt_send(struct icpt *ic, const uint8_t *b, size_t len);

@@ -114,6 +114,15 @@ static struct crypto_leaf *leaf_for(const struct fwd_params *p,
 	for (size_t i = 0; i < n_leaves; i++)
 		if (!strcmp(leaves[i].name, host))
 			return leaves[i].leaf;
+	/*
+	 * From the first interception on, small freed blocks join their
+	 * neighbours at once instead of waiting in malloc's fast bins: an
+	 * idle interception process's malloc_trim() would otherwise merge
+	 * the forwarder's waiting blocks, writing (and so copying) the
+	 * inherited heap pages they lie in
+	 */
+	if (!n_leaves)
+		(void)mallopt(M_MXFAST, 0);
 	/* Bound hosts are at most ICPT_LEAVES names: the table never fills */
 	if (n_leaves == ICPT_LEAVES ||
 	    crypto_leaf_new(p->ca, host, &leaves[n_leaves].leaf) < 0)
@@ -658,17 +667,25 @@ static void release_pages(uint8_t *p, size_t len)
 
 /*
  * Quiet for ICPT_TRIM_MS: what a stream of answers dirtied (the read
- * and scan buffers, free heap) goes back, so that an idle connection's
- * process holds little more than its TLS state. The buffers hold nothing
- * between two reads.
+ * and scan buffers, free heap, the thread's stack below) goes back, so
+ * that an idle connection's process holds little more than its TLS
+ * state. The answer buffers hold nothing between two reads; of what the
+ * jail sent, what is not sent on yet stays; a rewritten head is wiped
+ * once sent, a held push's stays.
  */
 static void icpt_release_idle(void)
 {
-	if (icpt_self) {
-		release_pages(icpt_self->down, sizeof(icpt_self->down));
-		release_pages(icpt_self->rout, sizeof(icpt_self->rout));
+	struct icpt *ic = icpt_self;
+
+	if (ic) {
+		release_pages(ic->down, sizeof(ic->down));
+		release_pages(ic->rout, sizeof(ic->rout));
+		release_pages(ic->in + ic->in_len, sizeof(ic->in) - ic->in_len);
+		if (ic->push == PUSH_NONE)
+			release_pages(ic->out, sizeof(ic->out));
 	}
 	(void)malloc_trim(0);
+	icpt_stack_release();
 }
 
 int icpt_wait(struct pollfd pf[2], bool is_pending)
@@ -819,7 +836,6 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
 	char why[256];
 
-	icpt_process_start(p, jail_fd, "jail-tls");
 	icpt_self = &ic;
 	ic.p = p;
 	ic.host = host;
@@ -859,6 +875,25 @@ static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
 	else
 		icpt_relay(&ic);
 	icpt_finish(&ic);
+}
+
+/* intercept()'s arguments, for the thread that serves the connection */
+static struct intercept_args {
+	const struct fwd_params *p;
+	int jail_fd;
+	const char *host;
+	uint16_t port;
+	const struct upstream_proxy *px;
+	const struct crypto_leaf *leaf;
+	const struct broker_dest *dest;
+} intercept_args;
+
+static void intercept_apart(void *arg)
+{
+	const struct intercept_args *a = arg;
+
+	intercept(a->p, a->jail_fd, a->host, a->port, a->px, a->leaf,
+		  a->dest);
 }
 
 /*
@@ -942,8 +977,14 @@ int broker_tls_start(const struct fwd_params *p, int jail_fd,
 					    "cannot start the broker");
 		return BROKER_REFUSED;
 	}
-	if (pid == 0)
-		intercept(p, jail_fd, sni, port, px, leaf, dest);
+	if (pid == 0) {
+		/* The process's name, signals and descriptors, then the
+		 * connection on a thread of its own (icptthread.c) */
+		icpt_process_start(p, jail_fd, "jail-tls");
+		intercept_args = (struct intercept_args){ p, jail_fd, sni, port,
+							  px, leaf, dest };
+		icpt_run_apart(intercept_apart, &intercept_args);
+	}
 	broker_brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

@@ -168,12 +168,14 @@ static size_t b64_inner(const uint8_t *b, size_t len, size_t align,
 size_t reflect_make_pats(const struct secrets_sub *subs, size_t n,
 			 struct reflect_pat *pats, struct reflect_store *st)
 {
-	size_t k = 0;
+	/* Per secret at most 7 patterns' bytes of REFLECT_PAT_MAX: the
+	 * store, 8 a secret, never fills */
+	size_t k = 0, used = 0;
 
 	for (size_t i = 0; i < n && i < JAIL_MAX_SECRETS; i++) {
 		const struct secrets_sub *s = &subs[i];
 		size_t pl = strlen(s->placeholder), vl = s->value_len;
-		uint8_t *mask = st->to[k];
+		uint8_t *mask = st->bytes + used;
 
 		if (!s->value || !vl || vl > SECRETS_VALUE_MAX)
 			continue;
@@ -182,19 +184,21 @@ size_t reflect_make_pats(const struct secrets_sub *subs, size_t n,
 		 * placeholder again and again */
 		for (size_t b = 0; b < vl; b++)
 			mask[b] = pl ? (uint8_t)s->placeholder[b % pl] : '*';
+		used += vl;
 		pats[k++] = (struct reflect_pat){ (const uint8_t *)s->value,
 						  mask, vl, (unsigned int)i };
 		for (size_t a = 0; a < 3; a++) {
+			uint8_t *from = st->bytes + used;
 			size_t fl = b64_inner((const uint8_t *)s->value, vl, a,
-					      st->from[k], REFLECT_PAT_MAX);
-			size_t tl = b64_inner(mask, vl, a, st->to[k],
-					      REFLECT_PAT_MAX);
+					      from, REFLECT_PAT_MAX);
+			uint8_t *to = from + fl;
+			size_t tl = b64_inner(mask, vl, a, to, REFLECT_PAT_MAX);
 
 			if (!fl || fl != tl)
 				continue;
-			pats[k] = (struct reflect_pat){ st->from[k], st->to[k],
-							fl, (unsigned int)i };
-			k++;
+			pats[k++] = (struct reflect_pat){ from, to, fl,
+							  (unsigned int)i };
+			used += fl + tl;
 		}
 	}
 	return k;

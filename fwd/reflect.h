@@ -39,8 +39,9 @@ struct reflect_stream {
 
 /* What the patterns of reflect_make_pats() point into */
 struct reflect_store {
-	uint8_t from[REFLECT_PATS][REFLECT_PAT_MAX];
-	uint8_t to[REFLECT_PATS][REFLECT_PAT_MAX];
+	/* Packed one after the other: a connection's few patterns fill a
+	 * page or two, not one page each */
+	uint8_t bytes[2 * REFLECT_PATS * REFLECT_PAT_MAX];
 };
 
 /**
