@@ -18,6 +18,13 @@
  *  the same empty inode. The list is also written to a registry file in
  *  jail's state directory, locked while the run lasts: a later run that
  *  can take the lock knows its owner was killed and removes what is left.
+ *  The registry files are slots used again from run to run (emptied at
+ *  exit, not removed): a file created and removed per run costs an inode
+ *  allocation, which a file system without a journal makes slower the
+ *  more inodes were freed lately. For the same reason the placeholders of
+ *  a tree are hard links of one empty file kept for that tree in the
+ *  registry directory (shared_source()), where it is on the same mount
+ *  and out of the jail's reach; else of one made in the tree for the run.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -40,10 +47,19 @@ struct placeholders {
 	size_t n;
 	int reg_fd;		/* the registry file, locked; or -1 */
 	char *reg_path;
+	const char *reg_name;	/* ... its name in the registry directory */
+	bool is_slot;		/* ... a slot: emptied at exit, not removed */
 	const char *tree;	/* the tree of the last placeholder made */
 	int tree_fd;		/* ... opened without symlinks, or -1 */
 	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
 	struct stat src_st[2];	/* ... their inodes */
+	bool no_flink;		/* linkat(AT_EMPTY_PATH) refused: via /proc */
+	const char *src_tree;	/* the tree @src_fd were linked into */
+	struct stat tree_st;	/* ... its root */
+	int dir_fd;		/* the registry directory, or -1 */
+	bool no_shared;		/* no shared sources (shared_source()) */
+	const struct entry *live;	/* other runs' placeholders */
+	size_t n_live;
 };
 
 static char *registry_dir(void)
@@ -55,6 +71,10 @@ static char *registry_dir(void)
 	return xasprintf("%s/.local/state/jail/placeholders",
 			 config_host_home());
 }
+
+/* Registry slots: "slot-N", N below REG_SLOTS; past them, one per run */
+#define REG_SLOT_PREFIX "slot-"
+#define REG_SLOTS 256
 
 #define JSON_EMPTY "{}\n"
 #define JSON_EMPTY_LEN 3
@@ -151,16 +171,71 @@ static int tree_fd(struct placeholders *p, const char *tree)
  * A further placeholder of a kind is a hard link to the first one made:
  * no inode is allocated and freed per name (which a file system without
  * a journal makes slower the more were freed lately). The link names the
- * very inode of @src_fd, whatever happened to its first name since.
+ * very inode of @src_fd, whatever happened to its first name since:
+ * linked from the descriptor itself where the kernel lets us
+ * (CAP_DAC_READ_SEARCH), else through /proc/self/fd (a longer lookup).
  * Return: 0 or negative errno
  */
-static int link_to(int src_fd, int dir, const char *name)
+static int link_to(struct placeholders *p, int src_fd, int dir,
+		   const char *name)
 {
 	char proc[64];
 
+	if (!p->no_flink) {
+		if (linkat(src_fd, "", dir, name, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != ENOENT && errno != EPERM)
+			return -errno;
+		p->no_flink = true;
+	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src_fd);
 	if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) < 0)
 		return -errno;
+	return 0;
+}
+
+static int shared_source(struct placeholders *p, int kind);
+
+/* The sources of the placeholders belong to one tree: a new one, anew */
+static void switch_tree(struct placeholders *p, const char *tree, int top)
+{
+	if (p->src_tree == tree)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(p->src_fd); i++)
+		if (p->src_fd[i] >= 0)
+			close(p->src_fd[i]);
+	p->src_fd[0] = p->src_fd[1] = -1;
+	p->src_tree = tree;
+	if (fstat(top, &p->tree_st) < 0)
+		p->no_shared = true;
+}
+
+/*
+ * The first placeholder of kind @kind in this tree, @name in @dir (at
+ * @sofar), as a link of the tree's shared source, which then serves the
+ * further ones. Return: 0 made, 1 to make it otherwise (no shared source
+ * here), or negative errno
+ */
+static int link_shared(struct placeholders *p, int dir, const char *name,
+		       const char *sofar, int kind)
+{
+	autoclose int src = shared_source(p, kind);
+	struct stat st;
+	int err;
+
+	if (src < 0 || fstat(src, &st) < 0)
+		return 1;
+	err = link_to(p, src, dir, name);
+	/* Another mount: one made in the tree, as before */
+	if (err == -EXDEV) {
+		p->no_shared = true;
+		return 1;
+	}
+	p->src_st[kind] = st;
+	p->src_fd[kind] = TAKE_FD(src);
+	if (err < 0)
+		return err;
+	remember_inode(p, sofar, st.st_dev, st.st_ino);
 	return 0;
 }
 
@@ -176,9 +251,13 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 	autofree char *sofar = xasprintf("%.*s", (int)len, path);
 	autoclose int fd = -1;
 	int kind = is_last && is_json(name);
+	int err;
 
+	if (!is_dir && p->src_fd[kind] < 0 && !p->no_shared &&
+	    (err = link_shared(p, dir, name, sofar, kind)) <= 0)
+		return err;
 	if (!is_dir && p->src_fd[kind] >= 0 &&
-	    link_to(p->src_fd[kind], dir, name) == 0) {
+	    link_to(p, p->src_fd[kind], dir, name) == 0) {
 		/* Registered as the inode linked, not as what the name shows */
 		remember_inode(p, sofar, p->src_st[kind].st_dev,
 			       p->src_st[kind].st_ino);
@@ -218,7 +297,10 @@ static int create_at(struct placeholders *p, int dir, const char *name,
  * dead namespace's mounts from them, an RCU grace period each), and a
  * file left behind by a killed run is as harmless.
  *
- * Return: 0, or negative errno
+ * A path that exists whole is left alone: the walk that looks for the
+ * first missing component is the test for it, never through a symlink.
+ *
+ * Return: 0 (made, or there already), or negative errno
  */
 static int make_one(struct placeholders *p, const char *tree,
 		    const char *path, bool is_dir)
@@ -231,6 +313,15 @@ static int make_one(struct placeholders *p, const char *tree,
 
 	if (top < 0)
 		return top;
+	switch_tree(p, tree, top);
+	/*
+	 * A file right below the tree: made (linked or created, neither
+	 * through a symlink) or found there by the one call, no walk first
+	 */
+	if (!is_dir && !strchr(rel, '/')) {
+		err = create_at(p, top, rel, path, strlen(path), true, false);
+		return err == -EEXIST ? 0 : err;
+	}
 	for (char *c = strtok_r(rel, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
@@ -338,9 +429,33 @@ static bool parse_entry(char *line, struct entry *e)
 }
 
 /*
+ * Append the entries of registry @f to @out (@n of @max used).
+ * Return: whether it held any line
+ */
+static bool read_entries(FILE *f, struct entry *out, size_t *n, size_t max)
+{
+	char line[8192];
+	bool any = false;
+
+	while (fgets(line, sizeof(line), f)) {
+		struct entry en;
+
+		any = true;
+		if (*n < max && parse_entry(line, &en))
+			out[(*n)++] = en;
+	}
+	return any;
+}
+
+static bool is_slot_name(const char *name)
+{
+	return !strncmp(name, REG_SLOT_PREFIX, strlen(REG_SLOT_PREFIX));
+}
+
+/*
  * Read the registries in @dir: those of live runs (their lock is held)
- * into @live, those of killed runs into @dead (their files then go).
- * Return: number of live entries
+ * into @live, those of killed runs into @dead (a slot is then emptied,
+ * any other file removed). Return: number of live entries
  */
 static size_t read_registries(const char *dir, const char *own,
 			      struct entry *live, size_t max_live,
@@ -354,27 +469,22 @@ static size_t read_registries(const char *dir, const char *own,
 	while (d && (e = readdir(d))) {
 		autofree char *p = NULL;
 		autofclose FILE *f = NULL;
-		char line[8192];
-		bool is_live;
+		bool is_slot = is_slot_name(e->d_name);
 
 		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
-		f = fopen(p, "re");
+		f = fopen(p, is_slot ? "r+e" : "re");
 		if (!f)
 			continue;
-		is_live = flock(fileno(f), LOCK_EX | LOCK_NB) < 0;
-		while (fgets(line, sizeof(line), f)) {
-			struct entry en;
-
-			if (is_live && n_live < max_live &&
-			    parse_entry(line, &en))
-				live[n_live++] = en;
-			else if (!is_live && *n_dead < MAX_MADE &&
-				 parse_entry(line, &en))
-				dead[(*n_dead)++] = en;
+		if (flock(fileno(f), LOCK_EX | LOCK_NB) < 0) {
+			(void)read_entries(f, live, &n_live, max_live);
+			continue;
 		}
-		if (!is_live)
+		/* Unlocked: its run is over; a slot is idle, or was killed */
+		if (read_entries(f, dead, n_dead, MAX_MADE) && is_slot)
+			(void)!ftruncate(fileno(f), 0);
+		if (!is_slot)
 			unlink(p);
 	}
 	if (d)
@@ -382,12 +492,122 @@ static size_t read_registries(const char *dir, const char *own,
 	return n_live;
 }
 
-static bool is_live(const struct entry *live, size_t n, dev_t dev, ino_t ino)
+/*
+ * What a run killed while it held our slot left in it: dead entries,
+ * appended to @dead; the slot is then emptied for our own
+ */
+static void take_own_slot(const struct placeholders *p, struct entry *dead,
+			  size_t *n_dead, size_t max)
+{
+	autofclose FILE *f = NULL;
+	int fd = -1;
+
+	if (p->reg_fd < 0 || !p->is_slot)
+		return;
+	fd = dup(p->reg_fd);
+	f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (read_entries(f, dead, n_dead, max))
+		(void)!ftruncate(p->reg_fd, 0);
+	/* The descriptions are shared: our lines start at the beginning */
+	(void)lseek(p->reg_fd, 0, SEEK_SET);
+}
+
+/* Does a live run rely on @path, the inode @dev @ino? */
+static bool is_live(const struct entry *live, size_t n, const char *path,
+		    dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < n; i++)
-		if (live[i].dev == dev && live[i].ino == ino)
+		if (live[i].dev == dev && live[i].ino == ino &&
+		    !strcmp(live[i].path, path))
 			return true;
 	return false;
+}
+
+/* How many distinct paths of live runs name the inode @dev @ino */
+static nlink_t live_links(const struct entry *live, size_t n, dev_t dev,
+			  ino_t ino)
+{
+	nlink_t links = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool is_new = live[i].dev == dev && live[i].ino == ino;
+
+		for (size_t j = 0; is_new && j < i; j++)
+			is_new = !(live[j].dev == dev && live[j].ino == ino &&
+				   !strcmp(live[j].path, live[i].path));
+		links += is_new;
+	}
+	return links;
+}
+
+/*
+ * Is @fd (@st) a shared source as shared_source() makes it: ours, 0444,
+ * empty or the empty JSON document, and linked nowhere but from the
+ * placeholders live runs registered? A link anywhere else (a run whose
+ * placeholder could not be removed, a copy someone made) could be
+ * written through, so such a source is not used again.
+ */
+static bool is_sound_source(const struct placeholders *p, int fd,
+			    const struct stat *st, int kind)
+{
+	char buf[JSON_EMPTY_LEN + 1];
+
+	if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
+	    (st->st_mode & 07777) != 0444 ||
+	    st->st_size != (kind ? JSON_EMPTY_LEN : 0) ||
+	    st->st_nlink !=
+		    1 + live_links(p->live, p->n_live, st->st_dev, st->st_ino))
+		return false;
+	return !kind || (pread(fd, buf, sizeof(buf), 0) == JSON_EMPTY_LEN &&
+			 !memcmp(buf, JSON_EMPTY, JSON_EMPTY_LEN));
+}
+
+/* A new shared source @name, put in place of any other by rename */
+static int new_source(struct placeholders *p, const char *name, int kind)
+{
+	autofree char *tmp = xasprintf("%s.%d", name, (int)getpid());
+	int fd;
+
+	(void)unlinkat(p->dir_fd, tmp, 0);
+	fd = openat(p->dir_fd, tmp,
+		    O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -1;
+	if ((kind && write_all(fd, JSON_EMPTY, JSON_EMPTY_LEN) < 0) ||
+	    renameat(p->dir_fd, tmp, p->dir_fd, name) < 0) {
+		(void)unlinkat(p->dir_fd, tmp, 0);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The file the placeholders of kind @kind in the current tree are hard
+ * links of: kept in the registry directory from run to run (a dot name,
+ * which no sweep reads), one per tree, so that no inode is allocated and
+ * freed per run, and the jail of one tree cannot write another's.
+ * Called under the registries' lock. Return: its fd, or -1
+ */
+static int shared_source(struct placeholders *p, int kind)
+{
+	autofree char *name = xasprintf(
+		".src-%llx-%llx-%s", (unsigned long long)p->tree_st.st_dev,
+		(unsigned long long)p->tree_st.st_ino, kind ? "json" : "empty");
+	int fd = openat(p->dir_fd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && is_sound_source(p, fd, &st, kind))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return new_source(p, name, kind);
 }
 
 static void free_entries(struct entry *e, size_t n)
@@ -416,20 +636,25 @@ static int lock_registries(const char *dir)
 
 /*
  * Under the registries' lock: remove the placeholders of killed runs that
- * no live run relies on. Return: the live entries in @live (caller frees
- * them with free_entries())
+ * no live run relies on; with @take_own, also those a killed run left in
+ * the slot @own holds now. Return: the live entries in @live (caller
+ * frees them with free_entries())
  */
-static size_t sweep(const char *dir, const char *own, struct entry *live,
-		    size_t max_live)
+static size_t sweep(const char *dir, const struct placeholders *own,
+		    bool take_own, struct entry *live, size_t max_live)
 {
-	static struct entry dead[MAX_MADE];
+	static struct entry dead[MAX_MADE * 2];
 	struct parent_dir pd = { NULL, -1 };
 	size_t n_dead = 0, n_live;
 
-	n_live = read_registries(dir, own, live, max_live, dead, &n_dead);
+	n_live = read_registries(dir, own ? own->reg_name : NULL, live,
+				 max_live, dead, &n_dead);
+	if (own && take_own)
+		take_own_slot(own, dead, &n_dead, ARRAY_SIZE(dead));
 	/* Children first */
 	for (size_t i = n_dead; i-- > 0;)
-		if (!is_live(live, n_live, dead[i].dev, dead[i].ino))
+		if (!is_live(live, n_live, dead[i].path, dead[i].dev,
+			     dead[i].ino))
 			remove_one(&pd, dead[i].path, dead[i].dev,
 				   dead[i].ino);
 	parent_dir_close(&pd);
@@ -443,7 +668,8 @@ static void clean_stale(const char *dir)
 	autoclose int lock = lock_registries(dir);
 
 	if (lock >= 0)
-		free_entries(live, sweep(dir, NULL, live, ARRAY_SIZE(live)));
+		free_entries(live,
+			     sweep(dir, NULL, false, live, ARRAY_SIZE(live)));
 }
 
 /* Rely on the live placeholders of other runs in our trees, too */
@@ -464,6 +690,33 @@ static void adopt(const struct jail_config *cfg, struct placeholders *p,
 	}
 }
 
+/*
+ * The first slot no run holds, locked; what a killed run left in it is
+ * swept under the registries' lock (take_own_slot()). Return: its fd
+ */
+static int claim_slot(const char *dir, struct placeholders *p)
+{
+	for (unsigned int k = 0; k < REG_SLOTS; k++) {
+		autofree char *path = xasprintf("%s/" REG_SLOT_PREFIX "%u",
+						dir, k);
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			      0600);
+		struct stat st;
+
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			p->reg_path = TAKE_PTR(path);
+			p->reg_name = strrchr(p->reg_path, '/') + 1;
+			p->is_slot = true;
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
 static void open_registry(const struct jail_config *cfg,
 			  struct placeholders *p)
 {
@@ -472,7 +725,14 @@ static void open_registry(const struct jail_config *cfg,
 	p->reg_fd = -1;
 	if (mkdir_parents(dir, 0700) < 0)
 		return;
+	p->reg_fd = claim_slot(dir, p);
+	if (p->reg_fd >= 0)
+		return;
+	/* Every slot held: a file of this run's own */
+	free(p->reg_path);
 	p->reg_path = xasprintf("%s/%s", dir, cfg->id);
+	p->reg_name = strrchr(p->reg_path, '/') + 1;
+	p->is_slot = false;
 	p->reg_fd = open(p->reg_path,
 			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			 0600);
@@ -496,13 +756,39 @@ static void make_for(const struct jail_config *cfg, struct placeholders *p,
 	 */
 	if (is_under(path, dotgit))
 		return;
-	if (!tree || access(path, F_OK) == 0 || errno != ENOENT)
+	if (!tree)
 		return;
 	err = make_one(p, tree, path, is_dir);
-	if (err < 0 && err != -ELOOP && err != -ENOTDIR && err != -EXDEV)
+	/* Below a symlink or a file, or unreadable: as before, not made */
+	if (err < 0 && err != -ELOOP && err != -ENOTDIR && err != -EXDEV &&
+	    err != -EACCES)
 		warn("protect \"%s\": cannot keep it from being created: %s",
 		     path, strerror(-err));
 	(void)why;
+}
+
+static bool is_within(const char *a, const char *b)
+{
+	return !strcmp(a, b) || is_under(a, b) || is_under(b, a);
+}
+
+/*
+ * Is the registry directory @dir, or anything in it, within a tree the
+ * jail can write (--home or --rw of the state directory, a project that
+ * holds it)? Then no source is shared: the jail could write one there.
+ */
+static bool is_exposed(const struct jail_config *cfg, const char *dir)
+{
+	autofree char *real = realpath(dir, NULL);
+
+	if (!real || is_within(real, cfg->project) ||
+	    (cfg->home_src && is_within(real, cfg->home_src)))
+		return true;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == MOUNT_RW &&
+		    is_within(real, cfg->mounts[i].path))
+			return true;
+	return false;
 }
 
 void placeholders_clean_stale(void)
@@ -522,11 +808,14 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 
 	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
 	open_registry(cfg, p);
+	p->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	p->no_shared = p->dir_fd < 0 || is_exposed(cfg, dir);
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
-	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	n_live = sweep(dir, p, true, live, ARRAY_SIZE(live));
 	adopt(cfg, p, live, n_live);
-	free_entries(live, n_live);
+	p->live = live;
+	p->n_live = n_live;
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = NULL;
 
@@ -547,7 +836,12 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 			close(p->src_fd[i]);
 	if (p->tree_fd >= 0)
 		close(p->tree_fd);
-	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
+	if (p->dir_fd >= 0)
+		close(p->dir_fd);
+	p->tree_fd = p->src_fd[0] = p->src_fd[1] = p->dir_fd = -1;
+	free_entries(live, n_live);
+	p->live = NULL;
+	p->n_live = 0;
 	return p;
 }
 
@@ -616,17 +910,21 @@ void placeholders_remove(const struct jail_config *cfg,
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
 
-	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	n_live = sweep(dir, p, false, live, ARRAY_SIZE(live));
 	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {
-		if (!is_live(live, n_live, p->dev[p->n], p->ino[p->n]))
+		if (!is_live(live, n_live, p->path[p->n], p->dev[p->n],
+			     p->ino[p->n]))
 			remove_one(&pd, p->path[p->n], p->dev[p->n],
 				   p->ino[p->n]);
 		free(p->path[p->n]);
 	}
 	parent_dir_close(&pd);
 	free_entries(live, n_live);
-	if (p->reg_path)
+	/* Emptied before it is unlocked: the slot is idle again */
+	if (p->reg_fd >= 0 && p->is_slot)
+		(void)!ftruncate(p->reg_fd, 0);
+	else if (p->reg_path)
 		unlink(p->reg_path);
 	if (p->reg_fd >= 0)
 		close(p->reg_fd);
