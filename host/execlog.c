@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sched.h>
 #include <time.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
@@ -43,6 +44,8 @@
 #define EXECLOG_BURST 2000	/* events logged before the rate applies */
 #define EXECLOG_RATE 200	/* events a second after the burst */
 #define EXECLOG_PIDS 256	/* host pid -> jail pid, recently seen */
+#define EXEC_PTRS_FIRST 64	/* argv pointers read with the path */
+_Static_assert(EXEC_PTRS_FIRST <= EXEC_PTRS_READ, "a part of the array");
 
 /* Linux 6.10 (nsfs) and 6.13 (pidfs); older headers lack them */
 #ifndef NS_GET_PID_IN_PIDNS
@@ -73,6 +76,9 @@ struct exec_pidfd_info {
  * @n_pids:	entries written (a ring)
  * @pidns_fd:	the jail's pid namespace, to translate pids without reading
  *		/proc (Linux 6.10), or -1
+ * @caller_fd:	the pidfd of the caller being recorded, or -1: closed only
+ *		after the answer, so that its cost (the kernel frees the
+ *		pidfd's file there) is not the caller's wait
  */
 struct exec_log {
 	const struct jail_config *cfg;
@@ -87,6 +93,7 @@ struct exec_log {
 	} pids[EXECLOG_PIDS];
 	size_t n_pids;
 	int pidns_fd;
+	int caller_fd;
 };
 
 /* What one caller claims, made printable and bounded */
@@ -109,6 +116,7 @@ struct exec_log *execlog_new(const struct jail_run *run, pid_t init_pid)
 
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/pid", (int)init_pid);
 	el->pidns_fd = init_pid > 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
+	el->caller_fd = -1;
 
 	el->cfg = cfg;
 	el->run = run;
@@ -352,17 +360,42 @@ struct exec_raw {
 };
 
 /*
- * The path and the argv pointers in one process_vm_readv(). The kernel
- * stops at the first fault: when the path's read is cut short (a string
- * near the end of a mapping), each is read on its own.
+ * The argv pointers after the first EXEC_PTRS_FIRST, when those held no
+ * NULL: a read that stops where the first one stopped, so that the two
+ * together read what one read of EXEC_PTRS_READ would (the kernel stops
+ * at the first fault either way)
+ */
+static void read_more_ptrs(pid_t pid, uint64_t argv, struct exec_raw *r)
+{
+	const size_t first = EXEC_PTRS_FIRST * sizeof(uint64_t);
+	size_t argc;
+	bool is_complete;
+
+	if (r->n_ptr < first)
+		return;		/* cut short by a fault: nothing after it */
+	exec_argv_count(r->ptrs, first, &argc, &is_complete);
+	if (is_complete)
+		return;
+	r->n_ptr += read_mem(pid, argv + first, r->ptrs + first,
+			     sizeof(r->ptrs) - first);
+}
+
+/*
+ * The path and the first EXEC_PTRS_FIRST argv pointers in one
+ * process_vm_readv(), then the rest of the pointers only when no NULL
+ * was among those (most programs get a few arguments: ~700 bytes read,
+ * not 8 KiB). The kernel stops at the first fault: when the path's read
+ * is cut short (a string near the end of a mapping), each is read on
+ * its own.
  */
 static void read_path_ptrs(pid_t pid, uint64_t path, uint64_t argv,
 			   struct exec_raw *r)
 {
+	const size_t first = EXEC_PTRS_FIRST * sizeof(uint64_t);
 	struct iovec local[2] = { { r->path, EXEC_ARG_READ },
-				  { r->ptrs, sizeof(r->ptrs) } };
+				  { r->ptrs, first } };
 	struct iovec remote[2] = { { remote_ptr(path), EXEC_ARG_READ },
-				   { remote_ptr(argv), sizeof(r->ptrs) } };
+				   { remote_ptr(argv), first } };
 	ssize_t got = -1;
 
 	if (path && argv)
@@ -370,10 +403,11 @@ static void read_path_ptrs(pid_t pid, uint64_t path, uint64_t argv,
 	if (got >= EXEC_ARG_READ) {
 		r->path_len = EXEC_ARG_READ;
 		r->n_ptr = (size_t)got - EXEC_ARG_READ;
-		return;
+	} else {
+		r->path_len = read_mem(pid, path, r->path, EXEC_ARG_READ);
+		r->n_ptr = read_mem(pid, argv, r->ptrs, first);
 	}
-	r->path_len = read_mem(pid, path, r->path, EXEC_ARG_READ);
-	r->n_ptr = read_mem(pid, argv, r->ptrs, sizeof(r->ptrs));
+	read_more_ptrs(pid, argv, r);
 }
 
 /*
@@ -404,27 +438,36 @@ static void read_path(const struct filter_denial *d, struct exec_raw *r,
 		c->is_absent = !claim_exists(d->pid, raw);
 }
 
+/* The caller's pidfd, once it no longer waits for us */
+static void close_caller(struct exec_log *el)
+{
+	if (el->caller_fd >= 0)
+		close(el->caller_fd);
+	el->caller_fd = -1;
+}
+
 /*
  * @host's pid in the jail and (@host_ppid) its parent's host pid from the
  * kernel's answers to two ioctls, a pidfd's PIDFD_GET_INFO (Linux 6.13)
  * and the pid namespace's NS_GET_PID_IN_PIDNS: a tenth of the cost of
  * /proc/PID/status, whose text the kernel renders whole for each read.
+ * The pidfd is left in @el->caller_fd, for close_caller() after the answer.
  * Return: the pid in the jail, or 0 (not known this way: read /proc)
  */
-static pid_t jail_pid_ioctl(const struct exec_log *el, pid_t host,
+static pid_t jail_pid_ioctl(struct exec_log *el, pid_t host,
 			    pid_t *host_ppid)
 {
 	struct exec_pidfd_info info = { .mask = EXEC_PIDFD_INFO_PID };
-	autoclose int pidfd = -1;
 	int jail;
 
 	if (el->pidns_fd < 0)
 		return 0;
 	if (host_ppid) {
+		close_caller(el);	/* none: one caller at a time */
 		/* EINVAL for a thread that is not its group's leader */
-		pidfd = (int)syscall(SYS_pidfd_open, host, 0);
-		if (pidfd < 0 ||
-		    ioctl(pidfd, EXEC_PIDFD_GET_INFO, &info) < 0 ||
+		el->caller_fd = (int)syscall(SYS_pidfd_open, host, 0);
+		if (el->caller_fd < 0 ||
+		    ioctl(el->caller_fd, EXEC_PIDFD_GET_INFO, &info) < 0 ||
 		    !(info.mask & EXEC_PIDFD_INFO_PID) || !info.ppid)
 			return 0;
 		*host_ppid = (pid_t)info.ppid;
@@ -512,6 +555,15 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 	 * both validates the reads and lets the caller go on.
 	 */
 	is_valid = !filter_notify_continue(notify_fd, d->id);
+	/*
+	 * The caller may have been woken on this CPU (the other is busy, or
+	 * the wake-up is synchronous): let it run its exec first, and write
+	 * the event after it, or on another CPU the scheduler moves us to,
+	 * instead of making it wait for the formatting and the write.
+	 */
+	if (is_valid)
+		sched_yield();
+	close_caller(el);
 	if (!is_valid)
 		return;
 	/* A PATH search's miss runs nothing: not recorded, budget kept */
@@ -528,6 +580,7 @@ void execlog_finish(struct exec_log *el)
 	if (!el)
 		return;
 	write_dropped(el, true);
+	close_caller(el);
 	if (el->pidns_fd >= 0)
 		close(el->pidns_fd);
 	el->pidns_fd = -1;
