@@ -243,34 +243,71 @@ static pid_t jail_pid_of(pid_t pid, pid_t *host_ppid)
 }
 
 
+/* What a call's two pointers (path, argv) point to, as read */
+struct exec_raw {
+	char path[EXEC_ARG_READ + 1];
+	size_t path_len;
+	uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
+	size_t n_ptr;
+};
+
 /*
- * The first @n arguments in one process_vm_readv(); one that a fault cut
- * short (a string near the end of a mapping) is read again on its own.
+ * Whether argument address @p is within the bytes read at the path's
+ * address @path: then they are its bytes, read a moment ago from the
+ * same waiting caller, as a read of its own would get them. The path's
+ * own address (execv(argv[0], argv), a shell running a command typed
+ * with its directory) takes them as they are; an address inside them
+ * (arguments a shell stored right after the path) only when its NUL is
+ * among them. The arguments of a common exec need no read of their own.
  */
-static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+static bool arg_in_path(const struct exec_raw *r, uint64_t path, uint64_t p,
+			struct exec_arg *a, uint8_t *raw)
+{
+	size_t off;
+
+	if (!p || !path || p < path || p - path >= r->path_len)
+		return false;
+	off = (size_t)(p - path);
+	if (off && !memchr(r->path + off, '\0', r->path_len - off))
+		return false;
+	memcpy(raw, r->path + off, r->path_len - off);
+	*a = (struct exec_arg){ raw, r->path_len - off };
+	return true;
+}
+
+/*
+ * The first @n arguments in one process_vm_readv(), but for those
+ * arg_in_path() finds; one that a fault cut short (a string near the end
+ * of a mapping) is read again on its own.
+ */
+static void read_args(pid_t pid, const struct exec_raw *r, uint64_t path,
 		      struct exec_arg *a, size_t n,
 		      uint8_t (*raw)[EXEC_ARG_READ])
 {
 	struct iovec local[EXEC_ARGS_SHOWN], remote[EXEC_ARGS_SHOWN];
+	size_t at[EXEC_ARGS_SHOWN], k = 0, left;
 	ssize_t got;
-	size_t left;
 
 	for (size_t i = 0; i < n; i++) {
-		local[i] = (struct iovec){ raw[i], EXEC_ARG_READ };
-		remote[i] = (struct iovec){
-			remote_ptr(exec_argv_ptr(ptrs, n_ptr, i)), EXEC_ARG_READ
-		};
+		uint64_t p = exec_argv_ptr(r->ptrs, r->n_ptr, i);
+
+		a[i] = (struct exec_arg){ raw[i], 0 };
+		if (arg_in_path(r, path, p, &a[i], raw[i]))
+			continue;
+		at[k] = i;
+		local[k] = (struct iovec){ raw[i], EXEC_ARG_READ };
+		remote[k++] = (struct iovec){ remote_ptr(p), EXEC_ARG_READ };
 	}
-	got = n ? process_vm_readv(pid, local, n, remote, n, 0) : 0;
+	got = k ? process_vm_readv(pid, local, k, remote, k, 0) : 0;
 	left = got > 0 ? (size_t)got : 0;
-	for (size_t i = 0; i < n; i++) {
-		a[i].p = raw[i];
-		a[i].len = left < EXEC_ARG_READ ? left : EXEC_ARG_READ;
-		left -= a[i].len;
-		if (a[i].len < EXEC_ARG_READ &&
-		    !memchr(raw[i], '\0', a[i].len))
-			a[i].len = read_mem(pid, (uintptr_t)remote[i].iov_base,
-					    raw[i], EXEC_ARG_READ);
+	for (size_t j = 0; j < k; j++) {
+		struct exec_arg *x = &a[at[j]];
+
+		x->len = left < EXEC_ARG_READ ? left : EXEC_ARG_READ;
+		left -= x->len;
+		if (x->len < EXEC_ARG_READ && !memchr(raw[at[j]], '\0', x->len))
+			x->len = read_mem(pid, (uintptr_t)remote[j].iov_base,
+					  raw[at[j]], EXEC_ARG_READ);
 	}
 }
 
@@ -278,16 +315,16 @@ static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
  * The argv, rendered into @c; *@arg0 is its first argument as read (not
  * NUL-terminated when it was cut), len 0 when there is none
  */
-static void read_argv(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+static void read_argv(pid_t pid, const struct exec_raw *r, uint64_t path,
 		      struct exec_claim *c, struct exec_arg *arg0)
 {
 	static uint8_t raw[EXEC_ARGS_SHOWN][EXEC_ARG_READ];
 	struct exec_arg a[EXEC_ARGS_SHOWN];
 	size_t n;
 
-	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
+	exec_argv_count(r->ptrs, r->n_ptr, &c->argc, &c->is_complete);
 	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
-	read_args(pid, ptrs, n_ptr, a, n, raw);
+	read_args(pid, r, path, a, n, raw);
 	*arg0 = n ? a[0] : (struct exec_arg){ raw[0], 0 };
 	if (exec_render_argv(a, n, c->argc, c->is_complete, c->argv,
 			     sizeof(c->argv)) < 0)
@@ -351,13 +388,6 @@ static bool may_be_search(const char *path, const struct exec_arg *arg0)
 	       strcmp(path, (const char *)arg0->p) != 0;
 }
 
-/* What a call's two pointers (path, argv) point to, as read */
-struct exec_raw {
-	char path[EXEC_ARG_READ + 1];
-	size_t path_len;
-	uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
-	size_t n_ptr;
-};
 
 /*
  * The argv pointers after the first EXEC_PTRS_FIRST, when those held no
@@ -502,14 +532,14 @@ static void read_claim(struct exec_log *el, const struct filter_denial *d,
 		       struct exec_claim *c)
 {
 	bool is_at = d->nr == __NR_execveat;
+	uint64_t path = d->args[is_at ? 1 : 0];
 	static struct exec_raw r;
 	pid_t host_ppid = 0;
 	struct exec_arg arg0;
 
-	read_path_ptrs(d->pid, d->args[is_at ? 1 : 0], d->args[is_at ? 2 : 1],
-		       &r);
+	read_path_ptrs(d->pid, path, d->args[is_at ? 2 : 1], &r);
 	/* argv first: its argv[0] says whether the path needs a look-up */
-	read_argv(d->pid, r.ptrs, r.n_ptr, c, &arg0);
+	read_argv(d->pid, &r, path, c, &arg0);
 	read_path(d, &r, c, &arg0);
 	if (c->is_absent)
 		return;
