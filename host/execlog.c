@@ -32,7 +32,6 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sched.h>
 #include <time.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
@@ -585,14 +584,6 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 	 * both validates the reads and lets the caller go on.
 	 */
 	is_valid = !filter_notify_continue(notify_fd, d->id);
-	/*
-	 * The caller may have been woken on this CPU (the other is busy, or
-	 * the wake-up is synchronous): let it run its exec first, and write
-	 * the event after it, or on another CPU the scheduler moves us to,
-	 * instead of making it wait for the formatting and the write.
-	 */
-	if (is_valid)
-		sched_yield();
 	close_caller(el);
 	if (!is_valid)
 		return;
