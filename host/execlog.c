@@ -43,6 +43,8 @@
 #define EXECLOG_BURST 2000	/* events logged before the rate applies */
 #define EXECLOG_RATE 200	/* events a second after the burst */
 #define EXECLOG_PIDS 256	/* host pid -> jail pid, recently seen */
+#define EXEC_PTRS_FIRST 64	/* argv pointers read with the path */
+_Static_assert(EXEC_PTRS_FIRST <= EXEC_PTRS_READ, "a part of the array");
 
 /* Linux 6.10 (nsfs) and 6.13 (pidfs); older headers lack them */
 #ifndef NS_GET_PID_IN_PIDNS
@@ -73,6 +75,9 @@ struct exec_pidfd_info {
  * @n_pids:	entries written (a ring)
  * @pidns_fd:	the jail's pid namespace, to translate pids without reading
  *		/proc (Linux 6.10), or -1
+ * @caller_fd:	the pidfd of the caller being recorded, or -1: closed only
+ *		after the answer, so that its cost (the kernel frees the
+ *		pidfd's file there) is not the caller's wait
  */
 struct exec_log {
 	const struct jail_config *cfg;
@@ -87,6 +92,7 @@ struct exec_log {
 	} pids[EXECLOG_PIDS];
 	size_t n_pids;
 	int pidns_fd;
+	int caller_fd;
 };
 
 /* What one caller claims, made printable and bounded */
@@ -109,6 +115,7 @@ struct exec_log *execlog_new(const struct jail_run *run, pid_t init_pid)
 
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/pid", (int)init_pid);
 	el->pidns_fd = init_pid > 0 ? open(ns, O_RDONLY | O_CLOEXEC) : -1;
+	el->caller_fd = -1;
 
 	el->cfg = cfg;
 	el->run = run;
@@ -235,34 +242,71 @@ static pid_t jail_pid_of(pid_t pid, pid_t *host_ppid)
 }
 
 
+/* What a call's two pointers (path, argv) point to, as read */
+struct exec_raw {
+	char path[EXEC_ARG_READ + 1];
+	size_t path_len;
+	uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
+	size_t n_ptr;
+};
+
 /*
- * The first @n arguments in one process_vm_readv(); one that a fault cut
- * short (a string near the end of a mapping) is read again on its own.
+ * Whether argument address @p is within the bytes read at the path's
+ * address @path: then they are its bytes, read a moment ago from the
+ * same waiting caller, as a read of its own would get them. The path's
+ * own address (execv(argv[0], argv), a shell running a command typed
+ * with its directory) takes them as they are; an address inside them
+ * (arguments a shell stored right after the path) only when its NUL is
+ * among them. The arguments of a common exec need no read of their own.
  */
-static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+static bool arg_in_path(const struct exec_raw *r, uint64_t path, uint64_t p,
+			struct exec_arg *a, uint8_t *raw)
+{
+	size_t off;
+
+	if (!p || !path || p < path || p - path >= r->path_len)
+		return false;
+	off = (size_t)(p - path);
+	if (off && !memchr(r->path + off, '\0', r->path_len - off))
+		return false;
+	memcpy(raw, r->path + off, r->path_len - off);
+	*a = (struct exec_arg){ raw, r->path_len - off };
+	return true;
+}
+
+/*
+ * The first @n arguments in one process_vm_readv(), but for those
+ * arg_in_path() finds; one that a fault cut short (a string near the end
+ * of a mapping) is read again on its own.
+ */
+static void read_args(pid_t pid, const struct exec_raw *r, uint64_t path,
 		      struct exec_arg *a, size_t n,
 		      uint8_t (*raw)[EXEC_ARG_READ])
 {
 	struct iovec local[EXEC_ARGS_SHOWN], remote[EXEC_ARGS_SHOWN];
+	size_t at[EXEC_ARGS_SHOWN], k = 0, left;
 	ssize_t got;
-	size_t left;
 
 	for (size_t i = 0; i < n; i++) {
-		local[i] = (struct iovec){ raw[i], EXEC_ARG_READ };
-		remote[i] = (struct iovec){
-			remote_ptr(exec_argv_ptr(ptrs, n_ptr, i)), EXEC_ARG_READ
-		};
+		uint64_t p = exec_argv_ptr(r->ptrs, r->n_ptr, i);
+
+		a[i] = (struct exec_arg){ raw[i], 0 };
+		if (arg_in_path(r, path, p, &a[i], raw[i]))
+			continue;
+		at[k] = i;
+		local[k] = (struct iovec){ raw[i], EXEC_ARG_READ };
+		remote[k++] = (struct iovec){ remote_ptr(p), EXEC_ARG_READ };
 	}
-	got = n ? process_vm_readv(pid, local, n, remote, n, 0) : 0;
+	got = k ? process_vm_readv(pid, local, k, remote, k, 0) : 0;
 	left = got > 0 ? (size_t)got : 0;
-	for (size_t i = 0; i < n; i++) {
-		a[i].p = raw[i];
-		a[i].len = left < EXEC_ARG_READ ? left : EXEC_ARG_READ;
-		left -= a[i].len;
-		if (a[i].len < EXEC_ARG_READ &&
-		    !memchr(raw[i], '\0', a[i].len))
-			a[i].len = read_mem(pid, (uintptr_t)remote[i].iov_base,
-					    raw[i], EXEC_ARG_READ);
+	for (size_t j = 0; j < k; j++) {
+		struct exec_arg *x = &a[at[j]];
+
+		x->len = left < EXEC_ARG_READ ? left : EXEC_ARG_READ;
+		left -= x->len;
+		if (x->len < EXEC_ARG_READ && !memchr(raw[at[j]], '\0', x->len))
+			x->len = read_mem(pid, (uintptr_t)remote[j].iov_base,
+					  raw[at[j]], EXEC_ARG_READ);
 	}
 }
 
@@ -270,16 +314,16 @@ static void read_args(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
  * The argv, rendered into @c; *@arg0 is its first argument as read (not
  * NUL-terminated when it was cut), len 0 when there is none
  */
-static void read_argv(pid_t pid, const uint8_t *ptrs, size_t n_ptr,
+static void read_argv(pid_t pid, const struct exec_raw *r, uint64_t path,
 		      struct exec_claim *c, struct exec_arg *arg0)
 {
 	static uint8_t raw[EXEC_ARGS_SHOWN][EXEC_ARG_READ];
 	struct exec_arg a[EXEC_ARGS_SHOWN];
 	size_t n;
 
-	exec_argv_count(ptrs, n_ptr, &c->argc, &c->is_complete);
+	exec_argv_count(r->ptrs, r->n_ptr, &c->argc, &c->is_complete);
 	n = c->argc < EXEC_ARGS_SHOWN ? c->argc : EXEC_ARGS_SHOWN;
-	read_args(pid, ptrs, n_ptr, a, n, raw);
+	read_args(pid, r, path, a, n, raw);
 	*arg0 = n ? a[0] : (struct exec_arg){ raw[0], 0 };
 	if (exec_render_argv(a, n, c->argc, c->is_complete, c->argv,
 			     sizeof(c->argv)) < 0)
@@ -343,26 +387,44 @@ static bool may_be_search(const char *path, const struct exec_arg *arg0)
 	       strcmp(path, (const char *)arg0->p) != 0;
 }
 
-/* What a call's two pointers (path, argv) point to, as read */
-struct exec_raw {
-	char path[EXEC_ARG_READ + 1];
-	size_t path_len;
-	uint8_t ptrs[EXEC_PTRS_READ * sizeof(uint64_t)];
-	size_t n_ptr;
-};
 
 /*
- * The path and the argv pointers in one process_vm_readv(). The kernel
- * stops at the first fault: when the path's read is cut short (a string
- * near the end of a mapping), each is read on its own.
+ * The argv pointers after the first EXEC_PTRS_FIRST, when those held no
+ * NULL: a read that stops where the first one stopped, so that the two
+ * together read what one read of EXEC_PTRS_READ would (the kernel stops
+ * at the first fault either way)
+ */
+static void read_more_ptrs(pid_t pid, uint64_t argv, struct exec_raw *r)
+{
+	const size_t first = EXEC_PTRS_FIRST * sizeof(uint64_t);
+	size_t argc;
+	bool is_complete;
+
+	if (r->n_ptr < first)
+		return;		/* cut short by a fault: nothing after it */
+	exec_argv_count(r->ptrs, first, &argc, &is_complete);
+	if (is_complete)
+		return;
+	r->n_ptr += read_mem(pid, argv + first, r->ptrs + first,
+			     sizeof(r->ptrs) - first);
+}
+
+/*
+ * The path and the first EXEC_PTRS_FIRST argv pointers in one
+ * process_vm_readv(), then the rest of the pointers only when no NULL
+ * was among those (most programs get a few arguments: ~700 bytes read,
+ * not 8 KiB). The kernel stops at the first fault: when the path's read
+ * is cut short (a string near the end of a mapping), each is read on
+ * its own.
  */
 static void read_path_ptrs(pid_t pid, uint64_t path, uint64_t argv,
 			   struct exec_raw *r)
 {
+	const size_t first = EXEC_PTRS_FIRST * sizeof(uint64_t);
 	struct iovec local[2] = { { r->path, EXEC_ARG_READ },
-				  { r->ptrs, sizeof(r->ptrs) } };
+				  { r->ptrs, first } };
 	struct iovec remote[2] = { { remote_ptr(path), EXEC_ARG_READ },
-				   { remote_ptr(argv), sizeof(r->ptrs) } };
+				   { remote_ptr(argv), first } };
 	ssize_t got = -1;
 
 	if (path && argv)
@@ -370,10 +432,11 @@ static void read_path_ptrs(pid_t pid, uint64_t path, uint64_t argv,
 	if (got >= EXEC_ARG_READ) {
 		r->path_len = EXEC_ARG_READ;
 		r->n_ptr = (size_t)got - EXEC_ARG_READ;
-		return;
+	} else {
+		r->path_len = read_mem(pid, path, r->path, EXEC_ARG_READ);
+		r->n_ptr = read_mem(pid, argv, r->ptrs, first);
 	}
-	r->path_len = read_mem(pid, path, r->path, EXEC_ARG_READ);
-	r->n_ptr = read_mem(pid, argv, r->ptrs, sizeof(r->ptrs));
+	read_more_ptrs(pid, argv, r);
 }
 
 /*
@@ -404,27 +467,36 @@ static void read_path(const struct filter_denial *d, struct exec_raw *r,
 		c->is_absent = !claim_exists(d->pid, raw);
 }
 
+/* The caller's pidfd, once it no longer waits for us */
+static void close_caller(struct exec_log *el)
+{
+	if (el->caller_fd >= 0)
+		close(el->caller_fd);
+	el->caller_fd = -1;
+}
+
 /*
  * @host's pid in the jail and (@host_ppid) its parent's host pid from the
  * kernel's answers to two ioctls, a pidfd's PIDFD_GET_INFO (Linux 6.13)
  * and the pid namespace's NS_GET_PID_IN_PIDNS: a tenth of the cost of
  * /proc/PID/status, whose text the kernel renders whole for each read.
+ * The pidfd is left in @el->caller_fd, for close_caller() after the answer.
  * Return: the pid in the jail, or 0 (not known this way: read /proc)
  */
-static pid_t jail_pid_ioctl(const struct exec_log *el, pid_t host,
+static pid_t jail_pid_ioctl(struct exec_log *el, pid_t host,
 			    pid_t *host_ppid)
 {
 	struct exec_pidfd_info info = { .mask = EXEC_PIDFD_INFO_PID };
-	autoclose int pidfd = -1;
 	int jail;
 
 	if (el->pidns_fd < 0)
 		return 0;
 	if (host_ppid) {
+		close_caller(el);	/* none: one caller at a time */
 		/* EINVAL for a thread that is not its group's leader */
-		pidfd = (int)syscall(SYS_pidfd_open, host, 0);
-		if (pidfd < 0 ||
-		    ioctl(pidfd, EXEC_PIDFD_GET_INFO, &info) < 0 ||
+		el->caller_fd = (int)syscall(SYS_pidfd_open, host, 0);
+		if (el->caller_fd < 0 ||
+		    ioctl(el->caller_fd, EXEC_PIDFD_GET_INFO, &info) < 0 ||
 		    !(info.mask & EXEC_PIDFD_INFO_PID) || !info.ppid)
 			return 0;
 		*host_ppid = (pid_t)info.ppid;
@@ -459,14 +531,14 @@ static void read_claim(struct exec_log *el, const struct filter_denial *d,
 		       struct exec_claim *c)
 {
 	bool is_at = d->nr == __NR_execveat;
+	uint64_t path = d->args[is_at ? 1 : 0];
 	static struct exec_raw r;
 	pid_t host_ppid = 0;
 	struct exec_arg arg0;
 
-	read_path_ptrs(d->pid, d->args[is_at ? 1 : 0], d->args[is_at ? 2 : 1],
-		       &r);
+	read_path_ptrs(d->pid, path, d->args[is_at ? 2 : 1], &r);
 	/* argv first: its argv[0] says whether the path needs a look-up */
-	read_argv(d->pid, r.ptrs, r.n_ptr, c, &arg0);
+	read_argv(d->pid, &r, path, c, &arg0);
 	read_path(d, &r, c, &arg0);
 	if (c->is_absent)
 		return;
@@ -512,6 +584,7 @@ void execlog_handle(struct exec_log *el, int notify_fd,
 	 * both validates the reads and lets the caller go on.
 	 */
 	is_valid = !filter_notify_continue(notify_fd, d->id);
+	close_caller(el);
 	if (!is_valid)
 		return;
 	/* A PATH search's miss runs nothing: not recorded, budget kept */
@@ -528,6 +601,7 @@ void execlog_finish(struct exec_log *el)
 	if (!el)
 		return;
 	write_dropped(el, true);
+	close_caller(el);
 	if (el->pidns_fd >= 0)
 		close(el->pidns_fd);
 	el->pidns_fd = -1;

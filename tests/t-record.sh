@@ -74,6 +74,18 @@ assert_eq "every event of that run stays under 2 KiB" True \
 assert_match "the long argument is cut with a marker" \
 	"^sh -c 'printf %s \"\\\$1\" \| wc -c' sh x+\[\.\.\.\]$" \
 	"$(ev "$log" 'ex[0]["argv"]')"
+# --- arguments a shell stores after the path it runs: recorded whole
+mid=$(head -c 150 /dev/zero | tr '\0' y)
+run -- sh -c '/bin/echo short "$1" tail >/dev/null' sh "$mid"
+assert_eq "arguments stored after the path are recorded whole" \
+	"/bin/echo short $mid tail" "$(ev "$log" 'ex[1]["argv"]')"
+# a word of the command line itself, stored right after the path: 192
+# bytes, what is read at an argument's own address, more than the path's
+# read still holds of it
+long=$(head -c 300 /dev/zero | tr '\0' z)
+run -- sh -c "/bin/echo $long tail >/dev/null"
+assert_match "... one longer than what is read: its first 192 bytes, cut" \
+	'^/bin/echo z{192}\[\.\.\.\] \[\+1 more arguments\]$' "$(ev "$log" 'ex[1]["argv"]')"
 # shellcheck disable=SC2046 # one word per number
 run -- sh -c 'exec /bin/true "$@"' sh $(seq 1 500)
 assert_match "a long list is cut and the rest counted" \
