@@ -153,6 +153,7 @@ struct crypto_tls {
 	BIO *wbuf;	/* records gathered before the socket, or NULL */
 	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
+	bool is_starved;	/* the last read wanted more from the socket */
 };
 
 /*
@@ -435,9 +436,11 @@ ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
 							     (int)len);
 	int e;
 
+	t->is_starved = false;
 	if (n > 0)
 		return n;
 	e = ssl_fn.SSL_get_error(t->ssl, n);
+	t->is_starved = e == SSL_ERROR_WANT_READ;
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return -EAGAIN;
 	/* A peer that closes without close_notify ends the stream too: the
@@ -464,9 +467,15 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 {
 	int n = ssl_fn.SSL_pending(t->ssl);
 
-	/* With read-ahead, records read from the socket but not yet
-	 * decrypted are pending too: poll() would not see them */
-	if (n <= 0 && ssl_fn.SSL_has_pending(t->ssl))
+	/*
+	 * With read-ahead, records read from the socket but not yet
+	 * decrypted are pending too: poll() would not see them. Not so the
+	 * start of a record the last read could not finish: only the socket
+	 * can complete it, and reading again before poll() says so would
+	 * spin on EAGAIN (a read per microsecond while the rest is on its
+	 * way, the CPU the client and server need)
+	 */
+	if (n <= 0 && !t->is_starved && ssl_fn.SSL_has_pending(t->ssl))
 		return 1;
 	return n > 0 ? (size_t)n : 0;
 }
