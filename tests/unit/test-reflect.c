@@ -160,7 +160,8 @@ static void expected(const char *in, char *exp)
 static void test_long(void)
 {
 	static char in[40000], exp[40000];
-	static const char *const near = "sk-ant-REALVALUEREALVALUEREALVALUE012,";
+	static const char *const near =
+		"sk-ant-REALVALUEREALVALUEREALVALUE012,";
 	static const size_t steps[] = { 256, 300, 1000, 4096, 16384, 40000 };
 	size_t n;
 	bool all = true;
@@ -191,13 +192,15 @@ static void test_long(void)
 			exp[0] = ' ';
 			n++;
 			h = stream_pieces(in, steps[s]);
-			all &= h == 1 && out_len == n && !strcmp((char *)out, exp);
+			all &= h == 1 && out_len == n &&
+			       !strcmp((char *)out, exp);
 		}
 	ok(all, "values in long pieces, after near misses, cut anywhere: "
 		"each replaced, nothing else changed");
 	memset(in, 'x', 20000);
 	in[20000] = 0;
-	is_int((int)stream_pieces(in, 16384), 0, "a long answer without a value");
+	is_int((int)stream_pieces(in, 16384), 0,
+	       "a long answer without a value");
 	ok(out_len == 20000 && !memcmp(out, in, 20000), "... passes unchanged");
 }
 
