@@ -108,7 +108,6 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_write)                                                           \
 	X(SSL_pending)                                                         \
 	X(SSL_has_pending)                                                     \
-	X(SSL_CTX_set_default_read_buffer_len)                                 \
 	X(SSL_shutdown)                                                        \
 	X(SSL_get_error)                                                       \
 	X(X509_verify_cert_error_string)                                       \
@@ -225,8 +224,12 @@ void crypto_tls_free(struct crypto_tls *t)
 
 /*
  * A write cut short by a full socket is retried from where it was; reads
- * take every record the socket holds at once (read-ahead), so that a
- * stream costs one read(2) per many records, not two per record
+ * take every record the socket holds at once (read-ahead during the
+ * handshake, the read buffer after it: tls_read_buffer()), so that a
+ * stream costs one read(2) per many records, not two per record.
+ * OpenSSL's own record buffer keeps its default size (a record): with
+ * read-ahead off it is taken and given back (SSL_MODE_RELEASE_BUFFERS)
+ * for every record, which a 256 KiB one made an mmap() and munmap() each
  */
 static void set_modes(SSL_CTX *ctx)
 {
@@ -235,7 +238,6 @@ static void set_modes(SSL_CTX *ctx)
 				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 				    SSL_MODE_RELEASE_BUFFERS,
 			    NULL);
-	ssl_fn.SSL_CTX_set_default_read_buffer_len(ctx, CRYPTO_READ_BUF);
 	/*
 	 * Kernel TLS, always asked for: libssl hands the keys to the socket
 	 * after the handshake and reads and writes plaintext on it; where
