@@ -108,6 +108,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_write)                                                           \
 	X(SSL_pending)                                                         \
 	X(SSL_has_pending)                                                     \
+	X(SSL_CTX_set_default_read_buffer_len)                                 \
 	X(SSL_shutdown)                                                        \
 	X(SSL_get_error)                                                       \
 	X(X509_verify_cert_error_string)                                       \
@@ -123,13 +124,11 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_get_rbio)                                                        \
 	X(SSL_get_wbio)                                                        \
 	X(SSL_set0_wbio)                                                       \
-	X(SSL_set0_rbio)                                                       \
 	X(BIO_f_buffer)                                                        \
 	X(BIO_new)                                                             \
 	X(BIO_ctrl)                                                            \
 	X(BIO_int_ctrl)                                                        \
 	X(BIO_push)                                                            \
-	X(BIO_next)                                                            \
 	X(BIO_up_ref)                                                          \
 	X(BIO_free)                                                            \
 	X(BIO_test_flags)                                                      \
@@ -152,8 +151,6 @@ struct crypto_tls {
 	SSL_CTX *ctx;	/* NULL: shared (client_ctx, or a leaf's) */
 	SSL *ssl;
 	BIO *wbuf;	/* records gathered before the socket, or NULL */
-	BIO *rbuf;	/* records read ahead for OpenSSL, or NULL */
-	bool is_trimmed;	/* @rbuf taken away (crypto_tls_trim()) */
 	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
 	bool is_starved;	/* the last read wanted more from the socket */
@@ -224,12 +221,8 @@ void crypto_tls_free(struct crypto_tls *t)
 
 /*
  * A write cut short by a full socket is retried from where it was; reads
- * take every record the socket holds at once (read-ahead during the
- * handshake, the read buffer after it: tls_read_buffer()), so that a
- * stream costs one read(2) per many records, not two per record.
- * OpenSSL's own record buffer keeps its default size (a record): with
- * read-ahead off it is taken and given back (SSL_MODE_RELEASE_BUFFERS)
- * for every record, which a 256 KiB one made an mmap() and munmap() each
+ * take every record the socket holds at once (read-ahead), so that a
+ * stream costs one read(2) per many records, not two per record
  */
 static void set_modes(SSL_CTX *ctx)
 {
@@ -238,6 +231,7 @@ static void set_modes(SSL_CTX *ctx)
 				    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 				    SSL_MODE_RELEASE_BUFFERS,
 			    NULL);
+	ssl_fn.SSL_CTX_set_default_read_buffer_len(ctx, CRYPTO_READ_BUF);
 	/*
 	 * Kernel TLS, always asked for: libssl hands the keys to the socket
 	 * after the handshake and reads and writes plaintext on it; where
@@ -253,42 +247,10 @@ static void set_modes(SSL_CTX *ctx)
 }
 
 /*
- * Reading in user space: what the socket holds is read at once into a
- * buffer BIO, from which OpenSSL takes one record at a time (its own
- * read-ahead off). OpenSSL 3.0's read-ahead moves what is left of its
- * buffer to the buffer's start before each record it decrypts: a read of
- * 16 records moved 7.5 times their bytes (2 GB of memmove() for a
- * 256 MiB download), where the buffer BIO copies each byte once.
- * Return: 0, or -EIO
- */
-static int tls_read_buffer(struct crypto_tls *t)
-{
-	BIO *r = ssl_fn.SSL_get_rbio(t->ssl);
-	BIO *b = ssl_fn.BIO_new(ssl_fn.BIO_f_buffer());
-
-	if (!b)
-		return -EIO;
-	/* The input side's size alone (the output side stays unused) */
-	if (ssl_fn.BIO_int_ctrl(b, BIO_C_SET_BUFF_SIZE, CRYPTO_READ_BUF,
-				0) != 1 ||
-	    ssl_fn.BIO_up_ref(r) != 1) {
-		ssl_fn.BIO_free(b);
-		return -EIO;
-	}
-	/* The socket BIO is now the writing side's and this chain's; what
-	 * the handshake read ahead is still OpenSSL's, read first */
-	ssl_fn.SSL_set0_rbio(t->ssl, ssl_fn.BIO_push(b, r));
-	ssl_fn.SSL_set_read_ahead(t->ssl, 0);
-	t->rbuf = b;
-	return 0;
-}
-
-/*
  * After the handshake: which directions the kernel took over; reading
- * in user space reads ahead (tls_read_buffer()), writing in user space
- * gathers the records of one crypto_tls_write() into few write(2)s (a
- * buffer BIO before the socket: fewer wake-ups of the peer than a write
- * per 16 KiB record).
+ * in user space reads ahead, writing in user space gathers the records
+ * of one crypto_tls_write() into few write(2)s (a buffer BIO before the
+ * socket: fewer wake-ups of the peer than a write per 16 KiB record).
  * The buffer is CRYPTO_WRITE_BUF only while a large write lasts, a page
  * between writes (an idle connection holds no more).
  * Return: 0, or -EIO
@@ -303,8 +265,8 @@ static int tls_after_handshake(struct crypto_tls *t)
 		t->ktls |= CRYPTO_KTLS_TX;
 	if (ssl_fn.BIO_ctrl(r, BIO_CTRL_GET_KTLS_RECV, 0, NULL))
 		t->ktls |= CRYPTO_KTLS_RX;
-	if (!(t->ktls & CRYPTO_KTLS_RX) && tls_read_buffer(t) < 0)
-		return -EIO;
+	if (!(t->ktls & CRYPTO_KTLS_RX))
+		ssl_fn.SSL_set_read_ahead(t->ssl, 1);
 	if (t->ktls & CRYPTO_KTLS_TX)
 		return 0;
 	b = ssl_fn.BIO_new(ssl_fn.BIO_f_buffer());
@@ -468,40 +430,11 @@ static int tls_wait(struct crypto_tls *t, int n)
 	return poll(&pf, 1, 60000) == 1 ? 0 : -EIO;
 }
 
-/* Bytes the read buffer holds, not yet given to OpenSSL */
-static bool rbuf_pending(struct crypto_tls *t)
-{
-	return t->rbuf && ssl_fn.BIO_ctrl(t->rbuf, BIO_CTRL_PENDING, 0,
-					  NULL) > 0;
-}
-
-void crypto_tls_trim(struct crypto_tls *t)
-{
-	BIO *r;
-
-	/* Only while empty: the buffer goes with what it holds */
-	if (!t || !t->rbuf || rbuf_pending(t))
-		return;
-	r = ssl_fn.BIO_next(t->rbuf);
-	if (!r || ssl_fn.BIO_up_ref(r) != 1)
-		return;
-	/* The socket BIO reads alone again (SSL_set0_rbio() frees the
-	 * buffer and its reference); the next read puts a buffer back */
-	ssl_fn.SSL_set0_rbio(t->ssl, r);
-	t->rbuf = NULL;
-	t->is_trimmed = true;
-}
-
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len)
 {
-	int n, e;
-
-	/* Quiet no more: a read buffer again (without one if that fails:
-	 * slower, not wrong) */
-	if (t->is_trimmed && tls_read_buffer(t) == 0)
-		t->is_trimmed = false;
-	n = ssl_fn.SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX :
-							 (int)len);
+	int n = ssl_fn.SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX :
+							     (int)len);
+	int e;
 
 	t->is_starved = false;
 	if (n > 0)
@@ -535,16 +468,14 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 	int n = ssl_fn.SSL_pending(t->ssl);
 
 	/*
-	 * Records read from the socket but not yet decrypted (in OpenSSL's
-	 * buffer or the read buffer) are pending too: poll() would not see
-	 * them. Not so the
+	 * With read-ahead, records read from the socket but not yet
+	 * decrypted are pending too: poll() would not see them. Not so the
 	 * start of a record the last read could not finish: only the socket
 	 * can complete it, and reading again before poll() says so would
 	 * spin on EAGAIN (a read per microsecond while the rest is on its
 	 * way, the CPU the client and server need)
 	 */
-	if (n <= 0 && !t->is_starved &&
-	    (ssl_fn.SSL_has_pending(t->ssl) || rbuf_pending(t)))
+	if (n <= 0 && !t->is_starved && ssl_fn.SSL_has_pending(t->ssl))
 		return 1;
 	return n > 0 ? (size_t)n : 0;
 }

@@ -101,9 +101,6 @@ int crypto_tls_client_init(void);
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
 /* Bytes already decrypted and not yet read */
 size_t crypto_tls_pending(struct crypto_tls *t);
-/* A quiet session's read buffer freed while it is empty (the next read
- * makes a new one); NULL is fine */
-void crypto_tls_trim(struct crypto_tls *t);
 /* Write all of @buf, waiting for the socket as needed. Return: 0/-EIO */
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
 #define CRYPTO_KTLS_TX 1u	/* the kernel encrypts what is written */

@@ -667,8 +667,6 @@ static void icpt_release_idle(void)
 	if (icpt_self) {
 		release_pages(icpt_self->down, sizeof(icpt_self->down));
 		release_pages(icpt_self->rout, sizeof(icpt_self->rout));
-		crypto_tls_trim(icpt_self->up);
-		crypto_tls_trim(icpt_self->jail);
 	}
 	(void)malloc_trim(0);
 }
