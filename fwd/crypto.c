@@ -473,11 +473,14 @@ size_t crypto_tls_pending(struct crypto_tls *t)
 {
 	int n = ssl_fn.SSL_pending(t->ssl);
 
-	/* With read-ahead, records read from the socket but not yet
-	 * decrypted are pending too: poll() would not see them. Unless the
-	 * last read found them a record cut short: the rest comes from the
-	 * socket, and asking again before would spin (on one CPU, keeping
-	 * the sender from sending it) */
+	/*
+	 * With read-ahead, records read from the socket but not yet
+	 * decrypted are pending too: poll() would not see them. Not so the
+	 * start of a record the last read could not finish: only the socket
+	 * can complete it, and reading again before poll() says so would
+	 * spin on EAGAIN (a read per microsecond while the rest is on its
+	 * way, the CPU the client and server need)
+	 */
 	if (n <= 0 && !t->is_starved && ssl_fn.SSL_has_pending(t->ssl))
 		return 1;
 	return n > 0 ? (size_t)n : 0;

@@ -43,10 +43,76 @@
 
 /* ---- the matcher ---------------------------------------------------- */
 
+/*
+ * The quick look first: one pass over @b for every value at once (a
+ * Wu-Manber skip). A window of the first @w bytes of the values slides
+ * along @b; the pair of bytes at its end says how far it may move
+ * without passing the start of any value (skip[], hashed: a collision
+ * only shortens a move), and only where that is 0 are the values
+ * compared. Most answers hold no value: one pass instead of one memmem()
+ * per pattern (four per secret).
+ */
+#define SKIP_MIN 256		/* bytes below which memmem() alone looks */
+#define SKIP_BITS 12		/* skip[]: 4 KiB on the stack */
+#define SKIP_WIN 64		/* the window's most bytes */
+
+static size_t pair_hash(const uint8_t *p)
+{
+	return ((size_t)p[0] << 4 ^ p[1]) & (((size_t)1 << SKIP_BITS) - 1);
+}
+
+/*
+ * Return: 0 when no value occurs in @b, 1 when one does, -1 when it
+ * would cost more than a few passes to tell (many near misses, or values
+ * too short for the skip to pay): the caller looks the linear way
+ */
+static int any_value(const uint8_t *b, size_t len,
+		     const struct reflect_pat *pats, size_t n)
+{
+	uint8_t skip[(size_t)1 << SKIP_BITS];
+	size_t w = SKIP_WIN, all = 0, work = 0, e;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pats[i].len && pats[i].len < w)
+			w = pats[i].len;
+		all += pats[i].len;
+	}
+	if (w < 4)
+		return -1;
+	memset(skip, (int)(w - 1), sizeof(skip));
+	for (size_t i = 0; i < n; i++)
+		for (size_t q = 1; pats[i].len && q < w; q++) {
+			size_t h = pair_hash(pats[i].from + q - 1);
+
+			if (skip[h] > w - 1 - q)
+				skip[h] = (uint8_t)(w - 1 - q);
+		}
+	/* Bounded: the comparisons cost at most 4 passes over @b */
+	for (e = w - 1; e < len;) {
+		size_t at = e + 1 - w;
+
+		if (skip[pair_hash(b + e - 1)]) {
+			e += skip[pair_hash(b + e - 1)];
+			continue;
+		}
+		work += all;
+		if (work > 4 * len)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (pats[i].len && pats[i].len <= len - at &&
+			    !memcmp(b + at, pats[i].from, pats[i].len))
+				return 1;
+		e++;
+	}
+	return 0;
+}
+
 /* Replace every whole value in @b (@len bytes) in place; note the hits */
 static void replace_all(uint8_t *b, size_t len, const struct reflect_pat *pats,
 			size_t n, uint32_t *hits)
 {
+	if (len >= SKIP_MIN && !any_value(b, len, pats, n))
+		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct reflect_pat *p = &pats[i];
 		size_t pos = 0;

@@ -139,6 +139,71 @@ static void test_base64(void)
 		"at each alignment");
 }
 
+/* @in with every VAL replaced by PH: what the matcher must give */
+static void expected(const char *in, char *exp)
+{
+	char *at = exp;
+
+	strcpy(exp, in);
+	while ((at = strstr(at, VAL)) != NULL) {
+		memcpy(at, PH, strlen(PH));
+		at += strlen(PH);
+	}
+}
+
+/*
+ * Pieces long enough for the one-pass look (reflect.c's skip): the value
+ * at the start, the end and in between, cut at every piece boundary,
+ * after runs of near misses (the value less its last byte) many enough
+ * to give the quick look up, and few
+ */
+static void test_long(void)
+{
+	static char in[40000], exp[40000];
+	static const char *const near =
+		"sk-ant-REALVALUEREALVALUEREALVALUE012,";
+	static const size_t steps[] = { 256, 300, 1000, 4096, 16384, 40000 };
+	size_t n;
+	bool all = true;
+
+	n = (size_t)snprintf(in, sizeof(in), "%s", VAL);
+	while (n < 10000)
+		in[n++] = 'x';
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", VAL);
+	for (size_t i = 0; i < 300; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", near);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", VAL);
+	for (size_t i = 0; i < 3; i++)
+		n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", near);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", VAL);
+	for (; n < 30000; n++)
+		in[n] = (char)('a' + n % 26);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "%s", VAL);
+	in[n] = 0;
+	expected(in, exp);
+	for (size_t s = 0; s < ARRAY_SIZE(steps); s++)
+		for (size_t shift = 0; shift < strlen(VAL); shift += 7) {
+			uint32_t h;
+
+			/* Every value cut at another point by each run */
+			memmove(in + 1, in, n + 1);
+			in[0] = ' ';
+			memmove(exp + 1, exp, n + 1);
+			exp[0] = ' ';
+			n++;
+			h = stream_pieces(in, steps[s]);
+			all &= h == 1 && out_len == n &&
+			       !strcmp((char *)out, exp);
+		}
+	ok(all, "values in long pieces, after near misses, cut anywhere: "
+		"each replaced, nothing else changed");
+	memset(in, 'x', 20000);
+	in[20000] = 0;
+	is_int((int)stream_pieces(in, 16384), 0,
+	       "a long answer without a value");
+	ok(out_len == 20000 && !memcmp(out, in, 20000), "... passes unchanged");
+}
+
 static void test_resp(void)
 {
 	struct reflect_resp r = { 0 };
@@ -248,6 +313,7 @@ int main(void)
 	setup();
 	test_stream();
 	test_base64();
+	test_long();
 	test_resp();
 	test_status();
 	return done_testing();
