@@ -151,6 +151,48 @@ static int replace_file(int dir, const char *name, const uint8_t *buf,
 	return 0;
 }
 
+/*
+ * Lines appended to the real reflog during the run (host git, another
+ * jail) are kept: the jail's lines after the part both share follow them.
+ * (Without a write meanwhile, the jail's copy replaces the real one: a
+ * reflog expire inside removes lines.)
+ * Return: the length of the jail's copy to skip (0: replace the real one)
+ */
+static size_t shared_prefix(int real, const char *name, const uint8_t *buf,
+			    size_t len)
+{
+	size_t n = 0, same = 0;
+	autofree uint8_t *cur = gitguard_read_hostile(real, name, LOG_MAX, &n);
+
+	if (!cur || n > LOG_MAX - len)
+		return 0;
+	while (same < n && same < len && cur[same] == buf[same])
+		same++;
+	while (same && buf[same - 1] != '\n')
+		same--;
+	/* The jail's copy grew the real one, or rewrote it (expire) */
+	if (same == n || !same)
+		return 0;
+	return same;
+}
+
+/* Append @buf to the regular file @name of @dir, never through a symlink */
+static int append_file(int dir, const char *name, const uint8_t *buf,
+		       size_t len)
+{
+	autoclose int fd = openat2_fd(dir, name,
+				      O_WRONLY | O_APPEND | O_NOFOLLOW |
+					      O_NONBLOCK,
+				      HOSTILE);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return fstat(fd, &st) < 0 ? -errno : -EINVAL;
+	return write_all(fd, buf, len) < 0 ? -errno : 0;
+}
+
 static void copy_log(struct copyback *c, int up, int real, const char *name,
 		     const char *rel)
 {
@@ -158,6 +200,7 @@ static void copy_log(struct copyback *c, int up, int real, const char *name,
 	autofree uint8_t *buf = gitguard_read_hostile(up, name, LOG_MAX, &len);
 	struct stat st;
 	mode_t mode = 0644;
+	size_t skip = 0;
 	int err;
 
 	if (!buf) {
@@ -174,8 +217,14 @@ static void copy_log(struct copyback *c, int up, int real, const char *name,
 			return;
 		}
 		mode = st.st_mode & 0777;
+		/* Written meanwhile on the host (the kernel sets mtime) */
+		if (st.st_mtim.tv_sec + 1 >= c->run->cfg->git->started)
+			skip = shared_prefix(real, name, buf, len);
 	}
-	err = replace_file(real, name, buf, len, mode);
+	if (skip)
+		err = append_file(real, name, buf + skip, len - skip);
+	else
+		err = replace_file(real, name, buf, len, mode);
 	if (err < 0)
 		refuse(c, rel, strerror(-err));
 }
