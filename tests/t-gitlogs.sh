@@ -131,6 +131,40 @@ assert_match "work: the new branch's reflog landed" "branch: Created" \
 out=$(hgit stash pop 2>&1)
 assert_match "work: host git pops the jail's stash" "Dropped" "$out"
 
+# 3b. a directory of logs/ emptied and made anew inside: what it held is
+# gone on the host too
+p=$(newrepo logs-anew)
+cd "$p" || exit 1
+hgit branch feat/a
+out=$(jg -- sh -c 'git branch -D -q feat/a && git branch feat/b &&
+	echo worked' 2>&1)
+assert_match "anew: done inside" "worked" "$out"
+assert_status "anew: the deleted branch's reflog is gone" 1 \
+	test -e .git/logs/refs/heads/feat/a
+assert_status "anew: the new branch's reflog landed" 0 \
+	test -f .git/logs/refs/heads/feat/b
+
+# 3c. the host commits while the jail runs: both reflog lines are kept
+p=$(newrepo logs-both)
+cd "$p" || exit 1
+u "$JAIL" --net none "${ID[@]}" -- sh -c 'git commit -q --allow-empty \
+	-m jail-c && touch ready && i=0 && while [ ! -e host-done ] &&
+	[ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done' >/dev/null 2>&1 &
+bg=$!
+if wait_until 20 test -e "$p/ready"; then
+	hgit commit -q --allow-empty -m host-c
+	u touch host-done
+	wait "$bg"
+	rl=$(hgit reflog 2>&1)
+	assert_match "both: the jail's commit is in the host reflog" \
+		"commit: jail-c" "$rl"
+	assert_match "both: the host's commit is in the host reflog" \
+		"commit: host-c" "$rl"
+else
+	t_fail "both: the jail committed" "never ready"
+	wait "$bg"
+fi
+
 # 4. a reflog of the jail's that is no reflog is not copied back
 p=$(newrepo logs-bad)
 cd "$p" || exit 1
