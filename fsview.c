@@ -537,6 +537,11 @@ static int overlay_layers(int fs, int lower, int upper, int work, bool by_fd)
 	return 0;
 }
 
+int fsview_overlay_layers(int fs, int lower, int upper, int work, bool by_fd)
+{
+	return overlay_layers(fs, lower, upper, work, by_fd);
+}
+
 /* --review: the project as an overlay whose writes go to the upper dir */
 static void overlay_at(int root_fd, struct view *v, const struct view_entry *e)
 {
@@ -907,7 +912,7 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	/* First: the supervisor fills them while we build */
 	git_tmp = gitguard_new_private(cfg);
 	if (git_tmp && w->private_git)
-		w->private_git(w->arg, git_tmp, cfg->git->n_dirs);
+		w->private_git(w->arg, git_tmp, 2 * cfg->git->n_dirs);
 	root_fd = make_root();
 	make_empty_file(root_fd, v);
 	sysview_build_system(root_fd, v);

@@ -235,7 +235,8 @@ static int run_jail(struct jail_run *run)
 						 WEXITSTATUS(s.fwd_status));
 	protect_verify(run, &prot);
 	{
-		size_t n_dirs = cfg->git ? cfg->git->n_dirs : 0;
+		/* Each git dir's private tmpfs, then its logs/ upper one */
+		size_t n_dirs = cfg->git ? 2 * cfg->git->n_dirs : 0;
 
 		placeholders_remove(cfg, ph,
 				    s.git_fd + (s.n_git_fd >= n_dirs ? n_dirs : 0),

@@ -107,9 +107,11 @@ static void explain_mounts(const struct jail_config *cfg)
 						     "--review");
 	}
 	for (size_t i = 0; cfg->git && i < cfg->git->n_dirs; i++)
-		printf("  %-8s %s  (default: private copy; objects, refs, logs "
-		       "shared; HEAD, index and operation state copied back, "
-		       "checked; config, hooks and the rest read-only)\n",
+		printf("  %-8s %s  (default: private copy; objects, refs "
+		       "shared; logs an overlay whose reflogs are copied back "
+		       "(shared where the kernel has no overlayfs); HEAD, "
+		       "index and operation state copied back, checked; "
+		       "config, hooks and the rest read-only)\n",
 		       "git", cfg->git->dir[i]);
 	if (cfg->git && cfg->git->is_truncated)
 		printf("  %-8s the search for git dirs stopped at its bounds "

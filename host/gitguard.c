@@ -966,8 +966,11 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	if (g)
 		(void)walk_dotgit(cfg->project, found_at_exit, r);
 
-	/* The child sent one tmpfs per git dir, in order, or none at all */
-	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
+	/*
+	 * The child sent one tmpfs per git dir, in order, then one for
+	 * each one's logs/, or none at all
+	 */
+	for (size_t i = 0; g && n_fd >= 2 * g->n_dirs && i < g->n_dirs; i++) {
 		int priv = tmp_fd[i];
 		uint64_t seen, in_priv;
 
@@ -992,6 +995,9 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 			if (seen & (UINT64_C(1) << (STATE_DIR_BIT + k)))
 				sync_state(run, priv, g->dir_fd[i], g->dir[i],
 					   state_dirs[k]);
+		if (tmp_fd[g->n_dirs + i] >= 0)
+			gitlogs_copy_back(run, tmp_fd[g->n_dirs + i],
+					  g->dir_fd[i], g->dir[i]);
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {

@@ -6,7 +6,8 @@
  * each guarded git dir, parents first, and filled from the real one,
  * which the supervisor opened before the jail existed and which is
  * reopened here and checked to be the same directory: the real
- * objects/, refs/, logs/, rr-cache/, lfs/ read-write, everything else
+ * objects/, refs/, rr-cache/, lfs/ read-write, logs/ an overlay over the
+ * real one (gitlogs.c), everything else
  * read-only; worktrees/ and modules/ are directories of the tmpfs where
  * each git dir below gets its own tmpfs. Every name is opened beneath its
  * directory without following a symlink; a top-level symlink is
@@ -278,13 +279,36 @@ int *gitguard_open_sources(const struct jail_config *cfg)
 	return fds;
 }
 
+/*
+ * logs/ as an overlay (gitlogs.c), even where the real git dir has none
+ * yet; else, with an old kernel, the real one bound read-write
+ */
+static void private_logs(const struct gitguard *g, size_t i, int src,
+			 int dst, int up, bool has_logs)
+{
+	int err = gitlogs_mount(src, dst, up);
+
+	if (err < 0 && has_logs) {
+		warn("git dir \"%s\": logs/ shared with the host (no "
+		     "overlay: %s)",
+		     g->dir[i], strerror(-err));
+		err = bind_entry(src, dst, "logs", true, ATTR_RW);
+	}
+	if (err < 0 && has_logs) {
+		errno = -err;
+		die_errno("git dir \"%s\": private copy of \"logs\"",
+			  g->dir[i]);
+	}
+}
+
 static void fill_private(const struct jail_config *cfg, size_t i, int src,
-			 int dst)
+			 int dst, int up)
 {
 	const struct gitguard *g = cfg->git;
 	DIR *dir;
 	struct dirent *e;
 	size_t n = 0;
+	int logs = -1;	/* the real logs/: absent, a directory, other */
 
 	if (!(dir = fdopendir(src)))
 		die_errno("git dir \"%s\"", g->dir[i]);
@@ -296,6 +320,12 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 		if (++n > GITGUARD_MAX_ENTRIES)
 			die("git dir \"%s\": more than %d entries", g->dir[i],
 			    GITGUARD_MAX_ENTRIES);
+		if (!strcmp(e->d_name, "logs") && e->d_type == DT_DIR) {
+			logs = 1;
+			continue;
+		}
+		if (!strcmp(e->d_name, "logs"))
+			logs = 0;
 		err = fill_entry(cfg, i, dirfd(dir), dst, e);
 		if (err < 0) {
 			errno = -err;
@@ -303,6 +333,8 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 				  g->dir[i], e->d_name);
 		}
 	}
+	if (logs)
+		private_logs(g, i, dirfd(dir), dst, up, logs == 1);
 	if (is_project_git(cfg, i)) {
 		int err = private_info(dirfd(dir), dst);
 
@@ -321,11 +353,12 @@ int *gitguard_new_private(const struct jail_config *cfg)
 
 	if (!g || !g->n_dirs)
 		return NULL;
-	fds = xcalloc(g->n_dirs, sizeof(*fds));
+	fds = xcalloc(2 * g->n_dirs, sizeof(*fds));
 	for (size_t i = 0; i < g->n_dirs; i++) {
 		fds[i] = fsview_new_tmpfs("0755");
-		if (fds[i] < 0) {
-			errno = -fds[i];
+		fds[g->n_dirs + i] = gitlogs_new_upper();
+		if (fds[i] < 0 || fds[g->n_dirs + i] < 0) {
+			errno = fds[i] < 0 ? -fds[i] : -fds[g->n_dirs + i];
 			die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
 		}
 	}
@@ -362,8 +395,10 @@ void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 	for (size_t i = 0; i < g->n_dirs; i++) {
 		/* The descriptor from fsmount() names the mount's root */
 		attach_tmpfs(g, i, root_fd, tmp[i]);
-		fill_private(cfg, i, TAKE_FD(src[i]), tmp[i]);
+		fill_private(cfg, i, TAKE_FD(src[i]), tmp[i],
+			     tmp[g->n_dirs + i]);
 		close(tmp[i]);
+		close(tmp[g->n_dirs + i]);
 	}
 	free(src);
 	free(tmp);
@@ -450,7 +485,7 @@ int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
 {
 	struct gitguard *g = cfg->git;
 
-	if (!g || n_fd != g->n_dirs) {
+	if (!g || n_fd != 2 * g->n_dirs) {
 		warn("git dirs: %zu private tmpfs mounts for %zu git dirs",
 		     n_fd, g ? g->n_dirs : 0);
 		return -EINVAL;

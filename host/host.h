@@ -401,7 +401,9 @@ void placeholders_remove(const struct jail_config *cfg,
 #define GITGUARD_MAX_DIRS 64	/* git dirs guarded per run */
 #define GITGUARD_MAX_NEW 64	/* new repositories reported at exit */
 #define GITGUARD_MAX_PROTECT 96	/* paths git's configuration names */
-#define GITGUARD_MAX_FDS (GITGUARD_MAX_DIRS + 8)	/* with private tmpfs */
+/* each git dir's private tmpfs and its logs/ upper tmpfs, then the private
+ * tmpfs over placeholders */
+#define GITGUARD_MAX_FDS (2 * GITGUARD_MAX_DIRS + 8)
 
 /* The git dirs of the project, found before the jail starts */
 struct gitguard {
@@ -493,7 +495,8 @@ int *gitguard_open_sources(const struct jail_config *cfg);
  * (gitguard_fill()) while the view is built; it copies back from them at
  * exit (gitguard_finish())
  *
- * Return: one detached mount per git dir, in order, or NULL; dies on
+ * Return: one detached mount per git dir, in order, then as many for
+ *	   their logs/ upper layers (gitlogs_new_upper()), or NULL; dies on
  *	   failure
  */
 int *gitguard_new_private(const struct jail_config *cfg);
@@ -647,6 +650,44 @@ char *gitguard_shown(const char *s);
 void gitguard_audit(const struct jail_run *run, const char *ev,
 		    const char *path, const char *why);
 
+/* ---- gitlogs.c: logs/ as an overlay ---------------------------------- */
+
+/**
+ * gitlogs_new_upper() - A tmpfs for the upper layer of one git dir's logs/
+ *
+ * Holds upper/, work/ and an empty lower/ (for a git dir without logs/).
+ * Context: the command child, gitguard_new_private()
+ * Return: its descriptor, or -errno
+ */
+int gitlogs_new_upper(void);
+
+/**
+ * gitlogs_mount() - Mount logs/ of a private git dir as an overlay
+ * @src:	the real git dir (gitguard_open_sources())
+ * @dst:	its private tmpfs
+ * @up:		from gitlogs_new_upper()
+ *
+ * Context: the command child, gitguard_build()
+ * Return: 0, or -errno (the kernel has no unprivileged overlayfs): the
+ * caller binds the real logs/ instead
+ */
+int gitlogs_mount(int src, int dst, int up);
+
+/**
+ * gitlogs_copy_back() - Copy the reflogs the jail wrote to the real logs/
+ * @run:	the run (audit log)
+ * @up:		from gitlogs_new_upper(), received from the child
+ * @real:	the real git dir (gitguard_open())
+ * @dir:	its path, for messages
+ *
+ * Only regular files that are reflogs, written beneath the real logs/
+ * without following a symlink; whiteouts remove regular files; anything
+ * else is refused, warned about and logged (git.refused).
+ * Context: supervisor, gitguard_finish(), after a normal exit
+ */
+void gitlogs_copy_back(const struct jail_run *run, int up, int real,
+		       const char *dir);
+
 /* ---- shared by gitguard.c and gitview.c ------------------------------ */
 
 /* How every name in a git dir or a private copy is opened */
@@ -698,6 +739,7 @@ int gitguard_copy_tree(int src, const char *name, int dst, const char *dname,
 int fsview_bind_fd(int src_fd, int dst_fd, uint64_t attr);
 int fsview_open_target(int root_fd, const char *path, bool is_dir);
 int fsview_new_tmpfs(const char *mode);
+int fsview_overlay_layers(int fs, int lower, int upper, int work, bool by_fd);
 bool fsview_path_under(const char *path, const char *root);
 
 /* ---------------------------------------------------------------------

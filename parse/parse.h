@@ -811,6 +811,19 @@ bool scope_allows(const struct secret_scope *sc, const char *method,
  * or -E2BIG */
 int scope_format(const struct secret_scope *sc, char *out, size_t out_len);
 
+/**
+ * reflog_check() - Is @buf a reflog as git writes it?
+ * @buf:	a file of logs/ (the jail could write it)
+ * @len:	its length
+ *
+ * Each line: OLD NEW NAME <EMAIL> TIME TZ, then TAB and a message or
+ * nothing, then LF; OLD and NEW of 40 or 64 lowercase hex digits; no NUL.
+ * An empty file is one.
+ *
+ * Return: the number of lines, or -EINVAL
+ */
+int reflog_check(const uint8_t *buf, size_t len);
+
 #include "parse/text.h"
 
 #endif /* PARSE_H */

@@ -158,8 +158,9 @@ struct super {
 	struct ask_srv *ask;	/* --ask, control socket; or NULL */
 	int ask_fwd_fd;		/* the forwarder's end of the ask channel */
 	struct tty_filter *tty;	/* COMMAND's output filter; NULL: raw */
-	int git_fd[GITGUARD_MAX_FDS];	/* the private git dirs' tmpfs, then
-					 * the private tmpfs over placeholders */
+	int git_fd[GITGUARD_MAX_FDS];	/* the private git dirs' tmpfs, their
+					 * logs/ upper tmpfs, then the private
+					 * tmpfs over placeholders */
 	size_t n_git_fd;
 	bool has_priv_fd;	/* MSG_GITDIRS came */
 	bool git_failed;	/* gitguard_fill() failed: the jail is killed */

@@ -220,12 +220,12 @@ static void fill_git_dirs(struct super *s)
 
 /*
  * MSG_GITDIRS: the private tmpfs over placeholders, after the private git
- * dirs' (one per git dir, or none if there are none)
+ * dirs' (two per git dir: gitguard_new_private(); or none if there are none)
  */
 static void take_private_fds(struct super *s, const struct cmsghdr *cm)
 {
 	size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-	size_t n_dirs = s->cfg->git ? s->cfg->git->n_dirs : 0;
+	size_t n_dirs = s->cfg->git ? 2 * s->cfg->git->n_dirs : 0;
 	int fds[GITGUARD_MAX_FDS];
 
 	memcpy(fds, CMSG_DATA(cm), n * sizeof(int));

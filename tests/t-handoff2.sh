@@ -308,8 +308,11 @@ out=$(jg -- sh -c 'rm -f .git/logs/HEAD && ln -s '"$rc"' .git/logs/HEAD &&
 	ln -s '"$JT_HOME"' .git/objects/ab &&
 	git checkout -q -b '"'$br'"' && echo planted' 2>&1)
 assert_match "reflog symlinks: planted inside" "planted" "$out"
-assert_match "reflog symlinks: removed at exit, with the reason" \
-	"symlink \"$p/.git/logs/HEAD\" made during the run removed" "$out"
+assert_match "reflog symlinks: refused at exit, with the reason" \
+	"\"$p/.git/logs/HEAD\" written during the run not copied back: a symlink" \
+	"$out"
+assert_match "reflog symlinks: the one in objects/ removed at exit" \
+	"symlink \"$p/.git/objects/ab\" made during the run removed" "$out"
 hgit checkout -q "$def" 2>/dev/null
 host_check "reflog symlinks" "$p"
 assert_eq "reflog symlinks: the home file is unchanged" "# rc" "$(cat "$rc")"
