@@ -146,59 +146,6 @@ enum gitguard_kind gitguard_kind_of(const char *name, bool is_dir,
 	return GITGUARD_OTHER;
 }
 
-/**
- * gitguard_read_hostile() - Read a file the jail could have written
- * @dir_fd:	directory it lies in
- * @name:	its name, resolved beneath @dir_fd without any symlink
- * @max:	largest size accepted
- * @len:	its length
- *
- * Return: the bytes (caller frees, NUL added), or NULL with errno set
- *	   (ENOENT absent, EINVAL not a regular file, EFBIG too large)
- */
-uint8_t *gitguard_read_hostile(int dir_fd, const char *name, size_t max,
-			       size_t *len)
-{
-	autoclose int fd = openat2_fd(dir_fd, name,
-				      O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-					      O_NOCTTY,
-				      HOSTILE);
-	autofree uint8_t *buf = NULL;
-	struct stat st;
-	size_t n = 0;
-
-	if (fd < 0) {
-		errno = -fd;
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0)
-		return NULL;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((size_t)st.st_size > max) {
-		errno = EFBIG;
-		return NULL;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	/* The size may change under us: never read past what was checked */
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return NULL;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return TAKE_PTR(buf);
-}
-
 /* ---- 1. finding the git dirs (supervisor, before the jail) ------------ */
 
 static bool is_git_dir(const char *path)
@@ -668,31 +615,15 @@ void gitguard_audit(const struct jail_run *run, const char *ev,
 		audit_write(run->log_fd, cfg->id, ev, f, ARRAY_SIZE(f));
 }
 
-/* Write @buf as @name in @dir: a new file beside it, renamed over it */
-static int replace_file(int dir, const char *name, const uint8_t *buf,
-			size_t len)
+/* @name's permission bits in @dir when a regular file, else 0644 */
+static mode_t mode_of(int dir, const char *name)
 {
-	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
-	autoclose int fd = -1;
 	struct stat st;
-	mode_t mode = 0644;
 
 	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode))
-		mode = st.st_mode & 0777;
-	unlinkat(dir, tmp, 0);
-	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				      O_CLOEXEC,
-		    mode);
-	if (fd < 0)
-		return -errno;
-	if (write_all(fd, buf, len) < 0 || renameat(dir, tmp, dir, name) < 0) {
-		int err = -errno;
-
-		unlinkat(dir, tmp, 0);
-		return err;
-	}
-	return 0;
+		return st.st_mode & 0777;
+	return 0644;
 }
 
 static bool same_content(int dir, const char *name, const uint8_t *buf,
@@ -795,7 +726,8 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 	}
 	if (same_content(real, name, buf, len, state_files[k].max))
 		return;
-	err = replace_file(real, name, buf, len);
+	err = gitguard_replace_file(real, name, buf, len,
+				    mode_of(real, name));
 	if (err < 0)
 		warn("git: write \"%s\": %s", where, strerror(-err));
 }

@@ -129,28 +129,6 @@ static void refuse(struct copyback *c, const char *rel, const char *why)
 	gitguard_audit(c->run, "git.refused", p, why);
 }
 
-/* Write @buf as @name in @dir: a new file beside it, renamed over it */
-static int replace_file(int dir, const char *name, const uint8_t *buf,
-			size_t len, mode_t mode)
-{
-	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
-	autoclose int fd = -1;
-
-	unlinkat(dir, tmp, 0);
-	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				      O_CLOEXEC,
-		    mode);
-	if (fd < 0)
-		return -errno;
-	if (write_all(fd, buf, len) < 0 || renameat(dir, tmp, dir, name) < 0) {
-		int err = -errno;
-
-		unlinkat(dir, tmp, 0);
-		return err;
-	}
-	return 0;
-}
-
 /*
  * Lines appended to the real reflog during the run (host git, another
  * jail) are kept: the jail's lines after the part both share follow them.
@@ -224,7 +202,7 @@ static void copy_log(struct copyback *c, int up, int real, const char *name,
 	if (skip)
 		err = append_file(real, name, buf + skip, len - skip);
 	else
-		err = replace_file(real, name, buf, len, mode);
+		err = gitguard_replace_file(real, name, buf, len, mode);
 	if (err < 0)
 		refuse(c, rel, strerror(-err));
 }
@@ -343,7 +321,8 @@ static void copy_dir(struct copyback *c, int up, int real, const char *rel,
 			close(fd);
 		return;
 	}
-	while ((e = readdir(d)) && ++c->n_entries < GITGUARD_MAX_ENTRIES * 16) {
+	while ((e = readdir(d)) &&
+	       ++c->n_entries < (size_t)GITGUARD_MAX_ENTRIES * 16) {
 		autofree char *r = NULL;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))

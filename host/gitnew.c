@@ -53,9 +53,8 @@
 /* Does the hooks dir of @gfd hold anything but git's samples? */
 static bool has_hooks(int gfd)
 {
-	autoclose int fd = openat2_fd(gfd, "hooks",
-				      O_RDONLY | O_DIRECTORY | O_NONBLOCK,
-				      HOSTILE);
+	int fd = openat2_fd(gfd, "hooks", O_RDONLY | O_DIRECTORY | O_NONBLOCK,
+			    HOSTILE);
 	DIR *d;
 	struct dirent *e;
 	bool found = false;
@@ -63,9 +62,13 @@ static bool has_hooks(int gfd)
 
 	if (fd == -ENOENT)
 		return false;
-	if (fd < 0 || !(d = fdopendir(fd)))
+	if (fd < 0)
 		return true;	/* a symlink, a file: not git's own */
-	fd = -1;	/* @d owns it */
+	d = fdopendir(fd);	/* @d owns @fd from here */
+	if (!d) {
+		close(fd);
+		return true;
+	}
 	while (!found && (e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 
@@ -217,7 +220,7 @@ void gitnew_judge(struct gitnew *r, const char *path)
 
 	if (strncmp(path, root, n) || path[n] != '/' || seen_before(r, path))
 		return;
-	if (r->n_judged++ >= GITGUARD_MAX_NEW * 4)
+	if (r->n_judged++ >= (size_t)GITGUARD_MAX_NEW * 4)
 		return;
 	/* A .git file or symlink names a git dir: the jail chose which */
 	gfd = openat2_fd(r->project_fd, rel,

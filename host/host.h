@@ -631,6 +631,21 @@ void gitnew_done(struct gitnew *r);
 void gitguard_report_hooks(const struct jail_run *run, const char *dotgit);
 
 /**
+ * gitguard_replace_file() - Write @buf as @name in @dir, atomically
+ * @dir:	the real directory (a descriptor opened beneath its git dir)
+ * @name:	one component
+ * @buf:	the content, already checked
+ * @len:	its length
+ * @mode:	the new file's permission bits
+ *
+ * A new file beside it (O_EXCL, no symlink followed), renamed over it.
+ *
+ * Return: 0 or a negative errno (the new file is removed then)
+ */
+int gitguard_replace_file(int dir, const char *name, const uint8_t *buf,
+			  size_t len, mode_t mode);
+
+/**
  * gitguard_read_hostile() - Read a file the jail could have written
  * @dir_fd:	directory it lies in
  * @name:	its name, resolved beneath @dir_fd without any symlink

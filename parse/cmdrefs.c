@@ -144,9 +144,19 @@ static size_t skip_space(const uint8_t *p, size_t left)
 	return i;
 }
 
+/* @c in lower case, ASCII letters only (JSON keys we know are ASCII) */
+static char ascii_lower(char c)
+{
+	static const char lower[] = "abcdefghijklmnopqrstuvwxyz";
+
+	if (c >= 'A' && c <= 'Z')
+		return lower[c - 'A'];
+	return c;
+}
+
 int cmdrefs_from_json(const uint8_t *buf, size_t len, struct cmdrefs *out)
 {
-	char str[CMDREF_LEN * 4];
+	char str[CMDREF_LEN * 4] = "";
 	char key[KEY_MAX + 1] = "";
 	size_t i = 0, n_values = 0;	/* strings since the key */
 
@@ -174,10 +184,9 @@ int cmdrefs_from_json(const uint8_t *buf, size_t len, struct cmdrefs *out)
 			size_t n = strlen(str);
 
 			/* A key too long is none we know */
-			for (size_t j = 0; j <= KEY_MAX; j++)
-				key[j] = j < n && n <= KEY_MAX ?
-						 (char)tolower((unsigned char)str[j]) :
-						 '\0';
+			memset(key, 0, sizeof(key));
+			for (size_t j = 0; j < n && n <= KEY_MAX; j++)
+				key[j] = ascii_lower(str[j]);
 			n_values = 0;
 			i += k + 1;
 			continue;

@@ -5,28 +5,15 @@
 # never reach the real logs/, even when the supervisor is killed with
 # SIGKILL; ordinary reflog work inside (commit, checkout, branch -D, stash)
 # lands at a normal exit
+# shellcheck disable=SC2016 # in single quotes: the jail's shell expands it
 . "$(dirname "$0")/lib.sh"
-
-u() { as_user "$@"; }
-ID=(--env GIT_AUTHOR_NAME=t --env GIT_AUTHOR_EMAIL=t@t
-	--env GIT_COMMITTER_NAME=t --env GIT_COMMITTER_EMAIL=t@t)
-jg() { jail --net none "${ID[@]}" "$@"; }
-hgit() { u git -c user.name=h -c user.email=h@h "$@"; }
+. "$(dirname "$0")/gitlib.sh"
 
 # The branch name below runs a command that leaves this file in the test
 # user's home, which the jail cannot see
 marker="$JT_HOME/PWNED-LOGS"
 rc="$JT_HOME/rcfile"
 rm -f "$marker"
-
-newrepo()
-{
-	local d
-	d=$(mkproj "$1")
-	u git init -q "$d"
-	hgit -C "$d" commit -q --allow-empty -m init
-	echo "$d"
-}
 
 # The attack: logs/HEAD and the branch's reflog made symlinks to $rc, then
 # a branch whose name is a command
@@ -80,17 +67,6 @@ def=$(u git symbolic-ref --short HEAD)
 u "$JAIL" --net none "${ID[@]}" -- sh -c "$(attack "$def")"' &&
 	touch ready; sleep 30' >/dev/null 2>&1 &
 bg=$!
-# as_user is a function: the supervisor is below the background subshell
-find_sup()
-{
-	local q=$bg i
-	for i in 1 2 3 4; do
-		[ "$(cat "/proc/$q/comm" 2>/dev/null)" = jail ] && { sup=$q; return 0; }
-		q=$(pgrep -P "$q" | head -1)
-		[ -n "$q" ] || return 1
-	done
-	return 1
-}
 sup=
 if wait_until 20 test -e "$p/ready" && find_sup; then
 	kill -9 "$sup"

@@ -3,12 +3,7 @@
 # t-gitwork.sh - ordinary git work inside the jail keeps working with the
 # git dirs private, and its result is what host git sees afterwards
 . "$(dirname "$0")/lib.sh"
-
-u() { as_user "$@"; }
-ID=(--env GIT_AUTHOR_NAME=t --env GIT_AUTHOR_EMAIL=t@t
-	--env GIT_COMMITTER_NAME=t --env GIT_COMMITTER_EMAIL=t@t)
-jg() { jail --net none "${ID[@]}" "$@"; }
-hgit() { u git -c user.name=h -c user.email=h@h "$@"; }
+. "$(dirname "$0")/gitlib.sh"
 
 newrepo()
 {

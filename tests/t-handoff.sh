@@ -4,12 +4,8 @@
 # afterwards: each attack is tried for real inside, then host git runs
 # (status and commit) and the planted command must not have run
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gitlib.sh"
 
-u() { as_user "$@"; }
-ID=(--env GIT_AUTHOR_NAME=t --env GIT_AUTHOR_EMAIL=t@t
-	--env GIT_COMMITTER_NAME=t --env GIT_COMMITTER_EMAIL=t@t)
-jg() { jail --net none "${ID[@]}" "$@"; }
-hgit() { u git -c user.name=h -c user.email=h@h "$@"; }
 # How a refused write reads: a read-only bind, a read-only placeholder,
 # or a placeholder file where a directory was wanted (dash's wording)
 REFUSED='Read-only file system|Permission denied|Not a directory|Directory nonexistent'
@@ -21,31 +17,6 @@ rm -f "$marker"
 
 # plant_script DIR: an executable in the project that leaves the marker
 plant='printf "#!/bin/sh\ntouch '"$marker"'\n" >evil.sh; chmod +x evil.sh'
-
-# host_check NAME DIR: host git status and commit in DIR work, marker absent
-host_check()
-{
-	local name=$1 dir=$2 st cm
-	st=$(hgit -C "$dir" status --porcelain 2>&1); local rs=$?
-	cm=$(hgit -C "$dir" commit -q --allow-empty -m host 2>&1); local rc=$?
-	if [ -e "$marker" ]; then
-		t_fail "$name: nothing runs on the host" "the planted command ran"
-		rm -f "$marker"
-	elif [ $rs -ne 0 ] || [ $rc -ne 0 ]; then
-		t_fail "$name: nothing runs on the host" "host git failed: $st $cm"
-	else
-		t_pass "$name: nothing runs on the host, host git works"
-	fi
-}
-
-newrepo()
-{
-	local d
-	d=$(mkproj "$1")
-	u git init -q "$d"
-	hgit -C "$d" commit -q --allow-empty -m init
-	echo "$d"
-}
 
 # 1. commondir written into .git, pointing at a git dir the agent made
 p=$(newrepo commondir)
@@ -260,17 +231,6 @@ u "$JAIL" --net none -- sh -c "$plant"'
 	printf "[core]\n\tfsmonitor = '"$p"'/evil.sh\n" >.git/config.worktree
 	touch ready; sleep 30' >/dev/null 2>&1 &
 bg=$!
-# as_user is a function: the supervisor is below the background subshell
-find_sup()
-{
-	local q=$bg i
-	for i in 1 2 3 4; do
-		[ "$(cat "/proc/$q/comm" 2>/dev/null)" = jail ] && { sup=$q; return 0; }
-		q=$(pgrep -P "$q" | head -1)
-		[ -n "$q" ] || return 1
-	done
-	return 1
-}
 sup=
 if wait_until 20 test -e "$p/ready" && find_sup; then
 	kill -9 "$sup"

@@ -4,13 +4,10 @@
 # jail makes that host git enters, files installed hook managers read,
 # agent files beyond the first ones. Each attack is tried for real inside,
 # then host git runs and the planted command must not have run
+# shellcheck disable=SC2016 # in single quotes: the jail's shell expands it
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/gitlib.sh"
 
-u() { as_user "$@"; }
-ID=(--env GIT_AUTHOR_NAME=t --env GIT_AUTHOR_EMAIL=t@t
-	--env GIT_COMMITTER_NAME=t --env GIT_COMMITTER_EMAIL=t@t)
-jg() { jail --net none "${ID[@]}" "$@"; }
-hgit() { u git -c user.name=h -c user.email=h@h "$@"; }
 REFUSED='Read-only file system|Permission denied|Not a directory|Directory nonexistent|File exists'
 
 # The planted command leaves this file under the test user's home, which
@@ -18,31 +15,6 @@ REFUSED='Read-only file system|Permission denied|Not a directory|Directory nonex
 marker="$JT_HOME/PWNED2"
 rm -f "$marker"
 plant='printf "#!/bin/sh\ntouch '"$marker"'\n" >evil.sh; chmod +x evil.sh'
-
-# host_check NAME DIR: host git status and commit in DIR work, marker absent
-host_check()
-{
-	local name=$1 dir=$2 st cm
-	st=$(hgit -C "$dir" status --porcelain 2>&1); local rs=$?
-	cm=$(hgit -C "$dir" commit -q --allow-empty -m host 2>&1); local rc=$?
-	if [ -e "$marker" ]; then
-		t_fail "$name: nothing runs on the host" "the planted command ran"
-		rm -f "$marker"
-	elif [ $rs -ne 0 ] || [ $rc -ne 0 ]; then
-		t_fail "$name: nothing runs on the host" "host git failed: $st $cm"
-	else
-		t_pass "$name: nothing runs on the host, host git works"
-	fi
-}
-
-newrepo()
-{
-	local d
-	d=$(mkproj "$1")
-	u git init -q "$d"
-	hgit -C "$d" commit -q --allow-empty -m init
-	echo "$d"
-}
 
 # 1. a repository made inside and committed as a gitlink: host git status
 # in the project goes into it and would run its core.fsmonitor. At the
@@ -231,6 +203,7 @@ u sh -c 'echo "{}" >.claude/settings.json'
 files=".claude/settings.local.json .claude/hooks/h.sh .devcontainer.json
 	.codex/config.toml opencode.json opencode.jsonc .opencode/plugin/p.js
 	.aider.conf.yml .gemini/.env .gemini/extensions/e/gemini-extension.json"
+# shellcheck disable=SC2086,SC2116 # the list on one line
 out=$(jg -- sh -c 'for f in '"$(echo $files)"'; do
 	mkdir -p "$(dirname "$f")" 2>/dev/null
 	echo "{\"x\": \"touch '"$marker"'\"}" >"$f" 2>/dev/null ||
@@ -257,6 +230,7 @@ cd "$p" || exit 1
 u mkdir .zed
 dirs=".kiro/hooks/h.kiro.hook .windsurf/hooks.json .continue/config.yaml
 	.amazonq/mcp.json .roo/mcp.json"
+# shellcheck disable=SC2086,SC2116 # the list on one line
 out=$(jg -- sh -c 'for f in '"$(echo $dirs)"' .zed/settings.json; do
 	mkdir -p "$(dirname "$f")" 2>/dev/null
 	echo "{\"x\": \"touch '"$marker"'\"}" >"$f" 2>/dev/null ||
