@@ -18,6 +18,10 @@
  *  the same empty inode. The list is also written to a registry file in
  *  jail's state directory, locked while the run lasts: a later run that
  *  can take the lock knows its owner was killed and removes what is left.
+ *  The registry files are slots used again from run to run (emptied at
+ *  exit, not removed): a file created and removed per run costs an inode
+ *  allocation, which a file system without a journal makes slower the
+ *  more inodes were freed lately.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -40,6 +44,8 @@ struct placeholders {
 	size_t n;
 	int reg_fd;		/* the registry file, locked; or -1 */
 	char *reg_path;
+	const char *reg_name;	/* ... its name in the registry directory */
+	bool is_slot;		/* ... a slot: emptied at exit, not removed */
 	const char *tree;	/* the tree of the last placeholder made */
 	int tree_fd;		/* ... opened without symlinks, or -1 */
 	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
@@ -55,6 +61,10 @@ static char *registry_dir(void)
 	return xasprintf("%s/.local/state/jail/placeholders",
 			 config_host_home());
 }
+
+/* Registry slots: "slot-N", N below REG_SLOTS; past them, one per run */
+#define REG_SLOT_PREFIX "slot-"
+#define REG_SLOTS 256
 
 #define JSON_EMPTY "{}\n"
 #define JSON_EMPTY_LEN 3
@@ -338,9 +348,33 @@ static bool parse_entry(char *line, struct entry *e)
 }
 
 /*
+ * Append the entries of registry @f to @out (@n of @max used).
+ * Return: whether it held any line
+ */
+static bool read_entries(FILE *f, struct entry *out, size_t *n, size_t max)
+{
+	char line[8192];
+	bool any = false;
+
+	while (fgets(line, sizeof(line), f)) {
+		struct entry en;
+
+		any = true;
+		if (*n < max && parse_entry(line, &en))
+			out[(*n)++] = en;
+	}
+	return any;
+}
+
+static bool is_slot_name(const char *name)
+{
+	return !strncmp(name, REG_SLOT_PREFIX, strlen(REG_SLOT_PREFIX));
+}
+
+/*
  * Read the registries in @dir: those of live runs (their lock is held)
- * into @live, those of killed runs into @dead (their files then go).
- * Return: number of live entries
+ * into @live, those of killed runs into @dead (a slot is then emptied,
+ * any other file removed). Return: number of live entries
  */
 static size_t read_registries(const char *dir, const char *own,
 			      struct entry *live, size_t max_live,
@@ -354,32 +388,52 @@ static size_t read_registries(const char *dir, const char *own,
 	while (d && (e = readdir(d))) {
 		autofree char *p = NULL;
 		autofclose FILE *f = NULL;
-		char line[8192];
-		bool is_live;
+		bool is_slot = is_slot_name(e->d_name);
 
 		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
-		f = fopen(p, "re");
+		f = fopen(p, is_slot ? "r+e" : "re");
 		if (!f)
 			continue;
-		is_live = flock(fileno(f), LOCK_EX | LOCK_NB) < 0;
-		while (fgets(line, sizeof(line), f)) {
-			struct entry en;
-
-			if (is_live && n_live < max_live &&
-			    parse_entry(line, &en))
-				live[n_live++] = en;
-			else if (!is_live && *n_dead < MAX_MADE &&
-				 parse_entry(line, &en))
-				dead[(*n_dead)++] = en;
+		if (flock(fileno(f), LOCK_EX | LOCK_NB) < 0) {
+			(void)read_entries(f, live, &n_live, max_live);
+			continue;
 		}
-		if (!is_live)
+		/* Unlocked: its run is over; a slot is idle, or was killed */
+		if (read_entries(f, dead, n_dead, MAX_MADE) && is_slot)
+			(void)!ftruncate(fileno(f), 0);
+		if (!is_slot)
 			unlink(p);
 	}
 	if (d)
 		closedir(d);
 	return n_live;
+}
+
+/*
+ * What a run killed while it held our slot left in it: dead entries,
+ * appended to @dead; the slot is then emptied for our own
+ */
+static void take_own_slot(const struct placeholders *p, struct entry *dead,
+			  size_t *n_dead, size_t max)
+{
+	autofclose FILE *f = NULL;
+	int fd = -1;
+
+	if (p->reg_fd < 0 || !p->is_slot)
+		return;
+	fd = dup(p->reg_fd);
+	f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (read_entries(f, dead, n_dead, max))
+		(void)!ftruncate(p->reg_fd, 0);
+	/* The descriptions are shared: our lines start at the beginning */
+	(void)lseek(p->reg_fd, 0, SEEK_SET);
 }
 
 static bool is_live(const struct entry *live, size_t n, dev_t dev, ino_t ino)
@@ -416,17 +470,21 @@ static int lock_registries(const char *dir)
 
 /*
  * Under the registries' lock: remove the placeholders of killed runs that
- * no live run relies on. Return: the live entries in @live (caller frees
- * them with free_entries())
+ * no live run relies on; with @take_own, also those a killed run left in
+ * the slot @own holds now. Return: the live entries in @live (caller
+ * frees them with free_entries())
  */
-static size_t sweep(const char *dir, const char *own, struct entry *live,
-		    size_t max_live)
+static size_t sweep(const char *dir, const struct placeholders *own,
+		    bool take_own, struct entry *live, size_t max_live)
 {
-	static struct entry dead[MAX_MADE];
+	static struct entry dead[MAX_MADE * 2];
 	struct parent_dir pd = { NULL, -1 };
 	size_t n_dead = 0, n_live;
 
-	n_live = read_registries(dir, own, live, max_live, dead, &n_dead);
+	n_live = read_registries(dir, own ? own->reg_name : NULL, live,
+				 max_live, dead, &n_dead);
+	if (own && take_own)
+		take_own_slot(own, dead, &n_dead, ARRAY_SIZE(dead));
 	/* Children first */
 	for (size_t i = n_dead; i-- > 0;)
 		if (!is_live(live, n_live, dead[i].dev, dead[i].ino))
@@ -443,7 +501,7 @@ static void clean_stale(const char *dir)
 	autoclose int lock = lock_registries(dir);
 
 	if (lock >= 0)
-		free_entries(live, sweep(dir, NULL, live, ARRAY_SIZE(live)));
+		free_entries(live, sweep(dir, NULL, false, live, ARRAY_SIZE(live)));
 }
 
 /* Rely on the live placeholders of other runs in our trees, too */
@@ -464,6 +522,33 @@ static void adopt(const struct jail_config *cfg, struct placeholders *p,
 	}
 }
 
+/*
+ * The first slot no run holds, locked; what a killed run left in it is
+ * swept under the registries' lock (take_own_slot()). Return: its fd
+ */
+static int claim_slot(const char *dir, struct placeholders *p)
+{
+	for (unsigned int k = 0; k < REG_SLOTS; k++) {
+		autofree char *path = xasprintf("%s/" REG_SLOT_PREFIX "%u",
+						dir, k);
+		int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			      0600);
+		struct stat st;
+
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			p->reg_path = TAKE_PTR(path);
+			p->reg_name = strrchr(p->reg_path, '/') + 1;
+			p->is_slot = true;
+			return fd;
+		}
+		close(fd);
+	}
+	return -1;
+}
+
 static void open_registry(const struct jail_config *cfg,
 			  struct placeholders *p)
 {
@@ -472,7 +557,14 @@ static void open_registry(const struct jail_config *cfg,
 	p->reg_fd = -1;
 	if (mkdir_parents(dir, 0700) < 0)
 		return;
+	p->reg_fd = claim_slot(dir, p);
+	if (p->reg_fd >= 0)
+		return;
+	/* Every slot held: a file of this run's own */
+	free(p->reg_path);
 	p->reg_path = xasprintf("%s/%s", dir, cfg->id);
+	p->reg_name = strrchr(p->reg_path, '/') + 1;
+	p->is_slot = false;
 	p->reg_fd = open(p->reg_path,
 			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			 0600);
@@ -524,7 +616,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	open_registry(cfg, p);
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
-	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	n_live = sweep(dir, p, true, live, ARRAY_SIZE(live));
 	adopt(cfg, p, live, n_live);
 	free_entries(live, n_live);
 	for (size_t i = 0, k = 0; i < n; i++) {
@@ -616,7 +708,7 @@ void placeholders_remove(const struct jail_config *cfg,
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
 
-	n_live = sweep(dir, cfg->id, live, ARRAY_SIZE(live));
+	n_live = sweep(dir, p, false, live, ARRAY_SIZE(live));
 	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {
 		if (!is_live(live, n_live, p->dev[p->n], p->ino[p->n]))
@@ -626,7 +718,10 @@ void placeholders_remove(const struct jail_config *cfg,
 	}
 	parent_dir_close(&pd);
 	free_entries(live, n_live);
-	if (p->reg_path)
+	/* Emptied before it is unlocked: the slot is idle again */
+	if (p->reg_fd >= 0 && p->is_slot)
+		(void)!ftruncate(p->reg_fd, 0);
+	else if (p->reg_path)
 		unlink(p->reg_path);
 	if (p->reg_fd >= 0)
 		close(p->reg_fd);
