@@ -50,6 +50,7 @@ struct placeholders {
 	int tree_fd;		/* ... opened without symlinks, or -1 */
 	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
 	struct stat src_st[2];	/* ... their inodes */
+	bool no_flink;		/* linkat(AT_EMPTY_PATH) refused: via /proc */
 };
 
 static char *registry_dir(void)
@@ -161,13 +162,23 @@ static int tree_fd(struct placeholders *p, const char *tree)
  * A further placeholder of a kind is a hard link to the first one made:
  * no inode is allocated and freed per name (which a file system without
  * a journal makes slower the more were freed lately). The link names the
- * very inode of @src_fd, whatever happened to its first name since.
+ * very inode of @src_fd, whatever happened to its first name since:
+ * linked from the descriptor itself where the kernel lets us
+ * (CAP_DAC_READ_SEARCH), else through /proc/self/fd (a longer lookup).
  * Return: 0 or negative errno
  */
-static int link_to(int src_fd, int dir, const char *name)
+static int link_to(struct placeholders *p, int src_fd, int dir,
+		   const char *name)
 {
 	char proc[64];
 
+	if (!p->no_flink) {
+		if (linkat(src_fd, "", dir, name, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != ENOENT && errno != EPERM)
+			return -errno;
+		p->no_flink = true;
+	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src_fd);
 	if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) < 0)
 		return -errno;
@@ -188,7 +199,7 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 	int kind = is_last && is_json(name);
 
 	if (!is_dir && p->src_fd[kind] >= 0 &&
-	    link_to(p->src_fd[kind], dir, name) == 0) {
+	    link_to(p, p->src_fd[kind], dir, name) == 0) {
 		/* Registered as the inode linked, not as what the name shows */
 		remember_inode(p, sofar, p->src_st[kind].st_dev,
 			       p->src_st[kind].st_ino);
@@ -228,7 +239,10 @@ static int create_at(struct placeholders *p, int dir, const char *name,
  * dead namespace's mounts from them, an RCU grace period each), and a
  * file left behind by a killed run is as harmless.
  *
- * Return: 0, or negative errno
+ * A path that exists whole is left alone: the walk that looks for the
+ * first missing component is the test for it, never through a symlink.
+ *
+ * Return: 0 (made, or there already), or negative errno
  */
 static int make_one(struct placeholders *p, const char *tree,
 		    const char *path, bool is_dir)
@@ -588,10 +602,12 @@ static void make_for(const struct jail_config *cfg, struct placeholders *p,
 	 */
 	if (is_under(path, dotgit))
 		return;
-	if (!tree || access(path, F_OK) == 0 || errno != ENOENT)
+	if (!tree)
 		return;
 	err = make_one(p, tree, path, is_dir);
-	if (err < 0 && err != -ELOOP && err != -ENOTDIR && err != -EXDEV)
+	/* Below a symlink or a file, or unreadable: as before, not made */
+	if (err < 0 && err != -ELOOP && err != -ENOTDIR && err != -EXDEV &&
+	    err != -EACCES)
 		warn("protect \"%s\": cannot keep it from being created: %s",
 		     path, strerror(-err));
 	(void)why;
