@@ -623,13 +623,62 @@ static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr,
 	       (sv.f_flag & ST_RDONLY);
 }
 
+/* The ancestors pinned so far: one mount each is enough */
+struct pinned {
+	char *path[JAIL_MAX_MOUNTS + 32];
+	size_t n;
+	struct {		/* read-only mounts of files bound so far */
+		dev_t dev;
+		ino_t ino;
+		int fd;		/* the attached mount's root */
+	} file[4];
+	size_t n_file;
+};
+
+/*
+ * Bind the file @fd (inode @st) read-only onto itself. The placeholders
+ * of absent paths are hard links of one inode: a further one gets a
+ * clone of the read-only mount of the first, which keeps its flags, so
+ * no mount_setattr() each; the inode seen there is the same.
+ */
+static int pin_file(struct pinned *pin, int fd, const struct stat *st,
+		    uint64_t attr)
+{
+	struct mount_attr ma = { .attr_set = attr };
+	autoclose int tree = -1;
+	int err;
+
+	for (size_t i = 0; i < pin->n_file; i++)
+		if (pin->file[i].dev == st->st_dev &&
+		    pin->file[i].ino == st->st_ino) {
+			tree = open_tree(pin->file[i].fd, "",
+					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						 AT_EMPTY_PATH);
+			return tree < 0 ? -errno : view_attach(tree, fd);
+		}
+	tree = open_tree(fd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
+		return -errno;
+	err = view_attach(tree, fd);
+	/* Attached, @tree names the new mount: the next clone's source */
+	if (err == 0 && st->st_nlink > 1 &&
+	    pin->n_file < ARRAY_SIZE(pin->file))
+		pin->file[pin->n_file++] = (typeof(pin->file[0])){
+			st->st_dev, st->st_ino, TAKE_FD(tree)
+		};
+	return err;
+}
+
 /*
  * Make @path a mount point of itself, so rename/unlink give EBUSY.
  * @is_whole: a read-only mount there would cover all below it
  * (is_pinned_already())
  */
-static int pin_in_place(int root_fd, const char *path, uint64_t attr,
-			bool is_whole)
+static int pin_in_place(int root_fd, struct pinned *pin, const char *path,
+			uint64_t attr, bool is_whole)
 {
 	autoclose int fd = openat2_fd(root_fd, path, O_PATH | O_NOFOLLOW,
 				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
@@ -647,14 +696,11 @@ static int pin_in_place(int root_fd, const char *path, uint64_t attr,
 		attr |= MOUNT_ATTR_RDONLY;
 	if (is_pinned_already(fd, &st, attr, is_whole))
 		return 0;
+	/* A file's mount has nothing below it to make read-only too */
+	if (S_ISREG(st.st_mode))
+		return pin_file(pin, fd, &st, attr);
 	return view_bind_fd(fd, fd, attr);
 }
-
-/* The ancestors pinned so far: one mount each is enough */
-struct pinned {
-	char *path[JAIL_MAX_MOUNTS + 32];
-	size_t n;
-};
 
 static bool is_pinned(const struct pinned *pin, const char *path)
 {
@@ -682,7 +728,7 @@ static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
 			*s = '/';
 			continue;
 		}
-		err = pin_in_place(root_fd, p, ATTR_RW, false);
+		err = pin_in_place(root_fd, pin, p, ATTR_RW, false);
 		if (err >= 0 && pin->n < ARRAY_SIZE(pin->path))
 			pin->path[pin->n++] = xstrdup(p);
 		*s = '/';
@@ -702,7 +748,7 @@ static void protect_one(const struct jail_config *cfg, int root_fd,
 
 	if (tree)
 		pin_ancestors(root_fd, pin, tree, path);
-	err = pin_in_place(root_fd, path, ATTR_RO,
+	err = pin_in_place(root_fd, pin, path, ATTR_RO,
 			   gitguard_binds_whole(cfg, path));
 	/* Absent (or below a file): the exit check reports its creation */
 	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
@@ -742,6 +788,8 @@ static void build_protect(const struct jail_config *cfg, int root_fd)
 	}
 	while (pin->n--)
 		free(pin->path[pin->n]);
+	while (pin->n_file--)
+		close(pin->file[pin->n_file].fd);
 	free(pin);
 }
 
