@@ -31,7 +31,11 @@
  *     config.worktree ...). Anything git creates at the top level lands
  *     in the tmpfs.
  *  4. After the jail is gone the supervisor copies back an allowlist of
- *     files and state dirs, each read as hostile input (regular files,
+ *     files and state dirs the jail changed (a state file copied in and
+ *     still the very copy made, by inode, size and times, is left alone,
+ *     and so is the host's own change to it meanwhile; one not copied in
+ *     is copied back only if made inside), each read as hostile input
+ *     (regular files,
  *     O_NOFOLLOW|O_NONBLOCK, bounded, resolved beneath the tmpfs with no
  *     symlinks) and validated (HEAD names a ref or an object id, a rebase
  *     todo list holds no exec line), then written beside the real file
@@ -685,9 +689,67 @@ static bool same_content(int dir, const char *name, const uint8_t *buf,
 	return cur && n == len && !memcmp(cur, buf, len);
 }
 
-/* One allowlisted top-level file from private dir @priv to real @real */
+/* A state file's private copy as gitguard_fill() made it */
+#define STAMPS 32		/* per git dir: one per state file */
+_Static_assert(ARRAY_SIZE(state_files) <= STAMPS, "a stamp per state file");
+struct gitguard_stamp {
+	ino_t ino;
+	off_t size;
+	struct timespec ctim, mtim;
+};
+
+void gitguard_note_copy(struct gitguard *g, size_t i, int priv,
+			const char *name)
+{
+	int k = state_file_index(name);
+	struct stat st;
+
+	if (k < 0 || i >= g->n_dirs ||
+	    fstatat(priv, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (!g->stamp)
+		g->stamp = xcalloc(g->n_dirs * STAMPS, sizeof(*g->stamp));
+	g->stamp[i * STAMPS + (size_t)k] = (struct gitguard_stamp){
+		st.st_ino, st.st_size, st.st_ctim, st.st_mtim
+	};
+	g->copied[i] |= UINT32_C(1) << k;
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * Is state file @k of private dir @priv (git dir @i) still the copy made
+ * at the start? Nothing inside can give a changed or new file the inode
+ * number and the change time of that copy (the kernel sets ctime; tmpfs
+ * never hands out an inode number twice), so an unchanged one is not
+ * read again, and the host's own change to the real file stays.
+ */
+static bool is_unchanged(const struct gitguard *g, size_t i, int priv,
+			 size_t k)
+{
+	const struct gitguard_stamp *s;
+	struct stat st;
+
+	if (!g->stamp || !(g->copied[i] & (UINT32_C(1) << k)))
+		return false;
+	s = &g->stamp[i * STAMPS + k];
+	return fstatat(priv, state_files[k].name, &st, AT_SYMLINK_NOFOLLOW) ==
+		       0 &&
+	       S_ISREG(st.st_mode) && st.st_ino == s->ino &&
+	       st.st_size == s->size && same_time(&st.st_ctim, &s->ctim) &&
+	       same_time(&st.st_mtim, &s->mtim);
+}
+
+/*
+ * One allowlisted top-level file from private dir @priv to real @real;
+ * @was_copied: it was copied in at the start, so its absence inside now
+ * means the jail removed it
+ */
 static void sync_file(const struct jail_run *run, int priv, int real,
-		      const char *gitdir, size_t k)
+		      const char *gitdir, size_t k, bool was_copied)
 {
 	const char *name = state_files[k].name;
 	autofree uint8_t *buf = NULL;
@@ -703,7 +765,8 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 		struct stat st;
 
 		/* Removed inside (a merge concluded): remove it here too */
-		if (fstatat(real, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		if (was_copied &&
+		    fstatat(real, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode))
 			unlinkat(real, name, 0);
 		return;
@@ -908,16 +971,25 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	/* The child sent one tmpfs per git dir, in order, or none at all */
 	for (size_t i = 0; g && n_fd >= g->n_dirs && i < g->n_dirs; i++) {
 		int priv = tmp_fd[i];
-		uint64_t seen;
+		uint64_t seen, in_priv;
 
 		if (priv < 0 || g->dir_fd[i] < 0)
 			continue;
 		/* Absent on both sides: nothing to copy, nothing to remove */
-		seen = state_names_in(priv) | state_names_in(g->dir_fd[i]);
-		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++)
-			if (seen & (UINT64_C(1) << k))
-				sync_file(run, priv, g->dir_fd[i], g->dir[i],
-					  k);
+		in_priv = state_names_in(priv);
+		seen = in_priv | state_names_in(g->dir_fd[i]);
+		for (size_t k = 0; k < ARRAY_SIZE(state_files); k++) {
+			bool was_copied = g->copied[i] & (UINT32_C(1) << k);
+
+			if (!(seen & (UINT64_C(1) << k)))
+				continue;
+			/* Untouched inside, or never there: the host's */
+			if (was_copied ? is_unchanged(g, i, priv, k) :
+					 !(in_priv & (UINT64_C(1) << k)))
+				continue;
+			sync_file(run, priv, g->dir_fd[i], g->dir[i], k,
+				  was_copied);
+		}
 		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
 			if (seen & (UINT64_C(1) << (STATE_DIR_BIT + k)))
 				sync_state(run, priv, g->dir_fd[i], g->dir[i],

@@ -409,7 +409,7 @@ static int fill_exclude(int real, int priv, const char *excl)
  * The state files and dirs of git dir @i into its private tmpfs @priv;
  * a failure is said here, with the name
  */
-static int fill_state(const struct gitguard *g, size_t i, int priv)
+static int fill_state(struct gitguard *g, size_t i, int priv)
 {
 	int fd = openat(g->dir_fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
@@ -430,9 +430,10 @@ static int fill_state(const struct gitguard *g, size_t i, int priv)
 
 		if (++n > GITGUARD_MAX_ENTRIES + 2)
 			err = -E2BIG;
-		else if (kind == GITGUARD_STATE_FILE && e->d_type == DT_REG)
-			err = gitguard_copy_file(dirfd(dir), priv, e->d_name,
-						 max);
+		else if (kind == GITGUARD_STATE_FILE && e->d_type == DT_REG &&
+			 !(err = gitguard_copy_file(dirfd(dir), priv,
+						    e->d_name, max)))
+			gitguard_note_copy(g, i, priv, e->d_name);
 		else if (kind == GITGUARD_STATE_DIR)
 			err = gitguard_copy_tree(dirfd(dir), e->d_name, priv,
 						 e->d_name, 0, &budget);
@@ -447,7 +448,7 @@ static int fill_state(const struct gitguard *g, size_t i, int priv)
 int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
 		  size_t n_fd, const char *excl)
 {
-	const struct gitguard *g = cfg->git;
+	struct gitguard *g = cfg->git;
 
 	if (!g || n_fd != g->n_dirs) {
 		warn("git dirs: %zu private tmpfs mounts for %zu git dirs",

@@ -415,6 +415,9 @@ struct gitguard {
 	const char *protect_why[GITGUARD_MAX_PROTECT];
 	const char *project;	/* the project, for relative hooksPath */
 	size_t n_protect;
+	/* Set by gitguard_fill(): the state files copied in (bit k) ... */
+	uint32_t copied[GITGUARD_MAX_DIRS];
+	struct gitguard_stamp *stamp;	/* ... and each copy as made */
 };
 
 /**
@@ -554,6 +557,14 @@ bool gitguard_is_listed(const struct gitguard *g, const char *path);
  * @max bytes), resolved beneath @src without symlinks. Return: 0/-errno
  */
 int gitguard_copy_file(int src, int dst, const char *name, size_t max);
+
+/*
+ * Remember the copy of state file @name just made in private dir @priv
+ * of git dir @i: at exit only what the jail changed is copied back.
+ * Context: supervisor, gitguard_fill()
+ */
+void gitguard_note_copy(struct gitguard *g, size_t i, int priv,
+			const char *name);
 
 /*
  * Copy directory @name of @src as @dname into @dst: directories and
