@@ -21,7 +21,10 @@
  *  The registry files are slots used again from run to run (emptied at
  *  exit, not removed): a file created and removed per run costs an inode
  *  allocation, which a file system without a journal makes slower the
- *  more inodes were freed lately.
+ *  more inodes were freed lately. For the same reason the placeholders of
+ *  a tree are hard links of one empty file kept for that tree in the
+ *  registry directory (shared_source()), where it is on the same mount
+ *  and out of the jail's reach; else of one made in the tree for the run.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -51,6 +54,12 @@ struct placeholders {
 	int src_fd[2];		/* the first empty and JSON placeholder, or -1 */
 	struct stat src_st[2];	/* ... their inodes */
 	bool no_flink;		/* linkat(AT_EMPTY_PATH) refused: via /proc */
+	const char *src_tree;	/* the tree @src_fd were linked into */
+	struct stat tree_st;	/* ... its root */
+	int dir_fd;		/* the registry directory, or -1 */
+	bool no_shared;		/* no shared sources (shared_source()) */
+	const struct entry *live;	/* other runs' placeholders */
+	size_t n_live;
 };
 
 static char *registry_dir(void)
@@ -185,6 +194,22 @@ static int link_to(struct placeholders *p, int src_fd, int dir,
 	return 0;
 }
 
+static int shared_source(struct placeholders *p, int kind);
+
+/* The sources of the placeholders belong to one tree: a new one, anew */
+static void switch_tree(struct placeholders *p, const char *tree, int top)
+{
+	if (p->src_tree == tree)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(p->src_fd); i++)
+		if (p->src_fd[i] >= 0)
+			close(p->src_fd[i]);
+	p->src_fd[0] = p->src_fd[1] = -1;
+	p->src_tree = tree;
+	if (fstat(top, &p->tree_st) < 0)
+		p->no_shared = true;
+}
+
 /*
  * Make the placeholder @name in @dir (the first missing component of
  * @path, which ends at @len; a directory only with @is_dir) and register
@@ -198,6 +223,26 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 	autoclose int fd = -1;
 	int kind = is_last && is_json(name);
 
+	if (!is_dir && p->src_fd[kind] < 0 && !p->no_shared) {
+		autoclose int src = shared_source(p, kind);
+		struct stat st;
+		int err;
+
+		if (src >= 0 && fstat(src, &st) == 0) {
+			err = link_to(p, src, dir, name);
+			/* Another mount: one made in the tree, as before */
+			if (err == -EXDEV) {
+				p->no_shared = true;
+			} else {
+				p->src_st[kind] = st;
+				p->src_fd[kind] = TAKE_FD(src);
+				if (err < 0)
+					return err;
+				remember_inode(p, sofar, st.st_dev, st.st_ino);
+				return 0;
+			}
+		}
+	}
 	if (!is_dir && p->src_fd[kind] >= 0 &&
 	    link_to(p, p->src_fd[kind], dir, name) == 0) {
 		/* Registered as the inode linked, not as what the name shows */
@@ -255,6 +300,7 @@ static int make_one(struct placeholders *p, const char *tree,
 
 	if (top < 0)
 		return top;
+	switch_tree(p, tree, top);
 	for (char *c = strtok_r(rel, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
@@ -450,12 +496,97 @@ static void take_own_slot(const struct placeholders *p, struct entry *dead,
 	(void)lseek(p->reg_fd, 0, SEEK_SET);
 }
 
-static bool is_live(const struct entry *live, size_t n, dev_t dev, ino_t ino)
+/* Does a live run rely on @path, the inode @dev @ino? */
+static bool is_live(const struct entry *live, size_t n, const char *path,
+		    dev_t dev, ino_t ino)
 {
 	for (size_t i = 0; i < n; i++)
-		if (live[i].dev == dev && live[i].ino == ino)
+		if (live[i].dev == dev && live[i].ino == ino &&
+		    !strcmp(live[i].path, path))
 			return true;
 	return false;
+}
+
+/* How many distinct paths of live runs name the inode @dev @ino */
+static nlink_t live_links(const struct entry *live, size_t n, dev_t dev,
+			  ino_t ino)
+{
+	nlink_t links = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool is_new = live[i].dev == dev && live[i].ino == ino;
+
+		for (size_t j = 0; is_new && j < i; j++)
+			is_new = !(live[j].dev == dev && live[j].ino == ino &&
+				   !strcmp(live[j].path, live[i].path));
+		links += is_new;
+	}
+	return links;
+}
+
+/*
+ * Is @fd (@st) a shared source as shared_source() makes it: ours, 0444,
+ * empty or the empty JSON document, and linked nowhere but from the
+ * placeholders live runs registered? A link anywhere else (a run whose
+ * placeholder could not be removed, a copy someone made) could be
+ * written through, so such a source is not used again.
+ */
+static bool is_sound_source(const struct placeholders *p, int fd,
+			    const struct stat *st, int kind)
+{
+	char buf[JSON_EMPTY_LEN + 1];
+
+	if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
+	    (st->st_mode & 07777) != 0444 ||
+	    st->st_size != (kind ? JSON_EMPTY_LEN : 0) ||
+	    st->st_nlink !=
+		    1 + live_links(p->live, p->n_live, st->st_dev, st->st_ino))
+		return false;
+	return !kind || (pread(fd, buf, sizeof(buf), 0) == JSON_EMPTY_LEN &&
+			 !memcmp(buf, JSON_EMPTY, JSON_EMPTY_LEN));
+}
+
+/* A new shared source @name, put in place of any other by rename */
+static int new_source(struct placeholders *p, const char *name, int kind)
+{
+	autofree char *tmp = xasprintf("%s.%d", name, (int)getpid());
+	int fd;
+
+	(void)unlinkat(p->dir_fd, tmp, 0);
+	fd = openat(p->dir_fd, tmp,
+		    O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -1;
+	if ((kind && write_all(fd, JSON_EMPTY, JSON_EMPTY_LEN) < 0) ||
+	    renameat(p->dir_fd, tmp, p->dir_fd, name) < 0) {
+		(void)unlinkat(p->dir_fd, tmp, 0);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The file the placeholders of kind @kind in the current tree are hard
+ * links of: kept in the registry directory from run to run (a dot name,
+ * which no sweep reads), one per tree, so that no inode is allocated and
+ * freed per run, and the jail of one tree cannot write another's.
+ * Called under the registries' lock. Return: its fd, or -1
+ */
+static int shared_source(struct placeholders *p, int kind)
+{
+	autofree char *name = xasprintf(
+		".src-%llx-%llx-%s", (unsigned long long)p->tree_st.st_dev,
+		(unsigned long long)p->tree_st.st_ino, kind ? "json" : "empty");
+	int fd = openat(p->dir_fd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && is_sound_source(p, fd, &st, kind))
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return new_source(p, name, kind);
 }
 
 static void free_entries(struct entry *e, size_t n)
@@ -501,7 +632,8 @@ static size_t sweep(const char *dir, const struct placeholders *own,
 		take_own_slot(own, dead, &n_dead, ARRAY_SIZE(dead));
 	/* Children first */
 	for (size_t i = n_dead; i-- > 0;)
-		if (!is_live(live, n_live, dead[i].dev, dead[i].ino))
+		if (!is_live(live, n_live, dead[i].path, dead[i].dev,
+			     dead[i].ino))
 			remove_one(&pd, dead[i].path, dead[i].dev,
 				   dead[i].ino);
 	parent_dir_close(&pd);
@@ -613,6 +745,30 @@ static void make_for(const struct jail_config *cfg, struct placeholders *p,
 	(void)why;
 }
 
+static bool is_within(const char *a, const char *b)
+{
+	return !strcmp(a, b) || is_under(a, b) || is_under(b, a);
+}
+
+/*
+ * Is the registry directory @dir, or anything in it, within a tree the
+ * jail can write (--home or --rw of the state directory, a project that
+ * holds it)? Then no source is shared: the jail could write one there.
+ */
+static bool is_exposed(const struct jail_config *cfg, const char *dir)
+{
+	autofree char *real = realpath(dir, NULL);
+
+	if (!real || is_within(real, cfg->project) ||
+	    (cfg->home_src && is_within(real, cfg->home_src)))
+		return true;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == MOUNT_RW &&
+		    is_within(real, cfg->mounts[i].path))
+			return true;
+	return false;
+}
+
 void placeholders_clean_stale(void)
 {
 	autofree char *dir = registry_dir();
@@ -630,11 +786,14 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 
 	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
 	open_registry(cfg, p);
+	p->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	p->no_shared = p->dir_fd < 0 || is_exposed(cfg, dir);
 	/* Held (closed at return) while the registries are read and written */
 	autoclose int lock = lock_registries(dir);
 	n_live = sweep(dir, p, true, live, ARRAY_SIZE(live));
 	adopt(cfg, p, live, n_live);
-	free_entries(live, n_live);
+	p->live = live;
+	p->n_live = n_live;
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = NULL;
 
@@ -655,7 +814,12 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 			close(p->src_fd[i]);
 	if (p->tree_fd >= 0)
 		close(p->tree_fd);
-	p->tree_fd = p->src_fd[0] = p->src_fd[1] = -1;
+	if (p->dir_fd >= 0)
+		close(p->dir_fd);
+	p->tree_fd = p->src_fd[0] = p->src_fd[1] = p->dir_fd = -1;
+	free_entries(live, n_live);
+	p->live = NULL;
+	p->n_live = 0;
 	return p;
 }
 
@@ -727,7 +891,8 @@ void placeholders_remove(const struct jail_config *cfg,
 	n_live = sweep(dir, p, false, live, ARRAY_SIZE(live));
 	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {
-		if (!is_live(live, n_live, p->dev[p->n], p->ino[p->n]))
+		if (!is_live(live, n_live, p->path[p->n], p->dev[p->n],
+			     p->ino[p->n]))
 			remove_one(&pd, p->path[p->n], p->dev[p->n],
 				   p->ino[p->n]);
 		free(p->path[p->n]);
