@@ -635,6 +635,15 @@ struct pinned {
 	size_t n_file;
 };
 
+static bool pin_file_known(const struct pinned *pin, const struct stat *st)
+{
+	for (size_t i = 0; i < pin->n_file; i++)
+		if (pin->file[i].dev == st->st_dev &&
+		    pin->file[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
 /*
  * Bind the file @fd (inode @st) read-only onto itself. The placeholders
  * of absent paths are hard links of one inode: a further one gets a
@@ -694,6 +703,9 @@ static int pin_in_place(int root_fd, struct pinned *pin, const char *path,
 	/* An ancestor that is a file is a placeholder: never writable */
 	if (!S_ISDIR(st.st_mode))
 		attr |= MOUNT_ATTR_RDONLY;
+	/* Another name of a placeholder bound already: no need to ask */
+	if (S_ISREG(st.st_mode) && pin_file_known(pin, &st))
+		return pin_file(pin, fd, &st, attr);
 	if (is_pinned_already(fd, &st, attr, is_whole))
 		return 0;
 	/* A file's mount has nothing below it to make read-only too */

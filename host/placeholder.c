@@ -301,6 +301,14 @@ static int make_one(struct placeholders *p, const char *tree,
 	if (top < 0)
 		return top;
 	switch_tree(p, tree, top);
+	/*
+	 * A file right below the tree: made (linked or created, neither
+	 * through a symlink) or found there by the one call, no walk first
+	 */
+	if (!is_dir && !strchr(rel, '/')) {
+		err = create_at(p, top, rel, path, strlen(path), true, false);
+		return err == -EEXIST ? 0 : err;
+	}
 	for (char *c = strtok_r(rel, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
