@@ -655,7 +655,8 @@ static void clean_stale(const char *dir)
 	autoclose int lock = lock_registries(dir);
 
 	if (lock >= 0)
-		free_entries(live, sweep(dir, NULL, false, live, ARRAY_SIZE(live)));
+		free_entries(live,
+			     sweep(dir, NULL, false, live, ARRAY_SIZE(live)));
 }
 
 /* Rely on the live placeholders of other runs in our trees, too */
