@@ -211,6 +211,35 @@ static void switch_tree(struct placeholders *p, const char *tree, int top)
 }
 
 /*
+ * The first placeholder of kind @kind in this tree, @name in @dir (at
+ * @sofar), as a link of the tree's shared source, which then serves the
+ * further ones. Return: 0 made, 1 to make it otherwise (no shared source
+ * here), or negative errno
+ */
+static int link_shared(struct placeholders *p, int dir, const char *name,
+		       const char *sofar, int kind)
+{
+	autoclose int src = shared_source(p, kind);
+	struct stat st;
+	int err;
+
+	if (src < 0 || fstat(src, &st) < 0)
+		return 1;
+	err = link_to(p, src, dir, name);
+	/* Another mount: one made in the tree, as before */
+	if (err == -EXDEV) {
+		p->no_shared = true;
+		return 1;
+	}
+	p->src_st[kind] = st;
+	p->src_fd[kind] = TAKE_FD(src);
+	if (err < 0)
+		return err;
+	remember_inode(p, sofar, st.st_dev, st.st_ino);
+	return 0;
+}
+
+/*
  * Make the placeholder @name in @dir (the first missing component of
  * @path, which ends at @len; a directory only with @is_dir) and register
  * it. O_EXCL (and linkat()): never through a symlink, never a file
@@ -222,27 +251,11 @@ static int create_at(struct placeholders *p, int dir, const char *name,
 	autofree char *sofar = xasprintf("%.*s", (int)len, path);
 	autoclose int fd = -1;
 	int kind = is_last && is_json(name);
+	int err;
 
-	if (!is_dir && p->src_fd[kind] < 0 && !p->no_shared) {
-		autoclose int src = shared_source(p, kind);
-		struct stat st;
-		int err;
-
-		if (src >= 0 && fstat(src, &st) == 0) {
-			err = link_to(p, src, dir, name);
-			/* Another mount: one made in the tree, as before */
-			if (err == -EXDEV) {
-				p->no_shared = true;
-			} else {
-				p->src_st[kind] = st;
-				p->src_fd[kind] = TAKE_FD(src);
-				if (err < 0)
-					return err;
-				remember_inode(p, sofar, st.st_dev, st.st_ino);
-				return 0;
-			}
-		}
-	}
+	if (!is_dir && p->src_fd[kind] < 0 && !p->no_shared &&
+	    (err = link_shared(p, dir, name, sofar, kind)) <= 0)
+		return err;
 	if (!is_dir && p->src_fd[kind] >= 0 &&
 	    link_to(p, p->src_fd[kind], dir, name) == 0) {
 		/* Registered as the inode linked, not as what the name shows */
