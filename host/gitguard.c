@@ -59,6 +59,7 @@
 #include "parse/parse.h"
 
 #define HOSTILE GITGUARD_RESOLVE
+#define STATE_DEPTH 6	/* directory levels of a state dir removed */
 #define MAX_ENTRIES GITGUARD_MAX_ENTRIES
 #define WALK_DEPTH 3		/* nested repositories: directory levels */
 #define WALK_DIRS 1024		/* nested repositories: directories read */
@@ -732,25 +733,6 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 		warn("git: write \"%s\": %s", where, strerror(-err));
 }
 
-/* Remove @name below @dir, directories included (bounded) */
-static void remove_tree(int dir, const char *name, int depth)
-{
-	autoclose int d = -1;
-	DIR *dp;
-	struct dirent *e;
-
-	if (unlinkat(dir, name, 0) == 0 || errno == ENOENT || depth > 6)
-		return;
-	d = openat2_fd(dir, name, O_RDONLY | O_DIRECTORY, HOSTILE);
-	if (d < 0 || !(dp = fdopendir(TAKE_FD(d))))
-		return;
-	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			remove_tree(dirfd(dp), e->d_name, depth + 1);
-	closedir(dp);
-	unlinkat(dir, name, AT_REMOVEDIR);
-}
-
 /* The todo list of a rebase or a sequence of picks: no exec line */
 static bool todo_is_safe(int priv, const char *name)
 {
@@ -784,7 +766,7 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 	int err;
 
 	if (probe == -ENOENT) {
-		remove_tree(real, name, 0);
+		gitguard_remove_tree(real, name, STATE_DEPTH, false);
 		return;
 	}
 	if (!todo_is_safe(priv, name)) {
@@ -794,17 +776,17 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		gitguard_audit(run, "git.refused", where, "exec in todo list");
 		return;
 	}
-	remove_tree(real, tmp, 0);
+	gitguard_remove_tree(real, tmp, STATE_DEPTH, false);
 	err = gitguard_copy_tree(priv, name, real, tmp, 0, &budget);
 	if (err < 0) {
-		remove_tree(real, tmp, 0);
+		gitguard_remove_tree(real, tmp, STATE_DEPTH, false);
 		warn("git: copy back \"%s\": %s", where, strerror(-err));
 		gitguard_audit(run, "git.refused", where, strerror(-err));
 		return;
 	}
 	/* Swapped in whole: host git never sees half a state dir */
 	if (renameat2(real, tmp, real, name, RENAME_EXCHANGE) == 0)
-		remove_tree(real, tmp, 0);
+		gitguard_remove_tree(real, tmp, STATE_DEPTH, false);
 	else if (renameat(real, tmp, real, name) < 0)
 		warn("git: copy back \"%s\": %s", where, strerror(errno));
 }

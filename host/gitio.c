@@ -5,6 +5,7 @@
  * resolved beneath their directory without a symlink; write a new file
  * beside the real one and rename it over
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -85,4 +86,31 @@ int gitguard_replace_file(int dir, const char *name, const uint8_t *buf,
 		return err;
 	}
 	return 0;
+}
+
+/* Kernel-doc in host.h */
+void gitguard_remove_tree(int dir, const char *name, int max_depth,
+			  bool is_plain_only)
+{
+	autoclose int d = -1;
+	struct stat st;
+	DIR *dp;
+	struct dirent *e;
+
+	/* Whatever else is there stays where it is, and is seen */
+	if (is_plain_only &&
+	    (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	     (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))))
+		return;
+	if (unlinkat(dir, name, 0) == 0 || errno == ENOENT || max_depth < 0)
+		return;
+	d = openat2_fd(dir, name, O_RDONLY | O_DIRECTORY, GITGUARD_RESOLVE);
+	if (d < 0 || !(dp = fdopendir(TAKE_FD(d))))
+		return;
+	while ((e = readdir(dp)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			gitguard_remove_tree(dirfd(dp), e->d_name,
+					     max_depth - 1, is_plain_only);
+	closedir(dp);
+	unlinkat(dir, name, AT_REMOVEDIR);
 }

@@ -31,8 +31,6 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 
 #include "jail.h"
 #include "host/host.h"
@@ -207,32 +205,6 @@ static void copy_log(struct copyback *c, int up, int real, const char *name,
 		refuse(c, rel, strerror(-err));
 }
 
-/* Remove @name below @dir: regular files and directories (bounded) */
-static void remove_logs(int dir, const char *name, int depth)
-{
-	struct stat st;
-	autoclose int d = -1;
-	DIR *dp;
-	struct dirent *e;
-
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (S_ISREG(st.st_mode)) {
-		unlinkat(dir, name, 0);
-		return;
-	}
-	if (!S_ISDIR(st.st_mode) || depth > LOGS_DEPTH)
-		return;
-	d = openat2_fd(dir, name, O_RDONLY | O_DIRECTORY, HOSTILE);
-	if (d < 0 || !(dp = fdopendir(TAKE_FD(d))))
-		return;
-	while ((e = readdir(dp)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			remove_logs(dirfd(dp), e->d_name, depth + 1);
-	closedir(dp);
-	unlinkat(dir, name, AT_REMOVEDIR);
-}
-
 /* @name beneath @real as a directory: made if absent */
 static int open_dir(int real, const char *name)
 {
@@ -245,15 +217,6 @@ static int open_dir(int real, const char *name)
 
 static void copy_dir(struct copyback *c, int up, int real, const char *rel,
 		     int depth);
-
-/* Made anew inside (after its removal): overlayfs marks it opaque */
-static bool is_opaque(int up)
-{
-	char v[2] = "";
-
-	return fgetxattr(up, "user.overlay.opaque", v, sizeof(v)) == 1 &&
-	       v[0] == 'y';
-}
 
 /* An opaque directory's real one keeps only what the upper one holds */
 static void drop_hidden(int up, int real)
@@ -273,7 +236,8 @@ static void drop_hidden(int up, int real)
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
 		    fstatat(up, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 		    errno == ENOENT)
-			remove_logs(dirfd(d), e->d_name, 0);
+			gitguard_remove_tree(dirfd(d), e->d_name, LOGS_DEPTH,
+					     true);
 	closedir(d);
 }
 
@@ -286,8 +250,9 @@ static void copy_entry(struct copyback *c, int up, int real,
 		return;
 	if (S_ISREG(st.st_mode)) {
 		copy_log(c, up, real, name, rel);
-	} else if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-		remove_logs(real, name, 0);	/* a whiteout: removed */
+	} else if (overlay_is_whiteout(&st)) {
+		/* A whiteout: removed */
+		gitguard_remove_tree(real, name, LOGS_DEPTH, true);
 	} else if (S_ISDIR(st.st_mode) && depth < LOGS_DEPTH) {
 		autoclose int u = openat2_fd(up, name, O_RDONLY | O_DIRECTORY,
 					     HOSTILE);
@@ -297,7 +262,7 @@ static void copy_entry(struct copyback *c, int up, int real,
 			refuse(c, rel, r == -ENOTDIR || r == -ELOOP ?
 					       "not a directory on the host" :
 					       strerror(u < 0 ? -u : -r));
-		else if (is_opaque(u))
+		else if (overlay_is_opaque(u))
 			drop_hidden(u, r);
 		if (u >= 0 && r >= 0)
 			copy_dir(c, u, r, rel, depth + 1);

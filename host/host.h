@@ -646,6 +646,34 @@ int gitguard_replace_file(int dir, const char *name, const uint8_t *buf,
 			  size_t len, mode_t mode);
 
 /**
+ * overlay_is_whiteout() - Is @st an overlay upper layer's whiteout (the
+ * character device 0/0: the lower layer's entry is deleted)?
+ */
+struct stat;
+bool overlay_is_whiteout(const struct stat *st);
+
+/**
+ * overlay_is_opaque() - Is the upper layer's directory @dir_fd opaque (made
+ * anew: nothing of the lower layer's shows through)? An unprivileged
+ * overlay marks it with the user.overlay.opaque attribute.
+ */
+bool overlay_is_opaque(int dir_fd);
+
+/**
+ * gitguard_remove_tree() - Remove @name below @dir, a directory with what
+ * it holds
+ * @dir:	the real directory (opened beneath its git dir)
+ * @name:	one component; nothing is followed through a symlink
+ * @max_depth:	directory levels below @name emptied at most
+ * @is_plain_only: remove only regular files and directories, and leave
+ *		anything else (a symlink, a FIFO) where it is
+ *
+ * Context: supervisor, at exit, after the jail is gone
+ */
+void gitguard_remove_tree(int dir, const char *name, int max_depth,
+			  bool is_plain_only);
+
+/**
  * gitguard_read_hostile() - Read a file the jail could have written
  * @dir_fd:	directory it lies in
  * @name:	its name, resolved beneath @dir_fd without any symlink

@@ -64,13 +64,14 @@ static enum review_ftype ftype_of(mode_t m)
 	return S_ISDIR(m) ? REVIEW_FT_DIR : REVIEW_FT_OTHER;
 }
 
-/* A whiteout: the character device 0/0 */
-static bool is_whiteout(const struct stat *st)
+/* Kernel-doc in host.h */
+bool overlay_is_whiteout(const struct stat *st)
 {
 	return S_ISCHR(st->st_mode) && st->st_rdev == 0;
 }
 
-static bool is_opaque(int dir_fd)
+/* Kernel-doc in host.h */
+bool overlay_is_opaque(int dir_fd)
 {
 	char v[4];
 	ssize_t n = fgetxattr(dir_fd, "user.overlay.opaque", v, sizeof(v));
@@ -563,7 +564,7 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 
 	if (fstatat(ufd, name, &ust, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
-	if (is_whiteout(&ust)) {
+	if (overlay_is_whiteout(&ust)) {
 		if (has_lower)
 			add_deleted(r, sub, &lst);
 		return;
@@ -600,7 +601,7 @@ static void scan_entry(struct review *r, const char *rel, const char *name,
 			c->new_mode = ust.st_mode & 0777;
 		}
 		/* @c may move: the array grows below */
-		scan_dir(r, sub, cu, cl, is_opaque(cu));
+		scan_dir(r, sub, cu, cl, overlay_is_opaque(cu));
 		if (c && !has_lower && r->n > at + 1)
 			r->c[at].is_quiet = true;
 		return;
@@ -839,7 +840,7 @@ int review_scan(struct review *r)
 	ufd = dup(r->upper_fd);
 	lfd = dup(r->project_fd);
 	review_mark_aliases(r);
-	scan_dir(r, "", ufd, lfd, is_opaque(ufd));
+	scan_dir(r, "", ufd, lfd, overlay_is_opaque(ufd));
 	if (r->n)
 		qsort(r->c, r->n, sizeof(*r->c), cmp_change);
 	for (size_t i = 0; i < r->n; i++) {
