@@ -14,6 +14,9 @@
  * that does not exit 0 stops the benchmark with exit status 1.
  *
  * Output, one line per variant: LABEL MEDIAN_NS P90_NS MIN_NS MEAN_NS
+ * With TIMEIT_RAW=FILE in the environment, every timed run is also written
+ * to FILE, one line each: ROUND LABEL NS (so that runs of the same round
+ * can be compared pairwise).
  */
 #include <fcntl.h>
 #include <spawn.h>
@@ -124,6 +127,29 @@ static int parse_variants(int argc, char **argv, struct variant *v)
 	return n;
 }
 
+/* Every timed run, before the sorting, to $TIMEIT_RAW if set */
+static void write_raw(const struct variant *v, int n, long runs)
+{
+	const char *path = getenv("TIMEIT_RAW");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "w");
+	if (!f) {
+		perror("timeit: TIMEIT_RAW");
+		exit(1);
+	}
+	for (long r = 0; r < runs; r++)
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%ld %s %llu\n", r, v[i].label,
+				(unsigned long long)v[i].ns[r]);
+	if (fclose(f)) {
+		perror("timeit: TIMEIT_RAW");
+		exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct variant v[MAX_VARIANTS];
@@ -156,6 +182,7 @@ int main(int argc, char **argv)
 
 			v[i].ns[r] = run_once(&v[i]);
 		}
+	write_raw(v, n, runs);
 	for (int i = 0; i < n; i++) {
 		uint64_t sum = 0, med;
 		long p90 = (runs * 9 + 9) / 10 - 1;
