@@ -710,7 +710,7 @@ static int pin_file(struct pinned *pin, int fd, const struct stat *st,
  * of that read-only mount, attached by name. No descriptor of the name is
  * opened: move_mount() follows no symlink there, so the mount covers
  * whatever the name is now (a file or a symlink swapped in since the
- * look, never a directory: that fails). Return: 0 pinned, 1 not such a
+ * look; a directory is pinned as any path). Return: 0 pinned, 1 not such a
  * placeholder (pin it as any path), or negative errno
  */
 static int pin_placeholder(const struct pinned *pin, int proj_fd,
@@ -734,9 +734,10 @@ static int pin_placeholder(const struct pinned *pin, int proj_fd,
 					 AT_EMPTY_PATH);
 		if (tree < 0)
 			return -errno;
+		/* Swapped for a directory since: pinned as any path */
 		if (move_mount(tree, "", proj_fd, name,
 			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return -errno;
+			return errno == EINVAL || errno == ENOENT ? 1 : -errno;
 		return 0;
 	}
 	return 1;
