@@ -957,7 +957,7 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	autoclose int root_fd = -1;
 	int n_priv, *git_src, *git_tmp;
 
-	v->upper_fd = v->work_fd = -1;
+	v->upper_fd = v->work_fd = v->empty_mnt_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(run, v);
@@ -993,6 +993,8 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 		priv_fd[n_priv] = v->priv_fd[n_priv];
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
+	if (v->empty_mnt_fd >= 0)
+		close(v->empty_mnt_fd);
 	free(v);
 	pivot(root_fd, cfg);
 	return n_priv;
