@@ -35,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include "jail.h"
@@ -654,6 +655,7 @@ struct pinned {
 		int fd;		/* the attached mount's root */
 	} file[4];
 	size_t n_file;
+	int proj_fd;	/* the project in the view, or -1 */
 };
 
 static bool pin_file_known(const struct pinned *pin, const struct stat *st)
@@ -700,6 +702,45 @@ static int pin_file(struct pinned *pin, int fd, const struct stat *st,
 			st->st_dev, st->st_ino, TAKE_FD(tree)
 		};
 	return err;
+}
+
+/*
+ * A placeholder right below the project (@name in @proj_fd, the project
+ * in the view): another name of a placeholder bound already gets a clone
+ * of that read-only mount, attached by name. No descriptor of the name is
+ * opened: move_mount() follows no symlink there, so the mount covers
+ * whatever the name is now (a file or a symlink swapped in since the
+ * look; a directory is pinned as any path). Return: 0 pinned, 1 not such a
+ * placeholder (pin it as any path), or negative errno
+ */
+static int pin_placeholder(const struct pinned *pin, int proj_fd,
+			   const char *name)
+{
+	autoclose int tree = -1;
+	struct statx stx;
+
+	if (proj_fd < 0 || !pin->n_file || strchr(name, '/') ||
+	    statx(proj_fd, name, AT_SYMLINK_NOFOLLOW,
+		  STATX_TYPE | STATX_INO, &stx) < 0 ||
+	    !S_ISREG(stx.stx_mode))
+		return 1;
+	for (size_t i = 0; i < pin->n_file; i++) {
+		if (pin->file[i].ino != stx.stx_ino ||
+		    pin->file[i].dev != makedev(stx.stx_dev_major,
+						stx.stx_dev_minor))
+			continue;
+		tree = open_tree(pin->file[i].fd, "",
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					 AT_EMPTY_PATH);
+		if (tree < 0)
+			return -errno;
+		/* Swapped for a directory since: pinned as any path */
+		if (move_mount(tree, "", proj_fd, name,
+			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return errno == EINVAL || errno == ENOENT ? 1 : -errno;
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -777,12 +818,20 @@ static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
 static void protect_one(const struct jail_config *cfg, int root_fd,
 			struct pinned *pin, const char *tree, const char *path)
 {
+	const char *rel = path_under(path, cfg->project);
 	int err;
 
+	/* The absent paths of a fresh project: most of them, the cheap way */
+	if (rel && tree == cfg->project) {
+		err = pin_placeholder(pin, pin->proj_fd, rel);
+		if (err <= 0)
+			goto out;
+	}
 	if (tree)
 		pin_ancestors(root_fd, pin, tree, path);
 	err = pin_in_place(root_fd, pin, path, ATTR_RO,
 			   gitguard_binds_whole(cfg, path));
+out:
 	/* Absent (or below a file): the exit check reports its creation */
 	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
 		return;
@@ -811,6 +860,8 @@ static void build_protect(const struct jail_config *cfg, int root_fd)
 	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
 	struct pinned *pin = xcalloc(1, sizeof(*pin));
 
+	pin->proj_fd = openat2_fd(root_fd, cfg->project, O_PATH | O_DIRECTORY,
+				  RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
 	for (size_t i = 0; i < n; i++) {
 		const char *tree = path_under(paths[i], cfg->project) ?
 					   cfg->project :
@@ -823,6 +874,8 @@ static void build_protect(const struct jail_config *cfg, int root_fd)
 		free(pin->path[pin->n]);
 	while (pin->n_file--)
 		close(pin->file[pin->n_file].fd);
+	if (pin->proj_fd >= 0)
+		close(pin->proj_fd);
 	free(pin);
 }
 
@@ -904,7 +957,7 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	autoclose int root_fd = -1;
 	int n_priv, *git_src, *git_tmp;
 
-	v->upper_fd = v->work_fd = -1;
+	v->upper_fd = v->work_fd = v->empty_mnt_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno("make mounts private");
 	open_sources(run, v);
@@ -940,6 +993,8 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 		priv_fd[n_priv] = v->priv_fd[n_priv];
 	build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
+	if (v->empty_mnt_fd >= 0)
+		close(v->empty_mnt_fd);
 	free(v);
 	pivot(root_fd, cfg);
 	return n_priv;

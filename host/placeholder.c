@@ -60,6 +60,9 @@ struct placeholders {
 	bool no_shared;		/* no shared sources (shared_source()) */
 	const struct entry *live;	/* other runs' placeholders */
 	size_t n_live;
+	/* Registered before they are linked (preregister()), by index */
+	const char *prereg[JAIL_MAX_MOUNTS + 32];
+	size_t n_prereg;
 };
 
 static char *registry_dir(void)
@@ -125,6 +128,21 @@ static const char *tree_of(const struct jail_config *cfg, const char *path)
 	return best;
 }
 
+/* Is @path, the inode @dev @ino, in the registry already? */
+static bool is_preregistered(const struct placeholders *p, const char *path,
+			     dev_t dev, ino_t ino)
+{
+	for (size_t k = 0; k < 2; k++) {
+		if (p->src_fd[k] < 0 || p->src_st[k].st_dev != dev ||
+		    p->src_st[k].st_ino != ino)
+			continue;
+		for (size_t i = 0; i < p->n_prereg; i++)
+			if (!strcmp(p->prereg[i], path))
+				return true;
+	}
+	return false;
+}
+
 static void remember_inode(struct placeholders *p, const char *path,
 			   dev_t dev, ino_t ino)
 {
@@ -136,6 +154,8 @@ static void remember_inode(struct placeholders *p, const char *path,
 	p->path[p->n] = xstrdup(path);
 	p->dev[p->n] = dev;
 	p->ino[p->n++] = ino;
+	if (is_preregistered(p, path, dev, ino))
+		return;
 	/*
 	 * One write() per entry, as soon as the placeholder exists: a run
 	 * killed right after leaves nothing the next run does not know of
@@ -742,6 +762,72 @@ static void open_registry(const struct jail_config *cfg,
 	}
 }
 
+/* Would make_one() hold @path with a link of a shared source, by name? */
+static bool is_linked_by_name(const struct jail_config *cfg,
+			      const char *path)
+{
+	const char *rel = path + strlen(cfg->project) + 1;
+
+	return tree_of(cfg, path) == cfg->project && !strchr(rel, '/') &&
+	       strcmp(rel, ".git");
+}
+
+/*
+ * The placeholders right below the project, the most of them, are hard
+ * links of the project's shared sources: registered all in one write
+ * before any is linked, instead of one write each after it. A run killed
+ * in between leaves lines for names it never linked, which the next
+ * run's sweep passes over (no such name, or not that inode), as it does
+ * for those it adopted. Called under the registries' lock, after the
+ * sweep that emptied our slot.
+ */
+static void preregister(const struct jail_config *cfg, struct placeholders *p,
+			char *const *prot, size_t n)
+{
+	size_t len = 0, cap = 0;
+	autofree char *buf = NULL;
+	int top;
+
+	if (p->no_shared || p->reg_fd < 0 ||
+	    (top = tree_fd(p, cfg->project)) < 0)
+		return;
+	switch_tree(p, cfg->project, top);
+	for (size_t i = 0; i < n; i++) {
+		int kind = is_json(prot[i]);
+		struct stat st;
+		int src;
+
+		if (!is_linked_by_name(cfg, prot[i]) || p->src_fd[kind] >= 0)
+			continue;
+		src = shared_source(p, kind);
+		/* Another mount: each made in the tree, as before */
+		if (src < 0 || fstat(src, &st) < 0 ||
+		    st.st_dev != p->tree_st.st_dev) {
+			if (src >= 0)
+				close(src);
+			return;
+		}
+		p->src_fd[kind] = src;
+		p->src_st[kind] = st;
+	}
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(prot[i]) + 48;
+	buf = xmalloc(cap);
+	for (size_t i = 0; i < n && p->n_prereg < ARRAY_SIZE(p->prereg); i++) {
+		const struct stat *st = &p->src_st[is_json(prot[i])];
+
+		if (!is_linked_by_name(cfg, prot[i]))
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%llu %llu %s\n",
+					(unsigned long long)st->st_dev,
+					(unsigned long long)st->st_ino,
+					prot[i]);
+		p->prereg[p->n_prereg++] = prot[i];
+	}
+	if (len && write_all(p->reg_fd, buf, len) < 0)
+		p->n_prereg = 0;
+}
+
 static void make_for(const struct jail_config *cfg, struct placeholders *p,
 		     const char *path, const char *why, bool is_dir)
 {
@@ -816,6 +902,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	adopt(cfg, p, live, n_live);
 	p->live = live;
 	p->n_live = n_live;
+	preregister(cfg, p, prot, n);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *why = NULL;
 
@@ -825,8 +912,10 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 			why = cfg->mounts[k++].why;
 		}
 		make_for(cfg, p, prot[i], why, false);
-		free(prot[i]);
 	}
+	p->n_prereg = 0;
+	for (size_t i = 0; i < n; i++)
+		free(prot[i]);
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		if (cfg->mounts[i].kind == MOUNT_TMPFS &&
 		    cfg->mounts[i].is_private)

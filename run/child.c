@@ -10,7 +10,9 @@
  *     command child at once, so that both work while the supervisor
  *     writes the uid/gid maps; it relays "go" (the maps are written) to it.
  *  2. The setup child then makes the jail's network namespace with lo up
- *     and passes it to the command child, which enters it before it
+ *     (once the command child runs: it takes the setup child's CPU, the
+ *     view being the longest chain of the start) and passes it to the
+ *     command child, which enters it before it
  *     mounts /sys (--net none), or under --net filtered makes the
  *     gateway's namespace, links it to the jail's, which the namespace
  *     helper makes meanwhile (netns_setup_gateway()), drops
@@ -288,6 +290,9 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	if (recv(sock, &go, sizeof(go), 0) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
 	cc.go = &go;
+	if (c->cfg->net == NET_NONE &&
+	    setup_send_msg(sock, MSG_VIEW_STARTED, -1) < 0)
+		_exit(EXIT_JAIL_FAILED);
 	n_priv = fsview_build(c->run, &waits, priv_fd);
 	send_fds(c->chan_fd, MSG_GITDIRS, priv_fd, (size_t)n_priv);
 	for (int i = 0; i < n_priv; i++)
@@ -474,10 +479,18 @@ __attribute__((noreturn)) void child_setup(struct child_ctx *c)
 		_exit(EXIT_JAIL_FAILED);
 	if (send(sock[0], &go, sizeof(go), MSG_NOSIGNAL) != sizeof(go))
 		_exit(EXIT_JAIL_FAILED);
-	if (c->cfg->net == NET_FILTERED)
+	if (c->cfg->net == NET_FILTERED) {
 		netns_setup_gateway(c, sock[0]);
-	else if (c->cfg->net == NET_NONE)
+	} else if (c->cfg->net == NET_NONE) {
+		/*
+		 * The view is the longest chain of the start, and the
+		 * supervisor still works on the other CPU: the command
+		 * child takes this one first; the namespace, made meanwhile
+		 * on the other, is needed only when /sys is mounted
+		 */
+		setup_expect_msg(sock[0], MSG_VIEW_STARTED, NULL);
 		make_jail_netns(sock[0]);
+	}
 	become_init(c, child, sock[0]);
 }
 

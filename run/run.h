@@ -54,6 +54,7 @@
 #define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
 #define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
 #define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
+#define MSG_VIEW_STARTED 'v'	/* command child: it runs, "go" in hand */
 
 /* sockets.c: the setup sockets */
 /* Send @tag (and @fd when >= 0) on @sock. Return: 0 or negative errno */

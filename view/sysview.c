@@ -35,6 +35,37 @@ void sysview_build_system(int root_fd, struct view *v)
 	}
 }
 
+/*
+ * Bind the empty file read-only on @fd. The first one's mount is kept:
+ * each further one is a clone of it, which keeps its flags, so no
+ * mount_setattr() per hidden file. (A detached mount kept instead would
+ * cost an RCU grace period when closed; an attached one does not.)
+ */
+static int hide_file(struct view *v, int fd)
+{
+	struct mount_attr ma = { .attr_set = ATTR_RO };
+	autoclose int tree = -1;
+	int err;
+
+	if (v->empty_mnt_fd >= 0) {
+		tree = open_tree(v->empty_mnt_fd, "",
+				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					 AT_EMPTY_PATH);
+		return tree < 0 ? -errno : view_attach(tree, fd);
+	}
+	tree = open_tree(v->empty_file_fd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
+		return -errno;
+	err = view_attach(tree, fd);
+	/* Attached, @tree names the new mount: the next clone's source */
+	if (!err)
+		v->empty_mnt_fd = TAKE_FD(tree);
+	return err;
+}
+
 /* Make @path (inside the view) empty: a read-only tmpfs or empty file */
 void sysview_hide_at(int root_fd, struct view *v, const char *path)
 {
@@ -51,7 +82,7 @@ void sysview_hide_at(int root_fd, struct view *v, const char *path)
 		view_tmpfs_at(root_fd, path, "0755", ATTR_RO);
 		return;
 	}
-	err = view_bind_fd(v->empty_file_fd, fd, ATTR_RO);
+	err = hide_file(v, fd);
 	if (err < 0) {
 		errno = -err;
 		die_errno("hide \"%s\"", path);

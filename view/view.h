@@ -55,6 +55,7 @@ struct view {
 	int sys_fd[ARRAY_SIZE(system_dirs)];
 	int dev_fd[ARRAY_SIZE(dev_nodes)];
 	int empty_file_fd;	/* used to hide files */
+	int empty_mnt_fd;	/* ... its first read-only mount, or -1 */
 	int upper_fd;		/* --review: the overlay's upper and work */
 	int work_fd;
 	int priv_fd[8];		/* private tmpfs over placeholders */
