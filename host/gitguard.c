@@ -64,6 +64,8 @@
 #define WALK_DEPTH 3		/* nested repositories: directory levels */
 #define WALK_DIRS 1024		/* nested repositories: directories read */
 #define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
+#define EXIT_DEPTH 128		/* new repositories at exit: directory levels */
+#define EXIT_DIRS (1 << 18)	/* new repositories at exit: directories read */
 #define INCLUDE_DEPTH 4		/* include files within include files */
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
@@ -247,6 +249,9 @@ struct walk {
 	size_t n_dirs;		/* directories read (or not: > WALK_DIRS) */
 	void (*fn)(void *, const char *, const struct stat *);
 	void *arg;
+	int max_depth;		/* directory levels gone down */
+	size_t max_dirs;	/* directories read */
+	bool is_whole;		/* package trees too (node_modules) */
 };
 
 /*
@@ -281,8 +286,9 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		/* Package trees hold no repository of the project's own */
 		if (!is_dotgit &&
 		    (e->d_type != DT_DIR || !strcmp(name, ".") ||
-		     !strcmp(name, "..") || !strcmp(name, "node_modules") ||
-		     depth + 1 > WALK_DEPTH))
+		     !strcmp(name, "..") ||
+		     (!w->is_whole && !strcmp(name, "node_modules")) ||
+		     depth + 1 > w->max_depth))
 			continue;
 		/* Beyond PATH_MAX: unreachable by path, as before */
 		if (len + 1 + nl >= sizeof(w->path))
@@ -293,7 +299,7 @@ static void walk_dir(struct walk *w, int fd, int depth)
 			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
 			    0)
 				w->fn(w->arg, w->path, &st);
-		} else if (++w->n_dirs <= WALK_DIRS) {
+		} else if (++w->n_dirs <= w->max_dirs) {
 			sub = openat(dirfd(d), name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					     O_NONBLOCK | O_CLOEXEC);
@@ -311,9 +317,11 @@ static void walk_dir(struct walk *w, int fd, int depth)
 /*
  * Call @fn for each .git entry in the tree @root, and each directory
  * below it that is a git dir itself (a bare repository), within the walk's
- * bounds. Return: the directories counted (more than WALK_DIRS: cut short)
+ * bounds: at start WALK_DEPTH levels and WALK_DIRS directories outside
+ * package trees; @is_whole (at exit) all of it, up to EXIT_DIRS. Return:
+ * the directories counted (more than the bound: cut short)
  */
-static size_t walk_dotgit(const char *root,
+static size_t walk_dotgit(const char *root, bool is_whole,
 			  void (*fn)(void *, const char *, const struct stat *),
 			  void *arg)
 {
@@ -326,6 +334,9 @@ static size_t walk_dotgit(const char *root,
 	w->n_dirs = 1;
 	w->fn = fn;
 	w->arg = arg;
+	w->is_whole = is_whole;
+	w->max_depth = is_whole ? EXIT_DEPTH : WALK_DEPTH;
+	w->max_dirs = is_whole ? EXIT_DIRS : WALK_DIRS;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		walk_dir(w, fd, 0);
@@ -473,7 +484,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		    cfg->mounts[i].kind == MOUNT_RW &&
 		    is_git_dir(cfg->mounts[i].path))
 			add_git_dir(g, cfg->mounts[i].path, 0);
-	if (walk_dotgit(cfg->project, found_at_start, g) > WALK_DIRS)
+	if (walk_dotgit(cfg->project, false, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
@@ -727,6 +738,9 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 	}
 	if (same_content(real, name, buf, len, state_files[k].max))
 		return;
+	if (state_files[k].kind == GITSTATE_INDEX &&
+	    !gitstage_index_is_safe(run, real, gitdir, buf, len))
+		return;
 	err = gitguard_replace_file(real, name, buf, len,
 				    mode_of(real, name));
 	if (err < 0)
@@ -877,8 +891,14 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	r->run = run;
 	r->g = g;
 	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (g)
-		(void)walk_dotgit(cfg->project, found_at_exit, r);
+	/*
+	 * The whole tree: a repository made anywhere is one host git enters
+	 * once the person's `git add -A` makes it a gitlink
+	 */
+	if (g && walk_dotgit(cfg->project, true, found_at_exit, r) > EXIT_DIRS)
+		warn("git: the project has more than %d directories; new "
+		     "repositories below the first ones were not looked for",
+		     EXIT_DIRS);
 
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for

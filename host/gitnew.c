@@ -49,6 +49,9 @@
 #define MAX_GITLINKS 1024	/* gitlinks looked at per index */
 #define QUARANTINE ".git-jail-quarantine"
 #define NEST_DEPTH 4		/* new repositories within new ones */
+#define JUDGED_MAX 4096		/* repositories judged; beyond: moved aside */
+#define CHANGED_DEPTH 8		/* levels of a git dir looked at for change */
+#define CHANGED_ENTRIES 65536	/* entries of one git dir looked at */
 
 /* Does the hooks dir of @gfd hold anything but git's samples? */
 static bool has_hooks(int gfd)
@@ -173,7 +176,7 @@ static void warn_kept(struct gitnew *r, const char *path)
 }
 
 static void warn_quarantined(struct gitnew *r, const char *path,
-			     const char *to, int err)
+			     const char *to, int err, bool is_new)
 {
 	autofree char *v = gitguard_shown(path);
 	autofree char *t = gitguard_shown(to ? to : "");
@@ -187,10 +190,11 @@ static void warn_quarantined(struct gitnew *r, const char *path,
 			       "could not be moved aside");
 		return;
 	}
-	warn("git: new repository \"%s\" created during the run names "
+	warn("git: %s repository \"%s\" %s during the run names "
 	     "commands, hooks or another git dir: moved aside to \"%s\" "
 	     "%s it; look before you rename it back",
-	     v, t, is_dotgit_path(path) ? "beside" : "inside");
+	     is_new ? "new" : "the", v, is_new ? "created" : "changed", t,
+	     is_dotgit_path(path) ? "beside" : "inside");
 	gitguard_audit(r->run, "git.quarantined", path,
 		       "config, hooks or pointer of the jail's");
 }
@@ -209,6 +213,88 @@ static void judge_nested(struct gitnew *r, int gfd, const char *path)
 	r->depth--;
 }
 
+static bool is_recent(const struct gitnew *r, const struct stat *st)
+{
+	return st->st_ctim.tv_sec + 1 >= r->g->started;
+}
+
+/*
+ * Did anything below git dir (or directory of one) @fd, taken over,
+ * change during the run where ordinary git work does not write: config,
+ * hooks/, info/, commondir, a submodule's or a worktree's git dir? The
+ * kernel sets ctime: nothing inside can put it back. Unreadable, or too
+ * large to look at whole: changed.
+ */
+static bool control_changed(const struct gitnew *r, int fd, int depth,
+			    size_t *n)
+{
+	DIR *d = fdopendir(fd);	/* owns @fd from here */
+	struct stat st;
+	struct dirent *e;
+	bool changed = false, is_gitdir;
+
+	if (!d) {
+		close(fd);
+		return true;
+	}
+	is_gitdir = fstatat(dirfd(d), "HEAD", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	while (!changed && (e = readdir(d))) {
+		size_t max = 0;
+		enum gitguard_kind k;
+		int sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (++*n > CHANGED_ENTRIES || depth > CHANGED_DEPTH ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return closedir(d), true;
+		k = is_gitdir ? gitguard_kind_of(e->d_name, S_ISDIR(st.st_mode),
+						 &max) :
+				GITGUARD_OTHER;
+		if (k == GITGUARD_RW_DIR || k == GITGUARD_STATE_DIR ||
+		    k == GITGUARD_STATE_FILE)
+			continue;
+		changed = is_recent(r, &st);
+		if (changed || !S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd(d), e->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+				     O_CLOEXEC);
+		changed = sub < 0 || control_changed(r, sub, depth + 1, n);
+	}
+	closedir(d);
+	return changed;
+}
+
+/*
+ * Was repository @rel (a .git, or a bare one's directory) made or
+ * changed during the run? One the start walk did not reach (deeper down,
+ * in a package tree) was open to the jail like any directory; an old one
+ * left alone is the person's and stays as it is. Where the file system
+ * keeps no birth time, a new one is found by its new files.
+ */
+static bool made_or_changed(const struct gitnew *r, const char *rel,
+			    int gfd, bool *is_new)
+{
+	struct statx stx;
+	size_t n = 0;
+	int fd;
+
+	/* Born during the run; a git dir's own ctime moves with its work */
+	if (statx(r->project_fd, rel, AT_SYMLINK_NOFOLLOW, STATX_BTIME,
+		  &stx) < 0)
+		return true;
+	*is_new = (stx.stx_mask & STATX_BTIME) &&
+		  stx.stx_btime.tv_sec + 1 >= r->g->started;
+	if (*is_new)
+		return true;
+	/* An old .git file or symlink: its git dir is judged where it lies */
+	if (gfd < 0)
+		return false;
+	fd = openat(gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 || control_changed(r, fd, 0, &n);
+}
+
 void gitnew_judge(struct gitnew *r, const char *path)
 {
 	const char *root = r->run->cfg->project;
@@ -216,19 +302,19 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	const char *rel = path + n + 1;
 	autoclose int gfd = -1;
 	autofree char *to = NULL;
+	bool is_new = true;
 	int err;
 
 	if (strncmp(path, root, n) || path[n] != '/' || seen_before(r, path))
 		return;
-	if (r->n_judged++ >= (size_t)GITGUARD_MAX_NEW * 4)
-		return;
 	/* A .git file or symlink names a git dir: the jail chose which */
 	gfd = openat2_fd(r->project_fd, rel,
 			 O_PATH | O_DIRECTORY | O_NOFOLLOW, HOSTILE);
-	if (gfd == -ENOENT)
+	if (gfd == -ENOENT || !made_or_changed(r, rel, gfd, &is_new))
 		return;
-	if (gfd >= 0 && is_inert(gfd)) {
-		if (r->n_kept++ < GITGUARD_MAX_NEW)
+	/* Beyond the bound, nothing is believed: moved aside */
+	if (r->n_judged++ < JUDGED_MAX && gfd >= 0 && is_inert(gfd)) {
+		if (is_new && r->n_kept++ < GITGUARD_MAX_NEW)
 			warn_kept(r, path);
 		/* Host git status there goes on into its own gitlinks */
 		if (is_dotgit_path(path))
@@ -237,7 +323,7 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	}
 	gitguard_report_hooks(r->run, path);
 	err = quarantine(r->project_fd, rel, !is_dotgit_path(path), &to);
-	warn_quarantined(r, path, to, err);
+	warn_quarantined(r, path, to, err, is_new);
 }
 
 /*

@@ -424,6 +424,23 @@ struct gitguard {
 	struct gitguard_stamp *stamp;	/* ... and each copy as made */
 };
 
+/**
+ * gitstage_index_is_safe() - May the jail's index of a git dir land?
+ * @run:	the run (its protected paths; the audit log)
+ * @real:	the real git dir, O_PATH
+ * @gitdir:	its path, for messages and to find its work tree
+ * @buf:	the index from the jail, untrusted
+ * @len:	its length
+ *
+ * False, with one warning and git.refused, when it stages a protected
+ * path differently from the host's index, or cannot be read.
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ */
+bool gitstage_index_is_safe(const struct jail_run *run, int real,
+			    const char *gitdir, const uint8_t *buf,
+			    size_t len);
+
 /* toolfiles.c: agents' project directories checked at exit, with why */
 extern const char *const gitguard_agent_dirs[];
 extern const char *const gitguard_agent_dirs_why[];
