@@ -123,7 +123,8 @@ static void protect_word(struct jail_config *cfg, const char *word,
 	if (!p || !is_plain(p) || !strcmp(p, cfg->project) ||
 	    !config_writable_inside(cfg, p) || is_protected(cfg, p))
 		return;
-	if (lstat(p, &st) == 0 ? !S_ISREG(st.st_mode) :
+	/* A symlink: its target is protected too (protlinks.c) */
+	if (lstat(p, &st) == 0 ? !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) :
 				 (errno != ENOENT || !is_program))
 		return;
 	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * protlinks.c - a protected path reached through a symlink: its target
+ * is protected too
+ *
+ * A mount cannot sit on a symlink, and the view opens a protected path
+ * beneath its tree without following one (fsview.c), so a protected
+ * path that is a symlink, or lies below one (.envrc -> envrc.local,
+ * .claude -> agent/claude, a hook script ./scripts/lint.sh ->
+ * ../tools/lint.sh), was left writable where the host's tools read it:
+ * the target. So each protected path whose resolution meets a symlink is
+ * resolved here, as the host's tools will (a dangling last link
+ * included: what it names may be created inside), and the result is
+ * protected as well when it lies in a tree the jail may write. The
+ * symlink itself is checked at exit (protect.c).
+ *
+ * Cost at start: one openat2() per protected path of the project, which
+ * fails with ELOOP only where a symlink is met; only then is the path
+ * resolved.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+
+#include "jail.h"
+#include "config/config.h"
+#include "config/internal.h"
+
+#define LINK_HOPS 16	/* symlinks followed per path, as the kernel's 40 */
+
+static char *resolve_host(const char *path, int *hops);
+
+/* @dir resolved, absent components included; NULL: a loop, too long */
+static char *resolve_dir(const char *dir, int *hops)
+{
+	char *real = realpath(dir, NULL);
+
+	if (real || errno != ENOENT)
+		return real;
+	return resolve_host(dir, hops);
+}
+
+/*
+ * @path as the host's tools reach it: every symlink followed, the last
+ * component possibly absent (a dangling link names what may be created).
+ * Caller frees; NULL when it cannot be resolved.
+ */
+static char *resolve_host(const char *path, int *hops)
+{
+	char *p = xstrdup(path);
+
+	while (++*hops <= LINK_HOPS) {
+		const char *slash = strrchr(p, '/');
+		autofree char *dir = slash && slash != p ?
+					     xasprintf("%.*s", (int)(slash - p), p) :
+					     xstrdup("/");
+		autofree char *real = NULL;
+		char buf[PATH_MAX];
+		struct stat st;
+		ssize_t n;
+		char *q;
+
+		if (!slash || !strcmp(slash, "/.") || !strcmp(slash, "/..")) {
+			q = realpath(p, NULL);
+			free(p);
+			return q;
+		}
+		real = resolve_dir(dir, hops);
+		if (!real)
+			break;
+		q = xasprintf("%s/%s", strcmp(real, "/") ? real : "", slash + 1);
+		free(p);
+		p = q;
+		if (lstat(p, &st) < 0 || !S_ISLNK(st.st_mode))
+			return p;
+		n = readlink(p, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		q = buf[0] == '/' ? xstrdup(buf) : xasprintf("%s/%s", real, buf);
+		free(p);
+		p = q;
+	}
+	free(p);
+	return NULL;
+}
+
+/* Is @a the same as @b or above it? */
+static bool is_above_or_same(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return !strcmp(a, "/") ||
+	       (!strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/'));
+}
+
+static bool is_protected(const struct jail_config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].kind == MOUNT_PROTECT &&
+		    !strcmp(cfg->mounts[i].path, path))
+			return true;
+	for (size_t i = 0; i < fsview_n_default_protect; i++) {
+		size_t n = strlen(cfg->project);
+
+		if (!strncmp(path, cfg->project, n) && path[n] == '/' &&
+		    !strcmp(path + n + 1, fsview_default_protect[i]))
+			return true;
+	}
+	return false;
+}
+
+/* May resolving the project's @rel meet a symlink? */
+static bool meets_symlink(int project_fd, const char *rel)
+{
+	int fd;
+
+	/* Outside the project (a --rw tree, --home): resolved whole */
+	if (!rel)
+		return true;
+	fd = openat2_fd(project_fd, rel, O_PATH | O_CLOEXEC,
+			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				RESOLVE_NO_MAGICLINKS);
+	if (fd >= 0)
+		close(fd);
+	return fd == -ELOOP || fd == -EXDEV;
+}
+
+static void protect_target(struct jail_config *cfg, const char *path)
+{
+	int hops = 0;
+	autofree char *t = resolve_host(path, &hops);
+
+	if (!t || !strcmp(t, path) || is_above_or_same(t, cfg->project) ||
+	    !config_writable_inside(cfg, t) || is_protected(cfg, t) ||
+	    cfg->n_mounts >= JAIL_MAX_MOUNTS)
+		return;
+	config_add_mount(cfg, MOUNT_PROTECT, t, false, ORIGIN_DEFAULT);
+	cfg->mounts[cfg->n_mounts - 1].why =
+		xasprintf(": the target of protected \"%s\"", path);
+}
+
+void config_protect_link_targets(struct jail_config *cfg)
+{
+	char *paths[JAIL_MAX_MOUNTS + 64];
+	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
+	size_t len = strlen(cfg->project);
+	autoclose int pfd = open(cfg->project,
+				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *rel = !strncmp(paths[i], cfg->project, len) &&
+						  paths[i][len] == '/' &&
+						  pfd >= 0 ?
+					  paths[i] + len + 1 :
+					  NULL;
+
+		if (meets_symlink(pfd, rel))
+			protect_target(cfg, paths[i]);
+		free(paths[i]);
+	}
+}
