@@ -14,10 +14,12 @@
  * protected as well when it lies in a tree the jail may write. The
  * symlink itself is checked at exit (protect.c).
  *
- * Cost at start: one openat2() per protected path of the project, which
- * fails with ELOOP only where a symlink is met; only then is the path
- * resolved.
+ * Cost at start: one listing of the project's top level, which answers
+ * for most protected paths (absent, or one name there), and one
+ * openat2() per path below an existing top-level directory, which fails
+ * with ELOOP only where a symlink is met; only then is the path resolved.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -28,6 +30,7 @@
 #include "config/internal.h"
 
 #define LINK_HOPS 16	/* symlinks followed per path, as the kernel's 40 */
+#define TOP_MAX 1024	/* top-level entries of the project listed */
 
 static char *resolve_host(const char *path, int *hops);
 
@@ -111,14 +114,64 @@ static bool is_protected(const struct jail_config *cfg, const char *path)
 	return false;
 }
 
-/* May resolving the project's @rel meet a symlink? */
-static bool meets_symlink(int project_fd, const char *rel)
+/* The project's top-level entries by name and type, read once */
+struct top {
+	char (*name)[NAME_MAX + 1];
+	unsigned char *type;
+	size_t n;
+	bool is_whole;		/* all read: a name not there is absent */
+};
+
+static void read_top(int project_fd, struct top *t)
 {
+	int fd = openat(project_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
+	struct dirent *e;
+
+	t->name = xcalloc(TOP_MAX, sizeof(*t->name));
+	t->type = xcalloc(TOP_MAX, sizeof(*t->type));
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	t->is_whole = true;
+	while ((e = readdir(d))) {
+		if (t->n == TOP_MAX) {
+			t->is_whole = false;
+			break;
+		}
+		snprintf(t->name[t->n], sizeof(t->name[0]), "%s", e->d_name);
+		t->type[t->n++] = e->d_type;
+	}
+	closedir(d);
+}
+
+/*
+ * May resolving the project's @rel meet a symlink? Most protected paths
+ * are absent, or one name at the top: the listing answers; a path below
+ * a top-level directory is opened without following a symlink.
+ */
+static bool meets_symlink(int project_fd, const struct top *t,
+			  const char *rel)
+{
+	const char *slash = strchr(rel, '/');
+	size_t len = slash ? (size_t)(slash - rel) : strlen(rel);
+	unsigned char type = DT_UNKNOWN;
+	bool found = false;
 	int fd;
 
-	/* Outside the project (a --rw tree, --home): resolved whole */
-	if (!rel)
+	for (size_t i = 0; i < t->n && !found; i++)
+		if (strlen(t->name[i]) == len && !memcmp(t->name[i], rel, len)) {
+			found = true;
+			type = t->type[i];
+		}
+	if (t->is_whole && !found)
+		return false;
+	if (found && type == DT_LNK)
 		return true;
+	if (found && !slash && type != DT_UNKNOWN)
+		return false;
 	fd = openat2_fd(project_fd, rel, O_PATH | O_CLOEXEC,
 			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 				RESOLVE_NO_MAGICLINKS);
@@ -148,16 +201,21 @@ void config_protect_link_targets(struct jail_config *cfg)
 	size_t len = strlen(cfg->project);
 	autoclose int pfd = open(cfg->project,
 				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct top t = { .n = 0 };
 
+	if (pfd >= 0)
+		read_top(pfd, &t);
 	for (size_t i = 0; i < n; i++) {
-		const char *rel = !strncmp(paths[i], cfg->project, len) &&
-						  paths[i][len] == '/' &&
-						  pfd >= 0 ?
-					  paths[i] + len + 1 :
-					  NULL;
+		bool in_project = pfd >= 0 &&
+				  !strncmp(paths[i], cfg->project, len) &&
+				  paths[i][len] == '/';
 
-		if (meets_symlink(pfd, rel))
+		/* Outside the project (a --rw tree, --home): resolved whole */
+		if (!in_project ||
+		    meets_symlink(pfd, &t, paths[i] + len + 1))
 			protect_target(cfg, paths[i]);
 		free(paths[i]);
 	}
+	free(t.name);
+	free(t.type);
 }
