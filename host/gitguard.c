@@ -252,7 +252,25 @@ struct walk {
 	int max_depth;		/* directory levels gone down */
 	size_t max_dirs;	/* directories read */
 	bool is_whole;		/* package trees too (node_modules) */
+	time_t started;		/* with is_whole: the run's start */
 };
+
+/*
+ * At exit: may directory @name of @dir be left unread? One whose entries
+ * did not change during the run (the kernel sets ctime) and that holds no
+ * directory (two links) has no new .git and no git dir below it. A .git
+ * file there rewritten in place can only name a git dir, and every git
+ * dir in the tree is found and judged where it lies.
+ */
+static bool is_quiet_leaf(const struct walk *w, int dir, const char *name)
+{
+	struct stat st;
+
+	return w->is_whole &&
+	       fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode) && st.st_nlink == 2 &&
+	       st.st_ctim.tv_sec + 1 < w->started;
+}
 
 /*
  * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
@@ -265,7 +283,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	DIR *d = fdopendir(fd);
 	size_t len = strlen(w->path), n = 0;
 	struct dirent *e;
-	unsigned int bare = 0;	/* HEAD, objects/, refs/ seen: a git dir */
+	/* HEAD, objects/, refs/ (or a commondir naming them) seen: a git dir */
+	unsigned int bare = 0;
 	struct stat st;
 
 	if (!d) {
@@ -281,7 +300,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 
 		bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
 			(e->d_type == DT_DIR && !strcmp(name, "objects")) << 1 |
-			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2;
+			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2 |
+			(e->d_type == DT_REG && !strcmp(name, "commondir")) << 3;
 
 		/* Package trees hold no repository of the project's own */
 		if (!is_dotgit &&
@@ -299,7 +319,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
 			    0)
 				w->fn(w->arg, w->path, &st);
-		} else if (++w->n_dirs <= w->max_dirs) {
+		} else if (!is_quiet_leaf(w, dirfd(d), name) &&
+			   ++w->n_dirs <= w->max_dirs) {
 			sub = openat(dirfd(d), name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					     O_NONBLOCK | O_CLOEXEC);
@@ -309,7 +330,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		w->path[len] = '\0';
 	}
 	/* A bare repository in the tree: git run inside it obeys its config */
-	if (bare == 7 && depth > 0 && fstat(dirfd(d), &st) == 0)
+	if (((bare & 7) == 7 || (bare & 9) == 9) && depth > 0 &&
+	    fstat(dirfd(d), &st) == 0)
 		w->fn(w->arg, w->path, &st);
 	closedir(d);
 }
@@ -318,10 +340,11 @@ static void walk_dir(struct walk *w, int fd, int depth)
  * Call @fn for each .git entry in the tree @root, and each directory
  * below it that is a git dir itself (a bare repository), within the walk's
  * bounds: at start WALK_DEPTH levels and WALK_DIRS directories outside
- * package trees; @is_whole (at exit) all of it, up to EXIT_DIRS. Return:
- * the directories counted (more than the bound: cut short)
+ * package trees; at exit (@started: the run's start time) all of it up
+ * to EXIT_DIRS read, quiet leaves left unread. Return: the directories
+ * counted (more than the bound: cut short)
  */
-static size_t walk_dotgit(const char *root, bool is_whole,
+static size_t walk_dotgit(const char *root, time_t started,
 			  void (*fn)(void *, const char *, const struct stat *),
 			  void *arg)
 {
@@ -334,9 +357,10 @@ static size_t walk_dotgit(const char *root, bool is_whole,
 	w->n_dirs = 1;
 	w->fn = fn;
 	w->arg = arg;
-	w->is_whole = is_whole;
-	w->max_depth = is_whole ? EXIT_DEPTH : WALK_DEPTH;
-	w->max_dirs = is_whole ? EXIT_DIRS : WALK_DIRS;
+	w->is_whole = started != 0;
+	w->started = started;
+	w->max_depth = w->is_whole ? EXIT_DEPTH : WALK_DEPTH;
+	w->max_dirs = w->is_whole ? EXIT_DIRS : WALK_DIRS;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		walk_dir(w, fd, 0);
@@ -484,7 +508,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		    cfg->mounts[i].kind == MOUNT_RW &&
 		    is_git_dir(cfg->mounts[i].path))
 			add_git_dir(g, cfg->mounts[i].path, 0);
-	if (walk_dotgit(cfg->project, false, found_at_start, g) > WALK_DIRS)
+	if (walk_dotgit(cfg->project, 0, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
@@ -895,7 +919,8 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	 * The whole tree: a repository made anywhere is one host git enters
 	 * once the person's `git add -A` makes it a gitlink
 	 */
-	if (g && walk_dotgit(cfg->project, true, found_at_exit, r) > EXIT_DIRS)
+	if (g && walk_dotgit(cfg->project, g->started, found_at_exit, r) >
+			 EXIT_DIRS)
 		warn("git: the project has more than %d directories; new "
 		     "repositories below the first ones were not looked for",
 		     EXIT_DIRS);

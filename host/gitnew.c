@@ -277,6 +277,7 @@ static bool made_or_changed(const struct gitnew *r, const char *rel,
 			    int gfd, bool *is_new)
 {
 	struct statx stx;
+	struct stat st;
 	size_t n = 0;
 	int fd;
 
@@ -288,9 +289,11 @@ static bool made_or_changed(const struct gitnew *r, const char *rel,
 		  stx.stx_btime.tv_sec + 1 >= r->g->started;
 	if (*is_new)
 		return true;
-	/* An old .git file or symlink: its git dir is judged where it lies */
+	/* An old .git file or symlink: rewritten, or its git dir is judged
+	 * where it lies */
 	if (gfd < 0)
-		return false;
+		return fstatat(r->project_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		       is_recent(r, &st);
 	fd = openat(gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 || control_changed(r, fd, 0, &n);
 }
