@@ -114,6 +114,31 @@ hgit -C vendor/a/b/c/evil status >/dev/null 2>&1
 assert_status "deep old repository: git in it runs nothing" 1 test -e "$marker"
 rm -f "$marker"
 
+# 2c. an old .git file deep down, rewritten in place to name a git dir
+# made inside of a HEAD and a commondir (no objects/ of its own) whose
+# common dir holds the config
+p=$(newrepo deep-gitfile)
+cd "$p" || exit 1
+u mkdir -p v/a/b/c/w store
+u git init -q --separate-git-dir="$p/store/w.git" v/a/b/c/w
+hgit -C v/a/b/c/w commit -q --allow-empty -m old
+sleep 2	# the run starts in a later second than what was made before
+out=$(jg -- sh -c 'git init -q --bare evil/y &&
+	git -C evil/y config core.fsmonitor "$1" && mkdir evil/x &&
+	echo "ref: refs/heads/master" >evil/x/HEAD &&
+	echo ../y >evil/x/commondir &&
+	printf "gitdir: %s\n" "$PWD/evil/x" >v/a/b/c/w/.git && echo planted' \
+	sh "touch $marker" 2>&1)
+assert_match "rewritten .git file: planted inside" "planted" "$out"
+assert_match "rewritten .git file: the git dir it names is moved aside" \
+	"new repository \"$p/evil/x\" .*moved aside" "$out"
+hgit -C v/a/b/c/w status >/dev/null 2>&1
+hgit -C v/a/b/c/w commit -q --allow-empty -m host >/dev/null 2>&1
+assert_status "rewritten .git file: host git there runs nothing" 1 \
+	test -e "$marker"
+rm -f "$marker"
+host_check "rewritten .git file" "$p"
+
 # 3. protected paths reached through a symlink: the script agent
 # settings run, a symlinked .envrc, a symlinked directory of the list;
 # the target is protected, a dangling link's target cannot be made
