@@ -520,6 +520,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		protect_config(g, cw, top, 0);
 	}
 	gitguard_protect_tool_files(g);
+	githead_note(g);
 	return g;
 }
 
@@ -960,6 +961,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {
+		githead_check(run, g);
 		gitnew_drop_symlinks(r);
 		gitnew_judge_gitlinks(r);
 		gitnew_check_agent_dirs(r);

@@ -35,10 +35,10 @@ static char *work_tree_of(const char *gitdir)
 	return NULL;
 }
 
-/* The protected paths relative to @top (NULL: only the default names) */
-static size_t protected_below(const struct jail_config *cfg, const char *top,
-			      char **out, size_t max)
+size_t gitstage_protected(const struct jail_config *cfg, const char *gitdir,
+			  char **out, size_t max)
 {
+	autofree char *top = work_tree_of(gitdir);
 	char *abs[JAIL_MAX_MOUNTS + 64];
 	size_t n_abs = fsview_protected(cfg, abs, ARRAY_SIZE(abs)), n = 0;
 	size_t tl = top ? strlen(top) : 0;
@@ -77,14 +77,14 @@ bool gitstage_index_is_safe(const struct jail_run *run, int real,
 {
 	static const uint8_t empty[32] = "DIRC\0\0\0\2\0\0\0\0";
 	char *prot[JAIL_MAX_MOUNTS + 64];
-	autofree char *top = work_tree_of(gitdir);
 	autofree char *where = xasprintf("%s/index", gitdir);
 	autofree uint8_t *obuf = NULL;
 	autofree char *shown = NULL;
 	struct staged s = { .n = 0 };
 	char why[256] = "";
 	size_t olen = 0;
-	size_t n_prot = protected_below(run->cfg, top, prot, ARRAY_SIZE(prot));
+	size_t n_prot = gitstage_protected(run->cfg, gitdir, prot,
+					   ARRAY_SIZE(prot));
 	int err;
 
 	obuf = gitguard_read_hostile(real, "index", INDEX_MAX, &olen);

@@ -405,6 +405,13 @@ void placeholders_remove(const struct jail_config *cfg,
  * tmpfs over placeholders */
 #define GITGUARD_MAX_FDS (2 * GITGUARD_MAX_DIRS + 8)
 
+/* HEAD and refs/stash of a git dir with a work tree, before the run */
+#define GITHEAD_REFS 2
+struct githead {
+	bool has[GITHEAD_REFS];
+	uint8_t id[GITHEAD_REFS][20];
+};
+
 /* The git dirs of the project, found before the jail starts */
 struct gitguard {
 	char *dir[GITGUARD_MAX_DIRS];	/* real host paths, parents first */
@@ -422,6 +429,7 @@ struct gitguard {
 	/* Set by gitguard_fill(): the state files copied in (bit k) ... */
 	uint32_t copied[GITGUARD_MAX_DIRS];
 	struct gitguard_stamp *stamp;	/* ... and each copy as made */
+	struct githead *heads;	/* per git dir, by githead_note() */
 };
 
 /**
@@ -440,6 +448,38 @@ struct gitguard {
 bool gitstage_index_is_safe(const struct jail_run *run, int real,
 			    const char *gitdir, const uint8_t *buf,
 			    size_t len);
+
+/**
+ * gitstage_protected() - The protected paths of a git dir's work tree
+ * @cfg:	the configuration
+ * @gitdir:	the git dir; its work tree is known when it is named .git
+ * @out:	set to the paths, relative to the work tree (caller frees
+ *		each): the default list, and the protected paths below it
+ * @max:	room in @out
+ *
+ * Return: how many
+ */
+size_t gitstage_protected(const struct jail_config *cfg, const char *gitdir,
+			  char **out, size_t max);
+
+/**
+ * githead_note() - Note the commits HEAD and refs/stash name in each git
+ * dir with a work tree
+ * @g:		the list being collected
+ *
+ * Context: supervisor, end of gitguard_collect()
+ */
+void githead_note(struct gitguard *g);
+
+/**
+ * githead_check() - Say each protected path that a commit HEAD or
+ * refs/stash moved to during the run carries (git.protected_commit)
+ * @run:	the run
+ * @g:		the git dirs, noted by githead_note()
+ *
+ * Context: supervisor, gitguard_finish(), after the copy-back
+ */
+void githead_check(const struct jail_run *run, const struct gitguard *g);
 
 /* toolfiles.c: agents' project directories checked at exit, with why */
 extern const char *const gitguard_agent_dirs[];

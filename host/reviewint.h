@@ -45,6 +45,9 @@ struct review_store;
 struct review_store *review_store_open(const struct review *r,
 				       const char *gitdir);
 void review_store_free(struct review_store *s);
+/* The object store of one git dir, its objects/ opened as @objects_fd
+ * (taken over; -1: none) */
+struct review_store *review_store_open_dir(int objects_fd);
 
 /**
  * review_store_read() - An object by id, whole, with its hash checked

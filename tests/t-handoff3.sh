@@ -168,4 +168,48 @@ assert_match "--explain: the target with its reason" \
 	"protect +$p/tools/lint.sh +\(default: the target of protected \"$p/scripts/lint.sh\"" \
 	"$(jail --explain -- true)"
 host_check "symlinks" "$p"
+
+# 3b. a protected symlink replaced inside by a file of the jail's (its
+# parent is writable, a symlink cannot be a mount point): put back at
+# exit, what stood there moved aside
+p=$(newrepo symlink-replaced)
+cd "$p" || exit 1
+u sh -c 'echo "echo mine" >envrc.local; ln -s envrc.local .envrc'
+out=$(jg -- sh -c 'rm -f .envrc && echo "touch $1" >.envrc && echo replaced' \
+	sh "$marker" 2>&1)
+assert_match "replaced symlink: replaced inside" "replaced" "$out"
+assert_match "replaced symlink: put back, with the reason" \
+	"protected symlink \"$p/.envrc\" was replaced or removed during the run: put back" \
+	"$out"
+assert_eq "replaced symlink: the symlink is back" "envrc.local" \
+	"$(readlink .envrc)"
+assert_status "replaced symlink: the jail's file is aside" 0 \
+	test -f .envrc.jail-quarantine
+u sh .envrc >/dev/null 2>&1
+assert_status "replaced symlink: sourcing it runs nothing" 1 test -e "$marker"
+host_check "replaced symlink" "$p"
+
+# 4. a commit made inside that carries a hook under core.hooksPath (refs
+# are shared: the commit lands): host `git reset --hard` or `git stash`
+# would write it, so the exit summary names it and logs it
+p=$(newrepo committed-hook)
+cd "$p" || exit 1
+u mkdir .githooks
+u sh -c 'printf "#!/bin/sh\nexit 0\n" >.githooks/pre-commit
+	chmod +x .githooks/pre-commit'
+hgit config core.hooksPath .githooks
+hgit add -A && hgit commit -qm hooks
+out=$(jg -- sh -c 'b=$(printf "%s\n" "$1" | git hash-object -w --stdin) &&
+	git update-index --cacheinfo 100755,$b,.githooks/pre-commit &&
+	git commit -q --no-verify -m innocent && echo committed' sh "$evil" 2>&1)
+assert_match "committed hook: committed inside" "committed" "$out"
+assert_match "committed hook: named at exit" \
+	"\"$p/.git/HEAD\" now names a commit made during the run that carries protected \".githooks\"" \
+	"$out"
+assert_match "committed hook: logged" "git.protected_commit" \
+	"$(jctl log 2>&1)"
+out=$(jg -- sh -c 'echo b >b.txt && git add b.txt &&
+	git commit -qm ordinary && echo committed' 2>&1)
+assert_nomatch "an ordinary commit after it: not named" "now names a commit" \
+	"$out"
 exit 0
