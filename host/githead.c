@@ -34,7 +34,8 @@
 #include "parse/gitobj.h"
 
 #define REF_BYTES 4096		/* a loose ref */
-#define PACKED_BYTES (64 << 20)	/* packed-refs */
+#define PACKED_BYTES (64 << 20)	/* packed-refs at exit */
+#define START_PACKED_BYTES (1 << 20)	/* packed-refs at start */
 #define REF_HOPS 5		/* symbolic refs followed */
 #define PATH_DEPTH 32		/* components of a path looked up */
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
@@ -47,6 +48,7 @@ struct refs {
 	int gfd;
 	uint8_t *packed;
 	size_t len;
+	size_t max;		/* bytes of packed-refs read at most */
 	int err;		/* of reading packed-refs; 1: not read yet */
 };
 
@@ -60,7 +62,7 @@ static int packed_value(struct refs *w, const char *name,
 
 	if (w->err == 1) {
 		w->packed = gitguard_read_hostile(w->gfd, "packed-refs",
-						  PACKED_BYTES, &w->len);
+						  w->max, &w->len);
 		w->err = w->packed ? 0 : -errno;
 	}
 	if (w->err < 0)
@@ -100,14 +102,23 @@ static int resolve(struct refs *w, const char *name,
 	return -ELOOP;
 }
 
-/* Each watched ref of git dir @gfd into @has and @id */
-static void resolve_all(int gfd, bool has[GITHEAD_REFS],
+/*
+ * Each watched ref of git dir @gfd into @has and @id. At the start
+ * (@is_start) a small packed-refs is read for HEAD's branch only: a
+ * stash is loose where one was made lately, and a ref not found there
+ * counts as moved at exit, compared with the work tree alone.
+ */
+static void resolve_all(int gfd, bool is_start, bool has[GITHEAD_REFS],
 			uint8_t id[GITHEAD_REFS][GITOBJ_ID_LEN])
 {
-	struct refs w = { .gfd = gfd, .err = 1 };
+	struct refs w = { .gfd = gfd, .err = 1,
+			  .max = is_start ? START_PACKED_BYTES : PACKED_BYTES };
 
-	for (size_t k = 0; k < GITHEAD_REFS; k++)
+	for (size_t k = 0; k < GITHEAD_REFS; k++) {
+		if (is_start && k > 0)
+			w.err = -ENOENT;
 		has[k] = resolve(&w, watched[k], id[k]) == 0;
+	}
 	free(w.packed);
 }
 
@@ -122,7 +133,8 @@ void githead_note(struct gitguard *g)
 			continue;
 		gfd = open(g->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (gfd >= 0)
-			resolve_all(gfd, g->heads[i].has, g->heads[i].id);
+			resolve_all(gfd, true, g->heads[i].has,
+				    g->heads[i].id);
 	}
 }
 
@@ -337,7 +349,7 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 			  .top_fd = -1 };
 	size_t n_prot = 0;
 
-	resolve_all(g->dir_fd[i], has, now);
+	resolve_all(g->dir_fd[i], false, has, now);
 	for (size_t k = 0; k < GITHEAD_REFS; k++) {
 		if (!has[k] ||
 		    (h->has[k] && !memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
