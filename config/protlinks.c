@@ -24,13 +24,14 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "jail.h"
 #include "config/config.h"
 #include "config/internal.h"
 
 #define LINK_HOPS 16	/* symlinks followed per path, as the kernel's 40 */
-#define TOP_MAX 1024	/* top-level entries of the project listed */
+#define TOP_MAX 4096	/* top-level entries of the project listed */
 
 static char *resolve_host(const char *path, int *hops);
 
@@ -114,63 +115,64 @@ static bool is_protected(const struct jail_config *cfg, const char *path)
 	return false;
 }
 
-/* The project's top-level entries by name and type, read once */
-struct top {
-	char (*name)[NAME_MAX + 1];
-	unsigned char *type;
-	size_t n;
-	bool is_whole;		/* all read: a name not there is absent */
-};
-
-static void read_top(int project_fd, struct top *t)
+/* The length of @rel's first component */
+static size_t first_len(const char *rel)
 {
-	int fd = openat(project_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
-	struct dirent *e;
+	const char *slash = strchr(rel, '/');
 
-	t->name = xcalloc(TOP_MAX, sizeof(*t->name));
-	t->type = xcalloc(TOP_MAX, sizeof(*t->type));
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	t->is_whole = true;
-	while ((e = readdir(d))) {
-		if (t->n == TOP_MAX) {
-			t->is_whole = false;
-			break;
+	return slash ? (size_t)(slash - rel) : strlen(rel);
+}
+
+/*
+ * The type of each protected path's first component at the project's top
+ * level (0: not there), from one listing of @dir_fd (its offset moves).
+ * Return: false when the listing could not be read whole (then nothing
+ * is known)
+ */
+static bool top_types(int dir_fd, char *const *rel, size_t n,
+		      unsigned char *type)
+{
+	union {
+		struct dirent64 d;
+		char b[16384];
+	} u;
+	size_t seen = 0;
+	long got;
+
+	while ((got = syscall(SYS_getdents64, dir_fd, u.b, sizeof(u.b))) > 0) {
+		for (long off = 0; off < got;) {
+			const struct dirent64 *e = (const void *)(u.b + off);
+			size_t len = strlen(e->d_name);
+
+			if (++seen > TOP_MAX)
+				return false;
+			for (size_t i = 0; i < n; i++)
+				if (rel[i] && first_len(rel[i]) == len &&
+				    !memcmp(rel[i], e->d_name, len))
+					type[i] = e->d_type ? e->d_type :
+							      DT_UNKNOWN;
+			off += e->d_reclen;
 		}
-		snprintf(t->name[t->n], sizeof(t->name[0]), "%s", e->d_name);
-		t->type[t->n++] = e->d_type;
 	}
-	closedir(d);
+	return got == 0;
 }
 
 /*
  * May resolving the project's @rel meet a symlink? Most protected paths
- * are absent, or one name at the top: the listing answers; a path below
- * a top-level directory is opened without following a symlink.
+ * are absent, or one name at the top: the listing (@type, @is_known)
+ * answers; a path below a top-level directory is opened without
+ * following a symlink.
  */
-static bool meets_symlink(int project_fd, const struct top *t,
-			  const char *rel)
+static bool meets_symlink(int project_fd, const char *rel, unsigned char type,
+			  bool is_known)
 {
-	const char *slash = strchr(rel, '/');
-	size_t len = slash ? (size_t)(slash - rel) : strlen(rel);
-	unsigned char type = DT_UNKNOWN;
-	bool found = false;
 	int fd;
 
-	for (size_t i = 0; i < t->n && !found; i++)
-		if (strlen(t->name[i]) == len && !memcmp(t->name[i], rel, len)) {
-			found = true;
-			type = t->type[i];
-		}
-	if (t->is_whole && !found)
+	if (is_known && !type)
 		return false;
-	if (found && type == DT_LNK)
+	if (type == DT_LNK)
 		return true;
-	if (found && !slash && type != DT_UNKNOWN)
+	if (is_known && !strchr(rel, '/') && type != DT_UNKNOWN)
 		return false;
 	fd = openat2_fd(project_fd, rel, O_PATH | O_CLOEXEC,
 			RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
@@ -197,25 +199,32 @@ static void protect_target(struct jail_config *cfg, const char *path)
 void config_protect_link_targets(struct jail_config *cfg)
 {
 	char *paths[JAIL_MAX_MOUNTS + 64];
+	char *rel[ARRAY_SIZE(paths)];
+	unsigned char type[ARRAY_SIZE(paths)] = { 0 };
 	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
 	size_t len = strlen(cfg->project);
 	autoclose int pfd = open(cfg->project,
-				 O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct top t = { .n = 0 };
+				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool is_known;
 
-	if (pfd >= 0)
-		read_top(pfd, &t);
+	/* Outside the project (a --rw tree, --home): resolved whole */
+	for (size_t i = 0; i < n; i++)
+		rel[i] = pfd >= 0 && !strncmp(paths[i], cfg->project, len) &&
+					 paths[i][len] == '/' ?
+				 paths[i] + len + 1 :
+				 NULL;
+	/* The project's .git is guarded whole (a symlink: its target) */
+	for (size_t i = 0; cfg->git && i < n; i++) {
+		if (rel[i] && !strncmp(rel[i], ".git/", 5)) {
+			rel[i] = NULL;
+			paths[i][0] = '\0';
+		}
+	}
+	is_known = pfd >= 0 && top_types(pfd, rel, n, type);
 	for (size_t i = 0; i < n; i++) {
-		bool in_project = pfd >= 0 &&
-				  !strncmp(paths[i], cfg->project, len) &&
-				  paths[i][len] == '/';
-
-		/* Outside the project (a --rw tree, --home): resolved whole */
-		if (!in_project ||
-		    meets_symlink(pfd, &t, paths[i] + len + 1))
+		if (paths[i][0] &&
+		    (!rel[i] || meets_symlink(pfd, rel[i], type[i], is_known)))
 			protect_target(cfg, paths[i]);
 		free(paths[i]);
 	}
-	free(t.name);
-	free(t.type);
 }
