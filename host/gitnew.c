@@ -37,6 +37,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "jail.h"
@@ -49,6 +50,7 @@
 #define MAX_GITLINKS 1024	/* gitlinks looked at per index */
 #define QUARANTINE ".git-jail-quarantine"
 #define NEST_DEPTH 4		/* new repositories within new ones */
+#define RANDOM_TRIES 4		/* names aside the jail cannot guess */
 #define JUDGED_MAX 4096		/* repositories judged; beyond: moved aside */
 #define CHANGED_DEPTH 8		/* levels of a git dir looked at for change */
 #define CHANGED_ENTRIES 65536	/* entries of one git dir looked at */
@@ -108,13 +110,24 @@ static bool is_inert(int gfd)
 	return gitcfg_is_inert(buf, len) == 1;
 }
 
-/* Rename @name in @dir to @base (or @base.N), never over a name */
-static int rename_aside(int dir, const char *name, const char *base,
-			char **to)
+/*
+ * Rename @name in @dir to @base (or @base.N), never over a name. The
+ * jail may have made those names already to keep its file in place: then
+ * a name it cannot guess (@base.RANDOM).
+ */
+int gitguard_rename_aside(int dir, const char *name, const char *base,
+			  char **to)
 {
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 10 + RANDOM_TRIES; i++) {
+		uint64_t r = 0;
+
 		free(*to);
-		*to = i ? xasprintf("%s.%d", base, i) : xstrdup(base);
+		if (i >= 10 && getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return -errno;
+		*to = i >= 10 ? xasprintf("%s.%016llx", base,
+					  (unsigned long long)r) :
+		      i ? xasprintf("%s.%d", base, i) :
+			  xstrdup(base);
 		if (renameat2(dir, name, dir, *to, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno != EEXIST)
@@ -140,8 +153,9 @@ static int quarantine(int project_fd, const char *rel, bool is_bare,
 
 	if (pfd < 0)
 		return pfd;
-	return is_bare ? rename_aside(pfd, "HEAD", "HEAD.jail-quarantine", to) :
-			 rename_aside(pfd, ".git", QUARANTINE, to);
+	return is_bare ? gitguard_rename_aside(pfd, "HEAD", "HEAD.jail-quarantine",
+					       to) :
+			 gitguard_rename_aside(pfd, ".git", QUARANTINE, to);
 }
 
 static bool is_dotgit_path(const char *path)
@@ -492,7 +506,7 @@ void gitnew_check_agent_dirs(struct gitnew *r)
 			continue;
 		path = xasprintf("%s/%s", r->run->cfg->project, name);
 		base = xasprintf("%s.jail-quarantine", name);
-		err = rename_aside(r->project_fd, name, base, &to);
+		err = gitguard_rename_aside(r->project_fd, name, base, &to);
 		v = gitguard_shown(path);
 		if (err < 0)
 			warn("\"%s\" was created during the run (%s) and could "

@@ -450,6 +450,19 @@ bool gitstage_index_is_safe(const struct jail_run *run, int real,
 			    size_t len);
 
 /**
+ * gitguard_rename_aside() - Move @name of @dir out of the way
+ * @dir:	the directory, opened by the caller without symlinks
+ * @name:	the entry
+ * @base:	the name it gets: @base, @base.1 ... @base.9, else a random
+ *		suffix (names the jail made beforehand are never replaced)
+ * @to:		set to the name given (caller frees)
+ *
+ * Return: 0 or -errno
+ */
+int gitguard_rename_aside(int dir, const char *name, const char *base,
+			  char **to);
+
+/**
  * gitstage_protected() - The protected paths of a git dir's work tree
  * @cfg:	the configuration
  * @gitdir:	the git dir; its work tree is known when it is named .git

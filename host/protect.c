@@ -100,10 +100,13 @@ static int restore_symlink(const struct jail_config *cfg,
 		return dfd;
 	base = xasprintf("%s.jail-quarantine", name);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (renameat2(dfd, name, dfd, base, RENAME_NOREPLACE) < 0)
-			return -errno;
+		autofree char *to = NULL;
+		int err = gitguard_rename_aside(dfd, name, base, &to);
+
+		if (err < 0)
+			return err;
 		*aside = xasprintf("%.*s/%s", (int)(slash - p->path), p->path,
-				   base);
+				   to);
 	}
 	return symlinkat(p->target, dfd, name) < 0 ? -errno : 0;
 }

@@ -139,6 +139,23 @@ assert_status "rewritten .git file: host git there runs nothing" 1 \
 rm -f "$marker"
 host_check "rewritten .git file" "$p"
 
+# 2d. the names things are moved aside to, made beforehand by the jail so
+# that the move fails and the repository stays in place
+p=$(newrepo aside-names)
+cd "$p" || exit 1
+out=$(jg -- sh -c 'mkdir -p a/b && cd a/b && git init -q . &&
+	git commit -q --allow-empty -m d && git config core.fsmonitor "$1" &&
+	mkdir .git-jail-quarantine && for i in 1 2 3 4 5 6 7 8 9; do
+	mkdir .git-jail-quarantine.$i; done && echo planted' \
+	sh "touch $marker" 2>&1)
+assert_match "names aside taken: planted inside" "planted" "$out"
+assert_match "names aside taken: moved aside all the same" \
+	"new repository \"$p/a/b/.git\" .*moved aside to \".git-jail-quarantine.[0-9a-f]{16}\"" \
+	"$out"
+assert_status "names aside taken: no .git left" 1 test -e a/b/.git
+hgit add -A >/dev/null 2>&1
+host_check "names aside taken" "$p"
+
 # 3. protected paths reached through a symlink: the script agent
 # settings run, a symlinked .envrc, a symlinked directory of the list;
 # the target is protected, a dangling link's target cannot be made
