@@ -66,6 +66,7 @@
 #define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
 #define EXIT_DEPTH 128		/* new repositories at exit: directory levels */
 #define EXIT_DIRS (1 << 18)	/* new repositories at exit: directories read */
+#define EXIT_ENTRIES (1 << 22)	/* ... entries per directory */
 #define INCLUDE_DEPTH 4		/* include files within include files */
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
@@ -253,6 +254,7 @@ struct walk {
 	size_t max_dirs;	/* directories read */
 	bool is_whole;		/* package trees too (node_modules) */
 	time_t started;		/* with is_whole: the run's start */
+	bool is_cut;		/* a directory was not read whole */
 };
 
 /*
@@ -292,7 +294,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		return;
 	}
 	/* The tree is the jail's: a huge directory must not stall us */
-	while ((e = readdir(d)) && n++ < WALK_ENTRIES) {
+	while ((e = readdir(d)) &&
+	       n++ < (w->is_whole ? EXIT_ENTRIES : WALK_ENTRIES)) {
 		const char *name = e->d_name;
 		bool is_dotgit = !strcmp(name, ".git");
 		size_t nl = strlen(name);
@@ -329,6 +332,9 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		}
 		w->path[len] = '\0';
 	}
+	/* Cut short: said like too many directories */
+	if (e)
+		w->is_cut = true;
 	/* A bare repository in the tree: git run inside it obeys its config */
 	if (((bare & 7) == 7 || (bare & 9) == 9) && depth > 0 &&
 	    fstat(dirfd(d), &st) == 0)
@@ -364,7 +370,7 @@ static size_t walk_dotgit(const char *root, time_t started,
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		walk_dir(w, fd, 0);
-	return w->n_dirs;
+	return w->is_cut ? SIZE_MAX : w->n_dirs;
 }
 
 static void found_at_start(void *arg, const char *path, const struct stat *st)
@@ -922,9 +928,11 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	 */
 	if (g && walk_dotgit(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
-		warn("git: the project has more than %d directories; new "
-		     "repositories below the first ones were not looked for",
-		     EXIT_DIRS);
+		warn("git: the project has more than %d directories, or a "
+		     "directory more than %d entries: new repositories were "
+		     "not looked for in all of it; look for new .git entries "
+		     "before running git there",
+		     EXIT_DIRS, EXIT_ENTRIES);
 
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for
