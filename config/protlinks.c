@@ -188,9 +188,13 @@ static void protect_target(struct jail_config *cfg, const char *path)
 	autofree char *t = resolve_host(path, &hops);
 
 	if (!t || !strcmp(t, path) || is_above_or_same(t, cfg->project) ||
-	    !config_writable_inside(cfg, t) || is_protected(cfg, t) ||
-	    cfg->n_mounts >= JAIL_MAX_MOUNTS)
+	    !config_writable_inside(cfg, t) || is_protected(cfg, t))
 		return;
+	/* Never a weaker jail: a full table is an error, not a skip */
+	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)
+		die("protect \"%s\" (the target of protected \"%s\"): too "
+		    "many mounts and protected paths (at most %d)",
+		    t, path, JAIL_MAX_MOUNTS);
 	config_add_mount(cfg, MOUNT_PROTECT, t, false, ORIGIN_DEFAULT);
 	cfg->mounts[cfg->n_mounts - 1].why =
 		xasprintf(": the target of protected \"%s\"", path);

@@ -165,11 +165,12 @@ static bool is_dotgit_path(const char *path)
 	return n > 5 && !strcmp(path + n - 5, "/.git");
 }
 
+/* Guarded for the run (its control files could not change), or judged
+ * already? */
 static bool seen_before(struct gitnew *r, const char *path)
 {
-	for (size_t i = 0; i < r->g->n_dotgit; i++)
-		if (!strcmp(r->g->dotgit[i], path))
-			return true;
+	if (gitguard_is_listed(r->g, path))
+		return true;
 	for (size_t i = 0; i < r->n_seen; i++)
 		if (!strcmp(r->seen[i], path))
 			return true;
@@ -312,6 +313,37 @@ static bool made_or_changed(const struct gitnew *r, const char *rel,
 	return fd < 0 || control_changed(r, fd, 0, &n);
 }
 
+/* Was @path among the .git entries the start walk saw? */
+static bool was_at_start(const struct gitnew *r, const char *path)
+{
+	for (size_t i = 0; i < r->g->n_dotgit; i++)
+		if (!strcmp(r->g->dotgit[i], path))
+			return true;
+	return false;
+}
+
+/*
+ * Judge @rel (@gfd: its git dir, or negative for a .git file or
+ * symlink)? One seen at start is no new one: its pointer is protected
+ * (a git dir it names is guarded or judged where it lies), and a git
+ * dir there beyond the list's bounds, not guarded, is judged when its
+ * control files changed. Any other by its birth and change times.
+ */
+static bool to_judge(const struct gitnew *r, const char *path,
+		     const char *rel, int gfd, bool *is_new)
+{
+	size_t n = 0;
+	int fd;
+
+	if (!was_at_start(r, path))
+		return made_or_changed(r, rel, gfd, is_new);
+	*is_new = false;
+	if (gfd < 0)
+		return false;
+	fd = openat(gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 || control_changed(r, fd, 0, &n);
+}
+
 void gitnew_judge(struct gitnew *r, const char *path)
 {
 	const char *root = r->run->cfg->project;
@@ -327,7 +359,7 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	/* A .git file or symlink names a git dir: the jail chose which */
 	gfd = openat2_fd(r->project_fd, rel,
 			 O_PATH | O_DIRECTORY | O_NOFOLLOW, HOSTILE);
-	if (gfd == -ENOENT || !made_or_changed(r, rel, gfd, &is_new))
+	if (gfd == -ENOENT || !to_judge(r, path, rel, gfd, &is_new))
 		return;
 	/* Beyond the bound, nothing is believed: moved aside */
 	if (r->n_judged++ < JUDGED_MAX && gfd >= 0 && is_inert(gfd)) {
