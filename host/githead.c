@@ -184,7 +184,7 @@ static int entry_at(struct review_store *s, const uint8_t commit[GITOBJ_ID_LEN],
 	for (const char *p = rel; a->depth < PATH_DEPTH; a->depth++) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		struct gitobj_tree_entry e;
+		struct gitobj_tree_entry e = { 0 };
 
 		free(buf);
 		buf = NULL;
