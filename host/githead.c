@@ -189,10 +189,13 @@ static int entry_at(struct review_store *s, const uint8_t commit[GITOBJ_ID_LEN],
 		free(buf);
 		buf = NULL;
 		err = read_typed(s, tree, GITOBJ_TREE, &buf, &len);
-		if (err == 0)
-			err = gitobj_tree_find(buf, len, p, n, &e);
+		if (err < 0)
+			return err;
+		err = gitobj_tree_find(buf, len, p, n, &e);
 		if (err <= 0)
 			return err;
+		if (!e.id)
+			return -EBADMSG;
 		if (!slash || e.mode != 040000) {
 			a->found = true;
 			a->mode = e.mode;
