@@ -151,11 +151,29 @@ static int quarantine(int project_fd, const char *rel, bool is_bare,
 	autoclose int pfd = openat2_fd(project_fd, is_bare ? rel : parent,
 				       O_PATH | O_DIRECTORY, HOSTILE);
 
+	int err;
+
 	if (pfd < 0)
 		return pfd;
-	return is_bare ? gitguard_rename_aside(pfd, "HEAD", "HEAD.jail-quarantine",
-					       to) :
-			 gitguard_rename_aside(pfd, ".git", QUARANTINE, to);
+	if (is_bare)
+		return gitguard_rename_aside(pfd, "HEAD", "HEAD.jail-quarantine",
+					     to);
+	err = gitguard_rename_aside(pfd, ".git", QUARANTINE, to);
+	/*
+	 * Aside, a git dir is still one for git run inside it (a look with
+	 * `git -C .git-jail-quarantine log` would obey its core.pager):
+	 * its HEAD goes aside too, where it is a directory
+	 */
+	if (err == 0) {
+		autoclose int qfd = openat2_fd(pfd, *to, O_PATH | O_DIRECTORY,
+					       HOSTILE);
+		autofree char *head = NULL;
+
+		if (qfd >= 0)
+			(void)gitguard_rename_aside(qfd, "HEAD",
+						    "HEAD.jail-quarantine", &head);
+	}
+	return err;
 }
 
 static bool is_dotgit_path(const char *path)
@@ -207,9 +225,11 @@ static void warn_quarantined(struct gitnew *r, const char *path,
 	}
 	warn("git: %s repository \"%s\" %s during the run names "
 	     "commands, hooks or another git dir: moved aside to \"%s\" "
-	     "%s it; look before you rename it back",
+	     "%s; look before you rename it back",
 	     is_new ? "new" : "the", v, is_new ? "created" : "changed", t,
-	     is_dotgit_path(path) ? "beside" : "inside");
+	     is_dotgit_path(path) ?
+		     "beside it, its HEAD to HEAD.jail-quarantine in it" :
+		     "inside it");
 	gitguard_audit(r->run, "git.quarantined", path,
 		       "config, hooks or pointer of the jail's");
 }
