@@ -767,6 +767,8 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 		gitguard_audit(run, "git.refused", where, "invalid content");
 		return;
 	}
+	if (state_files[k].kind == GITSTATE_PACKED)
+		(void)gitstage_packed_filter(run, real, gitdir, buf, &len);
 	if (same_content(real, name, buf, len, state_files[k].max))
 		return;
 	if (state_files[k].kind == GITSTATE_INDEX &&
@@ -971,6 +973,10 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	if (g) {
 		githead_check(run, g);
 		gitnew_drop_symlinks(r);
+		for (size_t i = 0; i < g->n_dirs; i++)
+			if (g->dir_fd[i] >= 0)
+				gitstage_drop_replace_refs(run, g->dir_fd[i],
+							   g->dir[i], g->started);
 		gitnew_judge_gitlinks(r);
 		gitnew_check_agent_dirs(r);
 	}

@@ -17,13 +17,30 @@
  * the default list in every git dir's work tree and each protected path
  * below the work tree of a git dir named .git. An index that cannot be
  * read is refused too (fail closed).
+ *
+ * Replace refs are the same door by another name: refs/replace/OID makes
+ * host git see another object wherever OID is named, so a replacement
+ * for HEAD's commit whose tree holds a hook is what `git reset --hard`
+ * writes, HEAD itself unchanged. Refs are shared with the host: at exit
+ * each loose replace ref made or changed during the run is removed, and a
+ * packed-refs from the jail that names a replace ref the host's does not
+ * is not copied back (git.refused).
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+
 #include "jail.h"
 #include "host/host.h"
 #include "host/reviewint.h"
 #include "parse/gitindex.h"
+#include "parse/gitobj.h"
 
 #define INDEX_MAX (512 << 20)
+#define PACKED_MAX (256 << 20)
+#define REPLACE_MAX 4096	/* replace refs looked at per git dir */
+#define REPLACE "refs/replace/"
 
 /* The work tree of git dir @gitdir, when it is a directory named .git */
 static char *work_tree_of(const char *gitdir)
@@ -117,4 +134,115 @@ bool gitstage_index_is_safe(const struct jail_run *run, int real,
 	     why);
 	gitguard_audit(run, "git.refused", where, why);
 	return false;
+}
+
+/* Is @name with @id among the refs of the host's packed-refs @buf? */
+static bool host_has(const uint8_t *buf, size_t len, const char *name,
+		     const uint8_t id[GITOBJ_ID_LEN])
+{
+	struct cursor c = { buf, len };
+	char ref[GITOBJ_REF_MAX + 1];
+	uint8_t hid[GITOBJ_ID_LEN];
+
+	while (buf && gitobj_packed_next(&c, ref, sizeof(ref), hid) == 1)
+		if (!strcmp(ref, name) && !memcmp(hid, id, GITOBJ_ID_LEN))
+			return true;
+	return false;
+}
+
+/* Line @l (@n bytes, no newline) "OID refs/replace/..." not the host's? */
+static bool is_new_replace(const uint8_t *host, size_t hlen, const char *l,
+			   size_t n)
+{
+	char name[GITOBJ_REF_MAX + 1];
+	uint8_t id[GITOBJ_ID_LEN];
+	size_t k = 2 * GITOBJ_ID_LEN + 1;
+
+	if (n <= k + strlen(REPLACE) || l[k - 1] != ' ' ||
+	    strncmp(l + k, REPLACE, strlen(REPLACE)))
+		return false;
+	if (n - k > GITOBJ_REF_MAX || gitobj_hex_id(l, k - 1, id) < 0)
+		return true;
+	memcpy(name, l + k, n - k);
+	name[n - k] = '\0';
+	return !host_has(host, hlen, name, id);
+}
+
+size_t gitstage_packed_filter(const struct jail_run *run, int real,
+			      const char *gitdir, uint8_t *buf, size_t *len)
+{
+	autofree uint8_t *host = NULL;
+	size_t hlen = 0, in = 0, out = 0, dropped = 0;
+	bool is_dropping = false;
+
+	if (!memmem(buf, *len, REPLACE, strlen(REPLACE)))
+		return 0;
+	host = gitguard_read_hostile(real, "packed-refs", PACKED_MAX, &hlen);
+	while (in < *len) {
+		const uint8_t *nl = memchr(buf + in, '\n', *len - in);
+		size_t n = nl ? (size_t)(nl - (buf + in)) : *len - in;
+		size_t with_nl = n + (nl ? 1 : 0);
+
+		/* A peeled line "^OID" belongs to the ref above it */
+		if (!(is_dropping && n && buf[in] == '^'))
+			is_dropping = is_new_replace(host, hlen,
+						     (const char *)buf + in, n);
+		if (is_dropping) {
+			dropped += buf[in] != '^';
+		} else {
+			memmove(buf + out, buf + in, with_nl);
+			out += with_nl;
+		}
+		in += with_nl;
+	}
+	*len = out;
+	if (dropped) {
+		autofree char *where = xasprintf("%s/packed-refs", gitdir);
+		autofree char *v = gitguard_shown(where);
+
+		warn("git: %zu replace ref%s made during the run left out of "
+		     "\"%s\": host git would see other objects where its "
+		     "commits are named",
+		     dropped, dropped == 1 ? "" : "s", v);
+		gitguard_audit(run, "git.refused", where, "replace ref");
+	}
+	return dropped;
+}
+
+void gitstage_drop_replace_refs(const struct jail_run *run, int gfd,
+				const char *gitdir, time_t started)
+{
+	int fd = openat2_fd(gfd, "refs/replace",
+			    O_RDONLY | O_DIRECTORY | O_NONBLOCK, GITGUARD_RESOLVE);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) && n++ < REPLACE_MAX) {
+		struct stat st;
+		autofree char *p = NULL;
+		autofree char *v = NULL;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_ctim.tv_sec + 1 < started)
+			continue;
+		p = xasprintf("%s/refs/replace/%s", gitdir, e->d_name);
+		if (S_ISDIR(st.st_mode))
+			gitguard_remove_tree(dirfd(d), e->d_name, 2, false);
+		else if (unlinkat(dirfd(d), e->d_name, 0) < 0)
+			continue;
+		v = gitguard_shown(p);
+		warn("git: replace ref \"%s\" made during the run removed: "
+		     "host git would see other objects where its commits are "
+		     "named",
+		     v);
+		gitguard_audit(run, "git.refused", p, "replace ref");
+	}
+	closedir(d);
 }

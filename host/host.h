@@ -463,6 +463,38 @@ int gitguard_rename_aside(int dir, const char *name, const char *base,
 			  char **to);
 
 /**
+ * gitstage_packed_filter() - Leave out of the jail's packed-refs of a
+ * git dir each replace ref the host's packed-refs does not name (same
+ * name and value), with one warning and git.refused
+ * @run:	the run
+ * @real:	the real git dir, O_PATH
+ * @gitdir:	its path, for messages
+ * @buf:	the packed-refs from the jail, checked by gitstate_check();
+ *		changed in place
+ * @len:	its length; updated
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ *
+ * Return: the number of refs left out
+ */
+size_t gitstage_packed_filter(const struct jail_run *run, int real,
+			      const char *gitdir, uint8_t *buf, size_t *len);
+
+/**
+ * gitstage_drop_replace_refs() - Remove the replace refs made or changed
+ * during the run (refs/replace/ is shared with the host), each warned
+ * about and logged (git.refused)
+ * @run:	the run
+ * @gfd:	the real git dir, O_PATH
+ * @gitdir:	its path, for messages
+ * @started:	when the run started (their ctimes are compared)
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ */
+void gitstage_drop_replace_refs(const struct jail_run *run, int gfd,
+				const char *gitdir, time_t started);
+
+/**
  * gitstage_protected() - The protected paths of a git dir's work tree
  * @cfg:	the configuration
  * @gitdir:	the git dir; its work tree is known when it is named .git

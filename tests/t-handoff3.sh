@@ -229,4 +229,33 @@ out=$(jg -- sh -c 'echo b >b.txt && git add b.txt &&
 	git commit -qm ordinary && echo committed' 2>&1)
 assert_nomatch "an ordinary commit after it: not named" "now names a commit" \
 	"$out"
+
+# 5. a replace ref for HEAD's commit whose tree holds a hook (refs are
+# shared): HEAD is unchanged, yet host `git reset --hard` writes the
+# replacement's files; loose, and packed with the branch refs
+for how in loose packed; do
+	p=$(newrepo "replace-$how")
+	cd "$p" || exit 1
+	u mkdir .githooks
+	u sh -c 'printf "#!/bin/sh\nexit 0\n" >.githooks/pre-commit
+		chmod +x .githooks/pre-commit'
+	hgit config core.hooksPath .githooks
+	hgit add -A && hgit commit -qm hooks
+	out=$(jg -- sh -c 'b=$(printf "%s\n" "$1" | git hash-object -w --stdin) &&
+		t=$(printf "100755 blob %s\tpre-commit\n" $b | git mktree) &&
+		r=$(printf "040000 tree %s\t.githooks\n" $t | git mktree) &&
+		c=$(git commit-tree $r -m hooks) &&
+		git replace "$(git rev-parse HEAD)" $c &&
+		{ [ "$2" = loose ] || git pack-refs --all; } && echo replaced' \
+		sh "$evil" "$how" 2>&1)
+	assert_match "replace ref ($how): made inside" "replaced" "$out"
+	assert_match "replace ref ($how): removed at exit, with the reason" \
+		"replace ref.* made during the run (removed|left out)" "$out"
+	assert_eq "replace ref ($how): none on the host" "" \
+		"$(hgit for-each-ref refs/replace/)"
+	assert_eq "replace ref ($how): the branch is still there" "hooks" \
+		"$(hgit log -1 --format=%s 2>&1)"
+	hgit reset -q --hard
+	host_check "replace ref ($how)" "$p"
+done
 exit 0
