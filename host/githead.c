@@ -8,8 +8,9 @@
  * core.hooksPath does not write the file (it is protected), but host
  * git does, on the person's word alone: `git stash` and `git reset
  * --hard` make the working tree match HEAD, `git stash pop` the last
- * stash. So the commits HEAD and refs/stash name in each git dir with a
- * work tree are noted before the jail starts, and when either moved,
+ * stash, `git reset --hard ORIG_HEAD` (the undo of a rebase) ORIG_HEAD's.
+ * So the commits HEAD, refs/stash and ORIG_HEAD name in each git dir with a
+ * work tree are noted before the jail starts, and when one moved,
  * each protected path of that work tree (the default list and the
  * protected paths below it) is looked up in the commit now named: a file
  * there or below it (or a `.claude` symlink above it) that neither the
@@ -41,7 +42,12 @@
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
 #define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
 
-static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash" };
+static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
+						   "ORIG_HEAD" };
+/* What host git command writes each one's tree into the working tree */
+static const char *const writers[GITHEAD_REFS] = {
+	"reset --hard, stash or checkout", "stash pop", "reset --hard ORIG_HEAD"
+};
 
 /* A git dir's refs: its descriptor, packed-refs read once if needed */
 struct refs {
@@ -333,8 +339,7 @@ static void say(const struct jail_run *run, const char *gitdir, size_t k,
 	warn("git: \"%s\" now names a commit made during the run that "
 	     "carries protected \"%s\": host git %s would write it into the "
 	     "working tree; look at it first (git show %s)",
-	     v, r, k ? "stash pop" : "reset --hard, stash or checkout",
-	     watched[k]);
+	     v, r, writers[k], watched[k]);
 	gitguard_audit(run, "git.protected_commit", where, rel);
 }
 

@@ -405,8 +405,8 @@ void placeholders_remove(const struct jail_config *cfg,
  * tmpfs over placeholders */
 #define GITGUARD_MAX_FDS (2 * GITGUARD_MAX_DIRS + 8)
 
-/* HEAD and refs/stash of a git dir with a work tree, before the run */
-#define GITHEAD_REFS 2
+/* HEAD, refs/stash, ORIG_HEAD of a git dir with a work tree, at start */
+#define GITHEAD_REFS 3
 struct githead {
 	bool has[GITHEAD_REFS];
 	uint8_t id[GITHEAD_REFS][20];

@@ -229,6 +229,15 @@ out=$(jg -- sh -c 'echo b >b.txt && git add b.txt &&
 	git commit -qm ordinary && echo committed' 2>&1)
 assert_nomatch "an ordinary commit after it: not named" "now names a commit" \
 	"$out"
+# ORIG_HEAD, what `git reset --hard ORIG_HEAD` (the undo) checks out
+out=$(jg -- sh -c 'b=$(printf "%s\n" "$1" | git hash-object -w --stdin) &&
+	t=$(printf "100755 blob %s\tpre-commit\n" $b | git mktree) &&
+	r=$(printf "040000 tree %s\t.githooks\n" $t | git mktree) &&
+	git update-ref ORIG_HEAD "$(git commit-tree $r -m undo)" &&
+	echo set' sh "$evil" 2>&1)
+assert_match "ORIG_HEAD naming a hook: named at exit" \
+	"\"$p/.git/ORIG_HEAD\" now names a commit .*git reset --hard ORIG_HEAD" \
+	"$out"
 
 # 5. a replace ref for HEAD's commit whose tree holds a hook (refs are
 # shared): HEAD is unchanged, yet host `git reset --hard` writes the
