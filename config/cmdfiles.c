@@ -123,11 +123,15 @@ static void protect_word(struct jail_config *cfg, const char *word,
 	if (!p || !is_plain(p) || !strcmp(p, cfg->project) ||
 	    !config_writable_inside(cfg, p) || is_protected(cfg, p))
 		return;
-	if (lstat(p, &st) == 0 ? !S_ISREG(st.st_mode) :
+	/* A symlink: its target is protected too (protlinks.c) */
+	if (lstat(p, &st) == 0 ? !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) :
 				 (errno != ENOENT || !is_program))
 		return;
+	/* Never a weaker jail: a full table is an error, not a skip */
 	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)
-		return;
+		die("protect \"%s\"%s: too many mounts and protected paths "
+		    "(at most %d)",
+		    p, why, JAIL_MAX_MOUNTS);
 	config_add_mount(cfg, MOUNT_PROTECT, p, false, ORIGIN_DEFAULT);
 	cfg->mounts[cfg->n_mounts - 1].why = xstrdup(why);
 }

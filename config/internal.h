@@ -102,6 +102,8 @@ const struct opt_def *config_nearest_option(const char *name);
 bool config_writable_inside(const struct jail_config *cfg, const char *path);
 /* cmdfiles.c: protect what an agent's protected settings run */
 void config_protect_command_files(struct jail_config *cfg);
+/* protlinks.c: protect the targets of protected paths that are symlinks */
+void config_protect_link_targets(struct jail_config *cfg);
 void config_parse_args(struct jail_config *cfg, int argc, char **argv,
 		       struct opt_reqs *q);
 char *config_detect_project(const char *cwd);

@@ -534,6 +534,7 @@ void config_validate(struct jail_config *cfg)
 	add_external_git_dir(cfg, home);
 	add_git_guard(cfg);
 	config_protect_command_files(cfg);
+	config_protect_link_targets(cfg);
 	cfg->home = config_normalize_path(home, "/");
 	if (cfg->home_src) {
 		struct stat st;

@@ -64,6 +64,9 @@
 #define WALK_DEPTH 3		/* nested repositories: directory levels */
 #define WALK_DIRS 1024		/* nested repositories: directories read */
 #define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
+#define EXIT_DEPTH 128		/* new repositories at exit: directory levels */
+#define EXIT_DIRS (1 << 18)	/* new repositories at exit: directories read */
+#define EXIT_ENTRIES (1 << 22)	/* ... entries per directory */
 #define INCLUDE_DEPTH 4		/* include files within include files */
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
@@ -247,7 +250,29 @@ struct walk {
 	size_t n_dirs;		/* directories read (or not: > WALK_DIRS) */
 	void (*fn)(void *, const char *, const struct stat *);
 	void *arg;
+	int max_depth;		/* directory levels gone down */
+	size_t max_dirs;	/* directories read */
+	bool is_whole;		/* package trees too (node_modules) */
+	time_t started;		/* with is_whole: the run's start */
+	bool is_cut;		/* a directory was not read whole */
 };
+
+/*
+ * At exit: may directory @name of @dir be left unread? One whose entries
+ * did not change during the run (the kernel sets ctime) and that holds no
+ * directory (two links) has no new .git and no git dir below it. A .git
+ * file there rewritten in place can only name a git dir, and every git
+ * dir in the tree is found and judged where it lies.
+ */
+static bool is_quiet_leaf(const struct walk *w, int dir, const char *name)
+{
+	struct stat st;
+
+	return w->is_whole &&
+	       fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode) && st.st_nlink == 2 &&
+	       st.st_ctim.tv_sec + 1 < w->started;
+}
 
 /*
  * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
@@ -260,7 +285,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	DIR *d = fdopendir(fd);
 	size_t len = strlen(w->path), n = 0;
 	struct dirent *e;
-	unsigned int bare = 0;	/* HEAD, objects/, refs/ seen: a git dir */
+	/* HEAD, objects/, refs/ (or a commondir naming them) seen: a git dir */
+	unsigned int bare = 0;
 	struct stat st;
 
 	if (!d) {
@@ -268,7 +294,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		return;
 	}
 	/* The tree is the jail's: a huge directory must not stall us */
-	while ((e = readdir(d)) && n++ < WALK_ENTRIES) {
+	while ((e = readdir(d)) &&
+	       n++ < (w->is_whole ? EXIT_ENTRIES : WALK_ENTRIES)) {
 		const char *name = e->d_name;
 		bool is_dotgit = !strcmp(name, ".git");
 		size_t nl = strlen(name);
@@ -276,13 +303,15 @@ static void walk_dir(struct walk *w, int fd, int depth)
 
 		bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
 			(e->d_type == DT_DIR && !strcmp(name, "objects")) << 1 |
-			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2;
+			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2 |
+			(e->d_type == DT_REG && !strcmp(name, "commondir")) << 3;
 
 		/* Package trees hold no repository of the project's own */
 		if (!is_dotgit &&
 		    (e->d_type != DT_DIR || !strcmp(name, ".") ||
-		     !strcmp(name, "..") || !strcmp(name, "node_modules") ||
-		     depth + 1 > WALK_DEPTH))
+		     !strcmp(name, "..") ||
+		     (!w->is_whole && !strcmp(name, "node_modules")) ||
+		     depth + 1 > w->max_depth))
 			continue;
 		/* Beyond PATH_MAX: unreachable by path, as before */
 		if (len + 1 + nl >= sizeof(w->path))
@@ -293,7 +322,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
 			    0)
 				w->fn(w->arg, w->path, &st);
-		} else if (++w->n_dirs <= WALK_DIRS) {
+		} else if (!is_quiet_leaf(w, dirfd(d), name) &&
+			   ++w->n_dirs <= w->max_dirs) {
 			sub = openat(dirfd(d), name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					     O_NONBLOCK | O_CLOEXEC);
@@ -302,8 +332,12 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		}
 		w->path[len] = '\0';
 	}
+	/* Cut short: said like too many directories */
+	if (e)
+		w->is_cut = true;
 	/* A bare repository in the tree: git run inside it obeys its config */
-	if (bare == 7 && depth > 0 && fstat(dirfd(d), &st) == 0)
+	if (((bare & 7) == 7 || (bare & 9) == 9) && depth > 0 &&
+	    fstat(dirfd(d), &st) == 0)
 		w->fn(w->arg, w->path, &st);
 	closedir(d);
 }
@@ -311,9 +345,12 @@ static void walk_dir(struct walk *w, int fd, int depth)
 /*
  * Call @fn for each .git entry in the tree @root, and each directory
  * below it that is a git dir itself (a bare repository), within the walk's
- * bounds. Return: the directories counted (more than WALK_DIRS: cut short)
+ * bounds: at start WALK_DEPTH levels and WALK_DIRS directories outside
+ * package trees; at exit (@started: the run's start time) all of it up
+ * to EXIT_DIRS read, quiet leaves left unread. Return: the directories
+ * counted (more than the bound: cut short)
  */
-static size_t walk_dotgit(const char *root,
+static size_t walk_dotgit(const char *root, time_t started,
 			  void (*fn)(void *, const char *, const struct stat *),
 			  void *arg)
 {
@@ -326,10 +363,14 @@ static size_t walk_dotgit(const char *root,
 	w->n_dirs = 1;
 	w->fn = fn;
 	w->arg = arg;
+	w->is_whole = started != 0;
+	w->started = started;
+	w->max_depth = w->is_whole ? EXIT_DEPTH : WALK_DEPTH;
+	w->max_dirs = w->is_whole ? EXIT_DIRS : WALK_DIRS;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		walk_dir(w, fd, 0);
-	return w->n_dirs;
+	return w->is_cut ? SIZE_MAX : w->n_dirs;
 }
 
 static void found_at_start(void *arg, const char *path, const struct stat *st)
@@ -473,7 +514,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		    cfg->mounts[i].kind == MOUNT_RW &&
 		    is_git_dir(cfg->mounts[i].path))
 			add_git_dir(g, cfg->mounts[i].path, 0);
-	if (walk_dotgit(cfg->project, found_at_start, g) > WALK_DIRS)
+	if (walk_dotgit(cfg->project, 0, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
@@ -485,6 +526,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		protect_config(g, cw, top, 0);
 	}
 	gitguard_protect_tool_files(g);
+	githead_note(g);
 	return g;
 }
 
@@ -725,7 +767,12 @@ static void sync_file(const struct jail_run *run, int priv, int real,
 		gitguard_audit(run, "git.refused", where, "invalid content");
 		return;
 	}
+	if (state_files[k].kind == GITSTATE_PACKED)
+		(void)gitstage_packed_filter(run, real, gitdir, buf, &len);
 	if (same_content(real, name, buf, len, state_files[k].max))
+		return;
+	if (state_files[k].kind == GITSTATE_INDEX &&
+	    !gitstage_index_is_safe(run, real, gitdir, buf, len))
 		return;
 	err = gitguard_replace_file(real, name, buf, len,
 				    mode_of(real, name));
@@ -877,8 +924,17 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	r->run = run;
 	r->g = g;
 	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (g)
-		(void)walk_dotgit(cfg->project, found_at_exit, r);
+	/*
+	 * The whole tree: a repository made anywhere is one host git enters
+	 * once the person's `git add -A` makes it a gitlink
+	 */
+	if (g && walk_dotgit(cfg->project, g->started, found_at_exit, r) >
+			 EXIT_DIRS)
+		warn("git: the project has more than %d directories, or a "
+		     "directory more than %d entries: new repositories were "
+		     "not looked for in all of it; look for new .git entries "
+		     "before running git there",
+		     EXIT_DIRS, EXIT_ENTRIES);
 
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for
@@ -915,7 +971,12 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {
+		githead_check(run, g);
 		gitnew_drop_symlinks(r);
+		for (size_t i = 0; i < g->n_dirs; i++)
+			if (g->dir_fd[i] >= 0)
+				gitstage_drop_replace_refs(run, g->dir_fd[i],
+							   g->dir[i], g->started);
 		gitnew_judge_gitlinks(r);
 		gitnew_check_agent_dirs(r);
 	}

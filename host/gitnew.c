@@ -37,6 +37,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "jail.h"
@@ -49,6 +50,10 @@
 #define MAX_GITLINKS 1024	/* gitlinks looked at per index */
 #define QUARANTINE ".git-jail-quarantine"
 #define NEST_DEPTH 4		/* new repositories within new ones */
+#define RANDOM_TRIES 4		/* names aside the jail cannot guess */
+#define JUDGED_MAX 4096		/* repositories judged; beyond: moved aside */
+#define CHANGED_DEPTH 8		/* levels of a git dir looked at for change */
+#define CHANGED_ENTRIES 65536	/* entries of one git dir looked at */
 
 /* Does the hooks dir of @gfd hold anything but git's samples? */
 static bool has_hooks(int gfd)
@@ -105,13 +110,24 @@ static bool is_inert(int gfd)
 	return gitcfg_is_inert(buf, len) == 1;
 }
 
-/* Rename @name in @dir to @base (or @base.N), never over a name */
-static int rename_aside(int dir, const char *name, const char *base,
-			char **to)
+/*
+ * Rename @name in @dir to @base (or @base.N), never over a name. The
+ * jail may have made those names already to keep its file in place: then
+ * a name it cannot guess (@base.RANDOM).
+ */
+int gitguard_rename_aside(int dir, const char *name, const char *base,
+			  char **to)
 {
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 10 + RANDOM_TRIES; i++) {
+		uint64_t r = 0;
+
 		free(*to);
-		*to = i ? xasprintf("%s.%d", base, i) : xstrdup(base);
+		if (i >= 10 && getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return -errno;
+		*to = i >= 10 ? xasprintf("%s.%016llx", base,
+					  (unsigned long long)r) :
+		      i ? xasprintf("%s.%d", base, i) :
+			  xstrdup(base);
 		if (renameat2(dir, name, dir, *to, RENAME_NOREPLACE) == 0)
 			return 0;
 		if (errno != EEXIST)
@@ -135,10 +151,29 @@ static int quarantine(int project_fd, const char *rel, bool is_bare,
 	autoclose int pfd = openat2_fd(project_fd, is_bare ? rel : parent,
 				       O_PATH | O_DIRECTORY, HOSTILE);
 
+	int err;
+
 	if (pfd < 0)
 		return pfd;
-	return is_bare ? rename_aside(pfd, "HEAD", "HEAD.jail-quarantine", to) :
-			 rename_aside(pfd, ".git", QUARANTINE, to);
+	if (is_bare)
+		return gitguard_rename_aside(pfd, "HEAD", "HEAD.jail-quarantine",
+					     to);
+	err = gitguard_rename_aside(pfd, ".git", QUARANTINE, to);
+	/*
+	 * Aside, a git dir is still one for git run inside it (a look with
+	 * `git -C .git-jail-quarantine log` would obey its core.pager):
+	 * its HEAD goes aside too, where it is a directory
+	 */
+	if (err == 0) {
+		autoclose int qfd = openat2_fd(pfd, *to, O_PATH | O_DIRECTORY,
+					       HOSTILE);
+		autofree char *head = NULL;
+
+		if (qfd >= 0)
+			(void)gitguard_rename_aside(qfd, "HEAD",
+						    "HEAD.jail-quarantine", &head);
+	}
+	return err;
 }
 
 static bool is_dotgit_path(const char *path)
@@ -148,11 +183,12 @@ static bool is_dotgit_path(const char *path)
 	return n > 5 && !strcmp(path + n - 5, "/.git");
 }
 
+/* Guarded for the run (its control files could not change), or judged
+ * already? */
 static bool seen_before(struct gitnew *r, const char *path)
 {
-	for (size_t i = 0; i < r->g->n_dotgit; i++)
-		if (!strcmp(r->g->dotgit[i], path))
-			return true;
+	if (gitguard_is_listed(r->g, path))
+		return true;
 	for (size_t i = 0; i < r->n_seen; i++)
 		if (!strcmp(r->seen[i], path))
 			return true;
@@ -173,7 +209,7 @@ static void warn_kept(struct gitnew *r, const char *path)
 }
 
 static void warn_quarantined(struct gitnew *r, const char *path,
-			     const char *to, int err)
+			     const char *to, int err, bool is_new)
 {
 	autofree char *v = gitguard_shown(path);
 	autofree char *t = gitguard_shown(to ? to : "");
@@ -187,10 +223,13 @@ static void warn_quarantined(struct gitnew *r, const char *path,
 			       "could not be moved aside");
 		return;
 	}
-	warn("git: new repository \"%s\" created during the run names "
+	warn("git: %s repository \"%s\" %s during the run names "
 	     "commands, hooks or another git dir: moved aside to \"%s\" "
-	     "%s it; look before you rename it back",
-	     v, t, is_dotgit_path(path) ? "beside" : "inside");
+	     "%s; look before you rename it back",
+	     is_new ? "new" : "the", v, is_new ? "created" : "changed", t,
+	     is_dotgit_path(path) ?
+		     "beside it, its HEAD to HEAD.jail-quarantine in it" :
+		     "inside it");
 	gitguard_audit(r->run, "git.quarantined", path,
 		       "config, hooks or pointer of the jail's");
 }
@@ -209,6 +248,122 @@ static void judge_nested(struct gitnew *r, int gfd, const char *path)
 	r->depth--;
 }
 
+static bool is_recent(const struct gitnew *r, const struct stat *st)
+{
+	return st->st_ctim.tv_sec + 1 >= r->g->started;
+}
+
+/*
+ * Did anything below git dir (or directory of one) @fd, taken over,
+ * change during the run where ordinary git work does not write: config,
+ * hooks/, info/, commondir, a submodule's or a worktree's git dir? The
+ * kernel sets ctime: nothing inside can put it back. Unreadable, or too
+ * large to look at whole: changed.
+ */
+static bool control_changed(const struct gitnew *r, int fd, int depth,
+			    size_t *n)
+{
+	DIR *d = fdopendir(fd);	/* owns @fd from here */
+	struct stat st;
+	struct dirent *e;
+	bool changed = false, is_gitdir;
+
+	if (!d) {
+		close(fd);
+		return true;
+	}
+	is_gitdir = fstatat(dirfd(d), "HEAD", &st, AT_SYMLINK_NOFOLLOW) == 0;
+	while (!changed && (e = readdir(d))) {
+		size_t max = 0;
+		enum gitguard_kind k;
+		int sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (++*n > CHANGED_ENTRIES || depth > CHANGED_DEPTH ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return closedir(d), true;
+		k = is_gitdir ? gitguard_kind_of(e->d_name, S_ISDIR(st.st_mode),
+						 &max) :
+				GITGUARD_OTHER;
+		if (k == GITGUARD_RW_DIR || k == GITGUARD_STATE_DIR ||
+		    k == GITGUARD_STATE_FILE)
+			continue;
+		changed = is_recent(r, &st);
+		if (changed || !S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd(d), e->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+				     O_CLOEXEC);
+		changed = sub < 0 || control_changed(r, sub, depth + 1, n);
+	}
+	closedir(d);
+	return changed;
+}
+
+/*
+ * Was repository @rel (a .git, or a bare one's directory) made or
+ * changed during the run? One the start walk did not reach (deeper down,
+ * in a package tree) was open to the jail like any directory; an old one
+ * left alone is the person's and stays as it is. Where the file system
+ * keeps no birth time, a new one is found by its new files.
+ */
+static bool made_or_changed(const struct gitnew *r, const char *rel,
+			    int gfd, bool *is_new)
+{
+	struct statx stx;
+	struct stat st;
+	size_t n = 0;
+	int fd;
+
+	/* Born during the run; a git dir's own ctime moves with its work */
+	if (statx(r->project_fd, rel, AT_SYMLINK_NOFOLLOW, STATX_BTIME,
+		  &stx) < 0)
+		return true;
+	*is_new = (stx.stx_mask & STATX_BTIME) &&
+		  stx.stx_btime.tv_sec + 1 >= r->g->started;
+	if (*is_new)
+		return true;
+	/* An old .git file or symlink: rewritten, or its git dir is judged
+	 * where it lies */
+	if (gfd < 0)
+		return fstatat(r->project_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		       is_recent(r, &st);
+	fd = openat(gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 || control_changed(r, fd, 0, &n);
+}
+
+/* Was @path among the .git entries the start walk saw? */
+static bool was_at_start(const struct gitnew *r, const char *path)
+{
+	for (size_t i = 0; i < r->g->n_dotgit; i++)
+		if (!strcmp(r->g->dotgit[i], path))
+			return true;
+	return false;
+}
+
+/*
+ * Judge @rel (@gfd: its git dir, or negative for a .git file or
+ * symlink)? One seen at start is no new one: its pointer is protected
+ * (a git dir it names is guarded or judged where it lies), and a git
+ * dir there beyond the list's bounds, not guarded, is judged when its
+ * control files changed. Any other by its birth and change times.
+ */
+static bool to_judge(const struct gitnew *r, const char *path,
+		     const char *rel, int gfd, bool *is_new)
+{
+	size_t n = 0;
+	int fd;
+
+	if (!was_at_start(r, path))
+		return made_or_changed(r, rel, gfd, is_new);
+	*is_new = false;
+	if (gfd < 0)
+		return false;
+	fd = openat(gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 || control_changed(r, fd, 0, &n);
+}
+
 void gitnew_judge(struct gitnew *r, const char *path)
 {
 	const char *root = r->run->cfg->project;
@@ -216,19 +371,19 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	const char *rel = path + n + 1;
 	autoclose int gfd = -1;
 	autofree char *to = NULL;
+	bool is_new = true;
 	int err;
 
 	if (strncmp(path, root, n) || path[n] != '/' || seen_before(r, path))
 		return;
-	if (r->n_judged++ >= (size_t)GITGUARD_MAX_NEW * 4)
-		return;
 	/* A .git file or symlink names a git dir: the jail chose which */
 	gfd = openat2_fd(r->project_fd, rel,
 			 O_PATH | O_DIRECTORY | O_NOFOLLOW, HOSTILE);
-	if (gfd == -ENOENT)
+	if (gfd == -ENOENT || !to_judge(r, path, rel, gfd, &is_new))
 		return;
-	if (gfd >= 0 && is_inert(gfd)) {
-		if (r->n_kept++ < GITGUARD_MAX_NEW)
+	/* Beyond the bound, nothing is believed: moved aside */
+	if (r->n_judged++ < JUDGED_MAX && gfd >= 0 && is_inert(gfd)) {
+		if (is_new && r->n_kept++ < GITGUARD_MAX_NEW)
 			warn_kept(r, path);
 		/* Host git status there goes on into its own gitlinks */
 		if (is_dotgit_path(path))
@@ -237,7 +392,7 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	}
 	gitguard_report_hooks(r->run, path);
 	err = quarantine(r->project_fd, rel, !is_dotgit_path(path), &to);
-	warn_quarantined(r, path, to, err);
+	warn_quarantined(r, path, to, err, is_new);
 }
 
 /*
@@ -403,7 +558,7 @@ void gitnew_check_agent_dirs(struct gitnew *r)
 			continue;
 		path = xasprintf("%s/%s", r->run->cfg->project, name);
 		base = xasprintf("%s.jail-quarantine", name);
-		err = rename_aside(r->project_fd, name, base, &to);
+		err = gitguard_rename_aside(r->project_fd, name, base, &to);
 		v = gitguard_shown(path);
 		if (err < 0)
 			warn("\"%s\" was created during the run (%s) and could "

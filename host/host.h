@@ -405,6 +405,13 @@ void placeholders_remove(const struct jail_config *cfg,
  * tmpfs over placeholders */
 #define GITGUARD_MAX_FDS (2 * GITGUARD_MAX_DIRS + 8)
 
+/* HEAD, refs/stash, ORIG_HEAD of a git dir with a work tree, at start */
+#define GITHEAD_REFS 3
+struct githead {
+	bool has[GITHEAD_REFS];
+	uint8_t id[GITHEAD_REFS][20];
+};
+
 /* The git dirs of the project, found before the jail starts */
 struct gitguard {
 	char *dir[GITGUARD_MAX_DIRS];	/* real host paths, parents first */
@@ -422,7 +429,102 @@ struct gitguard {
 	/* Set by gitguard_fill(): the state files copied in (bit k) ... */
 	uint32_t copied[GITGUARD_MAX_DIRS];
 	struct gitguard_stamp *stamp;	/* ... and each copy as made */
+	struct githead *heads;	/* per git dir, by githead_note() */
 };
+
+/**
+ * gitstage_index_is_safe() - May the jail's index of a git dir land?
+ * @run:	the run (its protected paths; the audit log)
+ * @real:	the real git dir, O_PATH
+ * @gitdir:	its path, for messages and to find its work tree
+ * @buf:	the index from the jail, untrusted
+ * @len:	its length
+ *
+ * False, with one warning and git.refused, when it stages a protected
+ * path differently from the host's index, or cannot be read.
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ */
+bool gitstage_index_is_safe(const struct jail_run *run, int real,
+			    const char *gitdir, const uint8_t *buf,
+			    size_t len);
+
+/**
+ * gitguard_rename_aside() - Move @name of @dir out of the way
+ * @dir:	the directory, opened by the caller without symlinks
+ * @name:	the entry
+ * @base:	the name it gets: @base, @base.1 ... @base.9, else a random
+ *		suffix (names the jail made beforehand are never replaced)
+ * @to:		set to the name given (caller frees)
+ *
+ * Return: 0 or -errno
+ */
+int gitguard_rename_aside(int dir, const char *name, const char *base,
+			  char **to);
+
+/**
+ * gitstage_packed_filter() - Leave out of the jail's packed-refs of a
+ * git dir each replace ref the host's packed-refs does not name (same
+ * name and value), with one warning and git.refused
+ * @run:	the run
+ * @real:	the real git dir, O_PATH
+ * @gitdir:	its path, for messages
+ * @buf:	the packed-refs from the jail, checked by gitstate_check();
+ *		changed in place
+ * @len:	its length; updated
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ *
+ * Return: the number of refs left out
+ */
+size_t gitstage_packed_filter(const struct jail_run *run, int real,
+			      const char *gitdir, uint8_t *buf, size_t *len);
+
+/**
+ * gitstage_drop_replace_refs() - Remove the replace refs made or changed
+ * during the run (refs/replace/ is shared with the host), each warned
+ * about and logged (git.refused)
+ * @run:	the run
+ * @gfd:	the real git dir, O_PATH
+ * @gitdir:	its path, for messages
+ * @started:	when the run started (their ctimes are compared)
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ */
+void gitstage_drop_replace_refs(const struct jail_run *run, int gfd,
+				const char *gitdir, time_t started);
+
+/**
+ * gitstage_protected() - The protected paths of a git dir's work tree
+ * @cfg:	the configuration
+ * @gitdir:	the git dir; its work tree is known when it is named .git
+ * @out:	set to the paths, relative to the work tree (caller frees
+ *		each): the default list, and the protected paths below it
+ * @max:	room in @out
+ *
+ * Return: how many
+ */
+size_t gitstage_protected(const struct jail_config *cfg, const char *gitdir,
+			  char **out, size_t max);
+
+/**
+ * githead_note() - Note the commits HEAD and refs/stash name in each git
+ * dir with a work tree
+ * @g:		the list being collected
+ *
+ * Context: supervisor, end of gitguard_collect()
+ */
+void githead_note(struct gitguard *g);
+
+/**
+ * githead_check() - Say each protected path that a commit HEAD or
+ * refs/stash moved to during the run carries (git.protected_commit)
+ * @run:	the run
+ * @g:		the git dirs, noted by githead_note()
+ *
+ * Context: supervisor, gitguard_finish(), after the copy-back
+ */
+void githead_check(const struct jail_run *run, const struct gitguard *g);
 
 /* toolfiles.c: agents' project directories checked at exit, with why */
 extern const char *const gitguard_agent_dirs[];

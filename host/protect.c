@@ -6,7 +6,10 @@
  * second look, from outside, once the jail is gone: what each path was
  * before the run, and whether it is still that.
  */
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "jail.h"
@@ -66,9 +69,76 @@ static bool is_same_protected(const struct protect_snap *p,
 }
 
 /*
+ * Protected symlink @p of the project, replaced during the run (a file
+ * with the jail's content where `.envrc -> envrc.local` was): move what
+ * stands there aside, never over a name, and put the symlink back.
+ * Resolved beneath the project without following a symlink. Return: 0,
+ * or -errno (nothing was put back)
+ */
+static int restore_symlink(const struct jail_config *cfg,
+			   const struct protect_snap *p, char **aside)
+{
+	size_t n = strlen(cfg->project);
+	const char *slash = strrchr(p->path, '/');
+	autofree char *parent = NULL;
+	autofree char *base = NULL;
+	autoclose int pfd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	autoclose int dfd = -1;
+	const char *name = slash + 1;
+	struct stat st;
+
+	if (pfd < 0 || strncmp(p->path, cfg->project, n) || p->path[n] != '/')
+		return -EXDEV;
+	parent = slash > p->path + n ?
+			 xasprintf("%.*s", (int)(slash - p->path - n - 1),
+				   p->path + n + 1) :
+			 xstrdup(".");
+	dfd = openat2_fd(pfd, parent, O_PATH | O_DIRECTORY,
+			 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+				 RESOLVE_NO_MAGICLINKS);
+	if (dfd < 0)
+		return dfd;
+	base = xasprintf("%s.jail-quarantine", name);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		autofree char *to = NULL;
+		int err = gitguard_rename_aside(dfd, name, base, &to);
+
+		if (err < 0)
+			return err;
+		*aside = xasprintf("%.*s/%s", (int)(slash - p->path), p->path,
+				   to);
+	}
+	return symlinkat(p->target, dfd, name) < 0 ? -errno : 0;
+}
+
+static void warn_changed(const struct jail_run *run,
+			 const struct protect_snap *p, const char *shown)
+{
+	autofree char *aside = NULL;
+	int err = p->target ? restore_symlink(run->cfg, p, &aside) : -EPERM;
+
+	if (err == 0) {
+		char a[4 * PATH_MAX + 1] = "";
+
+		if (aside)
+			str_printable(a, sizeof(a), aside, 0, 0);
+		warn("protected symlink \"%s\" was replaced or removed during "
+		     "the run: put back%s%s%s",
+		     shown, aside ? ", what stood there moved aside to \"" : "",
+		     a, aside ? "\"; look at it before trusting it" : "");
+	} else {
+		warn("protected path \"%s\" was replaced or removed during "
+		     "the run; review it before trusting it",
+		     shown);
+	}
+	record_path_event(run, "fs.protected_changed", p->path);
+}
+
+/*
  * A protected path that was swapped (through a symlink, or created where
  * it did not exist) is something the next step outside the jail could run
- * or trust: say so. Return: number of paths that changed.
+ * or trust: say so. A protected symlink of the project that was replaced
+ * is put back. Return: number of paths that changed.
  */
 size_t protect_verify(const struct jail_run *run,
 			     const struct protect_list *l)
@@ -91,10 +161,7 @@ size_t protect_verify(const struct jail_run *run,
 			changed++;
 		} else if (p->existed &&
 			   (!exists || !is_same_protected(p, &st))) {
-			warn("protected path \"%s\" was replaced or removed "
-			     "during the run; review it before trusting it",
-			     shown);
-			record_path_event(run, "fs.protected_changed", p->path);
+			warn_changed(run, p, shown);
 			changed++;
 		}
 	}

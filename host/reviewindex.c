@@ -177,6 +177,27 @@ static int compare(struct side *old, struct side *new,
 	return n;
 }
 
+int review_index_diff(const uint8_t *obuf, size_t olen, const uint8_t *nbuf,
+		      size_t nlen, const char *const *prot, size_t n_prot,
+		      review_index_cb *cb, void *ctx, char *why, size_t size)
+{
+	autofree struct side *old = xcalloc(1, sizeof(*old));
+	autofree struct side *new = xcalloc(1, sizeof(*new));
+	int err;
+
+	new->name = "the index";
+	old->name = "the project's own index";
+	err = gitindex_open(&new->ix, nbuf, nlen);
+	if (err == 0)
+		err = gitindex_open(&old->ix, obuf, olen);
+	if (err < 0) {
+		snprintf(why, size, "an index could not be read (%s)",
+			 why_of(err));
+		return err;
+	}
+	return compare(old, new, prot, n_prot, cb, ctx, why, size);
+}
+
 int review_index_check(const struct review *r, const char *gitdir,
 		       const char *const *prot, size_t n_prot,
 		       review_index_cb *cb, void *ctx, char *why, size_t size)

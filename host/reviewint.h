@@ -45,6 +45,9 @@ struct review_store;
 struct review_store *review_store_open(const struct review *r,
 				       const char *gitdir);
 void review_store_free(struct review_store *s);
+/* The object store of one git dir, its objects/ opened as @objects_fd
+ * (taken over; -1: none) */
+struct review_store *review_store_open_dir(int objects_fd);
 
 /**
  * review_store_read() - An object by id, whole, with its hash checked
@@ -161,6 +164,27 @@ typedef void review_index_cb(void *ctx, char kind, const char *path,
 int review_index_check(const struct review *r, const char *gitdir,
 		       const char *const *prot, size_t n_prot,
 		       review_index_cb *cb, void *ctx, char *why, size_t size);
+
+/**
+ * review_index_diff() - Protected paths one index stages against another
+ * @obuf:	the index before (an empty one: "DIRC", version, 0 entries)
+ * @olen:	its length
+ * @nbuf:	the index after, untrusted
+ * @nlen:	its length
+ * @prot:	the protected paths, relative to the work tree
+ * @n_prot:	how many
+ * @cb:		as for review_index_check()
+ * @ctx:	for @cb
+ * @why:	on error, one line saying what could not be read
+ * @size:	size of @why
+ *
+ * The checksums are not checked here.
+ *
+ * Return: the number of @cb calls, or -errno (unreadable: hold it)
+ */
+int review_index_diff(const uint8_t *obuf, size_t olen, const uint8_t *nbuf,
+		      size_t nlen, const char *const *prot, size_t n_prot,
+		      review_index_cb *cb, void *ctx, char *why, size_t size);
 
 /* ---------------------------------------------------------------------
  * reviewsub.c: submodules' and linked worktrees' git dirs in a git dir

@@ -70,6 +70,15 @@ struct review_store *review_store_open(const struct review *r,
 	return s;
 }
 
+struct review_store *review_store_open_dir(int objects_fd)
+{
+	struct review_store *s = xcalloc(1, sizeof(*s));
+
+	s->side[0].objects_fd = -1;
+	s->side[1].objects_fd = objects_fd;
+	return s;
+}
+
 void review_store_free(struct review_store *s)
 {
 	if (!s)

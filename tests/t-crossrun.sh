@@ -221,11 +221,13 @@ rm -f "$marker"
 u sh -c 'git init -q g2 && mv g2/.git g && rmdir g2 && ln -s g .git &&
 	git -c user.name=t -c user.email=t@t commit -q --allow-empty -m base' 2>/dev/null
 # Run 2 (review): a hook through the symlink, .claude -> x, x/commands
-out=$(jail --review=keep -- sh -c "printf '#!/bin/sh\ntouch $marker\n' >g/hooks/pre-commit &&
-	chmod +x g/hooks/pre-commit && mkdir -p x/commands && echo evil >x/commands/c.md &&
+out=$(jail --review=keep -- sh -c "printf '#!/bin/sh\ntouch $marker\n' >g/hooks/pre-commit;
+	chmod +x g/hooks/pre-commit; mkdir -p x/commands && echo evil >x/commands/c.md &&
 	ln -s x .claude && echo fine >fine.txt" 2>&1)
 id=$(printf '%s\n' "$out" | sed -n 's/^jail: review \([0-9a-f]\{16\}\): .*/\1/p' | head -1)
-assert_match "review: a hook behind .git -> g is marked" "A! g/hooks/pre-commit" "$out"
+# .git/hooks reached through the symlink: its target g/hooks is protected
+assert_match "review: a hook behind .git -> g cannot be written" \
+	"cannot create g/hooks/pre-commit: Read-only file system" "$out"
 assert_match "review: .claude -> x is marked" "A! \.claude -> x" "$out"
 assert_match "review: x/commands behind .claude -> x is marked" "A! x/commands/c.md" "$out"
 u "$JAIL" review "$id" apply >/dev/null 2>&1
@@ -265,8 +267,11 @@ cd "$sp" || exit 1
 u ln -s a .envrc
 log="$JT_HOME/crossrun-$$.jsonl"
 out=$(jail --log "$log" -- sh -c 'rm .envrc && ln -s b .envrc' 2>&1)
-assert_match "a swapped protected symlink is reported" \
-	"protected path \"$sp/.envrc\" was replaced" "$out"
+assert_match "a swapped protected symlink is reported and put back" \
+	"protected symlink \"$sp/.envrc\" was replaced or removed during the run: put back" \
+	"$out"
+assert_eq "a swapped protected symlink: the first one is back" "a" \
+	"$(readlink .envrc)"
 assert_match "a swapped protected symlink is logged" '"event":"fs.protected_changed"' \
 	"$(cat "$log" 2>/dev/null)"
 rm -f "$log"

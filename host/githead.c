@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+/*
+ * githead.c - a commit made inside that carries a protected path, which
+ * host git would write into the working tree (gitguard.c step 4)
+ *
+ * Refs are shared with the host, so a commit made inside lands as it is
+ * made. One that adds `.claude/settings.json` or a hook under
+ * core.hooksPath does not write the file (it is protected), but host
+ * git does, on the person's word alone: `git stash` and `git reset
+ * --hard` make the working tree match HEAD, `git stash pop` the last
+ * stash, `git reset --hard ORIG_HEAD` (the undo of a rebase) ORIG_HEAD's.
+ * So the commits HEAD, refs/stash and ORIG_HEAD name in each git dir with a
+ * work tree are noted before the jail starts, and when one moved,
+ * each protected path of that work tree (the default list and the
+ * protected paths below it) is looked up in the commit now named: a file
+ * there or below it (or a `.claude` symlink above it) that neither the
+ * work tree nor HEAD's commit at the start holds is what host git would
+ * write, and is named in one warning line and logged
+ * (git.protected_commit). The commit stays (it is the person's branch);
+ * the warning says what host command would write what.
+ *
+ * Refs and objects are read as hostile input: beneath the git dir
+ * without symlinks, bounded, objects with their hash checked
+ * (reviewobj.c), trees parsed by gitobj.c.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+
+#include "jail.h"
+#include "fwd/fwd.h"
+#include "host/host.h"
+#include "host/reviewint.h"
+#include "parse/gitobj.h"
+
+#define REF_BYTES 4096		/* a loose ref */
+#define PACKED_BYTES (64 << 20)	/* packed-refs at exit */
+#define START_PACKED_BYTES (1 << 20)	/* packed-refs at start */
+#define REF_HOPS 5		/* symbolic refs followed */
+#define PATH_DEPTH 32		/* components of a path looked up */
+#define LOOK_MAX 4096		/* entries looked at per ref and path */
+#define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
+
+static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
+						   "ORIG_HEAD" };
+/* What host git command writes each one's tree into the working tree */
+static const char *const writers[GITHEAD_REFS] = {
+	"reset --hard, stash or checkout", "stash pop", "reset --hard ORIG_HEAD"
+};
+
+/* A git dir's refs: its descriptor, packed-refs read once if needed */
+struct refs {
+	int gfd;
+	uint8_t *packed;
+	size_t len;
+	size_t max;		/* bytes of packed-refs read at most */
+	int err;		/* of reading packed-refs; 1: not read yet */
+};
+
+/* @name's value in packed-refs. Return: 0 or -errno */
+static int packed_value(struct refs *w, const char *name,
+			uint8_t id[GITOBJ_ID_LEN])
+{
+	struct cursor c;
+	char ref[GITOBJ_REF_MAX + 1];
+	int r;
+
+	if (w->err == 1) {
+		w->packed = gitguard_read_hostile(w->gfd, "packed-refs",
+						  w->max, &w->len);
+		w->err = w->packed ? 0 : -errno;
+	}
+	if (w->err < 0)
+		return w->err;
+	c = (struct cursor){ w->packed, w->len };
+	while ((r = gitobj_packed_next(&c, ref, sizeof(ref), id)) == 1)
+		if (!strcmp(ref, name))
+			return 0;
+	return r < 0 ? r : -ENOENT;
+}
+
+/* The commit @name (HEAD or a ref) names. Return: 0 or -errno */
+static int resolve(struct refs *w, const char *name,
+		   uint8_t id[GITOBJ_ID_LEN])
+{
+	char cur[GITOBJ_REF_MAX + 1];
+	char target[GITOBJ_REF_MAX + 1];
+
+	snprintf(cur, sizeof(cur), "%s", name);
+	for (int hop = 0; hop < REF_HOPS; hop++) {
+		size_t len = 0;
+		autofree uint8_t *buf = gitguard_read_hostile(w->gfd, cur,
+							      REF_BYTES, &len);
+		int r;
+
+		if (!buf)
+			return errno == ENOENT ? packed_value(w, cur, id) :
+						 -errno;
+		r = gitobj_parse_ref(buf, len, id, target, sizeof(target));
+		if (r == 1)
+			return 0;
+		if (r != 2 || strncmp(target, "refs/", 5) ||
+		    !gitobj_ref_name_ok(target))
+			return -EBADMSG;
+		memcpy(cur, target, sizeof(cur));
+	}
+	return -ELOOP;
+}
+
+/*
+ * Each watched ref of git dir @gfd into @has and @id. At the start
+ * (@is_start) a small packed-refs is read for HEAD's branch only: a
+ * stash is loose where one was made lately, and a ref not found there
+ * counts as moved at exit, compared with the work tree alone.
+ */
+static void resolve_all(int gfd, bool is_start, bool has[GITHEAD_REFS],
+			uint8_t id[GITHEAD_REFS][GITOBJ_ID_LEN])
+{
+	struct refs w = { .gfd = gfd, .err = 1,
+			  .max = is_start ? START_PACKED_BYTES : PACKED_BYTES };
+
+	for (size_t k = 0; k < GITHEAD_REFS; k++) {
+		if (is_start && k > 0)
+			w.err = -ENOENT;
+		has[k] = resolve(&w, watched[k], id[k]) == 0;
+	}
+	free(w.packed);
+}
+
+void githead_note(struct gitguard *g)
+{
+	g->heads = xcalloc(g->n_dirs, sizeof(*g->heads));
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		size_t len = strlen(g->dir[i]);
+		autoclose int gfd = -1;
+
+		if (len <= 5 || strcmp(g->dir[i] + len - 5, "/.git"))
+			continue;
+		gfd = open(g->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (gfd >= 0)
+			resolve_all(gfd, true, g->heads[i].has,
+				    g->heads[i].id);
+	}
+}
+
+/* One object of @type, whole: 0 or -errno; caller frees *@buf */
+static int read_typed(struct review_store *s, const uint8_t id[GITOBJ_ID_LEN],
+		      enum gitobj_type want, uint8_t **buf, size_t *len)
+{
+	enum gitobj_type type;
+	int err = review_store_read(s, id, &type, buf, len);
+
+	if (err == 0 && type != want) {
+		free(*buf);
+		*buf = NULL;
+		return -EBADMSG;
+	}
+	return err;
+}
+
+/* What stands at @rel in @commit's tree */
+struct at_path {
+	bool found;
+	unsigned int mode;
+	uint8_t id[GITOBJ_ID_LEN];
+	size_t depth;		/* components gone down */
+};
+
+/*
+ * The entry at @rel in @commit's tree, or the first one on the way that
+ * is not a tree (a symlink or file where a directory is named).
+ * Return: 0 (@a->found says whether there is one) or -errno
+ */
+static int entry_at(struct review_store *s, const uint8_t commit[GITOBJ_ID_LEN],
+		    const char *rel, struct at_path *a)
+{
+	autofree uint8_t *buf = NULL;
+	struct gitobj_commit c;
+	uint8_t tree[GITOBJ_ID_LEN];
+	size_t len = 0;
+	int err = read_typed(s, commit, GITOBJ_COMMIT, &buf, &len);
+
+	*a = (struct at_path){ .found = false };
+	if (err == 0)
+		err = gitobj_parse_commit(buf, len, &c);
+	if (err < 0)
+		return err;
+	memcpy(tree, c.tree, GITOBJ_ID_LEN);
+	for (const char *p = rel; a->depth < PATH_DEPTH; a->depth++) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		struct gitobj_tree_entry e = { 0 };
+
+		free(buf);
+		buf = NULL;
+		err = read_typed(s, tree, GITOBJ_TREE, &buf, &len);
+		if (err < 0)
+			return err;
+		err = gitobj_tree_find(buf, len, p, n, &e);
+		if (err <= 0)
+			return err;
+		if (!e.id)
+			return -EBADMSG;
+		if (!slash || e.mode != 040000) {
+			a->found = true;
+			a->mode = e.mode;
+			memcpy(a->id, e.id, GITOBJ_ID_LEN);
+			return 0;
+		}
+		memcpy(tree, e.id, GITOBJ_ID_LEN);
+		p = slash + 1;
+	}
+	return -E2BIG;
+}
+
+/* What a check of one ref compares with */
+struct look {
+	struct review_store *s;
+	const uint8_t *before;	/* HEAD's commit at the start, or NULL */
+	int top_fd;		/* the work tree, O_PATH */
+	size_t n;		/* entries looked at */
+};
+
+static size_t depth_of(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+/* Is blob @id (a file, or a symlink by @mode) what the work tree holds
+ * at @path? Read beneath it without following a symlink, bounded */
+static bool in_work_tree(int top_fd, const char *path, unsigned int mode,
+			 const uint8_t id[GITOBJ_ID_LEN])
+{
+	autofree uint8_t *buf = NULL;
+	autofree uint8_t *obj = NULL;
+	uint8_t md[GITOBJ_ID_LEN];
+	size_t len = 0, hl;
+	char hdr[32];
+
+	if (mode == 0120000) {
+		autoclose int fd = openat2_fd(top_fd, path,
+					      O_PATH | O_NOFOLLOW,
+					      GITGUARD_RESOLVE);
+		ssize_t n;
+
+		buf = xmalloc(PATH_MAX);
+		n = fd < 0 ? -1 : readlinkat(fd, "", (char *)buf, PATH_MAX);
+		if (n < 0)
+			return false;
+		len = (size_t)n;
+	} else {
+		buf = gitguard_read_hostile(top_fd, path, BLOB_BYTES, &len);
+		if (!buf)
+			return false;
+	}
+	hl = (size_t)snprintf(hdr, sizeof(hdr), "blob %zu", len) + 1;
+	obj = xmalloc(hl + len + 1);
+	memcpy(obj, hdr, hl);
+	memcpy(obj + hl, buf, len);
+	return crypto_sha1(obj, hl + len, md) == 0 &&
+	       !memcmp(md, id, GITOBJ_ID_LEN);
+}
+
+/*
+ * Does the entry @id (of @mode) at @path, or one below it, carry what
+ * neither the work tree nor HEAD's commit at the start holds there?
+ * What host git would write. Unreadable, or too large to look at: it
+ * does.
+ */
+static bool carries(struct look *l, const char *path, unsigned int mode,
+		    const uint8_t id[GITOBJ_ID_LEN])
+{
+	autofree uint8_t *buf = NULL;
+	struct gitobj_tree_entry e;
+	struct at_path b;
+	struct cursor c;
+	size_t len = 0;
+	int r;
+
+	if (++l->n > LOOK_MAX || depth_of(path) >= PATH_DEPTH)
+		return true;
+	if (mode != 040000) {
+		if (l->before && entry_at(l->s, l->before, path, &b) == 0 &&
+		    b.found && b.depth == depth_of(path) && b.mode == mode &&
+		    !memcmp(b.id, id, GITOBJ_ID_LEN))
+			return false;
+		/* A gitlink writes no file; its repository is judged */
+		return mode != 0160000 &&
+		       !in_work_tree(l->top_fd, path, mode, id);
+	}
+	if (read_typed(l->s, id, GITOBJ_TREE, &buf, &len) < 0)
+		return true;
+	c = (struct cursor){ buf, len };
+	while ((r = gitobj_tree_next(&c, &e)) == 1) {
+		autofree char *sub = xasprintf("%s/%.*s", path,
+					       (int)e.name_len, e.name);
+
+		if (carries(l, sub, e.mode, e.id))
+			return true;
+	}
+	return r < 0;
+}
+
+/* Does @now carry at protected @rel (or above it) what host git would
+ * write? */
+static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
+		       const char *rel)
+{
+	struct at_path a;
+	autofree char *at = NULL;
+	const char *p = rel;
+
+	if (entry_at(l->s, now, rel, &a) < 0)
+		return true;
+	if (!a.found)
+		return false;
+	/* A file or symlink above the protected path: that entry */
+	for (size_t i = 0; i < a.depth && p; i++)
+		if ((p = strchr(p, '/')))
+			p++;
+	at = p && a.depth < depth_of(rel) ?
+		     xasprintf("%.*s", (int)(p - rel - 1), rel) :
+		     xstrdup(rel);
+	return carries(l, at, a.mode, a.id);
+}
+
+static void say(const struct jail_run *run, const char *gitdir, size_t k,
+		const char *rel)
+{
+	autofree char *where = xasprintf("%s/%s", gitdir, watched[k]);
+	autofree char *v = gitguard_shown(where);
+	autofree char *r = gitguard_shown(rel);
+
+	warn("git: \"%s\" now names a commit made during the run that "
+	     "carries protected \"%s\": host git %s would write it into the "
+	     "working tree; look at it first (git show %s)",
+	     v, r, writers[k], watched[k]);
+	gitguard_audit(run, "git.protected_commit", where, rel);
+}
+
+/* Git dir @i of @g: say each protected path a moved ref now carries */
+static void check_dir(const struct jail_run *run, const struct gitguard *g,
+		      size_t i)
+{
+	const struct githead *h = &g->heads[i];
+	bool has[GITHEAD_REFS];
+	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
+	char *prot[JAIL_MAX_MOUNTS + 64];
+	autofree char *top = xasprintf("%.*s", (int)(strlen(g->dir[i]) - 5),
+				       g->dir[i]);
+	struct look l = { .before = h->has[0] ? h->id[0] : NULL,
+			  .top_fd = -1 };
+	size_t n_prot = 0;
+
+	resolve_all(g->dir_fd[i], false, has, now);
+	for (size_t k = 0; k < GITHEAD_REFS; k++) {
+		if (!has[k] ||
+		    (h->has[k] && !memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
+			continue;
+		if (!l.s) {
+			l.s = review_store_open_dir(openat(g->dir_fd[i], "objects",
+							   O_RDONLY | O_DIRECTORY |
+								   O_CLOEXEC));
+			l.top_fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			n_prot = gitstage_protected(run->cfg, g->dir[i], prot,
+						    ARRAY_SIZE(prot));
+		}
+		for (size_t p = 0; p < n_prot; p++)
+			if (carries_at(&l, now[k], prot[p]))
+				say(run, g->dir[i], k, prot[p]);
+	}
+	while (n_prot--)
+		free(prot[n_prot]);
+	review_store_free(l.s);
+	if (l.top_fd >= 0)
+		close(l.top_fd);
+}
+
+void githead_check(const struct jail_run *run, const struct gitguard *g)
+{
+	for (size_t i = 0; g->heads && i < g->n_dirs; i++) {
+		size_t len = strlen(g->dir[i]);
+
+		if (g->dir_fd[i] >= 0 && len > 5 &&
+		    !strcmp(g->dir[i] + len - 5, "/.git"))
+			check_dir(run, g, i);
+	}
+}
