@@ -17,7 +17,8 @@
  *  At exit the supervisor removes each placeholder it made that is still
  *  the same empty inode. The list is also written to a registry file in
  *  jail's state directory, locked while the run lasts: a later run that
- *  can take the lock knows its owner was killed and removes what is left.
+ *  can take the lock knows its owner was killed and removes what is left
+ *  (phreg.c reads the registries).
  *  The registry files are slots used again from run to run (emptied at
  *  exit, not removed): a file created and removed per run costs an inode
  *  allocation, which a file system without a journal makes slower the
@@ -37,8 +38,7 @@
 #include "host/host.h"
 #include "config/config.h"
 #include "parse/parse.h"
-
-#define MAX_MADE (JAIL_MAX_MOUNTS + 64)
+#include "host/phreg.h"
 
 struct placeholders {
 	char *path[MAX_MADE];	/* in creation order, parents first */
@@ -74,10 +74,6 @@ static char *registry_dir(void)
 	return xasprintf("%s/.local/state/jail/placeholders",
 			 config_host_home());
 }
-
-/* Registry slots: "slot-N", N below REG_SLOTS; past them, one per run */
-#define REG_SLOT_PREFIX "slot-"
-#define REG_SLOTS 256
 
 #define JSON_EMPTY "{}\n"
 #define JSON_EMPTY_LEN 3
@@ -422,96 +418,6 @@ static void remove_one(struct parent_dir *d, const char *path, dev_t dev,
 		unlinkat(d->fd, slash + 1, is_dir ? AT_REMOVEDIR : 0);
 }
 
-/* One line of a registry: "DEV INO PATH" */
-struct entry {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
-
-static bool parse_entry(char *line, struct entry *e)
-{
-	unsigned long long dev, ino;
-	char *sp1, *sp2;
-
-	/* "DEV INO /PATH", each number checked by parse_uint() */
-	line[strcspn(line, "\n")] = '\0';
-	sp1 = strchr(line, ' ');
-	sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-	if (!sp2 || sp2[1] != '/')
-		return false;
-	*sp1 = *sp2 = '\0';
-	if (parse_uint(line, 0, ULLONG_MAX, &dev) < 0 ||
-	    parse_uint(sp1 + 1, 0, ULLONG_MAX, &ino) < 0)
-		return false;
-	*e = (struct entry){ (dev_t)dev, (ino_t)ino, xstrdup(sp2 + 1) };
-	return true;
-}
-
-/*
- * Append the entries of registry @f to @out (@n of @max used).
- * Return: whether it held any line
- */
-static bool read_entries(FILE *f, struct entry *out, size_t *n, size_t max)
-{
-	char line[8192];
-	bool any = false;
-
-	while (fgets(line, sizeof(line), f)) {
-		struct entry en;
-
-		any = true;
-		if (*n < max && parse_entry(line, &en))
-			out[(*n)++] = en;
-	}
-	return any;
-}
-
-static bool is_slot_name(const char *name)
-{
-	return !strncmp(name, REG_SLOT_PREFIX, strlen(REG_SLOT_PREFIX));
-}
-
-/*
- * Read the registries in @dir: those of live runs (their lock is held)
- * into @live, those of killed runs into @dead (a slot is then emptied,
- * any other file removed). Return: number of live entries
- */
-static size_t read_registries(const char *dir, const char *own,
-			      struct entry *live, size_t max_live,
-			      struct entry *dead, size_t *n_dead)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n_live = 0;
-
-	*n_dead = 0;
-	while (d && (e = readdir(d))) {
-		autofree char *p = NULL;
-		autofclose FILE *f = NULL;
-		bool is_slot = is_slot_name(e->d_name);
-
-		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)))
-			continue;
-		p = xasprintf("%s/%s", dir, e->d_name);
-		f = fopen(p, is_slot ? "r+e" : "re");
-		if (!f)
-			continue;
-		if (flock(fileno(f), LOCK_EX | LOCK_NB) < 0) {
-			(void)read_entries(f, live, &n_live, max_live);
-			continue;
-		}
-		/* Unlocked: its run is over; a slot is idle, or was killed */
-		if (read_entries(f, dead, n_dead, MAX_MADE) && is_slot)
-			(void)!ftruncate(fileno(f), 0);
-		if (!is_slot)
-			unlink(p);
-	}
-	if (d)
-		closedir(d);
-	return n_live;
-}
-
 /*
  * What a run killed while it held our slot left in it: dead entries,
  * appended to @dead; the slot is then emptied for our own
@@ -531,38 +437,10 @@ static void take_own_slot(const struct placeholders *p, struct entry *dead,
 			close(fd);
 		return;
 	}
-	if (read_entries(f, dead, n_dead, max))
+	if (phreg_read_entries(f, dead, n_dead, max))
 		(void)!ftruncate(p->reg_fd, 0);
 	/* The descriptions are shared: our lines start at the beginning */
 	(void)lseek(p->reg_fd, 0, SEEK_SET);
-}
-
-/* Does a live run rely on @path, the inode @dev @ino? */
-static bool is_live(const struct entry *live, size_t n, const char *path,
-		    dev_t dev, ino_t ino)
-{
-	for (size_t i = 0; i < n; i++)
-		if (live[i].dev == dev && live[i].ino == ino &&
-		    !strcmp(live[i].path, path))
-			return true;
-	return false;
-}
-
-/* How many distinct paths of live runs name the inode @dev @ino */
-static nlink_t live_links(const struct entry *live, size_t n, dev_t dev,
-			  ino_t ino)
-{
-	nlink_t links = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		bool is_new = live[i].dev == dev && live[i].ino == ino;
-
-		for (size_t j = 0; is_new && j < i; j++)
-			is_new = !(live[j].dev == dev && live[j].ino == ino &&
-				   !strcmp(live[j].path, live[i].path));
-		links += is_new;
-	}
-	return links;
 }
 
 /*
@@ -580,8 +458,8 @@ static bool is_sound_source(const struct placeholders *p, int fd,
 	if (!S_ISREG(st->st_mode) || st->st_uid != geteuid() ||
 	    (st->st_mode & 07777) != 0444 ||
 	    st->st_size != (kind ? JSON_EMPTY_LEN : 0) ||
-	    st->st_nlink !=
-		    1 + live_links(p->live, p->n_live, st->st_dev, st->st_ino))
+	    st->st_nlink != 1 + phreg_live_links(p->live, p->n_live,
+						 st->st_dev, st->st_ino))
 		return false;
 	return !kind || (pread(fd, buf, sizeof(buf), 0) == JSON_EMPTY_LEN &&
 			 !memcmp(buf, JSON_EMPTY, JSON_EMPTY_LEN));
@@ -630,35 +508,11 @@ static int shared_source(struct placeholders *p, int kind)
 	return new_source(p, name, kind);
 }
 
-static void free_entries(struct entry *e, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(e[i].path);
-}
-
-/*
- * Jails of one user may share a project: each registers the placeholders
- * it relies on, its own and those it found, and a placeholder goes only
- * when no live run lists it. The registry directory's lock makes each
- * look-and-change one step.
- */
-static int lock_registries(const char *dir)
-{
-	autofree char *p = xasprintf("%s/.lock", dir);
-	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Under the registries' lock: remove the placeholders of killed runs that
  * no live run relies on; with @take_own, also those a killed run left in
  * the slot @own holds now. Return: the live entries in @live (caller
- * frees them with free_entries())
+ * frees them with phreg_free_entries())
  */
 static size_t sweep(const char *dir, const struct placeholders *own,
 		    bool take_own, struct entry *live, size_t max_live)
@@ -667,29 +521,29 @@ static size_t sweep(const char *dir, const struct placeholders *own,
 	struct parent_dir pd = { NULL, -1 };
 	size_t n_dead = 0, n_live;
 
-	n_live = read_registries(dir, own ? own->reg_name : NULL, live,
+	n_live = phreg_read_all(dir, own ? own->reg_name : NULL, live,
 				 max_live, dead, &n_dead);
 	if (own && take_own)
 		take_own_slot(own, dead, &n_dead, ARRAY_SIZE(dead));
 	/* Children first */
 	for (size_t i = n_dead; i-- > 0;)
-		if (!is_live(live, n_live, dead[i].path, dead[i].dev,
+		if (!phreg_is_live(live, n_live, dead[i].path, dead[i].dev,
 			     dead[i].ino))
 			remove_one(&pd, dead[i].path, dead[i].dev,
 				   dead[i].ino);
 	parent_dir_close(&pd);
-	free_entries(dead, n_dead);
+	phreg_free_entries(dead, n_dead);
 	return n_live;
 }
 
 static void clean_stale(const char *dir)
 {
 	static struct entry live[MAX_MADE * 4];
-	autoclose int lock = lock_registries(dir);
+	autoclose int lock = phreg_lock(dir);
 
 	if (lock >= 0)
-		free_entries(live,
-			     sweep(dir, NULL, false, live, ARRAY_SIZE(live)));
+		phreg_free_entries(live, sweep(dir, NULL, false, live,
+						 ARRAY_SIZE(live)));
 }
 
 /* Rely on the live placeholders of other runs in our trees, too */
@@ -897,7 +751,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	p->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	p->no_shared = p->dir_fd < 0 || is_exposed(cfg, dir);
 	/* Held (closed at return) while the registries are read and written */
-	autoclose int lock = lock_registries(dir);
+	autoclose int lock = phreg_lock(dir);
 	n_live = sweep(dir, p, true, live, ARRAY_SIZE(live));
 	adopt(cfg, p, live, n_live);
 	p->live = live;
@@ -928,7 +782,7 @@ struct placeholders *placeholders_make(const struct jail_config *cfg)
 	if (p->dir_fd >= 0)
 		close(p->dir_fd);
 	p->tree_fd = p->src_fd[0] = p->src_fd[1] = p->dir_fd = -1;
-	free_entries(live, n_live);
+	phreg_free_entries(live, n_live);
 	p->live = NULL;
 	p->n_live = 0;
 	return p;
@@ -997,19 +851,19 @@ void placeholders_remove(const struct jail_config *cfg,
 		return;
 	dir = registry_dir();
 	/* Held (closed at return) while the registries are read and written */
-	autoclose int lock = lock_registries(dir);
+	autoclose int lock = phreg_lock(dir);
 
 	n_live = sweep(dir, p, false, live, ARRAY_SIZE(live));
 	/* Children before their parents; one another run relies on stays */
 	while (p->n--) {
-		if (!is_live(live, n_live, p->path[p->n], p->dev[p->n],
+		if (!phreg_is_live(live, n_live, p->path[p->n], p->dev[p->n],
 			     p->ino[p->n]))
 			remove_one(&pd, p->path[p->n], p->dev[p->n],
 				   p->ino[p->n]);
 		free(p->path[p->n]);
 	}
 	parent_dir_close(&pd);
-	free_entries(live, n_live);
+	phreg_free_entries(live, n_live);
 	/* Emptied before it is unlocked: the slot is idle again */
 	if (p->reg_fd >= 0 && p->is_slot)
 		(void)!ftruncate(p->reg_fd, 0);
