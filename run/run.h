@@ -46,13 +46,9 @@
  * waited for before the project and the user's mounts are bound
  */
 #define MSG_PLACEHOLDERS 'H'
-/*
- * Between the setup child (later jail-init), the command child and, under
- * --net filtered, the namespace helper
- */
-#define MSG_UNSHARED 'U'	/* helper: the jail's namespaces are made */
+/* Between the setup child (later jail-init) and the command child */
 #define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
-#define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
+#define MSG_JAIL_USERNS 'N'	/* setup child: J's user namespace */
 #define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
 
 /* sockets.c: the setup sockets */
