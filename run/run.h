@@ -139,6 +139,8 @@ struct super {
 	int fwd_done_fd;	/* closed by the forwarder once its log is
 				 * complete; -1 before it starts */
 	int fwd_status;		/* its wait status once reaped */
+	uint32_t *fwd_traffic;	/* shared with it: fwd_claim_stop() */
+	int fwd_idle_ep;	/* epoll over its event sources, or -1 */
 	bool fwd_died;		/* it stopped while the jail ran */
 	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
 	bool setup_done;
