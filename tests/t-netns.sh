@@ -324,7 +324,7 @@ assert_match "the summary line counts the denials" "^jail: 2 requests were denie
 # that has something waiting in its sockets is: a query sent as COMMAND
 # exits is still in the log, before the exit line
 logged=0
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	nj -- python3 -c '
 import socket
 q = bytes.fromhex("123401000001000000000000") + b"\x04last\x04test\x00\x00\x01\x00\x01"
