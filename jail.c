@@ -141,6 +141,7 @@ static int run_jail(struct jail_run *run)
 			   .master_fd = -1,
 			   .notify_fd = -1,
 			   .fwd_done_fd = -1,
+			   .fwd_idle_ep = -1,
 			   .stdin_open = true,
 			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg,

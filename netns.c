@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * netns.c - network namespaces: links, addresses and routes (libnl-route-3),
+ * netns.c - network namespaces: links, addresses and routes (rtnetlink),
  * the gateway's rules (an nf_tables batch compiled at build time) and the
  * forwarder's listening sockets
  *
@@ -31,12 +31,11 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
+#include <linux/if_link.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sched.h>
@@ -55,59 +54,6 @@ struct netns_listeners {
 	uint16_t tcp_port;
 	uint16_t dns_port;
 };
-
-static void nl_socket_freep(struct nl_sock **s)
-{
-	if (*s)
-		nl_socket_free(*s);
-}
-
-static void rtnl_link_putp(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
-}
-
-#define autonlsock __attribute__((cleanup(nl_socket_freep)))
-#define autolink __attribute__((cleanup(rtnl_link_putp)))
-
-/* libnl returns its own error codes; map the ones setup can meet */
-static int nl_to_errno(int err)
-{
-	switch (-err) {
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_OBJ_NOTFOUND:
-	case NLE_NODEV:
-		return -ENODEV;
-	case NLE_INVAL:
-		return -EINVAL;
-	case NLE_NOADDR:
-		return -EADDRNOTAVAIL;
-	case NLE_OPNOTSUPP:
-		return -EOPNOTSUPP;
-	default:
-		return -EIO;
-	}
-}
-
-/* Return: a NETLINK_ROUTE socket connected in the current netns, or NULL */
-static struct nl_sock *route_socket(void)
-{
-	struct nl_sock *s = nl_socket_alloc();
-
-	if (!s)
-		return NULL;
-	if (nl_connect(s, NETLINK_ROUTE) < 0) {
-		nl_socket_free(s);
-		return NULL;
-	}
-	return s;
-}
 
 /*
  * Read the kernel's answers to a batch of requests sent in one
@@ -197,9 +143,32 @@ static void batch_attr(struct nl_batch *b, struct nlmsghdr *h, uint16_t type,
 	memset(rta, 0, RTA_ALIGN(alen));
 	rta->rta_type = type;
 	rta->rta_len = (unsigned short)alen;
-	memcpy(RTA_DATA(rta), data, len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
 	b->len += RTA_ALIGN(alen);
 	h->nlmsg_len = (uint32_t)(b->buf + b->len - (char *)h);
+}
+
+/*
+ * Open nested attribute @type in @h, the last request of @b; what is
+ * appended until batch_nest_end() goes inside. Return: its offset
+ */
+static size_t batch_nest(struct nl_batch *b, struct nlmsghdr *h,
+			 uint16_t type)
+{
+	size_t at = b->len;
+
+	batch_attr(b, h, type, NULL, 0);
+	return at;
+}
+
+/* Close the nested attribute opened at @at by batch_nest() */
+static void batch_nest_end(struct nl_batch *b, size_t at)
+{
+	struct rtattr *rta = (struct rtattr *)(b->buf + at);
+
+	if (!b->full)
+		rta->rta_len = (unsigned short)(b->len - at);
 }
 
 /* Set the IFF_UP flag of link @ifindex */
@@ -333,82 +302,111 @@ int netns_loopback_up(void)
  */
 #define NETNS_GSO_MAX (256 * 1024)
 
+/* Append @len raw bytes to @h, the last request of @b (a nested header) */
+static void batch_raw(struct nl_batch *b, struct nlmsghdr *h, const void *data,
+		      size_t len)
+{
+	if (!h || b->full || b->len + NLMSG_ALIGN(len) > sizeof(b->buf)) {
+		b->full = true;
+		return;
+	}
+	memset(b->buf + b->len, 0, NLMSG_ALIGN(len));
+	memcpy(b->buf + b->len, data, len);
+	b->len += NLMSG_ALIGN(len);
+	h->nlmsg_len = (uint32_t)(b->buf + b->len - (char *)h);
+}
+
+/* One end of the veth: its name, NETNS_MTU, one queue each way */
+static void batch_veth_end(struct nl_batch *b, struct nlmsghdr *h,
+			   const char *name)
+{
+	const uint32_t mtu = NETNS_MTU, one = 1;
+
+	batch_attr(b, h, IFLA_IFNAME, name, strlen(name) + 1);
+	batch_attr(b, h, IFLA_MTU, &mtu, sizeof(mtu));
+	batch_attr(b, h, IFLA_NUM_TX_QUEUES, &one, sizeof(one));
+	batch_attr(b, h, IFLA_NUM_RX_QUEUES, &one, sizeof(one));
+}
+
+/*
+ * Create NETNS_GW_IF here and its peer NETNS_JAIL_IF directly inside the
+ * namespace @jail_netns_fd (IFLA_NET_NS_FD in the peer's attributes);
+ * with @big_gso, NETNS_GW_IF sends IPv4 packets of up to NETNS_GSO_MAX
+ */
+static void batch_veth(struct nl_batch *b, int jail_netns_fd, bool big_gso)
+{
+	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	const uint32_t ns_fd = (uint32_t)jail_netns_fd, gso = NETNS_GSO_MAX;
+	struct nlmsghdr *h = batch_msg(b, RTM_NEWLINK,
+				       NLM_F_CREATE | NLM_F_EXCL, &ifi,
+				       sizeof(ifi));
+	size_t info, data, peer;
+
+	batch_veth_end(b, h, NETNS_GW_IF);
+	if (big_gso)
+		batch_attr(b, h, NETNS_IFLA_GSO_IPV4_MAX_SIZE, &gso,
+			   sizeof(gso));
+	info = batch_nest(b, h, IFLA_LINKINFO);
+	batch_attr(b, h, IFLA_INFO_KIND, "veth", sizeof("veth"));
+	data = batch_nest(b, h, IFLA_INFO_DATA);
+	peer = batch_nest(b, h, VETH_INFO_PEER);
+	batch_raw(b, h, &ifi, sizeof(ifi));
+	batch_veth_end(b, h, NETNS_JAIL_IF);
+	batch_attr(b, h, IFLA_NET_NS_FD, &ns_fd, sizeof(ns_fd));
+	batch_nest_end(b, peer);
+	batch_nest_end(b, data);
+	batch_nest_end(b, info);
+}
+
 /**
  * netns_create_veth() - Create the veth pair between G and J
- * @jail_netns_fd:	fd of J (/proc/PID/ns/net of the namespace helper
- *			after its unshare(CLONE_NEWUSER | CLONE_NEWNET))
+ * @fd:			a NETLINK_ROUTE socket in G
+ * @jail_netns_fd:	fd of J (make_jail_ns())
  *
- * Creates NETNS_GW_IF in the current namespace with its peer
- * NETNS_JAIL_IF created directly inside J. Both are down, without
+ * Creates NETNS_GW_IF in G with its peer NETNS_JAIL_IF created directly
+ * inside J: the jail end never exists in G, so there is no window where
+ * G holds two links, and no rename or move later. Both are down, without
  * addresses, with one queue each way: the kernel makes a set of sysfs
  * entries per queue (two per CPU by default), and a veth under its
  * default noqueue discipline sends on the CPU of the sender whatever
  * its number of queues. NETNS_GW_IF sends IPv4 packets of up to
- * NETNS_GSO_MAX.
+ * NETNS_GSO_MAX. One request on a plain socket: no libnl objects.
  *
  * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
  * J's user namespace (true for the parent of J's user namespace)
  * Return: 0 or negative errno
  */
-static int netns_create_veth(int jail_netns_fd)
+static int netns_create_veth(int fd, int jail_netns_fd)
 {
-	autonlsock struct nl_sock *s = route_socket();
-	autolink struct rtnl_link *veth = NULL;
-	struct nl_msg *msg = NULL;
-	struct rtnl_link *peer;
+	struct nl_batch b = { .len = 0 };
 	int err;
 
-	if (!s)
-		return -EIO;
-	veth = rtnl_link_veth_alloc();
-	if (!veth)
-		return -ENOMEM;
-	rtnl_link_set_name(veth, NETNS_GW_IF);
-	rtnl_link_set_mtu(veth, NETNS_MTU);
-	rtnl_link_set_num_tx_queues(veth, 1);
-	rtnl_link_set_num_rx_queues(veth, 1);
-	/* The peer belongs to @veth and is freed with it */
-	peer = rtnl_link_veth_get_peer(veth);
-	rtnl_link_set_name(peer, NETNS_JAIL_IF);
-	rtnl_link_set_mtu(peer, NETNS_MTU);
-	rtnl_link_set_num_tx_queues(peer, 1);
-	rtnl_link_set_num_rx_queues(peer, 1);
-	/*
-	 * Created directly inside J: the jail end never exists in G, so no
-	 * window where G holds two links, and no rename or move later.
-	 */
-	rtnl_link_set_ns_fd(peer, jail_netns_fd);
-	err = rtnl_link_build_add_request(veth, NLM_F_CREATE | NLM_F_EXCL,
-					  &msg);
-	if (err >= 0)
-		err = nla_put_u32(msg, NETNS_IFLA_GSO_IPV4_MAX_SIZE,
-				  NETNS_GSO_MAX);
-	if (err >= 0)
-		err = nl_send_sync(s, msg);	/* frees @msg */
-	else
-		nlmsg_free(msg);
+	batch_veth(&b, jail_netns_fd, true);
+	err = batch_send(fd, &b);
 	/* A kernel that refuses the size still gets its veth */
-	if (err == -NLE_INVAL || err == -NLE_RANGE)
-		err = rtnl_link_add(s, veth, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_link_put(peer);
-	return err < 0 ? nl_to_errno(err) : 0;
+	if (err == -EINVAL || err == -ERANGE) {
+		b = (struct nl_batch){ .len = 0 };
+		batch_veth(&b, jail_netns_fd, false);
+		err = batch_send(fd, &b);
+	}
+	return err;
 }
 
 /*
- * Set sys/net/ipv6/conf/@ifname/disable_ipv6 of the current netns, below
- * the procfs directory @proc_fd. /proc/sys/net always shows the namespace
- * of the process that opens it, whatever procfs instance it is reached
- * through, so this never touches the host's settings. A kernel without
- * IPv6 has no such file: nothing to disable then.
+ * Set sys/net/ipv6/conf/default/disable_ipv6 of the current netns, below
+ * the procfs directory @proc_fd: every link made in it from now on starts
+ * without IPv6, so not even a link-local address appears when it comes
+ * up (lo, made with the namespace, keeps ::1). /proc/sys/net always shows
+ * the namespace of the process that opens it, whatever procfs instance
+ * it is reached through, so this never touches the host's settings. A
+ * kernel without IPv6 has no such file: nothing to disable then.
  */
-static int disable_ipv6(int proc_fd, const char *ifname)
+static int disable_ipv6(int proc_fd)
 {
-	char path[96];
-	autoclose int fd = -1;
+	autoclose int fd = openat(proc_fd,
+				  "sys/net/ipv6/conf/default/disable_ipv6",
+				  O_WRONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "sys/net/ipv6/conf/%s/disable_ipv6",
-		 ifname);
-	fd = openat(proc_fd, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return write_all(fd, "1\n", 2);
@@ -416,33 +414,21 @@ static int disable_ipv6(int proc_fd, const char *ifname)
 
 /**
  * netns_config_gateway() - Addresses and links of G
- * @proc_fd:	a directory descriptor of a writable procfs (its
- *		/proc/sys/net shows the caller's current netns)
+ * @fd:		a NETLINK_ROUTE socket in G
  * @ipv6:	give the jail IPv6; without it NETNS_GW_IF gets no IPv6
- *		address at all (disable_ipv6 is set before the link is up)
+ *		address at all (G's links start with IPv6 disabled)
  *
  * lo up; JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF;
  * NETNS_GW_IF up: one batch.
  *
  * Context: setup child, in G, after netns_create_veth()
- * Must not: run in any other namespace (it writes G's own sysctl)
  * Return: 0 or negative errno
  */
-static int netns_config_gateway(int proc_fd, bool ipv6)
+static int netns_config_gateway(int fd, bool ipv6)
 {
 	struct nl_batch b = { .len = 0 };
-	autoclose int fd = route_fd();
-	int ifindex, err;
+	int ifindex = link_index(fd, NETNS_GW_IF);
 
-	if (fd < 0)
-		return fd;
-	/* Before the link is up: no link-local address may ever appear */
-	if (!ipv6) {
-		err = disable_ipv6(proc_fd, NETNS_GW_IF);
-		if (err < 0)
-			return err;
-	}
-	ifindex = link_index(fd, NETNS_GW_IF);
 	if (ifindex < 0)
 		return ifindex;
 	batch_link_up(&b, NETNS_LO_IFINDEX);
@@ -455,32 +441,25 @@ static int netns_config_gateway(int proc_fd, bool ipv6)
 
 /**
  * netns_config_jail() - Addresses, links and routes of J
- * @proc_fd:	as for netns_config_gateway()
+ * @fd:		a NETLINK_ROUTE socket in J (a socket keeps the namespace
+ *		it was made in: no need to enter J)
  * @ipv6:	as for netns_config_gateway(); both must agree
  *
  * lo up; JAIL_JAIL_IP4/30 (and NETNS_JAIL_IP6/64) on NETNS_JAIL_IF, up;
  * default route via JAIL_GATEWAY_IP4 (and NETNS_GATEWAY_IP6): one batch.
- * Without @ipv6, NETNS_JAIL_IF has no IPv6 address at all and there is
- * no IPv6 route: IPv6 connects fail with ENETUNREACH.
+ * Without @ipv6, NETNS_JAIL_IF has no IPv6 address at all (J's links
+ * start with IPv6 disabled) and there is no IPv6 route: IPv6 connects
+ * fail with ENETUNREACH.
  *
- * Context: in J, with CAP_NET_ADMIN over J: the setup child after
- * setns(J), once netns_create_veth() has run
+ * Context: setup child, with CAP_NET_ADMIN over J (as the parent of its
+ * user namespace), once netns_create_veth() has run
  * Return: 0 or negative errno
  */
-static int netns_config_jail(int proc_fd, bool ipv6)
+static int netns_config_jail(int fd, bool ipv6)
 {
 	struct nl_batch b = { .len = 0 };
-	autoclose int fd = route_fd();
-	int ifindex, err;
+	int ifindex = link_index(fd, NETNS_JAIL_IF);
 
-	if (fd < 0)
-		return fd;
-	if (!ipv6) {
-		err = disable_ipv6(proc_fd, NETNS_JAIL_IF);
-		if (err < 0)
-			return err;
-	}
-	ifindex = link_index(fd, NETNS_JAIL_IF);
 	if (ifindex < 0)
 		return ifindex;
 	batch_link_up(&b, NETNS_LO_IFINDEX);
@@ -515,10 +494,10 @@ static int netns_config_jail(int proc_fd, bool ipv6)
  * inet table covers both families. Sent as the bytes compiled at build
  * time on a NETLINK_NETFILTER socket: no libnftables at run time.
  *
- * Context: the setup child, in G, while the namespace helper makes J:
- * the rules match NETNS_GW_IF by name, whether it exists yet or not. The
- * kernel takes about 0.15 ms over them, less than a child of their own
- * would cost
+ * Context: the setup child, in G, before the veth exists: the rules
+ * match NETNS_GW_IF by name, whether it exists yet or not. The kernel
+ * takes about 0.15 ms over them, less than a child of their own would
+ * cost
  * Return: 0 or negative errno (what the kernel refused the rules with)
  */
 static int netns_install_rules(void)
@@ -651,15 +630,6 @@ static void die_err(int err, const char *what)
 	die_errno("%s", what);
 }
 
-static int open_net_ns(int proc_fd)
-{
-	int fd = openat(proc_fd, "ns/net", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		die_errno("open a network namespace");
-	return fd;
-}
-
 /* Hand the forwarder's sockets to the supervisor in one message */
 static void send_listeners(int chan, const struct netns_listeners *l)
 {
@@ -727,118 +697,134 @@ static void send_publish_pool(int chan)
 	}
 }
 
-/*
- * --net filtered: the namespace helper, a child of the setup child that
- * makes the jail's user and network namespaces (U2, J) and only lives
- * until the setup child holds descriptors of them
- */
-static __attribute__((noreturn)) void ns_helper(int sock, int proc_fd)
-{
-	char byte;
-	int self;
+/* What the jail's namespaces' maker gets and leaves: see make_jail_ns() */
+struct jail_ns {
+	int proc_fd;		/* in: the host's procfs (child_ctx) */
+	uid_t uid;
+	gid_t gid;
+	bool ipv6;		/* in: the jail gets IPv6 */
+	int userns_fd;		/* out: U2 */
+	int netns_fd;		/* out: J */
+	int route_fd;		/* out: a NETLINK_ROUTE socket in J */
+	const char *what;	/* out: the step that failed */
+	int err;		/* out: 0 or negative errno */
+};
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-		die_errno("unshare the jail's network namespace");
-	/*
-	 * Our pid means nothing in the setup child's /proc (the host's): hand
-	 * over our directory there itself. Not through the path /proc, which
-	 * may already be the jail's read-only procfs
-	 */
-	self = openat(proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+/* Record the failure of step @what (errno) in @r. Return: 1 */
+static int jail_ns_failed(struct jail_ns *r, const char *what, int err)
+{
+	r->what = what;
+	r->err = err < 0 ? err : -EIO;
+	return 1;
+}
+
+/*
+ * The child of make_jail_ns(), born in U2 and J with every capability
+ * over them and none over anything else. Its /proc directory is reached
+ * through the host's procfs: the path /proc may already be the jail's
+ * read-only one, where our pid means nothing. It maps itself: one line,
+ * its own ids, setgroups denied, which needs no capability over the
+ * parent user namespace. What only a process in J can do is done here:
+ * J's links start without IPv6, and a routing socket made in J lets pid
+ * 1 configure J without entering it.
+ */
+static int jail_ns_child(void *arg)
+{
+	struct jail_ns *r = arg;
+	autoclose int self = openat(r->proc_fd, "self",
+				    O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int err;
+
 	if (self < 0)
-		die_errno("open /proc/self");
-	if (setup_send_msg(sock, MSG_UNSHARED, self) < 0)
-		_exit(EXIT_JAIL_FAILED);
-	/* EOF: the setup child has what it needs (or died) */
-	while (read(sock, &byte, 1) < 0 && errno == EINTR)
-		;
-	_exit(0);
+		return jail_ns_failed(r, "open /proc/self", -errno);
+	err = creds_write_maps_at(self, r->uid, r->gid);
+	if (err < 0)
+		return jail_ns_failed(r, "map the jail's nested user namespace",
+				      err);
+	r->netns_fd = openat(self, "ns/net", O_RDONLY | O_CLOEXEC);
+	if (r->netns_fd < 0)
+		return jail_ns_failed(r, "open the jail's namespace", -errno);
+	r->userns_fd = openat(self, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (r->userns_fd < 0)
+		return jail_ns_failed(r, "open the jail's user namespace",
+				      -errno);
+	err = r->ipv6 ? 0 : disable_ipv6(r->proc_fd);
+	if (err < 0)
+		return jail_ns_failed(r, "configure the jail's interface", err);
+	r->route_fd = route_fd();
+	if (r->route_fd < 0)
+		return jail_ns_failed(r, "configure the jail's interface",
+				      r->route_fd);
+	return 0;
 }
 
-/*
- * Start the namespace helper. Return: our end of its socket; its pid in
- * *@pid
- */
-static int start_ns_helper(const struct child_ctx *c, int c_sock, pid_t *pid)
-{
-	int hs[2];
+/* The stack of jail_ns_child(); used once, while we are suspended */
+static char jail_ns_stack[64 * 1024] __attribute__((aligned(16)));
 
-	*pid = fork_with_socket(hs);
-	if (*pid == 0) {
-		close(c_sock);
-		ns_helper(hs[1], c->proc_fd);
-	}
-	return hs[0];
-}
-
-/*
- * Reap the helper before COMMAND is released: it leaves as soon as its
- * socket closes, but until it is reaped COMMAND would see it in its pid
- * namespace (a process holding every capability of the jail's nested user
- * namespace, even if only for an instant)
+/**
+ * make_jail_ns() - Make the jail's user and network namespaces, U2 and J
+ * @c:		the setup child's context
+ * @r:		result: U2, J and a routing socket in J
+ *
+ * A child cloned into new user and network namespaces leaves their
+ * descriptors in our table and exits. It shares our memory and our
+ * descriptor table and runs while we are suspended (CLONE_VM |
+ * CLONE_VFORK | CLONE_FILES): no copy of our address space to make and
+ * tear down, no hand-off through a socket between two processes. It is
+ * reaped before this returns, so COMMAND never sees it in its pid
+ * namespace (a process holding every capability over J, even if only
+ * for an instant).
+ *
+ * Context: setup child (pid 1), in U1, after "go" (our ids are mapped,
+ * which a new user namespace requires)
+ * Return: nothing; dies on failure
  */
-static void reap_ns_helper(pid_t pid)
+static void make_jail_ns(const struct child_ctx *c, struct jail_ns *r)
 {
+	pid_t pid;
+
+	*r = (struct jail_ns){ .proc_fd = c->proc_fd,
+			       .uid = c->cfg->uid,
+			       .gid = c->cfg->gid,
+			       .ipv6 = c->cfg->ipv6,
+			       .userns_fd = -1,
+			       .netns_fd = -1,
+			       .route_fd = -1 };
+	pid = clone(jail_ns_child, jail_ns_stack + sizeof(jail_ns_stack),
+		    CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_NEWUSER |
+			    CLONE_NEWNET | SIGCHLD,
+		    r);
+	if (pid < 0)
+		die_errno("network: make the jail's network namespace");
 	while (waitpid(pid, NULL, 0) < 0)
 		if (errno != EINTR)
-			die_errno("network: reap the namespace helper");
+			die_errno("network: reap the namespace maker");
+	if (r->what)
+		die_err(r->err, r->what);
 }
 
 /*
- * Receive the helper's /proc directory, map U2, open the descriptors of
- * U2 and J and let the helper go. Return: J's descriptor
+ * Make G, the gateway's namespace, and enter it. Made by pid 1 after
+ * "go", not by clone(): a network namespace costs about 0.4 ms, and made
+ * here it is made while the command child builds the view, instead of
+ * before it can start. Until here pid 1 and the command child were in
+ * the host's namespace without any capability over it, as under --net
+ * none. pid 1 stays in G; only COMMAND is in J.
  */
-static int take_jail_netns(const struct child_ctx *c, int hs, int *userns_fd)
+static void make_gateway_netns(void)
 {
-	autoclose int proc = -1;
-	int jfd;
-
-	setup_expect_msg(hs, MSG_UNSHARED, &proc);
-	if (proc < 0)
-		die("network: the namespace helper sent no /proc handle");
-	{
-		int err = creds_write_maps_at(proc, c->cfg->uid, c->cfg->gid);
-
-		if (err < 0)
-			die_err(err, "map the jail's nested user namespace");
-	}
-	jfd = open_net_ns(proc);
-	*userns_fd = openat(proc, "ns/user", O_RDONLY | O_CLOEXEC);
-	if (*userns_fd < 0)
-		die_errno("open the jail's user namespace");
-	/* Held by our descriptors now: EOF lets the helper go */
-	close(hs);
-	return jfd;
-}
-
-/*
- * Make G, the gateway's namespace, and return its descriptor. Made by
- * pid 1 once the helper is on its way, not by clone(): a network
- * namespace costs about 0.4 ms, and made here it is made while the
- * helper makes J and the command child builds the view, instead of
- * before any of them can start. Until here pid 1 and the command child
- * were in the host's namespace without any capability over it, as under
- * --net none.
- */
-static int make_gateway_netns(int proc_fd)
-{
-	int fd;
-
 	if (unshare(CLONE_NEWNET) < 0)
 		die_errno("network: make the gateway's namespace");
-	fd = openat(proc_fd, "self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die_errno("open the gateway namespace");
-	return fd;
 }
 
 /*
- * --net filtered. Make the gateway namespace G and the jail's namespace
- * J (in its own user namespace U2, made by the helper meanwhile; the
- * redirect rules go into G before any link exists), link G and J with a
- * veth, put the forwarder's sockets in G, and configure J from inside
- * it. J goes to the command child as soon as it exists (its /sys shows
- * J), U2 once J is ready.
+ * --net filtered. Make the jail's namespace J (in its own user namespace
+ * U2) and pass both to the command child, which needs J before it mounts
+ * /sys and enters U2 once the view is built; then make the gateway
+ * namespace G with its redirect rules (before any link exists), link G
+ * and J with a veth, put the forwarder's sockets in G, and configure J
+ * from inside it. COMMAND runs only once jail-init releases it, and pid
+ * 1 becomes jail-init after this returns.
  *
  * Context: setup child, while the command child builds the view
  */
@@ -846,21 +832,27 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 {
 	const struct jail_config *cfg = c->cfg;
 	struct netns_listeners l;
-	autoclose int jfd = -1;
-	autoclose int ufd = -1;
+	struct jail_ns j;
 	autoclose int gfd = -1;
-	pid_t helper;
-	int hs = start_ns_helper(c, sock, &helper), err;
+	int err;
 
-	gfd = make_gateway_netns(c->proc_fd);
+	make_jail_ns(c, &j);
+	if (setup_send_msg(sock, MSG_NET_NS, j.netns_fd) < 0 ||
+	    setup_send_msg(sock, MSG_JAIL_USERNS, j.userns_fd) < 0)
+		die_errno("start the command");
+	close(j.userns_fd);
+	make_gateway_netns();
+	if (!cfg->ipv6 && (err = disable_ipv6(c->proc_fd)) < 0)
+		die_err(err, "network: configure the gateway");
 	if ((err = netns_install_rules()) < 0)
 		die_err(err, "network: install the gateway rules");
-	jfd = take_jail_netns(c, hs, &ufd);
-	if (setup_send_msg(sock, MSG_NET_NS, jfd) < 0)
-		die_errno("start the command");
-	if ((err = netns_create_veth(jfd)) < 0)
+	gfd = route_fd();
+	if (gfd < 0)
+		die_err(gfd, "network: create the veth");
+	if ((err = netns_create_veth(gfd, j.netns_fd)) < 0)
 		die_err(err, "network: create the veth");
-	if ((err = netns_config_gateway(c->proc_fd, cfg->ipv6)) < 0)
+	close(j.netns_fd);
+	if ((err = netns_config_gateway(gfd, cfg->ipv6)) < 0)
 		die_err(err, "network: configure the gateway");
 	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
 		die_err(err, "network: open the forwarder's sockets");
@@ -869,14 +861,7 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 		send_publish_pool(c->chan_fd);
 	send_listeners(c->chan_fd, &l);
 	netns_listeners_close(&l);
-	if (setns(jfd, CLONE_NEWNET) < 0)
-		die_errno("network: enter the jail's namespace");
-	if ((err = netns_config_jail(c->proc_fd, cfg->ipv6)) < 0)
+	if ((err = netns_config_jail(j.route_fd, cfg->ipv6)) < 0)
 		die_err(err, "network: configure the jail's interface");
-	/* pid 1 lives in the gateway namespace; only COMMAND is in J */
-	if (setns(gfd, CLONE_NEWNET) < 0)
-		die_errno("network: return to the gateway namespace");
-	reap_ns_helper(helper);
-	if (setup_send_msg(sock, MSG_NET_READY, ufd) < 0)
-		die_errno("start the command");
+	close(j.route_fd);
 }

@@ -513,13 +513,46 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	fwd_publish_setup(f);
 }
 
+bool fwd_claim_stop(uint32_t *traffic)
+{
+	uint32_t idle = FWD_IDLE;
+
+	return traffic && __atomic_compare_exchange_n(traffic, &idle,
+						      FWD_STOPPED, false,
+						      __ATOMIC_ACQ_REL,
+						      __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Claim the traffic word before the first event that may leave lines to
+ * write at our end (fwd_claim_stop()). Return: false if the supervisor
+ * claimed it first: the run is over and nothing of ours may reach the
+ * log any more
+ */
+static bool claim_traffic(struct fwd *f)
+{
+	uint32_t idle = FWD_IDLE;
+
+	if (!f->is_busy)
+		f->is_busy = !f->p->traffic ||
+			     __atomic_compare_exchange_n(f->p->traffic, &idle,
+							 FWD_BUSY, false,
+							 __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE);
+	return f->is_busy;
+}
+
 static void dispatch(struct fwd *f, const struct epoll_event *ev)
 {
 	uint64_t tag = ev->data.u64;
 	uint32_t idx = (uint32_t)(tag >> 32);
+	enum tag t = (enum tag)(tag & 0xff);
 	struct conn *c;
 
-	switch ((enum tag)(tag & 0xff)) {
+	/* Ticks and the stop signal write nothing of their own without it */
+	if (t != T_TIMER && t != T_SIGNAL && !claim_traffic(f))
+		_exit(0);
+	switch (t) {
 	case T_LISTEN:
 		on_listen(f, (int)idx);
 		return;

@@ -456,7 +456,35 @@ struct fwd_params {
 	size_t n_publish_pool;
 	const int *publish_fd;
 	int done_fd;	/* closed once our last log lines are written */
+	/*
+	 * Shared with the supervisor (MAP_SHARED), FWD_IDLE at the start:
+	 * see fwd_claim_stop(); NULL to handle events unconditionally
+	 */
+	uint32_t *traffic;
 };
+
+/* Who claimed fwd_params.traffic first */
+#define FWD_IDLE 0	/* nobody yet */
+#define FWD_BUSY 1	/* the forwarder: it handled an event */
+#define FWD_STOPPED 2	/* the supervisor: the run is over */
+
+/**
+ * fwd_claim_stop() - Claim a forwarder's traffic word for the end of the run
+ * @traffic:	fwd_params.traffic of a forwarder told to stop, or NULL
+ *
+ * The forwarder claims the word (FWD_BUSY) before it handles its first
+ * event from the jail, the host (--publish) or the supervisor (asks,
+ * revocations), all of which may leave lines to write at its end. A
+ * forwarder that never did, and that nothing waits for in its sockets
+ * (which the caller checks first), has nothing to write: once this
+ * claims the word it never handles anything any more, and the
+ * supervisor need not wait for its last lines. Its timer ticks write
+ * nothing without traffic.
+ *
+ * Context: supervisor, after the jail is reaped
+ * Return: true if the forwarder had handled nothing (it never will now)
+ */
+bool fwd_claim_stop(uint32_t *traffic);
 
 /**
  * fwd_run() - The forwarder process: serve the jail's TCP and DNS
@@ -476,7 +504,8 @@ struct fwd_params {
  * SIGTERM (or SIGINT, SIGHUP): writes net.allow for every open allowed
  * connection and exits 0, so the supervisor should send it after
  * reaping the jail, wait until @done_fd is closed (or the forwarder is
- * gone), then write the exit event.
+ * gone), then write the exit event; unless fwd_claim_stop() says there
+ * is nothing to wait for.
  *
  * Context: a process forked by the supervisor outside the jail, in the
  * host's namespaces, before anything else reads from the jail

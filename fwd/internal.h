@@ -123,6 +123,7 @@ struct fwd_ask {
 
 struct fwd {
 	const struct fwd_params *p;
+	bool is_busy;		/* p->traffic is ours: fwd_claim_stop() */
 	const struct jail_config *cfg;
 	int ep_fd;
 	int timer_fd;

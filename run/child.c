@@ -14,8 +14,9 @@
  *     view being the longest chain of the start) and passes it to the
  *     command child, which enters it before it
  *     mounts /sys (--net none), or under --net filtered makes the
- *     gateway's namespace, links it to the jail's, which the namespace
- *     helper makes meanwhile (netns_setup_gateway()), drops
+ *     jail's namespace in a user namespace of its own, passes it on,
+ *     then makes the gateway's namespace and links it to the jail's
+ *     (netns_setup_gateway()); it drops
  *     every capability and re-executes itself as jail-init with an empty
  *     environment: pid 1 holds no policy, no secret and no host
  *     environment. jail-init makes itself non-dumpable and only then
@@ -213,13 +214,15 @@ static void wait_placeholders(void *arg)
  * The jail's network namespace belongs to a user namespace of its own,
  * nested in the setup child's: even a capability COMMAND should never
  * have could not reach the gateway's rules. Joined once the view is
- * built, since from there on nothing can be mounted.
+ * built, since from there on nothing can be mounted. It comes right
+ * after J, so we need not wait while pid 1 configures J: COMMAND is
+ * released only by jail-init, which pid 1 becomes once J is ready.
  */
 static void enter_jail_userns(int sock)
 {
 	int ufd = -1;
 
-	setup_expect_msg(sock, MSG_NET_READY, &ufd);
+	setup_expect_msg(sock, MSG_JAIL_USERNS, &ufd);
 	if (ufd < 0 || setns(ufd, CLONE_NEWUSER) < 0)
 		die_errno("network: enter the jail's user namespace");
 	close(ufd);

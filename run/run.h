@@ -46,13 +46,9 @@
  * waited for before the project and the user's mounts are bound
  */
 #define MSG_PLACEHOLDERS 'H'
-/*
- * Between the setup child (later jail-init), the command child and, under
- * --net filtered, the namespace helper
- */
-#define MSG_UNSHARED 'U'	/* helper: the jail's namespaces are made */
+/* Between the setup child (later jail-init) and the command child */
 #define MSG_NET_NS 'J'		/* setup child: the jail's network namespace */
-#define MSG_NET_READY 'N'	/* setup child: J configured; its user ns */
+#define MSG_JAIL_USERNS 'N'	/* setup child: J's user namespace */
 #define MSG_RELEASE 'r'	/* jail-init: pid 1 is clean, go ahead */
 #define MSG_VIEW_STARTED 'v'	/* command child: it runs, "go" in hand */
 
@@ -144,6 +140,8 @@ struct super {
 	int fwd_done_fd;	/* closed by the forwarder once its log is
 				 * complete; -1 before it starts */
 	int fwd_status;		/* its wait status once reaped */
+	uint32_t *fwd_traffic;	/* shared with it: fwd_claim_stop() */
+	int fwd_idle_ep;	/* epoll over its event sources, or -1 */
 	bool fwd_died;		/* it stopped while the jail ran */
 	struct crypto_ca *ca;	/* --secret: the jail's CA, or NULL */
 	bool setup_done;

@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -89,6 +90,59 @@ static void release_listeners(struct super *s)
 }
 
 /*
+ * What may give the forwarder something to log: the gateway's sockets,
+ * --publish listeners and the ask channel, in an epoll set of ours.
+ * Watching a socket is not holding it: an epoll set keeps no reference,
+ * so once the forwarder (their only holder) is gone they are closed, and
+ * nothing listens. With the traffic word shared with the forwarder, this
+ * lets forwarder_is_idle() tell at the end that it has nothing to log.
+ * Without either, every end waits for the forwarder's last lines.
+ */
+static void watch_forwarder_sources(struct super *s)
+{
+	const int *pub = s->run->publish_fd;
+	int fds[4 + JAIL_MAX_PUBLISH + 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++)
+		fds[n++] = s->held_listeners[i];
+	for (size_t i = 0; i < s->cfg->n_publish && i < JAIL_MAX_PUBLISH; i++)
+		fds[n++] = pub[i];
+	fds[n++] = s->ask_fwd_fd;
+	s->fwd_traffic = mmap(NULL, sizeof(*s->fwd_traffic),
+			      PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s->fwd_traffic == MAP_FAILED) {
+		s->fwd_traffic = NULL;
+		return;
+	}
+	s->fwd_idle_ep = epoll_create1(EPOLL_CLOEXEC);
+	for (size_t i = 0; i < n && s->fwd_idle_ep >= 0; i++) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		if (fds[i] >= 0 &&
+		    epoll_ctl(s->fwd_idle_ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			close_fdp(&s->fwd_idle_ep);
+	}
+}
+
+/*
+ * At the end, with the jail reaped: true if the forwarder handled
+ * nothing and nothing waits for it in its sockets, and it is kept from
+ * handling anything from now on (fwd_claim_stop()): it has no last lines
+ * to write. Checked before the claim, so an event that came before is
+ * either seen here or claimed by the forwarder first.
+ */
+static bool forwarder_is_idle(struct super *s)
+{
+	struct epoll_event ev;
+
+	return s->fwd_idle_ep >= 0 &&
+	       epoll_wait(s->fwd_idle_ep, &ev, 1, 0) == 0 &&
+	       fwd_claim_stop(s->fwd_traffic);
+}
+
+/*
  * The forwarder runs outside the jail in the host's namespaces, as a
  * child of the supervisor. It gets the listening sockets (which live in
  * the gateway namespace) and the log; we keep no copy of the sockets, so
@@ -114,6 +168,7 @@ static void start_forwarder(struct super *s)
 		kill(s->pid, SIGKILL);
 		die_errno("start the forwarder");
 	}
+	watch_forwarder_sources(s);
 	p = (struct fwd_params){
 		.cfg = cfg,
 		.tcp4_fd = slot[0],
@@ -136,6 +191,7 @@ static void start_forwarder(struct super *s)
 		.n_publish_pool = s->n_pub_pool,
 		.publish_fd = s->run->publish_fd,
 		.done_fd = done[1],
+		.traffic = s->fwd_idle_ep >= 0 ? s->fwd_traffic : NULL,
 	};
 	pid = fork();
 	if (pid < 0) {
@@ -340,23 +396,34 @@ static void reap_children(struct super *s)
 /*
  * Let the forwarder log its open connections, then wait (3 s at most)
  * until it says the log is complete (its end of @s->fwd_done_fd closes)
- * or it is gone. Its exit (about 0.3 ms: a fork of this process) goes
- * on while the run ends; super_reap_forwarder() waits for it last.
+ * or it is gone; a forwarder that handled nothing has nothing to log
+ * (fwd_claim_stop()): no wait then. Its exit (about 0.3 ms: a fork of
+ * this process) goes on while the run ends; super_reap_forwarder() waits
+ * for it last.
  */
 void super_stop_forwarder(struct super *s)
 {
 	autoclose int pfd = -1;
 	struct pollfd p[2] = { { -1, POLLIN, 0 },
 			       { s->fwd_done_fd, POLLIN, 0 } };
+	bool is_idle;
 	int n = 0;
 
 	/* The jail ended before COMMAND ran: nothing to stop */
 	release_listeners(s);
 	if (s->fwd_pid <= 0)
 		return;
+	is_idle = forwarder_is_idle(s);
+	close_fdp(&s->fwd_idle_ep);
+	s->fwd_idle_ep = -1;
+	kill(s->fwd_pid, SIGTERM);
+	if (is_idle) {
+		close_fdp(&s->fwd_done_fd);
+		s->fwd_done_fd = -1;
+		return;
+	}
 	pfd = (int)syscall(SYS_pidfd_open, s->fwd_pid, 0);
 	p[0].fd = pfd;
-	kill(s->fwd_pid, SIGTERM);
 	if (pfd >= 0 || s->fwd_done_fd >= 0)
 		do
 			n = poll(p, 2, 3000);

@@ -320,6 +320,22 @@ PY
 assert_eq "one well-formed line per event" "dns.deny=1 exit=1 net.allow=1 net.deny=1 start=1" "$log_ok"
 assert_match "the summary line counts the denials" "^jail: 2 requests were denied; see $LOG" "$err"
 
+# A forwarder that handled nothing is not waited for at the end; one
+# that has something waiting in its sockets is: a query sent as COMMAND
+# exits is still in the log, before the exit line
+logged=0
+for _ in 1 2 3 4 5; do
+	nj -- python3 -c '
+import socket
+q = bytes.fromhex("123401000001000000000000") + b"\x04last\x04test\x00\x00\x01\x00\x01"
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(q, ("198.51.100.53", 53))' \
+		>/dev/null 2>&1
+	[ "$(grep -c '"event":"dns.deny".*"name":"last.test"' "$LOG")" = 1 ] &&
+		tail -n 1 "$LOG" | grep -q '"event":"exit"' &&
+		logged=$((logged + 1))
+done
+assert_eq "a query sent as COMMAND exits is logged, before the exit line" 5 "$logged"
+
 # ---- --allow-host-port ------------------------------------------------------
 
 out=$(nj --allow-host-port "$NET_HOST_PORT" -- sh -c "
