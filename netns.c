@@ -298,20 +298,6 @@ static bool put_veth_end(struct nl_msg *msg, const char *name)
 }
 
 /*
- * Open nested attribute @type: nla_nest_start() without the NLA_F_NESTED
- * flag libnl adds to the type, so the request keeps the bytes it had when
- * it was written by hand (the kernel's rtnetlink reads either)
- */
-static struct nlattr *nest_start(struct nl_msg *msg, int type)
-{
-	struct nlattr *nest = nla_nest_start(msg, type);
-
-	if (nest)
-		nest->nla_type = (uint16_t)type;
-	return nest;
-}
-
-/*
  * The veth's IFLA_LINKINFO: its kind, and in its data the peer
  * NETNS_JAIL_IF (an ifinfomsg, then its attributes) made directly
  * inside the namespace @jail_netns_fd (IFLA_NET_NS_FD)
@@ -321,10 +307,10 @@ static bool put_veth_info(struct nl_msg *msg, int jail_netns_fd)
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC }; /* appended */
 	struct nlattr *info, *data, *peer;
 
-	if (!(info = nest_start(msg, IFLA_LINKINFO)) ||
+	if (!(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
 	    nla_put_string(msg, IFLA_INFO_KIND, "veth") < 0 ||
-	    !(data = nest_start(msg, IFLA_INFO_DATA)) ||
-	    !(peer = nest_start(msg, VETH_INFO_PEER)) ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    !(peer = nla_nest_start(msg, VETH_INFO_PEER)) ||
 	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    !put_veth_end(msg, NETNS_JAIL_IF) ||
 	    nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)jail_netns_fd) < 0)
