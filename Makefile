@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 PKG_CONFIG ?= pkg-config
 
-PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 libcrypto libssl \
+PKGS := libseccomp libcap libnl-3.0 libcrypto libssl \
 	libnghttp2 \
 	zlib
 
@@ -50,7 +50,7 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # resolved at every start (LD_DEBUG=statistics, `jail --net none -- true`:
 # about 15% more time in the dynamic loader); linked statically it adds
 # only ~250 relative relocations.
-STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-route-3 -lnl-3 -lz -lnghttp2 \
+STATIC_LIBS := -Wl,-Bstatic -lcap -lnl-3 -lz -lnghttp2 \
 	-Wl,-Bdynamic \
 	-lpthread -ldl -lm
 AUTOINIT := $(shell echo 'int main(void){return 0;}' | \
@@ -150,7 +150,7 @@ $(BUILD)/netns.o: $(BUILD)/nft-batch.inc
 ifeq ($(SANITIZE),1)
 # As in the product: libssl and libcrypto are loaded on first use,
 # libseccomp and libnftables only run at build time
-BIN_LIBS := $(shell $(PKG_CONFIG) --libs libcap libnl-3.0 libnl-route-3.0 \
+BIN_LIBS := $(shell $(PKG_CONFIG) --libs libcap libnl-3.0 \
 	zlib libnghttp2 2>/dev/null) -ldl
 else
 BIN_LIBS := $(STATIC_LIBS)
@@ -257,7 +257,7 @@ run: $(JAIL_BIN)
 	./$(JAIL_BIN) -- $${SHELL:-/bin/sh}
 
 DEPS := build-essential pkg-config clang libclang-rt-14-dev \
-	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev \
+	libseccomp-dev libcap-dev libnl-3-dev \
 	libnftables-dev libssl-dev zlib1g-dev libnghttp2-dev bubblewrap mandoc iproute2 curl \
 	util-linux procps git python3 strace gdb file cppcheck clang-tidy \
 	shellcheck ca-certificates openssl hyperfine dnsutils socat zsh vim less \

@@ -36,6 +36,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sched.h>
@@ -99,87 +101,69 @@ static int read_answers(int fd, uint32_t last_seq)
  * acknowledgement, the answers read once after it: no round trip per
  * request. The kernel handles them in order, so an address exists
  * before its link comes up and the link is up before a route via the
- * gateway is checked.
+ * gateway is checked. Each request is built with libnl's message API
+ * and appended to the batch's buffer: no libnl socket, object or cache,
+ * whose set-up cost more than the requests themselves.
  */
-struct nl_batch {
+struct route_batch {
 	char buf[1024] __attribute__((aligned(NLMSG_ALIGNTO)));
 	size_t len;
 	uint32_t seq;
 	bool full;	/* a request did not fit: nothing is sent */
 };
 
-/* Append request @type with its fixed header @hdr. Return: it, or NULL */
-static struct nlmsghdr *batch_msg(struct nl_batch *b, uint16_t type,
-				  uint16_t flags, const void *hdr, size_t hlen)
+/*
+ * A new request @type of @b with its fixed header @hdr, asking for an
+ * acknowledgement; its attributes go in with nla_put() and friends, and
+ * batch_add() appends it. It can never outgrow the batch's buffer.
+ * Return: it (batch_add() frees it), or NULL
+ */
+static struct nl_msg *batch_msg(struct route_batch *b, int type, int flags,
+				const void *hdr, size_t hlen)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + b->len);
-	size_t len = NLMSG_LENGTH(hlen);
+	struct nl_msg *msg = nlmsg_alloc_size(sizeof(b->buf));
 
-	if (b->full || b->len + NLMSG_ALIGN(len) > sizeof(b->buf)) {
-		b->full = true;
+	if (!msg)
+		return NULL;
+	if (!nlmsg_put(msg, NL_AUTO_PORT, ++b->seq, type, (int)hlen,
+		       NLM_F_REQUEST | NLM_F_ACK | flags)) {
+		nlmsg_free(msg);
 		return NULL;
 	}
-	memset(h, 0, NLMSG_ALIGN(len));
-	h->nlmsg_len = (uint32_t)len;
-	h->nlmsg_type = type;
-	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
-	h->nlmsg_seq = ++b->seq;
-	memcpy(NLMSG_DATA(h), hdr, hlen);
-	b->len += NLMSG_ALIGN(len);
-	return h;
-}
-
-/* Append attribute @type to @h, the last request of @b */
-static void batch_attr(struct nl_batch *b, struct nlmsghdr *h, uint16_t type,
-		       const void *data, size_t len)
-{
-	struct rtattr *rta = (struct rtattr *)(b->buf + b->len);
-	size_t alen = RTA_LENGTH(len);
-
-	if (!h || b->len + RTA_ALIGN(alen) > sizeof(b->buf)) {
-		b->full = true;
-		return;
-	}
-	memset(rta, 0, RTA_ALIGN(alen));
-	rta->rta_type = type;
-	rta->rta_len = (unsigned short)alen;
-	if (len)
-		memcpy(RTA_DATA(rta), data, len);
-	b->len += RTA_ALIGN(alen);
-	h->nlmsg_len = (uint32_t)(b->buf + b->len - (char *)h);
+	memcpy(nlmsg_data(nlmsg_hdr(msg)), hdr, hlen);
+	return msg;
 }
 
 /*
- * Open nested attribute @type in @h, the last request of @b; what is
- * appended until batch_nest_end() goes inside. Return: its offset
+ * Append @msg, complete when @ok, to @b and free it; a request that is
+ * missing, incomplete or too big for what is left marks the batch full,
+ * and batch_send() then sends nothing
  */
-static size_t batch_nest(struct nl_batch *b, struct nlmsghdr *h,
-			 uint16_t type)
+static void batch_add(struct route_batch *b, struct nl_msg *msg, bool ok)
 {
-	size_t at = b->len;
+	const struct nlmsghdr *h = msg ? nlmsg_hdr(msg) : NULL;
+	size_t len = h ? (size_t)nlmsg_total_size(nlmsg_datalen(h)) : 0;
 
-	batch_attr(b, h, type, NULL, 0);
-	return at;
-}
-
-/* Close the nested attribute opened at @at by batch_nest() */
-static void batch_nest_end(struct nl_batch *b, size_t at)
-{
-	struct rtattr *rta = (struct rtattr *)(b->buf + at);
-
-	if (!b->full)
-		rta->rta_len = (unsigned short)(b->len - at);
+	if (!ok || !h || len > sizeof(b->buf) - b->len)
+		b->full = true;
+	if (!b->full) {
+		memcpy(b->buf + b->len, h, len);
+		b->len += len;
+	}
+	if (msg)
+		nlmsg_free(msg);
 }
 
 /* Set the IFF_UP flag of link @ifindex */
-static void batch_link_up(struct nl_batch *b, int ifindex)
+static void batch_link_up(struct route_batch *b, int ifindex)
 {
 	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
 				       .ifi_index = ifindex,
 				       .ifi_flags = IFF_UP,
 				       .ifi_change = IFF_UP };
+	struct nl_msg *msg = batch_msg(b, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
 
-	batch_msg(b, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	batch_add(b, msg, true);
 }
 
 /*
@@ -187,7 +171,7 @@ static void batch_link_up(struct nl_batch *b, int ifindex)
  * address detection: nothing else is on the link, and a tentative
  * address could not be used for the first second or so.
  */
-static void batch_address(struct nl_batch *b, int ifindex, int family,
+static void batch_address(struct route_batch *b, int ifindex, int family,
 			  const char *addr, unsigned char prefixlen)
 {
 	const struct ifaddrmsg ifa = {
@@ -198,22 +182,23 @@ static void batch_address(struct nl_batch *b, int ifindex, int family,
 		.ifa_index = (unsigned int)ifindex,
 	};
 	unsigned char a[sizeof(struct in6_addr)];
-	size_t alen = family == AF_INET6 ? 16 : 4;
-	struct nlmsghdr *h;
+	int alen = family == AF_INET6 ? 16 : 4;
+	struct nl_msg *msg;
 
 	if (inet_pton(family, addr, a) != 1) {
 		b->full = true;
 		return;
 	}
-	h = batch_msg(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa,
-		      sizeof(ifa));
-	batch_attr(b, h, IFA_LOCAL, a, alen);
-	batch_attr(b, h, IFA_ADDRESS, a, alen);
+	msg = batch_msg(b, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa,
+			sizeof(ifa));
+	batch_add(b, msg,
+		  msg && nla_put(msg, IFA_LOCAL, alen, a) >= 0 &&
+			  nla_put(msg, IFA_ADDRESS, alen, a) >= 0);
 }
 
 /* Default route of @family via @gateway on link @ifindex */
-static void batch_default_route(struct nl_batch *b, int ifindex, int family,
-				const char *gateway)
+static void batch_default_route(struct route_batch *b, int ifindex,
+				int family, const char *gateway)
 {
 	const struct rtmsg rtm = { .rtm_family = (unsigned char)family,
 				   .rtm_table = RT_TABLE_MAIN,
@@ -221,21 +206,22 @@ static void batch_default_route(struct nl_batch *b, int ifindex, int family,
 				   .rtm_scope = RT_SCOPE_UNIVERSE,
 				   .rtm_type = RTN_UNICAST };
 	unsigned char gw[sizeof(struct in6_addr)];
-	uint32_t oif = (uint32_t)ifindex;
-	struct nlmsghdr *h;
+	struct nl_msg *msg;
 
 	if (inet_pton(family, gateway, gw) != 1) {
 		b->full = true;
 		return;
 	}
-	h = batch_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm,
-		      sizeof(rtm));
-	batch_attr(b, h, RTA_GATEWAY, gw, family == AF_INET6 ? 16 : 4);
-	batch_attr(b, h, RTA_OIF, &oif, sizeof(oif));
+	msg = batch_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm,
+			sizeof(rtm));
+	batch_add(b, msg,
+		  msg && nla_put(msg, RTA_GATEWAY,
+				 family == AF_INET6 ? 16 : 4, gw) >= 0 &&
+			  nla_put_u32(msg, RTA_OIF, (uint32_t)ifindex) >= 0);
 }
 
 /* Send @b on @fd in one sendmsg(). Return: 0 or the first error */
-static int batch_send(int fd, const struct nl_batch *b)
+static int batch_send(int fd, const struct route_batch *b)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	ssize_t n;
@@ -276,7 +262,7 @@ static int link_index(int fd, const char *name)
 
 int netns_loopback_up(void)
 {
-	struct nl_batch b = { .len = 0 };
+	struct route_batch b = { .len = 0 };
 	autoclose int fd = route_fd();
 
 	if (fd < 0)
@@ -302,30 +288,35 @@ int netns_loopback_up(void)
  */
 #define NETNS_GSO_MAX (256 * 1024)
 
-/* Append @len raw bytes to @h, the last request of @b (a nested header) */
-static void batch_raw(struct nl_batch *b, struct nlmsghdr *h, const void *data,
-		      size_t len)
+/* One end of the veth: its name, NETNS_MTU, one queue each way */
+static bool put_veth_end(struct nl_msg *msg, const char *name)
 {
-	if (!h || b->full || b->len + NLMSG_ALIGN(len) > sizeof(b->buf)) {
-		b->full = true;
-		return;
-	}
-	memset(b->buf + b->len, 0, NLMSG_ALIGN(len));
-	memcpy(b->buf + b->len, data, len);
-	b->len += NLMSG_ALIGN(len);
-	h->nlmsg_len = (uint32_t)(b->buf + b->len - (char *)h);
+	return nla_put_string(msg, IFLA_IFNAME, name) >= 0 &&
+	       nla_put_u32(msg, IFLA_MTU, NETNS_MTU) >= 0 &&
+	       nla_put_u32(msg, IFLA_NUM_TX_QUEUES, 1) >= 0 &&
+	       nla_put_u32(msg, IFLA_NUM_RX_QUEUES, 1) >= 0;
 }
 
-/* One end of the veth: its name, NETNS_MTU, one queue each way */
-static void batch_veth_end(struct nl_batch *b, struct nlmsghdr *h,
-			   const char *name)
+/*
+ * The veth's IFLA_LINKINFO: its kind, and in its data the peer
+ * NETNS_JAIL_IF (an ifinfomsg, then its attributes) made directly
+ * inside the namespace @jail_netns_fd (IFLA_NET_NS_FD)
+ */
+static bool put_veth_info(struct nl_msg *msg, int jail_netns_fd)
 {
-	const uint32_t mtu = NETNS_MTU, one = 1;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC }; /* appended */
+	struct nlattr *info, *data, *peer;
 
-	batch_attr(b, h, IFLA_IFNAME, name, strlen(name) + 1);
-	batch_attr(b, h, IFLA_MTU, &mtu, sizeof(mtu));
-	batch_attr(b, h, IFLA_NUM_TX_QUEUES, &one, sizeof(one));
-	batch_attr(b, h, IFLA_NUM_RX_QUEUES, &one, sizeof(one));
+	if (!(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "veth") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    !(peer = nla_nest_start(msg, VETH_INFO_PEER)) ||
+	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !put_veth_end(msg, NETNS_JAIL_IF) ||
+	    nla_put_u32(msg, IFLA_NET_NS_FD, (uint32_t)jail_netns_fd) < 0)
+		return false;
+	return nla_nest_end(msg, peer) >= 0 && nla_nest_end(msg, data) >= 0 &&
+	       nla_nest_end(msg, info) >= 0;
 }
 
 /*
@@ -333,29 +324,19 @@ static void batch_veth_end(struct nl_batch *b, struct nlmsghdr *h,
  * namespace @jail_netns_fd (IFLA_NET_NS_FD in the peer's attributes);
  * with @big_gso, NETNS_GW_IF sends IPv4 packets of up to NETNS_GSO_MAX
  */
-static void batch_veth(struct nl_batch *b, int jail_netns_fd, bool big_gso)
+static void batch_veth(struct route_batch *b, int jail_netns_fd, bool big_gso)
 {
 	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	const uint32_t ns_fd = (uint32_t)jail_netns_fd, gso = NETNS_GSO_MAX;
-	struct nlmsghdr *h = batch_msg(b, RTM_NEWLINK,
+	struct nl_msg *msg = batch_msg(b, RTM_NEWLINK,
 				       NLM_F_CREATE | NLM_F_EXCL, &ifi,
 				       sizeof(ifi));
-	size_t info, data, peer;
 
-	batch_veth_end(b, h, NETNS_GW_IF);
-	if (big_gso)
-		batch_attr(b, h, NETNS_IFLA_GSO_IPV4_MAX_SIZE, &gso,
-			   sizeof(gso));
-	info = batch_nest(b, h, IFLA_LINKINFO);
-	batch_attr(b, h, IFLA_INFO_KIND, "veth", sizeof("veth"));
-	data = batch_nest(b, h, IFLA_INFO_DATA);
-	peer = batch_nest(b, h, VETH_INFO_PEER);
-	batch_raw(b, h, &ifi, sizeof(ifi));
-	batch_veth_end(b, h, NETNS_JAIL_IF);
-	batch_attr(b, h, IFLA_NET_NS_FD, &ns_fd, sizeof(ns_fd));
-	batch_nest_end(b, peer);
-	batch_nest_end(b, data);
-	batch_nest_end(b, info);
+	batch_add(b, msg,
+		  msg && put_veth_end(msg, NETNS_GW_IF) &&
+			  (!big_gso ||
+			   nla_put_u32(msg, NETNS_IFLA_GSO_IPV4_MAX_SIZE,
+				       NETNS_GSO_MAX) >= 0) &&
+			  put_veth_info(msg, jail_netns_fd));
 }
 
 /**
@@ -370,7 +351,8 @@ static void batch_veth(struct nl_batch *b, int jail_netns_fd, bool big_gso)
  * entries per queue (two per CPU by default), and a veth under its
  * default noqueue discipline sends on the CPU of the sender whatever
  * its number of queues. NETNS_GW_IF sends IPv4 packets of up to
- * NETNS_GSO_MAX. One request on a plain socket: no libnl objects.
+ * NETNS_GSO_MAX. One request built with libnl's message API on a plain
+ * socket: no libnl link object.
  *
  * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
  * J's user namespace (true for the parent of J's user namespace)
@@ -378,14 +360,14 @@ static void batch_veth(struct nl_batch *b, int jail_netns_fd, bool big_gso)
  */
 static int netns_create_veth(int fd, int jail_netns_fd)
 {
-	struct nl_batch b = { .len = 0 };
+	struct route_batch b = { .len = 0 };
 	int err;
 
 	batch_veth(&b, jail_netns_fd, true);
 	err = batch_send(fd, &b);
 	/* A kernel that refuses the size still gets its veth */
 	if (err == -EINVAL || err == -ERANGE) {
-		b = (struct nl_batch){ .len = 0 };
+		b = (struct route_batch){ .len = 0 };
 		batch_veth(&b, jail_netns_fd, false);
 		err = batch_send(fd, &b);
 	}
@@ -426,7 +408,7 @@ static int disable_ipv6(int proc_fd)
  */
 static int netns_config_gateway(int fd, bool ipv6)
 {
-	struct nl_batch b = { .len = 0 };
+	struct route_batch b = { .len = 0 };
 	int ifindex = link_index(fd, NETNS_GW_IF);
 
 	if (ifindex < 0)
@@ -457,7 +439,7 @@ static int netns_config_gateway(int fd, bool ipv6)
  */
 static int netns_config_jail(int fd, bool ipv6)
 {
-	struct nl_batch b = { .len = 0 };
+	struct route_batch b = { .len = 0 };
 	int ifindex = link_index(fd, NETNS_JAIL_IF);
 
 	if (ifindex < 0)
