@@ -24,7 +24,7 @@
  *     project; the protected paths below are bound on top of it.
  *  5. Protected paths: each ancestor inside the project becomes a mount
  *     point (so rename and unlink fail with EBUSY), then the path itself is
- *     bound read-only onto itself.
+ *     bound read-only onto itself (view/pin.c).
  *  6. The root tmpfs becomes read-only, pivot_root(".", ".") stacks the old
  *     root under the new one and a lazy unmount drops it.
  */
@@ -34,8 +34,6 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include "jail.h"
@@ -90,8 +88,15 @@ _Static_assert(ARRAY_SIZE(fsview_default_protect) <= 32,
 	       "protected path arrays hold JAIL_MAX_MOUNTS + 32");
 const size_t fsview_n_default_protect = ARRAY_SIZE(fsview_default_protect);
 
-/* Return: @path relative to @root (which must be a prefix), or NULL */
-static const char *path_under(const char *path, const char *root)
+/**
+ * view_path_under() - @path relative to @root
+ * @path: an absolute path
+ * @root: an absolute path, maybe a prefix of @path
+ *
+ * Return: the rest of @path below @root ("." for @root itself), or NULL
+ * when @path is not @root or below it
+ */
+const char *view_path_under(const char *path, const char *root)
 {
 	size_t n = strlen(root);
 
@@ -106,26 +111,32 @@ static const char *path_under(const char *path, const char *root)
 	return path + n + 1;
 }
 
-/*
+/**
+ * view_writable_tree_of() - the writable tree around @path
+ * @cfg: the configuration
+ * @path: an absolute path
+ *
+ * Sources inside such a tree are resolved beneath it.
+ *
  * Return: the writable tree (project, --rw, --home) that contains @path,
- * or NULL. Sources inside such a tree are resolved beneath it.
+ * or NULL
  */
-static const char *writable_tree_of(const struct jail_config *cfg,
-				    const char *path)
+const char *view_writable_tree_of(const struct jail_config *cfg,
+				  const char *path)
 {
 	const char *best = NULL;
 
 	/* A tree's own root is resolved beneath the tree around it */
-	if (path_under(path, cfg->project) && strcmp(path, cfg->project))
+	if (view_path_under(path, cfg->project) && strcmp(path, cfg->project))
 		best = cfg->project;
-	if (cfg->home_src && path_under(path, cfg->home_src) &&
+	if (cfg->home_src && view_path_under(path, cfg->home_src) &&
 	    strcmp(path, cfg->home_src) &&
 	    (!best || strlen(cfg->home_src) > strlen(best)))
 		best = cfg->home_src;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct mount_req *m = &cfg->mounts[i];
 
-		if (m->kind != MOUNT_RW || !path_under(path, m->path))
+		if (m->kind != MOUNT_RW || !view_path_under(path, m->path))
 			continue;
 		if (!strcmp(m->path, path))
 			continue;
@@ -148,7 +159,7 @@ static const char *writable_tree_of(const struct jail_config *cfg,
 static int open_source_flags(const struct jail_config *cfg, const char *path,
 			     int flags)
 {
-	const char *tree = writable_tree_of(cfg, path);
+	const char *tree = view_writable_tree_of(cfg, path);
 	autoclose int tree_fd = -1;
 
 	if (!tree)
@@ -162,7 +173,7 @@ static int open_source_flags(const struct jail_config *cfg, const char *path,
 	tree_fd = open_source_flags(cfg, tree, O_PATH | O_DIRECTORY);
 	if (tree_fd < 0)
 		return tree_fd;
-	return openat2_fd(tree_fd, path_under(path, tree), flags,
+	return openat2_fd(tree_fd, view_path_under(path, tree), flags,
 			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 				  RESOLVE_NO_MAGICLINKS);
 }
@@ -225,6 +236,48 @@ int view_attach(int mnt_fd, int dst_fd)
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -errno;
 	return 0;
+}
+
+/**
+ * view_attach_clone() - attach a clone of the mount @mnt_fd onto @dst_fd
+ * @mnt_fd: the root of an attached mount; the clone keeps its flags
+ * @dst_fd: where the clone goes
+ *
+ * Return: 0 or negative errno
+ */
+int view_attach_clone(int mnt_fd, int dst_fd)
+{
+	autoclose int tree = open_tree(mnt_fd, "",
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					       AT_EMPTY_PATH);
+
+	return tree < 0 ? -errno : view_attach(tree, dst_fd);
+}
+
+/**
+ * view_bind_file() - bind the file @src_fd onto @dst_fd with @attr
+ * @src_fd: the file
+ * @dst_fd: where it goes
+ * @attr: MOUNT_ATTR_* flags set on the new mount
+ *
+ * Return: the attached mount's root (a source for view_attach_clone(),
+ * which then needs no mount_setattr()), or negative errno
+ */
+int view_bind_file(int src_fd, int dst_fd, uint64_t attr)
+{
+	struct mount_attr ma = { .attr_set = attr };
+	autoclose int tree = open_tree(src_fd, "",
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					       AT_EMPTY_PATH);
+	int err;
+
+	if (tree < 0)
+		return -errno;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
+		return -errno;
+	err = view_attach(tree, dst_fd);
+	/* Attached, @tree names the new mount */
+	return err ? err : TAKE_FD(tree);
 }
 
 /**
@@ -620,227 +673,6 @@ static void build_entries(int root_fd, struct view *v)
 	}
 }
 
-/*
- * Is @fd already the root of a mount, so that its name cannot be renamed
- * or removed (EBUSY), and, where @attr asks for it, a read-only one? Only
- * a file counts as read-only so: a directory's read-only bind must also
- * cover whatever is mounted below it, which is made again recursively;
- * unless @is_whole says it was bound read-only whole, nothing mounted
- * below it since. Inside a private git dir (gitview.c) .git, .git/config
- * and .git/hooks are such mounts.
- */
-static bool is_pinned_already(int fd, const struct stat *st, uint64_t attr,
-			      bool is_whole)
-{
-	struct statx stx;
-	struct statvfs sv;
-
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) < 0 ||
-	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
-	    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		return false;
-	if (!(attr & MOUNT_ATTR_RDONLY))
-		return true;
-	return (!S_ISDIR(st->st_mode) || is_whole) && fstatvfs(fd, &sv) == 0 &&
-	       (sv.f_flag & ST_RDONLY);
-}
-
-/* The ancestors pinned so far: one mount each is enough */
-struct pinned {
-	char *path[JAIL_MAX_MOUNTS + 32];
-	size_t n;
-	struct {		/* read-only mounts of files bound so far */
-		dev_t dev;
-		ino_t ino;
-		int fd;		/* the attached mount's root */
-	} file[4];
-	size_t n_file;
-	int proj_fd;	/* the project in the view, or -1 */
-};
-
-static bool pin_file_known(const struct pinned *pin, const struct stat *st)
-{
-	for (size_t i = 0; i < pin->n_file; i++)
-		if (pin->file[i].dev == st->st_dev &&
-		    pin->file[i].ino == st->st_ino)
-			return true;
-	return false;
-}
-
-/*
- * Bind the file @fd (inode @st) read-only onto itself. The placeholders
- * of absent paths are hard links of one inode: a further one gets a
- * clone of the read-only mount of the first, which keeps its flags, so
- * no mount_setattr() each; the inode seen there is the same.
- */
-static int pin_file(struct pinned *pin, int fd, const struct stat *st,
-		    uint64_t attr)
-{
-	struct mount_attr ma = { .attr_set = attr };
-	autoclose int tree = -1;
-	int err;
-
-	for (size_t i = 0; i < pin->n_file; i++)
-		if (pin->file[i].dev == st->st_dev &&
-		    pin->file[i].ino == st->st_ino) {
-			tree = open_tree(pin->file[i].fd, "",
-					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-						 AT_EMPTY_PATH);
-			return tree < 0 ? -errno : view_attach(tree, fd);
-		}
-	tree = open_tree(fd, "",
-			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (tree < 0)
-		return -errno;
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
-		return -errno;
-	err = view_attach(tree, fd);
-	/* Attached, @tree names the new mount: the next clone's source */
-	if (err == 0 && st->st_nlink > 1 &&
-	    pin->n_file < ARRAY_SIZE(pin->file))
-		pin->file[pin->n_file++] = (typeof(pin->file[0])){
-			st->st_dev, st->st_ino, TAKE_FD(tree)
-		};
-	return err;
-}
-
-/*
- * A placeholder right below the project (@name in @proj_fd, the project
- * in the view): another name of a placeholder bound already gets a clone
- * of that read-only mount, attached by name. No descriptor of the name is
- * opened: move_mount() follows no symlink there, so the mount covers
- * whatever the name is now (a file or a symlink swapped in since the
- * look; a directory is pinned as any path). Return: 0 pinned, 1 not such a
- * placeholder (pin it as any path), or negative errno
- */
-static int pin_placeholder(const struct pinned *pin, int proj_fd,
-			   const char *name)
-{
-	autoclose int tree = -1;
-	struct statx stx;
-
-	if (proj_fd < 0 || !pin->n_file || strchr(name, '/') ||
-	    statx(proj_fd, name, AT_SYMLINK_NOFOLLOW,
-		  STATX_TYPE | STATX_INO, &stx) < 0 ||
-	    !S_ISREG(stx.stx_mode))
-		return 1;
-	for (size_t i = 0; i < pin->n_file; i++) {
-		if (pin->file[i].ino != stx.stx_ino ||
-		    pin->file[i].dev != makedev(stx.stx_dev_major,
-						stx.stx_dev_minor))
-			continue;
-		tree = open_tree(pin->file[i].fd, "",
-				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-					 AT_EMPTY_PATH);
-		if (tree < 0)
-			return -errno;
-		/* Swapped for a directory since: pinned as any path */
-		if (move_mount(tree, "", proj_fd, name,
-			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			return errno == EINVAL || errno == ENOENT ? 1 : -errno;
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * Make @path a mount point of itself, so rename/unlink give EBUSY.
- * @is_whole: a read-only mount there would cover all below it
- * (is_pinned_already())
- */
-static int pin_in_place(int root_fd, struct pinned *pin, const char *path,
-			uint64_t attr, bool is_whole)
-{
-	autoclose int fd = openat2_fd(root_fd, path, O_PATH | O_NOFOLLOW,
-				      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
-	struct stat st;
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	/* A symlink cannot be a mount point; the exit check covers it */
-	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
-	/* An ancestor that is a file is a placeholder: never writable */
-	if (!S_ISDIR(st.st_mode))
-		attr |= MOUNT_ATTR_RDONLY;
-	/* Another name of a placeholder bound already: no need to ask */
-	if (S_ISREG(st.st_mode) && pin_file_known(pin, &st))
-		return pin_file(pin, fd, &st, attr);
-	if (is_pinned_already(fd, &st, attr, is_whole))
-		return 0;
-	/* A file's mount has nothing below it to make read-only too */
-	if (S_ISREG(st.st_mode))
-		return pin_file(pin, fd, &st, attr);
-	return view_bind_fd(fd, fd, attr);
-}
-
-static bool is_pinned(const struct pinned *pin, const char *path)
-{
-	for (size_t i = 0; i < pin->n; i++)
-		if (!strcmp(pin->path[i], path))
-			return true;
-	return false;
-}
-
-/*
- * Pin every ancestor of @path strictly below @tree, top-down; one that an
- * earlier protected path pinned already (.claude for .claude/commands
- * after .claude/settings.json) is not stacked again
- */
-static void pin_ancestors(int root_fd, struct pinned *pin, const char *tree,
-			  const char *path)
-{
-	autofree char *p = xstrdup(path);
-
-	for (char *s = p + strlen(tree) + 1; (s = strchr(s, '/')); s++) {
-		int err;
-
-		*s = '\0';
-		if (is_pinned(pin, p)) {
-			*s = '/';
-			continue;
-		}
-		err = pin_in_place(root_fd, pin, p, ATTR_RW, false);
-		if (err >= 0 && pin->n < ARRAY_SIZE(pin->path))
-			pin->path[pin->n++] = xstrdup(p);
-		*s = '/';
-		if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
-			return;
-		if (err < 0) {
-			errno = -err;
-			die_errno("protect ancestor of \"%s\"", path);
-		}
-	}
-}
-
-static void protect_one(const struct jail_config *cfg, int root_fd,
-			struct pinned *pin, const char *tree, const char *path)
-{
-	const char *rel = path_under(path, cfg->project);
-	int err;
-
-	/* The absent paths of a fresh project: most of them, the cheap way */
-	if (rel && tree == cfg->project) {
-		err = pin_placeholder(pin, pin->proj_fd, rel);
-		if (err <= 0)
-			goto out;
-	}
-	if (tree)
-		pin_ancestors(root_fd, pin, tree, path);
-	err = pin_in_place(root_fd, pin, path, ATTR_RO,
-			   gitguard_binds_whole(cfg, path));
-out:
-	/* Absent (or below a file): the exit check reports its creation */
-	if (err == -ENOENT || err == -ELOOP || err == -ENOTDIR)
-		return;
-	if (err < 0) {
-		errno = -err;
-		die_errno("protect \"%s\"", path);
-	}
-}
-
 size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max)
 {
 	size_t n = 0;
@@ -852,31 +684,6 @@ size_t fsview_protected(const struct jail_config *cfg, char **out, size_t max)
 		if (cfg->mounts[i].kind == MOUNT_PROTECT)
 			out[n++] = xstrdup(cfg->mounts[i].path);
 	return n;
-}
-
-static void build_protect(const struct jail_config *cfg, int root_fd)
-{
-	char *paths[JAIL_MAX_MOUNTS + 32];
-	size_t n = fsview_protected(cfg, paths, ARRAY_SIZE(paths));
-	struct pinned *pin = xcalloc(1, sizeof(*pin));
-
-	pin->proj_fd = openat2_fd(root_fd, cfg->project, O_PATH | O_DIRECTORY,
-				  RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
-	for (size_t i = 0; i < n; i++) {
-		const char *tree = path_under(paths[i], cfg->project) ?
-					   cfg->project :
-					   writable_tree_of(cfg, paths[i]);
-
-		protect_one(cfg, root_fd, pin, tree, paths[i]);
-		free(paths[i]);
-	}
-	while (pin->n--)
-		free(pin->path[pin->n]);
-	while (pin->n_file--)
-		close(pin->file[pin->n_file].fd);
-	if (pin->proj_fd >= 0)
-		close(pin->proj_fd);
-	free(pin);
 }
 
 static int make_root(void)
@@ -946,7 +753,7 @@ int fsview_new_tmpfs(const char *mode)
 
 bool fsview_path_under(const char *path, const char *root)
 {
-	return path_under(path, root) != NULL;
+	return view_path_under(path, root) != NULL;
 }
 
 int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
@@ -991,7 +798,7 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	gitguard_build(cfg, root_fd, git_src, git_tmp);
 	for (n_priv = 0; n_priv < (int)v->n_priv; n_priv++)
 		priv_fd[n_priv] = v->priv_fd[n_priv];
-	build_protect(cfg, root_fd);
+	view_build_protect(cfg, root_fd);
 	close(v->empty_file_fd);
 	if (v->empty_mnt_fd >= 0)
 		close(v->empty_mnt_fd);

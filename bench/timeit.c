@@ -27,6 +27,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define MAX_VARIANTS 16
 #define MAX_FDS 4
 
@@ -40,21 +42,6 @@ struct variant {
 	int n_fds;
 	uint64_t *ns;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static uint64_t run_once(const struct variant *v)
 {

@@ -206,16 +206,22 @@ u sh .envrc >/dev/null 2>&1
 assert_status "replaced symlink: sourcing it runs nothing" 1 test -e "$marker"
 host_check "replaced symlink" "$p"
 
+# A new repository NAME (printed) whose core.hooksPath .githooks holds a
+# harmless committed pre-commit hook; the current directory is left there
+hooked_repo() {
+	p=$(newrepo "$1")
+	cd "$p" || exit 1
+	u mkdir .githooks
+	u sh -c 'printf "#!/bin/sh\nexit 0\n" >.githooks/pre-commit
+		chmod +x .githooks/pre-commit'
+	hgit config core.hooksPath .githooks
+	hgit add -A && hgit commit -qm hooks
+}
+
 # 4. a commit made inside that carries a hook under core.hooksPath (refs
 # are shared: the commit lands): host `git reset --hard` or `git stash`
 # would write it, so the exit summary names it and logs it
-p=$(newrepo committed-hook)
-cd "$p" || exit 1
-u mkdir .githooks
-u sh -c 'printf "#!/bin/sh\nexit 0\n" >.githooks/pre-commit
-	chmod +x .githooks/pre-commit'
-hgit config core.hooksPath .githooks
-hgit add -A && hgit commit -qm hooks
+hooked_repo committed-hook
 out=$(jg -- sh -c 'b=$(printf "%s\n" "$1" | git hash-object -w --stdin) &&
 	git update-index --cacheinfo 100755,$b,.githooks/pre-commit &&
 	git commit -q --no-verify -m innocent && echo committed' sh "$evil" 2>&1)
@@ -243,13 +249,7 @@ assert_match "ORIG_HEAD naming a hook: named at exit" \
 # shared): HEAD is unchanged, yet host `git reset --hard` writes the
 # replacement's files; loose, and packed with the branch refs
 for how in loose packed; do
-	p=$(newrepo "replace-$how")
-	cd "$p" || exit 1
-	u mkdir .githooks
-	u sh -c 'printf "#!/bin/sh\nexit 0\n" >.githooks/pre-commit
-		chmod +x .githooks/pre-commit'
-	hgit config core.hooksPath .githooks
-	hgit add -A && hgit commit -qm hooks
+	hooked_repo "replace-$how"
 	out=$(jg -- sh -c 'b=$(printf "%s\n" "$1" | git hash-object -w --stdin) &&
 		t=$(printf "100755 blob %s\tpre-commit\n" $b | git mktree) &&
 		r=$(printf "040000 tree %s\t.githooks\n" $t | git mktree) &&

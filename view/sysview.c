@@ -43,27 +43,15 @@ void sysview_build_system(int root_fd, struct view *v)
  */
 static int hide_file(struct view *v, int fd)
 {
-	struct mount_attr ma = { .attr_set = ATTR_RO };
-	autoclose int tree = -1;
-	int err;
+	int mnt;
 
-	if (v->empty_mnt_fd >= 0) {
-		tree = open_tree(v->empty_mnt_fd, "",
-				 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-					 AT_EMPTY_PATH);
-		return tree < 0 ? -errno : view_attach(tree, fd);
-	}
-	tree = open_tree(v->empty_file_fd, "",
-			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (tree < 0)
-		return -errno;
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0)
-		return -errno;
-	err = view_attach(tree, fd);
-	/* Attached, @tree names the new mount: the next clone's source */
-	if (!err)
-		v->empty_mnt_fd = TAKE_FD(tree);
-	return err;
+	if (v->empty_mnt_fd >= 0)
+		return view_attach_clone(v->empty_mnt_fd, fd);
+	mnt = view_bind_file(v->empty_file_fd, fd, ATTR_RO);
+	if (mnt < 0)
+		return mnt;
+	v->empty_mnt_fd = mnt;
+	return 0;
 }
 
 /* Make @path (inside the view) empty: a read-only tmpfs or empty file */

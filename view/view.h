@@ -66,6 +66,11 @@ struct view {
 int view_attach(int mnt_fd, int dst_fd);
 void view_bind_at(int root_fd, int src_fd, const char *path, uint64_t attr);
 int view_bind_fd(int src_fd, int dst_fd, uint64_t attr);
+int view_attach_clone(int mnt_fd, int dst_fd);
+int view_bind_file(int src_fd, int dst_fd, uint64_t attr);
+const char *view_path_under(const char *path, const char *root);
+const char *view_writable_tree_of(const struct jail_config *cfg,
+				  const char *path);
 void view_copy_symlink(int root_fd, const char *path);
 void view_mount_fs_at(int root_fd, const char *path, const char *fstype,
 			const char *const *opts, uint64_t attr);
@@ -76,6 +81,9 @@ void view_tmpfs_at(int root_fd, const char *path, const char *mode,
 		     uint64_t attr);
 void view_add(struct view *v, const char *path, int src_fd,
 		     enum mount_kind kind);
+
+/* pin.c: protected paths made mount points of themselves */
+void view_build_protect(const struct jail_config *cfg, int root_fd);
 
 /* sysview.c: the system part of the view */
 /* A jail-owned read-only file with @text at @path (in the view) */
