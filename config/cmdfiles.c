@@ -105,15 +105,6 @@ static bool is_plain(const char *p)
 	       !(n >= 3 && !strcmp(p + n - 3, "/..")) && p[n - 1] != '/';
 }
 
-static bool is_protected(const struct jail_config *cfg, const char *path)
-{
-	for (size_t i = 0; i < cfg->n_mounts; i++)
-		if (cfg->mounts[i].kind == MOUNT_PROTECT &&
-		    !strcmp(cfg->mounts[i].path, path))
-			return true;
-	return false;
-}
-
 static void protect_word(struct jail_config *cfg, const char *word,
 			 bool is_program, const char *why)
 {
@@ -121,19 +112,13 @@ static void protect_word(struct jail_config *cfg, const char *word,
 	struct stat st;
 
 	if (!p || !is_plain(p) || !strcmp(p, cfg->project) ||
-	    !config_writable_inside(cfg, p) || is_protected(cfg, p))
+	    !config_writable_inside(cfg, p) || config_is_protected(cfg, p))
 		return;
 	/* A symlink: its target is protected too (protlinks.c) */
 	if (lstat(p, &st) == 0 ? !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) :
 				 (errno != ENOENT || !is_program))
 		return;
-	/* Never a weaker jail: a full table is an error, not a skip */
-	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)
-		die("protect \"%s\"%s: too many mounts and protected paths "
-		    "(at most %d)",
-		    p, why, JAIL_MAX_MOUNTS);
-	config_add_mount(cfg, MOUNT_PROTECT, p, false, ORIGIN_DEFAULT);
-	cfg->mounts[cfg->n_mounts - 1].why = xstrdup(why);
+	config_protect_because(cfg, p, why);
 }
 
 static void protect_named_by(struct jail_config *cfg, const char *dir,

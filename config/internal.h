@@ -104,6 +104,9 @@ bool config_writable_inside(const struct jail_config *cfg, const char *path);
 void config_protect_command_files(struct jail_config *cfg);
 /* protlinks.c: protect the targets of protected paths that are symlinks */
 void config_protect_link_targets(struct jail_config *cfg);
+bool config_is_protected(const struct jail_config *cfg, const char *path);
+void config_protect_because(struct jail_config *cfg, const char *path,
+			    const char *why);
 void config_parse_args(struct jail_config *cfg, int argc, char **argv,
 		       struct opt_reqs *q);
 char *config_detect_project(const char *cwd);

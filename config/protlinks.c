@@ -99,7 +99,15 @@ static bool is_above_or_same(const char *a, const char *b)
 	       (!strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/'));
 }
 
-static bool is_protected(const struct jail_config *cfg, const char *path)
+/**
+ * config_is_protected() - is @path protected already?
+ * @cfg: the configuration
+ * @path: an absolute path
+ *
+ * Return: true when @path is a protected mount of @cfg or one of the
+ * default protected paths of its project
+ */
+bool config_is_protected(const struct jail_config *cfg, const char *path)
 {
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		if (cfg->mounts[i].kind == MOUNT_PROTECT &&
@@ -187,17 +195,32 @@ static void protect_target(struct jail_config *cfg, const char *path)
 	int hops = 0;
 	autofree char *t = resolve_host(path, &hops);
 
+	autofree char *why = NULL;
+
 	if (!t || !strcmp(t, path) || is_above_or_same(t, cfg->project) ||
-	    !config_writable_inside(cfg, t) || is_protected(cfg, t))
+	    !config_writable_inside(cfg, t) || config_is_protected(cfg, t))
 		return;
-	/* Never a weaker jail: a full table is an error, not a skip */
+	why = xasprintf(": the target of protected \"%s\"", path);
+	config_protect_because(cfg, t, why);
+}
+
+/**
+ * config_protect_because() - protect @path by default, saying why
+ * @cfg: the configuration
+ * @path: an absolute path inside a writable tree
+ * @why: the reason --explain shows, from ": " on (copied)
+ *
+ * Never a weaker jail: a full table is an error, not a skip.
+ */
+void config_protect_because(struct jail_config *cfg, const char *path,
+			    const char *why)
+{
 	if (cfg->n_mounts >= JAIL_MAX_MOUNTS)
-		die("protect \"%s\" (the target of protected \"%s\"): too "
-		    "many mounts and protected paths (at most %d)",
-		    t, path, JAIL_MAX_MOUNTS);
-	config_add_mount(cfg, MOUNT_PROTECT, t, false, ORIGIN_DEFAULT);
-	cfg->mounts[cfg->n_mounts - 1].why =
-		xasprintf(": the target of protected \"%s\"", path);
+		die("protect \"%s\"%s: too many mounts and protected paths "
+		    "(at most %d)",
+		    path, why, JAIL_MAX_MOUNTS);
+	config_add_mount(cfg, MOUNT_PROTECT, path, false, ORIGIN_DEFAULT);
+	cfg->mounts[cfg->n_mounts - 1].why = xstrdup(why);
 }
 
 void config_protect_link_targets(struct jail_config *cfg)
