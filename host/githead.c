@@ -62,8 +62,6 @@ struct refs {
 static int packed_value(struct refs *w, const char *name,
 			uint8_t id[GITOBJ_ID_LEN])
 {
-	struct cursor c;
-	char ref[GITOBJ_REF_MAX + 1];
 	int r;
 
 	if (w->err == 1) {
@@ -73,11 +71,8 @@ static int packed_value(struct refs *w, const char *name,
 	}
 	if (w->err < 0)
 		return w->err;
-	c = (struct cursor){ w->packed, w->len };
-	while ((r = gitobj_packed_next(&c, ref, sizeof(ref), id)) == 1)
-		if (!strcmp(ref, name))
-			return 0;
-	return r < 0 ? r : -ENOENT;
+	r = gitobj_packed_find(w->packed, w->len, name, id);
+	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
 }
 
 /* The commit @name (HEAD or a ref) names. Return: 0 or -errno */

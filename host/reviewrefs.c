@@ -62,20 +62,6 @@ int review_side_read(const struct review *r, bool is_new, const char *rel,
 
 /* ---- refs ------------------------------------------------------------ */
 
-/* @name in a packed-refs file. Return: 1 (found), 0, or -errno */
-static int packed_find(const uint8_t *buf, size_t len, const char *name,
-		       uint8_t id[GITOBJ_ID_LEN])
-{
-	struct cursor c = {buf, len};
-	char n[GITOBJ_REF_MAX + 1];
-	int err;
-
-	while ((err = gitobj_packed_next(&c, n, sizeof(n), id)) == 1)
-		if (!strcmp(n, name))
-			return 1;
-	return err;
-}
-
 /*
  * The value of ref @name (or "HEAD") on side @is_new, symbolic refs
  * followed. @target, when not NULL, is set to the first symbolic target.
@@ -109,9 +95,9 @@ int review_ref_value(const struct review_refs *w, bool is_new, const char *name,
 
 		if (err == -ENOENT || err == -ENOTDIR)
 			return at->packed[is_new] ?
-				       packed_find(at->packed[is_new],
-						   at->packed_len[is_new], cur,
-						   id) :
+				       gitobj_packed_find(at->packed[is_new],
+							  at->packed_len[is_new],
+							  cur, id) :
 				       0;
 		if (err < 0)
 			return err;
@@ -165,9 +151,9 @@ static int packed_diff(struct review_refs *w, char ***v, size_t *n)
 		while ((err = gitobj_packed_next(&c, name, sizeof(name), id)) ==
 		       1) {
 			int has = w->packed[!side] ?
-					  packed_find(w->packed[!side],
-						      w->packed_len[!side],
-						      name, other) :
+					  gitobj_packed_find(w->packed[!side],
+							     w->packed_len[!side],
+							     name, other) :
 					  0;
 
 			if (has < 0)

@@ -562,3 +562,16 @@ int gitobj_packed_next(struct cursor *c, char *name, size_t size,
 	}
 	return 0;
 }
+
+int gitobj_packed_find(const uint8_t *buf, size_t len, const char *name,
+		       uint8_t id[GITOBJ_ID_LEN])
+{
+	struct cursor c = { buf, len };
+	char ref[GITOBJ_REF_MAX + 1];
+	int r;
+
+	while ((r = gitobj_packed_next(&c, ref, sizeof(ref), id)) == 1)
+		if (!strcmp(ref, name))
+			return 1;
+	return r;
+}

@@ -252,6 +252,19 @@ int gitobj_parse_ref(const uint8_t *buf, size_t len, uint8_t id[GITOBJ_ID_LEN],
 int gitobj_packed_next(struct cursor *c, char *name, size_t size,
 		       uint8_t id[GITOBJ_ID_LEN]);
 
+/**
+ * gitobj_packed_find() - The value of ref @name in a packed-refs file
+ * @buf:	the file; untrusted
+ * @len:	its length
+ * @name:	the ref, NUL-terminated
+ * @id:		set to its value when found (the first line naming it)
+ *
+ * Return: 1 (found), 0 (not there), or -errno of gitobj_packed_next()
+ * for a line before it
+ */
+int gitobj_packed_find(const uint8_t *buf, size_t len, const char *name,
+		       uint8_t id[GITOBJ_ID_LEN]);
+
 /* Is @name (NUL-terminated) a ref name the review accepts: printable
  * ASCII, no space, no "..", no "//", not starting or ending in '/'? */
 bool gitobj_ref_name_ok(const char *name);

@@ -313,6 +313,23 @@ static void test_refs(void)
 	c = (struct cursor){ (const uint8_t *)H40 "refs/x\n", 47 };
 	is_int(gitobj_packed_next(&c, name, sizeof(name), id), -EBADMSG,
 	       "packed-refs: no space");
+	{
+		static const char pk[] = "# pack-refs with: peeled\n" H40
+					 " refs/heads/main\n" H40B
+					 " refs/tags/v1\n";
+
+		is_int(gitobj_packed_find((const uint8_t *)pk, strlen(pk),
+					  "refs/tags/v1", id),
+		       1, "packed-refs find: the second ref");
+		gitobj_id_hex(id, hex);
+		is_str(hex, H40B, "packed-refs find: its id");
+		is_int(gitobj_packed_find((const uint8_t *)pk, strlen(pk),
+					  "refs/heads/x", id),
+		       0, "packed-refs find: absent");
+		is_int(gitobj_packed_find((const uint8_t *)H40 "refs/x\n", 47,
+					  "refs/x", id),
+		       -EBADMSG, "packed-refs find: a bad line before it");
+	}
 	ok(!gitobj_ref_name_ok("refs/a b"), "ref name: a space");
 	ok(!gitobj_ref_name_ok("refs//a"), "ref name: //");
 	ok(gitobj_ref_name_ok("refs/heads/feature/x"), "ref name: ok");
