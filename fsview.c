@@ -15,9 +15,12 @@
  *     RESOLVE_IN_ROOT, and every mount is attached through descriptors
  *     (open_tree + mount_setattr + move_mount), so no path string is ever
  *     resolved twice.
- *  4. System directories read-only, /proc, /dev, /sys, the tmpfs mounts,
- *     then the project and the user's mounts ordered by depth so a parent
- *     is always in place before its children.
+ *  4. System directories read-only, /proc, /dev, the tmpfs mounts, then
+ *     the project and the user's mounts ordered by depth so a parent is
+ *     always in place before its children. /sys, whose fresh sysfs needs
+ *     the jail's network namespace (made meanwhile by another process),
+ *     comes last, after step 5, or before the user's mounts when one of
+ *     them lies below it.
  *     Under --review the project is an overlayfs whose lower layer is the
  *     project and whose upper layer lies in the review's state directory
  *     (opened in step 2), so nothing the command writes reaches the
@@ -756,6 +759,30 @@ bool fsview_path_under(const char *path, const char *root)
 	return view_path_under(path, root) != NULL;
 }
 
+/*
+ * Does anything the view binds, or protects, lie at or below /sys? Then
+ * the sysfs goes under it, as the first mount of the trees bound
+ */
+static bool has_path_in_sys(const struct jail_config *cfg)
+{
+	if (view_path_under(cfg->project, "/sys") ||
+	    view_path_under(cfg->home, "/sys"))
+		return true;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (view_path_under(cfg->mounts[i].path, "/sys"))
+			return true;
+	return false;
+}
+
+static void build_sys(int root_fd, struct view *v,
+		      const struct fsview_waits *w)
+{
+	/* As late as may be: the caller may have to wait for its netns */
+	if (w->before_sys)
+		w->before_sys(w->arg);
+	sysview_build_sys(root_fd, v);
+}
+
 int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 		 int *priv_fd)
 {
@@ -763,6 +790,7 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	struct view *v = xcalloc(1, sizeof(*v));
 	autoclose int root_fd = -1;
 	int n_priv, *git_src, *git_tmp;
+	bool is_sys_first = has_path_in_sys(cfg);
 
 	v->upper_fd = v->work_fd = v->empty_mnt_fd = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -782,14 +810,12 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	view_tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);
 	view_tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
 	view_tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
-	/* As late as may be: the caller may have to wait for its netns */
-	if (w->before_sys)
-		w->before_sys(w->arg);
-	sysview_build_sys(root_fd, v);
+	/* An entry below /sys goes on top of the sysfs */
+	if (is_sys_first)
+		build_sys(root_fd, v, w);
 	/* The placeholders, made meanwhile, lie in the trees bound next */
 	if (w->before_binds)
 		w->before_binds(w->arg);
-	/* After /sys: an entry below /sys goes on top of the sysfs */
 	build_entries(root_fd, v);
 	if (cfg->gitconfig)
 		sysview_jail_file_at(root_fd, xasprintf("%s/.gitconfig", cfg->home),
@@ -799,6 +825,9 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	for (n_priv = 0; n_priv < (int)v->n_priv; n_priv++)
 		priv_fd[n_priv] = v->priv_fd[n_priv];
 	view_build_protect(cfg, root_fd);
+	/* Nothing lies below it: the view's last mount, the netns's last use */
+	if (!is_sys_first)
+		build_sys(root_fd, v, w);
 	close(v->empty_file_fd);
 	if (v->empty_mnt_fd >= 0)
 		close(v->empty_mnt_fd);

@@ -221,6 +221,9 @@ static int run_jail(struct jail_run *run)
 	/* For the private .git/info/exclude (super_run(), MSG_GITFS) */
 	s.git_excl = placeholders_exclude(cfg, ph);
 	start_log(run, s.pid, s.chan_fd);
+	/* Now, idle while the view is built, not at COMMAND's own exec */
+	if (!cfg->no_exec_log)
+		s.exec_log = execlog_new(run, s.pid);
 	s.timer_fd = super_arm_timer(cfg);
 	protect_snapshot(cfg, &prot);
 	super_run(&s);

@@ -486,8 +486,9 @@ struct jail_run {
  * NULL or called with @arg at that point
  */
 struct fsview_waits {
-	/* Right before /sys: a fresh sysfs shows the network namespace of
-	 * the process that mounts it */
+	/* Right before /sys, the view's last mount unless a mount lies below
+	 * it: a fresh sysfs shows the network namespace of the process that
+	 * mounts it */
 	void (*before_sys)(void *arg);
 	/* Before the project, the home and the user's mounts: the host's
 	 * placeholders, which they bind, must exist */

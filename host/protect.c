@@ -112,10 +112,14 @@ static int restore_symlink(const struct jail_config *cfg,
 }
 
 static void warn_changed(const struct jail_run *run,
-			 const struct protect_snap *p, const char *shown)
+			 const struct protect_snap *p)
 {
 	autofree char *aside = NULL;
 	int err = p->target ? restore_symlink(run->cfg, p, &aside) : -EPERM;
+	/* Nested repositories' paths were named inside the project */
+	char shown[4 * PATH_MAX + 1];
+
+	str_printable(shown, sizeof(shown), p->path, 0, 0);
 
 	if (err == 0) {
 		char a[4 * PATH_MAX + 1] = "";
@@ -134,6 +138,18 @@ static void warn_changed(const struct jail_run *run,
 	record_path_event(run, "fs.protected_changed", p->path);
 }
 
+static void warn_created(const struct jail_run *run,
+			 const struct protect_snap *p)
+{
+	char shown[4 * PATH_MAX + 1];
+
+	str_printable(shown, sizeof(shown), p->path, 0, 0);
+	warn("protected path \"%s\" was created during the run; review it "
+	     "before trusting it",
+	     shown);
+	record_path_event(run, "fs.protected_created", p->path);
+}
+
 /*
  * A protected path that was swapped (through a symlink, or created where
  * it did not exist) is something the next step outside the jail could run
@@ -149,19 +165,14 @@ size_t protect_verify(const struct jail_run *run,
 		const struct protect_snap *p = &l->p[i];
 		struct stat st;
 		bool exists = lstat(p->path, &st) == 0;
-		/* Nested repositories' paths were named inside the project */
-		char shown[4 * PATH_MAX + 1];
 
-		str_printable(shown, sizeof(shown), p->path, 0, 0);
+		/* The printable name only for a warning: 16 KiB each */
 		if (!p->existed && exists) {
-			warn("protected path \"%s\" was created during the "
-			     "run; review it before trusting it",
-			     shown);
-			record_path_event(run, "fs.protected_created", p->path);
+			warn_created(run, p);
 			changed++;
 		} else if (p->existed &&
 			   (!exists || !is_same_protected(p, &st))) {
-			warn_changed(run, p, shown);
+			warn_changed(run, p);
 			changed++;
 		}
 	}

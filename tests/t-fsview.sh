@@ -42,6 +42,12 @@ assert_eq "/dev holds only the minimal set" \
 out=$(jail -- sh -c '(echo x >/proc/sys/vm/drop_caches) 2>&1')
 assert_match "/proc/sys is read-only" "Read-only file system" "$out"
 assert_match "/sys is read-only" "Read-only" "$(jail -- sh -c '(echo 1 >/sys/kernel/mm/ksm/run) 2>&1')"
+# /sys is the view's last mount unless one lies below it: then it comes first
+out=$(jail --tmpfs /sys/kernel -- sh -c 'stat -f -c %T /sys/kernel /sys')
+assert_eq "a mount below /sys lies over the sysfs" \
+	"$(printf 'tmpfs\nsysfs')" "$out"
+assert_eq "without one, /sys is a sysfs" "sysfs" \
+	"$(jail -- stat -f -c %T /sys)"
 assert_eq "/proc/kcore reveals nothing" "0" "$(jail -- sh -c 'cat /proc/kcore 2>/dev/null | wc -c')"
 
 # The project: the git top-level (else the current directory), writable
