@@ -149,7 +149,7 @@ static int run_jail(struct jail_run *run)
 			       .proc_fd = -1 };
 	sigset_t set = super_signals();
 	struct go_msg go;
-	int sv[2], err, status;
+	int sv[2], err, status, keeper_fd;
 	autofree char *cg_path = NULL;
 	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
 	struct placeholders *ph;
@@ -220,9 +220,17 @@ static int run_jail(struct jail_run *run)
 	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
 	/* For the private .git/info/exclude (super_run(), MSG_GITFS) */
 	s.git_excl = placeholders_exclude(cfg, ph);
+	/* After the placeholders: they are part of what is protected */
+	protect_snapshot(cfg, &prot);
+	/* Before COMMAND can run, while the jail still builds its view */
+	keeper_fd = keeper_start(&(struct keeper_args){ .run = run,
+						       .prot = &prot,
+						       .ph = ph,
+						       .cg_path = cg_path,
+						       .ca = s.ca },
+				 s.pid);
 	start_log(run, s.pid, s.chan_fd);
 	s.timer_fd = super_arm_timer(cfg);
-	protect_snapshot(cfg, &prot);
 	super_run(&s);
 	free(s.git_excl);
 	ask_srv_stop(s.ask);
@@ -234,17 +242,8 @@ static int run_jail(struct jail_run *run)
 		     WIFSIGNALED(s.fwd_status) ? "signal" : "status",
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
-	protect_verify(run, &prot);
-	{
-		/* Each git dir's private tmpfs, then its logs/ upper one */
-		size_t n_dirs = cfg->git ? 2 * cfg->git->n_dirs : 0;
-
-		placeholders_remove(cfg, ph,
-				    s.git_fd + (s.n_git_fd >= n_dirs ? n_dirs : 0),
-				    s.n_git_fd >= n_dirs ? s.n_git_fd - n_dirs : 0);
-	}
-	/* The jail is gone: nothing can change the private git dirs now */
-	gitguard_finish(run, s.git_fd, s.n_git_fd);
+	keeper_exit_checks(run, &prot, ph, s.git_fd, s.n_git_fd);
+	keeper_done(keeper_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died || s.git_failed ? EXIT_JAIL_FAILED :

@@ -393,6 +393,13 @@ void placeholders_remove(const struct jail_config *cfg,
 			 struct placeholders *p, const int *priv_fd,
 			 size_t n_priv);
 
+/*
+ * The registry file @p holds locked while the run lasts (a later run
+ * takes its lock to know the run is over), or -1: a process that does
+ * placeholders_remove() for the run keeps it open
+ */
+int placeholders_registry_fd(const struct placeholders *p);
+
 /* ---------------------------------------------------------------------
  * gitguard.c, gitview.c: the private git dirs, built into the view and
  * copied back, validated, at exit
