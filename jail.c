@@ -21,15 +21,18 @@
  *     MSG_PLACEHOLDERS before it binds the trees that hold them), the
  *     audit log gets its start line and the registry its entry
  *     (host/record.c); COMMAND waits for MSG_LOG_READY, so nothing runs
- *     unrecorded.
+ *     unrecorded. Before that the keeper is forked (run/keeper.c), so
+ *     the exit checks run even if we are killed while COMMAND runs.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
  *     signals, holds the gateway's sockets when they arrive and starts
  *     the forwarder with them once COMMAND runs, serves asks, and ends
  *     when pid 1 is reaped.
  *  7. Then, in this order: asks and the forwarder stop (once it says its
  *     last lines are in the log, its exit goes on meanwhile and is
- *     reaped last), the terminal is restored, protected paths are checked
- *     from outside, the cgroup goes, and under --review the changes are
+ *     reaped last), the terminal is restored, the exit checks run
+ *     (protected paths, placeholders, the private git dirs' copy-back,
+ *     new repositories) and the keeper is told they did, the cgroup
+ *     goes, and under --review the changes are
  *     shown and landed or kept only now, when nothing of the jail can
  *     still change them; the exit line and the summary come last.
  *

@@ -2,8 +2,9 @@
 /*
  * run.h - the processes of one run: the setup child that becomes pid 1,
  * the command child that becomes COMMAND (child.c), and the supervisor
- * (supervisor.c); netns.c's gateway setup runs in the setup child, and
- * hints.c says why the kernel refused user namespaces
+ * (supervisor.c), the keeper of the exit checks (keeper.c); netns.c's
+ * gateway setup runs in the setup child, and hints.c says why the kernel
+ * refused user namespaces
  *
  * Theory of operation: jail.c clone()s the setup child and then runs the
  * supervisor loop; the three talk over SOCK_SEQPACKET socketpairs with

@@ -20,14 +20,6 @@ OUT="$STAGE/keeper-$JT_USER.out"
 # The absent protected paths the jail gets read-only placeholders for
 PLACED=".vscode .jail.conf .mcp.json .gitmodules .devcontainer .cursor"
 
-# is_gone PID: no such process, or only its exit status is left
-is_gone()
-{
-	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$st" ] || [ "$st" = Z ]
-}
-
 # start_planted SCRIPT: run SCRIPT ($1: the evil hook's text) in a jail
 # in its own process group, in the current directory; it touches ready,
 # then waits for the file go (30 s at most). Sets bg, sup and kp (the
@@ -186,6 +178,23 @@ if start_planted 'echo x >file'; then
 	host_check "normal end" "$p"
 else
 	t_fail "normal end: the jail ran" "never ready: $(cat "$OUT")"
+	[ -n "$sup" ] && kill -9 "$sup"
+fi
+# 4. the keeper killed as well: the next run removes the placeholders
+# left (their registry is no longer locked by a live run)
+p=$(newrepo both)
+cd "$p" || exit 1
+if start_planted 'echo x >file'; then
+	kill -9 "$kp" "$sup"
+	wait "$bg" 2>/dev/null
+	wait_until 10 is_gone "$kp"
+	assert_eq "both killed: the placeholders are left" "$PLACED " \
+		"$(placed "$p")"
+	jail --net none -- true
+	assert_eq "both killed: the next run removes them" "" "$(placed "$p")"
+	host_check "both killed" "$p"
+else
+	t_fail "both killed: the jail ran" "never ready: $(cat "$OUT")"
 	[ -n "$sup" ] && kill -9 "$sup"
 fi
 rm -f "$OUT" "$marker"
