@@ -156,7 +156,8 @@ static __attribute__((noreturn)) void keeper_main(const struct keeper_args *a,
 	 * ends here too, and its error stays the only line */
 	if (run->log_fd >= 0) {
 		const struct audit_field f[] = {
-			AF_STR("reason", "the supervisor ended without its exit checks"),
+			AF_STR("reason", "the supervisor ended without "
+					 "its exit checks"),
 			AF_INT("pid", sup),
 		};
 
