@@ -32,7 +32,8 @@ start_planted()
 		while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done' \
 		sh "$evil" >"$OUT" 2>&1 &
 	bg=$!
-	sup= kp=
+	sup=
+	kp=
 	wait_until 20 test -e ready && find_sup &&
 		kp=$(pid_below "$sup" jail-keeper)
 }
@@ -180,6 +181,38 @@ else
 	t_fail "normal end: the jail ran" "never ready: $(cat "$OUT")"
 	[ -n "$sup" ] && kill -9 "$sup"
 fi
+# 3b. Ctrl-C (SIGINT to the jail's process group, no terminal): the
+# keeper is not in that group; the supervisor ends normally and does the
+# checks itself, the keeper exits without work
+p=$(newrepo interrupt)
+cd "$p" || exit 1
+if start_planted "$PLANT"; then
+	pg=$(ps -o pgid= -p "$sup" | tr -d ' ')
+	[ -n "$pg" ] && [ "$pg" != "$(ps -o pgid= -p $$ | tr -d ' ')" ] &&
+		kill -INT -- "-$pg"
+	wait "$bg"
+	assert_eq "Ctrl-C: jail ends with COMMAND's signal" 130 "$?"
+	if wait_until 10 is_gone "$kp"; then
+		t_pass "Ctrl-C: the keeper is gone"
+	else
+		t_fail "Ctrl-C: the keeper is gone" "still running"
+		kill -9 "$kp" 2>/dev/null
+	fi
+	log=$(jctl log --json 2>&1)
+	assert_match "Ctrl-C: a normal end, logged" '"event":"exit"' "$log"
+	assert_nomatch "Ctrl-C: no run.killed" 'run.killed' "$log"
+	assert_status "Ctrl-C: the deep repository is moved aside" 1 \
+		test -e a/b/c/d/e/f/.git
+	assert_eq "Ctrl-C: no replace ref left" "" \
+		"$(hgit for-each-ref refs/replace/)"
+	hgit reset -q --hard
+	hgit add -A >/dev/null 2>&1
+	host_check "Ctrl-C: add -A, status, commit" "$p"
+else
+	t_fail "Ctrl-C: the attack ran" "never ready: $(cat "$OUT")"
+	[ -n "$sup" ] && kill -9 "$sup"
+fi
+
 # 4. the keeper killed as well: the next run removes the placeholders
 # left (their registry is no longer locked by a live run)
 p=$(newrepo both)
