@@ -244,6 +244,11 @@ void record_denial_summary(const struct jail_run *run);
 /* The registry entry `jail ps` reads (best effort), and its removal */
 void record_register(const struct jail_run *run);
 void record_unregister(void);
+/*
+ * The registry entry of run @cfg's ID, by its name: for a process forked
+ * before record_register() (the keeper of a killed supervisor)
+ */
+void record_unregister_id(const struct jail_config *cfg);
 
 /* ---------------------------------------------------------------------
  * protect.c: protected paths, checked on the host at exit

@@ -166,7 +166,7 @@ static __attribute__((noreturn)) void keeper_main(const struct keeper_args *a,
 	}
 	keeper_exit_checks(run, a->prot, a->ph, NULL, 0);
 	limits_cgroup_remove(a->cg_path);
-	record_unregister();
+	record_unregister_id(run->cfg);
 	ask_srv_unlink();
 	_exit(0);
 }

@@ -108,6 +108,8 @@ if start_planted "$PLANT"; then
 	assert_status "killed: the deep repository is there while it runs" 0 \
 		test -e a/b/c/d/e/f/.git/config
 	assert_eq "killed: placeholders while it runs" "$PLACED " "$(placed "$p")"
+	assert_match "killed: listed by jail ps while it runs" "$sup" \
+		"$(jctl ps 2>&1)"
 	killed "killed"
 	out=$(cat "$OUT")
 	assert_eq "killed: no replace ref left" "" \
@@ -123,6 +125,8 @@ if start_planted "$PLANT"; then
 	assert_match "killed: the symlink's replacement is named" \
 		"protected symlink \"$p/.envrc\" was replaced" "$out"
 	assert_eq "killed: no placeholder left" "" "$(placed "$p")"
+	assert_eq "killed: the run's entry for jail ps is removed" "" \
+		"$(find "$(jail_runtime_dir)" -name '*.run' 2>/dev/null)"
 	assert_match "killed: logged as run.killed" '"event":"run.killed"' \
 		"$(jctl log --json 2>&1)"
 	u sh .envrc >/dev/null 2>&1
