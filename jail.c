@@ -21,15 +21,18 @@
  *     MSG_PLACEHOLDERS before it binds the trees that hold them), the
  *     audit log gets its start line and the registry its entry
  *     (host/record.c); COMMAND waits for MSG_LOG_READY, so nothing runs
- *     unrecorded.
+ *     unrecorded. Before that the keeper is forked (run/keeper.c), so
+ *     the exit checks run even if we are killed while COMMAND runs.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
  *     signals, holds the gateway's sockets when they arrive and starts
  *     the forwarder with them once COMMAND runs, serves asks, and ends
  *     when pid 1 is reaped.
  *  7. Then, in this order: asks and the forwarder stop (once it says its
  *     last lines are in the log, its exit goes on meanwhile and is
- *     reaped last), the terminal is restored, protected paths are checked
- *     from outside, the cgroup goes, and under --review the changes are
+ *     reaped last), the terminal is restored, the exit checks run
+ *     (protected paths, placeholders, the private git dirs' copy-back,
+ *     new repositories) and the keeper is told they did, the cgroup
+ *     goes, and under --review the changes are
  *     shown and landed or kept only now, when nothing of the jail can
  *     still change them; the exit line and the summary come last.
  *
@@ -149,7 +152,7 @@ static int run_jail(struct jail_run *run)
 			       .proc_fd = -1 };
 	sigset_t set = super_signals();
 	struct go_msg go;
-	int sv[2], err, status;
+	int sv[2], err, status, keeper_fd;
 	autofree char *cg_path = NULL;
 	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
 	struct placeholders *ph;
@@ -220,12 +223,20 @@ static int run_jail(struct jail_run *run)
 	(void)setup_send_msg(s.chan_fd, MSG_PLACEHOLDERS, -1);
 	/* For the private .git/info/exclude (super_run(), MSG_GITFS) */
 	s.git_excl = placeholders_exclude(cfg, ph);
+	/* After the placeholders: they are part of what is protected */
+	protect_snapshot(cfg, &prot);
+	/* Before COMMAND can run, while the jail still builds its view */
+	keeper_fd = keeper_start(&(struct keeper_args){ .run = run,
+						       .prot = &prot,
+						       .ph = ph,
+						       .cg_path = cg_path,
+						       .ca = s.ca },
+				 s.pid);
 	start_log(run, s.pid, s.chan_fd);
 	/* Now, idle while the view is built, not at COMMAND's own exec */
 	if (!cfg->no_exec_log)
 		s.exec_log = execlog_new(run, s.pid);
 	s.timer_fd = super_arm_timer(cfg);
-	protect_snapshot(cfg, &prot);
 	super_run(&s);
 	free(s.git_excl);
 	ask_srv_stop(s.ask);
@@ -237,17 +248,8 @@ static int run_jail(struct jail_run *run)
 		     WIFSIGNALED(s.fwd_status) ? "signal" : "status",
 		     WIFSIGNALED(s.fwd_status) ? WTERMSIG(s.fwd_status) :
 						 WEXITSTATUS(s.fwd_status));
-	protect_verify(run, &prot);
-	{
-		/* Each git dir's private tmpfs, then its logs/ upper one */
-		size_t n_dirs = cfg->git ? 2 * cfg->git->n_dirs : 0;
-
-		placeholders_remove(cfg, ph,
-				    s.git_fd + (s.n_git_fd >= n_dirs ? n_dirs : 0),
-				    s.n_git_fd >= n_dirs ? s.n_git_fd - n_dirs : 0);
-	}
-	/* The jail is gone: nothing can change the private git dirs now */
-	gitguard_finish(run, s.git_fd, s.n_git_fd);
+	keeper_exit_checks(run, &prot, ph, s.git_fd, s.n_git_fd);
+	keeper_done(keeper_fd);
 	limits_cgroup_remove(cg_path);
 	status = s.timed_out ? EXIT_TIMEOUT :
 		 s.fwd_died || s.git_failed ? EXIT_JAIL_FAILED :

@@ -244,6 +244,11 @@ void record_denial_summary(const struct jail_run *run);
 /* The registry entry `jail ps` reads (best effort), and its removal */
 void record_register(const struct jail_run *run);
 void record_unregister(void);
+/*
+ * The registry entry of run @cfg's ID, by its name: for a process forked
+ * before record_register() (the keeper of a killed supervisor)
+ */
+void record_unregister_id(const struct jail_config *cfg);
 
 /* ---------------------------------------------------------------------
  * protect.c: protected paths, checked on the host at exit
@@ -392,6 +397,13 @@ void placeholders_clean_stale(void);
 void placeholders_remove(const struct jail_config *cfg,
 			 struct placeholders *p, const int *priv_fd,
 			 size_t n_priv);
+
+/*
+ * The registry file @p holds locked while the run lasts (a later run
+ * takes its lock to know the run is over), or -1: a process that does
+ * placeholders_remove() for the run keeps it open
+ */
+int placeholders_registry_fd(const struct placeholders *p);
 
 /* ---------------------------------------------------------------------
  * gitguard.c, gitview.c: the private git dirs, built into the view and

@@ -874,3 +874,8 @@ void placeholders_remove(const struct jail_config *cfg,
 	free(p->reg_path);
 	free(p);
 }
+
+int placeholders_registry_fd(const struct placeholders *p)
+{
+	return p ? p->reg_fd : -1;
+}

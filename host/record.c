@@ -266,3 +266,11 @@ void record_unregister(void)
 	if (run_file)
 		unlink(run_file);
 }
+
+void record_unregister_id(const struct jail_config *cfg)
+{
+	autofree char *dir = jail_runtime_dir();
+	autofree char *file = xasprintf("%s/%s.run", dir, cfg->id);
+
+	unlink(file);
+}

@@ -2,8 +2,9 @@
 /*
  * run.h - the processes of one run: the setup child that becomes pid 1,
  * the command child that becomes COMMAND (child.c), and the supervisor
- * (supervisor.c); netns.c's gateway setup runs in the setup child, and
- * hints.c says why the kernel refused user namespaces
+ * (supervisor.c), the keeper of the exit checks (keeper.c); netns.c's
+ * gateway setup runs in the setup child, and hints.c says why the kernel
+ * refused user namespaces
  *
  * Theory of operation: jail.c clone()s the setup child and then runs the
  * supervisor loop; the three talk over SOCK_SEQPACKET socketpairs with
@@ -192,6 +193,55 @@ void super_reap_forwarder(struct super *s);
 /* A wait status as jail's exit status (128+N for signal N) */
 int super_status_to_exit(int st);
 
+
+/* ---------------------------------------------------------------------
+ * keeper.c: the exit checks, run even when the supervisor is killed
+ * ------------------------------------------------------------------- */
+
+/* What the keeper works from: the supervisor's, as they are at the fork */
+struct keeper_args {
+	struct jail_run *run;	/* its log is opened in the keeper's copy */
+	const struct protect_list *prot;	/* protect_snapshot() */
+	struct placeholders *ph;		/* placeholders_make() */
+	const char *cg_path;		/* the jail's cgroup, or NULL */
+	struct crypto_ca *ca;		/* freed in the keeper, or NULL */
+};
+
+/**
+ * keeper_exit_checks() - Make the project safe for the host's tools
+ * @run:	the run
+ * @prot:	protect_snapshot()'s list: changed paths reported, replaced
+ *		protected symlinks put back
+ * @ph:		placeholders_make()'s, removed (and freed)
+ * @git_fd:	the private git dirs' and placeholders' tmpfs (MSG_GITFS,
+ *		MSG_GITDIRS), or NULL: nothing is copied back
+ * @n_git_fd:	their number
+ *
+ * Context: supervisor at a normal end, or the keeper once the supervisor
+ * is gone; in both only after every process of the jail has exited
+ */
+void keeper_exit_checks(const struct jail_run *run,
+			const struct protect_list *prot,
+			struct placeholders *ph, const int *git_fd,
+			size_t n_git_fd);
+
+/**
+ * keeper_start() - Fork the keeper of the exit checks
+ * @a:		what it works from (it keeps its own copy, as forked)
+ * @jail_pid:	pid 1 of the jail, not reaped yet
+ *
+ * Context: supervisor, once @a's state exists and before COMMAND can run
+ * (it waits for MSG_LOG_READY)
+ *
+ * Return: the descriptor for keeper_done()
+ */
+int keeper_start(const struct keeper_args *a, pid_t jail_pid);
+
+/*
+ * Tell the keeper that the exit checks are done, so it exits at once;
+ * closes @fd. Without it the keeper runs them once the jail is gone.
+ */
+void keeper_done(int fd);
 
 /* ---------------------------------------------------------------------
  * hints.c: why user namespaces are refused, and what to do

@@ -52,3 +52,12 @@ find_sup()
 	done
 	return 1
 }
+
+# is_gone PID: no such process, or only its exit status is left (the
+# keeper of a killed supervisor is reaped by whoever adopted it)
+is_gone()
+{
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}

@@ -233,20 +233,26 @@ u "$JAIL" --net none -- sh -c "$plant"'
 bg=$!
 sup=
 if wait_until 20 test -e "$p/ready" && find_sup; then
+	kp=$(pid_below "$sup" jail-keeper)
 	kill -9 "$sup"
 	wait "$bg" 2>/dev/null
+	if [ -n "$kp" ] && wait_until 10 is_gone "$kp"; then
+		t_pass "SIGKILL: the keeper finished the exit checks"
+	else
+		t_fail "SIGKILL: the keeper finished the exit checks" \
+			"no keeper ($kp), or still running"
+	fi
 	assert_status "SIGKILL: no commondir landed" 1 test -e "$p/.git/commondir"
 	assert_status "SIGKILL: no config.worktree landed" 1 \
 		test -e "$p/.git/config.worktree"
 	assert_status "SIGKILL: .envrc cannot have been created" 0 \
 		test ! -s "$p/.envrc"
-	host_check "SIGKILL" "$p"
-	jail --net none -- true
 	if [ -e "$p/.envrc" ] || [ -e "$p/.vscode" ]; then
-		t_fail "SIGKILL: the next run removes the placeholders left" "$(ls -a "$p")"
+		t_fail "SIGKILL: the keeper removed the placeholders" "$(ls -a "$p")"
 	else
-		t_pass "SIGKILL: the next run removes the placeholders left"
+		t_pass "SIGKILL: the keeper removed the placeholders"
 	fi
+	host_check "SIGKILL" "$p"
 else
 	t_fail "SIGKILL: the attack ran" "never ready"
 	find_sup && kill -9 "$sup"
