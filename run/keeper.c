@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <linux/close_range.h>
 
 #include "jail.h"
@@ -33,8 +34,43 @@
 #include "fwd/fwd.h"
 
 #define KEEPER_DONE 'D'
-/* The log, the pipe, the pidfd, stderr, the registry, the git dirs */
+/* The log, the pipe, the pidfd, the terminal, the registry, the git dirs */
 #define KEEPER_MAX_FDS (GITGUARD_MAX_DIRS + 8)
+
+/*
+ * The terminal's settings as the user had them, taken before the
+ * supervisor puts it in raw mode: a killed supervisor cannot put them
+ * back, so the keeper does (the user's shell would read raw input)
+ */
+struct keeper_tty {
+	int fd;
+	struct termios tio;
+};
+
+static void tty_save(struct keeper_tty *t)
+{
+	t->fd = -1;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &t->tio) < 0)
+		return;
+	t->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+/*
+ * Only while the terminal is still in the supervisor's raw mode: the
+ * user's shell may have set its own line editing mode by now, and that
+ * one is the shell's to keep
+ */
+static void tty_restore(const struct keeper_tty *t)
+{
+	struct termios now, raw = t->tio;
+
+	if (t->fd < 0 || tcgetattr(t->fd, &now) < 0)
+		return;
+	cfmakeraw(&raw);
+	if (now.c_iflag == raw.c_iflag && now.c_oflag == raw.c_oflag &&
+	    now.c_lflag == raw.c_lflag && now.c_cflag == raw.c_cflag)
+		(void)tcsetattr(t->fd, TCSADRAIN, &t->tio);
+}
 
 void keeper_exit_checks(const struct jail_run *run,
 			const struct protect_list *prot,
@@ -126,7 +162,8 @@ static void wait_jail_gone(int pidfd)
 }
 
 static __attribute__((noreturn)) void keeper_main(const struct keeper_args *a,
-						   int in_fd, int pidfd)
+						   int in_fd, int pidfd,
+						   const struct keeper_tty *tty)
 {
 	struct jail_run *run = a->run;
 	const struct gitguard *g = run->cfg->git;
@@ -140,12 +177,14 @@ static __attribute__((noreturn)) void keeper_main(const struct keeper_args *a,
 	keep[n++] = pidfd;
 	keep[n++] = run->log_fd;
 	keep[n++] = placeholders_registry_fd(a->ph);
+	keep[n++] = tty->fd;
 	for (size_t i = 0; g && i < g->n_dirs && n < ARRAY_SIZE(keep); i++)
 		keep[n++] = g->dir_fd[i];
 	close_all_but(keep, n);
 	if (supervisor_done(in_fd))
 		_exit(0);
 	wait_jail_gone(pidfd);
+	tty_restore(tty);
 	/*
 	 * Forked before the log was opened (off the start's critical path):
 	 * our copy of @run opens it now, by the name the supervisor used
@@ -175,21 +214,26 @@ int keeper_start(const struct keeper_args *a, pid_t jail_pid)
 {
 	int pipe_fd[2];
 	int pidfd = (int)syscall(SYS_pidfd_open, jail_pid, 0);
+	struct keeper_tty tty;
 	pid_t pid;
 
 	if (pidfd < 0)
 		die_errno("keeper: pidfd_open");
 	if (pipe2(pipe_fd, O_CLOEXEC) < 0)
 		die_errno("keeper: pipe");
+	/* Here, not in the keeper: the supervisor may enter raw mode first */
+	tty_save(&tty);
 	pid = fork();
 	if (pid < 0)
 		die_errno("keeper: fork");
 	if (pid == 0) {
 		close(pipe_fd[1]);
-		keeper_main(a, pipe_fd[0], pidfd);
+		keeper_main(a, pipe_fd[0], pidfd, &tty);
 	}
 	close(pipe_fd[0]);
 	close(pidfd);
+	if (tty.fd >= 0)
+		close(tty.fd);
 	return pipe_fd[1];
 }
 

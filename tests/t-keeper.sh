@@ -234,5 +234,42 @@ else
 	t_fail "both killed: the jail ran" "never ready: $(cat "$OUT")"
 	[ -n "$sup" ] && kill -9 "$sup"
 fi
+# 5. SIGKILL of the supervisor on a terminal: it had put the terminal in
+# raw mode; the keeper puts back the settings the user had
+p=$(newrepo tty)
+cd "$p" || exit 1
+out=$(as_user timeout -k 5 40 python3 - "$JAIL" <<'PY'
+import os, pty, select, signal, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--net", "none", "--", "sh", "-c",
+        "echo ready; i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done"])
+def lflag():
+    return termios.tcgetattr(fd)[3]
+before = lflag()
+buf = b""
+deadline = time.time() + 20
+while time.time() < deadline and b"ready" not in buf:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            buf += os.read(fd, 4096)
+        except OSError:
+            break
+raw = not lflag() & termios.ICANON
+os.kill(pid, signal.SIGKILL)
+os.waitpid(pid, 0)
+deadline = time.time() + 10
+while time.time() < deadline and lflag() != before:
+    time.sleep(0.05)
+print("ready" if b"ready" in buf else "not-ready",
+      "raw" if raw else "cooked",
+      "restored" if lflag() == before else "left-raw")
+PY
+)
+assert_eq "terminal: jail ran COMMAND in raw mode" "ready raw" "${out% *}"
+assert_eq "terminal: the keeper put the user's settings back" "restored" \
+	"${out##* }"
+
 rm -f "$OUT" "$marker"
 exit 0
