@@ -384,6 +384,23 @@ static void attach_tmpfs(const struct gitguard *g, size_t i, int root_fd,
 			  g->dir[i]);
 }
 
+/*
+ * Attach the tmpfs of git dir @i's logs/ upper layer over the real git
+ * dir in the host's tree of this mount namespace (@src, which stays open:
+ * it still reads the directory below). Never attached, it would be
+ * dissolved when the supervisor closes its last descriptor, after an RCU
+ * grace period of its own (about 0.1 ms at every exit); attached, it goes
+ * with the old root pivot() detaches, at the namespace's end. Nothing of
+ * the jail can reach it there, as before.
+ */
+static void hide_upper(const struct gitguard *g, size_t i, int src, int up)
+{
+	if (move_mount(up, "", src, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_errno("git dir \"%s\": attach the logs/ upper tmpfs",
+			  g->dir[i]);
+}
+
 void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 		    int *tmp)
 {
@@ -395,6 +412,7 @@ void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 	for (size_t i = 0; i < g->n_dirs; i++) {
 		/* The descriptor from fsmount() names the mount's root */
 		attach_tmpfs(g, i, root_fd, tmp[i]);
+		hide_upper(g, i, src[i], tmp[g->n_dirs + i]);
 		fill_private(cfg, i, TAKE_FD(src[i]), tmp[i],
 			     tmp[g->n_dirs + i]);
 		close(tmp[i]);
