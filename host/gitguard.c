@@ -968,6 +968,8 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		if (tmp_fd[g->n_dirs + i] >= 0)
 			gitlogs_copy_back(run, tmp_fd[g->n_dirs + i],
 					  g->dir_fd[i], g->dir[i]);
+		if (gitlogs_is_private(tmp_fd[g->n_dirs + i]))
+			r->logs_private |= UINT64_C(1) << i;
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {

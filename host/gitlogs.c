@@ -24,7 +24,10 @@
  *
  * Where overlayfs cannot be mounted the real logs/ is bound read-write as
  * before, and symlinks made there are removed at exit
- * (gitnew_drop_symlinks()).
+ * (gitnew_drop_symlinks()). The child marks the upper tmpfs once the
+ * overlay is in place (mounted/, beside upper/ where the jail never
+ * reaches): then the real logs/ was never the jail's to write, and that
+ * search leaves it out.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -102,7 +105,18 @@ int gitlogs_mount(int src, int dst, int up)
 		return -errno;
 	if (move_mount(mnt, "", dst, "logs", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
+	/* Unmarked, the exit looks for symlinks in the real logs/ as well */
+	(void)mkdirat(up, "mounted", 0700);
 	return 0;
+}
+
+bool gitlogs_is_private(int up)
+{
+	struct stat st;
+
+	return up >= 0 &&
+	       fstatat(up, "mounted", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
 }
 
 /* ---- the supervisor, at a normal exit: the copy back ------------------ */

@@ -673,6 +673,7 @@ struct gitnew {
 	size_t n_judged;
 	size_t n_kept;
 	int depth;		/* new repositories being looked into */
+	uint64_t logs_private;	/* bit i: git dir i's logs/ an overlay */
 };
 
 /**
@@ -817,6 +818,15 @@ int gitlogs_new_upper(void);
  * caller binds the real logs/ instead
  */
 int gitlogs_mount(int src, int dst, int up);
+
+/**
+ * gitlogs_is_private() - Was logs/ an overlay over the real one (@up
+ * marked by gitlogs_mount()), so that the jail never wrote the real one?
+ * @up:		from gitlogs_new_upper(), received from the child, or -1
+ *
+ * Context: supervisor, after the jail is gone
+ */
+bool gitlogs_is_private(int up);
 
 /**
  * gitlogs_copy_back() - Copy the reflogs the jail wrote to the real logs/
