@@ -8,8 +8,9 @@
  * So the jail never writes the real logs/: in its private git dir,
  * logs/ is an overlay whose lower layer is the real one (or an empty
  * directory where there is none yet) and whose upper and work dirs lie in
- * a tmpfs of their own, made by the command child and passed to the
- * supervisor with the private git dirs' (MSG_GITFS). The jail sees every
+ * a directory of the private git dirs' tmpfs that the jail's view never
+ * shows, made by the command child and passed to the supervisor with the
+ * private git dirs' (MSG_GITFS). The jail sees every
  * reflog and appends to copies in the upper layer.
  *
  * At a normal exit the supervisor copies back from the upper layer only
@@ -46,11 +47,14 @@
 
 /* ---- the command child: the overlay ----------------------------------- */
 
-int gitlogs_new_upper(void)
+int gitlogs_new_upper(int tmp, const char *name)
 {
 	static const char *const dirs[] = { "upper", "work", "lower" };
-	int fd = fsview_new_tmpfs("0755");
+	int fd;
 
+	if (mkdirat(tmp, name, 0755) < 0)
+		return -errno;
+	fd = openat2_fd(tmp, name, O_RDONLY | O_DIRECTORY, HOSTILE);
 	for (size_t i = 0; fd >= 0 && i < ARRAY_SIZE(dirs); i++) {
 		if (mkdirat(fd, dirs[i], 0755) < 0) {
 			int err = -errno;

@@ -589,7 +589,7 @@ void gitguard_open(struct gitguard *g);
 int *gitguard_open_sources(const struct jail_config *cfg);
 
 /**
- * gitguard_new_private() - A new tmpfs for each guarded git dir
+ * gitguard_new_private() - A private dir for each guarded git dir
  * @cfg:	validated configuration
  *
  * Context: command child, with the view's sources, before the view: the
@@ -597,9 +597,10 @@ int *gitguard_open_sources(const struct jail_config *cfg);
  * (gitguard_fill()) while the view is built; it copies back from them at
  * exit (gitguard_finish())
  *
- * Return: one detached mount per git dir, in order, then as many for
- *	   their logs/ upper layers (gitlogs_new_upper()), or NULL; dies on
- *	   failure
+ * Return: one directory per git dir, in order, then as many for their
+ *	   logs/ layers (gitlogs_new_upper()), all in one new tmpfs whose
+ *	   detached mount follows them, for gitguard_build(); or NULL; dies
+ *	   on failure
  */
 int *gitguard_new_private(const struct jail_config *cfg);
 
@@ -626,9 +627,9 @@ int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
  * @cfg:	validated configuration
  * @root_fd:	the new root, before pivot
  * @src:	from gitguard_open_sources(); taken over
- * @tmp:	from gitguard_new_private(); taken over: each is attached
- *		over its git dir and given its binds (the supervisor makes
- *		the copies)
+ * @tmp:	from gitguard_new_private(); taken over: a clone of each
+ *		private dir is attached over its git dir and given its
+ *		binds (the supervisor makes the copies)
  *
  * Context: command child, in the new mount namespace, after the project
  * and the other binds are in place and before the protected paths
@@ -799,13 +800,16 @@ void gitguard_audit(const struct jail_run *run, const char *ev,
 /* ---- gitlogs.c: logs/ as an overlay ---------------------------------- */
 
 /**
- * gitlogs_new_upper() - A tmpfs for the upper layer of one git dir's logs/
+ * gitlogs_new_upper() - A directory for the layers of one git dir's logs/
+ * @tmp:	the private git dirs' tmpfs (gitguard_new_private()), never
+ *		shown in the jail's view
+ * @name:	the directory's name in it
  *
  * Holds upper/, work/ and an empty lower/ (for a git dir without logs/).
  * Context: the command child, gitguard_new_private()
  * Return: its descriptor, or -errno
  */
-int gitlogs_new_upper(void);
+int gitlogs_new_upper(int tmp, const char *name);
 
 /**
  * gitlogs_mount() - Mount logs/ of a private git dir as an overlay
