@@ -67,6 +67,7 @@
 #define EXIT_DEPTH 128		/* new repositories at exit: directory levels */
 #define EXIT_DIRS (1 << 18)	/* new repositories at exit: directories read */
 #define EXIT_ENTRIES (1 << 22)	/* ... entries per directory */
+#define WALK_BUF 16384		/* one getdents64 read of a directory */
 #define INCLUDE_DEPTH 4		/* include files within include files */
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
@@ -255,6 +256,8 @@ struct walk {
 	bool is_whole;		/* package trees too (node_modules) */
 	time_t started;		/* with is_whole: the run's start */
 	bool is_cut;		/* a directory was not read whole */
+	/* One listing buffer per level, made once: no DIR per directory */
+	char *buf[EXIT_DEPTH + 1];
 };
 
 /*
@@ -274,72 +277,95 @@ static bool is_quiet_leaf(const struct walk *w, int dir, const char *name)
 	       st.st_ctim.tv_sec + 1 < w->started;
 }
 
+static void walk_dir(struct walk *w, int fd, int depth);
+
+/*
+ * Entry @name (type @type) of directory @fd at w->path, @depth levels
+ * down: a .git entry goes to w->fn, a directory is gone down into
+ */
+static void walk_entry(struct walk *w, int fd, int depth, const char *name,
+		       unsigned char type)
+{
+	size_t len = strlen(w->path), nl = strlen(name);
+	bool is_dotgit = !strcmp(name, ".git");
+	struct stat st;
+	int sub;
+
+	/* Package trees hold no repository of the project's own */
+	if (!is_dotgit &&
+	    (type != DT_DIR || !strcmp(name, ".") || !strcmp(name, "..") ||
+	     (!w->is_whole && !strcmp(name, "node_modules")) ||
+	     depth + 1 > w->max_depth))
+		return;
+	/* Beyond PATH_MAX: unreachable by path, as before */
+	if (len + 1 + nl >= sizeof(w->path))
+		return;
+	w->path[len] = '/';
+	memcpy(w->path + len + 1, name, nl + 1);
+	if (is_dotgit) {
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			w->fn(w->arg, w->path, &st);
+	} else if (!is_quiet_leaf(w, fd, name) && ++w->n_dirs <= w->max_dirs) {
+		sub = openat(fd, name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+				     O_CLOEXEC);
+		if (sub >= 0)
+			walk_dir(w, sub, depth + 1);
+	}
+	w->path[len] = '\0';
+}
+
 /*
  * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
  * for each .git entry, go down into the other directories. Names are
  * looked up beside their directory's descriptor, never through the
- * whole path, and a path is made only for what is used.
+ * whole path, and a path is made only for what is used. The listing is
+ * read with getdents64() into the level's buffer: a DIR would cost a
+ * stat, two fcntl calls and an allocation per directory.
  */
 static void walk_dir(struct walk *w, int fd, int depth)
 {
-	DIR *d = fdopendir(fd);
-	size_t len = strlen(w->path), n = 0;
-	struct dirent *e;
+	/* The tree is the jail's: a huge directory must not stall us */
+	size_t n = 0, max = w->is_whole ? EXIT_ENTRIES : WALK_ENTRIES;
 	/* HEAD, objects/, refs/ (or a commondir naming them) seen: a git dir */
 	unsigned int bare = 0;
+	bool is_cut = false;
 	struct stat st;
+	char *buf;
+	long got = 0;
 
-	if (!d) {
-		close(fd);
-		return;
-	}
-	/* The tree is the jail's: a huge directory must not stall us */
-	while ((e = readdir(d)) &&
-	       n++ < (w->is_whole ? EXIT_ENTRIES : WALK_ENTRIES)) {
-		const char *name = e->d_name;
-		bool is_dotgit = !strcmp(name, ".git");
-		size_t nl = strlen(name);
-		int sub;
+	if (!w->buf[depth])
+		w->buf[depth] = xmalloc(WALK_BUF);
+	buf = w->buf[depth];
+	while (!is_cut &&
+	       (got = syscall(SYS_getdents64, fd, buf, WALK_BUF)) > 0) {
+		for (long off = 0; off < got;) {
+			const struct dirent64 *e = (const void *)(buf + off);
+			const char *name = e->d_name;
 
-		bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
-			(e->d_type == DT_DIR && !strcmp(name, "objects")) << 1 |
-			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2 |
-			(e->d_type == DT_REG && !strcmp(name, "commondir")) << 3;
-
-		/* Package trees hold no repository of the project's own */
-		if (!is_dotgit &&
-		    (e->d_type != DT_DIR || !strcmp(name, ".") ||
-		     !strcmp(name, "..") ||
-		     (!w->is_whole && !strcmp(name, "node_modules")) ||
-		     depth + 1 > w->max_depth))
-			continue;
-		/* Beyond PATH_MAX: unreachable by path, as before */
-		if (len + 1 + nl >= sizeof(w->path))
-			continue;
-		w->path[len] = '/';
-		memcpy(w->path + len + 1, name, nl + 1);
-		if (is_dotgit) {
-			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
-			    0)
-				w->fn(w->arg, w->path, &st);
-		} else if (!is_quiet_leaf(w, dirfd(d), name) &&
-			   ++w->n_dirs <= w->max_dirs) {
-			sub = openat(dirfd(d), name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					     O_NONBLOCK | O_CLOEXEC);
-			if (sub >= 0)
-				walk_dir(w, sub, depth + 1);
+			off += e->d_reclen;
+			if (n++ >= max) {
+				is_cut = true;
+				break;
+			}
+			bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
+				(e->d_type == DT_DIR &&
+				 !strcmp(name, "objects")) << 1 |
+				(e->d_type == DT_DIR && !strcmp(name, "refs"))
+					<< 2 |
+				(e->d_type == DT_REG &&
+				 !strcmp(name, "commondir")) << 3;
+			walk_entry(w, fd, depth, name, e->d_type);
 		}
-		w->path[len] = '\0';
 	}
 	/* Cut short: said like too many directories */
-	if (e)
+	if (is_cut)
 		w->is_cut = true;
 	/* A bare repository in the tree: git run inside it obeys its config */
 	if (((bare & 7) == 7 || (bare & 9) == 9) && depth > 0 &&
-	    fstat(dirfd(d), &st) == 0)
+	    fstat(fd, &st) == 0)
 		w->fn(w->arg, w->path, &st);
-	closedir(d);
+	close(fd);
 }
 
 /*
@@ -370,6 +396,8 @@ static size_t walk_dotgit(const char *root, time_t started,
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		walk_dir(w, fd, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(w->buf); i++)
+		free(w->buf[i]);
 	return w->is_cut ? SIZE_MAX : w->n_dirs;
 }
 
