@@ -526,6 +526,36 @@ void githead_note(struct gitguard *g);
  */
 void githead_check(const struct jail_run *run, const struct gitguard *g);
 
+/* gitwalk.c: the bounds of the walks for .git entries */
+#define GITGUARD_WALK_DEPTH 3	/* at start: directory levels */
+#define GITGUARD_WALK_DIRS 1024	/* at start: directories read */
+#define GITGUARD_WALK_ENTRIES 65536	/* at start: entries per directory */
+#define GITGUARD_EXIT_DEPTH 128	/* at exit: directory levels */
+#define GITGUARD_EXIT_DIRS (1 << 18)	/* at exit: directories read */
+#define GITGUARD_EXIT_ENTRIES (1 << 22)	/* ... entries per directory */
+
+/**
+ * gitguard_walk() - Call @fn for each .git entry in the tree @root, and
+ * each directory below it that is a git dir itself (a bare repository),
+ * within the walk's bounds
+ * @root:	the project
+ * @started:	0 at start: GITGUARD_WALK_DEPTH levels and
+ *		GITGUARD_WALK_DIRS directories outside package trees; at
+ *		exit the run's start time: all of it up to
+ *		GITGUARD_EXIT_DIRS read, quiet leaves (unchanged during the
+ *		run, no directory inside) left unread
+ * @fn:		called with the path and its lstat
+ * @arg:	passed to @fn
+ *
+ * Context: supervisor, gitguard_collect() and gitguard_finish()
+ *
+ * Return: the directories counted (more than the bound: cut short)
+ */
+struct stat;
+size_t gitguard_walk(const char *root, time_t started,
+		     void (*fn)(void *, const char *, const struct stat *),
+		     void *arg);
+
 /* toolfiles.c: agents' project directories checked at exit, with why */
 extern const char *const gitguard_agent_dirs[];
 extern const char *const gitguard_agent_dirs_why[];
