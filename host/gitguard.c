@@ -11,21 +11,23 @@
  *  1. config_validate() (supervisor) lists the git dirs: the project's
  *     .git, the common and worktree dirs config.c resolved, each git dir
  *     below their worktrees/ and modules/, and the .git dirs of nested
- *     repositories found by a bounded walk of the tree. It parses each
- *     one's config and config.worktree (gitconfig.c) and hands back what
- *     they point at (core.hooksPath, include files, recursively) and the
- *     .git pointer files, which config.c protects like any protected path.
+ *     repositories found by a bounded walk of the tree (gitwalk.c). It
+ *     parses each one's config and config.worktree (gitconfig.c) and
+ *     hands back what they point at (core.hooksPath, include files,
+ *     recursively) and the .git pointer files, which config.c protects
+ *     like any protected path.
  *  2. run_jail() opens every git dir as an O_PATH descriptor before clone:
  *     the copies' sources and the copy-back's destinations, never looked
  *     up by path again.
- *  3. The command child, first thing in the view, makes a private tmpfs
- *     for each git dir and passes them to the supervisor in one message.
+ *  3. The command child, first thing in the view, makes a private dir
+ *     for each git dir (gitview.c) and passes them to the supervisor in
+ *     one message.
  *     The supervisor, idle meanwhile, fills in copies of the top-level
  *     files git replaces by lock and rename (HEAD, index, ORIG_HEAD,
  *     MERGE_*, packed-refs ...) and of the state dirs (rebase-merge/,
  *     sequencer/), reading through the descriptors of step 2; COMMAND
  *     does not run before it says it is done. The child attaches each
- *     tmpfs over its git dir (parents first) with read-write binds of
+ *     private dir over its git dir (parents first) with read-write binds of
  *     objects/, refs/, logs/, rr-cache/, lfs/, and read-only binds of
  *     everything else (config, hooks/, info/, commondir, gitdir,
  *     config.worktree ...). Anything git creates at the top level lands
@@ -61,12 +63,9 @@
 #define HOSTILE GITGUARD_RESOLVE
 #define STATE_DEPTH 6	/* directory levels of a state dir removed */
 #define MAX_ENTRIES GITGUARD_MAX_ENTRIES
-#define WALK_DEPTH 3		/* nested repositories: directory levels */
-#define WALK_DIRS 1024		/* nested repositories: directories read */
-#define WALK_ENTRIES 65536	/* nested repositories: entries per directory */
-#define EXIT_DEPTH 128		/* new repositories at exit: directory levels */
-#define EXIT_DIRS (1 << 18)	/* new repositories at exit: directories read */
-#define EXIT_ENTRIES (1 << 22)	/* ... entries per directory */
+#define WALK_DIRS GITGUARD_WALK_DIRS
+#define EXIT_DIRS GITGUARD_EXIT_DIRS
+#define EXIT_ENTRIES GITGUARD_EXIT_ENTRIES
 #define INCLUDE_DEPTH 4		/* include files within include files */
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
@@ -245,134 +244,6 @@ static void note_dotgit(struct gitguard *g, const char *path)
 		g->is_truncated = true;
 }
 
-struct walk {
-	char path[PATH_MAX];	/* of the directory being read */
-	size_t n_dirs;		/* directories read (or not: > WALK_DIRS) */
-	void (*fn)(void *, const char *, const struct stat *);
-	void *arg;
-	int max_depth;		/* directory levels gone down */
-	size_t max_dirs;	/* directories read */
-	bool is_whole;		/* package trees too (node_modules) */
-	time_t started;		/* with is_whole: the run's start */
-	bool is_cut;		/* a directory was not read whole */
-};
-
-/*
- * At exit: may directory @name of @dir be left unread? One whose entries
- * did not change during the run (the kernel sets ctime) and that holds no
- * directory (two links) has no new .git and no git dir below it. A .git
- * file there rewritten in place can only name a git dir, and every git
- * dir in the tree is found and judged where it lies.
- */
-static bool is_quiet_leaf(const struct walk *w, int dir, const char *name)
-{
-	struct stat st;
-
-	return w->is_whole &&
-	       fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode) && st.st_nlink == 2 &&
-	       st.st_ctim.tv_sec + 1 < w->started;
-}
-
-/*
- * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
- * for each .git entry, go down into the other directories. Names are
- * looked up beside their directory's descriptor, never through the
- * whole path, and a path is made only for what is used.
- */
-static void walk_dir(struct walk *w, int fd, int depth)
-{
-	DIR *d = fdopendir(fd);
-	size_t len = strlen(w->path), n = 0;
-	struct dirent *e;
-	/* HEAD, objects/, refs/ (or a commondir naming them) seen: a git dir */
-	unsigned int bare = 0;
-	struct stat st;
-
-	if (!d) {
-		close(fd);
-		return;
-	}
-	/* The tree is the jail's: a huge directory must not stall us */
-	while ((e = readdir(d)) &&
-	       n++ < (w->is_whole ? EXIT_ENTRIES : WALK_ENTRIES)) {
-		const char *name = e->d_name;
-		bool is_dotgit = !strcmp(name, ".git");
-		size_t nl = strlen(name);
-		int sub;
-
-		bare |= (e->d_type == DT_REG && !strcmp(name, "HEAD")) |
-			(e->d_type == DT_DIR && !strcmp(name, "objects")) << 1 |
-			(e->d_type == DT_DIR && !strcmp(name, "refs")) << 2 |
-			(e->d_type == DT_REG && !strcmp(name, "commondir")) << 3;
-
-		/* Package trees hold no repository of the project's own */
-		if (!is_dotgit &&
-		    (e->d_type != DT_DIR || !strcmp(name, ".") ||
-		     !strcmp(name, "..") ||
-		     (!w->is_whole && !strcmp(name, "node_modules")) ||
-		     depth + 1 > w->max_depth))
-			continue;
-		/* Beyond PATH_MAX: unreachable by path, as before */
-		if (len + 1 + nl >= sizeof(w->path))
-			continue;
-		w->path[len] = '/';
-		memcpy(w->path + len + 1, name, nl + 1);
-		if (is_dotgit) {
-			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
-			    0)
-				w->fn(w->arg, w->path, &st);
-		} else if (!is_quiet_leaf(w, dirfd(d), name) &&
-			   ++w->n_dirs <= w->max_dirs) {
-			sub = openat(dirfd(d), name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					     O_NONBLOCK | O_CLOEXEC);
-			if (sub >= 0)
-				walk_dir(w, sub, depth + 1);
-		}
-		w->path[len] = '\0';
-	}
-	/* Cut short: said like too many directories */
-	if (e)
-		w->is_cut = true;
-	/* A bare repository in the tree: git run inside it obeys its config */
-	if (((bare & 7) == 7 || (bare & 9) == 9) && depth > 0 &&
-	    fstat(dirfd(d), &st) == 0)
-		w->fn(w->arg, w->path, &st);
-	closedir(d);
-}
-
-/*
- * Call @fn for each .git entry in the tree @root, and each directory
- * below it that is a git dir itself (a bare repository), within the walk's
- * bounds: at start WALK_DEPTH levels and WALK_DIRS directories outside
- * package trees; at exit (@started: the run's start time) all of it up
- * to EXIT_DIRS read, quiet leaves left unread. Return: the directories
- * counted (more than the bound: cut short)
- */
-static size_t walk_dotgit(const char *root, time_t started,
-			  void (*fn)(void *, const char *, const struct stat *),
-			  void *arg)
-{
-	autofree struct walk *w = xcalloc(1, sizeof(*w));
-	int fd;
-
-	if (strlen(root) >= sizeof(w->path))
-		return 0;
-	memcpy(w->path, root, strlen(root) + 1);
-	w->n_dirs = 1;
-	w->fn = fn;
-	w->arg = arg;
-	w->is_whole = started != 0;
-	w->started = started;
-	w->max_depth = w->is_whole ? EXIT_DEPTH : WALK_DEPTH;
-	w->max_dirs = w->is_whole ? EXIT_DIRS : WALK_DIRS;
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0)
-		walk_dir(w, fd, 0);
-	return w->is_cut ? SIZE_MAX : w->n_dirs;
-}
-
 static void found_at_start(void *arg, const char *path, const struct stat *st)
 {
 	struct gitguard *g = arg;
@@ -514,7 +385,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		    cfg->mounts[i].kind == MOUNT_RW &&
 		    is_git_dir(cfg->mounts[i].path))
 			add_git_dir(g, cfg->mounts[i].path, 0);
-	if (walk_dotgit(cfg->project, 0, found_at_start, g) > WALK_DIRS)
+	if (gitguard_walk(cfg->project, 0, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
@@ -928,7 +799,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	 * The whole tree: a repository made anywhere is one host git enters
 	 * once the person's `git add -A` makes it a gitlink
 	 */
-	if (g && walk_dotgit(cfg->project, g->started, found_at_exit, r) >
+	if (g && gitguard_walk(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
 		warn("git: the project has more than %d directories, or a "
 		     "directory more than %d entries: new repositories were "
@@ -968,6 +839,8 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		if (tmp_fd[g->n_dirs + i] >= 0)
 			gitlogs_copy_back(run, tmp_fd[g->n_dirs + i],
 					  g->dir_fd[i], g->dir[i]);
+		if (gitlogs_is_private(tmp_fd[g->n_dirs + i]))
+			r->logs_private |= UINT64_C(1) << i;
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {

@@ -8,8 +8,9 @@
  * So the jail never writes the real logs/: in its private git dir,
  * logs/ is an overlay whose lower layer is the real one (or an empty
  * directory where there is none yet) and whose upper and work dirs lie in
- * a tmpfs of their own, made by the command child and passed to the
- * supervisor with the private git dirs' (MSG_GITFS). The jail sees every
+ * a directory of the private git dirs' tmpfs that the jail's view never
+ * shows, made by the command child and passed to the supervisor with the
+ * private git dirs' (MSG_GITFS). The jail sees every
  * reflog and appends to copies in the upper layer.
  *
  * At a normal exit the supervisor copies back from the upper layer only
@@ -24,7 +25,10 @@
  *
  * Where overlayfs cannot be mounted the real logs/ is bound read-write as
  * before, and symlinks made there are removed at exit
- * (gitnew_drop_symlinks()).
+ * (gitnew_drop_symlinks()). The child marks the upper tmpfs once the
+ * overlay is in place (mounted/, beside upper/ where the jail never
+ * reaches): then the real logs/ was never the jail's to write, and that
+ * search leaves it out.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -43,11 +47,14 @@
 
 /* ---- the command child: the overlay ----------------------------------- */
 
-int gitlogs_new_upper(void)
+int gitlogs_new_upper(int tmp, const char *name)
 {
 	static const char *const dirs[] = { "upper", "work", "lower" };
-	int fd = fsview_new_tmpfs("0755");
+	int fd;
 
+	if (mkdirat(tmp, name, 0755) < 0)
+		return -errno;
+	fd = openat2_fd(tmp, name, O_RDONLY | O_DIRECTORY, HOSTILE);
 	for (size_t i = 0; fd >= 0 && i < ARRAY_SIZE(dirs); i++) {
 		if (mkdirat(fd, dirs[i], 0755) < 0) {
 			int err = -errno;
@@ -102,7 +109,18 @@ int gitlogs_mount(int src, int dst, int up)
 		return -errno;
 	if (move_mount(mnt, "", dst, "logs", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
+	/* Unmarked, the exit looks for symlinks in the real logs/ as well */
+	(void)mkdirat(up, "mounted", 0700);
 	return 0;
+}
+
+bool gitlogs_is_private(int up)
+{
+	struct stat st;
+
+	return up >= 0 &&
+	       fstatat(up, "mounted", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
 }
 
 /* ---- the supervisor, at a normal exit: the copy back ------------------ */

@@ -529,7 +529,9 @@ void gitnew_drop_symlinks(struct gitnew *r)
 			int fd;
 
 			if (gitguard_kind_of(shared[k], true, &max) !=
-			    GITGUARD_RW_DIR)
+				    GITGUARD_RW_DIR ||
+			    (!strcmp(shared[k], "logs") &&
+			     (r->logs_private & (UINT64_C(1) << i))))
 				continue;
 			fd = openat2_fd(g->dir_fd[i], shared[k],
 					O_RDONLY | O_DIRECTORY | O_NONBLOCK,

@@ -2,24 +2,26 @@
 /*
  * gitview.c - the private git dirs in the jail's view (gitguard.c step 3)
  *
- * In the command child, before pivot_root(): a tmpfs is attached over
- * each guarded git dir, parents first, and filled from the real one,
+ * In the command child, before pivot_root(): a private dir (a clone of
+ * one directory of a tmpfs made for them all, the logs/ layers beside
+ * them) is attached over each guarded git dir, parents first, and
+ * filled from the real one,
  * which the supervisor opened before the jail existed and which is
  * reopened here and checked to be the same directory: the real
  * objects/, refs/, rr-cache/, lfs/ read-write, logs/ an overlay over the
  * real one (gitlogs.c), everything else
  * read-only; worktrees/ and modules/ are directories of the tmpfs where
- * each git dir below gets its own tmpfs. Every name is opened beneath its
+ * each git dir below gets its own private dir. Every name is opened beneath its
  * directory without following a symlink; a top-level symlink is
  * recreated in the tmpfs, where it can do no harm.
  *
  * The copies of the state files and dirs git replaces by lock and rename
  * (HEAD, index, rebase-merge/ ...) and the project's info/exclude are
  * made meanwhile by the supervisor, which is idle then: the child makes
- * the tmpfs mounts first and passes them (MSG_GITFS), and waits for
+ * the private dirs first and passes them (MSG_GITFS), and waits for
  * MSG_GIT_FILLED before COMMAND runs. The supervisor reads the real git
  * dirs through the descriptors it opened before the jail existed, and
- * writes only into the new tmpfs mounts, before anything of the jail
+ * writes only into the new tmpfs, before anything of the jail
  * runs; killed meanwhile, it leaves nothing on the host, and the jail,
  * which never gets MSG_GIT_FILLED, never runs COMMAND.
  */
@@ -346,42 +348,89 @@ static void fill_private(const struct jail_config *cfg, size_t i, int src,
 	closedir(dir);
 }
 
+/* Directory @name of @tmp, made, opened to be written beneath */
+static int new_dir(int tmp, const char *name)
+{
+	if (mkdirat(tmp, name, 0755) < 0)
+		return -errno;
+	return openat2_fd(tmp, name, O_RDONLY | O_DIRECTORY, HOSTILE);
+}
+
+/*
+ * One tmpfs for every git dir: a mount of its own each, and one each for
+ * the logs/ layers, cost a superblock apiece to make and to tear down.
+ * The jail sees only clones of the private dirs (a clone's root is its
+ * top: the logs/ layers beside them stay out of reach).
+ */
 int *gitguard_new_private(const struct jail_config *cfg)
 {
 	const struct gitguard *g = cfg->git;
-	int *fds;
+	int *fds, tmp;
 
 	if (!g || !g->n_dirs)
 		return NULL;
-	fds = xcalloc(2 * g->n_dirs, sizeof(*fds));
+	tmp = fsview_new_tmpfs("0755");
+	if (tmp < 0) {
+		errno = -tmp;
+		die_errno("git dirs: private tmpfs");
+	}
+	fds = xcalloc(2 * g->n_dirs + 1, sizeof(*fds));
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		fds[i] = fsview_new_tmpfs("0755");
-		fds[g->n_dirs + i] = gitlogs_new_upper();
+		char name[32];
+
+		snprintf(name, sizeof(name), "git%zu", i);
+		fds[i] = new_dir(tmp, name);
+		snprintf(name, sizeof(name), "logs%zu", i);
+		fds[g->n_dirs + i] = gitlogs_new_upper(tmp, name);
 		if (fds[i] < 0 || fds[g->n_dirs + i] < 0) {
 			errno = fds[i] < 0 ? -fds[i] : -fds[g->n_dirs + i];
 			die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
 		}
 	}
+	fds[2 * g->n_dirs] = tmp;
 	return fds;
 }
 
 /*
- * Attach private tmpfs @mnt right over git dir @i in the view (no scratch
- * mount: unmounting one would cost an RCU grace period)
+ * Attach a clone of private dir @dir right over git dir @i in the view (no
+ * scratch mount: unmounting one would cost an RCU grace period).
+ * Return: the clone, attached, where the binds go
  */
-static void attach_tmpfs(const struct gitguard *g, size_t i, int root_fd,
-			 int mnt)
+static int attach_private(const struct gitguard *g, size_t i, int root_fd,
+			  int dir)
 {
 	autoclose int dst = fsview_open_target(root_fd, g->dir[i], true);
+	int mnt;
 
 	if (dst < 0) {
 		errno = -dst;
 		die_errno("git dir \"%s\": private tmpfs", g->dir[i]);
 	}
-	if (move_mount(mnt, "", dst, "",
+	mnt = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					 AT_EMPTY_PATH);
+	if (mnt < 0 ||
+	    move_mount(mnt, "", dst, "",
 		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		die_errno("git dir \"%s\": attach the private tmpfs",
 			  g->dir[i]);
+	return mnt;
+}
+
+/*
+ * Attach the private git dirs' tmpfs itself over the first real git dir
+ * in the host's tree of this mount namespace (@src, which stays open: it
+ * still reads the directory below). Never attached, it would be
+ * dissolved when the supervisor closes its last descriptor, after an RCU
+ * grace period of its own (about 0.1 ms at every exit); attached, it goes
+ * with the old root pivot() detaches, at the namespace's end. Nothing of
+ * the jail can reach it there.
+ */
+static void hide_tmpfs(const struct gitguard *g, int src, int tmp)
+{
+	if (move_mount(tmp, "", src, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die_errno("git dir \"%s\": attach the private tmpfs",
+			  g->dir[0]);
 }
 
 void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
@@ -391,12 +440,14 @@ void gitguard_build(const struct jail_config *cfg, int root_fd, int *src,
 
 	if (!g || !g->n_dirs || !src || !tmp)
 		return;
+	hide_tmpfs(g, src[0], tmp[2 * g->n_dirs]);
+	close(tmp[2 * g->n_dirs]);
 	/* Parents first: a nested one goes on the directory its parent made */
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		/* The descriptor from fsmount() names the mount's root */
-		attach_tmpfs(g, i, root_fd, tmp[i]);
-		fill_private(cfg, i, TAKE_FD(src[i]), tmp[i],
-			     tmp[g->n_dirs + i]);
+		int mnt = attach_private(g, i, root_fd, tmp[i]);
+
+		fill_private(cfg, i, TAKE_FD(src[i]), mnt, tmp[g->n_dirs + i]);
+		close(mnt);
 		close(tmp[i]);
 		close(tmp[g->n_dirs + i]);
 	}

@@ -538,6 +538,36 @@ void githead_note(struct gitguard *g);
  */
 void githead_check(const struct jail_run *run, const struct gitguard *g);
 
+/* gitwalk.c: the bounds of the walks for .git entries */
+#define GITGUARD_WALK_DEPTH 3	/* at start: directory levels */
+#define GITGUARD_WALK_DIRS 1024	/* at start: directories read */
+#define GITGUARD_WALK_ENTRIES 65536	/* at start: entries per directory */
+#define GITGUARD_EXIT_DEPTH 128	/* at exit: directory levels */
+#define GITGUARD_EXIT_DIRS (1 << 18)	/* at exit: directories read */
+#define GITGUARD_EXIT_ENTRIES (1 << 22)	/* ... entries per directory */
+
+/**
+ * gitguard_walk() - Call @fn for each .git entry in the tree @root, and
+ * each directory below it that is a git dir itself (a bare repository),
+ * within the walk's bounds
+ * @root:	the project
+ * @started:	0 at start: GITGUARD_WALK_DEPTH levels and
+ *		GITGUARD_WALK_DIRS directories outside package trees; at
+ *		exit the run's start time: all of it up to
+ *		GITGUARD_EXIT_DIRS read, quiet leaves (unchanged during the
+ *		run, no directory inside) left unread
+ * @fn:		called with the path and its lstat
+ * @arg:	passed to @fn
+ *
+ * Context: supervisor, gitguard_collect() and gitguard_finish()
+ *
+ * Return: the directories counted (more than the bound: cut short)
+ */
+struct stat;
+size_t gitguard_walk(const char *root, time_t started,
+		     void (*fn)(void *, const char *, const struct stat *),
+		     void *arg);
+
 /* toolfiles.c: agents' project directories checked at exit, with why */
 extern const char *const gitguard_agent_dirs[];
 extern const char *const gitguard_agent_dirs_why[];
@@ -601,7 +631,7 @@ void gitguard_open(struct gitguard *g);
 int *gitguard_open_sources(const struct jail_config *cfg);
 
 /**
- * gitguard_new_private() - A new tmpfs for each guarded git dir
+ * gitguard_new_private() - A private dir for each guarded git dir
  * @cfg:	validated configuration
  *
  * Context: command child, with the view's sources, before the view: the
@@ -609,9 +639,10 @@ int *gitguard_open_sources(const struct jail_config *cfg);
  * (gitguard_fill()) while the view is built; it copies back from them at
  * exit (gitguard_finish())
  *
- * Return: one detached mount per git dir, in order, then as many for
- *	   their logs/ upper layers (gitlogs_new_upper()), or NULL; dies on
- *	   failure
+ * Return: one directory per git dir, in order, then as many for their
+ *	   logs/ layers (gitlogs_new_upper()), all in one new tmpfs whose
+ *	   detached mount follows them, for gitguard_build(); or NULL; dies
+ *	   on failure
  */
 int *gitguard_new_private(const struct jail_config *cfg);
 
@@ -638,9 +669,9 @@ int gitguard_fill(const struct jail_config *cfg, const int *tmp_fd,
  * @cfg:	validated configuration
  * @root_fd:	the new root, before pivot
  * @src:	from gitguard_open_sources(); taken over
- * @tmp:	from gitguard_new_private(); taken over: each is attached
- *		over its git dir and given its binds (the supervisor makes
- *		the copies)
+ * @tmp:	from gitguard_new_private(); taken over: a clone of each
+ *		private dir is attached over its git dir and given its
+ *		binds (the supervisor makes the copies)
  *
  * Context: command child, in the new mount namespace, after the project
  * and the other binds are in place and before the protected paths
@@ -685,6 +716,7 @@ struct gitnew {
 	size_t n_judged;
 	size_t n_kept;
 	int depth;		/* new repositories being looked into */
+	uint64_t logs_private;	/* bit i: git dir i's logs/ an overlay */
 };
 
 /**
@@ -810,13 +842,16 @@ void gitguard_audit(const struct jail_run *run, const char *ev,
 /* ---- gitlogs.c: logs/ as an overlay ---------------------------------- */
 
 /**
- * gitlogs_new_upper() - A tmpfs for the upper layer of one git dir's logs/
+ * gitlogs_new_upper() - A directory for the layers of one git dir's logs/
+ * @tmp:	the private git dirs' tmpfs (gitguard_new_private()), never
+ *		shown in the jail's view
+ * @name:	the directory's name in it
  *
  * Holds upper/, work/ and an empty lower/ (for a git dir without logs/).
  * Context: the command child, gitguard_new_private()
  * Return: its descriptor, or -errno
  */
-int gitlogs_new_upper(void);
+int gitlogs_new_upper(int tmp, const char *name);
 
 /**
  * gitlogs_mount() - Mount logs/ of a private git dir as an overlay
@@ -829,6 +864,15 @@ int gitlogs_new_upper(void);
  * caller binds the real logs/ instead
  */
 int gitlogs_mount(int src, int dst, int up);
+
+/**
+ * gitlogs_is_private() - Was logs/ an overlay over the real one (@up
+ * marked by gitlogs_mount()), so that the jail never wrote the real one?
+ * @up:		from gitlogs_new_upper(), received from the child, or -1
+ *
+ * Context: supervisor, after the jail is gone
+ */
+bool gitlogs_is_private(int up);
 
 /**
  * gitlogs_copy_back() - Copy the reflogs the jail wrote to the real logs/

@@ -87,20 +87,33 @@ static bool has_active_hook(const char *dir)
 	return found;
 }
 
-/* Is some hooks directory git uses here holding an active hook? */
-static bool hooks_installed(const struct gitguard *g)
-{
-	for (size_t i = 0; i < g->n_dirs; i++) {
-		autofree char *h = xasprintf("%s/hooks", g->dir[i]);
+/*
+ * Which git dirs' hooks/ hold an active hook (bit i for g->dir[i]), and
+ * whether some hooks directory git uses here does (theirs or one
+ * core.hooksPath names): each directory read once
+ */
+struct hooks_seen {
+	uint64_t active;
+	bool is_any;
+};
 
-		if (has_active_hook(h))
-			return true;
+static struct hooks_seen hooks_installed(const struct gitguard *g)
+{
+	struct hooks_seen h = { 0, false };
+
+	_Static_assert(GITGUARD_MAX_DIRS <= 64, "one bit per git dir");
+	for (size_t i = 0; i < g->n_dirs; i++) {
+		autofree char *dir = xasprintf("%s/hooks", g->dir[i]);
+
+		if (has_active_hook(dir))
+			h.active |= UINT64_C(1) << i;
 	}
-	for (size_t i = 0; i < g->n_protect; i++)
+	h.is_any = h.active != 0;
+	for (size_t i = 0; i < g->n_protect && !h.is_any; i++)
 		if (g->protect_why[i] == gitguard_hooks_path_why &&
 		    has_active_hook(g->protect[i]))
-			return true;
-	return false;
+			h.is_any = true;
+	return h;
 }
 
 /* The working trees of the git dirs named .git: the project's and more */
@@ -110,23 +123,31 @@ static bool hooks_installed(const struct gitguard *g)
  * directory in use), so that nested repositories add few paths
  */
 static void protect_in_trees(struct gitguard *g, const char *const *names,
-			     size_t n, bool only_present, bool need_hooks,
+			     size_t n, bool only_present,
+			     const struct hooks_seen *need_hooks,
 			     const char *why)
 {
+	size_t plen = strlen(g->project);
+
 	for (size_t i = 0; i <= g->n_dirs; i++) {
 		autofree char *top = NULL;
-		autofree char *hooks = NULL;
 		size_t len;
 
 		if (i == g->n_dirs) {
-			if (need_hooks && !hooks_installed(g))
+			if (need_hooks && !need_hooks->is_any)
 				continue;
 			top = xstrdup(g->project);
 		} else {
 			len = strlen(g->dir[i]);
-			hooks = xasprintf("%s/hooks", g->dir[i]);
+			/*
+			 * The project's own .git: done last, as the project,
+			 * where any hooks directory in use counts
+			 */
 			if (len <= 5 || strcmp(g->dir[i] + len - 5, "/.git") ||
-			    (need_hooks && !has_active_hook(hooks)))
+			    (len - 5 == plen &&
+			     !strncmp(g->dir[i], g->project, plen)) ||
+			    (need_hooks &&
+			     !(need_hooks->active & (UINT64_C(1) << i))))
 				continue;
 			top = xasprintf("%.*s", (int)(len - 5), g->dir[i]);
 		}
@@ -161,11 +182,13 @@ static void protect_agent_dirs(struct gitguard *g)
 
 void gitguard_protect_tool_files(struct gitguard *g)
 {
+	struct hooks_seen hooks = hooks_installed(g);
+
 	protect_agent_dirs(g);
 	protect_in_trees(g, manager_files, ARRAY_SIZE(manager_files), false,
-			 true, "an installed git hook runs what it names");
+			 &hooks, "an installed git hook runs what it names");
 	protect_in_trees(g, trusted_files, ARRAY_SIZE(trusted_files), true,
-			 false,
+			 NULL,
 			 "mise runs its hooks and env scripts, trusted by "
 			 "path");
 }

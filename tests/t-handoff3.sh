@@ -139,6 +139,25 @@ assert_status "rewritten .git file: host git there runs nothing" 1 \
 rm -f "$marker"
 host_check "rewritten .git file" "$p"
 
+# 2c2. repositories made in an old directory of 3,000 entries (its listing
+# takes several reads) deep below directories that did not change during
+# the run: each is found at exit
+p=$(newrepo deep-crowd)
+cd "$p" || exit 1
+u mkdir -p v/a/b/crowd
+u sh -c 'cd v/a/b/crowd && seq -f "f%04g" 3000 | xargs touch'
+sleep 2	# the run starts in a later second than what was made before
+out=$(jg -- sh -c 'for r in r1 r2 r3 r4 r5 r6; do
+	git init -q "v/a/b/crowd/$r" &&
+	git -C "v/a/b/crowd/$r" config core.fsmonitor "$1" || exit 1
+	done && echo planted' sh "touch $marker" 2>&1)
+assert_match "crowded directory: made inside" "planted" "$out"
+assert_eq "crowded directory: each new repository moved aside" 6 \
+	"$(printf '%s\n' "$out" |
+		grep -c 'new repository ".*/v/a/b/crowd/r[1-6]/.git" .*moved aside')"
+hgit add -A >/dev/null 2>&1
+host_check "crowded directory" "$p"
+
 # 2d. the names things are moved aside to, made beforehand by the jail so
 # that the move fails and the repository stays in place
 p=$(newrepo aside-names)
