@@ -239,9 +239,9 @@ static void set_nodelay(int fd)
 
 /*
  * Why the last broker_dial() failed, for net.error and the 502's text:
- * each broker process dials for its one connection
+ * each connection's thread dials for its one connection
  */
-static const char *dial_error = "no address";
+static __thread const char *dial_error = "no address";
 
 static const char *connect_error(int err)
 {
@@ -444,21 +444,23 @@ int broker_http_start(const struct fwd_params *p, int jail_fd,
 		      const struct upstream_proxy *px,
 		      const struct broker_dest *dest)
 {
-	pid_t pid;
-	int slot;
+	struct icpt_handoff ho = { .is_plain = true,
+				   .host_port = h->host_port,
+				   .dest = *dest,
+				   .px = *px };
+	int err;
 
-	/* Loaded once here, the trust store serves every broker process */
+	/* Loaded once here, the trust store serves every connection */
 	(void)crypto_tls_client_init();
-	slot = broker_slot();
-	pid = slot < 0 ? -1 : fork();
-	if (pid < 0) {
-		log_refused(p, host, slot < 0 ? "too many brokered requests" :
-						"cannot start the broker");
+	snprintf(ho.host, sizeof(ho.host), "%s", host);
+	snprintf(ho.name, sizeof(ho.name), "%s", h->host);
+	err = icpt_hand_off(p, jail_fd, &ho);
+	if (err < 0) {
+		log_refused(p, host, err == -EAGAIN ?
+					     "too many brokered requests" :
+					     "cannot start the broker");
 		return BROKER_REFUSED;
 	}
-	if (pid == 0)
-		broker_serve_plain(p, jail_fd, host, h, px, dest);
-	broker_brokers[slot] = pid;
 	return BROKER_TAKEN;
 }
 

@@ -752,11 +752,12 @@ int crypto_ca_new(const char *const *names, size_t n, const char *cn,
 }
 
 /*
- * ALPN towards the jail. The process serves one connection, so the hook
- * that decides on h2 is the process's (crypto_tls_accept_alpn()).
+ * ALPN towards the jail. A handshake runs on its connection's thread,
+ * so the hook that decides on h2 is the thread's
+ * (crypto_tls_accept_alpn()).
  */
-static crypto_alpn_hook alpn_hook;
-static void *alpn_arg;
+static __thread crypto_alpn_hook alpn_hook;
+static __thread void *alpn_arg;
 
 /* Is the protocol @name (@len bytes) in the ALPN list @in? */
 static const unsigned char *alpn_find(const unsigned char *in,
