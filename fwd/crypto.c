@@ -121,6 +121,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_accept)                                                          \
 	X(SSL_CTX_set_options)                                                 \
 	X(SSL_set_read_ahead)                                                  \
+	X(SSL_free_buffers)                                                    \
 	X(SSL_get_rbio)                                                        \
 	X(SSL_get_wbio)                                                        \
 	X(SSL_set0_wbio)                                                       \
@@ -467,6 +468,13 @@ void crypto_tls_close_notify(struct crypto_tls *t)
 {
 	/* Non-blocking: sent if the socket takes it, else nothing */
 	ssl_fn.SSL_shutdown(t->ssl);
+}
+
+void crypto_tls_idle(struct crypto_tls *t)
+{
+	/* Refused (and harmless) while a record is buffered either way */
+	if (t)
+		(void)ssl_fn.SSL_free_buffers(t->ssl);
 }
 
 size_t crypto_tls_pending(struct crypto_tls *t)
