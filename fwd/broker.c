@@ -19,8 +19,9 @@
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
  *
- * Every broker process, of either kind, holds a slot of brokers[], so
- * that one table bounds them all and broker_stop_all() reaches them.
+ * The interception process, which serves both kinds on threads
+ * (icptthread.c), holds a slot of brokers[], so that broker_stop_all()
+ * and broker_revoke() reach it.
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,8 +39,8 @@
 #include "fwd/internal.h"
 
 /*
- * The broker processes alive, so that a jail cannot make the forwarder
- * fork without bound. They reap themselves (SIGCHLD is ignored), so
+ * The broker processes alive (the interception process, icptthread.c),
+ * so that a jail cannot make the forwarder fork without bound. They reap themselves (SIGCHLD is ignored), so
  * liveness is asked with kill(0): a pid recycled meanwhile by another
  * process of the user holds its slot a little longer, nothing worse.
  */

@@ -47,8 +47,13 @@
 #include "jail.h"
 #include "fwd/icpt.h"
 
-/* Reserved for a thread's stack: only the pages it uses are memory */
+/* Reserved for a thread's stack: only the pages it uses are memory (the
+ * sanitizers' redzones make frames several times larger) */
+#ifdef JAIL_SANITIZE
+#define ICPT_STACK (1 << 20)
+#else
 #define ICPT_STACK (256 << 10)
+#endif
 
 /* Kept below the caller of icpt_stack_release(): its callees' frames */
 #define ICPT_STACK_KEEP 2048

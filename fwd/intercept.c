@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * intercept.c - the interception processes: one per connection to a host
- * a secret is bound to (or a --hold-push host), every request framed,
+ * intercept.c - the interception process's connections: each one to a
+ * host a secret is bound to (or a --hold-push host), every request framed,
  * judged, substituted and relayed, pushes held for an answer (held
  * pushes: heldpush.c; answers: answers.c; HTTP/2: h2.c)
  *
@@ -9,7 +9,8 @@
  * plain HTTP there; the gateway redirects it to the forwarder like every
  * other connection. For such a request the forwarder resolves HOST and
  * keeps the addresses the policy allows, as for any connection (dial.c),
- * then forks one broker process per connection (serve_plain()) with
+ * then hands the connection to the interception process
+ * (broker_serve_plain(), on a thread of its own: icptthread.c) with
  * them, which connects to port 443 of the first that answers (or asks
  * the host's upstream proxy to, with CONNECT), speaks TLS with
  * certificate and host name verification against the host's trust store
@@ -22,15 +23,17 @@
  * connection waits for the first one's answer, then is sent on a new
  * connection. Intercepted connections do the same for the requests whose
  * end a server could see elsewhere (icpt_is_last()).
- * Blocking I/O in a process of its own keeps the forwarder's loop free.
+ * Blocking I/O on a thread of the interception process keeps the
+ * forwarder's loop free.
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
  *
  * TLS straight to a bound host is intercepted (broker_tls()): the
  * forwarder signs a certificate for the name with the jail's CA (once per
- * name, kept for the processes it forks later) and forks a process for
- * the connection, which terminates the jail's TLS with it (ALPN h2 only
+ * name, kept for the process it forks later) and hands the connection
+ * to the interception process, whose thread for it (broker_serve_tls())
+ * terminates the jail's TLS with it (ALPN h2 only
  * when the host chose h2 too: then h2.c bridges the two HTTP/2
  * connections instead), dials the host as above, and relays
  * request after request on the kept-alive connection: each head passes
@@ -54,8 +57,9 @@
  * ref. A push body that cannot be read (compressed, malformed, too long
  * a command list) is refused, never sent unasked.
  *
- * Every broker process, of either kind, holds a slot of brokers[], so
- * that one table bounds them all and broker_stop_all() reaches them.
+ * The interception process holds a slot of brokers[], so that
+ * broker_stop_all() and broker_revoke() reach it; it serves at most
+ * BROKER_MAX connections of either kind at once (icptthread.c).
  */
 #include <fcntl.h>
 #include <malloc.h>

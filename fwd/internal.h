@@ -317,9 +317,10 @@ void broker_serve_tls(const struct fwd_params *p, int jail_fd,
 		      const struct icpt_handoff *h);
 
 /*
- * Fork the broker process for a connection broker_http() or broker_tls()
- * wanted, with the addresses it may dial (@dest, copied). @host: the
- * bound host, @h: the connection's first head, peeked at again.
+ * Hand a connection broker_http() or broker_tls() wanted to the
+ * interception process (forked now if need be), with the addresses it
+ * may dial (@dest, copied). @host: the bound host, @h: the connection's
+ * first head, peeked at again.
  * Return: BROKER_TAKEN, or BROKER_REFUSED (logged)
  */
 int broker_http_start(const struct fwd_params *p, int jail_fd,
