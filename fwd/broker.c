@@ -19,8 +19,9 @@
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
  *
- * Every broker process, of either kind, holds a slot of brokers[], so
- * that one table bounds them all and broker_stop_all() reaches them.
+ * The interception process, which serves both kinds on threads
+ * (icptthread.c), holds a slot of brokers[], so that broker_stop_all()
+ * and broker_revoke() reach it.
  */
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,8 +39,8 @@
 #include "fwd/internal.h"
 
 /*
- * The broker processes alive, so that a jail cannot make the forwarder
- * fork without bound. They reap themselves (SIGCHLD is ignored), so
+ * The broker processes alive (the interception process, icptthread.c),
+ * so that a jail cannot make the forwarder fork without bound. They reap themselves (SIGCHLD is ignored), so
  * liveness is asked with kill(0): a pid recycled meanwhile by another
  * process of the user holds its slot a little longer, nothing worse.
  */
@@ -239,9 +240,9 @@ static void set_nodelay(int fd)
 
 /*
  * Why the last broker_dial() failed, for net.error and the 502's text:
- * each broker process dials for its one connection
+ * each connection's thread dials for its one connection
  */
-static const char *dial_error = "no address";
+static __thread const char *dial_error = "no address";
 
 static const char *connect_error(int err)
 {
@@ -444,21 +445,23 @@ int broker_http_start(const struct fwd_params *p, int jail_fd,
 		      const struct upstream_proxy *px,
 		      const struct broker_dest *dest)
 {
-	pid_t pid;
-	int slot;
+	struct icpt_handoff ho = { .is_plain = true,
+				   .host_port = h->host_port,
+				   .dest = *dest,
+				   .px = *px };
+	int err;
 
-	/* Loaded once here, the trust store serves every broker process */
+	/* Loaded once here, the trust store serves every connection */
 	(void)crypto_tls_client_init();
-	slot = broker_slot();
-	pid = slot < 0 ? -1 : fork();
-	if (pid < 0) {
-		log_refused(p, host, slot < 0 ? "too many brokered requests" :
-						"cannot start the broker");
+	snprintf(ho.host, sizeof(ho.host), "%s", host);
+	snprintf(ho.name, sizeof(ho.name), "%s", h->host);
+	err = icpt_hand_off(p, jail_fd, &ho);
+	if (err < 0) {
+		log_refused(p, host, err == -EAGAIN ?
+					     "too many brokered requests" :
+					     "cannot start the broker");
 		return BROKER_REFUSED;
 	}
-	if (pid == 0)
-		broker_serve_plain(p, jail_fd, host, h, px, dest);
-	broker_brokers[slot] = pid;
 	return BROKER_TAKEN;
 }
 

@@ -121,6 +121,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_accept)                                                          \
 	X(SSL_CTX_set_options)                                                 \
 	X(SSL_set_read_ahead)                                                  \
+	X(SSL_free_buffers)                                                    \
 	X(SSL_get_rbio)                                                        \
 	X(SSL_get_wbio)                                                        \
 	X(SSL_set0_wbio)                                                       \
@@ -469,6 +470,13 @@ void crypto_tls_close_notify(struct crypto_tls *t)
 	ssl_fn.SSL_shutdown(t->ssl);
 }
 
+void crypto_tls_idle(struct crypto_tls *t)
+{
+	/* Refused (and harmless) while a record is buffered either way */
+	if (t)
+		(void)ssl_fn.SSL_free_buffers(t->ssl);
+}
+
 size_t crypto_tls_pending(struct crypto_tls *t)
 {
 	int n = ssl_fn.SSL_pending(t->ssl);
@@ -752,11 +760,12 @@ int crypto_ca_new(const char *const *names, size_t n, const char *cn,
 }
 
 /*
- * ALPN towards the jail. The process serves one connection, so the hook
- * that decides on h2 is the process's (crypto_tls_accept_alpn()).
+ * ALPN towards the jail. A handshake runs on its connection's thread,
+ * so the hook that decides on h2 is the thread's
+ * (crypto_tls_accept_alpn()).
  */
-static crypto_alpn_hook alpn_hook;
-static void *alpn_arg;
+static __thread crypto_alpn_hook alpn_hook;
+static __thread void *alpn_arg;
 
 /* Is the protocol @name (@len bytes) in the ALPN list @in? */
 static const unsigned char *alpn_find(const unsigned char *in,

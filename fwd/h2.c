@@ -38,6 +38,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "fwd/h2.h"
 
@@ -830,23 +831,38 @@ static void h2_loop(struct h2 *x)
  * icpt_h2_relay() - Bridge the jail's HTTP/2 connection to the host's
  * @ic:		the connection, both sides having chosen h2
  *
- * Context: the interception process, after both handshakes
+ * Context: the connection's thread in the interception process, after
+ * both handshakes; what it holds stays in @ic->h2 until icpt_h2_free()
  */
 void icpt_h2_relay(struct icpt *ic)
 {
-	static struct h2 x;
-	sigset_t term;
+	struct h2 *x;
 
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_BLOCK, &term, NULL);
-	x.ic = ic;
-	if (h2_sessions(&x) < 0)
+	icpt_block_stop();
+	/* The connection's own, its pages touched only as streams use them;
+	 * icpt_h2_free() gives it back when the connection ends */
+	x = mmap(NULL, sizeof(*x), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (x == MAP_FAILED)
 		return;
-	h2_loop(&x);
+	ic->h2 = x;
+	x->ic = ic;
+	if (h2_sessions(x) < 0)
+		return;
+	h2_loop(x);
+}
+
+void icpt_h2_free(struct icpt *ic)
+{
+	struct h2 *x = ic->h2;
+
+	if (!x)
+		return;
 	for (size_t i = 0; i < H2_STREAMS; i++)
-		if (x.s[i].is_used)
-			h2_free_stream(&x.s[i]);
-	nghttp2_session_del(x.jail);
-	nghttp2_session_del(x.up);
+		if (x->s[i].is_used)
+			h2_free_stream(&x->s[i]);
+	nghttp2_session_del(x->jail);
+	nghttp2_session_del(x->up);
+	munmap(x, sizeof(*x));
+	ic->h2 = NULL;
 }

@@ -61,6 +61,8 @@ struct h2 {
 	struct h2_out jout, uout;	/* to the jail, to the host */
 	uint8_t rbuf[ICPT_BUF];
 	uint8_t head[HTTP_HEAD_MAX + 64];	/* a request as HTTP/1.1 */
+	struct http_head req_head;		/* its parse (h2_request()) */
+	nghttp2_nv nv[H2_HDR_MAX + 8];		/* as sent upstream */
 };
 
 /* Is field @i of @h named @name? */

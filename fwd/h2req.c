@@ -199,8 +199,6 @@ static const char *h2_judge(struct h2 *x, struct h2s *s, int len,
 void h2_request(struct h2 *x, struct h2s *s, bool has_body)
 {
 	struct icpt *ic = x->ic;
-	static struct http_head h;
-	static nghttp2_nv nv[H2_HDR_MAX + 8];
 	nghttp2_data_provider dp = { .source.ptr = s,
 				     .read_callback = h2_read_up };
 	char method[16];
@@ -213,7 +211,7 @@ void h2_request(struct h2 *x, struct h2s *s, bool has_body)
 
 	len = h2_req_head(&s->req, has_body, x->head, sizeof(x->head) - 64,
 			  method, sizeof(method), &is_te);
-	status = h2_judge(x, s, len, &h, &injected, &out_len, &why);
+	status = h2_judge(x, s, len, &x->req_head, &injected, &out_len, &why);
 	explicit_bzero(x->head, sizeof(x->head));
 	h2_hdrs_free(&s->req);
 	if (status) {
@@ -221,11 +219,11 @@ void h2_request(struct h2 *x, struct h2s *s, bool has_body)
 		return;
 	}
 	n = h2_head_nv(ic->out, (size_t)out_len, method, ic->authority, is_te,
-		       injected != 0, nv);
+		       injected != 0, x->nv);
 	if (x->up_gone)
 		uid = -1;
 	else
-		uid = nghttp2_submit_request(x->up, NULL, nv, n,
+		uid = nghttp2_submit_request(x->up, NULL, x->nv, n,
 					     has_body ? &dp : NULL, s);
 	explicit_bzero(ic->out, (size_t)out_len);
 	if (uid < 0) {

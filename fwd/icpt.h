@@ -7,6 +7,7 @@
 #define FWD_ICPT_H
 
 #include <poll.h>
+#include <signal.h>
 
 #include "jail.h"
 #include "fwd/fwd.h"
@@ -43,7 +44,10 @@
 
 #define ICPT_PAGE 4096		/* where the buffers start (a page at least) */
 
-/* One intercepted connection (the process's only one) */
+/* Sent to a connection's thread to end it (icptthread.c) */
+#define ICPT_SIG_WAKE SIGUSR1
+
+/* One intercepted connection, in pages of its own (icpt_new()) */
 _Static_assert(JAIL_MAX_SECRETS <= 32, "a secret a bit of a uint32_t");
 
 struct icpt {
@@ -93,6 +97,10 @@ struct icpt {
 	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
 	uint8_t list[PUSH_LIST_MAX];	/* its data: the command list */
 	uint8_t reply[PUSH_REPORT_MAX + 1024];
+	/* icpt_scope_log()'s text */
+	char scope_why[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4 +
+		       128];
+	struct h2 *h2;			/* the HTTP/2 bridge's (h2.c) */
 	/* What comes back: every bound value replaced (reflect.c) */
 	struct reflect_pat pats[REFLECT_PATS];
 	size_t n_pats;
@@ -161,15 +169,28 @@ void icpt_connect(struct icpt *ic);
  */
 int icpt_wait(struct pollfd pf[2], bool is_pending);
 
-/*
- * Run @fn(@arg) on a thread of the process's own, with a malloc arena
- * and a stack of its own, and end the process when it returns; in place
- * if no thread can be made (icptthread.c)
- */
-__attribute__((noreturn)) void icpt_run_apart(void (*fn)(void *), void *arg);
+/* The calling connection's state, in pages of its own given back when
+ * it ends; NULL when none can be mapped (icptthread.c) */
+struct icpt *icpt_new(void);
 
-/* The pages of that thread's stack below the caller's frame back to the
- * kernel (they read as zeros when next used); nothing elsewhere */
+/* The end of @ic's connection: back to its thread's start, which calls
+ * icpt_release() and ends the thread (icptthread.c) */
+__attribute__((noreturn)) void icpt_end(struct icpt *ic);
+
+/* What @ic still holds (TLS sessions, the upstream socket, the HTTP/2
+ * bridge) freed and closed; not the jail's socket (intercept.c) */
+void icpt_release(struct icpt *ic);
+
+/* The HTTP/2 bridge's state freed, if there is one (h2.c) */
+void icpt_h2_free(struct icpt *ic);
+
+/* SIGTERM and ICPT_SIG_WAKE blocked for the calling thread: its relay
+ * takes them only while it waits (icptthread.c) */
+void icpt_block_stop(void);
+
+/* The pages of the calling connection's thread's stack below the
+ * caller's frame back to the kernel (they read as zeros when next used);
+ * nothing elsewhere (icptthread.c) */
 void icpt_stack_release(void);
 
 /* Send @len bytes upstream as they are (intercept.c) */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * intercept.c - the interception processes: one per connection to a host
- * a secret is bound to (or a --hold-push host), every request framed,
+ * intercept.c - the interception process's connections: each one to a
+ * host a secret is bound to (or a --hold-push host), every request framed,
  * judged, substituted and relayed, pushes held for an answer (held
  * pushes: heldpush.c; answers: answers.c; HTTP/2: h2.c)
  *
@@ -9,7 +9,8 @@
  * plain HTTP there; the gateway redirects it to the forwarder like every
  * other connection. For such a request the forwarder resolves HOST and
  * keeps the addresses the policy allows, as for any connection (dial.c),
- * then forks one broker process per connection (serve_plain()) with
+ * then hands the connection to the interception process
+ * (broker_serve_plain(), on a thread of its own: icptthread.c) with
  * them, which connects to port 443 of the first that answers (or asks
  * the host's upstream proxy to, with CONNECT), speaks TLS with
  * certificate and host name verification against the host's trust store
@@ -22,15 +23,17 @@
  * connection waits for the first one's answer, then is sent on a new
  * connection. Intercepted connections do the same for the requests whose
  * end a server could see elsewhere (icpt_is_last()).
- * Blocking I/O in a process of its own keeps the forwarder's loop free.
+ * Blocking I/O on a thread of the interception process keeps the
+ * forwarder's loop free.
  *
  * Every other plain-HTTP head, and every DNS name, is searched for the
  * placeholders; one found there is refused and logged as secret.leak.
  *
  * TLS straight to a bound host is intercepted (broker_tls()): the
  * forwarder signs a certificate for the name with the jail's CA (once per
- * name, kept for the processes it forks later) and forks a process for
- * the connection, which terminates the jail's TLS with it (ALPN h2 only
+ * name, kept for the process it forks later) and hands the connection
+ * to the interception process, whose thread for it (broker_serve_tls())
+ * terminates the jail's TLS with it (ALPN h2 only
  * when the host chose h2 too: then h2.c bridges the two HTTP/2
  * connections instead), dials the host as above, and relays
  * request after request on the kept-alive connection: each head passes
@@ -54,8 +57,9 @@
  * ref. A push body that cannot be read (compressed, malformed, too long
  * a command list) is refused, never sent unasked.
  *
- * Every broker process, of either kind, holds a slot of brokers[], so
- * that one table bounds them all and broker_stop_all() reaches them.
+ * The interception process holds a slot of brokers[], so that
+ * broker_stop_all() and broker_revoke() reach it; it serves at most
+ * BROKER_MAX connections of either kind at once (icptthread.c).
  */
 #include <fcntl.h>
 #include <malloc.h>
@@ -63,6 +67,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -79,8 +84,9 @@
 
 /*
  * The leaf certificates made so far, one per bound host. Made in the
- * forwarder on the first connection for a name, so that every process
- * forked for a later one inherits it instead of signing again.
+ * forwarder on the first connection for a name, so that the interception
+ * process forked afterwards inherits it instead of signing again; a name
+ * first met after that fork is signed there, once, under leaves_lock.
  */
 static struct {
 	char name[POLICY_NAME_MAX + 1];
@@ -88,6 +94,8 @@ static struct {
 } leaves[ICPT_LEAVES];
 
 static size_t n_leaves;
+
+static pthread_mutex_t leaves_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool broker_is_bound(const struct jail_config *cfg, const char *host)
 {
@@ -107,9 +115,10 @@ static bool is_held(const struct jail_config *cfg, const char *host)
 	return false;
 }
 
-/* Return: the leaf for @host (a bound host), made now if need be, or NULL */
-static struct crypto_leaf *leaf_for(const struct fwd_params *p,
-				    const char *host)
+/* Return: the leaf for @host (a bound host), made now if need be, or NULL.
+ * Context: leaves_lock held */
+static struct crypto_leaf *leaf_find(const struct fwd_params *p,
+				     const char *host)
 {
 	for (size_t i = 0; i < n_leaves; i++)
 		if (!strcmp(leaves[i].name, host))
@@ -129,6 +138,17 @@ static struct crypto_leaf *leaf_for(const struct fwd_params *p,
 		return NULL;
 	snprintf(leaves[n_leaves].name, sizeof(leaves[0].name), "%s", host);
 	return leaves[n_leaves++].leaf;
+}
+
+static struct crypto_leaf *leaf_for(const struct fwd_params *p,
+				    const char *host)
+{
+	struct crypto_leaf *leaf;
+
+	pthread_mutex_lock(&leaves_lock);
+	leaf = leaf_find(p, host);
+	pthread_mutex_unlock(&leaves_lock);
+	return leaf;
 }
 
 /* The jail's side: TLS (interception) or plain (the broker's name) */
@@ -179,7 +199,7 @@ static const char *icpt_ktls(const struct icpt *ic, char *buf, size_t len)
 	return buf + 1;
 }
 
-/* net.allow for the connection, then the end of the process */
+/* net.allow for the connection, then its end (icpt_end()) */
 __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 {
 	char ip[64], kt[64];
@@ -197,23 +217,39 @@ __attribute__((noreturn)) void icpt_finish(struct icpt *ic)
 		AF_STR("ktls", icpt_ktls(ic, kt, sizeof(kt))),
 	};
 
+	bool is_logged = ic->up != NULL;
+
 	explicit_bzero(ic->out, sizeof(ic->out));
+	icpt_h2_free(ic);
 	crypto_tls_free(ic->up);
 	if (!ic->is_plain)
 		crypto_tls_free(ic->jail);
+	ic->up = ic->jail = NULL;
 	shutdown(ic->jail_fd, SHUT_WR);
-	if (ic->up && broker_counts) {
+	if (is_logged && broker_counts) {
 		ratelimit_lock(broker_counts);
 		/* Counted into the forwarder's minute, as spliced ones are */
 		if (!ratelimit_take(broker_counts, RL_ALLOW, ic->host, ic->port, NULL,
 				    (uint64_t)ic->up_bytes,
 				    (uint64_t)ic->down_bytes, broker_mono_ms()))
-			ic->up = NULL;
+			is_logged = false;
 		ratelimit_unlock(broker_counts);
 	}
-	if (ic->up)
+	if (is_logged)
 		broker_log_event(ic->p, "net.allow", f, ARRAY_SIZE(f));
-	_exit(0);
+	icpt_end(ic);
+}
+
+void icpt_release(struct icpt *ic)
+{
+	icpt_h2_free(ic);
+	crypto_tls_free(ic->up);
+	if (!ic->is_plain)
+		crypto_tls_free(ic->jail);
+	ic->up = ic->jail = NULL;
+	if (ic->up_fd >= 0)
+		close(ic->up_fd);
+	ic->up_fd = -1;
 }
 
 
@@ -390,6 +426,7 @@ static void icpt_redial(struct icpt *ic)
 	crypto_tls_free(ic->up);
 	ic->up = NULL;
 	close(ic->up_fd);
+	ic->up_fd = -1;
 	icpt_connect(ic);
 	ic->is_closing = false;
 }
@@ -414,12 +451,11 @@ uint32_t icpt_out_of_scope(const struct icpt *ic, const struct http_head *h,
 	return m;
 }
 
-/* secret.scope for secret @i; the refusal's text (static until the next) */
+/* secret.scope for secret @i; the refusal's text (in @ic until the next) */
 const char *icpt_scope_log(struct icpt *ic, size_t i, const char *method,
 			   const char *path)
 {
-	static char why[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4 +
-			128];
+	char *why = ic->scope_why;
 	char scope[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4];
 	const struct audit_field f[] = {
 		AF_STR("name", ic->subs[i].name),
@@ -431,7 +467,7 @@ const char *icpt_scope_log(struct icpt *ic, size_t i, const char *method,
 	broker_log_event(ic->p, "secret.scope", f, ARRAY_SIZE(f));
 	if (scope_format(ic->subs[i].scope, scope, sizeof(scope)) < 0)
 		snprintf(scope, sizeof(scope), "narrower");
-	snprintf(why, sizeof(why),
+	snprintf(why, sizeof(ic->scope_why),
 		 "secret %s is not for this request on %s (its scope: %s)",
 		 ic->subs[i].name, ic->host, scope);
 	return why;
@@ -651,8 +687,8 @@ static void icpt_upgrade_answered(struct icpt *ic)
 		icpt_from_jail(ic);
 }
 
-/* This process's connection: its buffers given back when it is idle */
-static struct icpt *icpt_self;
+/* This thread's connection: its buffers given back when it is idle */
+static __thread struct icpt *icpt_self;
 
 /* The whole pages inside @p (@len bytes) back to the kernel: they read as
  * zeros when next touched */
@@ -683,6 +719,9 @@ static void icpt_release_idle(void)
 		release_pages(ic->in + ic->in_len, sizeof(ic->in) - ic->in_len);
 		if (ic->push == PUSH_NONE)
 			release_pages(ic->out, sizeof(ic->out));
+		crypto_tls_idle(ic->up);
+		if (!ic->is_plain)
+			crypto_tls_idle(ic->jail);
 	}
 	(void)malloc_trim(0);
 	icpt_stack_release();
@@ -712,14 +751,11 @@ int icpt_wait(struct pollfd pf[2], bool is_pending)
 /* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic)
 {
-	sigset_t term;
 	int r;
 
 	/* Taken only inside ppoll() (icpt_wait()): no stop request falls
 	 * between the check and the wait */
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_BLOCK, &term, NULL);
+	icpt_block_stop();
 	while (!broker_is_stopping) {
 		/* A held push may have dialed again: read the fd anew */
 		struct pollfd pf[2] = {
@@ -770,28 +806,6 @@ static void icpt_setup_subs(struct icpt *ic, const char *host)
 }
 
 /*
- * The start of an interception process (TLS, or a plain-HTTP broker
- * name): SIGTERM (the forwarder stopping, or its death) ends the relay
- * with the connection logged (no SA_RESTART: poll() returns); it keeps
- * the jail's connection, the log and the ask channel, on which a held
- * push asks (ask_send())
- */
-static void icpt_process_start(const struct fwd_params *p, int jail_fd,
-			       const char *name)
-{
-	struct sigaction sa = { .sa_handler = broker_on_stop };
-	sigset_t term;
-
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &term, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-	prctl(PR_SET_NAME, name, 0, 0, 0);
-	broker_close_all_but((const int[]){ jail_fd, p->log_fd, p->ask_fd }, 3);
-}
-
-/*
  * The jail's client offers ALPN (crypto.c asks during its handshake):
  * the host is dialed now, offered h2 too when the client offers it, so
  * that the jail is offered h2 only when the host chose it. Pushes to a
@@ -821,79 +835,63 @@ static bool icpt_alpn(void *arg, bool client_h2)
 }
 
 /*
- * One intercepted connection, start to end.
- * Context: a process forked from the forwarder for @jail_fd, whose
- * ClientHello is still unread
+ * One intercepted connection, start to end: its ClientHello is still
+ * unread on @jail_fd (not taken: its thread closes it).
+ * Context: the connection's thread in the interception process
+ * (icptthread.c); it ends through icpt_end()
  */
-static __attribute__((noreturn)) void intercept(const struct fwd_params *p,
-						int jail_fd, const char *host,
-						uint16_t port,
-						const struct upstream_proxy *px,
-						const struct crypto_leaf *leaf,
-						const struct broker_dest *dest)
+void broker_serve_tls(const struct fwd_params *p, int jail_fd,
+		      const struct icpt_handoff *h)
 {
-	static struct icpt ic;
 	struct timeval tv = { BROKER_IO_MS / 1000, 0 };
+	struct icpt *ic = icpt_new();
+	struct crypto_leaf *leaf;
 	char why[256];
 
-	icpt_self = &ic;
-	ic.p = p;
-	ic.host = host;
-	ic.port = port;
-	ic.jail_fd = jail_fd;
-	ic.up_fd = -1;
+	if (!ic)
+		return;
+	icpt_self = ic;
+	ic->p = p;
+	ic->host = h->host;
+	ic->port = h->port;
+	ic->jail_fd = jail_fd;
+	ic->up_fd = -1;
 	/* Without an ask channel (cannot happen) a push is refused */
-	ic.is_held = is_held(p->cfg, host);
-	ic.rc = (struct reqcheck_conn){ host, port, 443, ic.is_held };
-	icpt_setup_subs(&ic, host);
-	if (port == 443)
-		snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	ic->is_held = is_held(p->cfg, h->host);
+	ic->rc = (struct reqcheck_conn){ h->host, h->port, 443, ic->is_held };
+	icpt_setup_subs(ic, h->host);
+	if (h->port == 443)
+		snprintf(ic->authority, sizeof(ic->authority), "%s", h->host);
 	else
-		snprintf(ic.authority, sizeof(ic.authority), "%s:%u", host,
-			 port);
+		snprintf(ic->authority, sizeof(ic->authority), "%s:%u",
+			 h->host, h->port);
 	fcntl(jail_fd, F_SETFL, 0);
 	setsockopt(jail_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(jail_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	ic.dest = *dest;
-	ic.px = px;
-	if (crypto_tls_accept_alpn(jail_fd, leaf, icpt_alpn, &ic, &ic.jail,
-				   why, sizeof(why)) < 0) {
+	ic->dest = h->dest;
+	ic->px = &h->px;
+	/* Made by the forwarder (broker_tls()), or here for a name it met
+	 * after this process was forked */
+	leaf = leaf_for(p, h->host);
+	if (!leaf || crypto_tls_accept_alpn(jail_fd, leaf, icpt_alpn, ic,
+					    &ic->jail, why, sizeof(why)) < 0) {
 		const struct audit_field f[] = {
-			AF_STR("host", host),
-			AF_INT("port", port),
+			AF_STR("host", h->host),
+			AF_INT("port", h->port),
 			AF_STR("reason", "TLS from the jail failed (a client "
 					 "that does not trust the jail's CA?)"),
 		};
 
 		broker_log_event(p, "net.error", f, ARRAY_SIZE(f));
-		_exit(0);
+		icpt_end(ic);
 	}
-	if (!ic.up)
-		icpt_connect(&ic);
-	if (ic.is_h2)
-		icpt_h2_relay(&ic);
+	if (!ic->up)
+		icpt_connect(ic);
+	if (ic->is_h2)
+		icpt_h2_relay(ic);
 	else
-		icpt_relay(&ic);
-	icpt_finish(&ic);
-}
-
-/* intercept()'s arguments, for the thread that serves the connection */
-static struct intercept_args {
-	const struct fwd_params *p;
-	int jail_fd;
-	const char *host;
-	uint16_t port;
-	const struct upstream_proxy *px;
-	const struct crypto_leaf *leaf;
-	const struct broker_dest *dest;
-} intercept_args;
-
-static void intercept_apart(void *arg)
-{
-	const struct intercept_args *a = arg;
-
-	intercept(a->p, a->jail_fd, a->host, a->port, a->px, a->leaf,
-		  a->dest);
+		icpt_relay(ic);
+	icpt_finish(ic);
 }
 
 /*
@@ -901,36 +899,36 @@ static void intercept_apart(void *arg)
  * interception relay with a plain jail side, so that its requests are
  * judged, rewritten, followed through their bodies and (for a
  * --hold-push host) held exactly as those of an intercepted connection.
- * Context: a process forked from the forwarder for @jail_fd, whose first
- * head is still unread
+ * Its first head is still unread on @jail_fd (not taken).
+ * Context: the connection's thread in the interception process
+ * (icptthread.c); it ends through icpt_end()
  */
-__attribute__((noreturn)) void broker_serve_plain(
-	const struct fwd_params *p, int jail_fd, const char *host,
-	const struct http_head *h, const struct upstream_proxy *px,
-	const struct broker_dest *dest)
+void broker_serve_plain(const struct fwd_params *p, int jail_fd,
+			const struct icpt_handoff *h)
 {
-	static struct icpt ic;
-	static char name[sizeof(h->host)];
-	icpt_process_start(p, jail_fd, "jail-broker");
-	icpt_self = &ic;
-	snprintf(name, sizeof(name), "%s", h->host);
-	ic.p = p;
-	ic.dest = *dest;
-	ic.px = px;
-	ic.host = host;
-	ic.port = 443;
-	ic.is_plain = true;
-	ic.jail_fd = jail_fd;
-	ic.up_fd = -1;
-	ic.is_held = is_held(p->cfg, host);
-	ic.rc = (struct reqcheck_conn){ name, h->host_port ? h->host_port : 80,
-					80, ic.is_held };
-	icpt_setup_subs(&ic, host);
-	snprintf(ic.authority, sizeof(ic.authority), "%s", host);
+	struct icpt *ic = icpt_new();
+
+	if (!ic)
+		return;
+	icpt_self = ic;
+	ic->p = p;
+	ic->dest = h->dest;
+	ic->px = &h->px;
+	ic->host = h->host;
+	ic->port = 443;
+	ic->is_plain = true;
+	ic->jail_fd = jail_fd;
+	ic->up_fd = -1;
+	ic->is_held = is_held(p->cfg, h->host);
+	ic->rc = (struct reqcheck_conn){ h->name,
+					 h->host_port ? h->host_port : 80, 80,
+					 ic->is_held };
+	icpt_setup_subs(ic, h->host);
+	snprintf(ic->authority, sizeof(ic->authority), "%s", h->host);
 	fcntl(jail_fd, F_SETFL, 0);
-	icpt_connect(&ic);
-	icpt_relay(&ic);
-	icpt_finish(&ic);
+	icpt_connect(ic);
+	icpt_relay(ic);
+	icpt_finish(ic);
 }
 
 int broker_tls(const struct fwd_params *p, const char *sni, uint16_t port,
@@ -959,32 +957,23 @@ int broker_tls_start(const struct fwd_params *p, int jail_fd,
 		     const struct upstream_proxy *px,
 		     const struct broker_dest *dest)
 {
-	/* Made by broker_tls(), kept since */
-	struct crypto_leaf *leaf = leaf_for(p, sni);
-	pid_t pid;
-	int slot;
+	struct icpt_handoff h = { .port = port, .dest = *dest, .px = *px };
+	int err;
 
-	if (!leaf) {
+	/* Made by broker_tls(), kept since */
+	if (!leaf_for(p, sni)) {
 		broker_log_refused_port(p, sni, port,
 					"cannot make a certificate");
 		return BROKER_REFUSED;
 	}
-	slot = broker_slot();
-	pid = slot < 0 ? -1 : fork();
-	if (pid < 0) {
+	snprintf(h.host, sizeof(h.host), "%s", sni);
+	err = icpt_hand_off(p, jail_fd, &h);
+	if (err < 0) {
 		broker_log_refused_port(p, sni, port,
-				 slot < 0 ? "too many brokered requests" :
-					    "cannot start the broker");
+					err == -EAGAIN ?
+						"too many brokered requests" :
+						"cannot start the broker");
 		return BROKER_REFUSED;
 	}
-	if (pid == 0) {
-		/* The process's name, signals and descriptors, then the
-		 * connection on a thread of its own (icptthread.c) */
-		icpt_process_start(p, jail_fd, "jail-tls");
-		intercept_args = (struct intercept_args){ p, jail_fd, sni, port,
-							  px, leaf, dest };
-		icpt_run_apart(intercept_apart, &intercept_args);
-	}
-	broker_brokers[slot] = pid;
 	return BROKER_TAKEN;
 }

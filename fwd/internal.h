@@ -248,7 +248,7 @@ void fwd_publish_release(struct fwd *f, struct conn *c);
 
 #define BROKER_IO_MS 10000		/* head, connect, handshake */
 
-#define BROKER_MAX 64			/* broker processes at once */
+#define BROKER_MAX 64			/* brokered connections at once */
 
 #define BROKER_CANDS (2 * DNSD_MAX_ADDRS)	/* addresses handed over */
 
@@ -286,15 +286,41 @@ void broker_log_injected(const struct fwd_params *p, const char *host,
 void broker_log_refused_port(const struct fwd_params *p, const char *host,
 			     uint16_t port, const char *reason);
 bool broker_is_bound(const struct jail_config *cfg, const char *host);
-__attribute__((noreturn)) void broker_serve_plain(
-	const struct fwd_params *p, int jail_fd, const char *host,
-	const struct http_head *h, const struct upstream_proxy *px,
-	const struct broker_dest *dest);
 
 /*
- * Fork the broker process for a connection broker_http() or broker_tls()
- * wanted, with the addresses it may dial (@dest, copied). @host: the
- * bound host, @h: the connection's first head, peeked at again.
+ * A connection handed to the interception process (icptthread.c) with
+ * the forwarder's decision: the host, where it may dial, the proxy
+ */
+struct icpt_handoff {
+	bool is_plain;			/* the broker's plain-HTTP name */
+	uint16_t port;			/* TLS: the port the jail dialed */
+	uint16_t host_port;		/* plain: the Host header's, 0 none */
+	char host[POLICY_NAME_MAX + 1];	/* the bound or held host */
+	char name[256];			/* plain: the name the jail used */
+	struct broker_dest dest;
+	struct upstream_proxy px;
+};
+
+/*
+ * Hand @jail_fd (not taken: the caller closes its copy) and @h to the
+ * interception process, forked now if there is none alive, never
+ * waiting (icptthread.c).
+ * Return: 0, or negative errno (none could be started, or it is busy)
+ */
+int icpt_hand_off(const struct fwd_params *p, int jail_fd,
+		  const struct icpt_handoff *h);
+
+/* One connection's start to end on its thread (intercept.c) */
+void broker_serve_plain(const struct fwd_params *p, int jail_fd,
+			const struct icpt_handoff *h);
+void broker_serve_tls(const struct fwd_params *p, int jail_fd,
+		      const struct icpt_handoff *h);
+
+/*
+ * Hand a connection broker_http() or broker_tls() wanted to the
+ * interception process (forked now if need be), with the addresses it
+ * may dial (@dest, copied). @host: the bound host, @h: the connection's
+ * first head, peeked at again.
  * Return: BROKER_TAKEN, or BROKER_REFUSED (logged)
  */
 int broker_http_start(const struct fwd_params *p, int jail_fd,

@@ -211,6 +211,52 @@ for s in ss:
 print("streams=%d" % ok)' 2>/dev/null)
 assert_eq "intercepted connections and brokered requests share the 64 slots" "streams=64" "$out"
 
+# ---- one interception process; a crash ends it, not the forwarder -------
+
+# icpt_pids: the interception processes in this network namespace (the
+# forwarder's, of the one jail running here)
+icpt_pids()
+{
+	local p me
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = jail-tls ] || continue
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		echo "${p#/proc/}"
+	done | tr '\n' ' '
+}
+rm -f "$proj/crash-now" "$proj/crashed"
+net_reset_logs
+sj -- sh -c '
+	code() { curl -sS --max-time 10 -o /dev/null -w "%{http_code}" -H "x-api-key: $K" "$1"; }
+	a=$(code https://allowed.test/echo?1)
+	b=$(code '"$BROKER"'/echo?2)
+	: >crash-now
+	i=0
+	while [ ! -e crashed ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+	c=$(code https://allowed.test/echo?3)
+	d=$(code '"$BROKER"'/echo?4)
+	echo "before=$a,$b after=$c,$d" >crash-out' >/dev/null 2>&1 &
+bg=$!
+before=
+if wait_until 30 test -e "$proj/crash-now"; then
+	before=$(icpt_pids)
+	# A fault in one connection's thread ends the whole process
+	for p in $before; do kill -SEGV "$p"; done
+	wait_until 10 test -z "$(icpt_pids)"
+fi
+: >"$proj/crashed"
+wait "$bg"
+rc=$?
+wait_until 5 test -z "$(icpt_pids)"
+after=$(icpt_pids)
+assert_match "one interception process serves intercepted and brokered connections" "^[0-9]+ \$" "$before"
+assert_eq "after it crashed, the next connections are served by a fresh one" "before=200,200 after=200,200" "$(cat "$proj/crash-out" 2>/dev/null)"
+assert_eq "... the forwarder and the jail lived on" 0 "$rc"
+assert_eq "... and the fresh process ended with the jail" "" "$after"
+assert_eq "... every request reached the server, substituted" 4 "$(echoed | grep -c "^x-api-key: $REAL\$")"
+rm -f "$proj/crash-now" "$proj/crashed" "$proj/crash-out"
+
 secret_file="$STAGE/secret-$JT_USER.txt"
 printf '%s-from-file\nsecond line\n' "$REAL" >"$secret_file"
 chown "$JT_USER:" "$secret_file"
