@@ -516,6 +516,12 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 			add_git_dir(g, cfg->mounts[i].path, 0);
 	if (walk_dotgit(cfg->project, 0, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
+	gittrees_collect(g, cfg);
+	for (size_t i = 0; i < g->n_trees; i++)
+		if (!g->tree_is_home[i] &&
+		    walk_dotgit(g->tree[i], 0, found_at_start, g) > WALK_DIRS)
+			g->is_truncated = true;
+	gittrees_find_tops(g);
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
 		autofree char *top = work_top_of(cfg, g->dir[i]);
@@ -914,6 +920,16 @@ static uint64_t state_names_in(int dir)
 	return seen;
 }
 
+static void warn_walk_cut(const char *root)
+{
+	autofree char *v = gitguard_shown(root);
+
+	warn("git: \"%s\" has more than %d directories, or a directory more "
+	     "than %d entries: new repositories were not looked for in all "
+	     "of it; look for new .git entries before running git there",
+	     v, EXIT_DIRS, EXIT_ENTRIES);
+}
+
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
@@ -924,17 +940,22 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	r->run = run;
 	r->g = g;
 	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t t = 0; t < GITGUARD_MAX_TREES; t++)
+		r->tree_fd[t] = -1;
 	/*
 	 * The whole tree: a repository made anywhere is one host git enters
 	 * once the person's `git add -A` makes it a gitlink
 	 */
 	if (g && walk_dotgit(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
-		warn("git: the project has more than %d directories, or a "
-		     "directory more than %d entries: new repositories were "
-		     "not looked for in all of it; look for new .git entries "
-		     "before running git there",
-		     EXIT_DIRS, EXIT_ENTRIES);
+		warn_walk_cut(cfg->project);
+	for (size_t t = 0; g && t < g->n_trees; t++) {
+		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
+							 O_CLOEXEC);
+		if (walk_dotgit(g->tree[t], g->started, found_at_exit, r) >
+		    EXIT_DIRS)
+			warn_walk_cut(g->tree[t]);
+	}
 
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for
@@ -979,6 +1000,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 							   g->dir[i], g->started);
 		gitnew_judge_gitlinks(r);
 		gitnew_check_agent_dirs(r);
+		gittrees_check_tops(r);
 	}
 	gitnew_done(r);
 }

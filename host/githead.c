@@ -10,7 +10,9 @@
  * --hard` make the working tree match HEAD, `git stash pop` the last
  * stash, `git reset --hard ORIG_HEAD` (the undo of a rebase) ORIG_HEAD's.
  * So the commits HEAD, refs/stash and ORIG_HEAD name in each git dir with a
- * work tree are noted before the jail starts, and when one moved,
+ * work tree (a .git, a linked worktree's dir, a submodule's: gittrees.c;
+ * shared refs and objects in its common dir) are noted before the jail
+ * starts, and when one moved,
  * each protected path of that work tree (the default list and the
  * protected paths below it) is looked up in the commit now named: a file
  * there or below it (or a `.claude` symlink above it) that neither the
@@ -49,9 +51,11 @@ static const char *const writers[GITHEAD_REFS] = {
 	"reset --hard, stash or checkout", "stash pop", "reset --hard ORIG_HEAD"
 };
 
-/* A git dir's refs: its descriptor, packed-refs read once if needed */
+/* A git dir's refs: its descriptor, its common dir's (a linked
+ * worktree's shared refs, packed-refs), packed-refs read once if needed */
 struct refs {
 	int gfd;
+	int cfd;
 	uint8_t *packed;
 	size_t len;
 	size_t max;		/* bytes of packed-refs read at most */
@@ -65,7 +69,7 @@ static int packed_value(struct refs *w, const char *name,
 	int r;
 
 	if (w->err == 1) {
-		w->packed = gitguard_read_hostile(w->gfd, "packed-refs",
+		w->packed = gitguard_read_hostile(w->cfd, "packed-refs",
 						  w->max, &w->len);
 		w->err = w->packed ? 0 : -errno;
 	}
@@ -73,6 +77,21 @@ static int packed_value(struct refs *w, const char *name,
 		return w->err;
 	r = gitobj_packed_find(w->packed, w->len, name, id);
 	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
+}
+
+/* Where ref @name lies: a worktree's own refs in its git dir, the rest
+ * in the common dir */
+static int dir_of_ref(const struct refs *w, const char *name)
+{
+	static const char *const own[] = { "refs/worktree/", "refs/bisect/",
+					   "refs/rewritten/" };
+
+	if (!strchr(name, '/'))
+		return w->gfd;
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (!strncmp(name, own[i], strlen(own[i])))
+			return w->gfd;
+	return w->cfd;
 }
 
 /* The commit @name (HEAD or a ref) names. Return: 0 or -errno */
@@ -85,8 +104,9 @@ static int resolve(struct refs *w, const char *name,
 	snprintf(cur, sizeof(cur), "%s", name);
 	for (int hop = 0; hop < REF_HOPS; hop++) {
 		size_t len = 0;
-		autofree uint8_t *buf = gitguard_read_hostile(w->gfd, cur,
-							      REF_BYTES, &len);
+		autofree uint8_t *buf = gitguard_read_hostile(dir_of_ref(w, cur),
+							      cur, REF_BYTES,
+							      &len);
 		int r;
 
 		if (!buf)
@@ -109,10 +129,11 @@ static int resolve(struct refs *w, const char *name,
  * stash is loose where one was made lately, and a ref not found there
  * counts as moved at exit, compared with the work tree alone.
  */
-static void resolve_all(int gfd, bool is_start, bool has[GITHEAD_REFS],
+static void resolve_all(int gfd, int cfd, bool is_start,
+			bool has[GITHEAD_REFS],
 			uint8_t id[GITHEAD_REFS][GITOBJ_ID_LEN])
 {
-	struct refs w = { .gfd = gfd, .err = 1,
+	struct refs w = { .gfd = gfd, .cfd = cfd, .err = 1,
 			  .max = is_start ? START_PACKED_BYTES : PACKED_BYTES };
 
 	for (size_t k = 0; k < GITHEAD_REFS; k++) {
@@ -123,18 +144,38 @@ static void resolve_all(int gfd, bool is_start, bool has[GITHEAD_REFS],
 	free(w.packed);
 }
 
+/*
+ * The common dir of git dir @gfd at @dir: the one its commondir file
+ * names (a linked worktree's), else its own (a new descriptor either way)
+ */
+static int common_fd(const char *dir, int gfd)
+{
+	size_t len = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(gfd, "commondir",
+						      PATH_MAX, &len);
+	autofree char *path = NULL;
+	char *s = (char *)buf;
+
+	if (!buf || !len || memchr(buf, '\0', len))
+		return openat(gfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s[strcspn(s, "\r\n")] = '\0';
+	path = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", dir, s);
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 void githead_note(struct gitguard *g)
 {
 	g->heads = xcalloc(g->n_dirs, sizeof(*g->heads));
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		size_t len = strlen(g->dir[i]);
 		autoclose int gfd = -1;
+		autoclose int cfd = -1;
 
-		if (len <= 5 || strcmp(g->dir[i] + len - 5, "/.git"))
+		if (!g->top[i])
 			continue;
 		gfd = open(g->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (gfd >= 0)
-			resolve_all(gfd, true, g->heads[i].has,
+		cfd = gfd >= 0 ? common_fd(g->dir[i], gfd) : -1;
+		if (cfd >= 0)
+			resolve_all(gfd, cfd, true, g->heads[i].has,
 				    g->heads[i].id);
 	}
 }
@@ -346,23 +387,25 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	bool has[GITHEAD_REFS];
 	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
 	char *prot[JAIL_MAX_MOUNTS + 64];
-	autofree char *top = xasprintf("%.*s", (int)(strlen(g->dir[i]) - 5),
-				       g->dir[i]);
+	const char *top = g->top[i];
+	autoclose int cfd = common_fd(g->dir[i], g->dir_fd[i]);
 	struct look l = { .before = h->has[0] ? h->id[0] : NULL,
 			  .top_fd = -1 };
 	size_t n_prot = 0;
 
-	resolve_all(g->dir_fd[i], false, has, now);
+	if (cfd < 0)
+		return;
+	resolve_all(g->dir_fd[i], cfd, false, has, now);
 	for (size_t k = 0; k < GITHEAD_REFS; k++) {
 		if (!has[k] ||
 		    (h->has[k] && !memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
 			continue;
 		if (!l.s) {
-			l.s = review_store_open_dir(openat(g->dir_fd[i], "objects",
+			l.s = review_store_open_dir(openat(cfd, "objects",
 							   O_RDONLY | O_DIRECTORY |
 								   O_CLOEXEC));
 			l.top_fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			n_prot = gitstage_protected(run->cfg, g->dir[i], prot,
+			n_prot = gitstage_protected(run->cfg, top, prot,
 						    ARRAY_SIZE(prot));
 		}
 		for (size_t p = 0; p < n_prot; p++)
@@ -378,11 +421,7 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 
 void githead_check(const struct jail_run *run, const struct gitguard *g)
 {
-	for (size_t i = 0; g->heads && i < g->n_dirs; i++) {
-		size_t len = strlen(g->dir[i]);
-
-		if (g->dir_fd[i] >= 0 && len > 5 &&
-		    !strcmp(g->dir[i] + len - 5, "/.git"))
+	for (size_t i = 0; g->heads && i < g->n_dirs; i++)
+		if (g->dir_fd[i] >= 0 && g->top[i])
 			check_dir(run, g, i);
-	}
 }

@@ -400,7 +400,8 @@ void placeholders_remove(const struct jail_config *cfg,
 
 #define GITGUARD_MAX_DIRS 64	/* git dirs guarded per run */
 #define GITGUARD_MAX_NEW 64	/* new repositories reported at exit */
-#define GITGUARD_MAX_PROTECT 96	/* paths git's configuration names */
+#define GITGUARD_MAX_PROTECT 160	/* paths git's configuration names */
+#define GITGUARD_MAX_TREES 8	/* writable trees beside the project */
 /* each git dir's private tmpfs and its logs/ upper tmpfs, then the private
  * tmpfs over placeholders */
 #define GITGUARD_MAX_FDS (2 * GITGUARD_MAX_DIRS + 8)
@@ -430,6 +431,14 @@ struct gitguard {
 	uint32_t copied[GITGUARD_MAX_DIRS];
 	struct gitguard_stamp *stamp;	/* ... and each copy as made */
 	struct githead *heads;	/* per git dir, by githead_note() */
+	char *top[GITGUARD_MAX_DIRS];	/* each one's work tree, or NULL */
+	/* Writable trees walked like the project (--rw, a persistent --home) */
+	char *tree[GITGUARD_MAX_TREES];
+	/* bit i: fsview_default_protect[i] absent there at start; --home: 0 */
+	uint32_t tree_absent[GITGUARD_MAX_TREES];
+	/* --home: seen inside at another path, so walked at exit only */
+	bool tree_is_home[GITGUARD_MAX_TREES];
+	size_t n_trees;
 };
 
 /**
@@ -497,14 +506,16 @@ void gitstage_drop_replace_refs(const struct jail_run *run, int gfd,
 /**
  * gitstage_protected() - The protected paths of a git dir's work tree
  * @cfg:	the configuration
- * @gitdir:	the git dir; its work tree is known when it is named .git
+ * @top:	the work tree (gitguard_top_of()), or NULL if unknown
  * @out:	set to the paths, relative to the work tree (caller frees
- *		each): the default list, and the protected paths below it
+ *		each): the default list, and below @top each path the jail
+ *		may not leave there (protected, or a private or throwaway
+ *		copy: --protect, profiles, git's configuration)
  * @max:	room in @out
  *
  * Return: how many
  */
-size_t gitstage_protected(const struct jail_config *cfg, const char *gitdir,
+size_t gitstage_protected(const struct jail_config *cfg, const char *top,
 			  char **out, size_t max);
 
 /**
@@ -560,6 +571,44 @@ extern const char gitguard_hooks_path_why[];
  * Context: supervisor, gitguard_collect()
  */
 void gitguard_add_protect(struct gitguard *g, char *path, const char *why);
+
+/**
+ * gittrees_collect() - Note the writable trees beside the project that are
+ * walked like it (each --rw the person named, a persistent --home);
+ * protect the default names present at a --rw tree's top
+ * @g:		the list being collected
+ * @cfg:	the configuration
+ *
+ * Context: supervisor, gitguard_collect(), before the start walk
+ */
+void gittrees_collect(struct gitguard *g, const struct jail_config *cfg);
+
+/**
+ * gittrees_find_tops() - Set g->top[i], the work tree of each git dir
+ * @g:		the list being collected, its git dirs found
+ *
+ * Context: supervisor, gitguard_collect()
+ */
+void gittrees_find_tops(struct gitguard *g);
+
+/**
+ * gitguard_top_of() - The work tree of a guarded git dir
+ * @g:		the git dirs (may be NULL)
+ * @gitdir:	one of them, by path
+ *
+ * Return: its work tree, or NULL (a bare one, or not guarded)
+ */
+const char *gitguard_top_of(const struct gitguard *g, const char *gitdir);
+
+/**
+ * gittrees_check_tops() - Move aside each default protected name made
+ * during the run at a --rw tree's top (fs.quarantined)
+ * @r:		the exit check's state, tree_fd opened
+ *
+ * Context: supervisor, gitguard_finish(), after the jail is gone
+ */
+struct gitnew;
+void gittrees_check_tops(struct gitnew *r);
 
 /**
  * gitguard_protect_tool_files() - Protect what installed hook managers
@@ -668,6 +717,7 @@ struct gitnew {
 	const struct jail_run *run;
 	const struct gitguard *g;
 	int project_fd;		/* O_PATH of the project, or -1 */
+	int tree_fd[GITGUARD_MAX_TREES];	/* O_PATH of g->tree[i], or -1 */
 	char *seen[GITGUARD_MAX_NEW * 4];	/* .git paths judged */
 	size_t n_seen;
 	size_t n_judged;
@@ -680,7 +730,7 @@ struct gitnew {
  * out of git's sight
  * @r:		the check's state (project_fd opened, g set)
  * @path:	absolute path of a .git entry, or of a bare repository's
- *		directory, inside the project
+ *		directory, inside the project or a --rw tree or --home
  *
  * Kept (and listed) only when it is a directory whose config holds what
  * git init and clone write, with no hook but the samples, no commondir
