@@ -25,8 +25,10 @@
  * without symlinks, bounded, objects with their hash checked
  * (reviewobj.c), trees parsed by gitobj.c.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 
@@ -43,6 +45,7 @@
 #define PATH_DEPTH 32		/* components of a path looked up */
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
 #define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
+#define BRANCHES "refs/heads/"
 
 static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
 						   "ORIG_HEAD" };
@@ -163,6 +166,23 @@ static int common_fd(const char *dir, int gfd)
 	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Is git dir @gfd its own common dir (no commondir file)? */
+static bool is_common(int gfd)
+{
+	struct stat st;
+
+	return fstatat(gfd, "commondir", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	       errno == ENOENT;
+}
+
+/* The branches' values at start, where packed-refs is small */
+static void note_packed(struct githead *h, int cfd)
+{
+	h->packed = gitguard_read_hostile(cfd, "packed-refs",
+					  START_PACKED_BYTES, &h->packed_len);
+	h->is_packed_read = h->packed || errno == ENOENT;
+}
+
 void githead_note(struct gitguard *g)
 {
 	g->heads = xcalloc(g->n_dirs, sizeof(*g->heads));
@@ -177,6 +197,8 @@ void githead_note(struct gitguard *g)
 		if (cfd >= 0)
 			resolve_all(gfd, cfd, true, g->heads[i].has,
 				    g->heads[i].id);
+		if (cfd >= 0 && is_common(gfd))
+			note_packed(&g->heads[i], cfd);
 	}
 }
 
@@ -365,18 +387,143 @@ static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
 	return carries(l, at, a.mode, a.id);
 }
 
-static void say(const struct jail_run *run, const char *gitdir, size_t k,
-		const char *rel)
-{
-	autofree char *where = xasprintf("%s/%s", gitdir, watched[k]);
-	autofree char *v = gitguard_shown(where);
-	autofree char *r = gitguard_shown(rel);
+/* One git dir's check at exit */
+struct check {
+	const struct jail_run *run;
+	const char *gitdir;
+	const char *top;
+	int cfd;
+	struct look l;
+	char *prot[JAIL_MAX_MOUNTS + 64];
+	size_t n_prot;
+	bool is_open;
+};
 
-	warn("git: \"%s\" now names a commit made during the run that "
-	     "carries protected \"%s\": host git %s would write it into the "
-	     "working tree; look at it first (git show %s)",
-	     v, r, writers[k], watched[k]);
-	gitguard_audit(run, "git.protected_commit", where, rel);
+/* Say each protected path commit @id, which @ref (in @gitdir) names
+ * now, carries; @how: the host git command that would write it */
+static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
+			 const char *ref, const char *how)
+{
+	if (!ck->is_open) {
+		ck->is_open = true;
+		ck->l.s = review_store_open_dir(openat(ck->cfd, "objects",
+						       O_RDONLY | O_DIRECTORY |
+							       O_CLOEXEC));
+		ck->l.top_fd = open(ck->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ck->n_prot = gitstage_protected(ck->run->cfg, ck->top, ck->prot,
+						ARRAY_SIZE(ck->prot));
+	}
+	for (size_t p = 0; p < ck->n_prot; p++) {
+		autofree char *where = NULL;
+		autofree char *v = NULL;
+		autofree char *r = NULL;
+
+		if (!carries_at(&ck->l, id, ck->prot[p]))
+			continue;
+		where = xasprintf("%s/%s", ck->gitdir, ref);
+		v = gitguard_shown(where);
+		r = gitguard_shown(ck->prot[p]);
+		warn("git: \"%s\" now names a commit made during the run that "
+		     "carries protected \"%s\": host git %s would write it "
+		     "into the working tree; look at it first (git show %s)",
+		     v, r, how, ref);
+		gitguard_audit(ck->run, "git.protected_commit", where,
+			       ck->prot[p]);
+	}
+}
+
+static void check_branch(struct check *ck, const char *ref,
+			 const uint8_t id[GITOBJ_ID_LEN])
+{
+	autofree char *shown = gitguard_shown(ref + strlen(BRANCHES));
+	autofree char *how = xasprintf("checkout %s", shown);
+
+	check_commit(ck, id, ref, how);
+}
+
+/*
+ * Loose branches below refs/heads/ (@fd, taken over) at @ref written
+ * during the run (the kernel sets ctime) and not naming @head
+ */
+static void check_loose(struct check *ck, struct refs *w, int fd,
+			const char *ref, time_t started,
+			const uint8_t *head, int depth, size_t *n)
+{
+	DIR *d = fdopendir(fd);	/* owns @fd from here */
+	struct dirent *e;
+
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) && ++*n < LOOK_MAX) {
+		autofree char *sub = NULL;
+		uint8_t id[GITOBJ_ID_LEN];
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		sub = xasprintf("%s/%s", ref, e->d_name);
+		if (S_ISDIR(st.st_mode) && depth < PATH_DEPTH) {
+			int s = openat(dirfd(d), e->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					       O_NONBLOCK | O_CLOEXEC);
+
+			if (s >= 0)
+				check_loose(ck, w, s, sub, started, head,
+					    depth + 1, n);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_ctim.tv_sec + 1 < started ||
+		    strlen(sub) > GITOBJ_REF_MAX || resolve(w, sub, id) < 0 ||
+		    (head && !memcmp(id, head, GITOBJ_ID_LEN)))
+			continue;
+		check_branch(ck, sub, id);
+	}
+	closedir(d);
+}
+
+/*
+ * The branches a person checks out by name: `git checkout main` writes
+ * the tree the jail moved main to. Each branch written during the run
+ * (loose: by ctime; packed: a value not in packed-refs at start) and
+ * not naming HEAD's commit (said above) is looked at.
+ */
+static void check_branches(struct check *ck, const struct githead *h,
+			   time_t started, const uint8_t *head)
+{
+	struct refs w = { .gfd = ck->cfd, .cfd = ck->cfd, .err = 1,
+			  .max = PACKED_BYTES };
+	int fd = openat2_fd(ck->cfd, "refs/heads",
+			    O_RDONLY | O_DIRECTORY | O_NONBLOCK,
+			    GITGUARD_RESOLVE);
+	char ref[GITOBJ_REF_MAX + 1];
+	uint8_t id[GITOBJ_ID_LEN], was[GITOBJ_ID_LEN];
+	struct cursor c;
+	size_t n = 0;
+	struct stat st;
+
+	if (fd >= 0)
+		check_loose(ck, &w, fd, "refs/heads", started, head, 0, &n);
+	(void)packed_value(&w, "HEAD", id);	/* reads packed-refs once */
+	if (w.err < 0)
+		goto out;
+	c = (struct cursor){ w.packed, w.len };
+	while (n++ < LOOK_MAX &&
+	       gitobj_packed_next(&c, ref, sizeof(ref), id) == 1) {
+		if (strncmp(ref, BRANCHES, strlen(BRANCHES)) ||
+		    (head && !memcmp(id, head, GITOBJ_ID_LEN)) ||
+		    fstatat(ck->cfd, ref, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;	/* a loose one wins, looked at above */
+		if (h->is_packed_read &&
+		    gitobj_packed_find(h->packed, h->packed_len, ref, was) == 1 &&
+		    !memcmp(was, id, GITOBJ_ID_LEN))
+			continue;
+		check_branch(ck, ref, id);
+	}
+out:
+	free(w.packed);
 }
 
 /* Git dir @i of @g: say each protected path a moved ref now carries */
@@ -386,37 +533,30 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	const struct githead *h = &g->heads[i];
 	bool has[GITHEAD_REFS];
 	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
-	char *prot[JAIL_MAX_MOUNTS + 64];
-	const char *top = g->top[i];
-	autoclose int cfd = common_fd(g->dir[i], g->dir_fd[i]);
-	struct look l = { .before = h->has[0] ? h->id[0] : NULL,
-			  .top_fd = -1 };
-	size_t n_prot = 0;
+	autofree struct check *ck = xcalloc(1, sizeof(*ck));
 
-	if (cfd < 0)
+	ck->run = run;
+	ck->gitdir = g->dir[i];
+	ck->top = g->top[i];
+	ck->cfd = common_fd(g->dir[i], g->dir_fd[i]);
+	ck->l = (struct look){ .before = h->has[0] ? h->id[0] : NULL,
+			       .top_fd = -1 };
+	if (ck->cfd < 0)
 		return;
-	resolve_all(g->dir_fd[i], cfd, false, has, now);
-	for (size_t k = 0; k < GITHEAD_REFS; k++) {
-		if (!has[k] ||
-		    (h->has[k] && !memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
-			continue;
-		if (!l.s) {
-			l.s = review_store_open_dir(openat(cfd, "objects",
-							   O_RDONLY | O_DIRECTORY |
-								   O_CLOEXEC));
-			l.top_fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			n_prot = gitstage_protected(run->cfg, top, prot,
-						    ARRAY_SIZE(prot));
-		}
-		for (size_t p = 0; p < n_prot; p++)
-			if (carries_at(&l, now[k], prot[p]))
-				say(run, g->dir[i], k, prot[p]);
-	}
-	while (n_prot--)
-		free(prot[n_prot]);
-	review_store_free(l.s);
-	if (l.top_fd >= 0)
-		close(l.top_fd);
+	resolve_all(g->dir_fd[i], ck->cfd, false, has, now);
+	for (size_t k = 0; k < GITHEAD_REFS; k++)
+		if (has[k] && (!h->has[k] ||
+			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
+			check_commit(ck, now[k], watched[k], writers[k]);
+	/* The branches are the common dir's: looked at from its own */
+	if (is_common(g->dir_fd[i]))
+		check_branches(ck, h, g->started, has[0] ? now[0] : NULL);
+	while (ck->n_prot--)
+		free(ck->prot[ck->n_prot]);
+	review_store_free(ck->l.s);
+	if (ck->l.top_fd >= 0)
+		close(ck->l.top_fd);
+	close(ck->cfd);
 }
 
 void githead_check(const struct jail_run *run, const struct gitguard *g)

@@ -411,6 +411,9 @@ void placeholders_remove(const struct jail_config *cfg,
 struct githead {
 	bool has[GITHEAD_REFS];
 	uint8_t id[GITHEAD_REFS][20];
+	uint8_t *packed;	/* a common dir's packed-refs at start, or NULL */
+	size_t packed_len;
+	bool is_packed_read;	/* absent or read whole at start */
 };
 
 /* The git dirs of the project, found before the jail starts */
