@@ -431,9 +431,18 @@ static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
 	if (r->hooks_path[0]) {
 		gitguard_add_protect(g, resolve_rel(work_top, r->hooks_path),
 			    gitguard_hooks_path_why);
-		/* Relative: to whichever worktree git runs in */
+		/*
+		 * Relative: to whichever work tree git runs in, the
+		 * project's, a nested repository's, a linked worktree's
+		 * (a user's config applies in each)
+		 */
 		gitguard_add_protect(g, resolve_rel(g->project, r->hooks_path),
 			    gitguard_hooks_path_why);
+		for (size_t i = 0; i < g->n_dirs; i++)
+			if (g->top[i])
+				gitguard_add_protect(g,
+					resolve_rel(g->top[i], r->hooks_path),
+					gitguard_hooks_path_why);
 	}
 	for (size_t i = 0; i < r->n_include; i++) {
 		/* Git resolves an include against the including file */
@@ -521,10 +530,12 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		if (!g->tree_is_home[i] &&
 		    walk_dotgit(g->tree[i], 0, found_at_start, g) > WALK_DIRS)
 			g->is_truncated = true;
+	gittrees_protect_tops(g);
 	gittrees_find_tops(g);
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
-		autofree char *top = work_top_of(cfg, g->dir[i]);
+		autofree char *top = g->top[i] ? xstrdup(g->top[i]) :
+						 work_top_of(cfg, g->dir[i]);
 		autofree char *c = xasprintf("%s/config", g->dir[i]);
 		autofree char *cw = xasprintf("%s/config.worktree", g->dir[i]);
 

@@ -11,8 +11,10 @@
  * tree) is walked at start for git dirs, which get private copies like
  * the project's nested repositories, and at exit for repositories made
  * or changed during the run, judged like the project's. The default
- * protected names at its top are kept read-only where they exist; one
- * made during the run is moved aside at exit (`fs.quarantined`).
+ * protected names at its top are kept read-only where they exist; where
+ * it is a work tree or holds one, absent ones cannot be made either (the
+ * project's placeholders); in another (a cache, data), one made during
+ * the run is moved aside at exit (`fs.quarantined`).
  *
  * A persistent `--home` is the jail's own home: its shell startup files
  * and agents' settings are what the next jail runs, inside a jail, so
@@ -61,16 +63,35 @@ static bool is_tree_name(size_t i)
 	return strncmp(fsview_default_protect[i], ".git/", 5) != 0;
 }
 
-/* --rw @root: present default names protected, absent ones noted */
+/* Does --rw tree @root hold a git work tree or dir found at start? */
+static bool holds_repo(const struct gitguard *g, const char *root)
+{
+	for (size_t i = 0; i < g->n_dotgit; i++)
+		if (is_below(root, g->dotgit[i]))
+			return true;
+	for (size_t i = 0; i < g->n_dirs; i++)
+		if (is_below(root, g->dir[i]))
+			return true;
+	return false;
+}
+
+/*
+ * --rw @root: the default names protected, absent ones too (held by
+ * placeholders, like the project's) where it holds a repository; else
+ * absent ones only noted for the exit check (a cache or data directory
+ * gets no placeholders)
+ */
 static uint32_t protect_top(struct gitguard *g, const char *root)
 {
+	bool is_work = holds_repo(g, root);
 	uint32_t absent = 0;
 
 	for (size_t i = 0; i < fsview_n_default_protect; i++) {
 		char *p = xasprintf("%s/%s", root, fsview_default_protect[i]);
 		struct stat st;
 
-		if (!is_tree_name(i) || (lstat(p, &st) < 0 && errno == ENOENT)) {
+		if (!is_tree_name(i) || (!is_work && lstat(p, &st) < 0 &&
+					 errno == ENOENT)) {
 			absent |= is_tree_name(i) ? 1u << i : 0;
 			free(p);
 			continue;
@@ -91,7 +112,6 @@ static void add_tree(struct gitguard *g, const char *path, bool is_home)
 		return;
 	}
 	g->tree[g->n_trees] = xstrdup(path);
-	g->tree_absent[g->n_trees] = is_home ? 0 : protect_top(g, path);
 	g->tree_is_home[g->n_trees] = is_home;
 	g->n_trees++;
 }
@@ -167,6 +187,13 @@ void gittrees_find_tops(struct gitguard *g)
 		if (!g->top[i])
 			g->top[i] = top_from_config(g->dir[i], gfd);
 	}
+}
+
+void gittrees_protect_tops(struct gitguard *g)
+{
+	for (size_t t = 0; t < g->n_trees; t++)
+		if (!g->tree_is_home[t])
+			g->tree_absent[t] = protect_top(g, g->tree[t]);
 }
 
 const char *gitguard_top_of(const struct gitguard *g, const char *gitdir)

@@ -577,14 +577,22 @@ void gitguard_add_protect(struct gitguard *g, char *path, const char *why);
 
 /**
  * gittrees_collect() - Note the writable trees beside the project that are
- * walked like it (each --rw the person named, a persistent --home);
- * protect the default names present at a --rw tree's top
+ * walked like it (each --rw the person named, a persistent --home)
  * @g:		the list being collected
  * @cfg:	the configuration
  *
  * Context: supervisor, gitguard_collect(), before the start walk
  */
 void gittrees_collect(struct gitguard *g, const struct jail_config *cfg);
+
+/**
+ * gittrees_protect_tops() - Protect the default names at each --rw tree's
+ * top, absent ones too where it holds a repository
+ * @g:		the list being collected, after the trees' start walk
+ *
+ * Context: supervisor, gitguard_collect()
+ */
+void gittrees_protect_tops(struct gitguard *g);
 
 /**
  * gittrees_find_tops() - Set g->top[i], the work tree of each git dir

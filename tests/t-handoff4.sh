@@ -38,8 +38,10 @@ assert_match "--rw tree: its hooks are not writable" \
 	"pre-commit: ($REFUSED)" "$out"
 assert_nomatch "--rw tree: an existing .vscode stays read-only" \
 	"tasks-written" "$out"
-assert_match "--rw tree: a new .envrc at its top is moved aside" \
-	"\"$t/.envrc\" was created during the run .*moved aside" "$out"
+assert_nomatch "--rw tree: a .envrc cannot be made at its top" \
+	"envrc-made" "$out"
+assert_match "--rw tree: refused by the file system" \
+	".envrc: ($REFUSED|File exists)" "$out"
 assert_match "--rw tree: a new deep repository naming a command is moved aside" \
 	"repository \"$t/deep/a/b/c/.git\" created during the run names commands" \
 	"$out"
@@ -52,10 +54,34 @@ hgit -C "$t/deep/a/b/c" status >/dev/null 2>&1
 host_check "--rw tree" "$t"
 host_check "--rw tree (the project)" "$p"
 
-# 1b. the tree stays an ordinary read-write bind for everything else
-out=$(jg --rw "$t" -- sh -c 'cd "$1" && echo x >plain.txt && echo written' \
-	sh "$t" 2>&1)
+# 1b. the tree stays an ordinary read-write bind for everything else; a
+# --rw tree that holds no repository (a cache, data) gets no placeholders:
+# a .envrc made at its top is moved aside at exit
+d=$(mkproj rw-data)
+out=$(jg --rw "$t" --rw "$d" -- sh -c 'cd "$1" && echo x >plain.txt &&
+	echo written; printf "%s\n" "$3" >"$2/.envrc" && echo made' \
+	sh "$t" "$d" "touch $marker" 2>&1)
 assert_match "--rw tree: ordinary files stay writable" "written" "$out"
+assert_match "--rw data tree: a .envrc made at its top" "made" "$out"
+assert_match "--rw data tree: moved aside at exit" \
+	"\"$d/.envrc\" was created during the run .*moved aside to \".envrc.jail-quarantine\"" \
+	"$out"
+assert_eq "--rw data tree: no .envrc on the host" "absent" \
+	"$([ -e "$d/.envrc" ] && echo there || echo absent)"
+
+# 1c. a relative core.hooksPath in the user's own git config names a
+# directory of every work tree git runs in: a nested repository's too
+p=$(newrepo hookspath-global)
+u git init -q "$p/sub"
+hgit -C "$p/sub" commit -q --allow-empty -m init
+hgit config --global core.hooksPath .githooks
+cd "$p" || exit 1
+out=$(jg -- sh -c 'mkdir -p sub/.githooks; printf "%s\n" "$1" >sub/.githooks/pre-commit &&
+	chmod +x sub/.githooks/pre-commit && echo planted' sh "$evil" 2>&1)
+assert_nomatch "global relative hooksPath: no hook in a nested repository" \
+	"planted" "$out"
+host_check "global relative hooksPath (nested)" "$p/sub"
+hgit config --global --unset core.hooksPath
 
 # 2. a persistent --home: a repository there whose config the jail
 # changes, and a new one, are moved aside at exit
