@@ -71,6 +71,7 @@
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
 #define TEXT_MAX GITGUARD_TEXT_MAX
+#define ENVRC ".envrc"
 
 /* Written by ordinary git work and shared with the host: bound read-write */
 static const char *const rw_dirs[] = { "objects", "refs", "logs",
@@ -275,6 +276,25 @@ static bool is_quiet_leaf(const struct walk *w, int dir, const char *name)
 }
 
 /*
+ * Quiet leaf @name of @dir, at w->path: no entry was made there, but a
+ * .envrc in it may have been rewritten in place (its own ctime)
+ */
+static void quiet_envrc(struct walk *w, int dir, const char *name)
+{
+	autofree char *rel = xasprintf("%s/" ENVRC, name);
+	struct stat st;
+	size_t len = strlen(w->path);
+
+	if (fstatat(dir, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec + 1 < w->started ||
+	    len + 1 + strlen(ENVRC) >= sizeof(w->path))
+		return;
+	memcpy(w->path + len, "/" ENVRC, strlen(ENVRC) + 2);
+	w->fn(w->arg, w->path, &st);
+	w->path[len] = '\0';
+}
+
+/*
  * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
  * for each .git entry, go down into the other directories. Names are
  * looked up beside their directory's descriptor, never through the
@@ -297,7 +317,10 @@ static void walk_dir(struct walk *w, int fd, int depth)
 	while ((e = readdir(d)) &&
 	       n++ < (w->is_whole ? EXIT_ENTRIES : WALK_ENTRIES)) {
 		const char *name = e->d_name;
-		bool is_dotgit = !strcmp(name, ".git");
+		/* At exit, below the top: a .envrc direnv would load */
+		bool is_dotgit = !strcmp(name, ".git") ||
+				 (w->is_whole && depth > 0 &&
+				  !strcmp(name, ENVRC));
 		size_t nl = strlen(name);
 		int sub;
 
@@ -322,8 +345,9 @@ static void walk_dir(struct walk *w, int fd, int depth)
 			if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) ==
 			    0)
 				w->fn(w->arg, w->path, &st);
-		} else if (!is_quiet_leaf(w, dirfd(d), name) &&
-			   ++w->n_dirs <= w->max_dirs) {
+		} else if (is_quiet_leaf(w, dirfd(d), name)) {
+			quiet_envrc(w, dirfd(d), name);
+		} else if (++w->n_dirs <= w->max_dirs) {
 			sub = openat(dirfd(d), name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					     O_NONBLOCK | O_CLOEXEC);
@@ -885,8 +909,12 @@ void gitguard_report_hooks(const struct jail_run *run, const char *dotgit)
 
 static void found_at_exit(void *arg, const char *path, const struct stat *st)
 {
-	(void)st;
-	gitnew_judge(arg, path);
+	size_t n = strlen(path);
+
+	if (n > strlen(ENVRC) && !strcmp(path + n - strlen(ENVRC), ENVRC))
+		gitnew_judge_envrc(arg, path, st);
+	else
+		gitnew_judge(arg, path);
 }
 
 #define STATE_DIR_BIT 32

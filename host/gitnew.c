@@ -600,3 +600,38 @@ void gitnew_done(struct gitnew *r)
 		r->tree_fd[t] = -1;
 	}
 }
+
+void gitnew_judge_envrc(struct gitnew *r, const char *path,
+			const struct stat *st)
+{
+	size_t n = 0;
+	int root_fd = root_of(r, path, &n);
+	const char *rel = path + n + 1;
+	const char *slash = strrchr(rel, '/');
+	autofree char *parent = NULL;
+	autofree char *to = NULL;
+	autofree char *v = NULL;
+	autoclose int pfd = -1;
+	int err;
+
+	if (root_fd < 0 || !slash || !r->g ||
+	    st->st_ctim.tv_sec + 1 < r->g->started)
+		return;
+	parent = xasprintf("%.*s", (int)(slash - rel), rel);
+	pfd = openat2_fd(root_fd, parent, O_PATH | O_DIRECTORY, HOSTILE);
+	err = pfd < 0 ? pfd :
+			gitguard_rename_aside(pfd, slash + 1,
+					      ".envrc.jail-quarantine", &to);
+	v = gitguard_shown(path);
+	if (err < 0)
+		warn("\"%s\" was made or changed during the run (direnv loads "
+		     "it on cd) and could not be moved aside (%s): look "
+		     "before you cd there",
+		     v, strerror(-err));
+	else
+		warn("\"%s\" was made or changed during the run (direnv loads "
+		     "it on cd): moved aside to \"%s\"; look before you rename "
+		     "it back",
+		     v, to);
+	gitguard_audit(r->run, "fs.quarantined", path, "direnv loads it on cd");
+}

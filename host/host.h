@@ -611,6 +611,23 @@ void gittrees_find_tops(struct gitguard *g);
  */
 const char *gitguard_top_of(const struct gitguard *g, const char *gitdir);
 
+struct gitnew;
+struct stat;
+/**
+ * gitnew_judge_envrc() - Move aside a .envrc below a walked tree's top made
+ * or changed during the run (fs.quarantined)
+ * @r:		the exit check's state
+ * @path:	its absolute path
+ * @st:		its lstat
+ *
+ * direnv loads a .envrc in the directory it enters and its parents; a
+ * user who allowed a prefix (direnv's whitelist) runs a new one on cd.
+ *
+ * Context: supervisor, gitguard_finish(), the exit walk
+ */
+void gitnew_judge_envrc(struct gitnew *r, const char *path,
+			const struct stat *st);
+
 /**
  * gittrees_check_tops() - Move aside each default protected name made
  * during the run at a --rw tree's top (fs.quarantined)
@@ -618,7 +635,6 @@ const char *gitguard_top_of(const struct gitguard *g, const char *gitdir);
  *
  * Context: supervisor, gitguard_finish(), after the jail is gone
  */
-struct gitnew;
 void gittrees_check_tops(struct gitnew *r);
 
 /**

@@ -158,6 +158,28 @@ for how in loose packed; do
 	host_check "branch ($how)" "$p"
 done
 
+# 4b. a .envrc below the top (direnv loads the one of each directory it
+# enters, at once under a whitelisted prefix): made, or rewritten in a
+# directory whose entries did not change, it is moved aside at exit
+p=$(newrepo envrc-deep)
+u mkdir -p "$p/a/b" "$p/c"
+u sh -c "echo 'export A=1' >'$p/c/.envrc'"
+# older than the run by more than the checks' one second of slack, so
+# that c/ is a directory whose entries did not change during the run
+sleep 2
+cd "$p" || exit 1
+out=$(jg -- sh -c 'printf "%s\n" "$1" >a/b/.envrc; printf "%s\n" "$1" >>c/.envrc &&
+	echo written' sh "touch $marker" 2>&1)
+assert_match "deep .envrc: written inside" "written" "$out"
+for e in a/b c; do
+	assert_match "deep .envrc ($e): moved aside at exit" \
+		"\"$p/$e/.envrc\" was made or changed during the run .*moved aside" \
+		"$out"
+	assert_eq "deep .envrc ($e): none on the host" "absent" \
+		"$([ -e "$p/$e/.envrc" ] && echo there || echo absent)"
+done
+host_check "deep .envrc" "$p"
+
 # 5. no set-user-ID or set-group-ID file made inside lands: it would run
 # as the caller for whoever on the host executes it
 p=$(mkproj setid)
