@@ -617,6 +617,11 @@ void gitnew_judge_envrc(struct gitnew *r, const char *path,
 	if (root_fd < 0 || !slash || !r->g ||
 	    st->st_ctim.tv_sec + 1 < r->g->started)
 		return;
+	/* A protected one could not change: a placeholder if anything */
+	for (size_t i = 0; i < r->run->cfg->n_mounts; i++)
+		if (r->run->cfg->mounts[i].kind == MOUNT_PROTECT &&
+		    !strcmp(r->run->cfg->mounts[i].path, path))
+			return;
 	parent = xasprintf("%.*s", (int)(slash - rel), rel);
 	pfd = openat2_fd(root_fd, parent, O_PATH | O_DIRECTORY, HOSTILE);
 	err = pfd < 0 ? pfd :
