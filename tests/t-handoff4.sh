@@ -107,6 +107,15 @@ else
 	t_pass "--home: nothing runs on the host"
 fi
 
+# 2b. the host's own home as the jail's would hand it every startup file
+# and ~/.gitconfig: refused in one line, as is a directory above it
+for hd in "$JT_HOME" "$(dirname "$JT_HOME")"; do
+	out=$(jail --net none --home "$hd" -- true 2>&1); rc=$?
+	assert_eq "--home $hd: refused (125)" 125 "$rc"
+	assert_match "--home $hd: one line naming the reason" \
+		"^jail: --home \"$hd\": holds your own home directory" "$out"
+done
+
 # 3. a linked worktree: its HEAD moved to a commit carrying Claude Code
 # settings is named; its index staging a --protect path is not copied back
 m=$(newrepo wt-main)
