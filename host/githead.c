@@ -33,6 +33,7 @@
 #include <stdio.h>
 
 #include "jail.h"
+#include "config/config.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
 #include "host/reviewint.h"
@@ -157,11 +158,11 @@ static int common_fd(const char *dir, int gfd)
 	autofree uint8_t *buf = gitguard_read_hostile(gfd, "commondir",
 						      PATH_MAX, &len);
 	autofree char *path = NULL;
-	char *s = (char *)buf;
+	char s[PATH_MAX];
 
-	if (!buf || !len || memchr(buf, '\0', len))
+	if (!buf || gitdirs_parse_pointer((const char *)buf, len, "", s,
+					  sizeof(s)) <= 0)
 		return openat(gfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	s[strcspn(s, "\r\n")] = '\0';
 	path = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", dir, s);
 	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }

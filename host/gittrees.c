@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 
 #include "jail.h"
+#include "config/config.h"
 #include "host/host.h"
 #include "parse/text.h"
 
@@ -136,16 +137,14 @@ static char *top_from_gitdir_file(const char *dir, int gfd)
 	autofree uint8_t *buf = gitguard_read_hostile(gfd, "gitdir", PATH_MAX,
 						      &len);
 	autofree char *abs = NULL;
-	char *s;
+	char s[PATH_MAX];
+	int n = buf ? gitdirs_parse_pointer((const char *)buf, len, "", s,
+					    sizeof(s)) :
+		      -ENOENT;
 
-	if (!buf || !len || memchr(buf, '\0', len))
+	if (n < 5 || strcmp(s + n - 5, "/.git"))
 		return NULL;
-	s = (char *)buf;
-	s[strcspn(s, "\r\n")] = '\0';
-	len = strlen(s);
-	if (len < 5 || strcmp(s + len - 5, "/.git"))
-		return NULL;
-	s[len - 5] = '\0';
+	s[n - 5] = '\0';
 	abs = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", dir, s);
 	return realpath(abs, NULL);
 }
