@@ -554,7 +554,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 		if (!g->tree_is_home[i] &&
 		    walk_dotgit(g->tree[i], 0, found_at_start, g) > WALK_DIRS)
 			g->is_truncated = true;
-	gittrees_protect_tops(g);
+	gittrees_protect_tops(g, cfg->review != REVIEW_OFF);
 	gittrees_find_tops(g);
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {

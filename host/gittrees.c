@@ -188,11 +188,22 @@ void gittrees_find_tops(struct gitguard *g)
 	}
 }
 
-void gittrees_protect_tops(struct gitguard *g)
+void gittrees_protect_tops(struct gitguard *g, bool is_review)
 {
 	for (size_t t = 0; t < g->n_trees; t++)
 		if (!g->tree_is_home[t])
 			g->tree_absent[t] = protect_top(g, g->tree[t]);
+	/*
+	 * Under --review the git dirs get no private copy (the project's
+	 * changes wait in the overlay), but a --rw tree is no overlay: its
+	 * git dirs are read-only whole
+	 */
+	for (size_t i = 0; is_review && i < g->n_dirs; i++)
+		for (size_t t = 0; t < g->n_trees; t++)
+			if (!g->tree_is_home[t] && is_below(g->tree[t], g->dir[i]))
+				gitguard_add_protect(g, xstrdup(g->dir[i]),
+					"under --review, a --rw tree's git dir "
+					"is read-only");
 }
 
 const char *gitguard_top_of(const struct gitguard *g, const char *gitdir)

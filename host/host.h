@@ -589,10 +589,11 @@ void gittrees_collect(struct gitguard *g, const struct jail_config *cfg);
  * gittrees_protect_tops() - Protect the default names at each --rw tree's
  * top, absent ones too where it holds a repository
  * @g:		the list being collected, after the trees' start walk
+ * @is_review:	under --review: the trees' git dirs read-only whole
  *
  * Context: supervisor, gitguard_collect()
  */
-void gittrees_protect_tops(struct gitguard *g);
+void gittrees_protect_tops(struct gitguard *g, bool is_review);
 
 /**
  * gittrees_find_tops() - Set g->top[i], the work tree of each git dir

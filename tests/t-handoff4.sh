@@ -69,6 +69,17 @@ assert_match "--rw data tree: moved aside at exit" \
 assert_eq "--rw data tree: no .envrc on the host" "absent" \
 	"$([ -e "$d/.envrc" ] && echo there || echo absent)"
 
+# 1d. under --review the project waits in an overlay, but a --rw tree is
+# bound as it is: its git dir is read-only whole
+p=$(newrepo rw-review)
+cd "$p" || exit 1
+out=$(jg --review=keep --rw "$t" -- sh -c 'cd "$1" &&
+	git config core.fsmonitor "$2" && echo config-written' \
+	sh "$t" "touch $marker" 2>&1)
+assert_nomatch "--rw tree under --review: its config is not writable" \
+	"config-written" "$out"
+host_check "--rw tree under --review" "$t"
+
 # 1c. a relative core.hooksPath in the user's own git config names a
 # directory of every work tree git runs in: a nested repository's too
 p=$(newrepo hookspath-global)
