@@ -55,6 +55,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gittrees.h"
 #include "config/config.h"
 #include "parse/parse.h"
 
@@ -71,7 +72,6 @@
 #define STATE_BYTES GITGUARD_STATE_BYTES
 #define INDEX_MAX (512 << 20)
 #define TEXT_MAX GITGUARD_TEXT_MAX
-#define ENVRC ".envrc"
 
 /* Written by ordinary git work and shared with the host: bound read-write */
 static const char *const rw_dirs[] = { "objects", "refs", "logs",
@@ -276,25 +276,6 @@ static bool is_quiet_leaf(const struct walk *w, int dir, const char *name)
 }
 
 /*
- * Quiet leaf @name of @dir, at w->path: no entry was made there, but a
- * .envrc in it may have been rewritten in place (its own ctime)
- */
-static void quiet_envrc(struct walk *w, int dir, const char *name)
-{
-	autofree char *rel = xasprintf("%s/" ENVRC, name);
-	struct stat st;
-	size_t len = strlen(w->path);
-
-	if (fstatat(dir, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_ctim.tv_sec + 1 < w->started ||
-	    len + 1 + strlen(ENVRC) >= sizeof(w->path))
-		return;
-	memcpy(w->path + len, "/" ENVRC, strlen(ENVRC) + 2);
-	w->fn(w->arg, w->path, &st);
-	w->path[len] = '\0';
-}
-
-/*
  * Directory @fd (taken over) at w->path, @depth levels down: call w->fn
  * for each .git entry, go down into the other directories. Names are
  * looked up beside their directory's descriptor, never through the
@@ -320,7 +301,7 @@ static void walk_dir(struct walk *w, int fd, int depth)
 		/* At exit, below the top: a .envrc direnv would load */
 		bool is_dotgit = !strcmp(name, ".git") ||
 				 (w->is_whole && depth > 0 &&
-				  !strcmp(name, ENVRC));
+				  !strcmp(name, ".envrc"));
 		size_t nl = strlen(name);
 		int sub;
 
@@ -346,7 +327,8 @@ static void walk_dir(struct walk *w, int fd, int depth)
 			    0)
 				w->fn(w->arg, w->path, &st);
 		} else if (is_quiet_leaf(w, dirfd(d), name)) {
-			quiet_envrc(w, dirfd(d), name);
+			gittrees_quiet_envrc(w->path, dirfd(d), name, w->fn,
+					     w->arg);
 		} else if (++w->n_dirs <= w->max_dirs) {
 			sub = openat(dirfd(d), name,
 				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -455,11 +437,7 @@ static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
 	if (r->hooks_path[0]) {
 		gitguard_add_protect(g, resolve_rel(work_top, r->hooks_path),
 			    gitguard_hooks_path_why);
-		/*
-		 * Relative: to whichever work tree git runs in, the
-		 * project's, a nested repository's, a linked worktree's
-		 * (a user's config applies in each)
-		 */
+		/* Relative: to each work tree git runs in (a user's too) */
 		gitguard_add_protect(g, resolve_rel(g->project, r->hooks_path),
 			    gitguard_hooks_path_why);
 		for (size_t i = 0; i < g->n_dirs; i++)
@@ -506,16 +484,6 @@ static void protect_config(struct gitguard *g, const char *file,
 	protect_refs(g, r, file, work_top, depth);
 }
 
-/* The working tree whose hooksPath a git dir's config is relative to */
-static char *work_top_of(const struct jail_config *cfg, const char *gitdir)
-{
-	size_t n = strlen(gitdir);
-
-	if (n > 5 && !strcmp(gitdir + n - 5, "/.git"))
-		return strndup(gitdir, n - 5);
-	return xstrdup(cfg->project);
-}
-
 /*
  * The system's and the user's git config apply in every repository: a
  * relative core.hooksPath there (".githooks") names a directory of the
@@ -558,8 +526,7 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 	gittrees_find_tops(g);
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
-		autofree char *top = g->top[i] ? xstrdup(g->top[i]) :
-						 work_top_of(cfg, g->dir[i]);
+		const char *top = g->top[i] ? g->top[i] : cfg->project;
 		autofree char *c = xasprintf("%s/config", g->dir[i]);
 		autofree char *cw = xasprintf("%s/config.worktree", g->dir[i]);
 
@@ -909,12 +876,8 @@ void gitguard_report_hooks(const struct jail_run *run, const char *dotgit)
 
 static void found_at_exit(void *arg, const char *path, const struct stat *st)
 {
-	size_t n = strlen(path);
-
-	if (n > strlen(ENVRC) && !strcmp(path + n - strlen(ENVRC), ENVRC))
-		gitnew_judge_envrc(arg, path, st);
-	else
-		gitnew_judge(arg, path);
+	(void)st;
+	gitnew_judge(arg, path);
 }
 
 #define STATE_DIR_BIT 32
@@ -959,16 +922,6 @@ static uint64_t state_names_in(int dir)
 	return seen;
 }
 
-static void warn_walk_cut(const char *root)
-{
-	autofree char *v = gitguard_shown(root);
-
-	warn("git: \"%s\" has more than %d directories, or a directory more "
-	     "than %d entries: new repositories were not looked for in all "
-	     "of it; look for new .git entries before running git there",
-	     v, EXIT_DIRS, EXIT_ENTRIES);
-}
-
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
@@ -987,13 +940,13 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	 */
 	if (g && walk_dotgit(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
-		warn_walk_cut(cfg->project);
+		gittrees_warn_cut(cfg->project, EXIT_DIRS, EXIT_ENTRIES);
 	for (size_t t = 0; g && t < g->n_trees; t++) {
 		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
 							 O_CLOEXEC);
 		if (walk_dotgit(g->tree[t], g->started, found_at_exit, r) >
 		    EXIT_DIRS)
-			warn_walk_cut(g->tree[t]);
+			gittrees_warn_cut(g->tree[t], EXIT_DIRS, EXIT_ENTRIES);
 	}
 
 	/*

@@ -42,6 +42,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gittrees.h"
 #include "parse/gitindex.h"
 #include "parse/parse.h"
 
@@ -380,6 +381,52 @@ static int root_of(const struct gitnew *r, const char *path, size_t *n)
 	return -1;
 }
 
+/*
+ * A .envrc below a walked tree's top: direnv loads the one of each
+ * directory it enters, at once under a whitelisted prefix. Made or
+ * rewritten during the run (its ctime): moved aside
+ */
+static void judge_envrc(struct gitnew *r, const char *path)
+{
+	struct stat st;
+	size_t n = 0;
+	int root_fd = root_of(r, path, &n);
+	const char *rel = path + n + 1;
+	const char *slash = strrchr(rel, '/');
+	autofree char *parent = NULL;
+	autofree char *to = NULL;
+	autofree char *v = NULL;
+	autoclose int pfd = -1;
+	int err;
+
+	if (root_fd < 0 || !slash || !r->g ||
+	    fstatat(root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec + 1 < r->g->started)
+		return;
+	/* A protected one could not change: a placeholder if anything */
+	for (size_t i = 0; i < r->run->cfg->n_mounts; i++)
+		if (r->run->cfg->mounts[i].kind == MOUNT_PROTECT &&
+		    !strcmp(r->run->cfg->mounts[i].path, path))
+			return;
+	parent = xasprintf("%.*s", (int)(slash - rel), rel);
+	pfd = openat2_fd(root_fd, parent, O_PATH | O_DIRECTORY, HOSTILE);
+	err = pfd < 0 ? pfd :
+			gitguard_rename_aside(pfd, slash + 1,
+					      ".envrc.jail-quarantine", &to);
+	v = gitguard_shown(path);
+	if (err < 0)
+		warn("\"%s\" was made or changed during the run (direnv loads "
+		     "it on cd) and could not be moved aside (%s): look "
+		     "before you cd there",
+		     v, strerror(-err));
+	else
+		warn("\"%s\" was made or changed during the run (direnv loads "
+		     "it on cd): moved aside to \"%s\"; look before you rename "
+		     "it back",
+		     v, to);
+	gitguard_audit(r->run, "fs.quarantined", path, "direnv loads it on cd");
+}
+
 void gitnew_judge(struct gitnew *r, const char *path)
 {
 	size_t n = 0;
@@ -390,6 +437,10 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	bool is_new = true;
 	int err;
 
+	if (strlen(path) > 7 && !strcmp(path + strlen(path) - 7, "/.envrc")) {
+		judge_envrc(r, path);
+		return;
+	}
 	if (root_fd < 0 || seen_before(r, path))
 		return;
 	/* A .git file or symlink names a git dir: the jail chose which */
@@ -599,44 +650,4 @@ void gitnew_done(struct gitnew *r)
 			close(r->tree_fd[t]);
 		r->tree_fd[t] = -1;
 	}
-}
-
-void gitnew_judge_envrc(struct gitnew *r, const char *path,
-			const struct stat *st)
-{
-	size_t n = 0;
-	int root_fd = root_of(r, path, &n);
-	const char *rel = path + n + 1;
-	const char *slash = strrchr(rel, '/');
-	autofree char *parent = NULL;
-	autofree char *to = NULL;
-	autofree char *v = NULL;
-	autoclose int pfd = -1;
-	int err;
-
-	if (root_fd < 0 || !slash || !r->g ||
-	    st->st_ctim.tv_sec + 1 < r->g->started)
-		return;
-	/* A protected one could not change: a placeholder if anything */
-	for (size_t i = 0; i < r->run->cfg->n_mounts; i++)
-		if (r->run->cfg->mounts[i].kind == MOUNT_PROTECT &&
-		    !strcmp(r->run->cfg->mounts[i].path, path))
-			return;
-	parent = xasprintf("%.*s", (int)(slash - rel), rel);
-	pfd = openat2_fd(root_fd, parent, O_PATH | O_DIRECTORY, HOSTILE);
-	err = pfd < 0 ? pfd :
-			gitguard_rename_aside(pfd, slash + 1,
-					      ".envrc.jail-quarantine", &to);
-	v = gitguard_shown(path);
-	if (err < 0)
-		warn("\"%s\" was made or changed during the run (direnv loads "
-		     "it on cd) and could not be moved aside (%s): look "
-		     "before you cd there",
-		     v, strerror(-err));
-	else
-		warn("\"%s\" was made or changed during the run (direnv loads "
-		     "it on cd): moved aside to \"%s\"; look before you rename "
-		     "it back",
-		     v, to);
-	gitguard_audit(r->run, "fs.quarantined", path, "direnv loads it on cd");
 }

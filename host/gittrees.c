@@ -37,7 +37,7 @@
 
 #include "jail.h"
 #include "config/config.h"
-#include "host/host.h"
+#include "host/gittrees.h"
 #include "parse/text.h"
 
 static bool is_below(const char *root, const char *path)
@@ -290,4 +290,28 @@ void gittrees_check_tops(struct gitnew *r)
 {
 	for (size_t t = 0; r->g && t < r->g->n_trees; t++)
 		check_tree_top(r, t);
+}
+
+void gittrees_quiet_envrc(const char *path, int dir, const char *name,
+			  void (*fn)(void *, const char *, const struct stat *),
+			  void *arg)
+{
+	autofree char *rel = xasprintf("%s/.envrc", name);
+	autofree char *p = NULL;
+	struct stat st;
+
+	if (fstatat(dir, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	p = xasprintf("%s/.envrc", path);
+	fn(arg, p, &st);
+}
+
+void gittrees_warn_cut(const char *root, int max_dirs, int max_entries)
+{
+	autofree char *v = gitguard_shown(root);
+
+	warn("git: \"%s\" has more than %d directories, or a directory more "
+	     "than %d entries: new repositories were not looked for in all "
+	     "of it; look for new .git entries before running git there",
+	     v, max_dirs, max_entries);
 }

@@ -576,69 +576,6 @@ extern const char gitguard_hooks_path_why[];
 void gitguard_add_protect(struct gitguard *g, char *path, const char *why);
 
 /**
- * gittrees_collect() - Note the writable trees beside the project that are
- * walked like it (each --rw the person named, a persistent --home)
- * @g:		the list being collected
- * @cfg:	the configuration
- *
- * Context: supervisor, gitguard_collect(), before the start walk
- */
-void gittrees_collect(struct gitguard *g, const struct jail_config *cfg);
-
-/**
- * gittrees_protect_tops() - Protect the default names at each --rw tree's
- * top, absent ones too where it holds a repository
- * @g:		the list being collected, after the trees' start walk
- * @is_review:	under --review: the trees' git dirs read-only whole
- *
- * Context: supervisor, gitguard_collect()
- */
-void gittrees_protect_tops(struct gitguard *g, bool is_review);
-
-/**
- * gittrees_find_tops() - Set g->top[i], the work tree of each git dir
- * @g:		the list being collected, its git dirs found
- *
- * Context: supervisor, gitguard_collect()
- */
-void gittrees_find_tops(struct gitguard *g);
-
-/**
- * gitguard_top_of() - The work tree of a guarded git dir
- * @g:		the git dirs (may be NULL)
- * @gitdir:	one of them, by path
- *
- * Return: its work tree, or NULL (a bare one, or not guarded)
- */
-const char *gitguard_top_of(const struct gitguard *g, const char *gitdir);
-
-struct gitnew;
-struct stat;
-/**
- * gitnew_judge_envrc() - Move aside a .envrc below a walked tree's top made
- * or changed during the run (fs.quarantined)
- * @r:		the exit check's state
- * @path:	its absolute path
- * @st:		its lstat
- *
- * direnv loads a .envrc in the directory it enters and its parents; a
- * user who allowed a prefix (direnv's whitelist) runs a new one on cd.
- *
- * Context: supervisor, gitguard_finish(), the exit walk
- */
-void gitnew_judge_envrc(struct gitnew *r, const char *path,
-			const struct stat *st);
-
-/**
- * gittrees_check_tops() - Move aside each default protected name made
- * during the run at a --rw tree's top (fs.quarantined)
- * @r:		the exit check's state, tree_fd opened
- *
- * Context: supervisor, gitguard_finish(), after the jail is gone
- */
-void gittrees_check_tops(struct gitnew *r);
-
-/**
  * gitguard_protect_tool_files() - Protect what installed hook managers
  * and path-trusted tools read from the tree (toolfiles.c)
  * @g:		the list being collected, its git dirs and hooks paths known
