@@ -30,6 +30,12 @@
  *  - personality(): only the query (0xffffffff) and values made of
  *    PER_LINUX32, UNAME26 and ADDR_NO_RANDOMIZE; anything else (notably
  *    READ_IMPLIES_EXEC) answers EPERM.
+ *  - a set-user-ID or set-group-ID bit in a mode: chmod(), fchmod(),
+ *    fchmodat(), fchmodat2(), creat(), mknod(), mknodat(), and open() and
+ *    openat() with O_CREAT or O_TMPFILE: EPERM. Such a file left in the
+ *    project runs as the caller (root, for a root caller) for whoever on
+ *    the host executes it. openat2(): ENOSYS (its mode is in memory the
+ *    filter cannot read), so callers fall back to openat().
  *  - the fixed list below: EPERM.
  *
  * With --seccomp-log every EPERM/EAFNOSUPPORT rule becomes a user

@@ -542,6 +542,17 @@ void config_validate(struct jail_config *cfg)
 		check_source(cfg, cfg->home_src, "--home");
 		if (stat(cfg->home_src, &st) < 0 || !S_ISDIR(st.st_mode))
 			die("--home \"%s\": not a directory", cfg->home_src);
+		/*
+		 * The host's own home (or above it) as the jail's: its
+		 * secrets readable, its shell startup files, ~/.gitconfig
+		 * and ~/.local/bin writable for every host tool after
+		 */
+		if (is_ancestor_or_same(cfg->home_src, cfg->home))
+			die("--home \"%s\": holds your own home directory, whose "
+			    "secrets and startup files would be the jail's; "
+			    "give it a directory of its own (for example "
+			    "~/.local/share/jail/home)",
+			    cfg->home_src);
 	}
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct mount_req *m = &cfg->mounts[i];

@@ -57,6 +57,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gittrees.h"
 #include "config/config.h"
 #include "parse/parse.h"
 
@@ -302,9 +303,14 @@ static void protect_refs(struct gitguard *g, const struct gitcfg_refs *r,
 	if (r->hooks_path[0]) {
 		gitguard_add_protect(g, resolve_rel(work_top, r->hooks_path),
 			    gitguard_hooks_path_why);
-		/* Relative: to whichever worktree git runs in */
+		/* Relative: to each work tree git runs in (a user's too) */
 		gitguard_add_protect(g, resolve_rel(g->project, r->hooks_path),
 			    gitguard_hooks_path_why);
+		for (size_t i = 0; i < g->n_dirs; i++)
+			if (g->top[i])
+				gitguard_add_protect(g,
+					resolve_rel(g->top[i], r->hooks_path),
+					gitguard_hooks_path_why);
 	}
 	for (size_t i = 0; i < r->n_include; i++) {
 		/* Git resolves an include against the including file */
@@ -344,16 +350,6 @@ static void protect_config(struct gitguard *g, const char *file,
 	protect_refs(g, r, file, work_top, depth);
 }
 
-/* The working tree whose hooksPath a git dir's config is relative to */
-static char *work_top_of(const struct jail_config *cfg, const char *gitdir)
-{
-	size_t n = strlen(gitdir);
-
-	if (n > 5 && !strcmp(gitdir + n - 5, "/.git"))
-		return strndup(gitdir, n - 5);
-	return xstrdup(cfg->project);
-}
-
 /*
  * The system's and the user's git config apply in every repository: a
  * relative core.hooksPath there (".githooks") names a directory of the
@@ -387,9 +383,16 @@ struct gitguard *gitguard_collect(const struct jail_config *cfg)
 			add_git_dir(g, cfg->mounts[i].path, 0);
 	if (gitguard_walk(cfg->project, 0, found_at_start, g) > WALK_DIRS)
 		g->is_truncated = true;
+	gittrees_collect(g, cfg);
+	for (size_t i = 0; i < g->n_trees; i++)
+		if (!g->tree_is_home[i] &&
+		    gitguard_walk(g->tree[i], 0, found_at_start, g) > WALK_DIRS)
+			g->is_truncated = true;
+	gittrees_protect_tops(g, cfg->review != REVIEW_OFF);
+	gittrees_find_tops(g);
 	protect_user_config(g);
 	for (size_t i = 0, n = g->n_dirs; i < n; i++) {
-		autofree char *top = work_top_of(cfg, g->dir[i]);
+		const char *top = g->top[i] ? g->top[i] : cfg->project;
 		autofree char *c = xasprintf("%s/config", g->dir[i]);
 		autofree char *cw = xasprintf("%s/config.worktree", g->dir[i]);
 
@@ -795,17 +798,22 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	r->run = run;
 	r->g = g;
 	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t t = 0; t < GITGUARD_MAX_TREES; t++)
+		r->tree_fd[t] = -1;
 	/*
 	 * The whole tree: a repository made anywhere is one host git enters
 	 * once the person's `git add -A` makes it a gitlink
 	 */
 	if (g && gitguard_walk(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
-		warn("git: the project has more than %d directories, or a "
-		     "directory more than %d entries: new repositories were "
-		     "not looked for in all of it; look for new .git entries "
-		     "before running git there",
-		     EXIT_DIRS, EXIT_ENTRIES);
+		gittrees_warn_cut(cfg->project, EXIT_DIRS, EXIT_ENTRIES);
+	for (size_t t = 0; g && t < g->n_trees; t++) {
+		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
+							 O_CLOEXEC);
+		if (gitguard_walk(g->tree[t], g->started, found_at_exit, r) >
+		    EXIT_DIRS)
+			gittrees_warn_cut(g->tree[t], EXIT_DIRS, EXIT_ENTRIES);
+	}
 
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for
@@ -852,6 +860,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 							   g->dir[i], g->started);
 		gitnew_judge_gitlinks(r);
 		gitnew_check_agent_dirs(r);
+		gittrees_check_tops(r);
 	}
 	gitnew_done(r);
 }

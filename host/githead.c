@@ -10,7 +10,9 @@
  * --hard` make the working tree match HEAD, `git stash pop` the last
  * stash, `git reset --hard ORIG_HEAD` (the undo of a rebase) ORIG_HEAD's.
  * So the commits HEAD, refs/stash and ORIG_HEAD name in each git dir with a
- * work tree are noted before the jail starts, and when one moved,
+ * work tree (a .git, a linked worktree's dir, a submodule's: gittrees.c;
+ * shared refs and objects in its common dir) are noted before the jail
+ * starts, and when one moved,
  * each protected path of that work tree (the default list and the
  * protected paths below it) is looked up in the commit now named: a file
  * there or below it (or a `.claude` symlink above it) that neither the
@@ -23,12 +25,15 @@
  * without symlinks, bounded, objects with their hash checked
  * (reviewobj.c), trees parsed by gitobj.c.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 
 #include "jail.h"
+#include "config/config.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
 #include "host/reviewint.h"
@@ -41,6 +46,7 @@
 #define PATH_DEPTH 32		/* components of a path looked up */
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
 #define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
+#define BRANCHES "refs/heads/"
 
 static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
 						   "ORIG_HEAD" };
@@ -49,9 +55,11 @@ static const char *const writers[GITHEAD_REFS] = {
 	"reset --hard, stash or checkout", "stash pop", "reset --hard ORIG_HEAD"
 };
 
-/* A git dir's refs: its descriptor, packed-refs read once if needed */
+/* A git dir's refs: its descriptor, its common dir's (a linked
+ * worktree's shared refs, packed-refs), packed-refs read once if needed */
 struct refs {
 	int gfd;
+	int cfd;
 	uint8_t *packed;
 	size_t len;
 	size_t max;		/* bytes of packed-refs read at most */
@@ -65,7 +73,7 @@ static int packed_value(struct refs *w, const char *name,
 	int r;
 
 	if (w->err == 1) {
-		w->packed = gitguard_read_hostile(w->gfd, "packed-refs",
+		w->packed = gitguard_read_hostile(w->cfd, "packed-refs",
 						  w->max, &w->len);
 		w->err = w->packed ? 0 : -errno;
 	}
@@ -73,6 +81,21 @@ static int packed_value(struct refs *w, const char *name,
 		return w->err;
 	r = gitobj_packed_find(w->packed, w->len, name, id);
 	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
+}
+
+/* Where ref @name lies: a worktree's own refs in its git dir, the rest
+ * in the common dir */
+static int dir_of_ref(const struct refs *w, const char *name)
+{
+	static const char *const own[] = { "refs/worktree/", "refs/bisect/",
+					   "refs/rewritten/" };
+
+	if (!strchr(name, '/'))
+		return w->gfd;
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+		if (!strncmp(name, own[i], strlen(own[i])))
+			return w->gfd;
+	return w->cfd;
 }
 
 /* The commit @name (HEAD or a ref) names. Return: 0 or -errno */
@@ -85,8 +108,9 @@ static int resolve(struct refs *w, const char *name,
 	snprintf(cur, sizeof(cur), "%s", name);
 	for (int hop = 0; hop < REF_HOPS; hop++) {
 		size_t len = 0;
-		autofree uint8_t *buf = gitguard_read_hostile(w->gfd, cur,
-							      REF_BYTES, &len);
+		autofree uint8_t *buf = gitguard_read_hostile(dir_of_ref(w, cur),
+							      cur, REF_BYTES,
+							      &len);
 		int r;
 
 		if (!buf)
@@ -109,10 +133,11 @@ static int resolve(struct refs *w, const char *name,
  * stash is loose where one was made lately, and a ref not found there
  * counts as moved at exit, compared with the work tree alone.
  */
-static void resolve_all(int gfd, bool is_start, bool has[GITHEAD_REFS],
+static void resolve_all(int gfd, int cfd, bool is_start,
+			bool has[GITHEAD_REFS],
 			uint8_t id[GITHEAD_REFS][GITOBJ_ID_LEN])
 {
-	struct refs w = { .gfd = gfd, .err = 1,
+	struct refs w = { .gfd = gfd, .cfd = cfd, .err = 1,
 			  .max = is_start ? START_PACKED_BYTES : PACKED_BYTES };
 
 	for (size_t k = 0; k < GITHEAD_REFS; k++) {
@@ -123,19 +148,58 @@ static void resolve_all(int gfd, bool is_start, bool has[GITHEAD_REFS],
 	free(w.packed);
 }
 
+/*
+ * The common dir of git dir @gfd at @dir: the one its commondir file
+ * names (a linked worktree's), else its own (a new descriptor either way)
+ */
+static int common_fd(const char *dir, int gfd)
+{
+	size_t len = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(gfd, "commondir",
+						      PATH_MAX, &len);
+	autofree char *path = NULL;
+	char s[PATH_MAX];
+
+	if (!buf || gitdirs_parse_pointer((const char *)buf, len, "", s,
+					  sizeof(s)) <= 0)
+		return openat(gfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	path = s[0] == '/' ? xstrdup(s) : xasprintf("%s/%s", dir, s);
+	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Is git dir @gfd its own common dir (no commondir file)? */
+static bool is_common(int gfd)
+{
+	struct stat st;
+
+	return fstatat(gfd, "commondir", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	       errno == ENOENT;
+}
+
+/* The branches' values at start, where packed-refs is small */
+static void note_packed(struct githead *h, int cfd)
+{
+	h->packed = gitguard_read_hostile(cfd, "packed-refs",
+					  START_PACKED_BYTES, &h->packed_len);
+	h->is_packed_read = h->packed || errno == ENOENT;
+}
+
 void githead_note(struct gitguard *g)
 {
 	g->heads = xcalloc(g->n_dirs, sizeof(*g->heads));
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		size_t len = strlen(g->dir[i]);
 		autoclose int gfd = -1;
+		autoclose int cfd = -1;
 
-		if (len <= 5 || strcmp(g->dir[i] + len - 5, "/.git"))
+		if (!g->top[i])
 			continue;
 		gfd = open(g->dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (gfd >= 0)
-			resolve_all(gfd, true, g->heads[i].has,
+		cfd = gfd >= 0 ? common_fd(g->dir[i], gfd) : -1;
+		if (cfd >= 0)
+			resolve_all(gfd, cfd, true, g->heads[i].has,
 				    g->heads[i].id);
+		if (cfd >= 0 && is_common(gfd))
+			note_packed(&g->heads[i], cfd);
 	}
 }
 
@@ -324,18 +388,143 @@ static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
 	return carries(l, at, a.mode, a.id);
 }
 
-static void say(const struct jail_run *run, const char *gitdir, size_t k,
-		const char *rel)
-{
-	autofree char *where = xasprintf("%s/%s", gitdir, watched[k]);
-	autofree char *v = gitguard_shown(where);
-	autofree char *r = gitguard_shown(rel);
+/* One git dir's check at exit */
+struct check {
+	const struct jail_run *run;
+	const char *gitdir;
+	const char *top;
+	int cfd;
+	struct look l;
+	char *prot[JAIL_MAX_MOUNTS + 64];
+	size_t n_prot;
+	bool is_open;
+};
 
-	warn("git: \"%s\" now names a commit made during the run that "
-	     "carries protected \"%s\": host git %s would write it into the "
-	     "working tree; look at it first (git show %s)",
-	     v, r, writers[k], watched[k]);
-	gitguard_audit(run, "git.protected_commit", where, rel);
+/* Say each protected path commit @id, which @ref (in @gitdir) names
+ * now, carries; @how: the host git command that would write it */
+static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
+			 const char *ref, const char *how)
+{
+	if (!ck->is_open) {
+		ck->is_open = true;
+		ck->l.s = review_store_open_dir(openat(ck->cfd, "objects",
+						       O_RDONLY | O_DIRECTORY |
+							       O_CLOEXEC));
+		ck->l.top_fd = open(ck->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ck->n_prot = gitstage_protected(ck->run->cfg, ck->top, ck->prot,
+						ARRAY_SIZE(ck->prot));
+	}
+	for (size_t p = 0; p < ck->n_prot; p++) {
+		autofree char *where = NULL;
+		autofree char *v = NULL;
+		autofree char *r = NULL;
+
+		if (!carries_at(&ck->l, id, ck->prot[p]))
+			continue;
+		where = xasprintf("%s/%s", ck->gitdir, ref);
+		v = gitguard_shown(where);
+		r = gitguard_shown(ck->prot[p]);
+		warn("git: \"%s\" now names a commit made during the run that "
+		     "carries protected \"%s\": host git %s would write it "
+		     "into the working tree; look at it first (git show %s)",
+		     v, r, how, ref);
+		gitguard_audit(ck->run, "git.protected_commit", where,
+			       ck->prot[p]);
+	}
+}
+
+static void check_branch(struct check *ck, const char *ref,
+			 const uint8_t id[GITOBJ_ID_LEN])
+{
+	autofree char *shown = gitguard_shown(ref + strlen(BRANCHES));
+	autofree char *how = xasprintf("checkout %s", shown);
+
+	check_commit(ck, id, ref, how);
+}
+
+/*
+ * Loose branches below refs/heads/ (@fd, taken over) at @ref written
+ * during the run (the kernel sets ctime) and not naming @head
+ */
+static void check_loose(struct check *ck, struct refs *w, int fd,
+			const char *ref, time_t started,
+			const uint8_t *head, int depth, size_t *n)
+{
+	DIR *d = fdopendir(fd);	/* owns @fd from here */
+	struct dirent *e;
+
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) && ++*n < LOOK_MAX) {
+		autofree char *sub = NULL;
+		uint8_t id[GITOBJ_ID_LEN];
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		sub = xasprintf("%s/%s", ref, e->d_name);
+		if (S_ISDIR(st.st_mode) && depth < PATH_DEPTH) {
+			int s = openat(dirfd(d), e->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					       O_NONBLOCK | O_CLOEXEC);
+
+			if (s >= 0)
+				check_loose(ck, w, s, sub, started, head,
+					    depth + 1, n);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_ctim.tv_sec + 1 < started ||
+		    strlen(sub) > GITOBJ_REF_MAX || resolve(w, sub, id) < 0 ||
+		    (head && !memcmp(id, head, GITOBJ_ID_LEN)))
+			continue;
+		check_branch(ck, sub, id);
+	}
+	closedir(d);
+}
+
+/*
+ * The branches a person checks out by name: `git checkout main` writes
+ * the tree the jail moved main to. Each branch written during the run
+ * (loose: by ctime; packed: a value not in packed-refs at start) and
+ * not naming HEAD's commit (said above) is looked at.
+ */
+static void check_branches(struct check *ck, const struct githead *h,
+			   time_t started, const uint8_t *head)
+{
+	struct refs w = { .gfd = ck->cfd, .cfd = ck->cfd, .err = 1,
+			  .max = PACKED_BYTES };
+	int fd = openat2_fd(ck->cfd, "refs/heads",
+			    O_RDONLY | O_DIRECTORY | O_NONBLOCK,
+			    GITGUARD_RESOLVE);
+	char ref[GITOBJ_REF_MAX + 1];
+	uint8_t id[GITOBJ_ID_LEN], was[GITOBJ_ID_LEN];
+	struct cursor c;
+	size_t n = 0;
+	struct stat st;
+
+	if (fd >= 0)
+		check_loose(ck, &w, fd, "refs/heads", started, head, 0, &n);
+	(void)packed_value(&w, "HEAD", id);	/* reads packed-refs once */
+	if (w.err < 0)
+		goto out;
+	c = (struct cursor){ w.packed, w.len };
+	while (n++ < LOOK_MAX &&
+	       gitobj_packed_next(&c, ref, sizeof(ref), id) == 1) {
+		if (strncmp(ref, BRANCHES, strlen(BRANCHES)) ||
+		    (head && !memcmp(id, head, GITOBJ_ID_LEN)) ||
+		    fstatat(ck->cfd, ref, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;	/* a loose one wins, looked at above */
+		if (h->is_packed_read &&
+		    gitobj_packed_find(h->packed, h->packed_len, ref, was) == 1 &&
+		    !memcmp(was, id, GITOBJ_ID_LEN))
+			continue;
+		check_branch(ck, ref, id);
+	}
+out:
+	free(w.packed);
 }
 
 /* Git dir @i of @g: say each protected path a moved ref now carries */
@@ -345,44 +534,35 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	const struct githead *h = &g->heads[i];
 	bool has[GITHEAD_REFS];
 	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
-	char *prot[JAIL_MAX_MOUNTS + 64];
-	autofree char *top = xasprintf("%.*s", (int)(strlen(g->dir[i]) - 5),
-				       g->dir[i]);
-	struct look l = { .before = h->has[0] ? h->id[0] : NULL,
-			  .top_fd = -1 };
-	size_t n_prot = 0;
+	autofree struct check *ck = xcalloc(1, sizeof(*ck));
 
-	resolve_all(g->dir_fd[i], false, has, now);
-	for (size_t k = 0; k < GITHEAD_REFS; k++) {
-		if (!has[k] ||
-		    (h->has[k] && !memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
-			continue;
-		if (!l.s) {
-			l.s = review_store_open_dir(openat(g->dir_fd[i], "objects",
-							   O_RDONLY | O_DIRECTORY |
-								   O_CLOEXEC));
-			l.top_fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			n_prot = gitstage_protected(run->cfg, g->dir[i], prot,
-						    ARRAY_SIZE(prot));
-		}
-		for (size_t p = 0; p < n_prot; p++)
-			if (carries_at(&l, now[k], prot[p]))
-				say(run, g->dir[i], k, prot[p]);
-	}
-	while (n_prot--)
-		free(prot[n_prot]);
-	review_store_free(l.s);
-	if (l.top_fd >= 0)
-		close(l.top_fd);
+	ck->run = run;
+	ck->gitdir = g->dir[i];
+	ck->top = g->top[i];
+	ck->cfd = common_fd(g->dir[i], g->dir_fd[i]);
+	ck->l = (struct look){ .before = h->has[0] ? h->id[0] : NULL,
+			       .top_fd = -1 };
+	if (ck->cfd < 0)
+		return;
+	resolve_all(g->dir_fd[i], ck->cfd, false, has, now);
+	for (size_t k = 0; k < GITHEAD_REFS; k++)
+		if (has[k] && (!h->has[k] ||
+			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
+			check_commit(ck, now[k], watched[k], writers[k]);
+	/* The branches are the common dir's: looked at from its own */
+	if (is_common(g->dir_fd[i]))
+		check_branches(ck, h, g->started, has[0] ? now[0] : NULL);
+	while (ck->n_prot--)
+		free(ck->prot[ck->n_prot]);
+	review_store_free(ck->l.s);
+	if (ck->l.top_fd >= 0)
+		close(ck->l.top_fd);
+	close(ck->cfd);
 }
 
 void githead_check(const struct jail_run *run, const struct gitguard *g)
 {
-	for (size_t i = 0; g->heads && i < g->n_dirs; i++) {
-		size_t len = strlen(g->dir[i]);
-
-		if (g->dir_fd[i] >= 0 && len > 5 &&
-		    !strcmp(g->dir[i] + len - 5, "/.git"))
+	for (size_t i = 0; g->heads && i < g->n_dirs; i++)
+		if (g->dir_fd[i] >= 0 && g->top[i])
 			check_dir(run, g, i);
-	}
 }

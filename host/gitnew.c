@@ -42,6 +42,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gittrees.h"
 #include "parse/gitindex.h"
 #include "parse/parse.h"
 
@@ -308,8 +309,8 @@ static bool control_changed(const struct gitnew *r, int fd, int depth,
  * left alone is the person's and stays as it is. Where the file system
  * keeps no birth time, a new one is found by its new files.
  */
-static bool made_or_changed(const struct gitnew *r, const char *rel,
-			    int gfd, bool *is_new)
+static bool made_or_changed(const struct gitnew *r, int root_fd,
+			    const char *rel, int gfd, bool *is_new)
 {
 	struct statx stx;
 	struct stat st;
@@ -317,7 +318,7 @@ static bool made_or_changed(const struct gitnew *r, const char *rel,
 	int fd;
 
 	/* Born during the run; a git dir's own ctime moves with its work */
-	if (statx(r->project_fd, rel, AT_SYMLINK_NOFOLLOW, STATX_BTIME,
+	if (statx(root_fd, rel, AT_SYMLINK_NOFOLLOW, STATX_BTIME,
 		  &stx) < 0)
 		return true;
 	*is_new = (stx.stx_mask & STATX_BTIME) &&
@@ -327,7 +328,7 @@ static bool made_or_changed(const struct gitnew *r, const char *rel,
 	/* An old .git file or symlink: rewritten, or its git dir is judged
 	 * where it lies */
 	if (gfd < 0)
-		return fstatat(r->project_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		return fstatat(root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		       is_recent(r, &st);
 	fd = openat(gfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 || control_changed(r, fd, 0, &n);
@@ -349,14 +350,14 @@ static bool was_at_start(const struct gitnew *r, const char *path)
  * dir there beyond the list's bounds, not guarded, is judged when its
  * control files changed. Any other by its birth and change times.
  */
-static bool to_judge(const struct gitnew *r, const char *path,
+static bool to_judge(const struct gitnew *r, int root_fd, const char *path,
 		     const char *rel, int gfd, bool *is_new)
 {
 	size_t n = 0;
 	int fd;
 
 	if (!was_at_start(r, path))
-		return made_or_changed(r, rel, gfd, is_new);
+		return made_or_changed(r, root_fd, rel, gfd, is_new);
 	*is_new = false;
 	if (gfd < 0)
 		return false;
@@ -364,22 +365,88 @@ static bool to_judge(const struct gitnew *r, const char *path,
 	return fd < 0 || control_changed(r, fd, 0, &n);
 }
 
+/* The walked tree @path lies in (the project, a --rw tree, --home): its
+ * descriptor, and the length of its path; -1 for none */
+static int root_of(const struct gitnew *r, const char *path, size_t *n)
+{
+	const struct gitguard *g = r->g;
+
+	for (size_t t = 0; t <= (g ? g->n_trees : 0); t++) {
+		const char *root = t ? g->tree[t - 1] : r->run->cfg->project;
+
+		*n = strlen(root);
+		if (!strncmp(path, root, *n) && path[*n] == '/')
+			return t ? r->tree_fd[t - 1] : r->project_fd;
+	}
+	return -1;
+}
+
+/*
+ * A .envrc below a walked tree's top: direnv loads the one of each
+ * directory it enters, at once under a whitelisted prefix. Made or
+ * rewritten during the run (its ctime): moved aside
+ */
+static void judge_envrc(struct gitnew *r, const char *path)
+{
+	struct stat st;
+	size_t n = 0;
+	int root_fd = root_of(r, path, &n);
+	const char *rel = path + n + 1;
+	const char *slash = strrchr(rel, '/');
+	autofree char *parent = NULL;
+	autofree char *to = NULL;
+	autofree char *v = NULL;
+	autoclose int pfd = -1;
+	int err;
+
+	if (root_fd < 0 || !slash || !r->g ||
+	    fstatat(root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec + 1 < r->g->started)
+		return;
+	/* A protected one could not change: a placeholder if anything */
+	for (size_t i = 0; i < r->run->cfg->n_mounts; i++)
+		if (r->run->cfg->mounts[i].kind == MOUNT_PROTECT &&
+		    !strcmp(r->run->cfg->mounts[i].path, path))
+			return;
+	parent = xasprintf("%.*s", (int)(slash - rel), rel);
+	pfd = openat2_fd(root_fd, parent, O_PATH | O_DIRECTORY, HOSTILE);
+	err = pfd < 0 ? pfd :
+			gitguard_rename_aside(pfd, slash + 1,
+					      ".envrc.jail-quarantine", &to);
+	v = gitguard_shown(path);
+	if (err < 0)
+		warn("\"%s\" was made or changed during the run (direnv loads "
+		     "it on cd) and could not be moved aside (%s): look "
+		     "before you cd there",
+		     v, strerror(-err));
+	else
+		warn("\"%s\" was made or changed during the run (direnv loads "
+		     "it on cd): moved aside to \"%s\"; look before you rename "
+		     "it back",
+		     v, to);
+	gitguard_audit(r->run, "fs.quarantined", path, "direnv loads it on cd");
+}
+
 void gitnew_judge(struct gitnew *r, const char *path)
 {
-	const char *root = r->run->cfg->project;
-	size_t n = strlen(root);
+	size_t n = 0;
+	int root_fd = root_of(r, path, &n);
 	const char *rel = path + n + 1;
 	autoclose int gfd = -1;
 	autofree char *to = NULL;
 	bool is_new = true;
 	int err;
 
-	if (strncmp(path, root, n) || path[n] != '/' || seen_before(r, path))
+	if (strlen(path) > 7 && !strcmp(path + strlen(path) - 7, "/.envrc")) {
+		judge_envrc(r, path);
+		return;
+	}
+	if (root_fd < 0 || seen_before(r, path))
 		return;
 	/* A .git file or symlink names a git dir: the jail chose which */
-	gfd = openat2_fd(r->project_fd, rel,
+	gfd = openat2_fd(root_fd, rel,
 			 O_PATH | O_DIRECTORY | O_NOFOLLOW, HOSTILE);
-	if (gfd == -ENOENT || !to_judge(r, path, rel, gfd, &is_new))
+	if (gfd == -ENOENT || !to_judge(r, root_fd, path, rel, gfd, &is_new))
 		return;
 	/* Beyond the bound, nothing is believed: moved aside */
 	if (r->n_judged++ < JUDGED_MAX && gfd >= 0 && is_inert(gfd)) {
@@ -391,7 +458,7 @@ void gitnew_judge(struct gitnew *r, const char *path)
 		return;
 	}
 	gitguard_report_hooks(r->run, path);
-	err = quarantine(r->project_fd, rel, !is_dotgit_path(path), &to);
+	err = quarantine(root_fd, rel, !is_dotgit_path(path), &to);
 	warn_quarantined(r, path, to, err, is_new);
 }
 
@@ -425,17 +492,13 @@ void gitnew_judge_gitlinks(struct gitnew *r)
 	const struct gitguard *g = r->g;
 
 	for (size_t i = 0; i < g->n_dirs; i++) {
-		size_t len = strlen(g->dir[i]);
-		autofree char *top = NULL;
+		/* A .git's work tree, a linked worktree's, a submodule's */
+		const char *top = g->top[i];
 
-		/* A working tree's own .git; a linked one's is the project */
-		if (len > 5 && !strcmp(g->dir[i] + len - 5, "/.git"))
-			top = xasprintf("%.*s", (int)(len - 5), g->dir[i]);
-		else if (strstr(g->dir[i], "/worktrees/"))
-			top = xstrdup(r->run->cfg->project);
-		else
-			continue;
-		if (g->dir_fd[i] >= 0)
+		/* The project's worktree dir, from before its gitdir file */
+		if (!top && strstr(g->dir[i], "/worktrees/"))
+			top = r->run->cfg->project;
+		if (top && g->dir_fd[i] >= 0)
 			judge_gitlinks(r, g->dir_fd[i], top);
 	}
 }
@@ -584,4 +647,9 @@ void gitnew_done(struct gitnew *r)
 	if (r->project_fd >= 0)
 		close(r->project_fd);
 	r->project_fd = -1;
+	for (size_t t = 0; t < GITGUARD_MAX_TREES; t++) {
+		if (r->tree_fd[t] >= 0)
+			close(r->tree_fd[t]);
+		r->tree_fd[t] = -1;
+	}
 }

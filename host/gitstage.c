@@ -14,9 +14,12 @@
  * removed or changed at, beneath or above a protected path (one entry
  * `.claude`, a symlink, stages the whole directory) keeps the whole
  * index from landing, with one warning and `git.refused`. The paths are
- * the default list in every git dir's work tree and each protected path
- * below the work tree of a git dir named .git. An index that cannot be
- * read is refused too (fail closed).
+ * the default list in every git dir's work tree and each path below it
+ * the jail may not leave there: --protect, a profile's protected, private
+ * and throwaway paths, what git's configuration names (gitstage_protected()).
+ * The work tree is the .git's directory, a linked worktree's or a
+ * submodule's (gittrees.c). An index that cannot be read is refused too
+ * (fail closed).
  *
  * Replace refs are the same door by another name: refs/replace/OID makes
  * host git see another object wherever OID is named, so a replacement
@@ -33,6 +36,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gittrees.h"
 #include "host/reviewint.h"
 #include "parse/gitindex.h"
 #include "parse/gitobj.h"
@@ -42,31 +46,27 @@
 #define REPLACE_MAX 4096	/* replace refs looked at per git dir */
 #define REPLACE "refs/replace/"
 
-/* The work tree of git dir @gitdir, when it is a directory named .git */
-static char *work_tree_of(const char *gitdir)
+/* Must the jail leave nothing at mount @m's path (protected, or a
+ * private or throwaway copy)? */
+static bool is_kept_from_jail(const struct mount_req *m)
 {
-	size_t len = strlen(gitdir);
-
-	if (len > 5 && !strcmp(gitdir + len - 5, "/.git"))
-		return xasprintf("%.*s", (int)(len - 5), gitdir);
-	return NULL;
+	return m->kind == MOUNT_PROTECT || m->kind == MOUNT_COPY ||
+	       (m->kind == MOUNT_TMPFS && m->is_private);
 }
 
-size_t gitstage_protected(const struct jail_config *cfg, const char *gitdir,
+size_t gitstage_protected(const struct jail_config *cfg, const char *top,
 			  char **out, size_t max)
 {
-	autofree char *top = work_tree_of(gitdir);
-	char *abs[JAIL_MAX_MOUNTS + 64];
-	size_t n_abs = fsview_protected(cfg, abs, ARRAY_SIZE(abs)), n = 0;
-	size_t tl = top ? strlen(top) : 0;
+	size_t tl = top ? strlen(top) : 0, n = 0;
 
 	for (size_t i = 0; i < fsview_n_default_protect && n < max; i++)
 		out[n++] = xstrdup(fsview_default_protect[i]);
-	for (size_t i = 0; i < n_abs; i++) {
-		if (top && n < max && !strncmp(abs[i], top, tl) &&
-		    abs[i][tl] == '/' && abs[i][tl + 1])
-			out[n++] = xstrdup(abs[i] + tl + 1);
-		free(abs[i]);
+	for (size_t i = 0; top && i < cfg->n_mounts && n < max; i++) {
+		const char *p = cfg->mounts[i].path;
+
+		if (is_kept_from_jail(&cfg->mounts[i]) && !strncmp(p, top, tl) &&
+		    p[tl] == '/' && p[tl + 1])
+			out[n++] = xstrdup(p + tl + 1);
 	}
 	return n;
 }
@@ -100,8 +100,10 @@ bool gitstage_index_is_safe(const struct jail_run *run, int real,
 	struct staged s = { .n = 0 };
 	char why[256] = "";
 	size_t olen = 0;
-	size_t n_prot = gitstage_protected(run->cfg, gitdir, prot,
-					   ARRAY_SIZE(prot));
+	size_t n_prot = gitstage_protected(run->cfg,
+					   gitguard_top_of(run->cfg->git,
+							   gitdir),
+					   prot, ARRAY_SIZE(prot));
 	int err;
 
 	obuf = gitguard_read_hostile(real, "index", INDEX_MAX, &olen);

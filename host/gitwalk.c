@@ -18,6 +18,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gittrees.h"
 
 #define WALK_DEPTH GITGUARD_WALK_DEPTH
 #define WALK_DIRS GITGUARD_WALK_DIRS
@@ -68,7 +69,9 @@ static void walk_entry(struct walk *w, int fd, int depth, const char *name,
 		       unsigned char type)
 {
 	size_t len = strlen(w->path), nl = strlen(name);
-	bool is_dotgit = !strcmp(name, ".git");
+	/* At exit, below the top: a .envrc direnv would load */
+	bool is_dotgit = !strcmp(name, ".git") ||
+			 (w->is_whole && depth > 0 && !strcmp(name, ".envrc"));
 	struct stat st;
 	int sub;
 
@@ -86,7 +89,9 @@ static void walk_entry(struct walk *w, int fd, int depth, const char *name,
 	if (is_dotgit) {
 		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			w->fn(w->arg, w->path, &st);
-	} else if (!is_quiet_leaf(w, fd, name) && ++w->n_dirs <= w->max_dirs) {
+	} else if (is_quiet_leaf(w, fd, name)) {
+		gittrees_quiet_envrc(w->path, fd, name, w->fn, w->arg);
+	} else if (++w->n_dirs <= w->max_dirs) {
 		sub = openat(fd, name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
 				     O_CLOEXEC);

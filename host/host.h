@@ -412,7 +412,8 @@ int placeholders_registry_fd(const struct placeholders *p);
 
 #define GITGUARD_MAX_DIRS 64	/* git dirs guarded per run */
 #define GITGUARD_MAX_NEW 64	/* new repositories reported at exit */
-#define GITGUARD_MAX_PROTECT 96	/* paths git's configuration names */
+#define GITGUARD_MAX_PROTECT 160	/* paths git's configuration names */
+#define GITGUARD_MAX_TREES 8	/* writable trees beside the project */
 /* each git dir's private tmpfs and its logs/ upper tmpfs, then the private
  * tmpfs over placeholders */
 #define GITGUARD_MAX_FDS (2 * GITGUARD_MAX_DIRS + 8)
@@ -422,6 +423,9 @@ int placeholders_registry_fd(const struct placeholders *p);
 struct githead {
 	bool has[GITHEAD_REFS];
 	uint8_t id[GITHEAD_REFS][20];
+	uint8_t *packed;	/* a common dir's packed-refs at start, or NULL */
+	size_t packed_len;
+	bool is_packed_read;	/* absent or read whole at start */
 };
 
 /* The git dirs of the project, found before the jail starts */
@@ -442,6 +446,14 @@ struct gitguard {
 	uint32_t copied[GITGUARD_MAX_DIRS];
 	struct gitguard_stamp *stamp;	/* ... and each copy as made */
 	struct githead *heads;	/* per git dir, by githead_note() */
+	char *top[GITGUARD_MAX_DIRS];	/* each one's work tree, or NULL */
+	/* Writable trees walked like the project (--rw, a persistent --home) */
+	char *tree[GITGUARD_MAX_TREES];
+	/* bit i: fsview_default_protect[i] absent there at start; --home: 0 */
+	uint32_t tree_absent[GITGUARD_MAX_TREES];
+	/* --home: seen inside at another path, so walked at exit only */
+	bool tree_is_home[GITGUARD_MAX_TREES];
+	size_t n_trees;
 };
 
 /**
@@ -509,14 +521,16 @@ void gitstage_drop_replace_refs(const struct jail_run *run, int gfd,
 /**
  * gitstage_protected() - The protected paths of a git dir's work tree
  * @cfg:	the configuration
- * @gitdir:	the git dir; its work tree is known when it is named .git
+ * @top:	the work tree (gitguard_top_of()), or NULL if unknown
  * @out:	set to the paths, relative to the work tree (caller frees
- *		each): the default list, and the protected paths below it
+ *		each): the default list, and below @top each path the jail
+ *		may not leave there (protected, or a private or throwaway
+ *		copy: --protect, profiles, git's configuration)
  * @max:	room in @out
  *
  * Return: how many
  */
-size_t gitstage_protected(const struct jail_config *cfg, const char *gitdir,
+size_t gitstage_protected(const struct jail_config *cfg, const char *top,
 			  char **out, size_t max);
 
 /**
@@ -711,6 +725,7 @@ struct gitnew {
 	const struct jail_run *run;
 	const struct gitguard *g;
 	int project_fd;		/* O_PATH of the project, or -1 */
+	int tree_fd[GITGUARD_MAX_TREES];	/* O_PATH of g->tree[i], or -1 */
 	char *seen[GITGUARD_MAX_NEW * 4];	/* .git paths judged */
 	size_t n_seen;
 	size_t n_judged;
@@ -724,7 +739,7 @@ struct gitnew {
  * out of git's sight
  * @r:		the check's state (project_fd opened, g set)
  * @path:	absolute path of a .git entry, or of a bare repository's
- *		directory, inside the project
+ *		directory, inside the project or a --rw tree or --home
  *
  * Kept (and listed) only when it is a directory whose config holds what
  * git init and clone write, with no hook but the samples, no commondir

@@ -11,6 +11,7 @@
  * The unit tests link it to check that the carried programs are exactly
  * what these rules compile to.
  */
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <sched.h>
@@ -31,6 +32,10 @@
 
 /* x86_64 numbers of calls newer than the libseccomp syscall table */
 #define NR_OPEN_TREE_ATTR 467
+#define NR_FCHMODAT2 452
+#ifndef __O_TMPFILE
+#define __O_TMPFILE 020000000
+#endif
 
 /*
  * Calls that answer EPERM unconditionally. Each either needs a capability
@@ -272,6 +277,62 @@ static int add_exec_rules(struct filter_build *b)
  *
  * Return: 0 or negative errno
  */
+/*
+ * No set-user-ID or set-group-ID file made inside: one left in the project
+ * runs as the caller (as root, for a root caller) for whoever on the host
+ * executes it. Each call that sets a file's mode refuses those bits: the
+ * chmod family, and the calls that create a file with a mode (open with
+ * O_CREAT or O_TMPFILE, creat, mknod). openat2() carries its mode in
+ * memory the filter cannot read: answered ENOSYS, so callers fall back to
+ * openat(), as on a kernel before 5.6.
+ */
+struct mode_call {
+	const char *name;
+	int nr;			/* or 0: by name */
+	int flags_arg;		/* the open flags' argument, or -1 */
+	int mode_arg;
+};
+
+static const struct mode_call mode_calls[] = {
+	{ "chmod", 0, -1, 1 },	   { "fchmod", 0, -1, 1 },
+	{ "fchmodat", 0, -1, 2 },  { NULL, NR_FCHMODAT2, -1, 2 },
+	{ "creat", 0, -1, 1 },	   { "mknod", 0, -1, 1 },
+	{ "mknodat", 0, -1, 2 },   { "open", 0, 1, 2 },
+	{ "openat", 0, 2, 3 },
+};
+
+static int add_mode_rules(struct filter_build *b)
+{
+	static const uint64_t bits[] = { S_ISUID, S_ISGID };
+	static const uint64_t creating[] = { O_CREAT, __O_TMPFILE };
+	int err = add_named(b, SCMP_ACT_ERRNO(ENOSYS), "openat2", 0, NULL);
+
+	for (size_t i = 0; !err && i < ARRAY_SIZE(mode_calls); i++) {
+		const struct mode_call *c = &mode_calls[i];
+		int nr = c->name ? seccomp_syscall_resolve_name(c->name) : c->nr;
+
+		for (size_t k = 0; !err && k < ARRAY_SIZE(bits); k++) {
+			struct scmp_arg_cmp cmp[2] = {
+				SCMP_CMP(c->mode_arg, SCMP_CMP_MASKED_EQ,
+					 bits[k], bits[k]),
+			};
+
+			if (c->flags_arg < 0) {
+				err = add_rule(b, b->deny, nr, 1, cmp);
+				continue;
+			}
+			for (size_t f = 0; !err && f < ARRAY_SIZE(creating);
+			     f++) {
+				cmp[1] = SCMP_CMP(c->flags_arg,
+						  SCMP_CMP_MASKED_EQ,
+						  creating[f], creating[f]);
+				err = add_rule(b, b->deny, nr, 2, cmp);
+			}
+		}
+	}
+	return err;
+}
+
 static int filter_build(struct filter_build *b, unsigned int flags,
 			scmp_filter_ctx *ctx)
 {
@@ -308,6 +369,8 @@ static int filter_build(struct filter_build *b, unsigned int flags,
 		err = add_socket_rules(b);
 	if (!err)
 		err = add_personality_rules(b);
+	if (!err)
+		err = add_mode_rules(b);
 	if (!err && (flags & FILTER_LOG_EXEC))
 		err = add_exec_rules(b);
 	return err < 0 ? err : 0;
