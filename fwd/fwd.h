@@ -108,6 +108,8 @@ int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
 /* Which directions of @t kernel TLS took over: CRYPTO_KTLS_* (none where
  * the kernel lacks the "tls" protocol or the cipher) */
 unsigned int crypto_tls_ktls(const struct crypto_tls *t);
+/* An idle session's buffers back (none that hold bytes); NULL is fine */
+void crypto_tls_release(struct crypto_tls *t);
 /* Send close_notify and free the session; NULL is fine */
 void crypto_tls_free(struct crypto_tls *t);
 /* Send close_notify, keep the session for reading */
