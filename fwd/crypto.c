@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/random.h>
 #include <openssl/evp.h>
@@ -84,7 +85,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 
 /* ---- TLS client (libssl) -------------------------------------------- */
 
-#define CRYPTO_READ_BUF (1 << 18)	/* read-ahead: up to 16 records */
+#define CRYPTO_READ_BUF (1 << 18)	/* read at once: up to 16 records */
 #define CRYPTO_WRITE_BUF (1 << 18)	/* records gathered into one write */
 #define CRYPTO_WRITE_IDLE 4097	/* the buffer between writes: 1 page */
 
@@ -145,7 +146,18 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_do_handshake)                                                    \
 	X(SSL_set_connect_state)                                               \
 	X(SSL_set_accept_state)                                                \
-	X(BIO_new_bio_pair)
+	X(BIO_new_bio_pair)                                                    \
+	X(BIO_get_new_index)                                                   \
+	X(BIO_meth_new)                                                        \
+	X(BIO_meth_set_read)                                                   \
+	X(BIO_meth_set_ctrl)                                                   \
+	X(BIO_set_data)                                                        \
+	X(BIO_get_data)                                                        \
+	X(BIO_set_init)                                                        \
+	X(BIO_set_flags)                                                       \
+	X(BIO_clear_flags)                                                     \
+	X(SSL_set0_rbio)                                                       \
+	X(SSL_set_default_read_buffer_len)
 
 /* NOLINTNEXTLINE(bugprone-macro-parentheses): @f names a member */
 #define SSL_MEMBER(f) __typeof__(&f) f;
@@ -161,6 +173,11 @@ struct crypto_tls {
 	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
 	bool is_starved;	/* the last read wanted more from the socket */
+	/* Records read from the socket, not yet taken by libssl (the
+	 * reading side in user space, after the handshake: in_read()) */
+	uint8_t *in;		/* CRYPTO_READ_BUF bytes, or NULL */
+	size_t in_off, in_len;
+	bool is_eof;		/* the socket said end of stream */
 };
 
 /*
@@ -223,13 +240,16 @@ void crypto_tls_free(struct crypto_tls *t)
 	}
 	if (t->ctx)
 		ssl_fn.SSL_CTX_free(t->ctx);
+	if (t->in)
+		munmap(t->in, CRYPTO_READ_BUF);
 	free(t);
 }
 
 /*
  * A write cut short by a full socket is retried from where it was; reads
- * take every record the socket holds at once (read-ahead), so that a
- * stream costs one read(2) per many records, not two per record
+ * take every record the socket holds at once (read-ahead during the
+ * handshake, in_read() after it), so that a stream costs one read(2) per
+ * many records, not two per record
  */
 static void set_modes(SSL_CTX *ctx)
 {
@@ -254,10 +274,118 @@ static void set_modes(SSL_CTX *ctx)
 }
 
 /*
+ * The reading side of a session in user space, after its handshake: a
+ * source of records for libssl in front of the socket. One read(2)
+ * takes what the socket holds (up to CRYPTO_READ_BUF, many records);
+ * libssl, reading without read-ahead, takes a record's header and then
+ * its body from there, each copied once into its own record buffer.
+ * libssl's read-ahead would read as much, but moves its buffer's rest to
+ * the front before every record it takes (SSL3_ALIGN_PAYLOAD): half the
+ * buffer moved per record, eight times the stream.
+ */
+static BIO_METHOD *in_method;
+
+/* libssl's BIO_read() of @len bytes: from what was read, else the socket */
+static int in_read(BIO *b, char *out, int len)
+{
+	struct crypto_tls *t = ssl_fn.BIO_get_data(b);
+	size_t k;
+
+	ssl_fn.BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+	if (len <= 0)
+		return 0;
+	if (!t->in_len) {
+		ssize_t n;
+
+		do {
+			n = read(t->fd, t->in, CRYPTO_READ_BUF);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			ssl_fn.BIO_set_flags(b, BIO_FLAGS_READ |
+							BIO_FLAGS_SHOULD_RETRY);
+		if (n <= 0) {
+			t->is_eof = n == 0;
+			return n < 0 ? -1 : 0;
+		}
+		t->in_off = 0;
+		t->in_len = (size_t)n;
+	}
+	k = t->in_len < (size_t)len ? t->in_len : (size_t)len;
+	memcpy(out, t->in + t->in_off, k);
+	t->in_off += k;
+	t->in_len -= k;
+	return (int)k;
+}
+
+/* As the socket's: what libssl asks of a reading BIO */
+static long in_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct crypto_tls *t = ssl_fn.BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_EOF:
+		return t->is_eof;
+	case BIO_CTRL_PENDING:
+		return (long)t->in_len;
+	case BIO_CTRL_FLUSH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * @t's socket read through in_read() from now on, read-ahead off, and
+ * libssl's record buffer one record long, kept between records (freed
+ * when idle: crypto_tls_release()). Return: 0, or -EIO
+ */
+static int tls_read_records(struct crypto_tls *t)
+{
+	BIO *b;
+	void *in;
+
+	if (!in_method) {
+		int type = ssl_fn.BIO_get_new_index();
+
+		in_method = type < 0 ? NULL :
+			    ssl_fn.BIO_meth_new(type | BIO_TYPE_SOURCE_SINK,
+						"jail records");
+		if (!in_method ||
+		    !ssl_fn.BIO_meth_set_read(in_method, in_read) ||
+		    !ssl_fn.BIO_meth_set_ctrl(in_method, in_ctrl))
+			return -EIO;
+	}
+	in = mmap(NULL, CRYPTO_READ_BUF, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (in == MAP_FAILED)
+		return -EIO;
+	b = ssl_fn.BIO_new(in_method);
+	if (!b) {
+		munmap(in, CRYPTO_READ_BUF);
+		return -EIO;
+	}
+	t->in = in;
+	ssl_fn.BIO_set_data(b, t);
+	ssl_fn.BIO_set_init(b, 1);
+	/* What the handshake read ahead stays in libssl's buffer, taken
+	 * first; the socket BIO lives on in the writing chain */
+	ssl_fn.SSL_set0_rbio(t->ssl, b);
+	ssl_fn.SSL_set_read_ahead(t->ssl, 0);
+	ssl_fn.SSL_set_default_read_buffer_len(t->ssl, 0);
+	ssl_fn.SSL_ctrl(t->ssl, SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS,
+			NULL);
+	(void)ssl_fn.SSL_free_buffers(t->ssl);
+	return 0;
+}
+
+/*
  * After the handshake: which directions the kernel took over; reading
- * in user space reads ahead, writing in user space gathers the records
- * of one crypto_tls_write() into few write(2)s (a buffer BIO before the
- * socket: fewer wake-ups of the peer than a write per 16 KiB record).
+ * in user space reads records through in_read(), writing in user space
+ * gathers the records of one crypto_tls_write() into few write(2)s (a
+ * buffer BIO before the socket: fewer wake-ups of the peer than a write
+ * per 16 KiB record).
  * The buffer is CRYPTO_WRITE_BUF only while a large write lasts, a page
  * between writes (an idle connection holds no more).
  * Return: 0, or -EIO
@@ -272,10 +400,8 @@ static int tls_after_handshake(struct crypto_tls *t)
 		t->ktls |= CRYPTO_KTLS_TX;
 	if (ssl_fn.BIO_ctrl(r, BIO_CTRL_GET_KTLS_RECV, 0, NULL))
 		t->ktls |= CRYPTO_KTLS_RX;
-	if (!(t->ktls & CRYPTO_KTLS_RX))
-		ssl_fn.SSL_set_read_ahead(t->ssl, 1);
 	if (t->ktls & CRYPTO_KTLS_TX)
-		return 0;
+		return t->ktls & CRYPTO_KTLS_RX ? 0 : tls_read_records(t);
 	b = ssl_fn.BIO_new(ssl_fn.BIO_f_buffer());
 	if (!b)
 		return -EIO;
@@ -289,7 +415,7 @@ static int tls_after_handshake(struct crypto_tls *t)
 	/* The socket BIO is now the reading side's and the chain's */
 	ssl_fn.SSL_set0_wbio(t->ssl, ssl_fn.BIO_push(b, w));
 	t->wbuf = b;
-	return 0;
+	return t->ktls & CRYPTO_KTLS_RX ? 0 : tls_read_records(t);
 }
 
 unsigned int crypto_tls_ktls(const struct crypto_tls *t)
@@ -470,28 +596,32 @@ void crypto_tls_close_notify(struct crypto_tls *t)
 	ssl_fn.SSL_shutdown(t->ssl);
 }
 
-void crypto_tls_idle(struct crypto_tls *t)
-{
-	/* Refused (and harmless) while a record is buffered either way */
-	if (t)
-		(void)ssl_fn.SSL_free_buffers(t->ssl);
-}
-
 size_t crypto_tls_pending(struct crypto_tls *t)
 {
 	int n = ssl_fn.SSL_pending(t->ssl);
 
 	/*
-	 * With read-ahead, records read from the socket but not yet
-	 * decrypted are pending too: poll() would not see them. Not so the
-	 * start of a record the last read could not finish: only the socket
+	 * Records read from the socket but not yet decrypted (in_read()'s,
+	 * or read ahead) are pending too: poll() would not see them. Not so
+	 * the start of a record the last read could not finish: only the socket
 	 * can complete it, and reading again before poll() says so would
 	 * spin on EAGAIN (a read per microsecond while the rest is on its
 	 * way, the CPU the client and server need)
 	 */
-	if (n <= 0 && !t->is_starved && ssl_fn.SSL_has_pending(t->ssl))
+	if (n <= 0 && !t->is_starved &&
+	    (t->in_len || ssl_fn.SSL_has_pending(t->ssl)))
 		return 1;
 	return n > 0 ? (size_t)n : 0;
+}
+
+void crypto_tls_release(struct crypto_tls *t)
+{
+	if (!t)
+		return;
+	/* Nothing given back that still holds bytes (libssl checks its own) */
+	(void)ssl_fn.SSL_free_buffers(t->ssl);
+	if (t->in && !t->in_len)
+		(void)madvise(t->in, CRYPTO_READ_BUF, MADV_DONTNEED);
 }
 
 /* What the write buffer holds, to the socket. Return: 0/-EIO */

@@ -101,9 +101,6 @@ int crypto_tls_client_init(void);
 ssize_t crypto_tls_read(struct crypto_tls *t, void *buf, size_t len);
 /* Bytes already decrypted and not yet read */
 size_t crypto_tls_pending(struct crypto_tls *t);
-/* A quiet connection's read and write buffers given back (taken again
- * for its next record); nothing while bytes wait in them */
-void crypto_tls_idle(struct crypto_tls *t);
 /* Write all of @buf, waiting for the socket as needed. Return: 0/-EIO */
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
 #define CRYPTO_KTLS_TX 1u	/* the kernel encrypts what is written */
@@ -111,6 +108,8 @@ int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len);
 /* Which directions of @t kernel TLS took over: CRYPTO_KTLS_* (none where
  * the kernel lacks the "tls" protocol or the cipher) */
 unsigned int crypto_tls_ktls(const struct crypto_tls *t);
+/* An idle session's buffers back (none that hold bytes); NULL is fine */
+void crypto_tls_release(struct crypto_tls *t);
 /* Send close_notify and free the session; NULL is fine */
 void crypto_tls_free(struct crypto_tls *t);
 /* Send close_notify, keep the session for reading */

@@ -719,9 +719,9 @@ static void icpt_release_idle(void)
 		release_pages(ic->in + ic->in_len, sizeof(ic->in) - ic->in_len);
 		if (ic->push == PUSH_NONE)
 			release_pages(ic->out, sizeof(ic->out));
-		crypto_tls_idle(ic->up);
 		if (!ic->is_plain)
-			crypto_tls_idle(ic->jail);
+			crypto_tls_release(ic->jail);
+		crypto_tls_release(ic->up);
 	}
 	(void)malloc_trim(0);
 	icpt_stack_release();

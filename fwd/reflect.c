@@ -61,6 +61,53 @@ static size_t pair_hash(const uint8_t *p)
 	return ((size_t)p[0] << 4 ^ p[1]) & (((size_t)1 << SKIP_BITS) - 1);
 }
 
+/* What one look at the window ending at @e costs and finds */
+struct skip_scan {
+	const uint8_t *b;
+	size_t len, w, all, work;
+	const struct reflect_pat *pats;
+	size_t n;
+	uint8_t skip[(size_t)1 << SKIP_BITS];
+};
+
+/*
+ * The values compared where the window ending at @e starts. Return: 1
+ * when one is there, -1 when the looks so far cost more than 4 passes
+ * over the bytes, else 0
+ */
+static int skip_compare(struct skip_scan *k, size_t e)
+{
+	size_t at = e + 1 - k->w;
+
+	k->work += k->all;
+	if (k->work > 4 * k->len)
+		return -1;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->pats[i].len && k->pats[i].len <= k->len - at &&
+		    !memcmp(k->b + at, k->pats[i].from, k->pats[i].len))
+			return 1;
+	return 0;
+}
+
+/* One window at a time, ending at @e up to @end. Return: as above */
+static int skip_run(struct skip_scan *k, size_t e, size_t end)
+{
+	while (e < end) {
+		size_t s = k->skip[pair_hash(k->b + e - 1)];
+		int r;
+
+		if (s) {
+			e += s;
+			continue;
+		}
+		r = skip_compare(k, e);
+		if (r)
+			return r;
+		e++;
+	}
+	return 0;
+}
+
 /*
  * Return: 0 when no value occurs in @b, 1 when one does, -1 when it
  * would cost more than a few passes to tell (many near misses, or values
@@ -69,42 +116,53 @@ static size_t pair_hash(const uint8_t *p)
 static int any_value(const uint8_t *b, size_t len,
 		     const struct reflect_pat *pats, size_t n)
 {
-	uint8_t skip[(size_t)1 << SKIP_BITS];
-	size_t w = SKIP_WIN, all = 0, work = 0, e;
+	struct skip_scan k = { .b = b, .len = len, .w = SKIP_WIN,
+			       .pats = pats, .n = n };
+	size_t ea, eb, mid;
+	int r;
 
 	for (size_t i = 0; i < n; i++) {
-		if (pats[i].len && pats[i].len < w)
-			w = pats[i].len;
-		all += pats[i].len;
+		if (pats[i].len && pats[i].len < k.w)
+			k.w = pats[i].len;
+		k.all += pats[i].len;
 	}
-	if (w < 4)
+	if (k.w < 4)
 		return -1;
-	memset(skip, (int)(w - 1), sizeof(skip));
+	memset(k.skip, (int)(k.w - 1), sizeof(k.skip));
 	for (size_t i = 0; i < n; i++)
-		for (size_t q = 1; pats[i].len && q < w; q++) {
+		for (size_t q = 1; pats[i].len && q < k.w; q++) {
 			size_t h = pair_hash(pats[i].from + q - 1);
 
-			if (skip[h] > w - 1 - q)
-				skip[h] = (uint8_t)(w - 1 - q);
+			if (k.skip[h] > k.w - 1 - q)
+				k.skip[h] = (uint8_t)(k.w - 1 - q);
 		}
-	/* Bounded: the comparisons cost at most 4 passes over @b */
-	for (e = w - 1; e < len;) {
-		size_t at = e + 1 - w;
+	/*
+	 * Two windows at once, one from the start, one from the middle
+	 * (each move waits for the bytes it lands on: two independent
+	 * chains run side by side). The first covers the windows ending
+	 * before the middle, the second the rest. Bounded: the
+	 * comparisons cost at most 4 passes over @b
+	 */
+	ea = k.w - 1;
+	mid = eb = len / 2 > ea ? len / 2 : ea;
+	while (ea < mid && eb < len) {
+		size_t sa = k.skip[pair_hash(b + ea - 1)];
+		size_t sb = k.skip[pair_hash(b + eb - 1)];
 
-		if (skip[pair_hash(b + e - 1)]) {
-			e += skip[pair_hash(b + e - 1)];
+		if (sa && sb) {
+			ea += sa;
+			eb += sb;
 			continue;
 		}
-		work += all;
-		if (work > 4 * len)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			if (pats[i].len && pats[i].len <= len - at &&
-			    !memcmp(b + at, pats[i].from, pats[i].len))
-				return 1;
-		e++;
+		if (!sa && (r = skip_compare(&k, ea++)) != 0)
+			return r;
+		if (!sb && (r = skip_compare(&k, eb++)) != 0)
+			return r;
+		ea += sa;
+		eb += sb;
 	}
-	return 0;
+	r = skip_run(&k, ea, mid);
+	return r ? r : skip_run(&k, eb, len);
 }
 
 /* Replace every whole value in @b (@len bytes) in place; note the hits */

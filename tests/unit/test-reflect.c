@@ -204,6 +204,34 @@ static void test_long(void)
 	ok(out_len == 20000 && !memcmp(out, in, 20000), "... passes unchanged");
 }
 
+/*
+ * The quick look runs from the start and from the middle at once: a
+ * value at every place around the middle of a piece, across it too
+ */
+static void test_middle(void)
+{
+	static char in[20000], exp[20000];
+	static const size_t lens[] = { 256, 1001, 16384 };
+	size_t vl = strlen(VAL);
+	bool all = true;
+
+	for (size_t l = 0; l < ARRAY_SIZE(lens); l++)
+		for (size_t at = lens[l] / 2 - 2 * vl; at <= lens[l] / 2 + vl;
+		     at++) {
+			uint32_t h;
+
+			for (size_t i = 0; i < lens[l]; i++)
+				in[i] = (char)('a' + i % 26);
+			memcpy(in + at, VAL, vl);
+			in[lens[l]] = 0;
+			expected(in, exp);
+			h = stream_pieces(in, lens[l]);
+			all &= h == 1 && out_len == lens[l] &&
+			       !strcmp((char *)out, exp);
+		}
+	ok(all, "a value anywhere around a piece's middle: replaced");
+}
+
 static void test_resp(void)
 {
 	struct reflect_resp r = { 0 };
@@ -314,6 +342,7 @@ int main(void)
 	test_stream();
 	test_base64();
 	test_long();
+	test_middle();
 	test_resp();
 	test_status();
 	return done_testing();
