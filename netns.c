@@ -837,10 +837,14 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 	close(j.netns_fd);
 	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
 		die_err(err, "network: open the forwarder's sockets");
-	/* Before the listeners: their arrival starts the forwarder */
+	/*
+	 * On the setup channel, so all of them are read before COMMAND
+	 * runs, when the supervisor takes the listeners and starts the
+	 * forwarder with both
+	 */
 	if (cfg->n_publish)
 		send_publish_pool(c->chan_fd);
-	send_listeners(c->chan_fd, &l);
+	send_listeners(c->gw_fd, &l);
 	netns_listeners_close(&l);
 	if ((err = netns_config_jail(j.route_fd, cfg->ipv6)) < 0)
 		die_err(err, "network: configure the jail's interface");
