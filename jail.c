@@ -24,9 +24,10 @@
  *     unrecorded. Before that the keeper is forked (run/keeper.c), so
  *     the exit checks run even if we are killed while COMMAND runs.
  *  6. The supervisor loop (supervisor.c) relays the terminal, forwards
- *     signals, holds the gateway's sockets when they arrive and starts
- *     the forwarder with them once COMMAND runs, serves asks, and ends
- *     when pid 1 is reaped.
+ *     signals, takes the gateway's sockets (sent on a socket of their
+ *     own, so that they wake no one during the setup) and starts the
+ *     forwarder with them once COMMAND runs, serves asks, and ends when
+ *     pid 1 is reaped.
  *  7. Then, in this order: asks and the forwarder stop (once it says its
  *     last lines are in the log, its exit goes on meanwhile and is
  *     reaped last), the terminal is restored, the exit checks run
@@ -145,14 +146,16 @@ static int run_jail(struct jail_run *run)
 			   .notify_fd = -1,
 			   .fwd_done_fd = -1,
 			   .fwd_idle_ep = -1,
+			   .gw_fd = -1,
 			   .stdin_open = true,
 			   .ask_fwd_fd = -1 };
 	struct child_ctx c = { .cfg = cfg,
 			       .run = run,
-			       .proc_fd = -1 };
+			       .proc_fd = -1,
+			       .gw_fd = -1 };
 	sigset_t set = super_signals();
 	struct go_msg go;
-	int sv[2], err, status, keeper_fd;
+	int sv[2], gw[2] = { -1, -1 }, err, status, keeper_fd;
 	autofree char *cg_path = NULL;
 	autoclose int cg_fd = limits_cgroup_create(cfg, &cg_path);
 	struct placeholders *ph;
@@ -165,6 +168,13 @@ static int run_jail(struct jail_run *run)
 		die_errno("open /proc/self/exe");
 	c.init_fd = child_init_memfd();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die_errno("socketpair");
+	/*
+	 * The gateway's sockets come on a socket of their own: read only
+	 * when COMMAND runs, their arrival wakes no one during the setup
+	 */
+	if (cfg->net == NET_FILTERED &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, gw) < 0)
 		die_errno("socketpair");
 	/* Before the jail exists: the prompt's word is printed now */
 	s.ask = ask_srv_new(run);
@@ -184,10 +194,16 @@ static int run_jail(struct jail_run *run)
 		explain_clone_error(errno);
 	if (s.pid == 0) {
 		close(sv[0]);
+		if (gw[0] >= 0)
+			close(gw[0]);
 		c.chan_fd = sv[1];
+		c.gw_fd = gw[1];
 		child_setup(&c);
 	}
 	close(sv[1]);
+	if (gw[1] >= 0)
+		close(gw[1]);
+	s.gw_fd = gw[0];
 	close(c.self_fd);
 	if (c.init_fd >= 0)
 		close(c.init_fd);

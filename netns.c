@@ -38,7 +38,6 @@
 #include <linux/veth.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -245,20 +244,19 @@ static int route_fd(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The index of link @name in @fd's netns (SIOCGIFINDEX). Return: or -errno */
-static int link_index(int fd, const char *name)
-{
-	struct ifreq ifr = { 0 };
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	return ioctl(fd, SIOCGIFINDEX, &ifr) < 0 ? -errno : ifr.ifr_ifindex;
-}
-
 /*
  * The kernel gives lo index 1 in every network namespace
  * (LOOPBACK_IFINDEX): it is set up by index, with no look-up by name
  */
 #define NETNS_LO_IFINDEX 1
+
+/*
+ * The index each veth end is made with (RTM_NEWLINK's ifi_index, the
+ * peer's in its own ifinfomsg): G and J are new and hold only lo, so it
+ * is free in both, and the requests that follow name the links by it
+ * in the same batch, with no look-up
+ */
+#define NETNS_VETH_IFINDEX 2
 
 int netns_loopback_up(void)
 {
@@ -304,7 +302,8 @@ static bool put_veth_end(struct nl_msg *msg, const char *name)
  */
 static bool put_veth_info(struct nl_msg *msg, int jail_netns_fd)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC }; /* appended */
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_index = NETNS_VETH_IFINDEX }; /* appended */
 	struct nlattr *info, *data, *peer;
 
 	if (!(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
@@ -321,12 +320,14 @@ static bool put_veth_info(struct nl_msg *msg, int jail_netns_fd)
 
 /*
  * Create NETNS_GW_IF here and its peer NETNS_JAIL_IF directly inside the
- * namespace @jail_netns_fd (IFLA_NET_NS_FD in the peer's attributes);
- * with @big_gso, NETNS_GW_IF sends IPv4 packets of up to NETNS_GSO_MAX
+ * namespace @jail_netns_fd (IFLA_NET_NS_FD in the peer's attributes),
+ * both with index NETNS_VETH_IFINDEX; with @big_gso, NETNS_GW_IF sends
+ * IPv4 packets of up to NETNS_GSO_MAX
  */
 static void batch_veth(struct route_batch *b, int jail_netns_fd, bool big_gso)
 {
-	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	const struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				       .ifi_index = NETNS_VETH_IFINDEX };
 	struct nl_msg *msg = batch_msg(b, RTM_NEWLINK,
 				       NLM_F_CREATE | NLM_F_EXCL, &ifi,
 				       sizeof(ifi));
@@ -337,41 +338,6 @@ static void batch_veth(struct route_batch *b, int jail_netns_fd, bool big_gso)
 			   nla_put_u32(msg, NETNS_IFLA_GSO_IPV4_MAX_SIZE,
 				       NETNS_GSO_MAX) >= 0) &&
 			  put_veth_info(msg, jail_netns_fd));
-}
-
-/**
- * netns_create_veth() - Create the veth pair between G and J
- * @fd:			a NETLINK_ROUTE socket in G
- * @jail_netns_fd:	fd of J (make_jail_ns())
- *
- * Creates NETNS_GW_IF in G with its peer NETNS_JAIL_IF created directly
- * inside J: the jail end never exists in G, so there is no window where
- * G holds two links, and no rename or move later. Both are down, without
- * addresses, with one queue each way: the kernel makes a set of sysfs
- * entries per queue (two per CPU by default), and a veth under its
- * default noqueue discipline sends on the CPU of the sender whatever
- * its number of queues. NETNS_GW_IF sends IPv4 packets of up to
- * NETNS_GSO_MAX. One request built with libnl's message API on a plain
- * socket: no libnl link object.
- *
- * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
- * J's user namespace (true for the parent of J's user namespace)
- * Return: 0 or negative errno
- */
-static int netns_create_veth(int fd, int jail_netns_fd)
-{
-	struct route_batch b = { .len = 0 };
-	int err;
-
-	batch_veth(&b, jail_netns_fd, true);
-	err = batch_send(fd, &b);
-	/* A kernel that refuses the size still gets its veth */
-	if (err == -EINVAL || err == -ERANGE) {
-		b = (struct route_batch){ .len = 0 };
-		batch_veth(&b, jail_netns_fd, false);
-		err = batch_send(fd, &b);
-	}
-	return err;
 }
 
 /*
@@ -394,31 +360,67 @@ static int disable_ipv6(int proc_fd)
 	return write_all(fd, "1\n", 2);
 }
 
+/*
+ * The gateway's side in one batch: the veth (batch_veth()), then
+ * JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF, and
+ * NETNS_GW_IF up. G's lo stays down: nothing in G talks to itself (the
+ * redirected connections, the rejects' answers and the --publish
+ * sockets all come in or go out through NETNS_GW_IF), and bringing it
+ * up costs the kernel as much as a veth end's (IPv6's ::1 included)
+ */
+static void batch_gateway(struct route_batch *b, int jail_netns_fd, bool ipv6,
+			  bool big_gso)
+{
+	batch_veth(b, jail_netns_fd, big_gso);
+	batch_address(b, NETNS_VETH_IFINDEX, AF_INET, JAIL_GATEWAY_IP4, 30);
+	if (ipv6)
+		batch_address(b, NETNS_VETH_IFINDEX, AF_INET6,
+			      NETNS_GATEWAY_IP6, 64);
+	batch_link_up(b, NETNS_VETH_IFINDEX);
+}
+
 /**
- * netns_config_gateway() - Addresses and links of G
- * @fd:		a NETLINK_ROUTE socket in G
- * @ipv6:	give the jail IPv6; without it NETNS_GW_IF gets no IPv6
- *		address at all (G's links start with IPv6 disabled)
+ * netns_config_gateway() - Create the veth pair between G and J, and
+ *			    configure G
+ * @fd:			a NETLINK_ROUTE socket in G
+ * @jail_netns_fd:	fd of J (make_jail_ns())
+ * @ipv6:		give the jail IPv6; without it NETNS_GW_IF gets no
+ *			IPv6 address at all (G's links start with IPv6
+ *			disabled)
  *
- * lo up; JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64) on NETNS_GW_IF;
- * NETNS_GW_IF up: one batch.
+ * Creates NETNS_GW_IF in G with its peer NETNS_JAIL_IF created directly
+ * inside J: the jail end never exists in G, so there is no window where
+ * G holds two links, and no rename or move later. Both have one queue
+ * each way: the kernel makes a set of sysfs entries per queue (two per
+ * CPU by default), and a veth under its default noqueue discipline
+ * sends on the CPU of the sender whatever its number of queues.
+ * NETNS_GW_IF sends IPv4 packets of up to NETNS_GSO_MAX. In the same
+ * batch, one sendmsg(): JAIL_GATEWAY_IP4/30 (and NETNS_GATEWAY_IP6/64)
+ * on NETNS_GW_IF, NETNS_GW_IF up, named by the index the veth was made
+ * with (no look-up). Built with libnl's message API on a plain socket:
+ * no libnl link object.
  *
- * Context: setup child, in G, after netns_create_veth()
+ * Context: setup child (pid 1), in G, with CAP_NET_ADMIN over G and over
+ * J's user namespace (true for the parent of J's user namespace)
  * Return: 0 or negative errno
  */
-static int netns_config_gateway(int fd, bool ipv6)
+static int netns_config_gateway(int fd, int jail_netns_fd, bool ipv6)
 {
 	struct route_batch b = { .len = 0 };
-	int ifindex = link_index(fd, NETNS_GW_IF);
+	int err;
 
-	if (ifindex < 0)
-		return ifindex;
-	batch_link_up(&b, NETNS_LO_IFINDEX);
-	batch_address(&b, ifindex, AF_INET, JAIL_GATEWAY_IP4, 30);
-	if (ipv6)
-		batch_address(&b, ifindex, AF_INET6, NETNS_GATEWAY_IP6, 64);
-	batch_link_up(&b, ifindex);
-	return batch_send(fd, &b);
+	batch_gateway(&b, jail_netns_fd, ipv6, true);
+	err = batch_send(fd, &b);
+	/*
+	 * A kernel that refuses the size still gets its veth: the batch
+	 * made nothing (the veth comes first, what follows needs it)
+	 */
+	if (err == -EINVAL || err == -ERANGE) {
+		b = (struct route_batch){ .len = 0 };
+		batch_gateway(&b, jail_netns_fd, ipv6, false);
+		err = batch_send(fd, &b);
+	}
+	return err;
 }
 
 /**
@@ -434,16 +436,14 @@ static int netns_config_gateway(int fd, bool ipv6)
  * fail with ENETUNREACH.
  *
  * Context: setup child, with CAP_NET_ADMIN over J (as the parent of its
- * user namespace), once netns_create_veth() has run
+ * user namespace), once netns_config_gateway() has run
  * Return: 0 or negative errno
  */
 static int netns_config_jail(int fd, bool ipv6)
 {
 	struct route_batch b = { .len = 0 };
-	int ifindex = link_index(fd, NETNS_JAIL_IF);
+	const int ifindex = NETNS_VETH_IFINDEX;
 
-	if (ifindex < 0)
-		return ifindex;
 	batch_link_up(&b, NETNS_LO_IFINDEX);
 	batch_address(&b, ifindex, AF_INET, JAIL_JAIL_IP4, 30);
 	if (ipv6)
@@ -831,17 +831,20 @@ void netns_setup_gateway(const struct child_ctx *c, int sock)
 	gfd = route_fd();
 	if (gfd < 0)
 		die_err(gfd, "network: create the veth");
-	if ((err = netns_create_veth(gfd, j.netns_fd)) < 0)
-		die_err(err, "network: create the veth");
+	if ((err = netns_config_gateway(gfd, j.netns_fd, cfg->ipv6)) < 0)
+		die_err(err, "network: create the veth and configure the "
+			     "gateway");
 	close(j.netns_fd);
-	if ((err = netns_config_gateway(gfd, cfg->ipv6)) < 0)
-		die_err(err, "network: configure the gateway");
 	if ((err = netns_open_listeners(&l, cfg->ipv6)) < 0)
 		die_err(err, "network: open the forwarder's sockets");
-	/* Before the listeners: their arrival starts the forwarder */
+	/*
+	 * On the setup channel, so all of them are read before COMMAND
+	 * runs, when the supervisor takes the listeners and starts the
+	 * forwarder with both
+	 */
 	if (cfg->n_publish)
 		send_publish_pool(c->chan_fd);
-	send_listeners(c->chan_fd, &l);
+	send_listeners(c->gw_fd, &l);
 	netns_listeners_close(&l);
 	if ((err = netns_config_jail(j.route_fd, cfg->ipv6)) < 0)
 		die_err(err, "network: configure the jail's interface");

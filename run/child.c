@@ -284,6 +284,9 @@ static __attribute__((noreturn)) void command_child(const struct child_ctx *ctx,
 	sigset_t none;
 	int slave_fd = -1, priv_fd[GITGUARD_MAX_FDS], n_priv, err;
 
+	/* The gateway's sockets are pid 1's to send, never ours */
+	if (cc.gw_fd >= 0)
+		close_fdp(&cc.gw_fd);
 	err = filter_prepare(c->cfg, &prog);
 	if (err < 0) {
 		errno = -err;

@@ -26,7 +26,7 @@
  */
 #define MSG_PTY 'P'		/* the pty master */
 #define MSG_NOTIFY 'L'		/* the --seccomp-log listener */
-#define MSG_LISTENERS 'F'	/* the forwarder's sockets in the gateway */
+#define MSG_LISTENERS 'F'	/* the forwarder's sockets (on gw_fd) */
 #define MSG_GITFS 'g'		/* the private git dirs' tmpfs (gitguard.c) */
 #define MSG_GITDIRS 'G'		/* the private tmpfs over placeholders */
 #define MSG_PUBLISH_POOL 'S'	/* --publish: sockets made in the gateway */
@@ -87,6 +87,12 @@ struct child_ctx {
 	 * pivot (after that our /proc is the jail's read-only one)
 	 */
 	int proc_fd;		/* the host's procfs */
+	/*
+	 * --net filtered, setup child: the forwarder's sockets go to the
+	 * supervisor on it, which reads them only once COMMAND runs; -1
+	 * otherwise
+	 */
+	int gw_fd;
 };
 
 /**
@@ -110,7 +116,7 @@ int child_init_memfd(void);
  *
  * Context: setup child in the gateway namespace G (--net filtered), while
  * the command child builds the view; the forwarder's sockets go to the
- * supervisor over @c->chan_fd
+ * supervisor over @c->gw_fd
  */
 void netns_setup_gateway(const struct child_ctx *c, int sock);
 
@@ -138,6 +144,7 @@ struct super {
 	 */
 	int held_listeners[4];
 	bool listeners_held;
+	int gw_fd;		/* where they arrive (MSG_LISTENERS), or -1 */
 	int fwd_done_fd;	/* closed by the forwarder once its log is
 				 * complete; -1 before it starts */
 	int fwd_status;		/* its wait status once reaped */

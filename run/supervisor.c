@@ -223,13 +223,13 @@ static void start_forwarder(struct super *s)
 }
 
 /*
- * The gateway's sockets arrive while the jail is still being set up; they
- * wait here until COMMAND runs (our end of the setup socket closes at its
- * exec), so that the forwarder's start (a fork of this process and its
- * fence, about 0.5 ms of CPU) does not compete with the last setup
- * steps. Until it accepts, a connection from the jail waits in the
- * listening socket's queue and a DNS query in the resolver socket's
- * buffer.
+ * The gateway's sockets are sent while the jail is still being set up;
+ * they are taken only once COMMAND runs (our end of the setup socket
+ * closes at its exec), so that the forwarder's start (a fork of this
+ * process and its fence, about 0.5 ms of CPU) does not compete with the
+ * last setup steps. Until it accepts, a connection from the jail waits
+ * in the listening socket's queue and a DNS query in the resolver
+ * socket's buffer.
  */
 static void hold_listeners(struct super *s, const char *present,
 			   const int *fds, size_t n)
@@ -239,6 +239,49 @@ static void hold_listeners(struct super *s, const char *present,
 	for (size_t i = 0; i < 4; i++)
 		s->held_listeners[i] = present[i] && k < n ? fds[k++] : -1;
 	s->listeners_held = true;
+}
+
+/*
+ * The gateway's sockets, sent by pid 1 on @s->gw_fd (MSG_LISTENERS)
+ * before it released COMMAND: once COMMAND runs they are there, unless
+ * the setup failed. Read only now, so their arrival woke no one while
+ * the jail was being set up.
+ */
+static void take_listeners(struct super *s)
+{
+	char buf[8] = "";
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (s->gw_fd < 0)
+		return;
+	n = recvmsg(s->gw_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	close_fdp(&s->gw_fd);
+	s->gw_fd = -1;
+	cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_RIGHTS) {
+		int fds[4];
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (nfd > 4)
+			nfd = 4;
+		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+		if (n == 5 && buf[0] == MSG_LISTENERS &&
+		    !(mh.msg_flags & MSG_CTRUNC) && !s->fwd_pid &&
+		    !s->listeners_held) {
+			hold_listeners(s, buf + 1, fds, nfd);
+			return;
+		}
+		for (size_t i = 0; i < nfd; i++)
+			close(fds[i]);
+	}
 }
 
 /* --publish: keep the gateway's sockets for the forwarder */
@@ -316,6 +359,7 @@ static void recv_from_child(struct super *s)
 			return;
 		s->setup_done = true;
 		/* COMMAND runs (or the setup failed) */
+		take_listeners(s);
 		if (s->listeners_held && !s->reaped)
 			start_forwarder(s);
 		return;
@@ -345,17 +389,6 @@ static void recv_from_child(struct super *s)
 	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_PUBLISH_POOL &&
 	    n == 1 && !s->fwd_pid) {
 		take_publish_pool(s, cm);
-		return;
-	}
-	if (cm && cm->cmsg_type == SCM_RIGHTS && buf[0] == MSG_LISTENERS &&
-	    n == 5 && !s->fwd_pid && !s->listeners_held) {
-		int fds[4];
-		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (nfd > 4)
-			nfd = 4;
-		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
-		hold_listeners(s, buf + 1, fds, nfd);
 		return;
 	}
 	super_restore_terminal();
@@ -410,6 +443,10 @@ void super_stop_forwarder(struct super *s)
 	int n = 0;
 
 	/* The jail ended before COMMAND ran: nothing to stop */
+	if (s->gw_fd >= 0) {
+		close_fdp(&s->gw_fd);
+		s->gw_fd = -1;
+	}
 	release_listeners(s);
 	if (s->fwd_pid <= 0)
 		return;

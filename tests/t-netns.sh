@@ -336,6 +336,45 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(q, ("198.51.100.53", 53)
 done
 assert_eq "a query sent as COMMAND exits is logged, before the exit line" 5 "$logged"
 
+# ---- COMMAND's first instruction ----------------------------------------------
+
+# The gateway's rules, the veth and the forwarder's sockets are in place
+# before COMMAND runs: connections made as the very first thing it does are
+# judged exactly as later ones. ask HOST PORT NAME prints NAME and the
+# answer's "hello" line, or "refused"
+cat >"$proj/first.sh" <<'SH'
+# A refused connection may be reset before the request is written
+trap '' PIPE
+ask()
+{
+	local r
+	{ exec 3<>"/dev/tcp/$1/$2"; } 2>/dev/null || { echo "$3 refused"; return; }
+	printf 'GET /hello/first HTTP/1.0\r\nHost: %s\r\n\r\n' "$3" >&3 2>/dev/null
+	r=$(timeout 5 cat <&3 2>/dev/null | tr -d '\r' | grep -m1 '^hello')
+	exec 3<&-
+	echo "$3 ${r:-refused}"
+}
+ask "$1" 80 allowed.test
+ask 10.1.2.3 80 private.test
+ask 127.0.0.1 "$2" localhost
+ask "$3" "$4" host.jail.internal
+SH
+n_right=0 n_logged=0
+for _ in $(seq 20); do
+	out=$(nj --allow allowed.test --allow private.test -- bash "$proj/first.sh" \
+		"$NET_IP_ALLOWED" "$NET_HOST_PORT" "$JAIL_GATEWAY_IP" \
+		"$NET_HOST_PORT_OTHER" 2>&1)
+	[ "$(printf '%s\n' "$out" | grep -c '^allowed.test hello server='"$NET_IP_ALLOWED"' ')" = 1 ] &&
+		[ "$(printf '%s\n' "$out" | grep -c ' refused$')" = 3 ] &&
+		n_right=$((n_right + 1))
+	grep -q '"event":"net.deny","host":"private.test",.*"reason":"private address"' "$LOG" &&
+		grep -q '"reason":"host port not allowed"' "$LOG" &&
+		n_logged=$((n_logged + 1))
+done
+assert_eq "connections at COMMAND's start: allowed through, private, loopback and host port refused (20 runs)" \
+	20 "$n_right"
+assert_eq "... each refusal logged with its reason (20 runs)" 20 "$n_logged"
+
 # ---- --allow-host-port ------------------------------------------------------
 
 out=$(nj --allow-host-port "$NET_HOST_PORT" -- sh -c "
