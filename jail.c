@@ -367,12 +367,32 @@ static struct jail_run *open_host_resources(const struct jail_config *cfg)
 
 static int print_help(void);
 
+/*
+ * Every lookup in a tree the jail could write goes through openat2()
+ * (RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS): without it jail cannot work
+ * safely. A seccomp filter that refuses it, jail's own inside a jail
+ * first of all, gets one line that says so, not an error about the
+ * first file read.
+ */
+static void refuse_without_openat2(void)
+{
+	int fd = openat2_fd(AT_FDCWD, "/", O_PATH, 0);
+
+	if (fd >= 0)
+		close(fd);
+	else if (fd == -ENOSYS)
+		die("openat2: refused (ENOSYS); already inside a jail, or "
+		    "another sandbox whose seccomp filter refuses it; run "
+		    "jail outside it");
+}
+
 /* jail [OPTION]... [--] COMMAND [ARG]...: the steps, in order */
 static int jail_main(int argc, char **argv)
 {
 	struct jail_config *cfg = xcalloc(1, sizeof(*cfg));
 	int status;
 
+	refuse_without_openat2();
 	placeholders_clean_stale();
 	config_load(cfg, argc, argv);
 	if (cfg->help)
