@@ -269,14 +269,6 @@ static int add_exec_rules(struct filter_build *b)
 	return err;
 }
 
-/**
- * filter_build() - Create the default filter in a new libseccomp context
- * @b:		filled in
- * @flags:	FILTER_LOG_DENIALS, FILTER_LOG_EXEC
- * @ctx:	set to the new context, also on failure; caller releases it
- *
- * Return: 0 or negative errno
- */
 /*
  * No set-user-ID or set-group-ID file made inside: one left in the project
  * runs as the caller (as root, for a root caller) for whoever on the host
@@ -333,6 +325,14 @@ static int add_mode_rules(struct filter_build *b)
 	return err;
 }
 
+/**
+ * filter_build() - Create the default filter in a new libseccomp context
+ * @b:		filled in
+ * @flags:	FILTER_LOG_DENIALS, FILTER_LOG_EXEC
+ * @ctx:	set to the new context, also on failure; caller releases it
+ *
+ * Return: 0 or negative errno
+ */
 static int filter_build(struct filter_build *b, unsigned int flags,
 			scmp_filter_ctx *ctx)
 {
