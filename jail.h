@@ -186,6 +186,20 @@ ssize_t read_untrusted_head(int dirfd, const char *rel, char *buf,
  * Return: bytes read, or -errno */
 ssize_t read_bounded(int fd, char *buf, size_t size);
 
+/* The most descriptors one message of recv_fds() carries */
+#define RECV_FDS_MAX 64
+
+/*
+ * recv_fds() - One message from @sock with the descriptors it carries
+ * (close-on-exec): its bytes into @buf (@len at most), up to @max_fd
+ * descriptors into @fds (the rest closed), their count into *@n_fd.
+ * @flags: recvmsg()'s (MSG_DONTWAIT). A message whose bytes or
+ * descriptors were cut short keeps none (*@n_fd 0).
+ * Return: the message's length (0: the peer is gone), or -errno
+ */
+ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max_fd,
+		 size_t *n_fd, int flags);
+
 /*
  * Length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlong
  * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none

@@ -376,6 +376,41 @@ int cur_sub(struct cursor *c, size_t n, struct cursor *sub)
 	return 0;
 }
 
+ssize_t recv_fds(int sock, void *buf, size_t len, int *fds, size_t max_fd,
+		 size_t *n_fd, int flags)
+{
+	char cbuf[CMSG_SPACE(RECV_FDS_MAX * sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+
+	*n_fd = 0;
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		const unsigned char *data = CMSG_DATA(cm);
+		bool is_cut = mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < got; i++) {
+			int fd;
+
+			memcpy(&fd, data + i * sizeof(int), sizeof(int));
+			if (!is_cut && *n_fd < max_fd)
+				fds[(*n_fd)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
 int openat2_fd(int dirfd, const char *path, int flags,
 	       unsigned long long resolve)
 {

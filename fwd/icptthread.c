@@ -232,30 +232,19 @@ static void conn_start(int jail_fd, const struct icpt_handoff *h)
  * for nothing (or not one whole), or -EPIPE when it is gone */
 static int recv_handoff(int fd, struct icpt_handoff *h)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = h, .iov_len = sizeof(*h) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
 	int jail_fd = -1;
-	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	size_t nfd = 0;
+	ssize_t n = recv_fds(fd, h, sizeof(*h), &jail_fd, 1, &nfd,
+			     MSG_DONTWAIT);
 
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	if (n == 0 || (n < 0 && n != -EAGAIN && n != -EINTR))
 		return -EPIPE;
-	if (n < 0)
+	if (n < 0 || !nfd)
 		return -EAGAIN;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&jail_fd, CMSG_DATA(cm), sizeof(int));
-	if (jail_fd >= 0 && (size_t)n != sizeof(*h)) {
+	if ((size_t)n != sizeof(*h)) {
 		close(jail_fd);
-		jail_fd = -1;
-	}
-	if (jail_fd < 0)
 		return -EAGAIN;
+	}
 	h->host[sizeof(h->host) - 1] = '\0';
 	h->name[sizeof(h->name) - 1] = '\0';
 	return jail_fd;

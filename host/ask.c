@@ -456,16 +456,11 @@ static void new_ask(struct ask_srv *srv, const struct ctl_msg *m, int fd)
 static void on_chan(struct ask_srv *srv)
 {
 	char buf[CTL_LINE_MAX];
-	char cbuf[CMSG_SPACE(4 * sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
 	struct ctl_msg m;
-	int fds[4], nfd = 0;
-	ssize_t n = recvmsg(srv->chan_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int fds[4];
+	size_t nfd = 0;
+	ssize_t n = recv_fds(srv->chan_fd, buf, sizeof(buf), fds,
+			     ARRAY_SIZE(fds), &nfd, MSG_DONTWAIT);
 
 	if (n < 0)
 		return;
@@ -475,20 +470,12 @@ static void on_chan(struct ask_srv *srv)
 		srv->chan_fd = -1;
 		return;
 	}
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS && !nfd) {
-			nfd = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			if (nfd > 4)
-				nfd = 4;
-			memcpy(fds, CMSG_DATA(cm), (size_t)nfd * sizeof(int));
-		}
-	if (nfd == 1 && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
-	    ctl_parse(buf, (size_t)n, &m) == 0 && m.verb == CTL_ASK) {
+	if (nfd == 1 && ctl_parse(buf, (size_t)n, &m) == 0 &&
+	    m.verb == CTL_ASK) {
 		new_ask(srv, &m, fds[0]);
 		return;
 	}
-	for (int i = 0; i < nfd; i++)
+	for (size_t i = 0; i < nfd; i++)
 		close(fds[i]);
 }
 

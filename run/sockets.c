@@ -37,26 +37,20 @@ int setup_send_msg(int sock, char tag, int fd)
  */
 void setup_expect_msg(int sock, char want, int *fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	char tag = 0;
-	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
+	int got = -1;
+	size_t nfd = 0;
 	ssize_t n;
 
 	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+		n = recv_fds(sock, &tag, 1, &got, 1, &nfd, 0);
+	while (n == -EINTR);
 	if (n != 1 || tag != want)
 		_exit(EXIT_JAIL_FAILED);
-	cm = CMSG_FIRSTHDR(&mh);
 	if (fd)
-		*fd = -1;
-	if (fd && cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+		*fd = nfd ? got : -1;
+	else if (nfd)
+		close(got);
 }
 
 /*

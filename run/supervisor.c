@@ -250,38 +250,23 @@ static void hold_listeners(struct super *s, const char *present,
 static void take_listeners(struct super *s)
 {
 	char buf[8] = "";
-	char cbuf[CMSG_SPACE(4 * sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
+	int fds[4];
+	size_t nfd = 0;
 	ssize_t n;
 
 	if (s->gw_fd < 0)
 		return;
-	n = recvmsg(s->gw_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = recv_fds(s->gw_fd, buf, sizeof(buf), fds, ARRAY_SIZE(fds), &nfd,
+		     MSG_DONTWAIT);
 	close_fdp(&s->gw_fd);
 	s->gw_fd = -1;
-	cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm && cm->cmsg_level == SOL_SOCKET &&
-	    cm->cmsg_type == SCM_RIGHTS) {
-		int fds[4];
-		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (nfd > 4)
-			nfd = 4;
-		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
-		if (n == 5 && buf[0] == MSG_LISTENERS &&
-		    !(mh.msg_flags & MSG_CTRUNC) && !s->fwd_pid &&
-		    !s->listeners_held) {
-			hold_listeners(s, buf + 1, fds, nfd);
-			return;
-		}
-		for (size_t i = 0; i < nfd; i++)
-			close(fds[i]);
+	if (n == 5 && buf[0] == MSG_LISTENERS && nfd && !s->fwd_pid &&
+	    !s->listeners_held) {
+		hold_listeners(s, buf + 1, fds, nfd);
+		return;
 	}
+	for (size_t i = 0; i < nfd; i++)
+		close(fds[i]);
 }
 
 /* --publish: keep the gateway's sockets for the forwarder */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * test-util.c - unit tests for the number parsers and cursors in util.c
+ * test-util.c - unit tests for the number parsers, cursors and recv_fds()
+ * in util.c
  */
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/socket.h>
 
 #include "jail.h"
 #include "tests/unit/tap.h"
@@ -136,11 +139,93 @@ static void test_printable(void)
 	is_str(out, "", "NULL is empty");
 }
 
+/* Send @len bytes of @msg with @n descriptors (copies of fd 0) on @sock */
+static void send_with_fds(int sock, const char *msg, size_t len, int n)
+{
+	char cbuf[CMSG_SPACE(8 * sizeof(int))] = "";
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (n) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		for (int i = 0; i < n; i++) {
+			int fd = 0;
+
+			memcpy(CMSG_DATA(cm) + (size_t)i * sizeof(int), &fd,
+			       sizeof(int));
+		}
+	}
+	(void)!sendmsg(sock, &mh, 0);
+}
+
+/* How many descriptors this process holds open now */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+static void test_recv_fds(void)
+{
+	int sv[2], fds[2] = { -1, -1 }, before;
+	char buf[8];
+	size_t nfd = 9;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0) {
+		ok(0, "socketpair");
+		return;
+	}
+	before = open_fds();
+	send_with_fds(sv[0], "one", 3, 1);
+	is_int(recv_fds(sv[1], buf, sizeof(buf), fds, 2, &nfd, 0), 3,
+	       "one descriptor: the message's length");
+	is_int((int)nfd, 1, "one descriptor: counted");
+	ok(fds[0] >= 0 && (fcntl(fds[0], F_GETFD) & FD_CLOEXEC),
+	   "one descriptor: open, close-on-exec");
+	close(fds[0]);
+
+	send_with_fds(sv[0], "many", 4, 5);
+	is_int(recv_fds(sv[1], buf, sizeof(buf), fds, 2, &nfd, 0), 4,
+	       "five descriptors, room for two: the message");
+	is_int((int)nfd, 2, "five descriptors, room for two: two kept");
+	close(fds[0]);
+	close(fds[1]);
+	is_int(open_fds(), before, "five descriptors: the other three closed");
+
+	send_with_fds(sv[0], "too long a message", 18, 1);
+	is_int(recv_fds(sv[1], buf, 4, fds, 2, &nfd, 0), 4,
+	       "a message cut short: the bytes that fit");
+	is_int((int)nfd, 0, "a message cut short: no descriptor kept");
+	is_int(open_fds(), before, "a message cut short: its descriptor closed");
+
+	send_with_fds(sv[0], "none", 4, 0);
+	is_int(recv_fds(sv[1], buf, sizeof(buf), fds, 2, &nfd, 0), 4,
+	       "no descriptor: the message");
+	is_int((int)nfd, 0, "no descriptor: none counted");
+
+	is_int(recv_fds(sv[1], buf, sizeof(buf), fds, 2, &nfd, MSG_DONTWAIT),
+	       -EAGAIN, "nothing queued, MSG_DONTWAIT: -EAGAIN");
+	close(sv[0]);
+	is_int(recv_fds(sv[1], buf, sizeof(buf), fds, 2, &nfd, 0), 0,
+	       "the peer gone: 0");
+	close(sv[1]);
+}
+
 int main(void)
 {
 	test_printable();
 	test_parse_uint();
 	test_parse_duration();
 	test_cursor();
+	test_recv_fds();
 	return done_testing();
 }
