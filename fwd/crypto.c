@@ -131,6 +131,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(BIO_ctrl)                                                            \
 	X(BIO_int_ctrl)                                                        \
 	X(BIO_push)                                                            \
+	X(BIO_pop)                                                             \
 	X(BIO_up_ref)                                                          \
 	X(BIO_free)                                                            \
 	X(BIO_test_flags)                                                      \
@@ -170,6 +171,7 @@ struct crypto_tls {
 	SSL_CTX *ctx;	/* NULL: shared (client_ctx, or a leaf's) */
 	SSL *ssl;
 	BIO *wbuf;	/* records gathered before the socket, or NULL */
+	bool is_gathered;	/* writes go through @wbuf (made when needed) */
 	unsigned int ktls;	/* CRYPTO_KTLS_TX, CRYPTO_KTLS_RX */
 	int fd;
 	bool is_starved;	/* the last read wanted more from the socket */
@@ -387,21 +389,18 @@ static int tls_read_records(struct crypto_tls *t)
  * buffer BIO before the socket: fewer wake-ups of the peer than a write
  * per 16 KiB record).
  * The buffer is CRYPTO_WRITE_BUF only while a large write lasts, a page
- * between writes (an idle connection holds no more).
- * Return: 0, or -EIO
+ * between writes, none when idle (tls_wbuf_detach()).
  */
-static int tls_after_handshake(struct crypto_tls *t)
+
+/* @t's write buffer before its socket, unless it has one or the kernel
+ * writes. Return: 0, or -EIO */
+static int tls_wbuf_attach(struct crypto_tls *t)
 {
 	BIO *w = ssl_fn.SSL_get_wbio(t->ssl);
-	BIO *r = ssl_fn.SSL_get_rbio(t->ssl);
 	BIO *b;
 
-	if (ssl_fn.BIO_ctrl(w, BIO_CTRL_GET_KTLS_SEND, 0, NULL))
-		t->ktls |= CRYPTO_KTLS_TX;
-	if (ssl_fn.BIO_ctrl(r, BIO_CTRL_GET_KTLS_RECV, 0, NULL))
-		t->ktls |= CRYPTO_KTLS_RX;
-	if (t->ktls & CRYPTO_KTLS_TX)
-		return t->ktls & CRYPTO_KTLS_RX ? 0 : tls_read_records(t);
+	if (t->wbuf || !t->is_gathered)
+		return 0;
 	b = ssl_fn.BIO_new(ssl_fn.BIO_f_buffer());
 	if (!b)
 		return -EIO;
@@ -412,9 +411,46 @@ static int tls_after_handshake(struct crypto_tls *t)
 		ssl_fn.BIO_free(b);
 		return -EIO;
 	}
-	/* The socket BIO is now the reading side's and the chain's */
+	/* The socket BIO is now the chain's (and the reading side's until
+	 * tls_read_records()) */
 	ssl_fn.SSL_set0_wbio(t->ssl, ssl_fn.BIO_push(b, w));
 	t->wbuf = b;
+	return 0;
+}
+
+/*
+ * An idle session's write buffer freed (both its sides: some 8 KiB), the
+ * socket BIO written directly until the next crypto_tls_write() makes it
+ * anew; only when it holds nothing
+ */
+static void tls_wbuf_detach(struct crypto_tls *t)
+{
+	BIO *w;
+
+	if (!t->wbuf || ssl_fn.BIO_ctrl(t->wbuf, BIO_CTRL_WPENDING, 0, NULL))
+		return;
+	w = ssl_fn.BIO_pop(t->wbuf);
+	if (!w)
+		return;
+	/* The chain's reference to the socket BIO is the session's now;
+	 * the buffer, alone, is freed with the session's old one */
+	ssl_fn.SSL_set0_wbio(t->ssl, w);
+	t->wbuf = NULL;
+}
+
+/* Return: 0, or -EIO */
+static int tls_after_handshake(struct crypto_tls *t)
+{
+	BIO *w = ssl_fn.SSL_get_wbio(t->ssl);
+	BIO *r = ssl_fn.SSL_get_rbio(t->ssl);
+
+	if (ssl_fn.BIO_ctrl(w, BIO_CTRL_GET_KTLS_SEND, 0, NULL))
+		t->ktls |= CRYPTO_KTLS_TX;
+	if (ssl_fn.BIO_ctrl(r, BIO_CTRL_GET_KTLS_RECV, 0, NULL))
+		t->ktls |= CRYPTO_KTLS_RX;
+	t->is_gathered = !(t->ktls & CRYPTO_KTLS_TX);
+	if (tls_wbuf_attach(t) < 0)
+		return -EIO;
 	return t->ktls & CRYPTO_KTLS_RX ? 0 : tls_read_records(t);
 }
 
@@ -622,6 +658,7 @@ void crypto_tls_release(struct crypto_tls *t)
 	(void)ssl_fn.SSL_free_buffers(t->ssl);
 	if (t->in && !t->in_len)
 		(void)madvise(t->in, CRYPTO_READ_BUF, MADV_DONTNEED);
+	tls_wbuf_detach(t);
 }
 
 /* What the write buffer holds, to the socket. Return: 0/-EIO */
@@ -650,9 +687,10 @@ static int tls_wbuf_size(struct crypto_tls *t, int n)
 int crypto_tls_write(struct crypto_tls *t, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	bool is_large = t->wbuf && len > SSL3_RT_MAX_PLAIN_LENGTH;
+	bool is_large = t->is_gathered && len > SSL3_RT_MAX_PLAIN_LENGTH;
 
-	if (is_large && tls_wbuf_size(t, CRYPTO_WRITE_BUF) < 0)
+	if (tls_wbuf_attach(t) < 0 ||
+	    (is_large && tls_wbuf_size(t, CRYPTO_WRITE_BUF) < 0))
 		return -EIO;
 	while (len) {
 		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;

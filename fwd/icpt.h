@@ -77,8 +77,6 @@ struct icpt {
 	enum { RQ_HEAD, RQ_LENGTH, RQ_CHUNKED, RQ_UPGRADE, RQ_TUNNEL } state;
 	uint64_t body_left;		/* RQ_LENGTH */
 	struct http_chunked chunked;	/* RQ_CHUNKED */
-	struct secrets_stream scan;	/* the body's data */
-	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
 	size_t in_len;
 	long long up_bytes;
 	long long down_bytes;
@@ -86,12 +84,25 @@ struct icpt {
 	/* --hold-push: a push's head, held in @out until it is answered */
 	bool is_held;			/* pushes to @host are held */
 	enum { PUSH_NONE, PUSH_COLLECT, PUSH_DRAIN } push;
-	char repo[256];
 	size_t out_len;			/* the held head in @out */
 	uint32_t injected;		/* its secrets, logged when sent */
 	size_t hold_len;
 	size_t list_len;
 	unsigned long long drained;
+	struct h2 *h2;			/* the HTTP/2 bridge's (h2.c) */
+	/* What comes back: every bound value replaced (reflect.c) */
+	size_t n_pats;
+	uint32_t reflected;		/* secret.reflect written for these */
+	struct reflect_pat pats[REFLECT_PATS];
+	/* The answer's state: its fields up to its first buffer in the
+	 * first page, with the fields above, which every request and answer
+	 * writes. Below, pages written only by what uses them (a request
+	 * body, a held push), so that an idle connection's state is three
+	 * pages: the first, the answer head's length, the store's start */
+	struct reflect_resp resp;
+	struct secrets_stream scan;	/* the body's data */
+	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */
+	char repo[256];
 	char why[ASK_HOST_MAX + 128];	/* PUSH_DRAIN: the refusal */
 	struct push_cmds cmds;
 	uint8_t hold[ICPT_HOLD_MAX];	/* its body as it came, framing too */
@@ -100,12 +111,6 @@ struct icpt {
 	/* icpt_scope_log()'s text */
 	char scope_why[2 * SECRETS_SCOPE_MAX * SECRETS_SCOPE_PATH_MAX / 4 +
 		       128];
-	struct h2 *h2;			/* the HTTP/2 bridge's (h2.c) */
-	/* What comes back: every bound value replaced (reflect.c) */
-	struct reflect_pat pats[REFLECT_PATS];
-	size_t n_pats;
-	uint32_t reflected;		/* secret.reflect written for these */
-	struct reflect_resp resp;
 	struct reflect_store store;
 	/* One read's answer bytes, scanned, gathered for one TLS write.
 	 * Each buffer starts a page: an idle connection gives their pages
@@ -118,6 +123,9 @@ struct icpt {
 	uint8_t out[BROKER_OUT_MAX]	/* a rewritten head */
 		__attribute__((aligned(ICPT_PAGE)));
 };
+
+_Static_assert(offsetof(struct icpt, resp.raw.held) <= ICPT_PAGE,
+	       "what every request writes in the first page");
 
 /* The jail's side: TLS (interception) or plain (the broker's name).
  * Return: 0 or -EIO */

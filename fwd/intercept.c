@@ -487,6 +487,15 @@ static __attribute__((noreturn)) void icpt_scope_refuse(struct icpt *ic,
 	icpt_refuse(ic, "403 Forbidden", icpt_scope_log(ic, i, method, path));
 }
 
+/* A request's body scanned from its start: only the length (the bytes past
+ * it are never read), and only where it was not 0, so that the pages of a
+ * stream no body went through stay unwritten */
+static void stream_restart(struct secrets_stream *st)
+{
+	if (st->tail_len)
+		st->tail_len = 0;
+}
+
 /* A head in @b: check, rewrite and send (or hold) it; set up for its body */
 static void icpt_head(struct icpt *ic, const uint8_t *b,
 		      const struct http_head *h)
@@ -533,8 +542,8 @@ static void icpt_head(struct icpt *ic, const uint8_t *b,
 	    reflect_resp_request(&ic->resp, !strcmp(h->method, "HEAD")) < 0)
 		icpt_refuse(ic, "429 Too Many Requests",
 			    "too many requests awaiting their answers");
-	memset(&ic->scan, 0, sizeof(ic->scan));
-	memset(&ic->scan_raw, 0, sizeof(ic->scan_raw));
+	stream_restart(&ic->scan);
+	stream_restart(&ic->scan_raw);
 	memset(&ic->chunked, 0, sizeof(ic->chunked));
 	ic->body_left = fr.length;
 	ic->state = fr.is_chunked ? RQ_CHUNKED : fr.length ? RQ_LENGTH :
@@ -701,6 +710,16 @@ static void release_pages(uint8_t *p, size_t len)
 		(void)madvise(p + head, (len - head) / pg * pg, MADV_DONTNEED);
 }
 
+/* The answer's buffers past what they hold: bytes never read again */
+static void release_unread(struct reflect_resp *r)
+{
+	release_pages(r->raw.held + r->raw.held_len,
+		      sizeof(r->raw.held) - r->raw.held_len);
+	release_pages(r->data.held + r->data.held_len,
+		      sizeof(r->data.held) - r->data.held_len);
+	release_pages(r->head + r->head_len, sizeof(r->head) - r->head_len);
+}
+
 /*
  * Quiet for ICPT_TRIM_MS: what a stream of answers dirtied (the read
  * and scan buffers, free heap, the thread's stack below) goes back, so
@@ -719,6 +738,7 @@ static void icpt_release_idle(void)
 		release_pages(ic->in + ic->in_len, sizeof(ic->in) - ic->in_len);
 		if (ic->push == PUSH_NONE)
 			release_pages(ic->out, sizeof(ic->out));
+		release_unread(&ic->resp);
 		if (!ic->is_plain)
 			crypto_tls_release(ic->jail);
 		crypto_tls_release(ic->up);
