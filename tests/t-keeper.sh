@@ -71,6 +71,20 @@ placed()
 	for f in $PLACED; do [ -e "$1/$f" ] && printf '%s ' "$f"; done
 }
 
+# tree_safe LABEL: in $p after the run, the deep repository is moved
+# aside and no replace ref is left; then host reset --hard, add -A,
+# status and commit run nothing planted
+tree_safe()
+{
+	assert_status "$1: the deep repository is moved aside" 1 \
+		test -e a/b/c/d/e/f/.git
+	assert_eq "$1: no replace ref left" "" \
+		"$(hgit for-each-ref refs/replace/)"
+	hgit reset -q --hard
+	hgit add -A >/dev/null 2>&1
+	host_check "$1: add -A, status, commit" "$p"
+}
+
 # A repository whose core.hooksPath .githooks holds a harmless committed
 # hook, and a protected symlink .envrc -> envrc.local
 prepare()
@@ -148,14 +162,8 @@ if start_planted "$PLANT"; then
 	assert_status "group: the keeper is in a session of its own" 1 \
 		test "$(ps -o sid= -p "$kp")" = "$(ps -o sid= -p "$sup")"
 	killed "group" group
-	assert_status "group: the deep repository is moved aside" 1 \
-		test -e a/b/c/d/e/f/.git
-	assert_eq "group: no replace ref left" "" \
-		"$(hgit for-each-ref refs/replace/)"
 	assert_eq "group: no placeholder left" "" "$(placed "$p")"
-	hgit reset -q --hard
-	hgit add -A >/dev/null 2>&1
-	host_check "group: add -A, status, commit" "$p"
+	tree_safe group
 else
 	t_fail "group: the attack ran" "never ready: $(cat "$OUT")"
 	[ -n "$sup" ] && kill -9 "$sup"
@@ -205,13 +213,7 @@ if start_planted "$PLANT"; then
 	log=$(jctl log --json 2>&1)
 	assert_match "Ctrl-C: a normal end, logged" '"event":"exit"' "$log"
 	assert_nomatch "Ctrl-C: no run.killed" 'run.killed' "$log"
-	assert_status "Ctrl-C: the deep repository is moved aside" 1 \
-		test -e a/b/c/d/e/f/.git
-	assert_eq "Ctrl-C: no replace ref left" "" \
-		"$(hgit for-each-ref refs/replace/)"
-	hgit reset -q --hard
-	hgit add -A >/dev/null 2>&1
-	host_check "Ctrl-C: add -A, status, commit" "$p"
+	tree_safe Ctrl-C
 else
 	t_fail "Ctrl-C: the attack ran" "never ready: $(cat "$OUT")"
 	[ -n "$sup" ] && kill -9 "$sup"
