@@ -10,7 +10,7 @@
 #   make fuzz       run each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint       cppcheck, clang-tidy, shellcheck
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make bench      bench/startup; make bench-deps installs srt for bench/net
+#   make bench      bench/startup; make bench-deps installs srt for bench/*
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
