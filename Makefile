@@ -10,7 +10,7 @@
 #   make fuzz       run each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make lint       cppcheck, clang-tidy, shellcheck
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make bench      bench/startup; make bench-deps installs srt for bench/net
+#   make bench      bench/startup; make bench-deps installs srt for bench/*
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -333,10 +333,15 @@ bench: jail
 	bash bench/startup
 
 # What the benchmarks compare against, beyond make deps: srt
-# (@anthropic-ai/sandbox-runtime, from npm) and the ripgrep it needs
+# (@anthropic-ai/sandbox-runtime, from npm) and what it runs on Linux:
+# bubblewrap, socat (its proxy bridges) and ripgrep (its deny-path search).
+# Installed packages are left as they are, so a second run changes nothing.
+SRT_DEPS := bubblewrap socat ripgrep
+
 bench-deps: deps
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ripgrep
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SRT_DEPS)
 	command -v srt >/dev/null || npm install -g @anthropic-ai/sandbox-runtime
+	srt --version
 
 clean:
 	rm -rf build build-asan build-fuzz jail

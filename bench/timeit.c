@@ -3,7 +3,7 @@
  * timeit.c - run several commands round-robin and report their wall times
  *
  * Usage: timeit RUNS WARMUP VARIANT [:: VARIANT]...
- *   VARIANT := LABEL [--fd=N:PATH]... COMMAND [ARG]...
+ *   VARIANT := LABEL [--runs=M] [--fd=N:PATH]... COMMAND [ARG]...
  *
  * Each round runs every variant once, starting with a different variant
  * each round, so that drift (frequency scaling, page cache, other load)
@@ -13,7 +13,11 @@
  * keeps stderr, and opens each --fd PATH afresh on descriptor N. A run
  * that does not exit 0 stops the benchmark with exit status 1.
  *
- * Output, one line per variant: LABEL MEDIAN_NS P90_NS MIN_NS MEAN_NS
+ * A variant given --runs=M (M < RUNS) runs in M of the RUNS rounds only,
+ * spread evenly over them, and in the first warm-up round: a slow variant
+ * keeps its place in the same interleaved loop at a fraction of the cost.
+ *
+ * Output, one line per variant: LABEL MEDIAN_NS P90_NS MIN_NS MEAN_NS RUNS
  * With TIMEIT_RAW=FILE in the environment, every timed run is also written
  * to FILE, one line each: ROUND LABEL NS (so that runs of the same round
  * can be compared pairwise).
@@ -40,7 +44,10 @@ struct variant {
 	int fd[MAX_FDS];
 	const char *fd_path[MAX_FDS];
 	int n_fds;
-	uint64_t *ns;
+	long runs;	/* rounds it runs in; 0: every round */
+	uint64_t *ns;	/* one per round it ran in, in round order */
+	long *round;	/* the round of each ns[] */
+	long n_ns;
 };
 
 static uint64_t run_once(const struct variant *v)
@@ -88,6 +95,14 @@ static int parse_variants(int argc, char **argv, struct variant *v)
 			exit(2);
 		}
 		cur->label = argv[i++];
+		if (i < argc && !strncmp(argv[i], "--runs=", 7)) {
+			cur->runs = strtol(argv[i] + 7, NULL, 10);
+			if (cur->runs < 1) {
+				fprintf(stderr, "timeit: bad %s\n", argv[i]);
+				exit(2);
+			}
+			i++;
+		}
 		while (i < argc && !strncmp(argv[i], "--fd=", 5) &&
 		       cur->n_fds < MAX_FDS) {
 			char *colon = strchr(argv[i] + 5, ':');
@@ -114,6 +129,17 @@ static int parse_variants(int argc, char **argv, struct variant *v)
 	return n;
 }
 
+/*
+ * Whether @v runs in round @r of @runs: a variant with fewer runs runs
+ * where (r + 1) * its runs / @runs steps up, M times spread over the rounds
+ */
+static int runs_in(const struct variant *v, long r, long runs)
+{
+	if (!v->runs || v->runs >= runs)
+		return 1;
+	return (r + 1) * v->runs / runs > r * v->runs / runs;
+}
+
 /* Every timed run, before the sorting, to $TIMEIT_RAW if set */
 static void write_raw(const struct variant *v, int n, long runs)
 {
@@ -129,12 +155,31 @@ static void write_raw(const struct variant *v, int n, long runs)
 	}
 	for (long r = 0; r < runs; r++)
 		for (int i = 0; i < n; i++)
-			fprintf(f, "%ld %s %llu\n", r, v[i].label,
-				(unsigned long long)v[i].ns[r]);
+			for (long j = 0; j < v[i].n_ns; j++)
+				if (v[i].round[j] == r)
+					fprintf(f, "%ld %s %llu\n", r,
+						v[i].label,
+						(unsigned long long)v[i].ns[j]);
 	if (fclose(f)) {
 		perror("timeit: TIMEIT_RAW");
 		exit(1);
 	}
+}
+
+/* One output line: @v's median, 90th percentile, minimum, mean, runs */
+static void report(struct variant *v)
+{
+	long k = v->n_ns, p90 = (k * 9 + 9) / 10 - 1;
+	uint64_t sum = 0, med;
+
+	qsort(v->ns, (size_t)k, sizeof(uint64_t), cmp_u64);
+	for (long r = 0; r < k; r++)
+		sum += v->ns[r];
+	med = k % 2 ? v->ns[k / 2] : (v->ns[k / 2 - 1] + v->ns[k / 2]) / 2;
+	printf("%s %llu %llu %llu %llu %ld\n", v->label,
+	       (unsigned long long)med, (unsigned long long)v->ns[p90],
+	       (unsigned long long)v->ns[0],
+	       (unsigned long long)(sum / (uint64_t)k), k);
 }
 
 int main(int argc, char **argv)
@@ -157,33 +202,25 @@ int main(int argc, char **argv)
 	n = parse_variants(argc - 3, argv + 3, v);
 	for (int i = 0; i < n; i++) {
 		v[i].ns = calloc((size_t)runs, sizeof(uint64_t));
-		if (!v[i].ns)
+		v[i].round = calloc((size_t)runs, sizeof(long));
+		if (!v[i].ns || !v[i].round)
 			return 1;
 	}
 	for (long r = 0; r < warmup; r++)
 		for (int i = 0; i < n; i++)
-			run_once(&v[i]);
+			if (!r || runs_in(&v[i], r, warmup))
+				run_once(&v[i]);
 	for (long r = 0; r < runs; r++)
 		for (int k = 0; k < n; k++) {
-			int i = (int)((r + k) % n);
+			struct variant *cur = &v[(r + k) % n];
 
-			v[i].ns[r] = run_once(&v[i]);
+			if (!runs_in(cur, r, runs))
+				continue;
+			cur->round[cur->n_ns] = r;
+			cur->ns[cur->n_ns++] = run_once(cur);
 		}
 	write_raw(v, n, runs);
-	for (int i = 0; i < n; i++) {
-		uint64_t sum = 0, med;
-		long p90 = (runs * 9 + 9) / 10 - 1;
-
-		qsort(v[i].ns, (size_t)runs, sizeof(uint64_t), cmp_u64);
-		for (long r = 0; r < runs; r++)
-			sum += v[i].ns[r];
-		med = runs % 2 ? v[i].ns[runs / 2] :
-				 (v[i].ns[runs / 2 - 1] + v[i].ns[runs / 2]) / 2;
-		printf("%s %llu %llu %llu %llu\n", v[i].label,
-		       (unsigned long long)med,
-		       (unsigned long long)v[i].ns[p90],
-		       (unsigned long long)v[i].ns[0],
-		       (unsigned long long)(sum / (uint64_t)runs));
-	}
+	for (int i = 0; i < n; i++)
+		report(&v[i]);
 	return 0;
 }
