@@ -5,10 +5,10 @@
  * Input: the first byte says how the rest is cut into reads (1..256
  * bytes each), the second how many requests awaited their answers, which
  * were HEAD, and (its top bit) whether each read is first offered to
- * reflect_resp_body(), in place; the rest is what the server sent. Whatever the bytes,
- * framing and cuts, the value never reaches the output whole, and the
- * output fits REFLECT_OUT_MAX. The patterns are reflect_make_pats()'s:
- * the value and its base64.
+ * reflect_resp_body(), in place; the rest is what the server sent.
+ * Whatever the bytes, framing and cuts, the value never reaches the
+ * output whole, and the output fits REFLECT_OUT_MAX. The patterns are
+ * reflect_make_pats()'s: the value and its base64.
  */
 #include "jail.h"
 #include "fwd/fwd.h"

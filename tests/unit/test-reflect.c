@@ -373,7 +373,7 @@ static void test_body(void)
 	uint32_t hits = 0;
 	bool same = true;
 	int n_in_place = 0, e;
-	uint8_t b[8] = "abcdefgh";
+	uint8_t b[8] = { 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h' };
 
 	/* A long Content-Length body with the value in it three times (one
 	 * at its very end), the next answer to the close after it */
@@ -387,7 +387,8 @@ static void test_body(void)
 		 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s"
 		 "HTTP/1.1 200 OK\r\n\r\nsk-ant-RE%s tail sk-ant-REALVAL",
 		 strlen(body), body, VAL);
-	for (size_t step = 1; step < 700 && same; step += step < 40 ? 1 : 37) {
+	for (size_t step = 1; step < 700 && same;
+	     step += step < 40 ? 1 : 37) {
 		memset(&r, 0, sizeof(r));
 		reflect_resp_request(&r, false);
 		reflect_resp_request(&r, false);
@@ -402,26 +403,28 @@ static void test_body(void)
 		if (step > 60)
 			n_in_place += !e;
 		same = !e && !strcmp((char *)out, want) && hits == 1 &&
-		       !strstr((char *)out, VAL) && !strstr((char *)out, "REALVAL");
+		       !strstr((char *)out, VAL) &&
+		       !strstr((char *)out, "REALVAL");
 	}
 	ok(same, "bodies put out of sight in place: the same bytes as copied, "
 		 "however the reads fall");
-	ok(n_in_place > 0, "... and large reads inside a body were taken in place");
+	ok(n_in_place > 0,
+	   "... and large reads inside a body were taken in place");
 	memset(&r, 0, sizeof(r));
-	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits), -EAGAIN,
-	       "a head is never taken in place");
+	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits),
+	       -EAGAIN, "a head is never taken in place");
 	r.state = RS_LENGTH;
 	r.left = 4;
-	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits), -EAGAIN,
-	       "nor bytes past the body's end");
+	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits),
+	       -EAGAIN, "nor bytes past the body's end");
 	r.left = 100;
 	r.raw.held_len = 1;
-	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits), -EAGAIN,
-	       "nor bytes after held ones");
+	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits),
+	       -EAGAIN, "nor bytes after held ones");
 	memset(&r, 0, sizeof(r));
 	r.state = RS_CHUNKED;
-	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits), -EAGAIN,
-	       "nor chunked bodies (re-chunked)");
+	is_int(reflect_resp_body(&r, pats, n_pats, b, sizeof(b), &hits),
+	       -EAGAIN, "nor chunked bodies (re-chunked)");
 }
 
 static void test_status(void)
