@@ -58,18 +58,28 @@ static __attribute__((noreturn)) void icpt_answer_refused(struct icpt *ic,
 
 /*
  * @len bytes from the server on to the jail, every value bound here
- * replaced by its placeholder (reflect.c), a slice at a time, the
- * slices' bytes gathered in @ic->rout and written at once (one TLS
- * write of many records, not one per slice).
+ * replaced by its placeholder (reflect.c): where they all lie inside a
+ * body whose end the framing already knows, in place (most of a large
+ * download's reads); else a slice at a time, the slices' bytes gathered
+ * in @ic->rout and written at once (one TLS write of many records, not
+ * one per slice).
  * Return: 0, or -1 when the jail is gone
  */
-static int icpt_down(struct icpt *ic, const uint8_t *b, size_t len)
+static int icpt_down(struct icpt *ic, uint8_t *b, size_t len)
 {
 	uint32_t hits = 0;
 	size_t out = 0;
+	int body;
 
 	if (!ic->n_pats)
 		return len && icpt_jail_write(ic, b, len) < 0 ? -1 : 0;
+	body = reflect_resp_body(&ic->resp, ic->pats, ic->n_pats, b, len,
+				 &hits);
+	if (body >= 0) {
+		icpt_log_reflect(ic, hits);
+		return body && icpt_jail_write(ic, b, (size_t)body) < 0 ? -1 :
+									  0;
+	}
 	for (size_t off = 0; off < len; off += ICPT_SLICE) {
 		size_t k = len - off < ICPT_SLICE ? len - off : ICPT_SLICE;
 		int w;

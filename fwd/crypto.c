@@ -87,7 +87,14 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 /* ---- TLS client (libssl) -------------------------------------------- */
 
 #define CRYPTO_READ_BUF (1 << 18)	/* read at once: up to 16 records */
-#define CRYPTO_WRITE_BUF (1 << 18)	/* records gathered into one write */
+/*
+ * Records gathered into one write: the records of a whole read's worth
+ * of answer (ICPT_DOWN_BUF, and a slice's re-chunking beyond it) with
+ * every record's overhead, so that the last record of a large write does
+ * not follow in a write (and a TCP segment, a wake-up of the peer) of
+ * its own
+ */
+#define CRYPTO_WRITE_BUF ((1 << 18) + (1 << 15))
 #define CRYPTO_WRITE_IDLE 4097	/* the buffer between writes: 1 page */
 
 /* Every libssl function used: one member each, typed from its prototype */

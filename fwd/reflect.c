@@ -640,6 +640,28 @@ int reflect_resp_feed(struct reflect_resp *r, const struct reflect_pat *pats,
 	return (int)o.len;
 }
 
+int reflect_resp_body(struct reflect_resp *r, const struct reflect_pat *pats,
+		      size_t n, uint8_t *b, size_t len, uint32_t *hits)
+{
+	size_t keep;
+
+	if (n > REFLECT_PATS || len > INT32_MAX / 2 || r->raw.held_len ||
+	    !(r->state == RS_CLOSE || r->state == RS_RAW ||
+	      (r->state == RS_LENGTH && r->left >= len)))
+		return -EAGAIN;
+	/* As reflect_stream_feed() with nothing held, where the bytes lie */
+	replace_all(b, len, pats, n, hits);
+	keep = hold_len(b, len, pats, n);
+	memcpy(r->raw.held, b + len - keep, keep);
+	r->raw.held_len = keep;
+	if (r->state == RS_LENGTH) {
+		r->left -= len;
+		if (!r->left)
+			r->state = RS_HEAD;
+	}
+	return (int)(len - keep);
+}
+
 int reflect_resp_end(struct reflect_resp *r, const struct reflect_pat *pats,
 		     size_t n, uint8_t *out, size_t cap)
 {

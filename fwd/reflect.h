@@ -153,6 +153,26 @@ int reflect_resp_feed(struct reflect_resp *r, const struct reflect_pat *pats,
 		      size_t n, const uint8_t *in, size_t len, uint8_t *out,
 		      size_t cap, uint32_t *hits);
 
+/**
+ * reflect_resp_body() - Body bytes put out of sight where they lie
+ * @r:		the connection's responses so far
+ * @pats:	reflect_make_pats()'s patterns
+ * @n:		how many
+ * @b:		bytes from the bound host (untrusted), changed in place
+ * @len:	how many
+ * @hits:	bit i set when secret i's value was replaced
+ *
+ * For bytes wholly inside a Content-Length body (or one that runs to the
+ * close) with nothing held before them: every value in @b replaced, the
+ * end that could begin one held in @r, as reflect_resp_feed() would
+ * leave them, without copying them out.
+ *
+ * Return: how many of @b's first bytes go to the jail as they now are,
+ * or -EAGAIN when @b is not such a stretch (reflect_resp_feed() takes it)
+ */
+int reflect_resp_body(struct reflect_resp *r, const struct reflect_pat *pats,
+		      size_t n, uint8_t *b, size_t len, uint32_t *hits);
+
 /* The server closed: what the matchers held, masked. Return: as above */
 int reflect_resp_end(struct reflect_resp *r, const struct reflect_pat *pats,
 		     size_t n, uint8_t *out, size_t cap);

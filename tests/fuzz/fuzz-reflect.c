@@ -3,11 +3,12 @@
  * fuzz-reflect.c - a bound host's answers, every value replaced
  *
  * Input: the first byte says how the rest is cut into reads (1..256
- * bytes each), the second how many requests awaited their answers and
- * which were HEAD; the rest is what the server sent. Whatever the bytes,
- * framing and cuts, the value never reaches the output whole, and the
- * output fits REFLECT_OUT_MAX. The patterns are reflect_make_pats()'s:
- * the value and its base64.
+ * bytes each), the second how many requests awaited their answers, which
+ * were HEAD, and (its top bit) whether each read is first offered to
+ * reflect_resp_body(), in place; the rest is what the server sent.
+ * Whatever the bytes, framing and cuts, the value never reaches the
+ * output whole, and the output fits REFLECT_OUT_MAX. The patterns are
+ * reflect_make_pats()'s: the value and its base64.
  */
 #include "jail.h"
 #include "fwd/fwd.h"
@@ -28,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct reflect_resp r;
 	static uint8_t out[REFLECT_OUT_MAX(256)];
+	static uint8_t piece[256];
 	static uint8_t all[8 * (1 << 16)];
 	size_t all_len = 0, step;
 	static const struct secrets_sub sub = { "K", PH, VAL, sizeof(VAL) - 1,
@@ -35,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t hits = 0;
 	size_t n;
 	int w = 0;
+	bool is_in_place;
 
 	if (size < 2)
 		return 0;
@@ -44,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	memset(&r, 0, sizeof(r));
 	step = (size_t)data[0] + 1;
+	is_in_place = data[1] & 0x80;
 	for (int i = 0; i < (data[1] & 7); i++)
 		reflect_resp_request(&r, data[1] & (8 << (i & 3)));
 	data += 2;
@@ -51,8 +55,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size && w >= 0; i += step) {
 		size_t k = size - i < step ? size - i : step;
 
-		w = reflect_resp_feed(&r, pats, n, data + i, k, out,
-				      REFLECT_OUT_MAX(k), &hits);
+		w = -EAGAIN;
+		if (is_in_place) {
+			memcpy(piece, data + i, k);
+			w = reflect_resp_body(&r, pats, n, piece, k, &hits);
+			if (w > (int)k)
+				__builtin_trap();
+			if (w > 0)
+				memcpy(out, piece, (size_t)w);
+		}
+		if (w == -EAGAIN)
+			w = reflect_resp_feed(&r, pats, n, data + i, k, out,
+					      REFLECT_OUT_MAX(k), &hits);
 		if (w > (int)REFLECT_OUT_MAX(k))
 			__builtin_trap();
 		if (w > 0 && all_len + (size_t)w <= sizeof(all)) {
