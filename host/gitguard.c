@@ -248,7 +248,13 @@ static void note_dotgit(struct gitguard *g, const char *path)
 static void found_at_start(void *arg, const char *path, const struct stat *st)
 {
 	struct gitguard *g = arg;
+	const char *base = strrchr(path, '/');
 
+	/* Met on the way: read-only for the run, no extra lookup */
+	if (base && gitguard_is_workspace(base + 1)) {
+		gitguard_add_protect(g, xstrdup(path), gitguard_workspace_why);
+		return;
+	}
 	note_dotgit(g, path);
 	if (S_ISDIR(st->st_mode)) {
 		if (is_git_dir(path))
@@ -788,13 +794,54 @@ static uint64_t state_names_in(int dir)
 	return seen;
 }
 
+/* The writable trees beside the project, walked whole at exit like it */
+static void walk_trees(struct gitnew *r)
+{
+	const struct gitguard *g = r->g;
+
+	for (size_t t = 0; g && t < g->n_trees; t++) {
+		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
+							 O_CLOEXEC);
+		if (gitguard_walk(g->tree[t], g->started, found_at_exit, r) >
+		    EXIT_DIRS)
+			gittrees_warn_cut(g->tree[t], EXIT_DIRS, EXIT_ENTRIES);
+	}
+}
+
+/*
+ * Under --review the project's changes wait in the overlay for the
+ * person, but a --rw tree or --home is written as it is: a repository,
+ * a .envrc or a tool file made there lands at once, so those trees are
+ * walked and their tops checked like without --review. Their git dirs
+ * were read-only whole: no copy-back, no ref moved.
+ */
+static void finish_review_trees(const struct jail_run *run,
+				const struct gitguard *g)
+{
+	autofree struct gitnew *r = xcalloc(1, sizeof(*r));
+
+	r->run = run;
+	r->g = g;
+	r->project_fd = -1;
+	for (size_t t = 0; t < GITGUARD_MAX_TREES; t++)
+		r->tree_fd[t] = -1;
+	walk_trees(r);
+	gittrees_check_tops(r);
+	gitnew_done(r);
+}
+
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
-	autofree struct gitnew *r = xcalloc(1, sizeof(*r));
+	autofree struct gitnew *r = NULL;
 
+	if (!g && cfg->git_review && cfg->git_review->n_trees) {
+		finish_review_trees(run, cfg->git_review);
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
 	r->run = run;
 	r->g = g;
 	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -807,13 +854,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	if (g && gitguard_walk(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
 		gittrees_warn_cut(cfg->project, EXIT_DIRS, EXIT_ENTRIES);
-	for (size_t t = 0; g && t < g->n_trees; t++) {
-		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
-							 O_CLOEXEC);
-		if (gitguard_walk(g->tree[t], g->started, found_at_exit, r) >
-		    EXIT_DIRS)
-			gittrees_warn_cut(g->tree[t], EXIT_DIRS, EXIT_ENTRIES);
-	}
+	walk_trees(r);
 
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for

@@ -19,7 +19,12 @@
  * work tree nor HEAD's commit at the start holds is what host git would
  * write, and is named in one warning line and logged
  * (git.protected_commit). The commit stays (it is the person's branch);
- * the warning says what host command would write what.
+ * the warning says what host command would write what. Every other ref
+ * written during the run is looked at the same way at exit (a tag, a
+ * remote-tracking ref: `git checkout v1`, `git switch -c x origin/main`
+ * and `git reset --hard v1` write its tree), found by its ctime (loose)
+ * or by a value packed-refs did not hold at start: no work at start
+ * beyond the small packed-refs read there already.
  *
  * Refs and objects are read as hostile input: beneath the git dir
  * without symlinks, bounded, objects with their hash checked
@@ -46,7 +51,7 @@
 #define PATH_DEPTH 32		/* components of a path looked up */
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
 #define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
-#define BRANCHES "refs/heads/"
+#define PEEL_HOPS 8		/* annotated tags of tags followed */
 
 static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
 						   "ORIG_HEAD" };
@@ -227,6 +232,46 @@ struct at_path {
 };
 
 /*
+ * The tree object @id names: a commit's, a tree itself, or what the
+ * annotated tags on the way name (`git checkout t -- .` writes a tree's
+ * files as well as a commit's).
+ * Return: 0, -ENOTDIR for a blob (no checkout writes one), or -errno
+ */
+static int root_tree(struct review_store *s, const uint8_t id[GITOBJ_ID_LEN],
+		     uint8_t tree[GITOBJ_ID_LEN])
+{
+	uint8_t cur[GITOBJ_ID_LEN];
+
+	memcpy(cur, id, GITOBJ_ID_LEN);
+	for (int hop = 0; hop < PEEL_HOPS; hop++) {
+		autofree uint8_t *buf = NULL;
+		struct gitobj_commit c;
+		enum gitobj_type type, to;
+		size_t len = 0;
+		int err = review_store_read(s, cur, &type, &buf, &len);
+
+		if (err < 0)
+			return err;
+		if (type == GITOBJ_TREE) {
+			memcpy(tree, cur, GITOBJ_ID_LEN);
+			return 0;
+		}
+		if (type == GITOBJ_COMMIT) {
+			err = gitobj_parse_commit(buf, len, &c);
+			if (err == 0)
+				memcpy(tree, c.tree, GITOBJ_ID_LEN);
+			return err;
+		}
+		if (type != GITOBJ_TAG)
+			return -ENOTDIR;
+		err = gitobj_parse_tag(buf, len, cur, &to);
+		if (err < 0)
+			return err;
+	}
+	return -ELOOP;
+}
+
+/*
  * The entry at @rel in @commit's tree, or the first one on the way that
  * is not a tree (a symlink or file where a directory is named).
  * Return: 0 (@a->found says whether there is one) or -errno
@@ -235,17 +280,13 @@ static int entry_at(struct review_store *s, const uint8_t commit[GITOBJ_ID_LEN],
 		    const char *rel, struct at_path *a)
 {
 	autofree uint8_t *buf = NULL;
-	struct gitobj_commit c;
 	uint8_t tree[GITOBJ_ID_LEN];
 	size_t len = 0;
-	int err = read_typed(s, commit, GITOBJ_COMMIT, &buf, &len);
+	int err = root_tree(s, commit, tree);
 
 	*a = (struct at_path){ .found = false };
-	if (err == 0)
-		err = gitobj_parse_commit(buf, len, &c);
 	if (err < 0)
 		return err;
-	memcpy(tree, c.tree, GITOBJ_ID_LEN);
 	for (const char *p = rel; a->depth < PATH_DEPTH; a->depth++) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
@@ -373,8 +414,11 @@ static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
 	struct at_path a;
 	autofree char *at = NULL;
 	const char *p = rel;
+	int err = entry_at(l->s, now, rel, &a);
 
-	if (entry_at(l->s, now, rel, &a) < 0)
+	if (err == -ENOTDIR)
+		return false;	/* a ref naming a blob: nothing is checked out */
+	if (err < 0)
 		return true;
 	if (!a.found)
 		return false;
@@ -433,18 +477,40 @@ static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
 	}
 }
 
-static void check_branch(struct check *ck, const char *ref,
-			 const uint8_t id[GITOBJ_ID_LEN])
+/* The name a person gives host git for @ref: v1, origin/main, main */
+static const char *short_name(const char *ref)
 {
-	autofree char *shown = gitguard_shown(ref + strlen(BRANCHES));
+	static const char *const prefixes[] = { "refs/heads/", "refs/tags/",
+						"refs/remotes/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(ref, prefixes[i], strlen(prefixes[i])))
+			return ref + strlen(prefixes[i]);
+	return ref;
+}
+
+/*
+ * Refs looked at below refs/: all but the stash (watched like HEAD) and
+ * replace refs (made during the run, they are removed afterwards)
+ */
+static bool is_looked_at(const char *ref)
+{
+	return strcmp(ref, "refs/stash") != 0 &&
+	       strncmp(ref, "refs/replace/", strlen("refs/replace/")) != 0;
+}
+
+static void check_ref(struct check *ck, const char *ref,
+		      const uint8_t id[GITOBJ_ID_LEN])
+{
+	autofree char *shown = gitguard_shown(short_name(ref));
 	autofree char *how = xasprintf("checkout %s", shown);
 
 	check_commit(ck, id, ref, how);
 }
 
 /*
- * Loose branches below refs/heads/ (@fd, taken over) at @ref written
- * during the run (the kernel sets ctime) and not naming @head
+ * Loose refs below refs/ (@fd, taken over) at @ref written during the
+ * run (the kernel sets ctime) and not naming @head
  */
 static void check_loose(struct check *ck, struct refs *w, int fd,
 			const char *ref, time_t started,
@@ -477,26 +543,28 @@ static void check_loose(struct check *ck, struct refs *w, int fd,
 			continue;
 		}
 		if (!S_ISREG(st.st_mode) || st.st_ctim.tv_sec + 1 < started ||
-		    strlen(sub) > GITOBJ_REF_MAX || resolve(w, sub, id) < 0 ||
+		    !is_looked_at(sub) || strlen(sub) > GITOBJ_REF_MAX ||
+		    resolve(w, sub, id) < 0 ||
 		    (head && !memcmp(id, head, GITOBJ_ID_LEN)))
 			continue;
-		check_branch(ck, sub, id);
+		check_ref(ck, sub, id);
 	}
 	closedir(d);
 }
 
 /*
- * The branches a person checks out by name: `git checkout main` writes
- * the tree the jail moved main to. Each branch written during the run
- * (loose: by ctime; packed: a value not in packed-refs at start) and
- * not naming HEAD's commit (said above) is looked at.
+ * The refs a person checks out by name: `git checkout main` writes the
+ * tree the jail moved main to, `git checkout v1` a tag's, `git switch -c
+ * x origin/main` a remote-tracking ref's. Each ref below refs/ written
+ * during the run (loose: by ctime; packed: a value not in packed-refs at
+ * start) and not naming HEAD's commit (said above) is looked at.
  */
-static void check_branches(struct check *ck, const struct githead *h,
-			   time_t started, const uint8_t *head)
+static void check_refs(struct check *ck, const struct githead *h,
+		       time_t started, const uint8_t *head)
 {
 	struct refs w = { .gfd = ck->cfd, .cfd = ck->cfd, .err = 1,
 			  .max = PACKED_BYTES };
-	int fd = openat2_fd(ck->cfd, "refs/heads",
+	int fd = openat2_fd(ck->cfd, "refs",
 			    O_RDONLY | O_DIRECTORY | O_NONBLOCK,
 			    GITGUARD_RESOLVE);
 	char ref[GITOBJ_REF_MAX + 1];
@@ -506,14 +574,18 @@ static void check_branches(struct check *ck, const struct githead *h,
 	struct stat st;
 
 	if (fd >= 0)
-		check_loose(ck, &w, fd, "refs/heads", started, head, 0, &n);
+		check_loose(ck, &w, fd, "refs", started, head, 0, &n);
+	/* packed-refs not rewritten during the run: nothing packed moved */
+	if (fstatat(ck->cfd, "packed-refs", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec + 1 < started)
+		return;
 	(void)packed_value(&w, "HEAD", id);	/* reads packed-refs once */
 	if (w.err < 0)
 		goto out;
 	c = (struct cursor){ w.packed, w.len };
 	while (n++ < LOOK_MAX &&
 	       gitobj_packed_next(&c, ref, sizeof(ref), id) == 1) {
-		if (strncmp(ref, BRANCHES, strlen(BRANCHES)) ||
+		if (strncmp(ref, "refs/", 5) || !is_looked_at(ref) ||
 		    (head && !memcmp(id, head, GITOBJ_ID_LEN)) ||
 		    fstatat(ck->cfd, ref, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* a loose one wins, looked at above */
@@ -521,7 +593,7 @@ static void check_branches(struct check *ck, const struct githead *h,
 		    gitobj_packed_find(h->packed, h->packed_len, ref, was) == 1 &&
 		    !memcmp(was, id, GITOBJ_ID_LEN))
 			continue;
-		check_branch(ck, ref, id);
+		check_ref(ck, ref, id);
 	}
 out:
 	free(w.packed);
@@ -549,9 +621,9 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 		if (has[k] && (!h->has[k] ||
 			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
 			check_commit(ck, now[k], watched[k], writers[k]);
-	/* The branches are the common dir's: looked at from its own */
+	/* The refs are the common dir's: looked at from its own */
 	if (is_common(g->dir_fd[i]))
-		check_branches(ck, h, g->started, has[0] ? now[0] : NULL);
+		check_refs(ck, h, g->started, has[0] ? now[0] : NULL);
 	while (ck->n_prot--)
 		free(ck->prot[ck->n_prot]);
 	review_store_free(ck->l.s);

@@ -587,6 +587,10 @@ extern const char *const gitguard_agent_dirs[];
 extern const char *const gitguard_agent_dirs_why[];
 extern const size_t gitguard_n_agent_dirs;
 
+/* toolfiles.c: VS Code workspace files (NAME.code-workspace), by name */
+extern const char gitguard_workspace_why[];
+bool gitguard_is_workspace(const char *name);
+
 /**
  * gitguard_collect() - Find the git dirs of the project and what their
  * configuration points at
@@ -600,7 +604,8 @@ extern const size_t gitguard_n_agent_dirs;
  * Context: supervisor, config_validate(), before anything is created
  *
  * Return: the list (kept for the run; under --review only its protected
- * paths are used: the overlay needs no private git dirs)
+ * paths and its --rw trees' exit walk are used: the overlay needs no
+ * private git dirs)
  */
 struct gitguard *gitguard_collect(const struct jail_config *cfg);
 
@@ -712,6 +717,9 @@ bool gitguard_binds_whole(const struct jail_config *cfg, const char *path);
  * @run:	the run (its configuration and host resources)
  * @tmp_fd:	the private tmpfs of each git dir from gitguard_build()
  * @n_fd:	their number (fewer than the git dirs: none is copied back)
+ *
+ * Under --review (cfg->git NULL) only the --rw trees and --home are
+ * walked: the project's changes wait in the overlay.
  *
  * Context: supervisor, after the jail is gone
  */

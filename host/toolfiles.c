@@ -17,6 +17,15 @@
  * protected where present and noted where absent: the exit check moves
  * one made during the run aside.
  *
+ * A VS Code workspace file (NAME.code-workspace, at the top or below it)
+ * names commands the editor runs once the person opens it: tasks with
+ * runOptions.runOn "folderOpen", settings naming programs (terminal
+ * profiles, linters' paths), launch configurations, recommended
+ * extensions. It has no fixed name, so no placeholder can hold an absent
+ * one: the walk of the tree the start does already protects each one it
+ * meets, and the exit walk moves one made or changed during the run
+ * aside (gitnew.c).
+ *
  * A tool that trusts a file by its path (mise, once `mise trust` was
  * run, then follows its [hooks] and env._.source on every cd) obeys a
  * changed file without asking, while a new file is untrusted and asks
@@ -66,6 +75,18 @@ _Static_assert(ARRAY_SIZE(gitguard_agent_dirs) ==
 	       "one reason per agent directory");
 _Static_assert(ARRAY_SIZE(gitguard_agent_dirs) <= 32, "one bit each");
 const size_t gitguard_n_agent_dirs = ARRAY_SIZE(gitguard_agent_dirs);
+
+const char gitguard_workspace_why[] =
+	"a VS Code workspace: its tasks, settings and launch configurations "
+	"run commands when it is opened";
+
+bool gitguard_is_workspace(const char *name)
+{
+	static const char suffix[] = ".code-workspace";
+	size_t len = strlen(name), n = sizeof(suffix) - 1;
+
+	return len > n && !strcmp(name + len - n, suffix);
+}
 
 /* Does directory @dir hold a hook git would run (not a *.sample)? */
 static bool has_active_hook(const char *dir)
