@@ -150,8 +150,10 @@ assert_eq "workspace: the existing ones are the person's" "{}{}" \
 	"$(cat "$p/old.code-workspace" "$p/a/b/deep.code-workspace")"
 assert_match "workspace: logged" "fs.quarantined.*proj.code-workspace" \
 	"$(jctl log 2>&1)"
+ex=$(jail --explain --net none -- true 2>&1)
 assert_match "workspace: --explain names the existing one" \
-	"old.code-workspace.*VS Code" \
-	"$(jail --explain --net none -- true 2>&1)"
+	"old.code-workspace.*VS Code" "$ex"
+assert_match "workspace: --explain says new ones are moved aside" \
+	"NAME.code-workspace anywhere .*moved aside" "$ex"
 host_check "workspace" "$p"
 exit 0
