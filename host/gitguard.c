@@ -683,12 +683,15 @@ static bool todo_is_safe(int priv, const char *name)
 }
 
 /* One state dir (rebase-merge/ ...): replaced whole, or removed */
-static void sync_state(const struct jail_run *run, int priv, int real,
-		       const char *gitdir, const char *name)
+static void sync_state(const struct jail_run *run, const struct gitguard *g,
+		       size_t i, int priv, const char *name)
 {
+	const char *gitdir = g->dir[i];
+	int real = g->dir_fd[i];
 	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
 	autofree char *where = xasprintf("%s/%s", gitdir, name);
 	autoclose int probe = openat2_fd(priv, name, O_PATH, HOSTILE);
+	autofree char *bad = NULL;
 	size_t budget = STATE_BYTES;
 	int err;
 
@@ -701,6 +704,20 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		     "command (exec); the rebase state was not copied back",
 		     where);
 		gitguard_audit(run, "git.refused", where, "exec in todo list");
+		return;
+	}
+	/* What --continue or --abort on the host would write */
+	bad = githead_state_carries(run, g, i, priv, name);
+	if (bad) {
+		autofree char *v = gitguard_shown(bad);
+
+		warn("git: \"%s\" from the jail applies or checks out what "
+		     "carries protected \"%s\" (git rebase, am or cherry-pick "
+		     "--continue or --abort on the host would write it); the "
+		     "state was not copied back",
+		     where, v);
+		gitguard_audit(run, "git.refused", where,
+			       "names a commit carrying a protected path");
 		return;
 	}
 	gitguard_remove_tree(real, tmp, STATE_DEPTH, false);
@@ -883,8 +900,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		}
 		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
 			if (seen & (UINT64_C(1) << (STATE_DIR_BIT + k)))
-				sync_state(run, priv, g->dir_fd[i], g->dir[i],
-					   state_dirs[k]);
+				sync_state(run, g, i, priv, state_dirs[k]);
 		if (tmp_fd[g->n_dirs + i] >= 0)
 			gitlogs_copy_back(run, tmp_fd[g->n_dirs + i],
 					  g->dir_fd[i], g->dir[i]);

@@ -43,6 +43,7 @@
 #include "host/host.h"
 #include "host/reviewint.h"
 #include "parse/gitobj.h"
+#include "parse/parse.h"
 
 #define REF_BYTES 4096		/* a loose ref */
 #define PACKED_BYTES (64 << 20)	/* packed-refs at exit */
@@ -444,20 +445,26 @@ struct check {
 	bool is_open;
 };
 
+/* The object store, the work tree and the protected paths, once */
+static void check_open(struct check *ck)
+{
+	if (ck->is_open)
+		return;
+	ck->is_open = true;
+	ck->l.s = review_store_open_dir(openat(ck->cfd, "objects",
+					       O_RDONLY | O_DIRECTORY |
+						       O_CLOEXEC));
+	ck->l.top_fd = open(ck->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck->n_prot = gitstage_protected(ck->run->cfg, ck->top, ck->prot,
+					ARRAY_SIZE(ck->prot));
+}
+
 /* Say each protected path commit @id, which @ref (in @gitdir) names
  * now, carries; @how: the host git command that would write it */
 static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
 			 const char *ref, const char *how)
 {
-	if (!ck->is_open) {
-		ck->is_open = true;
-		ck->l.s = review_store_open_dir(openat(ck->cfd, "objects",
-						       O_RDONLY | O_DIRECTORY |
-							       O_CLOEXEC));
-		ck->l.top_fd = open(ck->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		ck->n_prot = gitstage_protected(ck->run->cfg, ck->top, ck->prot,
-						ARRAY_SIZE(ck->prot));
-	}
+	check_open(ck);
 	for (size_t p = 0; p < ck->n_prot; p++) {
 		autofree char *where = NULL;
 		autofree char *v = NULL;
@@ -599,14 +606,12 @@ out:
 	free(w.packed);
 }
 
-/* Git dir @i of @g: say each protected path a moved ref now carries */
-static void check_dir(const struct jail_run *run, const struct gitguard *g,
-		      size_t i)
+/* A check of git dir @i of @g: NULL where it has no common dir */
+static struct check *check_new(const struct jail_run *run,
+			       const struct gitguard *g, size_t i)
 {
 	const struct githead *h = &g->heads[i];
-	bool has[GITHEAD_REFS];
-	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
-	autofree struct check *ck = xcalloc(1, sizeof(*ck));
+	struct check *ck = xcalloc(1, sizeof(*ck));
 
 	ck->run = run;
 	ck->gitdir = g->dir[i];
@@ -614,7 +619,34 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	ck->cfd = common_fd(g->dir[i], g->dir_fd[i]);
 	ck->l = (struct look){ .before = h->has[0] ? h->id[0] : NULL,
 			       .top_fd = -1 };
-	if (ck->cfd < 0)
+	if (ck->cfd < 0) {
+		free(ck);
+		return NULL;
+	}
+	return ck;
+}
+
+static void check_free(struct check *ck)
+{
+	while (ck->n_prot--)
+		free(ck->prot[ck->n_prot]);
+	review_store_free(ck->l.s);
+	if (ck->l.top_fd >= 0)
+		close(ck->l.top_fd);
+	close(ck->cfd);
+	free(ck);
+}
+
+/* Git dir @i of @g: say each protected path a moved ref now carries */
+static void check_dir(const struct jail_run *run, const struct gitguard *g,
+		      size_t i)
+{
+	const struct githead *h = &g->heads[i];
+	bool has[GITHEAD_REFS];
+	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
+	struct check *ck = check_new(run, g, i);
+
+	if (!ck)
 		return;
 	resolve_all(g->dir_fd[i], ck->cfd, false, has, now);
 	for (size_t k = 0; k < GITHEAD_REFS; k++)
@@ -624,12 +656,176 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	/* The refs are the common dir's: looked at from its own */
 	if (is_common(g->dir_fd[i]))
 		check_refs(ck, h, g->started, has[0] ? now[0] : NULL);
-	while (ck->n_prot--)
-		free(ck->prot[ck->n_prot]);
-	review_store_free(ck->l.s);
-	if (ck->l.top_fd >= 0)
-		close(ck->l.top_fd);
-	close(ck->cfd);
+	check_free(ck);
+}
+
+/* ---- state dirs from the jail: what --continue and --abort apply ------ */
+
+#define STATE_ID_BYTES 4096	/* orig-head, onto, head, autostash */
+#define TODO_BYTES (16 << 20)	/* a todo list */
+#define PATCH_BYTES (64 << 20)	/* one patch of git am */
+#define STATE_LABELS 256	/* labels a todo list sets */
+#define STATE_PATCHES 4096	/* patches looked at */
+
+/* The protected path commit @id carries, or NULL (caller frees) */
+static char *carried(struct check *ck, const uint8_t id[GITOBJ_ID_LEN])
+{
+	check_open(ck);
+	for (size_t p = 0; p < ck->n_prot; p++)
+		if (carries_at(&ck->l, id, ck->prot[p]))
+			return xstrdup(ck->prot[p]);
+	return NULL;
+}
+
+/* A file naming one commit (orig-head ...): absent, or what it carries */
+static char *id_file_carries(struct check *ck, int dir, const char *name)
+{
+	size_t len = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(dir, name,
+						      STATE_ID_BYTES, &len);
+	uint8_t id[GITOBJ_ID_LEN];
+
+	if (!buf)
+		return errno == ENOENT ? NULL : xstrdup(name);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len != 2 * GITOBJ_ID_LEN ||
+	    gitobj_hex_id((const char *)buf, len, id) < 0)
+		return xstrdup(name);	/* git would resolve it otherwise */
+	return carried(ck, id);
+}
+
+/* Is label @name set by the lines read so far? */
+static bool is_set(char (*set)[GITSTATE_LABEL_MAX], size_t n,
+		   const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(set[i], name))
+			return true;
+	return false;
+}
+
+/* One item of a todo line: what it carries, or NULL */
+static char *item_carries(struct check *ck, struct refs *w,
+			  const struct gitstate_todo_line *l, size_t k,
+			  char (*set)[GITSTATE_LABEL_MAX], size_t *n_set)
+{
+	autofree char *ref = NULL;
+	uint8_t id[GITOBJ_ID_LEN];
+
+	switch (l->item[k].kind) {
+	case GITSTATE_COMMIT:
+		return carried(ck, l->item[k].id);
+	case GITSTATE_LABEL_DEF:
+		if (*n_set >= STATE_LABELS)
+			return xstrdup("(too many labels)");
+		memcpy(set[(*n_set)++], l->item[k].label, GITSTATE_LABEL_MAX);
+		return NULL;
+	default:
+		/* Set by the list: a commit it picked, looked at there */
+		if (is_set(set, *n_set, l->item[k].label))
+			return NULL;
+		ref = xasprintf("refs/rewritten/%s", l->item[k].label);
+		/* Else git takes it for a label ref, then any name */
+		if (!gitobj_ref_name_ok(ref) || resolve(w, ref, id) < 0)
+			return xstrdup(l->item[k].label);
+		return carried(ck, id);
+	}
+}
+
+/* A todo list: what a commit it applies or resets to carries, or NULL */
+static char *todo_carries(struct check *ck, const struct gitguard *g,
+			  size_t i, int dir, const char *name)
+{
+	struct refs w = { .gfd = g->dir_fd[i], .cfd = ck->cfd, .err = 1,
+			  .max = PACKED_BYTES };
+	size_t len = 0, n_set = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(dir, name, TODO_BYTES,
+						      &len);
+	autofree char (*set)[GITSTATE_LABEL_MAX] =
+		xcalloc(STATE_LABELS, GITSTATE_LABEL_MAX);
+	autofree struct gitstate_todo_line *l = xmalloc(sizeof(*l));
+	struct cursor c = { buf, len };
+	char *bad = NULL;
+	int r = 0;
+
+	if (!buf)
+		return errno == ENOENT ? NULL : xstrdup(name);
+	while (!bad && (r = gitstate_todo_line(&c, l)) == 1)
+		for (size_t k = 0; !bad && k < l->n; k++)
+			bad = item_carries(ck, &w, l, k, set, &n_set);
+	free(w.packed);
+	return bad ? bad : r < 0 ? xstrdup(name) : NULL;
+}
+
+/* The patches of git am (0001 ...): one that names a protected path's
+ * first component, or NULL */
+static char *patches_carry(struct check *ck, int dir)
+{
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
+	struct dirent *e;
+	char *bad = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return xstrdup("rebase-apply");
+	}
+	check_open(ck);
+	while (!bad && (e = readdir(d))) {
+		autofree uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if (strspn(e->d_name, "0123456789") != strlen(e->d_name) ||
+		    !e->d_name[0])
+			continue;
+		if (++n > STATE_PATCHES ||
+		    !(buf = gitguard_read_hostile(dirfd(d), e->d_name,
+						  PATCH_BYTES, &len))) {
+			bad = xstrdup(e->d_name);
+			break;
+		}
+		for (size_t p = 0; !bad && p < ck->n_prot; p++) {
+			autofree char *first = xasprintf(
+				"%.*s", (int)strcspn(ck->prot[p], "/"),
+				ck->prot[p]);
+
+			if (gitstate_patch_names(buf, len, first))
+				bad = xstrdup(ck->prot[p]);
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+char *githead_state_carries(const struct jail_run *run,
+			    const struct gitguard *g, size_t i, int priv,
+			    const char *name)
+{
+	static const char *const id_files[] = { "orig-head", "onto", "head",
+						"autostash" };
+	static const char *const todos[] = { "git-rebase-todo", "todo" };
+	struct check *ck;
+	autoclose int dir = -1;
+	char *bad = NULL;
+
+	if (!g->heads || !g->top[i] || !(ck = check_new(run, g, i)))
+		return NULL;	/* no work tree: nothing is written */
+	dir = openat2_fd(priv, name, O_PATH | O_DIRECTORY, GITGUARD_RESOLVE);
+	if (dir < 0) {
+		check_free(ck);
+		return dir == -ENOENT ? NULL : xstrdup(name);
+	}
+	for (size_t k = 0; !bad && k < ARRAY_SIZE(id_files); k++)
+		bad = id_file_carries(ck, dir, id_files[k]);
+	for (size_t k = 0; !bad && k < ARRAY_SIZE(todos); k++)
+		bad = todo_carries(ck, g, i, dir, todos[k]);
+	if (!bad && !strcmp(name, "rebase-apply"))
+		bad = patches_carry(ck, dir);
+	check_free(ck);
+	return bad;
 }
 
 void githead_check(const struct jail_run *run, const struct gitguard *g)

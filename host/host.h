@@ -552,6 +552,33 @@ void githead_note(struct gitguard *g);
  */
 void githead_check(const struct jail_run *run, const struct gitguard *g);
 
+/**
+ * githead_state_carries() - Does a rebase, am or sequencer state dir from
+ * the jail name a commit (or hold a patch) that would write a protected
+ * path into the working tree?
+ * @run:	the run
+ * @g:		the git dirs, noted by githead_note()
+ * @i:		which one
+ * @priv:	its private copy, where the state dir lies
+ * @name:	the state dir (rebase-merge, rebase-apply, sequencer)
+ *
+ * `git rebase --continue` and `git cherry-pick --continue` on the host
+ * apply what the todo list picks, merges and resets to, `git am
+ * --continue` the patches, `--abort` checks out orig-head or head, and
+ * the end of a rebase applies its autostash. Each commit named is looked
+ * up like a moved ref (a full id only; a label the list does not set must
+ * be a ref of refs/rewritten/). Unreadable, or beyond the bounds: it does.
+ *
+ * Context: supervisor, gitguard_finish(), before the state dir is copied
+ * back
+ *
+ * Return: the protected path (relative to the work tree; caller frees),
+ * or NULL
+ */
+char *githead_state_carries(const struct jail_run *run,
+			    const struct gitguard *g, size_t i, int priv,
+			    const char *name);
+
 /* gitwalk.c: the bounds of the walks for .git entries */
 #define GITGUARD_WALK_DEPTH 3	/* at start: directory levels */
 #define GITGUARD_WALK_DIRS 1024	/* at start: directories read */

@@ -82,6 +82,65 @@ out=$(jg -- sh -c 'echo a >a && git add a && git commit -qm a &&
 assert_match "quiet refs: done" "done" "$out"
 assert_nomatch "quiet refs: nothing named" "now names a commit" "$out"
 
+# 1d. the state of a rebase, a cherry-pick sequence or git am left
+# inside: host `git rebase --continue` (or `--abort`, `git cherry-pick
+# --continue`, `git am --continue`) would apply a commit or patch that
+# writes a hook under core.hooksPath, which the next commit runs
+HOOK="#!/bin/sh
+touch $marker"
+EVILHOOK='b=$(printf "%s\n" "$1" | git hash-object -w --stdin) &&
+	t=$(printf "100755 blob %s\tpre-commit\n" $b | git mktree) &&
+	r=$(printf "040000 tree %s\t.githooks\n" $t | git mktree) &&
+	c=$(git commit-tree -p HEAD $r -m evil)'
+for how in rebase-merge sequencer rebase-apply orig-head; do
+	p=$(newrepo "state-$how")
+	cd "$p" || exit 1
+	hgit config core.hooksPath .githooks
+	out=$(jg -- sh -c "$EVILHOOK"' || exit 1
+	h=$(git rev-parse HEAD)
+	case $2 in
+	rebase-merge)
+		GIT_SEQUENCE_EDITOR="sh -c \"printf \\\"break\\npick $c\\n\\\" >\\\$1\" --" \
+			git rebase -i HEAD >/dev/null 2>&1 ;;
+	sequencer)
+		mkdir -p .git/sequencer && echo $h >.git/sequencer/head &&
+		printf "pick %s evil\n" $c >.git/sequencer/todo ;;
+	rebase-apply)
+		git format-patch -1 --stdout $c >/tmp/p &&
+		mkdir -p .git/rebase-apply && cp /tmp/p .git/rebase-apply/0001 &&
+		echo 1 >.git/rebase-apply/next && echo 1 >.git/rebase-apply/last &&
+		echo $h >.git/rebase-apply/orig-head && : >.git/rebase-apply/applying ;;
+	orig-head)
+		GIT_SEQUENCE_EDITOR="sh -c \"printf \\\"break\\n\\\" >\\\$1\" --" \
+			git rebase -i HEAD >/dev/null 2>&1 &&
+		echo $c >.git/rebase-merge/orig-head ;;
+	esac && echo left' sh "$HOOK" "$how" 2>&1)
+	assert_match "state ($how): left inside" "left" "$out"
+	assert_match "state ($how): not copied back, with the reason" \
+		"\.git/${how%orig-head}.*carries protected \".githooks\".*not copied back" \
+		"$out"
+	hgit rebase --continue >/dev/null 2>&1
+	hgit rebase --abort >/dev/null 2>&1
+	hgit cherry-pick --continue >/dev/null 2>&1
+	hgit am --continue >/dev/null 2>&1
+	assert_eq "state ($how): no hook in the working tree" "absent" \
+		"$([ -e "$p/.githooks" ] && echo there || echo absent)"
+	host_check "state ($how)" "$p"
+done
+
+# 1e. an ordinary interactive rebase stopped inside (edit) lands, and
+# host git carries it on
+p=$(newrepo state-ordinary)
+cd "$p" || exit 1
+out=$(jg -- sh -c 'echo a >a && git add a && git commit -qm a &&
+	echo b >b && git add b && git commit -qm b &&
+	GIT_SEQUENCE_EDITOR="sed -i 1s/^pick/edit/" git rebase -i HEAD~2 \
+		>/dev/null 2>&1; echo stopped' 2>&1)
+assert_match "ordinary rebase: stopped inside" "stopped" "$out"
+assert_nomatch "ordinary rebase: nothing refused" "not copied back" "$out"
+assert_match "ordinary rebase: host git carries it on" "Successfully rebased" \
+	"$(hgit rebase --continue 2>&1)"
+
 # 2. --rw trees under --review: the project waits in an overlay, the
 # tree is written as it is, so its exit walk runs like the project's
 p=$(newrepo rv-proj)
