@@ -853,6 +853,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
 	autofree struct gitnew *r = NULL;
+	off_t stash_len[GITGUARD_MAX_DIRS];
 
 	if (!g && cfg->git_review && cfg->git_review->n_trees) {
 		finish_review_trees(run, cfg->git_review);
@@ -873,6 +874,11 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		gittrees_warn_cut(cfg->project, EXIT_DIRS, EXIT_ENTRIES);
 	walk_trees(r);
 
+	/* The stash's reflogs as they were: what the copy-back adds is new */
+	for (size_t i = 0; g && i < g->n_dirs; i++)
+		stash_len[i] = g->dir_fd[i] >= 0 ?
+				       githead_stash_log_len(g->dir_fd[i]) :
+				       0;
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for
 	 * each one's logs/, or none at all
@@ -909,7 +915,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {
-		githead_check(run, g);
+		githead_check(run, g, stash_len);
 		gitnew_drop_symlinks(r);
 		for (size_t i = 0; i < g->n_dirs; i++)
 			if (g->dir_fd[i] >= 0)

@@ -433,6 +433,38 @@ static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
 	return carries(l, at, a.mode, a.id);
 }
 
+/*
+ * A stash (refs/stash, a rebase's or merge's autostash): `git stash pop`
+ * also restores its untracked files (its third parent's tree) and, with
+ * --index, its index (the second's). Does @id or one of those carry at
+ * @rel what host git would write?
+ */
+static bool stash_carries_at(struct look *l, const uint8_t id[GITOBJ_ID_LEN],
+			     const char *rel)
+{
+	autofree uint8_t *buf = NULL;
+	struct gitobj_commit c;
+	size_t len = 0;
+
+	if (carries_at(l, id, rel))
+		return true;
+	if (read_typed(l->s, id, GITOBJ_COMMIT, &buf, &len) < 0 ||
+	    gitobj_parse_commit(buf, len, &c) < 0)
+		return true;
+	for (size_t k = 1; k < c.n_parents && k < 3; k++)
+		if (carries_at(l, c.parent[k], rel))
+			return true;
+	return false;
+}
+
+static bool is_stash(const char *ref)
+{
+	size_t n = strlen(ref);
+
+	return !strncmp(ref, "refs/stash", 10) ||
+	       (n >= 9 && !strcasecmp(ref + n - 9, "autostash"));
+}
+
 /* One git dir's check at exit */
 struct check {
 	const struct jail_run *run;
@@ -470,7 +502,8 @@ static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
 		autofree char *v = NULL;
 		autofree char *r = NULL;
 
-		if (!carries_at(&ck->l, id, ck->prot[p]))
+		if (!(is_stash(ref) ? stash_carries_at(&ck->l, id, ck->prot[p]) :
+				      carries_at(&ck->l, id, ck->prot[p])))
 			continue;
 		where = xasprintf("%s/%s", ck->gitdir, ref);
 		v = gitguard_shown(where);
@@ -606,6 +639,62 @@ out:
 	free(w.packed);
 }
 
+/*
+ * MERGE_AUTOSTASH written during the run: `git merge --abort` or the
+ * commit that ends the merge applies it like `git stash pop`
+ */
+static void check_autostash(struct check *ck, int gfd, time_t started)
+{
+	static const char name[] = "MERGE_AUTOSTASH";
+	size_t len = 0;
+	autofree uint8_t *buf = NULL;
+	uint8_t id[GITOBJ_ID_LEN];
+	struct stat st;
+
+	if (fstatat(gfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec + 1 < started)
+		return;
+	buf = gitguard_read_hostile(gfd, name, REF_BYTES, &len);
+	while (buf && len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (buf && len == 2 * GITOBJ_ID_LEN &&
+	    gitobj_hex_id((const char *)buf, len, id) == 0)
+		check_commit(ck, id, name, "merge --abort");
+}
+
+/*
+ * The entries of the stash's reflog added during the run (beyond the
+ * @before bytes it had when the jail ended, before the copy-back of
+ * logs/): `git stash pop stash@{N}` applies an older one as well. The
+ * newest is refs/stash itself, looked at above.
+ */
+static void check_stash_log(struct check *ck, off_t before,
+			    const uint8_t *top)
+{
+	size_t len = 0, lines = 0, k = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(ck->cfd,
+						      "logs/refs/stash",
+						      PACKED_BYTES, &len);
+	uint8_t id[GITOBJ_ID_LEN];
+	struct cursor c;
+
+	if (!buf || before < 0 || (size_t)before >= len)
+		return;
+	/* Not at a line's start: the host's own file changed; all of it */
+	if (before && buf[before - 1] != '\n')
+		before = 0;
+	for (size_t i = (size_t)before; i < len; i++)
+		lines += buf[i] == '\n';
+	c = (struct cursor){ buf + before, len - (size_t)before };
+	while (k < LOOK_MAX && reflog_next_new(&c, id) == 1) {
+		autofree char *ref = xasprintf("refs/stash@{%zu}", lines - 1 - k);
+
+		k++;
+		if (!top || memcmp(id, top, GITOBJ_ID_LEN))
+			check_commit(ck, id, ref, "stash pop");
+	}
+}
+
 /* A check of git dir @i of @g: NULL where it has no common dir */
 static struct check *check_new(const struct jail_run *run,
 			       const struct gitguard *g, size_t i)
@@ -637,9 +726,10 @@ static void check_free(struct check *ck)
 	free(ck);
 }
 
-/* Git dir @i of @g: say each protected path a moved ref now carries */
+/* Git dir @i of @g: say each protected path a moved ref now carries;
+ * @stash_len: the size of its stash's reflog before the copy-back */
 static void check_dir(const struct jail_run *run, const struct gitguard *g,
-		      size_t i)
+		      size_t i, off_t stash_len)
 {
 	const struct githead *h = &g->heads[i];
 	bool has[GITHEAD_REFS];
@@ -653,9 +743,12 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 		if (has[k] && (!h->has[k] ||
 			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
 			check_commit(ck, now[k], watched[k], writers[k]);
+	check_autostash(ck, g->dir_fd[i], g->started);
 	/* The refs are the common dir's: looked at from its own */
-	if (is_common(g->dir_fd[i]))
+	if (is_common(g->dir_fd[i])) {
 		check_refs(ck, h, g->started, has[0] ? now[0] : NULL);
+		check_stash_log(ck, stash_len, has[1] ? now[1] : NULL);
+	}
 	check_free(ck);
 }
 
@@ -667,14 +760,22 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 #define STATE_LABELS 256	/* labels a todo list sets */
 #define STATE_PATCHES 4096	/* patches looked at */
 
-/* The protected path commit @id carries, or NULL (caller frees) */
-static char *carried(struct check *ck, const uint8_t id[GITOBJ_ID_LEN])
+/* The protected path commit @id (a stash: @is_stash) carries, or NULL
+ * (caller frees) */
+static char *carried_by(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
+			bool is_stash_commit)
 {
 	check_open(ck);
 	for (size_t p = 0; p < ck->n_prot; p++)
-		if (carries_at(&ck->l, id, ck->prot[p]))
+		if (is_stash_commit ? stash_carries_at(&ck->l, id, ck->prot[p]) :
+				      carries_at(&ck->l, id, ck->prot[p]))
 			return xstrdup(ck->prot[p]);
 	return NULL;
+}
+
+static char *carried(struct check *ck, const uint8_t id[GITOBJ_ID_LEN])
+{
+	return carried_by(ck, id, false);
 }
 
 /* A file naming one commit (orig-head ...): absent, or what it carries */
@@ -692,7 +793,7 @@ static char *id_file_carries(struct check *ck, int dir, const char *name)
 	if (len != 2 * GITOBJ_ID_LEN ||
 	    gitobj_hex_id((const char *)buf, len, id) < 0)
 		return xstrdup(name);	/* git would resolve it otherwise */
-	return carried(ck, id);
+	return carried_by(ck, id, is_stash(name));
 }
 
 /* Is label @name set by the lines read so far? */
@@ -828,9 +929,20 @@ char *githead_state_carries(const struct jail_run *run,
 	return bad;
 }
 
-void githead_check(const struct jail_run *run, const struct gitguard *g)
+void githead_check(const struct jail_run *run, const struct gitguard *g,
+		   const off_t *stash_len)
 {
 	for (size_t i = 0; g->heads && i < g->n_dirs; i++)
 		if (g->dir_fd[i] >= 0 && g->top[i])
-			check_dir(run, g, i);
+			check_dir(run, g, i, stash_len[i]);
+}
+
+off_t githead_stash_log_len(int gfd)
+{
+	struct stat st;
+
+	return fstatat(gfd, "logs/refs/stash", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			       S_ISREG(st.st_mode) ?
+		       st.st_size :
+		       0;
 }

@@ -547,10 +547,16 @@ void githead_note(struct gitguard *g);
  * refs/stash moved to during the run carries (git.protected_commit)
  * @run:	the run
  * @g:		the git dirs, noted by githead_note()
+ * @stash_len:	per git dir, githead_stash_log_len() before the copy-back:
+ *		the stash entries beyond it are looked at too
  *
  * Context: supervisor, gitguard_finish(), after the copy-back
  */
-void githead_check(const struct jail_run *run, const struct gitguard *g);
+void githead_check(const struct jail_run *run, const struct gitguard *g,
+		   const off_t *stash_len);
+
+/* The size of git dir @gfd's logs/refs/stash (0: none) */
+off_t githead_stash_log_len(int gfd);
 
 /**
  * githead_state_carries() - Does a rebase, am or sequencer state dir from

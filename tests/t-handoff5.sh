@@ -128,6 +128,45 @@ for how in rebase-merge sequencer rebase-apply orig-head; do
 	host_check "state ($how)" "$p"
 done
 
+# 1f. a stash whose untracked files (its third parent) hold a hook:
+# host `git stash pop` restores them. As refs/stash itself, as an older
+# entry under an innocent one (stash@{1}), and as a merge's autostash
+# (`git merge --abort` applies it)
+MKSTASH='h=$(git rev-parse HEAD) && ht=$(git rev-parse "HEAD^{tree}") &&
+	i=$(git commit-tree -p $h $ht -m "index on main") &&
+	u=$(git commit-tree $r -m "untracked files on main") &&
+	w=$(git commit-tree -p $h -p $i -p $u $ht -m "WIP on main")'
+for how in top older autostash; do
+	p=$(newrepo "stash-$how")
+	cd "$p" || exit 1
+	hgit config core.hooksPath .githooks
+	out=$(jg -- sh -c "$EVILHOOK && $MKSTASH"' || exit 1
+	case $2 in
+	top|older)
+		git update-ref --create-reflog -m "WIP on main" refs/stash $w ;;
+	esac &&
+	case $2 in
+	older)
+		echo x >x && git stash -q -u ;;
+	autostash)
+		echo $h >.git/MERGE_HEAD && echo $w >.git/MERGE_AUTOSTASH &&
+		: >.git/MERGE_MSG ;;
+	esac && echo stashed' sh "$HOOK" "$how" 2>&1)
+	assert_match "stash ($how): made inside" "stashed" "$out"
+	case $how in
+	top) want='refs/stash" now names' ;;
+	older) want='refs/stash@\{1\}" now names' ;;
+	autostash) want='MERGE_AUTOSTASH" now names' ;;
+	esac
+	assert_match "stash ($how): named at exit" \
+		"$want a commit .*carries protected \".githooks\"" "$out"
+	if [ "$how" = top ]; then
+		assert_nomatch "stash ($how): the older form not named" \
+			'refs/stash@' "$out"
+	fi
+	host_check "stash ($how)" "$p"
+done
+
 # 1e. an ordinary interactive rebase stopped inside (edit) lands, and
 # host git carries it on
 p=$(newrepo state-ordinary)
