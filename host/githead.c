@@ -53,6 +53,7 @@
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
 #define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
 #define PEEL_HOPS 8		/* annotated tags of tags followed */
+#define STATE_TEXT_BYTES (1 << 20)	/* FETCH_HEAD and the like */
 
 static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
 						   "ORIG_HEAD" };
@@ -640,26 +641,36 @@ out:
 }
 
 /*
- * MERGE_AUTOSTASH written during the run: `git merge --abort` or the
- * commit that ends the merge applies it like `git stash pop`
+ * State files naming commits that a host command checks out or applies,
+ * written during the run: `git merge --abort` (or the commit that ends
+ * the merge) applies MERGE_AUTOSTASH like `git stash pop`, `git bisect
+ * reset` checks out BISECT_START, `git merge FETCH_HEAD` merges its
+ * lines
  */
-static void check_autostash(struct check *ck, int gfd, time_t started)
+static void check_state_ids(struct check *ck, int gfd, time_t started)
 {
-	static const char name[] = "MERGE_AUTOSTASH";
-	size_t len = 0;
-	autofree uint8_t *buf = NULL;
-	uint8_t id[GITOBJ_ID_LEN];
-	struct stat st;
+	static const char *const names[][2] = {
+		{ "MERGE_AUTOSTASH", "merge --abort" },
+		{ "BISECT_START", "bisect reset" },
+		{ "FETCH_HEAD", "merge FETCH_HEAD" },
+	};
 
-	if (fstatat(gfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_ctim.tv_sec + 1 < started)
-		return;
-	buf = gitguard_read_hostile(gfd, name, REF_BYTES, &len);
-	while (buf && len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (buf && len == 2 * GITOBJ_ID_LEN &&
-	    gitobj_hex_id((const char *)buf, len, id) == 0)
-		check_commit(ck, id, name, "merge --abort");
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		autofree uint8_t *buf = NULL;
+		uint8_t id[GITOBJ_ID_LEN];
+		struct cursor c;
+		struct stat st;
+		size_t len = 0, n = 0;
+
+		if (fstatat(gfd, names[k][0], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_ctim.tv_sec + 1 < started)
+			continue;
+		buf = gitguard_read_hostile(gfd, names[k][0], STATE_TEXT_BYTES,
+					    &len);
+		c = (struct cursor){ buf, buf ? len : 0 };
+		while (n++ < LOOK_MAX && gitstate_next_line_id(&c, id) == 1)
+			check_commit(ck, id, names[k][0], names[k][1]);
+	}
 }
 
 /*
@@ -743,7 +754,7 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 		if (has[k] && (!h->has[k] ||
 			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
 			check_commit(ck, now[k], watched[k], writers[k]);
-	check_autostash(ck, g->dir_fd[i], g->started);
+	check_state_ids(ck, g->dir_fd[i], g->started);
 	/* The refs are the common dir's: looked at from its own */
 	if (is_common(g->dir_fd[i])) {
 		check_refs(ck, h, g->started, has[0] ? now[0] : NULL);

@@ -463,3 +463,21 @@ bool gitstate_patch_names(const uint8_t *buf, size_t len, const char *name)
 	}
 	return false;
 }
+
+int gitstate_next_line_id(struct cursor *c, uint8_t id[GITSTATE_ID_LEN])
+{
+	while (c->left) {
+		const uint8_t *line = c->p, *nl = memchr(c->p, '\n', c->left);
+		size_t n = nl ? (size_t)(nl - c->p) : c->left;
+		size_t h = 2 * GITSTATE_ID_LEN;
+
+		c->p += n + (nl != NULL);
+		c->left -= n + (nl != NULL);
+		if (n >= h &&
+		    (n == h || line[h] == '\t' || line[h] == ' ' ||
+		     line[h] == '\r') &&
+		    full_id(line, h, id) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -338,6 +338,19 @@ int gitstate_todo_line(struct cursor *c, struct gitstate_todo_line *l);
  */
 bool gitstate_patch_names(const uint8_t *buf, size_t len, const char *name);
 
+/**
+ * gitstate_next_line_id() - The object id that begins the next line of a
+ * state file naming commits (FETCH_HEAD, BISECT_START, MERGE_AUTOSTASH)
+ * @c:		cursor over the file (untrusted); advanced past the line
+ * @id:		set to the id
+ *
+ * Lines that do not begin with a full id (40 hex digits, then the end, a
+ * blank or a tab) are skipped: a branch name, a message.
+ *
+ * Return: 1, or 0 at the end
+ */
+int gitstate_next_line_id(struct cursor *c, uint8_t id[GITSTATE_ID_LEN]);
+
 
 /* ---------------------------------------------------------------------
  * execargs.c: what an execve() caller claims to run (exec events)

@@ -167,6 +167,25 @@ for how in top older autostash; do
 	host_check "stash ($how)" "$p"
 done
 
+# 1g. state files naming a commit a host command checks out: `git bisect
+# reset` checks out BISECT_START, `git merge FETCH_HEAD` merges it
+for how in BISECT_START FETCH_HEAD; do
+	p=$(newrepo "stateid-$how")
+	cd "$p" || exit 1
+	hgit config core.hooksPath .githooks
+	out=$(jg -- sh -c "$EVILHOOK"' || exit 1
+	if [ "$2" = FETCH_HEAD ]; then
+		printf "%s\t\tbranch main of x\n" $c >.git/FETCH_HEAD
+	else
+		echo $c >.git/BISECT_START
+	fi && echo written' sh "$HOOK" "$how" 2>&1)
+	assert_match "$how: written inside" "written" "$out"
+	assert_match "$how: named at exit with the command" \
+		"$how\" now names a commit .*carries protected \".githooks\"" \
+		"$out"
+	host_check "$how" "$p"
+done
+
 # 1e. an ordinary interactive rebase stopped inside (edit) lands, and
 # host git carries it on
 p=$(newrepo state-ordinary)

@@ -51,6 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (err != 0 && err != -EBADMSG && err != -E2BIG)
 			__builtin_trap();
 		(void)gitstate_patch_names(data, size, ".envrc");
+		c = (struct cursor){ data, size };
+		lines = 0;
+		while (gitstate_next_line_id(&c, l.item[0].id) == 1)
+			if (++lines > size)
+				__builtin_trap();
 	}
 	err = gitcfg_is_inert(data, size);
 	if (err != 1 && err != 0 && err != -EINVAL && err != -E2BIG)

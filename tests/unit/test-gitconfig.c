@@ -78,6 +78,24 @@ static void test_todo(void)
 	is_int(gitstate_todo_line(&c, &l), -EBADMSG, "todo: a NUL refused");
 }
 
+static void test_line_ids(void)
+{
+	const char *f = H40 "\t\tbranch 'main' of x\nrefs/heads/main\n"
+			"0123\n" H40 "\tnot-for-merge\tbranch 'b'\n" H40;
+	struct cursor c = { (const uint8_t *)f, strlen(f) };
+	uint8_t id[GITSTATE_ID_LEN];
+
+	is_int(gitstate_next_line_id(&c, id), 1, "line ids: FETCH_HEAD's first");
+	is_int(id[1], 0x23, "line ids: its id");
+	is_int(gitstate_next_line_id(&c, id), 1,
+	       "line ids: a branch and a short id skipped");
+	is_int(gitstate_next_line_id(&c, id), 1, "line ids: no final newline");
+	is_int(gitstate_next_line_id(&c, id), 0, "line ids: the end");
+	c = (struct cursor){ (const uint8_t *)H40 "x\n", 42 };
+	is_int(gitstate_next_line_id(&c, id), 0,
+	       "line ids: 41 hex digits are no id");
+}
+
 static bool patch(const char *s, const char *name)
 {
 	return gitstate_patch_names((const uint8_t *)s, strlen(s), name);
@@ -225,6 +243,7 @@ int main(void)
 	test_inert();
 	test_todo();
 	test_patch();
+	test_line_ids();
 	is_int(check(GITSTATE_PACKED, ""), 0, "packed-refs: empty");
 	is_int(check(GITSTATE_PACKED,
 		     "# pack-refs with: peeled fully-peeled sorted \n" H40
