@@ -136,8 +136,9 @@ static void explain_mounts(const struct jail_config *cfg)
 	}
 	printf("  %-8s a .envrc below the top (direnv loads it on cd), a "
 	       "NAME.code-workspace anywhere (VS Code runs its tasks when "
-	       "opened), made or changed during the run: moved aside to "
-	       "NAME.jail-quarantine at exit  (default)\n", "exit");
+	       "opened), a .exrc, .vimrc, .nvimrc or .nvim.lua anywhere (Vim "
+	       "with 'exrc' runs it), made or changed during the run: moved "
+	       "aside to NAME.jail-quarantine at exit  (default)\n", "exit");
 }
 
 static void explain_rules(const char *what, const struct net_rule *r,

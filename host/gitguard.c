@@ -249,10 +249,11 @@ static void found_at_start(void *arg, const char *path, const struct stat *st)
 {
 	struct gitguard *g = arg;
 	const char *base = strrchr(path, '/');
+	const char *why = base ? gitguard_editor_file_why(base + 1) : NULL;
 
 	/* Met on the way: read-only for the run, no extra lookup */
-	if (base && gitguard_is_workspace(base + 1)) {
-		gitguard_add_protect(g, xstrdup(path), gitguard_workspace_why);
+	if (why) {
+		gitguard_add_protect(g, xstrdup(path), why);
 		return;
 	}
 	note_dotgit(g, path);

@@ -438,6 +438,7 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	const char *rel = path + n + 1;
 	autoclose int gfd = -1;
 	autofree char *to = NULL;
+	const char *why;
 	bool is_new = true;
 	int err;
 
@@ -445,8 +446,8 @@ void gitnew_judge(struct gitnew *r, const char *path)
 		judge_tool_file(r, path, "direnv loads it on cd");
 		return;
 	}
-	if (gitguard_is_workspace(strrchr(path, '/') + 1)) {
-		judge_tool_file(r, path, "VS Code runs its tasks when opened");
+	if ((why = gitguard_editor_file_why(strrchr(path, '/') + 1))) {
+		judge_tool_file(r, path, why);
 		return;
 	}
 	if (root_fd < 0 || seen_before(r, path))

@@ -620,9 +620,11 @@ extern const char *const gitguard_agent_dirs[];
 extern const char *const gitguard_agent_dirs_why[];
 extern const size_t gitguard_n_agent_dirs;
 
-/* toolfiles.c: VS Code workspace files (NAME.code-workspace), by name */
-extern const char gitguard_workspace_why[];
-bool gitguard_is_workspace(const char *name);
+/*
+ * toolfiles.c: files an editor obeys where it opens them, by name (a VS
+ * Code workspace NAME.code-workspace, Vim's .exrc ...): why, or NULL
+ */
+const char *gitguard_editor_file_why(const char *name);
 
 /**
  * gitguard_collect() - Find the git dirs of the project and what their

@@ -24,7 +24,9 @@
  * extensions. It has no fixed name, so no placeholder can hold an absent
  * one: the walk of the tree the start does already protects each one it
  * meets, and the exit walk moves one made or changed during the run
- * aside (gitnew.c).
+ * aside (gitnew.c). So are the files Vim and Neovim source from the
+ * directory they start in when 'exrc' is set (.exrc, .vimrc, .nvimrc,
+ * .nvim.lua), in any directory of the tree.
  *
  * A tool that trusts a file by its path (mise, once `mise trust` was
  * run, then follows its [hooks] and env._.source on every cd) obeys a
@@ -76,16 +78,26 @@ _Static_assert(ARRAY_SIZE(gitguard_agent_dirs) ==
 _Static_assert(ARRAY_SIZE(gitguard_agent_dirs) <= 32, "one bit each");
 const size_t gitguard_n_agent_dirs = ARRAY_SIZE(gitguard_agent_dirs);
 
-const char gitguard_workspace_why[] =
+static const char workspace_why[] =
 	"a VS Code workspace: its tasks, settings and launch configurations "
 	"run commands when it is opened";
+static const char exrc_why[] =
+	"Vim with 'exrc' set runs the commands of the one in the directory "
+	"it starts in";
 
-bool gitguard_is_workspace(const char *name)
+const char *gitguard_editor_file_why(const char *name)
 {
 	static const char suffix[] = ".code-workspace";
+	static const char *const exrc[] = { ".exrc", ".vimrc", ".nvimrc",
+					    ".nvim.lua", "_exrc", "_vimrc" };
 	size_t len = strlen(name), n = sizeof(suffix) - 1;
 
-	return len > n && !strcmp(name + len - n, suffix);
+	if (len > n && !strcmp(name + len - n, suffix))
+		return workspace_why;
+	for (size_t i = 0; i < ARRAY_SIZE(exrc); i++)
+		if (!strcmp(name, exrc[i]))
+			return exrc_why;
+	return NULL;
 }
 
 /* Does directory @dir hold a hook git would run (not a *.sample)? */

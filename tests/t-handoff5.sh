@@ -273,4 +273,28 @@ assert_match "workspace: --explain names the existing one" \
 assert_match "workspace: --explain says new ones are moved aside" \
 	"NAME.code-workspace anywhere .*moved aside" "$ex"
 host_check "workspace" "$p"
+
+# 4. the files Vim and Neovim source from the directory they start in
+# when 'exrc' is set: a new one anywhere is moved aside, an existing one
+# met by the start's walk is read-only
+p=$(newrepo exrc)
+u mkdir -p "$p/src"
+u sh -c "echo 'set ts=4' >'$p/.vimrc'"
+cd "$p" || exit 1
+out=$(jg -- sh -c 'printf "!%s\n" "$1" >.exrc && echo top-made
+	printf "vim.fn.system(\"%s\")\n" "$1" >src/.nvim.lua && echo deep-made
+	printf "!%s\n" "$1" >>.vimrc && echo vimrc-written; echo ok' \
+	sh "touch $marker" 2>&1)
+assert_match "exrc: made inside" "deep-made" "$out"
+for f in .exrc src/.nvim.lua; do
+	assert_match "exrc: new $f moved aside at exit" \
+		"\"$p/$f\" was made or changed during the run .*Vim.*moved aside" \
+		"$out"
+	assert_eq "exrc: no $f on the host" "absent" \
+		"$([ -e "$p/$f" ] && echo there || echo absent)"
+done
+assert_nomatch "exrc: an existing .vimrc is read-only" "vimrc-written" "$out"
+assert_eq "exrc: the existing .vimrc is the person's" "set ts=4" \
+	"$(cat "$p/.vimrc")"
+host_check "exrc" "$p"
 exit 0
