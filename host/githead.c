@@ -497,7 +497,29 @@ static void check_open(struct check *ck)
 static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
 			 const char *ref, const char *how)
 {
+	uint8_t tree[GITOBJ_ID_LEN];
+	int err;
+
 	check_open(ck);
+	/*
+	 * A commit that cannot be read here (its objects elsewhere, through
+	 * objects/info/alternates, or broken) carries anything as far as
+	 * this check knows: said once, not once per protected path
+	 */
+	err = root_tree(ck->l.s, id, tree);
+	if (err < 0 && err != -ENOTDIR) {
+		autofree char *where = xasprintf("%s/%s", ck->gitdir, ref);
+		autofree char *v = gitguard_shown(where);
+
+		warn("git: \"%s\" now names a commit made during the run that "
+		     "cannot be read here (%s): host git %s may write any "
+		     "file into the working tree; look at it first (git show "
+		     "%s)",
+		     v, strerror(-err), how, ref);
+		gitguard_audit(ck->run, "git.protected_commit", where,
+			       "unreadable commit");
+		return;
+	}
 	for (size_t p = 0; p < ck->n_prot; p++) {
 		autofree char *where = NULL;
 		autofree char *v = NULL;

@@ -52,6 +52,24 @@ for how in loose packed; do
 	host_check "refs ($how)" "$p"
 done
 
+# 1a. a ref to a commit whose objects lie in a directory the jail named
+# in objects/info/alternates: it cannot be read by the check, so it is
+# named once as unreadable (host git would read it there)
+p=$(newrepo refs-alternates)
+cd "$p" || exit 1
+out=$(jg -- sh -c 'git init -q --bare alt.git &&
+	b=$(printf "%s\n" "$1" | git --git-dir=alt.git hash-object -w --stdin) &&
+	t=$(printf "100644 blob %s\t.envrc\n" $b | git --git-dir=alt.git mktree) &&
+	c=$(git --git-dir=alt.git commit-tree $t -m evil) &&
+	echo "$PWD/alt.git/objects" >.git/objects/info/alternates &&
+	git update-ref refs/tags/alt $c && echo planted' sh "touch $marker" 2>&1)
+assert_match "alternates: planted inside" "planted" "$out"
+assert_match "alternates: named at exit as unreadable" \
+	"refs/tags/alt\" now names a commit made during the run that cannot be read here" \
+	"$out"
+assert_eq "alternates: in one line" 1 "$(grep -c 'refs/tags/alt' <<<"$out")"
+host_check "alternates" "$p"
+
 # 1b. a tag naming a tree that holds a hook under core.hooksPath (host
 # `git checkout t -- .` writes a tree's files), and an ordinary tag made
 # inside on an ordinary commit: only the first is named
