@@ -9,8 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/gitlib.sh"
 
-REFUSED='Read-only file system|Permission denied|Device or resource busy|Operation not permitted'
-
 # The planted command leaves this file under the test user's home, which
 # the jail cannot see: it can only appear if the host ran the command
 marker="$JT_HOME/PWNED5"
