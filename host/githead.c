@@ -823,7 +823,7 @@ static char *id_file_carries(struct check *ck, int dir, const char *name)
 		return errno == ENOENT ? NULL : xstrdup(name);
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
-	if (len != 2 * GITOBJ_ID_LEN ||
+	if (len != 2 * (size_t)GITOBJ_ID_LEN ||
 	    gitobj_hex_id((const char *)buf, len, id) < 0)
 		return xstrdup(name);	/* git would resolve it otherwise */
 	return carried_by(ck, id, is_stash(name));

@@ -298,7 +298,7 @@ static int hex_val(uint8_t ch)
 /* A full object id: 40 hex digits. Return: 0 or -EBADMSG */
 static int full_id(const uint8_t *w, size_t len, uint8_t id[GITSTATE_ID_LEN])
 {
-	if (len != 2 * GITSTATE_ID_LEN)
+	if (len != 2 * (size_t)GITSTATE_ID_LEN)
 		return -EBADMSG;
 	for (size_t i = 0; i < GITSTATE_ID_LEN; i++) {
 		int hi = hex_val(w[2 * i]), lo = hex_val(w[2 * i + 1]);
@@ -469,7 +469,7 @@ int gitstate_next_line_id(struct cursor *c, uint8_t id[GITSTATE_ID_LEN])
 	while (c->left) {
 		const uint8_t *line = c->p, *nl = memchr(c->p, '\n', c->left);
 		size_t n = nl ? (size_t)(nl - c->p) : c->left;
-		size_t h = 2 * GITSTATE_ID_LEN;
+		size_t h = 2 * (size_t)GITSTATE_ID_LEN;
 
 		c->p += n + (nl != NULL);
 		c->left -= n + (nl != NULL);
