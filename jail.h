@@ -445,6 +445,8 @@ struct jail_config {
 	char *review_patch;		/* --review=patch:FILE, absolute */
 	struct gitguard *git;		/* the git dirs kept private (gitguard.c),
 					 * NULL under --review */
+	struct gitguard *git_review;	/* under --review: the same list, for
+					 * the exit walk of the --rw trees */
 };
 
 /*

@@ -134,6 +134,11 @@ static void explain_mounts(const struct jail_config *cfg)
 		printf("  %-8s %s  (%s%s)\n", "protect", prot[i], why, extra);
 		free(prot[i]);
 	}
+	printf("  %-8s a .envrc below the top (direnv loads it on cd), a "
+	       "NAME.code-workspace anywhere (VS Code runs its tasks when "
+	       "opened), a .exrc, .vimrc, .nvimrc or .nvim.lua anywhere (Vim "
+	       "with 'exrc' runs it), made or changed during the run: moved "
+	       "aside to NAME.jail-quarantine at exit  (default)\n", "exit");
 }
 
 static void explain_rules(const char *what, const struct net_rule *r,

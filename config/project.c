@@ -340,6 +340,7 @@ static void add_git_guard(struct jail_config *cfg)
 	struct gitguard *g = gitguard_collect(cfg);
 
 	cfg->git = cfg->review ? NULL : g;
+	cfg->git_review = cfg->review ? g : NULL;
 	for (size_t i = 0; g && i < g->n_protect; i++) {
 		config_add_mount(cfg, MOUNT_PROTECT, g->protect[i], false,
 			  ORIGIN_DEFAULT);

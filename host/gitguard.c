@@ -248,7 +248,14 @@ static void note_dotgit(struct gitguard *g, const char *path)
 static void found_at_start(void *arg, const char *path, const struct stat *st)
 {
 	struct gitguard *g = arg;
+	const char *base = strrchr(path, '/');
+	const char *why = base ? gitguard_editor_file_why(base + 1) : NULL;
 
+	/* Met on the way: read-only for the run, no extra lookup */
+	if (why) {
+		gitguard_add_protect(g, xstrdup(path), why);
+		return;
+	}
 	note_dotgit(g, path);
 	if (S_ISDIR(st->st_mode)) {
 		if (is_git_dir(path))
@@ -677,12 +684,15 @@ static bool todo_is_safe(int priv, const char *name)
 }
 
 /* One state dir (rebase-merge/ ...): replaced whole, or removed */
-static void sync_state(const struct jail_run *run, int priv, int real,
-		       const char *gitdir, const char *name)
+static void sync_state(const struct jail_run *run, const struct gitguard *g,
+		       size_t i, int priv, const char *name)
 {
+	const char *gitdir = g->dir[i];
+	int real = g->dir_fd[i];
 	autofree char *tmp = xasprintf(".jail-%s.%d", name, (int)getpid());
 	autofree char *where = xasprintf("%s/%s", gitdir, name);
 	autoclose int probe = openat2_fd(priv, name, O_PATH, HOSTILE);
+	autofree char *bad = NULL;
 	size_t budget = STATE_BYTES;
 	int err;
 
@@ -695,6 +705,20 @@ static void sync_state(const struct jail_run *run, int priv, int real,
 		     "command (exec); the rebase state was not copied back",
 		     where);
 		gitguard_audit(run, "git.refused", where, "exec in todo list");
+		return;
+	}
+	/* What --continue or --abort on the host would write */
+	bad = githead_state_carries(run, g, i, priv, name);
+	if (bad) {
+		autofree char *v = gitguard_shown(bad);
+
+		warn("git: \"%s\" from the jail applies or checks out what "
+		     "carries protected \"%s\" (git rebase, am or cherry-pick "
+		     "--continue or --abort on the host would write it); the "
+		     "state was not copied back",
+		     where, v);
+		gitguard_audit(run, "git.refused", where,
+			       "names a commit carrying a protected path");
 		return;
 	}
 	gitguard_remove_tree(real, tmp, STATE_DEPTH, false);
@@ -788,13 +812,55 @@ static uint64_t state_names_in(int dir)
 	return seen;
 }
 
+/* The writable trees beside the project, walked whole at exit like it */
+static void walk_trees(struct gitnew *r)
+{
+	const struct gitguard *g = r->g;
+
+	for (size_t t = 0; g && t < g->n_trees; t++) {
+		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
+							 O_CLOEXEC);
+		if (gitguard_walk(g->tree[t], g->started, found_at_exit, r) >
+		    EXIT_DIRS)
+			gittrees_warn_cut(g->tree[t], EXIT_DIRS, EXIT_ENTRIES);
+	}
+}
+
+/*
+ * Under --review the project's changes wait in the overlay for the
+ * person, but a --rw tree or --home is written as it is: a repository,
+ * a .envrc or a tool file made there lands at once, so those trees are
+ * walked and their tops checked like without --review. Their git dirs
+ * were read-only whole: no copy-back, no ref moved.
+ */
+static void finish_review_trees(const struct jail_run *run,
+				const struct gitguard *g)
+{
+	autofree struct gitnew *r = xcalloc(1, sizeof(*r));
+
+	r->run = run;
+	r->g = g;
+	r->project_fd = -1;
+	for (size_t t = 0; t < GITGUARD_MAX_TREES; t++)
+		r->tree_fd[t] = -1;
+	walk_trees(r);
+	gittrees_check_tops(r);
+	gitnew_done(r);
+}
+
 void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		     size_t n_fd)
 {
 	const struct jail_config *cfg = run->cfg;
 	const struct gitguard *g = cfg->git;
-	autofree struct gitnew *r = xcalloc(1, sizeof(*r));
+	autofree struct gitnew *r = NULL;
+	off_t stash_len[GITGUARD_MAX_DIRS];
 
+	if (!g && cfg->git_review && cfg->git_review->n_trees) {
+		finish_review_trees(run, cfg->git_review);
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
 	r->run = run;
 	r->g = g;
 	r->project_fd = open(cfg->project, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -807,14 +873,13 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	if (g && gitguard_walk(cfg->project, g->started, found_at_exit, r) >
 			 EXIT_DIRS)
 		gittrees_warn_cut(cfg->project, EXIT_DIRS, EXIT_ENTRIES);
-	for (size_t t = 0; g && t < g->n_trees; t++) {
-		r->tree_fd[t] = open(g->tree[t], O_PATH | O_DIRECTORY |
-							 O_CLOEXEC);
-		if (gitguard_walk(g->tree[t], g->started, found_at_exit, r) >
-		    EXIT_DIRS)
-			gittrees_warn_cut(g->tree[t], EXIT_DIRS, EXIT_ENTRIES);
-	}
+	walk_trees(r);
 
+	/* The stash's reflogs as they were: what the copy-back adds is new */
+	for (size_t i = 0; g && i < g->n_dirs; i++)
+		stash_len[i] = g->dir_fd[i] >= 0 ?
+				       githead_stash_log_len(g->dir_fd[i]) :
+				       0;
 	/*
 	 * The child sent one tmpfs per git dir, in order, then one for
 	 * each one's logs/, or none at all
@@ -842,8 +907,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 		}
 		for (size_t k = 0; k < ARRAY_SIZE(state_dirs); k++)
 			if (seen & (UINT64_C(1) << (STATE_DIR_BIT + k)))
-				sync_state(run, priv, g->dir_fd[i], g->dir[i],
-					   state_dirs[k]);
+				sync_state(run, g, i, priv, state_dirs[k]);
 		if (tmp_fd[g->n_dirs + i] >= 0)
 			gitlogs_copy_back(run, tmp_fd[g->n_dirs + i],
 					  g->dir_fd[i], g->dir[i]);
@@ -852,7 +916,7 @@ void gitguard_finish(const struct jail_run *run, const int *tmp_fd,
 	}
 	/* The gitlinks as they landed: host git enters each at once */
 	if (g) {
-		githead_check(run, g);
+		githead_check(run, g, stash_len);
 		gitnew_drop_symlinks(r);
 		for (size_t i = 0; i < g->n_dirs; i++)
 			if (g->dir_fd[i] >= 0)

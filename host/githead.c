@@ -19,7 +19,12 @@
  * work tree nor HEAD's commit at the start holds is what host git would
  * write, and is named in one warning line and logged
  * (git.protected_commit). The commit stays (it is the person's branch);
- * the warning says what host command would write what.
+ * the warning says what host command would write what. Every other ref
+ * written during the run is looked at the same way at exit (a tag, a
+ * remote-tracking ref: `git checkout v1`, `git switch -c x origin/main`
+ * and `git reset --hard v1` write its tree), found by its ctime (loose)
+ * or by a value packed-refs did not hold at start: no work at start
+ * beyond the small packed-refs read there already.
  *
  * Refs and objects are read as hostile input: beneath the git dir
  * without symlinks, bounded, objects with their hash checked
@@ -38,6 +43,7 @@
 #include "host/host.h"
 #include "host/reviewint.h"
 #include "parse/gitobj.h"
+#include "parse/parse.h"
 
 #define REF_BYTES 4096		/* a loose ref */
 #define PACKED_BYTES (64 << 20)	/* packed-refs at exit */
@@ -46,7 +52,8 @@
 #define PATH_DEPTH 32		/* components of a path looked up */
 #define LOOK_MAX 4096		/* entries looked at per ref and path */
 #define BLOB_BYTES (16 << 20)	/* a work tree file hashed */
-#define BRANCHES "refs/heads/"
+#define PEEL_HOPS 8		/* annotated tags of tags followed */
+#define STATE_TEXT_BYTES (1 << 20)	/* FETCH_HEAD and the like */
 
 static const char *const watched[GITHEAD_REFS] = { "HEAD", "refs/stash",
 						   "ORIG_HEAD" };
@@ -227,6 +234,46 @@ struct at_path {
 };
 
 /*
+ * The tree object @id names: a commit's, a tree itself, or what the
+ * annotated tags on the way name (`git checkout t -- .` writes a tree's
+ * files as well as a commit's).
+ * Return: 0, -ENOTDIR for a blob (no checkout writes one), or -errno
+ */
+static int root_tree(struct review_store *s, const uint8_t id[GITOBJ_ID_LEN],
+		     uint8_t tree[GITOBJ_ID_LEN])
+{
+	uint8_t cur[GITOBJ_ID_LEN];
+
+	memcpy(cur, id, GITOBJ_ID_LEN);
+	for (int hop = 0; hop < PEEL_HOPS; hop++) {
+		autofree uint8_t *buf = NULL;
+		struct gitobj_commit c;
+		enum gitobj_type type, to;
+		size_t len = 0;
+		int err = review_store_read(s, cur, &type, &buf, &len);
+
+		if (err < 0)
+			return err;
+		if (type == GITOBJ_TREE) {
+			memcpy(tree, cur, GITOBJ_ID_LEN);
+			return 0;
+		}
+		if (type == GITOBJ_COMMIT) {
+			err = gitobj_parse_commit(buf, len, &c);
+			if (err == 0)
+				memcpy(tree, c.tree, GITOBJ_ID_LEN);
+			return err;
+		}
+		if (type != GITOBJ_TAG)
+			return -ENOTDIR;
+		err = gitobj_parse_tag(buf, len, cur, &to);
+		if (err < 0)
+			return err;
+	}
+	return -ELOOP;
+}
+
+/*
  * The entry at @rel in @commit's tree, or the first one on the way that
  * is not a tree (a symlink or file where a directory is named).
  * Return: 0 (@a->found says whether there is one) or -errno
@@ -235,17 +282,13 @@ static int entry_at(struct review_store *s, const uint8_t commit[GITOBJ_ID_LEN],
 		    const char *rel, struct at_path *a)
 {
 	autofree uint8_t *buf = NULL;
-	struct gitobj_commit c;
 	uint8_t tree[GITOBJ_ID_LEN];
 	size_t len = 0;
-	int err = read_typed(s, commit, GITOBJ_COMMIT, &buf, &len);
+	int err = root_tree(s, commit, tree);
 
 	*a = (struct at_path){ .found = false };
-	if (err == 0)
-		err = gitobj_parse_commit(buf, len, &c);
 	if (err < 0)
 		return err;
-	memcpy(tree, c.tree, GITOBJ_ID_LEN);
 	for (const char *p = rel; a->depth < PATH_DEPTH; a->depth++) {
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
@@ -373,8 +416,11 @@ static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
 	struct at_path a;
 	autofree char *at = NULL;
 	const char *p = rel;
+	int err = entry_at(l->s, now, rel, &a);
 
-	if (entry_at(l->s, now, rel, &a) < 0)
+	if (err == -ENOTDIR)
+		return false;	/* a ref naming a blob: nothing is checked out */
+	if (err < 0)
 		return true;
 	if (!a.found)
 		return false;
@@ -386,6 +432,38 @@ static bool carries_at(struct look *l, const uint8_t now[GITOBJ_ID_LEN],
 		     xasprintf("%.*s", (int)(p - rel - 1), rel) :
 		     xstrdup(rel);
 	return carries(l, at, a.mode, a.id);
+}
+
+/*
+ * A stash (refs/stash, a rebase's or merge's autostash): `git stash pop`
+ * also restores its untracked files (its third parent's tree) and, with
+ * --index, its index (the second's). Does @id or one of those carry at
+ * @rel what host git would write?
+ */
+static bool stash_carries_at(struct look *l, const uint8_t id[GITOBJ_ID_LEN],
+			     const char *rel)
+{
+	autofree uint8_t *buf = NULL;
+	struct gitobj_commit c;
+	size_t len = 0;
+
+	if (carries_at(l, id, rel))
+		return true;
+	if (read_typed(l->s, id, GITOBJ_COMMIT, &buf, &len) < 0 ||
+	    gitobj_parse_commit(buf, len, &c) < 0)
+		return true;
+	for (size_t k = 1; k < c.n_parents && k < 3; k++)
+		if (carries_at(l, c.parent[k], rel))
+			return true;
+	return false;
+}
+
+static bool is_stash(const char *ref)
+{
+	size_t n = strlen(ref);
+
+	return !strncmp(ref, "refs/stash", 10) ||
+	       (n >= 9 && !strcasecmp(ref + n - 9, "autostash"));
 }
 
 /* One git dir's check at exit */
@@ -400,26 +478,55 @@ struct check {
 	bool is_open;
 };
 
+/* The object store, the work tree and the protected paths, once */
+static void check_open(struct check *ck)
+{
+	if (ck->is_open)
+		return;
+	ck->is_open = true;
+	ck->l.s = review_store_open_dir(openat(ck->cfd, "objects",
+					       O_RDONLY | O_DIRECTORY |
+						       O_CLOEXEC));
+	ck->l.top_fd = open(ck->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ck->n_prot = gitstage_protected(ck->run->cfg, ck->top, ck->prot,
+					ARRAY_SIZE(ck->prot));
+}
+
 /* Say each protected path commit @id, which @ref (in @gitdir) names
  * now, carries; @how: the host git command that would write it */
 static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
 			 const char *ref, const char *how)
 {
-	if (!ck->is_open) {
-		ck->is_open = true;
-		ck->l.s = review_store_open_dir(openat(ck->cfd, "objects",
-						       O_RDONLY | O_DIRECTORY |
-							       O_CLOEXEC));
-		ck->l.top_fd = open(ck->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		ck->n_prot = gitstage_protected(ck->run->cfg, ck->top, ck->prot,
-						ARRAY_SIZE(ck->prot));
+	uint8_t tree[GITOBJ_ID_LEN];
+	int err;
+
+	check_open(ck);
+	/*
+	 * A commit that cannot be read here (its objects elsewhere, through
+	 * objects/info/alternates, or broken) carries anything as far as
+	 * this check knows: said once, not once per protected path
+	 */
+	err = root_tree(ck->l.s, id, tree);
+	if (err < 0 && err != -ENOTDIR) {
+		autofree char *where = xasprintf("%s/%s", ck->gitdir, ref);
+		autofree char *v = gitguard_shown(where);
+
+		warn("git: \"%s\" now names a commit made during the run that "
+		     "cannot be read here (%s): host git %s may write any "
+		     "file into the working tree; look at it first (git show "
+		     "%s)",
+		     v, strerror(-err), how, ref);
+		gitguard_audit(ck->run, "git.protected_commit", where,
+			       "unreadable commit");
+		return;
 	}
 	for (size_t p = 0; p < ck->n_prot; p++) {
 		autofree char *where = NULL;
 		autofree char *v = NULL;
 		autofree char *r = NULL;
 
-		if (!carries_at(&ck->l, id, ck->prot[p]))
+		if (!(is_stash(ref) ? stash_carries_at(&ck->l, id, ck->prot[p]) :
+				      carries_at(&ck->l, id, ck->prot[p])))
 			continue;
 		where = xasprintf("%s/%s", ck->gitdir, ref);
 		v = gitguard_shown(where);
@@ -433,18 +540,40 @@ static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
 	}
 }
 
-static void check_branch(struct check *ck, const char *ref,
-			 const uint8_t id[GITOBJ_ID_LEN])
+/* The name a person gives host git for @ref: v1, origin/main, main */
+static const char *short_name(const char *ref)
 {
-	autofree char *shown = gitguard_shown(ref + strlen(BRANCHES));
+	static const char *const prefixes[] = { "refs/heads/", "refs/tags/",
+						"refs/remotes/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(ref, prefixes[i], strlen(prefixes[i])))
+			return ref + strlen(prefixes[i]);
+	return ref;
+}
+
+/*
+ * Refs looked at below refs/: all but the stash (watched like HEAD) and
+ * replace refs (made during the run, they are removed afterwards)
+ */
+static bool is_looked_at(const char *ref)
+{
+	return strcmp(ref, "refs/stash") != 0 &&
+	       strncmp(ref, "refs/replace/", strlen("refs/replace/")) != 0;
+}
+
+static void check_ref(struct check *ck, const char *ref,
+		      const uint8_t id[GITOBJ_ID_LEN])
+{
+	autofree char *shown = gitguard_shown(short_name(ref));
 	autofree char *how = xasprintf("checkout %s", shown);
 
 	check_commit(ck, id, ref, how);
 }
 
 /*
- * Loose branches below refs/heads/ (@fd, taken over) at @ref written
- * during the run (the kernel sets ctime) and not naming @head
+ * Loose refs below refs/ (@fd, taken over) at @ref written during the
+ * run (the kernel sets ctime) and not naming @head
  */
 static void check_loose(struct check *ck, struct refs *w, int fd,
 			const char *ref, time_t started,
@@ -477,26 +606,28 @@ static void check_loose(struct check *ck, struct refs *w, int fd,
 			continue;
 		}
 		if (!S_ISREG(st.st_mode) || st.st_ctim.tv_sec + 1 < started ||
-		    strlen(sub) > GITOBJ_REF_MAX || resolve(w, sub, id) < 0 ||
+		    !is_looked_at(sub) || strlen(sub) > GITOBJ_REF_MAX ||
+		    resolve(w, sub, id) < 0 ||
 		    (head && !memcmp(id, head, GITOBJ_ID_LEN)))
 			continue;
-		check_branch(ck, sub, id);
+		check_ref(ck, sub, id);
 	}
 	closedir(d);
 }
 
 /*
- * The branches a person checks out by name: `git checkout main` writes
- * the tree the jail moved main to. Each branch written during the run
- * (loose: by ctime; packed: a value not in packed-refs at start) and
- * not naming HEAD's commit (said above) is looked at.
+ * The refs a person checks out by name: `git checkout main` writes the
+ * tree the jail moved main to, `git checkout v1` a tag's, `git switch -c
+ * x origin/main` a remote-tracking ref's. Each ref below refs/ written
+ * during the run (loose: by ctime; packed: a value not in packed-refs at
+ * start) and not naming HEAD's commit (said above) is looked at.
  */
-static void check_branches(struct check *ck, const struct githead *h,
-			   time_t started, const uint8_t *head)
+static void check_refs(struct check *ck, const struct githead *h,
+		       time_t started, const uint8_t *head)
 {
 	struct refs w = { .gfd = ck->cfd, .cfd = ck->cfd, .err = 1,
 			  .max = PACKED_BYTES };
-	int fd = openat2_fd(ck->cfd, "refs/heads",
+	int fd = openat2_fd(ck->cfd, "refs",
 			    O_RDONLY | O_DIRECTORY | O_NONBLOCK,
 			    GITGUARD_RESOLVE);
 	char ref[GITOBJ_REF_MAX + 1];
@@ -506,14 +637,18 @@ static void check_branches(struct check *ck, const struct githead *h,
 	struct stat st;
 
 	if (fd >= 0)
-		check_loose(ck, &w, fd, "refs/heads", started, head, 0, &n);
+		check_loose(ck, &w, fd, "refs", started, head, 0, &n);
+	/* packed-refs not rewritten during the run: nothing packed moved */
+	if (fstatat(ck->cfd, "packed-refs", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ctim.tv_sec + 1 < started)
+		return;
 	(void)packed_value(&w, "HEAD", id);	/* reads packed-refs once */
 	if (w.err < 0)
 		goto out;
 	c = (struct cursor){ w.packed, w.len };
 	while (n++ < LOOK_MAX &&
 	       gitobj_packed_next(&c, ref, sizeof(ref), id) == 1) {
-		if (strncmp(ref, BRANCHES, strlen(BRANCHES)) ||
+		if (strncmp(ref, "refs/", 5) || !is_looked_at(ref) ||
 		    (head && !memcmp(id, head, GITOBJ_ID_LEN)) ||
 		    fstatat(ck->cfd, ref, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* a loose one wins, looked at above */
@@ -521,20 +656,84 @@ static void check_branches(struct check *ck, const struct githead *h,
 		    gitobj_packed_find(h->packed, h->packed_len, ref, was) == 1 &&
 		    !memcmp(was, id, GITOBJ_ID_LEN))
 			continue;
-		check_branch(ck, ref, id);
+		check_ref(ck, ref, id);
 	}
 out:
 	free(w.packed);
 }
 
-/* Git dir @i of @g: say each protected path a moved ref now carries */
-static void check_dir(const struct jail_run *run, const struct gitguard *g,
-		      size_t i)
+/*
+ * State files naming commits that a host command checks out or applies,
+ * written during the run: `git merge --abort` (or the commit that ends
+ * the merge) applies MERGE_AUTOSTASH like `git stash pop`, `git bisect
+ * reset` checks out BISECT_START, `git merge FETCH_HEAD` merges its
+ * lines
+ */
+static void check_state_ids(struct check *ck, int gfd, time_t started)
+{
+	static const char *const names[][2] = {
+		{ "MERGE_AUTOSTASH", "merge --abort" },
+		{ "BISECT_START", "bisect reset" },
+		{ "FETCH_HEAD", "merge FETCH_HEAD" },
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		autofree uint8_t *buf = NULL;
+		uint8_t id[GITOBJ_ID_LEN];
+		struct cursor c;
+		struct stat st;
+		size_t len = 0, n = 0;
+
+		if (fstatat(gfd, names[k][0], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    st.st_ctim.tv_sec + 1 < started)
+			continue;
+		buf = gitguard_read_hostile(gfd, names[k][0], STATE_TEXT_BYTES,
+					    &len);
+		c = (struct cursor){ buf, buf ? len : 0 };
+		while (n++ < LOOK_MAX && gitstate_next_line_id(&c, id) == 1)
+			check_commit(ck, id, names[k][0], names[k][1]);
+	}
+}
+
+/*
+ * The entries of the stash's reflog added during the run (beyond the
+ * @before bytes it had when the jail ended, before the copy-back of
+ * logs/): `git stash pop stash@{N}` applies an older one as well. The
+ * newest is refs/stash itself, looked at above.
+ */
+static void check_stash_log(struct check *ck, off_t before,
+			    const uint8_t *top)
+{
+	size_t len = 0, lines = 0, k = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(ck->cfd,
+						      "logs/refs/stash",
+						      PACKED_BYTES, &len);
+	uint8_t id[GITOBJ_ID_LEN];
+	struct cursor c;
+
+	if (!buf || before < 0 || (size_t)before >= len)
+		return;
+	/* Not at a line's start: the host's own file changed; all of it */
+	if (before && buf[before - 1] != '\n')
+		before = 0;
+	for (size_t i = (size_t)before; i < len; i++)
+		lines += buf[i] == '\n';
+	c = (struct cursor){ buf + before, len - (size_t)before };
+	while (k < LOOK_MAX && reflog_next_new(&c, id) == 1) {
+		autofree char *ref = xasprintf("refs/stash@{%zu}", lines - 1 - k);
+
+		k++;
+		if (!top || memcmp(id, top, GITOBJ_ID_LEN))
+			check_commit(ck, id, ref, "stash pop");
+	}
+}
+
+/* A check of git dir @i of @g: NULL where it has no common dir */
+static struct check *check_new(const struct jail_run *run,
+			       const struct gitguard *g, size_t i)
 {
 	const struct githead *h = &g->heads[i];
-	bool has[GITHEAD_REFS];
-	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
-	autofree struct check *ck = xcalloc(1, sizeof(*ck));
+	struct check *ck = xcalloc(1, sizeof(*ck));
 
 	ck->run = run;
 	ck->gitdir = g->dir[i];
@@ -542,27 +741,241 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	ck->cfd = common_fd(g->dir[i], g->dir_fd[i]);
 	ck->l = (struct look){ .before = h->has[0] ? h->id[0] : NULL,
 			       .top_fd = -1 };
-	if (ck->cfd < 0)
-		return;
-	resolve_all(g->dir_fd[i], ck->cfd, false, has, now);
-	for (size_t k = 0; k < GITHEAD_REFS; k++)
-		if (has[k] && (!h->has[k] ||
-			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
-			check_commit(ck, now[k], watched[k], writers[k]);
-	/* The branches are the common dir's: looked at from its own */
-	if (is_common(g->dir_fd[i]))
-		check_branches(ck, h, g->started, has[0] ? now[0] : NULL);
+	if (ck->cfd < 0) {
+		free(ck);
+		return NULL;
+	}
+	return ck;
+}
+
+static void check_free(struct check *ck)
+{
 	while (ck->n_prot--)
 		free(ck->prot[ck->n_prot]);
 	review_store_free(ck->l.s);
 	if (ck->l.top_fd >= 0)
 		close(ck->l.top_fd);
 	close(ck->cfd);
+	free(ck);
 }
 
-void githead_check(const struct jail_run *run, const struct gitguard *g)
+/* Git dir @i of @g: say each protected path a moved ref now carries;
+ * @stash_len: the size of its stash's reflog before the copy-back */
+static void check_dir(const struct jail_run *run, const struct gitguard *g,
+		      size_t i, off_t stash_len)
+{
+	const struct githead *h = &g->heads[i];
+	bool has[GITHEAD_REFS];
+	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
+	struct check *ck = check_new(run, g, i);
+
+	if (!ck)
+		return;
+	resolve_all(g->dir_fd[i], ck->cfd, false, has, now);
+	for (size_t k = 0; k < GITHEAD_REFS; k++)
+		if (has[k] && (!h->has[k] ||
+			       memcmp(now[k], h->id[k], GITOBJ_ID_LEN)))
+			check_commit(ck, now[k], watched[k], writers[k]);
+	check_state_ids(ck, g->dir_fd[i], g->started);
+	/* The refs are the common dir's: looked at from its own */
+	if (is_common(g->dir_fd[i])) {
+		check_refs(ck, h, g->started, has[0] ? now[0] : NULL);
+		check_stash_log(ck, stash_len, has[1] ? now[1] : NULL);
+	}
+	check_free(ck);
+}
+
+/* ---- state dirs from the jail: what --continue and --abort apply ------ */
+
+#define STATE_ID_BYTES 4096	/* orig-head, onto, head, autostash */
+#define TODO_BYTES (16 << 20)	/* a todo list */
+#define PATCH_BYTES (64 << 20)	/* one patch of git am */
+#define STATE_LABELS 256	/* labels a todo list sets */
+#define STATE_PATCHES 4096	/* patches looked at */
+
+/* The protected path commit @id (a stash: @is_stash) carries, or NULL
+ * (caller frees) */
+static char *carried_by(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
+			bool is_stash_commit)
+{
+	check_open(ck);
+	for (size_t p = 0; p < ck->n_prot; p++)
+		if (is_stash_commit ? stash_carries_at(&ck->l, id, ck->prot[p]) :
+				      carries_at(&ck->l, id, ck->prot[p]))
+			return xstrdup(ck->prot[p]);
+	return NULL;
+}
+
+static char *carried(struct check *ck, const uint8_t id[GITOBJ_ID_LEN])
+{
+	return carried_by(ck, id, false);
+}
+
+/* A file naming one commit (orig-head ...): absent, or what it carries */
+static char *id_file_carries(struct check *ck, int dir, const char *name)
+{
+	size_t len = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(dir, name,
+						      STATE_ID_BYTES, &len);
+	uint8_t id[GITOBJ_ID_LEN];
+
+	if (!buf)
+		return errno == ENOENT ? NULL : xstrdup(name);
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len != 2 * (size_t)GITOBJ_ID_LEN ||
+	    gitobj_hex_id((const char *)buf, len, id) < 0)
+		return xstrdup(name);	/* git would resolve it otherwise */
+	return carried_by(ck, id, is_stash(name));
+}
+
+/* Is label @name set by the lines read so far? */
+static bool is_set(char (*set)[GITSTATE_LABEL_MAX], size_t n,
+		   const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(set[i], name))
+			return true;
+	return false;
+}
+
+/* One item of a todo line: what it carries, or NULL */
+static char *item_carries(struct check *ck, struct refs *w,
+			  const struct gitstate_todo_line *l, size_t k,
+			  char (*set)[GITSTATE_LABEL_MAX], size_t *n_set)
+{
+	autofree char *ref = NULL;
+	uint8_t id[GITOBJ_ID_LEN];
+
+	switch (l->item[k].kind) {
+	case GITSTATE_COMMIT:
+		return carried(ck, l->item[k].id);
+	case GITSTATE_LABEL_DEF:
+		if (*n_set >= STATE_LABELS)
+			return xstrdup("(too many labels)");
+		memcpy(set[(*n_set)++], l->item[k].label, GITSTATE_LABEL_MAX);
+		return NULL;
+	default:
+		/* Set by the list: a commit it picked, looked at there */
+		if (is_set(set, *n_set, l->item[k].label))
+			return NULL;
+		ref = xasprintf("refs/rewritten/%s", l->item[k].label);
+		/* Else git takes it for a label ref, then any name */
+		if (!gitobj_ref_name_ok(ref) || resolve(w, ref, id) < 0)
+			return xstrdup(l->item[k].label);
+		return carried(ck, id);
+	}
+}
+
+/* A todo list: what a commit it applies or resets to carries, or NULL */
+static char *todo_carries(struct check *ck, const struct gitguard *g,
+			  size_t i, int dir, const char *name)
+{
+	struct refs w = { .gfd = g->dir_fd[i], .cfd = ck->cfd, .err = 1,
+			  .max = PACKED_BYTES };
+	size_t len = 0, n_set = 0;
+	autofree uint8_t *buf = gitguard_read_hostile(dir, name, TODO_BYTES,
+						      &len);
+	autofree char (*set)[GITSTATE_LABEL_MAX] =
+		xcalloc(STATE_LABELS, GITSTATE_LABEL_MAX);
+	autofree struct gitstate_todo_line *l = xmalloc(sizeof(*l));
+	struct cursor c = { buf, len };
+	char *bad = NULL;
+	int r = 0;
+
+	if (!buf)
+		return errno == ENOENT ? NULL : xstrdup(name);
+	while (!bad && (r = gitstate_todo_line(&c, l)) == 1)
+		for (size_t k = 0; !bad && k < l->n; k++)
+			bad = item_carries(ck, &w, l, k, set, &n_set);
+	free(w.packed);
+	return bad ? bad : r < 0 ? xstrdup(name) : NULL;
+}
+
+/* The patches of git am (0001 ...): one that names a protected path's
+ * first component, or NULL */
+static char *patches_carry(struct check *ck, int dir)
+{
+	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
+	struct dirent *e;
+	char *bad = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return xstrdup("rebase-apply");
+	}
+	check_open(ck);
+	while (!bad && (e = readdir(d))) {
+		autofree uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if (strspn(e->d_name, "0123456789") != strlen(e->d_name) ||
+		    !e->d_name[0])
+			continue;
+		if (++n > STATE_PATCHES ||
+		    !(buf = gitguard_read_hostile(dirfd(d), e->d_name,
+						  PATCH_BYTES, &len))) {
+			bad = xstrdup(e->d_name);
+			break;
+		}
+		for (size_t p = 0; !bad && p < ck->n_prot; p++) {
+			autofree char *first = xasprintf(
+				"%.*s", (int)strcspn(ck->prot[p], "/"),
+				ck->prot[p]);
+
+			if (gitstate_patch_names(buf, len, first))
+				bad = xstrdup(ck->prot[p]);
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+char *githead_state_carries(const struct jail_run *run,
+			    const struct gitguard *g, size_t i, int priv,
+			    const char *name)
+{
+	static const char *const id_files[] = { "orig-head", "onto", "head",
+						"autostash" };
+	static const char *const todos[] = { "git-rebase-todo", "todo" };
+	struct check *ck;
+	autoclose int dir = -1;
+	char *bad = NULL;
+
+	if (!g->heads || !g->top[i] || !(ck = check_new(run, g, i)))
+		return NULL;	/* no work tree: nothing is written */
+	dir = openat2_fd(priv, name, O_PATH | O_DIRECTORY, GITGUARD_RESOLVE);
+	if (dir < 0) {
+		check_free(ck);
+		return dir == -ENOENT ? NULL : xstrdup(name);
+	}
+	for (size_t k = 0; !bad && k < ARRAY_SIZE(id_files); k++)
+		bad = id_file_carries(ck, dir, id_files[k]);
+	for (size_t k = 0; !bad && k < ARRAY_SIZE(todos); k++)
+		bad = todo_carries(ck, g, i, dir, todos[k]);
+	if (!bad && !strcmp(name, "rebase-apply"))
+		bad = patches_carry(ck, dir);
+	check_free(ck);
+	return bad;
+}
+
+void githead_check(const struct jail_run *run, const struct gitguard *g,
+		   const off_t *stash_len)
 {
 	for (size_t i = 0; g->heads && i < g->n_dirs; i++)
 		if (g->dir_fd[i] >= 0 && g->top[i])
-			check_dir(run, g, i);
+			check_dir(run, g, i, stash_len[i]);
+}
+
+off_t githead_stash_log_len(int gfd)
+{
+	struct stat st;
+
+	return fstatat(gfd, "logs/refs/stash", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			       S_ISREG(st.st_mode) ?
+		       st.st_size :
+		       0;
 }

@@ -382,24 +382,29 @@ static int root_of(const struct gitnew *r, const char *path, size_t *n)
 }
 
 /*
- * A .envrc below a walked tree's top: direnv loads the one of each
- * directory it enters, at once under a whitelisted prefix. Made or
- * rewritten during the run (its ctime): moved aside
+ * A file of a walked tree that a host tool obeys as it finds it: a
+ * .envrc below the top (direnv loads the one of each directory it
+ * enters, at once under a whitelisted prefix), a VS Code workspace file
+ * (its tasks run when it is opened). Made or rewritten during the run
+ * (its ctime): moved aside to NAME.jail-quarantine. @why: the tool
  */
-static void judge_envrc(struct gitnew *r, const char *path)
+static void judge_tool_file(struct gitnew *r, const char *path,
+			    const char *why)
 {
 	struct stat st;
 	size_t n = 0;
 	int root_fd = root_of(r, path, &n);
 	const char *rel = path + n + 1;
 	const char *slash = strrchr(rel, '/');
+	const char *name = slash ? slash + 1 : rel;
 	autofree char *parent = NULL;
+	autofree char *base = NULL;
 	autofree char *to = NULL;
 	autofree char *v = NULL;
 	autoclose int pfd = -1;
 	int err;
 
-	if (root_fd < 0 || !slash || !r->g ||
+	if (root_fd < 0 || !r->g ||
 	    fstatat(root_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    st.st_ctim.tv_sec + 1 < r->g->started)
 		return;
@@ -408,23 +413,22 @@ static void judge_envrc(struct gitnew *r, const char *path)
 		if (r->run->cfg->mounts[i].kind == MOUNT_PROTECT &&
 		    !strcmp(r->run->cfg->mounts[i].path, path))
 			return;
-	parent = xasprintf("%.*s", (int)(slash - rel), rel);
+	parent = slash ? xasprintf("%.*s", (int)(slash - rel), rel) :
+			 xstrdup(".");
+	base = xasprintf("%s.jail-quarantine", name);
 	pfd = openat2_fd(root_fd, parent, O_PATH | O_DIRECTORY, HOSTILE);
-	err = pfd < 0 ? pfd :
-			gitguard_rename_aside(pfd, slash + 1,
-					      ".envrc.jail-quarantine", &to);
+	err = pfd < 0 ? pfd : gitguard_rename_aside(pfd, name, base, &to);
 	v = gitguard_shown(path);
 	if (err < 0)
-		warn("\"%s\" was made or changed during the run (direnv loads "
-		     "it on cd) and could not be moved aside (%s): look "
-		     "before you cd there",
-		     v, strerror(-err));
+		warn("\"%s\" was made or changed during the run (%s) and "
+		     "could not be moved aside (%s): look before a tool "
+		     "opens it",
+		     v, why, strerror(-err));
 	else
-		warn("\"%s\" was made or changed during the run (direnv loads "
-		     "it on cd): moved aside to \"%s\"; look before you rename "
-		     "it back",
-		     v, to);
-	gitguard_audit(r->run, "fs.quarantined", path, "direnv loads it on cd");
+		warn("\"%s\" was made or changed during the run (%s): moved "
+		     "aside to \"%s\"; look before you rename it back",
+		     v, why, to);
+	gitguard_audit(r->run, "fs.quarantined", path, why);
 }
 
 void gitnew_judge(struct gitnew *r, const char *path)
@@ -434,11 +438,16 @@ void gitnew_judge(struct gitnew *r, const char *path)
 	const char *rel = path + n + 1;
 	autoclose int gfd = -1;
 	autofree char *to = NULL;
+	const char *why;
 	bool is_new = true;
 	int err;
 
 	if (strlen(path) > 7 && !strcmp(path + strlen(path) - 7, "/.envrc")) {
-		judge_envrc(r, path);
+		judge_tool_file(r, path, "direnv loads it on cd");
+		return;
+	}
+	if ((why = gitguard_editor_file_why(strrchr(path, '/') + 1))) {
+		judge_tool_file(r, path, why);
 		return;
 	}
 	if (root_fd < 0 || seen_before(r, path))

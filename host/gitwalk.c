@@ -5,7 +5,8 @@
  *
  * At start, a bounded walk finds the nested repositories whose git dirs
  * are guarded; at exit, a walk of the whole tree finds the repositories
- * made or changed during the run. Each directory is read with
+ * made or changed during the run. Both hand the files an editor obeys
+ * (a VS Code workspace, Vim's .exrc) they meet to the same callback. Each directory is read with
  * getdents64() into one buffer per level, every name looked up beside
  * its directory's descriptor.
  */
@@ -69,9 +70,11 @@ static void walk_entry(struct walk *w, int fd, int depth, const char *name,
 		       unsigned char type)
 {
 	size_t len = strlen(w->path), nl = strlen(name);
-	/* At exit, below the top: a .envrc direnv would load */
+	/* At exit, below the top: a .envrc direnv would load; anywhere: a
+	 * file an editor obeys (a VS Code workspace, Vim's .exrc) */
 	bool is_dotgit = !strcmp(name, ".git") ||
-			 (w->is_whole && depth > 0 && !strcmp(name, ".envrc"));
+			 (w->is_whole && depth > 0 && !strcmp(name, ".envrc")) ||
+			 (type != DT_DIR && gitguard_editor_file_why(name));
 	struct stat st;
 	int sub;
 

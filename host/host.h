@@ -547,10 +547,43 @@ void githead_note(struct gitguard *g);
  * refs/stash moved to during the run carries (git.protected_commit)
  * @run:	the run
  * @g:		the git dirs, noted by githead_note()
+ * @stash_len:	per git dir, githead_stash_log_len() before the copy-back:
+ *		the stash entries beyond it are looked at too
  *
  * Context: supervisor, gitguard_finish(), after the copy-back
  */
-void githead_check(const struct jail_run *run, const struct gitguard *g);
+void githead_check(const struct jail_run *run, const struct gitguard *g,
+		   const off_t *stash_len);
+
+/* The size of git dir @gfd's logs/refs/stash (0: none) */
+off_t githead_stash_log_len(int gfd);
+
+/**
+ * githead_state_carries() - Does a rebase, am or sequencer state dir from
+ * the jail name a commit (or hold a patch) that would write a protected
+ * path into the working tree?
+ * @run:	the run
+ * @g:		the git dirs, noted by githead_note()
+ * @i:		which one
+ * @priv:	its private copy, where the state dir lies
+ * @name:	the state dir (rebase-merge, rebase-apply, sequencer)
+ *
+ * `git rebase --continue` and `git cherry-pick --continue` on the host
+ * apply what the todo list picks, merges and resets to, `git am
+ * --continue` the patches, `--abort` checks out orig-head or head, and
+ * the end of a rebase applies its autostash. Each commit named is looked
+ * up like a moved ref (a full id only; a label the list does not set must
+ * be a ref of refs/rewritten/). Unreadable, or beyond the bounds: it does.
+ *
+ * Context: supervisor, gitguard_finish(), before the state dir is copied
+ * back
+ *
+ * Return: the protected path (relative to the work tree; caller frees),
+ * or NULL
+ */
+char *githead_state_carries(const struct jail_run *run,
+			    const struct gitguard *g, size_t i, int priv,
+			    const char *name);
 
 /* gitwalk.c: the bounds of the walks for .git entries */
 #define GITGUARD_WALK_DEPTH 3	/* at start: directory levels */
@@ -587,6 +620,12 @@ extern const char *const gitguard_agent_dirs[];
 extern const char *const gitguard_agent_dirs_why[];
 extern const size_t gitguard_n_agent_dirs;
 
+/*
+ * toolfiles.c: files an editor obeys where it opens them, by name (a VS
+ * Code workspace NAME.code-workspace, Vim's .exrc ...): why, or NULL
+ */
+const char *gitguard_editor_file_why(const char *name);
+
 /**
  * gitguard_collect() - Find the git dirs of the project and what their
  * configuration points at
@@ -600,7 +639,8 @@ extern const size_t gitguard_n_agent_dirs;
  * Context: supervisor, config_validate(), before anything is created
  *
  * Return: the list (kept for the run; under --review only its protected
- * paths are used: the overlay needs no private git dirs)
+ * paths and its --rw trees' exit walk are used: the overlay needs no
+ * private git dirs)
  */
 struct gitguard *gitguard_collect(const struct jail_config *cfg);
 
@@ -712,6 +752,9 @@ bool gitguard_binds_whole(const struct jail_config *cfg, const char *path);
  * @run:	the run (its configuration and host resources)
  * @tmp_fd:	the private tmpfs of each git dir from gitguard_build()
  * @n_fd:	their number (fewer than the git dirs: none is copied back)
+ *
+ * Under --review (cfg->git NULL) only the --rw trees and --home are
+ * walked: the project's changes wait in the overlay.
  *
  * Context: supervisor, after the jail is gone
  */

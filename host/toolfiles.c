@@ -17,6 +17,17 @@
  * protected where present and noted where absent: the exit check moves
  * one made during the run aside.
  *
+ * A VS Code workspace file (NAME.code-workspace, at the top or below it)
+ * names commands the editor runs once the person opens it: tasks with
+ * runOptions.runOn "folderOpen", settings naming programs (terminal
+ * profiles, linters' paths), launch configurations, recommended
+ * extensions. It has no fixed name, so no placeholder can hold an absent
+ * one: the walk of the tree the start does already protects each one it
+ * meets, and the exit walk moves one made or changed during the run
+ * aside (gitnew.c). So are the files Vim and Neovim source from the
+ * directory they start in when 'exrc' is set (.exrc, .vimrc, .nvimrc,
+ * .nvim.lua), in any directory of the tree.
+ *
  * A tool that trusts a file by its path (mise, once `mise trust` was
  * run, then follows its [hooks] and env._.source on every cd) obeys a
  * changed file without asking, while a new file is untrusted and asks
@@ -66,6 +77,28 @@ _Static_assert(ARRAY_SIZE(gitguard_agent_dirs) ==
 	       "one reason per agent directory");
 _Static_assert(ARRAY_SIZE(gitguard_agent_dirs) <= 32, "one bit each");
 const size_t gitguard_n_agent_dirs = ARRAY_SIZE(gitguard_agent_dirs);
+
+static const char workspace_why[] =
+	"a VS Code workspace: its tasks, settings and launch configurations "
+	"run commands when it is opened";
+static const char exrc_why[] =
+	"Vim with 'exrc' set runs the commands of the one in the directory "
+	"it starts in";
+
+const char *gitguard_editor_file_why(const char *name)
+{
+	static const char suffix[] = ".code-workspace";
+	static const char *const exrc[] = { ".exrc", ".vimrc", ".nvimrc",
+					    ".nvim.lua", "_exrc", "_vimrc" };
+	size_t len = strlen(name), n = sizeof(suffix) - 1;
+
+	if (len > n && !strcmp(name + len - n, suffix))
+		return workspace_why;
+	for (size_t i = 0; i < ARRAY_SIZE(exrc); i++)
+		if (!strcmp(name, exrc[i]))
+			return exrc_why;
+	return NULL;
+}
 
 /* Does directory @dir hold a hook git would run (not a *.sample)? */
 static bool has_active_hook(const char *dir)

@@ -260,3 +260,224 @@ bool gitstate_todo_has_exec(const uint8_t *buf, size_t len)
 	}
 	return false;
 }
+
+/* One word of @line from *@at on (blanks skipped): its start and length */
+static size_t next_word(const uint8_t *line, size_t n, size_t *at,
+			const uint8_t **w)
+{
+	size_t i = *at, start;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+		i++;
+	start = i;
+	while (i < n && line[i] > ' ')
+		i++;
+	*at = i;
+	*w = line + start;
+	return i - start;
+}
+
+static bool word_is(const uint8_t *w, size_t len, const char *a,
+		    const char *b)
+{
+	return (len == strlen(a) && !memcmp(w, a, len)) ||
+	       (b && len == strlen(b) && !memcmp(w, b, len));
+}
+
+static int hex_val(uint8_t ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* A full object id: 40 hex digits. Return: 0 or -EBADMSG */
+static int full_id(const uint8_t *w, size_t len, uint8_t id[GITSTATE_ID_LEN])
+{
+	if (len != 2 * (size_t)GITSTATE_ID_LEN)
+		return -EBADMSG;
+	for (size_t i = 0; i < GITSTATE_ID_LEN; i++) {
+		int hi = hex_val(w[2 * i]), lo = hex_val(w[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EBADMSG;
+		id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int add_item(struct gitstate_todo_line *l, enum gitstate_item_kind k,
+		    const uint8_t *w, size_t len)
+{
+	if (l->n >= GITSTATE_LINE_ITEMS)
+		return -E2BIG;
+	l->item[l->n].kind = k;
+	if (k == GITSTATE_COMMIT) {
+		if (full_id(w, len, l->item[l->n].id) < 0)
+			return -EBADMSG;
+	} else {
+		if (len == 0 || len >= GITSTATE_LABEL_MAX)
+			return len ? -E2BIG : -EBADMSG;
+		memcpy(l->item[l->n].label, w, len);
+		l->item[l->n].label[len] = '\0';
+	}
+	l->n++;
+	return 0;
+}
+
+/* A commit or a label: a full id is a commit, anything else a label */
+static int add_ref(struct gitstate_todo_line *l, const uint8_t *w, size_t len)
+{
+	uint8_t id[GITSTATE_ID_LEN];
+
+	return add_item(l, full_id(w, len, id) == 0 ? GITSTATE_COMMIT :
+						     GITSTATE_LABEL_USE,
+			w, len);
+}
+
+/* merge [-C ID | -c ID] PARENT... [# subject] */
+static int merge_line(struct gitstate_todo_line *l, const uint8_t *line,
+		      size_t n, size_t at)
+{
+	const uint8_t *w;
+	size_t len;
+	int err = 0;
+
+	while (err == 0 && (len = next_word(line, n, &at, &w)) && w[0] != '#') {
+		if (word_is(w, len, "-C", "-c")) {
+			len = next_word(line, n, &at, &w);
+			err = add_item(l, GITSTATE_COMMIT, w, len);
+		} else {
+			err = add_ref(l, w, len);
+		}
+	}
+	return err;
+}
+
+/* One command line, its first word @cmd already read up to @at */
+static int todo_command(struct gitstate_todo_line *l, const uint8_t *line,
+			size_t n, size_t at, const uint8_t *cmd, size_t cl)
+{
+	static const char *const picks[][2] = {
+		{ "pick", "p" },   { "reword", "r" }, { "edit", "e" },
+		{ "squash", "s" }, { "fixup", "f" },  { "revert", NULL },
+	};
+	static const char *const quiet[][2] = {
+		{ "drop", "d" }, { "break", "b" }, { "noop", NULL },
+		{ "update-ref", "u" },
+	};
+	const uint8_t *w;
+	size_t len;
+
+	for (size_t i = 0; i < ARRAY_SIZE(picks); i++) {
+		if (!word_is(cmd, cl, picks[i][0], picks[i][1]))
+			continue;
+		/* fixup -C / -c: options before the commit */
+		while ((len = next_word(line, n, &at, &w)) && w[0] == '-')
+			;
+		return add_item(l, GITSTATE_COMMIT, w, len);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(quiet); i++)
+		if (word_is(cmd, cl, quiet[i][0], quiet[i][1]))
+			return 0;
+	if (word_is(cmd, cl, "label", "l")) {
+		len = next_word(line, n, &at, &w);
+		return add_item(l, GITSTATE_LABEL_DEF, w, len);
+	}
+	if (word_is(cmd, cl, "reset", "t")) {
+		len = next_word(line, n, &at, &w);
+		/* "[new root]": an empty tree, nothing to check */
+		return len && w[0] == '[' ? 0 : add_ref(l, w, len);
+	}
+	if (word_is(cmd, cl, "merge", "m"))
+		return merge_line(l, line, n, at);
+	return -EBADMSG;	/* exec, or a command git does not know */
+}
+
+int gitstate_todo_line(struct cursor *c, struct gitstate_todo_line *l)
+{
+	const uint8_t *line = c->p, *nl, *cmd;
+	size_t n, at = 0, cl;
+	int err;
+
+	l->n = 0;
+	if (!c->left)
+		return 0;
+	nl = memchr(c->p, '\n', c->left);
+	n = nl ? (size_t)(nl - c->p) : c->left;
+	c->p += n + (nl != NULL);
+	c->left -= n + (nl != NULL);
+	if (memchr(line, '\0', n))
+		return -EBADMSG;
+	cl = next_word(line, n, &at, &cmd);
+	if (!cl || cmd[0] == '#')
+		return 1;
+	err = todo_command(l, line, n, at, cmd, cl);
+	return err < 0 ? err : 1;
+}
+
+/* Does @line (@n bytes) name a path with component @name? */
+static bool line_names(const uint8_t *line, size_t n, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; nl && i + nl <= n; i++) {
+		bool starts = i == 0 || line[i - 1] == '/' ||
+			      line[i - 1] == ' ' || line[i - 1] == '"' ||
+			      line[i - 1] == '\t';
+		uint8_t after = i + nl < n ? line[i + nl] : '\0';
+
+		if (starts && !memcmp(line + i, name, nl) &&
+		    (after == '\0' || after == '/' || after == '"' ||
+		     after == ' ' || after == '\t' || after == '\r'))
+			return true;
+	}
+	return false;
+}
+
+bool gitstate_patch_names(const uint8_t *buf, size_t len, const char *name)
+{
+	static const char *const heads[] = { "diff --git ", "--- ", "+++ ",
+					     "rename from ", "rename to ",
+					     "copy from ", "copy to " };
+
+	if (memchr(buf, '\0', len))
+		return true;
+	while (len) {
+		const uint8_t *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+
+		for (size_t i = 0; i < ARRAY_SIZE(heads); i++) {
+			size_t hl = strlen(heads[i]);
+
+			if (n >= hl && !memcmp(buf, heads[i], hl) &&
+			    line_names(buf + hl, n - hl, name))
+				return true;
+		}
+		buf += n + (nl != NULL);
+		len -= n + (nl != NULL);
+	}
+	return false;
+}
+
+int gitstate_next_line_id(struct cursor *c, uint8_t id[GITSTATE_ID_LEN])
+{
+	while (c->left) {
+		const uint8_t *line = c->p, *nl = memchr(c->p, '\n', c->left);
+		size_t n = nl ? (size_t)(nl - c->p) : c->left;
+		size_t h = 2 * (size_t)GITSTATE_ID_LEN;
+
+		c->p += n + (nl != NULL);
+		c->left -= n + (nl != NULL);
+		if (n >= h &&
+		    (n == h || line[h] == '\t' || line[h] == ' ' ||
+		     line[h] == '\r') &&
+		    full_id(line, h, id) == 0)
+			return 1;
+	}
+	return 0;
+}

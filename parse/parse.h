@@ -824,6 +824,18 @@ int scope_format(const struct secret_scope *sc, char *out, size_t out_len);
  */
 int reflog_check(const uint8_t *buf, size_t len);
 
+/**
+ * reflog_next_new() - The NEW id of the next line of a reflog
+ * @c:		cursor over the reflog (the jail could write it); advanced
+ *		past the line
+ * @id:		set to NEW (20 bytes)
+ *
+ * Each line as reflog_check() takes it, with ids of 40 hex digits.
+ *
+ * Return: 1, 0 at the end, or -EINVAL
+ */
+int reflog_next_new(struct cursor *c, uint8_t id[20]);
+
 #include "parse/text.h"
 
 #endif /* PARSE_H */

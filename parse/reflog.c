@@ -98,3 +98,29 @@ int reflog_check(const uint8_t *buf, size_t len)
 	}
 	return (int)lines;
 }
+
+int reflog_next_new(struct cursor *c, uint8_t id[20])
+{
+	const uint8_t *nl;
+	size_t n;
+
+	if (!c->left)
+		return 0;
+	nl = memchr(c->p, '\n', c->left);
+	if (!nl)
+		return -EINVAL;
+	n = (size_t)(nl - c->p);
+	/* A SHA-1 line only: the objects are read as SHA-1 */
+	if (!is_line(c->p, n) || c->p[40] != ' ' || c->p[81] != ' ')
+		return -EINVAL;
+	for (size_t i = 0; i < 20; i++) {
+		const uint8_t *h = c->p + 41 + 2 * i;
+		int hi = h[0] <= '9' ? h[0] - '0' : h[0] - 'a' + 10;
+		int lo = h[1] <= '9' ? h[1] - '0' : h[1] - 'a' + 10;
+
+		id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	c->p += n + 1;
+	c->left -= n + 1;
+	return 1;
+}

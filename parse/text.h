@@ -287,6 +287,70 @@ int gitstate_check(enum gitstate_kind kind, const uint8_t *buf, size_t len);
  */
 bool gitstate_todo_has_exec(const uint8_t *buf, size_t len);
 
+#define GITSTATE_ID_LEN 20	/* a SHA-1 object id */
+#define GITSTATE_LINE_ITEMS 8	/* commits and labels named on one line */
+#define GITSTATE_LABEL_MAX 256	/* a label's bytes, NUL included */
+
+/* What one line of a todo list names */
+enum gitstate_item_kind {
+	GITSTATE_COMMIT,	/* a full object id: picked, merged, reset to */
+	GITSTATE_LABEL_USE,	/* a label reset to or merged */
+	GITSTATE_LABEL_DEF,	/* a label set ("label NAME") */
+};
+
+struct gitstate_todo_line {
+	size_t n;
+	struct {
+		enum gitstate_item_kind kind;
+		uint8_t id[GITSTATE_ID_LEN];		/* GITSTATE_COMMIT */
+		char label[GITSTATE_LABEL_MAX];		/* the others */
+	} item[GITSTATE_LINE_ITEMS];
+};
+
+/**
+ * gitstate_todo_line() - The commits and labels the next command of a
+ * rebase or sequencer todo list names (what `git rebase --continue` or
+ * `git cherry-pick --continue` on the host would apply or check out)
+ * @c:		cursor over the list (untrusted); advanced past the line
+ * @l:		set to the line's items
+ *
+ * A picked commit (pick, reword, edit, squash, fixup, revert) and the
+ * commit of a merge's -C/-c must be a full object id: git would resolve
+ * anything else (an abbreviated id, a branch) on the host. A command git
+ * does not know, an exec line, or more than GITSTATE_LINE_ITEMS items or
+ * a label longer than its bound on one line is refused.
+ *
+ * Return: 1 with @l set (n may be 0: a comment, a blank line, break ...),
+ * 0 at the end of the list, -EBADMSG or -E2BIG
+ */
+int gitstate_todo_line(struct cursor *c, struct gitstate_todo_line *l);
+
+/**
+ * gitstate_patch_names() - Does a patch (a `git am` or apply-based
+ * rebase's NNNN file) name a path whose component is @name in one of its
+ * header lines (diff --git, ---, +++, rename and copy lines)?
+ * @buf:	the patch (untrusted)
+ * @len:	its length
+ * @name:	one path component, such as ".envrc"
+ *
+ * Return: true if it does (or holds a NUL byte: not a patch git applies
+ * as text, looked at no further)
+ */
+bool gitstate_patch_names(const uint8_t *buf, size_t len, const char *name);
+
+/**
+ * gitstate_next_line_id() - The object id that begins the next line of a
+ * state file naming commits (FETCH_HEAD, BISECT_START, MERGE_AUTOSTASH)
+ * @c:		cursor over the file (untrusted); advanced past the line
+ * @id:		set to the id
+ *
+ * Lines that do not begin with a full id (40 hex digits, then the end, a
+ * blank or a tab) are skipped: a branch name, a message.
+ *
+ * Return: 1, or 0 at the end
+ */
+int gitstate_next_line_id(struct cursor *c, uint8_t id[GITSTATE_ID_LEN]);
+
 
 /* ---------------------------------------------------------------------
  * execargs.c: what an execve() caller claims to run (exec events)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz-gitconfig.c - git's config syntax (gitcfg_parse, gitcfg_is_inert)
- * and the checks of state files copied back from a private git dir
- * (gitconfig.c)
+ * and the checks of state files copied back from a private git dir: a
+ * todo list's commits and labels, a patch's paths (gitconfig.c)
  *
  * Input: a config file or a state file as the jail could write it. Every
  * value kept must be NUL-terminated within its buffer, the include count
@@ -34,6 +34,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	(void)gitstate_todo_has_exec(data, size);
+	{
+		struct cursor c = { data, size };
+		static struct gitstate_todo_line l;
+		size_t lines = 0;
+
+		while ((err = gitstate_todo_line(&c, &l)) == 1) {
+			if (l.n > GITSTATE_LINE_ITEMS || ++lines > size + 1)
+				__builtin_trap();
+			for (size_t i = 0; i < l.n; i++)
+				if (l.item[i].kind != GITSTATE_COMMIT &&
+				    !memchr(l.item[i].label, '\0',
+					    sizeof(l.item[i].label)))
+					__builtin_trap();
+		}
+		if (err != 0 && err != -EBADMSG && err != -E2BIG)
+			__builtin_trap();
+		(void)gitstate_patch_names(data, size, ".envrc");
+		c = (struct cursor){ data, size };
+		lines = 0;
+		while (gitstate_next_line_id(&c, l.item[0].id) == 1)
+			if (++lines > size)
+				__builtin_trap();
+	}
 	err = gitcfg_is_inert(data, size);
 	if (err != 1 && err != 0 && err != -EINVAL && err != -E2BIG)
 		__builtin_trap();

@@ -25,6 +25,104 @@ static bool has_exec(const char *s)
 
 #define H40 "0123456789abcdef0123456789abcdef01234567"
 
+/* The items of todo list @s, one letter each (c commit, u label use, d
+ * label def, | between lines) into @out; the last return code */
+static int todo(const char *s, char *out, size_t size)
+{
+	struct cursor c = { (const uint8_t *)s, strlen(s) };
+	struct gitstate_todo_line l;
+	size_t o = 0;
+	int rc;
+
+	while ((rc = gitstate_todo_line(&c, &l)) == 1) {
+		for (size_t i = 0; i < l.n && o + 2 < size; i++)
+			out[o++] = "cud"[l.item[i].kind];
+		if (o + 2 < size)
+			out[o++] = '|';
+	}
+	out[o] = '\0';
+	return rc;
+}
+
+static void test_todo(void)
+{
+	struct gitstate_todo_line l;
+	struct cursor c;
+	char out[64];
+
+	is_int(todo("pick " H40 " a\nfixup -C " H40 "\n# pick x\n\nbreak\n",
+		    out, sizeof(out)), 0, "todo: picks, a comment, a break");
+	is_str(out, "c|c||||", "todo: a commit per pick");
+	is_int(todo("label onto\nreset onto\nmerge -C " H40 " topic " H40
+		    " # m\nreset [new root]\n", out, sizeof(out)), 0,
+	       "todo: labels, a merge");
+	is_str(out, "d|u|cuc||", "todo: label set, used, merged");
+	is_int(todo("pick 65c7389 abbreviated\n", out, sizeof(out)), -EBADMSG,
+	       "todo: an abbreviated id refused");
+	is_int(todo("exec touch x\n", out, sizeof(out)), -EBADMSG,
+	       "todo: exec refused");
+	is_int(todo("frobnicate " H40 "\n", out, sizeof(out)), -EBADMSG,
+	       "todo: an unknown command refused");
+	is_int(todo("PICK " H40 "\n", out, sizeof(out)), -EBADMSG,
+	       "todo: commands are lowercase");
+	is_int(todo("merge -C " H40 " a b c d e f g h\n", out, sizeof(out)),
+	       -E2BIG, "todo: too many parents");
+	is_int(todo("pick\n", out, sizeof(out)), -EBADMSG,
+	       "todo: a pick without its commit");
+	c = (struct cursor){ (const uint8_t *)"pick " H40, 45 };
+	is_int(gitstate_todo_line(&c, &l), 1, "todo: no final newline");
+	is_int((int)l.n, 1, "todo: its commit");
+	is_int(l.item[0].id[0], 0x01, "todo: the id's first byte");
+	is_int(gitstate_todo_line(&c, &l), 0, "todo: then the end");
+	c = (struct cursor){ (const uint8_t *)"d x\0y\n", 6 };
+	is_int(gitstate_todo_line(&c, &l), -EBADMSG, "todo: a NUL refused");
+}
+
+static void test_line_ids(void)
+{
+	const char *f = H40 "\t\tbranch 'main' of x\nrefs/heads/main\n"
+			"0123\n" H40 "\tnot-for-merge\tbranch 'b'\n" H40;
+	struct cursor c = { (const uint8_t *)f, strlen(f) };
+	uint8_t id[GITSTATE_ID_LEN];
+
+	is_int(gitstate_next_line_id(&c, id), 1, "line ids: FETCH_HEAD's first");
+	is_int(id[1], 0x23, "line ids: its id");
+	is_int(gitstate_next_line_id(&c, id), 1,
+	       "line ids: a branch and a short id skipped");
+	is_int(gitstate_next_line_id(&c, id), 1, "line ids: no final newline");
+	is_int(gitstate_next_line_id(&c, id), 0, "line ids: the end");
+	c = (struct cursor){ (const uint8_t *)H40 "x\n", 42 };
+	is_int(gitstate_next_line_id(&c, id), 0,
+	       "line ids: 41 hex digits are no id");
+}
+
+static bool patch(const char *s, const char *name)
+{
+	return gitstate_patch_names((const uint8_t *)s, strlen(s), name);
+}
+
+static void test_patch(void)
+{
+	const char *p = "From x\nSubject: add .envrc\n\ndiff --git a/.envrc "
+			"b/.envrc\nnew file mode 100644\n--- /dev/null\n"
+			"+++ b/.envrc\n@@ -0,0 +1 @@\n+x\n";
+
+	ok(patch(p, ".envrc"), "patch: a new .envrc");
+	ok(!patch(p, ".vscode"), "patch: not another name");
+	ok(!patch("Subject: .envrc\n\n+.envrc\n", ".envrc"),
+	   "patch: the name in the message or content only");
+	ok(patch("rename to .githooks/pre-commit\n", ".githooks"),
+	   "patch: a rename into the name");
+	ok(patch("diff --git \"a/.claude/x\" \"b/.claude/x\"\n", ".claude"),
+	   "patch: quoted paths");
+	ok(!patch("diff --git a/x.envrc b/x.envrc\n", ".envrc"),
+	   "patch: a longer name");
+	ok(patch("diff --git a/sub/.envrc b/sub/.envrc\n", ".envrc"),
+	   "patch: the name deeper down (refused all the same)");
+	ok(gitstate_patch_names((const uint8_t *)"a\0b", 3, ".envrc"),
+	   "patch: a NUL byte");
+}
+
 static int inert(const char *s)
 {
 	return gitcfg_is_inert((const uint8_t *)s, strlen(s));
@@ -143,6 +241,9 @@ int main(void)
 	ok(!has_exec("# exec in a comment\n"), "comment");
 	ok(!has_exec("pick " H40 " exec\n"), "exec as a subject word");
 	test_inert();
+	test_todo();
+	test_patch();
+	test_line_ids();
 	is_int(check(GITSTATE_PACKED, ""), 0, "packed-refs: empty");
 	is_int(check(GITSTATE_PACKED,
 		     "# pack-refs with: peeled fully-peeled sorted \n" H40

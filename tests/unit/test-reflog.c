@@ -18,7 +18,7 @@ static int check(const char *s)
 
 int main(void)
 {
-	plan(16);
+	plan(23);
 	is_int(check(""), 0, "empty");
 	is_int(check(Z40 " " H40 ID "\tcommit (initial): x\n"), 1,
 	       "commit, SHA-1");
@@ -46,5 +46,22 @@ int main(void)
 			    sizeof(Z40 " " H40 ID "\tx\0y\n") - 1),
 	       -EINVAL, "a NUL");
 	is_int(check("\n"), -EINVAL, "an empty line");
+	{
+		const char *log = Z40 " " H40 ID "\tstash\n" H40 " " Z40 ID "\n";
+		struct cursor c = { (const uint8_t *)log, strlen(log) };
+		uint8_t id[20];
+
+		is_int(reflog_next_new(&c, id), 1, "next new: the first line");
+		is_int(id[0], 0x01, "next new: its NEW id");
+		is_int(reflog_next_new(&c, id), 1, "next new: the second");
+		is_int(id[19], 0, "next new: its NEW id, zeros");
+		is_int(reflog_next_new(&c, id), 0, "next new: the end");
+		c = (struct cursor){ (const uint8_t *)Z40 " " H40 ID,
+				     strlen(Z40 " " H40 ID) };
+		is_int(reflog_next_new(&c, id), -EINVAL,
+		       "next new: a line without LF");
+		c = (struct cursor){ (const uint8_t *)"x\n", 2 };
+		is_int(reflog_next_new(&c, id), -EINVAL, "next new: junk");
+	}
 	return done_testing();
 }
