@@ -5,9 +5,13 @@
  * Usage: timeit RUNS WARMUP VARIANT [:: VARIANT]...
  *   VARIANT := LABEL [--runs=M] [--fd=N:PATH]... COMMAND [ARG]...
  *
- * Each round runs every variant once, starting with a different variant
- * each round, so that drift (frequency scaling, page cache, other load)
- * affects all variants alike. One run is timed with CLOCK_MONOTONIC from
+ * Each round runs every variant once, in an order shuffled afresh each
+ * round (a fixed seed, so two runs of the bench use the same orders), so
+ * that drift (frequency scaling, page cache, other load) affects all
+ * variants alike, and so does what one run leaves to the next: with a
+ * fixed order each variant always followed the same one, and the one
+ * after the bare command came out 0.2-0.8 ms slower than the same binary
+ * elsewhere in the round. One run is timed with CLOCK_MONOTONIC from
  * just before posix_spawnp() to just after waitpid() returns. Every run
  * gets /dev/null as stdin and stdout (so nothing allocates a terminal),
  * keeps stderr, and opens each --fd PATH afresh on descriptor N. A run
@@ -182,9 +186,33 @@ static void report(struct variant *v)
 	       (unsigned long long)(sum / (uint64_t)k), k);
 }
 
+/*
+ * Fill @order with 0..@n-1 in a random order (Fisher-Yates over a
+ * xorshift64 generator whose state is *@seed): the order of one round.
+ */
+static void shuffle_order(int *order, int n, uint64_t *seed)
+{
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	for (int i = n - 1; i > 0; i--) {
+		uint64_t x = *seed;
+		int j, t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		*seed = x;
+		j = (int)(x % (uint64_t)(i + 1));
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct variant v[MAX_VARIANTS];
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
 	long runs, warmup;
 	int n;
 
@@ -210,15 +238,19 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++)
 			if (!r || runs_in(&v[i], r, warmup))
 				run_once(&v[i]);
-	for (long r = 0; r < runs; r++)
+	for (long r = 0; r < runs; r++) {
+		int order[MAX_VARIANTS];
+
+		shuffle_order(order, n, &seed);
 		for (int k = 0; k < n; k++) {
-			struct variant *cur = &v[(r + k) % n];
+			struct variant *cur = &v[order[k]];
 
 			if (!runs_in(cur, r, runs))
 				continue;
 			cur->round[cur->n_ns] = r;
 			cur->ns[cur->n_ns++] = run_once(cur);
 		}
+	}
 	write_raw(v, n, runs);
 	for (int i = 0; i < n; i++)
 		report(&v[i]);
