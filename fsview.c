@@ -371,7 +371,9 @@ void view_tmpfs_at(int root_fd, const char *path, const char *mode,
  * while the root around it becomes read-only: as fresh and as private as
  * a tmpfs of its own, but without a superblock to make now and to tear
  * down when the jail's mount namespace ends, both on the start's and the
- * exit's critical path (about 20 us apiece). @path must not exist yet.
+ * exit's critical path (about 20 us apiece). Only where @path would be
+ * made in the view's own tmpfs, so never over a host directory bound
+ * there; elsewhere a tmpfs of its own.
  */
 void view_scratch_at(int root_fd, const char *path, mode_t mode,
 		     uint64_t attr)
@@ -384,10 +386,19 @@ void view_scratch_at(int root_fd, const char *path, mode_t mode,
 	autoclose int dst = view_open_target(root_fd, path, true);
 	autoclose int dir = -1;
 	autoclose int tree = -1;
+	struct stat root_st, st;
+	char tmpfs_mode[8];
 
 	if (dst < 0) {
 		errno = -dst;
 		die_errno("mount point \"%s\"", path);
+	}
+	if (fstat(root_fd, &root_st) < 0 || fstat(dst, &st) < 0)
+		die_errno("stat \"%s\"", path);
+	if (st.st_dev != root_st.st_dev) {
+		snprintf(tmpfs_mode, sizeof(tmpfs_mode), "%04o", mode);
+		view_tmpfs_at(root_fd, path, tmpfs_mode, attr);
+		return;
 	}
 	/* mkdirat()'s mode went through the umask; a tmpfs's would not */
 	dir = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -690,8 +701,10 @@ static void build_entries(int root_fd, struct view *v)
 			break;
 		case MOUNT_TMPFS:
 			/* A throwaway $HOME is private, like a real one */
-			view_tmpfs_at(root_fd, e->path,
-				 e->src_fd == -2 ? "0700" : "0755", ATTR_RW);
+			if (e->src_fd == -2)
+				view_scratch_at(root_fd, e->path, 0700, ATTR_RW);
+			else
+				view_tmpfs_at(root_fd, e->path, "0755", ATTR_RW);
 			if (e->src_fd == -3 && v->n_priv < ARRAY_SIZE(v->priv_fd))
 				v->priv_fd[v->n_priv++] = openat2_fd(
 					root_fd, e->path, O_PATH | O_DIRECTORY,
