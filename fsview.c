@@ -366,6 +366,52 @@ void view_tmpfs_at(int root_fd, const char *path, const char *mode,
 	view_mount_fs_at(root_fd, path, "tmpfs", opts, attr);
 }
 
+/*
+ * A new empty directory bound onto itself at @path, writable (@attr)
+ * while the root around it becomes read-only: as fresh and as private as
+ * a tmpfs of its own, but without a superblock to make now and to tear
+ * down when the jail's mount namespace ends, both on the start's and the
+ * exit's critical path (about 20 us apiece). Only where @path would be
+ * made in the view's own tmpfs, so never over a host directory bound
+ * there; elsewhere a tmpfs of its own.
+ */
+void view_scratch_at(int root_fd, const char *path, mode_t mode,
+		     uint64_t attr)
+{
+	/* Not what the parent mount has (/dev's noexec): @attr exactly */
+	const uint64_t flags = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	struct mount_attr ma = { .attr_set = attr,
+				 .attr_clr = flags & ~attr };
+	autoclose int dst = view_open_target(root_fd, path, true);
+	autoclose int dir = -1;
+	autoclose int tree = -1;
+	struct stat root_st, st;
+	char tmpfs_mode[8];
+
+	if (dst < 0) {
+		errno = -dst;
+		die_errno("mount point \"%s\"", path);
+	}
+	if (fstat(root_fd, &root_st) < 0 || fstat(dst, &st) < 0)
+		die_errno("stat \"%s\"", path);
+	if (st.st_dev != root_st.st_dev) {
+		snprintf(tmpfs_mode, sizeof(tmpfs_mode), "%04o", mode);
+		view_tmpfs_at(root_fd, path, tmpfs_mode, attr);
+		return;
+	}
+	/* mkdirat()'s mode went through the umask; a tmpfs's would not */
+	dir = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fchmod(dir, mode) < 0)
+		die_errno("make \"%s\"", path);
+	tree = open_tree(dst, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					  AT_EMPTY_PATH);
+	if (tree < 0 ||
+	    mount_setattr(tree, "", AT_EMPTY_PATH, &ma, sizeof(ma)) < 0 ||
+	    view_attach(tree, dst) < 0)
+		die_errno("mount a fresh directory on \"%s\"", path);
+}
+
 /* Bind host @src_fd at @path inside the view; die on failure */
 void view_bind_at(int root_fd, int src_fd, const char *path, uint64_t attr)
 {
@@ -655,8 +701,10 @@ static void build_entries(int root_fd, struct view *v)
 			break;
 		case MOUNT_TMPFS:
 			/* A throwaway $HOME is private, like a real one */
-			view_tmpfs_at(root_fd, e->path,
-				 e->src_fd == -2 ? "0700" : "0755", ATTR_RW);
+			if (e->src_fd == -2)
+				view_scratch_at(root_fd, e->path, 0700, ATTR_RW);
+			else
+				view_tmpfs_at(root_fd, e->path, "0755", ATTR_RW);
 			if (e->src_fd == -3 && v->n_priv < ARRAY_SIZE(v->priv_fd))
 				v->priv_fd[v->n_priv++] = openat2_fd(
 					root_fd, e->path, O_PATH | O_DIRECTORY,
@@ -807,9 +855,9 @@ int fsview_build(const struct jail_run *run, const struct fsview_waits *w,
 	sysview_build_etc(run, root_fd, v);
 	sysview_build_proc(root_fd, v);
 	sysview_build_dev(root_fd, v);
-	view_tmpfs_at(root_fd, "/tmp", "1777", ATTR_RW);
-	view_tmpfs_at(root_fd, "/var/tmp", "1777", ATTR_RW);
-	view_tmpfs_at(root_fd, "/run", "0755", ATTR_RW);
+	view_scratch_at(root_fd, "/tmp", 01777, ATTR_RW);
+	view_scratch_at(root_fd, "/var/tmp", 01777, ATTR_RW);
+	view_scratch_at(root_fd, "/run", 0755, ATTR_RW);
 	/* An entry below /sys goes on top of the sysfs */
 	if (is_sys_first)
 		build_sys(root_fd, v, w);

@@ -496,6 +496,13 @@ __attribute__((noreturn)) void child_setup(struct child_ctx *c)
 		 */
 		setup_expect_msg(sock[0], MSG_VIEW_STARTED, NULL);
 		make_jail_netns(sock[0]);
+		/*
+		 * The command child, woken by the namespace, mounts /sys
+		 * next; our exec of jail-init is needed only when its view
+		 * is done. Where both wait for one CPU (the supervisor has
+		 * the other), it goes first.
+		 */
+		sched_yield();
 	}
 	become_init(c, child, sock[0]);
 }

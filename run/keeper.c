@@ -22,6 +22,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -210,6 +211,25 @@ static __attribute__((noreturn)) void keeper_main(const struct keeper_args *a,
 	_exit(0);
 }
 
+/*
+ * A supervisor under a real-time policy (chrt; bench/startup's FIFO=1)
+ * passes it to its children: the keeper, which only waits, would take a
+ * CPU from the jail's start ahead of the setup and command children (a
+ * real-time task runs until it blocks). It gets the ordinary policy: it
+ * still runs whenever the CPU is free of real-time work, and its checks
+ * after a killed supervisor compete with the user's next command on an
+ * equal footing. Set by the parent right after the fork, before the
+ * keeper usually gets a CPU.
+ */
+static void keeper_unprioritize(pid_t pid)
+{
+	const struct sched_param sp = { 0 };
+	int policy = sched_getscheduler(0);
+
+	if (policy == SCHED_FIFO || policy == SCHED_RR)
+		(void)sched_setscheduler(pid, SCHED_OTHER, &sp);
+}
+
 int keeper_start(const struct keeper_args *a, pid_t jail_pid)
 {
 	int pipe_fd[2];
@@ -230,6 +250,7 @@ int keeper_start(const struct keeper_args *a, pid_t jail_pid)
 		close(pipe_fd[1]);
 		keeper_main(a, pipe_fd[0], pidfd, &tty);
 	}
+	keeper_unprioritize(pid);
 	close(pipe_fd[0]);
 	close(pidfd);
 	if (tty.fd >= 0)

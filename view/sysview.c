@@ -231,8 +231,8 @@ void sysview_build_dev(int root_fd, struct view *v)
 		{ "/dev/stderr", "/proc/self/fd/2" },
 	};
 
-	view_tmpfs_at(root_fd, "/dev", "0755", MOUNT_ATTR_NOSUID |
-						  MOUNT_ATTR_NOEXEC);
+	view_scratch_at(root_fd, "/dev", 0755,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		char p[32];
 
@@ -245,8 +245,8 @@ void sysview_build_dev(int root_fd, struct view *v)
 	}
 	view_mount_fs_at(root_fd, "/dev/pts", "devpts", pts_opts,
 		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-	view_tmpfs_at(root_fd, "/dev/shm", "1777",
-		 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	view_scratch_at(root_fd, "/dev/shm", 01777,
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], root_fd, links[i][0] + 1) < 0)
 			die_errno("symlink \"%s\"", links[i][0]);

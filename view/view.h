@@ -77,6 +77,8 @@ void view_mount_fs_at(int root_fd, const char *path, const char *fstype,
 int view_new_fs(const char *fstype, const char *const *opts,
 		  uint64_t attr);
 int view_open_target(int root_fd, const char *path, bool is_dir);
+void view_scratch_at(int root_fd, const char *path, mode_t mode,
+		     uint64_t attr);
 void view_tmpfs_at(int root_fd, const char *path, const char *mode,
 		     uint64_t attr);
 void view_add(struct view *v, const char *path, int src_fd,
