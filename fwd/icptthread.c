@@ -294,6 +294,20 @@ static int proc_setup(const struct fwd_params *p, int ctl_fd)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(ICPT_SIG_WAKE, &sa, NULL);
 	(void)mallopt(M_ARENA_MAX, ICPT_ARENAS);
+#ifdef JAIL_SANITIZE
+	/*
+	 * glibc's malloc sets itself up at its first call, unsafely for two
+	 * threads at once. The forwarder's own allocations made that call
+	 * before the fork, but the sanitizers' allocator takes malloc() and
+	 * mallopt(), not malloc_trim(): the first call would be the
+	 * connections' malloc_trim() when they go idle, often many at once,
+	 * and a race there leaves glibc's main arena attached to two threads
+	 * but counted once. glibc then aborts at the second one's exit (or
+	 * faults earlier), ending every connection. One call here, before
+	 * any thread, sets it up.
+	 */
+	(void)malloc_trim(0);
+#endif
 	proc_p = p;
 	return sv[0];
 }
