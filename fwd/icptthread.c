@@ -64,6 +64,15 @@
 /* After a stop: how long the connections have to log their end */
 #define ICPT_STOP_MS 400
 
+/*
+ * The forwarder's send buffer towards the process: room for BROKER_MAX
+ * hand-offs waiting (the kernel doubles it, and charges each one about
+ * twice its size). The default holds about 49, so a process slow to
+ * take them (its start, a busy machine) turned connections below the
+ * bound into refusals.
+ */
+#define ICPT_QUEUE_BYTES ((int)(BROKER_MAX * 2 * sizeof(struct icpt_handoff)))
+
 /* One connection's thread */
 struct icpt_conn {
 	bool is_used;			/* under conns_lock */
@@ -294,6 +303,20 @@ static int proc_setup(const struct fwd_params *p, int ctl_fd)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(ICPT_SIG_WAKE, &sa, NULL);
 	(void)mallopt(M_ARENA_MAX, ICPT_ARENAS);
+#ifdef JAIL_SANITIZE
+	/*
+	 * glibc's malloc sets itself up at its first call, unsafely for two
+	 * threads at once. The forwarder's own allocations made that call
+	 * before the fork, but the sanitizers' allocator takes malloc() and
+	 * mallopt(), not malloc_trim(): the first call would be the
+	 * connections' malloc_trim() when they go idle, often many at once,
+	 * and a race there leaves glibc's main arena attached to two threads
+	 * but counted once. glibc then aborts at the second one's exit (or
+	 * faults earlier), ending every connection. One call here, before
+	 * any thread, sets it up.
+	 */
+	(void)malloc_trim(0);
+#endif
 	proc_p = p;
 	return sv[0];
 }
@@ -356,6 +379,9 @@ static int proc_ensure(const struct fwd_params *p)
 		return -EAGAIN;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	/* Capped at net.core.wmem_max: the default 208 KiB still fits 98 */
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+			 &(int){ ICPT_QUEUE_BYTES }, sizeof(int));
 	/* Blocked across the fork: the child takes it once it can */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);

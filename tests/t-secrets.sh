@@ -156,6 +156,23 @@ srv=$(echoed)
 assert_match "intercepted TLS with https_proxy set: substituted" "^x-api-key: $REAL\$" "$srv"
 assert_eq "... and sent through the proxy with CONNECT" "CONNECT allowed.test:443 auth=ok" "$(net_log proxy)"
 
+# streams_why ERRFILE: why a stream check came short, printed beside its
+# failure: the forwarder's refusals and errors in $LOG by reason, and what
+# jail and its forwarder wrote to stderr (an interception process that
+# died, a sanitizer's report)
+streams_why()
+{
+	echo "# $T_FILE [$JT_USER]: the log's events, by event and reason:"
+	awk '{
+		e = match($0, /"event":"[^"]*"/) ? substr($0, RSTART + 9, RLENGTH - 10) : "?"
+		r = match($0, /"reason":"[^"]*"/) ? substr($0, RSTART + 10, RLENGTH - 11) : ""
+		print e, r
+	}' "$LOG" 2>/dev/null | sort | uniq -c | sed 's/^/#   /'
+	echo "# stderr of jail and its forwarder:"
+	head -n 40 "$1" 2>/dev/null | cut -c1-300 | tr -c '[:print:]\n' '?' |
+		sed 's/^/#   /'
+}
+
 out=$(sj -- python3 -c '
 import socket, time
 ss = []
@@ -176,8 +193,9 @@ for s in ss:
     except OSError:
         pass
     ok += b"data: two" in data
-print("streams=%d" % ok)' 2>/dev/null)
+print("streams=%d" % ok)' 2>"$STAGE/secrets-err-$JT_USER")
 assert_eq "at most 64 brokered requests at once" "streams=64" "$out"
+[ "$out" = streams=64 ] || streams_why "$STAGE/secrets-err-$JT_USER"
 assert_match "... the others refused and logged" '"reason":"too many brokered requests"' "$(cat "$LOG")"
 out=$(sj -- python3 -c '
 import socket, ssl, time
@@ -208,8 +226,9 @@ for s in ss:
     except OSError:
         pass
     ok += b"data: two" in data
-print("streams=%d" % ok)' 2>/dev/null)
+print("streams=%d" % ok)' 2>"$STAGE/secrets-err-$JT_USER")
 assert_eq "intercepted connections and brokered requests share the 64 slots" "streams=64" "$out"
+[ "$out" = streams=64 ] || streams_why "$STAGE/secrets-err-$JT_USER"
 
 # ---- one interception process; a crash ends it, not the forwarder -------
 
