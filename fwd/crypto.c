@@ -840,7 +840,7 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
 	 * No resumption towards the jail: no session cached, and no TLS 1.3
 	 * ticket made (two a handshake by default, each a copy of the
 	 * session encrypted, whose blocks freed among the connection's
-	 * lasting ones leave holes in the heap)
+	 * lasting ones leave holes in the heap of an idle connection)
 	 */
 	ssl_fn.SSL_CTX_ctrl(l->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
 			    SSL_SESS_CACHE_OFF, NULL);
