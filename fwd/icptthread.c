@@ -209,8 +209,9 @@ static bool conn_park(struct icpt_conn *c)
 	return is_parked;
 }
 
-/* @c served on the calling thread until it ends or parks */
-static void conn_run(struct icpt_conn *c)
+/* @c served on the calling thread until it ends or parks.
+ * Return: whether it parked */
+static bool conn_run(struct icpt_conn *c)
 {
 	sigset_t m;
 	int how;
@@ -229,7 +230,7 @@ static void conn_run(struct icpt_conn *c)
 		icpt_block_stop();
 	} while (how == ICPT_PARK && !conn_park(c));
 	if (how == ICPT_PARK)
-		return;
+		return true;
 	if (c->ic) {
 		icpt_release(c->ic);
 		munmap(c->ic, sizeof(*c->ic));
@@ -240,22 +241,27 @@ static void conn_run(struct icpt_conn *c)
 	c->is_used = false;
 	n_conns--;
 	pthread_mutex_unlock(&conns_lock);
+	return false;
 }
 
-/* A connection's thread: its end told to proc_main(), which joins it
- * and unmaps its stack (stacks_reap()) */
+/*
+ * A connection's thread: its end told to proc_main() ('p' when it
+ * parked the connection, 'e' when the connection ended), which joins
+ * it and unmaps its stack (stacks_reap())
+ */
 static void *conn_main(void *arg)
 {
 	struct icpt_stack *st = arg;
+	bool is_parked;
 
 	pthread_mutex_lock(&stacks_lock);
 	st->t = pthread_self();
 	pthread_mutex_unlock(&stacks_lock);
-	conn_run(st->c);
+	is_parked = conn_run(st->c);
 	pthread_mutex_lock(&stacks_lock);
 	st->state = STACK_DONE;
 	pthread_mutex_unlock(&stacks_lock);
-	(void)!write(park_fd, "", 1);
+	(void)!write(park_fd, is_parked ? "p" : "e", 1);
 	return NULL;
 }
 
@@ -584,13 +590,19 @@ static __attribute__((noreturn)) void proc_main(const struct fwd_params *p,
 		if (pf[1].revents)
 			break;
 		if (pf[2].revents) {
-			while (read(park_rd, drain, sizeof(drain)) > 0)
-				;
-			/* What the ended threads held besides their
-			 * connections (malloc's per-thread cache, libcrypto's
-			 * per-thread state) is free now: back to the kernel */
+			bool has_parked = false;
+			ssize_t k;
+
+			while ((k = read(park_rd, drain, sizeof(drain))) > 0)
+				has_parked |= memchr(drain, 'p', (size_t)k) != NULL;
 			stacks_reap();
-			(void)malloc_trim(0);
+			/* What the threads that parked a connection held
+			 * besides it (malloc's per-thread cache, libcrypto's
+			 * per-thread state) is free now: back to the kernel.
+			 * Not after a connection's end: the next handshake
+			 * would fault the same pages in again */
+			if (has_parked)
+				(void)malloc_trim(0);
 		}
 		wake_parked(pf, of, n);
 		if (!pf[0].revents)
