@@ -594,7 +594,8 @@ static __attribute__((noreturn)) void proc_main(const struct fwd_params *p,
 			ssize_t k;
 
 			while ((k = read(park_rd, drain, sizeof(drain))) > 0)
-				has_parked |= memchr(drain, 'p', (size_t)k) != NULL;
+				if (memchr(drain, 'p', (size_t)k))
+					has_parked = true;
 			stacks_reap();
 			/* What the threads that parked a connection held
 			 * besides it (malloc's per-thread cache, libcrypto's
