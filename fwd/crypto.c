@@ -125,6 +125,7 @@ int crypto_sha1(const void *buf, size_t len, uint8_t out[20])
 	X(SSL_CTX_use_certificate)                                             \
 	X(SSL_CTX_use_PrivateKey)                                              \
 	X(SSL_CTX_set_alpn_select_cb)                                          \
+	X(SSL_CTX_set_num_tickets)                                             \
 	X(SSL_set_alpn_protos)                                                 \
 	X(SSL_get0_alpn_selected)                                              \
 	X(SSL_accept)                                                          \
@@ -842,9 +843,15 @@ int crypto_leaf_new(struct crypto_ca *ca, const char *name,
 	ca_cert_free(cert);
 	ssl_fn.SSL_CTX_set_alpn_select_cb(l->ctx, alpn_select, NULL);
 	set_modes(l->ctx);
-	/* One connection a process: a session cached there serves none */
+	/*
+	 * No resumption towards the jail: no session cached, and no TLS 1.3
+	 * ticket made (two a handshake by default, each a copy of the
+	 * session encrypted, whose blocks freed among the connection's
+	 * lasting ones leave holes in the heap of an idle connection)
+	 */
 	ssl_fn.SSL_CTX_ctrl(l->ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
 			    SSL_SESS_CACHE_OFF, NULL);
+	(void)ssl_fn.SSL_CTX_set_num_tickets(l->ctx, 0);
 	if (crypto_tls_client_init() == 0)
 		warm_handshake(l->ctx);
 	*out = l;

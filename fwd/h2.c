@@ -839,6 +839,11 @@ void icpt_h2_relay(struct icpt *ic)
 	struct h2 *x;
 
 	icpt_block_stop();
+	/* Resumed after a park (icpt_park()): the bridge as it was */
+	if (ic->h2) {
+		h2_loop(ic->h2);
+		return;
+	}
 	/* The connection's own, its pages touched only as streams use them;
 	 * icpt_h2_free() gives it back when the connection ends */
 	x = mmap(NULL, sizeof(*x), PROT_READ | PROT_WRITE,

@@ -177,6 +177,25 @@ void icpt_connect(struct icpt *ic);
  */
 int icpt_wait(struct pollfd pf[2], bool is_pending);
 
+/*
+ * Quiet for ICPT_TRIM_MS: the calling connection parked, its thread
+ * ended; a new one takes the relay up again (broker_resume()) when
+ * @pf[0] or @pf[1] is readable or the rest of BROKER_IDLE_MS ran out.
+ * Returns only where it cannot be parked (icptthread.c)
+ */
+void icpt_park(const struct pollfd pf[2]);
+
+/* Was the calling connection resumed because its quiet ran out? Asked
+ * once (icptthread.c) */
+bool icpt_is_expired(void);
+
+/* The value a thread's start is jumped back with when its connection
+ * parks (icpt_end() jumps with 1) */
+#define ICPT_PARK 2
+
+/* A parked connection's relay again, to its end (intercept.c) */
+void broker_resume(struct icpt *ic);
+
 /* The calling connection's state, in pages of its own given back when
  * it ends; NULL when none can be mapped (icptthread.c) */
 struct icpt *icpt_new(void);

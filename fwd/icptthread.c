@@ -23,6 +23,14 @@
  * start, which frees what the connection held. malloc keeps few arenas
  * (ICPT_ARENAS), so that idle threads do not each hold free pages.
  *
+ * An idle connection has no thread: quiet for ICPT_TRIM_MS, its thread
+ * parks it (icpt_park()) and ends, which gives back what a thread holds
+ * besides the connection (malloc's per-thread cache of freed blocks,
+ * libcrypto's per-thread error state and random generators, its stack).
+ * The main thread watches a parked connection's sockets and starts a
+ * new thread for it when one is readable or its quiet runs out; that
+ * thread takes the relay up where it was (broker_resume()).
+ *
  * The trade: one process holds every connection, so a crash of one
  * connection's thread ends them all; the forwarder lives on and starts a
  * fresh process for the next one. Secrets are not more exposed than
@@ -55,6 +63,9 @@
 #define ICPT_STACK (256 << 10)
 #endif
 
+/* Below a thread's stack: a fault, never another mapping */
+#define ICPT_GUARD (16 << 10)
+
 /* Kept below the caller of icpt_stack_release(): its callees' frames */
 #define ICPT_STACK_KEEP 2048
 
@@ -73,9 +84,17 @@
  */
 #define ICPT_QUEUE_BYTES ((int)(BROKER_MAX * 2 * sizeof(struct icpt_handoff)))
 
-/* One connection's thread */
+/* A parked connection whose new thread could not start: tried again */
+#define ICPT_RETRY_MS 100
+
+/* One connection and its thread, while it has one */
 struct icpt_conn {
 	bool is_used;			/* under conns_lock */
+	bool is_parked;		/* no thread: proc_main() watches */
+	bool is_expired;		/* resumed when its quiet ran out */
+	int watch[2];		/* a parked one's sockets (or -1) */
+	uint64_t park_end_ms;		/* then its quiet runs out */
+	uint64_t retry_ms;		/* a thread tried again then (or 0) */
 	pthread_t t;
 	int jail_fd;
 	struct icpt_handoff h;
@@ -89,7 +108,24 @@ static struct icpt_conn conns[BROKER_MAX];
 static unsigned int n_conns;		/* under conns_lock */
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static int stop_fd = -1;		/* written on SIGTERM */
+static int park_fd = -1;		/* written when a thread ends */
 static __thread struct icpt_conn *self;
+
+/*
+ * A thread's stack, mapped here and unmapped once the thread is joined:
+ * glibc would keep the stacks it maps for its next threads, a few pages
+ * written each, as many as ever ran at once
+ */
+struct icpt_stack {
+	enum { STACK_FREE, STACK_RUNNING, STACK_DONE } state;
+	pthread_t t;			/* set by the thread itself */
+	uint8_t *base;		/* ICPT_GUARD + ICPT_STACK bytes */
+	struct icpt_conn *c;
+};
+
+/* The connections' threads, and those that parked them, still ending */
+static struct icpt_stack stacks[3 * BROKER_MAX];
+static pthread_mutex_t stacks_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The forwarder's side: the process and its socket */
 static pid_t proc_pid;
@@ -150,10 +186,44 @@ static void note_stack(struct icpt_conn *c)
 	pthread_attr_destroy(&a);
 }
 
-static void *conn_main(void *arg)
+/* The connection's first start, or its relay again after a park */
+static void conn_serve(struct icpt_conn *c)
 {
-	struct icpt_conn *c = arg;
+	if (c->ic)
+		broker_resume(c->ic);
+	else if (c->h.is_plain)
+		broker_serve_plain(proc_p, c->jail_fd, &c->h);
+	else
+		broker_serve_tls(proc_p, c->jail_fd, &c->h);
+}
+
+/*
+ * @c left to proc_main() until its sockets wake it. Return: false when
+ * the process is stopping (the calling thread then ends it itself, so
+ * that its end is logged)
+ */
+static bool conn_park(struct icpt_conn *c)
+{
+	bool is_parked;
+
+	pthread_mutex_lock(&conns_lock);
+	is_parked = !broker_is_stopping;
+	if (is_parked) {
+		c->is_parked = true;
+		c->retry_ms = 0;
+		c->park_end_ms = broker_mono_ms() +
+				 (BROKER_IDLE_MS - ICPT_TRIM_MS);
+	}
+	pthread_mutex_unlock(&conns_lock);
+	return is_parked;
+}
+
+/* @c served on the calling thread until it ends or parks.
+ * Return: whether it parked */
+static bool conn_run(struct icpt_conn *c)
+{
 	sigset_t m;
+	int how;
 
 	self = c;
 	note_stack(c);
@@ -162,13 +232,14 @@ static void *conn_main(void *arg)
 	sigaddset(&m, SIGTERM);
 	sigaddset(&m, ICPT_SIG_WAKE);
 	pthread_sigmask(SIG_UNBLOCK, &m, NULL);
-	if (!setjmp(c->end)) {
-		if (c->h.is_plain)
-			broker_serve_plain(proc_p, c->jail_fd, &c->h);
-		else
-			broker_serve_tls(proc_p, c->jail_fd, &c->h);
-	}
-	icpt_block_stop();
+	do {
+		how = setjmp(c->end);
+		if (!how)
+			conn_serve(c);
+		icpt_block_stop();
+	} while (how == ICPT_PARK && !conn_park(c));
+	if (how == ICPT_PARK)
+		return true;
 	if (c->ic) {
 		icpt_release(c->ic);
 		munmap(c->ic, sizeof(*c->ic));
@@ -179,7 +250,125 @@ static void *conn_main(void *arg)
 	c->is_used = false;
 	n_conns--;
 	pthread_mutex_unlock(&conns_lock);
+	return false;
+}
+
+/*
+ * A connection's thread: its end told to proc_main() ('p' when it
+ * parked the connection, 'e' when the connection ended), which joins
+ * it and unmaps its stack (stacks_reap())
+ */
+static void *conn_main(void *arg)
+{
+	struct icpt_stack *st = arg;
+	bool is_parked;
+
+	pthread_mutex_lock(&stacks_lock);
+	st->t = pthread_self();
+	pthread_mutex_unlock(&stacks_lock);
+	is_parked = conn_run(st->c);
+	pthread_mutex_lock(&stacks_lock);
+	st->state = STACK_DONE;
+	pthread_mutex_unlock(&stacks_lock);
+	(void)!write(park_fd, is_parked ? "p" : "e", 1);
 	return NULL;
+}
+
+void icpt_park(const struct pollfd pf[2])
+{
+	struct icpt_conn *c = self;
+
+	if (!c || !c->ic || broker_is_stopping)
+		return;
+	c->watch[0] = pf[0].fd;
+	c->watch[1] = pf[1].fd;
+	longjmp(c->end, ICPT_PARK);
+}
+
+bool icpt_is_expired(void)
+{
+	struct icpt_conn *c = self;
+	bool is_expired = c && c->is_expired;
+
+	if (is_expired)
+		c->is_expired = false;
+	return is_expired;
+}
+
+/* Return: a free stack record, mapped, taken for @c; or NULL */
+static struct icpt_stack *stack_take(struct icpt_conn *c)
+{
+	struct icpt_stack *st = NULL;
+	uint8_t *base;
+
+	pthread_mutex_lock(&stacks_lock);
+	for (size_t i = 0; i < ARRAY_SIZE(stacks) && !st; i++)
+		if (stacks[i].state == STACK_FREE)
+			st = &stacks[i];
+	if (st)
+		st->state = STACK_RUNNING;
+	pthread_mutex_unlock(&stacks_lock);
+	if (!st)
+		return NULL;
+	base = mmap(NULL, ICPT_GUARD + ICPT_STACK, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+		    -1, 0);
+	if (base == MAP_FAILED || mprotect(base, ICPT_GUARD, PROT_NONE) < 0) {
+		if (base != MAP_FAILED)
+			munmap(base, ICPT_GUARD + ICPT_STACK);
+		pthread_mutex_lock(&stacks_lock);
+		st->state = STACK_FREE;
+		pthread_mutex_unlock(&stacks_lock);
+		return NULL;
+	}
+	st->base = base;
+	st->c = c;
+	return st;
+}
+
+/* The threads that ended joined, their stacks unmapped */
+static void stacks_reap(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(stacks); i++) {
+		struct icpt_stack *st = &stacks[i];
+		bool is_done;
+
+		pthread_mutex_lock(&stacks_lock);
+		is_done = st->state == STACK_DONE;
+		pthread_mutex_unlock(&stacks_lock);
+		if (!is_done)
+			continue;
+		/* It has written its end: what is left of it is brief */
+		pthread_join(st->t, NULL);
+		munmap(st->base, ICPT_GUARD + ICPT_STACK);
+		pthread_mutex_lock(&stacks_lock);
+		st->state = STACK_FREE;
+		pthread_mutex_unlock(&stacks_lock);
+	}
+}
+
+/* A thread for @c, on a stack of its own. Return: 0, or a positive
+ * error number */
+static int conn_thread(struct icpt_conn *c)
+{
+	struct icpt_stack *st = stack_take(c);
+	pthread_attr_t a;
+	int err = st ? pthread_attr_init(&a) : EAGAIN;
+
+	if (err)
+		goto out;
+	err = pthread_attr_setstack(&a, st->base + ICPT_GUARD, ICPT_STACK);
+	if (!err)
+		err = pthread_create(&c->t, &a, conn_main, st);
+	pthread_attr_destroy(&a);
+out:
+	if (err && st) {
+		munmap(st->base, ICPT_GUARD + ICPT_STACK);
+		pthread_mutex_lock(&stacks_lock);
+		st->state = STACK_FREE;
+		pthread_mutex_unlock(&stacks_lock);
+	}
+	return err;
 }
 
 /* A free record for a new connection, or NULL when BROKER_MAX run */
@@ -211,23 +400,14 @@ static void conn_put_back(struct icpt_conn *c)
 static void conn_start(int jail_fd, const struct icpt_handoff *h)
 {
 	struct icpt_conn *c = conn_take();
-	pthread_attr_t a;
-	bool is_started = false;
 
 	if (c) {
 		c->jail_fd = jail_fd;
 		c->h = *h;
 		c->ic = NULL;
 		c->lo = c->hi = NULL;
-		if (!pthread_attr_init(&a)) {
-			is_started =
-				!pthread_attr_setstacksize(&a, ICPT_STACK) &&
-				!pthread_attr_setdetachstate(
-					&a, PTHREAD_CREATE_DETACHED) &&
-				!pthread_create(&c->t, &a, conn_main, c);
-			pthread_attr_destroy(&a);
-		}
-		if (is_started)
+		c->is_parked = c->is_expired = false;
+		if (!conn_thread(c))
 			return;
 		conn_put_back(c);
 	}
@@ -259,14 +439,88 @@ static int recv_handoff(int fd, struct icpt_handoff *h)
 	return jail_fd;
 }
 
+/* @c (parked) on a new thread again; @is_expired: its quiet ran out.
+ * Context: conns_lock held */
+static void conn_resume(struct icpt_conn *c, bool is_expired, uint64_t now)
+{
+	c->is_parked = false;
+	c->is_expired = is_expired;
+	c->retry_ms = 0;
+	c->lo = c->hi = NULL;
+	if (!conn_thread(c))
+		return;
+	c->is_parked = true;
+	c->retry_ms = now + ICPT_RETRY_MS;
+}
+
+/*
+ * The parked connections' sockets into @pf from @pf[3] on, @of[] the
+ * record each belongs to; those whose quiet ran out by @now resumed.
+ * Return: how many entries @pf has in all; *@wait_ms: milliseconds to
+ * the earliest end of a quiet, -1 for none
+ */
+static nfds_t watch_parked(struct pollfd *pf, struct icpt_conn **of,
+			   uint64_t now, int *wait_ms)
+{
+	nfds_t n = 3;
+	uint64_t first = UINT64_MAX;
+
+	pthread_mutex_lock(&conns_lock);
+	for (size_t i = 0; i < ARRAY_SIZE(conns); i++) {
+		struct icpt_conn *c = &conns[i];
+
+		if (!c->is_used || !c->is_parked)
+			continue;
+		if (c->park_end_ms <= now ||
+		    (c->retry_ms && c->retry_ms <= now)) {
+			conn_resume(c, c->park_end_ms <= now, now);
+			if (!c->is_parked)
+				continue;
+		}
+		if (c->park_end_ms < first)
+			first = c->park_end_ms;
+		if (c->retry_ms && c->retry_ms < first)
+			first = c->retry_ms;
+		for (size_t k = 0; k < 2; k++) {
+			pf[n] = (struct pollfd){ .fd = c->watch[k],
+						 .events = POLLIN };
+			of[n++] = c;
+		}
+	}
+	pthread_mutex_unlock(&conns_lock);
+	*wait_ms = first == UINT64_MAX ? -1 : (int)(first - now);
+	return n;
+}
+
+/* Parked connections whose socket woke (@pf[3] on) resumed */
+static void wake_parked(const struct pollfd *pf, struct icpt_conn **of,
+			nfds_t n)
+{
+	uint64_t now = broker_mono_ms();
+
+	pthread_mutex_lock(&conns_lock);
+	for (nfds_t i = 3; i < n; i++)
+		if (pf[i].revents && of[i]->is_parked)
+			conn_resume(of[i], false, now);
+	pthread_mutex_unlock(&conns_lock);
+}
+
 /* Every connection told to end, a moment given for their log lines */
 static __attribute__((noreturn)) void proc_stop(void)
 {
-	broker_is_stopping = 1;
 	pthread_mutex_lock(&conns_lock);
-	for (size_t i = 0; i < ARRAY_SIZE(conns); i++)
-		if (conns[i].is_used)
-			pthread_kill(conns[i].t, ICPT_SIG_WAKE);
+	broker_is_stopping = 1;
+	for (size_t i = 0; i < ARRAY_SIZE(conns); i++) {
+		struct icpt_conn *c = &conns[i];
+
+		if (!c->is_used)
+			continue;
+		/* A parked one gets a thread again, which ends it at once */
+		if (c->is_parked)
+			conn_resume(c, true, 0);
+		else
+			pthread_kill(c->t, ICPT_SIG_WAKE);
+	}
 	pthread_mutex_unlock(&conns_lock);
 	for (int round = 0; round < ICPT_STOP_MS / 10; round++) {
 		unsigned int left;
@@ -283,22 +537,25 @@ static __attribute__((noreturn)) void proc_stop(void)
 
 /*
  * The process's signals, name and descriptors (@ctl_fd: the forwarder).
- * Return: the read end of the stop pipe
+ * Return: the read end of the stop pipe; *@park_rd the park pipe's
  */
-static int proc_setup(const struct fwd_params *p, int ctl_fd)
+static int proc_setup(const struct fwd_params *p, int ctl_fd, int *park_rd)
 {
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigset_t all;
-	int sv[2];
+	int sv[2], park[2];
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	prctl(PR_SET_NAME, "jail-tls", 0, 0, 0);
 	broker_close_all_but((const int[]){ ctl_fd, p->log_fd, p->ask_fd }, 3);
-	if (pipe2(sv, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (pipe2(sv, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(park, O_CLOEXEC | O_NONBLOCK) < 0)
 		_exit(0);
 	stop_fd = sv[1];
+	park_fd = park[1];
+	*park_rd = park[0];
 	/* No SA_RESTART: a blocking call of a thread returns on a stop */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(ICPT_SIG_WAKE, &sa, NULL);
@@ -329,23 +586,51 @@ static int proc_setup(const struct fwd_params *p, int ctl_fd)
 static __attribute__((noreturn)) void proc_main(const struct fwd_params *p,
 						int ctl_fd)
 {
-	int wake_fd = proc_setup(p, ctl_fd);
+	struct pollfd pf[3 + 2 * BROKER_MAX];
+	struct icpt_conn *of[ARRAY_SIZE(pf)];
+	int park_rd = -1;
+	int wake_fd = proc_setup(p, ctl_fd, &park_rd);
 	sigset_t none;
 
 	sigemptyset(&none);
 	/* SIGTERM is blocked from the fork on: one sent meanwhile waits */
 	while (!broker_is_stopping) {
-		struct pollfd pf[2] = {
-			{ .fd = ctl_fd, .events = POLLIN },
-			{ .fd = wake_fd, .events = POLLIN },
-		};
+		uint64_t now = broker_mono_ms();
+		struct timespec ts;
 		struct icpt_handoff h;
-		int fd;
+		char drain[64];
+		int fd, wait_ms;
+		nfds_t n;
 
-		if (ppoll(pf, 2, NULL, &none) <= 0)
+		pf[0] = (struct pollfd){ .fd = ctl_fd, .events = POLLIN };
+		pf[1] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
+		pf[2] = (struct pollfd){ .fd = park_rd, .events = POLLIN };
+		n = watch_parked(pf, of, now, &wait_ms);
+		ts = (struct timespec){ wait_ms / 1000,
+					(wait_ms % 1000) * 1000000L };
+		if (ppoll(pf, n, wait_ms < 0 ? NULL : &ts, &none) <= 0)
 			continue;
 		if (pf[1].revents)
 			break;
+		if (pf[2].revents) {
+			bool has_parked = false;
+			ssize_t k;
+
+			while ((k = read(park_rd, drain, sizeof(drain))) > 0)
+				if (memchr(drain, 'p', (size_t)k))
+					has_parked = true;
+			stacks_reap();
+			/* What the threads that parked a connection held
+			 * besides it (malloc's per-thread cache, libcrypto's
+			 * per-thread state) is free now: back to the kernel.
+			 * Not after a connection's end: the next handshake
+			 * would fault the same pages in again */
+			if (has_parked)
+				(void)malloc_trim(0);
+		}
+		wake_parked(pf, of, n);
+		if (!pf[0].revents)
+			continue;
 		fd = recv_handoff(ctl_fd, &h);
 		if (fd == -EPIPE)
 			break;

@@ -757,10 +757,14 @@ int icpt_wait(struct pollfd pf[2], bool is_pending)
 
 	if (is_pending)
 		return 1;
+	if (icpt_is_expired())
+		return -1;
 	sigemptyset(&none);
 	r = ppoll(pf, 2, &quiet, &none);
 	if (r == 0) {
 		icpt_release_idle();
+		/* Returns only where the connection cannot be parked */
+		icpt_park(pf);
 		r = ppoll(pf, 2, &ts, &none);
 	}
 	if (r < 0 && errno == EINTR)
@@ -907,6 +911,22 @@ void broker_serve_tls(const struct fwd_params *p, int jail_fd,
 	}
 	if (!ic->up)
 		icpt_connect(ic);
+	if (ic->is_h2)
+		icpt_h2_relay(ic);
+	else
+		icpt_relay(ic);
+	icpt_finish(ic);
+}
+
+/*
+ * A parked connection's relay again where it was, on a new thread, to
+ * its end (icpt_park()).
+ * Context: the connection's thread in the interception process; it ends
+ * through icpt_end()
+ */
+void broker_resume(struct icpt *ic)
+{
+	icpt_self = ic;
 	if (ic->is_h2)
 		icpt_h2_relay(ic);
 	else

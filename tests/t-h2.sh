@@ -136,6 +136,35 @@ assert_match "a foreign placeholder in a request trailer: its stream is reset" "
 assert_nomatch "... the server never got it" "x-leak" "$srv"
 assert_match "... logged as secret.leak" '"event":"secret.leak","name":"OTHER"' "$(cat "$LOG")"
 
+# ---- a session quiet past its park -----------------------------------------
+
+# Quiet for longer than ICPT_TRIM_MS (2 s), the bridged connection is
+# parked without a thread; the stream after it is bridged by a new one
+cat >"$proj/pause.js" <<'JS'
+const http2 = require('http2');
+const c = http2.connect(process.argv[2]);
+c.on('error', (e) => console.log('error ' + e.message));
+const one = (n, then) => {
+	const r = c.request({ ':path': '/echo', 'x-api-key': process.env.K });
+	let body = '';
+	r.setEncoding('utf8');
+	r.on('data', (d) => { body += d; });
+	r.on('end', () => {
+		console.log(n + ' ' + body.trim());
+		then();
+	});
+};
+one(1, () => setTimeout(() => one(2, () => c.close()), 3500));
+JS
+chmod a+r "$proj/pause.js"
+out=$(hj -- sh -c 'echo "ph=$K"; node '"$proj"'/pause.js '"$URL" 2>&1)
+srv=$(served)
+ph=$(printf '%s\n' "$out" | sed -n 's/^ph=//p')
+assert_match "h2: a stream after the session was quiet past its park is bridged" "^2 key $ph\$" "$out"
+assert_match "... as was the one before it" "^1 key $ph\$" "$out"
+assert_eq "... the server got the value in both" 2 "$(printf '%s\n' "$srv" | grep -c "^2.0 GET /echo key=$REAL\$")"
+assert_nomatch "... the jail saw no real value" "$REAL" "$out"
+
 # ---- flow control: large bodies both ways ----------------------------------
 
 out=$(hj -- sh -c 'head -c 8000000 /dev/zero | curl -sS --http2 --max-time 60 --data-binary @- -H "x-api-key: $K" '"$URL"'/upload; curl -sS --http2 --max-time 60 -H "x-api-key: $K" '"$URL"'/bytes/8000000 >"$HOME/big"; wc -c <"$HOME/big"; grep -a -o "$K" "$HOME/big" | wc -l; grep -a -c "sk-h2-" "$HOME/big"' 2>&1)

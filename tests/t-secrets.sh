@@ -392,9 +392,12 @@ assert_nomatch "... never the value" "$REAL" "$out"
 assert_match "... and the server asked for no compression" "^Accept-Encoding: identity\$" "$(echoed)"
 
 cat >"$proj/reflect.py" <<'PY'
-import http.client, os, ssl, sys
+import http.client, os, ssl, sys, time
 c = http.client.HTTPSConnection("allowed.test", timeout=10, context=ssl.create_default_context())
 for path in sys.argv[1:]:
+    if path.startswith("pause="):
+        time.sleep(float(path[6:]))
+        continue
     c.request("GET", path, headers={"x-api-key": os.environ["K"]})
     r = c.getresponse()
     body = r.read()
@@ -411,6 +414,16 @@ assert_match "... and the answer after it on the same connection too" "^/reflect
 assert_match "... the trailer's value replaced (raw chunked bytes)" "^X-Key: sk-ant-" "$out"
 assert_nomatch "... never the value, in any of them" "$REAL" "$out"
 assert_eq "... python's three requests over one connection to the server (and one for each curl)" 3 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
+
+# Quiet for longer than ICPT_TRIM_MS (2 s), the connection is parked
+# without a thread; the request after it is relayed by a new one, with
+# the same substitution both ways
+net_reset_logs
+out=$(sj -- python3 "$proj/reflect.py" /reflect pause=3.5 /reflect/chunked pause=3.5 /reflect 2>&1)
+assert_eq "a kept-alive connection quiet past its park: each request substituted both ways" 3 "$(printf '%s\n' "$out" | grep -c "^/reflect[a-z/]* 200 True True")"
+assert_nomatch "... never the value" "$REAL" "$out"
+assert_eq "... over one connection to the server" 1 "$(grep -c ' 443$' "$NET_DIR/conn.log")"
+assert_match "... one net.allow with three requests" '"event":"net.allow","host":"allowed.test",.*"requests":3,"via":"tls interception"' "$(cat "$LOG")"
 
 out=$(sj -- sh -c 'curl -sS --max-time 10 -i -H "x-api-key: $K" https://allowed.test/reflect/gzip' 2>&1)
 assert_match "a compressed answer from a bound host is refused (its value could hide in it)" "^HTTP/1.1 502 .*jail: a compressed answer" "$(printf '%s' "$out" | tr -d '\r' | tr '\n' ' ')"
