@@ -172,10 +172,14 @@ void icpt_connect(struct icpt *ic);
 /*
  * Wait for the jail's side (@pf[0]) or the host's (@pf[1]) unless bytes
  * are already decrypted (@is_pending), SIGTERM let in only while waiting
- * (intercept.c). Return: 1 to read, 0 to look again (a signal), -1 when
+ * (icptidle.c). Return: 1 to read, 0 to look again (a signal), -1 when
  * silent for BROKER_IDLE_MS or failed
  */
 int icpt_wait(struct pollfd pf[2], bool is_pending);
+
+/* @ic: the calling thread's connection, whose buffers icpt_wait() gives
+ * back when it is quiet (icptidle.c) */
+void icpt_idle_watch(struct icpt *ic);
 
 /*
  * Quiet for ICPT_TRIM_MS: the calling connection parked, its thread

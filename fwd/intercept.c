@@ -3,7 +3,8 @@
  * intercept.c - the interception process's connections: each one to a
  * host a secret is bound to (or a --hold-push host), every request framed,
  * judged, substituted and relayed, pushes held for an answer (held
- * pushes: heldpush.c; answers: answers.c; HTTP/2: h2.c)
+ * pushes: heldpush.c; answers: answers.c; HTTP/2: h2.c; a connection's
+ * quiet: icptidle.c)
  *
  * A client in the jail whose base URL is http://HOST.jail.internal sends
  * plain HTTP there; the gateway redirects it to the forwarder like every
@@ -696,82 +697,6 @@ static void icpt_upgrade_answered(struct icpt *ic)
 		icpt_from_jail(ic);
 }
 
-/* This thread's connection: its buffers given back when it is idle */
-static __thread struct icpt *icpt_self;
-
-/* The whole pages inside @p (@len bytes) back to the kernel: they read as
- * zeros when next touched */
-static void release_pages(uint8_t *p, size_t len)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-	size_t head = (pg - (uintptr_t)p % pg) % pg;
-
-	if (len > head && (len - head) / pg)
-		(void)madvise(p + head, (len - head) / pg * pg, MADV_DONTNEED);
-}
-
-/* The answer's buffers past what they hold: bytes never read again */
-static void release_unread(struct reflect_resp *r)
-{
-	release_pages(r->raw.held + r->raw.held_len,
-		      sizeof(r->raw.held) - r->raw.held_len);
-	release_pages(r->data.held + r->data.held_len,
-		      sizeof(r->data.held) - r->data.held_len);
-	release_pages(r->head + r->head_len, sizeof(r->head) - r->head_len);
-}
-
-/*
- * Quiet for ICPT_TRIM_MS: what a stream of answers dirtied (the read
- * and scan buffers, free heap, the thread's stack below) goes back, so
- * that an idle connection's process holds little more than its TLS
- * state. The answer buffers hold nothing between two reads; of what the
- * jail sent, what is not sent on yet stays; a rewritten head is wiped
- * once sent, a held push's stays.
- */
-static void icpt_release_idle(void)
-{
-	struct icpt *ic = icpt_self;
-
-	if (ic) {
-		release_pages(ic->down, sizeof(ic->down));
-		release_pages(ic->rout, sizeof(ic->rout));
-		release_pages(ic->in + ic->in_len, sizeof(ic->in) - ic->in_len);
-		if (ic->push == PUSH_NONE)
-			release_pages(ic->out, sizeof(ic->out));
-		release_unread(&ic->resp);
-		if (!ic->is_plain)
-			crypto_tls_release(ic->jail);
-		crypto_tls_release(ic->up);
-	}
-	(void)malloc_trim(0);
-	icpt_stack_release();
-}
-
-int icpt_wait(struct pollfd pf[2], bool is_pending)
-{
-	struct timespec quiet = { ICPT_TRIM_MS / 1000,
-				  (ICPT_TRIM_MS % 1000) * 1000000L };
-	struct timespec ts = { (BROKER_IDLE_MS - ICPT_TRIM_MS) / 1000, 0 };
-	sigset_t none;
-	int r;
-
-	if (is_pending)
-		return 1;
-	if (icpt_is_expired())
-		return -1;
-	sigemptyset(&none);
-	r = ppoll(pf, 2, &quiet, &none);
-	if (r == 0) {
-		icpt_release_idle();
-		/* Returns only where the connection cannot be parked */
-		icpt_park(pf);
-		r = ppoll(pf, 2, &ts, &none);
-	}
-	if (r < 0 && errno == EINTR)
-		return 0;
-	return r > 0 ? 1 : -1;
-}
-
 /* Relay until either side closes, is silent too long, or SIGTERM */
 static void icpt_relay(struct icpt *ic)
 {
@@ -874,7 +799,7 @@ void broker_serve_tls(const struct fwd_params *p, int jail_fd,
 
 	if (!ic)
 		return;
-	icpt_self = ic;
+	icpt_idle_watch(ic);
 	ic->p = p;
 	ic->host = h->host;
 	ic->port = h->port;
@@ -926,7 +851,7 @@ void broker_serve_tls(const struct fwd_params *p, int jail_fd,
  */
 void broker_resume(struct icpt *ic)
 {
-	icpt_self = ic;
+	icpt_idle_watch(ic);
 	if (ic->is_h2)
 		icpt_h2_relay(ic);
 	else
@@ -950,7 +875,7 @@ void broker_serve_plain(const struct fwd_params *p, int jail_fd,
 
 	if (!ic)
 		return;
-	icpt_self = ic;
+	icpt_idle_watch(ic);
 	ic->p = p;
 	ic->dest = h->dest;
 	ic->px = &h->px;
