@@ -708,7 +708,7 @@ static void sync_state(const struct jail_run *run, const struct gitguard *g,
 		return;
 	}
 	/* What --continue or --abort on the host would write */
-	bad = githead_state_carries(run, g, i, priv, name);
+	bad = gitstate_dir_carries(run, g, i, priv, name);
 	if (bad) {
 		autofree char *v = gitguard_shown(bad);
 

@@ -26,6 +26,10 @@
  * or by a value packed-refs did not hold at start: no work at start
  * beyond the small packed-refs read there already.
  *
+ * The same lookup judges the commits a rebase, am or cherry-pick state
+ * dir from the jail names, before it is copied back (gitstate.c, through
+ * githead.h).
+ *
  * Refs and objects are read as hostile input: beneath the git dir
  * without symlinks, bounded, objects with their hash checked
  * (reviewobj.c), trees parsed by gitobj.c.
@@ -41,6 +45,7 @@
 #include "config/config.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
+#include "host/githead.h"
 #include "host/reviewint.h"
 #include "parse/gitobj.h"
 #include "parse/parse.h"
@@ -467,11 +472,12 @@ static bool is_stash(const char *ref)
 }
 
 /* One git dir's check at exit */
-struct check {
+struct githead_dir {
 	const struct jail_run *run;
 	const char *gitdir;
 	const char *top;
 	int cfd;
+	struct refs refs;	/* its own refs, for githead_resolve() */
 	struct look l;
 	char *prot[JAIL_MAX_MOUNTS + 64];
 	size_t n_prot;
@@ -479,7 +485,7 @@ struct check {
 };
 
 /* The object store, the work tree and the protected paths, once */
-static void check_open(struct check *ck)
+static void check_open(struct githead_dir *ck)
 {
 	if (ck->is_open)
 		return;
@@ -494,8 +500,9 @@ static void check_open(struct check *ck)
 
 /* Say each protected path commit @id, which @ref (in @gitdir) names
  * now, carries; @how: the host git command that would write it */
-static void check_commit(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
-			 const char *ref, const char *how)
+static void check_commit(struct githead_dir *ck,
+			 const uint8_t id[GITOBJ_ID_LEN], const char *ref,
+			 const char *how)
 {
 	uint8_t tree[GITOBJ_ID_LEN];
 	int err;
@@ -562,7 +569,7 @@ static bool is_looked_at(const char *ref)
 	       strncmp(ref, "refs/replace/", strlen("refs/replace/")) != 0;
 }
 
-static void check_ref(struct check *ck, const char *ref,
+static void check_ref(struct githead_dir *ck, const char *ref,
 		      const uint8_t id[GITOBJ_ID_LEN])
 {
 	autofree char *shown = gitguard_shown(short_name(ref));
@@ -575,7 +582,7 @@ static void check_ref(struct check *ck, const char *ref,
  * Loose refs below refs/ (@fd, taken over) at @ref written during the
  * run (the kernel sets ctime) and not naming @head
  */
-static void check_loose(struct check *ck, struct refs *w, int fd,
+static void check_loose(struct githead_dir *ck, struct refs *w, int fd,
 			const char *ref, time_t started,
 			const uint8_t *head, int depth, size_t *n)
 {
@@ -622,7 +629,7 @@ static void check_loose(struct check *ck, struct refs *w, int fd,
  * during the run (loose: by ctime; packed: a value not in packed-refs at
  * start) and not naming HEAD's commit (said above) is looked at.
  */
-static void check_refs(struct check *ck, const struct githead *h,
+static void check_refs(struct githead_dir *ck, const struct githead *h,
 		       time_t started, const uint8_t *head)
 {
 	struct refs w = { .gfd = ck->cfd, .cfd = ck->cfd, .err = 1,
@@ -669,7 +676,7 @@ out:
  * reset` checks out BISECT_START, `git merge FETCH_HEAD` merges its
  * lines
  */
-static void check_state_ids(struct check *ck, int gfd, time_t started)
+static void check_state_ids(struct githead_dir *ck, int gfd, time_t started)
 {
 	static const char *const names[][2] = {
 		{ "MERGE_AUTOSTASH", "merge --abort" },
@@ -701,7 +708,7 @@ static void check_state_ids(struct check *ck, int gfd, time_t started)
  * logs/): `git stash pop stash@{N}` applies an older one as well. The
  * newest is refs/stash itself, looked at above.
  */
-static void check_stash_log(struct check *ck, off_t before,
+static void check_stash_log(struct githead_dir *ck, off_t before,
 			    const uint8_t *top)
 {
 	size_t len = 0, lines = 0, k = 0;
@@ -728,17 +735,18 @@ static void check_stash_log(struct check *ck, off_t before,
 	}
 }
 
-/* A check of git dir @i of @g: NULL where it has no common dir */
-static struct check *check_new(const struct jail_run *run,
-			       const struct gitguard *g, size_t i)
+struct githead_dir *githead_dir_new(const struct jail_run *run,
+				    const struct gitguard *g, size_t i)
 {
 	const struct githead *h = &g->heads[i];
-	struct check *ck = xcalloc(1, sizeof(*ck));
+	struct githead_dir *ck = xcalloc(1, sizeof(*ck));
 
 	ck->run = run;
 	ck->gitdir = g->dir[i];
 	ck->top = g->top[i];
 	ck->cfd = common_fd(g->dir[i], g->dir_fd[i]);
+	ck->refs = (struct refs){ .gfd = g->dir_fd[i], .cfd = ck->cfd,
+				  .err = 1, .max = PACKED_BYTES };
 	ck->l = (struct look){ .before = h->has[0] ? h->id[0] : NULL,
 			       .top_fd = -1 };
 	if (ck->cfd < 0) {
@@ -748,15 +756,40 @@ static struct check *check_new(const struct jail_run *run,
 	return ck;
 }
 
-static void check_free(struct check *ck)
+void githead_dir_free(struct githead_dir *ck)
 {
 	while (ck->n_prot--)
 		free(ck->prot[ck->n_prot]);
+	free(ck->refs.packed);
 	review_store_free(ck->l.s);
 	if (ck->l.top_fd >= 0)
 		close(ck->l.top_fd);
 	close(ck->cfd);
 	free(ck);
+}
+
+char *githead_carried(struct githead_dir *ck, const uint8_t id[GITOBJ_ID_LEN],
+		      bool is_stash_commit)
+{
+	check_open(ck);
+	for (size_t p = 0; p < ck->n_prot; p++)
+		if (is_stash_commit ? stash_carries_at(&ck->l, id, ck->prot[p]) :
+				      carries_at(&ck->l, id, ck->prot[p]))
+			return xstrdup(ck->prot[p]);
+	return NULL;
+}
+
+int githead_resolve(struct githead_dir *ck, const char *ref,
+		    uint8_t id[GITOBJ_ID_LEN])
+{
+	return resolve(&ck->refs, ref, id);
+}
+
+size_t githead_protected(struct githead_dir *ck, char *const **paths)
+{
+	check_open(ck);
+	*paths = ck->prot;
+	return ck->n_prot;
 }
 
 /* Git dir @i of @g: say each protected path a moved ref now carries;
@@ -767,7 +800,7 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 	const struct githead *h = &g->heads[i];
 	bool has[GITHEAD_REFS];
 	uint8_t now[GITHEAD_REFS][GITOBJ_ID_LEN];
-	struct check *ck = check_new(run, g, i);
+	struct githead_dir *ck = githead_dir_new(run, g, i);
 
 	if (!ck)
 		return;
@@ -782,184 +815,7 @@ static void check_dir(const struct jail_run *run, const struct gitguard *g,
 		check_refs(ck, h, g->started, has[0] ? now[0] : NULL);
 		check_stash_log(ck, stash_len, has[1] ? now[1] : NULL);
 	}
-	check_free(ck);
-}
-
-/* ---- state dirs from the jail: what --continue and --abort apply ------ */
-
-#define STATE_ID_BYTES 4096	/* orig-head, onto, head, autostash */
-#define TODO_BYTES (16 << 20)	/* a todo list */
-#define PATCH_BYTES (64 << 20)	/* one patch of git am */
-#define STATE_LABELS 256	/* labels a todo list sets */
-#define STATE_PATCHES 4096	/* patches looked at */
-
-/* The protected path commit @id (a stash: @is_stash) carries, or NULL
- * (caller frees) */
-static char *carried_by(struct check *ck, const uint8_t id[GITOBJ_ID_LEN],
-			bool is_stash_commit)
-{
-	check_open(ck);
-	for (size_t p = 0; p < ck->n_prot; p++)
-		if (is_stash_commit ? stash_carries_at(&ck->l, id, ck->prot[p]) :
-				      carries_at(&ck->l, id, ck->prot[p]))
-			return xstrdup(ck->prot[p]);
-	return NULL;
-}
-
-static char *carried(struct check *ck, const uint8_t id[GITOBJ_ID_LEN])
-{
-	return carried_by(ck, id, false);
-}
-
-/* A file naming one commit (orig-head ...): absent, or what it carries */
-static char *id_file_carries(struct check *ck, int dir, const char *name)
-{
-	size_t len = 0;
-	autofree uint8_t *buf = gitguard_read_hostile(dir, name,
-						      STATE_ID_BYTES, &len);
-	uint8_t id[GITOBJ_ID_LEN];
-
-	if (!buf)
-		return errno == ENOENT ? NULL : xstrdup(name);
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len != 2 * (size_t)GITOBJ_ID_LEN ||
-	    gitobj_hex_id((const char *)buf, len, id) < 0)
-		return xstrdup(name);	/* git would resolve it otherwise */
-	return carried_by(ck, id, is_stash(name));
-}
-
-/* Is label @name set by the lines read so far? */
-static bool is_set(char (*set)[GITSTATE_LABEL_MAX], size_t n,
-		   const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(set[i], name))
-			return true;
-	return false;
-}
-
-/* One item of a todo line: what it carries, or NULL */
-static char *item_carries(struct check *ck, struct refs *w,
-			  const struct gitstate_todo_line *l, size_t k,
-			  char (*set)[GITSTATE_LABEL_MAX], size_t *n_set)
-{
-	autofree char *ref = NULL;
-	uint8_t id[GITOBJ_ID_LEN];
-
-	switch (l->item[k].kind) {
-	case GITSTATE_COMMIT:
-		return carried(ck, l->item[k].id);
-	case GITSTATE_LABEL_DEF:
-		if (*n_set >= STATE_LABELS)
-			return xstrdup("(too many labels)");
-		memcpy(set[(*n_set)++], l->item[k].label, GITSTATE_LABEL_MAX);
-		return NULL;
-	default:
-		/* Set by the list: a commit it picked, looked at there */
-		if (is_set(set, *n_set, l->item[k].label))
-			return NULL;
-		ref = xasprintf("refs/rewritten/%s", l->item[k].label);
-		/* Else git takes it for a label ref, then any name */
-		if (!gitobj_ref_name_ok(ref) || resolve(w, ref, id) < 0)
-			return xstrdup(l->item[k].label);
-		return carried(ck, id);
-	}
-}
-
-/* A todo list: what a commit it applies or resets to carries, or NULL */
-static char *todo_carries(struct check *ck, const struct gitguard *g,
-			  size_t i, int dir, const char *name)
-{
-	struct refs w = { .gfd = g->dir_fd[i], .cfd = ck->cfd, .err = 1,
-			  .max = PACKED_BYTES };
-	size_t len = 0, n_set = 0;
-	autofree uint8_t *buf = gitguard_read_hostile(dir, name, TODO_BYTES,
-						      &len);
-	autofree char (*set)[GITSTATE_LABEL_MAX] =
-		xcalloc(STATE_LABELS, GITSTATE_LABEL_MAX);
-	autofree struct gitstate_todo_line *l = xmalloc(sizeof(*l));
-	struct cursor c = { buf, len };
-	char *bad = NULL;
-	int r = 0;
-
-	if (!buf)
-		return errno == ENOENT ? NULL : xstrdup(name);
-	while (!bad && (r = gitstate_todo_line(&c, l)) == 1)
-		for (size_t k = 0; !bad && k < l->n; k++)
-			bad = item_carries(ck, &w, l, k, set, &n_set);
-	free(w.packed);
-	return bad ? bad : r < 0 ? xstrdup(name) : NULL;
-}
-
-/* The patches of git am (0001 ...): one that names a protected path's
- * first component, or NULL */
-static char *patches_carry(struct check *ck, int dir)
-{
-	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;	/* owns @fd */
-	struct dirent *e;
-	char *bad = NULL;
-	size_t n = 0;
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return xstrdup("rebase-apply");
-	}
-	check_open(ck);
-	while (!bad && (e = readdir(d))) {
-		autofree uint8_t *buf = NULL;
-		size_t len = 0;
-
-		if (strspn(e->d_name, "0123456789") != strlen(e->d_name) ||
-		    !e->d_name[0])
-			continue;
-		if (++n > STATE_PATCHES ||
-		    !(buf = gitguard_read_hostile(dirfd(d), e->d_name,
-						  PATCH_BYTES, &len))) {
-			bad = xstrdup(e->d_name);
-			break;
-		}
-		for (size_t p = 0; !bad && p < ck->n_prot; p++) {
-			autofree char *first = xasprintf(
-				"%.*s", (int)strcspn(ck->prot[p], "/"),
-				ck->prot[p]);
-
-			if (gitstate_patch_names(buf, len, first))
-				bad = xstrdup(ck->prot[p]);
-		}
-	}
-	closedir(d);
-	return bad;
-}
-
-char *githead_state_carries(const struct jail_run *run,
-			    const struct gitguard *g, size_t i, int priv,
-			    const char *name)
-{
-	static const char *const id_files[] = { "orig-head", "onto", "head",
-						"autostash" };
-	static const char *const todos[] = { "git-rebase-todo", "todo" };
-	struct check *ck;
-	autoclose int dir = -1;
-	char *bad = NULL;
-
-	if (!g->heads || !g->top[i] || !(ck = check_new(run, g, i)))
-		return NULL;	/* no work tree: nothing is written */
-	dir = openat2_fd(priv, name, O_PATH | O_DIRECTORY, GITGUARD_RESOLVE);
-	if (dir < 0) {
-		check_free(ck);
-		return dir == -ENOENT ? NULL : xstrdup(name);
-	}
-	for (size_t k = 0; !bad && k < ARRAY_SIZE(id_files); k++)
-		bad = id_file_carries(ck, dir, id_files[k]);
-	for (size_t k = 0; !bad && k < ARRAY_SIZE(todos); k++)
-		bad = todo_carries(ck, g, i, dir, todos[k]);
-	if (!bad && !strcmp(name, "rebase-apply"))
-		bad = patches_carry(ck, dir);
-	check_free(ck);
-	return bad;
+	githead_dir_free(ck);
 }
 
 void githead_check(const struct jail_run *run, const struct gitguard *g,

@@ -559,7 +559,7 @@ void githead_check(const struct jail_run *run, const struct gitguard *g,
 off_t githead_stash_log_len(int gfd);
 
 /**
- * githead_state_carries() - Does a rebase, am or sequencer state dir from
+ * gitstate_dir_carries() - Does a rebase, am or sequencer state dir from
  * the jail name a commit (or hold a patch) that would write a protected
  * path into the working tree?
  * @run:	the run
@@ -581,9 +581,9 @@ off_t githead_stash_log_len(int gfd);
  * Return: the protected path (relative to the work tree; caller frees),
  * or NULL
  */
-char *githead_state_carries(const struct jail_run *run,
-			    const struct gitguard *g, size_t i, int priv,
-			    const char *name);
+char *gitstate_dir_carries(const struct jail_run *run,
+			   const struct gitguard *g, size_t i, int priv,
+			   const char *name);
 
 /* gitwalk.c: the bounds of the walks for .git entries */
 #define GITGUARD_WALK_DEPTH 3	/* at start: directory levels */
