@@ -42,6 +42,7 @@
 #include "jail.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "run/run.h"
 #include "view/view.h"
 

@@ -57,6 +57,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "host/gittrees.h"
 #include "config/config.h"
 #include "parse/parse.h"

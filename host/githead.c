@@ -45,6 +45,7 @@
 #include "config/config.h"
 #include "fwd/fwd.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "host/githead.h"
 #include "host/reviewint.h"
 #include "parse/gitobj.h"

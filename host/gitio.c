@@ -12,6 +12,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 
 /**
  * gitguard_read_hostile() - Read a file the jail could have written

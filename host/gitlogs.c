@@ -38,6 +38,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "parse/parse.h"
 
 #define HOSTILE GITGUARD_RESOLVE

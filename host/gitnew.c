@@ -42,6 +42,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "host/gittrees.h"
 #include "parse/gitindex.h"
 #include "parse/parse.h"

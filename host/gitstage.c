@@ -36,6 +36,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "host/gittrees.h"
 #include "host/reviewint.h"
 #include "parse/gitindex.h"

@@ -29,6 +29,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "host/githead.h"
 #include "parse/gitobj.h"
 #include "parse/parse.h"

@@ -39,6 +39,7 @@
 #include "config/config.h"
 #include "host/gittrees.h"
 #include "parse/text.h"
+#include "host/gitguard.h"
 
 static bool is_below(const char *root, const char *path)
 {

@@ -8,7 +8,7 @@
 
 #include <sys/stat.h>
 
-#include "host/host.h"
+#include "host/gitguard.h"
 
 /**
  * gittrees_collect() - Note the writable trees beside the project that are

@@ -33,6 +33,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "config/config.h"
 #include "parse/parse.h"
 

@@ -41,6 +41,7 @@
 #include "config/config.h"
 #include "parse/parse.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 #include "host/reviewint.h"
 
 #define REVIEW_MAX_FILE (32u << 20)	/* bytes of a file diffed */

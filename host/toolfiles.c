@@ -38,6 +38,7 @@
 
 #include "jail.h"
 #include "host/host.h"
+#include "host/gitguard.h"
 
 #define HOOK_ENTRIES 4096	/* entries read per hooks directory */
 
