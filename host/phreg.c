@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include "jail.h"
 #include "host/phreg.h"
@@ -71,6 +72,20 @@ bool phreg_is_slot(const char *name)
 	return !strncmp(name, REG_SLOT_PREFIX, strlen(REG_SLOT_PREFIX));
 }
 
+/*
+ * An empty regular file: a slot no run lists anything in, idle or held
+ * by a run that made no placeholder. Nothing to read, sweep or empty;
+ * the caller holds the registries' lock, under which alone a registry
+ * is written, so it stays empty until we are done.
+ */
+static bool is_empty_file(int dir, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 /**
  * phreg_read_all() - read every registry but our own
  * @dir: the registry directory
@@ -78,8 +93,11 @@ bool phreg_is_slot(const char *name)
  * @live: entries of live runs (their lock is held) go here
  * @max_live: room in @live
  * @dead: entries of runs that are over go here (MAX_MADE of room); their
- *        slot is emptied, any other file removed
+ *        slot is emptied, any other file removed; an empty slot is not
+ *        opened
  * @n_dead: set to the number of entries in @dead
+ *
+ * Context: under the registries' lock (phreg_lock())
  *
  * Return: number of entries in @live
  */
@@ -96,7 +114,8 @@ size_t phreg_read_all(const char *dir, const char *own, struct entry *live,
 		autofclose FILE *f = NULL;
 		bool is_slot = phreg_is_slot(e->d_name);
 
-		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)))
+		if (e->d_name[0] == '.' || (own && !strcmp(e->d_name, own)) ||
+		    (is_slot && is_empty_file(dirfd(d), e->d_name)))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
 		f = fopen(p, is_slot ? "r+e" : "re");
