@@ -97,8 +97,8 @@ struct icpt {
 	/* The answer's state: its fields up to its first buffer in the
 	 * first page, with the fields above, which every request and answer
 	 * writes. Below, pages written only by what uses them (a request
-	 * body, a held push), so that an idle connection's state is three
-	 * pages: the first, the answer head's length, the store's start */
+	 * body, a held push), so that an idle connection's state is two
+	 * pages: the first and the store's start */
 	struct reflect_resp resp;
 	struct secrets_stream scan;	/* the body's data */
 	struct secrets_stream scan_raw;	/* chunked: framing and trailers too */

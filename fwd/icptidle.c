@@ -23,6 +23,11 @@
 #include "fwd/internal.h"
 #include "fwd/icpt.h"
 
+_Static_assert(offsetof(struct reflect_resp, head) ==
+		       offsetof(struct reflect_resp, data) +
+			       sizeof(struct reflect_stream),
+	       "the head buffer right after the data matcher");
+
 /* This thread's connection: its buffers given back when it is idle */
 static __thread struct icpt *icpt_self;
 
@@ -45,10 +50,21 @@ static void release_pages(uint8_t *p, size_t len)
 /* The answer's buffers past what they hold: bytes never read again */
 static void release_unread(struct reflect_resp *r)
 {
+	uint8_t *data_end = r->data.held + r->data.held_len;
+
 	release_pages(r->raw.held + r->raw.held_len,
 		      sizeof(r->raw.held) - r->raw.held_len);
-	release_pages(r->data.held + r->data.held_len,
-		      sizeof(r->data.held) - r->data.held_len);
+	/*
+	 * No head under way: the data matcher's unread end and the whole
+	 * head buffer are one stretch (nothing lies between them), so the
+	 * page they share goes back too, not only the pages of each
+	 */
+	if (!r->head_len) {
+		release_pages(data_end,
+			      (size_t)(r->head + sizeof(r->head) - data_end));
+		return;
+	}
+	release_pages(data_end, sizeof(r->data.held) - r->data.held_len);
 	release_pages(r->head + r->head_len, sizeof(r->head) - r->head_len);
 }
 

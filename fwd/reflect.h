@@ -108,9 +108,11 @@ struct reflect_resp {
 	struct http_chunked chunked;
 	bool is_head[REFLECT_REQS];	/* the requests sent: HEAD? */
 	size_t first_req, n_reqs;
+	/* Before the buffers: every answer writes it, while @head's pages
+	 * (right after @data's) can be given back once it is 0 */
+	size_t head_len;
 	struct reflect_stream raw;	/* heads, bodies, trailers */
 	struct reflect_stream data;	/* chunk data alone */
-	size_t head_len;
 	uint8_t head[REFLECT_HEAD_MAX];	/* a head until its blank line */
 };
 
