@@ -82,7 +82,8 @@
  * take them (its start, a busy machine) turned connections below the
  * bound into refusals.
  */
-#define ICPT_QUEUE_BYTES ((int)(BROKER_MAX * 2 * sizeof(struct icpt_handoff)))
+#define ICPT_QUEUE_BYTES \
+	((int)(sizeof(struct icpt_handoff) * 2 * (size_t)BROKER_MAX))
 
 /* A parked connection whose new thread could not start: tried again */
 #define ICPT_RETRY_MS 100
