@@ -18,6 +18,7 @@
 
 #include "jail.h"
 #include "parse/parse.h"
+#include "parse/gitobj.h"
 
 static bool is_key(const struct gitrd_entry *e, const char *section,
 		   const char *name)
@@ -284,30 +285,13 @@ static bool word_is(const uint8_t *w, size_t len, const char *a,
 	       (b && len == strlen(b) && !memcmp(w, b, len));
 }
 
-static int hex_val(uint8_t ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* A full object id: 40 hex digits. Return: 0 or -EBADMSG */
 static int full_id(const uint8_t *w, size_t len, uint8_t id[GITSTATE_ID_LEN])
 {
-	if (len != 2 * (size_t)GITSTATE_ID_LEN)
+	_Static_assert(GITSTATE_ID_LEN == GITOBJ_ID_LEN, "one object id size");
+	if (len != GITOBJ_HEX_LEN)
 		return -EBADMSG;
-	for (size_t i = 0; i < GITSTATE_ID_LEN; i++) {
-		int hi = hex_val(w[2 * i]), lo = hex_val(w[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EBADMSG;
-		id[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return gitobj_hex_id((const char *)w, len, id);
 }
 
 static int add_item(struct gitstate_todo_line *l, enum gitstate_item_kind k,
