@@ -457,9 +457,7 @@ int broker_http_start(const struct fwd_params *p, int jail_fd,
 	snprintf(ho.name, sizeof(ho.name), "%s", h->host);
 	err = icpt_hand_off(p, jail_fd, &ho);
 	if (err < 0) {
-		log_refused(p, host, err == -EAGAIN ?
-					     "too many brokered requests" :
-					     "cannot start the broker");
+		log_refused(p, host, icpt_refusal(err));
 		return BROKER_REFUSED;
 	}
 	return BROKER_TAKEN;
