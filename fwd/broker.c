@@ -40,9 +40,10 @@
 
 /*
  * The broker processes alive (the interception process, icptthread.c),
- * so that a jail cannot make the forwarder fork without bound. They reap themselves (SIGCHLD is ignored), so
- * liveness is asked with kill(0): a pid recycled meanwhile by another
- * process of the user holds its slot a little longer, nothing worse.
+ * so that a jail cannot make the forwarder fork without bound. The
+ * kernel reaps them (SA_NOCLDWAIT), so liveness is asked with kill(0):
+ * a pid recycled meanwhile by another process of the user holds its
+ * slot a little longer, nothing worse.
  */
 pid_t broker_brokers[BROKER_MAX];
 

@@ -12,7 +12,8 @@
  * holds one slot of brokers[], so that broker_stop_all() and
  * broker_revoke() reach it; a revocation kills it, and the next
  * connection gets a fresh one, a fork of the forwarder's memory without
- * the revoked value. So does a connection after a crash.
+ * the revoked value. So does a connection after a crash. Either end is
+ * logged by the forwarder, which reads its SIGCHLD (icpt_child_ended()).
  *
  * Each connection has a thread with a small stack, of which only the
  * pages it touches are memory (the unused part given back when the
