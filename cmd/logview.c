@@ -219,6 +219,19 @@ static void where_publish(const struct audit_event *ev, struct sbuf *b)
 		sb_printf(b, ":%lld", peer_port);
 }
 
+/* The interception process's end: how, and the connections it ended */
+static void where_intercept_ended(const struct audit_event *ev,
+				  struct sbuf *b)
+{
+	const char *how = FSTR(ev, "how");
+	long long n;
+
+	sb_str(b, "interception process: ");
+	logview_sb_safe(b, how ? how : "?", 32);
+	if (FINT(ev, &n, "connections"))
+		sb_printf(b, ", %lld connection%s ended", n, n == 1 ? "" : "s");
+}
+
 static void where_syscall(const struct audit_event *ev, struct sbuf *b)
 {
 	const char *name = FSTR(ev, "syscall");
@@ -300,6 +313,8 @@ static void render_where(const struct audit_event *ev, unsigned int depth,
 	}
 	if (!strcmp(e, "net.publish"))
 		where_publish(ev, b);
+	else if (!strcmp(e, "net.intercept_ended"))
+		where_intercept_ended(ev, b);
 	else if (!strncmp(e, "net.", 4) || !strncmp(e, "ask", 3))
 		where_endpoint(ev, b);
 	else if (!strncmp(e, "syscall.", 8))

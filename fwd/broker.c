@@ -40,9 +40,10 @@
 
 /*
  * The broker processes alive (the interception process, icptthread.c),
- * so that a jail cannot make the forwarder fork without bound. They reap themselves (SIGCHLD is ignored), so
- * liveness is asked with kill(0): a pid recycled meanwhile by another
- * process of the user holds its slot a little longer, nothing worse.
+ * so that a jail cannot make the forwarder fork without bound. The
+ * kernel reaps them (SA_NOCLDWAIT), so liveness is asked with kill(0):
+ * a pid recycled meanwhile by another process of the user holds its
+ * slot a little longer, nothing worse.
  */
 pid_t broker_brokers[BROKER_MAX];
 
@@ -457,9 +458,7 @@ int broker_http_start(const struct fwd_params *p, int jail_fd,
 	snprintf(ho.name, sizeof(ho.name), "%s", h->host);
 	err = icpt_hand_off(p, jail_fd, &ho);
 	if (err < 0) {
-		log_refused(p, host, err == -EAGAIN ?
-					     "too many brokered requests" :
-					     "cannot start the broker");
+		log_refused(p, host, icpt_refusal(err));
 		return BROKER_REFUSED;
 	}
 	return BROKER_TAKEN;

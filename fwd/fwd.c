@@ -332,13 +332,23 @@ static __attribute__((noreturn)) void shut_down(struct fwd *f)
 	_exit(0);
 }
 
+static bool claim_traffic(struct fwd *f);
+
 static void on_signal(struct fwd *f)
 {
 	struct signalfd_siginfo si;
 
-	if (read(f->sig_fd, &si, sizeof(si)) != sizeof(si))
-		return;
-	shut_down(f);
+	while (read(f->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD)
+			shut_down(f);
+		if (!icpt_is_proc((pid_t)si.ssi_pid))
+			continue;	/* a lookup process */
+		/* Its end is logged: claimed first, as any event's */
+		if (!claim_traffic(f))
+			_exit(0);
+		icpt_child_ended(f->p, (pid_t)si.ssi_pid, si.ssi_code,
+				 si.ssi_status);
+	}
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -424,6 +434,7 @@ static void setup_loop(struct fwd *f)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	f->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	f->ep_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -480,7 +491,14 @@ static void setup(struct fwd *f, const struct fwd_params *p)
 	redirect_stdin_to_null();
 	close_others(keep, n_keep);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN);	/* lookup processes reap themselves */
+	/*
+	 * Children are reaped by the kernel (so kill(pid, 0) tells whether
+	 * one is there), yet each end is a SIGCHLD with its status, read
+	 * from the signal descriptor: the interception process's is logged
+	 */
+	sigaction(SIGCHLD, &(struct sigaction){ .sa_handler = SIG_DFL,
+						.sa_flags = SA_NOCLDWAIT },
+		  NULL);
 	f->max_conns = conn_limit(p);
 	/*
 	 * Before the lookup processes are forked (they inherit the fence)

@@ -12,7 +12,8 @@
  * holds one slot of brokers[], so that broker_stop_all() and
  * broker_revoke() reach it; a revocation kills it, and the next
  * connection gets a fresh one, a fork of the forwarder's memory without
- * the revoked value. So does a connection after a crash.
+ * the revoked value. So does a connection after a crash. Either end is
+ * logged by the forwarder, which reads its SIGCHLD (icpt_child_ended()).
  *
  * Each connection has a thread with a small stack, of which only the
  * pages it touches are memory (the unused part given back when the
@@ -133,6 +134,15 @@ static pid_t proc_pid;
 static int proc_slot = -1;
 static int proc_fd = -1;
 
+/*
+ * The connections the process holds, written by it in a page shared
+ * with the forwarder, which logs the count when the process ends; the
+ * process before the current one, with its count when it was replaced
+ */
+static uint32_t *proc_n_shared;
+static pid_t prev_pid;
+static uint32_t prev_n;
+
 static void on_stop(int sig)
 {
 	int saved = errno;
@@ -250,6 +260,7 @@ static bool conn_run(struct icpt_conn *c)
 	pthread_mutex_lock(&conns_lock);
 	c->is_used = false;
 	n_conns--;
+	__atomic_store_n(proc_n_shared, n_conns, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&conns_lock);
 	return false;
 }
@@ -384,6 +395,7 @@ static struct icpt_conn *conn_take(void)
 	if (c) {
 		c->is_used = true;
 		n_conns++;
+		__atomic_store_n(proc_n_shared, n_conns, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&conns_lock);
 	return c;
@@ -663,6 +675,21 @@ static int proc_ensure(const struct fwd_params *p)
 	slot = broker_slot();
 	if (slot < 0)
 		return -EAGAIN;
+	if (!proc_n_shared) {
+		void *m = mmap(NULL, sizeof(*proc_n_shared),
+			       PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			return -errno;
+		proc_n_shared = m;
+	}
+	/* Its end may be read after the next one started */
+	if (proc_pid > 0) {
+		prev_pid = proc_pid;
+		prev_n = __atomic_load_n(proc_n_shared, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(proc_n_shared, 0, __ATOMIC_RELAXED);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	/* Capped at net.core.wmem_max: the default 208 KiB still fits 98 */
@@ -715,12 +742,54 @@ int icpt_hand_off(const struct fwd_params *p, int jail_fd,
 		    (ssize_t)sizeof(*h))
 			return 0;
 		err = -errno;
+		/* Its queue is full: refused, never waited for */
 		if (err == -EAGAIN)
-			return err;	/* busy: refused, never waited for */
+			return -ENOBUFS;
 		close(proc_fd);
 		proc_fd = -1;
 	}
 	return err;
+}
+
+const char *icpt_refusal(int err)
+{
+	if (err == -ENOBUFS)
+		return "the interception process is not taking connections";
+	return err == -EAGAIN ? "too many brokered requests" :
+				"cannot start the broker";
+}
+
+bool icpt_is_proc(pid_t pid)
+{
+	return pid > 0 && (pid == proc_pid || pid == prev_pid);
+}
+
+void icpt_child_ended(const struct fwd_params *p, pid_t pid, int code,
+		      int status)
+{
+	const char *sig = sigabbrev_np(status);
+	struct audit_field f[2];
+	char how[32];
+	uint32_t n;
+
+	if (!icpt_is_proc(pid))
+		return;
+	if (pid == proc_pid)
+		n = __atomic_load_n(proc_n_shared, __ATOMIC_RELAXED);
+	else
+		n = prev_n;
+	if (code == CLD_EXITED)
+		snprintf(how, sizeof(how), "exit %d", status);
+	else
+		snprintf(how, sizeof(how), "SIG%s", sig ? sig : "?");
+	f[0] = AF_STR("how", how);
+	f[1] = AF_INT("connections", n);
+	broker_log_event(p, "net.intercept_ended", f, ARRAY_SIZE(f));
+	/* Logged once; a pid the kernel hands out again is not ours */
+	if (pid == prev_pid)
+		prev_pid = 0;
+	else
+		proc_pid = 0;
 }
 
 void icpt_stack_release(void)

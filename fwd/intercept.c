@@ -934,10 +934,7 @@ int broker_tls_start(const struct fwd_params *p, int jail_fd,
 	snprintf(h.host, sizeof(h.host), "%s", sni);
 	err = icpt_hand_off(p, jail_fd, &h);
 	if (err < 0) {
-		broker_log_refused_port(p, sni, port,
-					err == -EAGAIN ?
-						"too many brokered requests" :
-						"cannot start the broker");
+		broker_log_refused_port(p, sni, port, icpt_refusal(err));
 		return BROKER_REFUSED;
 	}
 	return BROKER_TAKEN;

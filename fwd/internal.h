@@ -305,10 +305,25 @@ struct icpt_handoff {
  * Hand @jail_fd (not taken: the caller closes its copy) and @h to the
  * interception process, forked now if there is none alive, never
  * waiting (icptthread.c).
- * Return: 0, or negative errno (none could be started, or it is busy)
+ * Return: 0, or negative errno: -EAGAIN at the bound, -ENOBUFS when
+ * its queue is full, another when none could be started
  */
 int icpt_hand_off(const struct fwd_params *p, int jail_fd,
 		  const struct icpt_handoff *h);
+
+/* Return: the logged reason of icpt_hand_off()'s refusal @err */
+const char *icpt_refusal(int err);
+
+/* Return: whether @pid is the interception process or the one before */
+bool icpt_is_proc(pid_t pid);
+
+/*
+ * A child of the forwarder ended (@code and @status: its SIGCHLD's
+ * si_code and si_status): if it was the interception process, log
+ * net.intercept_ended with how it ended and the connections it held
+ */
+void icpt_child_ended(const struct fwd_params *p, pid_t pid, int code,
+		      int status);
 
 /* One connection's start to end on its thread (intercept.c) */
 void broker_serve_plain(const struct fwd_params *p, int jail_fd,

@@ -274,6 +274,12 @@ assert_eq "after it crashed, the next connections are served by a fresh one" "be
 assert_eq "... the forwarder and the jail lived on" 0 "$rc"
 assert_eq "... and the fresh process ended with the jail" "" "$after"
 assert_eq "... every request reached the server, substituted" 4 "$(echoed | grep -c "^x-api-key: $REAL\$")"
+# Under the sanitizers their own handler takes the fault: it reports it
+# and ends the process as their options say
+how=SIGSEGV
+grep -q __asan_init "$JAIL" && how='[^"]+'
+assert_match "... and the log says how it ended" '"event":"net.intercept_ended".*"how":"'"$how"'","connections":[0-9]+' "$(cat "$LOG")"
+assert_match "... which jail log shows" 'net\.intercept_ended +interception process: '"$how"', [0-9]+ connections? ended' "$(jail log "$LOG" 2>&1)"
 rm -f "$proj/crash-now" "$proj/crashed" "$proj/crash-out"
 
 secret_file="$STAGE/secret-$JT_USER.txt"
@@ -298,6 +304,7 @@ assert_match "TLS to the bound host: the server gets the real value" "^Authoriza
 assert_match "... while the jail's environment holds the placeholder" "^env=sk-ant-[A-Za-z0-9_-]{32,}\$" "$out"
 assert_nomatch "... and never the value" "^env=$REAL" "$out"
 assert_match "... Host is the bound host" "^Host: allowed.test\$" "$out"
+assert_nomatch "... and the interception process's stop at the end is no event" '"event":"net.intercept_ended"' "$(cat "$LOG")"
 assert_match "... the server saw it over TLS with the real SNI" "^req $NET_IP_ALLOWED 443 allowed.test allowed.test /echo\$" "$(net_log http)"
 assert_match "... secret.inject is logged" '"event":"secret.inject","name":"K","host":"allowed.test"' "$(cat "$LOG")"
 assert_match "... net.allow says it was intercepted" '"event":"net.allow","host":"allowed.test",.*"requests":1,"via":"tls interception"' "$(cat "$LOG")"
