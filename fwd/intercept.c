@@ -784,6 +784,20 @@ static bool icpt_alpn(void *arg, bool client_h2)
 }
 
 /*
+ * A TLS connection's relay, HTTP/2 or HTTP/1.1 as its ALPN chose, to
+ * its end: the same way when it starts and when it is resumed after a
+ * park
+ */
+static __attribute__((noreturn)) void relay_to_end(struct icpt *ic)
+{
+	if (ic->is_h2)
+		icpt_h2_relay(ic);
+	else
+		icpt_relay(ic);
+	icpt_finish(ic);
+}
+
+/*
  * One intercepted connection, start to end: its ClientHello is still
  * unread on @jail_fd (not taken: its thread closes it).
  * Context: the connection's thread in the interception process
@@ -836,11 +850,7 @@ void broker_serve_tls(const struct fwd_params *p, int jail_fd,
 	}
 	if (!ic->up)
 		icpt_connect(ic);
-	if (ic->is_h2)
-		icpt_h2_relay(ic);
-	else
-		icpt_relay(ic);
-	icpt_finish(ic);
+	relay_to_end(ic);
 }
 
 /*
@@ -852,11 +862,7 @@ void broker_serve_tls(const struct fwd_params *p, int jail_fd,
 void broker_resume(struct icpt *ic)
 {
 	icpt_idle_watch(ic);
-	if (ic->is_h2)
-		icpt_h2_relay(ic);
-	else
-		icpt_relay(ic);
-	icpt_finish(ic);
+	relay_to_end(ic);
 }
 
 /*
